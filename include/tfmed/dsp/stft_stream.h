@@ -1,0 +1,98 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef INCLUDED_TFMED_DSP_STFT_STREAM_H
+#define INCLUDED_TFMED_DSP_STFT_STREAM_H
+
+#include <tfmed/dsp/stft_options.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace tfmed {
+namespace dsp {
+
+/*!
+ * \brief Streaming STFT over plain buffers (no torch types; used by the blocks).
+ *
+ * \details
+ * Samples are pushed in any chunking, interleaved by channel (`x[t*C + c]`,
+ * which is the GNU Radio layout of a float stream with vlen = C). Frames are
+ * pulled as soon as every sample they read has arrived. Frame k is exactly
+ * frame k of the batch form (tfmed::dsp::stft) on the same signal, bit for bit,
+ * whatever the chunking: both run the same frame kernel with the same FFT plan.
+ *
+ * The start boundary is applied as the batch form applies it (zeros, or a
+ * reflection that waits for `left_pad() + 1` samples). The end boundary can
+ * only be known when the stream ends: finish() appends it, after which the
+ * remaining tail frames can be pulled. A live stream never calls finish().
+ *
+ * Frame layout of pull(): frame-major, then channel, then bin:
+ * `out[(f*C + c)*bins*k + b*k + j]`, with k = 2 (re, im) for complex output
+ * and k = 1 otherwise. A frame whose samples contain NaN or Inf is written as
+ * NaN in the affected channel and flagged in `invalid`.
+ *
+ * Latency: frame k is ready after `samples_needed(k)` samples per channel.
+ *
+ * Not thread-safe: one stream per thread (each GNU Radio block owns its own).
+ */
+class StftStream
+{
+public:
+    /*!
+     * \param opts validated STFT options (throws std::invalid_argument if not)
+     * \param channels number of interleaved channels (> 0)
+     */
+    StftStream(const StftOptions& opts, int channels = 1);
+    ~StftStream();
+    StftStream(StftStream&&) noexcept;
+    StftStream& operator=(StftStream&&) noexcept;
+
+    /*! \brief Append `n` samples per channel (interleaved). Grows the internal
+     *  buffer only when a push is larger than any before; call reserve() up
+     *  front to keep pushes allocation-free. */
+    void push(const float* x, size_t n);
+
+    /*! \brief Write up to `max_frames` ready frames to `out`, and (when not
+     *  null) one flag per frame to `invalid` (1 = some input was NaN/Inf).
+     *  \return the number of frames written. Never throws. */
+    size_t pull(float* out, size_t max_frames, uint8_t* invalid = nullptr) noexcept;
+
+    /*! \brief End of stream: append the end boundary as the batch form does. */
+    void finish();
+
+    /*! Start again from an empty stream (same options and channels). */
+    void reset();
+
+    /*! Make room for pushes of up to `n` samples per channel. */
+    void reserve(size_t n);
+
+    /*! Frames that pull() could write now. */
+    size_t frames_ready() const noexcept;
+    /*! Samples per channel that must have been pushed, in total, before frame
+     *  `frame` is ready (before finish()). */
+    int64_t samples_needed(int64_t frame) const noexcept;
+    int64_t frames_pulled() const noexcept;
+    int64_t samples_pushed() const noexcept;
+
+    int channels() const noexcept;
+    int bins() const noexcept;
+    /*! Floats per pulled frame: channels * bins * (2 for complex, else 1). */
+    size_t frame_floats() const noexcept;
+    const StftOptions& options() const noexcept;
+
+    /*! Name of the FFT backend in use ("fftw3f" or "torch"). */
+    static const char* fft_backend() noexcept;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> d_;
+};
+
+} // namespace dsp
+} // namespace tfmed
+
+#endif /* INCLUDED_TFMED_DSP_STFT_STREAM_H */

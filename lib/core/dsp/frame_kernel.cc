@@ -1,0 +1,227 @@
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "frame_kernel.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <mutex>
+#include <new>
+
+#ifdef TFMED_HAVE_FFTW
+#include <fftw3.h>
+#else
+#include <torch/torch.h>
+#endif
+#ifdef TFMED_HAVE_VOLK
+#include <volk/volk.h>
+#endif
+
+namespace tfmed {
+namespace dsp {
+namespace detail {
+
+namespace {
+
+float* alloc_floats(size_t n)
+{
+    // 64-byte alignment: AVX-512 friendly and what FFTW's SIMD codelets want.
+    void* p = std::aligned_alloc(64, ((n * sizeof(float) + 63) / 64) * 64);
+    if (!p)
+        throw std::bad_alloc();
+    std::memset(p, 0, n * sizeof(float));
+    return static_cast<float*>(p);
+}
+
+// Frames per FFT call: enough to amortise the call, small enough to stay in L1/L2.
+size_t batch_for(int n_fft) { return std::clamp<size_t>(4096 / n_fft, 1, 32); }
+
+} // namespace
+
+#ifdef TFMED_HAVE_FFTW
+// FFTW's planner is not thread-safe (fftw3 manual, "Thread safety"); execution is.
+static std::mutex& planner_mutex()
+{
+    static std::mutex m;
+    return m;
+}
+
+struct FrameKernel::fft_plan {
+    fftwf_plan p = nullptr;
+    ~fft_plan()
+    {
+        std::lock_guard<std::mutex> lock(planner_mutex());
+        if (p)
+            fftwf_destroy_plan(p);
+    }
+};
+
+const char* FrameKernel::backend() noexcept { return "fftw3f"; }
+#else
+struct FrameKernel::fft_plan {
+};
+const char* FrameKernel::backend() noexcept { return "torch"; }
+#endif
+
+FrameKernel::FrameKernel(const StftOptions& opts)
+    : opts_(opts),
+      n_fft_(opts.n_fft()),
+      win_(opts.effective_win_length()),
+      offset_(opts.window_offset()),
+      bins_(opts.n_bins()),
+      half_(opts.n_fft() / 2 + 1),
+      complex_(opts.output() == Output::complex),
+      batch_(batch_for(opts.n_fft())),
+      plan_(new fft_plan)
+{
+    opts.validate();
+    wscaled_ = alloc_floats(win_);
+    in_ = alloc_floats(batch_ * n_fft_);
+    out_ = alloc_floats(batch_ * half_ * 2);
+    const auto w = opts.window_values();
+    const double scale = opts.scale();
+    for (int i = 0; i < win_; i++)
+        wscaled_[i] = static_cast<float>(w[i] * scale);
+#ifdef TFMED_HAVE_FFTW
+    {
+        std::lock_guard<std::mutex> lock(planner_mutex());
+        int n[] = { n_fft_ };
+        // FFTW_MEASURE scribbles over the buffers; they are cleared below.
+        fftwf_set_timelimit(2.0);
+        plan_->p = fftwf_plan_many_dft_r2c(1,
+                                           n,
+                                           static_cast<int>(batch_),
+                                           in_,
+                                           nullptr,
+                                           1,
+                                           n_fft_,
+                                           reinterpret_cast<fftwf_complex*>(out_),
+                                           nullptr,
+                                           1,
+                                           half_,
+                                           FFTW_MEASURE);
+    }
+    if (!plan_->p) {
+        std::free(wscaled_), std::free(in_), std::free(out_);
+        throw std::runtime_error("FFTW could not plan a real FFT of length " +
+                                 std::to_string(n_fft_));
+    }
+    std::memset(in_, 0, batch_ * n_fft_ * sizeof(float));
+#endif
+}
+
+FrameKernel::~FrameKernel()
+{
+    plan_.reset();
+    std::free(wscaled_);
+    std::free(in_);
+    std::free(out_);
+}
+
+void FrameKernel::transform(size_t /*count*/) noexcept
+{
+    // Always the full batch: a frame's numbers must not depend on its neighbours.
+#ifdef TFMED_HAVE_FFTW
+    fftwf_execute_dft_r2c(plan_->p, in_, reinterpret_cast<fftwf_complex*>(out_));
+#else
+    try {
+        c10::InferenceMode guard;
+        auto x = torch::from_blob(in_, { static_cast<int64_t>(batch_), n_fft_ });
+        auto y = torch::view_as_real(torch::fft::rfft(x)).contiguous();
+        std::memcpy(out_, y.data_ptr<float>(), batch_ * half_ * 2 * sizeof(float));
+    } catch (...) {
+        std::fill(out_, out_ + batch_ * half_ * 2, std::numeric_limits<float>::quiet_NaN());
+    }
+#endif
+}
+
+void FrameKernel::run(const float* src,
+                      ptrdiff_t src_stride,
+                      size_t count,
+                      float* dst,
+                      ptrdiff_t dst_stride,
+                      uint8_t* invalid) noexcept
+{
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const Output kind = opts_.output();
+    const float floor = opts_.log_floor();
+    const int nfloat = bins_ * floats_per_bin();
+    while (count > 0) {
+        const size_t n = std::min(count, batch_);
+        for (size_t f = 0; f < n; f++) {
+            const float* __restrict s = src + f * src_stride;
+            float* __restrict b = in_ + f * n_fft_ + offset_;
+            const float* __restrict w = wscaled_;
+            for (int i = 0; i < win_; i++)
+                b[i] = w[i] * s[i];
+        }
+        transform(n);
+        for (size_t f = 0; f < n; f++) {
+            const float* __restrict z = out_ + f * half_ * 2;
+            float* __restrict d = dst + f * dst_stride;
+            // NaN/Inf input propagates into the bins through the FFT; x - x is
+            // 0 exactly for finite x. An integer OR keeps the loop vectorisable.
+            int bad = 0;
+            for (int i = 0; i < 2 * half_; i++)
+                bad |= !(z[i] - z[i] == 0.0f);
+            if (bad) {
+                std::fill(d, d + nfloat, nan);
+                if (invalid)
+                    invalid[f] = 1;
+                continue;
+            }
+            switch (kind) {
+            case Output::complex:
+                std::memcpy(d, z, 2 * half_ * sizeof(float));
+                // Two-sided: X[n-k] = conj(X[k]) for real input.
+                for (int k = half_; k < bins_; k++) {
+                    d[2 * k] = z[2 * (n_fft_ - k)];
+                    d[2 * k + 1] = -z[2 * (n_fft_ - k) + 1];
+                }
+                break;
+            case Output::magnitude:
+#ifdef TFMED_HAVE_VOLK
+                volk_32fc_magnitude_32f(
+                    d, reinterpret_cast<const lv_32fc_t*>(z), static_cast<unsigned>(half_));
+#else
+                for (int k = 0; k < half_; k++)
+                    d[k] = std::sqrt(z[2 * k] * z[2 * k] + z[2 * k + 1] * z[2 * k + 1]);
+#endif
+                break;
+            case Output::power:
+            case Output::log_power:
+                for (int k = 0; k < half_; k++)
+                    d[k] = z[2 * k] * z[2 * k] + z[2 * k + 1] * z[2 * k + 1];
+                if (kind == Output::log_power) {
+                    for (int k = 0; k < half_; k++)
+                        d[k] = std::max(d[k], floor);
+#ifdef TFMED_HAVE_VOLK
+                    volk_32f_log2_32f(d, d, static_cast<unsigned>(half_));
+                    volk_32f_s32f_multiply_32f(
+                        d, d, static_cast<float>(10.0 * std::log10(2.0)), half_);
+#else
+                    for (int k = 0; k < half_; k++)
+                        d[k] = 10.0f * std::log10(d[k]);
+#endif
+                }
+                break;
+            }
+            if (kind != Output::complex)
+                for (int k = half_; k < bins_; k++)
+                    d[k] = d[n_fft_ - k];
+        }
+        src += n * src_stride;
+        dst += n * dst_stride;
+        if (invalid)
+            invalid += n;
+        count -= n;
+    }
+}
+
+} // namespace detail
+} // namespace dsp
+} // namespace tfmed

@@ -1,0 +1,65 @@
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef INCLUDED_TFMED_LIB_FRAME_KERNEL_H
+#define INCLUDED_TFMED_LIB_FRAME_KERNEL_H
+
+#include <tfmed/dsp/stft_options.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace tfmed {
+namespace dsp {
+namespace detail {
+
+/*!
+ * \brief Windowing, FFT and output conversion of a group of frames.
+ *
+ * Every frame is computed through the same batched FFT plan in the same
+ * buffer slot layout, so the result of a frame does not depend on how frames
+ * are grouped into calls (streaming and batch agree bit for bit).
+ */
+class FrameKernel
+{
+public:
+    explicit FrameKernel(const StftOptions& opts);
+    ~FrameKernel();
+
+    /*!
+     * Compute `count` frames. Frame f reads W samples at `src + f*src_stride`
+     * and writes bins() * floats_per_bin() floats at `dst + f*dst_stride`.
+     * `invalid[f]` is set to 1 (never cleared) when the frame has NaN/Inf.
+     */
+    void run(const float* src,
+             ptrdiff_t src_stride,
+             size_t count,
+             float* dst,
+             ptrdiff_t dst_stride,
+             uint8_t* invalid) noexcept;
+
+    int bins() const noexcept { return bins_; }
+    int floats_per_bin() const noexcept { return complex_ ? 2 : 1; }
+    static const char* backend() noexcept;
+
+private:
+    void transform(size_t count) noexcept;
+
+    struct fft_plan;
+    StftOptions opts_;
+    int n_fft_, win_, offset_, bins_, half_;
+    bool complex_;
+    size_t batch_;
+    float* wscaled_; // window * scale
+    float* in_;      // batch_ x n_fft, zeros outside the window span
+    float* out_;     // batch_ x (n_fft/2+1) complex (interleaved re, im)
+    std::unique_ptr<fft_plan> plan_;
+};
+
+} // namespace detail
+} // namespace dsp
+} // namespace tfmed
+
+#endif

@@ -1,0 +1,213 @@
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "frame_kernel.h"
+#include <tfmed/dsp/stft_stream.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+namespace tfmed {
+namespace dsp {
+
+/*
+ * Each channel keeps the padded signal p[] in a linear buffer: buf[c][i] holds
+ * p[base + i] for i < fill. p[0..P) is the start boundary, filled with zeros at
+ * once or, for reflection, once P + 1 samples have arrived. Samples before the
+ * next frame's first read are dropped by compacting when the buffer fills.
+ */
+struct StftStream::impl {
+    StftOptions opts;
+    int channels;
+    detail::FrameKernel kernel;
+    int hop, win, offset, pad;
+    bool reflect;
+    std::vector<std::vector<float>> buf;
+    int64_t base = 0;       // padded position of buf[c][0]
+    int64_t fill = 0;       // valid entries in buf[c]
+    int64_t pushed = 0;     // raw samples per channel
+    int64_t next = 0;       // next frame to pull
+    int64_t total = -1;     // frames in the stream once finished, else -1
+    bool left_done = false; // start boundary written
+
+    impl(const StftOptions& o, int ch)
+        : opts((o.validate(), o)),
+          channels(ch),
+          kernel(o),
+          hop(o.hop()),
+          win(o.effective_win_length()),
+          offset(o.window_offset()),
+          pad(o.left_pad()),
+          reflect(o.convention() == Convention::torch && o.pad_mode() == PadMode::reflect),
+          buf(ch)
+    {
+        if (ch <= 0)
+            throw std::invalid_argument("StftStream: expected channels > 0, found " +
+                                        std::to_string(ch));
+        clear();
+    }
+
+    void clear()
+    {
+        base = 0, pushed = 0, next = 0, total = -1;
+        fill = pad; // p[0..P): zeros now, reflection later
+        for (auto& b : buf) {
+            b.assign(std::max<size_t>(b.capacity(), pad + 4096), 0.0f);
+        }
+        left_done = !reflect || pad == 0;
+    }
+
+    int64_t frame_start(int64_t k) const { return k * hop + offset; } // padded position
+
+    void ensure_room(size_t n)
+    {
+        // Keep what the next frame reads, and (for an end reflection) the last P+1.
+        int64_t keep_from = std::min(frame_start(next), base + fill - (pad + 1));
+        keep_from = std::max(keep_from, base);
+        if (!left_done)
+            keep_from = base;
+        const int64_t drop = keep_from - base;
+        if (fill + static_cast<int64_t>(n) > static_cast<int64_t>(buf[0].size()) &&
+            drop > 0) {
+            for (auto& b : buf)
+                std::memmove(b.data(), b.data() + drop, (fill - drop) * sizeof(float));
+            base += drop;
+            fill -= drop;
+        }
+        if (fill + static_cast<int64_t>(n) > static_cast<int64_t>(buf[0].size()))
+            for (auto& b : buf)
+                b.resize(std::max<size_t>(fill + n, 2 * b.size()));
+    }
+
+    void fill_left()
+    {
+        // p[i] = x[P - i] for i in [0, P): x[j] sits at p[P + j]. base is 0 here.
+        const int64_t avail = pushed;
+        for (auto& b : buf)
+            for (int i = 0; i < pad; i++) {
+                const int64_t j = std::min<int64_t>(pad - i, avail - 1);
+                b[i] = j >= 0 ? b[pad + j] : 0.0f;
+            }
+        left_done = true;
+    }
+
+    size_t ready() const
+    {
+        if (!left_done)
+            return 0;
+        const int64_t end = base + fill; // padded positions available: [.., end)
+        int64_t k = end - offset - win;
+        k = k < 0 ? 0 : k / hop + 1;
+        if (total >= 0)
+            k = std::min(k, total);
+        return k > next ? static_cast<size_t>(k - next) : 0;
+    }
+};
+
+StftStream::StftStream(const StftOptions& opts, int channels)
+    : d_(new impl(opts, channels))
+{
+}
+StftStream::~StftStream() = default;
+StftStream::StftStream(StftStream&&) noexcept = default;
+StftStream& StftStream::operator=(StftStream&&) noexcept = default;
+
+void StftStream::reserve(size_t n) { d_->ensure_room(n); }
+
+void StftStream::push(const float* x, size_t n)
+{
+    impl& s = *d_;
+    if (s.total >= 0)
+        throw std::logic_error("StftStream::push after finish(); call reset() first");
+    s.ensure_room(n);
+    const int c_n = s.channels;
+    if (c_n == 1) {
+        std::memcpy(s.buf[0].data() + s.fill, x, n * sizeof(float));
+    } else {
+        for (int c = 0; c < c_n; c++) {
+            float* __restrict d = s.buf[c].data() + s.fill;
+            const float* __restrict src = x + c;
+            for (size_t t = 0; t < n; t++)
+                d[t] = src[t * c_n];
+        }
+    }
+    s.fill += n;
+    s.pushed += n;
+    if (!s.left_done && s.pushed > s.pad)
+        s.fill_left();
+}
+
+void StftStream::finish()
+{
+    impl& s = *d_;
+    if (s.total >= 0)
+        return;
+    if (!s.left_done)
+        s.fill_left();
+    s.total = s.opts.num_frames(s.pushed);
+    const int64_t rp = s.opts.right_pad(s.pushed);
+    s.ensure_room(rp);
+    const int64_t last = s.pad + s.pushed - 1; // padded position of x[L-1]
+    for (auto& b : s.buf) {
+        for (int64_t j = 1; j <= rp; j++) {
+            float v = 0.0f;
+            if (s.reflect) {
+                const int64_t src = std::max<int64_t>(last - j, s.pad); // x[L-1-j]
+                v = b[src - s.base];
+            }
+            b[s.fill + j - 1] = v;
+        }
+    }
+    s.fill += rp;
+}
+
+void StftStream::reset() { d_->clear(); }
+
+size_t StftStream::pull(float* out, size_t max_frames, uint8_t* invalid) noexcept
+{
+    impl& s = *d_;
+    const size_t n = std::min(max_frames, s.ready());
+    if (n == 0)
+        return 0;
+    if (invalid)
+        std::memset(invalid, 0, n);
+    const size_t per_channel = static_cast<size_t>(s.kernel.bins()) * s.kernel.floats_per_bin();
+    const ptrdiff_t dst_stride = per_channel * s.channels;
+    const int64_t first = s.frame_start(s.next) - s.base;
+    for (int c = 0; c < s.channels; c++)
+        s.kernel.run(s.buf[c].data() + first,
+                     s.hop,
+                     n,
+                     out + c * per_channel,
+                     dst_stride,
+                     invalid);
+    s.next += n;
+    return n;
+}
+
+size_t StftStream::frames_ready() const noexcept { return d_->ready(); }
+
+int64_t StftStream::samples_needed(int64_t frame) const noexcept
+{
+    const impl& s = *d_;
+    const int64_t need = frame * s.hop + s.offset + s.win - s.pad;
+    return std::max<int64_t>(need, s.reflect ? s.pad + 1 : 0);
+}
+
+int64_t StftStream::frames_pulled() const noexcept { return d_->next; }
+int64_t StftStream::samples_pushed() const noexcept { return d_->pushed; }
+int StftStream::channels() const noexcept { return d_->channels; }
+int StftStream::bins() const noexcept { return d_->kernel.bins(); }
+size_t StftStream::frame_floats() const noexcept
+{
+    return static_cast<size_t>(d_->channels) * d_->kernel.bins() *
+           d_->kernel.floats_per_bin();
+}
+const StftOptions& StftStream::options() const noexcept { return d_->opts; }
+const char* StftStream::fft_backend() noexcept { return detail::FrameKernel::backend(); }
+
+} // namespace dsp
+} // namespace tfmed
