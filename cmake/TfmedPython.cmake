@@ -1,24 +1,23 @@
-# Where the Python package and GRC files go.
-#
-# GNU Radio 3.10's GR_PYTHON_DIR logic can pick a site-packages directory that
-# Debian's python3 never reads (STYLE.md, pitfall 5). Decide it plainly from the
-# interpreter GNU Radio uses, and let -DGR_PYTHON_DIR=... override it:
-#   Debian, prefix /usr        -> /usr/lib/python3/dist-packages (beside gnuradio)
-#   Debian, any other prefix   -> <prefix>/lib/python3.X/dist-packages
-#   elsewhere                  -> <prefix>/lib/python3.X/site-packages
+# Python for the bindings: GNU Radio's own interpreter. Another python3 may come
+# first on the PATH (pyenv, venv); its modules cannot load GNU Radio's.
+if(NOT Python3_EXECUTABLE AND EXISTS /usr/bin/python3)
+  set(Python3_EXECUTABLE /usr/bin/python3 CACHE FILEPATH "GNU Radio's Python")
+endif()
+find_package(Python3 COMPONENTS Interpreter Development.Module REQUIRED)
+find_package(pybind11 REQUIRED)
+
+# Where the package goes. GNU Radio's GrPython.cmake (found with GNU Radio)
+# computes GR_PYTHON_DIR relative to the install prefix and honours
+# -DGR_PYTHON_DIR=...; on Debian it is lib/python3.X/dist-packages, which
+# /usr/bin/python3 reads for both /usr and /usr/local (STYLE.md pitfall 5).
 if(NOT GR_PYTHON_DIR)
-  execute_process(
-    COMMAND ${Python3_EXECUTABLE} -c "
-import sys
-prefix = sys.argv[1].rstrip('/')
-debian = '/usr/lib/python3/dist-packages' in sys.path
-ver = 'python%d.%d' % sys.version_info[:2]
-if debian and prefix == '/usr':
-    print('/usr/lib/python3/dist-packages')
-else:
-    print('%s/lib/%s/%s' % (prefix, ver, 'dist-packages' if debian else 'site-packages'))
-" ${CMAKE_INSTALL_PREFIX}
-    OUTPUT_VARIABLE _pydir OUTPUT_STRIP_TRAILING_WHITESPACE)
-  set(GR_PYTHON_DIR ${_pydir} CACHE PATH "Where the gnuradio.tfmed package is installed")
+  execute_process(COMMAND ${Python3_EXECUTABLE} -c
+    "import sys; print('lib/python%d.%d/dist-packages' % sys.version_info[:2])"
+    OUTPUT_VARIABLE GR_PYTHON_DIR OUTPUT_STRIP_TRAILING_WHITESPACE)
+endif()
+if(IS_ABSOLUTE "${GR_PYTHON_DIR}")
+  set(TFMED_PYTHON_DIR_FULL ${GR_PYTHON_DIR})
+else()
+  set(TFMED_PYTHON_DIR_FULL ${CMAKE_INSTALL_PREFIX}/${GR_PYTHON_DIR})
 endif()
 set(TFMED_GRC_DIR ${CMAKE_INSTALL_DATADIR}/gnuradio/grc/blocks)

@@ -67,6 +67,16 @@ public:
     /*! Start again from an empty stream (same options and channels). */
     void reset();
 
+    /*!
+     * \brief Change the window, window symmetry, normalisation, log floor or
+     * the real output kind from the next frame on, keeping the stream state.
+     *
+     * Throws std::invalid_argument (and changes nothing) when `opts` changes
+     * the geometry: n_fft, hop, win_length, convention, center, pad_mode,
+     * onesided, or complex versus real output.
+     */
+    void retune(const StftOptions& opts);
+
     /*! Make room for pushes of up to `n` samples per channel. */
     void reserve(size_t n);
 

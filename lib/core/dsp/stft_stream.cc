@@ -22,7 +22,7 @@ namespace dsp {
 struct StftStream::impl {
     StftOptions opts;
     int channels;
-    detail::FrameKernel kernel;
+    std::unique_ptr<detail::FrameKernel> kernel;
     int hop, win, offset, pad;
     bool reflect;
     std::vector<std::vector<float>> buf;
@@ -36,7 +36,7 @@ struct StftStream::impl {
     impl(const StftOptions& o, int ch)
         : opts((o.validate(), o)),
           channels(ch),
-          kernel(o),
+          kernel(new detail::FrameKernel(o)),
           hop(o.hop()),
           win(o.effective_win_length()),
           offset(o.window_offset()),
@@ -166,6 +166,30 @@ void StftStream::finish()
 
 void StftStream::reset() { d_->clear(); }
 
+void StftStream::retune(const StftOptions& o)
+{
+    o.validate();
+    const StftOptions& c = d_->opts;
+    auto differs = [](const char* what, auto a, auto b) {
+        if (a != b)
+            throw std::invalid_argument(
+                std::string("StftStream::retune: '") + what +
+                "' cannot change on a running stream (expected " + std::to_string(a) +
+                ", found " + std::to_string(b) + "); make a new stream");
+    };
+    differs("n_fft", c.n_fft(), o.n_fft());
+    differs("hop", c.hop(), o.hop());
+    differs("win_length", c.effective_win_length(), o.effective_win_length());
+    differs("convention", static_cast<int>(c.convention()), static_cast<int>(o.convention()));
+    differs("center", c.center(), o.center());
+    differs("pad_mode", static_cast<int>(c.pad_mode()), static_cast<int>(o.pad_mode()));
+    differs("onesided", c.onesided(), o.onesided());
+    differs("complex output", c.output() == Output::complex, o.output() == Output::complex);
+    auto k = std::make_unique<detail::FrameKernel>(o);
+    d_->kernel.swap(k);
+    d_->opts = o;
+}
+
 size_t StftStream::pull(float* out, size_t max_frames, uint8_t* invalid) noexcept
 {
     impl& s = *d_;
@@ -174,11 +198,11 @@ size_t StftStream::pull(float* out, size_t max_frames, uint8_t* invalid) noexcep
         return 0;
     if (invalid)
         std::memset(invalid, 0, n);
-    const size_t per_channel = static_cast<size_t>(s.kernel.bins()) * s.kernel.floats_per_bin();
+    const size_t per_channel = static_cast<size_t>(s.kernel->bins()) * s.kernel->floats_per_bin();
     const ptrdiff_t dst_stride = per_channel * s.channels;
     const int64_t first = s.frame_start(s.next) - s.base;
     for (int c = 0; c < s.channels; c++)
-        s.kernel.run(s.buf[c].data() + first,
+        s.kernel->run(s.buf[c].data() + first,
                      s.hop,
                      n,
                      out + c * per_channel,
@@ -200,11 +224,11 @@ int64_t StftStream::samples_needed(int64_t frame) const noexcept
 int64_t StftStream::frames_pulled() const noexcept { return d_->next; }
 int64_t StftStream::samples_pushed() const noexcept { return d_->pushed; }
 int StftStream::channels() const noexcept { return d_->channels; }
-int StftStream::bins() const noexcept { return d_->kernel.bins(); }
+int StftStream::bins() const noexcept { return d_->kernel->bins(); }
 size_t StftStream::frame_floats() const noexcept
 {
-    return static_cast<size_t>(d_->channels) * d_->kernel.bins() *
-           d_->kernel.floats_per_bin();
+    return static_cast<size_t>(d_->channels) * d_->kernel->bins() *
+           d_->kernel->floats_per_bin();
 }
 const StftOptions& StftStream::options() const noexcept { return d_->opts; }
 const char* StftStream::fft_backend() noexcept { return detail::FrameKernel::backend(); }

@@ -1,0 +1,182 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "stft_impl.h"
+
+#include <gnuradio/gr_complex.h>
+#include <gnuradio/io_signature.h>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace gr {
+namespace tfmed {
+
+namespace dsp = ::tfmed::dsp;
+
+stft::sptr stft::make(int channels,
+                      int n_fft,
+                      int hop,
+                      int win_length,
+                      const std::string& window,
+                      bool periodic,
+                      const std::string& convention,
+                      bool center,
+                      const std::string& pad_mode,
+                      bool normalized,
+                      bool onesided,
+                      const std::string& output,
+                      float log_floor)
+{
+    if (channels <= 0)
+        throw std::invalid_argument("tfmed.stft: 'channels' expected > 0, found " +
+                                    std::to_string(channels));
+    auto opts = dsp::StftOptions(n_fft, hop)
+                    .win_length(win_length)
+                    .window(dsp::parse_window(window))
+                    .periodic(periodic)
+                    .convention(dsp::parse_convention(convention))
+                    .center(center)
+                    .pad_mode(dsp::parse_pad_mode(pad_mode))
+                    .normalized(normalized)
+                    .onesided(onesided)
+                    .output(dsp::parse_output(output))
+                    .log_floor(log_floor);
+    opts.validate();
+    return gnuradio::make_block_sptr<stft_impl>(channels, opts);
+}
+
+namespace {
+size_t item_size(int channels, const dsp::StftOptions& o)
+{
+    return static_cast<size_t>(channels) * o.n_bins() *
+           (o.output() == dsp::Output::complex ? sizeof(gr_complex) : sizeof(float));
+}
+} // namespace
+
+stft_impl::stft_impl(int channels, const dsp::StftOptions& opts)
+    : gr::block("stft",
+                gr::io_signature::make(1, 1, sizeof(float) * channels),
+                gr::io_signature::make(1, 1, item_size(channels, opts))),
+      d_stream(opts, channels),
+      d_channels(channels),
+      d_bins(opts.n_bins()),
+      d_hop(opts.hop()),
+      d_center(opts.center_offset()),
+      d_max_frames(std::clamp<size_t>(65536 / opts.hop(), 16, 4096)),
+      d_invalid_key(pmt::intern("tfmed_invalid")),
+      d_invalid(d_max_frames)
+{
+    set_relative_rate(1, static_cast<uint64_t>(d_hop));
+    set_tag_propagation_policy(TPP_DONT);
+    // Room for the largest push work() makes, so pushes never allocate.
+    d_stream.reserve(d_max_frames * d_hop + opts.n_fft() + 1);
+    d_tags.reserve(64);
+}
+
+std::string stft_impl::describe() const
+{
+    // basic_block::d_setlock is not mutable; locking does not change the block.
+    gr::thread::scoped_lock guard(const_cast<gr::thread::mutex&>(d_setlock));
+    return d_stream.options().to_string() + " on " + std::to_string(d_channels) +
+           " channel(s), fft " + dsp::StftStream::fft_backend();
+}
+
+void stft_impl::retune(const dsp::StftOptions& opts)
+{
+    gr::thread::scoped_lock guard(d_setlock);
+    d_stream.retune(opts); // throws before changing anything if not allowed
+}
+
+void stft_impl::set_window(const std::string& window)
+{
+    dsp::StftOptions o = [&] {
+        gr::thread::scoped_lock guard(d_setlock);
+        return d_stream.options();
+    }();
+    retune(o.window(dsp::parse_window(window)));
+}
+
+void stft_impl::set_log_floor(float log_floor)
+{
+    dsp::StftOptions o = [&] {
+        gr::thread::scoped_lock guard(d_setlock);
+        return d_stream.options();
+    }();
+    retune(o.log_floor(log_floor));
+}
+
+void stft_impl::set_output(const std::string& output)
+{
+    dsp::StftOptions o = [&] {
+        gr::thread::scoped_lock guard(d_setlock);
+        return d_stream.options();
+    }();
+    retune(o.output(dsp::parse_output(output)));
+}
+
+int64_t stft_impl::frame_of_sample(uint64_t sample) const
+{
+    // Nearest frame centre: centre(k) = k*hop + d_center.
+    const int64_t d = static_cast<int64_t>(sample) - d_center + d_hop / 2;
+    return d < 0 ? 0 : d / d_hop;
+}
+
+void stft_impl::forecast(int noutput_items, gr_vector_int& ninput_items_required)
+{
+    const int64_t last = d_stream.frames_pulled() +
+                         std::min<int64_t>(noutput_items, d_max_frames) - 1;
+    const int64_t need = d_stream.samples_needed(last) - d_stream.samples_pushed();
+    ninput_items_required[0] = static_cast<int>(std::max<int64_t>(need, 0));
+}
+
+int stft_impl::general_work(int noutput_items,
+                            gr_vector_int& ninput_items,
+                            gr_vector_const_void_star& input_items,
+                            gr_vector_void_star& output_items)
+{
+    gr::thread::scoped_lock guard(d_setlock);
+    const float* in = static_cast<const float*>(input_items[0]);
+    float* out = static_cast<float*>(output_items[0]); // complex: (re, im) pairs
+
+    const size_t max_out = std::min<size_t>(noutput_items, d_max_frames);
+    const int64_t first = d_stream.frames_pulled();
+    const int64_t need =
+        d_stream.samples_needed(first + max_out - 1) - d_stream.samples_pushed();
+    const int n_in = static_cast<int>(std::clamp<int64_t>(need, 0, ninput_items[0]));
+
+    if (n_in > 0) {
+        const uint64_t r0 = nitems_read(0);
+        get_tags_in_range(d_tags, 0, r0, r0 + n_in);
+        for (const auto& t : d_tags)
+            d_pending.emplace_back(std::max(frame_of_sample(t.offset), first), t);
+        d_stream.push(in, n_in);
+        consume_each(n_in);
+    }
+
+    const size_t produced = d_stream.pull(out, max_out, d_invalid.data());
+    const uint64_t w0 = nitems_written(0);
+    while (!d_pending.empty() &&
+           d_pending.front().first < first + static_cast<int64_t>(produced)) {
+        const auto& p = d_pending.front();
+        add_item_tag(0, p.first, p.second.key, p.second.value, p.second.srcid);
+        d_pending.pop_front();
+    }
+    const size_t fsize = d_stream.frame_floats() / d_channels;
+    for (size_t f = 0; f < produced; f++) {
+        if (!d_invalid[f])
+            continue;
+        std::vector<int32_t> bad; // rare path
+        for (int c = 0; c < d_channels; c++)
+            if (std::isnan(out[(f * d_channels + c) * fsize]))
+                bad.push_back(c);
+        add_item_tag(0, w0 + f, d_invalid_key, pmt::init_s32vector(bad.size(), bad));
+    }
+    return static_cast<int>(produced);
+}
+
+} // namespace tfmed
+} // namespace gr

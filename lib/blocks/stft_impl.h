@@ -1,0 +1,55 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef INCLUDED_TFMED_STFT_IMPL_H
+#define INCLUDED_TFMED_STFT_IMPL_H
+
+#include <gnuradio/tfmed/stft.h>
+#include <tfmed/dsp/stft_stream.h> // torch-free engine
+
+#include <deque>
+#include <vector>
+
+namespace gr {
+namespace tfmed {
+
+class stft_impl : public stft
+{
+public:
+    stft_impl(int channels, const ::tfmed::dsp::StftOptions& opts);
+
+    void set_window(const std::string& window) override;
+    void set_log_floor(float log_floor) override;
+    void set_output(const std::string& output) override;
+    int bins() const override { return d_bins; }
+    int center_offset() const override { return d_center; }
+    std::string describe() const override;
+
+    void forecast(int noutput_items, gr_vector_int& ninput_items_required) override;
+    int general_work(int noutput_items,
+                     gr_vector_int& ninput_items,
+                     gr_vector_const_void_star& input_items,
+                     gr_vector_void_star& output_items) override;
+
+private:
+    void retune(const ::tfmed::dsp::StftOptions& opts);
+    int64_t frame_of_sample(uint64_t sample) const;
+
+    ::tfmed::dsp::StftStream d_stream;
+    const int d_channels;
+    const int d_bins;
+    const int d_hop;
+    const int d_center;
+    const size_t d_max_frames; // frames per call: bounds the engine's buffers
+    const pmt::pmt_t d_invalid_key;
+    std::vector<uint8_t> d_invalid;
+    std::vector<gr::tag_t> d_tags;
+    std::deque<std::pair<int64_t, gr::tag_t>> d_pending; // (frame, tag)
+};
+
+} // namespace tfmed
+} // namespace gr
+
+#endif /* INCLUDED_TFMED_STFT_IMPL_H */
