@@ -1,0 +1,242 @@
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * tfmed.stft in real flowgraphs: frames equal the core batch STFT, tags land on
+ * the frame that contains their sample, NaN frames are tagged, setters are
+ * safe while the graph runs, bad parameters fail in make().
+ */
+#include <gnuradio/blocks/head.h>
+#include <gnuradio/blocks/null_source.h>
+#include <gnuradio/blocks/vector_sink.h>
+#include <gnuradio/blocks/vector_source.h>
+#include <gnuradio/tfmed/stft.h>
+#include <gnuradio/top_block.h>
+#include <tfmed/dsp/stft.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <thread>
+
+namespace dsp = tfmed::dsp;
+
+namespace {
+
+std::vector<float> random_signal(size_t n, unsigned seed)
+{
+    torch::manual_seed(seed);
+    auto x = torch::randn({ static_cast<int64_t>(n) });
+    return std::vector<float>(x.data_ptr<float>(), x.data_ptr<float>() + n);
+}
+
+// Frame-major reference [K][C][F] from the core batch form.
+torch::Tensor reference(const std::vector<float>& interleaved,
+                        int channels,
+                        const dsp::StftOptions& o)
+{
+    const int64_t t = interleaved.size() / channels;
+    auto x = torch::from_blob(const_cast<float*>(interleaved.data()), { t, channels })
+                 .t()
+                 .contiguous();
+    return dsp::stft(x, o).permute({ 2, 0, 1 }).contiguous();
+}
+
+std::vector<float> run_graph(const std::vector<float>& x,
+                             int channels,
+                             gr::tfmed::stft::sptr block,
+                             std::vector<gr::tag_t> tags_in,
+                             std::vector<gr::tag_t>* tags_out)
+{
+    auto tb = gr::make_top_block("test");
+    auto src = gr::blocks::vector_source_f::make(x, false, channels, tags_in);
+    auto snk = gr::blocks::vector_sink_f::make(channels * block->bins());
+    tb->connect(src, 0, block, 0);
+    tb->connect(block, 0, snk, 0);
+    tb->run();
+    if (tags_out)
+        *tags_out = snk->tags();
+    return snk->data();
+}
+
+} // namespace
+
+TEST(StftBlockTest, FramesEqualTheCoreBatchStft)
+{
+    struct Case {
+        int channels, n_fft, hop;
+        const char* convention;
+        bool normalized, onesided;
+        const char* output;
+    };
+    for (const Case& c : std::vector<Case>{ { 1, 125, 63, "scipy", false, true, "magnitude" },
+                                            { 12, 125, 63, "scipy", false, true, "magnitude" },
+                                            { 1, 16, 1, "torch", true, false, "power" },
+                                            { 2, 256, 64, "torch", false, true, "log_power" },
+                                            { 3, 1024, 256, "scipy", false, true, "power" } }) {
+        auto x = random_signal(20000 * c.channels, 3);
+        auto blk = gr::tfmed::stft::make(c.channels, c.n_fft, c.hop, 0, "hann", true,
+                                         c.convention, true, "reflect", c.normalized,
+                                         c.onesided, c.output);
+        auto got = run_graph(x, c.channels, blk, {}, nullptr);
+        auto o = dsp::StftOptions(c.n_fft, c.hop)
+                     .convention(dsp::parse_convention(c.convention))
+                     .normalized(c.normalized)
+                     .onesided(c.onesided)
+                     .output(dsp::parse_output(c.output));
+        auto ref = reference(x, c.channels, o);
+        // Every frame whose samples all arrived is emitted; the end-boundary frames
+        // (which need the end of the stream) are not.
+        dsp::StftStream probe(o, 1);
+        int64_t complete = 0;
+        while (probe.samples_needed(complete) <= 20000)
+            complete++;
+        const int64_t per = c.channels * blk->bins();
+        ASSERT_EQ(static_cast<int64_t>(got.size()), complete * per) << o.to_string();
+        EXPECT_EQ(std::memcmp(got.data(), ref.data_ptr<float>(), got.size() * sizeof(float)),
+                  0)
+            << o.to_string() << " channels " << c.channels;
+    }
+}
+
+TEST(StftBlockTest, ComplexOutputCarriesGrComplexItems)
+{
+    auto x = random_signal(4800, 5);
+    auto blk = gr::tfmed::stft::make(1, 125, 63, 0, "hann", true, "scipy", true, "reflect",
+                                     false, true, "complex");
+    EXPECT_EQ(blk->output_signature()->sizeof_stream_item(0), 63 * sizeof(gr_complex));
+    auto tb = gr::make_top_block("complex");
+    auto src = gr::blocks::vector_source_f::make(x);
+    auto snk = gr::blocks::vector_sink_c::make(63);
+    tb->connect(src, 0, blk, 0);
+    tb->connect(blk, 0, snk, 0);
+    tb->run();
+    auto ref = dsp::stft(torch::from_blob(x.data(), { 4800 }),
+                         dsp::StftOptions(125, 63).output(dsp::Output::complex));
+    ASSERT_EQ(snk->data().size(), 76u * 63u); // 78 frames, the last 2 need the end
+    for (int k : { 0, 1, 40, 75 })
+        for (int b : { 0, 1, 31, 62 }) {
+            auto r = ref[b][k];
+            EXPECT_EQ(snk->data()[k * 63 + b],
+                      gr_complex(torch::real(r).item<float>(), torch::imag(r).item<float>()));
+        }
+}
+
+TEST(StftBlockTest, TagsMoveToTheFrameContainingTheirSample)
+{
+    auto x = random_signal(5000, 9);
+    std::vector<gr::tag_t> in;
+    // scipy 125/63: frame k is centred on 63 k and the nearest centre wins.
+    const std::vector<std::pair<uint64_t, uint64_t>> sample_to_frame = {
+        { 0, 0 }, { 31, 0 }, { 32, 1 }, { 63, 1 }, { 1000, 16 }, { 4000, 63 }
+    };
+    for (auto [s, f] : sample_to_frame) {
+        gr::tag_t t;
+        t.offset = s;
+        t.key = pmt::intern("annotation");
+        t.value = pmt::from_uint64(s);
+        in.push_back(t);
+    }
+    std::vector<gr::tag_t> out;
+    run_graph(x, 1, gr::tfmed::stft::make(1, 125, 63), in, &out);
+    ASSERT_EQ(out.size(), sample_to_frame.size());
+    for (size_t i = 0; i < out.size(); i++) {
+        EXPECT_EQ(pmt::to_uint64(out[i].value), sample_to_frame[i].first);
+        EXPECT_EQ(out[i].offset, sample_to_frame[i].second)
+            << "tag at sample " << sample_to_frame[i].first;
+        EXPECT_EQ(pmt::symbol_to_string(out[i].key), "annotation");
+    }
+}
+
+TEST(StftBlockTest, NanInputGivesNanFramesAndAnInvalidTag)
+{
+    auto x = random_signal(2 * 3000, 11); // 2 channels interleaved
+    x[2 * 1000 + 1] = NAN;                // channel 1, sample 1000
+    std::vector<gr::tag_t> tags;
+    auto blk = gr::tfmed::stft::make(2, 64, 32);
+    auto y = run_graph(x, 2, blk, {}, &tags);
+    const int bins = blk->bins();
+    // Frames k with [32k - 32, 32k + 32) containing 1000: k = 31, 32.
+    std::vector<uint64_t> flagged;
+    for (const auto& t : tags) {
+        ASSERT_EQ(pmt::symbol_to_string(t.key), "tfmed_invalid");
+        flagged.push_back(t.offset);
+        auto chans = pmt::s32vector_elements(t.value);
+        EXPECT_EQ(chans, std::vector<int32_t>{ 1 });
+    }
+    EXPECT_EQ(flagged, (std::vector<uint64_t>{ 31, 32 }));
+    EXPECT_TRUE(std::isnan(y[(31 * 2 + 1) * bins]));
+    EXPECT_FALSE(std::isnan(y[(31 * 2 + 0) * bins])); // channel 0 is clean
+    EXPECT_FALSE(std::isnan(y[(33 * 2 + 1) * bins]));
+}
+
+TEST(StftBlockTest, MakeRejectsBadParametersWithClearMessages)
+{
+    auto msg = [](auto&& f) {
+        try {
+            f();
+        } catch (const std::invalid_argument& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    EXPECT_EQ(msg([] { gr::tfmed::stft::make(1, 0, 1); }),
+              "STFT option 'n_fft': expected > 0, found 0");
+    EXPECT_EQ(msg([] { gr::tfmed::stft::make(1, 64, 0); }),
+              "STFT option 'hop': expected > 0, found 0");
+    EXPECT_EQ(msg([] { gr::tfmed::stft::make(1, 64, 16, 65); }),
+              "STFT option 'win_length': expected 0 (= n_fft) or 1..64 (<= n_fft), found 65");
+    EXPECT_EQ(msg([] { gr::tfmed::stft::make(1, 64, 16, 0, "kaiser"); }),
+              "STFT option 'window': expected one of 'hann', 'hamming', 'blackman', "
+              "'rectangle', found 'kaiser'");
+    EXPECT_EQ(msg([] { gr::tfmed::stft::make(1, 64, 16, 0, "hann", true, "matlab"); }),
+              "STFT option 'convention': expected one of 'scipy', 'torch', found 'matlab'");
+    EXPECT_EQ(msg([] {
+                  gr::tfmed::stft::make(1, 64, 16, 0, "hann", true, "scipy", true, "reflect",
+                                        false, true, "phase");
+              }),
+              "STFT option 'output': expected one of 'complex', 'magnitude', 'power', "
+              "'log_power', found 'phase'");
+    EXPECT_EQ(msg([] { gr::tfmed::stft::make(0, 64, 16); }),
+              "tfmed.stft: 'channels' expected > 0, found 0");
+    auto blk = gr::tfmed::stft::make(1, 64, 16);
+    EXPECT_THROW(blk->set_output("complex"), std::invalid_argument);
+    EXPECT_THROW(blk->set_log_floor(-1.0f), std::invalid_argument);
+    EXPECT_THROW(blk->set_window("triangle"), std::invalid_argument);
+}
+
+TEST(StftBlockTest, SettersWhileRunningSwitchWholeFrames)
+{
+    // A GUI thread flips the window while the graph runs: every frame must be
+    // exactly a Hann frame or exactly a Blackman frame, never a torn mixture.
+    auto x = random_signal(200000, 13);
+    auto hann = dsp::stft(torch::from_blob(x.data(), { 200000 }), dsp::StftOptions(64, 32));
+    auto black = dsp::stft(torch::from_blob(x.data(), { 200000 }),
+                           dsp::StftOptions(64, 32).window(dsp::Window::blackman));
+    auto blk = gr::tfmed::stft::make(1, 64, 32);
+    std::atomic<bool> done{ false };
+    std::thread gui([&] {
+        for (int i = 0; !done; i++) {
+            blk->set_window(i % 2 ? "hann" : "blackman");
+            std::this_thread::sleep_for(std::chrono::microseconds(50));
+        }
+    });
+    auto y = run_graph(x, 1, blk, {}, nullptr);
+    done = true;
+    gui.join();
+    const int bins = 33;
+    const int64_t frames = y.size() / bins;
+    ASSERT_GT(frames, 6000);
+    int n_hann = 0, n_black = 0;
+    auto h = hann.t().contiguous(), b = black.t().contiguous();
+    for (int64_t k = 0; k < frames; k++) {
+        const float* f = y.data() + k * bins;
+        const bool is_h = !std::memcmp(f, h[k].data_ptr<float>(), bins * sizeof(float));
+        const bool is_b = !std::memcmp(f, b[k].data_ptr<float>(), bins * sizeof(float));
+        ASSERT_TRUE(is_h || is_b) << "frame " << k << " is neither window";
+        n_hann += is_h, n_black += is_b;
+    }
+    EXPECT_GT(n_hann, 0);
+    EXPECT_GT(n_black, 0);
+}
