@@ -10,4 +10,6 @@ Blocks: stft (streaming STFT matching scipy.signal.stft / torch.stft).
 # module vanish (STYLE.md pitfall 4).
 from .tfmed_python import *  # noqa: F401,F403
 
+from .demo_signals import SCIPY_ECG_RATE, scipy_ecg  # noqa: F401
+
 __version__ = "@TFMED_VERSION@"

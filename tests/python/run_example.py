@@ -1,0 +1,66 @@
+#!/usr/bin/python3
+#
+# Copyright 2026 gr-tfmed authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""Compile an example .grc with grcc and run it headless, bounded by its head block.
+
+Usage: run_example.py FLOWGRAPH.grc OUTDIR
+
+The flowgraph's `nsamples` parameter (the head block's count) is set small so
+the run ends by itself; a Qt GUI flowgraph runs with QT_QPA_PLATFORM=offscreen.
+An `outfile` parameter is pointed into OUTDIR and the file is checked to hold
+whole output items.
+"""
+import importlib.util
+import inspect
+import os
+import subprocess
+import sys
+import time
+
+
+def main():
+    grc, outdir = sys.argv[1], sys.argv[2]
+    os.makedirs(outdir, exist_ok=True)
+    stem = os.path.splitext(os.path.basename(grc))[0]
+    res = subprocess.run(["grcc", "-o", outdir, grc], capture_output=True, text=True)
+    if res.returncode != 0:
+        sys.exit(f"grcc failed on {grc}:\n{res.stdout}\n{res.stderr}")
+    path = os.path.join(outdir, stem + ".py")
+    spec = importlib.util.spec_from_file_location(stem, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+
+    from gnuradio import gr
+    cls = [c for _, c in inspect.getmembers(mod, inspect.isclass)
+           if issubclass(c, gr.top_block) and c.__module__ == stem][0]
+    params = inspect.signature(cls.__init__).parameters
+    if "nsamples" not in params:
+        sys.exit(f"{grc}: expected an 'nsamples' parameter bounding the head block")
+    kwargs = {"nsamples": 720}
+    outfile = os.path.join(outdir, stem + ".out")
+    if "outfile" in params:
+        kwargs["outfile"] = outfile
+
+    app = None
+    if "Qt" in open(path).read():
+        from PyQt5 import Qt
+        app = Qt.QApplication.instance() or Qt.QApplication([stem])
+    tb = cls(**kwargs)
+    t0 = time.time()
+    tb.start()
+    tb.wait()
+    tb.stop()
+    print(f"{stem}: ran {kwargs['nsamples']} samples in {time.time() - t0:.2f} s")
+    if "outfile" in params:
+        size = os.path.getsize(outfile)
+        print(f"{stem}: wrote {size} bytes to {outfile}")
+        if size == 0:
+            sys.exit(f"{stem}: the output file is empty")
+    if app is not None:
+        tb.close() if hasattr(tb, "close") else None
+
+
+if __name__ == "__main__":
+    main()
