@@ -1,0 +1,231 @@
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * `tfmed bench stft`: input samples/s of the core streaming STFT and of the
+ * tfmed.stft block in a flowgraph, next to two baselines measured in the same
+ * run: a plain batched FFTW r2c loop (the practical ceiling) and GNU Radio's
+ * own chain (stream_to_vector + fft_vfc + complex_to_mag; for overlap, one
+ * keep_m_in_n branch per overlapping phase, joined by interleave).
+ */
+#include "bench_stft.h"
+
+#include <tfmed/dsp/stft_stream.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <vector>
+
+#ifdef TFMED_HAVE_FFTW
+#include <fftw3.h>
+#endif
+#ifdef TFMED_WITH_GNURADIO
+#include <gnuradio/blocks/complex_to_mag.h>
+#include <gnuradio/blocks/head.h>
+#include <gnuradio/blocks/interleave.h>
+#include <gnuradio/blocks/keep_m_in_n.h>
+#include <gnuradio/blocks/null_sink.h>
+#include <gnuradio/blocks/stream_to_vector.h>
+#include <gnuradio/blocks/vector_source.h>
+#include <gnuradio/fft/fft_v.h>
+#include <gnuradio/fft/window.h>
+#include <gnuradio/tfmed/stft.h>
+#include <gnuradio/top_block.h>
+#endif
+
+namespace tfmed {
+namespace apps {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+constexpr size_t kSignal = 1 << 20; // samples cycled through by the in-process loops
+
+std::vector<float> noise(size_t n)
+{
+    std::mt19937 rng(42);
+    std::normal_distribution<float> g;
+    std::vector<float> x(n);
+    for (auto& v : x)
+        v = g(rng);
+    return x;
+}
+
+// Run `once(n)` (which processes n samples) with n grown until it takes >= seconds.
+template <typename F>
+double rate(F&& once, double seconds, size_t n0)
+{
+    size_t n = n0;
+    for (;;) {
+        const auto t0 = clock_type::now();
+        once(n);
+        const double dt = std::chrono::duration<double>(clock_type::now() - t0).count();
+        if (dt >= seconds || n > (size_t(1) << 40))
+            return n / dt;
+        n = static_cast<size_t>(n * std::min(10.0, 1.2 * seconds / std::max(dt, 1e-4)));
+    }
+}
+
+double bench_core(const StftCase& c, const std::vector<float>& x, double seconds)
+{
+    dsp::StftStream s(dsp::StftOptions(c.n_fft, c.hop), 1);
+    const size_t chunk = 8192;
+    s.reserve(chunk);
+    std::vector<float> out((chunk / c.hop + 2) * s.frame_floats());
+    size_t pos = 0;
+    return rate(
+        [&](size_t n) {
+            for (size_t done = 0; done < n; done += chunk) {
+                if (pos + chunk > x.size())
+                    pos = 0;
+                s.push(x.data() + pos, chunk);
+                pos += chunk;
+                while (s.pull(out.data(), out.size() / s.frame_floats()) > 0) {
+                }
+            }
+        },
+        seconds,
+        1 << 20);
+}
+
+#ifdef TFMED_HAVE_FFTW
+// The ceiling: frames cut from contiguous memory, windowed, one batched r2c
+// plan, magnitude. No streaming state, no boundary, no NaN check.
+double bench_fftw(const StftCase& c, const std::vector<float>& x, double seconds)
+{
+    const int n = c.n_fft, half = n / 2 + 1, batch = std::clamp(4096 / n, 1, 32);
+    float* in = fftwf_alloc_real(batch * n);
+    fftwf_complex* z = fftwf_alloc_complex(batch * half);
+    std::vector<float> mag(batch * half), w(n);
+    for (int i = 0; i < n; i++)
+        w[i] = 0.5f - 0.5f * std::cos(2.0f * float(M_PI) * i / n);
+    fftwf_plan p =
+        fftwf_plan_many_dft_r2c(1, &n, batch, in, nullptr, 1, n, z, nullptr, 1, half, FFTW_MEASURE);
+    const size_t frames_in_signal = (x.size() - n) / c.hop;
+    size_t k = 0;
+    const double r = rate(
+        [&](size_t samples) {
+            const size_t frames = samples / c.hop;
+            for (size_t f = 0; f < frames; f += batch) {
+                for (int b = 0; b < batch; b++, k++) {
+                    if (k >= frames_in_signal)
+                        k = 0;
+                    const float* s = x.data() + k * c.hop;
+                    for (int i = 0; i < n; i++)
+                        in[b * n + i] = w[i] * s[i];
+                }
+                fftwf_execute(p);
+                for (int i = 0; i < batch * half; i++)
+                    mag[i] = std::sqrt(z[i][0] * z[i][0] + z[i][1] * z[i][1]);
+            }
+        },
+        seconds,
+        1 << 20);
+    fftwf_destroy_plan(p);
+    fftwf_free(in);
+    fftwf_free(z);
+    return r;
+}
+#endif
+
+#ifdef TFMED_WITH_GNURADIO
+// Time a flowgraph source -> head(n) -> [chain] -> sink over n samples.
+template <typename Build>
+double bench_graph(const std::vector<float>& x, double seconds, size_t n0, Build&& build)
+{
+    return rate(
+        [&](size_t n) {
+            auto tb = gr::make_top_block("bench");
+            auto src = gr::blocks::vector_source_f::make(x, true);
+            auto head = gr::blocks::head::make(sizeof(float), n);
+            tb->connect(src, 0, head, 0);
+            build(tb, head);
+            tb->run();
+        },
+        seconds,
+        n0);
+}
+
+double bench_block(const StftCase& c, const std::vector<float>& x, double seconds)
+{
+    return bench_graph(x, seconds, 1 << 20, [&](gr::top_block_sptr tb, gr::basic_block_sptr in) {
+        auto stft = gr::tfmed::stft::make(1, c.n_fft, c.hop);
+        auto sink = gr::blocks::null_sink::make(sizeof(float) * stft->bins());
+        tb->connect(in, 0, stft, 0);
+        tb->connect(stft, 0, sink, 0);
+    });
+}
+
+double bench_gnuradio_chain(const StftCase& c, const std::vector<float>& x, double seconds)
+{
+    // R = ceil(n_fft / hop) phases; phase r keeps n_fft of every R*hop samples
+    // from offset r*hop, so its frames never overlap; interleave restores order.
+    const int phases = (c.n_fft + c.hop - 1) / c.hop;
+    const auto window = gr::fft::window::hann(c.n_fft);
+    return bench_graph(x, seconds, 1 << 18, [&](gr::top_block_sptr tb, gr::basic_block_sptr in) {
+        auto sink = gr::blocks::null_sink::make(sizeof(float) * c.n_fft);
+        gr::basic_block_sptr join = sink;
+        if (phases > 1) {
+            join = gr::blocks::interleave::make(sizeof(float) * c.n_fft);
+            tb->connect(join, 0, sink, 0);
+        }
+        for (int r = 0; r < phases; r++) {
+            auto s2v = gr::blocks::stream_to_vector::make(sizeof(float), c.n_fft);
+            auto fft = gr::fft::fft_v<float, true>::make(c.n_fft, window, false, 1);
+            auto mag = gr::blocks::complex_to_mag::make(c.n_fft);
+            if (phases > 1) {
+                auto keep = gr::blocks::keep_m_in_n::make(
+                    sizeof(float), c.n_fft, phases * c.hop, r * c.hop);
+                tb->connect(in, 0, keep, 0);
+                tb->connect(keep, 0, s2v, 0);
+            } else {
+                tb->connect(in, 0, s2v, 0);
+            }
+            tb->connect(s2v, 0, fft, 0);
+            tb->connect(fft, 0, mag, 0);
+            tb->connect(mag, 0, join, phases > 1 ? r : 0);
+        }
+    });
+}
+#endif
+
+} // namespace
+
+std::vector<StftBenchRow> bench_stft(const std::vector<StftCase>& cases,
+                                     double seconds,
+                                     bool with_graphs)
+{
+    const auto x = noise(kSignal);
+    std::vector<StftBenchRow> rows;
+    for (const auto& c : cases) {
+        StftBenchRow r;
+        r.c = c;
+        std::fprintf(stderr, "  n_fft %5d hop %4d: core", c.n_fft, c.hop);
+        r.core = bench_core(c, x, seconds);
+#ifdef TFMED_HAVE_FFTW
+        std::fprintf(stderr, ", fftw loop");
+        r.fftw = bench_fftw(c, x, seconds);
+#endif
+#ifdef TFMED_WITH_GNURADIO
+        if (with_graphs) {
+            std::fprintf(stderr, ", block");
+            r.block = bench_block(c, x, seconds);
+            std::fprintf(stderr, ", gnuradio chain");
+            r.gnuradio = bench_gnuradio_chain(c, x, seconds);
+        }
+#else
+        (void)with_graphs;
+#endif
+        std::fprintf(stderr, "\n");
+        rows.push_back(r);
+    }
+    return rows;
+}
+
+} // namespace apps
+} // namespace tfmed

@@ -1,0 +1,152 @@
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The `tfmed` command-line tool.
+ */
+#include "bench_stft.h"
+
+#include <tfmed/dsp/stft_stream.h>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#ifndef TFMED_VERSION
+#define TFMED_VERSION "unknown"
+#endif
+
+namespace {
+
+// Write text to `path` atomically: a temporary beside it, then rename.
+void write_atomically(const std::string& path, const std::string& text)
+{
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream f(tmp);
+        f << text;
+        if (!f)
+            throw std::runtime_error("cannot write " + tmp);
+    }
+    std::filesystem::rename(tmp, path);
+}
+
+std::string ratio(double a, double b)
+{
+    if (a <= 0 || b <= 0)
+        return "      -";
+    char s[32];
+    std::snprintf(s, sizeof s, "%6.1fx", a / b);
+    return s;
+}
+
+std::string msps(double v)
+{
+    if (v <= 0)
+        return "       -";
+    char s[32];
+    std::snprintf(s, sizeof s, "%8.1f", v / 1e6);
+    return s;
+}
+
+int run_bench_stft(double seconds, const std::vector<std::string>& specs, bool no_graphs,
+                   const std::string& json_path)
+{
+    std::vector<tfmed::apps::StftCase> cases;
+    for (const auto& s : specs) {
+        const auto colon = s.find(':');
+        try {
+            if (colon == std::string::npos)
+                throw std::invalid_argument(s);
+            cases.push_back({ std::stoi(s.substr(0, colon)), std::stoi(s.substr(colon + 1)) });
+        } catch (const std::exception&) {
+            std::cerr << "tfmed bench stft: --case expected N_FFT:HOP (e.g. 125:63), found '"
+                      << s << "'\n";
+            return 2;
+        }
+        if (cases.back().n_fft <= 0 || cases.back().hop <= 0 ||
+            cases.back().hop > cases.back().n_fft) {
+            std::cerr << "tfmed bench stft: --case expected 0 < HOP <= N_FFT, found '" << s
+                      << "'\n";
+            return 2;
+        }
+    }
+    std::cerr << "tfmed bench stft: " << seconds << " s per measurement, 1 channel, Hann, "
+              << "magnitude; FFT backend " << tfmed::dsp::StftStream::fft_backend() << ", "
+              << std::thread::hardware_concurrency() << " CPU(s)\n";
+    const auto rows = tfmed::apps::bench_stft(cases, seconds, !no_graphs);
+
+    std::printf("\nInput samples/s in M/s (higher is better)\n");
+    std::printf("%6s %5s | %8s %8s %7s | %8s %8s %7s\n", "n_fft", "hop", "core", "FFTW",
+                "core/", "block", "GNURadio", "block/");
+    std::printf("%6s %5s | %8s %8s %7s | %8s %8s %7s\n", "", "", "stream", "loop", "FFTW",
+                "in graph", "chain", "GR");
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& r : rows) {
+        std::printf("%6d %5d | %s %s %s | %s %s %s\n", r.c.n_fft, r.c.hop,
+                    msps(r.core).c_str(), msps(r.fftw).c_str(), ratio(r.core, r.fftw).c_str(),
+                    msps(r.block).c_str(), msps(r.gnuradio).c_str(),
+                    ratio(r.block, r.gnuradio).c_str());
+        j.push_back({ { "n_fft", r.c.n_fft },
+                      { "hop", r.c.hop },
+                      { "core_samples_per_s", r.core },
+                      { "fftw_loop_samples_per_s", r.fftw },
+                      { "block_samples_per_s", r.block },
+                      { "gnuradio_chain_samples_per_s", r.gnuradio } });
+    }
+    std::printf("\ncore stream: tfmed::dsp::StftStream push/pull, 8192-sample chunks\n"
+                "FFTW loop:   window + batched fftwf r2c + |X| on contiguous frames "
+                "(ceiling)\n"
+                "block:       vector_source -> head -> tfmed.stft -> null_sink\n"
+                "GNU Radio:   per phase keep_m_in_n -> stream_to_vector -> fft_vfc(hann) "
+                "-> complex_to_mag, joined by interleave\n");
+    if (!json_path.empty()) {
+        write_atomically(json_path, j.dump(1) + "\n");
+        std::cerr << "wrote " << json_path << "\n";
+    }
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    CLI::App app{ "tfmed: spectrogram deep learning for medical and sensor streams "
+                  "(gr-tfmed " TFMED_VERSION ")" };
+    app.require_subcommand(1);
+    app.set_version_flag("--version", std::string("tfmed ") + TFMED_VERSION);
+
+    auto* bench = app.add_subcommand("bench", "Measure speed against baselines");
+    bench->require_subcommand(1);
+    auto* bstft = bench->add_subcommand(
+        "stft", "STFT: core stream and block vs. FFTW loop and GNU Radio's FFT chain");
+    double seconds = 1.0;
+    std::vector<std::string> cases{ "125:63", "16:1", "256:64", "1024:256", "256:256" };
+    bool no_graphs = false;
+    std::string json;
+    bstft->add_option("--seconds", seconds, "Seconds per measurement")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    bstft->add_option("--case", cases, "N_FFT:HOP settings to measure")->capture_default_str();
+    bstft->add_flag("--no-graphs", no_graphs, "Skip the flowgraph measurements");
+    bstft->add_option("--json", json, "Also write the figures as JSON to this file");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    try {
+        if (*bstft)
+            return run_bench_stft(seconds, cases, no_graphs, json);
+    } catch (const std::exception& e) {
+        std::cerr << "tfmed: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}
