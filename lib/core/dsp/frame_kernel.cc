@@ -184,13 +184,10 @@ void FrameKernel::run(const float* src,
                 }
                 break;
             case Output::magnitude:
-#ifdef TFMED_HAVE_VOLK
-                volk_32fc_magnitude_32f(
-                    d, reinterpret_cast<const lv_32fc_t*>(z), static_cast<unsigned>(half_));
-#else
+                // A plain loop: the compiler vectorises it (-fno-math-errno), and
+                // for small frames a VOLK call per frame costs more than the work.
                 for (int k = 0; k < half_; k++)
                     d[k] = std::sqrt(z[2 * k] * z[2 * k] + z[2 * k + 1] * z[2 * k + 1]);
-#endif
                 break;
             case Output::power:
             case Output::log_power:
