@@ -85,37 +85,32 @@ std::string stft_impl::describe() const
            " channel(s), fft " + dsp::StftStream::fft_backend();
 }
 
-void stft_impl::retune(const dsp::StftOptions& opts)
+template <typename Change>
+void stft_impl::retune(Change&& change)
 {
+    // Parse and validate outside the lock; the swap itself is under it.
+    dsp::StftOptions o = [&] {
+        gr::thread::scoped_lock guard(d_setlock);
+        return d_stream.options();
+    }();
+    change(o);
     gr::thread::scoped_lock guard(d_setlock);
-    d_stream.retune(opts); // throws before changing anything if not allowed
+    d_stream.retune(o); // throws before changing anything if not allowed
 }
 
 void stft_impl::set_window(const std::string& window)
 {
-    dsp::StftOptions o = [&] {
-        gr::thread::scoped_lock guard(d_setlock);
-        return d_stream.options();
-    }();
-    retune(o.window(dsp::parse_window(window)));
+    retune([&](dsp::StftOptions& o) { o.window(dsp::parse_window(window)); });
 }
 
 void stft_impl::set_log_floor(float log_floor)
 {
-    dsp::StftOptions o = [&] {
-        gr::thread::scoped_lock guard(d_setlock);
-        return d_stream.options();
-    }();
-    retune(o.log_floor(log_floor));
+    retune([&](dsp::StftOptions& o) { o.log_floor(log_floor); });
 }
 
 void stft_impl::set_output(const std::string& output)
 {
-    dsp::StftOptions o = [&] {
-        gr::thread::scoped_lock guard(d_setlock);
-        return d_stream.options();
-    }();
-    retune(o.output(dsp::parse_output(output)));
+    retune([&](dsp::StftOptions& o) { o.output(dsp::parse_output(output)); });
 }
 
 int64_t stft_impl::frame_of_sample(uint64_t sample) const

@@ -34,7 +34,8 @@ public:
                      gr_vector_void_star& output_items) override;
 
 private:
-    void retune(const ::tfmed::dsp::StftOptions& opts);
+    template <typename Change>
+    void retune(Change&& change);
     int64_t frame_of_sample(uint64_t sample) const;
 
     ::tfmed::dsp::StftStream d_stream;

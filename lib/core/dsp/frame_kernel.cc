@@ -122,7 +122,7 @@ FrameKernel::~FrameKernel()
     std::free(out_);
 }
 
-void FrameKernel::transform(size_t /*count*/) noexcept
+void FrameKernel::transform() noexcept
 {
     // Always the full batch: a frame's numbers must not depend on its neighbours.
 #ifdef TFMED_HAVE_FFTW
@@ -159,7 +159,7 @@ void FrameKernel::run(const float* src,
             for (int i = 0; i < win_; i++)
                 b[i] = w[i] * s[i];
         }
-        transform(n);
+        transform();
         for (size_t f = 0; f < n; f++) {
             const float* __restrict z = out_ + f * half_ * 2;
             float* __restrict d = dst + f * dst_stride;

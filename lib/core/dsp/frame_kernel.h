@@ -45,7 +45,7 @@ public:
     static const char* backend() noexcept;
 
 private:
-    void transform(size_t count) noexcept;
+    void transform() noexcept;
 
     struct fft_plan;
     StftOptions opts_;
