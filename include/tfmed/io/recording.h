@@ -45,6 +45,7 @@ private:
 struct Annotation {
     int64_t sample = 0;  //!< sample index in the recording (frame index)
     std::string symbol;  //!< e.g. "N", "V", "+" (WFDB), or the EDF+ text
+    int code = 0;        //!< WFDB annotation code (1 = N, 5 = V, ...), 0 otherwise
     int subtype = 0;     //!< WFDB subtyp
     int channel = 0;     //!< WFDB chan
     int num = 0;         //!< WFDB num

@@ -1,0 +1,919 @@
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <tfmed/io/wfdb.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <sstream>
+
+namespace tfmed {
+namespace io {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string strip_hea(const std::string& record)
+{
+    const std::string ext = ".hea";
+    if (record.size() > ext.size() &&
+        record.compare(record.size() - ext.size(), ext.size(), ext) == 0)
+        return record.substr(0, record.size() - ext.size());
+    return record;
+}
+
+std::vector<uint8_t> read_bytes(const std::string& path, const std::string& what)
+{
+    std::ifstream f(path, std::ios::binary);
+    if (!f)
+        throw ReadError(path, "cannot open " + what + " (" + std::strerror(errno) + ")");
+    return std::vector<uint8_t>(std::istreambuf_iterator<char>(f),
+                                std::istreambuf_iterator<char>());
+}
+
+std::vector<std::string> split_ws(const std::string& line)
+{
+    std::istringstream s(line);
+    std::vector<std::string> out;
+    std::string tok;
+    while (s >> tok)
+        out.push_back(tok);
+    return out;
+}
+
+// Strict number parsing: the whole token must be a number.
+bool to_double(const std::string& s, double& v)
+{
+    if (s.empty())
+        return false;
+    char* end = nullptr;
+    errno = 0;
+    v = std::strtod(s.c_str(), &end);
+    return end == s.c_str() + s.size() && errno == 0 && std::isfinite(v);
+}
+
+bool to_int64(const std::string& s, int64_t& v)
+{
+    if (s.empty())
+        return false;
+    char* end = nullptr;
+    errno = 0;
+    v = std::strtoll(s.c_str(), &end, 10);
+    return end == s.c_str() + s.size() && errno == 0;
+}
+
+struct LineContext {
+    const std::string& file;
+    int line;
+    std::string where(const std::string& field) const
+    {
+        return "line " + std::to_string(line) + ", " + field;
+    }
+};
+
+double need_double(const LineContext& c, const std::string& field, const std::string& tok)
+{
+    double v;
+    if (!to_double(tok, v))
+        throw ReadError(c.file, c.where(field), "a number", "'" + tok + "'");
+    return v;
+}
+
+int64_t need_int(const LineContext& c, const std::string& field, const std::string& tok)
+{
+    int64_t v;
+    if (!to_int64(tok, v))
+        throw ReadError(c.file, c.where(field), "an integer", "'" + tok + "'");
+    return v;
+}
+
+const int known_formats[] = { 0, 8, 16, 24, 32, 61, 80, 160, 212, 310, 311, 508, 516, 524 };
+
+bool is_flac(int f) { return f == 508 || f == 516 || f == 524; }
+
+int default_resolution(int format)
+{
+    switch (format) {
+    case 8:
+    case 80:
+        return 8;
+    case 212:
+        return 12;
+    case 310:
+    case 311:
+        return 10;
+    case 24:
+    case 524:
+        return 24;
+    case 32:
+        return 32;
+    default:
+        return 16;
+    }
+}
+
+// WFDB's "no sample here" marker: the most negative value of the format.
+int32_t invalid_value(int format)
+{
+    switch (format) {
+    case 8:
+    case 80:
+        return -128;
+    case 212:
+        return -2048;
+    case 310:
+    case 311:
+        return -512;
+    case 24:
+        return -(1 << 23);
+    case 32:
+        return std::numeric_limits<int32_t>::min();
+    default:
+        return -32768;
+    }
+}
+
+void parse_signal_line(const LineContext& c,
+                       const std::vector<std::string>& t,
+                       WfdbSignalInfo& s)
+{
+    s.file_name = t[0];
+    // format[xspf][:skew][+offset]
+    {
+        const std::string& f = t[1];
+        size_t i = 0;
+        while (i < f.size() && std::isdigit(static_cast<unsigned char>(f[i])))
+            i++;
+        s.format = static_cast<int>(need_int(c, "format", f.substr(0, i)));
+        if (std::find(std::begin(known_formats), std::end(known_formats), s.format) ==
+            std::end(known_formats))
+            throw ReadError(c.file,
+                            c.where("format"),
+                            "one of 0, 8, 16, 24, 32, 61, 80, 160, 212, 310, 311, 508, "
+                            "516, 524",
+                            std::to_string(s.format));
+        while (i < f.size()) {
+            const char tag = f[i++];
+            size_t j = i;
+            while (j < f.size() && (std::isdigit(static_cast<unsigned char>(f[j])) ||
+                                    (j == i && f[j] == '-')))
+                j++;
+            const std::string num = f.substr(i, j - i);
+            if (tag == 'x')
+                s.samples_per_frame = static_cast<int>(need_int(c, "samples per frame", num));
+            else if (tag == ':')
+                s.skew = static_cast<int>(need_int(c, "skew", num));
+            else if (tag == '+')
+                s.byte_offset = need_int(c, "byte offset", num);
+            else
+                throw ReadError(c.file, c.where("format"),
+                                "format[xSPF][:SKEW][+OFFSET]", "'" + f + "'");
+            i = j;
+        }
+        if (s.samples_per_frame < 1)
+            throw ReadError(c.file, c.where("samples per frame"), ">= 1",
+                            std::to_string(s.samples_per_frame));
+        if (s.skew < 0 || s.byte_offset < 0)
+            throw ReadError(c.file, c.where("skew/byte offset"), ">= 0", "'" + f + "'");
+    }
+    s.adc_resolution = default_resolution(s.format);
+    bool baseline_given = false;
+    if (t.size() > 2) {
+        // gain[(baseline)][/units]
+        std::string g = t[2];
+        const auto slash = g.find('/');
+        if (slash != std::string::npos) {
+            s.units = g.substr(slash + 1);
+            g = g.substr(0, slash);
+        }
+        const auto paren = g.find('(');
+        if (paren != std::string::npos) {
+            if (g.back() != ')')
+                throw ReadError(c.file, c.where("ADC gain"), "GAIN(BASELINE)/UNITS",
+                                "'" + t[2] + "'");
+            s.baseline = static_cast<int>(
+                need_int(c, "baseline", g.substr(paren + 1, g.size() - paren - 2)));
+            baseline_given = true;
+            g = g.substr(0, paren);
+        }
+        s.adc_gain = need_double(c, "ADC gain", g);
+        s.gain_given = s.adc_gain != 0.0;
+        if (s.adc_gain == 0.0)
+            s.adc_gain = 200.0; // WFDB: uncalibrated signals use the default gain
+        if (s.adc_gain < 0.0)
+            throw ReadError(c.file, c.where("ADC gain"), "> 0", t[2]);
+    }
+    if (t.size() > 3) {
+        s.adc_resolution = static_cast<int>(need_int(c, "ADC resolution", t[3]));
+        if (s.adc_resolution == 0)
+            s.adc_resolution = default_resolution(s.format);
+    }
+    if (t.size() > 4)
+        s.adc_zero = static_cast<int>(need_int(c, "ADC zero", t[4]));
+    s.initial_value = s.adc_zero;
+    if (t.size() > 5)
+        s.initial_value = static_cast<int>(need_int(c, "initial value", t[5]));
+    if (t.size() > 6) {
+        s.checksum = static_cast<int>(need_int(c, "checksum", t[6]));
+        s.has_checksum = true;
+    }
+    if (t.size() > 7)
+        s.block_size = static_cast<int>(need_int(c, "block size", t[7]));
+    if (!baseline_given)
+        s.baseline = s.adc_zero;
+}
+
+} // namespace
+
+WfdbHeader parse_wfdb_header(const std::string& text, const std::string& file)
+{
+    WfdbHeader h;
+    h.path = file;
+    std::istringstream in(text);
+    std::string raw;
+    int line_no = 0;
+    bool have_record = false;
+    size_t want_signals = 0, want_segments = 0;
+    while (std::getline(in, raw)) {
+        line_no++;
+        if (!raw.empty() && raw.back() == '\r')
+            raw.pop_back();
+        const auto first = raw.find_first_not_of(" \t");
+        if (first == std::string::npos)
+            continue;
+        if (raw[first] == '#') {
+            std::string c = raw.substr(first + 1);
+            if (!c.empty() && c[0] == ' ')
+                c.erase(0, 1);
+            h.comments.push_back(c);
+            continue;
+        }
+        const LineContext ctx{ file, line_no };
+        auto t = split_ws(raw);
+        if (!have_record) {
+            // name[/nseg] nsig [fs[/counterfreq[(base)]] [nsamp [time [date]]]]
+            const auto slash = t[0].find('/');
+            h.record_name = t[0].substr(0, slash);
+            if (slash != std::string::npos) {
+                h.n_segments = static_cast<int>(
+                    need_int(ctx, "number of segments", t[0].substr(slash + 1)));
+                if (h.n_segments < 1)
+                    throw ReadError(file, ctx.where("number of segments"), ">= 1",
+                                    t[0].substr(slash + 1));
+            }
+            if (t.size() < 2)
+                throw ReadError(file, ctx.where("number of signals"),
+                                "a record line 'NAME NSIG [FS [NSAMP]]'", "'" + raw + "'");
+            const int64_t nsig = need_int(ctx, "number of signals", t[1]);
+            if (nsig < 0 || nsig > 100000)
+                throw ReadError(file, ctx.where("number of signals"), "0..100000",
+                                t[1]);
+            if (t.size() > 2) {
+                std::string f = t[2];
+                const auto paren = f.find('(');
+                if (paren != std::string::npos) {
+                    h.base_counter = need_double(
+                        ctx, "base counter", f.substr(paren + 1, f.find(')') - paren - 1));
+                    f = f.substr(0, paren);
+                }
+                const auto fslash = f.find('/');
+                if (fslash != std::string::npos) {
+                    h.counter_frequency =
+                        need_double(ctx, "counter frequency", f.substr(fslash + 1));
+                    f = f.substr(0, fslash);
+                }
+                h.frame_frequency = need_double(ctx, "sampling frequency", f);
+                if (h.frame_frequency <= 0)
+                    throw ReadError(file, ctx.where("sampling frequency"), "> 0", f);
+            }
+            if (t.size() > 3) {
+                h.n_samples = need_int(ctx, "number of samples", t[3]);
+                if (h.n_samples < 0)
+                    throw ReadError(file, ctx.where("number of samples"), ">= 0", t[3]);
+                if (h.n_samples == 0 && h.n_segments == 0)
+                    h.n_samples = -1; // 0 means "not given" for single segments
+            }
+            if (t.size() > 4)
+                h.base_time = t[4];
+            if (t.size() > 5)
+                h.base_date = t[5];
+            have_record = true;
+            want_segments = h.n_segments;
+            want_signals = h.n_segments > 0 ? 0 : static_cast<size_t>(nsig);
+            h.signals.reserve(want_signals);
+            continue;
+        }
+        if (h.segment_names.size() < want_segments) {
+            if (t.size() < 2)
+                throw ReadError(file, ctx.where("segment"), "'NAME NSAMP'", "'" + raw + "'");
+            h.segment_names.push_back(t[0]);
+            const int64_t n = need_int(ctx, "segment length", t[1]);
+            if (n < 0)
+                throw ReadError(file, ctx.where("segment length"), ">= 0", t[1]);
+            h.segment_lengths.push_back(n);
+            continue;
+        }
+        if (h.signals.size() < want_signals) {
+            if (t.size() < 2)
+                throw ReadError(file, ctx.where("signal " + std::to_string(h.signals.size())),
+                                "'FILE FORMAT [GAIN ...]'", "'" + raw + "'");
+            WfdbSignalInfo s;
+            parse_signal_line(ctx, t, s);
+            // The description is the rest of the line after 8 fields.
+            if (t.size() > 8) {
+                size_t pos = 0;
+                for (int k = 0; k < 8; k++) {
+                    pos = raw.find_first_not_of(" \t", pos);
+                    pos = raw.find_first_of(" \t", pos);
+                }
+                pos = raw.find_first_not_of(" \t", pos);
+                s.description = raw.substr(pos);
+                while (!s.description.empty() &&
+                       (s.description.back() == ' ' || s.description.back() == '\t'))
+                    s.description.pop_back();
+            }
+            h.signals.push_back(s);
+            continue;
+        }
+        // Extra non-comment lines (rare, e.g. trailing info) are kept as comments.
+        h.comments.push_back(raw);
+    }
+    if (!have_record)
+        throw ReadError(file, "record line", "'NAME NSIG [FS [NSAMP]]'", "no record line");
+    if (h.segment_names.size() != want_segments)
+        throw ReadError(file, "segments", std::to_string(want_segments) + " segment lines",
+                        std::to_string(h.segment_names.size()));
+    if (h.signals.size() != want_signals)
+        throw ReadError(file, "signals", std::to_string(want_signals) + " signal lines",
+                        std::to_string(h.signals.size()));
+    return h;
+}
+
+WfdbHeader read_wfdb_header(const std::string& record)
+{
+    const std::string path = strip_hea(record) + ".hea";
+    const auto bytes = read_bytes(path, "WFDB header");
+    return parse_wfdb_header(std::string(bytes.begin(), bytes.end()), path);
+}
+
+namespace {
+
+// Decode `count` consecutive samples of one file's sample sequence.
+// Returns false when the bytes run out first.
+bool decode(int format,
+            const uint8_t* p,
+            size_t nbytes,
+            size_t count,
+            int32_t* out)
+{
+    auto need = [&](size_t b) { return b <= nbytes; };
+    switch (format) {
+    case 16:
+        if (!need(count * 2))
+            return false;
+        for (size_t i = 0; i < count; i++)
+            out[i] = static_cast<int16_t>(p[2 * i] | (p[2 * i + 1] << 8));
+        return true;
+    case 61:
+        if (!need(count * 2))
+            return false;
+        for (size_t i = 0; i < count; i++)
+            out[i] = static_cast<int16_t>((p[2 * i] << 8) | p[2 * i + 1]);
+        return true;
+    case 80:
+        if (!need(count))
+            return false;
+        for (size_t i = 0; i < count; i++)
+            out[i] = static_cast<int32_t>(p[i]) - 128;
+        return true;
+    case 8: // differences; integrated by the caller per signal
+        if (!need(count))
+            return false;
+        for (size_t i = 0; i < count; i++)
+            out[i] = static_cast<int8_t>(p[i]);
+        return true;
+    case 160:
+        if (!need(count * 2))
+            return false;
+        for (size_t i = 0; i < count; i++)
+            out[i] = static_cast<int32_t>(p[2 * i] | (p[2 * i + 1] << 8)) - 32768;
+        return true;
+    case 24:
+        if (!need(count * 3))
+            return false;
+        for (size_t i = 0; i < count; i++) {
+            int32_t v = p[3 * i] | (p[3 * i + 1] << 8) | (p[3 * i + 2] << 16);
+            out[i] = v & 0x800000 ? v - 0x1000000 : v;
+        }
+        return true;
+    case 32:
+        if (!need(count * 4))
+            return false;
+        for (size_t i = 0; i < count; i++) {
+            uint32_t v = p[4 * i] | (p[4 * i + 1] << 8) | (p[4 * i + 2] << 16) |
+                         (static_cast<uint32_t>(p[4 * i + 3]) << 24);
+            out[i] = static_cast<int32_t>(v);
+        }
+        return true;
+    case 212: {
+        // Two 12-bit samples in three bytes; an odd count ends with 2 bytes.
+        if (!need((count * 3 + 1) / 2))
+            return false;
+        for (size_t i = 0; i < count; i++) {
+            const uint8_t* q = p + (i / 2) * 3;
+            int32_t v = (i % 2 == 0) ? (q[0] | ((q[1] & 0x0F) << 8))
+                                     : (q[2] | ((q[1] & 0xF0) << 4));
+            out[i] = v & 0x800 ? v - 0x1000 : v;
+        }
+        return true;
+    }
+    case 310: {
+        // Three 10-bit samples in two little-endian 16-bit words.
+        const size_t groups = count / 3, rem = count % 3;
+        if (!need(groups * 4 + (rem ? 2 * rem : 0)))
+            return false;
+        for (size_t i = 0; i < count; i++) {
+            const uint8_t* q = p + (i / 3) * 4;
+            const uint32_t w0 = q[0] | (q[1] << 8);
+            int32_t v;
+            switch (i % 3) {
+            case 0:
+                v = (w0 >> 1) & 0x3FF;
+                break;
+            case 1:
+                v = ((q[2] | (q[3] << 8)) >> 1) & 0x3FF;
+                break;
+            default:
+                v = ((w0 >> 11) & 0x1F) | ((((q[2] | (q[3] << 8)) >> 11) & 0x1F) << 5);
+                break;
+            }
+            out[i] = v & 0x200 ? v - 0x400 : v;
+        }
+        return true;
+    }
+    case 311: {
+        // Three 10-bit samples in one little-endian 32-bit word.
+        const size_t groups = count / 3, rem = count % 3;
+        if (!need(groups * 4 + (rem ? rem + 1 : 0)))
+            return false;
+        for (size_t i = 0; i < count; i++) {
+            const uint8_t* q = p + (i / 3) * 4;
+            int32_t v;
+            switch (i % 3) {
+            case 0:
+                v = q[0] | ((q[1] & 0x03) << 8);
+                break;
+            case 1:
+                v = (q[1] >> 2) | ((q[2] & 0x0F) << 6);
+                break;
+            default:
+                v = (q[2] >> 4) | ((q[3] & 0x3F) << 4);
+                break;
+            }
+            out[i] = v & 0x200 ? v - 0x400 : v;
+        }
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+// Bytes that `count` samples of a format occupy (for records without NSAMP).
+double bytes_per_sample(int format)
+{
+    switch (format) {
+    case 8:
+    case 80:
+        return 1.0;
+    case 24:
+        return 3.0;
+    case 32:
+        return 4.0;
+    case 212:
+        return 1.5;
+    case 310:
+    case 311:
+        return 4.0 / 3.0;
+    default:
+        return 2.0;
+    }
+}
+
+} // namespace
+
+WfdbDigital read_wfdb_digital(const std::string& record, bool verify_checksums)
+{
+    WfdbDigital d;
+    d.header = read_wfdb_header(record);
+    const WfdbHeader& h = d.header;
+    if (h.n_segments > 0)
+        throw ReadError(h.path, "record", "a single-segment record (read_wfdb() reads "
+                        "multi-segment records)",
+                        std::to_string(h.n_segments) + " segments");
+    const fs::path dir = fs::path(h.path).parent_path();
+    const size_t nsig = h.signals.size();
+    d.samples.resize(nsig);
+    d.invalid.resize(nsig);
+
+    // Group the signals by file, in header order: one frame of a file holds
+    // samples_per_frame samples of each of its signals.
+    std::vector<std::vector<size_t>> groups;
+    for (size_t s = 0; s < nsig; s++) {
+        const auto& si = h.signals[s];
+        d.invalid[s] = invalid_value(si.format);
+        if (!groups.empty() && h.signals[groups.back()[0]].file_name == si.file_name &&
+            si.format != 0 && si.file_name != "~")
+            groups.back().push_back(s);
+        else
+            groups.push_back({ s });
+    }
+
+    int64_t frames = h.n_samples;
+    struct Loaded {
+        std::vector<uint8_t> bytes;
+        size_t offset;
+    };
+    std::vector<Loaded> data(groups.size());
+    for (size_t g = 0; g < groups.size(); g++) {
+        const auto& first = h.signals[groups[g][0]];
+        for (size_t s : groups[g]) {
+            const auto& si = h.signals[s];
+            if (si.format != first.format)
+                throw ReadError(h.path, "signal " + std::to_string(s) + " format",
+                                "format " + std::to_string(first.format) +
+                                    " like the other signals in " + si.file_name,
+                                std::to_string(si.format));
+        }
+        if (first.format == 0 || first.file_name == "~")
+            continue;
+        if (is_flac(first.format))
+            throw ReadError(h.path, "signal " + std::to_string(groups[g][0]) + " format",
+                            "a supported format (FLAC formats 508/516/524 need libFLAC, "
+                            "which gr-tfmed does not use)",
+                            std::to_string(first.format));
+        const std::string path = (dir / first.file_name).string();
+        data[g].bytes = read_bytes(path, "WFDB signal file");
+        data[g].offset = static_cast<size_t>(first.byte_offset);
+        if (frames < 0) {
+            size_t spf_sum = 0;
+            for (size_t s : groups[g])
+                spf_sum += h.signals[s].samples_per_frame;
+            const double avail = data[g].bytes.size() > data[g].offset
+                                     ? data[g].bytes.size() - data[g].offset
+                                     : 0;
+            frames = static_cast<int64_t>(avail / bytes_per_sample(first.format) / spf_sum);
+        }
+    }
+    if (frames < 0)
+        frames = 0;
+    d.n_frames = frames;
+
+    std::vector<int32_t> seq;
+    for (size_t g = 0; g < groups.size(); g++) {
+        const auto& first = h.signals[groups[g][0]];
+        size_t spf_sum = 0, max_skew = 0;
+        for (size_t s : groups[g]) {
+            spf_sum += h.signals[s].samples_per_frame;
+            max_skew = std::max<size_t>(max_skew, h.signals[s].skew);
+        }
+        if (first.format == 0 || first.file_name == "~") {
+            for (size_t s : groups[g])
+                d.samples[s].assign(frames * h.signals[s].samples_per_frame, d.invalid[s]);
+            continue;
+        }
+        const auto& bytes = data[g].bytes;
+        const size_t off = data[g].offset;
+        // Stored frames: the record's frames plus those the skew shifts in.
+        const size_t avail_bytes = bytes.size() > off ? bytes.size() - off : 0;
+        const size_t stored_max =
+            static_cast<size_t>(avail_bytes / bytes_per_sample(first.format) / spf_sum);
+        const size_t stored = std::min<size_t>(frames + max_skew, stored_max);
+        if (stored < static_cast<size_t>(frames)) {
+            const double need = std::ceil(frames * spf_sum * bytes_per_sample(first.format));
+            throw ReadError((dir / first.file_name).string(),
+                            "length",
+                            std::to_string(static_cast<int64_t>(need) + off) + " bytes for " +
+                                std::to_string(frames) + " frames of " +
+                                std::to_string(groups[g].size()) + " signal(s) in format " +
+                                std::to_string(first.format),
+                            std::to_string(bytes.size()) + " bytes");
+        }
+        seq.resize(stored * spf_sum);
+        if (!decode(first.format, bytes.data() + off, avail_bytes, seq.size(), seq.data()))
+            throw ReadError((dir / first.file_name).string(), "length",
+                            "enough bytes for " + std::to_string(seq.size()) + " samples",
+                            std::to_string(avail_bytes) + " bytes");
+        size_t col = 0;
+        for (size_t s : groups[g]) {
+            const auto& si = h.signals[s];
+            const size_t spf = si.samples_per_frame;
+            std::vector<int32_t> all(stored * spf);
+            for (size_t f = 0; f < stored; f++)
+                for (size_t k = 0; k < spf; k++)
+                    all[f * spf + k] = seq[f * spf_sum + col + k];
+            col += spf;
+            if (si.format == 8) { // first differences from the initial value
+                int32_t acc = si.initial_value;
+                for (auto& v : all) {
+                    acc += v;
+                    v = acc;
+                }
+            }
+            if (verify_checksums && si.has_checksum) {
+                // The header's checksum covers the record's frames as stored.
+                int32_t sum = 0;
+                const size_t n = std::min<size_t>(all.size(), frames * spf);
+                for (size_t i = 0; i < n; i++)
+                    sum += all[i];
+                const int16_t got = static_cast<int16_t>(sum & 0xFFFF);
+                if (got != static_cast<int16_t>(si.checksum))
+                    throw ReadError((dir / si.file_name).string(),
+                                    "signal " + std::to_string(s) + " (" + si.description +
+                                        ") checksum",
+                                    std::to_string(si.checksum) + " (header)",
+                                    std::to_string(got) + " (sum of the samples)");
+            }
+            // Skew: sample t of the signal is stored at frame t + skew.
+            auto& out = d.samples[s];
+            out.assign(frames * spf, d.invalid[s]);
+            for (size_t i = 0; i < out.size(); i++) {
+                const size_t src = i + si.skew * spf;
+                if (src < all.size())
+                    out[i] = all[src];
+            }
+        }
+    }
+    return d;
+}
+
+namespace {
+
+const char* const symbols[] = {
+    " ", "N", "L", "R", "a", "V", "F", "J", "A", "S", "E", "j", "/", "Q", "~", "[15]",
+    "|", "[17]", "s", "T", "*", "D", "\"", "=", "p", "B", "^", "t", "+", "u", "?", "!",
+    "[", "]", "e", "n", "@", "x", "f", "(", ")", "r"
+};
+constexpr int n_symbols = sizeof(symbols) / sizeof(symbols[0]);
+
+int max_samples_per_frame(const WfdbHeader& h)
+{
+    int m = 1;
+    for (const auto& s : h.signals)
+        m = std::max(m, s.samples_per_frame);
+    return m;
+}
+
+// Physical values of a segment appended to `out` (interleaved, `channels` wide).
+// High resolution: `up` samples per frame, each signal's samples held until its
+// next one (WFDB_HIGHRES); otherwise one value per frame, the mean of the
+// frame's samples (WFDB's default getvec mode). A sample that is invalid, or a
+// frame mean over an invalid sample, is NaN.
+void append_physical(const WfdbDigital& d,
+                     const std::vector<int>& channel_of_signal,
+                     int channels,
+                     int up,
+                     bool high_resolution,
+                     std::vector<float>& out)
+{
+    const int64_t rows = d.n_frames * (high_resolution ? up : 1);
+    const size_t base = out.size();
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    out.resize(base + rows * channels, nan);
+    for (size_t s = 0; s < d.samples.size(); s++) {
+        const int c = channel_of_signal[s];
+        if (c < 0)
+            continue;
+        const auto& si = d.header.signals[s];
+        const int spf = si.samples_per_frame;
+        const auto& v = d.samples[s];
+        const int32_t bad = d.invalid[s];
+        auto phys = [&](double x) {
+            return static_cast<float>((x - si.baseline) / si.adc_gain);
+        };
+        if (high_resolution) {
+            for (int64_t i = 0; i < rows; i++) {
+                const int32_t x = v[(i * spf) / up];
+                out[base + i * channels + c] = x == bad ? nan : phys(x);
+            }
+            continue;
+        }
+        for (int64_t f = 0; f < d.n_frames; f++) {
+            double acc = 0;
+            bool ok = true;
+            for (int k = 0; k < spf; k++) {
+                const int32_t x = v[f * spf + k];
+                ok = ok && x != bad;
+                acc += x;
+            }
+            out[base + f * channels + c] = ok ? phys(acc / spf) : nan;
+        }
+    }
+}
+
+} // namespace
+
+std::string wfdb_annotation_symbol(int code)
+{
+    if (code >= 0 && code < n_symbols)
+        return symbols[code];
+    return "[" + std::to_string(code) + "]";
+}
+
+int wfdb_annotation_code(const std::string& symbol)
+{
+    for (int i = 1; i < n_symbols; i++)
+        if (symbol == symbols[i])
+            return i;
+    return -1;
+}
+
+bool wfdb_is_beat(int code)
+{
+    switch (code) {
+    case 1: case 2: case 3: case 4: case 5: case 6: case 7: case 8: case 9: case 10:
+    case 11: case 12: case 13: case 25: case 34: case 35: case 37: case 38: case 41:
+        return true;
+    default:
+        return false;
+    }
+}
+
+std::vector<Annotation> read_wfdb_annotations(const std::string& record,
+                                              const std::string& annotator)
+{
+    const std::string path = strip_hea(record) + "." + annotator;
+    const auto b = read_bytes(path, "WFDB annotation file");
+    std::vector<Annotation> out;
+    int64_t t = 0;
+    int chan = 0, num = 0;
+    size_t i = 0;
+    auto word = [&](size_t at) { return static_cast<unsigned>(b[at] | (b[at + 1] << 8)); };
+    while (i + 1 < b.size()) {
+        const unsigned w = word(i);
+        const int a = w >> 10;
+        const int x = w & 0x3FF;
+        i += 2;
+        if (a == 0 && x == 0)
+            return out; // end of file marker
+        if (a == 59) { // SKIP: a 32-bit interval follows, high word first
+            if (i + 4 > b.size())
+                break;
+            const int32_t skip =
+                static_cast<int32_t>((word(i) << 16) | word(i + 2));
+            t += skip;
+            i += 4;
+        } else if (a == 60) { // NUM
+            num = x & 0x200 ? x - 0x400 : x;
+            if (!out.empty())
+                out.back().num = num;
+        } else if (a == 61) { // SUB
+            if (!out.empty())
+                out.back().subtype = x & 0x200 ? x - 0x400 : x;
+        } else if (a == 62) { // CHN
+            chan = x;
+            if (!out.empty())
+                out.back().channel = chan;
+        } else if (a == 63) { // AUX: x bytes follow, padded to an even count
+            if (i + x > b.size())
+                break;
+            if (!out.empty()) {
+                std::string aux(reinterpret_cast<const char*>(&b[i]), x);
+                aux.erase(std::find(aux.begin(), aux.end(), '\0'), aux.end());
+                out.back().aux = aux;
+            }
+            i += x + (x & 1);
+        } else {
+            // An annotation: x is the time since the previous one (a = 0 with a
+            // non-zero x is the code-0 NOTQRS annotation).
+            t += x;
+            Annotation an;
+            an.sample = t;
+            an.code = a;
+            an.symbol = wfdb_annotation_symbol(a);
+            an.channel = chan;
+            an.num = num;
+            out.push_back(an);
+        }
+    }
+    if (i < b.size() || b.size() < 2)
+        throw ReadError(path, "length", "an annotation stream ending in a 0 word",
+                        "a file cut after " + std::to_string(i) + " of " +
+                            std::to_string(b.size()) + " bytes");
+    return out; // ended without the 0 word, but on a record boundary
+}
+
+Recording read_wfdb(const std::string& record, const WfdbReadOptions& opt)
+{
+    Recording r;
+    const std::string base = strip_hea(record);
+    r.source = base;
+    const WfdbHeader h = read_wfdb_header(base);
+    r.comments = h.comments;
+    // Multi-frequency records: the highest signal rate, or the frame rate.
+    int up = 1;
+    if (h.n_segments == 0) {
+        const WfdbDigital d = read_wfdb_digital(base, opt.verify_checksums);
+        up = opt.high_resolution ? max_samples_per_frame(h) : 1;
+        std::vector<int> map(h.signals.size());
+        for (size_t s = 0; s < map.size(); s++) {
+            map[s] = static_cast<int>(s);
+            r.channel_names.push_back(h.signals[s].description.empty()
+                                          ? "sig" + std::to_string(s)
+                                          : h.signals[s].description);
+            r.units.push_back(h.signals[s].units);
+        }
+        append_physical(d, map, static_cast<int>(map.size()), up, opt.high_resolution,
+                        r.samples);
+        r.n_samples = d.n_frames * up;
+    } else {
+        const fs::path dir = fs::path(h.path).parent_path();
+        // Variable layout: a first segment of length 0 names the channels.
+        size_t first_data = 0;
+        if (!h.segment_lengths.empty() && h.segment_lengths[0] == 0) {
+            const WfdbHeader layout = read_wfdb_header((dir / h.segment_names[0]).string());
+            for (const auto& s : layout.signals) {
+                r.channel_names.push_back(s.description);
+                r.units.push_back(s.units);
+            }
+            first_data = 1;
+        }
+        for (size_t k = first_data; k < h.segment_names.size(); k++) {
+            const std::string& name = h.segment_names[k];
+            const int64_t len = h.segment_lengths[k];
+            if (name == "~") { // null segment: a gap of len frames
+                r.samples.resize(r.samples.size() + len * r.channels(),
+                                 std::numeric_limits<float>::quiet_NaN());
+                r.n_samples += len;
+                continue;
+            }
+            const WfdbDigital d =
+                read_wfdb_digital((dir / name).string(), opt.verify_checksums);
+            if (r.channel_names.empty()) { // fixed layout: the first segment's signals
+                for (const auto& s : d.header.signals) {
+                    r.channel_names.push_back(s.description);
+                    r.units.push_back(s.units);
+                }
+            }
+            std::vector<int> map(d.header.signals.size(), -1);
+            for (size_t s = 0; s < map.size(); s++) {
+                auto it = std::find(r.channel_names.begin(), r.channel_names.end(),
+                                    d.header.signals[s].description);
+                if (it != r.channel_names.end())
+                    map[s] = static_cast<int>(it - r.channel_names.begin());
+            }
+            if (d.n_frames != len)
+                throw ReadError(h.path, "segment " + name + " length",
+                                std::to_string(len) + " frames (master header)",
+                                std::to_string(d.n_frames) + " (segment header)");
+            // Segments may differ in samples per frame: join them at the frame rate.
+            append_physical(d, map, r.channels(), 1, false, r.samples);
+            r.n_samples += d.n_frames;
+        }
+        if (h.n_samples > 0 && h.n_samples != r.n_samples)
+            throw ReadError(h.path, "number of samples",
+                            std::to_string(h.n_samples) + " (record line)",
+                            std::to_string(r.n_samples) + " (sum of the segments)");
+    }
+
+    r.sample_rate = h.frame_frequency * up;
+    if (!opt.annotator.empty() && fs::exists(base + "." + opt.annotator)) {
+        r.annotations = read_wfdb_annotations(base, opt.annotator);
+        for (auto& a : r.annotations) // annotation times count frames
+            a.sample *= up;
+    }
+
+    // Select [start, start + length).
+    const int64_t start = opt.start;
+    if (start < 0 || start > r.n_samples)
+        throw ReadError(r.source, "start", "0.." + std::to_string(r.n_samples),
+                        std::to_string(start));
+    const int64_t len =
+        opt.length < 0 ? r.n_samples - start : std::min(opt.length, r.n_samples - start);
+    if (start > 0 || len < r.n_samples) {
+        const int c = r.channels();
+        r.samples = std::vector<float>(r.samples.begin() + start * c,
+                                       r.samples.begin() + (start + len) * c);
+        std::vector<Annotation> kept;
+        for (auto a : r.annotations)
+            if (a.sample >= start && a.sample < start + len) {
+                a.sample -= start;
+                kept.push_back(a);
+            }
+        r.annotations.swap(kept);
+        r.n_samples = len;
+    }
+    return r;
+}
+
+} // namespace io
+} // namespace tfmed

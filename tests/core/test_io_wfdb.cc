@@ -1,0 +1,302 @@
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * WFDB reader on the WFDB library's own sample records (../shared/data/wfdb_sample):
+ * MIT-BIH record 100 against its header and .atr, every storage format against
+ * its header checksum, twins against each other, multi-segment records, and
+ * broken files against clear errors.
+ */
+#include "data.h"
+#include <tfmed/io/wfdb.h>
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+using namespace tfmed::io;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string error_of(const std::function<void()>& f)
+{
+    try {
+        f();
+    } catch (const ReadError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+bool contains(const std::string& s, const std::string& part)
+{
+    return s.find(part) != std::string::npos;
+}
+
+// A scratch copy of some sample files, to break on purpose.
+struct Scratch {
+    fs::path dir;
+    explicit Scratch(const std::string& name)
+        : dir(fs::temp_directory_path() / ("tfmed_wfdb_" + name + "_" +
+                                           std::to_string(::getpid())))
+    {
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+    }
+    ~Scratch() { fs::remove_all(dir); }
+    std::string copy(const std::string& from, const std::string& name)
+    {
+        fs::copy_file(from, dir / name);
+        return (dir / name).string();
+    }
+    void write(const std::string& name, const std::string& text)
+    {
+        std::ofstream(dir / name, std::ios::binary) << text;
+    }
+    std::string path(const std::string& name) const { return (dir / name).string(); }
+};
+
+} // namespace
+
+TEST(WfdbTest, Record100MatchesHeaderAndAnnotations)
+{
+    TFMED_REQUIRE_DATA(hea, "wfdb_sample/100.hea");
+    const std::string rec = hea.substr(0, hea.size() - 4);
+    const Recording r = read_wfdb(rec);
+    EXPECT_EQ(r.n_samples, 650000);
+    ASSERT_EQ(r.channels(), 2);
+    EXPECT_EQ(r.samples.size(), 1300000u);
+    EXPECT_EQ(r.channel_names, (std::vector<std::string>{ "MLII", "V5" }));
+    EXPECT_EQ(r.units, (std::vector<std::string>{ "mV", "mV" }));
+    EXPECT_DOUBLE_EQ(r.sample_rate, 360.0);
+    // Header: initial values 995 and 1011, gain 200, baseline (ADC zero) 1024.
+    EXPECT_FLOAT_EQ(r.at(0, 0), (995 - 1024) / 200.0f);
+    EXPECT_FLOAT_EQ(r.at(0, 1), (1011 - 1024) / 200.0f);
+    EXPECT_EQ(r.comments.front(), "unnecessary comment");
+
+    // 100.atr: 2,273 beats (2,239 N, 33 A, 1 V) and one rhythm annotation.
+    ASSERT_EQ(r.annotations.size(), 2274u);
+    std::map<std::string, int> by_symbol;
+    int beats = 0;
+    for (const auto& a : r.annotations) {
+        by_symbol[a.symbol]++;
+        beats += wfdb_is_beat(a.code);
+    }
+    EXPECT_EQ(beats, 2273);
+    EXPECT_EQ(by_symbol, (std::map<std::string, int>{ { "+", 1 }, { "A", 33 }, { "N", 2239 },
+                                                     { "V", 1 } }));
+    EXPECT_EQ(r.annotations[0].symbol, "+");
+    EXPECT_EQ(r.annotations[0].sample, 18);
+    EXPECT_EQ(r.annotations[0].aux, "(N");
+    EXPECT_EQ(r.annotations[1].symbol, "N");
+    EXPECT_EQ(r.annotations[1].sample, 77);
+    EXPECT_EQ(r.annotations.back().sample, 649991);
+    EXPECT_EQ(wfdb_annotation_code("V"), 5);
+}
+
+TEST(WfdbTest, StartAndLengthSelectSamplesAndRebaseAnnotations)
+{
+    TFMED_REQUIRE_DATA(hea, "wfdb_sample/100.hea");
+    const std::string rec = hea.substr(0, hea.size() - 4);
+    const Recording all = read_wfdb(rec);
+    WfdbReadOptions o;
+    o.start = 3600;
+    o.length = 3600;
+    const Recording part = read_wfdb(rec, o);
+    ASSERT_EQ(part.n_samples, 3600);
+    for (int64_t t : { 0, 1, 1799, 3599 })
+        for (int c : { 0, 1 })
+            EXPECT_EQ(part.at(t, c), all.at(3600 + t, c));
+    int expected = 0;
+    for (const auto& a : all.annotations)
+        expected += a.sample >= 3600 && a.sample < 7200;
+    ASSERT_EQ(part.annotations.size(), static_cast<size_t>(expected));
+    EXPECT_GT(expected, 8); // about 12 beats in 10 s
+    EXPECT_EQ(part.annotations[0].sample + 3600,
+              std::find_if(all.annotations.begin(), all.annotations.end(),
+                           [](const Annotation& a) { return a.sample >= 3600; })
+                  ->sample);
+    o.start = 650001;
+    EXPECT_TRUE(contains(error_of([&] { read_wfdb(rec, o); }),
+                         "start: expected 0..650000, found 650001"));
+}
+
+TEST(WfdbTest, EveryStorageFormatMatchesItsHeaderChecksums)
+{
+    // read_wfdb_digital verifies each signal's 16-bit sample sum against the
+    // header; a decoding error in any format would fail it.
+    const std::vector<std::pair<std::string, std::vector<int>>> records = {
+        { "binformats", { 8, 16, 61, 80, 160, 212, 310, 311, 24, 32 } },
+        { "100", { 212 } },         { "100_3chan", { 212 } },   // odd 212 length
+        { "310derive", { 310 } },   { "311derive", { 311 } },
+        { "p10143", { 61 } },       { "3000003_0003", { 80 } },
+        { "a103l", { 16 } },        { "s0010_re", { 16 } },     // +24 byte offset; 2 files
+        { "test01_00s", { 16 } },   { "03700181", { 212 } },    // 212x4 and skew
+        { "test_generator_2", { 16 } },
+    };
+    for (const auto& [name, formats] : records) {
+        TFMED_REQUIRE_DATA(hea, "wfdb_sample/" + name + ".hea");
+        const WfdbDigital d = read_wfdb_digital(hea.substr(0, hea.size() - 4), true);
+        std::vector<int> seen;
+        for (const auto& s : d.header.signals)
+            if (std::find(seen.begin(), seen.end(), s.format) == seen.end())
+                seen.push_back(s.format);
+        EXPECT_EQ(seen, formats) << name;
+        EXPECT_GT(d.n_frames, 0) << name;
+    }
+    TFMED_REQUIRE_DATA(bin, "wfdb_sample/binformats.hea");
+    const Recording b = read_wfdb(bin.substr(0, bin.size() - 4));
+    EXPECT_EQ(b.n_samples, 499);
+    EXPECT_EQ(b.channels(), 10);
+    EXPECT_EQ(b.channel_names[6], "sig 6, fmt 310");
+    // Initial values in the header: -2047 (fmt 8) and -32766 (fmt 16) at 200/mV.
+    EXPECT_FLOAT_EQ(b.at(0, 0), -2047 / 200.0f);
+    EXPECT_FLOAT_EQ(b.at(0, 1), -32766 / 200.0f);
+}
+
+TEST(WfdbTest, TwinRecordsAgree)
+{
+    TFMED_REQUIRE_DATA(h100, "wfdb_sample/100.hea");
+    const std::string dir = fs::path(h100).parent_path().string() + "/";
+    const Recording r100 = read_wfdb(dir + "100");
+    // No sample count in the header: the count comes from the file size.
+    const Recording nolen = read_wfdb(dir + "100-no-len");
+    EXPECT_EQ(nolen.n_samples, 650000);
+    EXPECT_EQ(nolen.samples, r100.samples);
+    // Skew 3 on V5: its sample t is stored at frame t + 3; the last 3 are gone.
+    const Recording skew = read_wfdb(dir + "100skew");
+    for (int64_t t : { 0, 1, 1000, 649996 }) {
+        EXPECT_EQ(skew.at(t, 0), r100.at(t, 0));
+        EXPECT_EQ(skew.at(t, 1), r100.at(t + 3, 1)) << t;
+    }
+    EXPECT_TRUE(std::isnan(skew.at(649997, 1)));
+    EXPECT_FALSE(std::isnan(skew.at(649999, 0)));
+    // The same bytes read as 2 samples per frame for channel 1 (and no ECG_4):
+    // at the high rate (1000 Hz) channel 1 takes ECG_2 and ECG_3 in turn.
+    const Recording t4 = read_wfdb(dir + "test01_00s");
+    const Recording fr = read_wfdb(dir + "test01_00s_frame");
+    EXPECT_DOUBLE_EQ(fr.sample_rate, 1000.0);
+    ASSERT_EQ(fr.n_samples, 2 * t4.n_samples);
+    for (int64_t f : { 0, 1, 2000, 3999 }) {
+        EXPECT_EQ(fr.at(2 * f, 0), t4.at(f, 0));
+        EXPECT_EQ(fr.at(2 * f + 1, 0), t4.at(f, 0)); // held
+        EXPECT_EQ(fr.at(2 * f, 1), t4.at(f, 1));
+        EXPECT_EQ(fr.at(2 * f + 1, 1), t4.at(f, 2));
+        EXPECT_EQ(fr.at(2 * f, 2), t4.at(f, 3));
+    }
+    WfdbReadOptions low;
+    low.high_resolution = false;
+    const Recording fr_low = read_wfdb(dir + "test01_00s_frame", low);
+    EXPECT_DOUBLE_EQ(fr_low.sample_rate, 500.0);
+    EXPECT_FLOAT_EQ(fr_low.at(10, 1), (fr.at(20, 1) + fr.at(21, 1)) / 2);
+    // Byte offset: a103l-no-len computes its length past the 24-byte prefix.
+    EXPECT_EQ(read_wfdb(dir + "a103l-no-len").samples, read_wfdb(dir + "a103l").samples);
+}
+
+TEST(WfdbTest, MultiSegmentRecords)
+{
+    TFMED_REQUIRE_DATA(fixed, "wfdb_sample/multi-segment/fixed1/v102s.hea");
+    // Fixed layout: three 75,000-frame segments, here all reading v102s.dat.
+    const Recording f = read_wfdb(fixed.substr(0, fixed.size() - 4));
+    EXPECT_EQ(f.n_samples, 225000);
+    EXPECT_EQ(f.channel_names, (std::vector<std::string>{ "II", "V", "PLETH", "RESP" }));
+    for (int64_t t : { 0, 12345, 74999 })
+        for (int c = 0; c < 4; c++) {
+            EXPECT_EQ(f.at(t, c), f.at(75000 + t, c));
+            EXPECT_EQ(f.at(t, c), f.at(150000 + t, c));
+        }
+    // Variable layout with a null first segment: NaN there, data after it.
+    TFMED_REQUIRE_DATA(var, "wfdb_sample/multi-segment/s25047/s25047-2704-05-04-10-44.hea");
+    const Recording v = read_wfdb(var.substr(0, var.size() - 4));
+    const WfdbHeader vh = read_wfdb_header(var);
+    EXPECT_EQ(v.n_samples, vh.n_samples);
+    EXPECT_EQ(v.n_samples, 543240);
+    EXPECT_EQ(v.channels(), 3);
+    EXPECT_EQ(vh.segment_names.front(), "3234460_layout");
+    EXPECT_TRUE(std::isnan(v.at(0, 0)));
+    int64_t finite = 0;
+    for (float x : v.samples)
+        finite += std::isfinite(x);
+    EXPECT_GT(finite, v.n_samples); // most of the record holds data
+    // A segment file the header names but the folder lacks: a clear error.
+    TFMED_REQUIRE_DATA(p8, "wfdb_sample/multi-segment/p000878/p000878-2137-10-26-16-57.hea");
+    EXPECT_TRUE(contains(error_of([&] { read_wfdb(p8.substr(0, p8.size() - 4)); }),
+                         "3269321_0003.hea: cannot open WFDB header"));
+}
+
+TEST(WfdbTest, MissingAndUnsupportedFilesAreClearErrors)
+{
+    TFMED_REQUIRE_DATA(drive, "wfdb_sample/drive02.hea");
+    const std::string dir = fs::path(drive).parent_path().string() + "/";
+    EXPECT_TRUE(contains(error_of([&] { read_wfdb(dir + "drive02"); }),
+                         "drive02.dat: cannot open WFDB signal file"));
+    EXPECT_TRUE(contains(error_of([&] { read_wfdb(dir + "no_such_record"); }),
+                         "no_such_record.hea: cannot open WFDB header"));
+    EXPECT_TRUE(contains(error_of([&] { read_wfdb(dir + "flacformats"); }),
+                         "signal 0 format: expected a supported format (FLAC formats "
+                         "508/516/524 need libFLAC, which gr-tfmed does not use), found 508"));
+    // Other annotators of the sample set decode too.
+    EXPECT_EQ(read_wfdb_annotations(dir + "100", "qrs").size(), 2274u);
+    const auto an = read_wfdb_annotations(dir + "12726", "anI");
+    ASSERT_EQ(an.size(), 22u);
+    EXPECT_EQ(an[0].aux, "Initiate slow tilt up");
+    // A SKIP takes the one annotation of huge.qrs past 2^32 samples.
+    const auto huge = read_wfdb_annotations(dir + "huge", "qrs");
+    ASSERT_EQ(huge.size(), 1u);
+    EXPECT_EQ(huge[0].sample, 10000000000LL);
+}
+
+TEST(WfdbTest, BrokenFilesNameFileFieldExpectedAndFound)
+{
+    TFMED_REQUIRE_DATA(hea, "wfdb_sample/100.hea");
+    const std::string dir = fs::path(hea).parent_path().string() + "/";
+    Scratch s("broken");
+    std::ifstream in(dir + "100.dat", std::ios::binary);
+    std::string dat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_EQ(dat.size(), 1950000u);
+
+    // A signal file cut short.
+    s.write("cut.dat", dat.substr(0, 1000));
+    s.write("cut.hea", "cut 2 360 650000\ncut.dat 212 200 11 1024 995 -22131 0 MLII\n"
+                       "cut.dat 212 200 11 1024 1011 20052 0 V5\n");
+    EXPECT_EQ(error_of([&] { read_wfdb(s.path("cut")); }),
+              s.path("cut.dat") + ": length: expected 1950000 bytes for 650000 frames of 2 "
+                                  "signal(s) in format 212, found 1000 bytes");
+    // A checksum that does not fit the samples.
+    s.write("sum.dat", dat);
+    s.write("sum.hea", "sum 2 360 650000\nsum.dat 212 200 11 1024 995 -22130 0 MLII\n"
+                       "sum.dat 212 200 11 1024 1011 20052 0 V5\n");
+    EXPECT_EQ(error_of([&] { read_wfdb(s.path("sum")); }),
+              s.path("sum.dat") + ": signal 0 (MLII) checksum: expected -22130 (header), "
+                                  "found -22131 (sum of the samples)");
+    WfdbReadOptions nocheck;
+    nocheck.verify_checksums = false;
+    EXPECT_EQ(read_wfdb(s.path("sum"), nocheck).n_samples, 650000);
+    // A header that promises more signals than it lists.
+    s.write("lie.hea", "lie 3 360 650000\nsum.dat 212 200 11 1024 995 -22131 0 MLII\n");
+    EXPECT_EQ(error_of([&] { read_wfdb(s.path("lie")); }),
+              s.path("lie.hea") + ": signals: expected 3 signal lines, found 1");
+    // Unknown format and a non-numeric gain.
+    s.write("fmt.hea", "fmt 1 360 10\nsum.dat 13 200 11 1024 995 0 0 X\n");
+    EXPECT_EQ(error_of([&] { read_wfdb_header(s.path("fmt")); }),
+              s.path("fmt.hea") + ": line 2, format: expected one of 0, 8, 16, 24, 32, 61, "
+                                  "80, 160, 212, 310, 311, 508, 516, 524, found 13");
+    s.write("gain.hea", "gain 1 360 10\nsum.dat 212 2x0/mV 11 1024 995 0 0 X\n");
+    EXPECT_EQ(error_of([&] { read_wfdb_header(s.path("gain")); }),
+              s.path("gain.hea") + ": line 2, ADC gain: expected a number, found '2x0'");
+    s.write("empty.hea", "# only a comment\n");
+    EXPECT_EQ(error_of([&] { read_wfdb_header(s.path("empty")); }),
+              s.path("empty.hea") + ": record line: expected 'NAME NSIG [FS [NSAMP]]', "
+                                    "found no record line");
+    // An annotation file cut inside an AUX string.
+    std::ifstream atr(dir + "100.atr", std::ios::binary);
+    std::string a((std::istreambuf_iterator<char>(atr)), std::istreambuf_iterator<char>());
+    s.write("cut.atr", a.substr(0, 5));
+    EXPECT_TRUE(contains(error_of([&] { read_wfdb_annotations(s.path("cut"), "atr"); }),
+                         "cut.atr: length: expected an annotation stream ending in a 0 "
+                         "word, found a file cut after"));
+}
