@@ -7,6 +7,7 @@
 namespace py = pybind11;
 
 void bind_stft(py::module& m);
+void bind_wfdb_source(py::module& m);
 
 PYBIND11_MODULE(tfmed_python, m)
 {
@@ -14,4 +15,5 @@ PYBIND11_MODULE(tfmed_python, m)
     // (STYLE.md pitfall 4: "referenced unknown base type").
     py::module::import("gnuradio.gr");
     bind_stft(m);
+    bind_wfdb_source(m);
 }

@@ -3,14 +3,17 @@
 # Copyright 2026 gr-tfmed authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""Compile an example .grc with grcc and run it headless, bounded by its head block.
+"""Compile an example .grc with grcc and run it headless, bounded by `nsamples`.
 
 Usage: run_example.py FLOWGRAPH.grc OUTDIR
 
-The flowgraph's `nsamples` parameter (the head block's count) is set small so
+The flowgraph's `nsamples` parameter (a head block's count, or a source's
+length) is set small so
 the run ends by itself; a Qt GUI flowgraph runs with QT_QPA_PLATFORM=offscreen.
 An `outfile` parameter is pointed into OUTDIR and the file is checked to hold
-whole output items.
+whole output items. A `record` parameter is pointed at MIT-BIH record 100 in
+$TFMED_DATA_DIR (../shared/data); without that folder the test is skipped
+(exit 77).
 """
 import importlib.util
 import inspect
@@ -37,8 +40,15 @@ def main():
            if issubclass(c, gr.top_block) and c.__module__ == stem][0]
     params = inspect.signature(cls.__init__).parameters
     if "nsamples" not in params:
-        sys.exit(f"{grc}: expected an 'nsamples' parameter bounding the head block")
+        sys.exit(f"{grc}: expected an 'nsamples' parameter that bounds the run")
     kwargs = {"nsamples": 720}
+    if "record" in params:
+        data = os.environ.get("TFMED_DATA_DIR", "../shared/data")
+        record = os.path.join(data, "wfdb_sample", "100")
+        if not os.path.exists(record + ".hea"):
+            print(f"SKIP {stem}: needs {record}.hea (the shared data sets are not here)")
+            sys.exit(77)
+        kwargs["record"] = record
     outfile = os.path.join(outdir, stem + ".out")
     if "outfile" in params:
         kwargs["outfile"] = outfile

@@ -1,0 +1,171 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef INCLUDED_TFMED_RECORDING_SOURCE_IMPL_H
+#define INCLUDED_TFMED_RECORDING_SOURCE_IMPL_H
+
+#include <gnuradio/io_signature.h>
+#include <gnuradio/sync_block.h>
+#include <tfmed/io/recording.h>
+
+#include <pmt/pmt.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+namespace gr {
+namespace tfmed {
+
+/*! Select channels of a recording in make(), with a clear error for bad indices. */
+::tfmed::io::Recording select_channels(::tfmed::io::Recording r,
+                                       const std::vector<int>& channels,
+                                       const std::string& block);
+
+/*!
+ * One implementation behind every recording replay block (wfdb_source,
+ * edf_source, ...): `Iface` is the public block class.
+ */
+template <class Iface>
+class recording_source_impl : public Iface
+{
+public:
+    recording_source_impl(const char* name, ::tfmed::io::Recording rec, bool realtime, bool repeat)
+        : gr::sync_block(name,
+                         gr::io_signature::make(0, 0, 0),
+                         gr::io_signature::make(1, 1, sizeof(float) * rec.channels())),
+          d_rec(std::move(rec)),
+          d_realtime(realtime),
+          d_repeat(repeat),
+          d_annotation_key(pmt::intern("annotation"))
+    {
+        // Annotation values are built once here, not in work().
+        for (const auto& a : d_rec.annotations) {
+            pmt::pmt_t d = pmt::make_dict();
+            d = pmt::dict_add(d, pmt::intern("symbol"), pmt::string_to_symbol(a.symbol));
+            d = pmt::dict_add(d, pmt::intern("aux"), pmt::string_to_symbol(a.aux));
+            d = pmt::dict_add(d, pmt::intern("code"), pmt::from_long(a.code));
+            d = pmt::dict_add(d, pmt::intern("subtype"), pmt::from_long(a.subtype));
+            d = pmt::dict_add(d, pmt::intern("channel"), pmt::from_long(a.channel));
+            d = pmt::dict_add(d, pmt::intern("num"), pmt::from_long(a.num));
+            if (a.duration > 0)
+                d = pmt::dict_add(d, pmt::intern("duration"), pmt::from_double(a.duration));
+            d_annotation_values.push_back(d);
+        }
+        auto strings = [](const std::vector<std::string>& v) {
+            pmt::pmt_t p = pmt::make_vector(v.size(), pmt::PMT_NIL);
+            for (size_t i = 0; i < v.size(); i++)
+                pmt::vector_set(p, i, pmt::string_to_symbol(v[i]));
+            return p;
+        };
+        d_names = strings(d_rec.channel_names);
+        d_units = strings(d_rec.units);
+    }
+
+    int channels() const override { return d_rec.channels(); }
+    double sample_rate() const override { return d_rec.sample_rate; }
+    std::vector<std::string> channel_names() const override { return d_rec.channel_names; }
+    std::vector<std::string> units() const override { return d_rec.units; }
+    int64_t n_samples() const override { return d_rec.n_samples; }
+    size_t n_annotations() const override { return d_rec.annotations.size(); }
+
+    bool start() override
+    {
+        d_t0 = std::chrono::steady_clock::now();
+        d_paced = 0;
+        return true;
+    }
+
+    int work(int noutput_items,
+             gr_vector_const_void_star&,
+             gr_vector_void_star& output_items) override
+    {
+        float* out = static_cast<float*>(output_items[0]);
+        const int64_t n_total = d_rec.n_samples;
+        if (n_total == 0 || (!d_repeat && d_pos >= n_total))
+            return -1; // WORK_DONE
+        int64_t n = noutput_items;
+        if (d_realtime && !pace(n))
+            return 0;
+        const int c = d_rec.channels();
+        int64_t done = 0;
+        while (done < n) {
+            if (d_pos >= n_total) {
+                if (!d_repeat)
+                    break;
+                d_pos = 0;
+                d_next_annotation = 0;
+                d_pass++;
+            }
+            const int64_t k = std::min(n - done, n_total - d_pos);
+            std::memcpy(out + done * c,
+                        d_rec.samples.data() + d_pos * c,
+                        static_cast<size_t>(k * c) * sizeof(float));
+            tag(done, k);
+            d_pos += k;
+            done += k;
+        }
+        d_paced += done;
+        return static_cast<int>(done);
+    }
+
+private:
+    // Annotations and stream-description tags for output items [at, at + k).
+    void tag(int64_t at, int64_t k)
+    {
+        const uint64_t w = this->nitems_written(0) + at;
+        if (d_pass == 0 && d_pos == 0) {
+            this->add_item_tag(0, w, pmt::intern("sample_rate"),
+                               pmt::from_double(d_rec.sample_rate));
+            this->add_item_tag(0, w, pmt::intern("channel_names"), d_names);
+            this->add_item_tag(0, w, pmt::intern("units"), d_units);
+        }
+        const auto& ann = d_rec.annotations;
+        while (d_next_annotation < ann.size() &&
+               ann[d_next_annotation].sample < d_pos + k) {
+            const auto& a = ann[d_next_annotation];
+            if (a.sample >= d_pos)
+                this->add_item_tag(0, w + (a.sample - d_pos), d_annotation_key,
+                                   d_annotation_values[d_next_annotation]);
+            d_next_annotation++;
+        }
+    }
+
+    // Real-time pacing: allow what the clock says is due, at most 20 ms ahead
+    // of the last slice; sleep (briefly) when nothing is due yet.
+    bool pace(int64_t& n)
+    {
+        const double rate = d_rec.sample_rate;
+        const double elapsed =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - d_t0).count();
+        const int64_t slice = std::max<int64_t>(1, static_cast<int64_t>(rate * 0.02));
+        const int64_t due = static_cast<int64_t>(elapsed * rate) + slice - d_paced;
+        if (due <= 0) {
+            const double wait = (d_paced - slice + 1) / rate - elapsed;
+            std::this_thread::sleep_for(std::chrono::duration<double>(std::min(wait, 0.02)));
+            return false;
+        }
+        n = std::min<int64_t>(n, std::min(due, slice));
+        return true;
+    }
+
+    const ::tfmed::io::Recording d_rec;
+    const bool d_realtime, d_repeat;
+    const pmt::pmt_t d_annotation_key;
+    std::vector<pmt::pmt_t> d_annotation_values;
+    pmt::pmt_t d_names, d_units;
+    int64_t d_pos = 0;
+    size_t d_next_annotation = 0;
+    int64_t d_pass = 0;
+    int64_t d_paced = 0;
+    std::chrono::steady_clock::time_point d_t0;
+};
+
+} // namespace tfmed
+} // namespace gr
+
+#endif

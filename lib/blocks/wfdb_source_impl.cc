@@ -1,0 +1,69 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "recording_source_impl.h"
+#include <gnuradio/tfmed/wfdb_source.h>
+#include <tfmed/io/wfdb.h>
+
+namespace gr {
+namespace tfmed {
+
+::tfmed::io::Recording select_channels(::tfmed::io::Recording r,
+                                       const std::vector<int>& channels,
+                                       const std::string& block)
+{
+    if (channels.empty())
+        return r;
+    const int c_in = r.channels();
+    for (int c : channels)
+        if (c < 0 || c >= c_in)
+            throw std::invalid_argument(block + ": channel index " + std::to_string(c) +
+                                        " out of range: expected 0.." +
+                                        std::to_string(c_in - 1) + " for " + r.source +
+                                        " (" + std::to_string(c_in) + " channels)");
+    ::tfmed::io::Recording s = r;
+    const int c_out = static_cast<int>(channels.size());
+    s.channel_names.clear();
+    s.units.clear();
+    for (int c : channels) {
+        s.channel_names.push_back(r.channel_names[c]);
+        s.units.push_back(r.units[c]);
+    }
+    s.samples.assign(r.n_samples * c_out, 0.0f);
+    for (int64_t t = 0; t < r.n_samples; t++)
+        for (int k = 0; k < c_out; k++)
+            s.samples[t * c_out + k] = r.samples[t * c_in + channels[k]];
+    return s;
+}
+
+wfdb_source::sptr wfdb_source::make(const std::string& record,
+                                    const std::vector<int>& channels,
+                                    bool realtime,
+                                    bool repeat,
+                                    int64_t start,
+                                    int64_t length,
+                                    const std::string& annotator)
+{
+    ::tfmed::io::WfdbReadOptions o;
+    o.start = start;
+    o.length = length;
+    o.annotator = annotator;
+    ::tfmed::io::Recording r;
+    try {
+        r = ::tfmed::io::read_wfdb(record, o);
+    } catch (const ::tfmed::io::ReadError& e) {
+        // Python sees ValueError for invalid_argument: a bad file is a bad argument.
+        throw std::invalid_argument(std::string("tfmed.wfdb_source: ") + e.what());
+    }
+    if (r.channels() == 0)
+        throw std::invalid_argument("tfmed.wfdb_source: " + record +
+                                    ": expected at least one signal, found none");
+    return gnuradio::make_block_sptr<recording_source_impl<wfdb_source>>(
+        "wfdb_source", select_channels(std::move(r), channels, "tfmed.wfdb_source"),
+        realtime, repeat);
+}
+
+} // namespace tfmed
+} // namespace gr

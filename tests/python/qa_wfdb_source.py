@@ -1,0 +1,80 @@
+#!/usr/bin/python3
+#
+# Copyright 2026 gr-tfmed authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""QA for tfmed.wfdb_source on MIT-BIH record 100 (../shared/data/wfdb_sample)."""
+
+import os
+import struct
+import unittest
+
+import numpy as np
+import pmt
+from gnuradio import blocks, gr, gr_unittest
+
+from gnuradio import tfmed
+
+DATA = os.environ.get("TFMED_DATA_DIR", "../shared/data")
+RECORD = os.path.join(DATA, "wfdb_sample", "100")
+
+
+def read_212_first_frames(path, n):
+    """Format 212 decoded independently of the C++ reader (first n frames, 2 signals)."""
+    with open(path, "rb") as f:
+        raw = f.read(3 * n)
+    out = []
+    for i in range(n):
+        b0, b1, b2 = raw[3 * i:3 * i + 3]
+        s0 = b0 | ((b1 & 0x0F) << 8)
+        s1 = b2 | ((b1 & 0xF0) << 4)
+        out.append([s - 4096 if s & 0x800 else s for s in (s0, s1)])
+    return np.array(out)
+
+
+@unittest.skipUnless(os.path.exists(RECORD + ".hea"),
+                     f"needs {RECORD}.hea: the shared data sets are not on this machine")
+class qa_wfdb_source(gr_unittest.TestCase):
+
+    def setUp(self):
+        self.tb = gr.top_block()
+
+    def tearDown(self):
+        self.tb = None
+
+    def test_001_samples_equal_an_independent_decode(self):
+        src = tfmed.wfdb_source(RECORD, [0, 1], length=1000)
+        snk = blocks.vector_sink_f(2)
+        self.tb.connect(src, snk)
+        self.tb.run()
+        y = np.array(snk.data()).reshape(-1, 2)
+        self.assertEqual(y.shape, (1000, 2))
+        ref = (read_212_first_frames(RECORD + ".dat", 1000) - 1024) / 200.0
+        np.testing.assert_allclose(y, ref, rtol=0, atol=1e-6)
+        self.assertEqual(src.channel_names(), ["MLII", "V5"])
+        self.assertEqual(src.sample_rate(), 360.0)
+
+    def test_002_annotation_tags(self):
+        src = tfmed.wfdb_source(RECORD, [0], length=3600)
+        snk = blocks.vector_sink_f(1)
+        self.tb.connect(src, snk)
+        self.tb.run()
+        ann = [(t.offset, pmt.to_python(t.value)) for t in snk.tags()
+               if pmt.symbol_to_string(t.key) == "annotation"]
+        self.assertEqual(len(ann), 14)
+        self.assertEqual(ann[0][0], 18)
+        self.assertEqual(ann[0][1]["symbol"], "+")
+        self.assertEqual(ann[0][1]["aux"], "(N")
+        # the eighth beat of record 100 is an atrial premature beat
+        self.assertEqual([a[1]["symbol"] for a in ann[1:]], ["N"] * 7 + ["A"] + ["N"] * 5)
+        self.assertEqual(ann[1][0], 77)
+
+    def test_003_bad_arguments(self):
+        with self.assertRaisesRegex(ValueError, "cannot open WFDB header"):
+            tfmed.wfdb_source(RECORD + "_missing")
+        with self.assertRaisesRegex(ValueError, "channel index 5 out of range: expected 0..1"):
+            tfmed.wfdb_source(RECORD, [5])
+
+
+if __name__ == "__main__":
+    gr_unittest.run(qa_wfdb_source)
