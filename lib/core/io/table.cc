@@ -1,0 +1,653 @@
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <tfmed/io/table.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <string_view>
+#include <system_error>
+
+/*
+ * CSV and .npy, torch-free. Numbers are parsed with std::from_chars: it ignores
+ * the C locale (strtod would read "0.5" as 0 in a program that set a locale
+ * with ',' as the decimal mark) and never looks past the cell it is given.
+ * The .npy reader follows numpy/lib/format.py (NEP 1): magic, version, a
+ * little-endian header length, a Python dict literal, then the raw data.
+ */
+
+namespace tfmed {
+namespace io {
+
+int Table::column(const std::string& name) const
+{
+    const auto it = std::find(columns.begin(), columns.end(), name);
+    return it == columns.end() ? -1 : static_cast<int>(it - columns.begin());
+}
+
+namespace {
+
+const double nan_d = std::numeric_limits<double>::quiet_NaN();
+
+std::ifstream open_binary(const std::string& path)
+{
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        throw ReadError(path, "cannot open file (it is a directory)");
+    std::ifstream f(path, std::ios::binary);
+    if (!f)
+        throw ReadError(path,
+                        std::string("cannot open file (") + std::strerror(errno) + ")");
+    return f;
+}
+
+/* The CSV files are a few MB: parsing from one buffer with string_views keeps
+ * every access bounded by a length. */
+std::string read_text_file(const std::string& path)
+{
+    std::ifstream f = open_binary(path);
+    std::string text;
+    char buf[1 << 16];
+    while (f.read(buf, sizeof buf) || f.gcount() > 0)
+        text.append(buf, static_cast<size_t>(f.gcount()));
+    if (f.bad())
+        throw ReadError(path, "read error");
+    return text;
+}
+
+bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+std::string_view trim(std::string_view s)
+{
+    while (!s.empty() && is_space(s.front()))
+        s.remove_prefix(1);
+    while (!s.empty() && is_space(s.back()))
+        s.remove_suffix(1);
+    return s;
+}
+
+/* Text quoted for an error message, bounded and printable. */
+std::string quote(std::string_view s)
+{
+    constexpr size_t max_chars = 40;
+    std::string out = "'";
+    for (size_t i = 0; i < s.size() && i < max_chars; ++i) {
+        const unsigned char c = static_cast<unsigned char>(s[i]);
+        out += (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '?';
+    }
+    if (s.size() > max_chars)
+        out += "...";
+    return out + "'";
+}
+
+/* A whole cell as a number. A leading '+' is allowed (from_chars rejects it);
+ * a magnitude outside double's range becomes +-inf or 0 as strtod gives it,
+ * since the text is a well-formed number (from_chars reports an error then). */
+bool parse_double(std::string_view s, double& out)
+{
+    if (!s.empty() && s.front() == '+') {
+        s.remove_prefix(1);
+        if (!s.empty() && s.front() == '-')
+            return false;
+    }
+    if (s.empty())
+        return false;
+    const char* e = s.data() + s.size();
+    const auto r = std::from_chars(s.data(), e, out);
+    if (r.ptr != e)
+        return false;
+    if (r.ec == std::errc::result_out_of_range) {
+        const std::string copy(s); // strtod needs a terminator; bounded by the cell
+        out = std::strtod(copy.c_str(), nullptr);
+        return true;
+    }
+    return r.ec == std::errc();
+}
+
+/* The spellings of "missing" that pandas (na_values) and R write. "nan" in any
+ * case is already a number for from_chars. */
+bool is_missing(std::string_view s)
+{
+    return s.empty() || s == "NA" || s == "N/A" || s == "#N/A" || s == "NULL" ||
+           s == "null";
+}
+
+/* ------------------------------------------------------------------------ */
+/* CSV                                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* Split one line into cells. Unquoted cells are trimmed; a quoted cell keeps
+ * its inner spaces and may contain the separator. */
+void split_cells(std::string_view line,
+                 char sep,
+                 const std::string& path,
+                 int line_no,
+                 std::vector<std::string>& cells)
+{
+    cells.clear();
+    size_t i = 0;
+    while (true) {
+        while (i < line.size() && line[i] != sep && is_space(line[i]))
+            ++i;
+        if (i < line.size() && line[i] == '"') {
+            std::string cell;
+            ++i;
+            bool closed = false;
+            while (i < line.size()) {
+                if (line[i] == '"') {
+                    if (i + 1 < line.size() && line[i + 1] == '"') {
+                        cell += '"';
+                        i += 2;
+                        continue;
+                    }
+                    closed = true;
+                    ++i;
+                    break;
+                }
+                cell += line[i++];
+            }
+            if (!closed)
+                throw ReadError(path,
+                                "line " + std::to_string(line_no) + ", cell " +
+                                    std::to_string(cells.size() + 1),
+                                "a closing '\"'", "end of line");
+            while (i < line.size() && line[i] != sep && is_space(line[i]))
+                ++i;
+            if (i < line.size() && line[i] != sep)
+                throw ReadError(path,
+                                "line " + std::to_string(line_no) + ", cell " +
+                                    std::to_string(cells.size() + 1),
+                                std::string("'") + sep + "' after a quoted cell",
+                                quote(line.substr(i)));
+            cells.push_back(std::move(cell));
+        } else {
+            const size_t e = std::min(line.find(sep, i), line.size());
+            cells.emplace_back(trim(line.substr(i, e - i)));
+            i = e;
+        }
+        if (i >= line.size())
+            break;
+        ++i; // past the separator; a trailing one yields a last, empty cell
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* .npy                                                                     */
+/* ------------------------------------------------------------------------ */
+
+struct NpyHeader {
+    std::string descr;
+    bool fortran_order = false;
+    std::vector<int64_t> shape;
+};
+
+/*
+ * The header is a Python literal written by repr(): {'descr': '<f4',
+ * 'fortran_order': False, 'shape': (400, 3600), }. This parses exactly that
+ * subset (strings, True/False, tuples of integers, with Python 2's "3L"), and
+ * reports a list for 'descr' (a structured dtype) as unsupported.
+ */
+class NpyHeaderParser
+{
+public:
+    NpyHeaderParser(std::string_view s, const std::string& path) : s_(s), path_(path) {}
+
+    NpyHeader parse()
+    {
+        NpyHeader h;
+        bool have_descr = false, have_order = false, have_shape = false;
+        expect('{');
+        while (true) {
+            skip();
+            if (peek() == '}')
+                break;
+            const std::string key = string_literal();
+            expect(':');
+            skip();
+            if (key == "descr") {
+                if (peek() == '[')
+                    throw ReadError(path_, "descr", "a simple dtype such as '<f4'",
+                                    "a structured dtype (a list of fields)");
+                h.descr = string_literal();
+                have_descr = true;
+            } else if (key == "fortran_order") {
+                h.fortran_order = boolean();
+                have_order = true;
+            } else if (key == "shape") {
+                h.shape = int_tuple();
+                have_shape = true;
+            } else {
+                skip_value(); // numpy writes no other keys; tolerate them
+            }
+            skip();
+            if (peek() == ',') {
+                ++i_;
+                continue;
+            }
+            skip();
+            if (peek() != '}')
+                fail("',' or '}'");
+        }
+        if (!have_descr || !have_order || !have_shape)
+            throw ReadError(path_, "header",
+                            "the keys 'descr', 'fortran_order' and 'shape'",
+                            std::string("no '") +
+                                (!have_descr   ? "descr"
+                                 : !have_order ? "fortran_order"
+                                               : "shape") +
+                                "'");
+        return h;
+    }
+
+private:
+    [[noreturn]] void fail(const std::string& what)
+    {
+        throw ReadError(path_, "header (at character " + std::to_string(i_) + ")", what,
+                        i_ < s_.size() ? quote(trim(s_.substr(i_))) : "end of header");
+    }
+    void skip()
+    {
+        while (i_ < s_.size() && is_space(s_[i_]))
+            ++i_;
+    }
+    char peek() const { return i_ < s_.size() ? s_[i_] : '\0'; }
+    void expect(char c)
+    {
+        skip();
+        if (peek() != c)
+            fail(std::string("'") + c + "'");
+        ++i_;
+    }
+    std::string string_literal()
+    {
+        skip();
+        const char q = peek();
+        if (q != '\'' && q != '"')
+            fail("a quoted string");
+        ++i_;
+        std::string out;
+        while (i_ < s_.size() && s_[i_] != q) {
+            if (s_[i_] == '\\' && i_ + 1 < s_.size())
+                ++i_;
+            out += s_[i_++];
+        }
+        if (i_ >= s_.size())
+            fail("a closing quote");
+        ++i_;
+        return out;
+    }
+    bool boolean()
+    {
+        skip();
+        if (s_.substr(i_, 4) == "True") {
+            i_ += 4;
+            return true;
+        }
+        if (s_.substr(i_, 5) == "False") {
+            i_ += 5;
+            return false;
+        }
+        fail("True or False");
+    }
+    std::vector<int64_t> int_tuple()
+    {
+        std::vector<int64_t> out;
+        expect('(');
+        while (true) {
+            skip();
+            if (peek() == ')') {
+                ++i_;
+                return out;
+            }
+            int64_t v = 0;
+            const char* b = s_.data() + i_;
+            const char* e = s_.data() + s_.size();
+            const auto r = std::from_chars(b, e, v);
+            if (r.ec != std::errc() || r.ptr == b || v < 0)
+                fail("a non-negative integer dimension");
+            i_ += static_cast<size_t>(r.ptr - b);
+            if (peek() == 'L' || peek() == 'l') // Python 2 long
+                ++i_;
+            out.push_back(v);
+            skip();
+            if (peek() == ',')
+                ++i_;
+            else if (peek() != ')')
+                fail("',' or ')'");
+        }
+    }
+    /* Skip a value of an unknown key: anything up to the next ',' or '}' at
+     * bracket depth 0, honouring quotes. */
+    void skip_value()
+    {
+        int depth = 0;
+        while (i_ < s_.size()) {
+            const char c = s_[i_];
+            if (c == '\'' || c == '"') {
+                string_literal();
+                continue;
+            }
+            if (c == '(' || c == '[' || c == '{')
+                ++depth;
+            else if (c == ')' || c == ']' || c == '}') {
+                if (depth == 0)
+                    return;
+                --depth;
+            } else if (c == ',' && depth == 0)
+                return;
+            ++i_;
+        }
+    }
+
+    std::string_view s_;
+    const std::string& path_;
+    size_t i_ = 0;
+};
+
+std::string shape_text(const std::vector<int64_t>& shape)
+{
+    std::string s = "(";
+    for (size_t i = 0; i < shape.size(); ++i)
+        s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+/* One little-endian element of `Size` bytes, assembled byte by byte so that
+ * the result does not depend on the host's byte order or alignment. */
+template <size_t Size>
+uint64_t load_le(const unsigned char* p)
+{
+    uint64_t v = 0;
+    for (size_t k = 0; k < Size; ++k)
+        v |= static_cast<uint64_t>(p[k]) << (8 * k);
+    return v;
+}
+
+float half_to_float(uint16_t h)
+{
+    const int sign = (h >> 15) & 1, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
+    float v;
+    if (exp == 0)
+        v = std::ldexp(static_cast<float>(man), -24); // subnormal
+    else if (exp == 31)
+        v = man ? std::numeric_limits<float>::quiet_NaN()
+                : std::numeric_limits<float>::infinity();
+    else
+        v = std::ldexp(static_cast<float>(man | 0x400), exp - 25);
+    return sign ? -v : v;
+}
+
+enum class Kind { f, i, u, b };
+
+template <Kind K, size_t Size>
+float convert_one(const unsigned char* p)
+{
+    const uint64_t v = load_le<Size>(p);
+    if constexpr (K == Kind::f && Size == 2) {
+        return half_to_float(static_cast<uint16_t>(v));
+    } else if constexpr (K == Kind::f && Size == 4) {
+        const auto u = static_cast<uint32_t>(v);
+        float x;
+        std::memcpy(&x, &u, 4);
+        return x;
+    } else if constexpr (K == Kind::f && Size == 8) {
+        double x;
+        std::memcpy(&x, &v, 8);
+        return static_cast<float>(x);
+    } else if constexpr (K == Kind::i) {
+        // Sign-extend from Size bytes through the fixed-width type.
+        if constexpr (Size == 1)
+            return static_cast<float>(static_cast<int8_t>(v));
+        else if constexpr (Size == 2)
+            return static_cast<float>(static_cast<int16_t>(v));
+        else if constexpr (Size == 4)
+            return static_cast<float>(static_cast<int32_t>(v));
+        else
+            return static_cast<float>(static_cast<int64_t>(v));
+    } else if constexpr (K == Kind::u) {
+        return static_cast<float>(v);
+    } else {
+        return v ? 1.0f : 0.0f;
+    }
+}
+
+template <Kind K, size_t Size>
+void convert(const unsigned char* p, size_t n, float* out)
+{
+    for (size_t j = 0; j < n; ++j)
+        out[j] = convert_one<K, Size>(p + j * Size);
+}
+
+using Converter = void (*)(const unsigned char*, size_t, float*);
+
+/* The converter for a dtype's kind and size, or nullptr when unsupported. */
+Converter converter_for(char kind, int size)
+{
+    switch (kind) {
+    case 'f':
+        return size == 2   ? convert<Kind::f, 2>
+               : size == 4 ? convert<Kind::f, 4>
+               : size == 8 ? convert<Kind::f, 8>
+                           : nullptr;
+    case 'i':
+        return size == 1   ? convert<Kind::i, 1>
+               : size == 2 ? convert<Kind::i, 2>
+               : size == 4 ? convert<Kind::i, 4>
+               : size == 8 ? convert<Kind::i, 8>
+                           : nullptr;
+    case 'u':
+        return size == 1   ? convert<Kind::u, 1>
+               : size == 2 ? convert<Kind::u, 2>
+               : size == 4 ? convert<Kind::u, 4>
+               : size == 8 ? convert<Kind::u, 8>
+                           : nullptr;
+    case 'b':
+        return size == 1 ? convert<Kind::b, 1> : nullptr;
+    default:
+        return nullptr;
+    }
+}
+
+} // namespace
+
+Table read_csv(const std::string& path, char sep)
+{
+    const std::string text = read_text_file(path);
+    std::string_view all(text);
+    if (all.substr(0, 3) == "\xEF\xBB\xBF") // UTF-8 byte-order mark (Excel)
+        all.remove_prefix(3);
+
+    Table t;
+    std::vector<std::string> header, cells;
+    int header_line = 0;
+    bool first_text = false;
+    int line_no = 0;
+    size_t pos = 0;
+    while (pos < all.size()) {
+        size_t eol = all.find('\n', pos);
+        if (eol == std::string_view::npos)
+            eol = all.size();
+        std::string_view line = all.substr(pos, eol - pos);
+        pos = eol + 1;
+        ++line_no;
+        if (!line.empty() && line.back() == '\r')
+            line.remove_suffix(1);
+        if (trim(line).empty())
+            continue;
+
+        if (header_line == 0) {
+            split_cells(line, sep, path, line_no, header);
+            header_line = line_no;
+            continue;
+        }
+        split_cells(line, sep, path, line_no, cells);
+        if (cells.size() != header.size())
+            throw ReadError(path, "line " + std::to_string(line_no),
+                            std::to_string(header.size()) +
+                                " cells (as in the header, line " +
+                                std::to_string(header_line) + ")",
+                            std::to_string(cells.size()) + " cells");
+        if (t.rows == 0) {
+            // The first data row decides whether column 0 is text (a date, an
+            // id): a cell that is neither a number nor a missing-value marker.
+            double x;
+            first_text = !is_missing(cells[0]) && !parse_double(cells[0], x);
+            const size_t first_numeric = first_text ? 1 : 0;
+            if (first_text)
+                t.text_column_name = header[0];
+            t.columns.assign(header.begin() + first_numeric, header.end());
+        }
+        for (size_t c = 0; c < cells.size(); ++c) {
+            if (c == 0 && first_text) {
+                t.text_column.push_back(std::move(cells[0]));
+                continue;
+            }
+            double x = nan_d;
+            if (!is_missing(cells[c]) && !parse_double(cells[c], x))
+                throw ReadError(path,
+                                "line " + std::to_string(line_no) + ", column '" +
+                                    header[c] + "'",
+                                "a number or an empty cell", quote(cells[c]));
+            t.values.push_back(x);
+        }
+        ++t.rows;
+    }
+    if (header_line == 0)
+        throw ReadError(path, "header", "a first line naming the columns",
+                        text.empty() ? "an empty file" : "only blank lines");
+    if (t.rows == 0)
+        t.columns = header; // no data row to tell a text column from a number
+    return t;
+}
+
+NpyArray read_npy(const std::string& path)
+{
+    std::ifstream f = open_binary(path);
+    f.seekg(0, std::ios::end);
+    const std::streamoff end = f.tellg();
+    f.seekg(0, std::ios::beg);
+    if (end < 0 || !f)
+        throw ReadError(path, "cannot determine the file size");
+    const uint64_t file_size = static_cast<uint64_t>(end);
+
+    // Magic (6 bytes), version (2), header length (2 for 1.0, 4 for 2.0/3.0).
+    unsigned char pre[12] = {};
+    const size_t n_pre = static_cast<size_t>(std::min<uint64_t>(file_size, sizeof pre));
+    f.read(reinterpret_cast<char*>(pre), static_cast<std::streamsize>(n_pre));
+    if (n_pre < 10 || std::memcmp(pre, "\x93NUMPY", 6) != 0)
+        throw ReadError(
+            path, "magic", "'\\x93NUMPY' (a .npy file)",
+            n_pre < 6 ? "a file of " + std::to_string(file_size) + " bytes"
+                      : quote(std::string_view(reinterpret_cast<const char*>(pre), 6)));
+    const int major = pre[6], minor = pre[7];
+    uint64_t header_start, header_len;
+    if (major == 1) {
+        header_start = 10;
+        header_len = load_le<2>(pre + 8);
+    } else if (major == 2 || major == 3) { // 3.0 only allows a UTF-8 header
+        if (n_pre < 12)
+            throw ReadError(path, "header length", "4 bytes",
+                            std::to_string(n_pre - 8) + " bytes");
+        header_start = 12;
+        header_len = load_le<4>(pre + 8);
+    } else {
+        throw ReadError(path, "format version", "1.0, 2.0 or 3.0",
+                        std::to_string(major) + "." + std::to_string(minor));
+    }
+    if (header_start + header_len > file_size)
+        throw ReadError(path, "header", std::to_string(header_len) + " bytes",
+                        std::to_string(file_size - header_start) +
+                            " bytes left in the file");
+    // Bounded by the file size just checked, so a lying length cannot make
+    // this allocation larger than the file.
+    std::string header_text(static_cast<size_t>(header_len), '\0');
+    f.seekg(static_cast<std::streamoff>(header_start));
+    f.read(&header_text[0], static_cast<std::streamsize>(header_len));
+    if (!f)
+        throw ReadError(path, "read error in the header");
+    const NpyHeader h = NpyHeaderParser(header_text, path).parse();
+
+    // dtype: byte order, kind, item size ("<f4").
+    const std::string& d = h.descr;
+    int item = 0;
+    const char* const d_end = d.data() + d.size();
+    const bool well_formed = d.size() >= 3 &&
+                             std::from_chars(d.data() + 2, d_end, item).ptr == d_end &&
+                             item > 0;
+    const Converter conv = well_formed ? converter_for(d[1], item) : nullptr;
+    if (!conv)
+        throw ReadError(path, "descr",
+                        "one of <f2 <f4 <f8 |i1 <i2 <i4 <i8 |u1 <u2 <u4 <u8 |b1",
+                        quote(d));
+    // Byte order only matters for items wider than one byte.
+    if (item > 1 && d[0] != '<') {
+        const std::string why = d[0] == '>'   ? " (big-endian)"
+                                : d[0] == '=' ? " (native order, unknown to a reader)"
+                                              : "";
+        throw ReadError(path, "descr", "a little-endian dtype ('<')", quote(d) + why);
+    }
+    if (item == 1 && d[0] != '|' && d[0] != '<' && d[0] != '>' && d[0] != '=')
+        throw ReadError(path, "descr", "a byte-order mark '|', '<', '>' or '='",
+                        quote(d));
+
+    // Fortran order only differs from C order when two or more dimensions
+    // exceed 1 (for a vector both layouts are the same bytes).
+    const auto wide =
+        std::count_if(h.shape.begin(), h.shape.end(), [](int64_t n) { return n > 1; });
+    if (h.fortran_order && wide > 1)
+        throw ReadError(path, "fortran_order",
+                        "False (C order; Fortran-order arrays are not supported)",
+                        "True");
+
+    uint64_t count = 1;
+    for (const int64_t n : h.shape) {
+        const uint64_t un = static_cast<uint64_t>(n);
+        if (un != 0 && count > std::numeric_limits<uint64_t>::max() / un / 8)
+            throw ReadError(path, "shape", "a size that fits in 64 bits",
+                            shape_text(h.shape));
+        count *= un;
+    }
+    const uint64_t data_start = header_start + header_len;
+    const uint64_t expected = count * static_cast<uint64_t>(item);
+    const uint64_t found = file_size - data_start;
+    if (found != expected)
+        throw ReadError(path, "data",
+                        std::to_string(expected) + " bytes (shape " +
+                            shape_text(h.shape) + " of " + d + ")",
+                        std::to_string(found) + " bytes");
+
+    NpyArray a;
+    a.shape = h.shape;
+    a.dtype = d;
+    a.data.resize(static_cast<size_t>(count)); // <= file size elements: bounded
+    // Convert in chunks so that the raw bytes never need a second full copy.
+    constexpr size_t chunk_items = 1 << 16;
+    std::vector<unsigned char> raw(chunk_items * static_cast<size_t>(item));
+    f.seekg(static_cast<std::streamoff>(data_start));
+    for (size_t done = 0; done < count;) {
+        const size_t n = std::min<size_t>(chunk_items, static_cast<size_t>(count) - done);
+        f.read(reinterpret_cast<char*>(raw.data()),
+               static_cast<std::streamsize>(n * static_cast<size_t>(item)));
+        if (!f)
+            throw ReadError(path, "data", std::to_string(expected) + " bytes",
+                            "a read error after " + std::to_string(done * item) +
+                                " bytes");
+        conv(raw.data(), n, a.data.data() + done);
+        done += n;
+    }
+    return a;
+}
+
+} // namespace io
+} // namespace tfmed

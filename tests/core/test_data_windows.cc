@@ -1,0 +1,180 @@
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Dataset layer: resampling, windows labelled from annotations (record 100),
+ * per-record splits and k-fold.
+ */
+#include "data.h"
+#include <tfmed/data/windows.h>
+#include <tfmed/io/wfdb.h>
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+
+using namespace tfmed;
+
+namespace {
+
+io::Recording sine(double rate, double freq, int64_t n, int channels = 1)
+{
+    io::Recording r;
+    r.sample_rate = rate;
+    r.n_samples = n;
+    for (int c = 0; c < channels; c++) {
+        r.channel_names.push_back("s" + std::to_string(c));
+        r.units.push_back("mV");
+    }
+    for (int64_t t = 0; t < n; t++)
+        for (int c = 0; c < channels; c++)
+            r.samples.push_back(
+                static_cast<float>(std::sin(2 * M_PI * freq * (c + 1) * t / rate)));
+    return r;
+}
+
+} // namespace
+
+TEST(ResampleTest, SineKeepsItsShapeAtTheNewRate)
+{
+    // 7 Hz and 14 Hz at 360 Hz -> 500 Hz (ratio 25/18), away from the edges.
+    const auto y = data::resample(sine(360.0, 7.0, 3600, 2), 500.0);
+    EXPECT_DOUBLE_EQ(y.sample_rate, 500.0);
+    EXPECT_EQ(y.n_samples, 5000);
+    double err = 0;
+    for (int64_t m = 200; m < 4800; m++)
+        for (int c = 0; c < 2; c++)
+            err = std::max(err, std::abs(y.at(m, c) -
+                                         std::sin(2 * M_PI * 7.0 * (c + 1) * m / 500.0)));
+    EXPECT_LT(err, 2e-3);
+    // Down-sampling removes what the new rate cannot hold: 100 Hz at 500 -> 125 Hz.
+    const auto d = data::resample(sine(500.0, 100.0, 5000), 125.0);
+    EXPECT_EQ(d.n_samples, 1250);
+    double peak = 0;
+    for (int64_t m = 100; m < 1150; m++)
+        peak = std::max(peak, std::abs(static_cast<double>(d.at(m, 0))));
+    EXPECT_LT(peak, 0.01);
+    EXPECT_THROW(data::resample(sine(360.0, 1.0, 10), 0.0), std::invalid_argument);
+}
+
+TEST(ResampleTest, Record100To500HzKeepsBeatsAligned)
+{
+    TFMED_REQUIRE_DATA(hea, "wfdb_sample/100.hea");
+    io::WfdbReadOptions o;
+    o.length = 36000;
+    const auto r = io::read_wfdb(hea.substr(0, hea.size() - 4), o);
+    const auto y = data::resample(r, 500.0);
+    EXPECT_EQ(y.n_samples, 50000);
+    ASSERT_EQ(y.annotations.size(), r.annotations.size());
+    // The R peak (maximum of MLII near each N annotation) moves with the label.
+    int near = 0, beats = 0;
+    for (size_t i = 0; i < r.annotations.size(); i++) {
+        if (r.annotations[i].symbol != "N")
+            continue;
+        beats++;
+        const int64_t a = y.annotations[i].sample;
+        int64_t best = a;
+        for (int64_t t = std::max<int64_t>(0, a - 50); t < std::min<int64_t>(50000, a + 50); t++)
+            if (y.at(t, 0) > y.at(best, 0))
+                best = t;
+        near += std::abs(best - a) <= 10; // within 20 ms
+    }
+    EXPECT_GT(beats, 100);
+    EXPECT_GE(near, beats * 95 / 100);
+    // Back to 360 Hz: close to the original where the ECG is band-limited.
+    const auto back = data::resample(y, 360.0);
+    double err = 0;
+    for (int64_t t = 1000; t < 35000; t++)
+        err = std::max(err, std::abs(static_cast<double>(back.at(t, 0) - r.at(t, 0))));
+    EXPECT_LT(err, 0.05); // mV; the MIT-BIH anti-alias filter leaves little above 180 Hz
+}
+
+TEST(WindowsTest, Record100WindowsLabelledByBeats)
+{
+    TFMED_REQUIRE_DATA(hea, "wfdb_sample/100.hea");
+    const auto r = io::read_wfdb(hea.substr(0, hea.size() - 4));
+    data::WindowOptions o;
+    o.length = 3600; // 10 s
+    const auto w = data::make_windows(r, o, 7);
+    ASSERT_EQ(w.x.sizes(), (std::vector<int64_t>{ 180, 2, 3600 }));
+    EXPECT_EQ(w.label.size(0), 180);
+    // Independent count: windows holding an A or V beat are abnormal.
+    int64_t abnormal = 0, beats = 0, beats_in_windows = 0;
+    for (const auto& a : r.annotations)
+        beats_in_windows += io::wfdb_is_beat(a.code) && a.sample < 180 * 3600;
+    for (int k = 0; k < 180; k++) {
+        bool bad = false;
+        for (const auto& a : r.annotations)
+            if (a.sample >= k * 3600 && a.sample < (k + 1) * 3600 && io::wfdb_is_beat(a.code))
+                bad = bad || a.symbol != "N";
+        abnormal += bad;
+        EXPECT_EQ(w.label[k].item<int64_t>(), bad ? 1 : 0) << "window " << k;
+        beats += w.beats[k];
+    }
+    EXPECT_EQ(w.label.sum().item<int64_t>(), abnormal);
+    EXPECT_GT(abnormal, 10);
+    EXPECT_EQ(beats, beats_in_windows); // the last 2000 samples are in no window
+    EXPECT_GT(beats, 2250);
+    EXPECT_EQ(w.record, std::vector<int>(180, 7));
+    EXPECT_EQ(w.x[3][1][17].item<float>(), r.at(3 * 3600 + 17, 1));
+    // With A counted normal, only windows with the V beat stay abnormal.
+    o.normal = { "N", "A" };
+    EXPECT_EQ(data::make_windows(r, o).label.sum().item<int64_t>(), 1);
+    // Overlapping windows.
+    o.hop = 1800;
+    EXPECT_EQ(data::make_windows(r, o).x.size(0), (650000 - 3600) / 1800 + 1);
+    o.length = 0;
+    EXPECT_THROW(data::make_windows(r, o), std::invalid_argument);
+}
+
+TEST(WindowsTest, NanWindowsAreDroppedOrKept)
+{
+    auto r = sine(100.0, 1.0, 1000);
+    r.samples[250] = NAN;
+    data::WindowOptions o;
+    o.length = 100;
+    EXPECT_EQ(data::make_windows(r, o).x.size(0), 9);
+    o.drop_invalid = false;
+    EXPECT_EQ(data::make_windows(r, o).x.size(0), 10);
+}
+
+TEST(SplitTest, RecordsNeverShareSplitsAndSeedsRepeat)
+{
+    const auto s = data::split_records(48, 0.125, 0.25, 42);
+    EXPECT_EQ(s.test.size(), 12u);
+    EXPECT_EQ(s.val.size(), 6u);
+    EXPECT_EQ(s.train.size(), 30u);
+    std::set<int> all;
+    for (const auto* part : { &s.train, &s.val, &s.test })
+        for (int i : *part)
+            EXPECT_TRUE(all.insert(i).second) << "record " << i << " in two splits";
+    EXPECT_EQ(all.size(), 48u);
+    const auto again = data::split_records(48, 0.125, 0.25, 42);
+    EXPECT_EQ(again.test, s.test);
+    EXPECT_NE(data::split_records(48, 0.125, 0.25, 43).test, s.test);
+    // The permutation is our own Fisher-Yates on mt19937_64: the same numbers
+    // with every standard library.
+    EXPECT_EQ(data::permutation(8, 1), data::permutation(8, 1));
+    const auto p = data::permutation(1000, 5);
+    EXPECT_EQ(std::set<int>(p.begin(), p.end()).size(), 1000u);
+    EXPECT_THROW(data::split_records(10, 0.5, 0.5, 1), std::invalid_argument);
+}
+
+TEST(SplitTest, KfoldCoversEveryRecordOnceAsTest)
+{
+    const auto folds = data::kfold(23, 5, 9);
+    ASSERT_EQ(folds.size(), 5u);
+    std::vector<int> seen(23, 0);
+    for (const auto& f : folds) {
+        EXPECT_EQ(f.test.size() + f.train.size(), 23u);
+        EXPECT_GE(f.test.size(), 4u);
+        EXPECT_LE(f.test.size(), 5u);
+        for (int i : f.test)
+            seen[i]++;
+        for (int i : f.train)
+            EXPECT_EQ(std::count(f.test.begin(), f.test.end(), i), 0);
+    }
+    EXPECT_EQ(seen, std::vector<int>(23, 1));
+    EXPECT_THROW(data::kfold(3, 5, 1), std::invalid_argument);
+}

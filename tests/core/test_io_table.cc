@@ -1,0 +1,416 @@
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * read_csv and read_npy on the real files in ../shared/data (ETT, the compiled
+ * MIT-BIH segments, the Bonn EEG epilepsy arrays), and on small broken
+ * fixtures written to a temporary folder.
+ *
+ * Expected values were read from the files themselves: `head -3 ETTh1.csv`
+ * for the CSV, and for the .npy files python3 without numpy (struct.unpack of
+ * the header length at byte 8, then array.array('f' / 'h' / 'b').frombytes of
+ * the bytes after the header): X_mV.npy starts -0.405, -0.41, ... and ends
+ * -0.395; X_int16.npy starts 12, 22, 35, 45, 69 (= raw/Z/Z001.txt lines 1..5).
+ */
+#include "data.h"
+#include <tfmed/io/table.h>
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+using tfmed::io::NpyArray;
+using tfmed::io::read_csv;
+using tfmed::io::read_npy;
+using tfmed::io::ReadError;
+using tfmed::io::Table;
+
+namespace {
+
+/* Little-endian bytes of `v`, `size` of them. */
+std::string le(uint64_t v, int size)
+{
+    std::string s;
+    for (int k = 0; k < size; ++k)
+        s += static_cast<char>((v >> (8 * k)) & 0xff);
+    return s;
+}
+
+std::string le_f32(float x)
+{
+    uint32_t u;
+    std::memcpy(&u, &x, 4);
+    return le(u, 4);
+}
+
+std::string le_f64(double x)
+{
+    uint64_t u;
+    std::memcpy(&u, &x, 8);
+    return le(u, 8);
+}
+
+/* A .npy file as numpy writes it: the dict padded with spaces and a newline
+ * so that the data start on a multiple of 64 bytes. */
+std::string npy_bytes(const std::string& dict, const std::string& payload, int major = 1)
+{
+    const size_t pre = major == 1 ? 10 : 12;
+    std::string h = dict;
+    while ((pre + h.size() + 1) % 64 != 0)
+        h += ' ';
+    h += '\n';
+    std::string out = "\x93NUMPY";
+    out += static_cast<char>(major);
+    out += '\0';
+    out += le(h.size(), major == 1 ? 2 : 4);
+    return out + h + payload;
+}
+
+std::string dict(const std::string& descr, const std::string& shape, bool fortran = false)
+{
+    return "{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False") +
+           ", 'shape': " + shape + ", }";
+}
+
+/* A scratch folder per test, removed afterwards. */
+class TableFixture : public ::testing::Test
+{
+protected:
+    void SetUp() override
+    {
+        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+        dir_ = std::filesystem::temp_directory_path() /
+               ("tfmed_test_io_table_" + std::to_string(::getpid()) + "_" + info->name());
+        std::filesystem::create_directories(dir_);
+    }
+    void TearDown() override
+    {
+        std::error_code ec;
+        std::filesystem::remove_all(dir_, ec);
+    }
+    std::string write(const std::string& name, const std::string& bytes)
+    {
+        const std::string p = (dir_ / name).string();
+        std::ofstream(p, std::ios::binary) << bytes;
+        return p;
+    }
+    /* `read` must throw a ReadError for `path` whose text is `path + ": " + what`. */
+    template <typename F>
+    void expect_error(F read, const std::string& path, const std::string& what)
+    {
+        try {
+            read(path);
+            ADD_FAILURE() << "no ReadError for " << path << " (expected '" << what
+                          << "')";
+        } catch (const ReadError& e) {
+            EXPECT_EQ(e.file(), path);
+            EXPECT_EQ(std::string(e.what()), path + ": " + what);
+        }
+    }
+
+    std::filesystem::path dir_;
+};
+
+const auto csv = [](const std::string& p) { return read_csv(p); };
+const auto npy = [](const std::string& p) { return read_npy(p); };
+
+} // namespace
+
+/* -------------------------------------------------------------------------- */
+/* Real files                                                                 */
+/* -------------------------------------------------------------------------- */
+
+TEST(TableReal, EtthOneCsv)
+{
+    TFMED_REQUIRE_DATA(path, "ett/ETTh1.csv");
+    const Table t = read_csv(path);
+    EXPECT_EQ(t.rows, 17420);
+    EXPECT_EQ(t.text_column_name, "date");
+    EXPECT_EQ(t.columns, (std::vector<std::string>{ "HUFL", "HULL", "MUFL", "MULL",
+                                                    "LUFL", "LULL", "OT" }));
+    ASSERT_EQ(t.values.size(), 17420u * 7u);
+    ASSERT_EQ(t.text_column.size(), 17420u);
+    EXPECT_EQ(t.text_column.front(), "2016-07-01 00:00:00");
+    EXPECT_EQ(t.text_column[1], "2016-07-01 01:00:00");
+    EXPECT_EQ(t.text_column.back(), "2018-06-26 19:00:00");
+    EXPECT_EQ(t.column("OT"), 6);
+    EXPECT_EQ(t.column("date"), -1);
+
+    // Line 2 of the file, digit for digit (from_chars rounds correctly, so the
+    // doubles equal the literals exactly).
+    const double row0[] = { 5.827000141143799,  2.009000062942505, 1.5989999771118164,
+                            0.4620000123977661, 4.203000068664552, 1.3400000333786009,
+                            30.5310001373291 };
+    for (int c = 0; c < 7; ++c)
+        EXPECT_EQ(t.at(0, c), row0[c]) << "column " << t.columns[c];
+    EXPECT_EQ(t.at(1, 0), 5.692999839782715);
+    EXPECT_EQ(t.at(1, 6), 27.78700065612793);
+    EXPECT_EQ(t.at(17419, 0), 10.11400032043457);
+    EXPECT_EQ(t.at(17419, 6), 9.56700038909912);
+    EXPECT_TRUE(std::all_of(t.values.begin(), t.values.end(),
+                            [](double x) { return std::isfinite(x); }));
+}
+
+TEST(TableReal, MitdbCompiledSegmentsNpy)
+{
+    TFMED_REQUIRE_DATA(path, "mitdb_compiled10s/X_mV.npy");
+    const NpyArray a = read_npy(path);
+    EXPECT_EQ(a.dtype, "<f4");
+    EXPECT_EQ(a.shape, (std::vector<int64_t>{ 400, 3600 }));
+    ASSERT_EQ(a.size(), 400 * 3600);
+    const auto [lo, hi] = std::minmax_element(a.data.begin(), a.data.end());
+    EXPECT_FLOAT_EQ(*lo, -2.73f);
+    EXPECT_FLOAT_EQ(*hi, 2.69f);
+    // Millivolts = ADC units / 200 (MIT-BIH gain): every value * 200 is an integer.
+    int64_t not_integral = 0;
+    for (float x : a.data)
+        not_integral += std::fabs(x * 200.0f - std::round(x * 200.0f)) > 1e-3f;
+    EXPECT_EQ(not_integral, 0);
+    EXPECT_FLOAT_EQ(a.data[0], -0.405f);
+    EXPECT_FLOAT_EQ(a.data[1], -0.41f);
+    EXPECT_FLOAT_EQ(a.data[3600], -0.385f); // row 1
+    EXPECT_FLOAT_EQ(a.data[3601], -0.365f);
+    EXPECT_FLOAT_EQ(a.data[3602], -0.375f);
+    EXPECT_FLOAT_EQ(a.data.back(), -0.395f);
+}
+
+TEST(TableReal, BonnEpilepsyInt16AndLabelsNpy)
+{
+    TFMED_REQUIRE_DATA(xpath, "bonn_eeg/epilepsy178/X_int16.npy");
+    TFMED_REQUIRE_DATA(ypath, "bonn_eeg/epilepsy178/y_uci.npy");
+    const NpyArray x = read_npy(xpath);
+    EXPECT_EQ(x.dtype, "<i2");
+    EXPECT_EQ(x.shape, (std::vector<int64_t>{ 11500, 178 }));
+    ASSERT_EQ(x.size(), 11500 * 178);
+    const auto [lo, hi] = std::minmax_element(x.data.begin(), x.data.end());
+    EXPECT_EQ(*lo, -1885.0f); // 12-bit A/D
+    EXPECT_EQ(*hi, 2047.0f);
+    const float first[] = { 12, 22, 35, 45, 69 };
+    for (int i = 0; i < 5; ++i)
+        EXPECT_EQ(x.data[i], first[i]) << "sample " << i;
+    EXPECT_EQ(x.data[178], -41.0f); // row 1
+    EXPECT_EQ(x.data[179], -50.0f);
+    EXPECT_EQ(x.data[180], -53.0f);
+    EXPECT_EQ(x.data.back(), -272.0f);
+
+    const NpyArray y = read_npy(ypath);
+    EXPECT_EQ(y.dtype, "|i1");
+    EXPECT_EQ(y.shape, (std::vector<int64_t>{ 11500 }));
+    std::map<float, int> counts;
+    for (float v : y.data)
+        ++counts[v];
+    const std::map<float, int> expected{
+        { 1.0f, 2300 }, { 2.0f, 2300 }, { 3.0f, 2300 }, { 4.0f, 2300 }, { 5.0f, 2300 }
+    };
+    EXPECT_EQ(counts, expected);
+    EXPECT_EQ(y.data.front(), 5.0f); // set Z (eyes open) comes first
+    EXPECT_EQ(y.data.back(), 1.0f);  // set S (seizure) last
+
+    // Row 0 is raw/Z/Z001.txt samples 0..177 (one integer per CRLF line).
+    const std::string raw = tfmed_test::data_path("bonn_eeg/raw/Z/Z001.txt");
+    if (!raw.empty()) {
+        std::ifstream f(raw);
+        for (int i = 0; i < 178; ++i) {
+            int v = 0;
+            ASSERT_TRUE(f >> v);
+            EXPECT_EQ(x.data[i], static_cast<float>(v)) << "sample " << i;
+        }
+    }
+}
+
+/* -------------------------------------------------------------------------- */
+/* CSV fixtures                                                               */
+/* -------------------------------------------------------------------------- */
+
+TEST_F(TableFixture, CsvNumericFirstColumnMissingValuesQuotesCrlfBom)
+{
+    const auto p = write("a.csv", "\xEF\xBB\xBF"
+                                  "t, \"x, mV\" ,y\r\n"
+                                  "0,1.5,-2\r\n"
+                                  "\r\n"
+                                  "1,,NaN\r\n"
+                                  "2,\"3\",NA\r\n"
+                                  "+3,1e400,-1e-400");
+    const Table t = read_csv(p);
+    EXPECT_TRUE(t.text_column.empty());
+    EXPECT_EQ(t.text_column_name, "");
+    EXPECT_EQ(t.columns, (std::vector<std::string>{ "t", "x, mV", "y" }));
+    ASSERT_EQ(t.rows, 4);
+    EXPECT_EQ(t.at(0, 1), 1.5);
+    EXPECT_EQ(t.at(0, 2), -2.0);
+    EXPECT_TRUE(std::isnan(t.at(1, 1))); // empty cell
+    EXPECT_TRUE(std::isnan(t.at(1, 2))); // NaN
+    EXPECT_EQ(t.at(2, 1), 3.0);          // quoted number
+    EXPECT_TRUE(std::isnan(t.at(2, 2))); // NA
+    EXPECT_EQ(t.at(3, 0), 3.0);
+    EXPECT_TRUE(std::isinf(t.at(3, 1))); // out of range: as strtod gives it
+    EXPECT_EQ(t.at(3, 2), 0.0);
+}
+
+TEST_F(TableFixture, CsvTextFirstColumnAndOtherSeparator)
+{
+    const auto p = write("b.csv", "date;v\n2020-01-01;1\n2020-01-02;2,5\n");
+    expect_error([](const std::string& q) { return read_csv(q, ';'); }, p,
+                 "line 3, column 'v': expected a number or an empty cell, found '2,5'");
+    const auto q = write("c.csv", "date\tv\n2020-01-01\t1\n2020-01-02\t2.5\n");
+    const Table t = read_csv(q, '\t');
+    EXPECT_EQ(t.text_column_name, "date");
+    EXPECT_EQ(t.text_column, (std::vector<std::string>{ "2020-01-01", "2020-01-02" }));
+    EXPECT_EQ(t.columns, (std::vector<std::string>{ "v" }));
+    EXPECT_EQ(t.values, (std::vector<double>{ 1.0, 2.5 }));
+}
+
+TEST_F(TableFixture, CsvRaggedRowsAndBadCells)
+{
+    expect_error(csv, write("ragged.csv", "a,b,c\n1,2,3\n4,5\n"),
+                 "line 3: expected 3 cells (as in the header, line 1), found 2 cells");
+    expect_error(csv, write("long.csv", "\n\na,b\n1,2,3\n"),
+                 "line 4: expected 2 cells (as in the header, line 3), found 3 cells");
+    expect_error(csv, write("text.csv", "a,b\n1,2\n3,four\n"),
+                 "line 3, column 'b': expected a number or an empty cell, found 'four'");
+    // A text first column is decided on the first row; a number there later
+    // is fine, but a text cell where row 1 had a number is not.
+    expect_error(csv, write("late.csv", "id,v\n1,2\nx,3\n"),
+                 "line 3, column 'id': expected a number or an empty cell, found 'x'");
+    expect_error(csv, write("quote.csv", "a,b\n1,\"2\n"),
+                 "line 2, cell 2: expected a closing '\"', found end of line");
+    expect_error(csv, write("after.csv", "a,b\n1,\"2\"x\n"),
+                 "line 2, cell 2: expected ',' after a quoted cell, found 'x'");
+    expect_error(csv, write("empty.csv", ""),
+                 "header: expected a first line naming the columns, found an empty file");
+    const Table h = read_csv(write("header_only.csv", "a,b\n"));
+    EXPECT_EQ(h.rows, 0);
+    EXPECT_EQ(h.columns, (std::vector<std::string>{ "a", "b" }));
+    expect_error(csv, (dir_ / "absent.csv").string(),
+                 "cannot open file (No such file or directory)");
+}
+
+/* -------------------------------------------------------------------------- */
+/* .npy fixtures                                                              */
+/* -------------------------------------------------------------------------- */
+
+TEST_F(TableFixture, NpyEveryDtypeVersionsAndScalar)
+{
+    const auto f8 =
+        read_npy(write("f8.npy", npy_bytes(dict("<f8", "(3,)"),
+                                           le_f64(1.5) + le_f64(-2.25) + le_f64(1e10),
+                                           2))); // format 2.0
+    EXPECT_EQ(f8.shape, (std::vector<int64_t>{ 3 }));
+    EXPECT_EQ(f8.data, (std::vector<float>{ 1.5f, -2.25f, 1e10f }));
+
+    const auto f4 = read_npy(write(
+        "f4.npy", npy_bytes(dict("<f4", "(2, 1)"), le_f32(0.1f) + le_f32(-7.0f), 3)));
+    EXPECT_EQ(f4.data, (std::vector<float>{ 0.1f, -7.0f }));
+
+    // float16: 1.0 = 0x3C00, -2.0 = 0xC000, 0.5 = 0x3800, smallest subnormal 0x0001.
+    const auto f2 = read_npy(write(
+        "f2.npy", npy_bytes(dict("<f2", "(4,)"), le(0x3C00, 2) + le(0xC000, 2) +
+                                                     le(0x3800, 2) + le(0x0001, 2))));
+    EXPECT_EQ(f2.data, (std::vector<float>{ 1.0f, -2.0f, 0.5f, std::ldexp(1.0f, -24) }));
+
+    struct Case {
+        std::string descr;
+        int size;
+        std::vector<uint64_t> raw;
+        std::vector<float> expected;
+    };
+    const std::vector<Case> cases = {
+        { "|i1", 1, { 0x80, 0x7f, 0xff }, { -128, 127, -1 } },
+        { "|u1", 1, { 0, 255 }, { 0, 255 } },
+        { "|b1", 1, { 1, 0 }, { 1, 0 } },
+        { "<i2", 2, { 0x8000, 0x7fff }, { -32768, 32767 } },
+        { "<u2", 2, { 0xffff }, { 65535 } },
+        { "<i4", 4, { 0xfffffff9, 100000 }, { -7, 100000 } },
+        { "<u4", 4, { 4000000000u }, { 4e9f } },
+        { "<i8", 8, { static_cast<uint64_t>(-5) }, { -5 } },
+        { "<u8", 8, { 1ull << 40 }, { 1099511627776.0f } },
+    };
+    for (const auto& c : cases) {
+        std::string payload;
+        for (uint64_t v : c.raw)
+            payload += le(v, c.size);
+        const std::string shape = "(" + std::to_string(c.raw.size()) + ",)";
+        const auto a = read_npy(write("x.npy", npy_bytes(dict(c.descr, shape), payload)));
+        EXPECT_EQ(a.dtype, c.descr);
+        EXPECT_EQ(a.data, c.expected) << c.descr;
+    }
+
+    // 0-d array (np.save of a scalar), and an empty array.
+    const auto s = read_npy(write("s.npy", npy_bytes(dict("<f4", "()"), le_f32(42.0f))));
+    EXPECT_TRUE(s.shape.empty());
+    EXPECT_EQ(s.data, (std::vector<float>{ 42.0f }));
+    const auto e = read_npy(write("e.npy", npy_bytes(dict("<f4", "(0, 5)"), "")));
+    EXPECT_EQ(e.shape, (std::vector<int64_t>{ 0, 5 }));
+    EXPECT_EQ(e.size(), 0);
+    // Fortran order is harmless for a vector (same bytes); Python 2 "3L" dims.
+    const auto v = read_npy(
+        write("v.npy", npy_bytes(dict("<i2", "(2L,)", true), le(1, 2) + le(2, 2))));
+    EXPECT_EQ(v.data, (std::vector<float>{ 1, 2 }));
+}
+
+TEST_F(TableFixture, NpyBrokenFiles)
+{
+    // Truncated: 5 of 6 float32.
+    std::string five;
+    for (int i = 0; i < 5; ++i)
+        five += le_f32(static_cast<float>(i));
+    expect_error(npy, write("trunc.npy", npy_bytes(dict("<f4", "(2, 3)"), five)),
+                 "data: expected 24 bytes (shape (2, 3) of <f4), found 20 bytes");
+    expect_error(npy, write("long.npy", npy_bytes(dict("<f4", "(1,)"), five)),
+                 "data: expected 4 bytes (shape (1,) of <f4), found 20 bytes");
+    expect_error(
+        npy,
+        write("fortran.npy", npy_bytes(dict("<f4", "(2, 3)", true), five + le(0, 4))),
+        "fortran_order: expected False (C order; Fortran-order arrays are not "
+        "supported), found True");
+    expect_error(npy, write("big.npy", npy_bytes(dict(">f4", "(2,)"), le(0, 8))),
+                 "descr: expected a little-endian dtype ('<'), found '>f4' (big-endian)");
+    expect_error(
+        npy, write("c8.npy", npy_bytes(dict("<c8", "(1,)"), le(0, 8))),
+        "descr: expected one of <f2 <f4 <f8 |i1 <i2 <i4 <i8 |u1 <u2 <u4 <u8 |b1, "
+        "found '<c8'");
+    expect_error(
+        npy,
+        write("struct.npy", npy_bytes("{'descr': [('a', '<f4')], 'fortran_order': False, "
+                                      "'shape': (1,), }",
+                                      le(0, 4))),
+        "descr: expected a simple dtype such as '<f4', found a structured dtype "
+        "(a list of fields)");
+    expect_error(
+        npy,
+        write("noshape.npy",
+              npy_bytes("{'descr': '<f4', 'fortran_order': False, }", le(0, 4))),
+        "header: expected the keys 'descr', 'fortran_order' and 'shape', found no "
+        "'shape'");
+    expect_error(npy, write("negshape.npy", npy_bytes(dict("<f4", "(-1,)"), le(0, 4))),
+                 "header (at character 51): expected a non-negative integer dimension, "
+                 "found '-1,), }'");
+    // Header length pointing past the end of the file (132 bytes: a 128-byte
+    // preamble, as the padded dict is longer than 54 characters, plus 4 data bytes).
+    std::string lying = npy_bytes(dict("<f4", "(1,)"), le(0, 4));
+    lying[8] = '\xff';
+    lying[9] = '\x7f';
+    expect_error(npy, write("hlen.npy", lying),
+                 "header: expected 32767 bytes, found 122 bytes left in the file");
+    std::string v9 = npy_bytes(dict("<f4", "(1,)"), le(0, 4));
+    v9[6] = 9;
+    expect_error(npy, write("v9.npy", v9),
+                 "format version: expected 1.0, 2.0 or 3.0, found 9.0");
+    expect_error(npy, write("notnpy.npy", "PK\x03\x04 a zip file, not an array"),
+                 "magic: expected '\\x93NUMPY' (a .npy file), found 'PK?? a'");
+    expect_error(npy, write("tiny.npy", "\x93NUM"),
+                 "magic: expected '\\x93NUMPY' (a .npy file), found a file of 4 bytes");
+    // A shape whose byte count overflows 64 bits.
+    expect_error(
+        npy, write("huge.npy", npy_bytes(dict("<f8", "(4294967296, 4294967296)"), "")),
+        "shape: expected a size that fits in 64 bits, found (4294967296, "
+        "4294967296)");
+}
