@@ -5,6 +5,7 @@
  * The `tfmed` command-line tool.
  */
 #include "bench_stft.h"
+#include "data_cmd.h"
 
 #include <tfmed/dsp/stft_stream.h>
 
@@ -136,6 +137,25 @@ int main(int argc, char** argv)
     bstft->add_flag("--no-graphs", no_graphs, "Skip the flowgraph measurements");
     bstft->add_option("--json", json, "Also write the figures as JSON to this file");
 
+    auto* data = app.add_subcommand("data", "Inspect and plot recordings and data sets");
+    data->require_subcommand(1);
+    auto* inspect = data->add_subcommand(
+        "inspect", "Summary of a record or data set: channels, rate, duration, units, "
+                   "annotation counts by symbol");
+    std::string data_path;
+    inspect->add_option("PATH", data_path, "WFDB record (.hea), EDF/BDF, .ts, .npy or .csv")
+        ->required();
+    auto* dplot = data->add_subcommand(
+        "plot", "PNG of a record's traces with annotation markers");
+    double from = 0.0, to = 10.0;
+    std::vector<int> plot_channels;
+    std::string plot_out = "record.png";
+    dplot->add_option("PATH", data_path, "WFDB record (.hea) or EDF/BDF file")->required();
+    dplot->add_option("--from", from, "Start, seconds")->capture_default_str();
+    dplot->add_option("--to", to, "End, seconds")->capture_default_str();
+    dplot->add_option("--channels", plot_channels, "Channel indices (default: up to 6)");
+    dplot->add_option("-o,--out", plot_out, "PNG file")->capture_default_str();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -144,6 +164,10 @@ int main(int argc, char** argv)
     try {
         if (*bstft)
             return run_bench_stft(seconds, cases, no_graphs, json);
+        if (*inspect)
+            return tfmed::apps::data_inspect(data_path);
+        if (*dplot)
+            return tfmed::apps::data_plot(data_path, from, to, plot_channels, plot_out);
     } catch (const std::exception& e) {
         std::cerr << "tfmed: " << e.what() << "\n";
         return 1;

@@ -1,0 +1,255 @@
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * `tfmed data inspect PATH` and `tfmed data plot PATH`: what a recording or a
+ * data set holds, in a table or a picture.
+ */
+#include "data_cmd.h"
+
+#include <tfmed/io/edf.h>
+#include <tfmed/io/table.h>
+#include <tfmed/io/ts.h>
+#include <tfmed/io/wfdb.h>
+#ifdef TFMED_HAVE_PLOT
+#include <tfmed/plot/figure.h>
+#endif
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+
+namespace tfmed {
+namespace apps {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string lower_ext(const std::string& path)
+{
+    std::string e = fs::path(path).extension().string();
+    std::transform(e.begin(), e.end(), e.begin(), ::tolower);
+    return e;
+}
+
+bool is_wfdb(const std::string& path)
+{
+    return lower_ext(path) == ".hea" || (fs::path(path).extension().empty() &&
+                                        fs::exists(path + ".hea"));
+}
+
+std::string duration_text(double s)
+{
+    char buf[64];
+    const int h = static_cast<int>(s / 3600), m = static_cast<int>(std::fmod(s, 3600) / 60);
+    std::snprintf(buf, sizeof buf, "%.3f s (%d:%02d:%06.3f)", s, h, m, std::fmod(s, 60.0));
+    return buf;
+}
+
+void print_recording(const io::Recording& r, const std::string& kind)
+{
+    std::printf("%s record %s\n", kind.c_str(), r.source.c_str());
+    std::printf("  sample rate   %g Hz\n", r.sample_rate);
+    std::printf("  samples       %lld per channel\n", static_cast<long long>(r.n_samples));
+    std::printf("  duration      %s\n", duration_text(r.duration()).c_str());
+    std::printf("  channels      %d\n", r.channels());
+    for (int c = 0; c < r.channels(); c++) {
+        double lo = INFINITY, hi = -INFINITY;
+        int64_t nan = 0;
+        for (int64_t t = 0; t < r.n_samples; t++) {
+            const float v = r.at(t, c);
+            if (std::isfinite(v))
+                lo = std::min<double>(lo, v), hi = std::max<double>(hi, v);
+            else
+                nan++;
+        }
+        std::printf("    %2d  %-20s %-8s range %10.4g .. %-10.4g%s\n", c,
+                    r.channel_names[c].c_str(), r.units[c].c_str(), lo, hi,
+                    nan ? (" missing " + std::to_string(nan)).c_str() : "");
+    }
+    std::map<std::string, int> by_symbol;
+    int beats = 0;
+    for (const auto& a : r.annotations) {
+        by_symbol[a.symbol.empty() ? a.aux : a.symbol]++;
+        beats += io::wfdb_is_beat(a.code);
+    }
+    std::printf("  annotations   %zu", r.annotations.size());
+    if (beats)
+        std::printf(" (%d beats)", beats);
+    std::printf("\n");
+    std::vector<std::pair<std::string, int>> sorted(by_symbol.begin(), by_symbol.end());
+    std::sort(sorted.begin(), sorted.end(),
+              [](const auto& a, const auto& b) { return a.second > b.second; });
+    size_t shown = 0;
+    for (const auto& [sym, n] : sorted) {
+        if (++shown > 30) {
+            std::printf("    ... %zu more kinds\n", sorted.size() - 30);
+            break;
+        }
+        const int code = io::wfdb_annotation_code(sym);
+        std::printf("    %-24s %7d%s\n", ("'" + sym + "'").c_str(), n,
+                    code > 0 && io::wfdb_is_beat(code) ? "  beat" : "");
+    }
+    for (size_t i = 0; i < r.comments.size() && i < 5; i++)
+        std::printf("  # %s\n", r.comments[i].c_str());
+}
+
+} // namespace
+
+io::Recording read_any_recording(const std::string& path)
+{
+    if (is_wfdb(path))
+        return io::read_wfdb(path);
+    const std::string e = lower_ext(path);
+    if (e == ".edf" || e == ".bdf" || e == ".rec")
+        return io::to_recording(io::read_edf(path));
+    throw std::invalid_argument("expected a WFDB record (.hea) or an EDF/BDF file, found '" +
+                                path + "'");
+}
+
+int data_inspect(const std::string& path)
+{
+    if (is_wfdb(path)) {
+        const auto h = io::read_wfdb_header(path);
+        const io::Recording r = io::read_wfdb(path);
+        print_recording(r, h.n_segments ? "WFDB multi-segment (" +
+                                              std::to_string(h.n_segments) + " segments)"
+                                        : "WFDB");
+        if (!h.n_segments) {
+            std::printf("  storage      ");
+            for (const auto& s : h.signals)
+                std::printf(" %s:fmt %d x%d gain %g", s.file_name.c_str(), s.format,
+                            s.samples_per_frame, s.adc_gain);
+            std::printf("\n");
+        }
+        return 0;
+    }
+    const std::string e = lower_ext(path);
+    if (e == ".edf" || e == ".bdf" || e == ".rec") {
+        const auto f = io::read_edf(path);
+        std::printf("%s file %s: %lld records of %g s, %zu signals%s\n",
+                    f.bdf ? "BDF" : (f.edf_plus ? "EDF+" : "EDF"), path.c_str(),
+                    static_cast<long long>(f.n_records), f.record_duration, f.signals.size(),
+                    f.n_annotation_signals ? " + annotations" : "");
+        for (const auto& s : f.signals)
+            std::printf("    %-20s %-8s %8g Hz  %zu samples\n", s.label.c_str(),
+                        s.physical_dimension.c_str(), s.sample_rate, s.samples.size());
+        std::printf("  annotations   %zu\n", f.annotations.size());
+        for (size_t i = 0; i < f.annotations.size() && i < 10; i++)
+            std::printf("    %10.3f s  %s\n", f.annotations[i].onset,
+                        f.annotations[i].text.c_str());
+        return 0;
+    }
+    if (e == ".ts") {
+        const auto d = io::read_ts(path);
+        int lo = 1 << 30, hi = 0;
+        for (int i = 0; i < d.n_cases(); i++)
+            for (int k = 0; k < d.dimensions; k++)
+                lo = std::min(lo, d.length(i, k)), hi = std::max(hi, d.length(i, k));
+        std::printf(".ts data set %s (%s)\n  cases %d, dimensions %d, length %d..%d%s\n",
+                    path.c_str(), d.problem_name.c_str(), d.n_cases(), d.dimensions, lo, hi,
+                    d.missing ? ", has missing values" : "");
+        std::vector<int> count(d.class_names.size());
+        for (int l : d.labels)
+            if (l >= 0)
+                count[l]++;
+        for (size_t k = 0; k < d.class_names.size(); k++)
+            std::printf("    class %-16s %d\n", d.class_names[k].c_str(), count[k]);
+        return 0;
+    }
+    if (e == ".npy") {
+        const auto a = io::read_npy(path);
+        std::printf(".npy array %s: dtype %s, shape (", path.c_str(), a.dtype.c_str());
+        for (size_t i = 0; i < a.shape.size(); i++)
+            std::printf("%s%lld", i ? ", " : "", static_cast<long long>(a.shape[i]));
+        double lo = INFINITY, hi = -INFINITY;
+        for (float v : a.data)
+            if (std::isfinite(v))
+                lo = std::min<double>(lo, v), hi = std::max<double>(hi, v);
+        std::printf(")\n  range %g .. %g\n", lo, hi);
+        return 0;
+    }
+    if (e == ".csv") {
+        const auto t = io::read_csv(path);
+        std::printf("CSV table %s: %lld rows, %zu numeric columns%s\n", path.c_str(),
+                    static_cast<long long>(t.rows), t.columns.size(),
+                    t.text_column.empty() ? "" : (" + text column '" + t.text_column_name + "'").c_str());
+        for (const auto& c : t.columns)
+            std::printf("    %s\n", c.c_str());
+        return 0;
+    }
+    throw std::invalid_argument("tfmed data inspect: expected a .hea, .edf, .bdf, .ts, .npy "
+                                "or .csv path, found '" + path + "'");
+}
+
+int data_plot(const std::string& path,
+              double from,
+              double to,
+              const std::vector<int>& channels,
+              const std::string& out)
+{
+#ifdef TFMED_HAVE_PLOT
+    const io::Recording r = read_any_recording(path);
+    if (!(to > from) || from < 0)
+        throw std::invalid_argument("tfmed data plot: expected 0 <= --from < --to, found " +
+                                    std::to_string(from) + " .. " + std::to_string(to));
+    const int64_t t0 = static_cast<int64_t>(from * r.sample_rate);
+    const int64_t t1 = std::min<int64_t>(r.n_samples, static_cast<int64_t>(to * r.sample_rate));
+    if (t0 >= t1)
+        throw std::invalid_argument("tfmed data plot: --from " + std::to_string(from) +
+                                    " s is past the end of the record (" +
+                                    duration_text(r.duration()) + ")");
+    std::vector<int> chans = channels;
+    if (chans.empty())
+        for (int c = 0; c < std::min(r.channels(), 6); c++)
+            chans.push_back(c);
+    std::vector<plot::Panel> panels;
+    for (int c : chans) {
+        if (c < 0 || c >= r.channels())
+            throw std::invalid_argument("tfmed data plot: channel " + std::to_string(c) +
+                                        " out of range: expected 0.." +
+                                        std::to_string(r.channels() - 1));
+        plot::Panel p;
+        p.title = r.channel_names[c];
+        p.ylabel = r.units[c];
+        p.xlabel = "time (s)";
+        p.xmin = t0 / r.sample_rate;
+        p.xmax = t1 / r.sample_rate;
+        plot::Series s;
+        for (int64_t t = t0; t < t1; t++) {
+            s.x.push_back(t / r.sample_rate);
+            s.y.push_back(r.at(t, c));
+        }
+        p.series.push_back(std::move(s));
+        for (const auto& a : r.annotations)
+            if (a.sample >= t0 && a.sample < t1) {
+                plot::Marker m;
+                m.x = a.sample / r.sample_rate;
+                m.label = a.symbol.empty() ? a.aux.substr(0, 12) : a.symbol;
+                const bool normal = a.symbol == "N";
+                m.color = normal ? plot::Rgb{ 40, 110, 40 } : plot::Rgb{ 200, 30, 30 };
+                p.markers.push_back(m);
+            }
+        panels.push_back(std::move(p));
+    }
+    plot::save_figure(panels, out,
+                      fs::path(r.source).filename().string() + "  (" +
+                          std::to_string(r.sample_rate).substr(0, 6) + " Hz, " +
+                          std::to_string(r.annotations.size()) + " annotations in the record)");
+    std::printf("wrote %s: %zu channel(s), %.3f..%.3f s, %zu annotation marker(s)\n",
+                out.c_str(), panels.size(), t0 / r.sample_rate, t1 / r.sample_rate,
+                panels.empty() ? size_t(0) : panels[0].markers.size());
+    return 0;
+#else
+    (void)path, (void)from, (void)to, (void)channels, (void)out;
+    throw std::runtime_error("tfmed data plot: this build has no PNG support (configure "
+                             "with Debian's libstb-dev installed)");
+#endif
+}
+
+} // namespace apps
+} // namespace tfmed

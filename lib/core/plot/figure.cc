@@ -1,0 +1,337 @@
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <tfmed/plot/figure.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+
+#define STB_TRUETYPE_IMPLEMENTATION
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STBTT_STATIC
+#define STBIW_STATIC
+#include <stb/stb_image_write.h>
+#include <stb/stb_truetype.h>
+
+namespace tfmed {
+namespace plot {
+
+namespace {
+
+const char* const font_paths[] = {
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+    "/usr/local/share/fonts/DejaVuSans.ttf",
+};
+
+class Font
+{
+public:
+    Font()
+    {
+        for (const char* p : font_paths) {
+            std::ifstream f(p, std::ios::binary);
+            if (!f)
+                continue;
+            data_.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+            if (stbtt_InitFont(&info_, data_.data(), stbtt_GetFontOffsetForIndex(data_.data(), 0)))
+                return;
+        }
+        throw std::runtime_error("plot: no DejaVuSans.ttf found (expected it at " +
+                                 std::string(font_paths[0]) +
+                                 "; install the Debian package fonts-dejavu-core)");
+    }
+    const stbtt_fontinfo& info() const { return info_; }
+
+private:
+    std::vector<unsigned char> data_;
+    stbtt_fontinfo info_;
+};
+
+class Canvas
+{
+public:
+    Canvas(int w, int h) : w_(w), h_(h), px_(static_cast<size_t>(w) * h * 3, 255) {}
+
+    void blend(int x, int y, Rgb c, double a)
+    {
+        if (x < 0 || y < 0 || x >= w_ || y >= h_ || !(a > 0))
+            return;
+        a = std::min(a, 1.0);
+        uint8_t* p = &px_[(static_cast<size_t>(y) * w_ + x) * 3];
+        p[0] = static_cast<uint8_t>(p[0] + (c.r - p[0]) * a);
+        p[1] = static_cast<uint8_t>(p[1] + (c.g - p[1]) * a);
+        p[2] = static_cast<uint8_t>(p[2] + (c.b - p[2]) * a);
+    }
+
+    void fill(int x, int y, int w, int h, Rgb c)
+    {
+        for (int j = y; j < y + h; j++)
+            for (int i = x; i < x + w; i++)
+                blend(i, j, c, 1.0);
+    }
+
+    // Anti-aliased line of a given width: coverage from the distance of each
+    // pixel centre to the segment.
+    void line(double x0, double y0, double x1, double y1, Rgb c, double width)
+    {
+        const double r = width / 2;
+        const int xa = static_cast<int>(std::floor(std::min(x0, x1) - r - 1));
+        const int xb = static_cast<int>(std::ceil(std::max(x0, x1) + r + 1));
+        const int ya = static_cast<int>(std::floor(std::min(y0, y1) - r - 1));
+        const int yb = static_cast<int>(std::ceil(std::max(y0, y1) + r + 1));
+        const double dx = x1 - x0, dy = y1 - y0, len2 = dx * dx + dy * dy;
+        for (int y = std::max(ya, 0); y <= std::min(yb, h_ - 1); y++)
+            for (int x = std::max(xa, 0); x <= std::min(xb, w_ - 1); x++) {
+                double t = len2 > 0 ? ((x - x0) * dx + (y - y0) * dy) / len2 : 0;
+                t = std::clamp(t, 0.0, 1.0);
+                const double ex = x0 + t * dx - x, ey = y0 + t * dy - y;
+                const double d = std::sqrt(ex * ex + ey * ey);
+                blend(x, y, c, std::clamp(r + 0.5 - d, 0.0, 1.0));
+            }
+    }
+
+    // Text with its left (align 0), centre (0.5) or right (1) edge at x and
+    // baseline at y; rotated 90 degrees counter-clockwise when vertical.
+    void text(const Font& font, double x, double y, const std::string& s, double size, Rgb c,
+              double align = 0, bool vertical = false)
+    {
+        const auto& f = font.info();
+        const float scale = stbtt_ScaleForPixelHeight(&f, static_cast<float>(size));
+        const double w = width(font, s, size);
+        double pen = -align * w;
+        for (size_t i = 0; i < s.size(); i++) {
+            const int ch = static_cast<unsigned char>(s[i]);
+            int adv, lsb, x0, y0, x1, y1;
+            stbtt_GetCodepointHMetrics(&f, ch, &adv, &lsb);
+            stbtt_GetCodepointBitmapBox(&f, ch, scale, scale, &x0, &y0, &x1, &y1);
+            const int gw = x1 - x0, gh = y1 - y0;
+            if (gw > 0 && gh > 0) {
+                std::vector<unsigned char> bm(static_cast<size_t>(gw) * gh);
+                stbtt_MakeCodepointBitmap(&f, bm.data(), gw, gh, gw, scale, scale, ch);
+                for (int j = 0; j < gh; j++)
+                    for (int k = 0; k < gw; k++) {
+                        const double a = bm[j * gw + k] / 255.0;
+                        const double u = pen + x0 + k, v = y0 + j;
+                        if (vertical)
+                            blend(static_cast<int>(std::lround(x + v)),
+                                  static_cast<int>(std::lround(y - u)), c, a);
+                        else
+                            blend(static_cast<int>(std::lround(x + u)),
+                                  static_cast<int>(std::lround(y + v)), c, a);
+                    }
+            }
+            pen += adv * scale;
+            if (i + 1 < s.size())
+                pen += scale * stbtt_GetCodepointKernAdvance(&f, ch, s[i + 1]);
+        }
+    }
+
+    static double width(const Font& font, const std::string& s, double size)
+    {
+        const auto& f = font.info();
+        const float scale = stbtt_ScaleForPixelHeight(&f, static_cast<float>(size));
+        double w = 0;
+        for (unsigned char ch : s) {
+            int adv, lsb;
+            stbtt_GetCodepointHMetrics(&f, ch, &adv, &lsb);
+            w += adv * scale;
+        }
+        return w;
+    }
+
+    void save(const std::string& path) const
+    {
+        std::string png;
+        stbi_write_png_to_func(
+            [](void* ctx, void* data, int n) {
+                static_cast<std::string*>(ctx)->append(static_cast<char*>(data), n);
+            },
+            &png, w_, h_, 3, px_.data(), w_ * 3);
+        if (png.empty())
+            throw std::runtime_error("plot: PNG encoding failed for " + path);
+        const std::string tmp = path + ".tmp";
+        {
+            std::ofstream f(tmp, std::ios::binary);
+            f.write(png.data(), static_cast<std::streamsize>(png.size()));
+            if (!f) {
+                std::remove(tmp.c_str());
+                throw std::runtime_error("plot: cannot write " + path);
+            }
+        }
+        std::filesystem::rename(tmp, path);
+    }
+
+private:
+    int w_, h_;
+    std::vector<uint8_t> px_;
+};
+
+std::string tick_label(double v, double step)
+{
+    char buf[32];
+    const int digits = step >= 1 ? 0 : static_cast<int>(std::ceil(-std::log10(step) - 1e-9));
+    std::snprintf(buf, sizeof buf, "%.*f", std::max(0, digits), std::abs(v) < step * 1e-6 ? 0.0 : v);
+    return buf;
+}
+
+void limits(const Panel& p, double& x0, double& x1, double& y0, double& y1)
+{
+    x0 = y0 = std::numeric_limits<double>::infinity();
+    x1 = y1 = -std::numeric_limits<double>::infinity();
+    for (const auto& s : p.series)
+        for (size_t i = 0; i < s.x.size() && i < s.y.size(); i++) {
+            if (std::isfinite(s.x[i])) {
+                x0 = std::min(x0, s.x[i]);
+                x1 = std::max(x1, s.x[i]);
+            }
+            if (std::isfinite(s.y[i])) {
+                y0 = std::min(y0, s.y[i]);
+                y1 = std::max(y1, s.y[i]);
+            }
+        }
+    if (!std::isfinite(x0))
+        x0 = 0, x1 = 1;
+    if (!std::isfinite(y0))
+        y0 = 0, y1 = 1;
+    if (y1 - y0 < 1e-12)
+        y0 -= 0.5, y1 += 0.5;
+    const double pad = 0.05 * (y1 - y0);
+    y0 -= pad, y1 += pad;
+    if (std::isfinite(p.xmin))
+        x0 = p.xmin;
+    if (std::isfinite(p.xmax))
+        x1 = p.xmax;
+    if (std::isfinite(p.ymin))
+        y0 = p.ymin;
+    if (std::isfinite(p.ymax))
+        y1 = p.ymax;
+    if (x1 - x0 < 1e-12)
+        x1 = x0 + 1;
+}
+
+} // namespace
+
+std::vector<double> nice_ticks(double lo, double hi, int target)
+{
+    std::vector<double> t;
+    if (!(hi > lo) || target < 1)
+        return t;
+    const double raw = (hi - lo) / target;
+    const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+    double step = mag;
+    for (double m : { 1.0, 2.0, 5.0, 10.0 })
+        if (m * mag >= raw) {
+            step = m * mag;
+            break;
+        }
+    for (double v = std::ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step)
+        t.push_back(std::abs(v) < step * 1e-9 ? 0.0 : v);
+    return t;
+}
+
+void save_figure(const std::vector<Panel>& panels,
+                 const std::string& path,
+                 const std::string& title,
+                 int width,
+                 int panel_height)
+{
+    if (panels.empty())
+        throw std::invalid_argument("save_figure: expected at least one panel, found none");
+    static const Font font;
+    const int top = title.empty() ? 10 : 40, left = 80, right = 20, gap = 52;
+    const int height = top + static_cast<int>(panels.size()) * (panel_height + gap) + 10;
+    Canvas c(width, height);
+    const Rgb ink{ 30, 30, 30 }, grid{ 225, 225, 225 }, frame{ 90, 90, 90 };
+    if (!title.empty())
+        c.text(font, width / 2.0, 26, title, 17, ink, 0.5);
+    for (size_t k = 0; k < panels.size(); k++) {
+        const Panel& p = panels[k];
+        double x0, x1, y0, y1;
+        limits(p, x0, x1, y0, y1);
+        const int pt = top + static_cast<int>(k) * (panel_height + gap) + 18;
+        const int pl = left, pw = width - left - right, ph = panel_height - 18;
+        auto X = [&](double x) { return pl + (x - x0) / (x1 - x0) * pw; };
+        auto Y = [&](double y) { return pt + ph - (y - y0) / (y1 - y0) * ph; };
+        const auto xt = nice_ticks(x0, x1, 10), yt = nice_ticks(y0, y1, 5);
+        for (double v : xt)
+            c.line(X(v), pt, X(v), pt + ph, grid, 1);
+        for (double v : yt)
+            c.line(pl, Y(v), pl + pw, Y(v), grid, 1);
+        for (const auto& m : p.markers) {
+            if (m.x < x0 || m.x > x1)
+                continue;
+            c.line(X(m.x), pt + 12, X(m.x), pt + ph, Rgb{ 240, 190, 190 }, 1);
+            c.text(font, X(m.x), pt + 11, m.label, 11, m.color, 0.5);
+        }
+        for (const auto& s : p.series) {
+            const size_t n = std::min(s.x.size(), s.y.size());
+            // Dense traces: one vertical min-max stroke per pixel column keeps
+            // every peak and costs width, not n, line segments.
+            if (n > static_cast<size_t>(2 * pw)) {
+                double prev_lo = NAN, prev_hi = NAN;
+                size_t i = 0;
+                for (int col = 0; col < pw && i < n; col++) {
+                    const double right_x = x0 + (col + 1.0) / pw * (x1 - x0);
+                    double lo = INFINITY, hi = -INFINITY;
+                    for (; i < n && s.x[i] < right_x; i++)
+                        if (std::isfinite(s.y[i]) && s.x[i] >= x0)
+                            lo = std::min(lo, s.y[i]), hi = std::max(hi, s.y[i]);
+                    if (!std::isfinite(lo)) {
+                        prev_lo = prev_hi = NAN;
+                        continue;
+                    }
+                    if (std::isfinite(prev_lo)) { // join to the previous column
+                        lo = std::min(lo, prev_hi);
+                        hi = std::max(hi, prev_lo);
+                    }
+                    c.line(pl + col + 0.5, Y(lo), pl + col + 0.5, Y(hi), s.color, s.width);
+                    prev_lo = lo, prev_hi = hi;
+                }
+            } else {
+                for (size_t i = 1; i < n; i++)
+                    if (std::isfinite(s.y[i - 1]) && std::isfinite(s.y[i]))
+                        c.line(X(s.x[i - 1]), Y(s.y[i - 1]), X(s.x[i]), Y(s.y[i]), s.color,
+                               s.width);
+            }
+        }
+        // Frame, ticks and labels over the data.
+        c.line(pl, pt, pl + pw, pt, frame, 1);
+        c.line(pl, pt + ph, pl + pw, pt + ph, frame, 1);
+        c.line(pl, pt, pl, pt + ph, frame, 1);
+        c.line(pl + pw, pt, pl + pw, pt + ph, frame, 1);
+        const double xs = xt.size() > 1 ? xt[1] - xt[0] : 1, ys = yt.size() > 1 ? yt[1] - yt[0] : 1;
+        for (double v : xt)
+            c.text(font, X(v), pt + ph + 15, tick_label(v, xs), 11, ink, 0.5);
+        for (double v : yt)
+            c.text(font, pl - 6, Y(v) + 4, tick_label(v, ys), 11, ink, 1.0);
+        if (!p.title.empty())
+            c.text(font, pl, pt - 5, p.title, 13, ink, 0);
+        if (!p.xlabel.empty())
+            c.text(font, pl + pw / 2.0, pt + ph + 32, p.xlabel, 12, ink, 0.5);
+        if (!p.ylabel.empty())
+            c.text(font, 22, pt + ph / 2.0, p.ylabel, 12, ink, 0.5, true);
+        // Legend (labelled series), top right.
+        int ly = pt + 14;
+        for (const auto& s : p.series) {
+            if (s.label.empty())
+                continue;
+            const double tw = Canvas::width(font, s.label, 11);
+            c.line(pl + pw - tw - 34, ly - 4, pl + pw - tw - 14, ly - 4, s.color, 2);
+            c.text(font, pl + pw - 8, ly, s.label, 11, ink, 1.0);
+            ly += 15;
+        }
+    }
+    c.save(path);
+}
+
+} // namespace plot
+} // namespace tfmed
