@@ -8,6 +8,7 @@ namespace py = pybind11;
 
 void bind_stft(py::module& m);
 void bind_wfdb_source(py::module& m);
+void bind_edf_source(py::module& m);
 
 PYBIND11_MODULE(tfmed_python, m)
 {
@@ -16,4 +17,5 @@ PYBIND11_MODULE(tfmed_python, m)
     py::module::import("gnuradio.gr");
     bind_stft(m);
     bind_wfdb_source(m);
+    bind_edf_source(m);
 }
