@@ -7,8 +7,7 @@
 namespace py = pybind11;
 
 void bind_stft(py::module& m);
-void bind_wfdb_source(py::module& m);
-void bind_edf_source(py::module& m);
+void bind_recording_sources(py::module& m);
 
 PYBIND11_MODULE(tfmed_python, m)
 {
@@ -16,6 +15,5 @@ PYBIND11_MODULE(tfmed_python, m)
     // (STYLE.md pitfall 4: "referenced unknown base type").
     py::module::import("gnuradio.gr");
     bind_stft(m);
-    bind_wfdb_source(m);
-    bind_edf_source(m);
+    bind_recording_sources(m);
 }

@@ -6,8 +6,7 @@
 #ifndef INCLUDED_TFMED_EDF_SOURCE_H
 #define INCLUDED_TFMED_EDF_SOURCE_H
 
-#include <gnuradio/sync_block.h>
-#include <gnuradio/tfmed/api.h>
+#include <gnuradio/tfmed/recording_source.h>
 
 #include <cstdint>
 #include <string>
@@ -26,23 +25,14 @@ namespace tfmed {
  * signal must have the same sample rate (EDF files often mix rates: select
  * the channels that share one). EDF+D gaps are NaN. See tfmed/io/edf.h.
  *
- * Tags:
- *  - on the first item: `sample_rate` (double, Hz), `channel_names` and
- *    `units` (PMT vectors of strings, one per output channel);
- *  - at the sample of every EDF+ annotation: `annotation`, a dict with
- *    `symbol` and `aux` (the annotation text), `duration` (seconds, when the
- *    annotation has one) and `code`/`subtype`/`channel`/`num` (0). With
- *    repeat, each pass tags its own samples.
+ * Tags and pacing: see recording_source.
  *
  * The file is read and checked in make(): a missing or truncated file, a
  * header that lies about its sizes or mixed rates throw there, with the file
  * and field named.
  *
- * Pacing: with realtime = true the block releases samples at the record's
- * sample rate, in slices of at most 20 ms, like a live sensor; otherwise as
- * fast as the graph takes them.
  */
-class TFMED_API edf_source : virtual public gr::sync_block
+class TFMED_API edf_source : virtual public recording_source
 {
 public:
     typedef std::shared_ptr<edf_source> sptr;
@@ -63,14 +53,6 @@ public:
                      int64_t start = 0,
                      int64_t length = -1);
 
-    virtual int channels() const = 0;
-    virtual double sample_rate() const = 0;
-    virtual std::vector<std::string> channel_names() const = 0;
-    virtual std::vector<std::string> units() const = 0;
-    /*! Samples per channel in one pass. */
-    virtual int64_t n_samples() const = 0;
-    /*! Annotations in one pass. */
-    virtual size_t n_annotations() const = 0;
 };
 
 } // namespace tfmed

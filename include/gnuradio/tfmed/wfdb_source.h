@@ -6,8 +6,7 @@
 #ifndef INCLUDED_TFMED_WFDB_SOURCE_H
 #define INCLUDED_TFMED_WFDB_SOURCE_H
 
-#include <gnuradio/sync_block.h>
-#include <gnuradio/tfmed/api.h>
+#include <gnuradio/tfmed/recording_source.h>
 
 #include <cstdint>
 #include <string>
@@ -26,21 +25,13 @@ namespace tfmed {
  * Multi-frequency records play at their highest signal rate; invalid samples
  * and gaps are NaN. See tfmed/io/wfdb.h for the formats read.
  *
- * Tags:
- *  - on the first item: `sample_rate` (double, Hz), `channel_names` and
- *    `units` (PMT vectors of strings, one per output channel);
- *  - at the exact sample of every annotation: `annotation`, a dict with
- *    `symbol` ("N", "V", "+", ...), `aux` (e.g. "(AFIB"), `code`, `subtype`,
- *    `channel` and `num`. With repeat, each pass tags its own samples.
+ * Tags and pacing: see recording_source.
  *
  * The record is read and checked in make(): a missing file, a checksum
  * mismatch or a bad selection throws there, with the file and field named.
  *
- * Pacing: with realtime = true the block releases samples at the record's
- * sample rate, in slices of at most 20 ms, like a live sensor; otherwise as
- * fast as the graph takes them.
  */
-class TFMED_API wfdb_source : virtual public gr::sync_block
+class TFMED_API wfdb_source : virtual public recording_source
 {
 public:
     typedef std::shared_ptr<wfdb_source> sptr;
@@ -63,14 +54,6 @@ public:
                      int64_t length = -1,
                      const std::string& annotator = "atr");
 
-    virtual int channels() const = 0;
-    virtual double sample_rate() const = 0;
-    virtual std::vector<std::string> channel_names() const = 0;
-    virtual std::vector<std::string> units() const = 0;
-    /*! Samples per channel in one pass. */
-    virtual int64_t n_samples() const = 0;
-    /*! Annotations in one pass. */
-    virtual size_t n_annotations() const = 0;
 };
 
 } // namespace tfmed
