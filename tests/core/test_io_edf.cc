@@ -923,3 +923,39 @@ TEST(EdfErrors, NeverCrashes)
     EXPECT_GT(ok, 0);
     EXPECT_GT(rejected, 0);
 }
+
+// Found by the fuzz target tests/fuzz/fuzz_edf: one TAL onset of a 1 KB EDF+D
+// file made to_recording() fill gigabytes of NaN (3.2 GB for +100000000 s at
+// 4 Hz). Gaps may hold as many values as the records, or 2^28.
+TEST(EdfErrors, HugeDiscontinuousGapIsAnError)
+{
+    TempDir dir;
+    Fixture f;
+    f.reserved = "EDF+D";
+    f.n_records = "2";
+    FixtureSignal s;
+    s.spr = "4"; // 4 Hz
+    f.signals = { s, annotation_signal(8) };
+    f.data = repeat(le16(0), 4) + tals(std::string("+0\x14\x14", 4), 16) +
+             repeat(le16(1), 4) + tals(std::string("+100000000\x14\x14", 12), 16);
+    const std::string p = dir.write("gap.edf", build(f));
+    const EdfFile e = read_edf(p);
+    EXPECT_EQ(e.record_onsets, (std::vector<double>{ 0.0, 1e8 }));
+    try {
+        to_recording(e);
+        ADD_FAILURE() << "expected a ReadError";
+    } catch (const ReadError& err) {
+        EXPECT_EQ(std::string(err.what()),
+                  p + ": data record onsets: expected gaps of at most 268435456 values "
+                      "between the EDF+D records (as many as the records hold, or 2^28; "
+                      "read_edf() gives the records and their onsets without filling "
+                      "gaps), found 399999996 values of gaps (400000004 samples x 1 "
+                      "channels, 8 values stored)");
+    }
+    // A gap within the limit is still filled: +1000 s is 3996 NaN samples.
+    f.data = repeat(le16(0), 4) + tals(std::string("+0\x14\x14", 4), 16) +
+             repeat(le16(1), 4) + tals(std::string("+1000\x14\x14", 7), 16);
+    const Recording r = to_recording(read_edf(dir.write("gap2.edf", build(f))));
+    EXPECT_EQ(r.n_samples, 4004);
+    EXPECT_TRUE(std::isnan(r.at(4, 0)));
+}

@@ -394,3 +394,13 @@ TEST_F(TsFixture, MissingFileAndGarbage)
     expect_error(write("garbage2.ts", "@data\n" + garbage), "line ");
     expect_error(write("empty.ts", ""), "@data");
 }
+
+/* Found by the fuzz target tests/fuzz/fuzz_ts: the largest int as @dimensions
+ * with a class label made the expected field count overflow int (UB). */
+TEST_F(TsFixture, HugeDimensionsWithLabelIsAnError)
+{
+    expect_error(write("maxdim.ts",
+                       "@dimensions 2147483647\n@classLabel true a\n@data\n1:a\n"),
+                 "maxdim.ts: line 4: expected 2147483647 dimensions and a class label "
+                 "(2147483648 ':'-separated fields, @dimensions), found 2 fields");
+}

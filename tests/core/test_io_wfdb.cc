@@ -300,3 +300,80 @@ TEST(WfdbTest, BrokenFilesNameFileFieldExpectedAndFound)
                          "cut.atr: length: expected an annotation stream ending in a 0 "
                          "word, found a file cut after"));
 }
+
+// Inputs the fuzz targets (tests/fuzz) found to crash the reader or make it
+// allocate without bound; each must now read or fail with a ReadError.
+TEST(WfdbTest, FuzzFindingsAreHandled)
+{
+    Scratch s("fuzz");
+    // A carriage return (or another white-space byte) inside a signal line used
+    // to split the fields for one search and not for the other: the description
+    // search ran off the end (std::out_of_range). A line of such bytes alone
+    // is blank.
+    const WfdbHeader h =
+        parse_wfdb_header("r 1 125\n\v\r\r\nr.dat 80 49/mV 8 0 7 26 0\rII \n", "r.hea");
+    ASSERT_EQ(h.signals.size(), 1u);
+    EXPECT_EQ(h.signals[0].checksum, 26);
+    EXPECT_EQ(h.signals[0].description, "II");
+
+    // A byte offset past the end of the signal file (pointer arithmetic out of
+    // the buffer).
+    s.write("off.hea", "off 1 250\noff.dat 310+3\n");
+    s.write("off.dat", "");
+    EXPECT_EQ(error_of([&] { read_wfdb_digital(s.path("off")); }),
+              s.path("off.dat") +
+                  ": signal 0 byte offset: expected a signal file of at least 3 bytes (the "
+                  "header's byte offset), found 0 bytes");
+
+    // 10^12 frames with a null signal before the stored one: the null signal
+    // was filled (4 TB) before the file was checked.
+    s.write("nul.hea", "nul 2 250 1000000000000\n~ 0\nnul.dat 16\n");
+    s.write("nul.dat", std::string(4, '\0'));
+    EXPECT_EQ(error_of([&] { read_wfdb_digital(s.path("nul")); }),
+              s.path("nul.dat") + ": length: expected 2000000000000 bytes for "
+                                  "1000000000000 frames of 1 signal(s) in format 16, "
+                                  "found 4 bytes");
+    // ... and with no stored signal at all, nothing but a limit bounds it.
+    s.write("all.hea", "all 2 250 1000000000000\n~ 0\n~ 0x4\n");
+    EXPECT_EQ(error_of([&] { read_wfdb(s.path("all")); }),
+              s.path("all.hea") + ": number of samples: expected at most 67108864 "
+                                  "samples in a record that stores none (frames x "
+                                  "samples per frame of the fastest signal x signals), "
+                                  "found 1000000000000 frames x 4 x 2 signals");
+    s.write("few.hea", "few 2 250 12\n~ 0\n~ 0x4\n");
+    const WfdbDigital few = read_wfdb_digital(s.path("few"));
+    EXPECT_EQ(few.samples[1], std::vector<int32_t>(48, -32768));
+    // A null signal with a samples-per-frame count no file backs.
+    s.write("spf.hea", "spf 2 250\nnul.dat 16\n~ 0x1000000000 200 16 0 0 0 0 gone\n");
+    EXPECT_EQ(error_of([&] { read_wfdb_digital(s.path("spf")); }),
+              s.path("spf.hea") + ": signal 1 (gone) samples per frame: expected at most "
+                                  "1 (a null signal may not be faster than the fastest "
+                                  "stored signal), found 1000000000");
+
+    // The checksum of 32-bit samples overflowed int (UB); it is the low 16 bits
+    // of the sum: 2 * 0x7FFFFFFF = 0xFFFFFFFE -> -2.
+    s.write("c32.dat", std::string("\xFF\xFF\xFF\x7F\xFF\xFF\xFF\x7F", 8));
+    s.write("c32.hea", "c32 1 250 2\nc32.dat 32 200 32 0 0 -2\n");
+    EXPECT_EQ(read_wfdb_digital(s.path("c32")).samples[0],
+              (std::vector<int32_t>{ 2147483647, 2147483647 }));
+    s.write("c32bad.hea", "c32bad 1 250 2\nc32.dat 32 200 32 0 0 0 0 X\n");
+    EXPECT_EQ(error_of([&] { read_wfdb_digital(s.path("c32bad")); }),
+              s.path("c32.dat") +
+                  ": signal 0 (X) checksum: expected 0 (header), found -2 (sum of the "
+                  "samples)");
+    // Format 8 differences from an initial value at the int32 limit overflowed
+    // (UB); they wrap around now.
+    s.write("d8.dat", std::string("\x01\x7F", 2));
+    s.write("d8.hea", "d8 1 250 2\nd8.dat 8 200 8 0 2147483647\n");
+    EXPECT_EQ(read_wfdb_digital(s.path("d8")).samples[0],
+              (std::vector<int32_t>{ -2147483647 - 1, -2147483647 + 126 }));
+
+    // An empty AUX string as the last word of an annotation file indexed the
+    // byte vector at its size (&b[b.size()], caught by _GLIBCXX_ASSERTIONS).
+    s.write("aux.atr", std::string("\x05\x04\x00\xFC", 4)); // N at 5, AUX of 0 bytes
+    const auto aux = read_wfdb_annotations(s.path("aux"), "atr");
+    ASSERT_EQ(aux.size(), 1u);
+    EXPECT_EQ(aux[0].sample, 5);
+    EXPECT_EQ(aux[0].symbol, "N");
+    EXPECT_EQ(aux[0].aux, "");
+}

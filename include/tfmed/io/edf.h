@@ -170,12 +170,14 @@ EdfFile read_edf_header(const std::string& path);
  *
  * \details
  * For EDF+D the records are placed at their time-keeping onsets and the gaps
- * between them are NaN. Records that overlap, or go back in time, throw.
+ * between them are NaN. Records that overlap, or go back in time, throw; so do
+ * gaps that would hold more values than the records themselves and more than
+ * 2^28 (no byte of the file stands behind a gap).
  *
  * \throws ReadError when the ordinary signals do not all have one sample rate
  *         (the message lists every signal with its rate), when records of an
- *         EDF+D file overlap, or when there are annotations but no rate to
- *         place them with
+ *         EDF+D file overlap or leave gaps beyond the limit above, or when there
+ *         are annotations but no rate to place them with
  */
 Recording to_recording(const EdfFile& f, double annotation_rate = 0.0);
 

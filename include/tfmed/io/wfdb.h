@@ -87,6 +87,10 @@ WfdbHeader read_wfdb_header(const std::string& record);
  * applied (so index 0 is the signal's sample 0); samples that skew moves past
  * the end of the file read as the format's invalid value. `invalid[s]` is that
  * value (WFDB's "no sample" marker: e.g. -32768 for format 16, -2048 for 212).
+ * Null signals (format 0 or file "~") hold only that value; since no file
+ * bounds them, a null signal may not have more samples per frame than the
+ * fastest stored signal, and a record without stored signals may not claim
+ * more than 2^26 samples (frames x samples per frame x signals).
  */
 struct WfdbDigital {
     WfdbHeader header;
@@ -100,8 +104,9 @@ struct WfdbDigital {
  * \param record path without extension
  * \param verify_checksums compare every signal's 16-bit sample sum with the
  *        header's checksum field and throw ReadError on a mismatch
- * \throws ReadError for a missing or truncated signal file, an unknown or
- *         unsupported format, a checksum mismatch, a multi-segment record
+ * \throws ReadError for a missing or truncated signal file (also one shorter
+ *         than its byte offset), an unknown or unsupported format, a checksum
+ *         mismatch, a multi-segment record, null signals beyond the bounds above
  */
 WfdbDigital read_wfdb_digital(const std::string& record, bool verify_checksums = true);
 

@@ -669,6 +669,10 @@ EdfFile read_impl(const std::string& path, bool with_data)
     return std::move(f);
 }
 
+// NaN values that to_recording() may fill into the gaps of an EDF+D file beyond
+// the number of values its records hold: 2^28 (1 GiB of float).
+constexpr uint64_t max_gap_values = uint64_t(1) << 28;
+
 // round(x) as a sample index, refusing values no index can hold.
 int64_t sample_index(const std::string& path, const std::string& field, double x)
 {
@@ -759,6 +763,25 @@ Recording to_recording(const EdfFile& f, double annotation_rate)
         static_cast<uint64_t>(rec.n_samples) > rec.samples.max_size() / channels)
         throw ReadError(
             f.path, "data record onsets", "a recording that fits in memory", too_big);
+    // No byte of the file stands behind a gap: one TAL onset of a 1 KB file can
+    // ask for gigabytes of NaN. So the gaps may hold at most as many values as
+    // the records, or max_gap_values when that is more.
+    const uint64_t stored_values = static_cast<uint64_t>(f.n_records) *
+                                   static_cast<uint64_t>(spr) *
+                                   static_cast<uint64_t>(channels);
+    const uint64_t gap_values =
+        static_cast<uint64_t>(rec.n_samples) * static_cast<uint64_t>(channels) -
+        stored_values;
+    if (gap_values > std::max(max_gap_values, stored_values))
+        throw ReadError(f.path,
+                        "data record onsets",
+                        "gaps of at most " +
+                            std::to_string(std::max(max_gap_values, stored_values)) +
+                            " values between the EDF+D records (as many as the records "
+                            "hold, or 2^28; read_edf() gives the records and their "
+                            "onsets without filling gaps)",
+                        std::to_string(gap_values) + " values of gaps (" + too_big +
+                            ", " + std::to_string(stored_values) + " values stored)");
     try {
         rec.samples.assign(static_cast<size_t>(rec.n_samples) * channels,
                            std::numeric_limits<float>::quiet_NaN());

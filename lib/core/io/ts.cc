@@ -408,7 +408,8 @@ void TsParser::data_line(std::string_view t, int line)
             throw ReadError(path_, at_line(line),
                             "at least one dimension before the class label", quote(t));
     }
-    const int expected = ds_.dimensions + (labelled ? 1 : 0);
+    // 64-bit: "@dimensions 2147483647" plus the label field must not overflow.
+    const int64_t expected = static_cast<int64_t>(ds_.dimensions) + (labelled ? 1 : 0);
     if (n_fields != expected) {
         const std::string what = std::to_string(ds_.dimensions) + " dimensions" +
                                  (ds_.class_labels   ? " and a class label"

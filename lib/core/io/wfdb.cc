@@ -40,13 +40,19 @@ std::vector<uint8_t> read_bytes(const std::string& path, const std::string& what
                                 std::istreambuf_iterator<char>());
 }
 
+// Field separators of a header line: C-locale white space. split_ws() and the
+// search for the description (the rest of a signal line) must agree on them.
+const char* const header_space = " \t\n\v\f\r";
+
 std::vector<std::string> split_ws(const std::string& line)
 {
-    std::istringstream s(line);
     std::vector<std::string> out;
-    std::string tok;
-    while (s >> tok)
-        out.push_back(tok);
+    size_t b = line.find_first_not_of(header_space);
+    while (b != std::string::npos) {
+        const size_t e = line.find_first_of(header_space, b);
+        out.push_back(line.substr(b, e == std::string::npos ? e : e - b));
+        b = line.find_first_not_of(header_space, e);
+    }
     return out;
 }
 
@@ -247,7 +253,7 @@ WfdbHeader parse_wfdb_header(const std::string& text, const std::string& file)
         line_no++;
         if (!raw.empty() && raw.back() == '\r')
             raw.pop_back();
-        const auto first = raw.find_first_not_of(" \t");
+        const auto first = raw.find_first_not_of(header_space);
         if (first == std::string::npos)
             continue;
         if (raw[first] == '#') {
@@ -332,14 +338,12 @@ WfdbHeader parse_wfdb_header(const std::string& text, const std::string& file)
             if (t.size() > 8) {
                 size_t pos = 0;
                 for (int k = 0; k < 8; k++) {
-                    pos = raw.find_first_not_of(" \t", pos);
-                    pos = raw.find_first_of(" \t", pos);
+                    pos = raw.find_first_not_of(header_space, pos);
+                    pos = raw.find_first_of(header_space, pos);
                 }
-                pos = raw.find_first_not_of(" \t", pos);
+                pos = raw.find_first_not_of(header_space, pos);
                 s.description = raw.substr(pos);
-                while (!s.description.empty() &&
-                       (s.description.back() == ' ' || s.description.back() == '\t'))
-                    s.description.pop_back();
+                s.description.erase(s.description.find_last_not_of(header_space) + 1);
             }
             h.signals.push_back(s);
             continue;
@@ -488,6 +492,10 @@ bool decode(int format,
     }
 }
 
+// Samples that the null signals (format 0, or file "~") of a record without any
+// stored signal may claim, since no file bounds them: 2^26 (256 MiB as int32).
+constexpr int64_t max_null_samples = int64_t(1) << 26;
+
 // Bytes that `count` samples of a format occupy (for records without NSAMP).
 double bytes_per_sample(int format)
 {
@@ -564,6 +572,13 @@ WfdbDigital read_wfdb_digital(const std::string& record, bool verify_checksums)
         const std::string path = (dir / first.file_name).string();
         data[g].bytes = read_bytes(path, "WFDB signal file");
         data[g].offset = static_cast<size_t>(first.byte_offset);
+        if (data[g].offset > data[g].bytes.size())
+            throw ReadError(path,
+                            "signal " + std::to_string(groups[g][0]) + " byte offset",
+                            "a signal file of at least " +
+                                std::to_string(first.byte_offset) +
+                                " bytes (the header's byte offset)",
+                            std::to_string(data[g].bytes.size()) + " bytes");
         if (frames < 0) {
             size_t spf_sum = 0;
             for (size_t s : groups[g])
@@ -578,18 +593,20 @@ WfdbDigital read_wfdb_digital(const std::string& record, bool verify_checksums)
         frames = 0;
     d.n_frames = frames;
 
+    // Stored signals first: their files bound the record length, which must be
+    // checked before the null signals below are given that many samples.
     std::vector<int32_t> seq;
+    int64_t max_stored_spf = 0;
     for (size_t g = 0; g < groups.size(); g++) {
         const auto& first = h.signals[groups[g][0]];
+        if (first.format == 0 || first.file_name == "~")
+            continue;
         size_t spf_sum = 0, max_skew = 0;
         for (size_t s : groups[g]) {
             spf_sum += h.signals[s].samples_per_frame;
             max_skew = std::max<size_t>(max_skew, h.signals[s].skew);
-        }
-        if (first.format == 0 || first.file_name == "~") {
-            for (size_t s : groups[g])
-                d.samples[s].assign(frames * h.signals[s].samples_per_frame, d.invalid[s]);
-            continue;
+            max_stored_spf =
+                std::max<int64_t>(max_stored_spf, h.signals[s].samples_per_frame);
         }
         const auto& bytes = data[g].bytes;
         const size_t off = data[g].offset;
@@ -623,18 +640,22 @@ WfdbDigital read_wfdb_digital(const std::string& record, bool verify_checksums)
                     all[f * spf + k] = seq[f * spf_sum + col + k];
             col += spf;
             if (si.format == 8) { // first differences from the initial value
-                int32_t acc = si.initial_value;
+                // Unsigned, so that a header's initial value near the int32 limit
+                // wraps around (two's complement) instead of overflowing.
+                uint32_t acc = static_cast<uint32_t>(si.initial_value);
                 for (auto& v : all) {
-                    acc += v;
-                    v = acc;
+                    acc += static_cast<uint32_t>(v);
+                    v = static_cast<int32_t>(acc);
                 }
             }
             if (verify_checksums && si.has_checksum) {
-                // The header's checksum covers the record's frames as stored.
-                int32_t sum = 0;
+                // The header's checksum covers the record's frames as stored: the
+                // low 16 bits of the sum, so unsigned (wrapping) arithmetic gives
+                // it without overflowing on 32-bit samples.
+                uint32_t sum = 0;
                 const size_t n = std::min<size_t>(all.size(), frames * spf);
                 for (size_t i = 0; i < n; i++)
-                    sum += all[i];
+                    sum += static_cast<uint32_t>(all[i]);
                 const int16_t got = static_cast<int16_t>(sum & 0xFFFF);
                 if (got != static_cast<int16_t>(si.checksum))
                     throw ReadError((dir / si.file_name).string(),
@@ -651,6 +672,46 @@ WfdbDigital read_wfdb_digital(const std::string& record, bool verify_checksums)
                 if (src < all.size())
                     out[i] = all[src];
             }
+        }
+    }
+
+    // Null signals: nothing stored, every sample is the invalid value, and only
+    // the header says how many there are. So they are bounded: a null signal may
+    // not be faster than the fastest stored signal (whose length the files
+    // confirmed above), and a record that stores no signal may not claim more
+    // than max_null_samples (frames x fastest rate x signals: what read_wfdb()
+    // makes of it at the highest resolution).
+    if (max_stored_spf == 0 && nsig > 0) {
+        int64_t max_spf = 1;
+        for (const auto& si : h.signals)
+            max_spf = std::max<int64_t>(max_spf, si.samples_per_frame);
+        if (frames > max_null_samples / max_spf / static_cast<int64_t>(nsig))
+            throw ReadError(h.path,
+                            "number of samples",
+                            "at most " + std::to_string(max_null_samples) +
+                                " samples in a record that stores none (frames x "
+                                "samples per frame of the fastest signal x signals)",
+                            std::to_string(frames) + " frames x " +
+                                std::to_string(max_spf) + " x " + std::to_string(nsig) +
+                                " signals");
+    }
+    for (size_t g = 0; g < groups.size(); g++) {
+        const auto& first = h.signals[groups[g][0]];
+        if (!(first.format == 0 || first.file_name == "~"))
+            continue;
+        for (size_t s : groups[g]) {
+            const auto& si = h.signals[s];
+            const std::string name =
+                "signal " + std::to_string(s) +
+                (si.description.empty() ? "" : " (" + si.description + ")");
+            if (max_stored_spf > 0 && si.samples_per_frame > max_stored_spf)
+                throw ReadError(h.path,
+                                name + " samples per frame",
+                                "at most " + std::to_string(max_stored_spf) +
+                                    " (a null signal may not be faster than the fastest "
+                                    "stored signal)",
+                                std::to_string(si.samples_per_frame));
+            d.samples[s].assign(frames * si.samples_per_frame, d.invalid[s]);
         }
     }
     return d;
@@ -787,7 +848,8 @@ std::vector<Annotation> read_wfdb_annotations(const std::string& record,
             if (i + x > b.size())
                 break;
             if (!out.empty()) {
-                std::string aux(reinterpret_cast<const char*>(&b[i]), x);
+                // b.data() + i, not &b[i]: i may be b.size() when x is 0.
+                std::string aux(reinterpret_cast<const char*>(b.data() + i), x);
                 aux.erase(std::find(aux.begin(), aux.end(), '\0'), aux.end());
                 out.back().aux = aux;
             }
