@@ -2,6 +2,7 @@
  * Copyright 2026 gr-tfmed authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "text.h"
 #include <tfmed/io/table.h>
 
 #include <algorithm>
@@ -37,83 +38,15 @@ namespace {
 
 const double nan_d = std::numeric_limits<double>::quiet_NaN();
 
-std::ifstream open_binary(const std::string& path)
-{
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
-        throw ReadError(path, "cannot open file (it is a directory)");
-    std::ifstream f(path, std::ios::binary);
-    if (!f)
-        throw ReadError(path,
-                        std::string("cannot open file (") + std::strerror(errno) + ")");
-    return f;
-}
+using text::open_binary;
 
-/* The CSV files are a few MB: parsing from one buffer with string_views keeps
- * every access bounded by a length. */
-std::string read_text_file(const std::string& path)
-{
-    std::ifstream f = open_binary(path);
-    std::string text;
-    char buf[1 << 16];
-    while (f.read(buf, sizeof buf) || f.gcount() > 0)
-        text.append(buf, static_cast<size_t>(f.gcount()));
-    if (f.bad())
-        throw ReadError(path, "read error");
-    return text;
-}
+using text::is_space;
+using text::quote;
+using text::read_text_file;
+using text::trim;
 
-bool is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
-
-std::string_view trim(std::string_view s)
-{
-    while (!s.empty() && is_space(s.front()))
-        s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back()))
-        s.remove_suffix(1);
-    return s;
-}
-
-/* Text quoted for an error message, bounded and printable. */
-std::string quote(std::string_view s)
-{
-    constexpr size_t max_chars = 40;
-    std::string out = "'";
-    for (size_t i = 0; i < s.size() && i < max_chars; ++i) {
-        const unsigned char c = static_cast<unsigned char>(s[i]);
-        out += (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '?';
-    }
-    if (s.size() > max_chars)
-        out += "...";
-    return out + "'";
-}
-
-/* A whole cell as a number. A leading '+' is allowed (from_chars rejects it);
- * a magnitude outside double's range becomes +-inf or 0 as strtod gives it,
- * since the text is a well-formed number (from_chars reports an error then). */
-bool parse_double(std::string_view s, double& out)
-{
-    if (!s.empty() && s.front() == '+') {
-        s.remove_prefix(1);
-        if (!s.empty() && s.front() == '-')
-            return false;
-    }
-    if (s.empty())
-        return false;
-    const char* e = s.data() + s.size();
-    const auto r = std::from_chars(s.data(), e, out);
-    if (r.ptr != e)
-        return false;
-    if (r.ec == std::errc::result_out_of_range) {
-        const std::string copy(s); // strtod needs a terminator; bounded by the cell
-        out = std::strtod(copy.c_str(), nullptr);
-        return true;
-    }
-    return r.ec == std::errc();
-}
+// A whole cell as a number (see text::parse_real).
+bool parse_double(std::string_view s, double& out) { return text::parse_real(s, out); }
 
 /* The spellings of "missing" that pandas (na_values) and R write. "nan" in any
  * case is already a number for from_chars. */

@@ -2,6 +2,7 @@
  * Copyright 2026 gr-tfmed authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "text.h"
 #include <tfmed/io/ts.h>
 
 #include <cerrno>
@@ -28,39 +29,10 @@ namespace io {
 
 namespace {
 
-/* Whole file in memory: the archive files are a few MB at most, and parsing
- * from a buffer with string_views keeps every access bounds-checked by length. */
-std::string read_text_file(const std::string& path)
-{
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
-        throw ReadError(path, "cannot open file (it is a directory)");
-    std::ifstream f(path, std::ios::binary);
-    if (!f)
-        throw ReadError(path,
-                        std::string("cannot open file (") + std::strerror(errno) + ")");
-    std::string text;
-    char buf[1 << 16];
-    while (f.read(buf, sizeof buf) || f.gcount() > 0)
-        text.append(buf, static_cast<size_t>(f.gcount()));
-    if (f.bad())
-        throw ReadError(path, "read error");
-    return text;
-}
-
-bool is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
-
-std::string_view trim(std::string_view s)
-{
-    while (!s.empty() && is_space(s.front()))
-        s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back()))
-        s.remove_suffix(1);
-    return s;
-}
+using text::is_space;
+using text::quote;
+using text::read_text_file;
+using text::trim;
 
 char lower(char c)
 {
@@ -115,49 +87,7 @@ split(std::string_view s, char sep, bool paren_aware = false)
     return out;
 }
 
-/* Text quoted for an error message: bounded, so that a binary file or a
- * 5000-character line does not end up whole in the message. */
-std::string quote(std::string_view s)
-{
-    constexpr size_t max_chars = 40;
-    std::string out = "'";
-    for (size_t i = 0; i < s.size() && i < max_chars; ++i) {
-        const unsigned char c = static_cast<unsigned char>(s[i]);
-        out += (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '?';
-    }
-    if (s.size() > max_chars)
-        out += "...";
-    return out + "'";
-}
-
-/* from_chars with the conventions of a text file: a leading '+' is allowed
- * (from_chars rejects it), the whole field must be a number, and a value
- * outside the type's range becomes +-inf or 0 as strtod would give, instead of
- * an error (from_chars leaves `out` untouched then). */
-template <typename T>
-bool parse_real(std::string_view s, T& out)
-{
-    if (!s.empty() && s.front() == '+') {
-        s.remove_prefix(1);
-        if (!s.empty() && s.front() == '-') // "+-1" is no number
-            return false;
-    }
-    if (s.empty())
-        return false;
-    const char* b = s.data();
-    const char* e = b + s.size();
-    const auto r = std::from_chars(b, e, out);
-    if (r.ptr != e)
-        return false;
-    if (r.ec == std::errc::result_out_of_range) {
-        // The field is a well-formed number; only its magnitude is out of range.
-        // strtod needs a terminated copy, which is bounded by the field length.
-        const std::string copy(s);
-        out = static_cast<T>(std::strtod(copy.c_str(), nullptr));
-        return true;
-    }
-    return r.ec == std::errc();
-}
+using text::parse_real;
 
 bool parse_int(std::string_view s, int& out)
 {
