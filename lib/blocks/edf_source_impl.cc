@@ -33,9 +33,9 @@ edf_source::sptr edf_source::make(const std::string& path,
                 if (c < 0 || c >= static_cast<int>(f.signals.size()))
                     throw std::invalid_argument(
                         me + ": channel index " + std::to_string(c) +
-                        " out of range: expected 0.." + std::to_string(f.signals.size() - 1) +
-                        " for " + path + " (" + std::to_string(f.signals.size()) +
-                        " signals)");
+                        " out of range: expected 0.." +
+                        std::to_string(f.signals.size() - 1) + " for " + path + " (" +
+                        std::to_string(f.signals.size()) + " signals)");
                 keep.push_back(f.signals[c]);
             }
             f.signals = std::move(keep);
@@ -44,23 +44,11 @@ edf_source::sptr edf_source::make(const std::string& path,
     } catch (const ::tfmed::io::ReadError& e) {
         throw std::invalid_argument(me + ": " + e.what());
     }
-    if (start < 0 || start > r.n_samples)
-        throw std::invalid_argument(me + ": " + path + ": start: expected 0.." +
-                                    std::to_string(r.n_samples) + ", found " +
-                                    std::to_string(start));
-    const int64_t len =
-        length < 0 ? r.n_samples - start : std::min(length, r.n_samples - start);
-    const int c_n = r.channels();
-    r.samples = std::vector<float>(r.samples.begin() + start * c_n,
-                                   r.samples.begin() + (start + len) * c_n);
-    std::vector<::tfmed::io::Annotation> kept;
-    for (auto a : r.annotations)
-        if (a.sample >= start && a.sample < start + len) {
-            a.sample -= start;
-            kept.push_back(a);
-        }
-    r.annotations.swap(kept);
-    r.n_samples = len;
+    try {
+        ::tfmed::io::select_samples(r, start, length);
+    } catch (const ::tfmed::io::ReadError& e) {
+        throw std::invalid_argument(me + ": " + e.what());
+    }
     return gnuradio::make_block_sptr<recording_source_impl<edf_source>>(
         "edf_source", std::move(r), realtime, repeat);
 }

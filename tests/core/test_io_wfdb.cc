@@ -288,6 +288,21 @@ TEST(WfdbTest, BrokenFilesNameFileFieldExpectedAndFound)
     s.write("gain.hea", "gain 1 360 10\nsum.dat 212 2x0/mV 11 1024 995 0 0 X\n");
     EXPECT_EQ(error_of([&] { read_wfdb_header(s.path("gain")); }),
               s.path("gain.hea") + ": line 2, ADC gain: expected a number, found '2x0'");
+    // A multi-segment header whose null segment asks for 10^12 frames of NaN.
+    s.copy(dir + "100.hea", "seg1.hea");
+    s.write("huge.hea", "huge/2 2 360 1000000000000\n~ 999999999999\nseg1 1\n");
+    s.write("seg1.hea", "seg1 2 360 1\nsum.dat 212 200 11 1024 995 0 0 MLII\n"
+                        "sum.dat 212 200 11 1024 1011 0 0 V5\n");
+    EXPECT_EQ(error_of([&] { read_wfdb(s.path("huge")); }),
+              s.path("huge.hea") + ": null segment 0 length: expected at most 134217728 "
+                                   "frames (2^28 values of NaN), found 999999999999 frames");
+    // A leading null segment of a fixed-layout record is a gap in every channel.
+    s.write("gap.hea", "gap/2 2 360 11\n~ 10\nseg1 1\n");
+    const Recording gap = read_wfdb(s.path("gap"), nocheck);
+    ASSERT_EQ(gap.n_samples, 11);
+    ASSERT_EQ(gap.channels(), 2);
+    EXPECT_TRUE(std::isnan(gap.at(9, 1)));
+    EXPECT_FLOAT_EQ(gap.at(10, 0), (995 - 1024) / 200.0f);
     s.write("empty.hea", "# only a comment\n");
     EXPECT_EQ(error_of([&] { read_wfdb_header(s.path("empty")); }),
               s.path("empty.hea") + ": record line: expected 'NAME NSIG [FS [NSAMP]]', "

@@ -61,19 +61,30 @@ struct Annotation {
  * invalid-sample values, EDF gaps, .ts '?') are NaN.
  */
 struct Recording {
-    std::string source;                      //!< path it was read from
-    double sample_rate = 0.0;                //!< Hz
-    std::vector<std::string> channel_names;  //!< one per channel
-    std::vector<std::string> units;          //!< one per channel ("mV", "uV", ...)
-    int64_t n_samples = 0;                   //!< per channel
-    std::vector<float> samples;              //!< n_samples * channels, interleaved
-    std::vector<Annotation> annotations;     //!< sorted by sample
-    std::vector<std::string> comments;       //!< header comments / free text
+    std::string source;                     //!< path it was read from
+    double sample_rate = 0.0;               //!< Hz
+    std::vector<std::string> channel_names; //!< one per channel
+    std::vector<std::string> units;         //!< one per channel ("mV", "uV", ...)
+    int64_t n_samples = 0;                  //!< per channel
+    std::vector<float> samples;             //!< n_samples * channels, interleaved
+    std::vector<Annotation> annotations;    //!< sorted by sample
+    std::vector<std::string> comments;      //!< header comments / free text
 
     int channels() const noexcept { return static_cast<int>(channel_names.size()); }
     float at(int64_t t, int c) const { return samples[t * channels() + c]; }
-    double duration() const noexcept { return sample_rate > 0 ? n_samples / sample_rate : 0; }
+    double duration() const noexcept
+    {
+        return sample_rate > 0 ? n_samples / sample_rate : 0;
+    }
 };
+
+/*!
+ * \brief Keep samples [start, start + length) of `r` (length -1: to the end;
+ * a length past the end stops there) and the annotations inside, re-based to
+ * start. Throws ReadError naming the recording when start is outside
+ * [0, n_samples].
+ */
+void select_samples(Recording& r, int64_t start, int64_t length);
 
 } // namespace io
 } // namespace tfmed

@@ -102,7 +102,9 @@ int64_t need_int(const LineContext& c, const std::string& field, const std::stri
     return v;
 }
 
-const int known_formats[] = { 0, 8, 16, 24, 32, 61, 80, 160, 212, 310, 311, 508, 516, 524 };
+const int known_formats[] = {
+    0, 8, 16, 24, 32, 61, 80, 160, 212, 310, 311, 508, 516, 524
+};
 
 bool is_flac(int f) { return f == 508 || f == 516 || f == 524; }
 
@@ -175,18 +177,23 @@ void parse_signal_line(const LineContext& c,
                 j++;
             const std::string num = f.substr(i, j - i);
             if (tag == 'x')
-                s.samples_per_frame = static_cast<int>(need_int(c, "samples per frame", num));
+                s.samples_per_frame =
+                    static_cast<int>(need_int(c, "samples per frame", num));
             else if (tag == ':')
                 s.skew = static_cast<int>(need_int(c, "skew", num));
             else if (tag == '+')
                 s.byte_offset = need_int(c, "byte offset", num);
             else
-                throw ReadError(c.file, c.where("format"),
-                                "format[xSPF][:SKEW][+OFFSET]", "'" + f + "'");
+                throw ReadError(c.file,
+                                c.where("format"),
+                                "format[xSPF][:SKEW][+OFFSET]",
+                                "'" + f + "'");
             i = j;
         }
         if (s.samples_per_frame < 1)
-            throw ReadError(c.file, c.where("samples per frame"), ">= 1",
+            throw ReadError(c.file,
+                            c.where("samples per frame"),
+                            ">= 1",
                             std::to_string(s.samples_per_frame));
         if (s.skew < 0 || s.byte_offset < 0)
             throw ReadError(c.file, c.where("skew/byte offset"), ">= 0", "'" + f + "'");
@@ -204,7 +211,9 @@ void parse_signal_line(const LineContext& c,
         const auto paren = g.find('(');
         if (paren != std::string::npos) {
             if (g.back() != ')')
-                throw ReadError(c.file, c.where("ADC gain"), "GAIN(BASELINE)/UNITS",
+                throw ReadError(c.file,
+                                c.where("ADC gain"),
+                                "GAIN(BASELINE)/UNITS",
                                 "'" + t[2] + "'");
             s.baseline = static_cast<int>(
                 need_int(c, "baseline", g.substr(paren + 1, g.size() - paren - 2)));
@@ -263,7 +272,7 @@ WfdbHeader parse_wfdb_header(const std::string& text, const std::string& file)
             h.comments.push_back(c);
             continue;
         }
-        const LineContext ctx{ file, line_no };
+        const LineContext ctx { file, line_no };
         auto t = split_ws(raw);
         if (!have_record) {
             // name[/nseg] nsig [fs[/counterfreq[(base)]] [nsamp [time [date]]]]
@@ -273,22 +282,27 @@ WfdbHeader parse_wfdb_header(const std::string& text, const std::string& file)
                 h.n_segments = static_cast<int>(
                     need_int(ctx, "number of segments", t[0].substr(slash + 1)));
                 if (h.n_segments < 1)
-                    throw ReadError(file, ctx.where("number of segments"), ">= 1",
+                    throw ReadError(file,
+                                    ctx.where("number of segments"),
+                                    ">= 1",
                                     t[0].substr(slash + 1));
             }
             if (t.size() < 2)
-                throw ReadError(file, ctx.where("number of signals"),
-                                "a record line 'NAME NSIG [FS [NSAMP]]'", "'" + raw + "'");
+                throw ReadError(file,
+                                ctx.where("number of signals"),
+                                "a record line 'NAME NSIG [FS [NSAMP]]'",
+                                "'" + raw + "'");
             const int64_t nsig = need_int(ctx, "number of signals", t[1]);
             if (nsig < 0 || nsig > 100000)
-                throw ReadError(file, ctx.where("number of signals"), "0..100000",
-                                t[1]);
+                throw ReadError(file, ctx.where("number of signals"), "0..100000", t[1]);
             if (t.size() > 2) {
                 std::string f = t[2];
                 const auto paren = f.find('(');
                 if (paren != std::string::npos) {
-                    h.base_counter = need_double(
-                        ctx, "base counter", f.substr(paren + 1, f.find(')') - paren - 1));
+                    h.base_counter =
+                        need_double(ctx,
+                                    "base counter",
+                                    f.substr(paren + 1, f.find(')') - paren - 1));
                     f = f.substr(0, paren);
                 }
                 const auto fslash = f.find('/');
@@ -320,7 +334,8 @@ WfdbHeader parse_wfdb_header(const std::string& text, const std::string& file)
         }
         if (h.segment_names.size() < want_segments) {
             if (t.size() < 2)
-                throw ReadError(file, ctx.where("segment"), "'NAME NSAMP'", "'" + raw + "'");
+                throw ReadError(
+                    file, ctx.where("segment"), "'NAME NSAMP'", "'" + raw + "'");
             h.segment_names.push_back(t[0]);
             const int64_t n = need_int(ctx, "segment length", t[1]);
             if (n < 0)
@@ -330,8 +345,10 @@ WfdbHeader parse_wfdb_header(const std::string& text, const std::string& file)
         }
         if (h.signals.size() < want_signals) {
             if (t.size() < 2)
-                throw ReadError(file, ctx.where("signal " + std::to_string(h.signals.size())),
-                                "'FILE FORMAT [GAIN ...]'", "'" + raw + "'");
+                throw ReadError(file,
+                                ctx.where("signal " + std::to_string(h.signals.size())),
+                                "'FILE FORMAT [GAIN ...]'",
+                                "'" + raw + "'");
             WfdbSignalInfo s;
             parse_signal_line(ctx, t, s);
             // The description is the rest of the line after 8 fields.
@@ -352,12 +369,17 @@ WfdbHeader parse_wfdb_header(const std::string& text, const std::string& file)
         h.comments.push_back(raw);
     }
     if (!have_record)
-        throw ReadError(file, "record line", "'NAME NSIG [FS [NSAMP]]'", "no record line");
+        throw ReadError(
+            file, "record line", "'NAME NSIG [FS [NSAMP]]'", "no record line");
     if (h.segment_names.size() != want_segments)
-        throw ReadError(file, "segments", std::to_string(want_segments) + " segment lines",
+        throw ReadError(file,
+                        "segments",
+                        std::to_string(want_segments) + " segment lines",
                         std::to_string(h.segment_names.size()));
     if (h.signals.size() != want_signals)
-        throw ReadError(file, "signals", std::to_string(want_signals) + " signal lines",
+        throw ReadError(file,
+                        "signals",
+                        std::to_string(want_signals) + " signal lines",
                         std::to_string(h.signals.size()));
     return h;
 }
@@ -373,11 +395,7 @@ namespace {
 
 // Decode `count` consecutive samples of one file's sample sequence.
 // Returns false when the bytes run out first.
-bool decode(int format,
-            const uint8_t* p,
-            size_t nbytes,
-            size_t count,
-            int32_t* out)
+bool decode(int format, const uint8_t* p, size_t nbytes, size_t count, int32_t* out)
 {
     auto need = [&](size_t b) { return b <= nbytes; };
     switch (format) {
@@ -525,7 +543,9 @@ WfdbDigital read_wfdb_digital(const std::string& record, bool verify_checksums)
     d.header = read_wfdb_header(record);
     const WfdbHeader& h = d.header;
     if (h.n_segments > 0)
-        throw ReadError(h.path, "record", "a single-segment record (read_wfdb() reads "
+        throw ReadError(h.path,
+                        "record",
+                        "a single-segment record (read_wfdb() reads "
                         "multi-segment records)",
                         std::to_string(h.n_segments) + " segments");
     const fs::path dir = fs::path(h.path).parent_path();
@@ -557,7 +577,8 @@ WfdbDigital read_wfdb_digital(const std::string& record, bool verify_checksums)
         for (size_t s : groups[g]) {
             const auto& si = h.signals[s];
             if (si.format != first.format)
-                throw ReadError(h.path, "signal " + std::to_string(s) + " format",
+                throw ReadError(h.path,
+                                "signal " + std::to_string(s) + " format",
                                 "format " + std::to_string(first.format) +
                                     " like the other signals in " + si.file_name,
                                 std::to_string(si.format));
@@ -565,7 +586,8 @@ WfdbDigital read_wfdb_digital(const std::string& record, bool verify_checksums)
         if (first.format == 0 || first.file_name == "~")
             continue;
         if (is_flac(first.format))
-            throw ReadError(h.path, "signal " + std::to_string(groups[g][0]) + " format",
+            throw ReadError(h.path,
+                            "signal " + std::to_string(groups[g][0]) + " format",
                             "a supported format (FLAC formats 508/516/524 need libFLAC, "
                             "which gr-tfmed does not use)",
                             std::to_string(first.format));
@@ -586,7 +608,8 @@ WfdbDigital read_wfdb_digital(const std::string& record, bool verify_checksums)
             const double avail = data[g].bytes.size() > data[g].offset
                                      ? data[g].bytes.size() - data[g].offset
                                      : 0;
-            frames = static_cast<int64_t>(avail / bytes_per_sample(first.format) / spf_sum);
+            frames =
+                static_cast<int64_t>(avail / bytes_per_sample(first.format) / spf_sum);
         }
     }
     if (frames < 0)
@@ -616,18 +639,21 @@ WfdbDigital read_wfdb_digital(const std::string& record, bool verify_checksums)
             static_cast<size_t>(avail_bytes / bytes_per_sample(first.format) / spf_sum);
         const size_t stored = std::min<size_t>(frames + max_skew, stored_max);
         if (stored < static_cast<size_t>(frames)) {
-            const double need = std::ceil(frames * spf_sum * bytes_per_sample(first.format));
+            const double need =
+                std::ceil(frames * spf_sum * bytes_per_sample(first.format));
             throw ReadError((dir / first.file_name).string(),
                             "length",
-                            std::to_string(static_cast<int64_t>(need) + off) + " bytes for " +
-                                std::to_string(frames) + " frames of " +
-                                std::to_string(groups[g].size()) + " signal(s) in format " +
-                                std::to_string(first.format),
+                            std::to_string(static_cast<int64_t>(need) + off) +
+                                " bytes for " + std::to_string(frames) + " frames of " +
+                                std::to_string(groups[g].size()) +
+                                " signal(s) in format " + std::to_string(first.format),
                             std::to_string(bytes.size()) + " bytes");
         }
         seq.resize(stored * spf_sum);
-        if (!decode(first.format, bytes.data() + off, avail_bytes, seq.size(), seq.data()))
-            throw ReadError((dir / first.file_name).string(), "length",
+        if (!decode(
+                first.format, bytes.data() + off, avail_bytes, seq.size(), seq.data()))
+            throw ReadError((dir / first.file_name).string(),
+                            "length",
                             "enough bytes for " + std::to_string(seq.size()) + " samples",
                             std::to_string(avail_bytes) + " bytes");
         size_t col = 0;
@@ -659,8 +685,8 @@ WfdbDigital read_wfdb_digital(const std::string& record, bool verify_checksums)
                 const int16_t got = static_cast<int16_t>(sum & 0xFFFF);
                 if (got != static_cast<int16_t>(si.checksum))
                     throw ReadError((dir / si.file_name).string(),
-                                    "signal " + std::to_string(s) + " (" + si.description +
-                                        ") checksum",
+                                    "signal " + std::to_string(s) + " (" +
+                                        si.description + ") checksum",
                                     std::to_string(si.checksum) + " (header)",
                                     std::to_string(got) + " (sum of the samples)");
             }
@@ -719,11 +745,11 @@ WfdbDigital read_wfdb_digital(const std::string& record, bool verify_checksums)
 
 namespace {
 
-const char* const symbols[] = {
-    " ", "N", "L", "R", "a", "V", "F", "J", "A", "S", "E", "j", "/", "Q", "~", "[15]",
-    "|", "[17]", "s", "T", "*", "D", "\"", "=", "p", "B", "^", "t", "+", "u", "?", "!",
-    "[", "]", "e", "n", "@", "x", "f", "(", ")", "r"
-};
+const char* const symbols[] = { " ", "N", "L", "R", "a",  "V", "F",    "J", "A",
+                                "S", "E", "j", "/", "Q",  "~", "[15]", "|", "[17]",
+                                "s", "T", "*", "D", "\"", "=", "p",    "B", "^",
+                                "t", "+", "u", "?", "!",  "[", "]",    "e", "n",
+                                "@", "x", "f", "(", ")",  "r" };
 constexpr int n_symbols = sizeof(symbols) / sizeof(symbols[0]);
 
 int max_samples_per_frame(const WfdbHeader& h)
@@ -801,8 +827,25 @@ int wfdb_annotation_code(const std::string& symbol)
 bool wfdb_is_beat(int code)
 {
     switch (code) {
-    case 1: case 2: case 3: case 4: case 5: case 6: case 7: case 8: case 9: case 10:
-    case 11: case 12: case 13: case 25: case 34: case 35: case 37: case 38: case 41:
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 6:
+    case 7:
+    case 8:
+    case 9:
+    case 10:
+    case 11:
+    case 12:
+    case 13:
+    case 25:
+    case 34:
+    case 35:
+    case 37:
+    case 38:
+    case 41:
         return true;
     default:
         return false;
@@ -818,7 +861,9 @@ std::vector<Annotation> read_wfdb_annotations(const std::string& record,
     int64_t t = 0;
     int chan = 0, num = 0;
     size_t i = 0;
-    auto word = [&](size_t at) { return static_cast<unsigned>(b[at] | (b[at + 1] << 8)); };
+    auto word = [&](size_t at) {
+        return static_cast<unsigned>(b[at] | (b[at + 1] << 8));
+    };
     while (i + 1 < b.size()) {
         const unsigned w = word(i);
         const int a = w >> 10;
@@ -826,11 +871,10 @@ std::vector<Annotation> read_wfdb_annotations(const std::string& record,
         i += 2;
         if (a == 0 && x == 0)
             return out; // end of file marker
-        if (a == 59) { // SKIP: a 32-bit interval follows, high word first
+        if (a == 59) {  // SKIP: a 32-bit interval follows, high word first
             if (i + 4 > b.size())
                 break;
-            const int32_t skip =
-                static_cast<int32_t>((word(i) << 16) | word(i + 2));
+            const int32_t skip = static_cast<int32_t>((word(i) << 16) | word(i + 2));
             t += skip;
             i += 4;
         } else if (a == 60) { // NUM
@@ -868,7 +912,9 @@ std::vector<Annotation> read_wfdb_annotations(const std::string& record,
         }
     }
     if (i < b.size() || b.size() < 2)
-        throw ReadError(path, "length", "an annotation stream ending in a 0 word",
+        throw ReadError(path,
+                        "length",
+                        "an annotation stream ending in a 0 word",
                         "a file cut after " + std::to_string(i) + " of " +
                             std::to_string(b.size()) + " bytes");
     return out; // ended without the 0 word, but on a record boundary
@@ -894,25 +940,46 @@ Recording read_wfdb(const std::string& record, const WfdbReadOptions& opt)
                                           : h.signals[s].description);
             r.units.push_back(h.signals[s].units);
         }
-        append_physical(d, map, static_cast<int>(map.size()), up, opt.high_resolution,
-                        r.samples);
+        append_physical(
+            d, map, static_cast<int>(map.size()), up, opt.high_resolution, r.samples);
         r.n_samples = d.n_frames * up;
     } else {
         const fs::path dir = fs::path(h.path).parent_path();
         // Variable layout: a first segment of length 0 names the channels.
         size_t first_data = 0;
         if (!h.segment_lengths.empty() && h.segment_lengths[0] == 0) {
-            const WfdbHeader layout = read_wfdb_header((dir / h.segment_names[0]).string());
+            const WfdbHeader layout =
+                read_wfdb_header((dir / h.segment_names[0]).string());
             for (const auto& s : layout.signals) {
                 r.channel_names.push_back(s.description);
                 r.units.push_back(s.units);
             }
             first_data = 1;
         }
+        // Fixed layout: the channels are those of the first segment with data, known
+        // before any leading null segment is laid out.
+        for (size_t k = first_data; r.channel_names.empty() && k < h.segment_names.size();
+             k++)
+            if (h.segment_names[k] != "~")
+                for (const auto& sig :
+                     read_wfdb_header((dir / h.segment_names[k]).string()).signals) {
+                    r.channel_names.push_back(sig.description);
+                    r.units.push_back(sig.units);
+                }
         for (size_t k = first_data; k < h.segment_names.size(); k++) {
             const std::string& name = h.segment_names[k];
             const int64_t len = h.segment_lengths[k];
             if (name == "~") { // null segment: a gap of len frames
+                // No byte stands behind a gap: bound what a header line can ask for.
+                const int64_t max_gap_values = int64_t(1) << 28; // 1 GiB of float
+                if (len > max_gap_values / std::max(1, r.channels()))
+                    throw ReadError(
+                        h.path,
+                        "null segment " + std::to_string(k) + " length",
+                        "at most " +
+                            std::to_string(max_gap_values / std::max(1, r.channels())) +
+                            " frames (2^28 values of NaN)",
+                        std::to_string(len) + " frames");
                 r.samples.resize(r.samples.size() + len * r.channels(),
                                  std::numeric_limits<float>::quiet_NaN());
                 r.n_samples += len;
@@ -920,21 +987,17 @@ Recording read_wfdb(const std::string& record, const WfdbReadOptions& opt)
             }
             const WfdbDigital d =
                 read_wfdb_digital((dir / name).string(), opt.verify_checksums);
-            if (r.channel_names.empty()) { // fixed layout: the first segment's signals
-                for (const auto& s : d.header.signals) {
-                    r.channel_names.push_back(s.description);
-                    r.units.push_back(s.units);
-                }
-            }
             std::vector<int> map(d.header.signals.size(), -1);
             for (size_t s = 0; s < map.size(); s++) {
-                auto it = std::find(r.channel_names.begin(), r.channel_names.end(),
+                auto it = std::find(r.channel_names.begin(),
+                                    r.channel_names.end(),
                                     d.header.signals[s].description);
                 if (it != r.channel_names.end())
                     map[s] = static_cast<int>(it - r.channel_names.begin());
             }
             if (d.n_frames != len)
-                throw ReadError(h.path, "segment " + name + " length",
+                throw ReadError(h.path,
+                                "segment " + name + " length",
                                 std::to_string(len) + " frames (master header)",
                                 std::to_string(d.n_frames) + " (segment header)");
             // Segments may differ in samples per frame: join them at the frame rate.
@@ -942,7 +1005,8 @@ Recording read_wfdb(const std::string& record, const WfdbReadOptions& opt)
             r.n_samples += d.n_frames;
         }
         if (h.n_samples > 0 && h.n_samples != r.n_samples)
-            throw ReadError(h.path, "number of samples",
+            throw ReadError(h.path,
+                            "number of samples",
                             std::to_string(h.n_samples) + " (record line)",
                             std::to_string(r.n_samples) + " (sum of the segments)");
     }
@@ -954,26 +1018,7 @@ Recording read_wfdb(const std::string& record, const WfdbReadOptions& opt)
             a.sample *= up;
     }
 
-    // Select [start, start + length).
-    const int64_t start = opt.start;
-    if (start < 0 || start > r.n_samples)
-        throw ReadError(r.source, "start", "0.." + std::to_string(r.n_samples),
-                        std::to_string(start));
-    const int64_t len =
-        opt.length < 0 ? r.n_samples - start : std::min(opt.length, r.n_samples - start);
-    if (start > 0 || len < r.n_samples) {
-        const int c = r.channels();
-        r.samples = std::vector<float>(r.samples.begin() + start * c,
-                                       r.samples.begin() + (start + len) * c);
-        std::vector<Annotation> kept;
-        for (auto a : r.annotations)
-            if (a.sample >= start && a.sample < start + len) {
-                a.sample -= start;
-                kept.push_back(a);
-            }
-        r.annotations.swap(kept);
-        r.n_samples = len;
-    }
+    select_samples(r, opt.start, opt.length);
     return r;
 }
 
