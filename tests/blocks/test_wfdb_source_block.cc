@@ -39,6 +39,10 @@ TEST(WfdbSourceTest, SamplesAndAnnotationTagsMatchTheFiles)
                                             72000);
     EXPECT_EQ(src->channels(), 2);
     EXPECT_EQ(src->channel_names(), (std::vector<std::string>{ "V5", "MLII" }));
+    // Both replay blocks are used through one interface.
+    gr::tfmed::recording_source::sptr any = src;
+    EXPECT_EQ(any->n_samples(), 72000);
+    EXPECT_DOUBLE_EQ(any->sample_rate(), 360.0);
     auto snk = gr::blocks::vector_sink_f::make(2);
     auto tb = gr::make_top_block("wfdb");
     tb->connect(src, 0, snk, 0);
