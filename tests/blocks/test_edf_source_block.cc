@@ -6,6 +6,7 @@
  * EDF+ annotation is tagged, and the stream agrees with its WFDB twin played
  * by tfmed.wfdb_source within the EDF quantisation.
  */
+#include "errors.h"
 #include "data.h"
 #include <gnuradio/blocks/vector_sink.h>
 #include <gnuradio/tfmed/edf_source.h>
@@ -79,14 +80,7 @@ TEST(EdfSourceTest, MakeRejectsBadFilesAndSelections)
 {
     TFMED_REQUIRE_DATA(edf, "wfdb_sample/test_generator_2.edf");
     TFMED_REQUIRE_DATA(ann, "wfdb_sample/test_edfann.edf");
-    auto msg = [](auto&& f) {
-        try {
-            f();
-        } catch (const std::invalid_argument& e) {
-            return std::string(e.what());
-        }
-        return std::string("no error");
-    };
+    auto msg = [](auto&& f) { return tfmed_test::message_of<std::invalid_argument>(f); };
     EXPECT_EQ(msg([&] { gr::tfmed::edf_source::make(edf, { 11 }); }),
               "tfmed.edf_source: channel index 11 out of range: expected 0..10 for " + edf +
                   " (11 signals)");

@@ -6,6 +6,7 @@
  * the frame that contains their sample, NaN frames are tagged, setters are
  * safe while the graph runs, bad parameters fail in make().
  */
+#include "errors.h"
 #include <gnuradio/blocks/head.h>
 #include <gnuradio/blocks/null_source.h>
 #include <gnuradio/blocks/vector_sink.h>
@@ -173,14 +174,7 @@ TEST(StftBlockTest, NanInputGivesNanFramesAndAnInvalidTag)
 
 TEST(StftBlockTest, MakeRejectsBadParametersWithClearMessages)
 {
-    auto msg = [](auto&& f) {
-        try {
-            f();
-        } catch (const std::invalid_argument& e) {
-            return std::string(e.what());
-        }
-        return std::string("no error");
-    };
+    auto msg = [](auto&& f) { return tfmed_test::message_of<std::invalid_argument>(f); };
     EXPECT_EQ(msg([] { gr::tfmed::stft::make(1, 0, 1); }),
               "STFT option 'n_fft': expected > 0, found 0");
     EXPECT_EQ(msg([] { gr::tfmed::stft::make(1, 64, 0); }),

@@ -5,6 +5,7 @@
  * tfmed.wfdb_source on MIT-BIH record 100: samples and tag offsets equal the
  * files, repeat tags every pass, real-time pacing holds the rate back.
  */
+#include "errors.h"
 #include "data.h"
 #include <gnuradio/blocks/head.h>
 #include <gnuradio/blocks/vector_sink.h>
@@ -122,14 +123,7 @@ TEST(WfdbSourceTest, RealtimeHoldsTheSampleRate)
 TEST(WfdbSourceTest, MakeRejectsBadRecordsAndSelections)
 {
     TFMED_REQUIRE_DATA(hea, "wfdb_sample/100.hea");
-    auto msg = [](auto&& f) {
-        try {
-            f();
-        } catch (const std::invalid_argument& e) {
-            return std::string(e.what());
-        }
-        return std::string("no error");
-    };
+    auto msg = [](auto&& f) { return tfmed_test::message_of<std::invalid_argument>(f); };
     const std::string rec = record_100(hea);
     EXPECT_EQ(msg([&] { gr::tfmed::wfdb_source::make(rec, { 0, 2 }); }),
               "tfmed.wfdb_source: channel index 2 out of range: expected 0..1 for " + rec +

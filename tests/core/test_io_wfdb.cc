@@ -8,6 +8,7 @@
  * broken files against clear errors.
  */
 #include "data.h"
+#include "errors.h"
 #include <tfmed/io/wfdb.h>
 
 #include <gtest/gtest.h>
@@ -24,12 +25,7 @@ namespace {
 
 std::string error_of(const std::function<void()>& f)
 {
-    try {
-        f();
-    } catch (const ReadError& e) {
-        return e.what();
-    }
-    return "no error";
+    return tfmed_test::message_of<ReadError>(f);
 }
 
 bool contains(const std::string& s, const std::string& part)
