@@ -5,7 +5,9 @@
  * The `tfmed` command-line tool.
  */
 #include "bench_stft.h"
+#include "common.h"
 #include "data_cmd.h"
+#include "tsrnet_cmd.h"
 
 #include <tfmed/dsp/stft_stream.h>
 
@@ -24,18 +26,7 @@
 
 namespace {
 
-// Write text to `path` atomically: a temporary beside it, then rename.
-void write_atomically(const std::string& path, const std::string& text)
-{
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream f(tmp);
-        f << text;
-        if (!f)
-            throw std::runtime_error("cannot write " + tmp);
-    }
-    std::filesystem::rename(tmp, path);
-}
+using tfmed::apps::write_atomically;
 
 std::string ratio(double a, double b)
 {
@@ -156,6 +147,99 @@ int main(int argc, char** argv)
     dplot->add_option("--channels", plot_channels, "Channel indices (default: up to 6)");
     dplot->add_option("-o,--out", plot_out, "PNG file")->capture_default_str();
 
+    // ---- TSRNet
+    using tfmed::apps::EcgDataArgs;
+    auto add_data = [](CLI::App* c, EcgDataArgs& d) {
+        c->add_option("--data", d.data,
+                      "mitdb_compiled10s, a WFDB record (.hea) or an .npy of windows")
+            ->capture_default_str();
+        c->add_option("--data-dir", d.data_dir,
+                      "Folder of the named data sets (default $TFMED_DATA_DIR or ../shared/data)");
+        c->add_option("--rate", d.rate, ".npy data: sample rate of its rows (Hz)");
+        c->add_option("--labels", d.labels, ".npy data: labels .npy (0 = normal)");
+        c->add_option("--channels", d.channels, "WFDB data: channel names to use as leads");
+        c->add_option("--seed", d.seed, "Split and training seed")->capture_default_str();
+        c->add_option("--val-fraction", d.val_fraction, "Normal windows for validation")
+            ->capture_default_str();
+        c->add_option("--test-fraction", d.test_fraction, "Normal windows for test")
+            ->capture_default_str();
+    };
+    auto* train = app.add_subcommand("train", "Train a model");
+    train->require_subcommand(1);
+    tfmed::apps::TsrnetTrainArgs ta;
+    auto* ttsr = train->add_subcommand(
+        "tsrnet", "TSRNet on normal ECG windows (AdamW + cosine, selection on validation)");
+    add_data(ttsr, ta.data);
+    ttsr->add_option("-o,--out", ta.out, "Model file (the checkpoint is OUT.ckpt)")
+        ->capture_default_str();
+    ttsr->add_option("--epochs", ta.epochs)->capture_default_str();
+    ttsr->add_option("--batch", ta.batch)->capture_default_str();
+    ttsr->add_option("--lr", ta.lr)->capture_default_str();
+    ttsr->add_option("--weight-decay", ta.weight_decay)->capture_default_str();
+    ttsr->add_option("--width", ta.width, "First-layer channels (32 = the paper's network)")
+        ->capture_default_str();
+    ttsr->add_option("--d-model", ta.d_model, "Token width (50 = the paper's)")
+        ->capture_default_str();
+    ttsr->add_option("--heads", ta.heads)->capture_default_str();
+    ttsr->add_option("--score", ta.score, "Score the card selects: peak or plain")
+        ->check(CLI::IsMember({ "peak", "plain" }))
+        ->capture_default_str();
+    ttsr->add_option("--quantile", ta.quantile,
+                     "Alarm threshold = this quantile of normal training-window scores")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    ttsr->add_flag("--reference-quirks", ta.reference_quirks,
+                   "Reproduce the reference's peak-window offset and spectrogram mask range");
+    ttsr->add_option("--max-windows", ta.data.max_windows,
+                     "Use at most this many training windows (smoke runs)");
+    ttsr->add_option("--device", ta.device, "auto, cpu, cuda, cuda:N")->capture_default_str();
+    ttsr->add_option("--threads", ta.threads, "Intra-op threads (0 = all cores)");
+    ttsr->add_flag("--resume", ta.resume, "Continue from OUT.ckpt, bit for bit");
+    ttsr->add_option("--json", ta.json, "Metrics and history as JSON");
+    ttsr->add_option("--plot", ta.plot, "PNG of the training curves");
+
+    auto* eval = app.add_subcommand("eval", "Evaluate a model");
+    eval->require_subcommand(1);
+    tfmed::apps::TsrnetEvalArgs ea;
+    auto* etsr = eval->add_subcommand(
+        "tsrnet", "ROC-AUC of plain and Peak-based scores on the card's test split");
+    etsr->add_option("MODEL", ea.model)->required();
+    add_data(etsr, ea.data);
+    etsr->add_option("--split", ea.split, "test, val or all")->capture_default_str();
+    etsr->add_option("--device", ea.device)->capture_default_str();
+    etsr->add_option("--threads", ea.threads);
+    etsr->add_option("--batch", ea.batch)->capture_default_str();
+    etsr->add_option("--json", ea.json, "Metrics as JSON");
+    etsr->add_option("--roc", ea.roc, "PNG of the ROC curves");
+
+    tfmed::apps::TsrnetBenchArgs ba;
+    auto* btsr = bench->add_subcommand(
+        "tsrnet", "Windows/s at batch 1 and 32, preprocessing, seconds per training step");
+    btsr->add_option("--model", ba.model, "Model file (default: a fresh network)");
+    btsr->add_option("--leads", ba.leads)->capture_default_str();
+    btsr->add_option("--width", ba.width)->capture_default_str();
+    btsr->add_option("--d-model", ba.d_model)->capture_default_str();
+    btsr->add_option("--device", ba.device)->capture_default_str();
+    btsr->add_option("--threads", ba.threads, "Intra-op threads (0 = all cores)");
+    btsr->add_option("--seconds", ba.seconds)->capture_default_str();
+    btsr->add_option("--json", ba.json);
+
+    auto* info = app.add_subcommand("info", "Print a model file's card");
+    std::string info_path;
+    info->add_option("MODEL", info_path)->required();
+
+    auto* rpk = data->add_subcommand(
+        "rpeaks", "R-peak detector (TSRNet's) against a record's beat annotations");
+    std::string rp_channel;
+    double rp_window = 0.0, rp_tol = 0.05;
+    std::string rp_json;
+    rpk->add_option("PATH", data_path, "WFDB record (.hea) with beat annotations")->required();
+    rpk->add_option("--channel", rp_channel, "Channel name (default: the first)");
+    rpk->add_option("--window", rp_window, "Detect per window of this many seconds (0: whole)")
+        ->capture_default_str();
+    rpk->add_option("--tolerance", rp_tol, "Match tolerance, seconds")->capture_default_str();
+    rpk->add_option("--json", rp_json);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -166,6 +250,18 @@ int main(int argc, char** argv)
             return run_bench_stft(seconds, cases, no_graphs, json);
         if (*inspect)
             return tfmed::apps::data_inspect(data_path);
+        if (*ttsr)
+            return tfmed::apps::train_tsrnet(ta);
+        if (*etsr) {
+            ea.data_given = etsr->count("--data") > 0;
+            return tfmed::apps::eval_tsrnet(ea);
+        }
+        if (*btsr)
+            return tfmed::apps::bench_tsrnet(ba);
+        if (*info)
+            return tfmed::apps::model_info(info_path);
+        if (*rpk)
+            return tfmed::apps::data_rpeaks(data_path, rp_channel, rp_window, rp_tol, rp_json);
         if (*dplot)
             return tfmed::apps::data_plot(data_path, from, to, plot_channels, plot_out);
     } catch (const std::exception& e) {

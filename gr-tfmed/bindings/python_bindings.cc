@@ -8,6 +8,7 @@ namespace py = pybind11;
 
 void bind_stft(py::module& m);
 void bind_recording_sources(py::module& m);
+void bind_tsrnet_scorer(py::module& m);
 
 PYBIND11_MODULE(tfmed_python, m)
 {
@@ -16,4 +17,5 @@ PYBIND11_MODULE(tfmed_python, m)
     py::module::import("gnuradio.gr");
     bind_stft(m);
     bind_recording_sources(m);
+    bind_tsrnet_scorer(m);
 }

@@ -50,6 +50,10 @@ struct TsrnetOptions {
     TORCH_ARG(int64_t, spec_frames) = 78;  //!< spectrogram frames (K)
     TORCH_ARG(int64_t, d_model) = 50;      //!< token width
     TORCH_ARG(int64_t, heads) = 2;
+    /*! Channels of the first convolution; the encoders double them four
+     *  times (32 -> 512 at the reference size). Smaller widths give the
+     *  small CPU demo models; 32 is the paper's network. */
+    TORCH_ARG(int64_t, width) = 32;
     TORCH_ARG(double, dropout) = 0.1;
 
 public: // TORCH_ARG leaves the section private

@@ -27,6 +27,7 @@ void TsrnetOptions::validate() const
     TORCH_CHECK(d_model_ > 0 && heads_ > 0 && d_model_ % heads_ == 0,
                 "TsrnetOptions: d_model must be a positive multiple of heads, found d_model ",
                 d_model_, ", heads ", heads_);
+    TORCH_CHECK(width_ > 0, "TsrnetOptions: width must be > 0, found ", width_);
 }
 
 MultiHeadedAttentionImpl::MultiHeadedAttentionImpl(int64_t heads,
@@ -81,12 +82,12 @@ namespace {
 
 auto lrelu() { return nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2).inplace(true)); }
 
-nn::Sequential encoder_1d(int64_t in, int64_t d_model)
+nn::Sequential encoder_1d(int64_t in, int64_t d_model, int64_t width)
 {
     nn::Sequential s;
-    s->push_back(nn::Conv1d(nn::Conv1dOptions(in, 32, 4).stride(2).padding(1)));
+    s->push_back(nn::Conv1d(nn::Conv1dOptions(in, width, 4).stride(2).padding(1)));
     s->push_back(lrelu());
-    int64_t c = 32;
+    int64_t c = width;
     for (int i = 0; i < 4; i++, c *= 2) {
         s->push_back(nn::Conv1d(nn::Conv1dOptions(c, 2 * c, 4).stride(2).padding(1)));
         s->push_back(nn::BatchNorm1d(2 * c));
@@ -96,12 +97,12 @@ nn::Sequential encoder_1d(int64_t in, int64_t d_model)
     return s;
 }
 
-nn::Sequential encoder_2d(int64_t in, int64_t d_model)
+nn::Sequential encoder_2d(int64_t in, int64_t d_model, int64_t width)
 {
     nn::Sequential s;
-    s->push_back(nn::Conv2d(nn::Conv2dOptions(in, 32, 3)));
+    s->push_back(nn::Conv2d(nn::Conv2dOptions(in, width, 3)));
     s->push_back(lrelu());
-    int64_t c = 32;
+    int64_t c = width;
     for (int i = 0; i < 4; i++, c *= 2) {
         s->push_back(nn::Conv2d(nn::Conv2dOptions(c, 2 * c, 3)));
         s->push_back(nn::BatchNorm2d(2 * c));
@@ -111,10 +112,10 @@ nn::Sequential encoder_2d(int64_t in, int64_t d_model)
     return s;
 }
 
-nn::Sequential decoder_1d(int64_t d_model, int64_t out)
+nn::Sequential decoder_1d(int64_t d_model, int64_t out, int64_t width)
 {
     nn::Sequential s;
-    int64_t c = 512;
+    int64_t c = 16 * width;
     s->push_back(nn::ConvTranspose1d(nn::ConvTranspose1dOptions(d_model, c, 15)));
     s->push_back(nn::BatchNorm1d(c));
     s->push_back(nn::ReLU(true));
@@ -135,9 +136,9 @@ TsrnetImpl::TsrnetImpl(const TsrnetOptions& o) : options_(o)
 {
     o.validate();
     const int64_t d = o.d_model();
-    time_encoder = register_module("time_encoder", MainSequential(encoder_1d(o.leads(), d)));
-    time_decoder = register_module("time_decoder", MainSequential(decoder_1d(d, o.leads() + 1)));
-    spec_encoder = register_module("spec_encoder", MainSequential(encoder_2d(o.leads(), d)));
+    time_encoder = register_module("time_encoder", MainSequential(encoder_1d(o.leads(), d, o.width())));
+    time_decoder = register_module("time_decoder", MainSequential(decoder_1d(d, o.leads() + 1, o.width())));
+    spec_encoder = register_module("spec_encoder", MainSequential(encoder_2d(o.leads(), d, o.width())));
     conv_spec1 = register_module(
         "conv_spec1",
         nn::Conv1d(nn::Conv1dOptions(d * (o.spec_bins() - 12), d, 3).padding(1).bias(false)));

@@ -1,0 +1,88 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef INCLUDED_TFMED_APPS_COMMON_H
+#define INCLUDED_TFMED_APPS_COMMON_H
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <unistd.h>
+
+namespace tfmed {
+namespace apps {
+
+/*! Write text to `path` atomically: a temporary beside it, then rename. */
+inline void write_atomically(const std::string& path, const std::string& text)
+{
+    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    {
+        std::ofstream f(tmp);
+        f << text;
+        f.flush();
+        if (!f) {
+            f.close();
+            std::filesystem::remove(tmp);
+            throw std::runtime_error("cannot write " + path);
+        }
+    }
+    std::filesystem::rename(tmp, path);
+}
+
+/*! A one-line progress bar on stderr (redrawn in place on a terminal;
+ *  otherwise only finish() prints). */
+class Progress
+{
+public:
+    Progress(std::string what, long total)
+        : what_(std::move(what)), total_(total), tty_(::isatty(2)),
+          t0_(std::chrono::steady_clock::now())
+    {
+    }
+    void update(long done, const std::string& extra)
+    {
+        if (!tty_)
+            return;
+        const double el = elapsed();
+        const double eta = done > 0 ? el * (total_ - done) / done : 0.0;
+        const int width = 24;
+        const int fill = total_ > 0 ? static_cast<int>(width * done / total_) : 0;
+        std::fprintf(stderr, "\r%s [%s%s] %ld/%ld %s ETA %s ", what_.c_str(),
+                     std::string(fill, '#').c_str(), std::string(width - fill, '.').c_str(),
+                     done, total_, extra.c_str(), clock(eta).c_str());
+        std::fflush(stderr);
+    }
+    void finish(const std::string& line)
+    {
+        if (tty_)
+            std::fprintf(stderr, "\r\033[K");
+        std::fprintf(stderr, "%s (%s)\n", line.c_str(), clock(elapsed()).c_str());
+    }
+    double elapsed() const
+    {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+    }
+    static std::string clock(double s)
+    {
+        char b[32];
+        const long t = static_cast<long>(s + 0.5);
+        std::snprintf(b, sizeof b, "%ld:%02ld", t / 60, t % 60);
+        return b;
+    }
+
+private:
+    std::string what_;
+    long total_;
+    bool tty_;
+    std::chrono::steady_clock::time_point t0_;
+};
+
+} // namespace apps
+} // namespace tfmed
+
+#endif

@@ -1,0 +1,75 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef INCLUDED_TFMED_ENGINE_TSRNET_ENGINE_H
+#define INCLUDED_TFMED_ENGINE_TSRNET_ENGINE_H
+
+#include <tfmed/models/tsrnet_card.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+/*!
+ * \file
+ * \brief Torch-free front of a trained TSRNet for blocks and tools: load a
+ * model file, score raw windows from plain buffers.
+ */
+
+namespace tfmed {
+namespace engine {
+
+/*! \brief The score of one window. */
+struct TsrnetResult {
+    float score = 0.0f; //!< the card's score kind; NaN when not scored
+    float plain = 0.0f; //!< mean uncertainty-weighted error
+    float peak = 0.0f;  //!< Peak-based Error (NaN without peaks)
+    models::WindowStatus status = models::WindowStatus::ok;
+    std::string detail; //!< why a window was flagged
+    int64_t rpeaks = 0; //!< R peaks found in the window
+    bool scored() const { return status == models::WindowStatus::ok; }
+};
+
+/*!
+ * \brief A loaded TSRNet on one device.
+ *
+ * \details Windows are `card().window()` samples x `card().leads` channels,
+ * time-major, at `card().prep.sample_rate`. Each window is filtered,
+ * normalised, R-peak-detected and cropped (TsrnetPrep), then scored with the
+ * deterministic inference passes. Windows with NaN/Inf or a flat lead, and
+ * (for the Peak-based score) windows without detectable R peaks, are flagged
+ * and given a NaN score instead of being scored.
+ */
+class TsrnetEngine
+{
+public:
+    /*!
+     * \param model_path a model file written by `tfmed train tsrnet`
+     * \param device "auto", "cpu", "cuda" or "cuda:N"
+     * \param threads intra-op threads for CPU inference (>= 1)
+     * \throws std::runtime_error / std::invalid_argument naming the problem
+     */
+    TsrnetEngine(const std::string& model_path, const std::string& device = "auto",
+                 int threads = 1);
+    ~TsrnetEngine();
+    TsrnetEngine(const TsrnetEngine&) = delete;
+    TsrnetEngine& operator=(const TsrnetEngine&) = delete;
+
+    const models::TsrnetCard& card() const;
+    /*! The device in use, e.g. "cpu" or "cuda:0". */
+    std::string device() const;
+
+    /*! \brief Score `n` windows stored back to back (each window x leads). */
+    std::vector<TsrnetResult> score(const float* windows, int64_t n);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> d_;
+};
+
+} // namespace engine
+} // namespace tfmed
+
+#endif

@@ -1,0 +1,291 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <tfmed/models/tsrnet_card.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+#include <unistd.h>
+
+namespace tfmed {
+namespace models {
+
+using nlohmann::json;
+
+namespace {
+
+const char kMagic[8] = { 'T', 'F', 'M', 'E', 'D', 'M', 'D', 'L' };
+const uint32_t kFormat = 1;
+
+json parse_object(const std::string& s, const char* what)
+{
+    try {
+        auto j = json::parse(s.empty() ? "{}" : s);
+        if (!j.is_object())
+            throw std::invalid_argument("not an object");
+        return j;
+    } catch (const std::exception& e) {
+        throw std::invalid_argument(std::string("model card: expected '") + what +
+                                    "' to be a JSON object, found: " + e.what());
+    }
+}
+
+template <typename T>
+void get(const json& j, const char* key, T& v)
+{
+    if (!j.contains(key))
+        throw std::invalid_argument(std::string("model card: expected field '") + key +
+                                    "', found none");
+    try {
+        v = j.at(key).get<T>();
+    } catch (const std::exception& e) {
+        throw std::invalid_argument(std::string("model card: field '") + key +
+                                    "' has the wrong type: " + e.what());
+    }
+}
+
+template <typename T>
+void get_opt(const json& j, const char* key, T& v)
+{
+    if (j.contains(key))
+        get(j, key, v);
+}
+
+} // namespace
+
+std::string TsrnetCard::to_json() const
+{
+    json j;
+    j["model"] = "tsrnet";
+    j["version"] = version;
+    j["parameters"] = parameters;
+    j["architecture"] = { { "leads", leads },         { "length", prep.crop_length },
+                          { "spec_bins", spec_bins }, { "spec_frames", spec_frames },
+                          { "d_model", d_model },     { "heads", heads },
+                          { "width", width },         { "dropout", dropout } };
+    j["signal"] = { { "sample_rate", prep.sample_rate },
+                    { "leads", lead_names },
+                    { "window", prep.window },
+                    { "crop_begin", prep.crop_begin },
+                    { "crop_length", prep.crop_length } };
+    j["preprocessing"] = { { "highpass_hz", prep.highpass_hz },
+                           { "notch_hz", prep.notch_hz },
+                           { "notch_q", prep.notch_q },
+                           { "lowpass_hz", prep.lowpass_hz },
+                           { "filter", "zero-phase filtfilt, order-2 Butterworth" },
+                           { "normalize", prep.normalize },
+                           { "rpeak_lead", prep.rpeak_lead },
+                           { "peak_half_window", prep.peak_half_window },
+                           { "peak_margin_begin", prep.peak_margin_begin },
+                           { "peak_margin_end", prep.peak_margin_end },
+                           { "peak_offset_quirk", prep.peak_offset_quirk },
+                           { "flat_range", prep.flat_range } };
+    j["stft"] = { { "convention", "scipy" }, { "window", "hann" }, { "n_fft", n_fft },
+                  { "hop", hop },            { "output", "magnitude" } };
+    j["masking"] = { { "time_patches", masking.time_patches },
+                     { "time_masked", masking.time_masked },
+                     { "spec_masked", masking.spec_masked },
+                     { "spec_range", masking.spec_range } };
+    j["scoring"] = { { "score", score },
+                     { "threshold", std::isfinite(threshold) ? json(threshold) : json(nullptr) },
+                     { "threshold_quantile", threshold_quantile },
+                     { "calibration_windows", calibration_windows } };
+    j["data"] = parse_object(data_json, "data");
+    j["metrics"] = parse_object(metrics_json, "metrics");
+    j["training"] = parse_object(training_json, "training");
+    return j.dump(1);
+}
+
+TsrnetCard TsrnetCard::from_json(const std::string& text)
+{
+    json j;
+    try {
+        j = json::parse(text);
+    } catch (const std::exception& e) {
+        throw std::invalid_argument(std::string("model card: expected JSON, found: ") +
+                                    e.what());
+    }
+    TsrnetCard c;
+    std::string model;
+    get(j, "model", model);
+    if (model != "tsrnet")
+        throw std::invalid_argument("model card: expected model 'tsrnet', found '" + model +
+                                    "'");
+    get_opt(j, "version", c.version);
+    get_opt(j, "parameters", c.parameters);
+    json a, s, p, st, m, sc;
+    get(j, "architecture", a);
+    get(j, "signal", s);
+    get(j, "preprocessing", p);
+    get(j, "stft", st);
+    get(j, "masking", m);
+    get(j, "scoring", sc);
+    get(a, "leads", c.leads);
+    get(a, "length", c.prep.crop_length);
+    get(a, "spec_bins", c.spec_bins);
+    get(a, "spec_frames", c.spec_frames);
+    get(a, "d_model", c.d_model);
+    get(a, "heads", c.heads);
+    get(a, "width", c.width);
+    get(a, "dropout", c.dropout);
+    get(s, "sample_rate", c.prep.sample_rate);
+    get(s, "leads", c.lead_names);
+    get(s, "window", c.prep.window);
+    get(s, "crop_begin", c.prep.crop_begin);
+    get(p, "highpass_hz", c.prep.highpass_hz);
+    get(p, "notch_hz", c.prep.notch_hz);
+    get(p, "notch_q", c.prep.notch_q);
+    get(p, "lowpass_hz", c.prep.lowpass_hz);
+    get(p, "normalize", c.prep.normalize);
+    get(p, "rpeak_lead", c.prep.rpeak_lead);
+    get(p, "peak_half_window", c.prep.peak_half_window);
+    get(p, "peak_margin_begin", c.prep.peak_margin_begin);
+    get(p, "peak_margin_end", c.prep.peak_margin_end);
+    get(p, "peak_offset_quirk", c.prep.peak_offset_quirk);
+    get(p, "flat_range", c.prep.flat_range);
+    get(st, "n_fft", c.n_fft);
+    get(st, "hop", c.hop);
+    get(m, "time_patches", c.masking.time_patches);
+    get(m, "time_masked", c.masking.time_masked);
+    get(m, "spec_masked", c.masking.spec_masked);
+    get(m, "spec_range", c.masking.spec_range);
+    get(sc, "score", c.score);
+    if (sc.contains("threshold") && !sc["threshold"].is_null())
+        get(sc, "threshold", c.threshold);
+    get_opt(sc, "threshold_quantile", c.threshold_quantile);
+    get_opt(sc, "calibration_windows", c.calibration_windows);
+    if (j.contains("data"))
+        c.data_json = j["data"].dump();
+    if (j.contains("metrics"))
+        c.metrics_json = j["metrics"].dump();
+    if (j.contains("training"))
+        c.training_json = j["training"].dump();
+    c.validate();
+    return c;
+}
+
+void TsrnetCard::validate() const
+{
+    prep.validate();
+    auto fail = [](const std::string& m) { throw std::invalid_argument("model card: " + m); };
+    if (leads <= 0)
+        fail("expected leads > 0, found " + std::to_string(leads));
+    if (!lead_names.empty() && static_cast<int64_t>(lead_names.size()) != leads)
+        fail("expected " + std::to_string(leads) + " lead names, found " +
+             std::to_string(lead_names.size()));
+    if (score != "peak" && score != "plain")
+        fail("expected score 'peak' or 'plain', found '" + score + "'");
+    if (masking.time_patches <= 0 || prep.crop_length % masking.time_patches != 0)
+        fail("expected time_patches dividing the crop length " +
+             std::to_string(prep.crop_length) + ", found " +
+             std::to_string(masking.time_patches));
+    if (masking.time_masked <= 0 || masking.time_masked > masking.time_patches)
+        fail("expected 0 < time_masked <= time_patches, found " +
+             std::to_string(masking.time_masked));
+    const int64_t range = masking.spec_range > 0 ? masking.spec_range : spec_frames;
+    if (masking.spec_masked < 0 || masking.spec_masked > range || range > spec_frames)
+        fail("expected 0 <= spec_masked <= spec_range <= spec_frames (" +
+             std::to_string(spec_frames) + "), found spec_masked " +
+             std::to_string(masking.spec_masked) + ", spec_range " + std::to_string(range));
+}
+
+void write_model_file(const std::string& path, const ModelFileParts& parts)
+{
+    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    {
+        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+        if (!f)
+            throw std::runtime_error(path + ": cannot write (temporary file " + tmp + ")");
+        auto u64 = [&](uint64_t v) {
+            unsigned char b[8];
+            for (int i = 0; i < 8; ++i)
+                b[i] = static_cast<unsigned char>(v >> (8 * i));
+            f.write(reinterpret_cast<const char*>(b), 8);
+        };
+        f.write(kMagic, 8);
+        const unsigned char v[4] = { kFormat & 0xff, 0, 0, 0 };
+        f.write(reinterpret_cast<const char*>(v), 4);
+        for (const std::string* s : { &parts.card_json, &parts.weights, &parts.optimizer }) {
+            u64(s->size());
+            f.write(s->data(), static_cast<std::streamsize>(s->size()));
+        }
+        f.flush();
+        if (!f) {
+            f.close();
+            std::remove(tmp.c_str());
+            throw std::runtime_error(path + ": write failed (disk full?)");
+        }
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+        std::remove(tmp.c_str());
+        throw std::runtime_error(path + ": cannot rename the temporary file into place");
+    }
+}
+
+ModelFileParts read_model_file(const std::string& path, bool with_weights)
+{
+    std::ifstream f(path, std::ios::binary);
+    if (!f)
+        throw std::runtime_error(path + ": model file not found");
+    f.seekg(0, std::ios::end);
+    const auto total = static_cast<uint64_t>(f.tellg());
+    f.seekg(0);
+    char magic[8] = {};
+    unsigned char ver[4] = {};
+    f.read(magic, 8);
+    f.read(reinterpret_cast<char*>(ver), 4);
+    if (!f || std::string(magic, 8) != std::string(kMagic, 8))
+        throw std::runtime_error(path + ": expected a tfmed model file (magic 'TFMEDMDL'), "
+                                        "found something else");
+    const uint32_t v = ver[0] | (ver[1] << 8) | (ver[2] << 16) | (uint32_t(ver[3]) << 24);
+    if (v != kFormat)
+        throw std::runtime_error(path + ": expected model file format 1, found " +
+                                 std::to_string(v));
+    uint64_t pos = 12;
+    auto section = [&](const char* name, bool keep) {
+        unsigned char b[8] = {};
+        f.read(reinterpret_cast<char*>(b), 8);
+        uint64_t n = 0;
+        for (int i = 0; i < 8; ++i)
+            n |= uint64_t(b[i]) << (8 * i);
+        pos += 8;
+        if (!f || n > total - std::min(total, pos))
+            throw std::runtime_error(path + ": truncated model file (" + name + " section)");
+        std::string s;
+        if (keep) {
+            s.resize(n);
+            f.read(&s[0], static_cast<std::streamsize>(n));
+        } else {
+            f.seekg(static_cast<std::streamoff>(n), std::ios::cur);
+        }
+        pos += n;
+        return s;
+    };
+    ModelFileParts parts;
+    parts.card_json = section("card", true);
+    if (with_weights) {
+        parts.weights = section("weights", true);
+        parts.optimizer = section("optimizer", true);
+    }
+    return parts;
+}
+
+TsrnetCard read_card(const std::string& path)
+{
+    auto parts = read_model_file(path, false);
+    try {
+        return TsrnetCard::from_json(parts.card_json);
+    } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(path + ": " + e.what());
+    }
+}
+
+} // namespace models
+} // namespace tfmed
