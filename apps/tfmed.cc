@@ -195,6 +195,8 @@ int main(int argc, char** argv)
     ttsr->add_option("--device", ta.device, "auto, cpu, cuda, cuda:N")->capture_default_str();
     ttsr->add_option("--threads", ta.threads, "Intra-op threads (0 = all cores)");
     ttsr->add_flag("--resume", ta.resume, "Continue from OUT.ckpt, bit for bit");
+    ttsr->add_option("--stop-after", ta.stop_after,
+                     "Stop after this many epochs (split a run; continue with --resume)");
     ttsr->add_option("--json", ta.json, "Metrics and history as JSON");
     ttsr->add_option("--plot", ta.plot, "PNG of the training curves");
 

@@ -7,6 +7,7 @@
 #include "common.h"
 
 #include <tfmed/data/datasets.h>
+#include <tfmed/dsp/stft_options.h>
 #include <tfmed/data/windows.h>
 #include <tfmed/io/table.h>
 #include <tfmed/io/wfdb.h>
@@ -323,6 +324,7 @@ int train_tsrnet(const TsrnetTrainArgs& a)
     if (a.epochs < 1 || a.batch < 1)
         throw std::invalid_argument("train: expected --epochs >= 1 and --batch >= 1");
     set_threads(a.threads);
+    dsp::set_reproducible_fft(true); // the same spectrogram bits in every run (--resume)
     const auto dev = models::parse_device(a.device);
     const std::string ckpt = a.out + ".ckpt";
 
@@ -468,6 +470,11 @@ int train_tsrnet(const TsrnetTrainArgs& a)
         if (best)
             models::save_tsrnet(a.out, card, net);
         models::save_tsrnet(ckpt, card, net, optimizer_bytes(opt));
+        if (a.stop_after > 0 && e + 1 - start_epoch >= a.stop_after && e + 1 < a.epochs) {
+            std::printf("stopped after epoch %d of %d; continue with --resume\n", e + 1,
+                        a.epochs);
+            return 0;
+        }
     }
 
     // Calibrate the alarm threshold on the normal training windows with the
@@ -523,6 +530,7 @@ int train_tsrnet(const TsrnetTrainArgs& a)
 int eval_tsrnet(const TsrnetEvalArgs& a)
 {
     set_threads(a.threads);
+    dsp::set_reproducible_fft(true);
     const auto dev = models::parse_device(a.device);
     auto m = models::load_tsrnet(a.model, dev);
     const auto spec = json::parse(m.card.data_json);
@@ -767,8 +775,15 @@ int bench_tsrnet(const TsrnetBenchArgs& a)
 
 int model_info(const std::string& path)
 {
+    const auto parts = models::read_model_file(path, true);
     const auto card = models::read_card(path);
+    uint64_t h = 1469598103934665603ULL; // FNV-1a 64 of the weights section
+    for (unsigned char c : parts.weights)
+        h = (h ^ c) * 1099511628211ULL;
     std::printf("%s\n", card.to_json().c_str());
+    std::printf("weights: %zu bytes, FNV-1a 64 %016llx%s\n", parts.weights.size(),
+                static_cast<unsigned long long>(h),
+                parts.optimizer.empty() ? "" : " (checkpoint: with optimiser state)");
     return 0;
 }
 

@@ -37,6 +37,7 @@ struct TsrnetTrainArgs {
     std::string device = "auto";
     int threads = 0;
     bool resume = false;
+    int stop_after = 0; //!< > 0: stop after this many epochs in this invocation
     std::string json, plot;
 };
 

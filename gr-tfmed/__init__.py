@@ -4,8 +4,11 @@
 #
 """gr-tfmed: spectrogram deep learning for medical and sensor streams.
 
-Blocks: stft (streaming STFT matching scipy.signal.stft / torch.stft).
+Blocks: stft (streaming STFT matching scipy.signal.stft / torch.stft),
+wfdb_source / edf_source (recording replay), tsrnet_scorer (ECG anomaly
+scores and alarms).
 """
+import os as _os
 # No try/except here: a broken extension must fail loudly, not make the
 # module vanish (STYLE.md pitfall 4).
 from .tfmed_python import *  # noqa: F401,F403
@@ -13,3 +16,19 @@ from .tfmed_python import *  # noqa: F401,F403
 from .demo_signals import SCIPY_ECG_RATE, scipy_ecg  # noqa: F401
 
 __version__ = "@TFMED_VERSION@"
+
+_MODEL_DIRS = ("@CMAKE_INSTALL_PREFIX@/share/gr-tfmed/models", "@PROJECT_SOURCE_DIR@/models")
+
+
+def demo_model(name="tsrnet_demo_mitdb.tfm"):
+    """Path of a model file shipped with gr-tfmed (default: the small TSRNet
+    demo model, 1 lead at 500 Hz, trained on normal MIT-BIH segments).
+
+    $TFMED_MODEL_DIR is searched first, then the installed share folder, then
+    the source tree. Raises FileNotFoundError naming the places searched."""
+    dirs = [d for d in (_os.environ.get("TFMED_MODEL_DIR"),) if d] + list(_MODEL_DIRS)
+    for d in dirs:
+        p = _os.path.join(d, name)
+        if _os.path.exists(p):
+            return p
+    raise FileNotFoundError(f"expected the model file {name} in one of {dirs}, found none")

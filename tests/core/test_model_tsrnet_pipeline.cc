@@ -281,5 +281,5 @@ TEST(TsrnetModel, WidthKeepsTheReferenceAtDefault)
     // The CPU demo size used by the README's main job.
     EXPECT_EQ(models::count_parameters(
                   *models::Tsrnet(models::TsrnetOptions(1).width(8).d_model(16))),
-              0);
+              335402);
 }

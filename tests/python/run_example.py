@@ -5,7 +5,7 @@
 #
 """Compile an example .grc with grcc and run it headless, bounded by `nsamples`.
 
-Usage: run_example.py FLOWGRAPH.grc OUTDIR
+Usage: run_example.py FLOWGRAPH.grc OUTDIR [NSAMPLES]
 
 The flowgraph's `nsamples` parameter (a head block's count, or a source's
 length) is set small so
@@ -41,7 +41,7 @@ def main():
     params = inspect.signature(cls.__init__).parameters
     if "nsamples" not in params:
         sys.exit(f"{grc}: expected an 'nsamples' parameter that bounds the run")
-    kwargs = {"nsamples": 720}
+    kwargs = {"nsamples": int(sys.argv[3]) if len(sys.argv) > 3 else 720}
     if "record" in params:
         data = os.environ.get("TFMED_DATA_DIR", "../shared/data")
         record = os.path.join(data, "wfdb_sample", "100")

@@ -174,6 +174,19 @@ std::string to_string(Output v);
 std::string to_string(PadMode v);
 ///@}
 
+/*!
+ * \brief FFT planning for STFT kernels created from now on (process-wide).
+ *
+ * \details false (default): FFTW measures candidate algorithms and keeps the
+ * fastest. Timing noise can pick a different algorithm in another process, so
+ * two runs may differ in the last bit. true: FFTW's estimate planner, the same
+ * algorithm (hence the same bits) in every run; `tfmed train` uses it so that
+ * a resumed run continues bit for bit. Thread-safe.
+ */
+void set_reproducible_fft(bool on);
+/*! \brief The current planning mode (see set_reproducible_fft). */
+bool reproducible_fft();
+
 } // namespace dsp
 } // namespace tfmed
 

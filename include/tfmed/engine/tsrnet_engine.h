@@ -69,6 +69,14 @@ private:
     std::unique_ptr<Impl> d_;
 };
 
+/*!
+ * \brief Write a model file holding an untrained network (weights from
+ * `seed`) for `card` (torch-free entry point for tests and benchmarks; the
+ * card's threshold is kept as given).
+ */
+void write_untrained_tsrnet(const std::string& path, const models::TsrnetCard& card,
+                            uint64_t seed);
+
 } // namespace engine
 } // namespace tfmed
 

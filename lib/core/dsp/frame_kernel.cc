@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <atomic>
 #include <mutex>
 #include <new>
 
@@ -23,6 +24,14 @@
 
 namespace tfmed {
 namespace dsp {
+
+namespace {
+std::atomic<bool> g_reproducible_fft{ false };
+} // namespace
+
+void set_reproducible_fft(bool on) { g_reproducible_fft.store(on); }
+bool reproducible_fft() { return g_reproducible_fft.load(); }
+
 namespace detail {
 
 namespace {
@@ -91,6 +100,7 @@ FrameKernel::FrameKernel(const StftOptions& opts)
         std::lock_guard<std::mutex> lock(planner_mutex());
         int n[] = { n_fft_ };
         // FFTW_MEASURE scribbles over the buffers; they are cleared below.
+        // FFTW_ESTIMATE: same algorithm, same bits in every process.
         fftwf_set_timelimit(2.0);
         plan_->p = fftwf_plan_many_dft_r2c(1,
                                            n,
@@ -103,7 +113,8 @@ FrameKernel::FrameKernel(const StftOptions& opts)
                                            nullptr,
                                            1,
                                            half_,
-                                           FFTW_MEASURE);
+                                           reproducible_fft() ? FFTW_ESTIMATE
+                                                              : FFTW_MEASURE);
     }
     if (!plan_->p) {
         std::free(wscaled_), std::free(in_), std::free(out_);

@@ -88,5 +88,14 @@ std::vector<TsrnetResult> TsrnetEngine::score(const float* windows, int64_t n)
     return out;
 }
 
+void write_untrained_tsrnet(const std::string& path, const models::TsrnetCard& card,
+                            uint64_t seed)
+{
+    card.validate();
+    torch::manual_seed(seed);
+    models::Tsrnet net(models::options_of(card));
+    models::save_tsrnet(path, card, net);
+}
+
 } // namespace engine
 } // namespace tfmed

@@ -1,0 +1,91 @@
+# tfmed data rpeaks / train / eval / info / bench tsrnet on the shared data:
+# the R-peak check on record 100, a smoke-sized training run that is split
+# and resumed (bit-identical weights to the uninterrupted run), evaluation
+# with JSON and ROC PNG, and clear errors.
+set(rec ${DATA}/wfdb_sample/100)
+if(NOT EXISTS ${rec}.hea OR NOT EXISTS ${DATA}/mitdb_compiled10s/X_mV.npy)
+  message("SKIP: ${DATA} lacks wfdb_sample/100 or mitdb_compiled10s")
+  return()
+endif()
+function(run_ok what)
+  execute_process(COMMAND ${TFMED} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out
+                  ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "tfmed ${what} failed (${rc}):\n${out}\n${err}")
+  endif()
+  set(out "${out}" PARENT_SCOPE)
+endfunction()
+
+run_ok("data rpeaks" data rpeaks ${rec}.hea --channel MLII)
+if(NOT out MATCHES "2273 annotated beats" OR
+   NOT out MATCHES "sensitivity 99\\.[0-9][0-9] %, positive predictivity 99\\.[0-9][0-9] %")
+  message(FATAL_ERROR "tfmed data rpeaks: expected >= 99 % on record 100:\n${out}")
+endif()
+
+set(common tsrnet --data mitdb_compiled10s --data-dir ${DATA} --width 4 --d-model 8
+           --epochs 2 --batch 8 --max-windows 16 --threads 1 --lr 1e-3)
+file(REMOVE ${OUT}/a.tfm ${OUT}/a.tfm.ckpt ${OUT}/b.tfm ${OUT}/b.tfm.ckpt ${OUT}/a.json
+     ${OUT}/a.png ${OUT}/eval.json ${OUT}/roc.png)
+run_ok("train" train ${common} -o ${OUT}/a.tfm --json ${OUT}/a.json --plot ${OUT}/a.png)
+if(NOT out MATCHES "model .*a.tfm: [0-9]+ parameters, best epoch [12]")
+  message(FATAL_ERROR "tfmed train: unexpected summary:\n${out}")
+endif()
+run_ok("train (first half)" train ${common} -o ${OUT}/b.tfm --stop-after 1)
+if(NOT out MATCHES "stopped after epoch 1 of 2")
+  message(FATAL_ERROR "tfmed train --stop-after: unexpected output:\n${out}")
+endif()
+run_ok("train --resume" train ${common} -o ${OUT}/b.tfm --resume)
+run_ok("info a" info ${OUT}/a.tfm.ckpt)
+string(REGEX MATCH "FNV-1a 64 [0-9a-f]+" da "${out}")
+run_ok("info b" info ${OUT}/b.tfm.ckpt)
+string(REGEX MATCH "FNV-1a 64 [0-9a-f]+" db "${out}")
+if(da STREQUAL "" OR NOT da STREQUAL db)
+  message(FATAL_ERROR "resumed run differs from the uninterrupted one: '${da}' vs '${db}'")
+endif()
+run_ok("info" info ${OUT}/a.tfm)
+foreach(want "\"model\": \"tsrnet\"" "\"sample_rate\": 500" "\"threshold\": [0-9]"
+             "\"source\": \"mitdb_compiled10s\"" "\"history\"")
+  if(NOT out MATCHES "${want}")
+    message(FATAL_ERROR "tfmed info: expected '${want}' in:\n${out}")
+  endif()
+endforeach()
+file(READ ${OUT}/a.png head LIMIT 8 HEX)
+if(NOT head STREQUAL "89504e470d0a1a0a")
+  message(FATAL_ERROR "tfmed train --plot: not a PNG")
+endif()
+
+run_ok("eval" eval tsrnet ${OUT}/a.tfm --data-dir ${DATA} --threads 1 --json ${OUT}/eval.json
+       --roc ${OUT}/roc.png)
+if(NOT out MATCHES "test split\\): 336 windows F 80 N 16 Q 80 S 80 V 80" OR
+   NOT out MATCHES "plain +0\\.[0-9]+ +336" OR NOT out MATCHES "peak +0\\.[0-9]+")
+  message(FATAL_ERROR "tfmed eval: unexpected report:\n${out}")
+endif()
+file(READ ${OUT}/eval.json ej)
+string(JSON auc GET "${ej}" auc_plain)
+if(auc LESS 0 OR auc GREATER 1)
+  message(FATAL_ERROR "tfmed eval: AUC ${auc} outside [0, 1]")
+endif()
+file(READ ${OUT}/roc.png head LIMIT 8 HEX)
+if(NOT head STREQUAL "89504e470d0a1a0a")
+  message(FATAL_ERROR "tfmed eval --roc: not a PNG")
+endif()
+
+run_ok("bench" bench tsrnet --leads 1 --width 4 --d-model 8 --threads 1 --seconds 0.2 --device cpu)
+foreach(want "inference, batch 1" "inference, batch 32" "training step, batch 32"
+             "batch 32 vs batch 1: [0-9.]+x")
+  if(NOT out MATCHES "${want}")
+    message(FATAL_ERROR "tfmed bench tsrnet: expected '${want}' in:\n${out}")
+  endif()
+endforeach()
+
+execute_process(COMMAND ${TFMED} eval tsrnet ${OUT}/missing.tfm RESULT_VARIABLE rc
+                ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "missing.tfm: model file not found")
+  message(FATAL_ERROR "eval of a missing model: expected a clear error, got ${rc}: ${err}")
+endif()
+execute_process(COMMAND ${TFMED} train tsrnet --data nosuch.xyz -o ${OUT}/c.tfm
+                RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "expected 'mitdb_compiled10s', a WFDB record \\(.hea\\) or a .npy file, found 'nosuch.xyz'"
+   OR EXISTS ${OUT}/c.tfm)
+  message(FATAL_ERROR "train on bad data: expected a clear error and no file, got ${rc}: ${err}")
+endif()
