@@ -25,8 +25,20 @@ assert len(snk.data()) == 76 * 63, len(snk.data())
 print('python: from gnuradio import tfmed ->', m.__file__)
 "
 test -f "$stage/share/gnuradio/grc/blocks/tfmed_stft.block.yml"
+test -f "$stage/share/gnuradio/grc/blocks/tfmed_tsrnet_scorer.block.yml"
+test -f "$stage/share/gr-tfmed/models/tsrnet_demo_mitdb.tfm"
+env -u PYTHONPATH PYTHONPATH="$stage/$pydir" TFMED_MODEL_DIR="$stage/share/gr-tfmed/models" \
+  /usr/bin/python3 -c "
+from gnuradio import tfmed
+p = tfmed.demo_model()
+assert p.startswith('$stage'), p
+b = tfmed.tsrnet_scorer(p, 1, 500.0, 2500, 'cpu')
+print('python: tsrnet_scorer with the installed demo model, window', b.window())
+"
 env -u PYTHONPATH PYTHONPATH="$stage/$pydir" GRC_BLOCKS_PATH="$stage/share/gnuradio/grc/blocks" \
   grcc -o "$build/consumer-grc" "$src/examples/ecg_stft_headless.grc" > /dev/null
+env -u PYTHONPATH PYTHONPATH="$stage/$pydir" GRC_BLOCKS_PATH="$stage/share/gnuradio/grc/blocks" \
+  grcc -o "$build/consumer-grc" "$src/examples/ecg_anomaly_headless.grc" > /dev/null
 echo "grc: installed YAML compiles examples/ecg_stft_headless.grc"
 cmake -S "$src/tests/install/consumer" -B "$build/consumer" \
   -DCMAKE_PREFIX_PATH="$stage" > "$build/consumer.log"
