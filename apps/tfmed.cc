@@ -151,11 +151,11 @@ int main(int argc, char** argv)
     using tfmed::apps::EcgDataArgs;
     auto add_data = [](CLI::App* c, EcgDataArgs& d) {
         c->add_option("--data", d.data,
-                      "mitdb_compiled10s, a WFDB record (.hea) or an .npy of windows")
+                      "mitdb_compiled10s, a WFDB record (.hea), or windows as .npy / .csv rows")
             ->capture_default_str();
         c->add_option("--data-dir", d.data_dir,
                       "Folder of the named data sets (default $TFMED_DATA_DIR or ../shared/data)");
-        c->add_option("--rate", d.rate, ".npy data: sample rate of its rows (Hz)");
+        c->add_option("--rate", d.rate, ".npy/.csv data: sample rate of its rows (Hz)");
         c->add_option("--labels", d.labels, ".npy data: labels .npy (0 = normal)");
         c->add_option("--channels", d.channels, "WFDB data: channel names to use as leads");
         c->add_option("--seed", d.seed, "Split and training seed")->capture_default_str();
@@ -208,6 +208,9 @@ int main(int argc, char** argv)
     etsr->add_option("MODEL", ea.model)->required();
     add_data(etsr, ea.data);
     etsr->add_option("--split", ea.split, "test, val or all")->capture_default_str();
+    etsr->add_flag("--literal-test-prep", ea.literal_test_prep,
+                   "Score windows filtered but not min-max normalised, as the reference's "
+                   "test set is");
     etsr->add_option("--device", ea.device)->capture_default_str();
     etsr->add_option("--threads", ea.threads);
     etsr->add_option("--batch", ea.batch)->capture_default_str();

@@ -182,9 +182,37 @@ EcgSet load_ecg_set(const EcgDataArgs& a, const models::TsrnetPrep& p)
             s.lead_names.push_back("ch" + std::to_string(c));
         s.spec["rate"] = a.rate;
         s.spec["labels"] = a.labels;
+    } else if (ends_with(a.data, ".csv")) {
+        // One window per row: the numeric columns are its samples, except a
+        // column named "label" (0 = normal), which labels it.
+        if (!(a.rate > 0.0))
+            throw std::invalid_argument(a.data + ": a .csv set needs --rate (Hz of its rows)");
+        const auto t = io::read_csv(a.data);
+        const int lc = t.column("label");
+        std::vector<int> cols;
+        for (int c = 0; c < t.cols(); ++c)
+            if (c != lc)
+                cols.push_back(c);
+        if (t.rows == 0 || cols.empty())
+            throw std::invalid_argument(a.data + ": expected rows of samples, found " +
+                                        std::to_string(t.rows) + " rows of " +
+                                        std::to_string(cols.size()) + " sample columns");
+        for (int64_t r = 0; r < t.rows; ++r) {
+            auto row = torch::empty({ 1, static_cast<int64_t>(cols.size()) });
+            for (std::size_t k = 0; k < cols.size(); ++k)
+                row[0][static_cast<int64_t>(k)] = static_cast<float>(t.at(r, cols[k]));
+            const std::string id = a.data + ":" + std::to_string(r + 2);
+            rows.push_back(to_model_rate(row, a.rate, p, id));
+            const int y = lc >= 0 && t.at(r, lc) != 0.0 ? 1 : 0;
+            s.label.push_back(y);
+            s.cls.push_back(y ? "abnormal" : "N");
+            s.ids.push_back(id);
+        }
+        s.lead_names = { "ch0" };
+        s.spec["rate"] = a.rate;
     } else {
         throw std::invalid_argument("--data: expected 'mitdb_compiled10s', a WFDB record "
-                                    "(.hea) or a .npy file, found '" +
+                                    "(.hea), a .npy or a .csv file, found '" +
                                     a.data + "'");
     }
     if (rows.empty())
@@ -533,6 +561,8 @@ int eval_tsrnet(const TsrnetEvalArgs& a)
     dsp::set_reproducible_fft(true);
     const auto dev = models::parse_device(a.device);
     auto m = models::load_tsrnet(a.model, dev);
+    if (a.literal_test_prep)
+        m.card.prep.normalize = false; // the reference's test set: filtered, not normalised
     const auto spec = json::parse(m.card.data_json);
     EcgDataArgs da = a.data_given ? a.data : data_args_from(spec, a.data.data_dir);
     auto set = load_ecg_set(da, m.card.prep);
@@ -560,6 +590,7 @@ int eval_tsrnet(const TsrnetEvalArgs& a)
 
     const auto plain = to_vec(sc.plain), peak = to_vec(sc.peak);
     json result = { { "model", a.model }, { "data", da.data }, { "split", a.split },
+                    { "test_normalized", m.card.prep.normalize },
                     { "windows", idx.size() } };
     std::map<std::string, std::pair<std::vector<double>, std::vector<int>>> kinds;
     int64_t flagged_plain = 0, flagged_peak = 0;

@@ -46,6 +46,7 @@ struct TsrnetEvalArgs {
     EcgDataArgs data; //!< empty data: the card's
     bool data_given = false;
     std::string split = "test";
+    bool literal_test_prep = false; //!< the reference's unnormalised test windows
     std::string device = "auto";
     int threads = 0, batch = 32;
     std::string json, roc;

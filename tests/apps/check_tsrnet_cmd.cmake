@@ -70,6 +70,29 @@ if(NOT head STREQUAL "89504e470d0a1a0a")
   message(FATAL_ERROR "tfmed eval --roc: not a PNG")
 endif()
 
+# Windows as CSV rows (a 'label' column, 3600 samples at 360 Hz each): scored
+# after resampling to the model's 500 Hz.
+set(header "label")
+foreach(i RANGE 3599)
+  string(APPEND header ",s${i}")
+endforeach()
+set(csv "${header}\n")
+foreach(r 0 1 2 3)
+  math(EXPR lab "${r} / 2")
+  set(line "${lab}")
+  foreach(i RANGE 3599)
+    math(EXPR v "((${i} * (${r} + 3)) % 360) - 180")
+    string(APPEND line ",${v}")
+  endforeach()
+  string(APPEND csv "${line}\n")
+endforeach()
+file(WRITE ${OUT}/windows.csv "${csv}")
+run_ok("eval csv" eval tsrnet ${OUT}/a.tfm --data ${OUT}/windows.csv --rate 360 --split all
+       --threads 1)
+if(NOT out MATCHES "\\(all split\\): 4 windows N 2 abnormal 2" OR NOT out MATCHES "plain +[01]\\.[0-9]+ +4")
+  message(FATAL_ERROR "tfmed eval on CSV windows: unexpected report:\n${out}")
+endif()
+
 run_ok("bench" bench tsrnet --leads 1 --width 4 --d-model 8 --threads 1 --seconds 0.2 --device cpu)
 foreach(want "inference, batch 1" "inference, batch 32" "training step, batch 32"
              "batch 32 vs batch 1: [0-9.]+x")
@@ -85,7 +108,7 @@ if(rc EQUAL 0 OR NOT err MATCHES "missing.tfm: model file not found")
 endif()
 execute_process(COMMAND ${TFMED} train tsrnet --data nosuch.xyz -o ${OUT}/c.tfm
                 RESULT_VARIABLE rc ERROR_VARIABLE err)
-if(rc EQUAL 0 OR NOT err MATCHES "expected 'mitdb_compiled10s', a WFDB record \\(.hea\\) or a .npy file, found 'nosuch.xyz'"
+if(rc EQUAL 0 OR NOT err MATCHES "expected 'mitdb_compiled10s', a WFDB record \\(.hea\\), a .npy or a .csv file, found 'nosuch.xyz'"
    OR EXISTS ${OUT}/c.tfm)
   message(FATAL_ERROR "train on bad data: expected a clear error and no file, got ${rc}: ${err}")
 endif()

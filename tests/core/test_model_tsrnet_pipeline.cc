@@ -12,6 +12,7 @@
 #include <tfmed/models/tsrnet_pipeline.h>
 
 #include <gtest/gtest.h>
+#include <torch/cuda.h>
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -270,6 +271,11 @@ TEST(TsrnetModelFile, RoundTripAndErrors)
     }
     EXPECT_EQ(message_of<std::runtime_error>([&] { models::read_card(path + ".txt"); }),
               path + ".txt: expected a tfmed model file (magic 'TFMEDMDL'), found something else");
+    if (!torch::cuda::is_available())
+        EXPECT_EQ(message_of<std::invalid_argument>([] { models::parse_device("cuda:0"); }),
+                  "device: 'cuda:0' requested, but this LibTorch sees no CUDA device");
+    EXPECT_EQ(models::parse_device("auto").str(),
+              torch::cuda::is_available() ? "cuda:0" : "cpu");
     EXPECT_EQ(message_of<std::invalid_argument>([] { models::parse_device("gpu"); }),
               "device: expected 'auto', 'cpu', 'cuda' or 'cuda:N', found 'gpu'");
     std::filesystem::remove_all(dir);
