@@ -59,6 +59,7 @@ private:
     uint64_t d_buf_start = 0;
     uint64_t d_next = 0;      // first sample of the next window
     std::vector<float> d_batch;
+    std::vector<uint64_t> d_starts; // first sample of each window in d_batch
     const pmt::pmt_t d_port, d_score_key, d_start_key, d_invalid_key, d_id;
 };
 
@@ -129,6 +130,7 @@ tsrnet_scorer_impl::tsrnet_scorer_impl(const std::string&,
     message_port_register_out(d_port);
     d_buf.reserve(static_cast<std::size_t>((d_window + 4 * hop) * leads));
     d_batch.reserve(static_cast<std::size_t>(d_window * leads * 8));
+    d_starts.reserve(64);
 }
 
 int tsrnet_scorer_impl::general_work(int noutput_items,
@@ -150,13 +152,13 @@ int tsrnet_scorer_impl::general_work(int noutput_items,
     const uint64_t end = d_buf_start + d_buf.size() / L;
 
     int n = 0;
-    std::vector<uint64_t> starts;
+    d_starts.clear();
     d_batch.clear();
     while (n < noutput_items && d_next + d_window <= end) {
         const auto off = static_cast<std::size_t>((d_next - d_buf_start) * L);
         d_batch.insert(d_batch.end(), d_buf.begin() + off,
                        d_buf.begin() + off + static_cast<std::size_t>(d_window) * L);
-        starts.push_back(d_next);
+        d_starts.push_back(d_next);
         d_next += d_hop;
         ++n;
     }
@@ -179,7 +181,7 @@ int tsrnet_scorer_impl::general_work(int noutput_items,
             const auto& r = res[static_cast<std::size_t>(k)];
             out[k] = r.score;
             add_item_tag(0, o0 + k, d_score_key, pmt::from_double(r.score), d_id);
-            add_item_tag(0, o0 + k, d_start_key, pmt::from_uint64(starts[k]), d_id);
+            add_item_tag(0, o0 + k, d_start_key, pmt::from_uint64(d_starts[k]), d_id);
             const bool invalid = !r.scored();
             if (invalid)
                 add_item_tag(0, o0 + k, d_invalid_key,
@@ -189,9 +191,9 @@ int tsrnet_scorer_impl::general_work(int noutput_items,
                 meta = pmt::dict_add(meta, pmt::mp("type"), pmt::mp(invalid ? "invalid" : "alarm"));
                 meta = pmt::dict_add(meta, pmt::mp("score"), pmt::from_double(r.score));
                 meta = pmt::dict_add(meta, pmt::mp("threshold"), pmt::from_double(thr));
-                meta = pmt::dict_add(meta, pmt::mp("start"), pmt::from_uint64(starts[k]));
+                meta = pmt::dict_add(meta, pmt::mp("start"), pmt::from_uint64(d_starts[k]));
                 meta = pmt::dict_add(meta, pmt::mp("time_s"),
-                                     pmt::from_double(static_cast<double>(starts[k]) / d_rate));
+                                     pmt::from_double(static_cast<double>(d_starts[k]) / d_rate));
                 meta = pmt::dict_add(meta, pmt::mp("status"),
                                      pmt::mp(::tfmed::models::to_string(r.status)));
                 meta = pmt::dict_add(meta, pmt::mp("detail"), pmt::mp(r.detail));
