@@ -566,9 +566,10 @@ int eval_tsrnet(const TsrnetEvalArgs& a)
     const auto spec = json::parse(m.card.data_json);
     EcgDataArgs da = a.data_given ? a.data : data_args_from(spec, a.data.data_dir);
     auto set = load_ecg_set(da, m.card.prep);
-    if (!a.data_given && m.card.leads != set.x.size(1))
-        throw std::invalid_argument("eval: model has " + std::to_string(m.card.leads) +
-                                    " leads, data " + std::to_string(set.x.size(1)));
+    if (m.card.leads != set.x.size(1))
+        throw std::invalid_argument("eval: model " + a.model + " expects " +
+                                    std::to_string(m.card.leads) + " lead(s), the data " +
+                                    da.data + " has " + std::to_string(set.x.size(1)));
     const auto split = split_set(set, da);
     std::vector<int64_t> idx;
     if (a.split == "test")
