@@ -7,6 +7,7 @@
 #include "common.h"
 
 #include <tfmed/data/datasets.h>
+#include <tfmed/dsp/stats.h>
 #include <tfmed/dsp/stft_options.h>
 #include <tfmed/data/windows.h>
 #include <tfmed/io/table.h>
@@ -279,41 +280,10 @@ std::string fmt(const char* f, double v)
     return b;
 }
 
-struct Prepared {
-    models::PreparedBatch b;
-    std::vector<int64_t> index; // into the set
-};
-
-Prepared prepare(const EcgSet& s, const std::vector<int64_t>& idx, const models::TsrnetPrep& p)
+models::PreparedBatch prepare(const EcgSet& s, const std::vector<int64_t>& idx,
+                             const models::TsrnetPrep& p)
 {
-    Prepared out;
-    out.index = idx;
-    const auto sel = s.x.index_select(0, torch::tensor(idx, torch::kLong));
-    out.b = models::prepare_batch(sel, p, true);
-    return out;
-}
-
-// Scores of prepared windows in batches; NaN for flagged windows.
-models::Scores score_all(models::Tsrnet& net, const models::TsrnetCard& card, const Prepared& pr,
-                         const torch::Device& dev, int batch)
-{
-    const int64_t N = pr.b.x.size(0);
-    auto plain = torch::full({ N }, NAN), peak = torch::full({ N }, NAN);
-    for (int64_t b = 0; b < N; b += batch) {
-        const int64_t e = std::min(N, b + batch);
-        const auto sc = models::score_windows(net, card, pr.b.x.slice(0, b, e).to(dev),
-                                              pr.b.peak_mask.slice(0, b, e));
-        plain.slice(0, b, e).copy_(sc.plain);
-        peak.slice(0, b, e).copy_(sc.peak);
-    }
-    for (int64_t i = 0; i < N; ++i) {
-        const auto st = static_cast<models::WindowStatus>(pr.b.status[i]);
-        if (st == models::WindowStatus::non_finite || st == models::WindowStatus::flat)
-            plain[i] = NAN, peak[i] = NAN;
-        if (st == models::WindowStatus::no_rpeaks)
-            peak[i] = NAN;
-    }
-    return { plain, peak };
+    return models::prepare_batch(s.x.index_select(0, torch::tensor(idx, torch::kLong)), p);
 }
 
 std::vector<double> to_vec(const torch::Tensor& t)
@@ -331,7 +301,7 @@ double card_score_quantile(const models::TsrnetCard& card, const models::Scores&
         if (std::isfinite(x))
             ok.push_back(x);
     used = static_cast<int64_t>(ok.size());
-    return models::quantile(ok, card.threshold_quantile);
+    return dsp::quantile(ok, card.threshold_quantile);
 }
 
 std::string optimizer_bytes(torch::optim::AdamW& opt)
@@ -418,12 +388,10 @@ int train_tsrnet(const TsrnetTrainArgs& a)
     const auto val = prepare(set, split.val, card.prep);
     // Flat / non-finite windows cannot be trained on.
     std::vector<int64_t> usable;
-    for (std::size_t i = 0; i < train.b.status.size(); ++i) {
-        const auto st = static_cast<models::WindowStatus>(train.b.status[i]);
-        if (st != models::WindowStatus::non_finite && st != models::WindowStatus::flat)
+    for (std::size_t i = 0; i < train.status.size(); ++i)
+        if (models::has_signal(train.status[i]))
             usable.push_back(static_cast<int64_t>(i));
-    }
-    const auto X = train.b.x.index_select(0, torch::tensor(usable, torch::kLong));
+    const auto X = train.x.index_select(0, torch::tensor(usable, torch::kLong));
     const int64_t N = X.size(0);
     const auto stft = models::stft_of(card);
 
@@ -441,7 +409,7 @@ int train_tsrnet(const TsrnetTrainArgs& a)
                         { "batch", a.batch },        { "epochs", a.epochs },
                         { "seed", data_args.seed },  { "device", dev.str() },
                         { "threads", at::get_num_threads() },
-                        { "train_windows", N },      { "val_windows", val.b.x.size(0) } };
+                        { "train_windows", N },      { "val_windows", val.x.size(0) } };
     const int64_t batches = (N + a.batch - 1) / a.batch;
     for (int e = start_epoch; e < a.epochs; ++e) {
         const double lr = a.lr * 0.5 * (1.0 + std::cos(M_PI * e / a.epochs));
@@ -470,7 +438,7 @@ int train_tsrnet(const TsrnetTrainArgs& a)
             loss_sum += loss.item<double>();
             bar.update(b + 1, "loss " + fmt("%.4f", loss_sum / (b + 1)));
         }
-        const auto vs = score_all(net, card, val, dev, a.batch);
+        const auto vs = models::score_prepared(net, card, val, dev, a.batch);
         double val_score = 0.0;
         int64_t nv = 0;
         for (double v : to_vec(vs.plain))
@@ -508,7 +476,7 @@ int train_tsrnet(const TsrnetTrainArgs& a)
     // Calibrate the alarm threshold on the normal training windows with the
     // selected model, and store it in the card.
     auto best = models::load_tsrnet(a.out, dev);
-    const auto ts = score_all(best.model, best.card, train, dev, a.batch);
+    const auto ts = models::score_prepared(best.model, best.card, train, dev, a.batch);
     int64_t used = 0;
     best.card.threshold = card_score_quantile(best.card, ts, used);
     best.card.calibration_windows = used;
@@ -586,7 +554,7 @@ int eval_tsrnet(const TsrnetEvalArgs& a)
                   << da.seed << "\n";
     const auto pr = prepare(set, idx, m.card.prep);
     Progress bar("scoring", 1);
-    const auto sc = score_all(m.model, m.card, pr, dev, a.batch);
+    const auto sc = models::score_prepared(m.model, m.card, pr, dev, a.batch);
     bar.finish("scored " + std::to_string(idx.size()) + " windows");
 
     const auto plain = to_vec(sc.plain), peak = to_vec(sc.peak);

@@ -8,6 +8,7 @@
 #include "../support/errors.h"
 
 #include <tfmed/dsp/rpeaks.h>
+#include <tfmed/dsp/stats.h>
 #include <tfmed/io/wfdb.h>
 #include <tfmed/models/rpeak_check.h>
 
@@ -77,6 +78,21 @@ TEST(Rpeaks, BadInputIsNamed)
                   [&] { dsp::detect_rpeaks({ 1.0, 2.0 }, 1.0); }),
               "detect_rpeaks: expected a rolling-mean window of at least one sample, found "
               "window_s * fs = 0.750000");
+}
+
+TEST(Stats, QuantileInterpolatesLikeNumpy)
+{
+    // numpy.percentile([4, 1, 3, 2], [0, 10, 50, 99, 100]) = 1, 1.3, 2.5, 3.97, 4
+    const std::vector<double> v{ 4, 1, 3, 2 };
+    EXPECT_DOUBLE_EQ(dsp::quantile(v, 0.0), 1.0);
+    EXPECT_DOUBLE_EQ(dsp::quantile(v, 0.1), 1.3);
+    EXPECT_DOUBLE_EQ(dsp::quantile(v, 0.5), 2.5);
+    EXPECT_NEAR(dsp::quantile(v, 0.99), 3.97, 1e-12);
+    EXPECT_DOUBLE_EQ(dsp::quantile(v, 1.0), 4.0);
+    EXPECT_EQ(tfmed_test::message_of<std::invalid_argument>([] { dsp::quantile({}, 0.5); }),
+              "quantile: expected values, found none");
+    EXPECT_EQ(tfmed_test::message_of<std::invalid_argument>([&] { dsp::quantile(v, 1.5); }),
+              "quantile: expected 0 <= q <= 1, found 1.500000");
 }
 
 TEST(Rpeaks, MatchesBeatsOneToOne)

@@ -216,6 +216,35 @@ TEST(TsrnetLoss, FormulaAndScores)
     EXPECT_NEAR(one.plain[0].item<float>(), sc.plain[0].item<float>(), 1e-5);
 }
 
+TEST(TsrnetScores, FlaggedWindowsGetNaNNeverAScore)
+{
+    // Four raw windows (1 lead, 5000 samples): beats, flat, NaN, no beats.
+    auto w = torch::zeros({ 4, 1, 5000 });
+    for (int64_t r = 330, i = 0; r < 4950; r += 600 + (i++ % 2) * 30)
+        for (int64_t t = r - 15; t <= r + 15; ++t)
+            w[0][0][t] = std::exp(-0.5 * std::pow((t - r) / 5.0, 2));
+    w[1].fill_(0.3);
+    w[2][0][777] = NAN;
+    for (int64_t t = 0; t < 5000; ++t)
+        w[3][0][t] = std::sin(t * 0.001);
+    auto card = small_card(1);
+    const auto b = models::prepare_batch(w, card.prep);
+    EXPECT_EQ(b.status, (std::vector<models::WindowStatus>{
+                            models::WindowStatus::ok, models::WindowStatus::flat,
+                            models::WindowStatus::non_finite, models::WindowStatus::no_rpeaks }));
+    EXPECT_EQ(b.detail[2], "lead 0: NaN/Inf at sample 777");
+    torch::manual_seed(2);
+    models::Tsrnet net(models::options_of(card));
+    const auto sc = models::score_prepared(net, card, b, torch::kCPU, 3);
+    EXPECT_TRUE(std::isfinite(sc.plain[0].item<float>()) && std::isfinite(sc.peak[0].item<float>()));
+    EXPECT_TRUE(std::isnan(sc.plain[1].item<float>()) && std::isnan(sc.peak[1].item<float>()));
+    EXPECT_TRUE(std::isnan(sc.plain[2].item<float>()) && std::isnan(sc.peak[2].item<float>()));
+    EXPECT_TRUE(std::isfinite(sc.plain[3].item<float>()) && std::isnan(sc.peak[3].item<float>()));
+    // The same as scoring the good window alone.
+    const auto one = models::score_windows(net, card, b.x.slice(0, 0, 1), b.peak_mask.slice(0, 0, 1));
+    EXPECT_NEAR(one.plain[0].item<float>(), sc.plain[0].item<float>(), 1e-5);
+}
+
 TEST(TsrnetModelFile, RoundTripAndErrors)
 {
     const auto dir = std::filesystem::temp_directory_path() / "tfmed_model_file_test";

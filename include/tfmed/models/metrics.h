@@ -29,9 +29,6 @@ struct Roc {
 };
 Roc roc_curve(const std::vector<double>& scores, const std::vector<int>& labels);
 
-/*! \brief The q-quantile of values (linear interpolation, numpy's default). */
-double quantile(std::vector<double> values, double q);
-
 } // namespace models
 } // namespace tfmed
 

@@ -95,15 +95,26 @@ LoadedTsrnet load_tsrnet(const std::string& path, const torch::Device& device);
 void save_tsrnet(const std::string& path, TsrnetCard card, Tsrnet& model,
                  const std::string& optimizer_state = {});
 
-/*! \brief Prepare a batch of raw windows (N, L, window) into network input.
- *  Status per window in `status` (WindowStatus as int). */
+/*! \brief Raw windows prepared for the network (prepare_window on each). */
 struct PreparedBatch {
-    torch::Tensor x;         //!< (N, T, L)
-    torch::Tensor peak_mask; //!< (N, T)
-    std::vector<int> status;
+    torch::Tensor x;                 //!< (N, T, L); zeros where a window has no signal
+    torch::Tensor peak_mask;         //!< (N, T)
+    std::vector<WindowStatus> status;
+    std::vector<std::string> detail; //!< why a window was flagged
+    std::vector<int64_t> rpeaks;     //!< R peaks found per window
 };
-PreparedBatch prepare_batch(const torch::Tensor& windows, const TsrnetPrep& prep,
-                            bool need_peaks);
+
+/*! \brief Prepare raw windows (N, leads, window), on the CPU. */
+PreparedBatch prepare_batch(const torch::Tensor& windows, const TsrnetPrep& prep);
+
+/*!
+ * \brief Score prepared windows, `batch` at a time on `device`, only those
+ * with a signal (has_signal). NaN marks what cannot be scored: both scores of a
+ * window with NaN/Inf or a flat lead, the Peak-based Error of a window without
+ * R peaks. Returns CPU tensors (N).
+ */
+Scores score_prepared(Tsrnet& model, const TsrnetCard& card, const PreparedBatch& b,
+                      const torch::Device& device, int64_t batch);
 
 } // namespace models
 } // namespace tfmed

@@ -53,6 +53,13 @@ struct TsrnetPrep {
 /*! \brief Why a window cannot be scored. */
 enum class WindowStatus { ok = 0, non_finite, flat, no_rpeaks };
 
+/*! \brief Whether a window holds a usable signal (ok, or only without R
+ *  peaks): the network can restore it and give it a plain score. */
+inline bool has_signal(WindowStatus s)
+{
+    return s == WindowStatus::ok || s == WindowStatus::no_rpeaks;
+}
+
 /*! \brief "ok", "non_finite", "flat", "no_rpeaks". */
 const char* to_string(WindowStatus s);
 

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <tfmed/dsp/rpeaks.h>
+#include <tfmed/dsp/stats.h>
 
 #include <algorithm>
 #include <cmath>
@@ -16,15 +17,6 @@ namespace tfmed {
 namespace dsp {
 
 namespace {
-
-double percentile_linear(std::vector<double> v, double q)
-{
-    std::sort(v.begin(), v.end());
-    const double pos = q / 100.0 * static_cast<double>(v.size() - 1);
-    const auto lo = static_cast<std::size_t>(std::floor(pos));
-    const auto hi = std::min(lo + 1, v.size() - 1);
-    return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
-}
 
 // scipy.ndimage.uniform_filter1d(x, size), mode 'reflect', origin 0.
 std::vector<double> rolling_mean(const std::vector<double>& x, int64_t size)
@@ -119,7 +111,7 @@ Rpeaks detect_rpeaks(const std::vector<double>& xin, double fs, const RpeakOptio
             throw std::invalid_argument("detect_rpeaks: expected finite samples, found NaN "
                                         "or Inf");
     std::vector<double> x = xin;
-    const double bl = percentile_linear(x, 0.1);
+    const double bl = quantile(x, 0.001); // numpy percentile(x, 0.1)
     if (bl < 0.0)
         for (double& v : x)
             v += std::abs(bl);

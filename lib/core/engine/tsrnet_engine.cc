@@ -8,8 +8,8 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <stdexcept>
 
 namespace tfmed {
@@ -45,45 +45,27 @@ std::vector<TsrnetResult> TsrnetEngine::score(const float* windows, int64_t n)
     if (at::get_num_threads() != d_->threads)
         at::set_num_threads(d_->threads);
     const auto& card = d_->m.card;
-    const int64_t L = card.leads, W = card.window(), T = card.prep.crop_length;
+    const int64_t L = card.leads, W = card.window();
     const bool peak = card.score == "peak";
+    // (n, W, L) time-major buffer -> (n, L, W), as prepare_batch takes it.
+    const auto raw = torch::from_blob(const_cast<float*>(windows), { n, W, L }).transpose(1, 2);
+    const auto pb = models::prepare_batch(raw, card.prep);
+    const auto sc = models::score_prepared(d_->m.model, card, pb, d_->device, std::max<int64_t>(n, 1));
+    auto plain = sc.plain.accessor<float, 1>();
+    auto pk = sc.peak.accessor<float, 1>();
     std::vector<TsrnetResult> out(static_cast<std::size_t>(n));
-    std::vector<int64_t> ok;
-    auto x = torch::zeros({ n, T, L });
-    auto pm = torch::zeros({ n, T });
     for (int64_t i = 0; i < n; ++i) {
-        auto w = models::prepare_window(windows + i * W * L, L, card.prep, true);
         auto& r = out[static_cast<std::size_t>(i)];
-        r.status = w.status;
-        r.detail = w.detail;
-        r.rpeaks = static_cast<int64_t>(w.rpeaks.size());
-        // Without peaks the plain score still exists; the Peak-based one does not.
-        const bool usable = w.status == models::WindowStatus::ok ||
-                            (w.status == models::WindowStatus::no_rpeaks && !peak);
-        if (!usable) {
-            r.score = r.plain = r.peak = std::nanf("");
-            continue;
-        }
-        if (w.status == models::WindowStatus::no_rpeaks)
-            r.status = models::WindowStatus::ok;
-        std::memcpy(x[i].data_ptr<float>(), w.x.data(), w.x.size() * sizeof(float));
-        std::memcpy(pm[i].data_ptr<float>(), w.peak_mask.data(),
-                    w.peak_mask.size() * sizeof(float));
-        ok.push_back(i);
-    }
-    if (ok.empty())
-        return out;
-    const auto idx = torch::tensor(ok, torch::kLong);
-    const auto s = models::score_windows(d_->m.model, card,
-                                         x.index_select(0, idx).to(d_->device),
-                                         pm.index_select(0, idx));
-    auto plain = s.plain.accessor<float, 1>();
-    auto pk = s.peak.accessor<float, 1>();
-    for (std::size_t k = 0; k < ok.size(); ++k) {
-        auto& r = out[static_cast<std::size_t>(ok[k])];
-        r.plain = plain[static_cast<int64_t>(k)];
-        r.peak = pk[static_cast<int64_t>(k)];
-        r.score = peak ? r.peak : r.plain;
+        const auto st = pb.status[static_cast<std::size_t>(i)];
+        r.plain = plain[i];
+        r.peak = pk[i];
+        r.rpeaks = pb.rpeaks[static_cast<std::size_t>(i)];
+        // Without R peaks the plain score still exists; the Peak-based one does not.
+        const bool flagged = !models::has_signal(st) ||
+                             (st == models::WindowStatus::no_rpeaks && peak);
+        r.status = flagged ? st : models::WindowStatus::ok;
+        r.detail = flagged ? pb.detail[static_cast<std::size_t>(i)] : std::string();
+        r.score = flagged ? std::nanf("") : (peak ? r.peak : r.plain);
     }
     return out;
 }

@@ -231,26 +231,50 @@ void save_tsrnet(const std::string& path, TsrnetCard card, Tsrnet& model,
     write_model_file(path, { card.to_json(), w.str(), optimizer_state });
 }
 
-PreparedBatch prepare_batch(const torch::Tensor& windows, const TsrnetPrep& prep,
-                            bool need_peaks)
+PreparedBatch prepare_batch(const torch::Tensor& windows, const TsrnetPrep& prep)
 {
     TORCH_CHECK(windows.dim() == 3 && windows.size(2) == prep.window,
                 "prepare_batch: expected windows (N, leads, ", prep.window, "), found ",
                 windows.sizes());
     const int64_t N = windows.size(0), L = windows.size(1), T = prep.crop_length;
-    PreparedBatch b{ torch::zeros({ N, T, L }), torch::zeros({ N, T }), {} };
+    PreparedBatch b{ torch::zeros({ N, T, L }), torch::zeros({ N, T }), {}, {}, {} };
     // (N, window, L) time-major, as prepare_window expects.
     const auto tm = windows.to(torch::kFloat).transpose(1, 2).contiguous();
     for (int64_t i = 0; i < N; ++i) {
-        const auto w = prepare_window(tm[i].data_ptr<float>(), L, prep, need_peaks);
-        b.status.push_back(static_cast<int>(w.status));
-        if (w.status == WindowStatus::non_finite || w.status == WindowStatus::flat)
+        const auto w = prepare_window(tm[i].data_ptr<float>(), L, prep, true);
+        b.status.push_back(w.status);
+        b.detail.push_back(w.detail);
+        b.rpeaks.push_back(static_cast<int64_t>(w.rpeaks.size()));
+        if (!has_signal(w.status))
             continue;
         std::memcpy(b.x[i].data_ptr<float>(), w.x.data(), w.x.size() * sizeof(float));
         std::memcpy(b.peak_mask[i].data_ptr<float>(), w.peak_mask.data(),
                     w.peak_mask.size() * sizeof(float));
     }
     return b;
+}
+
+Scores score_prepared(Tsrnet& model, const TsrnetCard& card, const PreparedBatch& b,
+                      const torch::Device& device, int64_t batch)
+{
+    TORCH_CHECK(batch > 0, "score_prepared: expected batch > 0, found ", batch);
+    const auto N = static_cast<int64_t>(b.status.size());
+    Scores out{ torch::full({ N }, NAN), torch::full({ N }, NAN) };
+    std::vector<int64_t> idx;
+    for (int64_t i = 0; i < N; ++i)
+        if (has_signal(b.status[static_cast<std::size_t>(i)]))
+            idx.push_back(i);
+    for (std::size_t k = 0; k < idx.size(); k += static_cast<std::size_t>(batch)) {
+        const std::vector<int64_t> part(
+            idx.begin() + static_cast<std::ptrdiff_t>(k),
+            idx.begin() + static_cast<std::ptrdiff_t>(std::min(idx.size(), k + batch)));
+        const auto sel = torch::tensor(part, torch::kLong);
+        const auto sc = score_windows(model, card, b.x.index_select(0, sel).to(device),
+                                      b.peak_mask.index_select(0, sel));
+        out.plain.index_copy_(0, sel, sc.plain);
+        out.peak.index_copy_(0, sel, sc.peak); // NaN already where the peak mask is empty
+    }
+    return out;
 }
 
 } // namespace models
