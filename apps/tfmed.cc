@@ -148,8 +148,8 @@ int main(int argc, char** argv)
     dplot->add_option("-o,--out", plot_out, "PNG file")->capture_default_str();
 
     // ---- TSRNet
-    using tfmed::apps::EcgDataArgs;
-    auto add_data = [](CLI::App* c, EcgDataArgs& d) {
+    using tfmed::data::WindowSetSpec;
+    auto add_data = [](CLI::App* c, WindowSetSpec& d) {
         c->add_option("--data", d.data,
                       "mitdb_compiled10s, a WFDB record (.hea), or windows as .npy / .csv rows")
             ->capture_default_str();
@@ -167,35 +167,65 @@ int main(int argc, char** argv)
     auto* train = app.add_subcommand("train", "Train a model");
     train->require_subcommand(1);
     tfmed::apps::TsrnetTrainArgs ta;
+    auto& tc = ta.cfg;
     auto* ttsr = train->add_subcommand(
         "tsrnet", "TSRNet on normal ECG windows (AdamW + cosine, selection on validation)");
-    add_data(ttsr, ta.data);
-    ttsr->add_option("-o,--out", ta.out, "Model file (the checkpoint is OUT.ckpt)")
+    add_data(ttsr, tc.data);
+    ttsr->add_option("-o,--out", tc.out, "Model file (the checkpoint is OUT.ckpt)")
         ->capture_default_str();
-    ttsr->add_option("--epochs", ta.epochs)->capture_default_str();
-    ttsr->add_option("--batch", ta.batch)->capture_default_str();
-    ttsr->add_option("--lr", ta.lr)->capture_default_str();
-    ttsr->add_option("--weight-decay", ta.weight_decay)->capture_default_str();
-    ttsr->add_option("--width", ta.width, "First-layer channels (32 = the paper's network)")
+    ttsr->add_option("--epochs", tc.loop.epochs)->capture_default_str();
+    ttsr->add_option("--batch", tc.loop.batch)->capture_default_str();
+    ttsr->add_option("--lr", tc.loop.optimizer.lr)->capture_default_str();
+    ttsr->add_option("--weight-decay", tc.loop.optimizer.weight_decay)->capture_default_str();
+    ttsr->add_option("--optimizer", tc.loop.optimizer.name, "adamw or adam")
         ->capture_default_str();
-    ttsr->add_option("--d-model", ta.d_model, "Token width (50 = the paper's)")
+    ttsr->add_option("--schedule", tc.loop.schedule.name,
+                     "Learning rate per epoch: cosine, constant, step, plateau")
         ->capture_default_str();
-    ttsr->add_option("--heads", ta.heads)->capture_default_str();
-    ttsr->add_option("--score", ta.score, "Score the card selects: peak or plain")
+    ttsr->add_option("--step-size", tc.loop.schedule.step_size, "step schedule: epochs per step")
+        ->capture_default_str();
+    ttsr->add_option("--gamma", tc.loop.schedule.gamma, "step schedule: factor per step")
+        ->capture_default_str();
+    ttsr->add_option("--plateau-patience", tc.loop.schedule.patience,
+                     "plateau schedule: epochs without improvement before a cut")
+        ->capture_default_str();
+    ttsr->add_option("--plateau-factor", tc.loop.schedule.factor, "plateau schedule: cut factor")
+        ->capture_default_str();
+    ttsr->add_option("--clip-grad", tc.loop.clip_grad_norm,
+                     "Clip the gradient 2-norm to this (0 = off)")
+        ->capture_default_str();
+    ttsr->add_option("--select", tc.loop.select,
+                     "Model kept: best (validation score) or last epoch")
+        ->capture_default_str();
+    ttsr->add_option("--patience", tc.loop.patience,
+                     "Early stop after this many epochs without a better validation score "
+                     "(0 = off)")
+        ->capture_default_str();
+    ttsr->add_option("--checkpoint-every", tc.loop.checkpoint_every, "Epochs between checkpoints")
+        ->capture_default_str();
+    ttsr->add_option("--checkpoint-every-steps", tc.loop.checkpoint_every_steps,
+                     "Also a checkpoint every this many steps (0 = off)")
+        ->capture_default_str();
+    ttsr->add_option("--width", tc.width, "First-layer channels (32 = the paper's network)")
+        ->capture_default_str();
+    ttsr->add_option("--d-model", tc.d_model, "Token width (50 = the paper's)")
+        ->capture_default_str();
+    ttsr->add_option("--heads", tc.heads)->capture_default_str();
+    ttsr->add_option("--score", tc.score, "Score the card selects: peak or plain")
         ->check(CLI::IsMember({ "peak", "plain" }))
         ->capture_default_str();
-    ttsr->add_option("--quantile", ta.quantile,
+    ttsr->add_option("--quantile", tc.quantile,
                      "Alarm threshold = this quantile of normal training-window scores")
         ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
-    ttsr->add_flag("--reference-quirks", ta.reference_quirks,
+    ttsr->add_flag("--reference-quirks", tc.reference_quirks,
                    "Reproduce the reference's peak-window offset and spectrogram mask range");
-    ttsr->add_option("--max-windows", ta.data.max_windows,
+    ttsr->add_option("--max-windows", tc.data.max_windows,
                      "Use at most this many training windows (smoke runs)");
-    ttsr->add_option("--device", ta.device, "auto, cpu, cuda, cuda:N")->capture_default_str();
-    ttsr->add_option("--threads", ta.threads, "Intra-op threads (0 = all cores)");
-    ttsr->add_flag("--resume", ta.resume, "Continue from OUT.ckpt, bit for bit");
-    ttsr->add_option("--stop-after", ta.stop_after,
+    ttsr->add_option("--device", tc.device, "auto, cpu, cuda, cuda:N")->capture_default_str();
+    ttsr->add_option("--threads", tc.threads, "Intra-op threads (0 = all cores)");
+    ttsr->add_flag("--resume", tc.resume, "Continue from OUT.ckpt, bit for bit");
+    ttsr->add_option("--stop-after", tc.loop.stop_after,
                      "Stop after this many epochs (split a run; continue with --resume)");
     ttsr->add_option("--json", ta.json, "Metrics and history as JSON");
     ttsr->add_option("--plot", ta.plot, "PNG of the training curves");
@@ -205,29 +235,47 @@ int main(int argc, char** argv)
     tfmed::apps::TsrnetEvalArgs ea;
     auto* etsr = eval->add_subcommand(
         "tsrnet", "ROC-AUC of plain and Peak-based scores on the card's test split");
-    etsr->add_option("MODEL", ea.model)->required();
-    add_data(etsr, ea.data);
-    etsr->add_option("--split", ea.split, "test, val or all")->capture_default_str();
-    etsr->add_flag("--literal-test-prep", ea.literal_test_prep,
+    etsr->add_option("MODEL", ea.cfg.model)->required();
+    add_data(etsr, ea.cfg.data);
+    etsr->add_option("--split", ea.cfg.split, "test, val or all")->capture_default_str();
+    etsr->add_flag("--literal-test-prep", ea.cfg.literal_test_prep,
                    "Score windows filtered but not min-max normalised, as the reference's "
                    "test set is");
-    etsr->add_option("--device", ea.device)->capture_default_str();
-    etsr->add_option("--threads", ea.threads);
-    etsr->add_option("--batch", ea.batch)->capture_default_str();
+    etsr->add_option("--device", ea.cfg.device)->capture_default_str();
+    etsr->add_option("--threads", ea.cfg.threads);
+    etsr->add_option("--batch", ea.cfg.batch)->capture_default_str();
     etsr->add_option("--json", ea.json, "Metrics as JSON");
     etsr->add_option("--roc", ea.roc, "PNG of the ROC curves");
 
     tfmed::apps::TsrnetBenchArgs ba;
     auto* btsr = bench->add_subcommand(
         "tsrnet", "Windows/s at batch 1 and 32, preprocessing, seconds per training step");
-    btsr->add_option("--model", ba.model, "Model file (default: a fresh network)");
-    btsr->add_option("--leads", ba.leads)->capture_default_str();
-    btsr->add_option("--width", ba.width)->capture_default_str();
-    btsr->add_option("--d-model", ba.d_model)->capture_default_str();
-    btsr->add_option("--device", ba.device)->capture_default_str();
-    btsr->add_option("--threads", ba.threads, "Intra-op threads (0 = all cores)");
-    btsr->add_option("--seconds", ba.seconds)->capture_default_str();
+    btsr->add_option("--model", ba.cfg.model, "Model file (default: a fresh network)");
+    btsr->add_option("--leads", ba.cfg.leads)->capture_default_str();
+    btsr->add_option("--width", ba.cfg.width)->capture_default_str();
+    btsr->add_option("--d-model", ba.cfg.d_model)->capture_default_str();
+    btsr->add_option("--device", ba.cfg.device)->capture_default_str();
+    btsr->add_option("--threads", ba.cfg.threads, "Intra-op threads (0 = all cores)");
+    btsr->add_option("--seconds", ba.cfg.seconds)->capture_default_str();
     btsr->add_option("--json", ba.json);
+
+    auto* exp = app.add_subcommand(
+        "export", "Write a model file's weights as a PyTorch state dict (torch.load in Python)");
+    std::string exp_model, exp_out, exp_section = "weights", exp_json;
+    exp->add_option("MODEL", exp_model)->required();
+    exp->add_option("-o,--out", exp_out, "State dict file (.pt)")->required();
+    exp->add_option("--section", exp_section,
+                    "weights, or best_weights of a checkpoint")
+        ->capture_default_str();
+    exp->add_option("--json", exp_json, "Names, shapes and sums of the tensors as JSON");
+    auto* imp = app.add_subcommand(
+        "import", "Build a model file from a PyTorch state dict and a card");
+    std::string imp_kind, imp_card, imp_pt, imp_out;
+    imp->add_option("--model", imp_kind, "Model kind of the state dict (tsrnet)")->required();
+    imp->add_option("--card-from", imp_card, "A model file or card JSON giving the card")
+        ->required();
+    imp->add_option("STATE_DICT", imp_pt, "torch.save'd state dict (.pt)")->required();
+    imp->add_option("-o,--out", imp_out, "Model file to write")->required();
 
     auto* info = app.add_subcommand("info", "Print a model file's card");
     std::string info_path;
@@ -258,9 +306,13 @@ int main(int argc, char** argv)
         if (*ttsr)
             return tfmed::apps::train_tsrnet(ta);
         if (*etsr) {
-            ea.data_given = etsr->count("--data") > 0;
+            ea.cfg.data_given = etsr->count("--data") > 0;
             return tfmed::apps::eval_tsrnet(ea);
         }
+        if (*exp)
+            return tfmed::apps::model_export(exp_model, exp_out, exp_section, exp_json);
+        if (*imp)
+            return tfmed::apps::model_import(imp_kind, imp_card, imp_pt, imp_out);
         if (*btsr)
             return tfmed::apps::bench_tsrnet(ba);
         if (*info)

@@ -9,6 +9,7 @@ namespace py = pybind11;
 void bind_stft(py::module& m);
 void bind_recording_sources(py::module& m);
 void bind_tsrnet_scorer(py::module& m);
+void bind_training(py::module& m);
 
 PYBIND11_MODULE(tfmed_python, m)
 {
@@ -18,4 +19,5 @@ PYBIND11_MODULE(tfmed_python, m)
     bind_stft(m);
     bind_recording_sources(m);
     bind_tsrnet_scorer(m);
+    bind_training(m);
 }

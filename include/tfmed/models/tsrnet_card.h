@@ -6,6 +6,7 @@
 #ifndef INCLUDED_TFMED_MODELS_TSRNET_CARD_H
 #define INCLUDED_TFMED_MODELS_TSRNET_CARD_H
 
+#include <tfmed/models/model_file.h>
 #include <tfmed/models/tsrnet_prep.h>
 
 #include <cstdint>
@@ -15,17 +16,12 @@
 
 /*!
  * \file
- * \brief The model card of a TSRNet model file, and the model file's
- * container format (torch-free: the card can be read without LibTorch).
+ * \brief The model card of a TSRNet model file (torch-free: the card can be
+ * read without LibTorch). The file format is model_file.h's.
  *
- * \details
- * A model file (`.tfm`) is
- *   "TFMEDMDL" | u32 format version (1) | u64 n | card JSON (n bytes) |
- *   u64 n | weights (LibTorch archive) | u64 n | optimiser state (checkpoints
- *   only; 0 bytes in model files),
- * integers little-endian. The card says everything a user of the weights
- * needs: architecture, sample rate, leads, window, STFT, preprocessing,
- * masking, score and its alarm threshold, training data and metrics.
+ * \details The card says everything a user of the weights needs:
+ * architecture, sample rate, leads, window, STFT, preprocessing, masking,
+ * score and its alarm threshold, training data and metrics.
  */
 
 namespace tfmed {
@@ -76,18 +72,6 @@ struct TsrnetCard {
     /*! \throws std::invalid_argument naming the inconsistency */
     void validate() const;
 };
-
-/*! \brief The parts of a model file, as bytes. */
-struct ModelFileParts {
-    std::string card_json, weights, optimizer;
-};
-
-/*! \brief Write a model file atomically (temporary file, then rename). */
-void write_model_file(const std::string& path, const ModelFileParts& parts);
-
-/*! \brief Read a model file. \throws std::runtime_error naming the file and
- *  what was expected (magic, version, sizes) */
-ModelFileParts read_model_file(const std::string& path, bool with_weights = true);
 
 /*! \brief Just the card. */
 TsrnetCard read_card(const std::string& path);

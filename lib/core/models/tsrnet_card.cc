@@ -21,9 +21,6 @@ using nlohmann::json;
 
 namespace {
 
-const char kMagic[8] = { 'T', 'F', 'M', 'E', 'D', 'M', 'D', 'L' };
-const uint32_t kFormat = 1;
-
 json parse_object(const std::string& s, const char* what)
 {
     try {
@@ -64,6 +61,7 @@ std::string TsrnetCard::to_json() const
 {
     json j;
     j["model"] = "tsrnet";
+    j["format"] = 2;
     j["version"] = version;
     j["parameters"] = parameters;
     j["architecture"] = { { "leads", leads },         { "length", prep.crop_length },
@@ -71,6 +69,8 @@ std::string TsrnetCard::to_json() const
                           { "d_model", d_model },     { "heads", heads },
                           { "width", width },         { "dropout", dropout } };
     j["signal"] = { { "sample_rate", prep.sample_rate },
+                    { "channels", leads },
+                    { "channel_names", lead_names },
                     { "leads", lead_names },
                     { "window", prep.window },
                     { "crop_begin", prep.crop_begin },
@@ -194,87 +194,6 @@ void TsrnetCard::validate() const
         fail("expected 0 <= spec_masked <= spec_range <= spec_frames (" +
              std::to_string(spec_frames) + "), found spec_masked " +
              std::to_string(masking.spec_masked) + ", spec_range " + std::to_string(range));
-}
-
-void write_model_file(const std::string& path, const ModelFileParts& parts)
-{
-    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!f)
-            throw std::runtime_error(path + ": cannot write (temporary file " + tmp + ")");
-        auto u64 = [&](uint64_t v) {
-            unsigned char b[8];
-            for (int i = 0; i < 8; ++i)
-                b[i] = static_cast<unsigned char>(v >> (8 * i));
-            f.write(reinterpret_cast<const char*>(b), 8);
-        };
-        f.write(kMagic, 8);
-        const unsigned char v[4] = { kFormat & 0xff, 0, 0, 0 };
-        f.write(reinterpret_cast<const char*>(v), 4);
-        for (const std::string* s : { &parts.card_json, &parts.weights, &parts.optimizer }) {
-            u64(s->size());
-            f.write(s->data(), static_cast<std::streamsize>(s->size()));
-        }
-        f.flush();
-        if (!f) {
-            f.close();
-            std::remove(tmp.c_str());
-            throw std::runtime_error(path + ": write failed (disk full?)");
-        }
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        throw std::runtime_error(path + ": cannot rename the temporary file into place");
-    }
-}
-
-ModelFileParts read_model_file(const std::string& path, bool with_weights)
-{
-    std::ifstream f(path, std::ios::binary);
-    if (!f)
-        throw std::runtime_error(path + ": model file not found");
-    f.seekg(0, std::ios::end);
-    const auto total = static_cast<uint64_t>(f.tellg());
-    f.seekg(0);
-    char magic[8] = {};
-    unsigned char ver[4] = {};
-    f.read(magic, 8);
-    f.read(reinterpret_cast<char*>(ver), 4);
-    if (!f || std::string(magic, 8) != std::string(kMagic, 8))
-        throw std::runtime_error(path + ": expected a tfmed model file (magic 'TFMEDMDL'), "
-                                        "found something else");
-    const uint32_t v = ver[0] | (ver[1] << 8) | (ver[2] << 16) | (uint32_t(ver[3]) << 24);
-    if (v != kFormat)
-        throw std::runtime_error(path + ": expected model file format 1, found " +
-                                 std::to_string(v));
-    uint64_t pos = 12;
-    auto section = [&](const char* name, bool keep) {
-        unsigned char b[8] = {};
-        f.read(reinterpret_cast<char*>(b), 8);
-        uint64_t n = 0;
-        for (int i = 0; i < 8; ++i)
-            n |= uint64_t(b[i]) << (8 * i);
-        pos += 8;
-        if (!f || n > total - std::min(total, pos))
-            throw std::runtime_error(path + ": truncated model file (" + name + " section)");
-        std::string s;
-        if (keep) {
-            s.resize(n);
-            f.read(&s[0], static_cast<std::streamsize>(n));
-        } else {
-            f.seekg(static_cast<std::streamoff>(n), std::ios::cur);
-        }
-        pos += n;
-        return s;
-    };
-    ModelFileParts parts;
-    parts.card_json = section("card", true);
-    if (with_weights) {
-        parts.weights = section("weights", true);
-        parts.optimizer = section("optimizer", true);
-    }
-    return parts;
 }
 
 TsrnetCard read_card(const std::string& path)

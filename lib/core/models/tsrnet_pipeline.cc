@@ -203,8 +203,10 @@ LoadedTsrnet load_tsrnet(const std::string& path, const torch::Device& device)
         throw std::runtime_error(path + ": " + e.what());
     }
     out.model = Tsrnet(options_of(out.card));
+    if (!parts.has("weights"))
+        throw std::runtime_error(path + ": expected a weights section, found none");
     try {
-        std::istringstream in(parts.weights);
+        std::istringstream in(parts.section("weights"));
         torch::serialize::InputArchive ar;
         ar.load_from(in);
         out.model->load(ar);
@@ -214,7 +216,7 @@ LoadedTsrnet load_tsrnet(const std::string& path, const torch::Device& device)
     }
     out.model->to(device);
     out.model->eval();
-    out.optimizer_state = std::move(parts.optimizer);
+    out.optimizer_state = parts.section("optimizer");
     return out;
 }
 
@@ -228,7 +230,12 @@ void save_tsrnet(const std::string& path, TsrnetCard card, Tsrnet& model,
         model->save(ar);
         ar.save_to(w);
     }
-    write_model_file(path, { card.to_json(), w.str(), optimizer_state });
+    ModelFile f;
+    f.card_json = card.to_json();
+    f.sections["weights"] = w.str();
+    if (!optimizer_state.empty())
+        f.sections["optimizer"] = optimizer_state;
+    write_model_file(path, f);
 }
 
 PreparedBatch prepare_batch(const torch::Tensor& windows, const TsrnetPrep& prep)

@@ -1,0 +1,100 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef INCLUDED_TFMED_TRAINER_SINK_H
+#define INCLUDED_TFMED_TRAINER_SINK_H
+
+#include <gnuradio/block.h>
+#include <gnuradio/tfmed/api.h>
+
+#include <string>
+
+namespace gr {
+namespace tfmed {
+
+/*!
+ * \brief Trains a model on the windows that reach it and writes a model file
+ * that the live blocks load (headless training graphs).
+ * \ingroup tfmed
+ *
+ * \details
+ * Input, one of:
+ * - `hop > 0`: a stream of float vectors of `channels` samples; the sink cuts
+ *   windows of `window` samples every `hop` samples itself;
+ * - `hop == 0`: one window per item, float vectors of `window x channels`
+ *   samples, time-major (sample t of channel c at t * channels + c).
+ *
+ * Labels: `tfmed_label` stream tags (a number; 0 = normal, anything else,
+ * NaN included, abnormal). A window's label is the largest label tagged on
+ * its samples (hop > 0) or on its item (hop == 0); a window without label
+ * tags is normal. `tfmed.annotation_labeler` turns WFDB/EDF annotations into
+ * such tags (a window is then normal when every beat in it is).
+ *
+ * Epochs: the sink gathers the windows of a finite source in memory (at most
+ * `max_windows`; more is an error that names the limit, and no model is
+ * written). When the source ends, it trains on them for the configured
+ * epochs on a worker thread through the same training core as `tfmed train`
+ * (same data, settings and seed: the same weights), then ends the flowgraph
+ * (WORK_DONE). The scheduler thread only polls (at most 100 ms at a time).
+ * Stopping the flowgraph mid-training cancels after the current step: the
+ * last complete checkpoint (`out.ckpt`) stays, no model file is written.
+ *
+ * Message port `progress`: one PDU (dict, empty u8vector) per event: type
+ * (started, step, epoch, checkpoint, stopped, finished, error), epoch,
+ * epochs, step, steps, loss, metric, metric_name, lr, elapsed_s, eta_s, best,
+ * path, message. Step events are published at most once a second. The last
+ * PDU is `finished` with the model path (or `error` / `stopped`).
+ *
+ * Model `tsrnet`: windows of 5000 samples at 500 Hz (10 s), trained on the
+ * normal windows only (split train/validation/test by `seed`, abnormal
+ * windows held out for test), alarm threshold calibrated on the training
+ * normals. `options` (JSON) sets the rest: epochs, batch, lr, weight_decay,
+ * optimizer, schedule, clip_grad, select, patience, checkpoint_every, seed,
+ * val_fraction, test_fraction, max_train_windows, width, d_model, heads,
+ * score, quantile.
+ */
+class TFMED_API trainer_sink : virtual public gr::block
+{
+public:
+    typedef std::shared_ptr<trainer_sink> sptr;
+
+    /*!
+     * \param model model kind ("tsrnet")
+     * \param out_path model file to write (checkpoints go to out_path.ckpt)
+     * \param channels channels per sample
+     * \param sample_rate input rate in Hz (must fit the model)
+     * \param window samples per window (must fit the model)
+     * \param hop samples between window starts; 0 = one window per item
+     * \param options training settings as JSON, e.g. {"epochs": 30, "batch": 16}
+     * \param max_windows most windows held in memory
+     * \param device "auto", "cpu", "cuda" or "cuda:N"
+     * \param threads intra-op threads for training (0 = all cores)
+     * \throws std::invalid_argument naming what was expected and found
+     */
+    static sptr make(const std::string& model,
+                     const std::string& out_path,
+                     int channels,
+                     double sample_rate,
+                     int window,
+                     int hop,
+                     const std::string& options = "{}",
+                     int max_windows = 20000,
+                     const std::string& device = "auto",
+                     int threads = 0);
+
+    /*! Windows gathered so far. */
+    virtual int windows() const = 0;
+    /*! Of those, labelled normal. */
+    virtual int normal_windows() const = 0;
+    /*! "gathering", "training", "finished", "failed" or "stopped". */
+    virtual std::string state() const = 0;
+    /*! The model file written ("" until training completes). */
+    virtual std::string model_path() const = 0;
+};
+
+} // namespace tfmed
+} // namespace gr
+
+#endif

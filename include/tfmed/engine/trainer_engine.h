@@ -1,0 +1,91 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef INCLUDED_TFMED_ENGINE_TRAINER_ENGINE_H
+#define INCLUDED_TFMED_ENGINE_TRAINER_ENGINE_H
+
+#include <tfmed/train/events.h>
+#include <tfmed/train/tsrnet_config.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+/*!
+ * \file
+ * \brief Torch-free front of the training core for the trainer_sink block:
+ * gather labelled windows from plain buffers, then train on a worker thread
+ * through the same train_tsrnet() that `tfmed train tsrnet` runs, with the
+ * progress events queued for the block to publish.
+ */
+
+namespace tfmed {
+namespace engine {
+
+/*! \brief What to train, from the block's parameters. */
+struct TrainerConfig {
+    std::string model = "tsrnet"; //!< model kind (tsrnet)
+    std::string out;              //!< model file; the checkpoint is OUT.ckpt
+    int64_t channels = 1;         //!< channels per sample
+    double sample_rate = 500.0;   //!< Hz of the windows
+    int64_t window = 5000;        //!< samples per window
+    int64_t max_windows = 20000;  //!< windows held in memory at most
+    std::string device = "auto";
+    int threads = 0;
+    /*! Training settings as JSON (keys: epochs, batch, lr, weight_decay,
+     *  optimizer, schedule, clip_grad, select, patience, checkpoint_every,
+     *  seed, val_fraction, test_fraction, max_train_windows, width, d_model,
+     *  heads, score, quantile); unknown keys are refused. */
+    std::string options_json = "{}";
+};
+
+/*!
+ * \brief The model's run settings from a TrainerConfig (what the engine
+ * trains with). \throws std::invalid_argument naming a bad or unknown key
+ */
+train::TsrnetTrainConfig tsrnet_config(const TrainerConfig& c);
+
+/*! \brief Gathers windows, then trains on its own thread. */
+class TrainerEngine
+{
+public:
+    /*! \throws std::invalid_argument when the model kind, rate or window
+     *  does not fit the model, or an option is bad */
+    explicit TrainerEngine(const TrainerConfig& config);
+    ~TrainerEngine(); //!< cancels and joins a running training
+    TrainerEngine(const TrainerEngine&) = delete;
+    TrainerEngine& operator=(const TrainerEngine&) = delete;
+
+    /*! \brief Add one window: `window` samples x `channels`, time-major.
+     *  label 0 = normal, anything else abnormal.
+     *  \throws std::length_error past max_windows */
+    void add_window(const float* samples, int label);
+    int64_t windows() const;
+    int64_t normal_windows() const;
+
+    /*! \brief Start training on the gathered windows (worker thread). */
+    void start();
+    bool started() const;
+    /*! \brief True once the worker has ended (completed, failed or cancelled). */
+    bool done() const;
+    /*! \brief Wait up to `ms` for new events or the end; returns the queued events. */
+    std::vector<train::Event> wait_events(int ms);
+    /*! \brief Ask the worker to stop after the current step, and join it. */
+    void cancel();
+    /*! \brief The worker's error ("" when none). */
+    std::string error() const;
+    /*! \brief The run's result (valid once done()). */
+    train::TsrnetTrainResult result() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> d_;
+};
+
+} // namespace engine
+} // namespace tfmed
+
+#endif

@@ -1,0 +1,102 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef INCLUDED_TFMED_TRAIN_TRAINER_H
+#define INCLUDED_TFMED_TRAIN_TRAINER_H
+
+#include <tfmed/train/events.h>
+#include <tfmed/train/options.h>
+
+#include <torch/nn/module.h>
+#include <torch/types.h>
+
+#include <atomic>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+/*!
+ * \file
+ * \brief The one training loop of gr-tfmed: every model trains through it,
+ * from `tfmed train` and from the `trainer_sink` block alike.
+ *
+ * \details
+ * A model plugs in through Task (forward + loss on a batch, a validation
+ * metric, its card). The loop owns everything else: seeded shuffling that is
+ * the same on every platform, the optimiser (Adam / AdamW) and its schedule
+ * (constant, cosine per epoch, step, ReduceLROnPlateau), gradient-norm
+ * clipping, validation and model selection (best or last epoch; the
+ * validation split, never the test split), early stopping, checkpoints
+ * every N epochs or steps written atomically, a resume that continues bit for
+ * bit, cancellation, and the progress event stream (events.h).
+ *
+ * Randomness: everything random in epoch e derives from (seed, e): the
+ * shuffle, `torch::manual_seed` (dropout) and the task's std::mt19937_64.
+ * A checkpoint taken inside an epoch stores both generators' states, so a
+ * resumed run draws exactly what the uninterrupted run drew.
+ */
+
+namespace tfmed {
+namespace train {
+
+/*! \brief The model-specific part of training. */
+class Task
+{
+public:
+    virtual ~Task() = default;
+    /*! The network being trained (its parameters are optimised). */
+    virtual torch::nn::Module& module() = 0;
+    /*! Training examples: the loop shuffles indices 0 .. train_size()-1. */
+    virtual int64_t train_size() const = 0;
+    /*! Forward + loss of the training examples `idx` (model in train mode);
+     *  `rng` is the loop's seeded generator for the task's own draws. */
+    virtual torch::Tensor loss(const std::vector<int64_t>& idx, std::mt19937_64& rng) = 0;
+    /*! The validation metric of the current weights (model in eval mode). */
+    virtual double validate() = 0;
+    virtual std::string metric_name() const = 0;
+    virtual bool lower_is_better() const { return true; }
+    /*! The model card (JSON) for the current state; `training` is the loop's
+     *  record (settings, history, best epoch) to embed. */
+    virtual std::string card_json(const std::string& training_json) = 0;
+};
+
+/*! \brief What a run did. */
+struct LoopResult {
+    bool completed = false;    //!< all epochs (or early stop) done; false: stopped or cancelled
+    bool cancelled = false;
+    bool early_stopped = false;
+    int epochs_done = 0;
+    int best_epoch = 0;        //!< 1-based; 0 = none
+    double best_metric = 0.0;
+    std::string history_json;  //!< [{epoch, lr, train_loss, <metric>, seconds}, ...]
+    std::string training_json; //!< settings + history + selection, as embedded in cards
+};
+
+/*!
+ * \brief Run the loop on `task`. On completion the task's module holds the
+ * selected weights (best or last). With `resume`, continues from
+ * `opts.checkpoint` (its settings must match; the task's data too).
+ * \param cancel polled between steps; when set, returns after the last
+ *        complete checkpoint is on disk (no partial file)
+ * \throws std::runtime_error on a diverging loss (naming the epoch and step)
+ */
+LoopResult run(Task& task,
+               const LoopOptions& opts,
+               const torch::Device& device,
+               bool resume,
+               const EventSink& events,
+               const std::atomic<bool>* cancel = nullptr);
+
+/*! \brief The weights of a module as a LibTorch archive (model file bytes). */
+std::string weights_bytes(torch::nn::Module& module);
+/*! \brief Load weights bytes into a module of the same architecture. */
+void load_weights_bytes(torch::nn::Module& module, const std::string& bytes,
+                        const torch::Device& device);
+
+} // namespace train
+} // namespace tfmed
+
+#endif

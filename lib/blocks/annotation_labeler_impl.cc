@@ -1,0 +1,96 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <gnuradio/io_signature.h>
+#include <gnuradio/tfmed/annotation_labeler.h>
+#include <tfmed/io/wfdb.h>
+
+#include <atomic>
+#include <cstring>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+namespace gr {
+namespace tfmed {
+
+class annotation_labeler_impl : public annotation_labeler
+{
+public:
+    annotation_labeler_impl(int channels, std::set<std::string> normal, bool beats_only)
+        : gr::sync_block("annotation_labeler",
+                         gr::io_signature::make(1, 1, sizeof(float) * channels),
+                         gr::io_signature::make(1, 1, sizeof(float) * channels)),
+          d_channels(channels),
+          d_normal(std::move(normal)),
+          d_beats_only(beats_only),
+          d_ann_key(pmt::intern("annotation")),
+          d_label_key(pmt::intern("tfmed_label")),
+          d_id(pmt::intern("annotation_labeler"))
+    {
+    }
+
+    long normal_labels() const override { return d_n_normal.load(); }
+    long abnormal_labels() const override { return d_n_abnormal.load(); }
+
+    int work(int noutput_items,
+             gr_vector_const_void_star& input_items,
+             gr_vector_void_star& output_items) override
+    {
+        std::memcpy(output_items[0], input_items[0],
+                    sizeof(float) * static_cast<std::size_t>(noutput_items) * d_channels);
+        const uint64_t a0 = nitems_read(0);
+        get_tags_in_range(d_tags, 0, a0, a0 + static_cast<uint64_t>(noutput_items), d_ann_key);
+        for (const auto& t : d_tags) {
+            if (!pmt::is_dict(t.value))
+                continue;
+            const auto code = pmt::dict_ref(t.value, pmt::mp("code"), pmt::PMT_NIL);
+            if (d_beats_only &&
+                !(pmt::is_integer(code) && ::tfmed::io::wfdb_is_beat(static_cast<int>(pmt::to_long(code)))))
+                continue;
+            auto sym = pmt::dict_ref(t.value, pmt::mp("symbol"), pmt::PMT_NIL);
+            if (!pmt::is_symbol(sym))
+                sym = pmt::dict_ref(t.value, pmt::mp("text"), pmt::PMT_NIL);
+            const bool normal = pmt::is_symbol(sym) && d_normal.count(pmt::symbol_to_string(sym));
+            (normal ? d_n_normal : d_n_abnormal)++;
+            // Output item k is input item k (sync block): same absolute offset.
+            add_item_tag(0, t.offset, d_label_key, pmt::from_long(normal ? 0 : 1), d_id);
+        }
+        return noutput_items;
+    }
+
+private:
+    const int d_channels;
+    const std::set<std::string> d_normal;
+    const bool d_beats_only;
+    const pmt::pmt_t d_ann_key, d_label_key, d_id;
+    std::vector<gr::tag_t> d_tags;
+    std::atomic<long> d_n_normal{ 0 }, d_n_abnormal{ 0 };
+};
+
+annotation_labeler::sptr
+annotation_labeler::make(int channels, const std::string& normal, bool beats_only)
+{
+    if (channels < 1)
+        throw std::invalid_argument("annotation_labeler: expected channels >= 1, found " +
+                                    std::to_string(channels));
+    std::set<std::string> symbols;
+    std::stringstream ss(normal);
+    std::string s;
+    while (std::getline(ss, s, ',')) {
+        const auto b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t");
+        if (b != std::string::npos)
+            symbols.insert(s.substr(b, e - b + 1));
+    }
+    if (symbols.empty())
+        throw std::invalid_argument("annotation_labeler: expected at least one normal symbol "
+                                    "(e.g. \"N\"), found '" +
+                                    normal + "'");
+    return gnuradio::make_block_sptr<annotation_labeler_impl>(channels, std::move(symbols),
+                                                              beats_only);
+}
+
+} // namespace tfmed
+} // namespace gr

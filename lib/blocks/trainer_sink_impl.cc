@@ -1,0 +1,310 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <gnuradio/io_signature.h>
+#include <gnuradio/tfmed/trainer_sink.h>
+#include <tfmed/engine/trainer_engine.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace gr {
+namespace tfmed {
+
+namespace {
+enum class State { gathering, training, finished, failed, stopped };
+const char* state_name(State s)
+{
+    switch (s) {
+    case State::gathering:
+        return "gathering";
+    case State::training:
+        return "training";
+    case State::finished:
+        return "finished";
+    case State::failed:
+        return "failed";
+    case State::stopped:
+        return "stopped";
+    }
+    return "?";
+}
+} // namespace
+
+class trainer_sink_impl : public trainer_sink
+{
+public:
+    trainer_sink_impl(std::unique_ptr<::tfmed::engine::TrainerEngine> engine,
+                      int channels,
+                      int window,
+                      int hop)
+        : gr::block("trainer_sink",
+                    gr::io_signature::make(1, 1,
+                                           sizeof(float) * channels * (hop > 0 ? 1 : window)),
+                    gr::io_signature::make(0, 0, 0)),
+          d_engine(std::move(engine)),
+          d_channels(channels),
+          d_window(window),
+          d_hop(hop),
+          d_port(pmt::mp("progress")),
+          d_label_key(pmt::intern("tfmed_label"))
+    {
+        message_port_register_out(d_port);
+        if (d_hop > 0)
+            d_buf.reserve(static_cast<std::size_t>((window + 4 * hop) * channels));
+    }
+
+    ~trainer_sink_impl() override { d_engine->cancel(); }
+
+    int windows() const override { return static_cast<int>(d_engine->windows()); }
+    int normal_windows() const override { return static_cast<int>(d_engine->normal_windows()); }
+    std::string state() const override { return state_name(d_state.load()); }
+    std::string model_path() const override
+    {
+        std::lock_guard<std::mutex> l(d_mu);
+        return d_model_path;
+    }
+
+    bool stop() override
+    {
+        if (d_state.load() == State::training) {
+            d_engine->cancel(); // after the current step; the last checkpoint stays
+            d_state = State::stopped;
+            d_logger->warn("stopped during training: no model file written; the last complete "
+                           "checkpoint is {}.ckpt",
+                           d_out);
+        } else if (d_state.load() == State::gathering && d_engine->windows() == 0) {
+            d_logger->warn("no complete window reached the sink; nothing trained");
+        }
+        return true;
+    }
+
+    void set_out(const std::string& out) { d_out = out; }
+
+    int general_work(int,
+                     gr_vector_int& ninput_items,
+                     gr_vector_const_void_star& input_items,
+                     gr_vector_void_star&) override
+    {
+        const int n = ninput_items[0];
+        const auto st = d_state.load();
+        if (st == State::training)
+            return poll_training(n);
+        if (st != State::gathering) {
+            consume(0, n);
+            return WORK_DONE;
+        }
+        // Keep the last item back until the upstream block is done, so that
+        // this block is still scheduled when the stream ends (a sink with no
+        // input left is retired without another call) and while it trains.
+        bool upstream_done;
+        uint64_t available;
+        {
+            gr::thread::scoped_lock guard(*detail()->input(0)->mutex());
+            upstream_done = detail()->input(0)->done();
+            available = static_cast<uint64_t>(detail()->input(0)->items_available());
+        }
+        const bool last = upstream_done && available <= static_cast<uint64_t>(n);
+        const int take = last ? n : n - 1;
+        if (take <= 0 && !last) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            return 0;
+        }
+        try {
+            ingest(static_cast<const float*>(input_items[0]), take);
+        } catch (const std::exception& e) {
+            fail(e.what());
+            consume(0, n);
+            return WORK_DONE;
+        }
+        consume(0, last ? n - 1 : take);
+        if (last) {
+            d_logger->info("stream ended: {} windows ({} normal); training", d_engine->windows(),
+                           d_engine->normal_windows());
+            d_state = State::training;
+            d_engine->start();
+        }
+        return 0;
+    }
+
+private:
+    // Cut windows from `k` new items and hand them to the engine.
+    void ingest(const float* in, int k)
+    {
+        const uint64_t a0 = nitems_read(0);
+        std::vector<gr::tag_t> tags;
+        get_tags_in_range(tags, 0, a0, a0 + static_cast<uint64_t>(k), d_label_key);
+        for (const auto& t : tags)
+            d_labels.emplace_back(t.offset, label_of(t.value));
+        if (d_hop == 0) {
+            const std::size_t per = static_cast<std::size_t>(d_window) * d_channels;
+            for (int i = 0; i < k; ++i) {
+                int label = 0;
+                for (const auto& [off, y] : d_labels)
+                    if (off == a0 + static_cast<uint64_t>(i))
+                        label = std::max(label, y);
+                d_engine->add_window(in + per * static_cast<std::size_t>(i), label);
+            }
+            d_labels.clear();
+            return;
+        }
+        d_buf.insert(d_buf.end(), in, in + static_cast<std::size_t>(k) * d_channels);
+        const uint64_t end = d_buf_start + d_buf.size() / d_channels;
+        while (d_next + static_cast<uint64_t>(d_window) <= end) {
+            int label = 0;
+            for (const auto& [off, y] : d_labels)
+                if (off >= d_next && off < d_next + static_cast<uint64_t>(d_window))
+                    label = std::max(label, y);
+            const auto off = static_cast<std::size_t>((d_next - d_buf_start) * d_channels);
+            d_engine->add_window(d_buf.data() + off, label);
+            d_next += static_cast<uint64_t>(d_hop);
+        }
+        // Drop samples and labels no future window needs.
+        const uint64_t keep_from = std::min<uint64_t>(d_next, end);
+        if (keep_from > d_buf_start) {
+            d_buf.erase(d_buf.begin(),
+                        d_buf.begin() +
+                            static_cast<std::ptrdiff_t>((keep_from - d_buf_start) * d_channels));
+            d_buf_start = keep_from;
+        }
+        while (!d_labels.empty() && d_labels.front().first < d_next)
+            d_labels.pop_front();
+    }
+
+    int label_of(const pmt::pmt_t& v)
+    {
+        if (pmt::is_bool(v))
+            return pmt::to_bool(v) ? 1 : 0;
+        if (pmt::is_number(v) && !pmt::is_complex(v)) {
+            const double y = pmt::to_double(v);
+            return y == 0.0 ? 0 : 1; // NaN and any non-zero: abnormal
+        }
+        if (!d_warned_label) {
+            d_logger->warn("tfmed_label: expected a number (0 = normal), found {}; counted as "
+                           "abnormal",
+                           pmt::write_string(v));
+            d_warned_label = true;
+        }
+        return 1;
+    }
+
+    int poll_training(int n)
+    {
+        const auto events = d_engine->wait_events(100);
+        const auto now = std::chrono::steady_clock::now();
+        for (const auto& e : events) {
+            using K = ::tfmed::train::Event::Kind;
+            if (e.kind == K::step && e.step != e.steps && now - d_last_step < std::chrono::seconds(1))
+                continue;
+            if (e.kind == K::step)
+                d_last_step = now;
+            publish(e, ::tfmed::train::to_string(e.kind));
+        }
+        if (!d_engine->done())
+            return 0;
+        const auto err = d_engine->error();
+        if (!err.empty()) {
+            fail(err);
+        } else {
+            const auto r = d_engine->result();
+            if (r.completed) {
+                std::lock_guard<std::mutex> l(d_mu);
+                d_model_path = r.model_path;
+                d_state = State::finished;
+            } else {
+                d_state = State::stopped;
+            }
+        }
+        consume(0, n);
+        return WORK_DONE;
+    }
+
+    void fail(const std::string& what)
+    {
+        d_logger->error("{}", what);
+        ::tfmed::train::Event e;
+        e.message = what;
+        publish(e, "error");
+        d_state = State::failed;
+    }
+
+    void publish(const ::tfmed::train::Event& e, const char* type)
+    {
+        pmt::pmt_t m = pmt::make_dict();
+        auto add = [&m](const char* k, const pmt::pmt_t& v) { m = pmt::dict_add(m, pmt::mp(k), v); };
+        add("type", pmt::mp(type));
+        add("epoch", pmt::from_long(e.epoch));
+        add("epochs", pmt::from_long(e.epochs));
+        add("step", pmt::from_long(static_cast<long>(e.step)));
+        add("steps", pmt::from_long(static_cast<long>(e.steps)));
+        add("loss", pmt::from_double(e.loss));
+        add("metric", pmt::from_double(e.metric));
+        add("metric_name", pmt::mp(e.metric_name));
+        add("lr", pmt::from_double(e.lr));
+        add("elapsed_s", pmt::from_double(e.elapsed_s));
+        add("eta_s", pmt::from_double(e.eta_s));
+        add("best", pmt::from_bool(e.best));
+        add("path", pmt::mp(e.path));
+        add("message", pmt::mp(e.message));
+        message_port_pub(d_port, pmt::cons(m, pmt::make_u8vector(0, 0)));
+    }
+
+    std::unique_ptr<::tfmed::engine::TrainerEngine> d_engine;
+    const int d_channels, d_window, d_hop;
+    const pmt::pmt_t d_port, d_label_key;
+    std::string d_out;
+    std::atomic<State> d_state{ State::gathering };
+    std::vector<float> d_buf;
+    uint64_t d_buf_start = 0, d_next = 0;
+    std::deque<std::pair<uint64_t, int>> d_labels;
+    bool d_warned_label = false;
+    std::chrono::steady_clock::time_point d_last_step{};
+    mutable std::mutex d_mu;
+    std::string d_model_path;
+};
+
+trainer_sink::sptr trainer_sink::make(const std::string& model,
+                                      const std::string& out_path,
+                                      int channels,
+                                      double sample_rate,
+                                      int window,
+                                      int hop,
+                                      const std::string& options,
+                                      int max_windows,
+                                      const std::string& device,
+                                      int threads)
+{
+    if (hop < 0)
+        throw std::invalid_argument("trainer_sink: expected hop >= 0 (0 = one window per "
+                                    "item), found " +
+                                    std::to_string(hop));
+    if (window < 1)
+        throw std::invalid_argument("trainer_sink: expected window >= 1, found " +
+                                    std::to_string(window));
+    ::tfmed::engine::TrainerConfig c;
+    c.model = model;
+    c.out = out_path;
+    c.channels = channels;
+    c.sample_rate = sample_rate;
+    c.window = window;
+    c.max_windows = max_windows;
+    c.device = device;
+    c.threads = threads;
+    c.options_json = options;
+    auto engine = std::make_unique<::tfmed::engine::TrainerEngine>(c);
+    auto b = gnuradio::make_block_sptr<trainer_sink_impl>(std::move(engine), channels, window, hop);
+    b->set_out(out_path);
+    return b;
+}
+
+} // namespace tfmed
+} // namespace gr

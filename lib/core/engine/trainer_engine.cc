@@ -1,0 +1,266 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <tfmed/engine/trainer_engine.h>
+#include <tfmed/models/tsrnet_card.h>
+#include <tfmed/models/tsrnet_pipeline.h>
+#include <tfmed/train/tsrnet_trainer.h>
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <unistd.h>
+
+namespace tfmed {
+namespace engine {
+
+using nlohmann::json;
+
+train::TsrnetTrainConfig tsrnet_config(const TrainerConfig& c)
+{
+    train::TsrnetTrainConfig t;
+    t.out = c.out;
+    t.device = c.device;
+    t.threads = c.threads;
+    json o;
+    try {
+        o = json::parse(c.options_json.empty() ? "{}" : c.options_json);
+    } catch (const std::exception& e) {
+        throw std::invalid_argument(std::string("trainer options: expected a JSON object, "
+                                                "found: ") +
+                                    e.what());
+    }
+    if (!o.is_object())
+        throw std::invalid_argument("trainer options: expected a JSON object, found " + o.dump());
+    auto& L = t.loop;
+    for (const auto& [k, v] : o.items()) {
+        try {
+            if (k == "epochs")
+                L.epochs = v.get<int>();
+            else if (k == "batch")
+                L.batch = v.get<int64_t>();
+            else if (k == "lr")
+                L.optimizer.lr = v.get<double>();
+            else if (k == "weight_decay")
+                L.optimizer.weight_decay = v.get<double>();
+            else if (k == "optimizer")
+                L.optimizer.name = v.get<std::string>();
+            else if (k == "schedule")
+                L.schedule.name = v.get<std::string>();
+            else if (k == "clip_grad")
+                L.clip_grad_norm = v.get<double>();
+            else if (k == "select")
+                L.select = v.get<std::string>();
+            else if (k == "patience")
+                L.patience = v.get<int>();
+            else if (k == "checkpoint_every")
+                L.checkpoint_every = v.get<int>();
+            else if (k == "seed")
+                t.data.seed = v.get<uint64_t>();
+            else if (k == "val_fraction")
+                t.data.val_fraction = v.get<double>();
+            else if (k == "test_fraction")
+                t.data.test_fraction = v.get<double>();
+            else if (k == "max_train_windows")
+                t.data.max_windows = v.get<int64_t>();
+            else if (k == "width")
+                t.width = v.get<int64_t>();
+            else if (k == "d_model")
+                t.d_model = v.get<int64_t>();
+            else if (k == "heads")
+                t.heads = v.get<int64_t>();
+            else if (k == "score")
+                t.score = v.get<std::string>();
+            else if (k == "quantile")
+                t.quantile = v.get<double>();
+            else
+                throw std::invalid_argument(
+                    "trainer options: unknown key '" + k +
+                    "' (expected epochs, batch, lr, weight_decay, optimizer, schedule, "
+                    "clip_grad, select, patience, checkpoint_every, seed, val_fraction, "
+                    "test_fraction, max_train_windows, width, d_model, heads, score, "
+                    "quantile)");
+        } catch (const nlohmann::json::exception&) {
+            throw std::invalid_argument("trainer options: '" + k + "' has the wrong type (" +
+                                        v.dump() + ")");
+        }
+    }
+    L.seed = t.data.seed;
+    L.validate();
+    if (t.width < 1 || t.d_model < 1 || t.heads < 1 || t.d_model % t.heads != 0)
+        throw std::invalid_argument("trainer options: expected width >= 1 and d_model a "
+                                    "positive multiple of heads, found width " +
+                                    std::to_string(t.width) + ", d_model " +
+                                    std::to_string(t.d_model) + ", heads " +
+                                    std::to_string(t.heads));
+    if (t.score != "peak" && t.score != "plain")
+        throw std::invalid_argument("trainer options: expected score 'peak' or 'plain', found '" +
+                                    t.score + "'");
+    if (!(t.quantile > 0.0 && t.quantile <= 1.0))
+        throw std::invalid_argument("trainer options: expected 0 < quantile <= 1, found " +
+                                    std::to_string(t.quantile));
+    return t;
+}
+
+struct TrainerEngine::Impl {
+    TrainerConfig cfg;
+    train::TsrnetTrainConfig run;
+    std::vector<float> samples; // channel-major per window: (N, C, W)
+    std::vector<int> labels;
+    int64_t normal = 0;
+    std::thread worker;
+    std::atomic<bool> cancel{ false };
+    std::atomic<bool> started{ false }, done{ false };
+    mutable std::mutex mu;
+    std::condition_variable cv;
+    std::deque<train::Event> events;
+    std::string error;
+    train::TsrnetTrainResult result;
+};
+
+TrainerEngine::TrainerEngine(const TrainerConfig& c) : d_(std::make_unique<Impl>())
+{
+    d_->cfg = c;
+    if (c.model != "tsrnet")
+        throw std::invalid_argument("trainer: expected model 'tsrnet', found '" + c.model + "'");
+    if (c.out.empty())
+        throw std::invalid_argument("trainer: expected an output model path, found none");
+    const models::TsrnetCard card; // TSRNet's fixed signal: 500 Hz, 10-s windows
+    if (std::abs(c.sample_rate - card.prep.sample_rate) > 1e-6 * card.prep.sample_rate ||
+        c.window != card.window())
+        throw std::invalid_argument(
+            "trainer: TSRNet expects windows of " + std::to_string(card.window()) +
+            " samples at " + std::to_string(card.prep.sample_rate) + " Hz, found " +
+            std::to_string(c.window) + " samples at " + std::to_string(c.sample_rate) +
+            " Hz (resample upstream)");
+    if (c.channels < 1 || c.channels > 64)
+        throw std::invalid_argument("trainer: expected 1 to 64 channels, found " +
+                                    std::to_string(c.channels));
+    if (c.max_windows < 3)
+        throw std::invalid_argument("trainer: expected max_windows >= 3, found " +
+                                    std::to_string(c.max_windows));
+    d_->run = tsrnet_config(c);
+    models::parse_device(c.device); // refuse "cuda" without a GPU now, not after gathering
+    const std::filesystem::path p(c.out);
+    const auto dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec) || ::access(dir.c_str(), W_OK) != 0)
+        throw std::invalid_argument("trainer: cannot write the model file " + c.out +
+                                    ": the folder " + dir.string() +
+                                    " does not exist or is not writable");
+}
+
+TrainerEngine::~TrainerEngine() { cancel(); }
+
+void TrainerEngine::add_window(const float* s, int label)
+{
+    if (d_->started)
+        throw std::logic_error("trainer: windows added after training started");
+    if (static_cast<int64_t>(d_->labels.size()) >= d_->cfg.max_windows)
+        throw std::length_error("trainer: more than max_windows = " +
+                                std::to_string(d_->cfg.max_windows) +
+                                " windows reached the sink; raise max_windows or shorten the "
+                                "source");
+    const int64_t C = d_->cfg.channels, W = d_->cfg.window;
+    const std::size_t base = d_->samples.size();
+    d_->samples.resize(base + static_cast<std::size_t>(C * W));
+    for (int64_t t = 0; t < W; ++t)
+        for (int64_t c = 0; c < C; ++c)
+            d_->samples[base + static_cast<std::size_t>(c * W + t)] = s[t * C + c];
+    d_->labels.push_back(label != 0 ? 1 : 0);
+    d_->normal += label == 0;
+}
+
+int64_t TrainerEngine::windows() const { return static_cast<int64_t>(d_->labels.size()); }
+int64_t TrainerEngine::normal_windows() const { return d_->normal; }
+bool TrainerEngine::started() const { return d_->started; }
+bool TrainerEngine::done() const { return d_->done; }
+
+void TrainerEngine::start()
+{
+    if (d_->started.exchange(true))
+        return;
+    d_->worker = std::thread([this] {
+        Impl& d = *d_;
+        try {
+            const int64_t N = static_cast<int64_t>(d.labels.size()), C = d.cfg.channels,
+                          W = d.cfg.window;
+            if (N == 0)
+                throw std::invalid_argument("trainer: no complete window reached the sink");
+            data::WindowSet set;
+            set.x = torch::from_blob(d.samples.data(), { N, C, W }, torch::kFloat).clone();
+            d.samples.clear();
+            d.samples.shrink_to_fit();
+            set.label = d.labels;
+            for (int64_t i = 0; i < N; ++i) {
+                set.cls.push_back(d.labels[i] ? "abnormal" : "N");
+                set.ids.push_back("window " + std::to_string(i));
+            }
+            for (int64_t c = 0; c < C; ++c)
+                set.channel_names.push_back("ch" + std::to_string(c));
+            json spec = json::parse(d.run.data.to_json());
+            spec["source"] = "flowgraph";
+            spec["windows"] = N;
+            spec["protocol"] = "windows from a trainer_sink; normal ones split train/val/test, "
+                               "abnormal ones test";
+            set.spec_json = spec.dump();
+            d.result = train::train_tsrnet(
+                d.run,
+                [&d](const train::Event& e) {
+                    {
+                        std::lock_guard<std::mutex> l(d.mu);
+                        d.events.push_back(e);
+                    }
+                    d.cv.notify_all();
+                },
+                &d.cancel, &set);
+        } catch (const std::exception& e) {
+            std::lock_guard<std::mutex> l(d.mu);
+            d.error = e.what();
+        }
+        d.done = true;
+        d.cv.notify_all();
+    });
+}
+
+std::vector<train::Event> TrainerEngine::wait_events(int ms)
+{
+    std::unique_lock<std::mutex> l(d_->mu);
+    d_->cv.wait_for(l, std::chrono::milliseconds(ms),
+                    [this] { return !d_->events.empty() || d_->done; });
+    std::vector<train::Event> out(d_->events.begin(), d_->events.end());
+    d_->events.clear();
+    return out;
+}
+
+void TrainerEngine::cancel()
+{
+    d_->cancel = true;
+    if (d_->worker.joinable())
+        d_->worker.join();
+}
+
+std::string TrainerEngine::error() const
+{
+    std::lock_guard<std::mutex> l(d_->mu);
+    return d_->error;
+}
+
+train::TsrnetTrainResult TrainerEngine::result() const
+{
+    std::lock_guard<std::mutex> l(d_->mu);
+    return d_->result;
+}
+
+} // namespace engine
+} // namespace tfmed

@@ -1,0 +1,257 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <tfmed/dsp/stft.h>
+#include <tfmed/data/window_set.h>
+#include <tfmed/eval/tsrnet_eval.h>
+#include <tfmed/models/metrics.h>
+#include <tfmed/models/tsrnet_pipeline.h>
+#include <tfmed/train/tsrnet_trainer.h>
+
+#include <ATen/Parallel.h>
+#include <nlohmann/json.hpp>
+#include <torch/optim/adamw.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <stdexcept>
+
+namespace tfmed {
+namespace eval {
+
+using nlohmann::json;
+
+namespace {
+
+std::vector<double> to_vec(const torch::Tensor& t)
+{
+    const auto c = t.to(torch::kDouble).contiguous();
+    return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
+json num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+} // namespace
+
+std::string TsrnetEvalResult::json() const
+{
+    nlohmann::json j = { { "model", model },   { "data", data },
+                         { "split", split },   { "test_normalized", test_normalized },
+                         { "windows", windows }, { "classes", classes } };
+    nlohmann::json flagged;
+    for (const auto& s : scores) {
+        flagged[s.kind] = s.flagged;
+        j["auc_" + s.kind] = num(s.auc);
+        j["auc_" + s.kind + "_by_class"] = s.by_class;
+    }
+    j["flagged"] = flagged;
+    if (at_threshold)
+        j["at_threshold"] = { { "threshold", threshold }, { "tpr", num(tpr) }, { "fpr", num(fpr) } };
+    return j.dump(1);
+}
+
+TsrnetEvalResult evaluate_tsrnet(const TsrnetEvalConfig& a)
+{
+    train::set_threads(a.threads);
+    dsp::set_reproducible_fft(true);
+    const auto dev = models::parse_device(a.device);
+    auto m = models::load_tsrnet(a.model, dev);
+    if (a.literal_test_prep)
+        m.card.prep.normalize = false; // the reference's test set: filtered, not normalised
+    const auto da = a.data_given ? a.data
+                                 : data::WindowSetSpec::from_json(m.card.data_json,
+                                                                  a.data.data_dir);
+    const auto set = data::load_window_set(da, m.card.prep.sample_rate, m.card.window());
+    if (m.card.leads != set.x.size(1))
+        throw std::invalid_argument("eval: model " + a.model + " expects " +
+                                    std::to_string(m.card.leads) + " lead(s), the data " +
+                                    da.data + " has " + std::to_string(set.x.size(1)));
+    const auto split = data::split_normal_only(set, da);
+    std::vector<int64_t> idx;
+    if (a.split == "test")
+        idx = split.test;
+    else if (a.split == "val")
+        idx = split.val;
+    else if (a.split == "all")
+        for (int64_t i = 0; i < set.x.size(0); ++i)
+            idx.push_back(i);
+    else
+        throw std::invalid_argument("--split: expected test, val or all, found '" + a.split + "'");
+
+    TsrnetEvalResult r;
+    r.model = a.model;
+    r.data = da.data;
+    r.split = a.split;
+    r.test_normalized = m.card.prep.normalize;
+    r.windows = static_cast<int64_t>(idx.size());
+    r.score_kind = m.card.score;
+    if (a.data_given && a.split != "all")
+        r.note = "--data given; split '" + a.split + "' of that set with seed " +
+                 std::to_string(da.seed);
+    const auto pr = models::prepare_batch(set.x.index_select(0, torch::tensor(idx, torch::kLong)),
+                                          m.card.prep);
+    const auto sc = models::score_prepared(m.model, m.card, pr, dev, a.batch);
+    const auto plain = to_vec(sc.plain), peak = to_vec(sc.peak);
+    for (std::size_t k = 0; k < idx.size(); ++k)
+        r.classes[set.cls[idx[k]]]++;
+    for (const char* kind : { "peak", "plain" }) {
+        const auto& v = std::string(kind) == "plain" ? plain : peak;
+        ScoreRoc s;
+        s.kind = kind;
+        std::vector<double> sv;
+        std::vector<int> yv;
+        for (std::size_t k = 0; k < idx.size(); ++k) {
+            if (std::isfinite(v[k])) {
+                sv.push_back(v[k]);
+                yv.push_back(set.label[idx[k]]);
+            } else {
+                ++s.flagged;
+            }
+        }
+        s.windows = static_cast<int64_t>(sv.size());
+        s.auc = NAN;
+        try {
+            s.auc = models::roc_auc(sv, yv);
+            const auto roc = models::roc_curve(sv, yv);
+            s.fpr = roc.fpr;
+            s.tpr = roc.tpr;
+        } catch (const std::invalid_argument& e) {
+            s.auc_error = e.what();
+        }
+        // Per abnormal class: N vs that class.
+        for (const auto& [c, n] : r.classes) {
+            if (c == "N")
+                continue;
+            std::vector<double> s2;
+            std::vector<int> y2;
+            for (std::size_t k = 0; k < idx.size(); ++k) {
+                const auto& ck = set.cls[idx[k]];
+                if ((ck == "N" || ck == c) && std::isfinite(v[k])) {
+                    s2.push_back(v[k]);
+                    y2.push_back(ck == c);
+                }
+            }
+            try {
+                s.by_class[c] = models::roc_auc(s2, y2);
+            } catch (const std::invalid_argument&) {
+            }
+        }
+        r.scores.push_back(std::move(s));
+    }
+    // Alarm behaviour at the card's threshold.
+    if (std::isfinite(m.card.threshold)) {
+        const auto& v = m.card.score == "peak" ? peak : plain;
+        int64_t tp = 0, fp = 0, pos = 0, neg = 0;
+        for (std::size_t k = 0; k < idx.size(); ++k) {
+            if (!std::isfinite(v[k]))
+                continue;
+            const int y = set.label[idx[k]];
+            (y ? pos : neg)++;
+            if (v[k] > m.card.threshold)
+                (y ? tp : fp)++;
+        }
+        r.at_threshold = true;
+        r.threshold = m.card.threshold;
+        r.tpr = pos ? double(tp) / pos : NAN;
+        r.fpr = neg ? double(fp) / neg : NAN;
+    }
+    return r;
+}
+
+std::string TsrnetBenchResult::json() const
+{
+    return nlohmann::json{ { "windows_per_s_batch1", 1.0 / per_window_b1 },
+                           { "windows_per_s_batch32", 1.0 / per_window_b32 },
+                           { "preprocess_ms", preprocess_s * 1e3 },
+                           { "train_step_s_batch32", train_step_s },
+                           { "batch32_vs_batch1", per_window_b1 / per_window_b32 },
+                           { "setup", header } }
+        .dump(1);
+}
+
+TsrnetBenchResult bench_tsrnet(const TsrnetBenchConfig& a)
+{
+    train::set_threads(a.threads);
+    const auto dev = models::parse_device(a.device);
+    models::TsrnetCard card;
+    models::Tsrnet net{ nullptr };
+    if (!a.model.empty()) {
+        auto l = models::load_tsrnet(a.model, dev);
+        card = l.card;
+        net = l.model;
+    } else {
+        card.leads = a.leads;
+        card.width = a.width;
+        card.d_model = a.d_model;
+        card.validate();
+        torch::manual_seed(0);
+        net = models::Tsrnet(models::options_of(card));
+        net->to(dev);
+    }
+    const int64_t T = card.prep.crop_length, L = card.leads;
+    auto sync = [&] {
+        if (dev.is_cuda()) // a device-to-host copy waits for the queued kernels
+            torch::zeros({ 1 }, torch::TensorOptions().device(dev)).cpu();
+    };
+    auto timed = [&](auto&& fn) {
+        fn(); // warm-up
+        sync();
+        int reps = 0;
+        const auto t0 = std::chrono::steady_clock::now();
+        double el = 0.0;
+        do {
+            fn();
+            sync();
+            ++reps;
+            el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        } while (el < a.seconds);
+        return el / reps;
+    };
+    torch::manual_seed(1);
+    TsrnetBenchResult r;
+    char head[512];
+    std::snprintf(head, sizeof head,
+                  "tfmed bench tsrnet: %s, %lld leads x %lld samples, width %lld, d_model %lld, "
+                  "%lld parameters, device %s, %d threads",
+                  a.model.empty() ? "fresh network" : a.model.c_str(), (long long)L, (long long)T,
+                  (long long)card.width, (long long)card.d_model,
+                  (long long)models::count_parameters(*net), dev.str().c_str(),
+                  at::get_num_threads());
+    r.header = head;
+    const int sizes[2] = { 1, 32 };
+    for (int k = 0; k < 2; ++k) {
+        const auto x = torch::rand({ sizes[k], T, L }, torch::TensorOptions().device(dev)) * 2 - 1;
+        const auto pm = torch::ones({ sizes[k], T });
+        const double s = timed([&] { models::score_windows(net, card, x, pm); });
+        (k == 0 ? r.per_window_b1 : r.per_window_b32) = s / sizes[k];
+    }
+    // Preprocessing (filters, R peaks, crop) of one raw window, on the CPU.
+    std::vector<float> raw(static_cast<std::size_t>(card.window() * L));
+    for (std::size_t i = 0; i < raw.size(); ++i)
+        raw[i] = static_cast<float>(std::sin(i * 0.01) + 0.3 * ((i / L) % 400 < 10));
+    r.preprocess_s = timed([&] { models::prepare_window(raw.data(), L, card.prep); });
+    // One training step at batch 32.
+    const auto stft = models::stft_of(card);
+    torch::optim::AdamW opt(net->parameters(), torch::optim::AdamWOptions(1e-4));
+    std::mt19937_64 rng(1);
+    const auto xb = torch::rand({ 32, T, L }, torch::TensorOptions().device(dev)) * 2 - 1;
+    net->train();
+    r.train_step_s = timed([&] {
+        const auto spec = models::tsrnet_spectrogram(xb, stft);
+        const auto m = models::train_masks(card.masking, T, spec.size(2), rng);
+        auto [xh, s] = net->forward(models::mask_time(xb, m.time), models::mask_spec(spec, m.spec));
+        auto loss = models::tsrnet_loss(xb, xh, s);
+        opt.zero_grad();
+        loss.backward();
+        opt.step();
+    });
+    r.window_s = card.window() / card.prep.sample_rate;
+    return r;
+}
+
+} // namespace eval
+} // namespace tfmed

@@ -1,0 +1,197 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <tfmed/models/interchange.h>
+#include <tfmed/models/model_file.h>
+#include <tfmed/models/tsrnet_pipeline.h>
+#include <tfmed/train/trainer.h>
+
+#include <nlohmann/json.hpp>
+#include <torch/serialize.h>
+
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+namespace tfmed {
+namespace models {
+
+namespace {
+
+std::string shape_str(c10::IntArrayRef s)
+{
+    std::ostringstream o;
+    o << "[";
+    for (std::size_t i = 0; i < s.size(); ++i)
+        o << (i ? ", " : "") << s[i];
+    o << "]";
+    return o.str();
+}
+
+std::vector<StateEntry> entries_of(const std::vector<std::pair<std::string, torch::Tensor>>& sd)
+{
+    std::vector<StateEntry> out;
+    for (const auto& [k, t] : sd)
+        out.push_back({ k, t.sizes().vec(), t.to(torch::kDouble).sum().item<double>() });
+    return out;
+}
+
+std::string read_all(const std::string& path)
+{
+    std::ifstream f(path, std::ios::binary);
+    if (!f)
+        throw std::runtime_error(path + ": file not found");
+    return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+} // namespace
+
+std::shared_ptr<torch::nn::Module> build_module(const std::string& card_json)
+{
+    const auto head = card_head(card_json);
+    if (head.model == "tsrnet")
+        return Tsrnet(options_of(TsrnetCard::from_json(card_json))).ptr();
+    throw std::invalid_argument("model card: expected model 'tsrnet', found '" + head.model +
+                                "' (not built by this version)");
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> state_dict(torch::nn::Module& m)
+{
+    std::vector<std::pair<std::string, torch::Tensor>> out;
+    for (const auto& p : m.named_parameters(true))
+        out.emplace_back(p.key(), p.value().detach());
+    for (const auto& b : m.named_buffers(true))
+        out.emplace_back(b.key(), b.value().detach());
+    return out;
+}
+
+void load_state_dict(torch::nn::Module& m,
+                     const std::vector<std::pair<std::string, torch::Tensor>>& sd,
+                     const std::string& what)
+{
+    std::map<std::string, torch::Tensor> given(sd.begin(), sd.end());
+    std::vector<std::string> problems;
+    const auto own = state_dict(m);
+    for (const auto& [k, t] : own) {
+        const auto it = given.find(k);
+        if (it == given.end()) {
+            problems.push_back("missing " + k + " " + shape_str(t.sizes()));
+            continue;
+        }
+        if (it->second.sizes() != t.sizes())
+            problems.push_back(k + ": expected shape " + shape_str(t.sizes()) + ", found " +
+                               shape_str(it->second.sizes()));
+        given.erase(it);
+    }
+    for (const auto& [k, t] : given)
+        problems.push_back("unexpected " + k + " " + shape_str(t.sizes()));
+    if (!problems.empty()) {
+        std::string msg = what + ": the weights do not fit the card's architecture (" +
+                          std::to_string(problems.size()) + " difference(s)): ";
+        for (std::size_t i = 0; i < problems.size() && i < 8; ++i)
+            msg += (i ? "; " : "") + problems[i];
+        if (problems.size() > 8)
+            msg += "; ...";
+        throw std::invalid_argument(msg);
+    }
+    torch::NoGradGuard ng;
+    std::map<std::string, torch::Tensor> src(sd.begin(), sd.end());
+    for (auto& [k, t] : own)
+        t.copy_(src.at(k).to(t.dtype()));
+}
+
+std::vector<StateEntry> export_state_dict(const std::string& model_path,
+                                          const std::string& out_pt,
+                                          const std::string& section)
+{
+    const auto f = read_model_file(model_path, true);
+    if (!f.has(section))
+        throw std::invalid_argument(model_path + ": expected a '" + section +
+                                    "' section, found none");
+    auto m = build_module(f.card_json);
+    try {
+        train::load_weights_bytes(*m, f.section(section), torch::kCPU);
+    } catch (const c10::Error& e) {
+        throw std::runtime_error(model_path + ": the weights do not fit the card's "
+                                              "architecture: " +
+                                 e.what_without_backtrace());
+    }
+    const auto sd = state_dict(*m);
+    c10::Dict<std::string, torch::Tensor> dict;
+    for (const auto& [k, t] : sd)
+        dict.insert(k, t.contiguous());
+    const auto bytes = torch::pickle_save(dict);
+    const std::string tmp = out_pt + ".tmp";
+    {
+        std::ofstream o(tmp, std::ios::binary | std::ios::trunc);
+        o.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        o.flush();
+        if (!o) {
+            o.close();
+            std::remove(tmp.c_str());
+            throw std::runtime_error(out_pt + ": cannot write");
+        }
+    }
+    if (std::rename(tmp.c_str(), out_pt.c_str()) != 0) {
+        std::remove(tmp.c_str());
+        throw std::runtime_error(out_pt + ": cannot rename the temporary file into place");
+    }
+    return entries_of(sd);
+}
+
+std::vector<StateEntry> import_state_dict(const std::string& kind,
+                                          const std::string& card_from,
+                                          const std::string& pt,
+                                          const std::string& out)
+{
+    // The card: from a model file, or a JSON file holding one.
+    std::string card;
+    {
+        const auto head = read_all(card_from);
+        card = head.rfind("TFMEDMDL", 0) == 0 ? read_model_file(card_from, false).card_json
+                                               : head;
+    }
+    const auto h = card_head(card);
+    if (h.model != kind)
+        throw std::invalid_argument(card_from + ": expected a '" + kind + "' card, found '" +
+                                    h.model + "'");
+    const auto raw = read_all(pt);
+    torch::IValue v;
+    try {
+        v = torch::pickle_load(std::vector<char>(raw.begin(), raw.end()));
+    } catch (const c10::Error& e) {
+        if (raw.find("OrderedDict") != std::string::npos)
+            throw std::invalid_argument(
+                pt + ": a Python OrderedDict (what model.state_dict() returns), which "
+                     "LibTorch's unpickler cannot read; save a plain dict instead: "
+                     "torch.save(dict(model.state_dict()), path)");
+        throw std::invalid_argument(pt + ": expected a PyTorch state dict (torch.save), found "
+                                         "something torch could not read: " +
+                                    e.what_without_backtrace());
+    }
+    if (!v.isGenericDict())
+        throw std::invalid_argument(pt + ": expected a dict of name -> tensor, found " +
+                                    v.tagKind());
+    std::vector<std::pair<std::string, torch::Tensor>> sd;
+    for (const auto& e : v.toGenericDict()) {
+        if (!e.key().isString() || !e.value().isTensor())
+            throw std::invalid_argument(pt + ": expected a dict of name -> tensor, found a " +
+                                        e.key().tagKind() + " -> " + e.value().tagKind() +
+                                        " entry");
+        sd.emplace_back(e.key().toStringRef(), e.value().toTensor());
+    }
+    auto m = build_module(card);
+    load_state_dict(*m, sd, pt);
+    ModelFile f;
+    f.card_json = card;
+    f.sections["weights"] = train::weights_bytes(*m);
+    write_model_file(out, f);
+    return entries_of(state_dict(*m));
+}
+
+} // namespace models
+} // namespace tfmed

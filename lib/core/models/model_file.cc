@@ -1,0 +1,280 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <tfmed/models/model_file.h>
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <unistd.h>
+
+namespace tfmed {
+namespace models {
+
+using nlohmann::json;
+
+namespace {
+
+const char kMagic[8] = { 'T', 'F', 'M', 'E', 'D', 'M', 'D', 'L' };
+// Cards this library understands (the card's own "format" field).
+const int64_t kCardFormat = 2;
+
+std::array<uint32_t, 256> crc_table()
+{
+    std::array<uint32_t, 256> t{};
+    for (uint32_t i = 0; i < 256; ++i) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; ++k)
+            c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        t[i] = c;
+    }
+    return t;
+}
+
+void put_le(std::string& out, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; ++i)
+        out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+} // namespace
+
+uint32_t crc32(const std::string& bytes)
+{
+    static const auto table = crc_table();
+    uint32_t c = 0xFFFFFFFFu;
+    for (unsigned char b : bytes)
+        c = table[(c ^ b) & 0xff] ^ (c >> 8);
+    return c ^ 0xFFFFFFFFu;
+}
+
+uint64_t fnv1a64(const std::string& bytes)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (unsigned char c : bytes)
+        h = (h ^ c) * 1099511628211ULL;
+    return h;
+}
+
+const std::string& ModelFile::section(const std::string& name) const
+{
+    static const std::string empty;
+    const auto it = sections.find(name);
+    return it == sections.end() ? empty : it->second;
+}
+
+void write_model_file(const std::string& path, const ModelFile& file)
+{
+    std::vector<std::pair<std::string, const std::string*>> parts;
+    parts.emplace_back("card", &file.card_json);
+    for (const auto& [name, bytes] : file.sections) {
+        if (name == "card" || name.empty() || name.size() > 255)
+            throw std::invalid_argument(path + ": bad model file section name '" + name + "'");
+        parts.emplace_back(name, &bytes);
+    }
+    std::string head(kMagic, 8);
+    put_le(head, kModelFileFormat, 4);
+    put_le(head, parts.size(), 4);
+    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    {
+        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+        if (!f)
+            throw std::runtime_error(path + ": cannot write (temporary file " + tmp + ")");
+        f.write(head.data(), static_cast<std::streamsize>(head.size()));
+        for (const auto& [name, bytes] : parts) {
+            std::string sh;
+            put_le(sh, name.size(), 2);
+            sh += name;
+            put_le(sh, bytes->size(), 8);
+            put_le(sh, crc32(*bytes), 4);
+            f.write(sh.data(), static_cast<std::streamsize>(sh.size()));
+            f.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
+        }
+        f.flush();
+        if (!f) {
+            f.close();
+            std::remove(tmp.c_str());
+            throw std::runtime_error(path + ": write failed (disk full?)");
+        }
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+        std::remove(tmp.c_str());
+        throw std::runtime_error(path + ": cannot rename the temporary file into place");
+    }
+}
+
+ModelFile read_model_file(const std::string& path, bool with_payload)
+{
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        throw std::runtime_error(path + ": expected a model file, found a directory");
+    std::ifstream f(path, std::ios::binary);
+    if (!f)
+        throw std::runtime_error(path + ": model file not found");
+    f.seekg(0, std::ios::end);
+    const auto total = static_cast<uint64_t>(f.tellg());
+    f.seekg(0);
+    uint64_t pos = 0;
+    auto read_le = [&](int bytes, const char* what) {
+        unsigned char b[8] = {};
+        f.read(reinterpret_cast<char*>(b), bytes);
+        if (!f)
+            throw std::runtime_error(path + ": truncated model file (" + what + ")");
+        pos += static_cast<uint64_t>(bytes);
+        uint64_t v = 0;
+        for (int i = 0; i < bytes; ++i)
+            v |= uint64_t(b[i]) << (8 * i);
+        return v;
+    };
+    auto read_bytes = [&](uint64_t n, const std::string& name, bool keep) {
+        if (n > total - std::min(total, pos))
+            throw std::runtime_error(path + ": truncated model file (" + name + " section)");
+        std::string s;
+        if (keep) {
+            s.resize(n);
+            f.read(&s[0], static_cast<std::streamsize>(n));
+        } else {
+            f.seekg(static_cast<std::streamoff>(n), std::ios::cur);
+        }
+        pos += n;
+        return s;
+    };
+    char magic[8] = {};
+    f.read(magic, 8);
+    pos = 8;
+    if (!f || std::string(magic, 8) != std::string(kMagic, 8))
+        throw std::runtime_error(path + ": expected a tfmed model file (magic 'TFMEDMDL'), "
+                                        "found something else");
+    const auto format = read_le(4, "format");
+    ModelFile out;
+    if (format == 1) {
+        // card | weights | optimizer, each u64 size + bytes, no checksums.
+        const char* names[3] = { "card", "weights", "optimizer" };
+        for (int k = 0; k < 3; ++k) {
+            const auto n = read_le(8, names[k]);
+            auto s = read_bytes(n, names[k], k == 0 || with_payload);
+            if (k == 0)
+                out.card_json = std::move(s);
+            else if (with_payload && (k == 1 || !s.empty()))
+                out.sections[names[k]] = std::move(s);
+            if (k == 0 && !with_payload)
+                break;
+        }
+        return out;
+    }
+    if (format != kModelFileFormat)
+        throw std::runtime_error(path + ": expected model file format 1 or 2, found " +
+                                 std::to_string(format) +
+                                 " (written by a newer gr-tfmed?)");
+    const auto count = read_le(4, "section count");
+    if (count < 1 || count > 64)
+        throw std::runtime_error(path + ": expected 1 to 64 sections, found " +
+                                 std::to_string(count));
+    for (uint64_t k = 0; k < count; ++k) {
+        const auto name_len = read_le(2, "section name");
+        const std::string name = read_bytes(name_len, "section name", true);
+        const auto n = read_le(8, (name + " section").c_str());
+        const auto crc = static_cast<uint32_t>(read_le(4, (name + " section").c_str()));
+        const bool keep = k == 0 || with_payload;
+        auto s = read_bytes(n, name, keep);
+        if (k == 0 && name != "card")
+            throw std::runtime_error(path + ": expected the card section first, found '" +
+                                     name + "'");
+        if (keep && crc32(s) != crc) {
+            char b[96];
+            std::snprintf(b, sizeof b, "expected CRC-32 %08x, found %08x", crc, crc32(s));
+            throw std::runtime_error(path + ": the " + name +
+                                     " section is damaged (" + b + ")");
+        }
+        if (k == 0) {
+            out.card_json = std::move(s);
+            if (!with_payload)
+                break;
+        } else {
+            out.sections[name] = std::move(s);
+        }
+    }
+    return out;
+}
+
+CardHead card_head(const std::string& card_json)
+{
+    json j;
+    try {
+        j = json::parse(card_json);
+    } catch (const std::exception& e) {
+        throw std::invalid_argument(std::string("model card: expected JSON, found: ") +
+                                    e.what());
+    }
+    if (!j.is_object() || !j.contains("model") || !j["model"].is_string())
+        throw std::invalid_argument("model card: expected a 'model' field naming the model "
+                                    "kind, found none");
+    CardHead h;
+    try {
+        h.model = j["model"].get<std::string>();
+        h.format = j.value("format", int64_t{ 1 });
+        h.version = j.value("version", std::string());
+        const auto s = j.value("signal", json::object());
+        h.sample_rate = s.value("sample_rate", 0.0);
+        h.window = s.value("window", int64_t{ 0 });
+        if (s.contains("channel_names"))
+            h.channel_names = s["channel_names"].get<std::vector<std::string>>();
+        else if (s.contains("leads") && s["leads"].is_array())
+            h.channel_names = s["leads"].get<std::vector<std::string>>();
+        if (s.contains("channels"))
+            h.channels = s["channels"].get<int64_t>();
+        else if (j.contains("architecture") && j["architecture"].contains("leads"))
+            h.channels = j["architecture"]["leads"].get<int64_t>();
+        else
+            h.channels = static_cast<int64_t>(h.channel_names.size());
+        const auto sc = j.value("scoring", json::object());
+        h.has_threshold = sc.contains("threshold") && sc["threshold"].is_number();
+    } catch (const nlohmann::json::exception& e) {
+        throw std::invalid_argument(std::string("model card: a common field has the wrong "
+                                                "type: ") +
+                                    e.what());
+    }
+    return h;
+}
+
+void check_card(const std::string& path, const CardHead& h, const CardRequirements& need)
+{
+    std::vector<std::string> bad;
+    auto num = [](double v) {
+        std::ostringstream s;
+        s << v;
+        return s.str();
+    };
+    if (h.format > kCardFormat)
+        bad.push_back("expected card format <= " + std::to_string(kCardFormat) + ", found " +
+                      std::to_string(h.format) + " (written by gr-tfmed " + h.version + ")");
+    if (!need.model.empty() && h.model != need.model)
+        bad.push_back("expected a '" + need.model + "' model, found '" + h.model + "'");
+    if (need.channels > 0 && h.channels != need.channels)
+        bad.push_back("expected " + std::to_string(need.channels) + " channel(s), found " +
+                      std::to_string(h.channels));
+    if (need.sample_rate > 0 &&
+        !(std::abs(h.sample_rate - need.sample_rate) <= 1e-6 * need.sample_rate))
+        bad.push_back("expected a sample rate of " + num(need.sample_rate) + " Hz, found " +
+                      num(h.sample_rate) + " Hz");
+    if (need.window > 0 && h.window != need.window)
+        bad.push_back("expected windows of " + std::to_string(need.window) +
+                      " samples, found " + std::to_string(h.window));
+    if (bad.empty())
+        return;
+    std::string msg = path + ": the model does not fit: ";
+    for (std::size_t i = 0; i < bad.size(); ++i)
+        msg += (i ? "; " : "") + bad[i];
+    throw std::invalid_argument(msg);
+}
+
+} // namespace models
+} // namespace tfmed

@@ -1,0 +1,561 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <tfmed/data/windows.h>
+#include <tfmed/models/model_file.h>
+#include <tfmed/train/trainer.h>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <nlohmann/json.hpp>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adam.h>
+#include <torch/optim/adamw.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+#include <torch/utils.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+
+namespace tfmed {
+namespace train {
+
+using nlohmann::json;
+
+const char* to_string(Event::Kind k)
+{
+    switch (k) {
+    case Event::Kind::started:
+        return "started";
+    case Event::Kind::step:
+        return "step";
+    case Event::Kind::epoch:
+        return "epoch";
+    case Event::Kind::checkpoint:
+        return "checkpoint";
+    case Event::Kind::stopped:
+        return "stopped";
+    case Event::Kind::finished:
+        return "finished";
+    }
+    return "?";
+}
+
+void LoopOptions::validate() const
+{
+    auto fail = [](const std::string& m) { throw std::invalid_argument("training: " + m); };
+    if (epochs < 1)
+        fail("expected epochs >= 1, found " + std::to_string(epochs));
+    if (batch < 1)
+        fail("expected batch >= 1, found " + std::to_string(batch));
+    if (optimizer.name != "adam" && optimizer.name != "adamw")
+        fail("expected optimizer 'adam' or 'adamw', found '" + optimizer.name + "'");
+    if (!(optimizer.lr > 0.0) || !std::isfinite(optimizer.lr))
+        fail("expected a learning rate > 0, found " + std::to_string(optimizer.lr));
+    if (!(optimizer.weight_decay >= 0.0) || !std::isfinite(optimizer.weight_decay))
+        fail("expected weight decay >= 0, found " + std::to_string(optimizer.weight_decay));
+    if (!(optimizer.beta1 >= 0.0 && optimizer.beta1 < 1.0 && optimizer.beta2 >= 0.0 &&
+          optimizer.beta2 < 1.0))
+        fail("expected betas in [0, 1), found (" + std::to_string(optimizer.beta1) + ", " +
+             std::to_string(optimizer.beta2) + ")");
+    const auto& s = schedule.name;
+    if (s != "constant" && s != "cosine" && s != "step" && s != "plateau")
+        fail("expected schedule constant, cosine, step or plateau, found '" + s + "'");
+    if (s == "step" && (schedule.step_size < 1 || !(schedule.gamma > 0.0)))
+        fail("expected step_size >= 1 and gamma > 0 for the step schedule, found " +
+             std::to_string(schedule.step_size) + " and " + std::to_string(schedule.gamma));
+    if (s == "plateau" && (schedule.patience < 0 || !(schedule.factor > 0.0 && schedule.factor < 1.0)))
+        fail("expected patience >= 0 and 0 < factor < 1 for the plateau schedule, found " +
+             std::to_string(schedule.patience) + " and " + std::to_string(schedule.factor));
+    if (!(clip_grad_norm >= 0.0))
+        fail("expected clip_grad_norm >= 0 (0 = off), found " + std::to_string(clip_grad_norm));
+    if (select != "best" && select != "last")
+        fail("expected select 'best' or 'last', found '" + select + "'");
+    if (patience < 0 || checkpoint_every < 1 || checkpoint_every_steps < 0 || stop_after < 0)
+        fail("expected patience >= 0, checkpoint_every >= 1, checkpoint_every_steps >= 0 and "
+             "stop_after >= 0, found " +
+             std::to_string(patience) + ", " + std::to_string(checkpoint_every) + ", " +
+             std::to_string(checkpoint_every_steps) + ", " + std::to_string(stop_after));
+}
+
+std::string weights_bytes(torch::nn::Module& module)
+{
+    std::ostringstream w;
+    torch::serialize::OutputArchive ar;
+    module.save(ar);
+    ar.save_to(w);
+    return w.str();
+}
+
+void load_weights_bytes(torch::nn::Module& module, const std::string& bytes,
+                        const torch::Device& device)
+{
+    std::istringstream in(bytes);
+    torch::serialize::InputArchive ar;
+    ar.load_from(in, device);
+    module.load(ar);
+}
+
+namespace {
+
+json settings_of(const LoopOptions& o)
+{
+    const auto& p = o.optimizer;
+    const auto& s = o.schedule;
+    json sched = { { "name", s.name } };
+    if (s.name == "step")
+        sched.update({ { "step_size", s.step_size }, { "gamma", s.gamma } });
+    if (s.name == "plateau")
+        sched.update({ { "patience", s.patience }, { "factor", s.factor }, { "min_lr", s.min_lr } });
+    return { { "epochs", o.epochs },
+             { "batch", o.batch },
+             { "optimizer",
+               { { "name", p.name },
+                 { "lr", p.lr },
+                 { "weight_decay", p.weight_decay },
+                 { "betas", { p.beta1, p.beta2 } },
+                 { "eps", p.eps } } },
+             { "schedule", sched },
+             { "clip_grad_norm", o.clip_grad_norm },
+             { "select", o.select },
+             { "patience", o.patience },
+             { "seed", o.seed } };
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerOptions& p,
+                                                        std::vector<torch::Tensor> params)
+{
+    if (p.name == "adam")
+        return std::make_unique<torch::optim::Adam>(
+            params, torch::optim::AdamOptions(p.lr)
+                        .betas({ p.beta1, p.beta2 })
+                        .eps(p.eps)
+                        .weight_decay(p.weight_decay));
+    return std::make_unique<torch::optim::AdamW>(params,
+                                                 torch::optim::AdamWOptions(p.lr)
+                                                     .betas({ p.beta1, p.beta2 })
+                                                     .eps(p.eps)
+                                                     .weight_decay(p.weight_decay));
+}
+
+std::string optimizer_bytes(torch::optim::Optimizer& opt)
+{
+    std::ostringstream w;
+    torch::serialize::OutputArchive ar;
+    opt.save(ar);
+    ar.save_to(w);
+    return w.str();
+}
+
+std::string tensor_bytes(const torch::Tensor& t)
+{
+    const auto c = t.contiguous().to(torch::kCPU);
+    return std::string(static_cast<const char*>(c.data_ptr()), c.nbytes());
+}
+
+// Everything the loop carries between epochs; saved in checkpoints.
+struct State {
+    int epochs_done = 0;
+    int64_t step = 0;       // > 0: inside epoch epochs_done, after this many steps
+    double loss_sum = 0.0;  // of the partial epoch
+    std::string rng;        // std::mt19937_64 of the partial epoch
+    int best_epoch = 0;
+    double best_metric = NAN;
+    int bad_epochs = 0;     // early stopping
+    double lr = NAN;        // plateau: the current learning rate
+    double plateau_best = NAN;
+    int plateau_bad = 0;
+    json history = json::array();
+};
+
+json state_json(const State& s)
+{
+    auto num = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+    return { { "epochs_done", s.epochs_done }, { "step", s.step },
+             { "loss_sum", s.loss_sum },       { "rng", s.rng },
+             { "best_epoch", s.best_epoch },   { "best_metric", num(s.best_metric) },
+             { "bad_epochs", s.bad_epochs },   { "lr", num(s.lr) },
+             { "plateau_best", num(s.plateau_best) }, { "plateau_bad", s.plateau_bad } };
+}
+
+State state_from(const json& t)
+{
+    auto num = [](const json& v) { return v.is_number() ? v.get<double>() : NAN; };
+    const auto& r = t.at("state");
+    State s;
+    s.epochs_done = r.at("epochs_done").get<int>();
+    s.step = r.at("step").get<int64_t>();
+    s.loss_sum = r.at("loss_sum").get<double>();
+    s.rng = r.at("rng").get<std::string>();
+    s.best_epoch = r.at("best_epoch").get<int>();
+    s.best_metric = num(r.at("best_metric"));
+    s.bad_epochs = r.at("bad_epochs").get<int>();
+    s.lr = num(r.at("lr"));
+    s.plateau_best = num(r.at("plateau_best"));
+    s.plateau_bad = r.at("plateau_bad").get<int>();
+    s.history = t.at("history");
+    return s;
+}
+
+bool better(double v, double ref, bool lower)
+{
+    if (!std::isfinite(v))
+        return false;
+    if (!std::isfinite(ref))
+        return true;
+    return lower ? v < ref : v > ref;
+}
+
+double scheduled_lr(const LoopOptions& o, int e, const State& s)
+{
+    const double lr = o.optimizer.lr;
+    const auto& n = o.schedule.name;
+    if (n == "cosine")
+        return lr * 0.5 * (1.0 + std::cos(M_PI * e / o.epochs));
+    if (n == "step")
+        return lr * std::pow(o.schedule.gamma, e / o.schedule.step_size);
+    if (n == "plateau")
+        return std::isfinite(s.lr) ? s.lr : lr;
+    return lr;
+}
+
+// The differences between two settings objects, one "key: a -> b" each.
+std::string differences(const json& was, const json& now, const std::string& prefix = "")
+{
+    std::string out;
+    for (const auto& [k, v] : now.items()) {
+        const auto name = prefix + k;
+        if (!was.contains(k)) {
+            out += (out.empty() ? "" : ", ") + name + " (new)";
+        } else if (v.is_object() && was[k].is_object()) {
+            const auto d = differences(was[k], v, name + ".");
+            if (!d.empty())
+                out += (out.empty() ? "" : ", ") + d;
+        } else if (was[k] != v) {
+            out += (out.empty() ? "" : ", ") + name + " " + was[k].dump() + " -> " + v.dump();
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+LoopResult run(Task& task,
+               const LoopOptions& o,
+               const torch::Device& device,
+               bool resume,
+               const EventSink& events,
+               const std::atomic<bool>* cancel)
+{
+    o.validate();
+    auto emit = [&](Event e) {
+        if (events)
+            events(e);
+    };
+    torch::nn::Module& net = task.module();
+    const int64_t N = task.train_size();
+    if (N < 1)
+        throw std::invalid_argument("training: expected at least one training example, found 0");
+    const int64_t steps = (N + o.batch - 1) / o.batch;
+    const bool lower = task.lower_is_better();
+    const json settings = settings_of(o);
+    auto opt = make_optimizer(o.optimizer, net.parameters());
+
+    State st;
+    std::string best_weights;
+    std::string torch_rng;
+    if (resume) {
+        if (o.checkpoint.empty() || !std::filesystem::exists(o.checkpoint))
+            throw std::runtime_error("resume: no checkpoint " + o.checkpoint);
+        const auto f = models::read_model_file(o.checkpoint, true);
+        json t;
+        try {
+            t = json::parse(f.card_json).at("training");
+            const auto diff = differences(t.at("settings"), settings);
+            if (!diff.empty())
+                throw std::invalid_argument(o.checkpoint +
+                                            ": resume with other training settings than the "
+                                            "checkpoint's: " +
+                                            diff);
+            st = state_from(t);
+        } catch (const nlohmann::json::exception& e) {
+            throw std::runtime_error(o.checkpoint + ": not a resumable checkpoint (" + e.what() +
+                                     ")");
+        }
+        if (!f.has("weights") || !f.has("optimizer"))
+            throw std::runtime_error(o.checkpoint +
+                                     ": not a checkpoint (expected weights and optimizer "
+                                     "sections)");
+        load_weights_bytes(net, f.section("weights"), device);
+        {
+            std::istringstream in(f.section("optimizer"));
+            torch::serialize::InputArchive ar;
+            ar.load_from(in, device);
+            opt->load(ar);
+        }
+        best_weights = f.section("best_weights");
+        torch_rng = f.section("torch_rng");
+    }
+
+    LoopResult res;
+    auto training_json = [&](bool with_state) {
+        json t = { { "settings", settings },
+                   { "history", st.history },
+                   { "metric", task.metric_name() },
+                   { "epochs_done", st.epochs_done },
+                   { "best_epoch", st.best_epoch },
+                   { "train_examples", N },
+                   { "steps_per_epoch", steps } };
+        if (std::isfinite(st.best_metric))
+            t["best_" + task.metric_name()] = st.best_metric;
+        if (with_state)
+            t["state"] = state_json(st);
+        return t.dump();
+    };
+    auto write_checkpoint = [&](const torch::Tensor* gen_state) {
+        if (o.checkpoint.empty())
+            return;
+        models::ModelFile f;
+        f.card_json = task.card_json(training_json(true));
+        f.sections["weights"] = weights_bytes(net);
+        f.sections["optimizer"] = optimizer_bytes(*opt);
+        if (!best_weights.empty())
+            f.sections["best_weights"] = best_weights;
+        if (gen_state)
+            f.sections["torch_rng"] = tensor_bytes(*gen_state);
+        models::write_model_file(o.checkpoint, f);
+        Event ev;
+        ev.kind = Event::Kind::checkpoint;
+        ev.epoch = st.epochs_done;
+        ev.epochs = o.epochs;
+        ev.step = st.step;
+        ev.steps = steps;
+        ev.path = o.checkpoint;
+        emit(ev);
+    };
+
+    const int start_epoch = st.epochs_done;
+    const int64_t start_step = st.step;
+    const auto t0 = std::chrono::steady_clock::now();
+    auto elapsed = [&] {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    };
+    {
+        Event ev;
+        ev.kind = Event::Kind::started;
+        ev.epoch = start_epoch + 1;
+        ev.epochs = o.epochs;
+        ev.steps = steps;
+        ev.metric_name = task.metric_name();
+        ev.message = std::to_string(N) + " training examples, " + std::to_string(steps) +
+                     " steps per epoch" +
+                     (resume ? ", resumed after epoch " + std::to_string(start_epoch) +
+                                   (start_step ? " step " + std::to_string(start_step) : "")
+                             : "");
+        emit(ev);
+    }
+    int64_t steps_run = 0;
+    const int64_t steps_total = (o.epochs - start_epoch) * steps - start_step;
+    for (int e = st.epochs_done; e < o.epochs; ++e) {
+        const double lr = scheduled_lr(o, e, st);
+        for (auto& g : opt->param_groups())
+            g.options().set_lr(lr);
+        // Everything random in epoch e derives from (seed, e).
+        const uint64_t es = o.seed * 1000003ULL + static_cast<uint64_t>(e);
+        torch::manual_seed(es);
+        std::mt19937_64 rng(es);
+        const auto order = data::permutation(static_cast<int>(N), es);
+        int64_t b0 = 0;
+        double loss_sum = 0.0;
+        if (st.step > 0) { // resuming inside this epoch
+            b0 = st.step;
+            loss_sum = st.loss_sum;
+            std::istringstream(st.rng) >> rng;
+            if (!torch_rng.empty()) {
+                auto gen = at::detail::getDefaultCPUGenerator();
+                auto t = torch::empty({ static_cast<int64_t>(torch_rng.size()) }, torch::kUInt8);
+                std::memcpy(t.data_ptr(), torch_rng.data(), torch_rng.size());
+                std::lock_guard<std::mutex> lock(gen.mutex());
+                gen.set_state(t);
+            }
+        }
+        net.train();
+        for (int64_t b = b0; b < steps; ++b) {
+            if (cancel && cancel->load()) {
+                res.cancelled = true;
+                Event ev;
+                ev.kind = Event::Kind::stopped;
+                ev.epoch = e + 1;
+                ev.epochs = o.epochs;
+                ev.step = b;
+                ev.steps = steps;
+                ev.path = o.checkpoint;
+                ev.message = "cancelled in epoch " + std::to_string(e + 1) + "; the last " +
+                             "checkpoint is after epoch " + std::to_string(st.epochs_done) +
+                             (st.step ? " step " + std::to_string(st.step) : "");
+                emit(ev);
+                res.epochs_done = st.epochs_done;
+                res.history_json = st.history.dump();
+                return res;
+            }
+            std::vector<int64_t> idx(order.begin() + b * o.batch,
+                                     order.begin() + std::min<int64_t>(N, (b + 1) * o.batch));
+            auto loss = task.loss(idx, rng);
+            const double lv = loss.item<double>();
+            if (!std::isfinite(lv))
+                throw std::runtime_error("training diverged: loss " + std::to_string(lv) +
+                                         " at epoch " + std::to_string(e + 1) + ", step " +
+                                         std::to_string(b + 1));
+            opt->zero_grad();
+            loss.backward();
+            if (o.clip_grad_norm > 0.0)
+                torch::nn::utils::clip_grad_norm_(net.parameters(), o.clip_grad_norm);
+            opt->step();
+            loss_sum += lv;
+            ++steps_run;
+            Event ev;
+            ev.kind = Event::Kind::step;
+            ev.epoch = e + 1;
+            ev.epochs = o.epochs;
+            ev.step = b + 1;
+            ev.steps = steps;
+            ev.loss = loss_sum / static_cast<double>(b + 1);
+            ev.lr = lr;
+            ev.elapsed_s = elapsed();
+            ev.eta_s = ev.elapsed_s / steps_run * static_cast<double>(steps_total - steps_run);
+            emit(ev);
+            const int64_t global = static_cast<int64_t>(e) * steps + b + 1;
+            if (o.checkpoint_every_steps > 0 && global % o.checkpoint_every_steps == 0 &&
+                b + 1 < steps) {
+                st.step = b + 1;
+                st.loss_sum = loss_sum;
+                std::ostringstream r;
+                r << rng;
+                st.rng = r.str();
+                auto gen = at::detail::getDefaultCPUGenerator();
+                torch::Tensor gs;
+                {
+                    std::lock_guard<std::mutex> lock(gen.mutex());
+                    gs = gen.get_state();
+                }
+                write_checkpoint(&gs);
+            }
+        }
+        st.step = 0;
+        st.loss_sum = 0.0;
+        st.rng.clear();
+        torch_rng.clear();
+        net.eval();
+        const double metric = task.validate();
+        const double train_loss = loss_sum / static_cast<double>(steps);
+        const bool best = better(metric, st.best_metric, lower);
+        if (best) {
+            st.best_metric = metric;
+            st.best_epoch = e + 1;
+            st.bad_epochs = 0;
+            if (o.select == "best")
+                best_weights = weights_bytes(net);
+        } else {
+            ++st.bad_epochs;
+        }
+        if (o.schedule.name == "plateau") {
+            // ReduceLROnPlateau, relative threshold 1e-4.
+            const double ref = st.plateau_best;
+            const bool improved =
+                std::isfinite(metric) &&
+                (!std::isfinite(ref) ||
+                 (lower ? metric < ref * (1.0 - 1e-4 * (ref > 0 ? 1 : -1))
+                        : metric > ref * (1.0 + 1e-4 * (ref > 0 ? 1 : -1))));
+            if (improved) {
+                st.plateau_best = metric;
+                st.plateau_bad = 0;
+            } else if (++st.plateau_bad > o.schedule.patience) {
+                st.lr = std::max(lr * o.schedule.factor, o.schedule.min_lr);
+                st.plateau_bad = 0;
+            }
+            if (!std::isfinite(st.lr))
+                st.lr = lr;
+        }
+        st.epochs_done = e + 1;
+        const double secs = elapsed();
+        st.history.push_back({ { "epoch", e + 1 },
+                               { "lr", lr },
+                               { "train_loss", train_loss },
+                               { task.metric_name(),
+                                 std::isfinite(metric) ? json(metric) : json(nullptr) },
+                               { "seconds", secs } });
+        const bool early = o.patience > 0 && st.bad_epochs >= o.patience && e + 1 < o.epochs;
+        const bool pause = o.stop_after > 0 && e + 1 - start_epoch >= o.stop_after &&
+                           e + 1 < o.epochs;
+        {
+            Event ev;
+            ev.kind = Event::Kind::epoch;
+            ev.epoch = e + 1;
+            ev.epochs = o.epochs;
+            ev.step = steps;
+            ev.steps = steps;
+            ev.loss = train_loss;
+            ev.metric = metric;
+            ev.metric_name = task.metric_name();
+            ev.lr = lr;
+            ev.best = best;
+            ev.elapsed_s = secs;
+            ev.eta_s = steps_run ? secs / steps_run * static_cast<double>(steps_total - steps_run)
+                                 : NAN;
+            emit(ev);
+        }
+        if ((e + 1) % o.checkpoint_every == 0 || e + 1 == o.epochs || early || pause)
+            write_checkpoint(nullptr);
+        if (early) {
+            res.early_stopped = true;
+            Event ev;
+            ev.kind = Event::Kind::stopped;
+            ev.epoch = e + 1;
+            ev.epochs = o.epochs;
+            ev.message = "early stop: no better " + task.metric_name() + " for " +
+                         std::to_string(o.patience) + " epochs (best: epoch " +
+                         std::to_string(st.best_epoch) + ")";
+            emit(ev);
+            break;
+        }
+        if (pause) {
+            Event ev;
+            ev.kind = Event::Kind::stopped;
+            ev.epoch = e + 1;
+            ev.epochs = o.epochs;
+            ev.path = o.checkpoint;
+            ev.message = "stopped after epoch " + std::to_string(e + 1) + " of " +
+                         std::to_string(o.epochs) + "; continue with --resume";
+            emit(ev);
+            res.epochs_done = st.epochs_done;
+            res.best_epoch = st.best_epoch;
+            res.best_metric = st.best_metric;
+            res.history_json = st.history.dump();
+            res.training_json = training_json(false);
+            return res;
+        }
+    }
+    if (o.select == "best") {
+        if (st.best_epoch == 0)
+            throw std::runtime_error("training: no epoch gave a finite " + task.metric_name() +
+                                     " (every validation was NaN/Inf); no model written");
+        load_weights_bytes(net, best_weights, device);
+    }
+    net.eval();
+    res.completed = true;
+    res.epochs_done = st.epochs_done;
+    res.best_epoch = st.best_epoch;
+    res.best_metric = st.best_metric;
+    res.history_json = st.history.dump();
+    res.training_json = training_json(false);
+    return res;
+}
+
+} // namespace train
+} // namespace tfmed

@@ -1,0 +1,307 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <tfmed/dsp/stats.h>
+#include <tfmed/dsp/stft.h>
+#include <tfmed/models/model_file.h>
+#include <tfmed/models/tsrnet_pipeline.h>
+#include <tfmed/train/tsrnet_trainer.h>
+
+#include <ATen/Parallel.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+#include <unistd.h>
+
+namespace tfmed {
+namespace train {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+TsrnetTrainConfig::TsrnetTrainConfig()
+{
+    loop.epochs = 50;
+    loop.batch = 32;
+    loop.optimizer.name = "adamw";
+    loop.optimizer.lr = 1e-4;
+    loop.optimizer.weight_decay = 1e-5;
+    loop.schedule.name = "cosine";
+}
+
+void set_threads(int threads)
+{
+    const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+    if (threads < 0 || threads > static_cast<int>(4 * hw))
+        throw std::invalid_argument("threads: expected 0 (all cores) to " +
+                                    std::to_string(4 * hw) + ", found " +
+                                    std::to_string(threads));
+    at::set_num_threads(threads > 0 ? threads : static_cast<int>(hw));
+}
+
+namespace {
+
+std::vector<double> to_vec(const torch::Tensor& t)
+{
+    const auto c = t.to(torch::kDouble).contiguous();
+    return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
+models::PreparedBatch prepare(const data::WindowSet& s, const std::vector<int64_t>& idx,
+                              const models::TsrnetPrep& p)
+{
+    return models::prepare_batch(s.x.index_select(0, torch::tensor(idx, torch::kLong)), p);
+}
+
+// The model-specific part: masked restoration loss on a batch of normal
+// windows; validation = mean plain score of the validation normals.
+class TsrnetTask : public Task
+{
+public:
+    TsrnetTask(models::TsrnetCard& card,
+               models::Tsrnet net,
+               torch::Tensor train_x,
+               models::PreparedBatch val,
+               torch::Device dev,
+               int64_t batch,
+               json extra)
+        : card_(card),
+          net_(std::move(net)),
+          x_(std::move(train_x)),
+          val_(std::move(val)),
+          dev_(dev),
+          batch_(batch),
+          stft_(models::stft_of(card)),
+          extra_(std::move(extra))
+    {
+    }
+    torch::nn::Module& module() override { return *net_; }
+    int64_t train_size() const override { return x_.size(0); }
+    torch::Tensor loss(const std::vector<int64_t>& idx, std::mt19937_64& rng) override
+    {
+        const auto xb = x_.index_select(0, torch::tensor(idx, torch::kLong)).to(dev_);
+        const auto spec = models::tsrnet_spectrogram(xb, stft_);
+        const auto m = models::train_masks(card_.masking, xb.size(1), spec.size(2), rng);
+        auto [xh, s] = net_->forward(models::mask_time(xb, m.time), models::mask_spec(spec, m.spec));
+        return models::tsrnet_loss(xb, xh, s);
+    }
+    double validate() override
+    {
+        const auto vs = models::score_prepared(net_, card_, val_, dev_, batch_);
+        double sum = 0.0;
+        int64_t n = 0;
+        for (double v : to_vec(vs.plain))
+            if (std::isfinite(v))
+                sum += v, ++n;
+        return n ? sum / n : NAN;
+    }
+    std::string metric_name() const override { return "val_score"; }
+    std::string card_json(const std::string& training) override
+    {
+        auto t = json::parse(training);
+        t.update(extra_);
+        card_.training_json = t.dump();
+        card_.parameters = models::count_parameters(*net_);
+        return card_.to_json();
+    }
+    models::Tsrnet& net() { return net_; }
+
+private:
+    models::TsrnetCard& card_;
+    models::Tsrnet net_;
+    torch::Tensor x_;
+    models::PreparedBatch val_;
+    torch::Device dev_;
+    int64_t batch_;
+    dsp::StftOptions stft_;
+    json extra_;
+};
+
+void check_writable(const std::string& path)
+{
+    const fs::path p(path);
+    const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+    std::error_code ec;
+    if (fs::is_directory(p, ec))
+        throw std::invalid_argument(path + ": expected a file path for the model, found a "
+                                           "directory");
+    if (!fs::is_directory(dir, ec))
+        throw std::invalid_argument(path + ": the folder " + dir.string() + " does not exist");
+    if (::access(dir.c_str(), W_OK) != 0)
+        throw std::invalid_argument(path + ": the folder " + dir.string() + " is not writable");
+}
+
+} // namespace
+
+TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
+                               const EventSink& events,
+                               const std::atomic<bool>* cancel,
+                               const data::WindowSet* windows)
+{
+    set_threads(cfg.threads);
+    dsp::set_reproducible_fft(true); // the same spectrogram bits in every run (resume)
+    const auto dev = models::parse_device(cfg.device);
+    check_writable(cfg.out);
+    const std::string ckpt = cfg.out + ".ckpt";
+
+    models::TsrnetCard card;
+    data::WindowSetSpec spec = cfg.data;
+    if (cfg.resume) {
+        if (!fs::exists(ckpt))
+            throw std::runtime_error("--resume: no checkpoint " + ckpt);
+        const auto f = models::read_model_file(ckpt, false);
+        try {
+            card = models::TsrnetCard::from_json(f.card_json);
+        } catch (const std::invalid_argument& e) {
+            throw std::runtime_error(ckpt + ": " + e.what());
+        }
+        if (!windows)
+            spec = data::WindowSetSpec::from_json(card.data_json, cfg.data.data_dir);
+    } else {
+        card.width = cfg.width;
+        card.d_model = cfg.d_model;
+        card.heads = cfg.heads;
+        card.score = cfg.score;
+        card.threshold_quantile = cfg.quantile;
+        if (cfg.reference_quirks) {
+            card.prep.peak_offset_quirk = true;
+            card.masking.spec_range = 66;
+        }
+    }
+    data::WindowSet loaded;
+    if (!windows) {
+        loaded = data::load_window_set(spec, card.prep.sample_rate, card.window());
+        windows = &loaded;
+    } else if (windows->x.dim() != 3 || windows->x.size(2) != card.window()) {
+        throw std::invalid_argument("train tsrnet: expected windows (N, leads, " +
+                                    std::to_string(card.window()) + "), found " +
+                                    std::to_string(windows->x.dim()) + " dimensions, last " +
+                                    std::to_string(windows->x.size(-1)));
+    }
+    const auto& set = *windows;
+    const auto split = data::split_normal_only(set, spec);
+    if (cfg.resume) {
+        if (card.leads != set.x.size(1))
+            throw std::invalid_argument(ckpt + ": the checkpoint has " +
+                                        std::to_string(card.leads) + " lead(s), the data " +
+                                        std::to_string(set.x.size(1)));
+    } else {
+        card.leads = set.x.size(1);
+        card.lead_names = set.channel_names;
+        card.version = TFMED_VERSION;
+        card.data_json = set.spec_json;
+        card.validate();
+    }
+    if (split.train.empty() || split.val.empty())
+        throw std::invalid_argument("train: the split left " + std::to_string(split.train.size()) +
+                                    " training and " + std::to_string(split.val.size()) +
+                                    " validation windows; need at least one of each");
+    torch::manual_seed(spec.seed);
+    models::Tsrnet net(models::options_of(card));
+    net->to(dev);
+
+    const auto train = prepare(set, split.train, card.prep);
+    const auto val = prepare(set, split.val, card.prep);
+    // Flat / non-finite windows cannot be trained on.
+    std::vector<int64_t> usable;
+    for (std::size_t i = 0; i < train.status.size(); ++i)
+        if (models::has_signal(train.status[i]))
+            usable.push_back(static_cast<int64_t>(i));
+    if (usable.empty())
+        throw std::invalid_argument("train: none of the " + std::to_string(split.train.size()) +
+                                    " training windows has a usable signal (all flat or "
+                                    "non-finite)");
+    const auto X = train.x.index_select(0, torch::tensor(usable, torch::kLong));
+
+    LoopOptions lo = cfg.loop;
+    lo.seed = spec.seed;
+    lo.checkpoint = ckpt;
+    const json extra = { { "device", dev.str() },
+                         { "threads", at::get_num_threads() },
+                         { "val_windows", val.x.size(0) } };
+    TsrnetTask task(card, net, X, val, dev, lo.batch, extra);
+    if (events) {
+        Event ev;
+        ev.kind = Event::Kind::started;
+        ev.message = "data " + spec.data + ": " + std::to_string(set.x.size(0)) +
+                     " windows of " + std::to_string(card.window()) + " x " +
+                     std::to_string(card.leads) + " at " + std::to_string(card.prep.sample_rate) +
+                     " Hz; train " + std::to_string(split.train.size()) + " / val " +
+                     std::to_string(split.val.size()) + " normal, test " +
+                     std::to_string(split.test.size());
+        events(ev);
+    }
+    const auto r = run(task, lo, dev, cfg.resume, events, cancel);
+
+    TsrnetTrainResult out;
+    out.checkpoint = ckpt;
+    out.epochs_done = r.epochs_done;
+    out.best_epoch = r.best_epoch;
+    out.best_val_score = r.best_metric;
+    out.history_json = r.history_json;
+    out.training_json = r.training_json;
+    out.train_windows = X.size(0);
+    out.val_windows = val.x.size(0);
+    out.test_windows = static_cast<int64_t>(split.test.size());
+    out.parameters = models::count_parameters(*net);
+    if (!r.completed)
+        return out;
+
+    // Calibrate the alarm threshold on the normal training windows with the
+    // selected model, and store it in the card.
+    const auto ts = models::score_prepared(net, card, train, dev, lo.batch);
+    std::vector<double> ok;
+    for (double v : to_vec(card.score == "peak" ? ts.peak : ts.plain))
+        if (std::isfinite(v))
+            ok.push_back(v);
+    if (ok.empty())
+        throw std::runtime_error("train: no training window could be scored with the " +
+                                 card.score + " score; no threshold, no model written");
+    card.threshold = dsp::quantile(ok, card.threshold_quantile);
+    card.calibration_windows = static_cast<int64_t>(ok.size());
+    const json metrics = { { "best_epoch", r.best_epoch },
+                           { "best_val_score", r.best_metric },
+                           { "threshold", card.threshold },
+                           { "train_windows", X.size(0) } };
+    card.metrics_json = metrics.dump();
+    {
+        auto t = json::parse(r.training_json);
+        t.update(extra);
+        card.training_json = t.dump();
+    }
+    models::save_tsrnet(cfg.out, card, net);
+    out.completed = true;
+    out.model_path = cfg.out;
+    out.threshold = card.threshold;
+    out.calibration_windows = card.calibration_windows;
+    out.metrics_json = metrics.dump();
+    char line[512];
+    std::snprintf(line, sizeof line,
+                  "model %s: %lld parameters, best epoch %d (val score %.5f), threshold %.5f "
+                  "(%.0f%% of %lld normal training windows, %s score)",
+                  cfg.out.c_str(), static_cast<long long>(out.parameters), r.best_epoch,
+                  r.best_metric, card.threshold, 100 * card.threshold_quantile,
+                  static_cast<long long>(out.calibration_windows), card.score.c_str());
+    out.summary = line;
+    if (events) {
+        Event ev;
+        ev.kind = Event::Kind::finished;
+        ev.epoch = r.epochs_done;
+        ev.epochs = lo.epochs;
+        ev.metric = r.best_metric;
+        ev.metric_name = "val_score";
+        ev.path = cfg.out;
+        ev.message = out.summary;
+        events(ev);
+    }
+    return out;
+}
+
+} // namespace train
+} // namespace tfmed
