@@ -277,9 +277,14 @@ int main(int argc, char** argv)
     imp->add_option("STATE_DICT", imp_pt, "torch.save'd state dict (.pt)")->required();
     imp->add_option("-o,--out", imp_out, "Model file to write")->required();
 
+    auto* sys = app.add_subcommand(
+        "system", "LibTorch, CPU capability, BLAS: what bit-exact results depend on");
     auto* info = app.add_subcommand("info", "Print a model file's card");
     std::string info_path;
     info->add_option("MODEL", info_path)->required();
+    std::string info_plot;
+    info->add_option("--history-plot", info_plot,
+                     "PNG of the training curves recorded in the card");
 
     auto* rpk = data->add_subcommand(
         "rpeaks", "R-peak detector (TSRNet's) against a record's beat annotations");
@@ -309,6 +314,8 @@ int main(int argc, char** argv)
             ea.cfg.data_given = etsr->count("--data") > 0;
             return tfmed::apps::eval_tsrnet(ea);
         }
+        if (*sys)
+            return tfmed::apps::system_info();
         if (*exp)
             return tfmed::apps::model_export(exp_model, exp_out, exp_section, exp_json);
         if (*imp)
@@ -316,7 +323,7 @@ int main(int argc, char** argv)
         if (*btsr)
             return tfmed::apps::bench_tsrnet(ba);
         if (*info)
-            return tfmed::apps::model_info(info_path);
+            return tfmed::apps::model_info(info_path, info_plot);
         if (*rpk)
             return tfmed::apps::data_rpeaks(data_path, rp_channel, rp_window, rp_tol, rp_json);
         if (*dplot)

@@ -19,12 +19,23 @@
 #include <tfmed/plot/figure.h>
 #endif
 
+#include <ATen/Parallel.h>
+#include <ATen/Version.h>
+#include <dlfcn.h>
 #include <nlohmann/json.hpp>
+#include <torch/cuda.h>
+#include <torch/version.h>
 
 #include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <memory>
+
+#ifndef TFMED_VERSION
+#define TFMED_VERSION_STRING "unknown"
+#else
+#define TFMED_VERSION_STRING TFMED_VERSION
+#endif
 
 namespace tfmed {
 namespace apps {
@@ -92,6 +103,38 @@ private:
     int epoch_ = 0;
 };
 
+// Training curves (loss, validation metric) from a card's history.
+void save_history_plot(const json& history, int best_epoch, const std::string& path,
+                       const std::string& title)
+{
+#ifdef TFMED_HAVE_PLOT
+    plot::Panel loss{ "training loss (uncertainty-aware)", "epoch", "loss", {}, {} };
+    plot::Panel vpan{ "validation score (normal windows, inference masks)", "epoch", "score", {}, {} };
+    plot::Series ls, vsr;
+    ls.color = { 30, 90, 200 };
+    vsr.color = { 200, 80, 30 };
+    for (const auto& h : history) {
+        ls.x.push_back(h["epoch"].get<double>());
+        ls.y.push_back(h["train_loss"].get<double>());
+        if (h.contains("val_score") && h["val_score"].is_number()) {
+            vsr.x.push_back(h["epoch"].get<double>());
+            vsr.y.push_back(h["val_score"].get<double>());
+        }
+    }
+    loss.series.push_back(ls);
+    vpan.series.push_back(vsr);
+    if (best_epoch > 0)
+        vpan.markers.push_back({ static_cast<double>(best_epoch), "best", { 40, 150, 40 } });
+    plot::save_figure({ loss, vpan }, path, title);
+    std::cerr << "wrote " << path << "\n";
+#else
+    (void)history;
+    (void)best_epoch;
+    (void)title;
+    throw std::runtime_error(path + ": this build has no PNG support (libstb-dev missing)");
+#endif
+}
+
 } // namespace
 
 // ---------------------------------------------------------------- train
@@ -114,29 +157,8 @@ int train_tsrnet(const TsrnetTrainArgs& a)
                      { "training", json::parse(r.training_json) } };
         write_atomically(a.json, out.dump(1) + "\n");
     }
-#ifdef TFMED_HAVE_PLOT
-    if (!a.plot.empty()) {
-        plot::Panel loss{ "training loss (uncertainty-aware)", "epoch", "loss", {}, {} };
-        plot::Panel vpan{ "validation score (normal windows, inference masks)", "epoch", "score", {}, {} };
-        plot::Series ls, vsr;
-        ls.color = { 30, 90, 200 };
-        vsr.color = { 200, 80, 30 };
-        for (const auto& h : history) {
-            ls.x.push_back(h["epoch"].get<double>());
-            ls.y.push_back(h["train_loss"].get<double>());
-            if (h["val_score"].is_number()) {
-                vsr.x.push_back(h["epoch"].get<double>());
-                vsr.y.push_back(h["val_score"].get<double>());
-            }
-        }
-        loss.series.push_back(ls);
-        vpan.series.push_back(vsr);
-        if (r.best_epoch > 0)
-            vpan.markers.push_back({ static_cast<double>(r.best_epoch), "best", { 40, 150, 40 } });
-        plot::save_figure({ loss, vpan }, a.plot, "tfmed train tsrnet: " + r.model_path);
-        std::cerr << "wrote " << a.plot << "\n";
-    }
-#endif
+    if (!a.plot.empty())
+        save_history_plot(history, r.best_epoch, a.plot, "tfmed train tsrnet: " + r.model_path);
     return 0;
 }
 
@@ -234,9 +256,19 @@ int bench_tsrnet(const TsrnetBenchArgs& a)
 
 // ---------------------------------------------------------------- info, export, import
 
-int model_info(const std::string& path)
+int model_info(const std::string& path, const std::string& history_plot)
 {
     const auto f = models::read_model_file(path, true);
+    if (!history_plot.empty()) {
+        check_writable(history_plot);
+        const auto card = json::parse(f.card_json);
+        const auto t = card.value("training", json::object());
+        if (!t.contains("history") || t["history"].empty())
+            throw std::invalid_argument(path + ": expected a training history in the card, "
+                                               "found none");
+        save_history_plot(t["history"], t.value("best_epoch", 0), history_plot,
+                          "training curves: " + path);
+    }
     const auto head = models::card_head(f.card_json);
     std::printf("%s\n", json::parse(f.card_json).dump(1).c_str());
     const auto& w = f.section("weights");
@@ -274,6 +306,31 @@ int model_import(const std::string& kind, const std::string& card_from, const st
     std::printf("wrote %s: %zu tensors from %s, card from %s; weights FNV-1a 64 %016llx\n",
                 out.c_str(), entries.size(), pt.c_str(), card_from.c_str(),
                 static_cast<unsigned long long>(models::fnv1a64(f.section("weights"))));
+    return 0;
+}
+
+// ---------------------------------------------------------------- system
+
+int system_info()
+{
+    // Results of training are bit-exact on one machine kind; across kinds the
+    // kernels differ (ATen's CPU capability, OpenBLAS's core). The fingerprint
+    // names what the bits depend on.
+    std::string cap = "unknown";
+    const auto cfg = at::show_config();
+    const auto at = cfg.find("CPU capability usage: ");
+    if (at != std::string::npos)
+        cap = cfg.substr(at + 22, cfg.find('\n', at) - at - 22);
+    std::string blas = "not OpenBLAS";
+    using corename_fn = char* (*)();
+    if (auto f = reinterpret_cast<corename_fn>(::dlsym(RTLD_DEFAULT, "openblas_get_corename")))
+        blas = std::string("OpenBLAS ") + f();
+    std::printf("gr-tfmed %s\n", TFMED_VERSION_STRING);
+    std::printf("LibTorch %s, CPU capability %s, %d intra-op threads, CUDA %s\n", TORCH_VERSION,
+                cap.c_str(), at::get_num_threads(),
+                torch::cuda::is_available() ? "available" : "not available");
+    std::printf("BLAS %s\n", blas.c_str());
+    std::printf("fingerprint %s/%s/%s\n", TORCH_VERSION, cap.c_str(), blas.c_str());
     return 0;
 }
 

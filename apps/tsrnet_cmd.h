@@ -32,7 +32,8 @@ struct TsrnetBenchArgs {
 int train_tsrnet(const TsrnetTrainArgs& a);
 int eval_tsrnet(const TsrnetEvalArgs& a);
 int bench_tsrnet(const TsrnetBenchArgs& a);
-int model_info(const std::string& path);
+int model_info(const std::string& path, const std::string& history_plot = "");
+int system_info();
 int model_export(const std::string& model, const std::string& out, const std::string& section,
                  const std::string& json);
 int model_import(const std::string& kind, const std::string& card_from, const std::string& pt,

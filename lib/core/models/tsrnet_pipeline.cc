@@ -198,6 +198,11 @@ LoadedTsrnet load_tsrnet(const std::string& path, const torch::Device& device)
     auto parts = read_model_file(path, true);
     LoadedTsrnet out;
     try {
+        check_card(path, card_head(parts.card_json), { "tsrnet" });
+    } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(e.what());
+    }
+    try {
         out.card = TsrnetCard::from_json(parts.card_json);
     } catch (const std::invalid_argument& e) {
         throw std::runtime_error(path + ": " + e.what());

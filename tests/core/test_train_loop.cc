@@ -1,0 +1,382 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The one training loop (tfmed::train::run) on a small regression task whose
+ * loss uses both random sources (dropout through torch's generator, target
+ * noise through the loop's std::mt19937_64), and the model file format.
+ */
+#include "../support/errors.h"
+
+#include <tfmed/models/model_file.h>
+#include <tfmed/train/trainer.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <atomic>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+using namespace tfmed;
+using tfmed_test::message_of;
+
+namespace {
+
+struct ToyNetImpl : torch::nn::Module {
+    ToyNetImpl()
+    {
+        fc1 = register_module("fc1", torch::nn::Linear(4, 16));
+        drop = register_module("drop", torch::nn::Dropout(0.2));
+        fc2 = register_module("fc2", torch::nn::Linear(16, 1));
+    }
+    torch::Tensor forward(const torch::Tensor& x) { return fc2(drop(torch::tanh(fc1(x)))); }
+    torch::nn::Linear fc1{ nullptr }, fc2{ nullptr };
+    torch::nn::Dropout drop{ nullptr };
+};
+TORCH_MODULE(ToyNet);
+
+class ToyTask : public train::Task
+{
+public:
+    explicit ToyTask(uint64_t seed = 1)
+    {
+        torch::manual_seed(seed);
+        net = ToyNet();
+        x = torch::randn({ 60, 4 });
+        y = x.matmul(torch::tensor({ 1.0f, -2.0f, 0.5f, 0.0f })).unsqueeze(1);
+        xv = torch::randn({ 20, 4 });
+        yv = xv.matmul(torch::tensor({ 1.0f, -2.0f, 0.5f, 0.0f })).unsqueeze(1);
+    }
+    torch::nn::Module& module() override { return *net; }
+    int64_t train_size() const override { return x.size(0); }
+    torch::Tensor loss(const std::vector<int64_t>& idx, std::mt19937_64& rng) override
+    {
+        const auto i = torch::tensor(idx, torch::kLong);
+        auto t = y.index_select(0, i).clone();
+        std::uniform_real_distribution<float> u(-0.05f, 0.05f);
+        for (int64_t k = 0; k < t.size(0); ++k)
+            t[k][0] += u(rng);
+        const auto l = torch::mse_loss(net->forward(x.index_select(0, i)), t);
+        return nan_at_epoch_step > 0 && ++calls == nan_at_epoch_step ? l * NAN : l;
+    }
+    double validate() override
+    {
+        ++validations;
+        if (metric_override)
+            return metric_override(validations);
+        torch::NoGradGuard ng;
+        return torch::mse_loss(net->forward(xv), yv).item<double>();
+    }
+    std::string metric_name() const override { return "val_mse"; }
+    std::string card_json(const std::string& training) override
+    {
+        return nlohmann::json{ { "model", "toy" },
+                               { "format", 2 },
+                               { "training", nlohmann::json::parse(training) } }
+            .dump();
+    }
+    ToyNet net{ nullptr };
+    torch::Tensor x, y, xv, yv;
+    int validations = 0;
+    int64_t nan_at_epoch_step = 0, calls = 0;
+    std::function<double(int)> metric_override;
+};
+
+std::string tmp(const std::string& name)
+{
+    const auto d = std::filesystem::temp_directory_path() / "tfmed_train_loop_test";
+    std::filesystem::create_directories(d);
+    return (d / name).string();
+}
+
+bool same_weights(torch::nn::Module& a, torch::nn::Module& b)
+{
+    auto pa = a.parameters(), pb = b.parameters();
+    for (std::size_t i = 0; i < pa.size(); ++i)
+        if (!torch::equal(pa[i], pb[i]))
+            return false;
+    return true;
+}
+
+train::LoopOptions options(const std::string& ckpt)
+{
+    train::LoopOptions o;
+    o.epochs = 4;
+    o.batch = 8; // 8 steps per epoch (60 examples)
+    o.optimizer.lr = 1e-2;
+    o.schedule.name = "cosine";
+    o.seed = 7;
+    o.checkpoint = ckpt;
+    return o;
+}
+
+} // namespace
+
+TEST(TrainLoop, ResumeInsideAnEpochIsBitExact)
+{
+    // The uninterrupted run.
+    ToyTask a;
+    auto o = options(tmp("a.ckpt"));
+    o.select = "last";
+    const auto ra = train::run(a, o, torch::kCPU, false, {});
+    ASSERT_TRUE(ra.completed);
+    EXPECT_EQ(ra.epochs_done, 4);
+
+    // The same run with a checkpoint every 5 steps, cancelled in epoch 2
+    // after step 7 (the last checkpoint: epoch 2, step 7), then resumed.
+    ToyTask b;
+    o.checkpoint = tmp("b.ckpt");
+    o.checkpoint_every_steps = 5;
+    std::atomic<bool> cancel{ false };
+    int checkpoints = 0;
+    const auto rb = train::run(
+        b, o, torch::kCPU, false,
+        [&](const train::Event& e) {
+            if (e.kind == train::Event::Kind::checkpoint)
+                ++checkpoints;
+            if (e.kind == train::Event::Kind::step && e.epoch == 2 && e.step == 7)
+                cancel = true;
+        },
+        &cancel);
+    EXPECT_TRUE(rb.cancelled);
+    EXPECT_FALSE(rb.completed);
+    // Global steps 5 (epoch 1), end of epoch 1, 10 (epoch 2 step 2), 15 (epoch 2 step 7).
+    EXPECT_EQ(checkpoints, 4);
+    const auto card = nlohmann::json::parse(models::read_model_file(o.checkpoint, false).card_json);
+    EXPECT_EQ(card["training"]["state"]["epochs_done"], 1);
+    EXPECT_EQ(card["training"]["state"]["step"], 7);
+
+    ToyTask c; // with other weights: all state comes from the checkpoint
+    {
+        torch::NoGradGuard ng;
+        for (auto& p : c.module().parameters())
+            p.add_(1.0);
+    }
+    const auto rc = train::run(c, o, torch::kCPU, true, {});
+    ASSERT_TRUE(rc.completed);
+    EXPECT_TRUE(same_weights(a.module(), c.module()));
+    const auto ha = nlohmann::json::parse(ra.history_json),
+               hc = nlohmann::json::parse(rc.history_json);
+    ASSERT_EQ(ha.size(), hc.size());
+    for (std::size_t i = 0; i < ha.size(); ++i) {
+        EXPECT_EQ(ha[i]["train_loss"], hc[i]["train_loss"]) << "epoch " << i + 1;
+        EXPECT_EQ(ha[i]["val_mse"], hc[i]["val_mse"]) << "epoch " << i + 1;
+    }
+}
+
+TEST(TrainLoop, SchedulesGiveTheDocumentedRates)
+{
+    auto lrs = [](train::LoopOptions o) {
+        ToyTask t;
+        std::vector<double> v;
+        for (const auto& h : nlohmann::json::parse(train::run(t, o, torch::kCPU, false, {}).history_json))
+            v.push_back(h["lr"].get<double>());
+        return v;
+    };
+    auto o = options("");
+    o.optimizer.lr = 0.1;
+    const auto cos = lrs(o);
+    ASSERT_EQ(cos.size(), 4u);
+    EXPECT_DOUBLE_EQ(cos[0], 0.1);
+    EXPECT_DOUBLE_EQ(cos[1], 0.1 * 0.5 * (1 + std::cos(M_PI / 4)));
+    EXPECT_DOUBLE_EQ(cos[2], 0.05);
+    o.schedule.name = "step";
+    o.schedule.step_size = 2;
+    o.schedule.gamma = 0.5;
+    EXPECT_EQ(lrs(o), (std::vector<double>{ 0.1, 0.1, 0.05, 0.05 }));
+    o.schedule.name = "constant";
+    EXPECT_EQ(lrs(o), (std::vector<double>(4, 0.1)));
+    // Plateau: a metric that never improves after epoch 1 cuts the rate once
+    // patience (1) is exceeded: epochs 1-3 at 0.1, then 0.01.
+    o.schedule.name = "plateau";
+    o.schedule.patience = 1;
+    o.schedule.factor = 0.1;
+    o.select = "last";
+    ToyTask t;
+    t.metric_override = [](int) { return 1.0; };
+    std::vector<double> v;
+    for (const auto& h : nlohmann::json::parse(train::run(t, o, torch::kCPU, false, {}).history_json))
+        v.push_back(h["lr"].get<double>());
+    ASSERT_EQ(v.size(), 4u);
+    EXPECT_DOUBLE_EQ(v[0], 0.1);
+    EXPECT_DOUBLE_EQ(v[1], 0.1);
+    EXPECT_DOUBLE_EQ(v[2], 0.1);
+    EXPECT_NEAR(v[3], 0.01, 1e-15);
+}
+
+TEST(TrainLoop, EarlyStoppingKeepsTheBestEpoch)
+{
+    ToyTask t;
+    // Metric: best at epoch 2, worse afterwards.
+    t.metric_override = [](int k) { return k == 2 ? 0.5 : 1.0 + k; };
+    auto o = options(tmp("early.ckpt"));
+    o.epochs = 10;
+    o.patience = 2;
+    std::string best_weights;
+    const auto r = train::run(t, o, torch::kCPU, false, [&](const train::Event& e) {
+        if (e.kind == train::Event::Kind::epoch && e.best)
+            best_weights = train::weights_bytes(t.module());
+    });
+    EXPECT_TRUE(r.completed);
+    EXPECT_TRUE(r.early_stopped);
+    EXPECT_EQ(r.epochs_done, 4);
+    EXPECT_EQ(r.best_epoch, 2);
+    EXPECT_DOUBLE_EQ(r.best_metric, 0.5);
+    EXPECT_EQ(train::weights_bytes(t.module()), best_weights);
+}
+
+TEST(TrainLoop, ClearFailures)
+{
+    {
+        ToyTask t;
+        t.nan_at_epoch_step = 8 + 3; // epoch 2, step 3
+        EXPECT_EQ(message_of<std::runtime_error>(
+                      [&] { train::run(t, options(""), torch::kCPU, false, {}); }),
+                  "training diverged: loss nan at epoch 2, step 3");
+    }
+    {
+        ToyTask t;
+        t.metric_override = [](int) { return NAN; };
+        EXPECT_EQ(message_of<std::runtime_error>(
+                      [&] { train::run(t, options(""), torch::kCPU, false, {}); }),
+                  "training: no epoch gave a finite val_mse (every validation was NaN/Inf); no "
+                  "model written");
+    }
+    {
+        ToyTask t;
+        auto o = options(tmp("pause.ckpt"));
+        o.stop_after = 1;
+        const auto r = train::run(t, o, torch::kCPU, false, {});
+        EXPECT_FALSE(r.completed);
+        EXPECT_EQ(r.epochs_done, 1);
+        o.stop_after = 0;
+        o.batch = 16;
+        o.optimizer.lr = 0.5;
+        EXPECT_EQ(message_of<std::invalid_argument>(
+                      [&] { train::run(t, o, torch::kCPU, true, {}); }),
+                  o.checkpoint +
+                      ": resume with other training settings than the checkpoint's: batch 8 -> "
+                      "16, optimizer.lr 0.01 -> 0.5");
+    }
+    auto o = options("");
+    o.schedule.name = "linear";
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { o.validate(); }),
+              "training: expected schedule constant, cosine, step or plateau, found 'linear'");
+    o = options("");
+    o.batch = 0;
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { o.validate(); }),
+              "training: expected batch >= 1, found 0");
+}
+
+TEST(TrainLoop, GradientClippingBoundsTheFirstStep)
+{
+    // The gradients left after the first step have the clipped global norm.
+    struct Probe : ToyTask {
+        torch::Tensor loss(const std::vector<int64_t>& idx, std::mt19937_64& rng) override
+        {
+            return ToyTask::loss(idx, rng) * 1e6; // huge gradients
+        }
+    };
+    Probe t;
+    auto o = options("");
+    o.epochs = 1;
+    o.clip_grad_norm = 0.25;
+    o.select = "last";
+    double norm = -1;
+    train::run(t, o, torch::kCPU, false, [&](const train::Event& e) {
+        if (e.kind == train::Event::Kind::step && e.step == 1) {
+            double s = 0;
+            for (const auto& p : t.module().parameters())
+                s += p.grad().pow(2).sum().item<double>();
+            norm = std::sqrt(s);
+        }
+    });
+    EXPECT_NEAR(norm, 0.25, 1e-4);
+}
+
+TEST(ModelFile, SectionsChecksumsAndCardChecks)
+{
+    const auto path = tmp("m.tfm");
+    models::ModelFile f;
+    f.card_json = R"({"model": "tsrnet", "format": 2, "version": "0.1.0.0",
+        "signal": {"sample_rate": 500, "channels": 1, "channel_names": ["MLII"], "window": 5000},
+        "scoring": {"threshold": 0.3}})";
+    f.sections["weights"] = std::string(1000, 'w');
+    f.sections["optimizer"] = "opt";
+    models::write_model_file(path, f);
+    const auto g = models::read_model_file(path);
+    EXPECT_EQ(g.card_json, f.card_json);
+    EXPECT_EQ(g.sections, f.sections);
+    EXPECT_TRUE(models::read_model_file(path, false).sections.empty());
+    EXPECT_EQ(models::crc32("123456789"), 0xCBF43926u); // the CRC-32 check value
+
+    // One flipped bit in the weights is refused, naming the section.
+    std::string bytes;
+    {
+        std::ifstream in(path, std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    const auto at = bytes.find(std::string(1000, 'w'));
+    ASSERT_NE(at, std::string::npos);
+    bytes[at + 500] ^= 0x04;
+    {
+        std::ofstream out(path + ".bad", std::ios::binary);
+        out << bytes;
+    }
+    EXPECT_EQ(message_of<std::runtime_error>([&] { models::read_model_file(path + ".bad"); }),
+              path + ".bad: the weights section is damaged (expected CRC-32 " +
+                  [&] {
+                      char b[16];
+                      std::snprintf(b, sizeof b, "%08x", models::crc32(std::string(1000, 'w')));
+                      return std::string(b);
+                  }() +
+                  ", found " + [&] {
+                      std::string w(1000, 'w');
+                      w[500] ^= 0x04;
+                      char b[16];
+                      std::snprintf(b, sizeof b, "%08x", models::crc32(w));
+                      return std::string(b);
+                  }() + ")");
+    // ... but the card alone still reads (tfmed info can say what the file is).
+    EXPECT_EQ(models::read_model_file(path + ".bad", false).card_json, f.card_json);
+
+    // Format 1 (the first TSRNet release): card | weights | optimizer.
+    {
+        std::ofstream out(path + ".v1", std::ios::binary);
+        out.write("TFMEDMDL\x01\x00\x00\x00", 12);
+        for (const std::string s : { f.card_json, std::string("WEIGHTS"), std::string() }) {
+            uint64_t n = s.size();
+            for (int i = 0; i < 8; ++i)
+                out.put(static_cast<char>((n >> (8 * i)) & 0xff));
+            out << s;
+        }
+    }
+    const auto v1 = models::read_model_file(path + ".v1");
+    EXPECT_EQ(v1.card_json, f.card_json);
+    EXPECT_EQ(v1.section("weights"), "WEIGHTS");
+    EXPECT_FALSE(v1.has("optimizer"));
+
+    // The common card fields, and refusals naming expected and found.
+    const auto h = models::card_head(f.card_json);
+    EXPECT_EQ(h.model, "tsrnet");
+    EXPECT_EQ(h.channels, 1);
+    EXPECT_EQ(h.window, 5000);
+    EXPECT_TRUE(h.has_threshold);
+    models::check_card(path, h, { "tsrnet", 500.0, 1, 5000 });
+    EXPECT_EQ(message_of<std::invalid_argument>(
+                  [&] { models::check_card(path, h, { "specar", 360.0, 12, 0 }); }),
+              path + ": the model does not fit: expected a 'specar' model, found 'tsrnet'; "
+                     "expected 12 channel(s), found 1; expected a sample rate of 360 Hz, found "
+                     "500 Hz");
+    auto newer = h;
+    newer.format = 3;
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { models::check_card(path, newer, {}); }),
+              path + ": the model does not fit: expected card format <= 2, found 3 (written by "
+                     "gr-tfmed 0.1.0.0)");
+    EXPECT_EQ(message_of<std::runtime_error>([&] { models::read_model_file(tmp("")); }),
+              tmp("") + ": expected a model file, found a directory");
+}

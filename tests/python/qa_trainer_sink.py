@@ -1,0 +1,199 @@
+#!/usr/bin/python3
+#
+# Copyright 2026 gr-tfmed authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""QA for tfmed.trainer_sink and tfmed.annotation_labeler: a training graph
+gives the same weights as `tfmed train tsrnet` on the same windows, settings
+and seed (windows per item and cut from a stream alike); progress PDUs;
+refusals at construction; the memory limit; stop() mid-training keeps the
+last checkpoint and writes no model; annotation labels on record 100."""
+
+import json
+import os
+import re
+import subprocess
+import tempfile
+import time
+import unittest
+
+import numpy as np
+import pmt
+from gnuradio import blocks, gr, gr_unittest
+
+from gnuradio import tfmed
+
+TFMED = os.environ.get("TFMED_BIN", "")
+DATA = os.environ.get("TFMED_DATA_DIR", "")
+SETTINGS = {"epochs": 2, "batch": 8, "lr": 1e-3, "width": 4, "d_model": 8, "seed": 3}
+
+
+def ecg_like_windows(n, abnormal, seed=5):
+    """n windows of 10 s at 500 Hz, one lead: R-like spikes every ~0.8 s on a
+    wandering baseline with noise; the last `abnormal` windows have wide,
+    inverted beats."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(5000) / 500.0
+    x = np.zeros((n, 1, 5000), np.float32)
+    for i in range(n):
+        sig = 0.1 * np.sin(2 * np.pi * 0.3 * t + rng.uniform(0, 6)) + 0.02 * rng.standard_normal(5000)
+        beat = rng.uniform(0.0, 0.5)
+        wide = i >= n - abnormal
+        while beat < 10.0:
+            w = 0.04 if wide else 0.012
+            sig += (-0.8 if wide else 1.2) * np.exp(-0.5 * ((t - beat) / w) ** 2)
+            beat += rng.uniform(0.7, 0.9)
+        x[i, 0] = sig
+    y = np.zeros(n, np.int64)
+    y[n - abnormal:] = 1
+    return x, y
+
+
+def digest(path):
+    out = subprocess.run([TFMED, "info", path], check=True, capture_output=True, text=True).stdout
+    return re.search(r"FNV-1a 64 ([0-9a-f]+)", out).group(1)
+
+
+def messages(dbg):
+    return [pmt.to_python(pmt.car(dbg.get_message(k))) for k in range(dbg.num_messages())]
+
+
+class qa_trainer_sink(gr_unittest.TestCase):
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="tfmed_trainer_sink_")
+
+    def run_graph(self, x, y, out, hop):
+        tb = gr.top_block()
+        n = x.shape[0]
+        if hop == 0:
+            tags = [gr.tag_utils.python_to_tag((i, pmt.intern("tfmed_label"), pmt.from_long(1)))
+                    for i in range(n) if y[i]]
+            src = blocks.vector_source_f(x.reshape(-1).tolist(), False, 5000, tags)
+        else:
+            # End to end; a label tag on one sample inside each abnormal window.
+            tags = [gr.tag_utils.python_to_tag((i * 5000 + 1234, pmt.intern("tfmed_label"),
+                                                pmt.from_long(1))) for i in range(n) if y[i]]
+            src = blocks.vector_source_f(x.reshape(-1).tolist(), False, 1, tags)
+        snk = tfmed.trainer_sink("tsrnet", out, 1, 500.0, 5000, hop, json.dumps(SETTINGS),
+                                 1000, "cpu", 1)
+        dbg = blocks.message_debug()
+        tb.connect(src, snk)
+        tb.msg_connect(snk, "progress", dbg, "store")
+        tb.run()
+        return snk, messages(dbg)
+
+    @unittest.skipUnless(TFMED, "TFMED_BIN not set (the tfmed tool is not built)")
+    def test_same_model_as_tfmed_train(self):
+        x, y = ecg_like_windows(24, 4)
+        np.save(os.path.join(self.dir, "x.npy"), x)
+        np.save(os.path.join(self.dir, "y.npy"), y.astype(np.float32))
+        cli = os.path.join(self.dir, "cli.tfm")
+        subprocess.run([TFMED, "train", "tsrnet", "--data", os.path.join(self.dir, "x.npy"),
+                        "--rate", "500", "--labels", os.path.join(self.dir, "y.npy"),
+                        "--width", "4", "--d-model", "8", "--epochs", "2", "--batch", "8",
+                        "--lr", "1e-3", "--seed", "3", "--threads", "1", "--device", "cpu",
+                        "-o", cli], check=True, capture_output=True)
+        want = digest(cli)
+        for hop in (0, 5000):
+            out = os.path.join(self.dir, "graph%d.tfm" % hop)
+            snk, msgs = self.run_graph(x, y, out, hop)
+            self.assertEqual(snk.state(), "finished")
+            self.assertEqual(snk.windows(), 24)
+            self.assertEqual(snk.normal_windows(), 20)
+            self.assertEqual(snk.model_path(), out)
+            self.assertEqual(digest(out), want, "hop %d" % hop)
+            types = [m["type"] for m in msgs]
+            self.assertEqual(types[0], "started")
+            self.assertEqual(types.count("epoch"), 2)
+            self.assertIn("checkpoint", types)
+            self.assertEqual(types[-1], "finished")
+            self.assertEqual(msgs[-1]["path"], out)
+            epochs = [m for m in msgs if m["type"] == "epoch"]
+            self.assertEqual([m["epoch"] for m in epochs], [1, 2])
+            self.assertTrue(all(np.isfinite(m["loss"]) and np.isfinite(m["metric"])
+                                for m in epochs))
+            card = json.loads(subprocess.run([TFMED, "info", out], capture_output=True,
+                                             text=True).stdout.split("\nweights:")[0])
+            self.assertEqual(card["data"]["source"], "flowgraph")
+            self.assertEqual(card["data"]["windows"], 24)
+            self.assertGreater(card["scoring"]["threshold"], 0)
+
+    def test_refusals(self):
+        out = os.path.join(self.dir, "m.tfm")
+        with self.assertRaisesRegex(ValueError, "TSRNet expects windows of 5000 samples at "
+                                    "500.000000 Hz, found 3600 samples at 360.000000 Hz"):
+            tfmed.trainer_sink("tsrnet", out, 1, 360.0, 3600, 0)
+        with self.assertRaisesRegex(ValueError, "unknown key 'epoch'"):
+            tfmed.trainer_sink("tsrnet", out, 1, 500.0, 5000, 0, '{"epoch": 3}')
+        with self.assertRaisesRegex(ValueError, "expected model 'tsrnet', found 'specar'"):
+            tfmed.trainer_sink("specar", out, 1, 500.0, 5000, 0)
+        with self.assertRaisesRegex(ValueError, "the folder /nonexistent does not exist"):
+            tfmed.trainer_sink("tsrnet", "/nonexistent/m.tfm", 1, 500.0, 5000, 0)
+        with self.assertRaisesRegex(ValueError, "expected hop >= 0"):
+            tfmed.trainer_sink("tsrnet", out, 1, 500.0, 5000, -1)
+
+    def test_memory_limit(self):
+        x, y = ecg_like_windows(6, 0)
+        out = os.path.join(self.dir, "limit.tfm")
+        tb = gr.top_block()
+        src = blocks.vector_source_f(x.reshape(-1).tolist(), False, 5000)
+        snk = tfmed.trainer_sink("tsrnet", out, 1, 500.0, 5000, 0, json.dumps(SETTINGS), 4,
+                                 "cpu", 1)
+        dbg = blocks.message_debug()
+        tb.connect(src, snk)
+        tb.msg_connect(snk, "progress", dbg, "store")
+        tb.run()
+        msgs = messages(dbg)
+        self.assertEqual(snk.state(), "failed")
+        self.assertEqual(msgs[-1]["type"], "error")
+        self.assertIn("more than max_windows = 4 windows reached the sink", msgs[-1]["message"])
+        self.assertFalse(os.path.exists(out))
+
+    def test_stop_while_training(self):
+        x, y = ecg_like_windows(12, 0)
+        out = os.path.join(self.dir, "stopped.tfm")
+        settings = dict(SETTINGS, epochs=500)
+        tb = gr.top_block()
+        src = blocks.vector_source_f(x.reshape(-1).tolist(), False, 5000)
+        snk = tfmed.trainer_sink("tsrnet", out, 1, 500.0, 5000, 0, json.dumps(settings), 100,
+                                 "cpu", 1)
+        dbg = blocks.message_debug()
+        tb.connect(src, snk)
+        tb.msg_connect(snk, "progress", dbg, "store")
+        tb.start()
+        deadline = time.time() + 120
+        while time.time() < deadline and "checkpoint" not in [m["type"] for m in messages(dbg)]:
+            time.sleep(0.05)
+        self.assertEqual(snk.state(), "training")
+        tb.stop()
+        tb.wait()
+        self.assertEqual(snk.state(), "stopped")
+        self.assertFalse(os.path.exists(out))
+        self.assertTrue(os.path.exists(out + ".ckpt"))
+        self.assertEqual([f for f in os.listdir(self.dir) if ".tmp" in f], [])
+
+    @unittest.skipUnless(DATA and os.path.exists(os.path.join(DATA, "wfdb_sample", "100.hea")),
+                         "../shared/data/wfdb_sample/100 is absent")
+    def test_labels_on_record_100(self):
+        tb = gr.top_block()
+        src = tfmed.wfdb_source(os.path.join(DATA, "wfdb_sample", "100"), [0])
+        lab = tfmed.annotation_labeler(1, "N")
+        snk = blocks.vector_sink_f()
+        tb.connect(src, lab, snk)
+        tb.run()
+        labels = [(t.offset, pmt.to_long(t.value)) for t in snk.tags()
+                  if pmt.symbol_to_string(t.key) == "tfmed_label"]
+        # 2273 beats: 2239 N, 33 A, 1 V; the rhythm annotation gets no label.
+        self.assertEqual(len(labels), 2273)
+        self.assertEqual(sum(1 for _, v in labels if v == 0), 2239)
+        self.assertEqual(lab.normal_labels(), 2239)
+        self.assertEqual(lab.abnormal_labels(), 34)
+        anns = {t.offset for t in snk.tags() if pmt.symbol_to_string(t.key) == "annotation"}
+        self.assertTrue({o for o, _ in labels} <= anns)
+        with self.assertRaisesRegex(ValueError, "expected at least one normal symbol"):
+            tfmed.annotation_labeler(1, " , ")
+
+
+if __name__ == "__main__":
+    gr_unittest.run(qa_trainer_sink)
