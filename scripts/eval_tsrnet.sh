@@ -6,24 +6,27 @@
 #   scripts/eval_tsrnet.sh record100 # wfdb_sample/100 MLII windows, 30 epochs
 #
 # Needs a build (scripts/setup.sh) and ../shared/data (or $TFMED_DATA_DIR).
-# Output (models, JSON, PNG) goes to out/eval-<set>/. Seeds: $SEEDS (668 1 2).
+# Output (models, JSON, PNG) goes to out/eval-<set>/ ($OUT). Seeds: $SEEDS
+# (668 1 2). Network and run: $WIDTH (8), $D_MODEL (16), $EPOCHS (60 / 30),
+# $BATCH (16), $LR (1e-3), $THREADS (2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 set_name=${1:-mitdb}
 data_dir=${TFMED_DATA_DIR:-$PWD/../shared/data}
-out=out/eval-$set_name
+out=${OUT:-out/eval-$set_name}
 mkdir -p "$out"
 T=build/apps/tfmed
 case $set_name in
-  mitdb) data=(--data mitdb_compiled10s --data-dir "$data_dir"); epochs=60 ;;
-  record100) data=(--data "$data_dir/wfdb_sample/100.hea" --channels MLII); epochs=30 ;;
+  mitdb) data=(--data mitdb_compiled10s --data-dir "$data_dir"); epochs=${EPOCHS:-60} ;;
+  record100) data=(--data "$data_dir/wfdb_sample/100.hea" --channels MLII); epochs=${EPOCHS:-30} ;;
   *) echo "expected mitdb or record100, found '$set_name'" >&2; exit 2 ;;
 esac
 for s in ${SEEDS:-668 1 2}; do
-  "$T" train tsrnet "${data[@]}" --width 8 --d-model 16 --lr 1e-3 --epochs "$epochs" \
-    --batch 16 --threads 2 --seed "$s" -o "$out/m$s.tfm" --json "$out/train$s.json" \
+  "$T" train tsrnet "${data[@]}" --width "${WIDTH:-8}" --d-model "${D_MODEL:-16}" \
+    --lr "${LR:-1e-3}" --epochs "$epochs" --batch "${BATCH:-16}" --threads "${THREADS:-2}" \
+    --seed "$s" -o "$out/m$s.tfm" --json "$out/train$s.json" \
     --plot "$out/curves$s.png" | tail -1
-  "$T" eval tsrnet "$out/m$s.tfm" --data-dir "$data_dir" --threads 2 \
+  "$T" eval tsrnet "$out/m$s.tfm" --data-dir "$data_dir" --threads "${THREADS:-2}" \
     --json "$out/eval$s.json" --roc "$out/roc$s.png" | sed -n '3,6p'
 done
 /usr/bin/python3 - "$out" ${SEEDS:-668 1 2} <<'PY'

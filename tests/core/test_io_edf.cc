@@ -5,7 +5,8 @@
  * EDF / EDF+ / BDF reader: the real files of the WFDB sample set (an EDF+C file
  * with a WFDB twin, an annotation-only EDF+ file), small hand-built fixtures for
  * BDF, EDF+D and n_records = -1, and broken fixtures whose ReadError messages
- * are checked word for word.
+ * are checked word for word. One file on purpose (past 600 lines): the
+ * fixtures are built by shared helpers here, one short case per broken field.
  */
 #include <tfmed/io/edf.h>
 

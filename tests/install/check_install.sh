@@ -26,6 +26,8 @@ print('python: from gnuradio import tfmed ->', m.__file__)
 "
 test -f "$stage/share/gnuradio/grc/blocks/tfmed_stft.block.yml"
 test -f "$stage/share/gnuradio/grc/blocks/tfmed_tsrnet_scorer.block.yml"
+test -f "$stage/share/gnuradio/grc/blocks/tfmed_trainer_sink.block.yml"
+test -f "$stage/share/gnuradio/grc/blocks/tfmed_annotation_labeler.block.yml"
 test -f "$stage/share/gr-tfmed/models/tsrnet_demo_mitdb.tfm"
 env -u PYTHONPATH PYTHONPATH="$stage/$pydir" TFMED_MODEL_DIR="$stage/share/gr-tfmed/models" \
   /usr/bin/python3 -c "
@@ -34,11 +36,16 @@ p = tfmed.demo_model()
 assert p.startswith('$stage'), p
 b = tfmed.tsrnet_scorer(p, 1, 500.0, 2500, 'cpu')
 print('python: tsrnet_scorer with the installed demo model, window', b.window())
+t = tfmed.trainer_sink('tsrnet', '/tmp/tfmed_install_check.tfm', 1, 500.0, 5000, 5000)
+l = tfmed.annotation_labeler(1, 'N')
+print('python: trainer_sink', t.state(), '/ annotation_labeler', l.normal_labels())
 "
 env -u PYTHONPATH PYTHONPATH="$stage/$pydir" GRC_BLOCKS_PATH="$stage/share/gnuradio/grc/blocks" \
   grcc -o "$build/consumer-grc" "$src/examples/ecg_stft_headless.grc" > /dev/null
 env -u PYTHONPATH PYTHONPATH="$stage/$pydir" GRC_BLOCKS_PATH="$stage/share/gnuradio/grc/blocks" \
   grcc -o "$build/consumer-grc" "$src/examples/ecg_anomaly_headless.grc" > /dev/null
+env -u PYTHONPATH PYTHONPATH="$stage/$pydir" GRC_BLOCKS_PATH="$stage/share/gnuradio/grc/blocks" \
+  grcc -o "$build/consumer-grc" "$src/examples/train_tsrnet_headless.grc" > /dev/null
 echo "grc: installed YAML compiles examples/ecg_stft_headless.grc"
 cmake -S "$src/tests/install/consumer" -B "$build/consumer" \
   -DCMAKE_PREFIX_PATH="$stage" > "$build/consumer.log"

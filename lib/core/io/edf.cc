@@ -1,6 +1,11 @@
 /*
  * Copyright 2026 gr-tfmed authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The EDF/EDF+/BDF reader in one file on purpose: the fixed header, the
+ * signal headers, 16/24-bit records, TAL annotation parsing and EDF+D gap
+ * layout share private helpers and one error style (ReadError naming file,
+ * field, expected and found); the fuzz target builds it as one unit.
  */
 #include <tfmed/io/edf.h>
 

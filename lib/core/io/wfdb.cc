@@ -1,6 +1,13 @@
 /*
  * Copyright 2026 gr-tfmed authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The WFDB reader in one file on purpose: header parsing, the ten signal
+ * formats, skew/offset/multi-frequency handling, multi-segment records and
+ * annotation files share one set of private helpers and one error style
+ * (ReadError naming file, field, expected and found); the fuzz targets build
+ * it as one translation unit. Split by format it would need those helpers
+ * in a private header shared by every piece, for no reader that stands alone.
  */
 #include <tfmed/io/wfdb.h>
 
