@@ -6,6 +6,8 @@
 #ifndef INCLUDED_TFMED_APPS_COMMON_H
 #define INCLUDED_TFMED_APPS_COMMON_H
 
+#include <tfmed/io/atomic.h>
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -17,21 +19,10 @@
 namespace tfmed {
 namespace apps {
 
-/*! Write text to `path` atomically: a temporary beside it, then rename. */
+/*! Write text to `path` atomically (tfmed::io::write_atomically). */
 inline void write_atomically(const std::string& path, const std::string& text)
 {
-    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-    {
-        std::ofstream f(tmp);
-        f << text;
-        f.flush();
-        if (!f) {
-            f.close();
-            std::filesystem::remove(tmp);
-            throw std::runtime_error("cannot write " + path);
-        }
-    }
-    std::filesystem::rename(tmp, path);
+    io::write_atomically(path, text);
 }
 
 /*! Refuse an output path whose folder is missing or read-only, before any

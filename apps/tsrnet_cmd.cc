@@ -27,6 +27,7 @@
 #include <torch/version.h>
 
 #include <cmath>
+#include <filesystem>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -43,11 +44,6 @@ namespace apps {
 using nlohmann::json;
 
 namespace {
-
-bool ends_with(const std::string& s, const std::string& t)
-{
-    return s.size() >= t.size() && s.compare(s.size() - t.size(), t.size(), t) == 0;
-}
 
 std::string fmt(const char* f, double v)
 {
@@ -339,7 +335,7 @@ int system_info()
 int data_rpeaks(const std::string& path, const std::string& channel, double window_s,
                 double tolerance_s, const std::string& json_path)
 {
-    if (!ends_with(path, ".hea"))
+    if (std::filesystem::path(path).extension() != ".hea")
         throw std::invalid_argument("rpeaks: expected a WFDB record header (.hea), found '" +
                                     path + "'");
     const auto rec = io::read_wfdb(path.substr(0, path.size() - 4));

@@ -10,6 +10,7 @@
 #include "../support/errors.h"
 
 #include <tfmed/models/model_file.h>
+#include <tfmed/models/weights.h>
 #include <tfmed/train/trainer.h>
 
 #include <gtest/gtest.h>
@@ -219,14 +220,14 @@ TEST(TrainLoop, EarlyStoppingKeepsTheBestEpoch)
     std::string best_weights;
     const auto r = train::run(t, o, torch::kCPU, false, [&](const train::Event& e) {
         if (e.kind == train::Event::Kind::epoch && e.best)
-            best_weights = train::weights_bytes(t.module());
+            best_weights = models::weights_bytes(t.module());
     });
     EXPECT_TRUE(r.completed);
     EXPECT_TRUE(r.early_stopped);
     EXPECT_EQ(r.epochs_done, 4);
     EXPECT_EQ(r.best_epoch, 2);
     EXPECT_DOUBLE_EQ(r.best_metric, 0.5);
-    EXPECT_EQ(train::weights_bytes(t.module()), best_weights);
+    EXPECT_EQ(models::weights_bytes(t.module()), best_weights);
 }
 
 TEST(TrainLoop, ClearFailures)

@@ -63,7 +63,9 @@ class qa_trainer_sink(gr_unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="tfmed_trainer_sink_")
 
-    def run_graph(self, x, y, out, hop):
+    def graph(self, x, y, out, hop, settings=SETTINGS, max_windows=1000):
+        """source of windows `x` (labels `y` as tags) -> trainer_sink; its
+        progress PDUs stored by a message_debug."""
         tb = gr.top_block()
         n = x.shape[0]
         if hop == 0:
@@ -75,11 +77,15 @@ class qa_trainer_sink(gr_unittest.TestCase):
             tags = [gr.tag_utils.python_to_tag((i * 5000 + 1234, pmt.intern("tfmed_label"),
                                                 pmt.from_long(1))) for i in range(n) if y[i]]
             src = blocks.vector_source_f(x.reshape(-1).tolist(), False, 1, tags)
-        snk = tfmed.trainer_sink("tsrnet", out, 1, 500.0, 5000, hop, json.dumps(SETTINGS),
-                                 1000, "cpu", 1)
+        snk = tfmed.trainer_sink("tsrnet", out, 1, 500.0, 5000, hop, json.dumps(settings),
+                                 max_windows, "cpu", 1)
         dbg = blocks.message_debug()
         tb.connect(src, snk)
         tb.msg_connect(snk, "progress", dbg, "store")
+        return tb, snk, dbg
+
+    def run_graph(self, x, y, out, hop):
+        tb, snk, dbg = self.graph(x, y, out, hop)
         tb.run()
         return snk, messages(dbg)
 
@@ -136,13 +142,7 @@ class qa_trainer_sink(gr_unittest.TestCase):
     def test_memory_limit(self):
         x, y = ecg_like_windows(6, 0)
         out = os.path.join(self.dir, "limit.tfm")
-        tb = gr.top_block()
-        src = blocks.vector_source_f(x.reshape(-1).tolist(), False, 5000)
-        snk = tfmed.trainer_sink("tsrnet", out, 1, 500.0, 5000, 0, json.dumps(SETTINGS), 4,
-                                 "cpu", 1)
-        dbg = blocks.message_debug()
-        tb.connect(src, snk)
-        tb.msg_connect(snk, "progress", dbg, "store")
+        tb, snk, dbg = self.graph(x, y, out, 0, max_windows=4)
         tb.run()
         msgs = messages(dbg)
         self.assertEqual(snk.state(), "failed")
@@ -153,14 +153,7 @@ class qa_trainer_sink(gr_unittest.TestCase):
     def test_stop_while_training(self):
         x, y = ecg_like_windows(12, 0)
         out = os.path.join(self.dir, "stopped.tfm")
-        settings = dict(SETTINGS, epochs=500)
-        tb = gr.top_block()
-        src = blocks.vector_source_f(x.reshape(-1).tolist(), False, 5000)
-        snk = tfmed.trainer_sink("tsrnet", out, 1, 500.0, 5000, 0, json.dumps(settings), 100,
-                                 "cpu", 1)
-        dbg = blocks.message_debug()
-        tb.connect(src, snk)
-        tb.msg_connect(snk, "progress", dbg, "store")
+        tb, snk, dbg = self.graph(x, y, out, 0, dict(SETTINGS, epochs=500))
         tb.start()
         deadline = time.time() + 120
         while time.time() < deadline and "checkpoint" not in [m["type"] for m in messages(dbg)]:

@@ -90,12 +90,6 @@ LoopResult run(Task& task,
                const EventSink& events,
                const std::atomic<bool>* cancel = nullptr);
 
-/*! \brief The weights of a module as a LibTorch archive (model file bytes). */
-std::string weights_bytes(torch::nn::Module& module);
-/*! \brief Load weights bytes into a module of the same architecture. */
-void load_weights_bytes(torch::nn::Module& module, const std::string& bytes,
-                        const torch::Device& device);
-
 } // namespace train
 } // namespace tfmed
 

@@ -3,10 +3,11 @@
  * Copyright 2026 gr-tfmed authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <tfmed/io/atomic.h>
 #include <tfmed/models/interchange.h>
 #include <tfmed/models/model_file.h>
 #include <tfmed/models/tsrnet_pipeline.h>
-#include <tfmed/train/trainer.h>
+#include <tfmed/models/weights.h>
 
 #include <nlohmann/json.hpp>
 #include <torch/serialize.h>
@@ -114,7 +115,7 @@ std::vector<StateEntry> export_state_dict(const std::string& model_path,
                                     "' section, found none");
     auto m = build_module(f.card_json);
     try {
-        train::load_weights_bytes(*m, f.section(section), torch::kCPU);
+        load_weights_bytes(*m, f.section(section), torch::kCPU);
     } catch (const c10::Error& e) {
         throw std::runtime_error(model_path + ": the weights do not fit the card's "
                                               "architecture: " +
@@ -125,21 +126,7 @@ std::vector<StateEntry> export_state_dict(const std::string& model_path,
     for (const auto& [k, t] : sd)
         dict.insert(k, t.contiguous());
     const auto bytes = torch::pickle_save(dict);
-    const std::string tmp = out_pt + ".tmp";
-    {
-        std::ofstream o(tmp, std::ios::binary | std::ios::trunc);
-        o.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        o.flush();
-        if (!o) {
-            o.close();
-            std::remove(tmp.c_str());
-            throw std::runtime_error(out_pt + ": cannot write");
-        }
-    }
-    if (std::rename(tmp.c_str(), out_pt.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        throw std::runtime_error(out_pt + ": cannot rename the temporary file into place");
-    }
+    io::write_atomically(out_pt, std::string(bytes.begin(), bytes.end()));
     return entries_of(sd);
 }
 
@@ -188,7 +175,7 @@ std::vector<StateEntry> import_state_dict(const std::string& kind,
     load_state_dict(*m, sd, pt);
     ModelFile f;
     f.card_json = card;
-    f.sections["weights"] = train::weights_bytes(*m);
+    f.sections["weights"] = weights_bytes(*m);
     write_model_file(out, f);
     return entries_of(state_dict(*m));
 }

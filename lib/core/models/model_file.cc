@@ -3,6 +3,7 @@
  * Copyright 2026 gr-tfmed authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <tfmed/io/atomic.h>
 #include <tfmed/models/model_file.h>
 
 #include <nlohmann/json.hpp>
@@ -80,35 +81,17 @@ void write_model_file(const std::string& path, const ModelFile& file)
             throw std::invalid_argument(path + ": bad model file section name '" + name + "'");
         parts.emplace_back(name, &bytes);
     }
-    std::string head(kMagic, 8);
-    put_le(head, kModelFileFormat, 4);
-    put_le(head, parts.size(), 4);
-    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!f)
-            throw std::runtime_error(path + ": cannot write (temporary file " + tmp + ")");
-        f.write(head.data(), static_cast<std::streamsize>(head.size()));
-        for (const auto& [name, bytes] : parts) {
-            std::string sh;
-            put_le(sh, name.size(), 2);
-            sh += name;
-            put_le(sh, bytes->size(), 8);
-            put_le(sh, crc32(*bytes), 4);
-            f.write(sh.data(), static_cast<std::streamsize>(sh.size()));
-            f.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
-        }
-        f.flush();
-        if (!f) {
-            f.close();
-            std::remove(tmp.c_str());
-            throw std::runtime_error(path + ": write failed (disk full?)");
-        }
+    std::string out(kMagic, 8);
+    put_le(out, kModelFileFormat, 4);
+    put_le(out, parts.size(), 4);
+    for (const auto& [name, bytes] : parts) {
+        put_le(out, name.size(), 2);
+        out += name;
+        put_le(out, bytes->size(), 8);
+        put_le(out, crc32(*bytes), 4);
+        out += *bytes;
     }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        throw std::runtime_error(path + ": cannot rename the temporary file into place");
-    }
+    io::write_atomically(path, out);
 }
 
 ModelFile read_model_file(const std::string& path, bool with_payload)

@@ -5,6 +5,7 @@
  */
 #include <tfmed/dsp/stft.h>
 #include <tfmed/models/tsrnet_pipeline.h>
+#include <tfmed/models/weights.h>
 
 #include <torch/cuda.h>
 #include <torch/serialize.h>
@@ -211,10 +212,7 @@ LoadedTsrnet load_tsrnet(const std::string& path, const torch::Device& device)
     if (!parts.has("weights"))
         throw std::runtime_error(path + ": expected a weights section, found none");
     try {
-        std::istringstream in(parts.section("weights"));
-        torch::serialize::InputArchive ar;
-        ar.load_from(in);
-        out.model->load(ar);
+        load_weights_bytes(*out.model, parts.section("weights"), torch::kCPU);
     } catch (const c10::Error& e) {
         throw std::runtime_error(path + ": the weights do not fit the card's architecture: " +
                                  e.what_without_backtrace());
@@ -229,15 +227,9 @@ void save_tsrnet(const std::string& path, TsrnetCard card, Tsrnet& model,
                  const std::string& optimizer_state)
 {
     card.parameters = count_parameters(*model);
-    std::ostringstream w;
-    {
-        torch::serialize::OutputArchive ar;
-        model->save(ar);
-        ar.save_to(w);
-    }
     ModelFile f;
     f.card_json = card.to_json();
-    f.sections["weights"] = w.str();
+    f.sections["weights"] = weights_bytes(*model);
     if (!optimizer_state.empty())
         f.sections["optimizer"] = optimizer_state;
     write_model_file(path, f);

@@ -5,6 +5,7 @@
  */
 #include <tfmed/data/windows.h>
 #include <tfmed/models/model_file.h>
+#include <tfmed/models/weights.h>
 #include <tfmed/train/trainer.h>
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -84,24 +85,6 @@ void LoopOptions::validate() const
              std::to_string(checkpoint_every_steps) + ", " + std::to_string(stop_after));
 }
 
-std::string weights_bytes(torch::nn::Module& module)
-{
-    std::ostringstream w;
-    torch::serialize::OutputArchive ar;
-    module.save(ar);
-    ar.save_to(w);
-    return w.str();
-}
-
-void load_weights_bytes(torch::nn::Module& module, const std::string& bytes,
-                        const torch::Device& device)
-{
-    std::istringstream in(bytes);
-    torch::serialize::InputArchive ar;
-    ar.load_from(in, device);
-    module.load(ar);
-}
-
 namespace {
 
 json settings_of(const LoopOptions& o)
@@ -142,15 +125,6 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerOptions& 
                                                      .betas({ p.beta1, p.beta2 })
                                                      .eps(p.eps)
                                                      .weight_decay(p.weight_decay));
-}
-
-std::string optimizer_bytes(torch::optim::Optimizer& opt)
-{
-    std::ostringstream w;
-    torch::serialize::OutputArchive ar;
-    opt.save(ar);
-    ar.save_to(w);
-    return w.str();
 }
 
 std::string tensor_bytes(const torch::Tensor& t)
@@ -292,13 +266,8 @@ LoopResult run(Task& task,
             throw std::runtime_error(o.checkpoint +
                                      ": not a checkpoint (expected weights and optimizer "
                                      "sections)");
-        load_weights_bytes(net, f.section("weights"), device);
-        {
-            std::istringstream in(f.section("optimizer"));
-            torch::serialize::InputArchive ar;
-            ar.load_from(in, device);
-            opt->load(ar);
-        }
+        models::load_weights_bytes(net, f.section("weights"), device);
+        models::load_archive_bytes(*opt, f.section("optimizer"), device);
         best_weights = f.section("best_weights");
         torch_rng = f.section("torch_rng");
     }
@@ -323,8 +292,8 @@ LoopResult run(Task& task,
             return;
         models::ModelFile f;
         f.card_json = task.card_json(training_json(true));
-        f.sections["weights"] = weights_bytes(net);
-        f.sections["optimizer"] = optimizer_bytes(*opt);
+        f.sections["weights"] = models::weights_bytes(net);
+        f.sections["optimizer"] = models::archive_bytes(*opt);
         if (!best_weights.empty())
             f.sections["best_weights"] = best_weights;
         if (gen_state)
@@ -460,7 +429,7 @@ LoopResult run(Task& task,
             st.best_epoch = e + 1;
             st.bad_epochs = 0;
             if (o.select == "best")
-                best_weights = weights_bytes(net);
+                best_weights = models::weights_bytes(net);
         } else {
             ++st.bad_epochs;
         }
@@ -545,7 +514,7 @@ LoopResult run(Task& task,
         if (st.best_epoch == 0)
             throw std::runtime_error("training: no epoch gave a finite " + task.metric_name() +
                                      " (every validation was NaN/Inf); no model written");
-        load_weights_bytes(net, best_weights, device);
+        models::load_weights_bytes(net, best_weights, device);
     }
     net.eval();
     res.completed = true;

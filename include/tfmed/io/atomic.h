@@ -1,0 +1,26 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef INCLUDED_TFMED_IO_ATOMIC_H
+#define INCLUDED_TFMED_IO_ATOMIC_H
+
+#include <string>
+
+namespace tfmed {
+namespace io {
+
+/*!
+ * \brief Write `bytes` to `path` atomically: a temporary file beside it
+ * (PATH.tmp.PID), flushed, then renamed into place. A reader sees the old
+ * file or the new one, never a partial one; on failure the temporary file is
+ * removed and nothing at `path` changes.
+ * \throws std::runtime_error naming the path and what failed
+ */
+void write_atomically(const std::string& path, const std::string& bytes);
+
+} // namespace io
+} // namespace tfmed
+
+#endif
