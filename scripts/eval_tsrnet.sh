@@ -7,7 +7,7 @@
 #
 # Needs a build (scripts/setup.sh) and ../shared/data (or $TFMED_DATA_DIR).
 # Output (models, JSON, PNG) goes to out/eval-<set>/ ($OUT). Seeds: $SEEDS
-# (668 1 2). Network and run: $WIDTH (8), $D_MODEL (16), $EPOCHS (60 / 30),
+# (668 1 2). Network and run: $WIDTH (16), $D_MODEL (32), $EPOCHS (60 / 30),
 # $BATCH (16), $LR (1e-3), $THREADS (2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +22,7 @@ case $set_name in
   *) echo "expected mitdb or record100, found '$set_name'" >&2; exit 2 ;;
 esac
 for s in ${SEEDS:-668 1 2}; do
-  "$T" train tsrnet "${data[@]}" --width "${WIDTH:-8}" --d-model "${D_MODEL:-16}" \
+  "$T" train tsrnet "${data[@]}" --width "${WIDTH:-16}" --d-model "${D_MODEL:-32}" \
     --lr "${LR:-1e-3}" --epochs "$epochs" --batch "${BATCH:-16}" --threads "${THREADS:-2}" \
     --seed "$s" -o "$out/m$s.tfm" --json "$out/train$s.json" \
     --plot "$out/curves$s.png" | tail -1
