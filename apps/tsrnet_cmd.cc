@@ -62,7 +62,7 @@ public:
         using K = train::Event::Kind;
         switch (e.kind) {
         case K::started:
-            if (!e.message.empty() && e.steps == 0)
+            if (!e.message.empty())
                 std::cerr << e.message << "\n";
             break;
         case K::step:
