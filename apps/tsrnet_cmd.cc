@@ -302,6 +302,10 @@ int model_import(const std::string& kind, const std::string& card_from, const st
     std::printf("wrote %s: %zu tensors from %s, card from %s; weights FNV-1a 64 %016llx\n",
                 out.c_str(), entries.size(), pt.c_str(), card_from.c_str(),
                 static_cast<unsigned long long>(models::fnv1a64(f.section("weights"))));
+    if (models::card_head(f.card_json).has_threshold)
+        std::printf("note: the alarm threshold in the card was calibrated for the weights of "
+                    "%s; recalibrate it when these weights differ\n",
+                    card_from.c_str());
     return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cmath>
 #include <deque>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -80,10 +81,16 @@ public:
     {
         if (d_state.load() == State::training) {
             d_engine->cancel(); // after the current step; the last checkpoint stays
-            d_state = State::stopped;
-            d_logger->warn("stopped during training: no model file written; the last complete "
-                           "checkpoint is {}.ckpt",
-                           d_out);
+            settle();           // it may have completed before the cancel took effect
+            if (d_state.load() == State::finished) {
+                d_logger->info("stopped after training completed: model {}", model_path());
+            } else {
+                std::error_code ec;
+                const bool ckpt = std::filesystem::exists(d_out + ".ckpt", ec);
+                d_logger->warn("stopped during training: no model file written; {}",
+                               ckpt ? "the last complete checkpoint is " + d_out + ".ckpt"
+                                    : std::string("no checkpoint was reached"));
+            }
         } else if (d_state.load() == State::gathering && d_engine->windows() == 0) {
             d_logger->warn("no complete window reached the sink; nothing trained");
         }
@@ -186,6 +193,8 @@ private:
     {
         if (pmt::is_bool(v))
             return pmt::to_bool(v) ? 1 : 0;
+        if (pmt::is_uint64(v))
+            return pmt::to_uint64(v) == 0 ? 0 : 1;
         if (pmt::is_number(v) && !pmt::is_complex(v)) {
             const double y = pmt::to_double(v);
             return y == 0.0 ? 0 : 1; // NaN and any non-zero: abnormal
@@ -201,7 +210,10 @@ private:
 
     int poll_training(int n)
     {
-        const auto events = d_engine->wait_events(100);
+        // Whether the worker had ended is read before its events are taken:
+        // an event queued before the end is then never left behind.
+        const bool ended = d_engine->done();
+        const auto events = d_engine->wait_events(ended ? 0 : 100);
         const auto now = std::chrono::steady_clock::now();
         for (const auto& e : events) {
             using K = ::tfmed::train::Event::Kind;
@@ -211,23 +223,30 @@ private:
                 d_last_step = now;
             publish(e, ::tfmed::train::to_string(e.kind));
         }
-        if (!d_engine->done())
+        if (!ended)
             return 0;
         const auto err = d_engine->error();
-        if (!err.empty()) {
+        if (!err.empty())
             fail(err);
-        } else {
-            const auto r = d_engine->result();
-            if (r.completed) {
-                std::lock_guard<std::mutex> l(d_mu);
-                d_model_path = r.model_path;
-                d_state = State::finished;
-            } else {
-                d_state = State::stopped;
-            }
-        }
+        else
+            settle();
         consume(0, n);
         return WORK_DONE;
+    }
+
+    // The final state from the worker's result (after it has ended).
+    void settle()
+    {
+        const auto r = d_engine->result();
+        if (!d_engine->error().empty()) {
+            d_state = State::failed;
+        } else if (r.completed) {
+            std::lock_guard<std::mutex> l(d_mu);
+            d_model_path = r.model_path;
+            d_state = State::finished;
+        } else {
+            d_state = State::stopped;
+        }
     }
 
     void fail(const std::string& what)

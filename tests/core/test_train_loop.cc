@@ -228,6 +228,16 @@ TEST(TrainLoop, EarlyStoppingKeepsTheBestEpoch)
     EXPECT_EQ(r.best_epoch, 2);
     EXPECT_DOUBLE_EQ(r.best_metric, 0.5);
     EXPECT_EQ(models::weights_bytes(t.module()), best_weights);
+
+    // Resuming the early-stopped checkpoint trains no further epoch.
+    ToyTask u;
+    u.metric_override = [](int) { return 0.0; };
+    const auto ru = train::run(u, o, torch::kCPU, true, {});
+    EXPECT_TRUE(ru.completed);
+    EXPECT_TRUE(ru.early_stopped);
+    EXPECT_EQ(ru.epochs_done, 4);
+    EXPECT_EQ(u.validations, 0);
+    EXPECT_EQ(models::weights_bytes(u.module()), best_weights);
 }
 
 TEST(TrainLoop, ClearFailures)

@@ -73,9 +73,10 @@ class qa_trainer_sink(gr_unittest.TestCase):
                     for i in range(n) if y[i]]
             src = blocks.vector_source_f(x.reshape(-1).tolist(), False, 5000, tags)
         else:
-            # End to end; a label tag on one sample inside each abnormal window.
+            # End to end; a label tag on one sample inside each abnormal window
+            # (uint64 here: any number type is a label).
             tags = [gr.tag_utils.python_to_tag((i * 5000 + 1234, pmt.intern("tfmed_label"),
-                                                pmt.from_long(1))) for i in range(n) if y[i]]
+                                                pmt.from_uint64(1))) for i in range(n) if y[i]]
             src = blocks.vector_source_f(x.reshape(-1).tolist(), False, 1, tags)
         snk = tfmed.trainer_sink("tsrnet", out, 1, 500.0, 5000, hop, json.dumps(settings),
                                  max_windows, "cpu", 1)

@@ -29,7 +29,9 @@ namespace tfmed {
  * Labels: `tfmed_label` stream tags (a number; 0 = normal, anything else,
  * NaN included, abnormal). A window's label is the largest label tagged on
  * its samples (hop > 0) or on its item (hop == 0); a window without label
- * tags is normal. `tfmed.annotation_labeler` turns WFDB/EDF annotations into
+ * tags is normal. Prefer hop > 0 with per-sample labels (annotation_labeler):
+ * a decimating block such as stream_to_vector rounds tag offsets to the
+ * nearest output item, which can move a beat's label into the next window. `tfmed.annotation_labeler` turns WFDB/EDF annotations into
  * such tags (a window is then normal when every beat in it is).
  *
  * Epochs: the sink gathers the windows of a finite source in memory (at most

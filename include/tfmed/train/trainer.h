@@ -36,7 +36,11 @@
  * Randomness: everything random in epoch e derives from (seed, e): the
  * shuffle, `torch::manual_seed` (dropout) and the task's std::mt19937_64.
  * A checkpoint taken inside an epoch stores both generators' states, so a
- * resumed run draws exactly what the uninterrupted run drew.
+ * resumed run draws exactly what the uninterrupted run drew (on the CPU: a
+ * CUDA run's dropout draws come from the CUDA generator, which is reseeded
+ * per epoch but not saved inside one). Because torch's generator and the
+ * intra-op thread count are process-wide, one run at a time per process: a
+ * second concurrent run() is refused.
  */
 
 namespace tfmed {

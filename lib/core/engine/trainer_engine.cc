@@ -117,7 +117,7 @@ struct TrainerEngine::Impl {
     train::TsrnetTrainConfig run;
     std::vector<float> samples; // channel-major per window: (N, C, W)
     std::vector<int> labels;
-    int64_t normal = 0;
+    std::atomic<int64_t> count{ 0 }, normal{ 0 };
     std::thread worker;
     std::atomic<bool> cancel{ false };
     std::atomic<bool> started{ false }, done{ false };
@@ -179,9 +179,10 @@ void TrainerEngine::add_window(const float* s, int label)
             d_->samples[base + static_cast<std::size_t>(c * W + t)] = s[t * C + c];
     d_->labels.push_back(label != 0 ? 1 : 0);
     d_->normal += label == 0;
+    d_->count += 1;
 }
 
-int64_t TrainerEngine::windows() const { return static_cast<int64_t>(d_->labels.size()); }
+int64_t TrainerEngine::windows() const { return d_->count.load(); }
 int64_t TrainerEngine::normal_windows() const { return d_->normal; }
 bool TrainerEngine::started() const { return d_->started; }
 bool TrainerEngine::done() const { return d_->done; }
@@ -228,7 +229,10 @@ void TrainerEngine::start()
             std::lock_guard<std::mutex> l(d.mu);
             d.error = e.what();
         }
-        d.done = true;
+        {
+            std::lock_guard<std::mutex> l(d.mu);
+            d.done = true;
+        }
         d.cv.notify_all();
     });
 }

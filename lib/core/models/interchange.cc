@@ -174,7 +174,13 @@ std::vector<StateEntry> import_state_dict(const std::string& kind,
     auto m = build_module(card);
     load_state_dict(*m, sd, pt);
     ModelFile f;
-    f.card_json = card;
+    {
+        // Provenance: the card (and its alarm threshold) came from card_from,
+        // the weights from pt.
+        auto j = nlohmann::json::parse(card);
+        j["imported"] = { { "weights_from", pt }, { "card_from", card_from } };
+        f.card_json = j.dump(1);
+    }
     f.sections["weights"] = weights_bytes(*m);
     write_model_file(out, f);
     return entries_of(state_dict(*m));

@@ -74,6 +74,10 @@ const std::string& ModelFile::section(const std::string& name) const
 
 void write_model_file(const std::string& path, const ModelFile& file)
 {
+    if (file.sections.size() > 63)
+        throw std::invalid_argument(path + ": expected at most 63 sections besides the card, "
+                                           "found " +
+                                    std::to_string(file.sections.size()));
     std::vector<std::pair<std::string, const std::string*>> parts;
     parts.emplace_back("card", &file.card_json);
     for (const auto& [name, bytes] : file.sections) {
@@ -103,7 +107,11 @@ ModelFile read_model_file(const std::string& path, bool with_payload)
     if (!f)
         throw std::runtime_error(path + ": model file not found");
     f.seekg(0, std::ios::end);
-    const auto total = static_cast<uint64_t>(f.tellg());
+    const auto end = f.tellg();
+    if (end < 0)
+        throw std::runtime_error(path + ": expected a regular model file, found something "
+                                        "whose size cannot be read");
+    const auto total = static_cast<uint64_t>(end);
     f.seekg(0);
     uint64_t pos = 0;
     auto read_le = [&](int bytes, const char* what) {

@@ -17,6 +17,7 @@
 #include <torch/serialize/output-archive.h>
 #include <torch/utils.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -145,6 +146,7 @@ struct State {
     double lr = NAN;        // plateau: the current learning rate
     double plateau_best = NAN;
     int plateau_bad = 0;
+    bool early_stopped = false;
     json history = json::array();
 };
 
@@ -155,7 +157,8 @@ json state_json(const State& s)
              { "loss_sum", s.loss_sum },       { "rng", s.rng },
              { "best_epoch", s.best_epoch },   { "best_metric", num(s.best_metric) },
              { "bad_epochs", s.bad_epochs },   { "lr", num(s.lr) },
-             { "plateau_best", num(s.plateau_best) }, { "plateau_bad", s.plateau_bad } };
+             { "plateau_best", num(s.plateau_best) }, { "plateau_bad", s.plateau_bad },
+             { "early_stopped", s.early_stopped } };
 }
 
 State state_from(const json& t)
@@ -173,6 +176,7 @@ State state_from(const json& t)
     s.lr = num(r.at("lr"));
     s.plateau_best = num(r.at("plateau_best"));
     s.plateau_bad = r.at("plateau_bad").get<int>();
+    s.early_stopped = r.value("early_stopped", false);
     s.history = t.at("history");
     return s;
 }
@@ -228,6 +232,16 @@ LoopResult run(Task& task,
                const std::atomic<bool>* cancel)
 {
     o.validate();
+    // The loop seeds torch's global generator and the process's intra-op
+    // threads: two runs at once in one process would interleave their draws.
+    static std::atomic<bool> running{ false };
+    if (running.exchange(true))
+        throw std::runtime_error("training: another training run is in progress in this "
+                                 "process (runs share torch's global generator); run one at "
+                                 "a time");
+    struct Release {
+        ~Release() { running = false; }
+    } release;
     auto emit = [&](Event e) {
         if (events)
             events(e);
@@ -258,6 +272,12 @@ LoopResult run(Task& task,
                                             "checkpoint's: " +
                                             diff);
             st = state_from(t);
+            const auto was = t.value("train_examples", int64_t{ -1 });
+            if (was != N)
+                throw std::invalid_argument(o.checkpoint + ": resume on other data: the "
+                                                           "checkpoint trained on " +
+                                            std::to_string(was) + " examples, found " +
+                                            std::to_string(N));
         } catch (const nlohmann::json::exception& e) {
             throw std::runtime_error(o.checkpoint + ": not a resumable checkpoint (" + e.what() +
                                      ")");
@@ -287,6 +307,12 @@ LoopResult run(Task& task,
             t["state"] = state_json(st);
         return t.dump();
     };
+    auto position = [&] {
+        return "epoch " + std::to_string(st.step ? st.epochs_done + 1 : st.epochs_done) +
+               (st.step ? " step " + std::to_string(st.step) : "");
+    };
+    std::string last_checkpoint =
+        resume ? o.checkpoint + " (" + position() + ")" : std::string("none");
     auto write_checkpoint = [&](const torch::Tensor* gen_state) {
         if (o.checkpoint.empty())
             return;
@@ -299,9 +325,10 @@ LoopResult run(Task& task,
         if (gen_state)
             f.sections["torch_rng"] = tensor_bytes(*gen_state);
         models::write_model_file(o.checkpoint, f);
+        last_checkpoint = o.checkpoint + " (" + position() + ")";
         Event ev;
         ev.kind = Event::Kind::checkpoint;
-        ev.epoch = st.epochs_done;
+        ev.epoch = st.step ? st.epochs_done + 1 : st.epochs_done;
         ev.epochs = o.epochs;
         ev.step = st.step;
         ev.steps = steps;
@@ -331,7 +358,7 @@ LoopResult run(Task& task,
     }
     int64_t steps_run = 0;
     const int64_t steps_total = (o.epochs - start_epoch) * steps - start_step;
-    for (int e = st.epochs_done; e < o.epochs; ++e) {
+    for (int e = st.epochs_done; e < o.epochs && !st.early_stopped; ++e) {
         const double lr = scheduled_lr(o, e, st);
         for (auto& g : opt->param_groups())
             g.options().set_lr(lr);
@@ -365,9 +392,8 @@ LoopResult run(Task& task,
                 ev.step = b;
                 ev.steps = steps;
                 ev.path = o.checkpoint;
-                ev.message = "cancelled in epoch " + std::to_string(e + 1) + "; the last " +
-                             "checkpoint is after epoch " + std::to_string(st.epochs_done) +
-                             (st.step ? " step " + std::to_string(st.step) : "");
+                ev.message = "cancelled in epoch " + std::to_string(e + 1) + " before step " +
+                             std::to_string(b + 1) + "; last checkpoint: " + last_checkpoint;
                 emit(ev);
                 res.epochs_done = st.epochs_done;
                 res.history_json = st.history.dump();
@@ -479,10 +505,10 @@ LoopResult run(Task& task,
                                  : NAN;
             emit(ev);
         }
+        st.early_stopped = early;
         if ((e + 1) % o.checkpoint_every == 0 || e + 1 == o.epochs || early || pause)
             write_checkpoint(nullptr);
         if (early) {
-            res.early_stopped = true;
             Event ev;
             ev.kind = Event::Kind::stopped;
             ev.epoch = e + 1;
@@ -517,6 +543,7 @@ LoopResult run(Task& task,
         models::load_weights_bytes(net, best_weights, device);
     }
     net.eval();
+    res.early_stopped = st.early_stopped;
     res.completed = true;
     res.epochs_done = st.epochs_done;
     res.best_epoch = st.best_epoch;

@@ -219,6 +219,11 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
                                     "non-finite)");
     const auto X = train.x.index_select(0, torch::tensor(usable, torch::kLong));
 
+    // A fresh run supersedes an old checkpoint at OUT.ckpt (it would be
+    // replaced after the first epoch anyway): a cancelled run never leaves a
+    // stale one that looks like its own.
+    if (!cfg.resume)
+        fs::remove(ckpt);
     LoopOptions lo = cfg.loop;
     lo.seed = spec.seed;
     lo.checkpoint = ckpt;
@@ -250,8 +255,8 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
     out.val_windows = val.x.size(0);
     out.test_windows = static_cast<int64_t>(split.test.size());
     out.parameters = models::count_parameters(*net);
-    if (!r.completed)
-        return out;
+    if (!r.completed || (cancel && cancel->load()))
+        return out; // no model file: only a completed run writes one
 
     // Calibrate the alarm threshold on the normal training windows with the
     // selected model, and store it in the card.
