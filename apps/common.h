@@ -25,20 +25,7 @@ inline void write_atomically(const std::string& path, const std::string& text)
     io::write_atomically(path, text);
 }
 
-/*! Refuse an output path whose folder is missing or read-only, before any
- *  work is done (not after an hour of training). */
-inline void check_writable(const std::string& path)
-{
-    const std::filesystem::path p(path);
-    const auto dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
-    std::error_code ec;
-    if (std::filesystem::is_directory(p, ec))
-        throw std::invalid_argument(path + ": expected a file path, found a directory");
-    if (!std::filesystem::is_directory(dir, ec))
-        throw std::invalid_argument(path + ": the folder " + dir.string() + " does not exist");
-    if (::access(dir.c_str(), W_OK) != 0)
-        throw std::invalid_argument(path + ": the folder " + dir.string() + " is not writable");
-}
+using io::check_writable;
 
 /*! A one-line progress bar on stderr (redrawn in place on a terminal;
  *  otherwise only finish() prints). */

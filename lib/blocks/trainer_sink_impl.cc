@@ -47,6 +47,7 @@ class trainer_sink_impl : public trainer_sink
 {
 public:
     trainer_sink_impl(std::unique_ptr<::tfmed::engine::TrainerEngine> engine,
+                      const std::string& out,
                       int channels,
                       int window,
                       int hop)
@@ -55,6 +56,7 @@ public:
                                            sizeof(float) * channels * (hop > 0 ? 1 : window)),
                     gr::io_signature::make(0, 0, 0)),
           d_engine(std::move(engine)),
+          d_out(out),
           d_channels(channels),
           d_window(window),
           d_hop(hop),
@@ -96,8 +98,6 @@ public:
         }
         return true;
     }
-
-    void set_out(const std::string& out) { d_out = out; }
 
     int general_work(int,
                      gr_vector_int& ninput_items,
@@ -280,9 +280,9 @@ private:
     }
 
     std::unique_ptr<::tfmed::engine::TrainerEngine> d_engine;
+    const std::string d_out;
     const int d_channels, d_window, d_hop;
     const pmt::pmt_t d_port, d_label_key;
-    std::string d_out;
     std::atomic<State> d_state{ State::gathering };
     std::vector<float> d_buf;
     uint64_t d_buf_start = 0, d_next = 0;
@@ -322,9 +322,8 @@ trainer_sink::sptr trainer_sink::make(const std::string& model,
     c.threads = threads;
     c.options_json = options;
     auto engine = std::make_unique<::tfmed::engine::TrainerEngine>(c);
-    auto b = gnuradio::make_block_sptr<trainer_sink_impl>(std::move(engine), channels, window, hop);
-    b->set_out(out_path);
-    return b;
+    return gnuradio::make_block_sptr<trainer_sink_impl>(std::move(engine), out_path, channels,
+                                                         window, hop);
 }
 
 } // namespace tfmed

@@ -20,6 +20,13 @@ namespace io {
  */
 void write_atomically(const std::string& path, const std::string& bytes);
 
+/*!
+ * \brief Refuse an output path before any work is done (not after an hour
+ * of training): a directory, a missing folder or a read-only one.
+ * \throws std::invalid_argument "PATH: the folder DIR does not exist", ...
+ */
+void check_writable(const std::string& path);
+
 } // namespace io
 } // namespace tfmed
 

@@ -95,6 +95,9 @@ LoadedTsrnet load_tsrnet(const std::string& path, const torch::Device& device);
 void save_tsrnet(const std::string& path, TsrnetCard card, Tsrnet& model,
                  const std::string& optimizer_state = {});
 
+/*! \brief A tensor's values as doubles, in order (scores for metrics). */
+std::vector<double> to_doubles(const torch::Tensor& t);
+
 /*! \brief Raw windows prepared for the network (prepare_window on each). */
 struct PreparedBatch {
     torch::Tensor x;                 //!< (N, T, L); zeros where a window has no signal

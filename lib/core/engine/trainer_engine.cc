@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <tfmed/engine/trainer_engine.h>
+#include <tfmed/io/atomic.h>
 #include <tfmed/models/tsrnet_card.h>
 #include <tfmed/models/tsrnet_pipeline.h>
 #include <tfmed/train/tsrnet_trainer.h>
@@ -15,11 +16,9 @@
 #include <cmath>
 #include <condition_variable>
 #include <deque>
-#include <filesystem>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
-#include <unistd.h>
 
 namespace tfmed {
 namespace engine {
@@ -151,13 +150,12 @@ TrainerEngine::TrainerEngine(const TrainerConfig& c) : d_(std::make_unique<Impl>
                                     std::to_string(c.max_windows));
     d_->run = tsrnet_config(c);
     models::parse_device(c.device); // refuse "cuda" without a GPU now, not after gathering
-    const std::filesystem::path p(c.out);
-    const auto dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
-    std::error_code ec;
-    if (!std::filesystem::is_directory(dir, ec) || ::access(dir.c_str(), W_OK) != 0)
-        throw std::invalid_argument("trainer: cannot write the model file " + c.out +
-                                    ": the folder " + dir.string() +
-                                    " does not exist or is not writable");
+    try {
+        io::check_writable(c.out);
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(std::string("trainer: cannot write the model file: ") +
+                                    e.what());
+    }
 }
 
 TrainerEngine::~TrainerEngine() { cancel(); }

@@ -27,12 +27,6 @@ using nlohmann::json;
 
 namespace {
 
-std::vector<double> to_vec(const torch::Tensor& t)
-{
-    const auto c = t.to(torch::kDouble).contiguous();
-    return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-}
-
 json num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
 } // namespace
@@ -95,7 +89,7 @@ TsrnetEvalResult evaluate_tsrnet(const TsrnetEvalConfig& a)
     const auto pr = models::prepare_batch(set.x.index_select(0, torch::tensor(idx, torch::kLong)),
                                           m.card.prep);
     const auto sc = models::score_prepared(m.model, m.card, pr, dev, a.batch);
-    const auto plain = to_vec(sc.plain), peak = to_vec(sc.peak);
+    const auto plain = models::to_doubles(sc.plain), peak = models::to_doubles(sc.peak);
     for (std::size_t k = 0; k < idx.size(); ++k)
         r.classes[set.cls[idx[k]]]++;
     for (const char* kind : { "peak", "plain" }) {

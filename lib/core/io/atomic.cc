@@ -6,6 +6,7 @@
 #include <tfmed/io/atomic.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <unistd.h>
@@ -32,6 +33,19 @@ void write_atomically(const std::string& path, const std::string& bytes)
         std::remove(tmp.c_str());
         throw std::runtime_error(path + ": cannot rename the temporary file into place");
     }
+}
+
+void check_writable(const std::string& path)
+{
+    const std::filesystem::path p(path);
+    const auto dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
+    std::error_code ec;
+    if (std::filesystem::is_directory(p, ec))
+        throw std::invalid_argument(path + ": expected a file path, found a directory");
+    if (!std::filesystem::is_directory(dir, ec))
+        throw std::invalid_argument(path + ": the folder " + dir.string() + " does not exist");
+    if (::access(dir.c_str(), W_OK) != 0)
+        throw std::invalid_argument(path + ": the folder " + dir.string() + " is not writable");
 }
 
 } // namespace io

@@ -9,8 +9,6 @@
 
 #include <torch/cuda.h>
 #include <torch/serialize.h>
-#include <torch/serialize/input-archive.h>
-#include <torch/serialize/output-archive.h>
 
 #include <cmath>
 #include <cstring>
@@ -233,6 +231,12 @@ void save_tsrnet(const std::string& path, TsrnetCard card, Tsrnet& model,
     if (!optimizer_state.empty())
         f.sections["optimizer"] = optimizer_state;
     write_model_file(path, f);
+}
+
+std::vector<double> to_doubles(const torch::Tensor& t)
+{
+    const auto c = t.to(torch::kDouble).contiguous().cpu();
+    return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
 }
 
 PreparedBatch prepare_batch(const torch::Tensor& windows, const TsrnetPrep& prep)

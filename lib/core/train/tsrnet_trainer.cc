@@ -5,6 +5,7 @@
  */
 #include <tfmed/dsp/stats.h>
 #include <tfmed/dsp/stft.h>
+#include <tfmed/io/atomic.h>
 #include <tfmed/models/model_file.h>
 #include <tfmed/models/tsrnet_pipeline.h>
 #include <tfmed/train/tsrnet_trainer.h>
@@ -17,7 +18,6 @@
 #include <filesystem>
 #include <stdexcept>
 #include <thread>
-#include <unistd.h>
 
 namespace tfmed {
 namespace train {
@@ -46,12 +46,6 @@ void set_threads(int threads)
 }
 
 namespace {
-
-std::vector<double> to_vec(const torch::Tensor& t)
-{
-    const auto c = t.to(torch::kDouble).contiguous();
-    return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-}
 
 models::PreparedBatch prepare(const data::WindowSet& s, const std::vector<int64_t>& idx,
                               const models::TsrnetPrep& p)
@@ -96,7 +90,7 @@ public:
         const auto vs = models::score_prepared(net_, card_, val_, dev_, batch_);
         double sum = 0.0;
         int64_t n = 0;
-        for (double v : to_vec(vs.plain))
+        for (double v : models::to_doubles(vs.plain))
             if (std::isfinite(v))
                 sum += v, ++n;
         return n ? sum / n : NAN;
@@ -123,20 +117,6 @@ private:
     json extra_;
 };
 
-void check_writable(const std::string& path)
-{
-    const fs::path p(path);
-    const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-    std::error_code ec;
-    if (fs::is_directory(p, ec))
-        throw std::invalid_argument(path + ": expected a file path for the model, found a "
-                                           "directory");
-    if (!fs::is_directory(dir, ec))
-        throw std::invalid_argument(path + ": the folder " + dir.string() + " does not exist");
-    if (::access(dir.c_str(), W_OK) != 0)
-        throw std::invalid_argument(path + ": the folder " + dir.string() + " is not writable");
-}
-
 } // namespace
 
 TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
@@ -147,7 +127,7 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
     set_threads(cfg.threads);
     dsp::set_reproducible_fft(true); // the same spectrogram bits in every run (resume)
     const auto dev = models::parse_device(cfg.device);
-    check_writable(cfg.out);
+    io::check_writable(cfg.out);
     const std::string ckpt = cfg.out + ".ckpt";
 
     models::TsrnetCard card;
@@ -262,7 +242,7 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
     // selected model, and store it in the card.
     const auto ts = models::score_prepared(net, card, train, dev, lo.batch);
     std::vector<double> ok;
-    for (double v : to_vec(card.score == "peak" ? ts.peak : ts.plain))
+    for (double v : models::to_doubles(card.score == "peak" ? ts.peak : ts.plain))
         if (std::isfinite(v))
             ok.push_back(v);
     if (ok.empty())
