@@ -14,6 +14,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -104,6 +105,89 @@ int run_bench_stft(double seconds, const std::vector<std::string>& specs, bool n
     return 0;
 }
 
+// Checks CLI11 does not make: its PositiveNumber lets NaN through (NaN <= 0 is
+// false), and integer options need bounds that keep a typo from asking for
+// 100,000 threads.
+const CLI::Validator kFinitePositive(
+    [](std::string& s) -> std::string {
+        double v = 0.0;
+        try {
+            std::size_t used = 0;
+            v = std::stod(s, &used);
+            if (used != s.size())
+                return "expected a number > 0, found '" + s + "'";
+        } catch (const std::exception&) {
+            return "expected a number > 0, found '" + s + "'";
+        }
+        if (!std::isfinite(v) || !(v > 0.0))
+            return "expected a finite number > 0, found " + s;
+        return {};
+    },
+    "FINITE > 0");
+
+CLI::Validator int_range(long long lo, long long hi)
+{
+    return CLI::Validator(
+        [lo, hi](std::string& s) -> std::string {
+            long long v = 0;
+            try {
+                std::size_t used = 0;
+                v = std::stoll(s, &used);
+                if (used != s.size())
+                    throw std::invalid_argument(s);
+            } catch (const std::exception&) {
+                return "expected an integer from " + std::to_string(lo) + " to " +
+                       std::to_string(hi) + ", found '" + s + "'";
+            }
+            if (v < lo || v > hi)
+                return "expected an integer from " + std::to_string(lo) + " to " +
+                       std::to_string(hi) + ", found " + s;
+            return {};
+        },
+        "INT in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+}
+
+const CLI::Validator kFraction(
+    [](std::string& s) -> std::string {
+        double v = 0.0;
+        try {
+            v = std::stod(s);
+        } catch (const std::exception&) {
+            return "expected a fraction in [0, 1), found '" + s + "'";
+        }
+        if (!(v >= 0.0 && v < 1.0))
+            return "expected a fraction in [0, 1), found " + s;
+        return {};
+    },
+    "FRACTION");
+
+// An exception's message for people: LibTorch appends a backtrace after the
+// message ("Exception raised from ..."); that belongs in a debugger.
+std::string message_of(const std::exception& e)
+{
+    std::string m = e.what();
+    const auto bt = m.find("\nException raised from ");
+    if (bt != std::string::npos)
+        m.erase(bt);
+    return m;
+}
+
+const CLI::Validator kFiniteNonNegative(
+    [](std::string& s) -> std::string {
+        double v = 0.0;
+        try {
+            v = std::stod(s);
+        } catch (const std::exception&) {
+            return "expected a number >= 0, found '" + s + "'";
+        }
+        if (!std::isfinite(v) || v < 0.0)
+            return "expected a finite number >= 0, found " + s;
+        return {};
+    },
+    "FINITE >= 0");
+
+constexpr long long kMaxThreads = 256;
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -122,7 +206,7 @@ int main(int argc, char** argv)
     bool no_graphs = false;
     std::string json;
     bstft->add_option("--seconds", seconds, "Seconds per measurement")
-        ->check(CLI::PositiveNumber)
+        ->check(kFinitePositive)
         ->capture_default_str();
     bstft->add_option("--case", cases, "N_FFT:HOP settings to measure")->capture_default_str();
     bstft->add_flag("--no-graphs", no_graphs, "Skip the flowgraph measurements");
@@ -142,8 +226,8 @@ int main(int argc, char** argv)
     std::vector<int> plot_channels;
     std::string plot_out = "record.png";
     dplot->add_option("PATH", data_path, "WFDB record (.hea) or EDF/BDF file")->required();
-    dplot->add_option("--from", from, "Start, seconds")->capture_default_str();
-    dplot->add_option("--to", to, "End, seconds")->capture_default_str();
+    dplot->add_option("--from", from, "Start, seconds")->check(kFiniteNonNegative)->capture_default_str();
+    dplot->add_option("--to", to, "End, seconds")->check(kFinitePositive)->capture_default_str();
     dplot->add_option("--channels", plot_channels, "Channel indices (default: up to 6)");
     dplot->add_option("-o,--out", plot_out, "PNG file")->capture_default_str();
 
@@ -155,14 +239,23 @@ int main(int argc, char** argv)
             ->capture_default_str();
         c->add_option("--data-dir", d.data_dir,
                       "Folder of the named data sets (default $TFMED_DATA_DIR or ../shared/data)");
-        c->add_option("--rate", d.rate, ".npy/.csv data: sample rate of its rows (Hz)");
+        c->add_option("--rate", d.rate, ".npy/.csv data: sample rate of its rows (Hz)")
+            ->check(kFinitePositive);
         c->add_option("--labels", d.labels, ".npy data: labels .npy (0 = normal)");
         c->add_option("--channels", d.channels, "WFDB data: channel names to use as leads");
         c->add_option("--seed", d.seed, "Split and training seed")->capture_default_str();
         c->add_option("--val-fraction", d.val_fraction, "Normal windows for validation")
+            ->check(kFraction)
             ->capture_default_str();
         c->add_option("--test-fraction", d.test_fraction, "Normal windows for test")
+            ->check(kFraction)
             ->capture_default_str();
+        c->add_option("--header", d.csv_header,
+                      ".csv data: auto (a numeric first line is data), yes or no")
+            ->check(CLI::IsMember({ "auto", "yes", "no" }))
+            ->capture_default_str();
+        c->add_flag("--drop-invalid", d.drop_invalid,
+                    "Drop windows with NaN/Inf samples (reported) instead of refusing the data");
     };
     auto* train = app.add_subcommand("train", "Train a model");
     train->require_subcommand(1);
@@ -173,9 +266,9 @@ int main(int argc, char** argv)
     add_data(ttsr, tc.data);
     ttsr->add_option("-o,--out", tc.out, "Model file (the checkpoint is OUT.ckpt)")
         ->capture_default_str();
-    ttsr->add_option("--epochs", tc.loop.epochs)->capture_default_str();
-    ttsr->add_option("--batch", tc.loop.batch)->capture_default_str();
-    ttsr->add_option("--lr", tc.loop.optimizer.lr)->capture_default_str();
+    ttsr->add_option("--epochs", tc.loop.epochs)->check(int_range(1, 100000))->capture_default_str();
+    ttsr->add_option("--batch", tc.loop.batch)->check(int_range(1, 1 << 20))->capture_default_str();
+    ttsr->add_option("--lr", tc.loop.optimizer.lr)->check(kFinitePositive)->capture_default_str();
     ttsr->add_option("--weight-decay", tc.loop.optimizer.weight_decay)->capture_default_str();
     ttsr->add_option("--optimizer", tc.loop.optimizer.name, "adamw or adam")
         ->capture_default_str();
@@ -207,10 +300,14 @@ int main(int argc, char** argv)
                      "Also a checkpoint every this many steps (0 = off)")
         ->capture_default_str();
     ttsr->add_option("--width", tc.width, "First-layer channels (32 = the paper's network)")
+        ->check(int_range(1, 1024))
         ->capture_default_str();
     ttsr->add_option("--d-model", tc.d_model, "Token width (50 = the paper's)")
+        ->check(int_range(1, 4096))
         ->capture_default_str();
-    ttsr->add_option("--heads", tc.heads)->capture_default_str();
+    ttsr->add_option("--heads", tc.heads, "Attention heads (must divide --d-model)")
+        ->check(int_range(1, 4096))
+        ->capture_default_str();
     ttsr->add_option("--score", tc.score, "Score the card selects: peak or plain")
         ->check(CLI::IsMember({ "peak", "plain" }))
         ->capture_default_str();
@@ -221,12 +318,18 @@ int main(int argc, char** argv)
     ttsr->add_flag("--reference-quirks", tc.reference_quirks,
                    "Reproduce the reference's peak-window offset and spectrogram mask range");
     ttsr->add_option("--max-windows", tc.data.max_windows,
-                     "Use at most this many training windows (smoke runs)");
+                     "Use at most this many training windows (smoke runs; 0 = all)")
+        ->check(int_range(0, 1LL << 40));
     ttsr->add_option("--device", tc.device, "auto, cpu, cuda, cuda:N")->capture_default_str();
-    ttsr->add_option("--threads", tc.threads, "Intra-op threads (0 = all cores)");
+    ttsr->add_option("--threads", tc.threads, "Intra-op threads (0 = all cores)")
+        ->check(int_range(0, kMaxThreads));
     ttsr->add_flag("--resume", tc.resume, "Continue from OUT.ckpt, bit for bit");
+    ttsr->add_flag("--allow-changed-settings", tc.loop.allow_changed_settings,
+                   "With --resume: apply changed optimisation settings (lr, batch, schedule, "
+                   "epochs, ...) from the next epoch on; recorded in the history");
     ttsr->add_option("--stop-after", tc.loop.stop_after,
-                     "Stop after this many epochs (split a run; continue with --resume)");
+                     "Stop after this many epochs (split a run; continue with --resume)")
+        ->check(int_range(0, 100000));
     ttsr->add_option("--json", ta.json, "Metrics and history as JSON");
     ttsr->add_option("--plot", ta.plot, "PNG of the training curves");
 
@@ -242,8 +345,10 @@ int main(int argc, char** argv)
                    "Score windows filtered but not min-max normalised, as the reference's "
                    "test set is");
     etsr->add_option("--device", ea.cfg.device)->capture_default_str();
-    etsr->add_option("--threads", ea.cfg.threads);
-    etsr->add_option("--batch", ea.cfg.batch)->capture_default_str();
+    etsr->add_option("--threads", ea.cfg.threads)->check(int_range(0, kMaxThreads));
+    etsr->add_option("--batch", ea.cfg.batch)->check(int_range(1, 1 << 20))->capture_default_str();
+    etsr->add_option("--threshold", ea.cfg.threshold,
+                     "Alarm threshold (default: the card's; required when the card has none)");
     etsr->add_option("--json", ea.json, "Metrics as JSON");
     etsr->add_option("--roc", ea.roc, "PNG of the ROC curves");
 
@@ -251,12 +356,13 @@ int main(int argc, char** argv)
     auto* btsr = bench->add_subcommand(
         "tsrnet", "Windows/s at batch 1 and 32, preprocessing, seconds per training step");
     btsr->add_option("--model", ba.cfg.model, "Model file (default: a fresh network)");
-    btsr->add_option("--leads", ba.cfg.leads)->capture_default_str();
-    btsr->add_option("--width", ba.cfg.width)->capture_default_str();
-    btsr->add_option("--d-model", ba.cfg.d_model)->capture_default_str();
+    btsr->add_option("--leads", ba.cfg.leads)->check(int_range(1, 1024))->capture_default_str();
+    btsr->add_option("--width", ba.cfg.width)->check(int_range(1, 1024))->capture_default_str();
+    btsr->add_option("--d-model", ba.cfg.d_model)->check(int_range(1, 4096))->capture_default_str();
     btsr->add_option("--device", ba.cfg.device)->capture_default_str();
-    btsr->add_option("--threads", ba.cfg.threads, "Intra-op threads (0 = all cores)");
-    btsr->add_option("--seconds", ba.cfg.seconds)->capture_default_str();
+    btsr->add_option("--threads", ba.cfg.threads, "Intra-op threads (0 = all cores)")
+        ->check(int_range(0, kMaxThreads));
+    btsr->add_option("--seconds", ba.cfg.seconds)->check(kFinitePositive)->capture_default_str();
     btsr->add_option("--json", ba.json);
 
     auto* exp = app.add_subcommand(
@@ -294,8 +400,11 @@ int main(int argc, char** argv)
     rpk->add_option("PATH", data_path, "WFDB record (.hea) with beat annotations")->required();
     rpk->add_option("--channel", rp_channel, "Channel name (default: the first)");
     rpk->add_option("--window", rp_window, "Detect per window of this many seconds (0: whole)")
+        ->check(kFiniteNonNegative)
         ->capture_default_str();
-    rpk->add_option("--tolerance", rp_tol, "Match tolerance, seconds")->capture_default_str();
+    rpk->add_option("--tolerance", rp_tol, "Match tolerance, seconds")
+        ->check(kFinitePositive)
+        ->capture_default_str();
     rpk->add_option("--json", rp_json);
 
     try {
@@ -329,7 +438,7 @@ int main(int argc, char** argv)
         if (*dplot)
             return tfmed::apps::data_plot(data_path, from, to, plot_channels, plot_out);
     } catch (const std::exception& e) {
-        std::cerr << "tfmed: " << e.what() << "\n";
+        std::cerr << "tfmed: " << message_of(e) << "\n";
         return 1;
     }
     return 0;

@@ -206,8 +206,9 @@ int eval_tsrnet(const TsrnetEvalArgs& a)
 #endif
     }
     if (r.at_threshold)
-        std::printf("at the card's threshold %.5f (%s score): TPR %.3f, FPR %.3f\n", r.threshold,
-                    r.score_kind.c_str(), r.tpr, r.fpr);
+        std::printf("at the %s threshold %.5f (%s score): TPR %.3f, FPR %.3f\n",
+                    r.threshold_given ? "given" : "card's", r.threshold, r.score_kind.c_str(),
+                    r.tpr, r.fpr);
     if (!a.json.empty())
         write_atomically(a.json, r.json() + "\n");
 #ifdef TFMED_HAVE_PLOT

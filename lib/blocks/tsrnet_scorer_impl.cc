@@ -33,7 +33,17 @@ public:
         const float t = d_threshold.load();
         return std::isnan(t) ? d_card_threshold : t;
     }
-    void set_threshold(float t) override { d_threshold.store(t); }
+    void set_threshold(float t) override
+    {
+        if (std::isnan(t) && std::isnan(d_card_threshold))
+            throw std::invalid_argument(
+                "tsrnet_scorer: the model card has no calibrated threshold, so NaN (\"use "
+                "the card's\") cannot be set; give a number");
+        if (std::isinf(t))
+            throw std::invalid_argument("tsrnet_scorer: expected a finite threshold, found " +
+                                        std::to_string(t));
+        d_threshold.store(t);
+    }
     int window() const override { return d_window; }
     int hop() const override { return d_hop; }
     std::string card_json() const override { return d_engine->card().to_json(); }
@@ -66,13 +76,25 @@ private:
 namespace {
 std::unique_ptr<::tfmed::engine::TsrnetEngine>
 open_engine(const std::string& path, int leads, double rate, int hop, const std::string& device,
-            int threads)
+            int threads, float threshold)
 {
     if (hop < 1)
         throw std::invalid_argument("tsrnet_scorer: expected hop >= 1, found " +
                                     std::to_string(hop));
     auto e = std::make_unique<::tfmed::engine::TsrnetEngine>(path, device, threads);
     const auto& c = e->card();
+    // A model without a calibrated threshold (an interrupted run, an import
+    // without one) would never alarm: refuse it unless the user gives one.
+    if (std::isnan(threshold) && !std::isfinite(c.threshold))
+        throw std::invalid_argument(
+            "tsrnet_scorer: model " + path +
+            " has no calibrated alarm threshold (its card says null); it would never alarm. "
+            "Give the threshold explicitly (threshold parameter) or use a model from a "
+            "completed training run");
+    if (std::isinf(threshold))
+        throw std::invalid_argument("tsrnet_scorer: expected a finite threshold (or NaN: the "
+                                    "card's), found " +
+                                    std::to_string(threshold));
     const bool rate_ok = std::abs(c.prep.sample_rate - rate) <= 1e-6 * c.prep.sample_rate;
     if (c.leads != leads || !rate_ok)
         throw std::invalid_argument(
@@ -95,7 +117,7 @@ tsrnet_scorer::sptr tsrnet_scorer::make(const std::string& model_path,
     if (leads < 1)
         throw std::invalid_argument("tsrnet_scorer: expected leads >= 1, found " +
                                     std::to_string(leads));
-    auto engine = open_engine(model_path, leads, sample_rate, hop, device, threads);
+    auto engine = open_engine(model_path, leads, sample_rate, hop, device, threads, threshold);
     return gnuradio::make_block_sptr<tsrnet_scorer_impl>(model_path, leads, sample_rate, hop,
                                                          device, threshold, threads,
                                                          std::move(engine));
@@ -167,35 +189,42 @@ int tsrnet_scorer_impl::general_work(int noutput_items,
         try {
             res = d_engine->score(d_batch.data(), n);
         } catch (const std::exception& e) {
-            d_logger->error("scoring failed: {}", e.what());
+            // The PDU detail is one line; the whole message goes to the log.
+            const std::string full = e.what();
+            d_logger->error("scoring failed: {}", full.substr(0, full.find('\n')));
+            d_logger->debug("scoring failed (full message): {}", full);
             res.assign(static_cast<std::size_t>(n), {});
             for (auto& r : res) {
                 r.score = std::nanf("");
-                r.status = ::tfmed::models::WindowStatus::non_finite;
-                r.detail = e.what();
+                r.status = ::tfmed::models::WindowStatus::score_non_finite;
+                r.detail = full.substr(0, std::min<std::size_t>(full.find('\n'), 300));
             }
         }
         const float thr = threshold();
         const uint64_t o0 = nitems_written(0);
         for (int k = 0; k < n; ++k) {
             const auto& r = res[static_cast<std::size_t>(k)];
-            out[k] = r.score;
-            add_item_tag(0, o0 + k, d_score_key, pmt::from_double(r.score), d_id);
+            // The NaN contract: every non-finite score leaves with a
+            // tfmed_invalid tag and an invalid PDU, whatever caused it.
+            const bool invalid = !r.scored() || !std::isfinite(r.score);
+            const char* status =
+                !r.scored() ? ::tfmed::models::to_string(r.status)
+                            : (!std::isfinite(r.score) ? "score_non_finite" : "ok");
+            const float score = invalid ? std::nanf("") : r.score;
+            out[k] = score;
+            add_item_tag(0, o0 + k, d_score_key, pmt::from_double(score), d_id);
             add_item_tag(0, o0 + k, d_start_key, pmt::from_uint64(d_starts[k]), d_id);
-            const bool invalid = !r.scored();
             if (invalid)
-                add_item_tag(0, o0 + k, d_invalid_key,
-                             pmt::intern(::tfmed::models::to_string(r.status)), d_id);
-            if (invalid || r.score > thr) {
+                add_item_tag(0, o0 + k, d_invalid_key, pmt::intern(status), d_id);
+            if (invalid || score > thr) {
                 pmt::pmt_t meta = pmt::make_dict();
                 meta = pmt::dict_add(meta, pmt::mp("type"), pmt::mp(invalid ? "invalid" : "alarm"));
-                meta = pmt::dict_add(meta, pmt::mp("score"), pmt::from_double(r.score));
+                meta = pmt::dict_add(meta, pmt::mp("score"), pmt::from_double(score));
                 meta = pmt::dict_add(meta, pmt::mp("threshold"), pmt::from_double(thr));
                 meta = pmt::dict_add(meta, pmt::mp("start"), pmt::from_uint64(d_starts[k]));
                 meta = pmt::dict_add(meta, pmt::mp("time_s"),
                                      pmt::from_double(static_cast<double>(d_starts[k]) / d_rate));
-                meta = pmt::dict_add(meta, pmt::mp("status"),
-                                     pmt::mp(::tfmed::models::to_string(r.status)));
+                meta = pmt::dict_add(meta, pmt::mp("status"), pmt::mp(status));
                 meta = pmt::dict_add(meta, pmt::mp("detail"), pmt::mp(r.detail));
                 message_port_pub(d_port, pmt::cons(meta, pmt::make_u8vector(0, 0)));
             }

@@ -34,8 +34,11 @@ namespace tfmed {
  * Tags on output item k: `tfmed_score` (double, the score) and
  * `tfmed_window_start` (uint64, the window's first input sample). Windows that
  * cannot be scored (NaN/Inf samples, a flat lead, no detectable R peaks for
- * the Peak-based score) give a NaN score and a `tfmed_invalid` tag (symbol:
- * non_finite, flat, no_rpeaks); they are never scored as normal.
+ * the Peak-based score, a signal the quality gate rejects, a non-finite
+ * network output) give a NaN score and a `tfmed_invalid` tag (symbol:
+ * non_finite, flat, no_rpeaks, poor_quality, score_non_finite); they are never
+ * scored as normal. Every NaN output item carries the tag and an "invalid"
+ * PDU, whatever caused it.
  *
  * Message port `alarm`: a PDU (metadata dict, empty u8vector) for every window
  * whose score exceeds the threshold (type "alarm") and for every flagged window
@@ -43,7 +46,10 @@ namespace tfmed {
  * (start / sample_rate), status, detail.
  *
  * The threshold comes from the model card (a quantile of normal training
- * windows' scores) unless set; set_threshold() is thread-safe.
+ * windows' scores) unless set; set_threshold() is thread-safe. A model whose
+ * card has no calibrated threshold (null) is refused unless a threshold is
+ * given: it would never alarm. The PDU `detail` is one line; a full error
+ * message goes to the block's debug log.
  */
 class TFMED_API tsrnet_scorer : virtual public gr::block
 {
@@ -57,6 +63,7 @@ public:
      * \param hop samples between window starts (> 0)
      * \param device "auto", "cpu", "cuda" or "cuda:N"
      * \param threshold alarm level; NaN = the card's calibrated threshold
+     *        (refused when the card has none)
      * \param threads intra-op threads for CPU inference (>= 1)
      */
     static sptr make(const std::string& model_path,

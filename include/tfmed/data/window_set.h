@@ -33,6 +33,7 @@ struct WindowSet {
     std::vector<std::string> cls;           //!< class per window ("N", "V", ..., "abnormal")
     std::vector<std::string> ids;           //!< where each window came from
     std::vector<std::string> channel_names;
+    std::vector<std::string> dropped;       //!< ids of windows dropped for NaN/Inf (drop_invalid)
     std::string spec_json = "{}";           //!< how to load it again (goes into the card)
 };
 

@@ -31,6 +31,11 @@ struct WindowSetSpec {
     uint64_t seed = 668;
     double val_fraction = 0.2, test_fraction = 0.2; //!< of the normal windows
     int64_t max_windows = 0; //!< > 0: keep at most this many normal training windows
+    /*! .csv: "auto" (a first line of numbers is data, not a header), "yes", "no". */
+    std::string csv_header = "auto";
+    /*! Windows with NaN/Inf samples: false refuses the data naming them;
+     *  true drops them and reports which (WindowSet::dropped). */
+    bool drop_invalid = false;
 
     /*! As JSON (what a model card records of its data). */
     std::string to_json() const;

@@ -9,6 +9,7 @@
 #include <tfmed/data/window_spec.h>
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -32,6 +33,9 @@ struct TsrnetEvalConfig {
     std::string device = "auto";
     int threads = 0;
     int64_t batch = 32;
+    /*! Alarm threshold; NaN = the card's. A card without one is refused
+     *  unless this is given. */
+    double threshold = std::numeric_limits<double>::quiet_NaN();
 };
 
 /*! \brief One score kind's ROC. */
@@ -53,6 +57,7 @@ struct TsrnetEvalResult {
     std::vector<ScoreRoc> scores; //!< plain, peak
     bool at_threshold = false;    //!< the card has a threshold
     double threshold = 0.0, tpr = 0.0, fpr = 0.0;
+    bool threshold_given = false; //!< from --threshold, not the card
     std::string score_kind;       //!< the card's score
     std::string note;             //!< e.g. which split of a given data set
     std::string json() const;

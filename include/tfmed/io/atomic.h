@@ -27,6 +27,33 @@ void write_atomically(const std::string& path, const std::string& bytes);
  */
 void check_writable(const std::string& path);
 
+/*!
+ * \brief An exclusive lock on an output path for as long as this object
+ * lives: two training runs into one `-o` would otherwise mix (one run's
+ * weights, the other's history and threshold).
+ *
+ * \details The lock is `flock(2)` on `PATH.lock`, which holds a line naming
+ * the holder (pid, host, start time, what). The kernel releases it when the
+ * holder exits, also on `kill -9`, so a stale `.lock` file never blocks a
+ * later run; the file is removed on release.
+ * \throws std::runtime_error naming the holder when another process (or
+ * another lock in this process) holds it
+ */
+class OutputLock
+{
+public:
+    OutputLock(const std::string& path, const std::string& what);
+    ~OutputLock();
+    OutputLock(const OutputLock&) = delete;
+    OutputLock& operator=(const OutputLock&) = delete;
+    /*! The lock file. */
+    const std::string& path() const { return lock_path_; }
+
+private:
+    std::string lock_path_;
+    int fd_ = -1;
+};
+
 } // namespace io
 } // namespace tfmed
 

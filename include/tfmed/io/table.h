@@ -64,14 +64,22 @@ struct Table {
  * cells cannot span lines. Blank lines are skipped, CRLF line ends and a UTF-8
  * byte-order mark are accepted.
  *
+ * Header: `CsvHeader::detect` (the default) takes the first line as data
+ * when every cell of it is a number or empty (a headerless file would
+ * otherwise lose its first row silently); its columns are then named "c0",
+ * "c1", .... `yes` / `no` say so explicitly (a header of numeric names).
+ *
  * \param path the CSV file
  * \param sep the cell separator (',' by default; ';' or '\\t' for other dialects)
+ * \param header whether the first line names the columns
  * \throws ReadError when the file cannot be opened, has no header line, a row
  *         has a different number of cells than the header ("ETTh1.csv: line 5:
  *         expected 8 cells (as in the header), found 7"), or a cell that
  *         should be numeric is not ("line 5, column 'OT'").
  */
-Table read_csv(const std::string& path, char sep = ',');
+enum class CsvHeader { detect, yes, no };
+
+Table read_csv(const std::string& path, char sep = ',', CsvHeader header = CsvHeader::detect);
 
 /*!
  * \brief An n-dimensional NumPy array, converted to float.

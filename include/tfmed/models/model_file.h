@@ -6,6 +6,7 @@
 #ifndef INCLUDED_TFMED_MODELS_MODEL_FILE_H
 #define INCLUDED_TFMED_MODELS_MODEL_FILE_H
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -36,6 +37,16 @@ namespace models {
 /*! \brief The model file format this library writes. */
 constexpr uint32_t kModelFileFormat = 2;
 
+/*!
+ * \brief Limits on the sizes a card may state. A card is read before
+ * anything is sized by it: a damaged or hostile card must not make a block
+ * reserve gigabytes. Far beyond any real recording (a 12-hour window at
+ * 1 kHz is 43 M samples), far below what exhausts memory.
+ */
+constexpr int64_t kMaxChannels = 1024;
+constexpr int64_t kMaxWindowSamples = int64_t{ 1 } << 26; //!< 67 M samples
+constexpr double kMaxSampleRate = 1e7;                     //!< Hz
+
 /*! \brief A model file's sections, as bytes. */
 struct ModelFile {
     std::string card_json;                       //!< the `card` section
@@ -61,6 +72,8 @@ uint32_t crc32(const std::string& bytes);
 
 /*! \brief 64-bit FNV-1a of some bytes (the weight digest `tfmed info` prints). */
 uint64_t fnv1a64(const std::string& bytes);
+/*! \brief FNV-1a continued from `h` (the offset basis by default). */
+uint64_t fnv1a64(const void* data, std::size_t n, uint64_t h = 1469598103934665603ULL);
 
 /*!
  * \brief What every model card says, whatever the model: the fields a block
@@ -77,7 +90,11 @@ struct CardHead {
     bool has_threshold = false; //!< a calibrated alarm threshold is in the card
 };
 
-/*! \brief The common fields of a card. \throws std::invalid_argument */
+/*!
+ * \brief The common fields of a card, range-checked (channels, window and
+ * rate within the limits above; channel names one per channel).
+ * \throws std::invalid_argument naming the field, expected and found
+ */
 CardHead card_head(const std::string& card_json);
 
 /*!

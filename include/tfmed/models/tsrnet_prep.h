@@ -50,8 +50,16 @@ struct TsrnetPrep {
     void validate() const;
 };
 
-/*! \brief Why a window cannot be scored. */
-enum class WindowStatus { ok = 0, non_finite, flat, no_rpeaks };
+/*!
+ * \brief Why a window cannot be scored.
+ *
+ * \details non_finite: NaN/Inf samples; flat: a lead without signal;
+ * no_rpeaks: no R peak for the Peak-based Error; poor_quality: the signal
+ * quality gate (models/sqi.h) found noise, clipping or artefact instead of
+ * ECG; score_non_finite: the network gave a NaN/Inf score (a damaged model,
+ * a numerical fault): never silently passed on as a number.
+ */
+enum class WindowStatus { ok = 0, non_finite, flat, no_rpeaks, poor_quality, score_non_finite };
 
 /*! \brief Whether a window holds a usable signal (ok, or only without R
  *  peaks): the network can restore it and give it a plain score. */
@@ -60,7 +68,7 @@ inline bool has_signal(WindowStatus s)
     return s == WindowStatus::ok || s == WindowStatus::no_rpeaks;
 }
 
-/*! \brief "ok", "non_finite", "flat", "no_rpeaks". */
+/*! \brief "ok", "non_finite", "flat", "no_rpeaks", "poor_quality", "score_non_finite". */
 const char* to_string(WindowStatus s);
 
 /*! \brief A window ready for the network. */

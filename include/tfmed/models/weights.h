@@ -46,11 +46,21 @@ void load_archive_bytes(T& x, const std::string& bytes, const torch::Device& dev
 }
 
 inline std::string weights_bytes(torch::nn::Module& m) { return archive_bytes(m); }
-inline void load_weights_bytes(torch::nn::Module& m, const std::string& bytes,
-                               const torch::Device& device)
-{
-    load_archive_bytes(m, bytes, device);
-}
+
+/*!
+ * \brief Load a module's weights from archive bytes, checked.
+ *
+ * LibTorch's `Module::load` neither checks shapes (it re-points a parameter
+ * at whatever tensor the archive holds) nor notices extra entries. This
+ * checks every parameter and buffer of `m` (names, shapes, dtypes) against
+ * the archive, and reports names the archive has that `m` does not, before
+ * it copies anything: a card edited to another architecture, or weights of
+ * another model, are refused with expected-vs-found.
+ * \param what names the source in messages ("FILE: the weights section")
+ * \throws std::invalid_argument listing the differences (at most 8)
+ */
+void load_weights_bytes(torch::nn::Module& m, const std::string& bytes,
+                        const torch::Device& device, const std::string& what = "weights");
 
 } // namespace models
 } // namespace tfmed

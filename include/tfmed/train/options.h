@@ -54,6 +54,12 @@ struct LoopOptions {
     uint64_t seed = 668;
     int stop_after = 0;          //!< > 0: return after this many epochs (continue with resume)
     std::string checkpoint;      //!< checkpoint path ("" = none)
+    /*! Resume: apply optimisation settings that differ from the checkpoint's
+     *  (lr, batch, epochs, schedule, weight decay, clipping, selection,
+     *  patience) from the next epoch on, recorded in the history there.
+     *  Without it they are refused. The seed and the optimiser kind are
+     *  never changed by a resume. */
+    bool allow_changed_settings = false;
 
     /*! \throws std::invalid_argument naming the bad setting */
     void validate() const;

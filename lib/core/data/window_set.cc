@@ -133,8 +133,14 @@ WindowSet load_window_set(const WindowSetSpec& a, double model_rate, int64_t win
             if (lab.size() != N)
                 throw std::invalid_argument(a.labels + ": expected " + std::to_string(N) +
                                             " labels, found " + std::to_string(lab.size()));
-            for (int64_t i = 0; i < N; ++i)
+            for (int64_t i = 0; i < N; ++i) {
+                if (!std::isfinite(lab.data[i]))
+                    throw std::invalid_argument(a.labels + ": expected a finite label (0 = "
+                                                           "normal) for every window, found " +
+                                                std::to_string(lab.data[i]) + " at index " +
+                                                std::to_string(i));
                 labels[i] = lab.data[i] != 0.0f ? 1 : 0;
+            }
         }
         for (int64_t i = 0; i < N; ++i) {
             rows.push_back(to_model_rate(all[i], a.rate, model_rate, window, a.data + "#" + std::to_string(i)));
@@ -151,7 +157,13 @@ WindowSet load_window_set(const WindowSetSpec& a, double model_rate, int64_t win
         // column named "label" (0 = normal), which labels it.
         if (!(a.rate > 0.0))
             throw std::invalid_argument(a.data + ": a .csv set needs --rate (Hz of its rows)");
-        const auto t = io::read_csv(a.data);
+        if (a.csv_header != "auto" && a.csv_header != "yes" && a.csv_header != "no")
+            throw std::invalid_argument("csv header: expected auto, yes or no, found '" +
+                                        a.csv_header + "'");
+        const auto t = io::read_csv(a.data, ',',
+                                    a.csv_header == "yes"  ? io::CsvHeader::yes
+                                    : a.csv_header == "no" ? io::CsvHeader::no
+                                                           : io::CsvHeader::detect);
         const int lc = t.column("label");
         std::vector<int> cols;
         for (int c = 0; c < t.cols(); ++c)
@@ -165,8 +177,11 @@ WindowSet load_window_set(const WindowSetSpec& a, double model_rate, int64_t win
             auto row = torch::empty({ 1, static_cast<int64_t>(cols.size()) });
             for (std::size_t k = 0; k < cols.size(); ++k)
                 row[0][static_cast<int64_t>(k)] = static_cast<float>(t.at(r, cols[k]));
-            const std::string id = a.data + ":" + std::to_string(r + 2);
+            const std::string id = a.data + ":row " + std::to_string(r + 1);
             rows.push_back(to_model_rate(row, a.rate, model_rate, window, id));
+            if (lc >= 0 && !std::isfinite(t.at(r, lc)))
+                throw std::invalid_argument(id + ": expected a finite label (0 = normal), "
+                                                 "found an empty or non-finite cell");
             const int y = lc >= 0 && t.at(r, lc) != 0.0 ? 1 : 0;
             s.label.push_back(y);
             s.cls.push_back(y ? "abnormal" : "N");
@@ -174,6 +189,7 @@ WindowSet load_window_set(const WindowSetSpec& a, double model_rate, int64_t win
         }
         s.channel_names = { "ch0" };
         spec["rate"] = a.rate;
+        spec["csv_header"] = a.csv_header;
     } else {
         throw std::invalid_argument("--data: expected 'mitdb_compiled10s', a WFDB record "
                                     "(.hea), a .npy or a .csv file, found '" +
@@ -183,6 +199,47 @@ WindowSet load_window_set(const WindowSetSpec& a, double model_rate, int64_t win
         throw std::invalid_argument(a.data + ": no windows of " + std::to_string(window) +
                                     " samples");
     s.x = torch::stack(rows);
+    // Windows with NaN/Inf samples: refused, or dropped and reported; never
+    // dropped silently.
+    const auto finite = torch::isfinite(s.x).flatten(1).all(1);
+    const int64_t bad = s.x.size(0) - finite.sum().item<int64_t>();
+    if (bad > 0) {
+        std::vector<int64_t> keep;
+        std::string which;
+        int listed = 0;
+        for (int64_t i = 0; i < s.x.size(0); ++i) {
+            if (finite[i].item<bool>()) {
+                keep.push_back(i);
+            } else {
+                s.dropped.push_back(s.ids[static_cast<std::size_t>(i)]);
+                if (listed++ < 5)
+                    which += (which.empty() ? "" : ", ") + s.ids[static_cast<std::size_t>(i)];
+            }
+        }
+        if (bad > 5)
+            which += ", ...";
+        if (!a.drop_invalid)
+            throw std::invalid_argument(
+                a.data + ": " + std::to_string(bad) + " of " + std::to_string(s.x.size(0)) +
+                " windows contain NaN/Inf samples (" + which +
+                "); fix the data, or pass --drop-invalid to drop them");
+        if (keep.empty())
+            throw std::invalid_argument(a.data + ": every one of the " +
+                                        std::to_string(s.x.size(0)) +
+                                        " windows contains NaN/Inf samples; nothing to use");
+        auto pick = [&](auto& v) {
+            std::remove_reference_t<decltype(v)> out;
+            for (int64_t i : keep)
+                out.push_back(v[static_cast<std::size_t>(i)]);
+            v = std::move(out);
+        };
+        s.x = s.x.index_select(0, torch::tensor(keep, torch::kLong)).contiguous();
+        pick(s.label);
+        pick(s.cls);
+        pick(s.ids);
+        spec["drop_invalid"] = true;
+        spec["dropped_invalid"] = bad;
+    }
     s.spec_json = spec.dump();
     return s;
 }
@@ -233,6 +290,10 @@ std::string WindowSetSpec::to_json() const
         j["labels"] = labels;
     if (!channels.empty())
         j["channels"] = channels;
+    if (csv_header != "auto")
+        j["csv_header"] = csv_header;
+    if (drop_invalid)
+        j["drop_invalid"] = true;
     return j.dump();
 }
 
@@ -250,6 +311,8 @@ WindowSetSpec WindowSetSpec::from_json(const std::string& text, const std::strin
     a.labels = spec.value("labels", std::string());
     if (spec.contains("channels"))
         a.channels = spec["channels"].get<std::vector<std::string>>();
+    a.csv_header = spec.value("csv_header", std::string("auto"));
+    a.drop_invalid = spec.value("drop_invalid", false);
     return a;
 }
 

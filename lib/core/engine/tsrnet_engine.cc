@@ -50,7 +50,14 @@ std::vector<TsrnetResult> TsrnetEngine::score(const float* windows, int64_t n)
     // (n, W, L) time-major buffer -> (n, L, W), as prepare_batch takes it.
     const auto raw = torch::from_blob(const_cast<float*>(windows), { n, W, L }).transpose(1, 2);
     const auto pb = models::prepare_batch(raw, card.prep);
-    const auto sc = models::score_prepared(d_->m.model, card, pb, d_->device, std::max<int64_t>(n, 1));
+    models::Scores sc;
+    try {
+        sc = models::score_prepared(d_->m.model, card, pb, d_->device, std::max<int64_t>(n, 1));
+    } catch (const c10::Error& e) {
+        // One line for people; LibTorch's backtrace is not a message.
+        std::string m = e.what_without_backtrace();
+        throw std::runtime_error("TSRNet scoring failed: " + m.substr(0, m.find('\n')));
+    }
     auto plain = sc.plain.accessor<float, 1>();
     auto pk = sc.peak.accessor<float, 1>();
     std::vector<TsrnetResult> out(static_cast<std::size_t>(n));
@@ -66,6 +73,14 @@ std::vector<TsrnetResult> TsrnetEngine::score(const float* windows, int64_t n)
         r.status = flagged ? st : models::WindowStatus::ok;
         r.detail = flagged ? pb.detail[static_cast<std::size_t>(i)] : std::string();
         r.score = flagged ? std::nanf("") : (peak ? r.peak : r.plain);
+        // The NaN contract: a score that is not a finite number never leaves
+        // as one, whatever caused it.
+        if (!flagged && !std::isfinite(r.score)) {
+            r.status = models::WindowStatus::score_non_finite;
+            r.detail = "the network gave a non-finite score (" +
+                       std::string(std::isnan(r.score) ? "NaN" : "Inf") + ")";
+            r.score = std::nanf("");
+        }
     }
     return out;
 }

@@ -44,7 +44,8 @@ std::string TsrnetEvalResult::json() const
     }
     j["flagged"] = flagged;
     if (at_threshold)
-        j["at_threshold"] = { { "threshold", threshold }, { "tpr", num(tpr) }, { "fpr", num(fpr) } };
+        j["at_threshold"] = { { "threshold", threshold }, { "given", threshold_given },
+                             { "tpr", num(tpr) }, { "fpr", num(fpr) } };
     return j.dump(1);
 }
 
@@ -54,6 +55,15 @@ TsrnetEvalResult evaluate_tsrnet(const TsrnetEvalConfig& a)
     dsp::set_reproducible_fft(true);
     const auto dev = models::parse_device(a.device);
     auto m = models::load_tsrnet(a.model, dev);
+    if (std::isinf(a.threshold))
+        throw std::invalid_argument("--threshold: expected a finite number, found " +
+                                    std::to_string(a.threshold));
+    if (!std::isfinite(m.card.threshold) && std::isnan(a.threshold))
+        throw std::invalid_argument(a.model +
+                                    ": the card has no calibrated alarm threshold (null: an "
+                                    "interrupted or imported run); a block would refuse it. "
+                                    "Give one with --threshold T to evaluate it anyway");
+    const double threshold = std::isnan(a.threshold) ? m.card.threshold : a.threshold;
     if (a.literal_test_prep)
         m.card.prep.normalize = false; // the reference's test set: filtered, not normalised
     const auto da = a.data_given ? a.data
@@ -136,8 +146,27 @@ TsrnetEvalResult evaluate_tsrnet(const TsrnetEvalConfig& a)
         }
         r.scores.push_back(std::move(s));
     }
-    // Alarm behaviour at the card's threshold.
-    if (std::isfinite(m.card.threshold)) {
+    // Nothing scored is a failure, not an empty table.
+    {
+        const auto& v = m.card.score == "peak" ? peak : plain;
+        int64_t finite = 0;
+        for (double x : v)
+            finite += std::isfinite(x) ? 1 : 0;
+        if (finite == 0) {
+            std::map<std::string, int64_t> why;
+            for (std::size_t k = 0; k < idx.size(); ++k)
+                why[models::to_string(pr.status[k])]++;
+            std::string w;
+            for (const auto& [st, n] : why)
+                w += (w.empty() ? "" : ", ") + std::to_string(n) + " " + st;
+            throw std::runtime_error(
+                "eval: none of the " + std::to_string(idx.size()) + " windows got a finite " +
+                m.card.score + " score (window status: " + w +
+                "; an ok status with no score means the network output NaN/Inf)");
+        }
+    }
+    // Alarm behaviour at the card's (or the given) threshold.
+    {
         const auto& v = m.card.score == "peak" ? peak : plain;
         int64_t tp = 0, fp = 0, pos = 0, neg = 0;
         for (std::size_t k = 0; k < idx.size(); ++k) {
@@ -145,11 +174,12 @@ TsrnetEvalResult evaluate_tsrnet(const TsrnetEvalConfig& a)
                 continue;
             const int y = set.label[idx[k]];
             (y ? pos : neg)++;
-            if (v[k] > m.card.threshold)
+            if (v[k] > threshold)
                 (y ? tp : fp)++;
         }
         r.at_threshold = true;
-        r.threshold = m.card.threshold;
+        r.threshold = threshold;
+        r.threshold_given = !std::isnan(a.threshold);
         r.tpr = pos ? double(tp) / pos : NAN;
         r.fpr = neg ? double(fp) / neg : NAN;
     }

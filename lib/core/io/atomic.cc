@@ -10,6 +10,14 @@
 #include <fstream>
 #include <stdexcept>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <mutex>
+#include <set>
 
 namespace tfmed {
 namespace io {
@@ -46,6 +54,78 @@ void check_writable(const std::string& path)
         throw std::invalid_argument(path + ": the folder " + dir.string() + " does not exist");
     if (::access(dir.c_str(), W_OK) != 0)
         throw std::invalid_argument(path + ": the folder " + dir.string() + " is not writable");
+}
+
+namespace {
+// flock(2) locks belong to open file descriptions: a second open in the same
+// process would get its own and succeed. Track this process's locks too.
+std::mutex g_locks_mutex;
+std::set<std::string> g_locks;
+} // namespace
+
+OutputLock::OutputLock(const std::string& path, const std::string& what)
+    : lock_path_(path + ".lock")
+{
+    {
+        std::lock_guard<std::mutex> g(g_locks_mutex);
+        if (!g_locks.insert(lock_path_).second)
+            throw std::runtime_error(path + ": another run in this process is writing it "
+                                            "(lock " + lock_path_ + ")");
+    }
+    auto fail = [&](const std::string& msg) {
+        if (fd_ >= 0)
+            ::close(fd_);
+        fd_ = -1;
+        std::lock_guard<std::mutex> g(g_locks_mutex);
+        g_locks.erase(lock_path_);
+        throw std::runtime_error(msg);
+    };
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        fd_ = ::open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd_ < 0)
+            fail(lock_path_ + ": cannot create the lock file (" + std::strerror(errno) + ")");
+        if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+            std::string holder(512, '\0');
+            const auto n = ::pread(fd_, holder.data(), holder.size(), 0);
+            holder.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+            while (!holder.empty() && (holder.back() == '\n' || holder.back() == '\0'))
+                holder.pop_back();
+            fail(path + ": another run is writing it (" +
+                 (holder.empty() ? std::string("holder unknown") : holder) + "; lock " +
+                 lock_path_ + "); wait for it to finish or choose another output");
+        }
+        // The holder before us may have removed the file after we opened it:
+        // then our lock is on a name nobody else sees. Try again.
+        struct stat a {}, b {};
+        if (::fstat(fd_, &a) == 0 && ::stat(lock_path_.c_str(), &b) == 0 &&
+            a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+            break;
+        ::close(fd_);
+        fd_ = -1;
+    }
+    if (fd_ < 0)
+        fail(lock_path_ + ": could not take the lock (the file kept changing)");
+    char host[256] = "?";
+    ::gethostname(host, sizeof host - 1);
+    char when[64];
+    const std::time_t now = std::time(nullptr);
+    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    const std::string line = "pid " + std::to_string(::getpid()) + " on " + host +
+                             ", since " + when + ": " + what + "\n";
+    if (::ftruncate(fd_, 0) != 0 ||
+        ::pwrite(fd_, line.data(), line.size(), 0) != static_cast<ssize_t>(line.size())) {
+        // The lock holds without the note; the holder is then "unknown".
+    }
+}
+
+OutputLock::~OutputLock()
+{
+    if (fd_ >= 0) {
+        ::unlink(lock_path_.c_str());
+        ::close(fd_);
+    }
+    std::lock_guard<std::mutex> g(g_locks_mutex);
+    g_locks.erase(lock_path_);
 }
 
 } // namespace io

@@ -394,7 +394,7 @@ Converter converter_for(char kind, int size)
 
 } // namespace
 
-Table read_csv(const std::string& path, char sep)
+Table read_csv(const std::string& path, char sep, CsvHeader header_mode)
 {
     const std::string text = read_text_file(path);
     std::string_view all(text);
@@ -404,6 +404,7 @@ Table read_csv(const std::string& path, char sep)
     Table t;
     std::vector<std::string> header, cells;
     int header_line = 0;
+    bool has_header = true;
     bool first_text = false;
     int line_no = 0;
     size_t pos = 0;
@@ -422,13 +423,34 @@ Table read_csv(const std::string& path, char sep)
         if (header_line == 0) {
             split_cells(line, sep, path, line_no, header);
             header_line = line_no;
-            continue;
+            bool numeric = header_mode == CsvHeader::no;
+            if (header_mode == CsvHeader::detect) {
+                int numbers = 0;
+                bool other = false;
+                for (const auto& c : header) {
+                    double x;
+                    if (parse_double(c, x))
+                        ++numbers;
+                    else if (!is_missing(c))
+                        other = true;
+                }
+                numeric = numbers > 0 && !other;
+            }
+            has_header = !numeric;
+            if (has_header)
+                continue;
+            // No header: this line is the first data row.
+            cells = header;
+            for (std::size_t c = 0; c < header.size(); ++c)
+                header[c] = "c" + std::to_string(c);
+        } else {
+            split_cells(line, sep, path, line_no, cells);
         }
-        split_cells(line, sep, path, line_no, cells);
         if (cells.size() != header.size())
             throw ReadError(path, "line " + std::to_string(line_no),
                             std::to_string(header.size()) +
-                                " cells (as in the header, line " +
+                                (has_header ? " cells (as in the header, line "
+                                            : " cells (as in the first row, line ") +
                                 std::to_string(header_line) + ")",
                             std::to_string(cells.size()) + " cells");
         if (t.rows == 0) {

@@ -114,13 +114,8 @@ std::vector<StateEntry> export_state_dict(const std::string& model_path,
         throw std::invalid_argument(model_path + ": expected a '" + section +
                                     "' section, found none");
     auto m = build_module(f.card_json);
-    try {
-        load_weights_bytes(*m, f.section(section), torch::kCPU);
-    } catch (const c10::Error& e) {
-        throw std::runtime_error(model_path + ": the weights do not fit the card's "
-                                              "architecture: " +
-                                 e.what_without_backtrace());
-    }
+    load_weights_bytes(*m, f.section(section), torch::kCPU,
+                       model_path + ": the " + section + " section");
     const auto sd = state_dict(*m);
     c10::Dict<std::string, torch::Tensor> dict;
     for (const auto& [k, t] : sd)

@@ -57,13 +57,15 @@ uint32_t crc32(const std::string& bytes)
     return c ^ 0xFFFFFFFFu;
 }
 
-uint64_t fnv1a64(const std::string& bytes)
+uint64_t fnv1a64(const void* data, std::size_t n, uint64_t h)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (unsigned char c : bytes)
-        h = (h ^ c) * 1099511628211ULL;
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < n; ++i)
+        h = (h ^ p[i]) * 1099511628211ULL;
     return h;
 }
+
+uint64_t fnv1a64(const std::string& bytes) { return fnv1a64(bytes.data(), bytes.size()); }
 
 const std::string& ModelFile::section(const std::string& name) const
 {
@@ -233,6 +235,19 @@ CardHead card_head(const std::string& card_json)
                                                 "type: ") +
                                     e.what());
     }
+    auto fail = [](const std::string& m) { throw std::invalid_argument("model card: " + m); };
+    if (h.channels < 1 || h.channels > kMaxChannels)
+        fail("expected 1 to " + std::to_string(kMaxChannels) + " channels, found " +
+             std::to_string(h.channels));
+    if (h.window < 0 || h.window > kMaxWindowSamples)
+        fail("expected a window of at most " + std::to_string(kMaxWindowSamples) +
+             " samples, found " + std::to_string(h.window));
+    if (!(h.sample_rate >= 0.0 && h.sample_rate <= kMaxSampleRate))
+        fail("expected a sample rate in (0, " + std::to_string(kMaxSampleRate) +
+             "] Hz, found " + std::to_string(h.sample_rate));
+    if (!h.channel_names.empty() && static_cast<int64_t>(h.channel_names.size()) != h.channels)
+        fail("expected " + std::to_string(h.channels) + " channel names, found " +
+             std::to_string(h.channel_names.size()));
     return h;
 }
 

@@ -3,6 +3,7 @@
  * Copyright 2026 gr-tfmed authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <tfmed/dsp/stft_options.h>
 #include <tfmed/models/tsrnet_card.h>
 
 #include <nlohmann/json.hpp>
@@ -138,6 +139,15 @@ TsrnetCard TsrnetCard::from_json(const std::string& text)
     get(s, "sample_rate", c.prep.sample_rate);
     get(s, "leads", c.lead_names);
     get(s, "window", c.prep.window);
+    if (s.contains("channels")) {
+        int64_t ch = 0;
+        get(s, "channels", ch);
+        if (ch != c.leads)
+            throw std::invalid_argument("model card: expected signal.channels equal to "
+                                        "architecture.leads (" +
+                                        std::to_string(c.leads) + "), found " +
+                                        std::to_string(ch));
+    }
     get(s, "crop_begin", c.prep.crop_begin);
     get(p, "highpass_hz", c.prep.highpass_hz);
     get(p, "notch_hz", c.prep.notch_hz);
@@ -173,15 +183,61 @@ TsrnetCard TsrnetCard::from_json(const std::string& text)
 
 void TsrnetCard::validate() const
 {
-    prep.validate();
     auto fail = [](const std::string& m) { throw std::invalid_argument("model card: " + m); };
-    if (leads <= 0)
-        fail("expected leads > 0, found " + std::to_string(leads));
+    auto in_range = [&](const char* name, int64_t v, int64_t lo, int64_t hi) {
+        if (v < lo || v > hi)
+            fail("expected " + std::to_string(lo) + " <= " + name + " <= " + std::to_string(hi) +
+                 ", found " + std::to_string(v));
+    };
+    // Sizes first, before anything is computed from them: a card is read
+    // before any buffer is sized by it.
+    in_range("leads", leads, 1, kMaxChannels);
+    in_range("window", prep.window, 10, kMaxWindowSamples);
+    in_range("width", width, 1, 1024);
+    in_range("d_model", d_model, 1, 4096);
+    in_range("heads", heads, 1, d_model);
+    in_range("n_fft", n_fft, 2, 1 << 16);
+    in_range("hop", hop, 1, n_fft);
+    if (!(std::isfinite(prep.sample_rate) && prep.sample_rate > 0.0 &&
+          prep.sample_rate <= kMaxSampleRate))
+        fail("expected 0 < sample_rate <= " + std::to_string(kMaxSampleRate) + " Hz, found " +
+             std::to_string(prep.sample_rate));
+    prep.validate();
     if (!lead_names.empty() && static_cast<int64_t>(lead_names.size()) != leads)
         fail("expected " + std::to_string(leads) + " lead names, found " +
              std::to_string(lead_names.size()));
+    if (prep.crop_length % 32 != 0 || prep.crop_length < 480)
+        fail("expected a crop length that is a multiple of 32 and >= 480 (five stride-2 "
+             "convolutions, then kernel 15), found " +
+             std::to_string(prep.crop_length));
+    if (d_model % heads != 0)
+        fail("expected d_model a multiple of heads, found d_model " + std::to_string(d_model) +
+             ", heads " + std::to_string(heads));
+    if (!(dropout >= 0.0 && dropout < 1.0))
+        fail("expected 0 <= dropout < 1, found " + std::to_string(dropout));
+    // The spectrogram the network is built for must be the one the card's
+    // STFT gives for the crop.
+    const auto st = dsp::StftOptions(static_cast<int>(n_fft), static_cast<int>(hop))
+                        .convention(dsp::Convention::scipy);
+    const int64_t bins = st.n_bins(), frames = st.num_frames(prep.crop_length);
+    if (spec_bins != bins || spec_frames != frames)
+        fail("expected spec_bins x spec_frames " + std::to_string(bins) + " x " +
+             std::to_string(frames) + " (the scipy STFT n_fft " + std::to_string(n_fft) +
+             ", hop " + std::to_string(hop) + " of " + std::to_string(prep.crop_length) +
+             " samples), found " + std::to_string(spec_bins) + " x " +
+             std::to_string(spec_frames));
+    if (spec_bins < 13 || spec_frames < 13)
+        fail("expected a spectrogram of at least 13 x 13 (six valid 3x3 convolutions), found " +
+             std::to_string(spec_bins) + " x " + std::to_string(spec_frames));
     if (score != "peak" && score != "plain")
         fail("expected score 'peak' or 'plain', found '" + score + "'");
+    if (std::isinf(threshold))
+        fail("expected a finite threshold (or null: none), found " + std::to_string(threshold));
+    if (!(threshold_quantile > 0.0 && threshold_quantile <= 1.0))
+        fail("expected 0 < threshold_quantile <= 1, found " + std::to_string(threshold_quantile));
+    if (calibration_windows < 0 || parameters < 0)
+        fail("expected calibration_windows >= 0 and parameters >= 0, found " +
+             std::to_string(calibration_windows) + " and " + std::to_string(parameters));
     if (masking.time_patches <= 0 || prep.crop_length % masking.time_patches != 0)
         fail("expected time_patches dividing the crop length " +
              std::to_string(prep.crop_length) + ", found " +

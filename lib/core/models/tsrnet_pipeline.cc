@@ -210,10 +210,10 @@ LoadedTsrnet load_tsrnet(const std::string& path, const torch::Device& device)
     if (!parts.has("weights"))
         throw std::runtime_error(path + ": expected a weights section, found none");
     try {
-        load_weights_bytes(*out.model, parts.section("weights"), torch::kCPU);
-    } catch (const c10::Error& e) {
-        throw std::runtime_error(path + ": the weights do not fit the card's architecture: " +
-                                 e.what_without_backtrace());
+        load_weights_bytes(*out.model, parts.section("weights"), torch::kCPU,
+                           path + ": the weights section");
+    } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(e.what());
     }
     out.model->to(device);
     out.model->eval();

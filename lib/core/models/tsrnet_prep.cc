@@ -57,6 +57,10 @@ const char* to_string(WindowStatus s)
         return "flat";
     case WindowStatus::no_rpeaks:
         return "no_rpeaks";
+    case WindowStatus::poor_quality:
+        return "poor_quality";
+    case WindowStatus::score_non_finite:
+        return "score_non_finite";
     }
     return "unknown";
 }

@@ -254,6 +254,7 @@ LoopResult run(Task& task,
     auto opt = make_optimizer(o.optimizer, net.parameters());
 
     State st;
+    std::string changed; // settings changed by this resume ("" = none)
     std::string best_weights;
     std::string torch_rng;
     if (resume) {
@@ -263,13 +264,36 @@ LoopResult run(Task& task,
         json t;
         try {
             t = json::parse(f.card_json).at("training");
-            const auto diff = differences(t.at("settings"), settings);
-            if (!diff.empty())
-                throw std::invalid_argument(o.checkpoint +
-                                            ": resume with other training settings than the "
-                                            "checkpoint's: " +
-                                            diff);
+            const auto& was_settings = t.at("settings");
+            const auto diff = differences(was_settings, settings);
             st = state_from(t);
+            if (!diff.empty()) {
+                if (was_settings.value("seed", o.seed) != o.seed ||
+                    was_settings.at("optimizer").value("name", o.optimizer.name) != o.optimizer.name)
+                    throw std::invalid_argument(
+                        o.checkpoint + ": resume cannot change the seed or the optimiser kind "
+                                       "(" + diff + ")");
+                if (!o.allow_changed_settings)
+                    throw std::invalid_argument(o.checkpoint +
+                                                ": resume with other training settings than "
+                                                "the checkpoint's: " +
+                                                diff +
+                                                " (add --allow-changed-settings to apply them "
+                                                "from the next epoch, recorded in the history)");
+                if (st.step > 0 && was_settings.value("batch", o.batch) != o.batch)
+                    throw std::invalid_argument(o.checkpoint +
+                                                ": the checkpoint is inside an epoch; the batch "
+                                                "size can change only at an epoch boundary "
+                                                "(resume from an epoch checkpoint)");
+                if (st.epochs_done >= o.epochs)
+                    throw std::invalid_argument(o.checkpoint + ": the checkpoint has " +
+                                                std::to_string(st.epochs_done) +
+                                                " epochs done; expected --epochs above that, "
+                                                "found " + std::to_string(o.epochs));
+                changed = diff;
+                if (was_settings.at("optimizer").value("lr", o.optimizer.lr) != o.optimizer.lr)
+                    st.lr = NAN; // the plateau schedule restarts from the new rate
+            }
             const auto was = t.value("train_examples", int64_t{ -1 });
             if (was != N)
                 throw std::invalid_argument(o.checkpoint + ": resume on other data: the "
@@ -284,8 +308,23 @@ LoopResult run(Task& task,
             throw std::runtime_error(o.checkpoint +
                                      ": not a checkpoint (expected weights and optimizer "
                                      "sections)");
-        models::load_weights_bytes(net, f.section("weights"), device);
+        models::load_weights_bytes(net, f.section("weights"), device,
+                                   o.checkpoint + ": the weights section");
         models::load_archive_bytes(*opt, f.section("optimizer"), device);
+        // The archive brings the old hyper-parameters with the moments; the
+        // settings of this run govern (they equal the old ones unless
+        // changed explicitly above).
+        for (auto& g : opt->param_groups()) {
+            if (auto* w = dynamic_cast<torch::optim::AdamWOptions*>(&g.options())) {
+                w->weight_decay(o.optimizer.weight_decay);
+                w->betas({ o.optimizer.beta1, o.optimizer.beta2 });
+                w->eps(o.optimizer.eps);
+            } else if (auto* a = dynamic_cast<torch::optim::AdamOptions*>(&g.options())) {
+                a->weight_decay(o.optimizer.weight_decay);
+                a->betas({ o.optimizer.beta1, o.optimizer.beta2 });
+                a->eps(o.optimizer.eps);
+            }
+        }
         best_weights = f.section("best_weights");
         torch_rng = f.section("torch_rng");
     }
@@ -483,6 +522,11 @@ LoopResult run(Task& task,
                                { task.metric_name(),
                                  std::isfinite(metric) ? json(metric) : json(nullptr) },
                                { "seconds", secs } });
+        if (!changed.empty()) {
+            // The epoch from which changed settings held.
+            st.history.back()["settings_changed"] = changed;
+            changed.clear();
+        }
         const bool early = o.patience > 0 && st.bad_epochs >= o.patience && e + 1 < o.epochs;
         const bool pause = o.stop_after > 0 && e + 1 - start_epoch >= o.stop_after &&
                            e + 1 < o.epochs;
@@ -538,7 +582,7 @@ LoopResult run(Task& task,
         if (st.best_epoch == 0)
             throw std::runtime_error("training: no epoch gave a finite " + task.metric_name() +
                                      " (every validation was NaN/Inf); no model written");
-        models::load_weights_bytes(net, best_weights, device);
+        models::load_weights_bytes(net, best_weights, device, "the best epoch's weights");
     }
     net.eval();
     res.early_stopped = st.early_stopped;

@@ -15,6 +15,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <sstream>
 #include <filesystem>
 #include <stdexcept>
 #include <thread>
@@ -117,6 +118,25 @@ private:
     json extra_;
 };
 
+std::string join(const std::vector<std::string>& v)
+{
+    std::string s;
+    for (const auto& x : v)
+        s += (s.empty() ? "" : ",") + x;
+    return "[" + s + "]";
+}
+
+// What the run trains on, as 64 bits: the windows' samples and labels.
+std::string data_digest(const data::WindowSet& set)
+{
+    const auto x = set.x.to(torch::kFloat).contiguous();
+    uint64_t h = models::fnv1a64(x.data_ptr(), x.nbytes());
+    h = models::fnv1a64(set.label.data(), set.label.size() * sizeof(int), h);
+    char b[24];
+    std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(h));
+    return b;
+}
+
 } // namespace
 
 TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
@@ -128,6 +148,8 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
     dsp::set_reproducible_fft(true); // the same spectrogram bits in every run (resume)
     const auto dev = models::parse_device(cfg.device);
     io::check_writable(cfg.out);
+    // One run per output for the run's whole duration (model and checkpoint).
+    const io::OutputLock lock(cfg.out, "training TSRNet into " + cfg.out);
     const std::string ckpt = cfg.out + ".ckpt";
 
     models::TsrnetCard card;
@@ -141,8 +163,45 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
         } catch (const std::invalid_argument& e) {
             throw std::runtime_error(ckpt + ": " + e.what());
         }
-        if (!windows)
-            spec = data::WindowSetSpec::from_json(card.data_json, cfg.data.data_dir);
+        // Resume continues the same run: the architecture and the data must
+        // be the ones the checkpoint was trained with (same command +
+        // --resume). Name every difference.
+        std::vector<std::string> diff;
+        auto cmp = [&](const std::string& name, const auto& was, const auto& now) {
+            if (!(was == now)) {
+                std::ostringstream o;
+                o << name << " " << was << " -> " << now;
+                diff.push_back(o.str());
+            }
+        };
+        cmp("width", card.width, cfg.width);
+        cmp("d_model", card.d_model, cfg.d_model);
+        cmp("heads", card.heads, cfg.heads);
+        cmp("score", card.score, cfg.score);
+        cmp("quantile", card.threshold_quantile, cfg.quantile);
+        cmp("reference_quirks", card.prep.peak_offset_quirk, cfg.reference_quirks);
+        if (!windows) {
+            const auto was = data::WindowSetSpec::from_json(card.data_json, cfg.data.data_dir);
+            cmp("data", was.data, cfg.data.data);
+            cmp("seed", was.seed, cfg.data.seed);
+            cmp("val_fraction", was.val_fraction, cfg.data.val_fraction);
+            cmp("test_fraction", was.test_fraction, cfg.data.test_fraction);
+            cmp("max_windows", was.max_windows, cfg.data.max_windows);
+            cmp("rate", was.rate, cfg.data.rate);
+            cmp("labels", was.labels, cfg.data.labels);
+            cmp("channels", join(was.channels), join(cfg.data.channels));
+            cmp("csv_header", was.csv_header, cfg.data.csv_header);
+            cmp("drop_invalid", was.drop_invalid, cfg.data.drop_invalid);
+        }
+        if (!diff.empty()) {
+            std::string m;
+            for (const auto& d : diff)
+                m += (m.empty() ? "" : ", ") + d;
+            throw std::invalid_argument(ckpt + ": --resume continues a run with its data and "
+                                               "architecture; these differ from the "
+                                               "checkpoint's: " +
+                                        m + " (start a new run, or give the same settings)");
+        }
     } else {
         card.width = cfg.width;
         card.d_model = cfg.d_model;
@@ -166,16 +225,24 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
     }
     const auto& set = *windows;
     const auto split = data::split_normal_only(set, spec);
+    const std::string digest = data_digest(set);
     if (cfg.resume) {
         if (card.leads != set.x.size(1))
             throw std::invalid_argument(ckpt + ": the checkpoint has " +
                                         std::to_string(card.leads) + " lead(s), the data " +
                                         std::to_string(set.x.size(1)));
+        const auto was = json::parse(card.data_json).value("digest", std::string());
+        if (!was.empty() && was != digest)
+            throw std::invalid_argument(ckpt + ": resume on other data: the checkpoint "
+                                               "trained on windows with digest " +
+                                        was + ", these have " + digest);
     } else {
         card.leads = set.x.size(1);
         card.lead_names = set.channel_names;
         card.version = TFMED_VERSION;
-        card.data_json = set.spec_json;
+        auto dj = json::parse(set.spec_json);
+        dj["digest"] = digest;
+        card.data_json = dj.dump();
         card.validate();
     }
     if (split.train.empty() || split.val.empty())
@@ -220,6 +287,14 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
                      " Hz; train " + std::to_string(split.train.size()) + " / val " +
                      std::to_string(split.val.size()) + " normal, test " +
                      std::to_string(split.test.size());
+        if (!set.dropped.empty()) {
+            ev.message += "; dropped " + std::to_string(set.dropped.size()) +
+                          " window(s) with NaN/Inf samples (--drop-invalid):";
+            for (std::size_t i = 0; i < set.dropped.size() && i < 10; ++i)
+                ev.message += " " + set.dropped[i];
+            if (set.dropped.size() > 10)
+                ev.message += " ...";
+        }
         events(ev);
     }
     const auto r = run(task, lo, dev, cfg.resume, events, cancel);
