@@ -28,6 +28,22 @@
  * (`212x4`), skew (`212:3`), byte offsets (`16+24`), headers without a sample
  * count (read from the file size), and multi-segment records with fixed or
  * variable layout, including null (`~`) segments.
+ *
+ * Multi-frequency records (single- or multi-segment) read at the highest
+ * signal rate, slower signals held (WFDB_HIGHRES), or at the frame rate with
+ * each frame's samples averaged: exactly (frame_mean) or in integers as WFDB's
+ * getvec() does (frame_average); see WfdbSampling. A multi-segment read opens
+ * only the segments that overlap the selection (and the header naming the
+ * channels), so a part of a long record reads without the rest being present.
+ *
+ * Annotation files are read as WFDB's annopen()/getann() read them: the
+ * definition table at time 0 (custom mnemonics, time resolution, notes) and
+ * null annotations are not returned as annotations; chan is unsigned 8-bit,
+ * subtyp and num signed 8-bit.
+ *
+ * Every file is opened through one check: a directory or other non-regular
+ * file, a missing or unreadable one, is a ReadError naming the path and the
+ * kind of file expected ("x.hea: is a directory, expected a WFDB header file").
  */
 
 namespace tfmed {
