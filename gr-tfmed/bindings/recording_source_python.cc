@@ -36,7 +36,8 @@ void bind_recording_sources(py::module& m)
              py::arg("repeat") = false,
              py::arg("start") = 0,
              py::arg("length") = -1,
-             py::arg("annotator") = "atr");
+             py::arg("annotator") = "atr",
+             py::arg("sampling") = "high_rate");
 
     using edf = gr::tfmed::edf_source;
     py::class_<edf, base, gr::sync_block, gr::block, gr::basic_block, std::shared_ptr<edf>>(

@@ -16,12 +16,24 @@ wfdb_source::sptr wfdb_source::make(const std::string& record,
                                     bool repeat,
                                     int64_t start,
                                     int64_t length,
-                                    const std::string& annotator)
+                                    const std::string& annotator,
+                                    const std::string& sampling)
 {
     ::tfmed::io::WfdbReadOptions o;
     o.start = start;
     o.length = length;
     o.annotator = annotator;
+    if (sampling == "high_rate")
+        o.sampling = ::tfmed::io::WfdbSampling::high_rate;
+    else if (sampling == "frame_average")
+        o.sampling = ::tfmed::io::WfdbSampling::frame_average;
+    else if (sampling == "frame_mean")
+        o.sampling = ::tfmed::io::WfdbSampling::frame_mean;
+    else
+        throw std::invalid_argument(
+            "tfmed.wfdb_source: sampling: expected 'high_rate', 'frame_average' or "
+            "'frame_mean', found '" +
+            sampling + "'");
     ::tfmed::io::Recording r;
     try {
         r = ::tfmed::io::read_wfdb(record, o);

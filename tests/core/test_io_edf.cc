@@ -612,6 +612,10 @@ TEST(EdfErrors, MissingFile)
     TempDir dir;
     const std::string p = dir.write("x", "") + ".nope";
     EXPECT_EQ(error_of(p), p + ": no such file");
+    // A directory named like an EDF file: refused before any read.
+    const std::string d = fs::path(dir.write("x", "")).parent_path().string() + "/d.edf";
+    fs::create_directory(d);
+    EXPECT_EQ(error_of(d), d + ": is a directory, expected an EDF/BDF file");
 }
 
 TEST(EdfErrors, TruncatedFixedHeader)

@@ -290,7 +290,7 @@ TEST_F(TableFixture, CsvRaggedRowsAndBadCells)
     EXPECT_EQ(h.rows, 0);
     EXPECT_EQ(h.columns, (std::vector<std::string>{ "a", "b" }));
     expect_error(csv, (dir_ / "absent.csv").string(),
-                 "cannot open file (No such file or directory)");
+                 "cannot open CSV file (No such file or directory)");
 }
 
 /* -------------------------------------------------------------------------- */

@@ -384,8 +384,8 @@ TEST_F(TsFixture, HeaderErrors)
 
 TEST_F(TsFixture, MissingFileAndGarbage)
 {
-    expect_error((dir_ / "absent.ts").string(), "cannot open file");
-    expect_error(dir_.string(), "cannot open file (it is a directory)");
+    expect_error((dir_ / "absent.ts").string(), "cannot open .ts file (No such file");
+    expect_error(dir_.string(), "is a directory, expected a .ts file");
     std::string garbage;
     for (int i = 0; i < 4096; ++i)
         garbage += static_cast<char>((i * 37 + 11) & 0xff);

@@ -16,7 +16,10 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
+
+#include <unistd.h>
 
 using namespace tfmed::io;
 namespace fs = std::filesystem;
@@ -236,7 +239,11 @@ TEST(WfdbTest, MissingAndUnsupportedFilesAreClearErrors)
                          "signal 0 format: expected a supported format (FLAC formats "
                          "508/516/524 need libFLAC, which gr-tfmed does not use), found 508"));
     // Other annotators of the sample set decode too.
-    EXPECT_EQ(read_wfdb_annotations(dir + "100", "qrs").size(), 2274u);
+    // 100.qrs opens with a NOTE at time 0 ("gqrs -r 100"): part of the file's
+    // definition table, which rdann does not list; 2273 beats remain.
+    const auto qrs = read_wfdb_annotation_file(dir + "100", "qrs");
+    EXPECT_EQ(qrs.annotations.size(), 2273u);
+    EXPECT_EQ(qrs.notes, (std::vector<std::string>{ "gqrs -r 100" }));
     const auto an = read_wfdb_annotations(dir + "12726", "anI");
     ASSERT_EQ(an.size(), 22u);
     EXPECT_EQ(an[0].aux, "Initiate slow tilt up");
@@ -387,4 +394,317 @@ TEST(WfdbTest, FuzzFindingsAreHandled)
     EXPECT_EQ(aux[0].sample, 5);
     EXPECT_EQ(aux[0].symbol, "N");
     EXPECT_EQ(aux[0].aux, "");
+}
+
+namespace {
+
+// Little-endian 16-bit samples (format 16).
+std::string le16(std::initializer_list<int> v)
+{
+    std::string out;
+    for (int x : v) {
+        out += static_cast<char>(x & 0xFF);
+        out += static_cast<char>((x >> 8) & 0xFF);
+    }
+    return out;
+}
+
+// An MIT annotation stream, word by word.
+struct AnnWriter {
+    std::string bytes;
+    void word(unsigned w)
+    {
+        bytes += static_cast<char>(w & 0xFF);
+        bytes += static_cast<char>((w >> 8) & 0xFF);
+    }
+    void ann(int code, int delta) { word((code << 10) | delta); }
+    void skip(int32_t n)
+    {
+        const auto u = static_cast<uint32_t>(n);
+        word(59 << 10);
+        word(u >> 16);
+        word(u & 0xFFFF);
+    }
+    void aux(const std::string& s)
+    {
+        word((63 << 10) | static_cast<unsigned>(s.size()));
+        bytes += s;
+        if (s.size() & 1)
+            bytes += '\0';
+    }
+    void note0(const std::string& s) // NOTE at the current time (delta 0)
+    {
+        ann(22, 0);
+        aux(s);
+    }
+    // What WFDB's putann() writes for a null annotation at the current time.
+    void null_here()
+    {
+        skip(-1);
+        ann(0, 1);
+    }
+    std::string end() { return bytes + std::string(2, '\0'); }
+};
+
+} // namespace
+
+// A directory where a header, signal or annotation file should be used to fail
+// at the first read with "basic_filebuf::underflow ... Is a directory" and no
+// file name; every file is now checked when it is opened.
+TEST(WfdbTest, DirectoriesAndUnreadableFilesAreNamed)
+{
+    Scratch s("dirs");
+    fs::create_directory(s.path("d.hea"));
+    EXPECT_EQ(error_of([&] { read_wfdb(s.path("d")); }),
+              s.path("d.hea") + ": is a directory, expected a WFDB header file");
+    s.write("s.hea", "s 1 250 2\nsdat 16\n");
+    fs::create_directory(s.path("sdat"));
+    EXPECT_EQ(error_of([&] { read_wfdb(s.path("s")); }),
+              s.path("sdat") + ": is a directory, expected a WFDB signal file");
+    fs::create_directory(s.path("s.atr"));
+    EXPECT_EQ(error_of([&] { read_wfdb_annotations(s.path("s"), "atr"); }),
+              s.path("s.atr") + ": is a directory, expected a WFDB annotation file");
+    EXPECT_EQ(error_of([&] { read_wfdb(s.path("absent")); }),
+              s.path("absent.hea") +
+                  ": cannot open WFDB header file (No such file or directory)");
+    if (::geteuid() != 0) { // root reads any file
+        s.write("locked.hea", "locked 1 250 2\nsdat 16\n");
+        fs::permissions(s.path("locked.hea"), fs::perms::none);
+        EXPECT_EQ(error_of([&] { read_wfdb_header(s.path("locked")); }),
+                  s.path("locked.hea") + ": cannot open WFDB header file (Permission denied)");
+    }
+}
+
+// Reading 10 samples of a long multi-segment record used to open (and load)
+// every segment, and fail when one the selection does not touch was absent.
+TEST(WfdbTest, MultiSegmentReadsOpenOnlyTheOverlappingSegments)
+{
+    Scratch s("lazy");
+    s.write("ms.hea", "ms/3 1 100 30\nseg1 10\nseg2 10\nseg3 10\n");
+    for (int k : { 1, 3 }) { // seg2 is absent: neither header nor signal file
+        const std::string n = "seg" + std::to_string(k);
+        s.write(n + ".hea", n + " 1 100 10\n" + n + ".dat 16 1 16 0 0 0 0 X\n");
+        std::string dat;
+        for (int i = 0; i < 10; i++)
+            dat += le16({ 100 * k + i });
+        s.write(n + ".dat", dat);
+    }
+    WfdbReadOptions o;
+    o.verify_checksums = false;
+    o.length = 10;
+    const Recording first = read_wfdb(s.path("ms"), o);
+    ASSERT_EQ(first.n_samples, 10);
+    ASSERT_EQ(first.channels(), 1);
+    EXPECT_EQ(first.at(0, 0), 100.0f);
+    EXPECT_EQ(first.at(9, 0), 109.0f);
+    o.start = 22;
+    o.length = 5;
+    const Recording last = read_wfdb(s.path("ms"), o);
+    ASSERT_EQ(last.n_samples, 5);
+    EXPECT_EQ(last.at(0, 0), 302.0f);
+    EXPECT_EQ(last.at(4, 0), 306.0f);
+    o.length = -1; // to the end: 8 samples of seg3
+    EXPECT_EQ(read_wfdb(s.path("ms"), o).n_samples, 8);
+    // A selection that reaches into seg2 needs it.
+    o.start = 5;
+    o.length = 10;
+    EXPECT_EQ(error_of([&] { read_wfdb(s.path("ms"), o); }),
+              s.path("seg2.hea") +
+                  ": cannot open WFDB header file (No such file or directory)");
+    o.start = 31;
+    EXPECT_EQ(error_of([&] { read_wfdb(s.path("ms"), o); }),
+              s.path("ms") + ": start: expected 0..30, found 31");
+}
+
+// chan is an unsigned 8-bit field (12726.anI stores CHN 0x3FF: WFDB gives 255,
+// not 1023); subtyp and num are signed 8-bit ones.
+TEST(WfdbTest, AnnotationChanSubtypeAndNumAreEightBitFields)
+{
+    Scratch s("chan");
+    AnnWriter w;
+    w.ann(1, 10);
+    w.word((62 << 10) | 0x3FF); // CHN, all 10 bits set
+    w.ann(1, 10);
+    w.word((62 << 10) | 0x0FF); // CHN 255 as WFDB's putann() writes it
+    w.word((61 << 10) | 0x3FF); // SUB -1
+    w.word((60 << 10) | 0x17F); // NUM: low byte 0x7F
+    w.ann(5, 10);               // chan and num carry over, subtype does not
+    s.write("c.atr", w.end());
+    const auto a = read_wfdb_annotations(s.path("c"), "atr");
+    ASSERT_EQ(a.size(), 3u);
+    EXPECT_EQ(a[0].channel, 255);
+    EXPECT_EQ(a[1].channel, 255);
+    EXPECT_EQ(a[1].subtype, -1);
+    EXPECT_EQ(a[1].num, 127);
+    EXPECT_EQ(a[2].channel, 255);
+    EXPECT_EQ(a[2].subtype, 0);
+    EXPECT_EQ(a[2].num, 127);
+    EXPECT_EQ(a[2].sample, 30);
+
+    TFMED_REQUIRE_DATA(hea, "wfdb_sample/12726.hea");
+    const auto an = read_wfdb_annotations(hea.substr(0, hea.size() - 4), "anI");
+    ASSERT_EQ(an.size(), 22u);
+    EXPECT_EQ(an[0].channel, 255);
+    EXPECT_EQ(an[0].sample, 87240);
+}
+
+// The definition table at the start of an annotation file, and null (code 0)
+// annotations, are not annotations: as rdann lists them.
+TEST(WfdbTest, AnnotationDefinitionTableAndNullAnnotations)
+{
+    Scratch s("defs");
+    AnnWriter w; // what WFDB's put_ann_table() writes, then annotations
+    w.note0("## annotation type definitions");
+    w.note0("15 c calibration pulse");
+    w.note0("48 QM mystery beat");
+    w.note0("## end of definitions");
+    w.null_here(); // time 0: marks the end of the table
+    w.ann(1, 100); // N at 100
+    w.ann(15, 20); // 15 (redefined as "c") at 120
+    w.skip(100000);
+    w.ann(48, 0);  // 48 ("QM") at 100120
+    w.null_here(); // a null annotation in the middle: not an annotation
+    w.ann(22, 5);  // a NOTE after time 0 is an annotation
+    w.aux("late note");
+    s.write("d.atr", w.end());
+    const WfdbAnnotationFile f = read_wfdb_annotation_file(s.path("d"), "atr");
+    ASSERT_EQ(f.annotations.size(), 4u);
+    const std::vector<int64_t> samples = { 100, 120, 100120, 100125 };
+    const std::vector<std::string> symbols = { "N", "c", "QM", "\"" };
+    for (size_t i = 0; i < 4; i++) {
+        EXPECT_EQ(f.annotations[i].sample, samples[i]) << i;
+        EXPECT_EQ(f.annotations[i].symbol, symbols[i]) << i;
+    }
+    EXPECT_EQ(f.annotations[3].aux, "late note");
+    ASSERT_EQ(f.types.size(), 2u);
+    EXPECT_EQ(f.types[0].code, 15);
+    EXPECT_EQ(f.types[0].symbol, "c");
+    EXPECT_EQ(f.types[0].description, "calibration pulse");
+    EXPECT_EQ(f.types[1].code, 48);
+    EXPECT_EQ(f.types[1].symbol, "QM");
+    EXPECT_TRUE(f.notes.empty());
+    EXPECT_EQ(f.time_resolution, 0.0);
+
+    // 1003.atr of the sample set opens with such a table (6 types) and its
+    // end and first annotation are not annotations either.
+    TFMED_REQUIRE_DATA(hea, "wfdb_sample/1003.hea");
+    const WfdbAnnotationFile d = read_wfdb_annotation_file(hea.substr(0, hea.size() - 4));
+    EXPECT_GE(d.types.size(), 6u);
+    for (const auto& a : d.annotations) {
+        EXPECT_NE(a.code, 0);
+        EXPECT_FALSE(a.sample == 0 && a.code == 22 && a.subtype == 0);
+    }
+}
+
+namespace {
+
+// Two signals in one format-16 file: A at 3 samples per frame, B at 2 (frames
+// A0 A1 A2 B0 B1), gain 1 and baseline 0, so physical = digital.
+void write_multifrequency(Scratch& s)
+{
+    s.write("mf.dat", le16({ 1, 2, 2, 1, 2,           //
+                             -1, -2, -2, -1, -2,      //
+                             0, 0, 1, -32768, 5,      // B holds an invalid sample
+                             7, 7, 8, 4, 5 }));
+    s.write("mf.hea", "mf 2 100 4\nmf.dat 16x3 1 16 0 0 0 0 A\nmf.dat 16x2 1 16 0 0 0 0 B\n");
+    s.write("mf2.hea", "mf2 2 100 4\nmf.dat 16x3 1 16 0 0 0 0 A\nmf.dat 16x2 1 16 0 0 0 0 B\n");
+    s.write("mm.hea", "mm/2 2 100 8\nmf 4\nmf2 4\n");
+}
+
+std::vector<float> column(const Recording& r, int c)
+{
+    std::vector<float> out;
+    for (int64_t t = 0; t < r.n_samples; t++)
+        out.push_back(r.at(t, c));
+    return out;
+}
+
+// Exact comparison, NaN equal to NaN.
+void expect_samples(const std::vector<float>& got, const std::vector<float>& want)
+{
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < got.size(); i++) {
+        if (std::isnan(want[i]))
+            EXPECT_TRUE(std::isnan(got[i])) << i;
+        else
+            EXPECT_EQ(got[i], want[i]) << i;
+    }
+}
+
+} // namespace
+
+// Frame averaging as WFDB's getvec() does it (meansamp: integers, rounded to
+// the nearest, halves up), and multi-segment records at the high rate too.
+TEST(WfdbTest, MultiFrequencySamplingModesSingleAndMultiSegment)
+{
+    Scratch s("rates");
+    write_multifrequency(s);
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    WfdbReadOptions o;
+    o.verify_checksums = false;
+    o.annotator = "";
+
+    o.sampling = WfdbSampling::frame_average;
+    const std::vector<float> avg_a = { 2, -2, 0, 7 }; // 5/3, -5/3, 1/3, 22/3
+    const std::vector<float> avg_b = { 2, -1, nan, 5 }; // 1.5, -1.5, invalid, 4.5
+    for (const std::string rec : { "mf", "mm" }) {
+        const Recording r = read_wfdb(s.path(rec), o);
+        EXPECT_DOUBLE_EQ(r.sample_rate, 100.0) << rec;
+        std::vector<float> a = avg_a, b = avg_b;
+        if (rec == "mm") { // two segments over the same samples
+            a.insert(a.end(), avg_a.begin(), avg_a.end());
+            b.insert(b.end(), avg_b.begin(), avg_b.end());
+        }
+        expect_samples(column(r, 0), a);
+        expect_samples(column(r, 1), b);
+    }
+
+    o.sampling = WfdbSampling::frame_mean; // the exact mean
+    const Recording mean = read_wfdb(s.path("mm"), o);
+    EXPECT_FLOAT_EQ(mean.at(4, 0), 5.0f / 3);
+    EXPECT_FLOAT_EQ(mean.at(5, 1), -1.5f);
+
+    // The highest rate (also the default): 300 Hz, B held.
+    const std::vector<float> hi_a = { 1, 2, 2, -1, -2, -2, 0, 0, 1, 7, 7, 8 };
+    const std::vector<float> hi_b = { 1, 1, 2, -1, -1, -2, nan, nan, 5, 4, 4, 5 };
+    for (WfdbSampling m : { WfdbSampling::high_rate, WfdbSampling::by_flag }) {
+        o.sampling = m;
+        const Recording r = read_wfdb(s.path("mm"), o);
+        EXPECT_DOUBLE_EQ(r.sample_rate, 300.0);
+        ASSERT_EQ(r.n_samples, 24);
+        std::vector<float> a = hi_a, b = hi_b;
+        a.insert(a.end(), hi_a.begin(), hi_a.end());
+        b.insert(b.end(), hi_b.begin(), hi_b.end());
+        expect_samples(column(r, 0), a);
+        expect_samples(column(r, 1), b);
+    }
+    o.start = 13; // start/length count 300 Hz samples
+    o.length = 4;
+    expect_samples(column(read_wfdb(s.path("mm"), o), 0), { 2, 2, -1, -2 });
+}
+
+// "## time resolution: F" in an annotation file: its times count 1/F s, and
+// are placed at the output rate (rounded half up, as WFDB does).
+TEST(WfdbTest, AnnotationTimeResolutionIsApplied)
+{
+    Scratch s("tres");
+    write_multifrequency(s);
+    AnnWriter w;
+    w.note0("## time resolution: 300");
+    w.null_here();
+    w.ann(1, 7); // 7/300 s
+    w.ann(5, 1); // 8/300 s
+    s.write("mf.atr", w.end());
+    WfdbReadOptions o;
+    o.verify_checksums = false;
+    const Recording hi = read_wfdb(s.path("mf"), o);
+    ASSERT_EQ(hi.annotations.size(), 2u);
+    EXPECT_EQ(hi.annotations[0].sample, 7);
+    EXPECT_EQ(hi.annotations[1].sample, 8);
+    o.sampling = WfdbSampling::frame_average;
+    const Recording lo = read_wfdb(s.path("mf"), o);
+    ASSERT_EQ(lo.annotations.size(), 2u);
+    EXPECT_EQ(lo.annotations[0].sample, 2); // 2.33
+    EXPECT_EQ(lo.annotations[1].sample, 3); // 2.67
+    EXPECT_EQ(read_wfdb_annotation_file(s.path("mf")).time_resolution, 300.0);
 }

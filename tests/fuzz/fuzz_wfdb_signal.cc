@@ -107,5 +107,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     TFMED_FUZZ_READ(read_wfdb(rec, opt));
     opt.high_resolution = false;
     TFMED_FUZZ_READ(read_wfdb(rec, opt));
+    opt.sampling = WfdbSampling::frame_average;
+    TFMED_FUZZ_READ(read_wfdb(rec, opt));
     return 0;
 }

@@ -22,8 +22,8 @@ namespace tfmed {
  * \details
  * Output: one float stream of vectors, one element per selected channel
  * (vlen = number of channels), in the record's physical units (e.g. mV).
- * Multi-frequency records play at their highest signal rate; invalid samples
- * and gaps are NaN. See tfmed/io/wfdb.h for the formats read.
+ * Multi-frequency records play at their highest signal rate, or at the frame
+ * rate (see make()'s sampling); invalid samples and gaps are NaN. See tfmed/io/wfdb.h for the formats read.
  *
  * Tags and pacing: see recording_source.
  *
@@ -45,6 +45,12 @@ public:
      * \param length    samples to play, -1 for the rest of the record
      * \param annotator annotation file extension to tag from ("" for none;
      *                  a missing file is not an error)
+     * \param sampling  multi-frequency records: "high_rate" (every channel at
+     *                  the fastest signal's rate, slower ones held),
+     *                  "frame_average" (frame rate, each frame's samples averaged
+     *                  in integers as WFDB's getvec/rdsamp do) or "frame_mean"
+     *                  (frame rate, exact mean); start/length count samples of
+     *                  that rate
      */
     static sptr make(const std::string& record,
                      const std::vector<int>& channels = {},
@@ -52,7 +58,8 @@ public:
                      bool repeat = false,
                      int64_t start = 0,
                      int64_t length = -1,
-                     const std::string& annotator = "atr");
+                     const std::string& annotator = "atr",
+                     const std::string& sampling = "high_rate");
 
 };
 

@@ -28,6 +28,22 @@
  * (`212x4`), skew (`212:3`), byte offsets (`16+24`), headers without a sample
  * count (read from the file size), and multi-segment records with fixed or
  * variable layout, including null (`~`) segments.
+ *
+ * Multi-frequency records (single- or multi-segment) read at the highest
+ * signal rate, slower signals held (WFDB_HIGHRES), or at the frame rate with
+ * each frame's samples averaged: exactly (frame_mean) or in integers as WFDB's
+ * getvec() does (frame_average); see WfdbSampling. A multi-segment read opens
+ * only the segments that overlap the selection (and the header naming the
+ * channels), so a part of a long record reads without the rest being present.
+ *
+ * Annotation files are read as WFDB's annopen()/getann() read them: the
+ * definition table at time 0 (custom mnemonics, time resolution, notes) and
+ * null annotations are not returned as annotations; chan is unsigned 8-bit,
+ * subtyp and num signed 8-bit.
+ *
+ * Every file is opened through one check: a directory or other non-regular
+ * file, a missing or unreadable one, is a ReadError naming the path and the
+ * kind of file expected ("x.hea: is a directory, expected a WFDB header file").
  */
 
 namespace tfmed {
@@ -110,27 +126,82 @@ struct WfdbDigital {
  */
 WfdbDigital read_wfdb_digital(const std::string& record, bool verify_checksums = true);
 
+/*! \brief A custom annotation type defined at the start of an annotation file. */
+struct WfdbAnnotationType {
+    int code = 0;            //!< 0..49
+    std::string symbol;      //!< mnemonic, e.g. "c"
+    std::string description; //!< e.g. "calibration pulse" ("" when none)
+};
+
+/*!
+ * \brief An annotation file as WFDB's annopen()/getann() present it.
+ *
+ * The NOTE annotations (code 22, subtype 0) at time 0 that open the file are
+ * its definition table, not annotations: "## annotation type definitions",
+ * "CODE MNEMONIC DESCRIPTION" lines, "## end of definitions", "## time
+ * resolution: F", and any other note there (e.g. the "gqrs -r 100" a detector
+ * wrote). They are collected here and left out of `annotations`, as `rdann`
+ * leaves them out. Null annotations (code 0, which WFDB writes after a SKIP to
+ * mark a time, e.g. the end of the table) are never annotations either.
+ */
+struct WfdbAnnotationFile {
+    std::string path;                     //!< the annotation file
+    std::vector<Annotation> annotations;  //!< times in the file's units (`sample`)
+    std::vector<WfdbAnnotationType> types; //!< custom types, in file order
+    /*! "## time resolution: F": annotation times count 1/F s; 0 when absent
+     *  (then they count frames of the record). */
+    double time_resolution = 0.0;
+    std::vector<std::string> notes;       //!< other time-0 notes of the table
+};
+
 /*!
  * \brief Read a WFDB annotation file (MIT format, with SKIP/NUM/SUB/CHN/AUX).
+ *
+ * Fields as WFDB's struct WFDB_ann holds them: `chan` unsigned 8-bit (0..255),
+ * `subtype` and `num` signed 8-bit. Annotations whose code the file redefines
+ * carry the file's mnemonic as `symbol` (WFDB's annstr()).
  * \param record path without extension
  * \param annotator extension of the annotation file ("atr", "qrs", ...)
- * \throws ReadError for a missing or truncated file
+ * \throws ReadError for a missing, unreadable or truncated file, or a directory
  */
+WfdbAnnotationFile read_wfdb_annotation_file(const std::string& record,
+                                             const std::string& annotator = "atr");
+
+/*! \brief The annotations of read_wfdb_annotation_file(). */
 std::vector<Annotation> read_wfdb_annotations(const std::string& record,
                                               const std::string& annotator = "atr");
 
+/*! \brief How read_wfdb() samples records whose signals differ in samples per
+ *  frame (single- and multi-segment alike). Records with one rate read the same
+ *  in every mode. */
+enum class WfdbSampling {
+    /*! WfdbReadOptions::high_resolution decides: high_rate when true (the
+     *  default), frame_mean when false. */
+    by_flag,
+    /*! Every channel at the highest rate (frame rate x the most samples per
+     *  frame of any signal); slower signals' samples are held (WFDB_HIGHRES). */
+    high_rate,
+    /*! Frame rate; each channel the exact (floating-point) mean of the frame's
+     *  samples. */
+    frame_mean,
+    /*! Frame rate; each channel the mean of the frame's samples in integers as
+     *  WFDB's getvec() gives it (WFDB_LOWRES, meansamp(): rounded to the
+     *  nearest integer, halves up, i.e. floor((sum + spf/2) / spf)), then
+     *  scaled; a frame holding an invalid sample is NaN. Matches rdsamp. */
+    frame_average,
+};
+
 /*! \brief Options of read_wfdb(). */
 struct WfdbReadOptions {
-    int64_t start = 0;             //!< first frame
-    int64_t length = -1;           //!< frames, -1 for the rest of the record
+    int64_t start = 0;             //!< first output sample
+    int64_t length = -1;           //!< output samples, -1 for the rest of the record
     std::string annotator = "atr"; //!< loaded when the file exists; "" for none
     bool verify_checksums = true;
-    /*! Multi-frequency records: true gives every channel the highest signal
-     *  rate (frame rate x max samples per frame), holding slower signals'
-     *  samples (WFDB_HIGHRES); false gives the frame rate, averaging the
-     *  samples of each frame (WFDB's default). start/length count output
-     *  samples. Multi-segment records are always joined at the frame rate. */
+    /*! With sampling == by_flag: true reads multi-frequency records at the
+     *  highest signal rate (high_rate), false at the frame rate (frame_mean).
+     *  start/length count output samples. */
     bool high_resolution = true;
+    WfdbSampling sampling = WfdbSampling::by_flag; //!< see WfdbSampling
 };
 
 /*!
@@ -138,10 +209,14 @@ struct WfdbReadOptions {
  *
  * Physical value = (digital - baseline) / gain; invalid samples and null
  * segments become NaN. Multi-frequency records are read at the highest signal
- * rate by default (see WfdbReadOptions::high_resolution). Variable
- * layout multi-segment records take their channels from the layout segment and
- * fill signals a segment lacks with NaN. Annotations (when loaded) are kept
- * when they fall in [start, start + length) and re-based to start.
+ * rate by default (see WfdbSampling). Variable layout multi-segment records take
+ * their channels (and samples per frame) from the layout segment and fill
+ * signals a segment lacks with NaN; fixed layout ones from their first segment
+ * with data. Only the segments that overlap [start, start + length) are opened
+ * (besides the header that gives the channels). Annotations (when loaded) are
+ * placed at the output rate (scaled by the file's time resolution when it has
+ * one, rounded half up as WFDB does), kept when they fall in
+ * [start, start + length) and re-based to start.
  */
 Recording read_wfdb(const std::string& record, const WfdbReadOptions& options = {});
 

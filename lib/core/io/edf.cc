@@ -7,6 +7,7 @@
  * layout share private helpers and one error style (ReadError naming file,
  * field, expected and found); the fuzz target builds it as one unit.
  */
+#include "file.h"
 #include <tfmed/io/edf.h>
 
 #include <algorithm>
@@ -601,14 +602,10 @@ EdfFile read_impl(const std::string& path, bool with_data)
     const fs::file_status st = fs::status(path, ec);
     if (!fs::exists(st))
         throw ReadError(path, "no such file");
-    if (fs::is_directory(st))
-        throw ReadError(path, "is a directory, not an EDF/BDF file");
+    std::ifstream in = file::open_input(path, "EDF/BDF file");
     const auto size = fs::file_size(path, ec);
     if (ec)
         throw ReadError(path, "cannot get the file size (" + ec.message() + ")");
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw ReadError(path, "cannot open (" + std::string(std::strerror(errno)) + ")");
 
     Header h = read_header(path, in, static_cast<int64_t>(size));
     EdfFile& f = h.file;

@@ -396,7 +396,7 @@ Converter converter_for(char kind, int size)
 
 Table read_csv(const std::string& path, char sep, CsvHeader header_mode)
 {
-    const std::string text = read_text_file(path);
+    const std::string text = read_text_file(path, "CSV file");
     std::string_view all(text);
     if (all.substr(0, 3) == "\xEF\xBB\xBF") // UTF-8 byte-order mark (Excel)
         all.remove_prefix(3);
@@ -488,7 +488,7 @@ Table read_csv(const std::string& path, char sep, CsvHeader header_mode)
 
 NpyArray read_npy(const std::string& path)
 {
-    std::ifstream f = open_binary(path);
+    std::ifstream f = open_binary(path, ".npy file");
     f.seekg(0, std::ios::end);
     const std::streamoff end = f.tellg();
     f.seekg(0, std::ios::beg);

@@ -7,6 +7,7 @@
 #ifndef INCLUDED_TFMED_LIB_IO_TEXT_H
 #define INCLUDED_TFMED_LIB_IO_TEXT_H
 
+#include "file.h"
 #include <tfmed/io/recording.h>
 
 #include <cerrno>
@@ -23,31 +24,18 @@ namespace tfmed {
 namespace io {
 namespace text {
 
-/* Open for reading, or a ReadError that says why not. */
-inline std::ifstream open_binary(const std::string& path)
+/* Open for reading, or a ReadError that names the path and what was expected
+ * (file.h: directories and other non-regular files are refused). */
+inline std::ifstream open_binary(const std::string& path, const std::string& what = "file")
 {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
-        throw ReadError(path, "cannot open file (it is a directory)");
-    std::ifstream f(path, std::ios::binary);
-    if (!f)
-        throw ReadError(path,
-                        std::string("cannot open file (") + std::strerror(errno) + ")");
-    return f;
+    return file::open_input(path, what);
 }
 
 /* Whole file in memory: the archive files are a few MB at most, and parsing
  * from a buffer with string_views keeps every access bounds-checked by length. */
-inline std::string read_text_file(const std::string& path)
+inline std::string read_text_file(const std::string& path, const std::string& what = "file")
 {
-    std::ifstream f = open_binary(path);
-    std::string text;
-    char buf[1 << 16];
-    while (f.read(buf, sizeof buf) || f.gcount() > 0)
-        text.append(buf, static_cast<size_t>(f.gcount()));
-    if (f.bad())
-        throw ReadError(path, "read error");
-    return text;
+    return file::read_all<std::string>(path, what);
 }
 
 inline bool is_space(char c)

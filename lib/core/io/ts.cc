@@ -444,7 +444,7 @@ TsDataset TsParser::parse(const std::string& text)
 
 TsDataset read_ts(const std::string& path)
 {
-    const std::string text = read_text_file(path);
+    const std::string text = read_text_file(path, ".ts file");
     TsParser p(path);
     return p.parse(text);
 }

@@ -9,9 +9,11 @@
  * it as one translation unit. Split by format it would need those helpers
  * in a private header shared by every piece, for no reader that stands alone.
  */
+#include "file.h"
 #include <tfmed/io/wfdb.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -21,6 +23,8 @@
 #include <limits>
 #include <map>
 #include <sstream>
+#include <tuple>
+#include <utility>
 
 namespace tfmed {
 namespace io {
@@ -40,11 +44,7 @@ std::string strip_hea(const std::string& record)
 
 std::vector<uint8_t> read_bytes(const std::string& path, const std::string& what)
 {
-    std::ifstream f(path, std::ios::binary);
-    if (!f)
-        throw ReadError(path, "cannot open " + what + " (" + std::strerror(errno) + ")");
-    return std::vector<uint8_t>(std::istreambuf_iterator<char>(f),
-                                std::istreambuf_iterator<char>());
+    return file::read_all<std::vector<uint8_t>>(path, what);
 }
 
 // Field separators of a header line: C-locale white space. split_ws() and the
@@ -394,7 +394,7 @@ WfdbHeader parse_wfdb_header(const std::string& text, const std::string& file)
 WfdbHeader read_wfdb_header(const std::string& record)
 {
     const std::string path = strip_hea(record) + ".hea";
-    const auto bytes = read_bytes(path, "WFDB header");
+    const auto bytes = read_bytes(path, "WFDB header file");
     return parse_wfdb_header(std::string(bytes.begin(), bytes.end()), path);
 }
 
@@ -767,22 +767,51 @@ int max_samples_per_frame(const WfdbHeader& h)
     return m;
 }
 
-// Physical values of a segment appended to `out` (interleaved, `channels` wide).
-// High resolution: `up` samples per frame, each signal's samples held until its
-// next one (WFDB_HIGHRES); otherwise one value per frame, the mean of the
-// frame's samples (WFDB's default getvec mode). A sample that is invalid, or a
-// frame mean over an invalid sample, is NaN.
+// WFDB's meansamp(): the mean of n samples rounded to the nearest integer,
+// halves rounded up (floor division of sum + n/2).
+int64_t wfdb_mean(const int32_t* v, int n)
+{
+    int64_t sum = n / 2;
+    for (int k = 0; k < n; k++)
+        sum += v[k];
+    const int64_t q = sum / n;
+    return (sum % n != 0 && sum < 0) ? q - 1 : q;
+}
+
+enum class Mode { high_rate, frame_mean, frame_average };
+
+Mode mode_of(const WfdbReadOptions& o)
+{
+    switch (o.sampling) {
+    case WfdbSampling::high_rate:
+        return Mode::high_rate;
+    case WfdbSampling::frame_mean:
+        return Mode::frame_mean;
+    case WfdbSampling::frame_average:
+        return Mode::frame_average;
+    default:
+        return o.high_resolution ? Mode::high_rate : Mode::frame_mean;
+    }
+}
+
+// Physical values of output rows [row0, row1) of a record (or segment) appended
+// to `out` (interleaved, `channels` wide). A row is a frame, or in high-rate
+// mode 1/up of one: each signal's samples are held until its next one
+// (WFDB_HIGHRES). In the frame modes a row is the mean of the frame's samples
+// (see WfdbSampling). A sample that is invalid, or a frame mean over an invalid
+// sample, is NaN.
 void append_physical(const WfdbDigital& d,
                      const std::vector<int>& channel_of_signal,
                      int channels,
                      int up,
-                     bool high_resolution,
+                     Mode mode,
+                     int64_t row0,
+                     int64_t row1,
                      std::vector<float>& out)
 {
-    const int64_t rows = d.n_frames * (high_resolution ? up : 1);
     const size_t base = out.size();
     const float nan = std::numeric_limits<float>::quiet_NaN();
-    out.resize(base + rows * channels, nan);
+    out.resize(base + (row1 - row0) * channels, nan);
     for (size_t s = 0; s < d.samples.size(); s++) {
         const int c = channel_of_signal[s];
         if (c < 0)
@@ -794,24 +823,38 @@ void append_physical(const WfdbDigital& d,
         auto phys = [&](double x) {
             return static_cast<float>((x - si.baseline) / si.adc_gain);
         };
-        if (high_resolution) {
-            for (int64_t i = 0; i < rows; i++) {
+        float* dst = out.data() + base + c;
+        for (int64_t i = row0; i < row1; i++, dst += channels) {
+            if (mode == Mode::high_rate) {
                 const int32_t x = v[(i * spf) / up];
-                out[base + i * channels + c] = x == bad ? nan : phys(x);
+                *dst = x == bad ? nan : phys(x);
+                continue;
             }
-            continue;
-        }
-        for (int64_t f = 0; f < d.n_frames; f++) {
-            double acc = 0;
-            bool ok = true;
-            for (int k = 0; k < spf; k++) {
-                const int32_t x = v[f * spf + k];
-                ok = ok && x != bad;
-                acc += x;
+            const int32_t* frame = v.data() + i * spf;
+            if (std::find(frame, frame + spf, bad) != frame + spf)
+                continue; // NaN
+            if (mode == Mode::frame_average) {
+                *dst = phys(static_cast<double>(wfdb_mean(frame, spf)));
+            } else {
+                double acc = 0;
+                for (int k = 0; k < spf; k++)
+                    acc += frame[k];
+                *dst = phys(acc / spf);
             }
-            out[base + f * channels + c] = ok ? phys(acc / spf) : nan;
         }
     }
+}
+
+// The output rows [row0, row1) that start/length select out of `rows`; the
+// same rule and error as select_samples().
+std::pair<int64_t, int64_t>
+select_rows(const std::string& source, int64_t rows, int64_t start, int64_t length)
+{
+    if (start < 0 || start > rows)
+        throw ReadError(
+            source, "start", "0.." + std::to_string(rows), std::to_string(start));
+    const int64_t len = length < 0 ? rows - start : std::min(length, rows - start);
+    return { start, start + len };
 }
 
 } // namespace
@@ -859,61 +902,78 @@ bool wfdb_is_beat(int code)
     }
 }
 
-std::vector<Annotation> read_wfdb_annotations(const std::string& record,
-                                              const std::string& annotator)
+namespace {
+
+// One entry of the annotation stream as WFDB's getann() returns it, before the
+// definition notes and null annotations are taken out.
+struct RawAnnotation {
+    int64_t time = 0; // in the file's time units
+    int code = 0;
+    int subtype = 0;
+    int chan = 0;
+    int num = 0;
+    std::string aux;
+};
+
+constexpr int note_code = 22;     // NOTE: comment annotation
+constexpr int max_ann_code = 49;  // ACMAX: the largest annotation code
+
+std::vector<RawAnnotation> decode_annotations(const std::vector<uint8_t>& b,
+                                              const std::string& path)
 {
-    const std::string path = strip_hea(record) + "." + annotator;
-    const auto b = read_bytes(path, "WFDB annotation file");
-    std::vector<Annotation> out;
+    std::vector<RawAnnotation> out;
     int64_t t = 0;
-    int chan = 0, num = 0;
+    int chan = 0, num = 0; // persist from one annotation to the next (getann)
     size_t i = 0;
     auto word = [&](size_t at) {
         return static_cast<unsigned>(b[at] | (b[at + 1] << 8));
     };
+    // subtyp and num are signed 8-bit fields, chan an unsigned one (struct
+    // WFDB_ann); the pseudo-annotation carries 10 bits, of which the field
+    // keeps the low 8 as WFDB's assignment does.
+    auto s8 = [](int x) { return static_cast<int>(static_cast<int8_t>(x & 0xFF)); };
     while (i + 1 < b.size()) {
         const unsigned w = word(i);
         const int a = w >> 10;
         const int x = w & 0x3FF;
         i += 2;
-        if (a == 0 && x == 0)
+        if (w == 0)
             return out; // end of file marker
-        if (a == 59) {  // SKIP: a 32-bit interval follows, high word first
+        if (a == 59) {  // SKIP: a signed 32-bit interval follows, high word first
             if (i + 4 > b.size())
                 break;
             const int32_t skip = static_cast<int32_t>((word(i) << 16) | word(i + 2));
             t += skip;
             i += 4;
         } else if (a == 60) { // NUM
-            num = x & 0x200 ? x - 0x400 : x;
+            num = s8(x);
             if (!out.empty())
                 out.back().num = num;
-        } else if (a == 61) { // SUB
+        } else if (a == 61) { // SUB: this annotation only
             if (!out.empty())
-                out.back().subtype = x & 0x200 ? x - 0x400 : x;
+                out.back().subtype = s8(x);
         } else if (a == 62) { // CHN
-            chan = x;
+            chan = x & 0xFF;
             if (!out.empty())
-                out.back().channel = chan;
-        } else if (a == 63) { // AUX: x bytes follow, padded to an even count
-            if (i + x > b.size())
+                out.back().chan = chan;
+        } else if (a == 63) { // AUX: len (low 8 bits) bytes, padded to an even count
+            const size_t len = static_cast<size_t>(x & 0xFF);
+            if (i + len > b.size())
                 break;
             if (!out.empty()) {
-                // b.data() + i, not &b[i]: i may be b.size() when x is 0.
-                std::string aux(reinterpret_cast<const char*>(b.data() + i), x);
+                // b.data() + i, not &b[i]: i may be b.size() when len is 0.
+                std::string aux(reinterpret_cast<const char*>(b.data() + i), len);
                 aux.erase(std::find(aux.begin(), aux.end(), '\0'), aux.end());
                 out.back().aux = aux;
             }
-            i += x + (x & 1);
+            i += len + (len & 1);
         } else {
-            // An annotation: x is the time since the previous one (a = 0 with a
-            // non-zero x is the code-0 NOTQRS annotation).
+            // An annotation (codes 0..58): x is the time since the previous one.
             t += x;
-            Annotation an;
-            an.sample = t;
+            RawAnnotation an;
+            an.time = t;
             an.code = a;
-            an.symbol = wfdb_annotation_symbol(a);
-            an.channel = chan;
+            an.chan = chan;
             an.num = num;
             out.push_back(an);
         }
@@ -927,6 +987,101 @@ std::vector<Annotation> read_wfdb_annotations(const std::string& record,
     return out; // ended without the 0 word, but on a record boundary
 }
 
+// A definition note's text: "CODE MNEMONIC [DESCRIPTION]". False when it is
+// not one (WFDB consumes such notes all the same).
+bool parse_type_definition(const std::string& text, WfdbAnnotationType& def)
+{
+    const char* const blank = " \t";
+    size_t p = text.find_first_not_of(blank);
+    if (p == std::string::npos)
+        return false;
+    size_t e = p;
+    if (e < text.size() && (text[e] == '-' || text[e] == '+'))
+        e++;
+    while (e < text.size() && std::isdigit(static_cast<unsigned char>(text[e])))
+        e++;
+    int64_t code;
+    if (!to_int64(text.substr(p, e - p), code) || code < 0 || code > max_ann_code)
+        return false;
+    e = text.find_first_of(blank, e); // the rest of the code token
+    if (e == std::string::npos)
+        return false;
+    p = text.find_first_not_of(blank, e);
+    if (p == std::string::npos)
+        return false;
+    e = text.find_first_of(blank, p);
+    def.code = static_cast<int>(code);
+    def.symbol = text.substr(p, e == std::string::npos ? e : e - p);
+    def.description = e == std::string::npos ? "" : text.substr(e + 1);
+    def.description.erase(def.description.find_last_not_of(" \t\r\n") + 1);
+    return true;
+}
+
+} // namespace
+
+WfdbAnnotationFile read_wfdb_annotation_file(const std::string& record,
+                                             const std::string& annotator)
+{
+    WfdbAnnotationFile f;
+    f.path = strip_hea(record) + "." + annotator;
+    const auto raw = decode_annotations(read_bytes(f.path, "WFDB annotation file"), f.path);
+
+    // As WFDB's annopen() does: the NOTEs (subtype 0) at time 0 that open the
+    // file are the annotation-type table and the file's own notes, not
+    // annotations; a null annotation (code 0) right after them marks the
+    // table's end and is dropped with it.
+    size_t k = 0;
+    for (; k < raw.size() && raw[k].time == 0 && raw[k].code == note_code &&
+           raw[k].subtype == 0;
+         k++) {
+        const std::string& text = raw[k].aux;
+        if (text.empty())
+            continue;
+        const std::string resolution = "## time resolution: ";
+        WfdbAnnotationType def;
+        if (text.compare(0, resolution.size(), resolution) == 0) {
+            double v;
+            if (to_double(text.substr(resolution.size()), v) && v > 0)
+                f.time_resolution = v;
+        } else if (text[0] == '#') {
+            continue; // "## annotation type definitions", "## end of definitions"
+        } else if (parse_type_definition(text, def)) {
+            auto same = [&](const WfdbAnnotationType& d) { return d.code == def.code; };
+            f.types.erase(std::remove_if(f.types.begin(), f.types.end(), same),
+                          f.types.end());
+            f.types.push_back(def);
+        } else {
+            f.notes.push_back(text);
+        }
+    }
+    // Code 0 (NOTQRS) is "not a getann/putann code" (ecgcodes.h): it is what
+    // putann() writes after a SKIP to place a null annotation, never a label.
+    for (; k < raw.size(); k++) {
+        const RawAnnotation& r = raw[k];
+        if (r.code == 0)
+            continue;
+        Annotation an;
+        an.sample = r.time;
+        an.code = r.code;
+        an.symbol = wfdb_annotation_symbol(r.code);
+        for (const auto& d : f.types)
+            if (d.code == r.code)
+                an.symbol = d.symbol;
+        an.subtype = r.subtype;
+        an.channel = r.chan;
+        an.num = r.num;
+        an.aux = r.aux;
+        f.annotations.push_back(an);
+    }
+    return f;
+}
+
+std::vector<Annotation> read_wfdb_annotations(const std::string& record,
+                                              const std::string& annotator)
+{
+    return read_wfdb_annotation_file(record, annotator).annotations;
+}
+
 Recording read_wfdb(const std::string& record, const WfdbReadOptions& opt)
 {
     Recording r;
@@ -934,11 +1089,13 @@ Recording read_wfdb(const std::string& record, const WfdbReadOptions& opt)
     r.source = base;
     const WfdbHeader h = read_wfdb_header(base);
     r.comments = h.comments;
+    const Mode mode = mode_of(opt);
     // Multi-frequency records: the highest signal rate, or the frame rate.
     int up = 1;
+    int64_t row0 = 0, row1 = 0;
     if (h.n_segments == 0) {
         const WfdbDigital d = read_wfdb_digital(base, opt.verify_checksums);
-        up = opt.high_resolution ? max_samples_per_frame(h) : 1;
+        up = mode == Mode::high_rate ? max_samples_per_frame(h) : 1;
         std::vector<int> map(h.signals.size());
         for (size_t s = 0; s < map.size(); s++) {
             map[s] = static_cast<int>(s);
@@ -947,85 +1104,124 @@ Recording read_wfdb(const std::string& record, const WfdbReadOptions& opt)
                                           : h.signals[s].description);
             r.units.push_back(h.signals[s].units);
         }
+        std::tie(row0, row1) = select_rows(r.source, d.n_frames * up, opt.start, opt.length);
         append_physical(
-            d, map, static_cast<int>(map.size()), up, opt.high_resolution, r.samples);
-        r.n_samples = d.n_frames * up;
+            d, map, static_cast<int>(map.size()), up, mode, row0, row1, r.samples);
     } else {
         const fs::path dir = fs::path(h.path).parent_path();
-        // Variable layout: a first segment of length 0 names the channels.
+        // The channels and their samples per frame: a variable layout record
+        // names them in its layout segment (a first segment of length 0), a
+        // fixed layout one in every segment, so its first one with data serves
+        // (as in WFDB, which opens that segment's header first). No other
+        // segment is opened unless it overlaps the selection.
         size_t first_data = 0;
-        if (!h.segment_lengths.empty() && h.segment_lengths[0] == 0) {
-            const WfdbHeader layout =
-                read_wfdb_header((dir / h.segment_names[0]).string());
+        const bool variable = !h.segment_lengths.empty() && h.segment_lengths[0] == 0;
+        std::vector<int> channel_spf;
+        auto take_channels = [&](const WfdbHeader& layout) {
             for (const auto& s : layout.signals) {
                 r.channel_names.push_back(s.description);
                 r.units.push_back(s.units);
+                channel_spf.push_back(s.samples_per_frame);
             }
+        };
+        if (variable) {
+            take_channels(read_wfdb_header((dir / h.segment_names[0]).string()));
             first_data = 1;
-        }
-        // Fixed layout: the channels are those of the first segment with data, known
-        // before any leading null segment is laid out.
-        for (size_t k = first_data; r.channel_names.empty() && k < h.segment_names.size();
-             k++)
-            if (h.segment_names[k] != "~")
-                for (const auto& sig :
-                     read_wfdb_header((dir / h.segment_names[k]).string()).signals) {
-                    r.channel_names.push_back(sig.description);
-                    r.units.push_back(sig.units);
+        } else {
+            for (size_t k = 0; k < h.segment_names.size(); k++)
+                if (h.segment_names[k] != "~") {
+                    take_channels(read_wfdb_header((dir / h.segment_names[k]).string()));
+                    break;
                 }
+        }
+        if (mode == Mode::high_rate)
+            for (int spf : channel_spf)
+                up = std::max(up, spf);
+        int64_t total = 0;
+        for (size_t k = first_data; k < h.segment_lengths.size(); k++)
+            total += h.segment_lengths[k];
+        if (h.n_samples > 0 && h.n_samples != total)
+            throw ReadError(h.path,
+                            "number of samples",
+                            std::to_string(h.n_samples) + " (record line)",
+                            std::to_string(total) + " (sum of the segments)");
+        std::tie(row0, row1) = select_rows(r.source, total * up, opt.start, opt.length);
+
+        int64_t seg_row = 0; // first output row of segment k
         for (size_t k = first_data; k < h.segment_names.size(); k++) {
             const std::string& name = h.segment_names[k];
             const int64_t len = h.segment_lengths[k];
-            if (name == "~") { // null segment: a gap of len frames
+            const int64_t b = std::max(row0, seg_row);
+            const int64_t e = std::min(row1, seg_row + len * up);
+            seg_row += len * up;
+            if (b >= e)
+                continue; // outside the selection: not opened
+            if (name == "~") { // null segment: a gap
                 // No byte stands behind a gap: bound what a header line can ask for.
                 const int64_t max_gap_values = int64_t(1) << 28; // 1 GiB of float
-                if (len > max_gap_values / std::max(1, r.channels()))
-                    throw ReadError(
-                        h.path,
-                        "null segment " + std::to_string(k) + " length",
-                        "at most " +
-                            std::to_string(max_gap_values / std::max(1, r.channels())) +
-                            " frames (2^28 values of NaN)",
-                        std::to_string(len) + " frames");
-                r.samples.resize(r.samples.size() + len * r.channels(),
+                const int64_t max_frames = max_gap_values / std::max(1, r.channels()) / up;
+                if ((e - b) / up > max_frames)
+                    throw ReadError(h.path,
+                                    "null segment " + std::to_string(k) + " length",
+                                    "at most " + std::to_string(max_frames) +
+                                        " frames (2^28 values of NaN)",
+                                    std::to_string((e - b) / up) + " frames");
+                r.samples.resize(r.samples.size() + (e - b) * r.channels(),
                                  std::numeric_limits<float>::quiet_NaN());
-                r.n_samples += len;
                 continue;
             }
             const WfdbDigital d =
                 read_wfdb_digital((dir / name).string(), opt.verify_checksums);
-            std::vector<int> map(d.header.signals.size(), -1);
-            for (size_t s = 0; s < map.size(); s++) {
-                auto it = std::find(r.channel_names.begin(),
-                                    r.channel_names.end(),
-                                    d.header.signals[s].description);
-                if (it != r.channel_names.end())
-                    map[s] = static_cast<int>(it - r.channel_names.begin());
-            }
             if (d.n_frames != len)
                 throw ReadError(h.path,
                                 "segment " + name + " length",
                                 std::to_string(len) + " frames (master header)",
                                 std::to_string(d.n_frames) + " (segment header)");
-            // Segments may differ in samples per frame: join them at the frame rate.
-            append_physical(d, map, r.channels(), 1, false, r.samples);
-            r.n_samples += d.n_frames;
+            // Variable layout: signals by name (a segment may lack some);
+            // fixed layout: by position, as WFDB maps them.
+            std::vector<int> map(d.header.signals.size(), -1);
+            for (size_t s = 0; s < map.size(); s++) {
+                const auto& si = d.header.signals[s];
+                if (variable) {
+                    auto it = std::find(
+                        r.channel_names.begin(), r.channel_names.end(), si.description);
+                    if (it != r.channel_names.end())
+                        map[s] = static_cast<int>(it - r.channel_names.begin());
+                } else if (s < channel_spf.size()) {
+                    map[s] = static_cast<int>(s);
+                }
+                if (map[s] >= 0 && mode == Mode::high_rate && si.samples_per_frame > up)
+                    throw ReadError(d.header.path,
+                                    "signal " + std::to_string(s) + " (" +
+                                        si.description + ") samples per frame",
+                                    "at most " + std::to_string(up) +
+                                        " (the fastest signal of the record's layout)",
+                                    std::to_string(si.samples_per_frame));
+            }
+            const int64_t seg_begin = seg_row - len * up;
+            append_physical(
+                d, map, r.channels(), up, mode, b - seg_begin, e - seg_begin, r.samples);
         }
-        if (h.n_samples > 0 && h.n_samples != r.n_samples)
-            throw ReadError(h.path,
-                            "number of samples",
-                            std::to_string(h.n_samples) + " (record line)",
-                            std::to_string(r.n_samples) + " (sum of the segments)");
     }
-
+    r.n_samples = row1 - row0;
     r.sample_rate = h.frame_frequency * up;
-    if (!opt.annotator.empty() && fs::exists(base + "." + opt.annotator)) {
-        r.annotations = read_wfdb_annotations(base, opt.annotator);
-        for (auto& a : r.annotations) // annotation times count frames
-            a.sample *= up;
-    }
 
-    select_samples(r, opt.start, opt.length);
+    if (!opt.annotator.empty() && fs::exists(base + "." + opt.annotator)) {
+        WfdbAnnotationFile af = read_wfdb_annotation_file(base, opt.annotator);
+        for (auto& a : af.annotations) {
+            // Annotation times count frames, or 1/F s with a time resolution F;
+            // WFDB rounds the scaled time half up.
+            if (af.time_resolution > 0)
+                a.sample = static_cast<int64_t>(
+                    std::floor(a.sample * r.sample_rate / af.time_resolution + 0.5));
+            else
+                a.sample *= up;
+            if (a.sample >= row0 && a.sample < row1) {
+                a.sample -= row0;
+                r.annotations.push_back(a);
+            }
+        }
+    }
     return r;
 }
 
