@@ -271,7 +271,15 @@ TEST(TrainLoop, ClearFailures)
                       [&] { train::run(t, o, torch::kCPU, true, {}); }),
                   o.checkpoint +
                       ": resume with other training settings than the checkpoint's: batch 8 -> "
-                      "16, optimizer.lr 0.01 -> 0.5");
+                      "16, optimizer.lr 0.01 -> 0.5 (add --allow-changed-settings to apply them "
+                      "from the next epoch, recorded in the history)");
+        // The seed is never changed by a resume, even with the flag.
+        o.allow_changed_settings = true;
+        o.seed = 99;
+        EXPECT_EQ(message_of<std::invalid_argument>(
+                      [&] { train::run(t, o, torch::kCPU, true, {}); }),
+                  o.checkpoint + ": resume cannot change the seed or the optimiser kind "
+                                 "(batch 8 -> 16, optimizer.lr 0.01 -> 0.5, seed 7 -> 99)");
     }
     auto o = options("");
     o.schedule.name = "linear";
@@ -281,6 +289,108 @@ TEST(TrainLoop, ClearFailures)
     o.batch = 0;
     EXPECT_EQ(message_of<std::invalid_argument>([&] { o.validate(); }),
               "training: expected batch >= 1, found 0");
+}
+
+TEST(TrainLoop, ChangedSettingsOnResumeOnlyWithTheFlagAndRecorded)
+{
+    // Paused after epoch 1; resumed with another lr, batch and weight decay:
+    // the history says from which epoch they held, and the loop used them.
+    ToyTask t;
+    auto o = options(tmp("changed.ckpt"));
+    o.schedule.name = "constant";
+    o.stop_after = 1;
+    ASSERT_FALSE(train::run(t, o, torch::kCPU, false, {}).completed);
+    o.stop_after = 0;
+    o.optimizer.lr = 0.002;
+    o.batch = 16;
+    o.optimizer.weight_decay = 0.5;
+    o.allow_changed_settings = true;
+    std::vector<double> lrs;
+    const auto r = train::run(t, o, torch::kCPU, true, [&](const train::Event& e) {
+        if (e.kind == train::Event::Kind::epoch)
+            lrs.push_back(e.lr);
+    });
+    ASSERT_TRUE(r.completed);
+    const auto h = nlohmann::json::parse(r.history_json);
+    ASSERT_EQ(h.size(), 4u);
+    EXPECT_FALSE(h[0].contains("settings_changed"));
+    EXPECT_EQ(h[1]["settings_changed"].get<std::string>(),
+              "batch 8 -> 16, optimizer.lr 0.01 -> 0.002, optimizer.weight_decay 0.0 -> 0.5");
+    EXPECT_FALSE(h[2].contains("settings_changed"));
+    EXPECT_FALSE(h[3].contains("settings_changed"));
+    EXPECT_DOUBLE_EQ(h[0]["lr"].get<double>(), 0.01);
+    EXPECT_EQ(lrs, (std::vector<double>{ 0.002, 0.002, 0.002 }));
+    // The recorded settings are the new ones; the optimiser uses the new
+    // weight decay (the archive's old one does not come back).
+    const auto tr = nlohmann::json::parse(r.training_json);
+    EXPECT_EQ(tr["settings"]["batch"].get<int>(), 16);
+    EXPECT_DOUBLE_EQ(tr["settings"]["optimizer"]["weight_decay"].get<double>(), 0.5);
+
+    // Inside an epoch the batch cannot change.
+    ToyTask u;
+    auto p = options(tmp("mid.ckpt"));
+    p.checkpoint_every_steps = 3;
+    std::atomic<bool> cancel{ false };
+    int steps = 0;
+    train::run(u, p, torch::kCPU, false, [&](const train::Event& e) {
+        if (e.kind == train::Event::Kind::step && ++steps == 4)
+            cancel = true;
+    }, &cancel);
+    p.batch = 4;
+    p.allow_changed_settings = true;
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { train::run(u, p, torch::kCPU, true, {}); }),
+              p.checkpoint + ": the checkpoint is inside an epoch; the batch size can change "
+                             "only at an epoch boundary (resume from an epoch checkpoint)");
+}
+
+TEST(Weights, LoadChecksNamesShapesAndDtypes)
+{
+    ToyTask a;
+    const auto bytes = models::weights_bytes(a.module());
+    // Same architecture: loads, bit for bit.
+    ToyTask b(2);
+    models::load_weights_bytes(b.module(), bytes, torch::kCPU, "w");
+    EXPECT_EQ(models::weights_bytes(b.module()), bytes);
+    // Another width: refused before anything is copied, naming each tensor.
+    struct Wide : torch::nn::Module {
+        Wide()
+        {
+            fc1 = register_module("fc1", torch::nn::Linear(4, 8));
+            fc2 = register_module("fc2", torch::nn::Linear(8, 1));
+        }
+        torch::nn::Linear fc1{ nullptr }, fc2{ nullptr };
+    } wide;
+    const auto before = models::weights_bytes(wide);
+    EXPECT_EQ(message_of<std::invalid_argument>(
+                  [&] { models::load_weights_bytes(wide, bytes, torch::kCPU, "m.tfm: weights"); }),
+              "m.tfm: weights: the weights do not fit the card's architecture (3 "
+              "difference(s)): fc1.weight: expected shape [8, 4], found [16, 4]; fc1.bias: "
+              "expected shape [8], found [16]; fc2.weight: expected shape [1, 8], found [1, 16]");
+    EXPECT_EQ(models::weights_bytes(wide), before);
+    // A missing and an unexpected submodule; another dtype.
+    struct Other : torch::nn::Module {
+        Other()
+        {
+            fc1 = register_module("fc1", torch::nn::Linear(4, 16));
+            head = register_module("head", torch::nn::Linear(16, 1));
+        }
+        torch::nn::Linear fc1{ nullptr }, head{ nullptr };
+    } other;
+    EXPECT_EQ(message_of<std::invalid_argument>(
+                  [&] { models::load_weights_bytes(other, bytes, torch::kCPU, "w"); }),
+              "w: the weights do not fit the card's architecture (2 difference(s)): missing "
+              "head (2 tensors); unexpected fc2 (2 tensors)");
+    ToyTask d;
+    d.module().to(torch::kDouble);
+    EXPECT_EQ(message_of<std::invalid_argument>(
+                  [&] { models::load_weights_bytes(d.module(), bytes, torch::kCPU, "w"); })
+                  .substr(0, 96),
+              "w: the weights do not fit the card's architecture (4 difference(s)): fc1.weight: "
+              "expected Double");
+    EXPECT_EQ(message_of<std::invalid_argument>(
+                  [&] { models::load_weights_bytes(d.module(), "not an archive", torch::kCPU, "w"); })
+                  .substr(0, 70),
+              "w: expected a LibTorch archive of weights, found bytes LibTorch cannot");
 }
 
 TEST(TrainLoop, GradientClippingBoundsTheFirstStep)

@@ -29,6 +29,20 @@ struct Pending {
     torch::Tensor dst, src;
 };
 
+int64_t count_tensors(torch::serialize::InputArchive& ar)
+{
+    int64_t n = 0;
+    for (const auto& k : ar.keys()) {
+        torch::Tensor t;
+        torch::serialize::InputArchive sub;
+        if (ar.try_read(k, t))
+            ++n;
+        else if (ar.try_read(k, sub))
+            n += count_tensors(sub);
+    }
+    return n;
+}
+
 // Walk module and archive together: own parameters and buffers, then children.
 void match(torch::nn::Module& m,
            torch::serialize::InputArchive& ar,
@@ -75,9 +89,18 @@ void match(torch::nn::Module& m,
         }
         match(*c.value(), sub, prefix + c.key() + ".", problems, copies);
     }
-    for (const auto& k : ar.keys())
-        if (std::find(known.begin(), known.end(), k) == known.end())
-            problems.push_back("unexpected " + prefix + k);
+    for (const auto& k : ar.keys()) {
+        if (std::find(known.begin(), known.end(), k) != known.end())
+            continue;
+        torch::Tensor t;
+        torch::serialize::InputArchive sub;
+        if (ar.try_read(k, t))
+            problems.push_back("unexpected " + prefix + k + " " + shape_str(t.sizes()));
+        else if (ar.try_read(k, sub) && count_tensors(sub) > 0)
+            problems.push_back("unexpected " + prefix + k + " (" +
+                               std::to_string(count_tensors(sub)) + " tensors)");
+        // (an empty submodule, e.g. a Dropout, holds nothing to load)
+    }
 }
 
 } // namespace
