@@ -5,6 +5,8 @@
  */
 #include "stft_impl.h"
 
+#include <gnuradio/block_detail.h>
+#include <gnuradio/buffer_reader.h>
 #include <gnuradio/gr_complex.h>
 #include <gnuradio/io_signature.h>
 
@@ -68,6 +70,7 @@ stft_impl::stft_impl(int channels, const dsp::StftOptions& opts)
       d_center(opts.center_offset()),
       d_max_frames(std::clamp<size_t>(65536 / opts.hop(), 16, 4096)),
       d_invalid_key(pmt::intern("tfmed_invalid")),
+      d_overflow_key(pmt::intern("tfmed_overflow")),
       d_invalid(d_max_frames)
 {
     set_relative_rate(1, static_cast<uint64_t>(d_hop));
@@ -75,6 +78,27 @@ stft_impl::stft_impl(int channels, const dsp::StftOptions& opts)
     // Room for the largest push work() makes, so pushes never allocate.
     d_stream.reserve(d_max_frames * d_hop + opts.n_fft() + 1);
     d_tags.reserve(64);
+    d_bad.reserve(channels);
+    d_over.reserve(channels);
+}
+
+bool stft_impl::stop()
+{
+    // The block never calls finish() (a stream's end is not announced), so a
+    // stream too short for one frame would otherwise end without a word.
+    // Count what forecast() left waiting in the input buffer too: with fewer
+    // samples than the first frame needs, work() is never called.
+    gr::thread::scoped_lock guard(d_setlock);
+    int64_t received = d_stream.samples_pushed();
+    if (const auto det = detail(); det && det->ninputs() > 0 && det->input(0))
+        received += det->input(0)->items_available();
+    if (received > 0 && d_stream.frames_pulled() == 0)
+        d_logger->warn("stream ended after {} samples per channel, fewer than the {} the "
+                       "first frame needs ({}); no frame was produced",
+                       received,
+                       d_stream.samples_needed(0),
+                       d_stream.options().to_string());
+    return true;
 }
 
 std::string stft_impl::describe() const
@@ -160,15 +184,25 @@ int stft_impl::general_work(int noutput_items,
         add_item_tag(0, p.first, p.second.key, p.second.value, p.second.srcid);
         d_pending.pop_front();
     }
+    // Per frame and channel: NaN from NaN/Inf input (flagged by the engine) is
+    // tagged tfmed_invalid; any other non-finite value (power beyond the float
+    // range) tfmed_overflow. Both values: s32 vector of the channel indices.
     const size_t fsize = d_stream.frame_floats() / d_channels;
     for (size_t f = 0; f < produced; f++) {
-        if (!d_invalid[f])
-            continue;
-        std::vector<int32_t> bad; // rare path
-        for (int c = 0; c < d_channels; c++)
-            if (std::isnan(out[(f * d_channels + c) * fsize]))
-                bad.push_back(c);
-        add_item_tag(0, w0 + f, d_invalid_key, pmt::init_s32vector(bad.size(), bad));
+        d_bad.clear();
+        d_over.clear();
+        for (int c = 0; c < d_channels; c++) {
+            const float* v = out + (f * d_channels + c) * fsize;
+            if (d_invalid[f] && std::isnan(v[0]))
+                d_bad.push_back(c);
+            else if (dsp::count_nonfinite(v, fsize) > 0)
+                d_over.push_back(c);
+        }
+        if (!d_bad.empty())
+            add_item_tag(0, w0 + f, d_invalid_key, pmt::init_s32vector(d_bad.size(), d_bad));
+        if (!d_over.empty())
+            add_item_tag(
+                0, w0 + f, d_overflow_key, pmt::init_s32vector(d_over.size(), d_over));
     }
     return static_cast<int>(produced);
 }

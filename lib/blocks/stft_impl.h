@@ -27,6 +27,7 @@ public:
     int center_offset() const override { return d_center; }
     std::string describe() const override;
 
+    bool stop() override;
     void forecast(int noutput_items, gr_vector_int& ninput_items_required) override;
     int general_work(int noutput_items,
                      gr_vector_int& ninput_items,
@@ -44,8 +45,10 @@ private:
     const int d_hop;
     const int d_center;
     const size_t d_max_frames; // frames per call: bounds the engine's buffers
-    const pmt::pmt_t d_invalid_key;
+    const pmt::pmt_t d_invalid_key;  // NaN/Inf input: NaN frame
+    const pmt::pmt_t d_overflow_key; // finite input, values beyond float (power)
     std::vector<uint8_t> d_invalid;
+    std::vector<int32_t> d_bad, d_over; // channel lists of one frame
     std::vector<gr::tag_t> d_tags;
     std::deque<std::pair<int64_t, gr::tag_t>> d_pending; // (frame, tag)
 };

@@ -172,6 +172,43 @@ TEST(StftBlockTest, NanInputGivesNanFramesAndAnInvalidTag)
     EXPECT_FALSE(std::isnan(y[(33 * 2 + 1) * bins]));
 }
 
+TEST(StftBlockTest, LoudFiniteInputGivesFiniteMagnitudeAndTaggedPowerOverflow)
+{
+    // Channel 1 is 1e30 x noise (finite): its power passes FLT_MAX.
+    auto x = random_signal(2 * 3000, 17);
+    for (size_t t = 0; t < 3000; t++)
+        x[2 * t + 1] *= 1e30f;
+    {
+        std::vector<gr::tag_t> tags;
+        auto y = run_graph(x, 2, gr::tfmed::stft::make(2, 64, 32), {}, &tags);
+        EXPECT_TRUE(tags.empty()) << "magnitude stays finite";
+        for (float v : y)
+            ASSERT_TRUE(std::isfinite(v));
+    }
+    std::vector<gr::tag_t> tags;
+    auto blk = gr::tfmed::stft::make(
+        2, 64, 32, 0, "hann", true, "scipy", true, "reflect", false, true, "power");
+    auto y = run_graph(x, 2, blk, {}, &tags);
+    const size_t frames = y.size() / (2 * blk->bins());
+    ASSERT_GT(frames, 80u);
+    ASSERT_EQ(tags.size(), frames) << "every frame of channel 1 overflows";
+    for (size_t i = 0; i < tags.size(); i++) {
+        EXPECT_EQ(pmt::symbol_to_string(tags[i].key), "tfmed_overflow");
+        EXPECT_EQ(tags[i].offset, i);
+        EXPECT_EQ(pmt::s32vector_elements(tags[i].value), std::vector<int32_t>{ 1 });
+        EXPECT_TRUE(std::isfinite(y[(i * 2 + 0) * blk->bins()])); // channel 0 is clean
+    }
+}
+
+TEST(StftBlockTest, StreamShorterThanReflectPaddingEndsWithoutFrames)
+{
+    // torch, reflect, n_fft 16: the first frame needs 9 samples; 5 give none,
+    // and stop() logs a warning (no error leaves the scheduler).
+    auto blk = gr::tfmed::stft::make(1, 16, 4, 0, "hann", true, "torch");
+    auto y = run_graph(std::vector<float>(5, 1.0f), 1, blk, {}, nullptr);
+    EXPECT_TRUE(y.empty());
+}
+
 TEST(StftBlockTest, MakeRejectsBadParametersWithClearMessages)
 {
     auto msg = [](auto&& f) { return tfmed_test::message_of<std::invalid_argument>(f); };
@@ -192,6 +229,15 @@ TEST(StftBlockTest, MakeRejectsBadParametersWithClearMessages)
               }),
               "STFT option 'output': expected one of 'complex', 'magnitude', 'power', "
               "'log_power', found 'phase'");
+    EXPECT_EQ(msg([] {
+                  gr::tfmed::stft::make(1, 64, 16, 0, "hann", true, "scipy", true, "reflect",
+                                        true);
+              }).substr(0, 70),
+              "STFT option 'normalized': expected false with the scipy convention (it");
+    EXPECT_EQ(msg([] {
+                  gr::tfmed::stft::make(1, 64, 16, 0, "hann", true, "scipy", true, "constant");
+              }).substr(0, 57),
+              "STFT option 'pad_mode': expected the default 'reflect' (u");
     EXPECT_EQ(msg([] { gr::tfmed::stft::make(0, 64, 16); }),
               "tfmed.stft: 'channels' expected > 0, found 0");
     auto blk = gr::tfmed::stft::make(1, 64, 16);

@@ -11,8 +11,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+#include <complex>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
+#include <random>
 
 using namespace tfmed::dsp;
 
@@ -240,4 +244,234 @@ TEST(WindowTest, PeriodicAndSymmetricCosineWindows)
     EXPECT_NEAR(b[0], 0.0, 1e-15);
     EXPECT_NEAR(b[1], 1.0, 1e-15);
     EXPECT_EQ(make_window(Window::rectangle, 7, true), std::vector<double>(7, 1.0));
+}
+
+namespace {
+
+std::string option_error(const StftOptions& o)
+{
+    try {
+        o.validate();
+    } catch (const std::invalid_argument& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+template <typename F>
+std::string torch_error(F&& f)
+{
+    try {
+        f();
+    } catch (const c10::Error& e) {
+        return e.what_without_backtrace();
+    }
+    return "no error";
+}
+
+// Frame k of the scipy or torch convention (center, zero padding) by a direct
+// DFT in double: the reference for the large-amplitude tests.
+std::vector<std::complex<double>>
+reference_frame(const std::vector<double>& x, const StftOptions& o, int64_t k)
+{
+    const auto w = o.window_values();
+    const int n = o.n_fft(), W = o.effective_win_length();
+    const int64_t first = k * o.hop() + o.first_sample_offset();
+    std::vector<std::complex<double>> X(o.n_bins());
+    for (int b = 0; b < o.n_bins(); b++) {
+        std::complex<double> acc = 0.0;
+        for (int i = 0; i < W; i++) {
+            const int64_t j = first + i;
+            const double v = j >= 0 && j < static_cast<int64_t>(x.size()) ? x[j] : 0.0;
+            acc += w[i] * v *
+                   std::polar(1.0, -2.0 * M_PI * b * (o.window_offset() + i) / n);
+        }
+        X[b] = acc * o.scale();
+    }
+    return X;
+}
+
+// 1e30 * (a tone + a smaller tone) for the first `loud` samples, then
+// unit-amplitude noise: finite float input whose |X| is far above 1.8e19.
+std::vector<double> loud_signal(int64_t n, int64_t loud)
+{
+    std::vector<double> x(n);
+    std::mt19937 rng(5);
+    std::normal_distribution<double> g;
+    for (int64_t t = 0; t < n; t++)
+        x[t] = t < loud ? 1e30 * (std::sin(0.3 * t) + 0.25 * std::cos(1.1 * t))
+                        : g(rng);
+    for (auto& v : x)
+        v = static_cast<float>(v); // the reference sees the float samples
+    return x;
+}
+
+torch::Tensor as_float_tensor(const std::vector<double>& x)
+{
+    return torch::tensor(x, torch::kDouble).to(torch::kFloat);
+}
+
+} // namespace
+
+TEST(StftOptionsTest, RefusesOptionsTheConventionWouldIgnore)
+{
+    EXPECT_EQ(option_error(StftOptions(64, 16).normalized(true)),
+              "STFT option 'normalized': expected false with the scipy convention (it "
+              "scales by 1/sum(window), scaling='spectrum'; normalized applies to the "
+              "torch convention only), found true");
+    EXPECT_EQ(option_error(StftOptions(64, 16).pad_mode(PadMode::constant)),
+              "STFT option 'pad_mode': expected the default 'reflect' (unused) with the "
+              "scipy convention (it always pads zeros, boundary='zeros'; pad_mode applies "
+              "to the torch convention with center = true only), found 'constant'");
+    // Also when scipy does not pad at all.
+    EXPECT_EQ(option_error(StftOptions(64, 16).center(false).pad_mode(PadMode::constant))
+                  .substr(0, 60),
+              "STFT option 'pad_mode': expected the default 'reflect' (unus");
+    EXPECT_EQ(option_error(StftOptions(64, 16)
+                               .convention(Convention::torch)
+                               .center(false)
+                               .pad_mode(PadMode::constant)),
+              "STFT option 'pad_mode': expected the default 'reflect' (unused) with "
+              "center = false (no boundary padding; pad_mode applies to the torch "
+              "convention with center = true only), found 'constant'");
+    // What the conventions do use stays accepted.
+    EXPECT_EQ(option_error(StftOptions(64, 16)), "no error");
+    EXPECT_EQ(option_error(StftOptions(64, 16).convention(Convention::torch).normalized(true)),
+              "no error");
+    EXPECT_EQ(option_error(
+                  StftOptions(64, 16).convention(Convention::torch).pad_mode(PadMode::constant)),
+              "no error");
+    EXPECT_EQ(option_error(StftOptions(64, 16).convention(Convention::torch).center(false)),
+              "no error");
+    // The batch form refuses them too (it validates first).
+    EXPECT_THROW(stft(torch::zeros({ 500 }), StftOptions(64, 16).normalized(true)),
+                 std::invalid_argument);
+}
+
+TEST(StftOptionsTest, MinimumLengthOfEachConvention)
+{
+    auto torch_opts = StftOptions(16, 4).convention(Convention::torch);
+    EXPECT_EQ(torch_opts.min_length(), 9); // reflect: T > n_fft/2
+    EXPECT_EQ(StftOptions(16, 4).convention(Convention::torch).pad_mode(PadMode::constant)
+                  .min_length(),
+              1);
+    EXPECT_EQ(torch_opts.center(false).min_length(), 16);
+    EXPECT_EQ(StftOptions(125, 63).min_length(), 1);             // scipy, centre: P = 62
+    EXPECT_EQ(StftOptions(125, 63).center(false).min_length(), 125);
+    EXPECT_EQ(StftOptions(64, 16).win_length(48).center(false).min_length(), 48);
+    // min_length is where the batch form starts to produce frames.
+    for (const auto& o :
+         { StftOptions(16, 4).convention(Convention::torch).center(false),
+           StftOptions(125, 63).center(false),
+           StftOptions(64, 16).win_length(48).center(false) }) {
+        EXPECT_EQ(o.num_frames(o.min_length() - 1), 0) << o.to_string();
+        EXPECT_EQ(o.num_frames(o.min_length()), 1) << o.to_string();
+    }
+}
+
+TEST(StftOptionsTest, ShortInputIsAnErrorNamingLengthAndMinimum)
+{
+    // Reflection: T must exceed the padding (torch.stft refuses it as well).
+    auto reflect = StftOptions(16, 4).convention(Convention::torch);
+    EXPECT_NE(torch_error([&] { stft(torch::zeros({ 3, 8 }), reflect); })
+                  .find("stft: reflect padding of 8 samples needs more than that many "
+                        "samples, found T = 8 (minimum 9, shape [3, 8])"),
+              std::string::npos);
+    EXPECT_EQ(stft(torch::zeros({ 3, 9 }), reflect).size(-1), 3);
+    // No padding: shorter than one frame gave 0 frames before; now an error.
+    auto nocenter = StftOptions(64, 16).convention(Convention::torch).center(false);
+    const auto msg = torch_error([&] { stft(torch::zeros({ 40 }), nocenter); });
+    EXPECT_NE(msg.find("stft: one frame needs at least 64 samples, found T = 40 (shape [40]"),
+              std::string::npos)
+        << msg;
+    // Both paths (kernel and torch::stft) refuse it.
+    EXPECT_THROW(stft_torch(torch::zeros({ 40 }, torch::kDouble), nocenter), c10::Error);
+    EXPECT_THROW(stft(torch::zeros({ 62 }), StftOptions(125, 63).center(false)), c10::Error);
+    EXPECT_THROW(stft(torch::zeros({ 0 }), StftOptions(125, 63)), c10::Error);
+    EXPECT_EQ(stft(torch::zeros({ 1 }), StftOptions(125, 63)).size(-1), 1);
+}
+
+TEST(StftLargeValuesTest, MagnitudeOfFiniteLoudInputIsFiniteAndCorrect)
+{
+    const auto x = loud_signal(600, 600);
+    for (const auto& base : { StftOptions(64, 16),
+                              StftOptions(64, 16)
+                                  .convention(Convention::torch)
+                                  .pad_mode(PadMode::constant) }) {
+        const auto o = StftOptions(base).output(Output::magnitude);
+        const int64_t frames = o.num_frames(600);
+        // Kernel path (float32 on the CPU) and the torch::stft path in float32.
+        for (int path = 0; path < 2; path++) {
+            auto y = path == 0 ? stft(as_float_tensor(x), o) : stft_torch(as_float_tensor(x), o);
+            ASSERT_EQ(y.sizes(), (std::vector<int64_t>{ o.n_bins(), frames }));
+            auto ya = y.accessor<float, 2>();
+            double peak = 0.0, worst = 0.0;
+            for (int64_t k = 0; k < frames; k++) {
+                const auto X = reference_frame(x, o, k);
+                for (int b = 0; b < o.n_bins(); b++) {
+                    ASSERT_TRUE(std::isfinite(ya[b][k]))
+                        << o.to_string() << " path " << path << " bin " << b << " frame " << k;
+                    peak = std::max(peak, std::abs(X[b]));
+                    worst = std::max(worst, std::abs(ya[b][k] - std::abs(X[b])));
+                }
+            }
+            EXPECT_GT(peak, 1e29); // far beyond sqrt(FLT_MAX) = 1.8e19
+            EXPECT_LE(worst, 1e-5 * peak) << o.to_string() << " path " << path;
+        }
+        // log-power: finite and 20 log10 |X| (power itself would overflow).
+        const auto lo = StftOptions(base).output(Output::log_power);
+        for (int path = 0; path < 2; path++) {
+            auto y = path == 0 ? stft(as_float_tensor(x), lo) : stft_torch(as_float_tensor(x), lo);
+            auto ya = y.accessor<float, 2>();
+            const auto X = reference_frame(x, lo, 10);
+            double top = 0.0;
+            for (const auto& v : X)
+                top = std::max(top, 10.0 * std::log10(std::norm(v)));
+            EXPECT_GT(top, 580.0); // |X|^2 > 1e58, far beyond FLT_MAX
+            for (int b = 0; b < lo.n_bins(); b++) {
+                ASSERT_TRUE(std::isfinite(ya[b][10])) << "path " << path << " bin " << b;
+                const double ref = 10.0 * std::log10(std::max(std::norm(X[b]), 1e-10));
+                // float arithmetic: accurate where the bin is within 60 dB of the peak
+                if (ref < top - 60.0)
+                    continue;
+                EXPECT_NEAR(ya[b][10], ref, 1e-3) << lo.to_string() << " path " << path
+                                                  << " bin " << b;
+            }
+        }
+    }
+}
+
+TEST(StftLargeValuesTest, PowerOverflowIsInfAndCountedPerFrame)
+{
+    // Loud for the first 300 samples, unit noise after: the late frames are finite.
+    const auto x = loud_signal(800, 300);
+    const auto o = StftOptions(64, 16).output(Output::power);
+    const int64_t frames = o.num_frames(800);
+    auto y = stft(as_float_tensor(x), o).t().contiguous(); // (frames, bins)
+    const double fmax = std::numeric_limits<float>::max();
+    int64_t overflowing_frames = 0, clean_frames = 0;
+    for (int64_t k = 0; k < frames; k++) {
+        const auto X = reference_frame(x, o, k);
+        size_t expected = 0;
+        bool near_limit = false;
+        for (const auto& v : X) {
+            expected += std::norm(v) > fmax;
+            near_limit |= std::abs(std::norm(v) / fmax - 1.0) < 1e-3;
+        }
+        if (near_limit)
+            continue; // float rounding decides; none in this signal in practice
+        const float* row = y.data_ptr<float>() + k * o.n_bins();
+        EXPECT_EQ(count_nonfinite(row, o.n_bins()), expected) << "frame " << k;
+        for (int b = 0; b < o.n_bins(); b++) {
+            const double p = std::norm(X[b]);
+            if (p > fmax)
+                EXPECT_EQ(row[b], std::numeric_limits<float>::infinity());
+            else
+                EXPECT_NEAR(row[b], p, 1e-5 * std::max(p, 1.0) + 1e-3) << k << " " << b;
+        }
+        overflowing_frames += expected > 0;
+        clean_frames += expected == 0;
+    }
+    EXPECT_GT(overflowing_frames, 10);
+    EXPECT_GT(clean_frames, 10);
 }

@@ -166,3 +166,100 @@ TEST(StftStreamTest, PushAfterFinishAndBadChannelsAreErrors)
     EXPECT_THROW(StftStream(StftOptions(16, 4), 0), std::invalid_argument);
     EXPECT_THROW(StftStream(StftOptions(16, 0), 1), std::invalid_argument);
 }
+
+TEST(StftStreamTest, StreamShorterThanReflectPaddingIsReportedAtFinish)
+{
+    // torch, center, reflect, n_fft 16: P = 8, reflection needs at least 9 samples.
+    const auto opts = StftOptions(16, 4).convention(Convention::torch);
+    std::vector<float> x(8, 0.5f);
+    StftStream s(opts, 2);
+    s.push(x.data(), 4); // 4 samples per channel
+    EXPECT_EQ(s.frames_ready(), 0u);
+    try {
+        s.finish();
+        FAIL() << "expected an error";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "StftStream::finish: the stream ended after 4 samples per channel, fewer "
+                  "than the minimum of 9 that reflect padding of 8 samples needs "
+                  "(torch.stft refuses it too); no frame was produced");
+    }
+    // Ended with no frames: nothing to pull, finish() again is a no-op, push refused.
+    EXPECT_EQ(s.frames_ready(), 0u);
+    EXPECT_NO_THROW(s.finish());
+    EXPECT_THROW(s.push(x.data(), 1), std::logic_error);
+    // reset() starts again; 9 samples are enough (3 frames, as the batch form).
+    s.reset();
+    std::vector<float> nine(18, 0.5f);
+    s.push(nine.data(), 9);
+    EXPECT_NO_THROW(s.finish());
+    EXPECT_EQ(s.frames_ready(), 3u);
+    // An empty stream ends with no frames and no error.
+    StftStream empty(opts, 1);
+    EXPECT_NO_THROW(empty.finish());
+    EXPECT_EQ(empty.frames_ready(), 0u);
+}
+
+TEST(StftStreamTest, StreamShorterThanOneFrameIsReportedAtFinish)
+{
+    const auto opts = StftOptions(64, 16).convention(Convention::torch).center(false);
+    std::vector<float> x(40, 1.0f);
+    StftStream s(opts, 1);
+    s.push(x.data(), 40);
+    try {
+        s.finish();
+        FAIL() << "expected an error";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "StftStream::finish: the stream ended after 40 samples per channel, "
+                  "fewer than the minimum of 64 that one frame needs; no frame was "
+                  "produced");
+    }
+    EXPECT_EQ(s.frames_ready(), 0u);
+}
+
+TEST(StftStreamTest, CountNonfiniteCountsNanAndInfOnly)
+{
+    const float inf = std::numeric_limits<float>::infinity();
+    const float v[] = { 0.0f,
+                        -0.0f,
+                        1.0f,
+                        std::numeric_limits<float>::max(),
+                        std::numeric_limits<float>::denorm_min(),
+                        inf,
+                        -inf,
+                        std::numeric_limits<float>::quiet_NaN(),
+                        -std::numeric_limits<float>::quiet_NaN() };
+    EXPECT_EQ(count_nonfinite(v, 9), 4u);
+    EXPECT_EQ(count_nonfinite(v, 5), 0u);
+    EXPECT_EQ(count_nonfinite(v, 0), 0u);
+}
+
+TEST(StftStreamTest, LoudFramesStayFiniteExceptOverflowingPower)
+{
+    // Finite samples of 1e30 on channel 1; channel 0 is unit noise.
+    auto x = torch::randn({ 2, 1500 });
+    x[1] *= 1e30f;
+    ASSERT_TRUE(torch::isfinite(x).all().item<bool>());
+    const auto xi = interleave(x);
+    for (Output kind : { Output::magnitude, Output::log_power, Output::power }) {
+        StftStream s(StftOptions(64, 16).output(kind), 2);
+        s.push(xi.data(), 1500);
+        s.finish();
+        const size_t k = s.frames_ready();
+        std::vector<float> out(k * s.frame_floats());
+        std::vector<uint8_t> invalid(k, 7);
+        ASSERT_EQ(s.pull(out.data(), k, invalid.data()), k);
+        const int bins = s.bins();
+        size_t over = 0;
+        for (size_t f = 0; f < k; f++) {
+            EXPECT_EQ(invalid[f], 0) << "finite input is not invalid, frame " << f;
+            EXPECT_EQ(count_nonfinite(out.data() + f * 2 * bins, bins), 0u) << f;
+            over += count_nonfinite(out.data() + (f * 2 + 1) * bins, bins);
+        }
+        if (kind == Output::power)
+            EXPECT_GT(over, k * bins / 2) << "power > FLT_MAX is +inf";
+        else
+            EXPECT_EQ(over, 0u) << to_string(kind);
+    }
+}

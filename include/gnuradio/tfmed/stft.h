@@ -42,9 +42,22 @@ namespace tfmed {
  * recording is not emitted: a stream has no end the scheduler announces.
  *
  * Tags: every input tag is moved, key and value unchanged, to the frame whose
- * centre is nearest its sample (the frame that contains it). A frame that read
- * a NaN or Inf sample is NaN in the affected channels and carries the tag
- * `tfmed_invalid` whose value is an s32 vector of the affected channel indices.
+ * centre is nearest its sample (the frame that contains it). Non-finite output
+ * is never silent:
+ *  - `tfmed_invalid`: the frame read a NaN or Inf sample (or finite samples so
+ *    large, beyond about FLT_MAX / n_fft, that the float FFT overflowed) and is
+ *    NaN in the affected channels;
+ *  - `tfmed_overflow`: the input was finite but some bins are +inf because the
+ *    value does not fit a float: power (|X|^2) beyond 3.4e38, i.e. |X| above
+ *    about 1.8e19; the other bins of the frame are valid. Magnitude and
+ *    log_power are computed without intermediate overflow and stay finite.
+ * Both values are s32 vectors of the affected channel indices; both tags sit
+ * on the frame's output item.
+ *
+ * Short streams: the first frame needs `samples_needed(0)` samples (for the
+ * torch convention with reflect padding, more than n_fft/2). A stream that
+ * ends before that produces no frame; stop() then logs a warning naming the
+ * count and the minimum. (The batch STFT refuses such input with an error.)
  *
  * Runtime changes (thread-safe, applied from the next frame): window, log floor,
  * and the output kind among magnitude / power / log_power.
@@ -70,14 +83,17 @@ public:
      * \param periodic   periodic (DFT-even) window if true, symmetric if false
      * \param convention "scipy" (scipy.signal.stft) or "torch" (torch.stft)
      * \param center     pad the start so that frame k is centred on sample k*hop
-     * \param pad_mode   "reflect" or "constant" (torch convention; scipy pads zeros)
-     * \param normalized torch convention: scale by n_fft^-1/2
+     * \param pad_mode   "reflect" or "constant": torch convention with center only;
+     *                   elsewhere it must stay "reflect" (scipy always pads zeros)
+     * \param normalized torch convention: scale by n_fft^-1/2; must be false for scipy
      * \param onesided   n_fft/2+1 bins if true, all n_fft bins if false
      * \param output     "complex", "magnitude", "power" or "log_power" (dB)
      * \param log_floor  power floor of log_power (> 0)
      *
      * Throws std::invalid_argument naming the bad parameter, what was expected
-     * and what was found.
+     * and what was found, including a setting the convention would ignore
+     * (scipy with normalized or pad_mode "constant", torch without center with
+     * pad_mode "constant").
      */
     static sptr make(int channels = 1,
                      int n_fft = 256,

@@ -44,6 +44,7 @@
  *    pad_mode, normalized, onesided)`: P = n_fft/2 (center) or 0, the window is
  *    centred in the n_fft frame (o = (n_fft - W)/2), scale = n_fft^-1/2 when
  *    normalized else 1. frames(L) = 1 + floor((L + 2P - n_fft) / hop).
+ *    Reflection needs L > P (min_length()).
  *
  * Bins: one-sided gives n_fft/2 + 1 bins (0 .. fs/2), two-sided gives n_fft bins
  * in FFT order (0, 1, ..., n_fft-1), as both references do.
@@ -102,8 +103,11 @@ public:
     TFMED_OPTION(Convention, convention)
     /*! Pad the start (and end) so frame k is centred on sample k*hop. */
     TFMED_OPTION(bool, center)
+    /*! torch convention with center = true only; elsewhere it must keep its
+     *  default (reflect), see validate(). */
     TFMED_OPTION(PadMode, pad_mode)
-    /*! torch convention only: multiply by n_fft^-1/2. */
+    /*! torch convention only (the scipy convention refuses true): multiply by
+     *  n_fft^-1/2. */
     TFMED_OPTION(bool, normalized)
     TFMED_OPTION(bool, onesided)
     TFMED_OPTION(Output, output)
@@ -111,8 +115,17 @@ public:
     TFMED_OPTION(float, log_floor)
 #undef TFMED_OPTION
 
-    /*! \brief Throws std::invalid_argument naming the bad field, its value
-     *  and what was expected. */
+    /*!
+     * \brief Throws std::invalid_argument naming the bad field, its value
+     * and what was expected.
+     *
+     * Besides ranges, an option that the chosen convention does not use must
+     * keep its default, so that no setting is silently ignored: the scipy
+     * convention refuses `normalized = true` and `pad_mode = constant` (it
+     * always pads zeros); the torch convention with `center = false` refuses
+     * `pad_mode = constant` (nothing is padded). `log_floor` is always
+     * accepted: the output kind can change to log_power at run time.
+     */
     void validate() const;
 
     /*! Effective window length W (win_length, or n_fft when 0). */
@@ -129,6 +142,13 @@ public:
     int center_offset() const { return first_sample_offset() + effective_win_length() / 2; }
     /*! Overall scale factor folded into the window. */
     double scale() const;
+    /*!
+     * Fewest samples per channel the batch form accepts: enough for one frame
+     * and, for reflection (torch, center, reflect), more than left_pad()
+     * samples, as torch.stft requires. Shorter input is an error of the batch
+     * form and of StftStream::finish().
+     */
+    int64_t min_length() const;
     /*! Frames the batch form produces for a signal of `length` samples. */
     int64_t num_frames(int64_t length) const;
     /*! Samples of end padding the batch form appends after x[L-1]. */

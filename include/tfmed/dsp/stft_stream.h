@@ -33,7 +33,22 @@ namespace dsp {
  * Frame layout of pull(): frame-major, then channel, then bin:
  * `out[(f*C + c)*bins*k + b*k + j]`, with k = 2 (re, im) for complex output
  * and k = 1 otherwise. A frame whose samples contain NaN or Inf is written as
- * NaN in the affected channel and flagged in `invalid`.
+ * NaN in the affected channel and flagged in `invalid` (so is a frame whose
+ * finite samples are so large, beyond about FLT_MAX / n_fft for the torch
+ * convention, that the float FFT itself overflows).
+ *
+ * Large values: magnitude and log-power are computed without intermediate
+ * overflow (|X| in double), so they are finite for any finite FFT output.
+ * Power is |X|^2 and is +inf where that exceeds the float range (|X| > about
+ * 1.8e19); such frames are not flagged in `invalid`: count_nonfinite() on the
+ * pulled frame finds them (the GNU Radio block tags them `tfmed_overflow`).
+ *
+ * Short streams: a torch-convention stream with reflect padding starts its
+ * frames once left_pad() + 1 samples have arrived. finish() on a stream that
+ * holds at least one sample but fewer than options().min_length() throws
+ * std::invalid_argument naming the count and the minimum, as the batch form
+ * does; such a stream has no frame to give (torch.stft refuses the same
+ * input). An empty stream finishes with no frames and no error.
  *
  * Latency: frame k is ready after `samples_needed(k)` samples per channel.
  *
@@ -61,7 +76,14 @@ public:
      *  \return the number of frames written. Never throws. */
     size_t pull(float* out, size_t max_frames, uint8_t* invalid = nullptr) noexcept;
 
-    /*! \brief End of stream: append the end boundary as the batch form does. */
+    /*!
+     * \brief End of stream: append the end boundary as the batch form does.
+     *
+     * Throws std::invalid_argument, naming the samples received and the
+     * minimum, when 0 < samples_pushed() < options().min_length(): no frame
+     * can be computed (for reflection, the padding cannot be formed). The
+     * stream is then finished with no frames; reset() starts again.
+     */
     void finish();
 
     /*! Start again from an empty stream (same options and channels). */
@@ -101,6 +123,16 @@ private:
     struct impl;
     std::unique_ptr<impl> d_;
 };
+
+/*!
+ * \brief Number of NaN and Inf values in `x[0..n)`.
+ *
+ * \details One cheap vectorisable pass over the bits (immune to
+ * -ffinite-math-only). Used on pulled frames to find power bins that
+ * overflowed float, or any other non-finite output. For complex output, count
+ * `2 * bins` floats per channel.
+ */
+size_t count_nonfinite(const float* x, size_t n) noexcept;
 
 } // namespace dsp
 } // namespace tfmed

@@ -46,6 +46,17 @@ float* alloc_floats(size_t n)
     return static_cast<float*>(p);
 }
 
+double sq(float v) { return static_cast<double>(v) * v; }
+
+// A double in float, +-inf beyond the float range (where a plain conversion is
+// undefined behaviour); a select, so loops stay vectorisable.
+float to_float(double v)
+{
+    constexpr double max = std::numeric_limits<float>::max();
+    constexpr float inf = std::numeric_limits<float>::infinity();
+    return v > max ? inf : v < -max ? -inf : static_cast<float>(v);
+}
+
 // Frames per FFT call: enough to amortise the call, small enough to stay in L1/L2.
 size_t batch_for(int n_fft) { return std::clamp<size_t>(4096 / n_fft, 1, 32); }
 
@@ -159,7 +170,7 @@ void FrameKernel::run(const float* src,
 {
     const float nan = std::numeric_limits<float>::quiet_NaN();
     const Output kind = opts_.output();
-    const float floor = opts_.log_floor();
+    const float mag_floor = static_cast<float>(std::sqrt(static_cast<double>(opts_.log_floor())));
     const int nfloat = bins_ * floats_per_bin();
     while (count > 0) {
         const size_t n = std::min(count, batch_);
@@ -195,27 +206,33 @@ void FrameKernel::run(const float* src,
                 }
                 break;
             case Output::magnitude:
-                // A plain loop: the compiler vectorises it (-fno-math-errno), and
-                // for small frames a VOLK call per frame costs more than the work.
+                // In double: re^2 + im^2 overflows float for |re| > ~1.8e19, and
+                // double holds it exactly. A plain loop: the compiler vectorises
+                // it (-fno-math-errno), and for small frames a VOLK call per frame
+                // costs more than the work. VOLK's 32fc magnitude kernels square
+                // in float and would overflow.
                 for (int k = 0; k < half_; k++)
-                    d[k] = std::sqrt(z[2 * k] * z[2 * k] + z[2 * k + 1] * z[2 * k + 1]);
+                    d[k] = to_float(std::sqrt(sq(z[2 * k]) + sq(z[2 * k + 1])));
                 break;
             case Output::power:
-            case Output::log_power:
+                // inf only where |X|^2 itself exceeds the float range.
                 for (int k = 0; k < half_; k++)
-                    d[k] = z[2 * k] * z[2 * k] + z[2 * k + 1] * z[2 * k + 1];
-                if (kind == Output::log_power) {
-                    for (int k = 0; k < half_; k++)
-                        d[k] = std::max(d[k], floor);
+                    d[k] = to_float(sq(z[2 * k]) + sq(z[2 * k + 1]));
+                break;
+            case Output::log_power:
+                // 20 log10 max(|X|, sqrt(floor)) = 10 log10 max(|X|^2, floor),
+                // finite where |X|^2 would overflow float.
+                for (int k = 0; k < half_; k++)
+                    d[k] = std::max(to_float(std::sqrt(sq(z[2 * k]) + sq(z[2 * k + 1]))),
+                                    mag_floor);
 #ifdef TFMED_HAVE_VOLK
-                    volk_32f_log2_32f(d, d, static_cast<unsigned>(half_));
-                    volk_32f_s32f_multiply_32f(
-                        d, d, static_cast<float>(10.0 * std::log10(2.0)), half_);
+                volk_32f_log2_32f(d, d, static_cast<unsigned>(half_));
+                volk_32f_s32f_multiply_32f(
+                    d, d, static_cast<float>(20.0 * std::log10(2.0)), half_);
 #else
-                    for (int k = 0; k < half_; k++)
-                        d[k] = 10.0f * std::log10(d[k]);
+                for (int k = 0; k < half_; k++)
+                    d[k] = 20.0f * std::log10(d[k]);
 #endif
-                }
                 break;
             }
             if (kind != Output::complex)

@@ -6,6 +6,8 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
+
 namespace tfmed {
 namespace dsp {
 
@@ -22,15 +24,27 @@ void check_input(const torch::Tensor& x, const StftOptions& opts)
                 x.scalar_type());
     const int64_t t = x.size(-1);
     if (opts.convention() == Convention::torch && opts.center() &&
-        opts.pad_mode() == PadMode::reflect)
-        TORCH_CHECK(t > opts.left_pad(),
+        opts.pad_mode() == PadMode::reflect && opts.left_pad() > 0)
+        TORCH_CHECK(t >= opts.min_length(),
                     "stft: reflect padding of ",
                     opts.left_pad(),
                     " samples needs more than that many samples, found T = ",
                     t,
-                    " (shape ",
+                    " (minimum ",
+                    opts.min_length(),
+                    ", shape ",
                     x.sizes(),
                     ")");
+    TORCH_CHECK(t >= opts.min_length(),
+                "stft: one frame needs at least ",
+                opts.min_length(),
+                " samples, found T = ",
+                t,
+                " (shape ",
+                x.sizes(),
+                ", ",
+                opts.to_string(),
+                ")");
 }
 
 std::vector<int64_t> out_shape(const torch::Tensor& x, int64_t bins, int64_t frames)
@@ -41,6 +55,13 @@ std::vector<int64_t> out_shape(const torch::Tensor& x, int64_t bins, int64_t fra
     return s;
 }
 
+// |X| without the overflow of sqrt(re^2 + im^2) for |re|, |im| > ~1.8e19
+// (float): hypot scales internally, on every device.
+torch::Tensor magnitude(const torch::Tensor& z)
+{
+    return torch::hypot(torch::real(z), torch::imag(z));
+}
+
 } // namespace
 
 torch::Tensor stft_output(const torch::Tensor& z, const StftOptions& opts)
@@ -49,12 +70,16 @@ torch::Tensor stft_output(const torch::Tensor& z, const StftOptions& opts)
     case Output::complex:
         return z;
     case Output::magnitude:
-        return z.abs();
+        return magnitude(z);
     case Output::power:
+        // Overflows (inf) only where |X|^2 exceeds the dtype's range.
         return torch::real(z * z.conj());
     case Output::log_power:
     default:
-        return 10.0 * torch::log10(torch::real(z * z.conj()).clamp_min(opts.log_floor()));
+        // 20 log10 max(|X|, sqrt(floor)) = 10 log10 max(|X|^2, floor), finite
+        // even where |X|^2 would overflow.
+        return 20.0 * torch::log10(magnitude(z).clamp_min(
+                          std::sqrt(static_cast<double>(opts.log_floor()))));
     }
 }
 

@@ -4,6 +4,7 @@
  */
 #include <tfmed/dsp/stft_options.h>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
@@ -118,6 +119,35 @@ void StftOptions::validate() const
         bad("convention", "scipy or torch", std::to_string(static_cast<int>(convention_)));
     if (static_cast<unsigned>(pad_mode_) > 1)
         bad("pad_mode", "constant or reflect", std::to_string(static_cast<int>(pad_mode_)));
+    // Options that a convention does not use are refused unless they keep their
+    // default, so that no setting is silently ignored.
+    if (convention_ == Convention::scipy) {
+        if (normalized_)
+            bad("normalized",
+                "false with the scipy convention (it scales by 1/sum(window), "
+                "scaling='spectrum'; normalized applies to the torch convention only)",
+                "true");
+        if (pad_mode_ != PadMode::reflect)
+            bad("pad_mode",
+                "the default 'reflect' (unused) with the scipy convention (it always "
+                "pads zeros, boundary='zeros'; pad_mode applies to the torch "
+                "convention with center = true only)",
+                "'" + dsp::to_string(pad_mode_) + "'");
+    } else if (!center_ && pad_mode_ != PadMode::reflect) {
+        bad("pad_mode",
+            "the default 'reflect' (unused) with center = false (no boundary padding; "
+            "pad_mode applies to the torch convention with center = true only)",
+            "'" + dsp::to_string(pad_mode_) + "'");
+    }
+}
+
+int64_t StftOptions::min_length() const
+{
+    const int p = left_pad();
+    if (convention_ == Convention::torch && pad_mode_ == PadMode::reflect && p > 0)
+        return p + 1; // reflection of P samples reads x[1..P]; then frames >= 1
+    const int64_t span = convention_ == Convention::scipy ? effective_win_length() : n_fft_;
+    return std::max<int64_t>(1, span - 2 * static_cast<int64_t>(p));
 }
 
 int StftOptions::left_pad() const

@@ -145,6 +145,19 @@ void StftStream::finish()
     impl& s = *d_;
     if (s.total >= 0)
         return;
+    if (s.pushed > 0 && s.pushed < s.opts.min_length()) {
+        // Ended: nothing to pull, push() refuses, reset() starts again.
+        s.total = 0;
+        const bool reflect_short = s.reflect && s.pad > 0;
+        throw std::invalid_argument(
+            "StftStream::finish: the stream ended after " + std::to_string(s.pushed) +
+            " samples per channel, fewer than the minimum of " +
+            std::to_string(s.opts.min_length()) +
+            (reflect_short ? " that reflect padding of " + std::to_string(s.pad) +
+                                 " samples needs (torch.stft refuses it too)"
+                           : " that one frame needs") +
+            "; no frame was produced");
+    }
     if (!s.left_done)
         s.fill_left();
     s.total = s.opts.num_frames(s.pushed);
@@ -210,6 +223,19 @@ size_t StftStream::pull(float* out, size_t max_frames, uint8_t* invalid) noexcep
                      invalid);
     s.next += n;
     return n;
+}
+
+size_t count_nonfinite(const float* x, size_t n) noexcept
+{
+    // Exponent bits all ones <=> NaN or Inf; on the bits, so that no compiler
+    // flag (-ffinite-math-only) can fold the test away, and vectorisable.
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        std::memcpy(&u, x + i, sizeof u);
+        bad += (u & 0x7f800000u) == 0x7f800000u;
+    }
+    return bad;
 }
 
 size_t StftStream::frames_ready() const noexcept { return d_->ready(); }
