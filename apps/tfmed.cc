@@ -352,6 +352,14 @@ int main(int argc, char** argv)
     etsr->add_option("--json", ea.json, "Metrics as JSON");
     etsr->add_option("--roc", ea.roc, "PNG of the ROC curves");
 
+    auto* equal = eval->add_subcommand(
+        "quality", "Signal-quality gate: flag rates on real ECG and generated artefacts");
+    std::string q_dir, q_model, q_json;
+    equal->add_option("--data-dir", q_dir,
+                      "Shared data folder (default $TFMED_DATA_DIR or ../shared/data)");
+    equal->add_option("--model", q_model, "Take the thresholds from this model's card");
+    equal->add_option("--json", q_json, "Rates as JSON");
+
     tfmed::apps::TsrnetBenchArgs ba;
     auto* btsr = bench->add_subcommand(
         "tsrnet", "Windows/s at batch 1 and 32, preprocessing, seconds per training step");
@@ -383,6 +391,11 @@ int main(int argc, char** argv)
     imp->add_option("STATE_DICT", imp_pt, "torch.save'd state dict (.pt)")->required();
     imp->add_option("-o,--out", imp_out, "Model file to write")->required();
 
+    auto* doctor = app.add_subcommand(
+        "doctor", "Verify a model file: checksums, card ranges, card vs weights, threshold; "
+                  "print what would be refused");
+    std::string doctor_path;
+    doctor->add_option("MODEL", doctor_path)->required();
     auto* sys = app.add_subcommand(
         "system", "LibTorch, CPU capability, BLAS: what bit-exact results depend on");
     auto* info = app.add_subcommand("info", "Print a model file's card");
@@ -423,6 +436,10 @@ int main(int argc, char** argv)
             ea.cfg.data_given = etsr->count("--data") > 0;
             return tfmed::apps::eval_tsrnet(ea);
         }
+        if (*doctor)
+            return tfmed::apps::model_doctor(doctor_path);
+        if (*equal)
+            return tfmed::apps::eval_quality(q_dir, q_model, q_json);
         if (*sys)
             return tfmed::apps::system_info();
         if (*exp)

@@ -10,7 +10,12 @@
 #include "tsrnet_cmd.h"
 #include "common.h"
 
+#include <tfmed/data/window_set.h>
+#include <tfmed/engine/tsrnet_engine.h>
+#include <tfmed/eval/quality_eval.h>
+#include <tfmed/models/weights.h>
 #include <tfmed/io/wfdb.h>
+#include <tfmed/models/tsrnet_card.h>
 #include <tfmed/train/tsrnet_trainer.h>
 #include <tfmed/models/interchange.h>
 #include <tfmed/models/model_file.h>
@@ -230,6 +235,39 @@ int eval_tsrnet(const TsrnetEvalArgs& a)
     return 0;
 }
 
+int eval_quality(const std::string& data_dir, const std::string& model, const std::string& json_path)
+{
+    if (!json_path.empty())
+        check_writable(json_path);
+    models::QualityOptions o;
+    if (!model.empty())
+        o = models::read_card(model).quality;
+    const std::string dir = data_dir.empty() ? data::default_data_dir() : data_dir;
+    const auto r = eval::evaluate_quality(dir, o);
+    std::printf("signal-quality gate (%s): share of 10-s windows flagged poor_quality\n",
+                model.empty() ? "default thresholds" : ("thresholds of " + model).c_str());
+    std::printf("%-48s %-9s %7s %8s  %s\n", "category", "role", "windows", "flagged", "reasons");
+    bool ok = true;
+    for (const auto& c : r.categories) {
+        std::string why;
+        for (const auto& [k, n] : c.reasons)
+            why += (why.empty() ? "" : ", ") + k + " " + std::to_string(n);
+        std::printf("%-48s %-9s %7lld %7.1f%%  %s\n", c.name.c_str(), c.role.c_str(),
+                    static_cast<long long>(c.windows), 100.0 * c.rate(), why.c_str());
+        if ((c.role == "negative" && c.rate() > 0.02) || (c.role == "artefact" && c.rate() < 0.95))
+            ok = false;
+    }
+    std::printf("\ngoal: <= 2%% of real normal windows (negative), >= 95%% of each artefact; "
+                "abnormal rhythms should pass (they are what the model scores)\n");
+    if (!json_path.empty())
+        write_atomically(json_path, r.json() + "\n");
+    if (!ok) {
+        std::fprintf(stderr, "tfmed eval quality: a category missed its goal\n");
+        return 1;
+    }
+    return 0;
+}
+
 // ---------------------------------------------------------------- bench
 
 int bench_tsrnet(const TsrnetBenchArgs& a)
@@ -278,6 +316,134 @@ int model_info(const std::string& path, const std::string& history_plot)
         std::printf(" %s (%zu bytes)", name.c_str(), bytes.size());
     std::printf("\n");
     return 0;
+}
+
+int model_doctor(const std::string& path)
+{
+    int failures = 0;
+    auto line = [&](bool ok, const std::string& what, const std::string& detail) {
+        std::printf("%-8s %-16s %s\n", ok ? "ok" : "REFUSED", what.c_str(), detail.c_str());
+        failures += ok ? 0 : 1;
+        return ok;
+    };
+    auto fail_with = [&](const std::string& what, const std::exception& e) {
+        std::string m = e.what();
+        line(false, what, m.substr(0, m.find("\nException raised from")));
+    };
+    models::ModelFile f;
+    try {
+        f = models::read_model_file(path, true);
+        std::string secs;
+        for (const auto& [name, bytes] : f.sections)
+            secs += ", " + name + " " + std::to_string(bytes.size()) + " B";
+        line(true, "file", "sections card " + std::to_string(f.card_json.size()) + " B" + secs +
+                               "; every CRC-32 verified");
+    } catch (const std::exception& e) {
+        fail_with("file", e);
+        std::printf("\n%s: not usable (the file itself is damaged or not a model file)\n",
+                    path.c_str());
+        return 1;
+    }
+    models::CardHead head;
+    try {
+        head = models::card_head(f.card_json);
+        line(true, "card", "model " + head.model + ", card format " +
+                               std::to_string(head.format) + ", written by gr-tfmed " +
+                               (head.version.empty() ? "?" : head.version) + "; " +
+                               std::to_string(head.channels) + " channel(s) at " +
+                               fmt("%g", head.sample_rate) + " Hz, window " +
+                               std::to_string(head.window));
+        models::check_card(path, head, {});
+    } catch (const std::exception& e) {
+        fail_with("card", e);
+    }
+    if (head.model != "tsrnet") {
+        line(false, "model kind", "'" + head.model + "' is not built by this version");
+        return 1;
+    }
+    models::TsrnetCard card;
+    bool card_ok = false;
+    try {
+        card = models::TsrnetCard::from_json(f.card_json);
+        card_ok = line(true, "card fields",
+                       "architecture width " + std::to_string(card.width) + ", d_model " +
+                           std::to_string(card.d_model) + ", heads " +
+                           std::to_string(card.heads) + "; STFT n_fft " +
+                           std::to_string(card.n_fft) + " hop " + std::to_string(card.hop) +
+                           " -> " + std::to_string(card.spec_bins) + " x " +
+                           std::to_string(card.spec_frames) + "; every field in range");
+    } catch (const std::exception& e) {
+        fail_with("card fields", e);
+    }
+    if (!f.has("weights")) {
+        line(false, "weights", "no weights section");
+    } else if (card_ok) {
+        try {
+            auto m = models::build_module(f.card_json);
+            models::load_weights_bytes(*m, f.section("weights"), torch::kCPU,
+                                       "the weights section");
+            int64_t n = 0;
+            std::string bad;
+            for (const auto& [k, t] : models::state_dict(*m)) {
+                n += t.numel();
+                if (bad.empty() && !torch::isfinite(t).all().item<bool>())
+                    bad = k;
+            }
+            line(true, "card vs weights",
+                 std::to_string(models::state_dict(*m).size()) +
+                     " tensors, every name and shape as the card's architecture; " +
+                     std::to_string(n) + " values");
+            line(bad.empty(), "finite weights",
+                 bad.empty() ? "no NaN/Inf" : "NaN/Inf in " + bad + " (every score would be NaN)");
+        } catch (const std::exception& e) {
+            fail_with("card vs weights", e);
+        }
+    }
+    if (card_ok) {
+        if (std::isfinite(card.threshold))
+            line(true, "threshold",
+                 fmt("%.6g", card.threshold) + " (" + fmt("%g", 100 * card.threshold_quantile) +
+                     "% of " + std::to_string(card.calibration_windows) + " normal windows, " +
+                     card.score + " score)");
+        else
+            line(false, "threshold",
+                 "none calibrated (null: an interrupted run, a checkpoint or an import); the "
+                 "scorer and tfmed eval refuse it unless a threshold is given");
+        line(true, "quality gate",
+             card.quality.enabled ? "on: kurtosis >= " + fmt("%g", card.quality.kurtosis_min) +
+                                        ", beat match >= " +
+                                        fmt("%g", card.quality.beat_match_min) + ", >= " +
+                                        std::to_string(card.quality.min_beats) + " beats"
+                                  : "off in the card");
+        if (f.has("optimizer"))
+            std::printf("%-8s %-16s %s\n", "note", "checkpoint",
+                        "has optimiser state: a training checkpoint (tfmed train --resume)");
+    }
+    if (failures == 0) {
+        // A forward pass on a synthetic ECG-like window: the scores are numbers.
+        try {
+            engine::TsrnetEngine e(path, "cpu", 1, false);
+            const auto& c = e.card();
+            std::vector<float> w(static_cast<std::size_t>(c.window() * c.leads), 0.0f);
+            for (int64_t t = 0; t < c.window(); ++t) {
+                const double s = std::fmod(t / c.prep.sample_rate, 0.8) - 0.4;
+                for (int64_t l = 0; l < c.leads; ++l)
+                    w[static_cast<std::size_t>(t * c.leads + l)] =
+                        static_cast<float>(std::exp(-0.5 * s * s / (0.01 * 0.01)));
+            }
+            const auto r = e.score(w.data(), 1);
+            line(std::isfinite(r[0].plain), "forward pass",
+                 "synthetic window: plain score " + fmt("%.5g", r[0].plain) + ", peak score " +
+                     fmt("%.5g", r[0].peak) +
+                     (r[0].scored() ? "" : " (" + std::string(models::to_string(r[0].status)) + ")"));
+        } catch (const std::exception& e) {
+            fail_with("forward pass", e);
+        }
+    }
+    std::printf("\n%s: %s\n", path.c_str(),
+                failures == 0 ? "usable: the scorer and tfmed eval accept it"
+                              : (std::to_string(failures) + " problem(s): refused as it is").c_str());
+    return failures == 0 ? 0 : 1;
 }
 
 int model_export(const std::string& model, const std::string& out, const std::string& section,

@@ -31,8 +31,15 @@ struct TsrnetBenchArgs {
 
 int train_tsrnet(const TsrnetTrainArgs& a);
 int eval_tsrnet(const TsrnetEvalArgs& a);
+/*! `tfmed eval quality`: flag rates of the signal-quality gate on real ECG and
+ *  generated artefacts; thresholds from `model`'s card, or the defaults. */
+int eval_quality(const std::string& data_dir, const std::string& model, const std::string& json);
 int bench_tsrnet(const TsrnetBenchArgs& a);
 int model_info(const std::string& path, const std::string& history_plot = "");
+/*! `tfmed doctor`: verify a model file (checksums, card ranges, card vs
+ *  weights, finite weights, threshold, a forward pass) and print what a block
+ *  or command would refuse. Exit status 1 when anything would be refused. */
+int model_doctor(const std::string& path);
 int system_info();
 int model_export(const std::string& model, const std::string& out, const std::string& section,
                  const std::string& json);

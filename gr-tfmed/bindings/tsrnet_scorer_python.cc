@@ -30,6 +30,7 @@ void bind_tsrnet_scorer(py::module& m)
              py::arg("device") = "auto",
              py::arg("threshold") = std::numeric_limits<float>::quiet_NaN(),
              py::arg("threads") = 1,
+             py::arg("quality_gate") = true,
              py::call_guard<py::gil_scoped_release>())
         .def("threshold", &blk::threshold)
         .def("set_threshold", &blk::set_threshold, py::arg("threshold"))

@@ -76,12 +76,12 @@ private:
 namespace {
 std::unique_ptr<::tfmed::engine::TsrnetEngine>
 open_engine(const std::string& path, int leads, double rate, int hop, const std::string& device,
-            int threads, float threshold)
+            int threads, float threshold, bool quality_gate)
 {
     if (hop < 1)
         throw std::invalid_argument("tsrnet_scorer: expected hop >= 1, found " +
                                     std::to_string(hop));
-    auto e = std::make_unique<::tfmed::engine::TsrnetEngine>(path, device, threads);
+    auto e = std::make_unique<::tfmed::engine::TsrnetEngine>(path, device, threads, quality_gate);
     const auto& c = e->card();
     // A model without a calibrated threshold (an interrupted run, an import
     // without one) would never alarm: refuse it unless the user gives one.
@@ -112,12 +112,13 @@ tsrnet_scorer::sptr tsrnet_scorer::make(const std::string& model_path,
                                         int hop,
                                         const std::string& device,
                                         float threshold,
-                                        int threads)
+                                        int threads,
+                                        bool quality_gate)
 {
     if (leads < 1)
         throw std::invalid_argument("tsrnet_scorer: expected leads >= 1, found " +
                                     std::to_string(leads));
-    auto engine = open_engine(model_path, leads, sample_rate, hop, device, threads, threshold);
+    auto engine = open_engine(model_path, leads, sample_rate, hop, device, threads, threshold, quality_gate);
     return gnuradio::make_block_sptr<tsrnet_scorer_impl>(model_path, leads, sample_rate, hop,
                                                          device, threshold, threads,
                                                          std::move(engine));

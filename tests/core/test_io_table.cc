@@ -293,6 +293,27 @@ TEST_F(TableFixture, CsvRaggedRowsAndBadCells)
                  "cannot open CSV file (No such file or directory)");
 }
 
+TEST_F(TableFixture, CsvHeaderDetectedOrGiven)
+{
+    // A headerless file keeps its first row (it was silently the header).
+    const auto p = write("nohead.csv", "1.5,2,3\n4,5,6\n");
+    const Table t = read_csv(p);
+    EXPECT_EQ(t.rows, 2);
+    EXPECT_EQ(t.columns, (std::vector<std::string>{ "c0", "c1", "c2" }));
+    EXPECT_EQ(t.values, (std::vector<double>{ 1.5, 2, 3, 4, 5, 6 }));
+    // A header of numeric names, said explicitly.
+    const Table y = read_csv(p, ',', tfmed::io::CsvHeader::yes);
+    EXPECT_EQ(y.rows, 1);
+    EXPECT_EQ(y.columns, (std::vector<std::string>{ "1.5", "2", "3" }));
+    // A named header is detected; "no" makes its text cells an error.
+    const auto q = write("head.csv", "a,b\n1,2\n");
+    EXPECT_EQ(read_csv(q).rows, 1);
+    expect_error([](const std::string& f) { return read_csv(f, ',', tfmed::io::CsvHeader::no); }, q,
+                 "line 1, column 'c1': expected a number or an empty cell, found 'b'");
+    expect_error(csv, write("ragged_nohead.csv", "1,2\n3\n"),
+                 "line 2: expected 2 cells (as in the first row, line 1), found 1 cells");
+}
+
 /* -------------------------------------------------------------------------- */
 /* .npy fixtures                                                              */
 /* -------------------------------------------------------------------------- */

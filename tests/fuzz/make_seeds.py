@@ -12,12 +12,14 @@ Usage: make_seeds.py --out DIR [--data-dir DIR]
 """
 
 import argparse
+import json
 import os
 import random
 import re
 import shutil
 import struct
 import sys
+import zlib
 
 TARGETS = (
     "fuzz_wfdb_header",
@@ -27,6 +29,8 @@ TARGETS = (
     "fuzz_ts",
     "fuzz_npy",
     "fuzz_csv",
+    "fuzz_model_file",
+    "fuzz_card",
 )
 
 # Selectors of fuzz_wfdb_signal (the first byte picks the header; the table there
@@ -392,6 +396,63 @@ def csv_seeds(out, data):
             c.add("real_" + rel, head[:head.rfind(b"\n") + 1])
 
 
+def model_file(sections, fmt=2):
+    """A model file: "TFMEDMDL" | u32 format | u32 sections | per section u16 name
+    length, name, u64 size, u32 CRC-32 (format 2), bytes (model_file.h)."""
+    out = b"TFMEDMDL" + struct.pack("<II", fmt, len(sections))
+    for name, data in sections:
+        out += struct.pack("<H", len(name)) + name.encode() + struct.pack("<Q", len(data))
+        if fmt >= 2:
+            out += struct.pack("<I", zlib.crc32(data) & 0xFFFFFFFF)
+        out += data
+    return out
+
+
+def demo_card(root):
+    """The card of the shipped demo model (read from its first section)."""
+    p = os.path.join(root, "models", "tsrnet_demo_mitdb.tfm")
+    if not os.path.exists(p):
+        return None
+    b = read(p, 1 << 16)
+    n = struct.unpack_from("<H", b, 16)[0]
+    size = struct.unpack_from("<Q", b, 18 + n)[0]
+    return b[18 + n + 12:18 + n + 12 + size]
+
+
+def model_seeds(out):
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    card = demo_card(root) or json.dumps({"model": "tsrnet", "format": 2}).encode()
+    c = Corpus(out, "fuzz_model_file")
+    c.add("demo_card_only.tfm", model_file([("card", card)]))
+    c.add("demo_small_weights.tfm", model_file([("card", card), ("weights", b"PK\x03\x04" + bytes(60))]))
+    c.add("format1.tfm", model_file([("card", card), ("weights", bytes(16))], fmt=1))
+    c.add("bad_crc.tfm", model_file([("card", card)])[:-1] + b"!")
+    c.add("huge_section.tfm", b"TFMEDMDL" + struct.pack("<II", 2, 1) + struct.pack("<H", 4) +
+          b"card" + struct.pack("<QI", 1 << 60, 0))
+    c.add("empty.tfm", b"")
+    k = Corpus(out, "fuzz_card")
+    k.add("demo.json", card)
+    try:
+        j = json.loads(card)
+    except ValueError:
+        return
+    for name, edit in (("leads_100000", lambda j: j["architecture"].update(leads=100000)),
+                       ("window_1e12", lambda j: j["signal"].update(window=10 ** 12)),
+                       ("hop_0", lambda j: j["stft"].update(hop=0)),
+                       ("n_fft_1", lambda j: j["stft"].update(n_fft=1)),
+                       ("width_0", lambda j: j["architecture"].update(width=0)),
+                       ("heads_3", lambda j: j["architecture"].update(heads=3)),
+                       ("threshold_null", lambda j: j["scoring"].update(threshold=None)),
+                       ("quality_string", lambda j: j.update(quality="x")),
+                       ("no_signal", lambda j: j.pop("signal"))):
+        v = json.loads(card)
+        try:
+            edit(v)
+        except (KeyError, TypeError):
+            continue
+        k.add(name + ".json", json.dumps(v))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", required=True, help="folder for <target>/ seed folders")
@@ -407,6 +468,7 @@ def main():
     ts_seeds(args.out, data)
     npy_seeds(args.out, data)
     csv_seeds(args.out, data)
+    model_seeds(args.out)
     counts = []
     for t in TARGETS:
         counts.append("%s %d" % (t, len(os.listdir(os.path.join(args.out, t)))))

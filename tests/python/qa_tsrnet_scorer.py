@@ -5,10 +5,17 @@
 #
 """QA for tfmed.tsrnet_scorer from Python with the shipped demo model: the
 binding, the card, refusal of a mismatched stream, one score per hop on record
-208 from python3-scipy, alarm PDUs consistent with the scores."""
+208 from python3-scipy, alarm PDUs consistent with the scores; the trust
+contract: a model without a calibrated threshold is refused, every NaN score
+leaves with a tfmed_invalid tag and an invalid PDU (one-line detail), and the
+signal-quality gate flags noise that the network alone would score."""
 
 import json
 import math
+import os
+import shutil
+import subprocess
+import tempfile
 
 import numpy as np
 import pmt
@@ -60,6 +67,90 @@ class qa_tsrnet_scorer(gr_unittest.TestCase):
         starts = [pmt.to_uint64(t.value) for t in snk.tags()
                   if pmt.symbol_to_string(t.key) == "tfmed_window_start"]
         self.assertEqual(starts, [2500 * k for k in range(6)])
+
+
+    def run_scorer(self, x, model, threshold=float("nan"), quality_gate=True):
+        tb = gr.top_block()
+        src = blocks.vector_source_f(np.asarray(x, np.float32).tolist(), False)
+        blk = tfmed.tsrnet_scorer(model, 1, 500.0, 2500, "cpu", threshold, 1, quality_gate)
+        snk = blocks.vector_sink_f()
+        dbg = blocks.message_debug()
+        tb.connect(src, blk, snk)
+        tb.msg_connect(blk, "alarm", dbg, "store")
+        tb.run()
+        scores = np.array(snk.data())
+        invalid = {t.offset: pmt.symbol_to_string(t.value) for t in snk.tags()
+                   if pmt.symbol_to_string(t.key) == "tfmed_invalid"}
+        pdus = [pmt.to_python(pmt.car(dbg.get_message(k))) for k in range(dbg.num_messages())]
+        return scores, invalid, pdus
+
+    def test_quality_gate_flags_noise(self):
+        # 20 s of white noise at 500 Hz: 3 windows. Without the gate the
+        # network scores noise like ECG; with it, every window is flagged.
+        rng = np.random.default_rng(5)
+        noise = 0.3 * rng.standard_normal(10000)
+        scores, invalid, pdus = self.run_scorer(noise, tfmed.demo_model())
+        self.assertEqual(len(scores), 3)
+        self.assertTrue(np.all(np.isnan(scores)), scores)
+        self.assertEqual(invalid, {0: "poor_quality", 1: "poor_quality", 2: "poor_quality"})
+        self.assertEqual([p["type"] for p in pdus], ["invalid"] * 3)
+        self.assertTrue(all(p["status"] == "poor_quality" for p in pdus))
+        self.assertRegex(pdus[0]["detail"], "^lead 0: noise-like: kurtosis [0-9.]+ < 4.5")
+        ungated, inv2, _ = self.run_scorer(noise, tfmed.demo_model(), quality_gate=False)
+        self.assertEqual(inv2, {})
+        self.assertTrue(np.all(np.isfinite(ungated)), ungated)
+
+    def test_trust_contract(self):
+        exe = os.environ.get("TFMED_BIN")
+        if not exe:
+            self.skipTest("TFMED_BIN not set (the tfmed tool is not built)")
+        import torch
+        tmp = tempfile.mkdtemp(prefix="tfmed_qa_trust_")
+        try:
+            demo = tfmed.demo_model()
+            pt = os.path.join(tmp, "w.pt")
+            subprocess.run([exe, "export", demo, "-o", pt], check=True, capture_output=True)
+            sd = torch.load(pt)
+            card = json.loads(tfmed.tsrnet_scorer(demo, 1, 500.0, 2500, "cpu").card_json())
+            # 1. A card without a calibrated threshold (an interrupted run).
+            card["scoring"]["threshold"] = None
+            cj = os.path.join(tmp, "card.json")
+            with open(cj, "w") as f:
+                json.dump(card, f)
+            nothr = os.path.join(tmp, "nothr.tfm")
+            subprocess.run([exe, "import", "--model", "tsrnet", "--card-from", cj, pt, "-o", nothr],
+                           check=True, capture_output=True)
+            with self.assertRaisesRegex(ValueError, "has no calibrated alarm threshold"):
+                tfmed.tsrnet_scorer(nothr, 1, 500.0, 2500, "cpu")
+            blk = tfmed.tsrnet_scorer(nothr, 1, 500.0, 2500, "cpu", 0.5)
+            self.assertAlmostEqual(blk.threshold(), 0.5)
+            with self.assertRaisesRegex(ValueError, "no calibrated threshold"):
+                blk.set_threshold(float("nan"))
+            # 2. Weights that make every score NaN: tagged and reported,
+            # whatever the cause, with a one-line detail.
+            last = [k for k, v in sd.items() if v.is_floating_point()][-1]
+            sd[last] = torch.full_like(sd[last], float("nan"))
+            torch.save(dict(sd), pt)
+            nan_model = os.path.join(tmp, "nan.tfm")
+            card["scoring"]["threshold"] = 0.5
+            with open(cj, "w") as f:
+                json.dump(card, f)
+            subprocess.run([exe, "import", "--model", "tsrnet", "--card-from", cj, pt, "-o",
+                            nan_model], check=True, capture_output=True)
+            x = tfmed.scipy_ecg()[:360 * 20]
+            x500 = np.interp(np.arange(10000) / 500.0, np.arange(len(x)) / 360.0, x)
+            scores, invalid, pdus = self.run_scorer(x500, nan_model)
+            self.assertEqual(len(scores), 3)
+            self.assertTrue(np.all(np.isnan(scores)))
+            self.assertEqual(invalid, {0: "score_non_finite", 1: "score_non_finite",
+                                       2: "score_non_finite"})
+            self.assertEqual(len(pdus), 3)
+            for p in pdus:
+                self.assertEqual((p["type"], p["status"]), ("invalid", "score_non_finite"))
+                self.assertNotIn("\n", p["detail"])
+                self.assertTrue(math.isnan(p["score"]))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -65,6 +65,9 @@ public:
      * \param threshold alarm level; NaN = the card's calibrated threshold
      *        (refused when the card has none)
      * \param threads intra-op threads for CPU inference (>= 1)
+     * \param quality_gate flag windows the card's signal-quality gate rejects
+     *        (noise, clipping, artefact, no beats) as poor_quality instead of
+     *        scoring them
      */
     static sptr make(const std::string& model_path,
                      int leads,
@@ -72,7 +75,8 @@ public:
                      int hop,
                      const std::string& device = "auto",
                      float threshold = std::numeric_limits<float>::quiet_NaN(),
-                     int threads = 1);
+                     int threads = 1,
+                     bool quality_gate = true);
 
     /*! Alarm threshold in use. */
     virtual float threshold() const = 0;

@@ -49,10 +49,12 @@ public:
      * \param model_path a model file written by `tfmed train tsrnet`
      * \param device "auto", "cpu", "cuda" or "cuda:N"
      * \param threads intra-op threads for CPU inference (>= 1)
+     * \param quality_gate apply the card's signal-quality gate (models/sqi.h):
+     *        a lead of poor quality flags the window `poor_quality`
      * \throws std::runtime_error / std::invalid_argument naming the problem
      */
     TsrnetEngine(const std::string& model_path, const std::string& device = "auto",
-                 int threads = 1);
+                 int threads = 1, bool quality_gate = true);
     ~TsrnetEngine();
     TsrnetEngine(const TsrnetEngine&) = delete;
     TsrnetEngine& operator=(const TsrnetEngine&) = delete;

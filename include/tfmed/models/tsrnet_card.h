@@ -7,6 +7,7 @@
 #define INCLUDED_TFMED_MODELS_TSRNET_CARD_H
 
 #include <tfmed/models/model_file.h>
+#include <tfmed/models/sqi.h>
 #include <tfmed/models/tsrnet_prep.h>
 
 #include <cstdint>
@@ -51,6 +52,9 @@ struct TsrnetCard {
     TsrnetPrep prep;
     int64_t n_fft = 125, hop = 63; //!< scipy-convention Hann magnitude STFT
     TsrnetMasking masking;
+    // Signal-quality gate before scoring (models/sqi.h); cards without a
+    // `quality` section get the defaults.
+    QualityOptions quality;
     // Scoring
     std::string score = "peak"; //!< "peak" (Peak-based Error) or "plain"
     double threshold = std::numeric_limits<double>::quiet_NaN(); //!< alarm level

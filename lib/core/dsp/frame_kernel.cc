@@ -170,7 +170,7 @@ void FrameKernel::run(const float* src,
 {
     const float nan = std::numeric_limits<float>::quiet_NaN();
     const Output kind = opts_.output();
-    const float mag_floor = static_cast<float>(std::sqrt(static_cast<double>(opts_.log_floor())));
+    const float floor = opts_.log_floor();
     const int nfloat = bins_ * floats_per_bin();
     while (count > 0) {
         const size_t n = std::min(count, batch_);
@@ -206,33 +206,42 @@ void FrameKernel::run(const float* src,
                 }
                 break;
             case Output::magnitude:
-                // In double: re^2 + im^2 overflows float for |re| > ~1.8e19, and
-                // double holds it exactly. A plain loop: the compiler vectorises
-                // it (-fno-math-errno), and for small frames a VOLK call per frame
-                // costs more than the work. VOLK's 32fc magnitude kernels square
-                // in float and would overflow.
+                // Float first: the bits every earlier result (and trained
+                // model) was computed with. A plain loop: the compiler
+                // vectorises it (-fno-math-errno); for small frames a VOLK
+                // call per frame costs more than the work.
                 for (int k = 0; k < half_; k++)
-                    d[k] = to_float(std::sqrt(sq(z[2 * k]) + sq(z[2 * k + 1])));
+                    d[k] = std::sqrt(z[2 * k] * z[2 * k] + z[2 * k + 1] * z[2 * k + 1]);
+                // re^2 + im^2 overflows float for |X| > ~1.8e19: redo those
+                // bins in double (finite wherever |X| itself is).
+                for (int k = 0; k < half_; k++)
+                    if (std::isinf(d[k]))
+                        d[k] = to_float(std::sqrt(sq(z[2 * k]) + sq(z[2 * k + 1])));
                 break;
             case Output::power:
-                // inf only where |X|^2 itself exceeds the float range.
-                for (int k = 0; k < half_; k++)
-                    d[k] = to_float(sq(z[2 * k]) + sq(z[2 * k + 1]));
-                break;
             case Output::log_power:
-                // 20 log10 max(|X|, sqrt(floor)) = 10 log10 max(|X|^2, floor),
-                // finite where |X|^2 would overflow float.
+                // Power is inf only where |X|^2 itself exceeds the float range.
                 for (int k = 0; k < half_; k++)
-                    d[k] = std::max(to_float(std::sqrt(sq(z[2 * k]) + sq(z[2 * k + 1]))),
-                                    mag_floor);
+                    d[k] = z[2 * k] * z[2 * k] + z[2 * k + 1] * z[2 * k + 1];
+                if (kind == Output::log_power) {
+                    for (int k = 0; k < half_; k++)
+                        d[k] = std::max(d[k], floor);
 #ifdef TFMED_HAVE_VOLK
-                volk_32f_log2_32f(d, d, static_cast<unsigned>(half_));
-                volk_32f_s32f_multiply_32f(
-                    d, d, static_cast<float>(20.0 * std::log10(2.0)), half_);
+                    volk_32f_log2_32f(d, d, static_cast<unsigned>(half_));
+                    volk_32f_s32f_multiply_32f(
+                        d, d, static_cast<float>(10.0 * std::log10(2.0)), half_);
 #else
-                for (int k = 0; k < half_; k++)
-                    d[k] = 20.0f * std::log10(d[k]);
+                    for (int k = 0; k < half_; k++)
+                        d[k] = 10.0f * std::log10(d[k]);
 #endif
+                    // Where |X|^2 overflowed float (log2 of inf is not
+                    // reliably inf in VOLK), 10 log10 |X|^2 in double: finite.
+                    for (int k = 0; k < half_; k++) {
+                        const double p2 = sq(z[2 * k]) + sq(z[2 * k + 1]);
+                        if (p2 > std::numeric_limits<float>::max())
+                            d[k] = static_cast<float>(10.0 * std::log10(p2));
+                    }
+                }
                 break;
             }
             if (kind != Output::complex)

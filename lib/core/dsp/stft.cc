@@ -55,11 +55,15 @@ std::vector<int64_t> out_shape(const torch::Tensor& x, int64_t bins, int64_t fra
     return s;
 }
 
-// |X| without the overflow of sqrt(re^2 + im^2) for |re|, |im| > ~1.8e19
-// (float): hypot scales internally, on every device.
+// |X|: z.abs() (the bits earlier results were computed with), and where it
+// overflowed (|re|, |im| > ~1.8e19 in float) hypot, which scales internally.
 torch::Tensor magnitude(const torch::Tensor& z)
 {
-    return torch::hypot(torch::real(z), torch::imag(z));
+    auto m = z.abs();
+    const auto over = torch::isinf(m) & torch::isfinite(z);
+    if (over.any().item<bool>())
+        m = torch::where(over, torch::hypot(torch::real(z), torch::imag(z)), m);
+    return m;
 }
 
 } // namespace
@@ -75,11 +79,14 @@ torch::Tensor stft_output(const torch::Tensor& z, const StftOptions& opts)
         // Overflows (inf) only where |X|^2 exceeds the dtype's range.
         return torch::real(z * z.conj());
     case Output::log_power:
-    default:
-        // 20 log10 max(|X|, sqrt(floor)) = 10 log10 max(|X|^2, floor), finite
-        // even where |X|^2 would overflow.
-        return 20.0 * torch::log10(magnitude(z).clamp_min(
-                          std::sqrt(static_cast<double>(opts.log_floor()))));
+    default: {
+        auto p = 10.0 * torch::log10(torch::real(z * z.conj()).clamp_min(opts.log_floor()));
+        // 20 log10 |X| where |X|^2 overflowed: finite wherever |X| is.
+        const auto over = torch::isinf(p) & torch::isfinite(z);
+        if (over.any().item<bool>())
+            p = torch::where(over, 20.0 * torch::log10(magnitude(z)), p);
+        return p;
+    }
     }
 }
 

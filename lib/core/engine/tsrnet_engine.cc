@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <tfmed/engine/tsrnet_engine.h>
+#include <tfmed/models/sqi.h>
 #include <tfmed/models/tsrnet_pipeline.h>
 
 #include <ATen/Parallel.h>
@@ -19,9 +20,11 @@ struct TsrnetEngine::Impl {
     models::LoadedTsrnet m;
     torch::Device device{ torch::kCPU };
     int threads = 1;
+    bool gate = true;
 };
 
-TsrnetEngine::TsrnetEngine(const std::string& path, const std::string& device, int threads)
+TsrnetEngine::TsrnetEngine(const std::string& path, const std::string& device, int threads,
+                           bool quality_gate)
     : d_(std::make_unique<Impl>())
 {
     if (threads < 1)
@@ -30,6 +33,7 @@ TsrnetEngine::TsrnetEngine(const std::string& path, const std::string& device, i
     d_->device = models::parse_device(device);
     d_->threads = threads;
     d_->m = models::load_tsrnet(path, d_->device);
+    d_->gate = quality_gate && d_->m.card.quality.enabled;
 }
 
 TsrnetEngine::~TsrnetEngine() = default;
@@ -49,7 +53,27 @@ std::vector<TsrnetResult> TsrnetEngine::score(const float* windows, int64_t n)
     const bool peak = card.score == "peak";
     // (n, W, L) time-major buffer -> (n, L, W), as prepare_batch takes it.
     const auto raw = torch::from_blob(const_cast<float*>(windows), { n, W, L }).transpose(1, 2);
-    const auto pb = models::prepare_batch(raw, card.prep);
+    auto pb = models::prepare_batch(raw, card.prep);
+    if (d_->gate) {
+        // Is there an ECG at all? Noise, clipping and artefact can look
+        // "normal" to the network; such windows are flagged, not scored.
+        for (int64_t i = 0; i < n; ++i) {
+            auto& st = pb.status[static_cast<std::size_t>(i)];
+            if (!models::has_signal(st))
+                continue;
+            for (int64_t c = 0; c < L; ++c) {
+                const auto q = models::lead_quality(windows + i * W * L + c, W, L,
+                                                    card.prep.sample_rate, card.prep.crop_begin,
+                                                    card.prep.crop_length, card.quality);
+                if (q.poor()) {
+                    st = models::WindowStatus::poor_quality;
+                    pb.detail[static_cast<std::size_t>(i)] =
+                        "lead " + std::to_string(c) + ": " + q.describe(card.quality);
+                    break;
+                }
+            }
+        }
+    }
     models::Scores sc;
     try {
         sc = models::score_prepared(d_->m.model, card, pb, d_->device, std::max<int64_t>(n, 1));

@@ -98,6 +98,7 @@ std::string TsrnetCard::to_json() const
                      { "threshold", std::isfinite(threshold) ? json(threshold) : json(nullptr) },
                      { "threshold_quantile", threshold_quantile },
                      { "calibration_windows", calibration_windows } };
+    j["quality"] = json::parse(quality.to_json());
     j["data"] = parse_object(data_json, "data");
     j["metrics"] = parse_object(metrics_json, "metrics");
     j["training"] = parse_object(training_json, "training");
@@ -171,6 +172,11 @@ TsrnetCard TsrnetCard::from_json(const std::string& text)
         get(sc, "threshold", c.threshold);
     get_opt(sc, "threshold_quantile", c.threshold_quantile);
     get_opt(sc, "calibration_windows", c.calibration_windows);
+    if (j.contains("quality")) {
+        if (!j["quality"].is_object())
+            throw std::invalid_argument("model card: expected 'quality' to be an object");
+        c.quality = QualityOptions::from_json(j["quality"].dump());
+    }
     if (j.contains("data"))
         c.data_json = j["data"].dump();
     if (j.contains("metrics"))
@@ -238,6 +244,7 @@ void TsrnetCard::validate() const
     if (calibration_windows < 0 || parameters < 0)
         fail("expected calibration_windows >= 0 and parameters >= 0, found " +
              std::to_string(calibration_windows) + " and " + std::to_string(parameters));
+    quality.validate(prep.sample_rate);
     if (masking.time_patches <= 0 || prep.crop_length % masking.time_patches != 0)
         fail("expected time_patches dividing the crop length " +
              std::to_string(prep.crop_length) + ", found " +

@@ -1,0 +1,249 @@
+#!/usr/bin/python3
+#
+# Copyright 2026 gr-tfmed authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""Trust through the `tfmed` tool: every defect of the hostile-testing issue
+gets a regression check here (damaged and lying model files, `tfmed doctor`,
+runs that must not leave a wrong model behind, one run per output, resume
+with other settings, bad arguments, NaN data).
+
+Usage: check_trust_cli.py TFMED DATA_DIR OUT_DIR DEMO_MODEL
+Exit 77 (skip) when DATA_DIR lacks mitdb_compiled10s.
+"""
+import json
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import time
+import zlib
+
+import numpy as np
+
+TFMED, DATA, OUT, DEMO = sys.argv[1:5]
+failures = []
+
+
+def run(*args, timeout=600):
+    p = subprocess.run([TFMED, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def expect_ok(what, *args):
+    rc, out, err = run(*args)
+    if rc != 0:
+        failures.append(f"{what}: exit {rc}\n{out}\n{err}")
+    return out + err
+
+
+def expect_fail(what, want, *args):
+    rc, out, err = run(*args)
+    text = out + err
+    if rc == 0 or want not in text:
+        failures.append(f"{what}: expected a failure with '{want}', got exit {rc}:\n{text}")
+    if "Exception raised from" in text:
+        failures.append(f"{what}: a LibTorch backtrace reached the user:\n{text}")
+    return text
+
+
+# --- model files: the container format of include/tfmed/models/model_file.h
+def read_tfm(path):
+    b = open(path, "rb").read()
+    assert b[:8] == b"TFMEDMDL"
+    fmt, n = struct.unpack_from("<II", b, 8)
+    pos, out = 16, []
+    for _ in range(n):
+        (ln,) = struct.unpack_from("<H", b, pos)
+        name = b[pos + 2:pos + 2 + ln].decode()
+        pos += 2 + ln
+        (size,) = struct.unpack_from("<Q", b, pos)
+        pos += 8 + (4 if fmt >= 2 else 0)
+        out.append((name, b[pos:pos + size], pos))
+        pos += size
+    return out
+
+
+def write_tfm(path, sections):
+    b = b"TFMEDMDL" + struct.pack("<II", 2, len(sections))
+    for name, data in sections:
+        b += struct.pack("<H", len(name)) + name.encode() + struct.pack("<Q", len(data))
+        b += struct.pack("<I", zlib.crc32(data) & 0xFFFFFFFF) + data
+    open(path, "wb").write(b)
+
+
+def with_card(path, edit):
+    secs = [(n, d) for n, d, _ in read_tfm(DEMO)]
+    card = json.loads(secs[0][1])
+    edit(card)
+    secs[0] = ("card", json.dumps(card).encode())
+    write_tfm(path, secs)
+
+
+def main():
+    if not os.path.exists(os.path.join(DATA, "mitdb_compiled10s", "X_mV.npy")):
+        print(f"SKIP: {DATA} lacks mitdb_compiled10s")
+        return 77
+    shutil.rmtree(OUT, ignore_errors=True)
+    os.makedirs(OUT)
+    p = lambda name: os.path.join(OUT, name)
+
+    # A small evaluation set: 3 N and 3 V segments (360 Hz rows, labels).
+    X = np.load(os.path.join(DATA, "mitdb_compiled10s", "X_mV.npy"))
+    np.save(p("six.npy"), X[[0, 1, 2, 160, 161, 162]])
+    np.save(p("six_labels.npy"), np.array([0, 0, 0, 1, 1, 1], np.float32))
+    evalset = ["--data", p("six.npy"), "--labels", p("six_labels.npy"), "--rate", 360,
+               "--split", "all", "--device", "cpu", "--threads", 1]
+
+    # 1. The demo model is sound; doctor says so.
+    out = expect_ok("doctor demo", "doctor", DEMO)
+    for want in ("every CRC-32 verified", "every name and shape as the card's", "no NaN/Inf",
+                 "usable: the scorer and tfmed eval accept it"):
+        if want not in out:
+            failures.append(f"doctor demo: missing '{want}':\n{out}")
+
+    # 2. One flipped bit in the weights: refused everywhere, naming the section.
+    secs = read_tfm(DEMO)
+    raw = bytearray(open(DEMO, "rb").read())
+    name, data, at = secs[1]
+    assert name == "weights"
+    raw[at + len(data) // 2] ^= 0x10
+    open(p("flipped.tfm"), "wb").write(raw)
+    want = "flipped.tfm: the weights section is damaged (expected CRC-32"
+    expect_fail("info flipped", want, "info", p("flipped.tfm"))
+    expect_fail("eval flipped", want, "eval", "tsrnet", p("flipped.tfm"), *evalset)
+    out = expect_fail("doctor flipped", want, "doctor", p("flipped.tfm"))
+
+    # 3. Cards that lie about the weights, or state absurd sizes.
+    with_card(p("wide.tfm"), lambda c: c["architecture"].update(width=32))
+    expect_fail("card width vs weights",
+                "the weights do not fit the card's architecture",
+                "eval", "tsrnet", p("wide.tfm"), *evalset)
+    expect_fail("doctor wide", "REFUSED  card vs weights", "doctor", p("wide.tfm"))
+    with_card(p("leads.tfm"), lambda c: (c["architecture"].update(leads=100000),
+                                         c["signal"].update(channels=100000)))
+    t0 = time.time()
+    expect_fail("100000 leads", "expected 1 to 1024 channels, found 100000",
+                "doctor", p("leads.tfm"))
+    with_card(p("window.tfm"), lambda c: c["signal"].update(window=10 ** 12))
+    expect_fail("1e12 window", "expected a window of at most 67108864 samples, found 1000000000000",
+                "eval", "tsrnet", p("window.tfm"), *evalset)
+    if time.time() - t0 > 60:
+        failures.append("absurd sizes took over a minute to refuse (allocation before checking?)")
+    with_card(p("hop0.tfm"), lambda c: c["stft"].update(hop=0))
+    expect_fail("hop 0", "expected 1 <= hop <= 125, found 0", "doctor", p("hop0.tfm"))
+    with_card(p("nfft1.tfm"), lambda c: c["stft"].update(n_fft=1))
+    expect_fail("n_fft 1", "expected 2 <= n_fft <= 65536, found 1", "doctor", p("nfft1.tfm"))
+    with_card(p("leads12.tfm"), lambda c: (c["architecture"].update(leads=12),
+                                           c["signal"].update(channels=12,
+                                                              leads=["l%d" % i for i in range(12)])))
+    expect_fail("12 leads over 1-lead weights", "expected shape [", "doctor", p("leads12.tfm"))
+
+    # 4. No calibrated threshold: eval refuses unless one is given.
+    with_card(p("nothr.tfm"), lambda c: c["scoring"].update(threshold=None))
+    expect_fail("eval without threshold", "the card has no calibrated alarm threshold",
+                "eval", "tsrnet", p("nothr.tfm"), *evalset)
+    out = expect_ok("eval --threshold", "eval", "tsrnet", p("nothr.tfm"), *evalset,
+                    "--threshold", 0.5)
+    if "at the given threshold 0.50000" not in out:
+        failures.append(f"eval --threshold: no line for the given threshold:\n{out}")
+    expect_fail("doctor without threshold", "REFUSED  threshold", "doctor", p("nothr.tfm"))
+
+    # 5. Bad arguments: one clear line, non-zero exit, no backtrace.
+    smoke = ["train", "tsrnet", "--data", "mitdb_compiled10s", "--data-dir", DATA, "--width", 4,
+             "--d-model", 8, "--batch", 8, "--max-windows", 16, "--threads", 1, "--device", "cpu",
+             "--epochs", 1]
+    npy = ["train", "tsrnet", "--data", p("six.npy"), "--epochs", 1, "-o", p("x.tfm")]
+    for what, want, args in (
+            ("--rate -360", "--rate: expected a finite number > 0, found -360", [*npy, "--rate", -360]),
+            ("--rate nan", "--rate: expected a finite number > 0, found nan", [*npy, "--rate", "nan"]),
+            ("--threads 100000", "--threads: expected an integer from 0 to 256, found 100000",
+             [*smoke, "--threads", 100000, "-o", p("x.tfm")]),
+            ("--width 0", "--width: expected an integer from 1 to 1024, found 0",
+             [*smoke, "--width", 0, "-o", p("x.tfm")]),
+            ("--heads 3", "expected d_model a multiple of heads, found d_model 8, heads 3",
+             [*smoke, "--heads", 3, "-o", p("x.tfm")]),
+            ("--lr nan", "--lr: expected a finite number > 0, found nan",
+             [*smoke, "--lr", "nan", "-o", p("x.tfm")]),
+            ("--max-windows -1", "--max-windows: expected an integer from 0 to",
+             [*smoke, "--max-windows", -1, "-o", p("x.tfm")]),
+            ("--stop-after -1", "--stop-after: expected an integer from 0 to 100000, found -1",
+             [*smoke, "--stop-after", -1, "-o", p("x.tfm")])):
+        expect_fail(what, want, *args)
+    if os.path.exists(p("x.tfm")):
+        failures.append("a refused run left x.tfm behind")
+
+    # 6. NaN data: a NaN label is refused; NaN samples are refused naming the
+    # windows, or dropped and reported with --drop-invalid.
+    lab = np.zeros(6, np.float32)
+    lab[4] = np.nan
+    np.save(p("nanlab.npy"), lab)
+    expect_fail("NaN label", "nanlab.npy: expected a finite label (0 = normal) for every window, "
+                "found nan at index 4",
+                "train", "tsrnet", "--data", p("six.npy"), "--labels", p("nanlab.npy"), "--rate",
+                360, "-o", p("x.tfm"))
+    Xn = X[:40].copy()
+    Xn[[3, 7], 100] = np.nan
+    np.save(p("nanwin.npy"), Xn)
+    nanrun = ["train", "tsrnet", "--data", p("nanwin.npy"), "--rate", 360, "--width", 4,
+              "--d-model", 8, "--batch", 8, "--epochs", 1, "--threads", 1, "--device", "cpu"]
+    expect_fail("NaN windows", "2 of 40 windows contain NaN/Inf samples",
+                *nanrun, "-o", p("n.tfm"))
+    out = expect_ok("--drop-invalid", *nanrun, "--drop-invalid", "-o", p("n.tfm"))
+    if "dropped 2 window(s) with NaN/Inf samples (--drop-invalid): " + p("nanwin.npy") + "#3" not in out:
+        failures.append(f"--drop-invalid: the dropped windows are not reported:\n{out}")
+
+    # 7. A diverging run fails naming the epoch, and leaves an older file at
+    # -o untouched.
+    open(p("old.tfm"), "wb").write(b"an older model")
+    expect_fail("diverging run", "training diverged: loss",
+                *smoke, "--lr", "1e30", "--weight-decay", 0, "-o", p("old.tfm"))
+    if open(p("old.tfm"), "rb").read() != b"an older model":
+        failures.append("a failed run changed the file at -o")
+
+    # 8. One run per output: a second run into the same -o is refused while
+    # the first holds the lock, naming it; after kill -9 the lock is free.
+    long_run = [TFMED, *map(str, smoke[:-2]), "--epochs", "200", "-o", p("locked.tfm")]
+    first = subprocess.Popen(long_run, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        if os.path.exists(p("locked.tfm.lock")) and os.path.getsize(p("locked.tfm.lock")) > 0:
+            break
+        time.sleep(0.05)
+    expect_fail("second run into a locked output",
+                f"locked.tfm: another run is writing it (pid {first.pid} on ",
+                *smoke, "-o", p("locked.tfm"))
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    expect_ok("a run after kill -9 of the lock holder", *smoke, "-o", p("locked.tfm"))
+    if os.path.exists(p("locked.tfm.lock")):
+        failures.append("the lock file outlived its run")
+
+    # 9. Resume: other data or architecture refused, naming them; changed
+    # optimisation settings only with --allow-changed-settings, recorded.
+    base = [*smoke[:-2], "--epochs", 3, "-o", p("r.tfm")]
+    expect_ok("paused run", *base, "--stop-after", 1)
+    expect_fail("resume with other data", "max_windows 16 -> 8",
+                *base, "--resume", "--max-windows", 8)
+    expect_fail("resume with another width", "width 4 -> 6", *base, "--resume", "--width", 6)
+    expect_fail("resume with another lr", "add --allow-changed-settings",
+                *base, "--resume", "--lr", "5e-4")
+    expect_ok("resume --allow-changed-settings", *base, "--resume", "--lr", "5e-4",
+              "--allow-changed-settings")
+    info = expect_ok("info resumed", "info", p("r.tfm"))
+    card = json.loads(info[:info.index("\nweights:")])
+    hist = card["training"]["history"]
+    if [h.get("settings_changed") for h in hist] != [None, "optimizer.lr 0.001 -> 0.0005", None]:
+        failures.append(f"the history does not record the change at epoch 2: {hist}")
+
+    if failures:
+        print("\n\n".join(failures))
+        print(f"\n{len(failures)} check(s) failed")
+        return 1
+    print("trust checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
