@@ -356,6 +356,8 @@ int model_doctor(const std::string& path)
         models::check_card(path, head, {});
     } catch (const std::exception& e) {
         fail_with("card", e);
+        std::printf("\n%s: not usable (the card's common fields are refused)\n", path.c_str());
+        return 1;
     }
     if (head.model != "tsrnet") {
         line(false, "model kind", "'" + head.model + "' is not built by this version");
@@ -413,7 +415,10 @@ int model_doctor(const std::string& path)
              card.quality.enabled ? "on: kurtosis >= " + fmt("%g", card.quality.kurtosis_min) +
                                         ", beat match >= " +
                                         fmt("%g", card.quality.beat_match_min) + ", >= " +
-                                        std::to_string(card.quality.min_beats) + " beats"
+                                        std::to_string(card.quality.min_beats) + " beats" +
+                                        (json::parse(f.card_json).contains("quality")
+                                             ? ""
+                                             : " (defaults: the card predates the gate)")
                                   : "off in the card");
         if (f.has("optimizer"))
             std::printf("%-8s %-16s %s\n", "note", "checkpoint",

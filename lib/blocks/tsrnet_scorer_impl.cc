@@ -51,7 +51,15 @@ public:
 
     void forecast(int noutput_items, gr_vector_int& ninput_items_required) override
     {
-        ninput_items_required[0] = std::max(1, noutput_items * d_hop);
+        // What the next noutput_items windows still need beyond the samples
+        // already buffered (a whole window at the start, then a hop each).
+        const uint64_t have_end = d_buf_start + d_buf.size() / d_leads;
+        const uint64_t need_end =
+            d_next + static_cast<uint64_t>(noutput_items - 1) * d_hop + d_window;
+        ninput_items_required[0] =
+            static_cast<int>(std::min<uint64_t>(need_end > have_end ? need_end - have_end : 0,
+                                                static_cast<uint64_t>(noutput_items) * d_hop +
+                                                    d_window));
     }
 
     int general_work(int noutput_items,

@@ -136,9 +136,10 @@ def main():
     expect_fail("hop 0", "expected 1 <= hop <= 125, found 0", "doctor", p("hop0.tfm"))
     with_card(p("nfft1.tfm"), lambda c: c["stft"].update(n_fft=1))
     expect_fail("n_fft 1", "expected 2 <= n_fft <= 65536, found 1", "doctor", p("nfft1.tfm"))
+    names = ["l%d" % i for i in range(12)]
     with_card(p("leads12.tfm"), lambda c: (c["architecture"].update(leads=12),
-                                           c["signal"].update(channels=12,
-                                                              leads=["l%d" % i for i in range(12)])))
+                                           c["signal"].update(channels=12, leads=names,
+                                                              channel_names=names)))
     expect_fail("12 leads over 1-lead weights", "expected shape [", "doctor", p("leads12.tfm"))
 
     # 4. No calibrated threshold: eval refuses unless one is given.
@@ -152,23 +153,30 @@ def main():
     expect_fail("doctor without threshold", "REFUSED  threshold", "doctor", p("nothr.tfm"))
 
     # 5. Bad arguments: one clear line, non-zero exit, no backtrace.
-    smoke = ["train", "tsrnet", "--data", "mitdb_compiled10s", "--data-dir", DATA, "--width", 4,
-             "--d-model", 8, "--batch", 8, "--max-windows", 16, "--threads", 1, "--device", "cpu",
-             "--epochs", 1]
+    def smoke_with(**over):
+        opts = {"--width": 4, "--d-model": 8, "--batch": 8, "--max-windows": 16, "--threads": 1,
+                "--epochs": 1}
+        opts.update({"--" + k.replace("_", "-"): v for k, v in over.items()})
+        args = ["train", "tsrnet", "--data", "mitdb_compiled10s", "--data-dir", DATA,
+                "--device", "cpu"]
+        for k, v in opts.items():
+            args += [k, v]
+        return args
+    smoke = smoke_with()
     npy = ["train", "tsrnet", "--data", p("six.npy"), "--epochs", 1, "-o", p("x.tfm")]
     for what, want, args in (
             ("--rate -360", "--rate: expected a finite number > 0, found -360", [*npy, "--rate", -360]),
             ("--rate nan", "--rate: expected a finite number > 0, found nan", [*npy, "--rate", "nan"]),
             ("--threads 100000", "--threads: expected an integer from 0 to 256, found 100000",
-             [*smoke, "--threads", 100000, "-o", p("x.tfm")]),
+             [*smoke_with(threads=100000), "-o", p("x.tfm")]),
             ("--width 0", "--width: expected an integer from 1 to 1024, found 0",
-             [*smoke, "--width", 0, "-o", p("x.tfm")]),
+             [*smoke_with(width=0), "-o", p("x.tfm")]),
             ("--heads 3", "expected d_model a multiple of heads, found d_model 8, heads 3",
              [*smoke, "--heads", 3, "-o", p("x.tfm")]),
             ("--lr nan", "--lr: expected a finite number > 0, found nan",
              [*smoke, "--lr", "nan", "-o", p("x.tfm")]),
             ("--max-windows -1", "--max-windows: expected an integer from 0 to",
-             [*smoke, "--max-windows", -1, "-o", p("x.tfm")]),
+             [*smoke_with(max_windows=-1), "-o", p("x.tfm")]),
             ("--stop-after -1", "--stop-after: expected an integer from 0 to 100000, found -1",
              [*smoke, "--stop-after", -1, "-o", p("x.tfm")])):
         expect_fail(what, want, *args)
@@ -205,7 +213,7 @@ def main():
 
     # 8. One run per output: a second run into the same -o is refused while
     # the first holds the lock, naming it; after kill -9 the lock is free.
-    long_run = [TFMED, *map(str, smoke[:-2]), "--epochs", "200", "-o", p("locked.tfm")]
+    long_run = [TFMED, *map(str, smoke_with(epochs=200)), "-o", p("locked.tfm")]
     first = subprocess.Popen(long_run, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(600):
         if os.path.exists(p("locked.tfm.lock")) and os.path.getsize(p("locked.tfm.lock")) > 0:
@@ -222,11 +230,12 @@ def main():
 
     # 9. Resume: other data or architecture refused, naming them; changed
     # optimisation settings only with --allow-changed-settings, recorded.
-    base = [*smoke[:-2], "--epochs", 3, "-o", p("r.tfm")]
+    base = [*smoke_with(epochs=3), "-o", p("r.tfm")]
     expect_ok("paused run", *base, "--stop-after", 1)
     expect_fail("resume with other data", "max_windows 16 -> 8",
-                *base, "--resume", "--max-windows", 8)
-    expect_fail("resume with another width", "width 4 -> 6", *base, "--resume", "--width", 6)
+                *smoke_with(epochs=3, max_windows=8), "-o", p("r.tfm"), "--resume")
+    expect_fail("resume with another width", "width 4 -> 6",
+                *smoke_with(epochs=3, width=6), "-o", p("r.tfm"), "--resume")
     expect_fail("resume with another lr", "add --allow-changed-settings",
                 *base, "--resume", "--lr", "5e-4")
     expect_ok("resume --allow-changed-settings", *base, "--resume", "--lr", "5e-4",
@@ -234,7 +243,7 @@ def main():
     info = expect_ok("info resumed", "info", p("r.tfm"))
     card = json.loads(info[:info.index("\nweights:")])
     hist = card["training"]["history"]
-    if [h.get("settings_changed") for h in hist] != [None, "optimizer.lr 0.001 -> 0.0005", None]:
+    if [h.get("settings_changed") for h in hist] != [None, "optimizer.lr 0.0001 -> 0.0005", None]:
         failures.append(f"the history does not record the change at epoch 2: {hist}")
 
     if failures:

@@ -57,7 +57,9 @@ TEST_F(Fixture, OneScorePerHopEqualToTheEngine)
     auto x = ecg(n);
     auto tb = gr::make_top_block("scorer");
     auto src = gr::blocks::vector_source_f::make(x);
-    auto blk = gr::tfmed::tsrnet_scorer::make(path, 1, 500.0, hop, "cpu");
+    // The quality gate off: this noiseless trace has flat baseline troughs
+    // that the saturation index takes for clipping (the gate has its own tests).
+    auto blk = gr::tfmed::tsrnet_scorer::make(path, 1, 500.0, hop, "cpu", NAN, 1, false);
     auto sink = gr::blocks::vector_sink_f::make();
     tb->connect(src, 0, blk, 0);
     tb->connect(blk, 0, sink, 0);
@@ -67,7 +69,7 @@ TEST_F(Fixture, OneScorePerHopEqualToTheEngine)
     EXPECT_EQ(blk->window(), 5000);
     EXPECT_FLOAT_EQ(blk->threshold(), 0.5f);
 
-    tfmed::engine::TsrnetEngine eng(path, "cpu", 1);
+    tfmed::engine::TsrnetEngine eng(path, "cpu", 1, false);
     for (int k = 0; k < 5; ++k) {
         const auto r = eng.score(x.data() + k * hop, 1)[0];
         ASSERT_TRUE(r.scored()) << r.detail;
@@ -96,7 +98,7 @@ TEST_F(Fixture, AlarmsAndFlaggedWindows)
         x[t] = NAN; // inside windows 2 and 3 only (5000-9999, 7500-12499)
     auto tb = gr::make_top_block("scorer");
     auto src = gr::blocks::vector_source_f::make(x);
-    auto blk = gr::tfmed::tsrnet_scorer::make(path, 1, 500.0, hop, "cpu", -1.0f);
+    auto blk = gr::tfmed::tsrnet_scorer::make(path, 1, 500.0, hop, "cpu", -1.0f, 1, false);
     auto sink = gr::blocks::vector_sink_f::make();
     auto dbg = gr::blocks::message_debug::make();
     tb->connect(src, 0, blk, 0);
@@ -127,6 +129,34 @@ TEST_F(Fixture, AlarmsAndFlaggedWindows)
     EXPECT_EQ(invalid, 2);
     blk->set_threshold(NAN); // back to the card's
     EXPECT_FLOAT_EQ(blk->threshold(), 0.5f);
+}
+
+TEST_F(Fixture, ForecastAsksForWhatTheNextWindowsLack)
+{
+    // The block takes input only as far as the windows it may emit need, so
+    // after 8192 samples windows 0-3 are out, samples 4000-7999 are
+    // buffered, and the window at 4000 lacks 1000 samples; a fresh block
+    // lacks a whole window (5000), two windows 6000.
+    const int hop = 1000;
+    const auto x = ecg(8192);
+    auto tb = gr::make_top_block("scorer");
+    auto src = gr::blocks::vector_source_f::make(x);
+    auto blk = gr::tfmed::tsrnet_scorer::make(path, 1, 500.0, hop, "cpu", NAN, 1, false);
+    auto sink = gr::blocks::vector_sink_f::make();
+    tb->connect(src, 0, blk, 0);
+    tb->connect(blk, 0, sink, 0);
+    tb->run();
+    EXPECT_EQ(sink->data().size(), 4u);
+    gr_vector_int need(1);
+    blk->forecast(1, need);
+    EXPECT_EQ(need[0], 1000);
+    blk->forecast(2, need);
+    EXPECT_EQ(need[0], 2000);
+    auto fresh = gr::tfmed::tsrnet_scorer::make(path, 1, 500.0, hop, "cpu", NAN, 1, false);
+    fresh->forecast(1, need);
+    EXPECT_EQ(need[0], 5000);
+    fresh->forecast(2, need);
+    EXPECT_EQ(need[0], 6000);
 }
 
 TEST_F(Fixture, RefusesAModelThatDoesNotFitTheStream)
