@@ -238,6 +238,17 @@ def main():
                 *smoke_with(epochs=3, width=6), "-o", p("r.tfm"), "--resume")
     expect_fail("resume with another lr", "add --allow-changed-settings",
                 *base, "--resume", "--lr", "5e-4")
+    # A damaged checkpoint is refused under --resume, naming the section.
+    ck = read_tfm(p("r.tfm.ckpt"))
+    good = open(p("r.tfm.ckpt"), "rb").read()
+    bad = bytearray(good)
+    name, data, at = [sec for sec in ck if sec[0] == "optimizer"][0]
+    bad[at + len(data) // 3] ^= 0x01
+    open(p("r.tfm.ckpt"), "wb").write(bad)
+    expect_fail("resume from a damaged checkpoint",
+                "r.tfm.ckpt: the optimizer section is damaged (expected CRC-32",
+                *base, "--resume")
+    open(p("r.tfm.ckpt"), "wb").write(good)
     expect_ok("resume --allow-changed-settings", *base, "--resume", "--lr", "5e-4",
               "--allow-changed-settings")
     info = expect_ok("info resumed", "info", p("r.tfm"))

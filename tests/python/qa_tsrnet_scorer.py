@@ -126,6 +126,15 @@ class qa_tsrnet_scorer(gr_unittest.TestCase):
             self.assertAlmostEqual(blk.threshold(), 0.5)
             with self.assertRaisesRegex(ValueError, "no calibrated threshold"):
                 blk.set_threshold(float("nan"))
+            # 1b. One flipped bit in the weights: refused at construction,
+            # naming the file and the section.
+            raw = bytearray(open(demo, "rb").read())
+            raw[len(raw) // 2] ^= 0x04
+            flipped = os.path.join(tmp, "flipped.tfm")
+            open(flipped, "wb").write(raw)
+            with self.assertRaisesRegex(RuntimeError, "flipped.tfm: the weights section is "
+                                        "damaged \\(expected CRC-32"):
+                tfmed.tsrnet_scorer(flipped, 1, 500.0, 2500, "cpu")
             # 2. Weights that make every score NaN: tagged and reported,
             # whatever the cause, with a one-line detail.
             last = [k for k, v in sd.items() if v.is_floating_point()][-1]

@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <sstream>
 #include <filesystem>
+#include <map>
 #include <stdexcept>
 #include <thread>
 
@@ -287,6 +288,16 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
                      " Hz; train " + std::to_string(split.train.size()) + " / val " +
                      std::to_string(split.val.size()) + " normal, test " +
                      std::to_string(split.test.size());
+        if (static_cast<int64_t>(usable.size()) < static_cast<int64_t>(split.train.size())) {
+            std::map<std::string, int64_t> why;
+            for (auto st : train.status)
+                if (!models::has_signal(st))
+                    why[models::to_string(st)]++;
+            ev.message += "; " + std::to_string(split.train.size() - usable.size()) +
+                          " training window(s) without a usable signal left out:";
+            for (const auto& [k, n] : why)
+                ev.message += " " + std::to_string(n) + " " + k;
+        }
         if (!set.dropped.empty()) {
             ev.message += "; dropped " + std::to_string(set.dropped.size()) +
                           " window(s) with NaN/Inf samples (--drop-invalid):";
