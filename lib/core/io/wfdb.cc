@@ -811,6 +811,8 @@ void append_physical(const WfdbDigital& d,
 {
     const size_t base = out.size();
     const float nan = std::numeric_limits<float>::quiet_NaN();
+    if (row1 <= row0 || channels <= 0)
+        return; // nothing to add (and out.data() may be null: no pointer arithmetic on it)
     out.resize(base + (row1 - row0) * channels, nan);
     for (size_t s = 0; s < d.samples.size(); s++) {
         const int c = channel_of_signal[s];

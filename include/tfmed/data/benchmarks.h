@@ -1,0 +1,70 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef INCLUDED_TFMED_DATA_BENCHMARKS_H
+#define INCLUDED_TFMED_DATA_BENCHMARKS_H
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+/*!
+ * \file
+ * \brief The multivariate benchmarks SpecAR-Net is evaluated on, laid out as
+ * the Time-Series-Library (TSLib) data loaders lay them out, so that figures
+ * compare with the paper's.
+ */
+
+namespace tfmed {
+namespace data {
+
+/*!
+ * \brief NASA MSL telemetry (telemanom): the channels of `msl/`, concatenated
+ * in sorted channel order (TSLib's MSL_train/test.npy layout), 55 columns
+ * (the value and 54 command flags).
+ */
+struct MslSet {
+    torch::Tensor train, test; //!< (T, 55) float32, standardised with train statistics
+    torch::Tensor test_label;  //!< (T_test) int64, 1 inside a labelled anomaly
+    torch::Tensor mean, std;   //!< (55) the train statistics (std of a constant column: 1)
+    std::vector<std::string> channels; //!< in order, e.g. "C-2", "D-14", ...
+    std::vector<int64_t> train_begin, test_begin; //!< first row of each channel
+};
+
+/*!
+ * \brief Load `msl/` (train/<chan>.npy, test/<chan>.npy, labeled_anomalies.csv).
+ * \param dir the data folder
+ * \param standardise false: the raw values (scaled to [-1, 1] by telemanom)
+ * \throws io::ReadError / std::runtime_error naming a missing or malformed file
+ */
+MslSet load_msl(const std::string& dir, bool standardise = true);
+
+/*!
+ * \brief ETTh1 / ETTh2 (hourly) with the Informer split: rows [0, 8640) train,
+ * [8640, 11520) validation, [11520, 14400) test (12/4/4 months); scaling
+ * fitted on the train rows; time features "timeF" at freq 'h' (hour of day,
+ * day of week, day of month, day of year, each scaled to [-0.5, 0.5]).
+ */
+struct EttSet {
+    torch::Tensor values;             //!< (14400, 7) float32, standardised
+    torch::Tensor marks;              //!< (14400, 4) float32 time features
+    torch::Tensor mean, std;          //!< (7) train statistics
+    std::vector<std::string> columns; //!< HUFL, HULL, MUFL, MULL, LUFL, LULL, OT
+    int64_t train_end = 8640, val_end = 11520, test_end = 14400;
+    /*! First row of a split's windows of `seq_len` inputs: Informer starts
+     *  the validation and test windows seq_len rows before the split border. */
+    int64_t begin(const std::string& split, int64_t seq_len) const;
+    int64_t end(const std::string& split) const;
+};
+
+/*! \brief Load `ett/<name>.csv` ("ETTh1" or "ETTh2"). */
+EttSet load_ett(const std::string& dir, const std::string& name, bool standardise = true);
+
+} // namespace data
+} // namespace tfmed
+
+#endif

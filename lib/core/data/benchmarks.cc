@@ -1,0 +1,204 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <tfmed/data/benchmarks.h>
+#include <tfmed/io/recording.h>
+#include <tfmed/io/table.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+namespace tfmed {
+namespace data {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+torch::Tensor npy_2d(const std::string& path, int64_t cols)
+{
+    const auto a = io::read_npy(path);
+    if (a.shape.size() != 2 || a.shape[1] != cols)
+        throw std::runtime_error(path + ": expected a (T, " + std::to_string(cols) +
+                                 ") array, found " + std::to_string(a.shape.size()) +
+                                 " dimensions");
+    return torch::from_blob(const_cast<float*>(a.data.data()), { a.shape[0], cols },
+                            torch::kFloat)
+        .clone();
+}
+
+// `chan,spacecraft,"[[a, b], [c, d]]",...` -> chan -> inclusive ranges.
+std::map<std::string, std::vector<std::pair<int64_t, int64_t>>>
+anomaly_ranges(const std::string& path)
+{
+    std::ifstream f(path);
+    if (!f)
+        throw std::runtime_error(path + ": cannot open the MSL labels");
+    std::map<std::string, std::vector<std::pair<int64_t, int64_t>>> out;
+    std::string line;
+    std::getline(f, line); // header
+    int line_no = 1;
+    while (std::getline(f, line)) {
+        ++line_no;
+        if (line.empty())
+            continue;
+        const auto c1 = line.find(',');
+        const auto q1 = line.find('"');
+        const auto q2 = q1 == std::string::npos ? q1 : line.find('"', q1 + 1);
+        if (c1 == std::string::npos || q2 == std::string::npos)
+            throw std::runtime_error(path + ": line " + std::to_string(line_no) +
+                                     ": expected chan_id,spacecraft,\"[[start, end], ...]\"");
+        auto& v = out[line.substr(0, c1)];
+        std::string seq = line.substr(q1 + 1, q2 - q1 - 1);
+        for (char& ch : seq)
+            if (ch == '[' || ch == ']' || ch == ',')
+                ch = ' ';
+        std::istringstream in(seq);
+        int64_t a, b;
+        while (in >> a >> b)
+            v.emplace_back(a, b);
+    }
+    return out;
+}
+
+// Hour, weekday, day of month, day of year of "YYYY-MM-DD HH:MM:SS".
+std::array<float, 4> time_features(const std::string& s, const std::string& where)
+{
+    std::tm t{};
+    if (std::sscanf(s.c_str(), "%d-%d-%d %d:%d:%d", &t.tm_year, &t.tm_mon, &t.tm_mday,
+                    &t.tm_hour, &t.tm_min, &t.tm_sec) < 4)
+        throw std::runtime_error(where + ": expected a date 'YYYY-MM-DD HH:MM:SS', found '" +
+                                 s + "'");
+    t.tm_year -= 1900;
+    t.tm_mon -= 1;
+    t.tm_isdst = 0;
+    const std::time_t tt = timegm(&t); // normalises and fills tm_wday, tm_yday
+    std::tm n{};
+    gmtime_r(&tt, &n);
+    const int wday = (n.tm_wday + 6) % 7; // Monday = 0, as pandas
+    return { static_cast<float>(n.tm_hour / 23.0 - 0.5), static_cast<float>(wday / 6.0 - 0.5),
+             static_cast<float>((n.tm_mday - 1) / 30.0 - 0.5),
+             static_cast<float>(n.tm_yday / 365.0 - 0.5) };
+}
+
+void standardise_with(torch::Tensor& x, const torch::Tensor& mean, const torch::Tensor& std)
+{
+    x.sub_(mean).div_(std);
+}
+
+} // namespace
+
+MslSet load_msl(const std::string& dir, bool standardise)
+{
+    const std::string root = dir + "/msl";
+    if (!fs::is_directory(root + "/train"))
+        throw std::runtime_error(root + "/train: not found (the MSL set of ../shared/data)");
+    MslSet s;
+    for (const auto& e : fs::directory_iterator(root + "/train"))
+        if (e.path().extension() == ".npy")
+            s.channels.push_back(e.path().stem().string());
+    std::sort(s.channels.begin(), s.channels.end());
+    const auto ranges = anomaly_ranges(root + "/labeled_anomalies.csv");
+    std::vector<torch::Tensor> tr, te, lab;
+    int64_t ntr = 0, nte = 0;
+    for (const auto& c : s.channels) {
+        s.train_begin.push_back(ntr);
+        s.test_begin.push_back(nte);
+        tr.push_back(npy_2d(root + "/train/" + c + ".npy", 55));
+        te.push_back(npy_2d(root + "/test/" + c + ".npy", 55));
+        auto l = torch::zeros({ te.back().size(0) }, torch::kLong);
+        const auto it = ranges.find(c);
+        if (it == ranges.end())
+            throw std::runtime_error(root + "/labeled_anomalies.csv: no row for channel " + c);
+        for (const auto& [a, b] : it->second) {
+            if (a < 0 || b < a || b >= l.size(0))
+                throw std::runtime_error(root + "/labeled_anomalies.csv: " + c + ": range [" +
+                                         std::to_string(a) + ", " + std::to_string(b) +
+                                         "] outside the " + std::to_string(l.size(0)) +
+                                         " test rows");
+            l.slice(0, a, b + 1).fill_(1);
+        }
+        lab.push_back(l);
+        ntr += tr.back().size(0);
+        nte += te.back().size(0);
+    }
+    s.train = torch::cat(tr);
+    s.test = torch::cat(te);
+    s.test_label = torch::cat(lab);
+    // StandardScaler on train (a constant column keeps scale 1, as sklearn).
+    s.mean = s.train.mean(0);
+    s.std = s.train.std(0, /*unbiased=*/false);
+    s.std = torch::where(s.std > 0, s.std, torch::ones_like(s.std));
+    if (standardise) {
+        standardise_with(s.train, s.mean, s.std);
+        standardise_with(s.test, s.mean, s.std);
+    }
+    return s;
+}
+
+int64_t EttSet::begin(const std::string& split, int64_t seq_len) const
+{
+    if (split == "train")
+        return 0;
+    if (split == "val")
+        return train_end - seq_len;
+    if (split == "test")
+        return val_end - seq_len;
+    throw std::invalid_argument("ETT split: expected train, val or test, found '" + split + "'");
+}
+
+int64_t EttSet::end(const std::string& split) const
+{
+    if (split == "train")
+        return train_end;
+    if (split == "val")
+        return val_end;
+    if (split == "test")
+        return test_end;
+    throw std::invalid_argument("ETT split: expected train, val or test, found '" + split + "'");
+}
+
+EttSet load_ett(const std::string& dir, const std::string& name, bool standardise)
+{
+    if (name != "ETTh1" && name != "ETTh2")
+        throw std::invalid_argument("ETT: expected ETTh1 or ETTh2, found '" + name + "'");
+    const std::string path = dir + "/ett/" + name + ".csv";
+    const auto t = io::read_csv(path);
+    EttSet s;
+    if (t.rows < s.test_end || t.cols() != 7 || t.text_column.empty())
+        throw std::runtime_error(path + ": expected a date column and 7 value columns over at "
+                                        "least 14400 rows, found " +
+                                 std::to_string(t.cols()) + " columns over " +
+                                 std::to_string(t.rows) + " rows");
+    s.columns = t.columns;
+    s.values = torch::empty({ s.test_end, 7 });
+    s.marks = torch::empty({ s.test_end, 4 });
+    auto v = s.values.accessor<float, 2>();
+    auto m = s.marks.accessor<float, 2>();
+    for (int64_t r = 0; r < s.test_end; ++r) {
+        for (int c = 0; c < 7; ++c)
+            v[r][c] = static_cast<float>(t.at(r, c));
+        const auto f = time_features(t.text_column[static_cast<std::size_t>(r)],
+                                     path + ": row " + std::to_string(r + 1));
+        for (int k = 0; k < 4; ++k)
+            m[r][k] = f[k];
+    }
+    const auto train = s.values.slice(0, 0, s.train_end);
+    s.mean = train.mean(0);
+    s.std = train.std(0, false);
+    if (standardise)
+        standardise_with(s.values, s.mean, s.std);
+    return s;
+}
+
+} // namespace data
+} // namespace tfmed
