@@ -54,7 +54,7 @@ namespace tfmed {
 namespace dsp {
 
 /*! \brief Analysis window shape. */
-enum class Window { hann, hamming, blackman, rectangle };
+enum class Window { hann, hamming, blackman, rectangle, triang };
 
 /*! \brief Whose numbers the STFT reproduces (see the file documentation). */
 enum class Convention { scipy, torch };

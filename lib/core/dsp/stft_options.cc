@@ -35,7 +35,7 @@ E parse(const char* what, const std::string& name, const char* const (&names)[N]
     bad(what, "one of " + list, "'" + name + "'");
 }
 
-const char* const window_names[] = { "hann", "hamming", "blackman", "rectangle" };
+const char* const window_names[] = { "hann", "hamming", "blackman", "rectangle", "triang" };
 const char* const convention_names[] = { "scipy", "torch" };
 const char* const output_names[] = { "complex", "magnitude", "power", "log_power" };
 const char* const pad_mode_names[] = { "constant", "reflect" };
@@ -70,6 +70,15 @@ std::vector<double> make_window(Window shape, int length, bool periodic)
     std::vector<double> w(length, 1.0);
     if (shape == Window::rectangle || length == 1)
         return w;
+    if (shape == Window::triang) {
+        // scipy.signal.windows.triang: M odd 1 - |2n - (M-1)| / (M+1), M even
+        // 1 - |2n - (M-1)| / M; periodic = the symmetric window of M + 1
+        // without its last sample.
+        const int m = periodic ? length + 1 : length;
+        for (int n = 0; n < length; n++)
+            w[n] = 1.0 - std::abs(2.0 * n - (m - 1)) / (m % 2 ? m + 1.0 : static_cast<double>(m));
+        return w;
+    }
     // Generalised cosine windows; the periodic form is the symmetric window of
     // length + 1 without its last sample (scipy fftbins=True, torch periodic=True).
     const double m = periodic ? length : length - 1;
@@ -109,8 +118,8 @@ void StftOptions::validate() const
             std::to_string(hop_));
     if (!(log_floor_ > 0.0f) || !std::isfinite(log_floor_))
         bad("log_floor", "a finite value > 0", std::to_string(log_floor_));
-    if (static_cast<unsigned>(window_) > 3)
-        bad("window", "hann, hamming, blackman or rectangle",
+    if (static_cast<unsigned>(window_) > 4)
+        bad("window", "hann, hamming, blackman, rectangle or triang",
             std::to_string(static_cast<int>(window_)));
     if (static_cast<unsigned>(output_) > 3)
         bad("output", "complex, magnitude, power or log_power",

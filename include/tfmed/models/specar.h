@@ -1,0 +1,169 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef INCLUDED_TFMED_MODELS_SPECAR_H
+#define INCLUDED_TFMED_MODELS_SPECAR_H
+
+#include <tfmed/dsp/stft_options.h>
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/dropout.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/normalization.h>
+#include <torch/nn/pimpl.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+/*!
+ * \file
+ * \brief SpecAR-Net (Dong et al., IJCAI-24), exactly as the reference code
+ * (MODELS.md 2.1): token embedding, SpecAR blocks (STFT of every embedded
+ * feature, frequency attention, multi-scale dilated complex convolutions),
+ * one shared LayerNorm between blocks, and the four task heads, plus the
+ * temporal-order-preserving (TOP) head and loss (MODELS.md 2.2).
+ *
+ * \details Submodule and parameter names are the reference's, so its
+ * state dicts import (models/interchange.h): `enc_embedding.value_embedding.
+ * tokenConv.weight`, `model.<i>.cnn.<k>[.<j>].conv_r/conv_i`, `model.<i>.l0`,
+ * `model.<i>.l2`, `layer_norm`, `projection`, `predict_linear`, `conv1d`,
+ * `l1`. Two of the reference's state-dict entries are not parameters here:
+ * the positional table `enc_embedding.position_embedding.pe` (1 x 100000 x
+ * d_model, a fixed function, computed for the lengths used) and
+ * `model.<i>.single_ComplexConv_dila0` (the same module as `cnn.0`,
+ * registered twice in the reference); export writes and import checks both.
+ *
+ * The STFT is the core one (dsp::stft_torch, the torch convention: centred,
+ * reflect padding, normalised, two-sided), differentiable. Complex values
+ * are carried as real (Re, Im) pairs, so every kernel is a real one.
+ */
+
+namespace tfmed {
+namespace models {
+
+/*! \brief Every knob of the reference (its argument names in comments). */
+struct SpecarOptions {
+    /*! "anomaly_detection", "classification", "imputation", "long_term_forecast" */
+    std::string task = "anomaly_detection";  // task_name
+    int64_t seq_len = 100, pred_len = 0, label_len = 0;
+    int64_t enc_in = 55, c_out = 55;          // N, output channels
+    int64_t num_class = 0;                    // classification
+    int64_t d_model = 8, d_ff = 8;
+    int64_t e_layers = 5, conv_layers = 6;    // E blocks, M branches
+    int64_t n_fft = 16, win_length = 16, hop = 1; // n_fft, win_len, hop_length
+    /*! "hanning", "hamming", "rectangle", "triang", "blackman" */
+    std::string window = "rectangle";         // win_func
+    /*! "complex" (the reference's "CompelxConv2d") or "dual" ("DualChannelConv2d", the DCN ablation) */
+    std::string backbone = "complex";
+    int64_t time_features = 4;                // timeF at freq 'h'
+    double dropout = 0.1;
+
+    /*! Steps the blocks see: seq_len (+ pred_len for forecasting). */
+    int64_t T() const { return task == "long_term_forecast" ? seq_len + pred_len : seq_len; }
+    /*! The core STFT options of a block. */
+    dsp::StftOptions stft() const;
+    /*! \throws std::invalid_argument naming the option, expected and found */
+    void validate() const;
+};
+
+/*! \brief Parameters of one SpecAR block and of the whole network, by the
+ *  formulas of MODELS.md 2.3 (what the reference's parameters() counts). */
+int64_t specar_block_parameters(const SpecarOptions& o);
+int64_t specar_parameters(const SpecarOptions& o);
+
+/*! \brief Two real Conv2d on (Re, Im): the reference's ComplexConv2d. */
+class ComplexConv2dImpl : public torch::nn::Module
+{
+public:
+    ComplexConv2dImpl(int64_t in, int64_t out, int64_t kernel, int64_t dilation,
+                      int64_t padding, bool dual);
+    /*! (re, im) -> (re, im) */
+    std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& re,
+                                                    const torch::Tensor& im);
+    torch::nn::Conv2d conv_r{ nullptr }, conv_i{ nullptr };
+
+private:
+    bool dual_;
+};
+TORCH_MODULE(ComplexConv2d);
+
+/*! \brief One SpecAR block: (B, T, D) -> (B, T, D). */
+class SpecarBlockImpl : public torch::nn::Module
+{
+public:
+    explicit SpecarBlockImpl(const SpecarOptions& o);
+    torch::Tensor forward(const torch::Tensor& h);
+    /*! The block's STFT of h (B, T, D): (re, im), each (B, D, F, frames). */
+    std::pair<torch::Tensor, torch::Tensor> spectrum(const torch::Tensor& h) const;
+
+    torch::nn::ModuleList cnn{ nullptr };
+    torch::nn::Linear l0{ nullptr }, l2{ nullptr };
+
+private:
+    SpecarOptions o_;
+    dsp::StftOptions stft_;
+};
+TORCH_MODULE(SpecarBlock);
+
+/*! \brief What the network returns: the task's output and the TOP head's series. */
+struct SpecarOutput {
+    torch::Tensor out;        //!< AD/imputation (B, seq_len, c_out); forecast (B, pred_len, c_out); classification logits (B, num_class)
+    torch::Tensor seq_series; //!< (B, T) for forecasting and imputation; undefined otherwise
+};
+
+class SpecarNetImpl : public torch::nn::Module
+{
+public:
+    explicit SpecarNetImpl(const SpecarOptions& o);
+
+    /*!
+     * \param x (B, seq_len, N)
+     * \param x_mark (B, seq_len, time_features) or undefined (AD, classification)
+     * \param mask imputation: (B, seq_len, N), 1 = observed; classification:
+     *        the padding mask (B, seq_len), 1 = data; else undefined
+     */
+    SpecarOutput forward(const torch::Tensor& x, const torch::Tensor& x_mark = {},
+                         const torch::Tensor& mask = {});
+
+    /*! The embedding (B, L, D) of x (and x_mark when defined). */
+    torch::Tensor embed(const torch::Tensor& x, const torch::Tensor& x_mark);
+    /*! The sinusoidal position table (L, D) (the reference's `pe[:, :L]`). */
+    torch::Tensor positions(int64_t L) const;
+
+    const SpecarOptions& options() const { return o_; }
+
+    torch::nn::Conv1d token_conv{ nullptr };   // enc_embedding.value_embedding.tokenConv
+    torch::nn::Linear temporal{ nullptr };     // enc_embedding.temporal_embedding.embed
+    torch::nn::ModuleList blocks{ nullptr };   // model
+    torch::nn::LayerNorm layer_norm{ nullptr };
+    torch::nn::Linear projection{ nullptr }, predict_linear{ nullptr };
+    torch::nn::Conv1d conv1d{ nullptr };       // TOP head
+    torch::nn::Linear l1{ nullptr };
+    torch::nn::Dropout dropout{ nullptr };
+
+private:
+    torch::Tensor encode(torch::Tensor h);
+    torch::Tensor top_series(const torch::Tensor& h);
+    SpecarOptions o_;
+    mutable torch::Tensor pe_; // cached position table
+};
+TORCH_MODULE(SpecarNet);
+
+/*!
+ * \brief The temporal-order-preserving loss of MODELS.md 2.2 on a series q
+ * (B, L): sum over b, t of (q / max_t q - t / (L - 1))^2, the max detached.
+ * \param part "whole", "input" (first seq_len steps) or "prediction" (last
+ *        pred_len steps)
+ */
+torch::Tensor top_loss(const torch::Tensor& seq_series, const std::string& part,
+                       int64_t seq_len, int64_t pred_len);
+
+} // namespace models
+} // namespace tfmed
+
+#endif

@@ -1,0 +1,348 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <tfmed/dsp/stft.h>
+#include <tfmed/models/specar.h>
+
+#include <torch/nn/functional/activation.h>
+#include <torch/nn/init.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace tfmed {
+namespace models {
+
+namespace nn = torch::nn;
+
+namespace {
+
+bool forecasting(const SpecarOptions& o) { return o.task == "long_term_forecast"; }
+
+// Instance normalisation per channel over time (mean detached, biased
+// variance + 1e-5), as the reference's anomaly and forecasting heads.
+std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> instance_norm(const torch::Tensor& x)
+{
+    const auto mean = x.mean(1, true).detach();
+    const auto c = x - mean;
+    const auto std = torch::sqrt(c.var(1, /*unbiased=*/false, /*keepdim=*/true) + 1e-5);
+    return { c / std, mean, std };
+}
+
+} // namespace
+
+dsp::StftOptions SpecarOptions::stft() const
+{
+    dsp::Window w = dsp::Window::blackman; // the reference: anything else is blackman
+    bool periodic = true;
+    if (window == "hanning")
+        w = dsp::Window::hann;
+    else if (window == "hamming")
+        w = dsp::Window::hamming;
+    else if (window == "rectangle")
+        w = dsp::Window::rectangle;
+    else if (window == "triang")
+        w = dsp::Window::triang, periodic = false; // scipy.signal.triang: symmetric
+    return dsp::StftOptions(static_cast<int>(n_fft), static_cast<int>(hop))
+        .win_length(static_cast<int>(win_length))
+        .window(w)
+        .periodic(periodic)
+        .convention(dsp::Convention::torch)
+        .center(true)
+        .pad_mode(dsp::PadMode::reflect)
+        .normalized(true)
+        .onesided(false)
+        .output(dsp::Output::complex);
+}
+
+void SpecarOptions::validate() const
+{
+    auto fail = [](const std::string& what, const std::string& found) {
+        throw std::invalid_argument("SpecAR-Net: expected " + what + ", found " + found);
+    };
+    if (task != "anomaly_detection" && task != "classification" && task != "imputation" &&
+        task != "long_term_forecast")
+        fail("task anomaly_detection, classification, imputation or long_term_forecast",
+             "'" + task + "'");
+    auto range = [&](const char* name, int64_t v, int64_t lo, int64_t hi) {
+        if (v < lo || v > hi)
+            fail(std::to_string(lo) + " <= " + name + " <= " + std::to_string(hi),
+                 std::to_string(v));
+    };
+    range("seq_len", seq_len, 1, 1 << 16);
+    range("enc_in", enc_in, 1, 4096);
+    range("c_out", c_out, 1, 4096);
+    range("d_model", d_model, 1, 4096);
+    range("d_ff", d_ff, 1, 8192);
+    range("e_layers", e_layers, 1, 64);
+    range("conv_layers", conv_layers, 1, 64);
+    range("n_fft", n_fft, 1, 4096);
+    range("win_length", win_length, 1, n_fft);
+    range("hop", hop, 1, n_fft);
+    range("time_features", time_features, 1, 16);
+    if (forecasting(*this))
+        range("pred_len", pred_len, 1, 1 << 16);
+    else if (pred_len != 0)
+        fail("pred_len 0 for " + task, std::to_string(pred_len));
+    if (task == "classification")
+        range("num_class", num_class, 2, 1 << 16);
+    if ((task == "imputation" || forecasting(*this)) && d_model % 2 != 0)
+        fail("an even d_model for " + task + " (the order-preserving head halves it)",
+             std::to_string(d_model));
+    if (window != "hanning" && window != "hamming" && window != "rectangle" &&
+        window != "triang" && window != "blackman")
+        fail("window hanning, hamming, rectangle, triang or blackman", "'" + window + "'");
+    if (backbone != "complex" && backbone != "dual")
+        fail("backbone complex or dual", "'" + backbone + "'");
+    if (!(dropout >= 0.0 && dropout < 1.0))
+        fail("0 <= dropout < 1", std::to_string(dropout));
+    // Reflect padding of n_fft/2 needs more samples than that in every series.
+    if (T() <= n_fft / 2)
+        fail("more steps than n_fft / 2 (" + std::to_string(n_fft / 2) +
+                 ") for the reflect-padded STFT",
+             std::to_string(T()) + " steps");
+}
+
+int64_t specar_block_parameters(const SpecarOptions& o)
+{
+    const int64_t D = o.d_model, Dff = o.d_ff, M = o.conv_layers, T = o.T(), H = o.hop;
+    const int64_t frames = (T + H) / H;
+    return 2 * (D * D + D) + (M - 1) * (2 * (9 * D * Dff + Dff) + 2 * (9 * Dff * D + D)) + 3 +
+           (frames * T + T);
+}
+
+int64_t specar_parameters(const SpecarOptions& o)
+{
+    const int64_t N = o.enc_in, D = o.d_model, T = o.T();
+    int64_t n = 3 * N * D + o.time_features * D + o.e_layers * specar_block_parameters(o) +
+                2 * D + (3 * T * T + T) + (D / 2 + 1);
+    if (o.task == "classification")
+        n += D * o.seq_len * o.num_class + o.num_class;
+    else
+        n += D * o.c_out + o.c_out;
+    if (forecasting(o))
+        n += o.seq_len * T + T;
+    return n;
+}
+
+ComplexConv2dImpl::ComplexConv2dImpl(int64_t in, int64_t out, int64_t kernel,
+                                     int64_t dilation, int64_t padding, bool dual)
+    : dual_(dual)
+{
+    auto opt = nn::Conv2dOptions(in, out, kernel).stride(1).padding(padding).dilation(dilation);
+    conv_r = register_module("conv_r", nn::Conv2d(opt));
+    conv_i = register_module("conv_i", nn::Conv2d(opt));
+}
+
+std::pair<torch::Tensor, torch::Tensor> ComplexConv2dImpl::forward(const torch::Tensor& re,
+                                                                   const torch::Tensor& im)
+{
+    if (dual_)
+        return { conv_r(re), -conv_i(im) };
+    // Re and Im through each real conv in one call (batch-stacked): each conv
+    // adds its own bias, so Re gets b_r - b_i and Im b_r + b_i, as the reference.
+    const int64_t B = re.size(0);
+    const auto both = torch::cat({ re, im }, 0);
+    const auto r = conv_r(both), i = conv_i(both);
+    return { r.narrow(0, 0, B) - i.narrow(0, B, B), r.narrow(0, B, B) + i.narrow(0, 0, B) };
+}
+
+SpecarBlockImpl::SpecarBlockImpl(const SpecarOptions& o) : o_(o), stft_(o.stft())
+{
+    const bool dual = o.backbone == "dual";
+    const int64_t D = o.d_model, Dff = o.d_ff, T = o.T(), H = o.hop;
+    cnn = register_module("cnn", nn::ModuleList());
+    cnn->push_back(ComplexConv2d(D, D, 1, 1, 0, dual));
+    for (int64_t k = 1; k < o.conv_layers; ++k) {
+        nn::Sequential branch;
+        branch->push_back(ComplexConv2d(D, Dff, 3, k, k, dual));
+        branch->push_back(ComplexConv2d(Dff, D, 3, k, k, dual));
+        cnn->push_back(branch);
+    }
+    l0 = register_module("l0", nn::Linear(2, 1));
+    l2 = register_module("l2", nn::Linear((T + H) / H, T)); // used only when hop != 1
+}
+
+std::pair<torch::Tensor, torch::Tensor> SpecarBlockImpl::spectrum(const torch::Tensor& h) const
+{
+    const auto z = dsp::stft_torch(h.transpose(1, 2), stft_); // (B, D, F, frames) complex
+    return { torch::real(z).contiguous(), torch::imag(z).contiguous() };
+}
+
+torch::Tensor SpecarBlockImpl::forward(const torch::Tensor& h)
+{
+    const int64_t T = h.size(1);
+    auto [zr, zi] = spectrum(h);
+    // Frequency attention: G = Z Z^T over frames (not conjugated),
+    // A = sigmoid(Re G) + i sigmoid(Im G), Y = A Z.
+    const auto zrT = zr.transpose(-1, -2), ziT = zi.transpose(-1, -2);
+    const auto ar = torch::sigmoid(torch::matmul(zr, zrT) - torch::matmul(zi, ziT));
+    const auto ai = torch::sigmoid(torch::matmul(zr, ziT) + torch::matmul(zi, zrT));
+    const auto yr = torch::matmul(ar, zr) - torch::matmul(ai, zi);
+    const auto yi = torch::matmul(ar, zi) + torch::matmul(ai, zr);
+    // Branches: complex ReLU of each, mean over branches.
+    torch::Tensor sr, si;
+    for (std::size_t k = 0; k < cnn->size(); ++k) {
+        torch::Tensor br, bi;
+        if (k == 0) {
+            std::tie(br, bi) = cnn->ptr<ComplexConv2dImpl>(0)->forward(yr, yi);
+        } else {
+            auto seq = cnn->ptr<nn::SequentialImpl>(k);
+            std::tie(br, bi) = seq->ptr<ComplexConv2dImpl>(0)->forward(yr, yi);
+            std::tie(br, bi) = seq->ptr<ComplexConv2dImpl>(1)->forward(br, bi);
+        }
+        br = torch::relu(br);
+        bi = torch::relu(bi);
+        sr = k == 0 ? br : sr + br;
+        si = k == 0 ? bi : si + bi;
+    }
+    const double m = static_cast<double>(cnn->size());
+    // Linear(2 -> 1) on (Re, Im), mean over frequency.
+    const auto real = l0(torch::stack({ sr / m, si / m }, -1)).squeeze(-1); // (B, D, F, L)
+    auto s = real.mean(2);                                                   // (B, D, L)
+    s = o_.hop == 1 ? s.narrow(2, 0, T) : l2(s);
+    return s.permute({ 0, 2, 1 });
+}
+
+SpecarNetImpl::SpecarNetImpl(const SpecarOptions& o) : o_(o)
+{
+    o.validate();
+    const int64_t D = o.d_model, T = o.T();
+    // Registration order is the reference's (the same draws under one seed).
+    blocks = register_module("model", nn::ModuleList());
+    for (int64_t i = 0; i < o.e_layers; ++i)
+        blocks->push_back(SpecarBlock(o));
+    auto emb = std::make_shared<nn::Module>();
+    auto value = std::make_shared<nn::Module>();
+    token_conv = value->register_module(
+        "tokenConv", nn::Conv1d(nn::Conv1dOptions(o.enc_in, D, 3)
+                                    .padding(1)
+                                    .padding_mode(torch::kCircular)
+                                    .bias(false)));
+    nn::init::kaiming_normal_(token_conv->weight, 0.0, torch::kFanIn, torch::kLeakyReLU);
+    emb->register_module("value_embedding", value);
+    auto temporal_emb = std::make_shared<nn::Module>();
+    temporal = temporal_emb->register_module(
+        "embed", nn::Linear(nn::LinearOptions(o.time_features, D).bias(false)));
+    emb->register_module("temporal_embedding", temporal_emb);
+    dropout = emb->register_module("dropout", nn::Dropout(o.dropout));
+    register_module("enc_embedding", emb);
+    layer_norm = register_module("layer_norm", nn::LayerNorm(nn::LayerNormOptions({ D })));
+    if (forecasting(o))
+        predict_linear = register_module("predict_linear", nn::Linear(o.seq_len, T));
+    if (o.task == "classification")
+        projection = register_module("projection", nn::Linear(D * o.seq_len, o.num_class));
+    else
+        projection = register_module("projection", nn::Linear(D, o.c_out));
+    conv1d = register_module(
+        "conv1d", nn::Conv1d(nn::Conv1dOptions(T, T, 3).stride(2).padding(1)));
+    l1 = register_module("l1", nn::Linear(D / 2, 1));
+}
+
+torch::Tensor SpecarNetImpl::positions(int64_t L) const
+{
+    if (!pe_.defined() || pe_.size(0) < L) {
+        // float32 throughout, as the reference's table.
+        const int64_t D = o_.d_model;
+        const auto pos = torch::arange(L, torch::kFloat).unsqueeze(1);
+        const auto freqs =
+            torch::exp(torch::arange(0, D, 2, torch::kFloat) * (-(std::log(10000.0) / D)));
+        auto pe = torch::zeros({ L, D });
+        pe.index_put_({ torch::indexing::Slice(), torch::indexing::Slice(0, D, 2) },
+                      torch::sin(pos * freqs));
+        pe.index_put_({ torch::indexing::Slice(), torch::indexing::Slice(1, D, 2) },
+                      torch::cos(pos * freqs).narrow(1, 0, D / 2));
+        pe_ = pe;
+    }
+    return pe_.narrow(0, 0, L);
+}
+
+torch::Tensor SpecarNetImpl::embed(const torch::Tensor& x, const torch::Tensor& x_mark)
+{
+    auto h = token_conv(x.transpose(1, 2)).transpose(1, 2);
+    if (x_mark.defined())
+        h = h + temporal(x_mark);
+    return dropout(h + positions(x.size(1)).to(h.device()).unsqueeze(0));
+}
+
+torch::Tensor SpecarNetImpl::encode(torch::Tensor h)
+{
+    for (std::size_t i = 0; i < blocks->size(); ++i)
+        h = layer_norm(blocks->ptr<SpecarBlockImpl>(i)->forward(h));
+    return h;
+}
+
+torch::Tensor SpecarNetImpl::top_series(const torch::Tensor& h)
+{
+    return l1(conv1d(h)).squeeze(-1);
+}
+
+SpecarOutput SpecarNetImpl::forward(const torch::Tensor& x, const torch::Tensor& x_mark,
+                                    const torch::Tensor& mask)
+{
+    TORCH_CHECK(x.dim() == 3 && x.size(1) == o_.seq_len && x.size(2) == o_.enc_in,
+                "SpecAR-Net: expected x (B, ", o_.seq_len, ", ", o_.enc_in, "), found ",
+                x.sizes());
+    SpecarOutput out;
+    auto denorm = [](const torch::Tensor& y, const torch::Tensor& mean, const torch::Tensor& std) {
+        return y * std.narrow(1, 0, 1) + mean.narrow(1, 0, 1);
+    };
+    if (o_.task == "anomaly_detection") {
+        auto [xn, mean, std] = instance_norm(x);
+        out.out = denorm(projection(encode(embed(xn, {}))), mean, std);
+    } else if (o_.task == "classification") {
+        TORCH_CHECK(mask.defined() && mask.dim() == 2 && mask.size(1) == o_.seq_len,
+                    "SpecAR-Net classification: expected a padding mask (B, ", o_.seq_len,
+                    "), found ", mask.defined() ? mask.sizes() : c10::IntArrayRef{});
+        auto h = encode(embed(x, {}));
+        h = dropout(torch::gelu(h)) * mask.unsqueeze(-1).to(h.dtype());
+        out.out = projection(h.reshape({ h.size(0), -1 }));
+    } else if (o_.task == "imputation") {
+        TORCH_CHECK(mask.defined() && mask.sizes() == x.sizes(),
+                    "SpecAR-Net imputation: expected a mask of x's shape ", x.sizes());
+        const auto observed = (mask == 1);
+        const auto count = observed.sum(1).to(x.dtype());
+        const auto mean = (x.sum(1) / count).unsqueeze(1).detach();
+        auto c = (x - mean).masked_fill(mask == 0, 0);
+        const auto std = torch::sqrt((c * c).sum(1) / count + 1e-5).unsqueeze(1).detach();
+        const auto h = encode(embed(c / std, x_mark));
+        out.out = denorm(projection(h), mean, std);
+        out.seq_series = top_series(h);
+    } else { // long_term_forecast
+        auto [xn, mean, std] = instance_norm(x);
+        auto h = embed(xn, x_mark);
+        h = predict_linear(h.transpose(1, 2)).transpose(1, 2);
+        h = encode(h);
+        out.out = denorm(projection(h), mean, std).narrow(1, o_.seq_len, o_.pred_len);
+        out.seq_series = top_series(h);
+    }
+    return out;
+}
+
+torch::Tensor top_loss(const torch::Tensor& q, const std::string& part, int64_t seq_len,
+                       int64_t pred_len)
+{
+    torch::Tensor s;
+    if (part == "whole")
+        s = q;
+    else if (part == "input")
+        s = q.narrow(1, 0, seq_len);
+    else if (part == "prediction") {
+        TORCH_CHECK(pred_len > 0, "top_loss: the prediction part needs pred_len > 0");
+        s = q.narrow(1, q.size(1) - pred_len, pred_len);
+    } else
+        throw std::invalid_argument("top_loss: expected part whole, input or prediction, found '" +
+                                    part + "'");
+    const int64_t L = s.size(1);
+    TORCH_CHECK(L >= 2, "top_loss: expected a part of at least 2 steps, found ", L);
+    const auto ramp =
+        torch::arange(L, s.options()) / static_cast<double>(L - 1);
+    const auto qn = s / std::get<0>(s.max(-1, true)).detach();
+    return (qn - ramp).pow(2).sum();
+}
+
+} // namespace models
+} // namespace tfmed

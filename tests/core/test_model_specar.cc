@@ -1,0 +1,246 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * SpecAR-Net (models/specar.h): parameter counts of MODELS.md 2.3/2.4 (the
+ * formula and the built module), names and shapes equal to the reference's
+ * state dict, and outputs for fixed weights equal to the Python twin's
+ * (tests/golden/gen_specar_golden.py, tests/reference/specar_twin.py): every
+ * task, hop 2, a Hamming window, the dual-channel backbone, the TOP loss.
+ */
+#include "../support/errors.h"
+#include "../support/npy.h"
+
+#include <tfmed/models/specar.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <torch/serialize.h>
+#include <torch/torch.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+
+using namespace tfmed;
+using tfmed_test::message_of;
+
+namespace {
+
+int64_t count(torch::nn::Module& m)
+{
+    int64_t n = 0;
+    for (const auto& p : m.parameters())
+        n += p.numel();
+    return n;
+}
+
+models::SpecarOptions ad(int64_t N, int64_t D, int64_t E, int64_t M)
+{
+    models::SpecarOptions o;
+    o.task = "anomaly_detection";
+    o.seq_len = 100;
+    o.enc_in = o.c_out = N;
+    o.d_model = o.d_ff = D;
+    o.e_layers = E;
+    o.conv_layers = M;
+    return o;
+}
+
+std::string golden_dir()
+{
+    const char* d = std::getenv("TFMED_GOLDEN_DIR");
+    return d ? d : "";
+}
+
+std::map<std::string, torch::Tensor> load_state_dict(const std::string& path)
+{
+    std::ifstream f(path, std::ios::binary);
+    std::vector<char> bytes((std::istreambuf_iterator<char>(f)), {});
+    const auto v = torch::pickle_load(bytes);
+    std::map<std::string, torch::Tensor> out;
+    for (const auto& e : v.toGenericDict())
+        out[e.key().toStringRef()] = e.value().toTensor();
+    return out;
+}
+
+models::SpecarOptions options_of(const nlohmann::json& c)
+{
+    models::SpecarOptions o;
+    o.task = c["task_name"];
+    o.seq_len = c["seq_len"];
+    o.pred_len = c["pred_len"];
+    o.label_len = c["label_len"];
+    o.enc_in = c["enc_in"];
+    o.c_out = c["c_out"];
+    o.num_class = c["num_class"];
+    o.d_model = c["d_model"];
+    o.d_ff = c["d_ff"];
+    o.e_layers = c["e_layers"];
+    o.conv_layers = c["conv_layers"];
+    o.n_fft = c["n_fft"];
+    o.win_length = c["win_len"];
+    o.hop = c["hop_length"];
+    o.window = c["win_func"];
+    o.backbone = c["backbone"] == "DualChannelConv2d" ? "dual" : "complex";
+    o.dropout = c["dropout"];
+    return o;
+}
+
+} // namespace
+
+TEST(Specar, ParameterCountsOfTheReferenceConfigurations)
+{
+    struct Case {
+        const char* name;
+        models::SpecarOptions o;
+        int64_t total, block;
+    };
+    auto msl = ad(55, 8, 5, 6);
+    msl.n_fft = msl.win_length = 100;
+    msl.window = "hamming";
+    models::SpecarOptions jv;
+    jv.task = "classification";
+    jv.seq_len = 29;
+    jv.enc_in = jv.c_out = 12;
+    jv.num_class = 9;
+    jv.d_model = jv.d_ff = 64;
+    jv.e_layers = 3;
+    jv.conv_layers = 3;
+    const Case cases[] = {
+        { "SMD", ad(38, 64, 2, 3), 668177, 313947 },
+        { "MSL", msl, 142103, 22027 },
+        { "SMAP", ad(25, 128, 3, 3), 3715455, 1223899 },
+        { "SWaT", ad(51, 32, 2, 3), 209486, 86299 },
+        { "PSM", ad(25, 64, 2, 4), 960260, 461659 },
+        { "JapaneseVowels", jv, 935924, 304646 },
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.name);
+        EXPECT_EQ(models::specar_block_parameters(c.o), c.block);
+        EXPECT_EQ(models::specar_parameters(c.o), c.total);
+        models::SpecarNet net(c.o);
+        EXPECT_EQ(count(*net), c.total);
+        EXPECT_EQ(count(*net->blocks->ptr(0)), c.block);
+    }
+}
+
+TEST(Specar, RefusesWhatTheReferenceWouldCrashOn)
+{
+    auto o = ad(3, 8, 1, 2);
+    o.seq_len = 8;
+    o.n_fft = o.win_length = 16;
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { o.validate(); }),
+              "SpecAR-Net: expected more steps than n_fft / 2 (8) for the reflect-padded STFT, "
+              "found 8 steps");
+    o = ad(3, 7, 1, 2);
+    o.task = "imputation";
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { o.validate(); }),
+              "SpecAR-Net: expected an even d_model for imputation (the order-preserving head "
+              "halves it), found 7");
+    o = ad(3, 8, 1, 2);
+    o.window = "kaiser";
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { o.validate(); }),
+              "SpecAR-Net: expected window hanning, hamming, rectangle, triang or blackman, "
+              "found 'kaiser'");
+}
+
+TEST(Specar, ShapesPerTask)
+{
+    torch::manual_seed(0);
+    auto o = ad(3, 8, 2, 3);
+    o.seq_len = 24;
+    const auto x = torch::randn({ 2, 24, 3 });
+    models::SpecarNet a(o);
+    EXPECT_EQ(a->forward(x).out.sizes(), (std::vector<int64_t>{ 2, 24, 3 }));
+    o.task = "long_term_forecast";
+    o.pred_len = 8;
+    models::SpecarNet f(o);
+    const auto r = f->forward(x, torch::randn({ 2, 24, 4 }));
+    EXPECT_EQ(r.out.sizes(), (std::vector<int64_t>{ 2, 8, 3 }));
+    EXPECT_EQ(r.seq_series.sizes(), (std::vector<int64_t>{ 2, 32 }));
+    o.task = "classification";
+    o.pred_len = 0;
+    o.num_class = 4;
+    models::SpecarNet c(o);
+    EXPECT_EQ(c->forward(x, {}, torch::ones({ 2, 24 })).out.sizes(),
+              (std::vector<int64_t>{ 2, 4 }));
+}
+
+TEST(Specar, GoldenOutputsOfThePythonTwin)
+{
+    const auto dir = golden_dir();
+    if (dir.empty() || !std::filesystem::exists(dir + "/cases.json"))
+        GTEST_SKIP() << "no SpecAR-Net golden files (tests/golden/gen_specar_golden.py needs "
+                        "python3-torch)";
+    std::ifstream f(dir + "/cases.json");
+    const auto cases = nlohmann::json::parse(f)["cases"];
+    ASSERT_EQ(cases.size(), 7u);
+    for (const auto& [name, c] : cases.items()) {
+        SCOPED_TRACE(name);
+        const auto o = options_of(c["config"]);
+        torch::NoGradGuard ng;
+        models::SpecarNet net(o);
+        net->eval();
+        auto sd = load_state_dict(dir + "/" + c["files"]["state_dict"].get<std::string>());
+        // The reference's extras: the position table and the duplicate
+        // branch-0 entries equal what the module computes / holds.
+        const auto pe = sd.at("enc_embedding.position_embedding.pe");
+        EXPECT_TRUE(torch::equal(pe[0].narrow(0, 0, 1000), net->positions(1000)));
+        sd.erase("enc_embedding.position_embedding.pe");
+        std::map<std::string, torch::Tensor> own;
+        for (const auto& p : net->named_parameters())
+            own[p.key()] = p.value();
+        for (auto it = sd.begin(); it != sd.end();) {
+            const auto dup = it->first.find(".single_ComplexConv_dila0.");
+            if (dup != std::string::npos) {
+                auto twin = it->first;
+                twin.replace(dup, 26, ".cnn.0.");
+                EXPECT_TRUE(torch::equal(it->second, sd.at(twin))) << it->first;
+                it = sd.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        ASSERT_EQ(sd.size(), own.size());
+        for (const auto& [k, t] : own) {
+            ASSERT_TRUE(sd.count(k)) << "the reference has no " << k;
+            ASSERT_EQ(sd.at(k).sizes(), t.sizes()) << k;
+            t.copy_(sd.at(k));
+        }
+        auto in = [&](const char* key) {
+            const auto& a = c["forward_args"][key];
+            return a.is_null() ? torch::Tensor()
+                               : tfmed_test::load_npy(dir + "/" + c["files"][a.get<std::string>()]
+                                                                        .get<std::string>());
+        };
+        const auto x = in("x_enc");
+        torch::Tensor mark = in("x_mark_enc"), mask = in("mask");
+        if (o.task == "classification")
+            std::swap(mark, mask); // the reference passes the padding mask as x_mark
+        const auto r = net->forward(x, mark, mask);
+        const auto want = tfmed_test::load_npy(dir + "/" + c["files"]["out"].get<std::string>());
+        ASSERT_EQ(r.out.sizes(), want.sizes());
+        EXPECT_LE((r.out - want).abs().max().item<double>(),
+                  2e-5 * (1.0 + want.abs().max().item<double>()));
+        if (c["files"].contains("seq_series")) {
+            const auto ss =
+                tfmed_test::load_npy(dir + "/" + c["files"]["seq_series"].get<std::string>());
+            EXPECT_LE((r.seq_series - ss).abs().max().item<double>(),
+                      2e-5 * (1.0 + ss.abs().max().item<double>()));
+            const auto& l = c["losses"];
+            const auto input = models::top_loss(r.seq_series, "input", o.seq_len, o.pred_len);
+            EXPECT_NEAR(input.item<double>(), l["top_input"].get<double>(),
+                        1e-4 * l["top_input"].get<double>());
+            if (o.pred_len > 0) {
+                const auto pred =
+                    models::top_loss(r.seq_series, "prediction", o.seq_len, o.pred_len);
+                EXPECT_NEAR(pred.item<double>(), l["top_pred"].get<double>(),
+                            1e-4 * l["top_pred"].get<double>());
+            }
+        }
+    }
+}
