@@ -7,6 +7,7 @@
 #include "bench_stft.h"
 #include "common.h"
 #include "data_cmd.h"
+#include "specar_cmd.h"
 #include "tsrnet_cmd.h"
 
 #include <tfmed/dsp/stft_stream.h>
@@ -15,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <malloc.h>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -192,6 +194,13 @@ constexpr long long kMaxThreads = 256;
 
 int main(int argc, char** argv)
 {
+    // LibTorch on the CPU allocates and frees tensors of tens of MB per op;
+    // glibc serves those with mmap/munmap, so every op pays page faults
+    // (SpecAR-Net at batch 64: 112 s of 160 s in the kernel). Keep them in
+    // the heap and keep freed memory for reuse.
+    mallopt(M_MMAP_MAX, 0);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+
     CLI::App app{ "tfmed: spectrogram deep learning for medical and sensor streams "
                   "(gr-tfmed " TFMED_VERSION ")" };
     app.require_subcommand(1);
@@ -333,6 +342,52 @@ int main(int argc, char** argv)
     ttsr->add_option("--json", ta.json, "Metrics and history as JSON");
     ttsr->add_option("--plot", ta.plot, "PNG of the training curves");
 
+    // ---- SpecAR-Net
+    tfmed::apps::SpecarTrainArgs sa;
+    auto& sc = sa.cfg;
+    std::string s_preset = "msl";
+    auto* tspec = train->add_subcommand(
+        "specar", "SpecAR-Net (anomaly detection on MSL; presets of the reference scripts)");
+    tspec->add_option("--preset", s_preset, "msl, smd, smap, swat, psm (architecture + loop)")
+        ->capture_default_str();
+    tspec->add_option("--task", sc.arch.task, "anomaly (this version)")
+        ->transform(CLI::Transformer({ { "anomaly", "anomaly_detection" } }));
+    tspec->add_option("--data-dir", sc.data_dir,
+                      "Folder of the named data sets (default $TFMED_DATA_DIR or ../shared/data)");
+    tspec->add_option("--protocol", sc.protocol,
+                      "clean (validation from train) or reference (validation = test)")
+        ->check(CLI::IsMember({ "clean", "reference" }))
+        ->capture_default_str();
+    tspec->add_option("--train-stride", sc.train_stride,
+                      "Rows between training windows (1 = the reference)")
+        ->check(int_range(1, 100000))
+        ->capture_default_str();
+    tspec->add_option("--max-windows", sc.max_train_windows, "At most this many training windows")
+        ->check(int_range(0, 1LL << 40));
+    tspec->add_option("--anomaly-ratio", sc.anomaly_ratio,
+                      "Percent of training energies above the threshold");
+    tspec->add_option("-o,--out", sc.out, "Model file (the checkpoint is OUT.ckpt)")
+        ->capture_default_str();
+    tspec->add_option("--epochs", sc.loop.epochs)->check(int_range(1, 100000));
+    tspec->add_option("--batch", sc.loop.batch)->check(int_range(1, 1 << 20));
+    tspec->add_option("--lr", sc.loop.optimizer.lr)->check(kFinitePositive);
+    tspec->add_option("--d-model", sc.arch.d_model)->check(int_range(1, 4096));
+    tspec->add_option("--d-ff", sc.arch.d_ff)->check(int_range(1, 8192));
+    tspec->add_option("--e-layers", sc.arch.e_layers)->check(int_range(1, 64));
+    tspec->add_option("--conv-layers", sc.arch.conv_layers)->check(int_range(1, 64));
+    tspec->add_option("--n-fft", sc.arch.n_fft)->check(int_range(1, 4096));
+    tspec->add_option("--win-length", sc.arch.win_length)->check(int_range(1, 4096));
+    tspec->add_option("--hop", sc.arch.hop)->check(int_range(1, 4096));
+    tspec->add_option("--window", sc.arch.window, "hanning, hamming, rectangle, triang, blackman");
+    tspec->add_option("--backbone", sc.arch.backbone, "complex or dual (the DCN ablation)");
+    tspec->add_option("--seed", sc.loop.seed)->capture_default_str();
+    tspec->add_option("--device", sc.device)->capture_default_str();
+    tspec->add_option("--threads", sc.threads, "Intra-op threads (0 = all cores)")
+        ->check(int_range(0, kMaxThreads));
+    tspec->add_flag("--resume", sc.resume, "Continue from OUT.ckpt");
+    tspec->add_option("--stop-after", sc.loop.stop_after)->check(int_range(0, 100000));
+    tspec->add_option("--json", sa.json, "History as JSON");
+
     auto* eval = app.add_subcommand("eval", "Evaluate a model");
     eval->require_subcommand(1);
     tfmed::apps::TsrnetEvalArgs ea;
@@ -359,6 +414,17 @@ int main(int argc, char** argv)
                       "Shared data folder (default $TFMED_DATA_DIR or ../shared/data)");
     equal->add_option("--model", q_model, "Take the thresholds from this model's card");
     equal->add_option("--json", q_json, "Rates as JSON");
+
+    tfmed::apps::SpecarEvalArgs spe;
+    auto* espec = eval->add_subcommand(
+        "specar", "SpecAR-Net anomaly detection on MSL: F1 with and without point adjustment, "
+                  "threshold from train energies (clean) and from train+test (reference)");
+    espec->add_option("MODEL", spe.model)->required();
+    espec->add_option("--data-dir", spe.data_dir);
+    espec->add_option("--device", spe.device)->capture_default_str();
+    espec->add_option("--threads", spe.threads)->check(int_range(0, kMaxThreads));
+    espec->add_option("--batch", spe.batch)->check(int_range(1, 1 << 20))->capture_default_str();
+    espec->add_option("--json", spe.json, "Scores as JSON");
 
     tfmed::apps::TsrnetBenchArgs ba;
     auto* btsr = bench->add_subcommand(
@@ -436,6 +502,37 @@ int main(int argc, char** argv)
             ea.cfg.data_given = etsr->count("--data") > 0;
             return tfmed::apps::eval_tsrnet(ea);
         }
+        if (*tspec) {
+            // The preset sets architecture and loop; options given on the
+            // command line override it.
+            tfmed::train::SpecarTrainConfig given = sc;
+            sc.apply_preset(s_preset);
+            auto keep = [&](const char* opt, auto& dst, const auto& v) {
+                if (tspec->count(opt))
+                    dst = v;
+            };
+            keep("--task", sc.arch.task, given.arch.task);
+            keep("--epochs", sc.loop.epochs, given.loop.epochs);
+            keep("--batch", sc.loop.batch, given.loop.batch);
+            keep("--lr", sc.loop.optimizer.lr, given.loop.optimizer.lr);
+            keep("--d-model", sc.arch.d_model, given.arch.d_model);
+            keep("--d-ff", sc.arch.d_ff, given.arch.d_ff);
+            keep("--e-layers", sc.arch.e_layers, given.arch.e_layers);
+            keep("--conv-layers", sc.arch.conv_layers, given.arch.conv_layers);
+            keep("--n-fft", sc.arch.n_fft, given.arch.n_fft);
+            keep("--win-length", sc.arch.win_length, given.arch.win_length);
+            keep("--hop", sc.arch.hop, given.arch.hop);
+            keep("--window", sc.arch.window, given.arch.window);
+            keep("--backbone", sc.arch.backbone, given.arch.backbone);
+            keep("--anomaly-ratio", sc.anomaly_ratio, given.anomaly_ratio);
+            keep("--stop-after", sc.loop.stop_after, given.loop.stop_after);
+            keep("--seed", sc.loop.seed, given.loop.seed);
+            if (tspec->count("--n-fft") && !tspec->count("--win-length"))
+                sc.arch.win_length = sc.arch.n_fft;
+            return tfmed::apps::train_specar(sa);
+        }
+        if (*espec)
+            return tfmed::apps::eval_specar(spe);
         if (*doctor)
             return tfmed::apps::model_doctor(doctor_path);
         if (*equal)

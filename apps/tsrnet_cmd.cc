@@ -9,6 +9,7 @@
  */
 #include "tsrnet_cmd.h"
 #include "common.h"
+#include "progress_view.h"
 
 #include <tfmed/data/window_set.h>
 #include <tfmed/engine/tsrnet_engine.h>
@@ -49,60 +50,6 @@ namespace apps {
 using nlohmann::json;
 
 namespace {
-
-std::string fmt(const char* f, double v)
-{
-    char b[64];
-    std::snprintf(b, sizeof b, f, v);
-    return b;
-}
-
-// The CLI's view of the training event stream: a progress bar per epoch and
-// one line per epoch on stderr; the pause line on stdout.
-class ProgressView
-{
-public:
-    void operator()(const train::Event& e)
-    {
-        using K = train::Event::Kind;
-        switch (e.kind) {
-        case K::started:
-            if (!e.message.empty())
-                std::cerr << e.message << "\n";
-            break;
-        case K::step:
-            if (!bar_ || epoch_ != e.epoch) {
-                bar_ = std::make_unique<Progress>(
-                    "epoch " + std::to_string(e.epoch) + "/" + std::to_string(e.epochs), e.steps);
-                epoch_ = e.epoch;
-            }
-            bar_->update(e.step, "loss " + fmt("%.4f", e.loss));
-            break;
-        case K::epoch: {
-            const std::string line = "epoch " + std::to_string(e.epoch) + "/" +
-                                     std::to_string(e.epochs) + ": loss " +
-                                     fmt("%.5f", e.loss) + ", val score " +
-                                     fmt("%.5f", e.metric) + (e.best ? " (best)" : "");
-            if (bar_)
-                bar_->finish(line);
-            else
-                std::cerr << line << "\n";
-            bar_.reset();
-            break;
-        }
-        case K::stopped:
-            std::printf("%s\n", e.message.c_str());
-            break;
-        case K::checkpoint:
-        case K::finished:
-            break;
-        }
-    }
-
-private:
-    std::unique_ptr<Progress> bar_;
-    int epoch_ = 0;
-};
 
 // Training curves (loss, validation metric) from a card's history.
 void save_history_plot(const json& history, int best_epoch, const std::string& path,

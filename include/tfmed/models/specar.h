@@ -6,7 +6,8 @@
 #ifndef INCLUDED_TFMED_MODELS_SPECAR_H
 #define INCLUDED_TFMED_MODELS_SPECAR_H
 
-#include <tfmed/dsp/stft_options.h>
+#include <tfmed/models/specar_card.h>
+#include <tfmed/models/specar_options.h>
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
@@ -45,36 +46,6 @@
 
 namespace tfmed {
 namespace models {
-
-/*! \brief Every knob of the reference (its argument names in comments). */
-struct SpecarOptions {
-    /*! "anomaly_detection", "classification", "imputation", "long_term_forecast" */
-    std::string task = "anomaly_detection";  // task_name
-    int64_t seq_len = 100, pred_len = 0, label_len = 0;
-    int64_t enc_in = 55, c_out = 55;          // N, output channels
-    int64_t num_class = 0;                    // classification
-    int64_t d_model = 8, d_ff = 8;
-    int64_t e_layers = 5, conv_layers = 6;    // E blocks, M branches
-    int64_t n_fft = 16, win_length = 16, hop = 1; // n_fft, win_len, hop_length
-    /*! "hanning", "hamming", "rectangle", "triang", "blackman" */
-    std::string window = "rectangle";         // win_func
-    /*! "complex" (the reference's "CompelxConv2d") or "dual" ("DualChannelConv2d", the DCN ablation) */
-    std::string backbone = "complex";
-    int64_t time_features = 4;                // timeF at freq 'h'
-    double dropout = 0.1;
-
-    /*! Steps the blocks see: seq_len (+ pred_len for forecasting). */
-    int64_t T() const { return task == "long_term_forecast" ? seq_len + pred_len : seq_len; }
-    /*! The core STFT options of a block. */
-    dsp::StftOptions stft() const;
-    /*! \throws std::invalid_argument naming the option, expected and found */
-    void validate() const;
-};
-
-/*! \brief Parameters of one SpecAR block and of the whole network, by the
- *  formulas of MODELS.md 2.3 (what the reference's parameters() counts). */
-int64_t specar_block_parameters(const SpecarOptions& o);
-int64_t specar_parameters(const SpecarOptions& o);
 
 /*! \brief Two real Conv2d on (Re, Im): the reference's ComplexConv2d. */
 class ComplexConv2dImpl : public torch::nn::Module
@@ -162,6 +133,34 @@ TORCH_MODULE(SpecarNet);
  */
 torch::Tensor top_loss(const torch::Tensor& seq_series, const std::string& part,
                        int64_t seq_len, int64_t pred_len);
+
+/*! \brief A SpecAR-Net model file, loaded: the card and the network (eval mode). */
+struct LoadedSpecar {
+    SpecarCard card;
+    SpecarNet net{ nullptr };
+};
+
+/*!
+ * \brief Read a SpecAR-Net model file: checksums, card ranges, every weight
+ * checked against the card's architecture (names, shapes).
+ * \throws std::runtime_error naming the file and what does not fit
+ */
+LoadedSpecar load_specar(const std::string& path, const torch::Device& device);
+
+/*! \brief Write a model file (atomically): card (with the parameter count) and weights. */
+void save_specar(const std::string& path, SpecarCard card, SpecarNet& net);
+
+/*! \brief The reference's state-dict entries that are not parameters here
+ *  (`...position_embedding.pe`, `...single_ComplexConv_dila0...`), added for
+ *  export so that the reference loads the dict strictly. */
+void add_reference_entries(SpecarNet& net,
+                           std::vector<std::pair<std::string, torch::Tensor>>& sd);
+
+/*! \brief Check and remove those entries from a reference state dict before
+ *  import. \throws std::invalid_argument when they disagree with the rest */
+void remove_reference_entries(SpecarNet& net,
+                              std::vector<std::pair<std::string, torch::Tensor>>& sd,
+                              const std::string& what);
 
 } // namespace models
 } // namespace tfmed

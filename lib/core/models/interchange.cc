@@ -6,6 +6,7 @@
 #include <tfmed/io/atomic.h>
 #include <tfmed/models/interchange.h>
 #include <tfmed/models/model_file.h>
+#include <tfmed/models/specar.h>
 #include <tfmed/models/tsrnet_pipeline.h>
 #include <tfmed/models/weights.h>
 
@@ -56,8 +57,10 @@ std::shared_ptr<torch::nn::Module> build_module(const std::string& card_json)
     const auto head = card_head(card_json);
     if (head.model == "tsrnet")
         return Tsrnet(options_of(TsrnetCard::from_json(card_json))).ptr();
-    throw std::invalid_argument("model card: expected model 'tsrnet', found '" + head.model +
-                                "' (not built by this version)");
+    if (head.model == "specar")
+        return SpecarNet(SpecarCard::from_json(card_json).arch).ptr();
+    throw std::invalid_argument("model card: expected model 'tsrnet' or 'specar', found '" +
+                                head.model + "' (not built by this version)");
 }
 
 std::vector<std::pair<std::string, torch::Tensor>> state_dict(torch::nn::Module& m)
@@ -116,7 +119,11 @@ std::vector<StateEntry> export_state_dict(const std::string& model_path,
     auto m = build_module(f.card_json);
     load_weights_bytes(*m, f.section(section), torch::kCPU,
                        model_path + ": the " + section + " section");
-    const auto sd = state_dict(*m);
+    auto sd = state_dict(*m);
+    if (auto sp = std::dynamic_pointer_cast<SpecarNetImpl>(m)) {
+        SpecarNet net(sp);
+        add_reference_entries(net, sd);
+    }
     c10::Dict<std::string, torch::Tensor> dict;
     for (const auto& [k, t] : sd)
         dict.insert(k, t.contiguous());
@@ -167,6 +174,10 @@ std::vector<StateEntry> import_state_dict(const std::string& kind,
         sd.emplace_back(e.key().toStringRef(), e.value().toTensor());
     }
     auto m = build_module(card);
+    if (auto sp = std::dynamic_pointer_cast<SpecarNetImpl>(m)) {
+        SpecarNet net(sp);
+        remove_reference_entries(net, sd, pt);
+    }
     load_state_dict(*m, sd, pt);
     ModelFile f;
     {

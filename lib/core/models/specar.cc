@@ -5,12 +5,14 @@
  */
 #include <tfmed/dsp/stft.h>
 #include <tfmed/models/specar.h>
+#include <tfmed/models/weights.h>
 
 #include <torch/nn/functional/activation.h>
 #include <torch/nn/init.h>
 #include <torch/torch.h>
 
 #include <cmath>
+#include <map>
 #include <stdexcept>
 
 namespace tfmed {
@@ -33,100 +35,6 @@ std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> instance_norm(const torc
 }
 
 } // namespace
-
-dsp::StftOptions SpecarOptions::stft() const
-{
-    dsp::Window w = dsp::Window::blackman; // the reference: anything else is blackman
-    bool periodic = true;
-    if (window == "hanning")
-        w = dsp::Window::hann;
-    else if (window == "hamming")
-        w = dsp::Window::hamming;
-    else if (window == "rectangle")
-        w = dsp::Window::rectangle;
-    else if (window == "triang")
-        w = dsp::Window::triang, periodic = false; // scipy.signal.triang: symmetric
-    return dsp::StftOptions(static_cast<int>(n_fft), static_cast<int>(hop))
-        .win_length(static_cast<int>(win_length))
-        .window(w)
-        .periodic(periodic)
-        .convention(dsp::Convention::torch)
-        .center(true)
-        .pad_mode(dsp::PadMode::reflect)
-        .normalized(true)
-        .onesided(false)
-        .output(dsp::Output::complex);
-}
-
-void SpecarOptions::validate() const
-{
-    auto fail = [](const std::string& what, const std::string& found) {
-        throw std::invalid_argument("SpecAR-Net: expected " + what + ", found " + found);
-    };
-    if (task != "anomaly_detection" && task != "classification" && task != "imputation" &&
-        task != "long_term_forecast")
-        fail("task anomaly_detection, classification, imputation or long_term_forecast",
-             "'" + task + "'");
-    auto range = [&](const char* name, int64_t v, int64_t lo, int64_t hi) {
-        if (v < lo || v > hi)
-            fail(std::to_string(lo) + " <= " + name + " <= " + std::to_string(hi),
-                 std::to_string(v));
-    };
-    range("seq_len", seq_len, 1, 1 << 16);
-    range("enc_in", enc_in, 1, 4096);
-    range("c_out", c_out, 1, 4096);
-    range("d_model", d_model, 1, 4096);
-    range("d_ff", d_ff, 1, 8192);
-    range("e_layers", e_layers, 1, 64);
-    range("conv_layers", conv_layers, 1, 64);
-    range("n_fft", n_fft, 1, 4096);
-    range("win_length", win_length, 1, n_fft);
-    range("hop", hop, 1, n_fft);
-    range("time_features", time_features, 1, 16);
-    if (forecasting(*this))
-        range("pred_len", pred_len, 1, 1 << 16);
-    else if (pred_len != 0)
-        fail("pred_len 0 for " + task, std::to_string(pred_len));
-    if (task == "classification")
-        range("num_class", num_class, 2, 1 << 16);
-    if ((task == "imputation" || forecasting(*this)) && d_model % 2 != 0)
-        fail("an even d_model for " + task + " (the order-preserving head halves it)",
-             std::to_string(d_model));
-    if (window != "hanning" && window != "hamming" && window != "rectangle" &&
-        window != "triang" && window != "blackman")
-        fail("window hanning, hamming, rectangle, triang or blackman", "'" + window + "'");
-    if (backbone != "complex" && backbone != "dual")
-        fail("backbone complex or dual", "'" + backbone + "'");
-    if (!(dropout >= 0.0 && dropout < 1.0))
-        fail("0 <= dropout < 1", std::to_string(dropout));
-    // Reflect padding of n_fft/2 needs more samples than that in every series.
-    if (T() <= n_fft / 2)
-        fail("more steps than n_fft / 2 (" + std::to_string(n_fft / 2) +
-                 ") for the reflect-padded STFT",
-             std::to_string(T()) + " steps");
-}
-
-int64_t specar_block_parameters(const SpecarOptions& o)
-{
-    const int64_t D = o.d_model, Dff = o.d_ff, M = o.conv_layers, T = o.T(), H = o.hop;
-    const int64_t frames = (T + H) / H;
-    return 2 * (D * D + D) + (M - 1) * (2 * (9 * D * Dff + Dff) + 2 * (9 * Dff * D + D)) + 3 +
-           (frames * T + T);
-}
-
-int64_t specar_parameters(const SpecarOptions& o)
-{
-    const int64_t N = o.enc_in, D = o.d_model, T = o.T();
-    int64_t n = 3 * N * D + o.time_features * D + o.e_layers * specar_block_parameters(o) +
-                2 * D + (3 * T * T + T) + (D / 2 + 1);
-    if (o.task == "classification")
-        n += D * o.seq_len * o.num_class + o.num_class;
-    else
-        n += D * o.c_out + o.c_out;
-    if (forecasting(o))
-        n += o.seq_len * T + T;
-    return n;
-}
 
 ComplexConv2dImpl::ComplexConv2dImpl(int64_t in, int64_t out, int64_t kernel,
                                      int64_t dilation, int64_t padding, bool dual)
@@ -342,6 +250,92 @@ torch::Tensor top_loss(const torch::Tensor& q, const std::string& part, int64_t 
         torch::arange(L, s.options()) / static_cast<double>(L - 1);
     const auto qn = s / std::get<0>(s.max(-1, true)).detach();
     return (qn - ramp).pow(2).sum();
+}
+
+LoadedSpecar load_specar(const std::string& path, const torch::Device& device)
+{
+    const auto parts = read_model_file(path, true);
+    LoadedSpecar out;
+    try {
+        check_card(path, card_head(parts.card_json), { "specar" });
+        out.card = SpecarCard::from_json(parts.card_json);
+    } catch (const std::invalid_argument& e) {
+        const std::string m = e.what();
+        throw std::runtime_error(m.rfind(path, 0) == 0 ? m : path + ": " + m);
+    }
+    if (!parts.has("weights"))
+        throw std::runtime_error(path + ": expected a weights section, found none");
+    out.net = SpecarNet(out.card.arch);
+    try {
+        load_weights_bytes(*out.net, parts.section("weights"), torch::kCPU,
+                           path + ": the weights section");
+    } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(e.what());
+    }
+    out.net->to(device);
+    out.net->eval();
+    return out;
+}
+
+void save_specar(const std::string& path, SpecarCard card, SpecarNet& net)
+{
+    int64_t n = 0;
+    for (const auto& p : net->parameters())
+        n += p.numel();
+    card.parameters = n;
+    ModelFile f;
+    f.card_json = card.to_json();
+    f.sections["weights"] = weights_bytes(*net);
+    write_model_file(path, f);
+}
+
+void add_reference_entries(SpecarNet& net,
+                           std::vector<std::pair<std::string, torch::Tensor>>& sd)
+{
+    std::vector<std::pair<std::string, torch::Tensor>> extra;
+    for (const auto& [k, t] : sd) {
+        const auto at = k.find(".cnn.0.");
+        if (k.rfind("model.", 0) == 0 && at != std::string::npos &&
+            k.find('.', 6) == at) { // model.<i>.cnn.0.conv_*
+            auto dup = k;
+            dup.replace(at, 7, ".single_ComplexConv_dila0.");
+            extra.emplace_back(dup, t);
+        }
+    }
+    extra.emplace_back("enc_embedding.position_embedding.pe",
+                       net->positions(100000).unsqueeze(0).clone());
+    sd.insert(sd.end(), extra.begin(), extra.end());
+}
+
+void remove_reference_entries(SpecarNet& net,
+                              std::vector<std::pair<std::string, torch::Tensor>>& sd,
+                              const std::string& what)
+{
+    std::map<std::string, torch::Tensor> by_name(sd.begin(), sd.end());
+    std::vector<std::pair<std::string, torch::Tensor>> kept;
+    for (const auto& [k, t] : sd) {
+        if (k == "enc_embedding.position_embedding.pe") {
+            const int64_t L = std::min<int64_t>(t.size(1), 4096);
+            if (t.dim() != 3 || t.size(2) != net->options().d_model ||
+                !torch::allclose(t[0].narrow(0, 0, L).to(torch::kFloat), net->positions(L)))
+                throw std::invalid_argument(what + ": " + k +
+                                            " is not the sinusoidal table of d_model " +
+                                            std::to_string(net->options().d_model));
+            continue;
+        }
+        const auto at = k.find(".single_ComplexConv_dila0.");
+        if (at != std::string::npos) {
+            auto twin = k;
+            twin.replace(at, 26, ".cnn.0.");
+            const auto it = by_name.find(twin);
+            if (it != by_name.end() && !torch::equal(it->second, t))
+                throw std::invalid_argument(what + ": " + k + " differs from " + twin +
+                                            " (one module in the reference)");
+            continue;
+        }
+        kept.emplace_back(k, t);
+    }
+    sd = std::move(kept);
 }
 
 } // namespace models

@@ -6,6 +6,8 @@
 #include <tfmed/dsp/stft_options.h>
 #include <tfmed/models/tsrnet_card.h>
 
+#include "card_json.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -20,43 +22,9 @@ namespace models {
 
 using nlohmann::json;
 
-namespace {
-
-json parse_object(const std::string& s, const char* what)
-{
-    try {
-        auto j = json::parse(s.empty() ? "{}" : s);
-        if (!j.is_object())
-            throw std::invalid_argument("not an object");
-        return j;
-    } catch (const std::exception& e) {
-        throw std::invalid_argument(std::string("model card: expected '") + what +
-                                    "' to be a JSON object, found: " + e.what());
-    }
-}
-
-template <typename T>
-void get(const json& j, const char* key, T& v)
-{
-    if (!j.contains(key))
-        throw std::invalid_argument(std::string("model card: expected field '") + key +
-                                    "', found none");
-    try {
-        v = j.at(key).get<T>();
-    } catch (const std::exception& e) {
-        throw std::invalid_argument(std::string("model card: field '") + key +
-                                    "' has the wrong type: " + e.what());
-    }
-}
-
-template <typename T>
-void get_opt(const json& j, const char* key, T& v)
-{
-    if (j.contains(key))
-        get(j, key, v);
-}
-
-} // namespace
+using card_json::get;
+using card_json::get_opt;
+using card_json::parse_object;
 
 std::string TsrnetCard::to_json() const
 {

@@ -1,0 +1,112 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <tfmed/models/specar_options.h>
+
+#include <stdexcept>
+
+namespace tfmed {
+namespace models {
+
+namespace {
+bool forecasting(const SpecarOptions& o) { return o.task == "long_term_forecast"; }
+} // namespace
+
+dsp::StftOptions SpecarOptions::stft() const
+{
+    dsp::Window w = dsp::Window::blackman; // the reference: anything else is blackman
+    bool periodic = true;
+    if (window == "hanning")
+        w = dsp::Window::hann;
+    else if (window == "hamming")
+        w = dsp::Window::hamming;
+    else if (window == "rectangle")
+        w = dsp::Window::rectangle;
+    else if (window == "triang")
+        w = dsp::Window::triang, periodic = false; // scipy.signal.triang: symmetric
+    return dsp::StftOptions(static_cast<int>(n_fft), static_cast<int>(hop))
+        .win_length(static_cast<int>(win_length))
+        .window(w)
+        .periodic(periodic)
+        .convention(dsp::Convention::torch)
+        .center(true)
+        .pad_mode(dsp::PadMode::reflect)
+        .normalized(true)
+        .onesided(false)
+        .output(dsp::Output::complex);
+}
+
+void SpecarOptions::validate() const
+{
+    auto fail = [](const std::string& what, const std::string& found) {
+        throw std::invalid_argument("SpecAR-Net: expected " + what + ", found " + found);
+    };
+    if (task != "anomaly_detection" && task != "classification" && task != "imputation" &&
+        task != "long_term_forecast")
+        fail("task anomaly_detection, classification, imputation or long_term_forecast",
+             "'" + task + "'");
+    auto range = [&](const char* name, int64_t v, int64_t lo, int64_t hi) {
+        if (v < lo || v > hi)
+            fail(std::to_string(lo) + " <= " + name + " <= " + std::to_string(hi),
+                 std::to_string(v));
+    };
+    range("seq_len", seq_len, 1, 1 << 16);
+    range("enc_in", enc_in, 1, 4096);
+    range("c_out", c_out, 1, 4096);
+    range("d_model", d_model, 1, 4096);
+    range("d_ff", d_ff, 1, 8192);
+    range("e_layers", e_layers, 1, 64);
+    range("conv_layers", conv_layers, 1, 64);
+    range("n_fft", n_fft, 1, 4096);
+    range("win_length", win_length, 1, n_fft);
+    range("hop", hop, 1, n_fft);
+    range("time_features", time_features, 1, 16);
+    if (forecasting(*this))
+        range("pred_len", pred_len, 1, 1 << 16);
+    else if (pred_len != 0)
+        fail("pred_len 0 for " + task, std::to_string(pred_len));
+    if (task == "classification")
+        range("num_class", num_class, 2, 1 << 16);
+    if ((task == "imputation" || forecasting(*this)) && d_model % 2 != 0)
+        fail("an even d_model for " + task + " (the order-preserving head halves it)",
+             std::to_string(d_model));
+    if (window != "hanning" && window != "hamming" && window != "rectangle" &&
+        window != "triang" && window != "blackman")
+        fail("window hanning, hamming, rectangle, triang or blackman", "'" + window + "'");
+    if (backbone != "complex" && backbone != "dual")
+        fail("backbone complex or dual", "'" + backbone + "'");
+    if (!(dropout >= 0.0 && dropout < 1.0))
+        fail("0 <= dropout < 1", std::to_string(dropout));
+    // Reflect padding of n_fft/2 needs more samples than that in every series.
+    if (T() <= n_fft / 2)
+        fail("more steps than n_fft / 2 (" + std::to_string(n_fft / 2) +
+                 ") for the reflect-padded STFT",
+             std::to_string(T()) + " steps");
+}
+
+int64_t specar_block_parameters(const SpecarOptions& o)
+{
+    const int64_t D = o.d_model, Dff = o.d_ff, M = o.conv_layers, T = o.T(), H = o.hop;
+    const int64_t frames = (T + H) / H;
+    return 2 * (D * D + D) + (M - 1) * (2 * (9 * D * Dff + Dff) + 2 * (9 * Dff * D + D)) + 3 +
+           (frames * T + T);
+}
+
+int64_t specar_parameters(const SpecarOptions& o)
+{
+    const int64_t N = o.enc_in, D = o.d_model, T = o.T();
+    int64_t n = 3 * N * D + o.time_features * D + o.e_layers * specar_block_parameters(o) +
+                2 * D + (3 * T * T + T) + (D / 2 + 1);
+    if (o.task == "classification")
+        n += D * o.seq_len * o.num_class + o.num_class;
+    else
+        n += D * o.c_out + o.c_out;
+    if (forecasting(o))
+        n += o.seq_len * T + T;
+    return n;
+}
+
+} // namespace models
+} // namespace tfmed
