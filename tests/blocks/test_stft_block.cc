@@ -220,7 +220,7 @@ TEST(StftBlockTest, MakeRejectsBadParametersWithClearMessages)
               "STFT option 'win_length': expected 0 (= n_fft) or 1..64 (<= n_fft), found 65");
     EXPECT_EQ(msg([] { gr::tfmed::stft::make(1, 64, 16, 0, "kaiser"); }),
               "STFT option 'window': expected one of 'hann', 'hamming', 'blackman', "
-              "'rectangle', found 'kaiser'");
+              "'rectangle', 'triang', found 'kaiser'");
     EXPECT_EQ(msg([] { gr::tfmed::stft::make(1, 64, 16, 0, "hann", true, "matlab"); }),
               "STFT option 'convention': expected one of 'scipy', 'torch', found 'matlab'");
     EXPECT_EQ(msg([] {
