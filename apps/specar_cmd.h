@@ -5,6 +5,7 @@
 #ifndef INCLUDED_TFMED_APPS_SPECAR_CMD_H
 #define INCLUDED_TFMED_APPS_SPECAR_CMD_H
 
+#include <tfmed/eval/specar_eval.h>
 #include <tfmed/train/specar_config.h>
 
 #include <string>
@@ -18,9 +19,8 @@ struct SpecarTrainArgs {
 };
 
 struct SpecarEvalArgs {
-    std::string model, data_dir, device = "auto", json, plot;
-    int threads = 0;
-    int64_t batch = 32;
+    eval::SpecarEvalConfig cfg;
+    std::string json;
 };
 
 int train_specar(const SpecarTrainArgs& a);

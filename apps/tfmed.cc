@@ -347,30 +347,53 @@ int main(int argc, char** argv)
     auto& sc = sa.cfg;
     std::string s_preset = "msl";
     auto* tspec = train->add_subcommand(
-        "specar", "SpecAR-Net (anomaly detection on MSL; presets of the reference scripts)");
-    tspec->add_option("--preset", s_preset, "msl, smd, smap, swat, psm (architecture + loop)")
-        ->capture_default_str();
-    tspec->add_option("--task", sc.arch.task, "anomaly (this version)")
-        ->transform(CLI::Transformer({ { "anomaly", "anomaly_detection" } }));
+        "specar", "SpecAR-Net: anomaly detection (MSL), classification (UEA), forecasting and "
+                  "imputation (ETT); presets of the reference scripts, every option overridable");
+    std::string preset_help;
+    for (const auto& p : tfmed::train::SpecarTrainConfig::presets())
+        preset_help += (preset_help.empty() ? "" : ", ") + p;
+    tspec->add_option("--preset", s_preset,
+                      preset_help + " (default: msl, or the first of --task: jv, etth1-96, "
+                                    "etth1-impute)");
+    tspec->add_option("--task", sc.arch.task, "anomaly, classify, forecast or impute")
+        ->transform(CLI::Transformer({ { "anomaly", "anomaly_detection" },
+                                       { "classify", "classification" },
+                                       { "forecast", "long_term_forecast" },
+                                       { "impute", "imputation" } }));
+    tspec->add_option("--data", sc.data, "msl, JapaneseVowels, BasicMotions, ETTh1 or ETTh2");
     tspec->add_option("--data-dir", sc.data_dir,
                       "Folder of the named data sets (default $TFMED_DATA_DIR or ../shared/data)");
     tspec->add_option("--protocol", sc.protocol,
-                      "clean (validation from train) or reference (validation = test)")
-        ->check(CLI::IsMember({ "clean", "reference" }))
-        ->capture_default_str();
+                      "clean (validation from train) or reference (validation = test; MSL, UEA)")
+        ->check(CLI::IsMember({ "clean", "reference" }));
+    tspec->add_option("--uea-norm", sc.uea_norm,
+                      "UEA standardisation: file (each file its own, the reference) or train")
+        ->check(CLI::IsMember({ "file", "train" }));
     tspec->add_option("--train-stride", sc.train_stride,
                       "Rows between training windows (1 = the reference)")
-        ->check(int_range(1, 100000))
-        ->capture_default_str();
+        ->check(int_range(1, 100000));
     tspec->add_option("--max-windows", sc.max_train_windows, "At most this many training windows")
+        ->check(int_range(0, 1LL << 40));
+    tspec->add_option("--max-val-windows", sc.max_val_windows,
+                      "At most this many validation windows, evenly spread")
         ->check(int_range(0, 1LL << 40));
     tspec->add_option("--anomaly-ratio", sc.anomaly_ratio,
                       "Percent of training energies above the threshold");
+    tspec->add_option("--mask-rate", sc.mask_rate, "Imputation: fraction of points hidden");
+    tspec->add_option("--top-weight", sc.top_weight,
+                      "Weight of the temporal-order-preserving loss (0 = without)");
+    tspec->add_option("--pred-len", sc.arch.pred_len, "Forecast horizon")
+        ->check(int_range(1, 1 << 16));
+    tspec->add_option("--time-features", sc.arch.time_features,
+                      "4 = timeF (hour, weekday, day of month, day of year), 0 = none")
+        ->check(int_range(0, 4));
     tspec->add_option("-o,--out", sc.out, "Model file (the checkpoint is OUT.ckpt)")
         ->capture_default_str();
     tspec->add_option("--epochs", sc.loop.epochs)->check(int_range(1, 100000));
     tspec->add_option("--batch", sc.loop.batch)->check(int_range(1, 1 << 20));
     tspec->add_option("--lr", sc.loop.optimizer.lr)->check(kFinitePositive);
+    tspec->add_option("--patience", sc.loop.patience, "Early stopping (0 = none)")
+        ->check(int_range(0, 100000));
     tspec->add_option("--d-model", sc.arch.d_model)->check(int_range(1, 4096));
     tspec->add_option("--d-ff", sc.arch.d_ff)->check(int_range(1, 8192));
     tspec->add_option("--e-layers", sc.arch.e_layers)->check(int_range(1, 64));
@@ -385,8 +408,11 @@ int main(int argc, char** argv)
     tspec->add_option("--threads", sc.threads, "Intra-op threads (0 = all cores)")
         ->check(int_range(0, kMaxThreads));
     tspec->add_flag("--resume", sc.resume, "Continue from OUT.ckpt");
+    tspec->add_flag("--allow-changed-settings", sc.loop.allow_changed_settings,
+                    "With --resume: apply changed optimisation settings from the next epoch");
     tspec->add_option("--stop-after", sc.loop.stop_after)->check(int_range(0, 100000));
-    tspec->add_option("--json", sa.json, "History as JSON");
+    tspec->add_option("--json", sa.json, "Metrics and history as JSON");
+    tspec->add_option("--plot", sa.plot, "PNG of the training curves");
 
     auto* eval = app.add_subcommand("eval", "Evaluate a model");
     eval->require_subcommand(1);
@@ -417,14 +443,27 @@ int main(int argc, char** argv)
 
     tfmed::apps::SpecarEvalArgs spe;
     auto* espec = eval->add_subcommand(
-        "specar", "SpecAR-Net anomaly detection on MSL: F1 with and without point adjustment, "
-                  "threshold from train energies (clean) and from train+test (reference)");
-    espec->add_option("MODEL", spe.model)->required();
-    espec->add_option("--data-dir", spe.data_dir);
-    espec->add_option("--device", spe.device)->capture_default_str();
-    espec->add_option("--threads", spe.threads)->check(int_range(0, kMaxThreads));
-    espec->add_option("--batch", spe.batch)->check(int_range(1, 1 << 20))->capture_default_str();
+        "specar", "SpecAR-Net on the card's test split, per task: anomaly F1 with and without "
+                  "point adjustment under both thresholds; accuracy, macro-F1, confusion; "
+                  "forecast or imputation MSE/MAE");
+    espec->add_option("MODEL", spe.cfg.model)->required();
+    espec->add_option("--data-dir", spe.cfg.data_dir);
+    espec->add_option("--device", spe.cfg.device)->capture_default_str();
+    espec->add_option("--threads", spe.cfg.threads)->check(int_range(0, kMaxThreads));
+    espec->add_option("--batch", spe.cfg.batch)->check(int_range(1, 1 << 20))->capture_default_str();
+    espec->add_option("--stride", spe.cfg.stride,
+                      "Forecast/imputation test windows' stride (default 1, the reference)")
+        ->check(int_range(1, 1 << 20));
+    espec->add_option("--max-windows", spe.cfg.max_windows,
+                      "At most this many test windows, evenly spread")
+        ->check(int_range(1, 1LL << 40));
+    espec->add_option("--mask-rate", spe.cfg.mask_rate,
+                      "Imputation: fraction hidden (default: the training rate)");
+    espec->add_option("--seed", spe.cfg.seed, "Imputation masks")->capture_default_str();
     espec->add_option("--json", spe.json, "Scores as JSON");
+    espec->add_option("--plot", spe.cfg.plot,
+                      "PNG: energy trace with labels and thresholds, confusion, forecast or "
+                      "imputation vs truth");
 
     tfmed::apps::TsrnetBenchArgs ba;
     auto* btsr = bench->add_subcommand(
@@ -503,18 +542,37 @@ int main(int argc, char** argv)
             return tfmed::apps::eval_tsrnet(ea);
         }
         if (*tspec) {
-            // The preset sets architecture and loop; options given on the
-            // command line override it.
+            // The preset sets data, architecture and loop; options given on
+            // the command line override it. --task alone picks its first preset.
             tfmed::train::SpecarTrainConfig given = sc;
+            if (!tspec->count("--preset") && tspec->count("--task")) {
+                const std::string& t = given.arch.task;
+                s_preset = t == "classification"       ? "jv"
+                           : t == "long_term_forecast" ? "etth1-96"
+                           : t == "imputation"         ? "etth1-impute"
+                                                       : "msl";
+            }
             sc.apply_preset(s_preset);
             auto keep = [&](const char* opt, auto& dst, const auto& v) {
                 if (tspec->count(opt))
                     dst = v;
             };
             keep("--task", sc.arch.task, given.arch.task);
+            keep("--data", sc.data, given.data);
+            keep("--data-dir", sc.data_dir, given.data_dir);
+            keep("--protocol", sc.protocol, given.protocol);
+            keep("--uea-norm", sc.uea_norm, given.uea_norm);
+            keep("--train-stride", sc.train_stride, given.train_stride);
+            keep("--max-windows", sc.max_train_windows, given.max_train_windows);
+            keep("--max-val-windows", sc.max_val_windows, given.max_val_windows);
+            keep("--mask-rate", sc.mask_rate, given.mask_rate);
+            keep("--top-weight", sc.top_weight, given.top_weight);
+            keep("--pred-len", sc.arch.pred_len, given.arch.pred_len);
+            keep("--time-features", sc.arch.time_features, given.arch.time_features);
             keep("--epochs", sc.loop.epochs, given.loop.epochs);
             keep("--batch", sc.loop.batch, given.loop.batch);
             keep("--lr", sc.loop.optimizer.lr, given.loop.optimizer.lr);
+            keep("--patience", sc.loop.patience, given.loop.patience);
             keep("--d-model", sc.arch.d_model, given.arch.d_model);
             keep("--d-ff", sc.arch.d_ff, given.arch.d_ff);
             keep("--e-layers", sc.arch.e_layers, given.arch.e_layers);
@@ -527,6 +585,8 @@ int main(int argc, char** argv)
             keep("--anomaly-ratio", sc.anomaly_ratio, given.anomaly_ratio);
             keep("--stop-after", sc.loop.stop_after, given.loop.stop_after);
             keep("--seed", sc.loop.seed, given.loop.seed);
+            keep("--allow-changed-settings", sc.loop.allow_changed_settings,
+                 given.loop.allow_changed_settings);
             if (tspec->count("--n-fft") && !tspec->count("--win-length"))
                 sc.arch.win_length = sc.arch.n_fft;
             return tfmed::apps::train_specar(sa);

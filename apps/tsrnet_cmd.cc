@@ -9,6 +9,7 @@
  */
 #include "tsrnet_cmd.h"
 #include "common.h"
+#include "figures.h"
 #include "progress_view.h"
 
 #include <tfmed/data/window_set.h>
@@ -49,42 +50,6 @@ namespace apps {
 
 using nlohmann::json;
 
-namespace {
-
-// Training curves (loss, validation metric) from a card's history.
-void save_history_plot(const json& history, int best_epoch, const std::string& path,
-                       const std::string& title)
-{
-#ifdef TFMED_HAVE_PLOT
-    plot::Panel loss{ "training loss (uncertainty-aware)", "epoch", "loss", {}, {} };
-    plot::Panel vpan{ "validation score (normal windows, inference masks)", "epoch", "score", {}, {} };
-    plot::Series ls, vsr;
-    ls.color = { 30, 90, 200 };
-    vsr.color = { 200, 80, 30 };
-    for (const auto& h : history) {
-        ls.x.push_back(h["epoch"].get<double>());
-        ls.y.push_back(h["train_loss"].get<double>());
-        if (h.contains("val_score") && h["val_score"].is_number()) {
-            vsr.x.push_back(h["epoch"].get<double>());
-            vsr.y.push_back(h["val_score"].get<double>());
-        }
-    }
-    loss.series.push_back(ls);
-    vpan.series.push_back(vsr);
-    if (best_epoch > 0)
-        vpan.markers.push_back({ static_cast<double>(best_epoch), "best", { 40, 150, 40 } });
-    plot::save_figure({ loss, vpan }, path, title);
-    std::cerr << "wrote " << path << "\n";
-#else
-    (void)history;
-    (void)best_epoch;
-    (void)title;
-    throw std::runtime_error(path + ": this build has no PNG support (libstb-dev missing)");
-#endif
-}
-
-} // namespace
-
 // ---------------------------------------------------------------- train
 
 int train_tsrnet(const TsrnetTrainArgs& a)
@@ -106,7 +71,9 @@ int train_tsrnet(const TsrnetTrainArgs& a)
         write_atomically(a.json, out.dump(1) + "\n");
     }
     if (!a.plot.empty())
-        save_history_plot(history, r.best_epoch, a.plot, "tfmed train tsrnet: " + r.model_path);
+        save_history_plot(history, r.best_epoch, a.plot, "tfmed train tsrnet: " + r.model_path,
+                          "val_score", "training loss (uncertainty-aware)",
+                          "validation score (normal windows, inference masks)");
     return 0;
 }
 
@@ -249,7 +216,7 @@ int model_info(const std::string& path, const std::string& history_plot)
             throw std::invalid_argument(path + ": expected a training history in the card, "
                                                "found none");
         save_history_plot(t["history"], t.value("best_epoch", 0), history_plot,
-                          "training curves: " + path);
+                          "training curves: " + path, history_metric(t["history"]));
     }
     const auto head = models::card_head(f.card_json);
     std::printf("%s\n", json::parse(f.card_json).dump(1).c_str());

@@ -64,6 +64,31 @@ struct EttSet {
 /*! \brief Load `ett/<name>.csv` ("ETTh1" or "ETTh2"). */
 EttSet load_ett(const std::string& dir, const std::string& name, bool standardise = true);
 
+
+/*!
+ * \brief A UEA classification problem laid out for SpecAR-Net (TSLib's
+ * UEAloader): both splits padded to one length L (the longest case of
+ * either), (N, L, C) with a padding mask (N, L), 1 = data.
+ *
+ * Standardisation per dimension over the unpadded rows (TSLib's
+ * `Normalizer('standardization')`, sample std): `norm` "file" uses each
+ * file's own statistics (the reference), "train" the train file's for both.
+ * Padding stays 0.
+ */
+struct UeaBench {
+    std::string name;
+    torch::Tensor x_train, mask_train, y_train; //!< (N, L, C) float, (N, L) float, (N) int64
+    torch::Tensor x_test, mask_test, y_test;
+    torch::Tensor mean, std;                    //!< (C) the train file's statistics
+    std::vector<std::string> class_names;
+    double sample_rate = 0.0;                   //!< Hz; 0 when the problem has none
+    int64_t length = 0;                         //!< L
+};
+
+/*! \throws std::invalid_argument for another `norm`; io::ReadError for a bad file */
+UeaBench load_uea_bench(const std::string& dir, const std::string& name,
+                        const std::string& norm = "file");
+
 } // namespace data
 } // namespace tfmed
 

@@ -4,6 +4,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <tfmed/data/benchmarks.h>
+#include <tfmed/data/datasets.h>
+#include <tfmed/data/time_features.h>
 #include <tfmed/io/recording.h>
 #include <tfmed/io/table.h>
 
@@ -81,13 +83,7 @@ std::array<float, 4> time_features(const std::string& s, const std::string& wher
     t.tm_year -= 1900;
     t.tm_mon -= 1;
     t.tm_isdst = 0;
-    const std::time_t tt = timegm(&t); // normalises and fills tm_wday, tm_yday
-    std::tm n{};
-    gmtime_r(&tt, &n);
-    const int wday = (n.tm_wday + 6) % 7; // Monday = 0, as pandas
-    return { static_cast<float>(n.tm_hour / 23.0 - 0.5), static_cast<float>(wday / 6.0 - 0.5),
-             static_cast<float>((n.tm_mday - 1) / 30.0 - 0.5),
-             static_cast<float>(n.tm_yday / 365.0 - 0.5) };
+    return hourly_time_features(static_cast<int64_t>(timegm(&t)));
 }
 
 void standardise_with(torch::Tensor& x, const torch::Tensor& mean, const torch::Tensor& std)
@@ -96,6 +92,17 @@ void standardise_with(torch::Tensor& x, const torch::Tensor& mean, const torch::
 }
 
 } // namespace
+
+std::array<float, 4> hourly_time_features(int64_t unix_seconds)
+{
+    const std::time_t tt = static_cast<std::time_t>(unix_seconds);
+    std::tm n{};
+    gmtime_r(&tt, &n);
+    const int wday = (n.tm_wday + 6) % 7; // Monday = 0, as pandas
+    return { static_cast<float>(n.tm_hour / 23.0 - 0.5), static_cast<float>(wday / 6.0 - 0.5),
+             static_cast<float>((n.tm_mday - 1) / 30.0 - 0.5),
+             static_cast<float>(n.tm_yday / 365.0 - 0.5) };
+}
 
 MslSet load_msl(const std::string& dir, bool standardise)
 {
@@ -198,6 +205,64 @@ EttSet load_ett(const std::string& dir, const std::string& name, bool standardis
     if (standardise)
         standardise_with(s.values, s.mean, s.std);
     return s;
+}
+
+
+namespace {
+
+struct Standardised {
+    torch::Tensor x, mask, mean, std;
+};
+
+// (N, C, L) zero-padded cases with their lengths -> (N, L', C) padded to L'
+// with the padding mask; statistics over the unpadded rows.
+Standardised uea_layout(const LabelledSet& s, int64_t L)
+{
+    const int64_t n = s.size(), c = s.x.size(1);
+    Standardised out;
+    out.x = torch::zeros({ n, L, c });
+    out.mask = torch::zeros({ n, L });
+    out.x.narrow(1, 0, s.x.size(2)).copy_(s.x.transpose(1, 2));
+    for (int64_t i = 0; i < n; ++i) {
+        const int64_t len =
+            s.lengths.empty() ? s.x.size(2) : s.lengths[static_cast<std::size_t>(i)];
+        out.mask[i].narrow(0, 0, len).fill_(1.0f);
+    }
+    const auto rows =
+        out.x.reshape({ -1, c }).index_select(0, out.mask.reshape({ -1 }).nonzero().flatten());
+    out.mean = rows.mean(0);
+    out.std = rows.std(0, /*unbiased=*/true) + 2.220446049250313e-16;
+    return out;
+}
+
+} // namespace
+
+UeaBench load_uea_bench(const std::string& dir, const std::string& name, const std::string& norm)
+{
+    if (norm != "file" && norm != "train")
+        throw std::invalid_argument("UEA standardisation: expected file or train, found '" +
+                                    norm + "'");
+    const auto tr = load_uea(dir, name, "TRAIN");
+    const auto te = load_uea(dir, name, "TEST");
+    if (tr.x.size(1) != te.x.size(1) || tr.class_names != te.class_names)
+        throw std::runtime_error(name + ": TRAIN and TEST differ in dimensions or classes");
+    UeaBench b;
+    b.name = name;
+    b.length = std::max(tr.x.size(2), te.x.size(2));
+    auto a = uea_layout(tr, b.length), t = uea_layout(te, b.length);
+    b.mean = a.mean;
+    b.std = a.std;
+    const auto& tm = norm == "file" ? t.mean : a.mean;
+    const auto& ts = norm == "file" ? t.std : a.std;
+    b.x_train = (a.x - a.mean) / a.std * a.mask.unsqueeze(-1);
+    b.x_test = (t.x - tm) / ts * t.mask.unsqueeze(-1);
+    b.mask_train = a.mask;
+    b.mask_test = t.mask;
+    b.y_train = tr.y;
+    b.y_test = te.y;
+    b.class_names = tr.class_names;
+    b.sample_rate = tr.sample_rate;
+    return b;
 }
 
 } // namespace data

@@ -1,0 +1,93 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * PNG figures shared by the commands (training curves). Without libstb-dev a
+ * request for a figure fails with a clear message instead of writing nothing.
+ */
+#ifndef INCLUDED_TFMED_APPS_FIGURES_H
+#define INCLUDED_TFMED_APPS_FIGURES_H
+
+#ifdef TFMED_HAVE_PLOT
+#include <tfmed/plot/figure.h>
+#endif
+
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tfmed {
+namespace apps {
+
+#ifdef TFMED_HAVE_PLOT
+inline void save_panels(const std::vector<plot::Panel>& panels, const std::string& path,
+                        const std::string& title)
+{
+    plot::save_figure(panels, path, title);
+    std::cerr << "wrote " << path << "\n";
+}
+#endif
+
+inline void no_plot_support(const std::string& path)
+{
+    throw std::runtime_error(path + ": this build has no PNG support (libstb-dev missing)");
+}
+
+/*! The validation metric a loop history records (its first "val_..." key). */
+inline std::string history_metric(const nlohmann::json& history)
+{
+    if (history.is_array() && !history.empty())
+        for (const auto& [k, v] : history.front().items())
+            if (k.rfind("val_", 0) == 0 && v.is_number())
+                return k;
+    return "val_score";
+}
+
+/*!
+ * Training curves from a loop history ([{epoch, train_loss, <metric>}...]):
+ * the loss above, the validation metric below with the selected epoch marked.
+ */
+inline void save_history_plot(const nlohmann::json& history, int best_epoch,
+                              const std::string& path, const std::string& title,
+                              const std::string& metric = "val_score",
+                              const std::string& loss_title = "training loss",
+                              const std::string& metric_title = "validation metric")
+{
+#ifdef TFMED_HAVE_PLOT
+    plot::Panel loss{ loss_title, "epoch", "loss", {}, {} };
+    plot::Panel vpan{ metric_title, "epoch", metric, {}, {} };
+    plot::Series ls, vsr;
+    ls.color = { 30, 90, 200 };
+    vsr.color = { 200, 80, 30 };
+    for (const auto& h : history) {
+        ls.x.push_back(h["epoch"].get<double>());
+        ls.y.push_back(h["train_loss"].get<double>());
+        if (h.contains(metric) && h[metric].is_number()) {
+            vsr.x.push_back(h["epoch"].get<double>());
+            vsr.y.push_back(h[metric].get<double>());
+        }
+    }
+    loss.series.push_back(ls);
+    vpan.series.push_back(vsr);
+    if (best_epoch > 0)
+        vpan.markers.push_back({ static_cast<double>(best_epoch), "best", { 40, 150, 40 } });
+    save_panels({ loss, vpan }, path, title);
+#else
+    (void)history;
+    (void)best_epoch;
+    (void)title;
+    (void)metric;
+    (void)loss_title;
+    (void)metric_title;
+    no_plot_support(path);
+#endif
+}
+
+} // namespace apps
+} // namespace tfmed
+
+#endif
