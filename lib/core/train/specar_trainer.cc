@@ -251,9 +251,7 @@ SpecarTrainResult train_specar(const SpecarTrainConfig& cfg_in, const EventSink&
         card.arch.num_class = static_cast<int64_t>(d.class_names.size());
         card.class_names = d.class_names;
     }
-    card.arch.enc_in = static_cast<int64_t>(d.channel_names.size());
-    if (card.arch.task != "classification")
-        card.arch.c_out = card.arch.enc_in;
+    card.arch.enc_in = card.arch.c_out = static_cast<int64_t>(d.channel_names.size());
     card.arch.validate();
     cfg.arch = card.arch;
     card.sample_rate = d.sample_rate;

@@ -1,0 +1,158 @@
+#!/usr/bin/python3
+#
+# Copyright 2026 gr-tfmed authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""`tfmed train specar` and `tfmed eval specar` for the four tasks, at smoke
+size on the real benchmarks: what each writes (JSON, card, figures), the
+counts each protocol implies, resume, and the refusals.
+
+Usage: check_specar_cli.py TFMED DATA_DIR OUT_DIR
+Exit 77 (skip) when DATA_DIR lacks the MSL, UEA or ETT sets.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+TFMED, DATA, OUT = sys.argv[1:4]
+failures = []
+for need in ("msl/labeled_anomalies.csv", "uea/JapaneseVowels/JapaneseVowels_TRAIN.ts",
+             "ett/ETTh1.csv"):
+    if not os.path.exists(os.path.join(DATA, need)):
+        print(f"SKIP: {need} not under {DATA} (the shared data sets are not on this machine)")
+        sys.exit(77)
+shutil.rmtree(OUT, ignore_errors=True)
+os.makedirs(OUT)
+os.chdir(OUT)
+ENV = dict(os.environ, TFMED_DATA_DIR=DATA)
+TINY = ["--threads", "2", "--d-model", "4", "--d-ff", "4", "--e-layers", "1",
+        "--conv-layers", "2", "--max-val-windows", "16"]
+
+
+def run(*args):
+    p = subprocess.run([TFMED, *map(str, args)], capture_output=True, text=True, env=ENV,
+                       timeout=900)
+    return p.returncode, p.stdout + p.stderr
+
+
+def ok(what, *args):
+    rc, text = run(*args)
+    if rc != 0:
+        failures.append(f"{what}: exit {rc}\n{text}")
+    return text
+
+
+def refused(what, want, *args):
+    rc, text = run(*args)
+    if rc == 0 or want not in text:
+        failures.append(f"{what}: expected a failure with '{want}', got exit {rc}:\n{text}")
+    if "Exception raised from" in text:
+        failures.append(f"{what}: a LibTorch backtrace reached the user")
+
+
+def check(what, cond, detail=""):
+    if not cond:
+        failures.append(f"{what}: {detail}")
+
+
+def png(path):
+    return os.path.exists(path) and open(path, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def card(path):
+    """The card `tfmed info` prints (JSON, then the sections' lines)."""
+    text = ok(f"info {path}", "info", path)
+    return json.loads(text[:text.index("\nweights:")])
+
+
+# --- classification (JapaneseVowels, clean protocol: a fifth of TRAIN validates)
+ok("train jv", "train", "specar", "--task", "classify", "--epochs", "2", "--max-windows", "40",
+   *TINY, "-o", "jv.tfm", "--json", "jv_train.json", "--plot", "jv_curves.png")
+t = json.load(open("jv_train.json"))
+check("jv history", [h["epoch"] for h in t["history"]] == [1, 2], t["history"])
+check("jv metric", "val_accuracy" in t["history"][0] and 0 <= t["val_accuracy"] <= 1, t)
+check("jv curves", png("jv_curves.png"))
+ok("info history plot", "info", "jv.tfm", "--history-plot", "jv_info.png")
+check("jv curves from the card", png("jv_info.png"))
+c = card("jv.tfm")
+check("jv card", c["architecture"]["num_class"] == 9 and c["architecture"]["seq_len"] == 29
+      and c["architecture"]["enc_in"] == 12 and len(c["classes"]) == 9, c["architecture"])
+check("jv card data", c["data"]["protocol"] == "clean" and c["data"]["train_windows"] == 40
+      and c["data"]["val_windows"] == 16, c["data"])
+ok("eval jv", "eval", "specar", "jv.tfm", "--json", "jv_eval.json", "--plot", "jv_eval.png")
+e = json.load(open("jv_eval.json"))
+m = e["confusion"]
+check("jv confusion", len(m) == 9 and all(len(r) == 9 for r in m)
+      and sum(map(sum, m)) == 370, m)
+check("jv accuracy = trace / 370",
+      abs(e["accuracy"] - sum(m[i][i] for i in range(9)) / 370) < 1e-12, e["accuracy"])
+check("jv figure", png("jv_eval.png"))
+
+# --- forecasting (ETTh1, 96 -> 24 at smoke size) with and without the TOP loss
+for top in ("0.001", "0"):
+    out = f"f{top}.tfm"
+    ok(f"train forecast top {top}", "train", "specar", "--preset", "etth1-96", "--pred-len", "24",
+       "--epochs", "1", "--max-windows", "32", "--top-weight", top, *TINY, "-o", out)
+    c = card(out)
+    check("forecast card", c["architecture"]["task"] == "long_term_forecast"
+          and c["architecture"]["pred_len"] == 24 and c["data"]["top_weight"] == float(top),
+          c["data"])
+ok("eval forecast", "eval", "specar", "f0.001.tfm", "--max-windows", "10", "--json", "f.json",
+   "--plot", "f.png")
+e = json.load(open("f.json"))
+check("forecast points", e["windows"] == 10 and e["points"] == 10 * 24 * 7, e)
+check("forecast scores", 0 < e["mse"] < 10 and 0 < e["mae"] < 3, e)
+check("forecast figure", png("f.png"))
+
+# --- imputation (ETTh2): points hidden at the card's rate, or --mask-rate
+ok("train impute", "train", "specar", "--preset", "etth2-impute", "--mask-rate", "0.25",
+   "--epochs", "1", "--max-windows", "32", *TINY, "-o", "i.tfm")
+check("impute card", card("i.tfm")["data"]["mask_rate"] == 0.25)
+ok("eval impute", "eval", "specar", "i.tfm", "--max-windows", "20", "--json", "i.json",
+   "--plot", "i.png")
+e = json.load(open("i.json"))
+n = 20 * 96 * 7
+check("impute rate", e["mask_rate"] == 0.25 and abs(e["points"] / n - 0.25) < 0.02, e)
+ok("eval impute 0.5", "eval", "specar", "i.tfm", "--max-windows", "20", "--mask-rate", "0.5",
+   "--json", "i5.json")
+e5 = json.load(open("i5.json"))
+check("impute rate 0.5", abs(e5["points"] / n - 0.5) < 0.02, e5)
+check("impute figure", png("i.png"))
+
+# --- anomaly detection (MSL), split into two runs by --stop-after / --resume
+ok("train msl part 1", "train", "specar", "--preset", "msl", "--epochs", "2", "--stop-after", "1",
+   "--max-windows", "8", *TINY, "-o", "a.tfm")
+check("no model before the run completes", not os.path.exists("a.tfm")
+      and os.path.exists("a.tfm.ckpt"))
+ok("train msl resume", "train", "specar", "--preset", "msl", "--epochs", "2", "--resume",
+   "--max-windows", "8", *TINY, "-o", "a.tfm", "--json", "a_train.json")
+t = json.load(open("a_train.json"))
+check("msl resumed history", [h["epoch"] for h in t["history"]] == [1, 2], t["history"])
+check("msl threshold", t["threshold"] > 0)
+ok("eval msl", "eval", "specar", "a.tfm", "--json", "a.json", "--plot", "a.png")
+e = json.load(open("a.json"))
+check("msl points", e["test_points"] - e["unscored_tail"] == 100 * e["windows"]
+      and 0 <= e["unscored_tail"] < 100, e)
+check("msl thresholds", [s["threshold_from"] for s in e["scores"]] == ["train", "train+test"]
+      and e["scores"][0]["threshold"] == t["threshold"], e["scores"])
+check("msl point adjustment never lowers recall",
+      all(s["pa_recall"] >= s["recall"] for s in e["scores"]), e["scores"])
+check("msl figure", png("a.png"))
+
+# --- refusals
+refused("preset data vs task", "--data JapaneseVowels serves --task classify; found task 'long_term_forecast'",
+        "train", "specar", "--preset", "jv", "--task", "forecast", "-o", "x.tfm")
+refused("mask rate", "--mask-rate: expected a fraction in (0, 1), found 1.5",
+        "train", "specar", "--task", "impute", "--mask-rate", "1.5", "-o", "x.tfm")
+refused("preset name", "--preset: expected one of msl,", "train", "specar", "--preset", "ettm1",
+        "-o", "x.tfm")
+refused("msl stride", "anomaly detection scores every test point once",
+        "eval", "specar", "a.tfm", "--stride", "5")
+check("nothing left by refused runs", not os.path.exists("x.tfm"))
+
+for f in failures:
+    print("FAIL:", f, "\n")
+print(f"{len(failures)} failures")
+sys.exit(1 if failures else 0)

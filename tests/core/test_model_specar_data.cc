@@ -1,0 +1,248 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * SpecAR-Net's tasks on their benchmarks (models/specar_data.h): window
+ * counts of each protocol (TSLib's data loaders), batches, the imputation
+ * masks, the losses and the evaluation pass. Real data from ../shared/data;
+ * skipped with a message when absent.
+ */
+#include "../support/data.h"
+#include "../support/errors.h"
+
+#include <tfmed/models/specar.h>
+#include <tfmed/models/specar_data.h>
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <map>
+
+using namespace tfmed;
+using tfmed_test::message_of;
+
+namespace {
+
+models::SpecarOptions tiny(const std::string& task)
+{
+    models::SpecarOptions o;
+    o.task = task;
+    o.d_model = o.d_ff = 4;
+    o.e_layers = 1;
+    o.conv_layers = 2;
+    o.n_fft = o.win_length = 4;
+    o.enc_in = o.c_out = 7;
+    o.seq_len = 96;
+    if (task == "long_term_forecast") {
+        o.pred_len = 24;
+        o.label_len = 48;
+    }
+    return o;
+}
+
+std::vector<int64_t> range(int64_t n)
+{
+    std::vector<int64_t> v;
+    for (int64_t i = 0; i < n; ++i)
+        v.push_back(i);
+    return v;
+}
+
+} // namespace
+
+TEST(SpecarData, WindowStartsAndThinning)
+{
+    EXPECT_EQ(models::window_starts(0, 10, 4, 3), (std::vector<int64_t>{ 0, 3, 6 }));
+    EXPECT_EQ(models::window_starts(5, 9, 4, 1), (std::vector<int64_t>{ 5 }));
+    EXPECT_TRUE(models::window_starts(0, 3, 4, 1).empty());
+    models::SpecarWindows w;
+    w.task = "imputation";
+    w.starts = range(10);
+    w.thin(4);
+    EXPECT_EQ(w.starts, (std::vector<int64_t>{ 0, 2, 5, 7 }));
+    w.thin(0);
+    EXPECT_EQ(w.size(), 4);
+}
+
+TEST(SpecarData, EttWindowsFollowTheInformerSplit)
+{
+    TFMED_REQUIRE_DATA(p, "ett/ETTh1.csv");
+    const auto dir = tfmed_test::data_dir();
+    auto f = tiny("long_term_forecast");
+    f.pred_len = 96;
+    const auto d = models::specar_data(dir, "ETTh1", f, "clean", "file", 1);
+    // TSLib Dataset_ETT_hour: len = border2 - border1 - seq_len - pred_len + 1.
+    EXPECT_EQ(d.train.size(), 8640 - 192 + 1);
+    EXPECT_EQ(d.val.size(), (11520 - 8544) - 192 + 1);
+    EXPECT_EQ(d.test.size(), (14400 - 11424) - 192 + 1);
+    EXPECT_EQ(d.test.starts.front(), 11424);
+    EXPECT_EQ(d.channel_names.back(), "OT");
+    EXPECT_NEAR(d.sample_rate, 1.0 / 3600.0, 1e-12);
+    const auto b = models::specar_batch(d.test, { 0, 5 }, torch::kCPU);
+    ASSERT_EQ(b.x.sizes(), (std::vector<int64_t>{ 2, 96, 7 }));
+    ASSERT_EQ(b.mark.sizes(), (std::vector<int64_t>{ 2, 96, 4 }));
+    ASSERT_EQ(b.target.sizes(), (std::vector<int64_t>{ 2, 96, 7 }));
+    EXPECT_TRUE(torch::equal(b.target[1], d.test.series.narrow(0, 11424 + 5 + 96, 96)));
+    // Standardised with train statistics: train rows have mean 0, std 1.
+    const auto tr = d.train.series.narrow(0, 0, 8640);
+    EXPECT_LT(tr.mean(0).abs().max().item<float>(), 1e-4);
+    EXPECT_NEAR(tr.std(0, false).mean().item<float>(), 1.0, 1e-4);
+
+    const auto imp = models::specar_data(dir, "ETTh2", tiny("imputation"), "clean", "file", 4, 8);
+    EXPECT_EQ(imp.train.size(), (8640 - 96) / 4 + 1);
+    EXPECT_EQ(imp.val.size(), (11520 - 8544) - 96 + 1);
+    EXPECT_EQ(imp.test.size(), ((14400 - 11424) - 96) / 8 + 1);
+    auto nf = tiny("imputation");
+    nf.time_features = 0;
+    EXPECT_FALSE(models::specar_batch(models::specar_data(dir, "ETTh1", nf, "clean", "file", 1)
+                                          .test,
+                                      { 0 }, torch::kCPU)
+                     .mark.defined());
+}
+
+TEST(SpecarData, ImputationMasksAreSeededAndHideAtTheRate)
+{
+    TFMED_REQUIRE_DATA(p, "ett/ETTh1.csv");
+    const auto d =
+        models::specar_data(tfmed_test::data_dir(), "ETTh1", tiny("imputation"), "clean", "file", 1);
+    const auto idx = range(64);
+    const auto a = models::specar_batch(d.train, idx, torch::kCPU, 0.25, 7);
+    const auto b = models::specar_batch(d.train, idx, torch::kCPU, 0.25, 7);
+    const auto c = models::specar_batch(d.train, idx, torch::kCPU, 0.25, 8);
+    EXPECT_TRUE(torch::equal(a.mask, b.mask));
+    EXPECT_FALSE(torch::equal(a.mask, c.mask));
+    const double hidden = 1.0 - a.mask.mean().item<double>();
+    EXPECT_NEAR(hidden, 0.25, 0.01); // 43,008 Bernoulli draws: sd 0.0021
+    EXPECT_EQ(a.x.masked_select(a.mask == 0).abs().sum().item<float>(), 0.0f);
+    EXPECT_TRUE(torch::equal(a.x.masked_select(a.mask > 0), a.target.masked_select(a.mask > 0)));
+}
+
+TEST(SpecarData, LossesAreTheReferenceCombinations)
+{
+    TFMED_REQUIRE_DATA(p, "ett/ETTh1.csv");
+    const auto dir = tfmed_test::data_dir();
+    torch::manual_seed(3);
+    for (const std::string task : { "imputation", "long_term_forecast" }) {
+        const auto o = tiny(task);
+        models::SpecarNet net(o);
+        net->eval(); // no dropout: repeated forwards agree
+        const auto d = models::specar_data(dir, "ETTh1", o, "clean", "file", 1);
+        const auto b = models::specar_batch(d.train, { 3, 40, 900 }, torch::kCPU, 0.3, 11);
+        torch::NoGradGuard ng;
+        const auto plain = models::specar_loss(net, b, 0.0).item<double>();
+        const auto with = models::specar_loss(net, b, 0.5).item<double>();
+        SCOPED_TRACE(task);
+        if (task == "imputation") {
+            const auto r = net->forward(b.x, b.mark, b.mask);
+            const auto h = b.mask == 0;
+            const auto mse =
+                (r.out.masked_select(h) - b.target.masked_select(h)).pow(2).mean().item<double>();
+            EXPECT_NEAR(plain, mse, 1e-6);
+            EXPECT_NEAR(with - plain,
+                        0.5 * models::top_loss(r.seq_series, "input", 96, 0).item<double>(), 1e-4);
+        } else {
+            const auto r = net->forward(b.x, b.mark);
+            ASSERT_EQ(r.out.sizes(), (std::vector<int64_t>{ 3, 24, 7 }));
+            EXPECT_NEAR(plain, (r.out - b.target).pow(2).mean().item<double>(), 1e-6);
+            EXPECT_NEAR(with - plain,
+                        0.5 * models::top_loss(r.seq_series, "prediction", 96, 24).item<double>(),
+                        1e-4);
+        }
+    }
+}
+
+TEST(SpecarData, UeaLayoutAndProtocols)
+{
+    TFMED_REQUIRE_DATA(p, "uea/JapaneseVowels/JapaneseVowels_TRAIN.ts");
+    const auto dir = tfmed_test::data_dir();
+    models::SpecarOptions o;
+    o.task = "classification";
+    const auto ref = models::specar_data(dir, "JapaneseVowels", o, "reference", "file", 1);
+    EXPECT_EQ(ref.seq_len, 29);
+    EXPECT_EQ(ref.train.size(), 270);
+    EXPECT_EQ(ref.val.size(), 370); // validation = TEST (the reference)
+    EXPECT_EQ(ref.test.size(), 370);
+    EXPECT_EQ(ref.class_names.size(), 9u);
+    EXPECT_EQ(ref.channel_names.size(), 12u);
+    ASSERT_EQ(ref.train.x.sizes(), (std::vector<int64_t>{ 270, 29, 12 }));
+    // Per-file standardisation over the unpadded rows (sample std); padding 0.
+    for (const auto* w : { &ref.train, &ref.test }) {
+        const auto rows =
+            w->x.reshape({ -1, 12 }).index_select(0, w->mask.reshape({ -1 }).nonzero().flatten());
+        EXPECT_LT(rows.mean(0).abs().max().item<float>(), 1e-4);
+        EXPECT_NEAR(rows.std(0, true).min().item<float>(), 1.0, 1e-4);
+        EXPECT_EQ((w->x * (1 - w->mask).unsqueeze(-1)).abs().sum().item<float>(), 0.0f);
+    }
+    // JapaneseVowels cases are 7..29 steps long.
+    EXPECT_EQ(ref.train.mask.sum(1).min().item<float>(), 7.0f);
+    const auto clean = models::specar_data(dir, "JapaneseVowels", o, "clean", "file", 1);
+    EXPECT_EQ(clean.train.size(), 216); // every fifth case of each class validates
+    EXPECT_EQ(clean.val.size(), 54);
+    std::map<int64_t, int> per_class;
+    for (int64_t i = 0; i < clean.val.size(); ++i)
+        per_class[clean.val.y[i].item<int64_t>()]++;
+    EXPECT_EQ(per_class.size(), 9u);
+    for (const auto& [k, n] : per_class)
+        EXPECT_EQ(n, 6) << "class " << k;
+    // The train statistics applied to TEST: its mean is no longer exactly 0.
+    const auto tn = models::specar_data(dir, "JapaneseVowels", o, "reference", "train", 1);
+    EXPECT_TRUE(torch::allclose(tn.train.x, ref.train.x));
+    EXPECT_FALSE(torch::allclose(tn.test.x, ref.test.x, 1e-3, 1e-3));
+}
+
+TEST(SpecarData, MslProtocolsAndTheEnergyPass)
+{
+    TFMED_REQUIRE_DATA(p, "msl/labeled_anomalies.csv");
+    const auto dir = tfmed_test::data_dir();
+    models::SpecarOptions o; // the MSL preset's shape: 55 channels, window 100
+    o.d_model = o.d_ff = 4;
+    o.e_layers = 1;
+    o.conv_layers = 2;
+    const auto clean = models::specar_data(dir, "msl", o, "clean", "file", 7);
+    const auto ref = models::specar_data(dir, "msl", o, "reference", "file", 1);
+    const int64_t rows = clean.calibration.series.size(0);
+    const int64_t test_rows = clean.test.series.size(0);
+    const int64_t fit = rows - rows / 5;
+    EXPECT_EQ(clean.train.size(), (fit - 100) / 7 + 1);
+    EXPECT_EQ(clean.val.size(), (rows - fit) / 100);
+    EXPECT_EQ(ref.train.size(), rows - 100 + 1);
+    EXPECT_EQ(ref.val.size(), test_rows / 100); // validation = test (the reference)
+    EXPECT_EQ(clean.test.size(), test_rows / 100);
+    EXPECT_EQ(clean.calibration.size(), rows / 100);
+    EXPECT_EQ(clean.test.y.size(0), test_rows);
+    EXPECT_EQ(clean.channel_names.size(), 55u);
+
+    torch::manual_seed(1);
+    models::SpecarNet net(o);
+    net->eval();
+    auto w = clean.test;
+    w.thin(5);
+    const auto t = models::specar_pass(net, w, 2, torch::kCPU);
+    ASSERT_EQ(t.energy.size(), 500u);
+    ASSERT_EQ(t.count, 500 * 55);
+    double mean_energy = 0;
+    for (float e : t.energy)
+        mean_energy += e;
+    EXPECT_NEAR(mean_energy / 500.0, t.mse(), 1e-6 * t.mse()); // energy = mean over channels
+}
+
+TEST(SpecarData, RefusesDataThatDoesNotServeTheTask)
+{
+    models::SpecarOptions o;
+    o.task = "classification";
+    EXPECT_EQ(message_of<std::invalid_argument>(
+                  [&] { models::specar_data("/nonexistent", "msl", o, "clean", "file", 1); }),
+              "--data msl serves --task anomaly; found task 'classification'");
+    EXPECT_EQ(message_of<std::invalid_argument>(
+                  [&] { models::specar_data("/nonexistent", "ETTh3", o, "clean", "file", 1); }),
+              "--data: expected msl, JapaneseVowels, BasicMotions, ETTh1 or ETTh2, found 'ETTh3'");
+    EXPECT_EQ(message_of<std::invalid_argument>(
+                  [&] { models::specar_data("/nonexistent", "msl", o, "final", "file", 1); }),
+              "--protocol: expected clean or reference, found 'final'");
+    o.task = "imputation";
+    o.time_features = 3;
+    EXPECT_EQ(message_of<std::invalid_argument>(
+                  [&] { models::specar_data("/nonexistent", "ETTh1", o, "clean", "file", 1); }),
+              "--time-features: ETT gives 4 (timeF at freq h) or 0, found 3");
+}
