@@ -5,8 +5,9 @@
 """gr-tfmed: spectrogram deep learning for medical and sensor streams.
 
 Blocks: stft (streaming STFT matching scipy.signal.stft / torch.stft),
-wfdb_source / edf_source (recording replay), tsrnet_scorer (ECG anomaly
-scores and alarms).
+wfdb_source / edf_source / table_source (recording and table replay),
+tsrnet_scorer (ECG anomaly scores and alarms), specar (SpecAR-Net: anomaly
+energy, forecasts, imputation, classification), trainer_sink (training).
 """
 import os as _os
 # No try/except here: a broken extension must fail loudly, not make the

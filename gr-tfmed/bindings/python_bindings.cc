@@ -10,6 +10,7 @@ void bind_stft(py::module& m);
 void bind_recording_sources(py::module& m);
 void bind_tsrnet_scorer(py::module& m);
 void bind_training(py::module& m);
+void bind_specar(py::module& m);
 
 PYBIND11_MODULE(tfmed_python, m)
 {
@@ -20,4 +21,5 @@ PYBIND11_MODULE(tfmed_python, m)
     bind_recording_sources(m);
     bind_tsrnet_scorer(m);
     bind_training(m);
+    bind_specar(m);
 }

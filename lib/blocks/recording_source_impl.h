@@ -34,17 +34,28 @@ template <class Iface>
 class recording_source_impl : public Iface
 {
 public:
-    recording_source_impl(const char* name, ::tfmed::io::Recording rec, bool realtime, bool repeat)
+    /*! Annotations leave as `annotation_key` tags: a dict (symbol, aux, code,
+     *  ...) or, with `symbol_only`, just the symbol (table_source's labels). */
+    recording_source_impl(const char* name,
+                          ::tfmed::io::Recording rec,
+                          bool realtime,
+                          bool repeat,
+                          const char* annotation_key = "annotation",
+                          bool symbol_only = false)
         : gr::sync_block(name,
                          gr::io_signature::make(0, 0, 0),
                          gr::io_signature::make(1, 1, sizeof(float) * rec.channels())),
           d_rec(std::move(rec)),
           d_realtime(realtime),
           d_repeat(repeat),
-          d_annotation_key(pmt::intern("annotation"))
+          d_annotation_key(pmt::intern(annotation_key))
     {
         // Annotation values are built once here, not in work().
         for (const auto& a : d_rec.annotations) {
+            if (symbol_only) {
+                d_annotation_values.push_back(pmt::string_to_symbol(a.symbol));
+                continue;
+            }
             pmt::pmt_t d = pmt::make_dict();
             d = pmt::dict_add(d, pmt::intern("symbol"), pmt::string_to_symbol(a.symbol));
             d = pmt::dict_add(d, pmt::intern("aux"), pmt::string_to_symbol(a.aux));

@@ -34,7 +34,7 @@ struct SpecarOptions {
     std::string window = "rectangle";         // win_func
     /*! "complex" (the reference's "CompelxConv2d") or "dual" ("DualChannelConv2d", the DCN ablation) */
     std::string backbone = "complex";
-    int64_t time_features = 4;                // timeF at freq 'h'
+    int64_t time_features = 4;                // timeF at freq 'h'; 0 = none (no temporal embedding)
     double dropout = 0.1;
 
     /*! Steps the blocks see: seq_len (+ pred_len for forecasting). */

@@ -132,10 +132,12 @@ SpecarNetImpl::SpecarNetImpl(const SpecarOptions& o) : o_(o)
                                     .bias(false)));
     nn::init::kaiming_normal_(token_conv->weight, 0.0, torch::kFanIn, torch::kLeakyReLU);
     emb->register_module("value_embedding", value);
-    auto temporal_emb = std::make_shared<nn::Module>();
-    temporal = temporal_emb->register_module(
-        "embed", nn::Linear(nn::LinearOptions(o.time_features, D).bias(false)));
-    emb->register_module("temporal_embedding", temporal_emb);
+    if (o.time_features > 0) { // 0: a stream without timestamps (ours)
+        auto temporal_emb = std::make_shared<nn::Module>();
+        temporal = temporal_emb->register_module(
+            "embed", nn::Linear(nn::LinearOptions(o.time_features, D).bias(false)));
+        emb->register_module("temporal_embedding", temporal_emb);
+    }
     dropout = emb->register_module("dropout", nn::Dropout(o.dropout));
     register_module("enc_embedding", emb);
     layer_norm = register_module("layer_norm", nn::LayerNorm(nn::LayerNormOptions({ D })));
@@ -171,8 +173,11 @@ torch::Tensor SpecarNetImpl::positions(int64_t L) const
 torch::Tensor SpecarNetImpl::embed(const torch::Tensor& x, const torch::Tensor& x_mark)
 {
     auto h = token_conv(x.transpose(1, 2)).transpose(1, 2);
-    if (x_mark.defined())
+    if (x_mark.defined()) {
+        TORCH_CHECK(!temporal.is_empty(),
+                    "SpecAR-Net: time features given to a network built without them");
         h = h + temporal(x_mark);
+    }
     return dropout(h + positions(x.size(1)).to(h.device()).unsqueeze(0));
 }
 

@@ -62,7 +62,7 @@ void SpecarOptions::validate() const
     range("n_fft", n_fft, 1, 4096);
     range("win_length", win_length, 1, n_fft);
     range("hop", hop, 1, n_fft);
-    range("time_features", time_features, 1, 16);
+    range("time_features", time_features, 0, 16);
     if (forecasting(*this))
         range("pred_len", pred_len, 1, 1 << 16);
     else if (pred_len != 0)

@@ -1,0 +1,107 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef INCLUDED_TFMED_SPECAR_H
+#define INCLUDED_TFMED_SPECAR_H
+
+#include <gnuradio/block.h>
+#include <gnuradio/tfmed/api.h>
+
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace gr {
+namespace tfmed {
+
+/*!
+ * \brief SpecAR-Net on a live stream; what it does comes from the model
+ * card's task.
+ * \ingroup tfmed
+ *
+ * \details
+ * Input: float vectors of `channels` values (vlen = channels), in the units
+ * the model was trained on (the card's standardisation is applied inside).
+ * The card's channel count must equal `channels`; a mismatch, a hop that does
+ * not suit the task or an `out_vlen` other than the task's is refused at
+ * construction, naming both sides. Windows are the card's seq_len samples.
+ *
+ * - **anomaly_detection**: output = one float per input sample, the anomaly
+ *   energy of that sample (mean over channels of the squared reconstruction
+ *   error, standardised units). Windows start every `hop` samples (1 <= hop
+ *   <= seq_len); the first window gives the energies of all its samples,
+ *   each later one those of its `hop` newest samples, so output item i is the
+ *   energy of input sample i, known `hop` - 1 samples after it at most.
+ *   hop = seq_len scores non-overlapping windows (the `tfmed eval specar`
+ *   energies); hop 1 scores every window the reference scores. Each emitted
+ *   segment's first item carries `tfmed_score` (its largest energy) and
+ *   `tfmed_window_start`; a segment above the threshold (the card's, from
+ *   training energies, unless `threshold` is given) publishes an "alarm" PDU
+ *   on `alarm` (type, score, threshold, start, end, time_s).
+ * - **long_term_forecast**: every `hop` samples, one output vector of
+ *   pred_len x channels values (time-major, physical units): the forecast of
+ *   the pred_len samples after the window, tagged `tfmed_forecast_start`
+ *   (uint64, the first forecast sample's input index). Output item k comes
+ *   from the window [k*hop, k*hop + seq_len).
+ * - **imputation**: output = the input, item for item, with NaN samples (a
+ *   dropped sensor) replaced by the network's values; observed samples pass
+ *   unchanged. Non-overlapping windows of seq_len (hop must be seq_len or 0):
+ *   the stream index is not shifted, the latency is one window. Items with
+ *   filled values carry `tfmed_imputed` (the number of channels filled).
+ * - **classification**: every `hop` samples, one float, the class index of
+ *   the window [k*hop, k*hop + seq_len), tagged `tfmed_label` (class name)
+ *   and `tfmed_probabilities` (f32vector); a "decision" PDU on `alarm`
+ *   (class, label, probability, start).
+ *
+ * Windows with a non-finite sample (except in imputation, where NaN means
+ * missing) give NaN outputs, a `tfmed_invalid` tag and an "invalid" PDU. A
+ * failure inside the network is logged and treated the same way; work()
+ * never throws. Models with time features (forecasting and imputation on
+ * ETT) get hour/weekday/day features computed from `start_time` (UTC
+ * seconds of the first sample) and the card's sample rate. Samples after
+ * the last complete window when the stream ends are reported in the log.
+ */
+class TFMED_API specar : virtual public gr::block
+{
+public:
+    typedef std::shared_ptr<specar> sptr;
+
+    /*!
+     * \param model_path model file from `tfmed train specar`
+     * \param channels values per input item (must equal the card's)
+     * \param hop samples between window starts (0 = the task's default:
+     *        seq_len, except 1 for forecasting)
+     * \param device "auto", "cpu", "cuda" or "cuda:N"
+     * \param threads intra-op threads for CPU inference (>= 1)
+     * \param threshold anomaly alarm level; NaN = the card's
+     * \param start_time UTC seconds of the first sample (time features)
+     * \param out_vlen expected output vector length (0 = the task's:
+     *        pred_len x channels for forecasting, channels for imputation,
+     *        1 otherwise); a different non-zero value is refused
+     */
+    static sptr make(const std::string& model_path,
+                     int channels,
+                     int hop = 0,
+                     const std::string& device = "auto",
+                     int threads = 1,
+                     float threshold = std::numeric_limits<float>::quiet_NaN(),
+                     double start_time = 0.0,
+                     int out_vlen = 0);
+
+    virtual std::string task() const = 0;
+    virtual int window() const = 0;
+    virtual int hop() const = 0;
+    virtual int out_vlen() const = 0;
+    virtual float threshold() const = 0;
+    virtual void set_threshold(float threshold) = 0;
+    virtual std::vector<std::string> class_names() const = 0;
+    virtual std::string card_json() const = 0;
+    virtual std::string device() const = 0;
+};
+
+} // namespace tfmed
+} // namespace gr
+
+#endif

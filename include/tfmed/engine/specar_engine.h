@@ -1,0 +1,79 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef INCLUDED_TFMED_ENGINE_SPECAR_ENGINE_H
+#define INCLUDED_TFMED_ENGINE_SPECAR_ENGINE_H
+
+#include <tfmed/models/specar_card.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+/*!
+ * \file
+ * \brief Torch-free front of a trained SpecAR-Net for blocks and tools: load
+ * a model file and run its task on raw windows from plain buffers.
+ *
+ * Windows are `seq_len` samples x `channels` values, time-major, in the
+ * stream's physical units; the engine applies the card's standardisation
+ * (fitted on the training data) and undoes it on outputs. Time features,
+ * when the model takes them, are seq_len x time_features per window.
+ */
+
+namespace tfmed {
+namespace engine {
+
+class SpecarEngine
+{
+public:
+    /*!
+     * \param model_path a model file written by `tfmed train specar`
+     * \param device "auto", "cpu", "cuda" or "cuda:N"
+     * \param threads intra-op threads for CPU inference (>= 1)
+     * \throws std::runtime_error / std::invalid_argument naming the problem
+     */
+    SpecarEngine(const std::string& model_path, const std::string& device = "auto",
+                 int threads = 1);
+    ~SpecarEngine();
+    SpecarEngine(const SpecarEngine&) = delete;
+    SpecarEngine& operator=(const SpecarEngine&) = delete;
+
+    const models::SpecarCard& card() const;
+    std::string device() const;
+    int64_t channels() const;
+    int64_t window() const; //!< seq_len
+
+    /*! Anomaly detection: per-point energy (mean over channels of the squared
+     *  reconstruction error, standardised units), n x seq_len. A window with
+     *  a non-finite sample gets NaN energies. */
+    std::vector<float> energy(const float* windows, int64_t n);
+    /*! Forecasting: n x pred_len x channels in physical units (NaN for a
+     *  window with a non-finite sample). */
+    std::vector<float> forecast(const float* windows, const float* marks, int64_t n);
+    /*! Imputation: NaN samples are missing; returns the windows with them
+     *  filled by the network (observed samples copied unchanged). */
+    std::vector<float> impute(const float* windows, const float* marks, int64_t n);
+    /*! Classification: n x num_class probabilities (softmax; NaN for a
+     *  window with a non-finite sample). */
+    std::vector<float> classify(const float* windows, int64_t n);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> d_;
+};
+
+/*!
+ * \brief Write a model file holding an untrained SpecAR-Net (weights from
+ * `seed`) for `card` (torch-free entry point for tests and benchmarks).
+ */
+void write_untrained_specar(const std::string& path, const models::SpecarCard& card,
+                            uint64_t seed);
+
+} // namespace engine
+} // namespace tfmed
+
+#endif

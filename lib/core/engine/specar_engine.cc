@@ -1,0 +1,145 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <tfmed/engine/specar_engine.h>
+#include <tfmed/models/specar.h>
+#include <tfmed/models/tsrnet_pipeline.h>
+
+#include <torch/torch.h>
+
+#include <stdexcept>
+
+namespace tfmed {
+namespace engine {
+
+struct SpecarEngine::Impl {
+    models::LoadedSpecar m;
+    torch::Device device{ torch::kCPU };
+    int threads = 1;
+    torch::Tensor mean, std; // (channels) or undefined
+
+    void prepare()
+    {
+        if (at::get_num_threads() != threads)
+            at::set_num_threads(threads);
+    }
+    torch::Tensor windows(const float* w, int64_t n) const
+    {
+        const auto& a = m.card.arch;
+        return torch::from_blob(const_cast<float*>(w), { n, a.seq_len, a.enc_in }).clone();
+    }
+    torch::Tensor standardise(const torch::Tensor& x) const
+    {
+        return mean.defined() ? (x - mean) / std : x;
+    }
+    torch::Tensor physical(const torch::Tensor& x) const
+    {
+        return mean.defined() ? x * std + mean : x;
+    }
+    torch::Tensor marks(const float* mk, int64_t n) const
+    {
+        const auto& a = m.card.arch;
+        if (a.time_features == 0 || !mk)
+            return {};
+        return torch::from_blob(const_cast<float*>(mk), { n, a.seq_len, a.time_features })
+            .to(device);
+    }
+    // Per window: true when every sample is finite.
+    static torch::Tensor finite_windows(const torch::Tensor& x)
+    {
+        return torch::isfinite(x).flatten(1).all(1);
+    }
+    static std::vector<float> vec(const torch::Tensor& t)
+    {
+        const auto c = t.to(torch::kCPU, torch::kFloat).contiguous();
+        return { c.data_ptr<float>(), c.data_ptr<float>() + c.numel() };
+    }
+};
+
+SpecarEngine::SpecarEngine(const std::string& path, const std::string& device, int threads)
+    : d_(std::make_unique<Impl>())
+{
+    if (threads < 1)
+        throw std::invalid_argument("SpecarEngine: expected threads >= 1, found " +
+                                    std::to_string(threads));
+    d_->device = models::parse_device(device);
+    d_->threads = threads;
+    d_->m = models::load_specar(path, d_->device);
+    d_->m.net->eval();
+    const auto& c = d_->m.card;
+    if (!c.mean.empty()) {
+        d_->mean = torch::tensor(c.mean, torch::kDouble).to(torch::kFloat);
+        d_->std = torch::tensor(c.std, torch::kDouble).to(torch::kFloat);
+    }
+}
+
+SpecarEngine::~SpecarEngine() = default;
+
+const models::SpecarCard& SpecarEngine::card() const { return d_->m.card; }
+std::string SpecarEngine::device() const { return d_->device.str(); }
+int64_t SpecarEngine::channels() const { return d_->m.card.arch.enc_in; }
+int64_t SpecarEngine::window() const { return d_->m.card.arch.seq_len; }
+
+std::vector<float> SpecarEngine::energy(const float* w, int64_t n)
+{
+    d_->prepare();
+    torch::NoGradGuard ng;
+    const auto x = d_->standardise(d_->windows(w, n));
+    const auto ok = Impl::finite_windows(x);
+    const auto xs = torch::nan_to_num(x, 0.0, 0.0, 0.0).to(d_->device);
+    auto e = (xs - d_->m.net->forward(xs).out).pow(2).mean(-1).cpu();
+    e.masked_fill_(~ok.unsqueeze(1), std::numeric_limits<float>::quiet_NaN());
+    return Impl::vec(e);
+}
+
+std::vector<float> SpecarEngine::forecast(const float* w, const float* marks, int64_t n)
+{
+    d_->prepare();
+    torch::NoGradGuard ng;
+    const auto x = d_->standardise(d_->windows(w, n));
+    const auto ok = Impl::finite_windows(x);
+    const auto xs = torch::nan_to_num(x, 0.0, 0.0, 0.0).to(d_->device);
+    auto y = d_->physical(d_->m.net->forward(xs, d_->marks(marks, n)).out.cpu());
+    y.masked_fill_(~ok.view({ n, 1, 1 }), std::numeric_limits<float>::quiet_NaN());
+    return Impl::vec(y);
+}
+
+std::vector<float> SpecarEngine::impute(const float* w, const float* marks, int64_t n)
+{
+    d_->prepare();
+    torch::NoGradGuard ng;
+    const auto raw = d_->windows(w, n);
+    const auto observed = torch::isfinite(raw);
+    const auto x = torch::where(observed, d_->standardise(raw), torch::zeros_like(raw));
+    const auto mask = observed.to(torch::kFloat);
+    const auto out = d_->physical(
+        d_->m.net->forward(x.to(d_->device), d_->marks(marks, n), mask.to(d_->device)).out.cpu());
+    return Impl::vec(torch::where(observed, raw, out));
+}
+
+std::vector<float> SpecarEngine::classify(const float* w, int64_t n)
+{
+    d_->prepare();
+    torch::NoGradGuard ng;
+    const auto x = d_->standardise(d_->windows(w, n));
+    const auto ok = Impl::finite_windows(x);
+    const auto xs = torch::nan_to_num(x, 0.0, 0.0, 0.0).to(d_->device);
+    const auto pad = torch::ones({ n, d_->m.card.arch.seq_len }, xs.options());
+    auto p = torch::softmax(d_->m.net->forward(xs, {}, pad).out, -1).cpu();
+    p.masked_fill_(~ok.unsqueeze(1), std::numeric_limits<float>::quiet_NaN());
+    return Impl::vec(p);
+}
+
+void write_untrained_specar(const std::string& path, const models::SpecarCard& card,
+                            uint64_t seed)
+{
+    card.validate();
+    torch::manual_seed(seed);
+    models::SpecarNet net(card.arch);
+    models::save_specar(path, card, net);
+}
+
+} // namespace engine
+} // namespace tfmed

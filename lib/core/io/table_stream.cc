@@ -1,0 +1,256 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <tfmed/io/table.h>
+#include <tfmed/io/table_stream.h>
+#include <tfmed/io/ts.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <stdexcept>
+
+namespace tfmed {
+namespace io {
+
+namespace {
+
+std::string extension(const std::string& path)
+{
+    const auto dot = path.find_last_of('.');
+    std::string e = dot == std::string::npos ? "" : path.substr(dot + 1);
+    std::transform(e.begin(), e.end(), e.begin(), ::tolower);
+    return e;
+}
+
+std::string number_text(double v)
+{
+    char b[32];
+    std::snprintf(b, sizeof b, "%.10g", v);
+    return b;
+}
+
+std::string joined(const std::vector<std::string>& v)
+{
+    std::string s;
+    for (const auto& x : v)
+        s += (s.empty() ? "" : ", ") + x;
+    return s;
+}
+
+// Label changes as annotations.
+void label_annotations(Recording& r, const std::vector<std::string>& labels)
+{
+    for (std::size_t t = 0; t < labels.size(); ++t)
+        if (t == 0 || labels[t] != labels[t - 1]) {
+            Annotation a;
+            a.sample = static_cast<int64_t>(t);
+            a.symbol = labels[t];
+            r.annotations.push_back(a);
+        }
+}
+
+// A table of named numeric columns (T rows) + optional text column.
+struct Columns {
+    std::vector<std::string> names;
+    std::vector<std::vector<double>> values;
+    std::string text_name;
+    std::vector<std::string> text;
+    int64_t rows = 0;
+};
+
+void finish(const std::string& path, const Columns& c, const TableStreamOptions& o,
+            Recording& r)
+{
+    auto index_of = [&](const std::string& name) -> int {
+        const auto it = std::find(c.names.begin(), c.names.end(), name);
+        return it == c.names.end() ? -1 : static_cast<int>(it - c.names.begin());
+    };
+    auto is_text = [&](const std::string& n) { return !c.text_name.empty() && n == c.text_name; };
+    auto refuse = [&](const std::string& what, const std::string& name) {
+        throw ReadError(path, what,
+                        "one of " + joined(c.names) +
+                            (c.text_name.empty() ? "" : " (or the text column " + c.text_name + ")"),
+                        "'" + name + "'");
+    };
+    for (const auto* n : { &o.time_column, &o.label_column })
+        if (!n->empty() && index_of(*n) < 0 && !is_text(*n))
+            refuse(n == &o.time_column ? "time column" : "label column", *n);
+    std::vector<int> sel;
+    if (o.columns.empty()) {
+        for (std::size_t i = 0; i < c.names.size(); ++i)
+            if (c.names[i] != o.time_column && c.names[i] != o.label_column)
+                sel.push_back(static_cast<int>(i));
+    } else {
+        for (const auto& n : o.columns) {
+            const int i = index_of(n);
+            if (i < 0)
+                refuse("columns", n);
+            sel.push_back(i);
+        }
+    }
+    if (sel.empty())
+        throw ReadError(path, "columns", "at least one numeric column to stream", "none");
+    r.source = path;
+    r.n_samples = c.rows;
+    for (int i : sel) {
+        r.channel_names.push_back(c.names[static_cast<std::size_t>(i)]);
+        r.units.push_back("");
+    }
+    r.samples.resize(static_cast<std::size_t>(c.rows) * sel.size());
+    for (int64_t t = 0; t < c.rows; ++t)
+        for (std::size_t k = 0; k < sel.size(); ++k)
+            r.samples[static_cast<std::size_t>(t) * sel.size() + k] = static_cast<float>(
+                c.values[static_cast<std::size_t>(sel[k])][static_cast<std::size_t>(t)]);
+    if (!o.label_column.empty()) {
+        std::vector<std::string> lab;
+        if (is_text(o.label_column))
+            lab = c.text;
+        else
+            for (double v : c.values[static_cast<std::size_t>(index_of(o.label_column))])
+                lab.push_back(number_text(v));
+        label_annotations(r, lab);
+    }
+    double rate = o.sample_rate;
+    if (!o.time_column.empty()) {
+        std::vector<double> ts;
+        try {
+            if (is_text(o.time_column))
+                for (const auto& s : c.text)
+                    ts.push_back(parse_time(s));
+            else
+                ts = c.values[static_cast<std::size_t>(index_of(o.time_column))];
+        } catch (const std::invalid_argument& e) {
+            throw ReadError(path, "time column " + o.time_column, "times", e.what());
+        }
+        if (ts.size() < 2)
+            throw ReadError(path, "time column " + o.time_column, "at least 2 rows",
+                            std::to_string(ts.size()));
+        std::vector<double> d;
+        for (std::size_t i = 1; i < ts.size(); ++i)
+            d.push_back(ts[i] - ts[i - 1]);
+        auto sorted = d;
+        std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
+        const double step = sorted[sorted.size() / 2];
+        for (std::size_t i = 0; i < d.size(); ++i)
+            if (!(step > 0) || std::abs(d[i] - step) > 0.01 * step)
+                throw ReadError(path, "time column " + o.time_column,
+                                "increasing times at a regular step of " + number_text(step) +
+                                    " s",
+                                "a step of " + number_text(d[i]) + " s between rows " +
+                                    std::to_string(i + 1) + " and " + std::to_string(i + 2));
+        const double from_times = 1.0 / step;
+        if (rate > 0 && std::abs(rate - from_times) > 1e-6 * from_times)
+            throw ReadError(path, "sample_rate",
+                            number_text(from_times) + " Hz (from the time column) or 0",
+                            number_text(rate) + " Hz");
+        rate = from_times;
+    }
+    if (!(rate > 0 && std::isfinite(rate)))
+        throw ReadError(path, "sample_rate", "a rate > 0 Hz (or a time column)",
+                        number_text(rate));
+    r.sample_rate = rate;
+}
+
+} // namespace
+
+double parse_time(const std::string& text)
+{
+    std::tm t{};
+    int sec = 0;
+    char tail = 0;
+    const int got = std::sscanf(text.c_str(), "%d-%d-%d %d:%d:%d%c", &t.tm_year, &t.tm_mon,
+                                &t.tm_mday, &t.tm_hour, &t.tm_min, &sec, &tail);
+    if (got == 5 || got == 6) {
+        t.tm_year -= 1900;
+        t.tm_mon -= 1;
+        t.tm_sec = got == 6 ? sec : 0;
+        return static_cast<double>(timegm(&t));
+    }
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    if (end && end != text.c_str() && *end == '\0' && std::isfinite(v))
+        return v;
+    throw std::invalid_argument("expected 'YYYY-MM-DD HH:MM:SS' or seconds, found '" + text +
+                                "'");
+}
+
+Recording read_table_stream(const std::string& path, const TableStreamOptions& o)
+{
+    const auto ext = extension(path);
+    Recording r;
+    Columns c;
+    if (ext == "ts") {
+        if (!o.time_column.empty())
+            throw ReadError(path, "time column", "none for a .ts file (give sample_rate)",
+                            "'" + o.time_column + "'");
+        const auto ts = read_ts(path);
+        for (int d = 0; d < ts.dimensions; ++d)
+            c.names.push_back("dim" + std::to_string(d));
+        c.values.resize(static_cast<std::size_t>(ts.dimensions));
+        std::vector<std::string> lab;
+        for (int i = 0; i < ts.n_cases(); ++i) {
+            const int len = ts.length(i, 0);
+            for (int d = 1; d < ts.dimensions; ++d)
+                if (ts.length(i, d) != len)
+                    throw ReadError(path, "case " + std::to_string(i + 1),
+                                    "dimensions of one length to stream side by side",
+                                    std::to_string(len) + " and " +
+                                        std::to_string(ts.length(i, d)));
+            for (int d = 0; d < ts.dimensions; ++d)
+                for (float v : ts.cases[static_cast<std::size_t>(i)][static_cast<std::size_t>(d)])
+                    c.values[static_cast<std::size_t>(d)].push_back(v);
+            const int y = ts.labels.empty() ? -1 : ts.labels[static_cast<std::size_t>(i)];
+            if (y >= 0) {
+                Annotation a;
+                a.sample = c.rows;
+                a.symbol = ts.class_names[static_cast<std::size_t>(y)];
+                r.annotations.push_back(a);
+            }
+            c.rows += len;
+        }
+        if (!o.label_column.empty())
+            throw ReadError(path, "label column",
+                            "none for a .ts file (its classes are tagged)",
+                            "'" + o.label_column + "'");
+        finish(path, c, o, r);
+        return r;
+    }
+    if (ext == "npy") {
+        const auto a = read_npy(path);
+        if (a.shape.empty() || a.shape.size() > 2)
+            throw ReadError(path, "shape", "(T) or (T, C)",
+                            std::to_string(a.shape.size()) + " dimensions");
+        const int64_t cols = a.shape.size() == 2 ? a.shape[1] : 1;
+        c.rows = a.shape[0];
+        c.values.assign(static_cast<std::size_t>(cols), std::vector<double>());
+        for (int64_t k = 0; k < cols; ++k) {
+            c.names.push_back(std::to_string(k));
+            for (int64_t t = 0; t < c.rows; ++t)
+                c.values[static_cast<std::size_t>(k)].push_back(
+                    a.data[static_cast<std::size_t>(t * cols + k)]);
+        }
+        finish(path, c, o, r);
+        return r;
+    }
+    if (ext == "csv" || ext == "txt") {
+        const auto t = read_csv(path);
+        c.names = t.columns;
+        c.rows = t.rows;
+        c.values.assign(t.columns.size(), std::vector<double>());
+        for (int k = 0; k < t.cols(); ++k)
+            for (int64_t i = 0; i < t.rows; ++i)
+                c.values[static_cast<std::size_t>(k)].push_back(t.at(i, k));
+        c.text_name = t.text_column.empty() ? "" : t.text_column_name;
+        c.text = t.text_column;
+        finish(path, c, o, r);
+        return r;
+    }
+    throw ReadError(path, "extension", ".csv, .txt, .npy or .ts", "'." + ext + "'");
+}
+
+} // namespace io
+} // namespace tfmed

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Reproduce the README's SpecAR-Net figures on the shared benchmarks, each
+# with its protocol, at the reduced scale these 2 CPU cores allow (stated per
+# task below; the full reference command for a GPU is in the README).
+#
+#   scripts/eval_specar.sh classify   # JapaneseVowels, BasicMotions: both protocols, 3 seeds
+#   scripts/eval_specar.sh impute     # ETTh1, ETTh2 at 12.5/25/37.5/50 % masking
+#   scripts/eval_specar.sh anomaly    # MSL (the shared channels), both protocols
+#   scripts/eval_specar.sh forecast   # ETTh1, ETTh2, 96 -> 96/192/336/720 (+ no TOP at 96)
+#   scripts/eval_specar.sh summary    # the tables of whatever has run
+#
+# Needs a build (scripts/setup.sh) and ../shared/data (or $TFMED_DATA_DIR).
+# Output goes to out/eval-specar/ ($OUT); $THREADS (2), $SEEDS (1 2 3); $TFMED the tool.
+# Reductions (override): $IMPUTE_STRIDE (8) training windows every 8 rows,
+# $FORECAST_STRIDE (16), $FORECAST_EPOCHS (6), $MSL_STRIDE (20), $VAL_MAX (512)
+# validation windows evenly spread. Test sets are never reduced, except MSL's
+# windows at stride 100 (every point scored once).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-summary}
+export TFMED_DATA_DIR=${TFMED_DATA_DIR:-$PWD/../shared/data}
+out=${OUT:-out/eval-specar}
+mkdir -p "$out"
+T=${TFMED:-build/apps/tfmed}
+th=(--threads "${THREADS:-2}")
+seeds=${SEEDS:-1 2 3}
+val=(--max-val-windows "${VAL_MAX:-512}")
+
+run() { # name, train args...: train, then evaluate with the JSON kept
+  local name=$1; shift
+  [ -f "$out/$name.eval.json" ] && return 0
+  "$T" train specar "$@" "${th[@]}" -o "$out/$name.tfm" --json "$out/$name.train.json" \
+    --plot "$out/$name.curves.png" | tail -1
+  "$T" eval specar "$out/$name.tfm" "${th[@]}" --json "$out/$name.eval.json" \
+    --plot "$out/$name.eval.png" | tail -n +2
+}
+
+case $what in
+  classify)
+    for s in $seeds; do
+      for p in reference clean; do
+        run "jv-$p-$s" --preset jv --protocol "$p" --seed "$s"
+        run "bm-$p-$s" --preset basicmotions --protocol "$p" --seed "$s"
+      done
+    done ;;
+  impute)
+    for d in etth1 etth2; do
+      for r in 0.125 0.25 0.375 0.5; do
+        run "$d-impute-$r" --preset "$d-impute" --mask-rate "$r" \
+          --train-stride "${IMPUTE_STRIDE:-8}" "${val[@]}"
+      done
+    done ;;
+  anomaly)
+    for p in clean reference; do
+      run "msl-$p" --preset msl --protocol "$p" --train-stride "${MSL_STRIDE:-20}"
+    done ;;
+  forecast)
+    for d in etth1 etth2; do
+      for h in 96 192 336 720; do
+        run "$d-$h" --preset "$d-$h" --train-stride "${FORECAST_STRIDE:-16}" \
+          --epochs "${FORECAST_EPOCHS:-6}" "${val[@]}"
+      done
+      run "$d-96-notop" --preset "$d-96" --top-weight 0 --train-stride "${FORECAST_STRIDE:-16}" \
+        --epochs "${FORECAST_EPOCHS:-6}" "${val[@]}"
+    done ;;
+  summary) ;;
+  *) echo "expected classify, impute, anomaly, forecast or summary, found '$what'" >&2; exit 2 ;;
+esac
+/usr/bin/python3 scripts/specar_summary.py "$out"

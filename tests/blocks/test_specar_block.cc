@@ -1,0 +1,317 @@
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+// tfmed.specar in a flowgraph, one test per task: outputs equal to the
+// engine's for the same windows, items and tags where the documentation puts
+// them, PDUs, NaN handling, and the refusals at construction. (Torch-free
+// TU: model files come from engine::write_untrained_specar.)
+#include "errors.h"
+#include <gnuradio/blocks/message_debug.h>
+#include <gnuradio/blocks/vector_sink.h>
+#include <gnuradio/blocks/vector_source.h>
+#include <gnuradio/tfmed/specar.h>
+#include <gnuradio/top_block.h>
+#include <tfmed/data/time_features.h>
+#include <tfmed/engine/specar_engine.h>
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+namespace {
+
+constexpr int kCh = 3, kL = 32;
+
+std::string model(const std::string& task, int pred_len = 0, int time_features = 0)
+{
+    tfmed::models::SpecarCard c;
+    auto& a = c.arch;
+    a.task = task;
+    a.seq_len = kL;
+    a.pred_len = pred_len;
+    a.enc_in = a.c_out = kCh;
+    a.d_model = a.d_ff = 4;
+    a.e_layers = 1;
+    a.conv_layers = 2;
+    a.n_fft = a.win_length = 8;
+    a.time_features = time_features;
+    if (task == "classification") {
+        a.num_class = 4;
+        c.class_names = { "rest", "walk", "run", "fall" };
+    }
+    c.sample_rate = 10.0;
+    c.channel_names = { "x", "y", "z" };
+    c.mean = { 1.0, -2.0, 0.5 };
+    c.std = { 2.0, 0.5, 1.0 };
+    c.threshold = 0.5;
+    const auto dir = std::filesystem::temp_directory_path() / "tfmed_specar_block";
+    std::filesystem::create_directories(dir);
+    const auto p = (dir / (task + std::to_string(pred_len) + "_" +
+                           std::to_string(time_features) + ".tfm"))
+                       .string();
+    tfmed::engine::write_untrained_specar(p, c, 5);
+    return p;
+}
+
+std::vector<float> signal(int n)
+{
+    std::vector<float> x(static_cast<std::size_t>(n) * kCh);
+    for (int t = 0; t < n; ++t)
+        for (int c = 0; c < kCh; ++c)
+            x[static_cast<std::size_t>(t) * kCh + c] =
+                std::sin(0.21f * t + c) * (1.0f + c) + 0.3f * std::cos(0.05f * t * (c + 1));
+    return x;
+}
+
+struct Run {
+    std::vector<float> out;
+    std::vector<gr::tag_t> tags;
+    std::vector<pmt::pmt_t> pdus;
+};
+
+Run run(gr::tfmed::specar::sptr blk, const std::vector<float>& x, int out_vlen)
+{
+    auto tb = gr::make_top_block("specar");
+    auto src = gr::blocks::vector_source_f::make(x, false, kCh);
+    auto sink = gr::blocks::vector_sink_f::make(out_vlen);
+    auto dbg = gr::blocks::message_debug::make();
+    tb->connect(src, 0, blk, 0);
+    tb->connect(blk, 0, sink, 0);
+    tb->msg_connect(blk, "alarm", dbg, "store");
+    tb->run();
+    Run r{ sink->data(), sink->tags(), {} };
+    for (int i = 0; i < dbg->num_messages(); ++i)
+        r.pdus.push_back(pmt::car(dbg->get_message(i)));
+    return r;
+}
+
+std::map<std::string, std::vector<gr::tag_t>> by_key(const std::vector<gr::tag_t>& tags)
+{
+    std::map<std::string, std::vector<gr::tag_t>> m;
+    for (const auto& t : tags)
+        m[pmt::symbol_to_string(t.key)].push_back(t);
+    return m;
+}
+
+std::string field(const pmt::pmt_t& meta, const char* k)
+{
+    return pmt::write_string(pmt::dict_ref(meta, pmt::mp(k), pmt::PMT_NIL));
+}
+
+} // namespace
+
+TEST(SpecarBlock, AnomalyEnergyPerSampleEqualsTheEngine)
+{
+    const auto path = model("anomaly_detection");
+    const int n = 200;
+    const auto x = signal(n);
+    tfmed::engine::SpecarEngine eng(path, "cpu", 1);
+    for (int hop : { kL, 8 }) {
+        SCOPED_TRACE("hop " + std::to_string(hop));
+        auto blk = gr::tfmed::specar::make(path, kCh, hop, "cpu", 1, -1.0f);
+        EXPECT_EQ(blk->task(), "anomaly_detection");
+        EXPECT_EQ(blk->window(), kL);
+        const auto r = run(blk, x, 1);
+        const int windows = (n - kL) / hop + 1;
+        const int scored = kL + (windows - 1) * hop;
+        ASSERT_EQ(static_cast<int>(r.out.size()), scored);
+        // Item i is the energy of sample i, from the newest window holding it.
+        for (int k = 0; k < windows; ++k) {
+            const auto e = eng.energy(x.data() + static_cast<std::size_t>(k) * hop * kCh, 1);
+            for (int i = k == 0 ? 0 : kL - hop; i < kL; ++i)
+                EXPECT_NEAR(r.out[static_cast<std::size_t>(k * hop + i)], e[i], 1e-5 * e[i] + 1e-7)
+                    << "window " << k << " position " << i;
+        }
+        auto tags = by_key(r.tags);
+        ASSERT_EQ(tags["tfmed_score"].size(), static_cast<std::size_t>(windows));
+        ASSERT_EQ(tags["tfmed_window_start"].size(), static_cast<std::size_t>(windows));
+        EXPECT_EQ(tags["tfmed_score"][1].offset, static_cast<uint64_t>(kL));
+        EXPECT_EQ(pmt::to_uint64(tags["tfmed_window_start"][1].value), static_cast<uint64_t>(hop));
+        // Threshold -1: every window alarms, with its segment.
+        ASSERT_EQ(r.pdus.size(), static_cast<std::size_t>(windows));
+        EXPECT_EQ(field(r.pdus[1], "type"), "alarm");
+        EXPECT_EQ(field(r.pdus[1], "start"), std::to_string(kL));
+        EXPECT_EQ(field(r.pdus[1], "end"), std::to_string(hop + kL));
+    }
+    // The card's threshold (0.5) by default; an untrained network's energies here exceed it
+    // only sometimes, so count against the engine.
+    auto blk = gr::tfmed::specar::make(path, kCh, kL, "cpu");
+    EXPECT_FLOAT_EQ(blk->threshold(), 0.5f);
+    const auto r = run(blk, x, 1);
+    std::size_t alarms = 0;
+    for (int k = 0; k < n / kL; ++k) {
+        const auto e = eng.energy(x.data() + static_cast<std::size_t>(k) * kL * kCh, 1);
+        alarms += *std::max_element(e.begin(), e.end()) > 0.5f;
+    }
+    EXPECT_EQ(r.pdus.size(), alarms);
+}
+
+TEST(SpecarBlock, NonFiniteSamplesGiveInvalidWindowsNotScores)
+{
+    const auto path = model("anomaly_detection");
+    auto x = signal(3 * kL);
+    x[static_cast<std::size_t>(kL + 5) * kCh + 1] = NAN; // in window 1 only
+    const auto r = run(gr::tfmed::specar::make(path, kCh, kL, "cpu", 1, 1e9f), x, 1);
+    ASSERT_EQ(r.out.size(), static_cast<std::size_t>(3 * kL));
+    for (int i = 0; i < 3 * kL; ++i)
+        EXPECT_EQ(std::isnan(r.out[static_cast<std::size_t>(i)]), i >= kL && i < 2 * kL) << i;
+    auto tags = by_key(r.tags);
+    ASSERT_EQ(tags["tfmed_invalid"].size(), 1u);
+    EXPECT_EQ(tags["tfmed_invalid"][0].offset, static_cast<uint64_t>(kL));
+    EXPECT_EQ(pmt::symbol_to_string(tags["tfmed_invalid"][0].value), "non_finite");
+    ASSERT_EQ(r.pdus.size(), 1u);
+    EXPECT_EQ(field(r.pdus[0], "type"), "invalid");
+}
+
+TEST(SpecarBlock, ForecastOneVectorPerHop)
+{
+    const int P = 8, hop = 10, n = 100;
+    const auto x = signal(n);
+    for (int tf : { 0, 4 }) {
+        SCOPED_TRACE("time features " + std::to_string(tf));
+        const auto path = model("long_term_forecast", P, tf);
+        const double t0 = 1.7e9; // UTC seconds of sample 0
+        auto blk = gr::tfmed::specar::make(path, kCh, hop, "cpu", 1, NAN, t0, P * kCh);
+        EXPECT_EQ(blk->out_vlen(), P * kCh);
+        const auto r = run(blk, x, P * kCh);
+        const int windows = (n - kL) / hop + 1;
+        ASSERT_EQ(r.out.size(), static_cast<std::size_t>(windows * P * kCh));
+        tfmed::engine::SpecarEngine eng(path, "cpu", 1);
+        for (int k = 0; k < windows; ++k) {
+            std::vector<float> marks;
+            for (int t = 0; tf && t < kL; ++t) {
+                const auto f = tfmed::data::hourly_time_features(
+                    static_cast<int64_t>(t0 + (k * hop + t) / 10.0));
+                marks.insert(marks.end(), f.begin(), f.end());
+            }
+            const auto y = eng.forecast(x.data() + static_cast<std::size_t>(k) * hop * kCh,
+                                        tf ? marks.data() : nullptr, 1);
+            for (int i = 0; i < P * kCh; ++i)
+                EXPECT_NEAR(r.out[static_cast<std::size_t>(k * P * kCh + i)], y[i],
+                            1e-5 * std::abs(y[i]) + 1e-6);
+        }
+        auto tags = by_key(r.tags);
+        ASSERT_EQ(tags["tfmed_forecast_start"].size(), static_cast<std::size_t>(windows));
+        EXPECT_EQ(pmt::to_uint64(tags["tfmed_forecast_start"][2].value),
+                  static_cast<uint64_t>(2 * hop + kL));
+        if (tf) {
+            // The time features matter: another start time, another forecast.
+            const auto other =
+                run(gr::tfmed::specar::make(path, kCh, hop, "cpu", 1, NAN, t0 + 6 * 3600.0),
+                    x, P * kCh);
+            EXPECT_NE(other.out, r.out);
+        }
+    }
+}
+
+TEST(SpecarBlock, ImputationFillsGapsAndPassesObservedSamples)
+{
+    const auto path = model("imputation", 0, 4);
+    const int n = 3 * kL + 7; // the 7 after the last window are not output
+    const auto truth = signal(n);
+    auto x = truth;
+    int gaps = 0;
+    for (int t = 3; t < n; t += 11) {
+        x[static_cast<std::size_t>(t) * kCh + (t % kCh)] = NAN;
+        gaps += t < 3 * kL;
+    }
+    for (int t = 40; t < 45; ++t) // a dropped sensor: all channels
+        for (int c = 0; c < kCh; ++c)
+            x[static_cast<std::size_t>(t) * kCh + c] = NAN;
+    auto blk = gr::tfmed::specar::make(path, kCh, 0, "cpu", 1, NAN, 0.0, kCh);
+    EXPECT_EQ(blk->hop(), kL);
+    const auto r = run(blk, x, kCh);
+    ASSERT_EQ(r.out.size(), static_cast<std::size_t>(3 * kL * kCh));
+    tfmed::engine::SpecarEngine eng(path, "cpu", 1);
+    for (int k = 0; k < 3; ++k) {
+        std::vector<float> marks;
+        for (int t = 0; t < kL; ++t) {
+            const auto f = tfmed::data::hourly_time_features(
+                static_cast<int64_t>((k * kL + t) / 10.0));
+            marks.insert(marks.end(), f.begin(), f.end());
+        }
+        const auto y = eng.impute(x.data() + static_cast<std::size_t>(k) * kL * kCh,
+                                  marks.data(), 1);
+        for (int i = 0; i < kL * kCh; ++i) {
+            const auto at = static_cast<std::size_t>(k * kL * kCh + i);
+            ASSERT_TRUE(std::isfinite(r.out[at])) << at;
+            if (std::isfinite(x[at]))
+                EXPECT_EQ(r.out[at], x[at]) << "observed samples pass unchanged";
+            else
+                EXPECT_NEAR(r.out[at], y[static_cast<std::size_t>(i)], 1e-5);
+        }
+    }
+    auto tags = by_key(r.tags);
+    std::size_t rows = 0;
+    for (int t = 0; t < 3 * kL; ++t) {
+        bool any = false;
+        for (int c = 0; c < kCh; ++c)
+            any |= std::isnan(x[static_cast<std::size_t>(t) * kCh + c]);
+        rows += any;
+    }
+    ASSERT_EQ(tags["tfmed_imputed"].size(), rows);
+    for (const auto& t : tags["tfmed_imputed"])
+        if (t.offset == 41)
+            EXPECT_EQ(pmt::to_long(t.value), kCh);
+    EXPECT_GT(gaps, 0);
+}
+
+TEST(SpecarBlock, ClassificationOneDecisionPerWindow)
+{
+    const auto path = model("classification");
+    const int n = 4 * kL + 3;
+    const auto x = signal(n);
+    auto blk = gr::tfmed::specar::make(path, kCh, 0, "cpu");
+    EXPECT_EQ(blk->class_names(), (std::vector<std::string>{ "rest", "walk", "run", "fall" }));
+    const auto r = run(blk, x, 1);
+    ASSERT_EQ(r.out.size(), 4u);
+    tfmed::engine::SpecarEngine eng(path, "cpu", 1);
+    auto tags = by_key(r.tags);
+    ASSERT_EQ(tags["tfmed_label"].size(), 4u);
+    ASSERT_EQ(tags["tfmed_probabilities"].size(), 4u);
+    ASSERT_EQ(r.pdus.size(), 4u);
+    for (int k = 0; k < 4; ++k) {
+        const auto p = eng.classify(x.data() + static_cast<std::size_t>(k) * kL * kCh, 1);
+        const auto best = std::max_element(p.begin(), p.end()) - p.begin();
+        EXPECT_EQ(r.out[static_cast<std::size_t>(k)], static_cast<float>(best));
+        EXPECT_EQ(pmt::symbol_to_string(tags["tfmed_label"][k].value),
+                  blk->class_names()[static_cast<std::size_t>(best)]);
+        const auto probs = pmt::f32vector_elements(tags["tfmed_probabilities"][k].value);
+        ASSERT_EQ(probs.size(), 4u);
+        double sum = 0;
+        for (int c = 0; c < 4; ++c) {
+            EXPECT_NEAR(probs[c], p[c], 1e-6);
+            sum += probs[c];
+        }
+        EXPECT_NEAR(sum, 1.0, 1e-5);
+        EXPECT_EQ(field(r.pdus[k], "type"), "decision");
+        EXPECT_EQ(field(r.pdus[k], "start"), std::to_string(k * kL));
+    }
+}
+
+TEST(SpecarBlock, RefusesWhatDoesNotFitTheStream)
+{
+    using tfmed_test::message_of;
+    const auto ad = model("anomaly_detection");
+    const auto imp = model("imputation");
+    const auto fc = model("long_term_forecast", 8);
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { gr::tfmed::specar::make(ad, 2); }),
+              "tfmed.specar: model " + ad +
+                  " (anomaly_detection) expects 3 channel(s), the stream has 2");
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { gr::tfmed::specar::make(ad, kCh, 33); }),
+              "tfmed.specar: anomaly detection scores every sample: expected hop 1..32 (the "
+              "window), found 33");
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { gr::tfmed::specar::make(imp, kCh, 8); }),
+              "tfmed.specar: imputation fills non-overlapping windows: expected hop 32 (the "
+              "window) or 0, found 8");
+    EXPECT_EQ(message_of<std::invalid_argument>(
+                  [&] { gr::tfmed::specar::make(fc, kCh, 1, "cpu", 1, NAN, 0.0, 3); }),
+              "tfmed.specar: model " + fc +
+                  " (long_term_forecast) outputs vectors of 24, out_vlen says 3");
+    EXPECT_EQ(message_of<std::invalid_argument>(
+                  [&] { gr::tfmed::specar::make(ad, kCh, 0, "cpu", 1, INFINITY); }),
+              "tfmed.specar: expected a finite threshold (or NaN: the card's), found inf");
+}
