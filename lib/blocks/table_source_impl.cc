@@ -8,6 +8,9 @@
 #include <gnuradio/tfmed/table_source.h>
 #include <tfmed/io/table_stream.h>
 
+#include <algorithm>
+#include <iterator>
+
 namespace gr {
 namespace tfmed {
 
@@ -29,6 +32,16 @@ table_source::sptr table_source::make(const std::string& path,
         o.time_column = time_column;
         o.label_column = label_column;
         r = ::tfmed::io::read_table_stream(path, o);
+        // The label in force at `start` is tagged there too.
+        auto& a = r.annotations;
+        const auto after = std::upper_bound(
+            a.begin(), a.end(), start,
+            [](int64_t s, const ::tfmed::io::Annotation& x) { return s < x.sample; });
+        if (start > 0 && after != a.begin() && std::prev(after)->sample < start) {
+            auto held = *std::prev(after);
+            held.sample = start;
+            a.insert(after, held);
+        }
         ::tfmed::io::select_samples(r, start, length);
     } catch (const ::tfmed::io::ReadError& e) {
         throw std::invalid_argument(std::string("tfmed.table_source: ") + e.what());

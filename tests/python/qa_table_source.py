@@ -1,0 +1,153 @@
+#!/usr/bin/python3
+#
+# Copyright 2026 gr-tfmed authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""QA for tfmed.table_source: CSV (with a date column and a label column),
+NPY and UEA .ts files written here, and ETTh1 from ../shared/data when present;
+then table_source -> specar (imputation) with NaN gaps, using a model trained
+by `tfmed train specar` when the tool and ETT are here."""
+
+import json
+import os
+import subprocess
+import tempfile
+import unittest
+
+import numpy as np
+import pmt
+from gnuradio import blocks, gr, gr_unittest
+
+from gnuradio import tfmed
+
+DATA = os.environ.get("TFMED_DATA_DIR", "../shared/data")
+ETT = os.path.join(DATA, "ett", "ETTh1.csv")
+TFMED_BIN = os.environ.get("TFMED_BIN", "")
+
+
+def run(src, vlen):
+    tb = gr.top_block()
+    sink = blocks.vector_sink_f(vlen)
+    tb.connect(src, sink)
+    tb.run()
+    tags = {}
+    for t in sink.tags():
+        tags.setdefault(pmt.symbol_to_string(t.key), []).append((t.offset, t.value))
+    return np.array(sink.data()).reshape(-1, vlen), tags
+
+
+class qa_table_source(gr_unittest.TestCase):
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="tfmed_table_")
+
+    def write(self, name, text):
+        p = os.path.join(self.dir, name)
+        with open(p, "w") as f:
+            f.write(text)
+        return p
+
+    def test_csv_columns_time_and_labels(self):
+        rows = ["date,a,b,state"]
+        for i in range(12):
+            rows.append(f"2016-07-01 {i:02d}:00:00,{i * 0.5},{-i},{0 if i < 5 else 2}")
+        p = self.write("t.csv", "\n".join(rows) + "\n")
+        src = tfmed.table_source(p, ["b", "a"], 0.0, "date", "state")
+        self.assertAlmostEqual(src.sample_rate(), 1 / 3600.0, places=12)
+        self.assertEqual(src.channel_names(), ["b", "a"])
+        x, tags = run(src, 2)
+        np.testing.assert_array_equal(x[:, 0], -np.arange(12))
+        np.testing.assert_array_equal(x[:, 1], 0.5 * np.arange(12))
+        self.assertEqual([(o, pmt.symbol_to_string(v)) for o, v in tags["tfmed_label"]],
+                         [(0, "0"), (5, "2")])
+        self.assertEqual(tags["sample_rate"][0][0], 0)
+        # every numeric column but the time and label columns, at a given rate
+        src = tfmed.table_source(p, [], 2.0, "", "state", False, False, 3, 4)
+        self.assertEqual(src.channel_names(), ["a", "b"])
+        x, tags = run(src, 2)
+        np.testing.assert_array_equal(x[:, 1], -np.arange(3, 7))
+        self.assertEqual([(o, pmt.symbol_to_string(v)) for o, v in tags["tfmed_label"]],
+                         [(0, "0"), (2, "2")])
+
+    def test_npy_and_ts(self):
+        a = np.arange(30, dtype=np.float32).reshape(10, 3)
+        p = os.path.join(self.dir, "a.npy")
+        np.save(p, a)
+        x, _ = run(tfmed.table_source(p, ["2", "0"], 5.0), 2)
+        np.testing.assert_array_equal(x, a[:, [2, 0]])
+        ts = self.write("p.ts", "@problemName p\n@timeStamps false\n@univariate false\n"
+                        "@dimensions 2\n@equalLength false\n@classLabel true up down\n@data\n"
+                        "1,2,3:4,5,6:up\n7,8:9,10:down\n")
+        src = tfmed.table_source(ts, [], 10.0)
+        self.assertEqual(src.channel_names(), ["dim0", "dim1"])
+        x, tags = run(src, 2)
+        np.testing.assert_array_equal(x, [[1, 4], [2, 5], [3, 6], [7, 9], [8, 10]])
+        self.assertEqual([(o, pmt.symbol_to_string(v)) for o, v in tags["tfmed_label"]],
+                         [(0, "up"), (3, "down")])
+
+    def test_refusals_name_what_was_expected(self):
+        p = self.write("t.csv", "t,a\n0,1\n1,2\n2,3\n4,3\n")
+        cases = [
+            ((p, ["z"], 1.0), "columns: expected one of t, a"),
+            ((p, ["a"], 0.0, "t"), "expected increasing times at a regular step of 1 s, found a step of 2 s "
+             "between rows 3 and 4"),
+            ((p, ["a"], 0.0), "sample_rate: expected a rate > 0 Hz (or a time column)"),
+            ((p + ".xls", ["a"], 1.0), "extension: expected .csv, .txt, .npy or .ts, found '.xls'"),
+        ]
+        for args, want in cases:
+            with self.assertRaises(ValueError) as cm:
+                tfmed.table_source(*args)
+            self.assertIn(want, str(cm.exception))
+            self.assertIn("tfmed.table_source", str(cm.exception))
+
+    @unittest.skipUnless(os.path.exists(ETT), f"needs {ETT}: the shared data sets are not here")
+    def test_ett_rate_from_dates(self):
+        src = tfmed.table_source(ETT, ["OT"], 0.0, "date", "", False, False, 100, 48)
+        self.assertAlmostEqual(src.sample_rate(), 1 / 3600.0, places=12)
+        x, _ = run(src, 1)
+        self.assertEqual(x.shape, (48, 1))
+        with open(ETT) as f:
+            ot = [float(l.rsplit(",", 1)[1]) for l in f.readlines()[101:149]]
+        np.testing.assert_allclose(x[:, 0], ot, rtol=1e-6)
+
+    @unittest.skipUnless(os.path.exists(ETT) and TFMED_BIN,
+                         "needs ETTh1 and the tfmed tool (TFMED_BIN)")
+    def test_dropped_sensor_repaired_live(self):
+        model = os.path.join(self.dir, "impute.tfm")
+        subprocess.run([TFMED_BIN, "train", "specar", "--preset", "etth1-impute",
+                        "--time-features", "0", "--epochs", "1", "--max-windows", "32",
+                        "--max-val-windows", "8", "--d-model", "4", "--d-ff", "4",
+                        "--e-layers", "1", "--conv-layers", "2", "--threads", "2",
+                        "-o", model], check=True, capture_output=True,
+                       env=dict(os.environ, TFMED_DATA_DIR=DATA))
+        cols = ["HUFL", "HULL", "MUFL", "MULL", "LUFL", "LULL", "OT"]
+        src = tfmed.table_source(ETT, cols, 0.0, "date", "", False, False, 11520, 96 * 3)
+        tb = gr.top_block()
+        truth = blocks.vector_sink_f(7)
+        # drop OT for 20 hours in the second window: NaN in, filled out
+        gap = np.zeros((96 * 3, 7), dtype=np.float32)
+        gap[120:140, 6] = np.nan
+        drop = blocks.vector_source_f(gap.ravel().tolist(), False, 7)
+        add = blocks.add_vff(7)
+        blk = tfmed.specar(model, 7, 0, "cpu", 1)
+        self.assertEqual(blk.task(), "imputation")
+        out = blocks.vector_sink_f(7)
+        tb.connect(src, (add, 0))
+        tb.connect(drop, (add, 1))
+        tb.connect(add, blk, out)
+        tb.connect(src, truth)
+        tb.run()
+        y = np.array(out.data()).reshape(-1, 7)
+        t = np.array(truth.data()).reshape(-1, 7)
+        self.assertEqual(y.shape, (96 * 3, 7))
+        self.assertTrue(np.isfinite(y).all())
+        keep = np.isfinite(gap)
+        np.testing.assert_array_equal(y[keep], t[keep])  # observed samples pass unchanged
+        filled = [o for o in out.tags() if pmt.symbol_to_string(o.key) == "tfmed_imputed"]
+        self.assertEqual([o.offset for o in filled], list(range(120, 140)))
+        card = json.loads(blk.card_json())
+        self.assertEqual(card["architecture"]["time_features"], 0)
+
+
+if __name__ == "__main__":
+    gr_unittest.run(qa_table_source)
