@@ -52,7 +52,7 @@ case $what in
     done ;;
   anomaly)
     for p in clean reference; do
-      run "msl-$p" --preset msl --protocol "$p" --train-stride "${MSL_STRIDE:-20}"
+      run "msl-$p" --preset msl --protocol "$p" --train-stride "${MSL_STRIDE:-20}" --batch 32
     done ;;
   forecast)
     for d in etth1 etth2; do

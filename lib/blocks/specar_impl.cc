@@ -149,12 +149,16 @@ public:
 
     void forecast(int, gr_vector_int& ninput_items_required) override
     {
-        ninput_items_required[0] = d_q.empty() ? 1 : 0;
+        // Nothing more is needed while output is queued or a complete window
+        // waits in the buffer (at the end of the stream too).
+        const bool pending = d_next + d_win <= d_buf_start + d_buf.size() / d_ch;
+        ninput_items_required[0] = d_q.empty() && !pending ? 1 : 0;
     }
 
     bool stop() override
     {
-        const uint64_t left = d_buf_start + d_buf.size() / d_ch - d_next;
+        const uint64_t end = d_buf_start + d_buf.size() / d_ch;
+        const uint64_t left = end > d_scored_end ? end - d_scored_end : 0;
         if (left > 0 && d_task != Task::forecast && d_task != Task::classify)
             d_logger->info("stream ended with {} sample(s) after the last complete window of "
                            "{}; they were not output",
@@ -219,6 +223,7 @@ private:
             d_batch.insert(d_batch.end(), d_buf.begin() + off,
                            d_buf.begin() + off + static_cast<std::size_t>(d_win) * d_ch);
             starts.push_back(d_next);
+            d_scored_end = d_next + d_win;
             d_next += d_hop;
         }
         if (!starts.empty())
@@ -369,7 +374,7 @@ private:
     const pmt::pmt_t d_port, d_id;
     std::vector<pmt::pmt_t> d_class_syms;
     std::vector<float> d_buf; // input samples [d_buf_start, ...)
-    uint64_t d_buf_start = 0, d_next = 0;
+    uint64_t d_buf_start = 0, d_next = 0, d_scored_end = 0;
     std::vector<float> d_batch;
     std::deque<float> d_q;        // output values not yet written
     uint64_t d_queued = 0;        // output items produced so far (written + queued)

@@ -6,6 +6,7 @@
 #include <gnuradio/block_detail.h>
 #include <gnuradio/buffer_reader.h>
 #include <gnuradio/io_signature.h>
+#include <cstdlib>
 #include <gnuradio/tfmed/trainer_sink.h>
 #include <tfmed/engine/trainer_engine.h>
 
@@ -198,6 +199,13 @@ private:
         if (pmt::is_number(v) && !pmt::is_complex(v)) {
             const double y = pmt::to_double(v);
             return y == 0.0 ? 0 : 1; // NaN and any non-zero: abnormal
+        }
+        if (pmt::is_symbol(v)) { // table_source's labels: the value as text
+            const std::string t = pmt::symbol_to_string(v);
+            char* end = nullptr;
+            const double y = std::strtod(t.c_str(), &end);
+            if (!t.empty() && end && *end == '\0')
+                return y == 0.0 ? 0 : 1;
         }
         if (!d_warned_label) {
             d_logger->warn("tfmed_label: expected a number (0 = normal), found {}; counted as "

@@ -109,7 +109,7 @@ TEST(SpecarBlock, AnomalyEnergyPerSampleEqualsTheEngine)
     const int n = 200;
     const auto x = signal(n);
     tfmed::engine::SpecarEngine eng(path, "cpu", 1);
-    for (int hop : { kL, 8 }) {
+    for (int hop : { kL, 8, 1 }) { // hop 1: many more windows than one call runs
         SCOPED_TRACE("hop " + std::to_string(hop));
         auto blk = gr::tfmed::specar::make(path, kCh, hop, "cpu", 1, -1.0f);
         EXPECT_EQ(blk->task(), "anomaly_detection");

@@ -11,7 +11,8 @@ The flowgraph's `nsamples` parameter (a head block's count, or a source's
 length) is set small so
 the run ends by itself; a Qt GUI flowgraph runs with QT_QPA_PLATFORM=offscreen.
 An `outfile` parameter is pointed into OUTDIR and the file is checked to hold
-whole output items. A `record` parameter is pointed at MIT-BIH record 100 in
+whole output items. A `data_dir` parameter is pointed at $TFMED_DATA_DIR
+(skipped, exit 77, without it). A `record` parameter is pointed at MIT-BIH record 100 in
 $TFMED_DATA_DIR (../shared/data); without that folder the test is skipped
 (exit 77).
 """
@@ -49,6 +50,12 @@ def main():
             print(f"SKIP {stem}: needs {record}.hea (the shared data sets are not here)")
             sys.exit(77)
         kwargs["record"] = record
+    if "data_dir" in params:
+        data = os.environ.get("TFMED_DATA_DIR", "../shared/data")
+        if not os.path.isdir(data):
+            print(f"SKIP {stem}: needs the shared data folder {data} (not on this machine)")
+            sys.exit(77)
+        kwargs["data_dir"] = data
     outfile = os.path.join(outdir, stem + ".out")
     if "outfile" in params:
         kwargs["outfile"] = outfile

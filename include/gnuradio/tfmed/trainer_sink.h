@@ -56,6 +56,15 @@ namespace tfmed {
  * optimizer, schedule, clip_grad, select, patience, checkpoint_every, seed,
  * val_fraction, test_fraction, max_train_windows, width, d_model, heads,
  * score, quantile.
+ *
+ * Model `specar`: SpecAR-Net anomaly detection on windows of any length and
+ * rate (Window = the model's seq_len, 100 in the reference), trained on the
+ * normal windows in stream order: the last val_fraction (0.2) validate, the
+ * standardisation and the alarm threshold (anomaly_ratio percent of training
+ * energies above it) come from the others. `options`: preset (msl, smd, smap,
+ * swat, psm: the architecture of that script; default msl), epochs, batch,
+ * lr, patience, seed, val_fraction, max_train_windows, anomaly_ratio,
+ * d_model, d_ff, e_layers, conv_layers, n_fft, win_length, stft_window.
  */
 class TFMED_API trainer_sink : virtual public gr::block
 {
@@ -63,7 +72,7 @@ public:
     typedef std::shared_ptr<trainer_sink> sptr;
 
     /*!
-     * \param model model kind ("tsrnet")
+     * \param model model kind ("tsrnet" or "specar")
      * \param out_path model file to write (checkpoints go to out_path.ckpt)
      * \param channels channels per sample
      * \param sample_rate input rate in Hz (must fit the model)

@@ -27,7 +27,7 @@ namespace engine {
 
 /*! \brief What to train, from the block's parameters. */
 struct TrainerConfig {
-    std::string model = "tsrnet"; //!< model kind (tsrnet)
+    std::string model = "tsrnet"; //!< model kind: tsrnet, or specar (anomaly detection)
     std::string out;              //!< model file; the checkpoint is OUT.ckpt
     int64_t channels = 1;         //!< channels per sample
     double sample_rate = 500.0;   //!< Hz of the windows
@@ -49,6 +49,13 @@ struct TrainerConfig {
 train::TsrnetTrainConfig tsrnet_config(const TrainerConfig& c);
 
 /*! \brief Gathers windows, then trains on its own thread. */
+/*! \brief What a finished run left. */
+struct TrainerResult {
+    bool completed = false;
+    std::string model_path; //!< "" unless completed
+    std::string summary;
+};
+
 class TrainerEngine
 {
 public:
@@ -78,7 +85,7 @@ public:
     /*! \brief The worker's error ("" when none). */
     std::string error() const;
     /*! \brief The run's result (valid once done()). */
-    train::TsrnetTrainResult result() const;
+    TrainerResult result() const;
 
 private:
     struct Impl;

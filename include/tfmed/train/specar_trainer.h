@@ -29,6 +29,17 @@ SpecarTrainResult train_specar(const SpecarTrainConfig& cfg,
                                const EventSink& events = {},
                                const std::atomic<bool>* cancel = nullptr);
 
+/*!
+ * \brief Anomaly detection from `n` windows gathered by a flowgraph
+ * (trainer_sink): seq_len x enc_in samples each, time-major, in stream order.
+ * The last `val_fraction` of them validate; the standardisation and the
+ * threshold come from the others.
+ */
+SpecarTrainResult train_specar_windows(const SpecarTrainConfig& cfg, const float* windows,
+                                       int64_t n, double sample_rate, double val_fraction,
+                                       const EventSink& events = {},
+                                       const std::atomic<bool>* cancel = nullptr);
+
 } // namespace train
 } // namespace tfmed
 

@@ -7,6 +7,7 @@
 #include <tfmed/io/atomic.h>
 #include <tfmed/models/tsrnet_card.h>
 #include <tfmed/models/tsrnet_pipeline.h>
+#include <tfmed/train/specar_trainer.h>
 #include <tfmed/train/tsrnet_trainer.h>
 
 #include <nlohmann/json.hpp>
@@ -111,10 +112,89 @@ train::TsrnetTrainConfig tsrnet_config(const TrainerConfig& c)
     return t;
 }
 
+train::SpecarTrainConfig specar_config(const TrainerConfig& c, double* val_fraction)
+{
+    train::SpecarTrainConfig t;
+    json o;
+    try {
+        o = json::parse(c.options_json.empty() ? "{}" : c.options_json);
+    } catch (const std::exception& e) {
+        throw std::invalid_argument(std::string("trainer options: expected a JSON object, "
+                                                "found: ") +
+                                    e.what());
+    }
+    if (!o.is_object())
+        throw std::invalid_argument("trainer options: expected a JSON object, found " + o.dump());
+    // A preset first (default msl: the architecture of the MSL script), then the keys.
+    t.apply_preset(o.value("preset", std::string("msl")));
+    if (t.arch.task != "anomaly_detection")
+        throw std::invalid_argument("trainer options: a flowgraph trains SpecAR-Net anomaly "
+                                    "detection; preset '" + o.value("preset", std::string()) +
+                                    "' is " + t.arch.task);
+    t.out = c.out;
+    t.device = c.device;
+    t.threads = c.threads;
+    t.arch.seq_len = c.window;
+    t.arch.enc_in = t.arch.c_out = c.channels;
+    *val_fraction = 0.2;
+    auto& L = t.loop;
+    auto& a = t.arch;
+    for (const auto& [k, v] : o.items()) {
+        try {
+            if (k == "preset")
+                continue;
+            else if (k == "epochs")
+                L.epochs = v.get<int>();
+            else if (k == "batch")
+                L.batch = v.get<int64_t>();
+            else if (k == "lr")
+                L.optimizer.lr = v.get<double>();
+            else if (k == "patience")
+                L.patience = v.get<int>();
+            else if (k == "seed")
+                L.seed = v.get<uint64_t>();
+            else if (k == "val_fraction")
+                *val_fraction = v.get<double>();
+            else if (k == "max_train_windows")
+                t.max_train_windows = v.get<int64_t>();
+            else if (k == "anomaly_ratio")
+                t.anomaly_ratio = v.get<double>();
+            else if (k == "d_model")
+                a.d_model = v.get<int64_t>();
+            else if (k == "d_ff")
+                a.d_ff = v.get<int64_t>();
+            else if (k == "e_layers")
+                a.e_layers = v.get<int64_t>();
+            else if (k == "conv_layers")
+                a.conv_layers = v.get<int64_t>();
+            else if (k == "n_fft")
+                a.n_fft = a.win_length = v.get<int64_t>();
+            else if (k == "win_length")
+                a.win_length = v.get<int64_t>();
+            else if (k == "stft_window")
+                a.window = v.get<std::string>();
+            else
+                throw std::invalid_argument(
+                    "trainer options: unknown key '" + k +
+                    "' for specar (expected preset, epochs, batch, lr, patience, seed, "
+                    "val_fraction, max_train_windows, anomaly_ratio, d_model, d_ff, e_layers, "
+                    "conv_layers, n_fft, win_length, stft_window)");
+        } catch (const nlohmann::json::exception&) {
+            throw std::invalid_argument("trainer options: '" + k + "' has the wrong type (" +
+                                        v.dump() + ")");
+        }
+    }
+    L.validate();
+    a.validate();
+    return t;
+}
+
 struct TrainerEngine::Impl {
     TrainerConfig cfg;
     train::TsrnetTrainConfig run;
-    std::vector<float> samples; // channel-major per window: (N, C, W)
+    train::SpecarTrainConfig specar;
+    double val_fraction = 0.2;
+    std::vector<float> samples; // tsrnet: channel-major per window (N, C, W); specar: (N, W, C)
     std::vector<int> labels;
     std::atomic<int64_t> count{ 0 }, normal{ 0 };
     std::thread worker;
@@ -124,19 +204,24 @@ struct TrainerEngine::Impl {
     std::condition_variable cv;
     std::deque<train::Event> events;
     std::string error;
-    train::TsrnetTrainResult result;
+    TrainerResult result;
 };
 
 TrainerEngine::TrainerEngine(const TrainerConfig& c) : d_(std::make_unique<Impl>())
 {
     d_->cfg = c;
-    if (c.model != "tsrnet")
-        throw std::invalid_argument("trainer: expected model 'tsrnet', found '" + c.model + "'");
+    if (c.model != "tsrnet" && c.model != "specar")
+        throw std::invalid_argument("trainer: expected model 'tsrnet' or 'specar', found '" +
+                                    c.model + "'");
     if (c.out.empty())
         throw std::invalid_argument("trainer: expected an output model path, found none");
     const models::TsrnetCard card; // TSRNet's fixed signal: 500 Hz, 10-s windows
-    if (std::abs(c.sample_rate - card.prep.sample_rate) > 1e-6 * card.prep.sample_rate ||
-        c.window != card.window())
+    if (c.model == "specar" && !(c.sample_rate > 0 && std::isfinite(c.sample_rate)))
+        throw std::invalid_argument("trainer: expected a sample rate > 0 Hz, found " +
+                                    std::to_string(c.sample_rate));
+    if (c.model == "tsrnet" &&
+        (std::abs(c.sample_rate - card.prep.sample_rate) > 1e-6 * card.prep.sample_rate ||
+         c.window != card.window()))
         throw std::invalid_argument(
             "trainer: TSRNet expects windows of " + std::to_string(card.window()) +
             " samples at " + std::to_string(card.prep.sample_rate) + " Hz, found " +
@@ -148,7 +233,10 @@ TrainerEngine::TrainerEngine(const TrainerConfig& c) : d_(std::make_unique<Impl>
     if (c.max_windows < 3)
         throw std::invalid_argument("trainer: expected max_windows >= 3, found " +
                                     std::to_string(c.max_windows));
-    d_->run = tsrnet_config(c);
+    if (c.model == "tsrnet")
+        d_->run = tsrnet_config(c);
+    else
+        d_->specar = specar_config(c, &d_->val_fraction);
     models::parse_device(c.device); // refuse "cuda" without a GPU now, not after gathering
     try {
         io::check_writable(c.out);
@@ -172,9 +260,12 @@ void TrainerEngine::add_window(const float* s, int label)
     const int64_t C = d_->cfg.channels, W = d_->cfg.window;
     const std::size_t base = d_->samples.size();
     d_->samples.resize(base + static_cast<std::size_t>(C * W));
-    for (int64_t t = 0; t < W; ++t)
-        for (int64_t c = 0; c < C; ++c)
-            d_->samples[base + static_cast<std::size_t>(c * W + t)] = s[t * C + c];
+    if (d_->cfg.model == "specar")
+        std::copy(s, s + C * W, d_->samples.begin() + static_cast<std::ptrdiff_t>(base));
+    else
+        for (int64_t t = 0; t < W; ++t)
+            for (int64_t c = 0; c < C; ++c)
+                d_->samples[base + static_cast<std::size_t>(c * W + t)] = s[t * C + c];
     d_->labels.push_back(label != 0 ? 1 : 0);
     d_->normal += label == 0;
     d_->count += 1;
@@ -196,6 +287,30 @@ void TrainerEngine::start()
                           W = d.cfg.window;
             if (N == 0)
                 throw std::invalid_argument("trainer: no complete window reached the sink");
+            const auto sink = [&d](const train::Event& e) {
+                {
+                    std::lock_guard<std::mutex> l(d.mu);
+                    d.events.push_back(e);
+                }
+                d.cv.notify_all();
+            };
+            if (d.cfg.model == "specar") {
+                // Anomaly detection learns what the stream usually looks like:
+                // windows labelled abnormal are left out.
+                std::vector<float> normal;
+                const std::size_t per = static_cast<std::size_t>(C * W);
+                for (int64_t i = 0; i < N; ++i)
+                    if (d.labels[static_cast<std::size_t>(i)] == 0)
+                        normal.insert(normal.end(), d.samples.begin() + i * per,
+                                      d.samples.begin() + (i + 1) * per);
+                d.samples.clear();
+                d.samples.shrink_to_fit();
+                const auto r = train::train_specar_windows(
+                    d.specar, normal.data(), static_cast<int64_t>(normal.size() / per),
+                    d.cfg.sample_rate, d.val_fraction, sink, &d.cancel);
+                std::lock_guard<std::mutex> l(d.mu);
+                d.result = { r.completed, r.model_path, r.summary };
+            } else {
             data::WindowSet set;
             set.x = torch::from_blob(d.samples.data(), { N, C, W }, torch::kFloat).clone();
             d.samples.clear();
@@ -213,16 +328,10 @@ void TrainerEngine::start()
             spec["protocol"] = "windows from a trainer_sink; normal ones split train/val/test, "
                                "abnormal ones test";
             set.spec_json = spec.dump();
-            d.result = train::train_tsrnet(
-                d.run,
-                [&d](const train::Event& e) {
-                    {
-                        std::lock_guard<std::mutex> l(d.mu);
-                        d.events.push_back(e);
-                    }
-                    d.cv.notify_all();
-                },
-                &d.cancel, &set);
+            const auto r = train::train_tsrnet(d.run, sink, &d.cancel, &set);
+            std::lock_guard<std::mutex> l(d.mu);
+            d.result = { r.completed, r.model_path, r.summary };
+            }
         } catch (const std::exception& e) {
             std::lock_guard<std::mutex> l(d.mu);
             d.error = e.what();
@@ -258,7 +367,7 @@ std::string TrainerEngine::error() const
     return d_->error;
 }
 
-train::TsrnetTrainResult TrainerEngine::result() const
+TrainerResult TrainerEngine::result() const
 {
     std::lock_guard<std::mutex> l(d_->mu);
     return d_->result;

@@ -213,12 +213,13 @@ private:
 
 } // namespace
 
-SpecarTrainResult train_specar(const SpecarTrainConfig& cfg_in, const EventSink& events,
-                               const std::atomic<bool>* cancel)
+namespace {
+
+SpecarTrainResult fit(SpecarTrainConfig cfg, models::SpecarData d, const EventSink& events,
+                      const std::atomic<bool>* cancel);
+
+void check_config(const SpecarTrainConfig& cfg)
 {
-    SpecarTrainConfig cfg = cfg_in;
-    set_threads(cfg.threads);
-    const auto dev = models::parse_device(cfg.device);
     if (!(cfg.anomaly_ratio > 0 && cfg.anomaly_ratio < 100))
         throw std::invalid_argument("--anomaly-ratio: expected a percentage in (0, 100), found " +
                                     std::to_string(cfg.anomaly_ratio));
@@ -231,11 +232,86 @@ SpecarTrainResult train_specar(const SpecarTrainConfig& cfg_in, const EventSink&
     if (cfg.max_train_windows < 0 || cfg.max_val_windows < 0)
         throw std::invalid_argument("--max-windows / --max-val-windows: expected >= 0");
     io::check_writable(cfg.out);
+}
+
+} // namespace
+
+SpecarTrainResult train_specar(const SpecarTrainConfig& cfg, const EventSink& events,
+                               const std::atomic<bool>* cancel)
+{
+    set_threads(cfg.threads);
+    check_config(cfg);
+    const std::string dir = cfg.data_dir.empty() ? data::default_data_dir() : cfg.data_dir;
+    return fit(cfg,
+               models::specar_data(dir, cfg.data, cfg.arch, cfg.protocol, cfg.uea_norm,
+                                   cfg.train_stride),
+               events, cancel);
+}
+
+SpecarTrainResult train_specar_windows(const SpecarTrainConfig& cfg_in, const float* windows,
+                                       int64_t n, double sample_rate, double val_fraction,
+                                       const EventSink& events, const std::atomic<bool>* cancel)
+{
+    SpecarTrainConfig cfg = cfg_in;
+    set_threads(cfg.threads);
+    check_config(cfg);
+    if (cfg.arch.task != "anomaly_detection")
+        throw std::invalid_argument("trainer: SpecAR-Net trains anomaly detection from a "
+                                    "stream; found task '" + cfg.arch.task + "'");
+    if (!(val_fraction > 0 && val_fraction < 1))
+        throw std::invalid_argument("trainer: expected 0 < val_fraction < 1, found " +
+                                    std::to_string(val_fraction));
+    const int64_t L = cfg.arch.seq_len, C = cfg.arch.enc_in;
+    const int64_t n_val = std::max<int64_t>(1, static_cast<int64_t>(std::llround(n * val_fraction)));
+    if (n - n_val < 1)
+        throw std::invalid_argument("trainer: expected at least 2 windows (training and "
+                                    "validation), found " + std::to_string(n));
+    auto series = torch::from_blob(const_cast<float*>(windows), { n * L, C }).clone();
+    if (!torch::isfinite(series).all().item<bool>())
+        throw std::invalid_argument("trainer: a window holds NaN or Inf; SpecAR-Net trains on "
+                                    "finite samples only");
+    // StandardScaler fitted on the training windows (the first ones in time).
+    const auto fit_rows = series.narrow(0, 0, (n - n_val) * L);
+    const auto mean = fit_rows.mean(0);
+    auto std = fit_rows.std(0, false);
+    std = torch::where(std > 0, std, torch::ones_like(std));
+    series = (series - mean) / std;
+    models::SpecarData d;
+    auto windows_of = [&](models::SpecarWindows& w, int64_t first, int64_t count) {
+        w.task = cfg.arch.task;
+        w.series = series;
+        w.seq_len = L;
+        for (int64_t k = first; k < first + count; ++k)
+            w.starts.push_back(k * L);
+    };
+    windows_of(d.train, 0, n - n_val);
+    windows_of(d.val, n - n_val, n_val);
+    windows_of(d.calibration, 0, n - n_val);
+    for (int64_t c = 0; c < C; ++c)
+        d.channel_names.push_back("ch" + std::to_string(c));
+    d.mean = models::to_doubles(mean);
+    d.std = models::to_doubles(std);
+    d.sample_rate = sample_rate;
+    d.json = json{ { "source", "flowgraph" },
+                   { "windows", n },
+                   { "protocol", "windows from a trainer_sink: the last " +
+                                     std::to_string(n_val) + " validate, the threshold from "
+                                     "the training windows' energies" },
+                   { "scaling", "StandardScaler fitted on the training windows" } }
+                 .dump();
+    d.description = "flowgraph: " + std::to_string(n) + " windows of " + std::to_string(L) +
+                    " x " + std::to_string(C);
+    return fit(cfg, std::move(d), events, cancel);
+}
+
+namespace {
+
+SpecarTrainResult fit(SpecarTrainConfig cfg, models::SpecarData d, const EventSink& events,
+                      const std::atomic<bool>* cancel)
+{
+    const auto dev = models::parse_device(cfg.device);
     const io::OutputLock lock(cfg.out, "training SpecAR-Net into " + cfg.out);
     const std::string ckpt = cfg.out + ".ckpt";
-    const std::string dir = cfg.data_dir.empty() ? data::default_data_dir() : cfg.data_dir;
-    auto d = models::specar_data(dir, cfg.data, cfg.arch, cfg.protocol, cfg.uea_norm,
-                                 cfg.train_stride);
     if (cfg.max_train_windows > 0 && d.train.size() > cfg.max_train_windows) {
         if (d.train.task == "classification")
             d.train.thin(cfg.max_train_windows);
@@ -345,6 +421,8 @@ SpecarTrainResult train_specar(const SpecarTrainConfig& cfg_in, const EventSink&
     out.summary = line;
     return out;
 }
+
+} // namespace
 
 } // namespace train
 } // namespace tfmed
