@@ -209,5 +209,132 @@ int eval_specar(const SpecarEvalArgs& a)
     return 0;
 }
 
+namespace {
+
+// The twin's figures (JSON line), or the reason there are none.
+json run_twin(const SpecarBenchArgs& a, const std::string& script, std::string& why)
+{
+    const json cfg = { { "arch", json::parse(eval::specar_twin_kwargs(a.cfg.arch)) },
+                       { "threads", a.cfg.threads },
+                       { "seconds", a.cfg.seconds },
+                       { "batches", a.cfg.batches },
+                       { "train_batch", a.cfg.train_batch } };
+    auto quote = [](const std::string& t) {
+        std::string q = "'";
+        for (char c : t)
+            q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        return q + "'";
+    };
+    const std::string cmd = quote(a.python) + " " + quote(script) + " " + quote(cfg.dump()) +
+                            " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) {
+        why = "cannot start " + a.python;
+        return nullptr;
+    }
+    std::string out;
+    char buf[4096];
+    while (std::fgets(buf, sizeof buf, p))
+        out += buf;
+    const int rc = pclose(p);
+    const auto line = out.rfind("{\"torch\"");
+    if (rc != 0 || line == std::string::npos) {
+        why = a.python + " " + script + " failed (exit " + std::to_string(rc) + "): " +
+              out.substr(out.size() > 400 ? out.size() - 400 : 0);
+        return nullptr;
+    }
+    return json::parse(out.substr(line));
+}
+
+std::string find_twin(const std::string& given)
+{
+    if (!given.empty())
+        return given;
+    std::string dirs = TFMED_TWIN_DIRS;
+    for (std::size_t a = 0; a <= dirs.size();) {
+        const auto b = std::min(dirs.find(':', a), dirs.size());
+        const std::string p = dirs.substr(a, b - a) + "/bench_specar_twin.py";
+        if (FILE* f = std::fopen(p.c_str(), "r")) {
+            std::fclose(f);
+            return p;
+        }
+        a = b + 1;
+    }
+    return "";
+}
+
+} // namespace
+
+int bench_specar(const SpecarBenchArgs& in)
+{
+    SpecarBenchArgs a = in;
+    if (!a.json.empty())
+        check_writable(a.json);
+    train::SpecarTrainConfig preset;
+    preset.apply_preset(a.preset);
+    auto& o = a.cfg.arch;
+    o = preset.arch;
+    if (o.task == "classification") { // the shapes of the data the preset names
+        const bool jv = preset.data == "JapaneseVowels";
+        o.seq_len = jv ? 29 : 100;
+        o.enc_in = o.c_out = jv ? 12 : 6;
+        o.num_class = jv ? 9 : 4;
+    }
+    std::printf("SpecAR-Net %s (%s): T %lld x N %lld, d_model %lld, d_ff %lld, %lld blocks of "
+                "%lld branches, STFT %lld/%lld hop %lld; %d thread(s), %s\n",
+                a.preset.c_str(), o.task.c_str(), static_cast<long long>(o.seq_len),
+                static_cast<long long>(o.enc_in), static_cast<long long>(o.d_model),
+                static_cast<long long>(o.d_ff), static_cast<long long>(o.e_layers),
+                static_cast<long long>(o.conv_layers), static_cast<long long>(o.n_fft),
+                static_cast<long long>(o.win_length), static_cast<long long>(o.hop),
+                a.cfg.threads, a.cfg.device.c_str());
+    const auto r = eval::bench_specar(a.cfg);
+    json tw;
+    std::string why;
+    if (a.no_twin) {
+        why = "--no-twin";
+    } else {
+        const auto script = find_twin(a.twin);
+        if (script.empty())
+            why = "bench_specar_twin.py not found (give --twin)";
+        else
+            tw = run_twin(a, script, why);
+    }
+    std::printf("%lld parameters, %.3f GFLOP per window forward (convolutions and linear "
+                "layers)\n",
+                static_cast<long long>(r.parameters), r.forward_gflop);
+    std::printf("%-26s %16s %16s %8s\n", "", "C++ (LibTorch)", "Python twin", "C++/twin");
+    json out = { { "preset", a.preset },
+                 { "threads", a.cfg.threads },
+                 { "parameters", r.parameters },
+                 { "forward_gflop_per_window", r.forward_gflop },
+                 { "cpp", json::object() },
+                 { "twin", tw.is_null() ? json(why) : tw } };
+    for (std::size_t i = 0; i < a.cfg.batches.size(); ++i) {
+        const auto b = std::to_string(a.cfg.batches[i]);
+        const double c = r.windows_per_s[i];
+        out["cpp"]["forward"][b] = c;
+        const double t = tw.is_null() ? 0.0 : tw["forward"].value(b, 0.0);
+        std::printf("%-26s %12.1f w/s %12.1f w/s %8s\n", ("forward, batch " + b).c_str(), c,
+                    t, t > 0 ? (std::to_string(c / t).substr(0, 5) + "x").c_str() : "-");
+        std::printf("%-26s %10.1f GFLOP/s %8.1f GFLOP/s\n", "", c * r.forward_gflop,
+                    t * r.forward_gflop);
+    }
+    out["cpp"]["train_step_s"] = r.train_step_s;
+    const double ts = tw.is_null() ? 0.0 : tw.value("train_step_s", 0.0);
+    std::printf("%-26s %14.4f s %14.4f s %8s\n",
+                ("training step, batch " + std::to_string(a.cfg.train_batch)).c_str(),
+                r.train_step_s, ts,
+                ts > 0 ? (std::to_string(ts / r.train_step_s).substr(0, 5) + "x").c_str() : "-");
+    if (tw.is_null())
+        std::printf("twin: not run (%s)\n", why.c_str());
+    else
+        std::printf("twin: PyTorch %s at the same threads; ratio > 1 = C++ faster\n",
+                    tw.value("torch", std::string("?")).c_str());
+    if (!a.json.empty())
+        write_atomically(a.json, out.dump(1) + "\n");
+    return 0;
+}
+
 } // namespace apps
 } // namespace tfmed

@@ -465,6 +465,28 @@ int main(int argc, char** argv)
                       "PNG: energy trace with labels and thresholds, confusion, forecast or "
                       "imputation vs truth");
 
+    tfmed::apps::SpecarBenchArgs sba;
+    auto* bspec = bench->add_subcommand(
+        "specar", "SpecAR-Net: windows/s at batch 1 and 128, seconds per training step and "
+                  "GFLOP/s, beside the Python twin at the same threads");
+    bspec->add_option("--preset", sba.preset, "A preset of `tfmed train specar`")
+        ->capture_default_str();
+    bspec->add_option("--threads", sba.cfg.threads)->check(int_range(1, kMaxThreads))
+        ->capture_default_str();
+    bspec->add_option("--seconds", sba.cfg.seconds, "Per measurement")
+        ->check(kFinitePositive)->capture_default_str();
+    bspec->add_option("--batches", sba.cfg.batches, "Inference batch sizes")
+        ->check(int_range(1, 4096))->capture_default_str();
+    bspec->add_option("--train-batch", sba.cfg.train_batch)->check(int_range(1, 4096))
+        ->capture_default_str();
+    bspec->add_option("--device", sba.cfg.device)->capture_default_str();
+    bspec->add_option("--twin", sba.twin, "bench_specar_twin.py (default: the source or "
+                                          "installed copy)");
+    bspec->add_option("--python", sba.python, "Python with torch for the twin")
+        ->capture_default_str();
+    bspec->add_flag("--no-twin", sba.no_twin, "C++ figures only");
+    bspec->add_option("--json", sba.json, "Figures as JSON");
+
     tfmed::apps::TsrnetBenchArgs ba;
     auto* btsr = bench->add_subcommand(
         "tsrnet", "Windows/s at batch 1 and 32, preprocessing, seconds per training step");
@@ -591,6 +613,8 @@ int main(int argc, char** argv)
                 sc.arch.win_length = sc.arch.n_fft;
             return tfmed::apps::train_specar(sa);
         }
+        if (*bspec)
+            return tfmed::apps::bench_specar(sba);
         if (*espec)
             return tfmed::apps::eval_specar(spe);
         if (*doctor)

@@ -141,6 +141,15 @@ check("msl point adjustment never lowers recall",
       all(s["pa_recall"] >= s["recall"] for s in e["scores"]), e["scores"])
 check("msl figure", png("a.png"))
 
+# --- bench: C++ beside the Python twin (same network, threads, batches)
+ok("bench specar", "bench", "specar", "--preset", "jv", "--seconds", "0.05", "--batches", "1", "2",
+   "--train-batch", "2", "--threads", "1", "--json", "bench.json")
+b = json.load(open("bench.json"))
+check("bench figures", b["parameters"] == 935924 and set(b["cpp"]["forward"]) == {"1", "2"}
+      and b["cpp"]["train_step_s"] > 0 and b["forward_gflop_per_window"] > 1, b)
+check("bench twin", isinstance(b["twin"], dict) and set(b["twin"]["forward"]) == {"1", "2"}
+      and b["twin"]["train_step_s"] > 0, b["twin"])
+
 # --- refusals
 refused("preset data vs task", "--data JapaneseVowels serves --task classify; found task 'long_term_forecast'",
         "train", "specar", "--preset", "jv", "--task", "forecast", "-o", "x.tfm")

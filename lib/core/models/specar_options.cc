@@ -5,6 +5,8 @@
  */
 #include <tfmed/models/specar_options.h>
 
+#include <cmath>
+
 #include <stdexcept>
 
 namespace tfmed {
@@ -106,6 +108,30 @@ int64_t specar_parameters(const SpecarOptions& o)
     if (forecasting(o))
         n += o.seq_len * T + T;
     return n;
+}
+
+double specar_forward_flops(const SpecarOptions& o)
+{
+    const double T = static_cast<double>(o.T()), N = static_cast<double>(o.enc_in),
+                 D = static_cast<double>(o.d_model), Dff = static_cast<double>(o.d_ff);
+    const double F = static_cast<double>(o.n_fft);                 // two-sided bins
+    const double frames = std::floor(T / static_cast<double>(o.hop)) + 1; // centred
+    const double pairs = o.backbone == "dual" ? 2 : 4;            // real convs per complex conv
+    const double grid = F * frames;
+    double macs = 3 * N * D * T;                                  // token Conv1d
+    double block = pairs * D * D * grid;                          // branch 0, k = 1
+    block += (o.conv_layers - 1) * pairs * 9 * 2 * D * Dff * grid; // k = 3 pairs
+    block += 2 * D * grid;                                        // Linear(2 -> 1)
+    if (o.hop != 1)
+        block += D * frames * T;                                  // frames -> steps
+    macs += o.e_layers * block;
+    if (o.task == "classification")
+        macs += D * T * o.num_class;
+    else if (o.task == "long_term_forecast")
+        macs += o.seq_len * T * D + D * o.c_out * T;              // predict_linear, projection
+    else
+        macs += D * o.c_out * T;                                  // projection
+    return 2 * macs;
 }
 
 } // namespace models

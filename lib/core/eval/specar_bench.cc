@@ -1,0 +1,115 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <tfmed/eval/specar_bench.h>
+#include <tfmed/models/specar.h>
+#include <tfmed/models/tsrnet_pipeline.h>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <functional>
+
+namespace tfmed {
+namespace eval {
+
+namespace {
+
+double timed(const std::function<void()>& fn, double seconds)
+{
+    fn(); // warm-up
+    int n = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (;;) {
+        fn();
+        ++n;
+        const double el =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        if (el >= seconds && n >= 2)
+            return el / n;
+    }
+}
+
+struct Inputs {
+    torch::Tensor x, mark, mask;
+};
+
+Inputs inputs(const models::SpecarOptions& o, int64_t b, const torch::Device& dev)
+{
+    Inputs in;
+    in.x = torch::randn({ b, o.seq_len, o.enc_in }, dev);
+    if (o.task == "classification")
+        in.mask = torch::ones({ b, o.seq_len }, dev);
+    if ((o.task == "long_term_forecast" || o.task == "imputation") && o.time_features > 0)
+        in.mark = torch::rand({ b, o.seq_len, o.time_features }, dev) - 0.5;
+    if (o.task == "imputation")
+        in.mask = torch::ones_like(in.x);
+    return in;
+}
+
+} // namespace
+
+std::string specar_twin_kwargs(const models::SpecarOptions& o)
+{
+    return nlohmann::json{ { "task", o.task },
+                           { "seq_len", o.seq_len },
+                           { "pred_len", o.pred_len },
+                           { "enc_in", o.enc_in },
+                           { "c_out", o.c_out },
+                           { "num_class", o.num_class },
+                           { "d_model", o.d_model },
+                           { "d_ff", o.d_ff },
+                           { "e_layers", o.e_layers },
+                           { "conv_layers", o.conv_layers },
+                           { "n_fft", o.n_fft },
+                           { "win_len", o.win_length },
+                           { "hop_length", o.hop },
+                           { "win_func", o.window },
+                           { "backbone",
+                             o.backbone == "dual" ? "DualChannelConv2d" : "CompelxConv2d" },
+                           { "dropout", o.dropout } }
+        .dump();
+}
+
+SpecarBenchResult bench_specar(const SpecarBenchConfig& c)
+{
+    c.arch.validate();
+    if (c.threads < 1 || c.train_batch < 1 || !(c.seconds > 0))
+        throw std::invalid_argument("bench specar: expected threads >= 1, train batch >= 1 and "
+                                    "seconds > 0");
+    at::set_num_threads(c.threads);
+    const auto dev = models::parse_device(c.device);
+    torch::manual_seed(0);
+    models::SpecarNet net(c.arch);
+    net->to(dev);
+    SpecarBenchResult r;
+    for (const auto& p : net->parameters())
+        r.parameters += p.numel();
+    r.forward_gflop = models::specar_forward_flops(c.arch) / 1e9;
+    net->eval();
+    {
+        torch::NoGradGuard ng;
+        for (auto b : c.batches) {
+            const auto in = inputs(c.arch, b, dev);
+            const double s = timed([&] { net->forward(in.x, in.mark, in.mask); }, c.seconds);
+            r.windows_per_s.push_back(static_cast<double>(b) / s);
+        }
+    }
+    net->train();
+    torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(1e-4));
+    const auto in = inputs(c.arch, c.train_batch, dev);
+    r.train_step_s = timed(
+        [&] {
+            opt.zero_grad();
+            net->forward(in.x, in.mark, in.mask).out.square().mean().backward();
+            opt.step();
+        },
+        c.seconds);
+    return r;
+}
+
+} // namespace eval
+} // namespace tfmed
