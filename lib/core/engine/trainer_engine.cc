@@ -26,12 +26,10 @@ namespace engine {
 
 using nlohmann::json;
 
-train::TsrnetTrainConfig tsrnet_config(const TrainerConfig& c)
+namespace {
+
+json options_object(const TrainerConfig& c)
 {
-    train::TsrnetTrainConfig t;
-    t.out = c.out;
-    t.device = c.device;
-    t.threads = c.threads;
     json o;
     try {
         o = json::parse(c.options_json.empty() ? "{}" : c.options_json);
@@ -42,30 +40,55 @@ train::TsrnetTrainConfig tsrnet_config(const TrainerConfig& c)
     }
     if (!o.is_object())
         throw std::invalid_argument("trainer options: expected a JSON object, found " + o.dump());
+    return o;
+}
+
+// The loop's settings every model takes; false when `k` is not one of them.
+bool loop_option(const std::string& k, const json& v, train::LoopOptions& L)
+{
+    if (k == "epochs")
+        L.epochs = v.get<int>();
+    else if (k == "batch")
+        L.batch = v.get<int64_t>();
+    else if (k == "lr")
+        L.optimizer.lr = v.get<double>();
+    else if (k == "patience")
+        L.patience = v.get<int>();
+    else if (k == "weight_decay")
+        L.optimizer.weight_decay = v.get<double>();
+    else if (k == "optimizer")
+        L.optimizer.name = v.get<std::string>();
+    else if (k == "schedule")
+        L.schedule.name = v.get<std::string>();
+    else if (k == "clip_grad")
+        L.clip_grad_norm = v.get<double>();
+    else if (k == "select")
+        L.select = v.get<std::string>();
+    else if (k == "checkpoint_every")
+        L.checkpoint_every = v.get<int>();
+    else
+        return false;
+    return true;
+}
+
+const char* const kLoopKeys = "epochs, batch, lr, patience, weight_decay, optimizer, schedule, "
+                              "clip_grad, select, checkpoint_every";
+
+} // namespace
+
+train::TsrnetTrainConfig tsrnet_config(const TrainerConfig& c)
+{
+    train::TsrnetTrainConfig t;
+    t.out = c.out;
+    t.device = c.device;
+    t.threads = c.threads;
+    const json o = options_object(c);
     auto& L = t.loop;
     for (const auto& [k, v] : o.items()) {
         try {
-            if (k == "epochs")
-                L.epochs = v.get<int>();
-            else if (k == "batch")
-                L.batch = v.get<int64_t>();
-            else if (k == "lr")
-                L.optimizer.lr = v.get<double>();
-            else if (k == "weight_decay")
-                L.optimizer.weight_decay = v.get<double>();
-            else if (k == "optimizer")
-                L.optimizer.name = v.get<std::string>();
-            else if (k == "schedule")
-                L.schedule.name = v.get<std::string>();
-            else if (k == "clip_grad")
-                L.clip_grad_norm = v.get<double>();
-            else if (k == "select")
-                L.select = v.get<std::string>();
-            else if (k == "patience")
-                L.patience = v.get<int>();
-            else if (k == "checkpoint_every")
-                L.checkpoint_every = v.get<int>();
-            else if (k == "seed")
+            if (loop_option(k, v, L))
+                continue;
+            if (k == "seed")
                 t.data.seed = v.get<uint64_t>();
             else if (k == "val_fraction")
                 t.data.val_fraction = v.get<double>();
@@ -85,11 +108,9 @@ train::TsrnetTrainConfig tsrnet_config(const TrainerConfig& c)
                 t.quantile = v.get<double>();
             else
                 throw std::invalid_argument(
-                    "trainer options: unknown key '" + k +
-                    "' (expected epochs, batch, lr, weight_decay, optimizer, schedule, "
-                    "clip_grad, select, patience, checkpoint_every, seed, val_fraction, "
-                    "test_fraction, max_train_windows, width, d_model, heads, score, "
-                    "quantile)");
+                    "trainer options: unknown key '" + k + "' (expected " + kLoopKeys +
+                    ", seed, val_fraction, test_fraction, max_train_windows, width, d_model, "
+                    "heads, score, quantile)");
         } catch (const nlohmann::json::exception&) {
             throw std::invalid_argument("trainer options: '" + k + "' has the wrong type (" +
                                         v.dump() + ")");
@@ -115,16 +136,7 @@ train::TsrnetTrainConfig tsrnet_config(const TrainerConfig& c)
 train::SpecarTrainConfig specar_config(const TrainerConfig& c, double* val_fraction)
 {
     train::SpecarTrainConfig t;
-    json o;
-    try {
-        o = json::parse(c.options_json.empty() ? "{}" : c.options_json);
-    } catch (const std::exception& e) {
-        throw std::invalid_argument(std::string("trainer options: expected a JSON object, "
-                                                "found: ") +
-                                    e.what());
-    }
-    if (!o.is_object())
-        throw std::invalid_argument("trainer options: expected a JSON object, found " + o.dump());
+    const json o = options_object(c);
     // A preset first (default msl: the architecture of the MSL script), then the keys.
     t.apply_preset(o.value("preset", std::string("msl")));
     if (t.arch.task != "anomaly_detection")
@@ -141,17 +153,9 @@ train::SpecarTrainConfig specar_config(const TrainerConfig& c, double* val_fract
     auto& a = t.arch;
     for (const auto& [k, v] : o.items()) {
         try {
-            if (k == "preset")
+            if (k == "preset" || loop_option(k, v, L))
                 continue;
-            else if (k == "epochs")
-                L.epochs = v.get<int>();
-            else if (k == "batch")
-                L.batch = v.get<int64_t>();
-            else if (k == "lr")
-                L.optimizer.lr = v.get<double>();
-            else if (k == "patience")
-                L.patience = v.get<int>();
-            else if (k == "seed")
+            if (k == "seed")
                 L.seed = v.get<uint64_t>();
             else if (k == "val_fraction")
                 *val_fraction = v.get<double>();
@@ -175,10 +179,9 @@ train::SpecarTrainConfig specar_config(const TrainerConfig& c, double* val_fract
                 a.window = v.get<std::string>();
             else
                 throw std::invalid_argument(
-                    "trainer options: unknown key '" + k +
-                    "' for specar (expected preset, epochs, batch, lr, patience, seed, "
-                    "val_fraction, max_train_windows, anomaly_ratio, d_model, d_ff, e_layers, "
-                    "conv_layers, n_fft, win_length, stft_window)");
+                    "trainer options: unknown key '" + k + "' for specar (expected preset, " +
+                    kLoopKeys + ", seed, val_fraction, max_train_windows, anomaly_ratio, "
+                    "d_model, d_ff, e_layers, conv_layers, n_fft, win_length, stft_window)");
         } catch (const nlohmann::json::exception&) {
             throw std::invalid_argument("trainer options: '" + k + "' has the wrong type (" +
                                         v.dump() + ")");
