@@ -133,8 +133,14 @@ class qa_trainer_sink(gr_unittest.TestCase):
             tfmed.trainer_sink("tsrnet", out, 1, 360.0, 3600, 0)
         with self.assertRaisesRegex(ValueError, "unknown key 'epoch'"):
             tfmed.trainer_sink("tsrnet", out, 1, 500.0, 5000, 0, '{"epoch": 3}')
-        with self.assertRaisesRegex(ValueError, "expected model 'tsrnet', found 'specar'"):
-            tfmed.trainer_sink("specar", out, 1, 500.0, 5000, 0)
+        with self.assertRaisesRegex(ValueError,
+                                    "expected model 'tsrnet' or 'specar', found 'trls'"):
+            tfmed.trainer_sink("trls", out, 1, 500.0, 5000, 0)
+        with self.assertRaisesRegex(ValueError, "a flowgraph trains SpecAR-Net anomaly "
+                                    "detection; preset 'jv' is classification"):
+            tfmed.trainer_sink("specar", out, 12, 1.0, 29, 0, '{"preset": "jv"}')
+        with self.assertRaisesRegex(ValueError, "unknown key 'width' for specar"):
+            tfmed.trainer_sink("specar", out, 55, 1.0, 100, 0, '{"width": 8}')
         with self.assertRaisesRegex(ValueError, "the folder /nonexistent does not exist"):
             tfmed.trainer_sink("tsrnet", "/nonexistent/m.tfm", 1, 500.0, 5000, 0)
         with self.assertRaisesRegex(ValueError, "expected hop >= 0"):
