@@ -51,6 +51,21 @@ struct SpecarEngine::Impl {
     {
         return torch::isfinite(x).flatten(1).all(1);
     }
+    // Standardised windows on the device (non-finite samples zeroed) and,
+    // per window, whether every sample was finite.
+    std::pair<torch::Tensor, torch::Tensor> input(const float* w, int64_t n) const
+    {
+        const auto x = standardise(windows(w, n));
+        return { torch::nan_to_num(x, 0.0, 0.0, 0.0).to(device), finite_windows(x) };
+    }
+    // NaN for every output of a window that had a non-finite sample.
+    static std::vector<float> vec_valid(torch::Tensor t, const torch::Tensor& ok)
+    {
+        std::vector<int64_t> shape(static_cast<std::size_t>(t.dim()), 1);
+        shape[0] = t.size(0);
+        t.masked_fill_(~ok.view(shape), std::numeric_limits<float>::quiet_NaN());
+        return vec(t);
+    }
     static std::vector<float> vec(const torch::Tensor& t)
     {
         const auto c = t.to(torch::kCPU, torch::kFloat).contiguous();
@@ -86,24 +101,17 @@ std::vector<float> SpecarEngine::energy(const float* w, int64_t n)
 {
     d_->prepare();
     torch::NoGradGuard ng;
-    const auto x = d_->standardise(d_->windows(w, n));
-    const auto ok = Impl::finite_windows(x);
-    const auto xs = torch::nan_to_num(x, 0.0, 0.0, 0.0).to(d_->device);
-    auto e = (xs - d_->m.net->forward(xs).out).pow(2).mean(-1).cpu();
-    e.masked_fill_(~ok.unsqueeze(1), std::numeric_limits<float>::quiet_NaN());
-    return Impl::vec(e);
+    const auto [xs, ok] = d_->input(w, n);
+    return Impl::vec_valid((xs - d_->m.net->forward(xs).out).pow(2).mean(-1).cpu(), ok);
 }
 
 std::vector<float> SpecarEngine::forecast(const float* w, const float* marks, int64_t n)
 {
     d_->prepare();
     torch::NoGradGuard ng;
-    const auto x = d_->standardise(d_->windows(w, n));
-    const auto ok = Impl::finite_windows(x);
-    const auto xs = torch::nan_to_num(x, 0.0, 0.0, 0.0).to(d_->device);
-    auto y = d_->physical(d_->m.net->forward(xs, d_->marks(marks, n)).out.cpu());
-    y.masked_fill_(~ok.view({ n, 1, 1 }), std::numeric_limits<float>::quiet_NaN());
-    return Impl::vec(y);
+    const auto [xs, ok] = d_->input(w, n);
+    return Impl::vec_valid(d_->physical(d_->m.net->forward(xs, d_->marks(marks, n)).out.cpu()),
+                           ok);
 }
 
 std::vector<float> SpecarEngine::impute(const float* w, const float* marks, int64_t n)
@@ -123,13 +131,9 @@ std::vector<float> SpecarEngine::classify(const float* w, int64_t n)
 {
     d_->prepare();
     torch::NoGradGuard ng;
-    const auto x = d_->standardise(d_->windows(w, n));
-    const auto ok = Impl::finite_windows(x);
-    const auto xs = torch::nan_to_num(x, 0.0, 0.0, 0.0).to(d_->device);
+    const auto [xs, ok] = d_->input(w, n);
     const auto pad = torch::ones({ n, d_->m.card.arch.seq_len }, xs.options());
-    auto p = torch::softmax(d_->m.net->forward(xs, {}, pad).out, -1).cpu();
-    p.masked_fill_(~ok.unsqueeze(1), std::numeric_limits<float>::quiet_NaN());
-    return Impl::vec(p);
+    return Impl::vec_valid(torch::softmax(d_->m.net->forward(xs, {}, pad).out, -1).cpu(), ok);
 }
 
 void write_untrained_specar(const std::string& path, const models::SpecarCard& card,
