@@ -8,7 +8,8 @@
  * own chain (stream_to_vector + fft_vfc + complex_to_mag; for overlap, one
  * keep_m_in_n branch per overlapping phase, joined by interleave).
  */
-#include "bench_stft.h"
+#include "cli.h"
+#include "common.h"
 
 #include <tfmed/dsp/stft_stream.h>
 
@@ -18,6 +19,8 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
 #include <random>
 #include <vector>
 
@@ -41,6 +44,16 @@
 
 namespace tfmed {
 namespace apps {
+
+struct StftCase {
+    int n_fft;
+    int hop;
+};
+
+struct StftBenchRow {
+    StftCase c;
+    double core = 0, fftw = 0, block = 0, gnuradio = 0; //!< input samples/s
+};
 
 namespace {
 
@@ -203,8 +216,6 @@ double bench_gnuradio_chain(const StftCase& c, const std::vector<float>& x, doub
 }
 #endif
 
-} // namespace
-
 std::vector<StftBenchRow> bench_stft(const std::vector<StftCase>& cases,
                                      double seconds,
                                      bool with_graphs)
@@ -238,6 +249,104 @@ std::vector<StftBenchRow> bench_stft(const std::vector<StftCase>& cases,
         rows.push_back(r);
     }
     return rows;
+}
+
+std::string ratio(double a, double b)
+{
+    if (a <= 0 || b <= 0)
+        return "      -";
+    char s[32];
+    std::snprintf(s, sizeof s, "%6.1fx", a / b);
+    return s;
+}
+
+std::string msps(double v)
+{
+    if (v <= 0)
+        return "       -";
+    char s[32];
+    std::snprintf(s, sizeof s, "%8.1f", v / 1e6);
+    return s;
+}
+
+struct StftBenchArgs {
+    double seconds = 1.0;
+    std::vector<std::string> cases{ "125:63", "16:1", "256:64", "1024:256", "256:256" };
+    bool no_graphs = false;
+    std::string json;
+};
+
+int run_bench_stft(const StftBenchArgs& a)
+{
+    std::vector<StftCase> cases;
+    for (const auto& s : a.cases) {
+        const auto colon = s.find(':');
+        try {
+            if (colon == std::string::npos)
+                throw std::invalid_argument(s);
+            cases.push_back({ std::stoi(s.substr(0, colon)), std::stoi(s.substr(colon + 1)) });
+        } catch (const std::exception&) {
+            throw std::invalid_argument("bench stft: --case expected N_FFT:HOP (e.g. 125:63), "
+                                        "found '" + s + "'");
+        }
+        if (cases.back().n_fft <= 0 || cases.back().hop <= 0 ||
+            cases.back().hop > cases.back().n_fft)
+            throw std::invalid_argument("bench stft: --case expected 0 < HOP <= N_FFT, found '" +
+                                        s + "'");
+    }
+    if (!a.json.empty())
+        check_writable(a.json);
+    std::fprintf(stderr, "tfmed bench stft: %g s per measurement, 1 channel, Hann, magnitude; "
+                         "FFT backend %s, %u CPU(s)\n",
+                 a.seconds, dsp::StftStream::fft_backend(),
+                 std::thread::hardware_concurrency());
+    const auto rows = bench_stft(cases, a.seconds, !a.no_graphs);
+
+    std::printf("\nInput samples/s in M/s (higher is better)\n");
+    std::printf("%6s %5s | %8s %8s %7s | %8s %8s %7s\n", "n_fft", "hop", "core", "FFTW",
+                "core/", "block", "GNURadio", "block/");
+    std::printf("%6s %5s | %8s %8s %7s | %8s %8s %7s\n", "", "", "stream", "loop", "FFTW",
+                "in graph", "chain", "GR");
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& r : rows) {
+        std::printf("%6d %5d | %s %s %s | %s %s %s\n", r.c.n_fft, r.c.hop,
+                    msps(r.core).c_str(), msps(r.fftw).c_str(), ratio(r.core, r.fftw).c_str(),
+                    msps(r.block).c_str(), msps(r.gnuradio).c_str(),
+                    ratio(r.block, r.gnuradio).c_str());
+        j.push_back({ { "n_fft", r.c.n_fft },
+                      { "hop", r.c.hop },
+                      { "core_samples_per_s", r.core },
+                      { "fftw_loop_samples_per_s", r.fftw },
+                      { "block_samples_per_s", r.block },
+                      { "gnuradio_chain_samples_per_s", r.gnuradio } });
+    }
+    std::printf("\ncore stream: tfmed::dsp::StftStream push/pull, 8192-sample chunks\n"
+                "FFTW loop:   window + batched fftwf r2c + |X| on contiguous frames "
+                "(ceiling)\n"
+                "block:       vector_source -> head -> tfmed.stft -> null_sink\n"
+                "GNU Radio:   per phase keep_m_in_n -> stream_to_vector -> fft_vfc(hann) "
+                "-> complex_to_mag, joined by interleave\n");
+    if (!a.json.empty()) {
+        write_atomically(a.json, j.dump(1) + "\n");
+        std::fprintf(stderr, "wrote %s\n", a.json.c_str());
+    }
+    return 0;
+}
+
+} // namespace
+
+void add_stft_commands(Cli& cli)
+{
+    auto a = std::make_shared<StftBenchArgs>();
+    auto* c = cli.bench->add_subcommand(
+        "stft", "STFT: core stream and block vs. FFTW loop and GNU Radio's FFT chain");
+    c->add_option("--seconds", a->seconds, "Seconds per measurement")
+        ->check(kFinitePositive)
+        ->capture_default_str();
+    c->add_option("--case", a->cases, "N_FFT:HOP settings to measure")->capture_default_str();
+    c->add_flag("--no-graphs", a->no_graphs, "Skip the flowgraph measurements");
+    c->add_option("--json", a->json, "Also write the figures as JSON to this file");
+    cli.on(c, [a] { return run_bench_stft(*a); });
 }
 
 } // namespace apps

@@ -5,7 +5,9 @@
  * `tfmed data inspect PATH` and `tfmed data plot PATH`: what a recording or a
  * data set holds, in a table or a picture.
  */
-#include "data_cmd.h"
+#include "cli.h"
+
+#include <tfmed/io/recording.h>
 
 #include <tfmed/io/edf.h>
 #include <tfmed/io/table.h>
@@ -20,6 +22,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <stdexcept>
 
 namespace tfmed {
@@ -97,8 +100,6 @@ void print_recording(const io::Recording& r, const std::string& kind)
     for (size_t i = 0; i < r.comments.size() && i < 5; i++)
         std::printf("  # %s\n", r.comments[i].c_str());
 }
-
-} // namespace
 
 io::Recording read_any_recording(const std::string& path)
 {
@@ -249,6 +250,35 @@ int data_plot(const std::string& path,
     throw std::runtime_error("tfmed data plot: this build has no PNG support (configure "
                              "with Debian's libstb-dev installed)");
 #endif
+}
+
+} // namespace
+
+void add_data_commands(Cli& cli)
+{
+    struct Args {
+        std::string path;
+        double from = 0.0, to = 10.0;
+        std::vector<int> channels;
+        std::string out = "record.png";
+    };
+    auto a = std::make_shared<Args>();
+    auto* inspect = cli.data->add_subcommand(
+        "inspect", "Summary of a record or data set: channels, rate, duration, units, "
+                   "annotation counts by symbol");
+    inspect->add_option("PATH", a->path, "WFDB record (.hea), EDF/BDF, .ts, .npy or .csv")
+        ->required();
+    cli.on(inspect, [a] { return data_inspect(a->path); });
+
+    auto* plot = cli.data->add_subcommand("plot", "PNG of a record's traces with annotation markers");
+    plot->add_option("PATH", a->path, "WFDB record (.hea) or EDF/BDF file")->required();
+    plot->add_option("--from", a->from, "Start, seconds")
+        ->check(kFiniteNonNegative)
+        ->capture_default_str();
+    plot->add_option("--to", a->to, "End, seconds")->check(kFinitePositive)->capture_default_str();
+    plot->add_option("--channels", a->channels, "Channel indices (default: up to 6)");
+    plot->add_option("-o,--out", a->out, "PNG file")->capture_default_str();
+    cli.on(plot, [a] { return data_plot(a->path, a->from, a->to, a->channels, a->out); });
 }
 
 } // namespace apps

@@ -3,16 +3,18 @@
  * Copyright 2026 gr-tfmed authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * `tfmed train / eval specar`: argument structs in, printing and figures out;
+ * `tfmed train / eval / bench specar`: options in, printing and figures out;
  * the work is in the core (tfmed::train::train_specar,
  * tfmed::eval::evaluate_specar).
  */
-#include "specar_cmd.h"
+#include "cli.h"
 #include "common.h"
 #include "figures.h"
 #include "progress_view.h"
 
+#include <tfmed/eval/specar_bench.h>
 #include <tfmed/eval/specar_eval.h>
+#include <tfmed/train/specar_config.h>
 #include <tfmed/train/specar_trainer.h>
 
 #include <nlohmann/json.hpp>
@@ -26,6 +28,33 @@ namespace tfmed {
 namespace apps {
 
 using nlohmann::json;
+
+namespace {
+
+// Checks of SpecAR-Net's own options.
+const CLI::Validator kPercent = number_check([](double v) { return v > 0.0 && v < 100.0; },
+                                             "a percentage in (0, 100)", "PERCENT");
+const CLI::Validator kOpenFraction = number_check([](double v) { return v > 0.0 && v < 1.0; },
+                                                  "a fraction in (0, 1)", "FRACTION");
+
+struct SpecarTrainArgs {
+    train::SpecarTrainConfig cfg;
+    std::string json, plot;
+};
+
+struct SpecarEvalArgs {
+    eval::SpecarEvalConfig cfg;
+    std::string json;
+};
+
+struct SpecarBenchArgs {
+    std::string preset = "msl";
+    eval::SpecarBenchConfig cfg;
+    std::string twin; //!< bench_specar_twin.py ("" = search)
+    std::string python = "/usr/bin/python3";
+    bool no_twin = false;
+    std::string json;
+};
 
 int train_specar(const SpecarTrainArgs& a)
 {
@@ -55,8 +84,6 @@ int train_specar(const SpecarTrainArgs& a)
                           r.metric_name);
     return 0;
 }
-
-namespace {
 
 #ifdef TFMED_HAVE_PLOT
 std::vector<double> iota(std::size_t n, double first = 0)
@@ -162,8 +189,6 @@ void save_eval_plot(const eval::SpecarEvalResult& r, const std::string& path)
 #endif
 }
 
-} // namespace
-
 int eval_specar(const SpecarEvalArgs& a)
 {
     for (const auto* p : { &a.json, &a.cfg.plot })
@@ -208,8 +233,6 @@ int eval_specar(const SpecarEvalArgs& a)
         save_eval_plot(r, a.cfg.plot);
     return 0;
 }
-
-namespace {
 
 // The twin's figures (JSON line), or the reason there are none.
 json run_twin(const SpecarBenchArgs& a, const std::string& script, std::string& why)
@@ -262,8 +285,6 @@ std::string find_twin(const std::string& given)
     }
     return "";
 }
-
-} // namespace
 
 int bench_specar(const SpecarBenchArgs& in)
 {
@@ -334,6 +355,189 @@ int bench_specar(const SpecarBenchArgs& in)
     if (!a.json.empty())
         write_atomically(a.json, out.dump(1) + "\n");
     return 0;
+}
+
+} // namespace
+
+void add_specar_commands(Cli& cli)
+{
+    struct TrainArgs {
+        SpecarTrainArgs a;
+        std::string preset = "msl";
+    };
+    auto ta = std::make_shared<TrainArgs>();
+    auto& sc = ta->a.cfg;
+    auto* tspec = cli.train->add_subcommand(
+        "specar", "SpecAR-Net: anomaly detection (MSL), classification (UEA), forecasting and "
+                  "imputation (ETT); presets of the reference scripts, every option overridable");
+    std::string preset_help;
+    for (const auto& p : train::SpecarTrainConfig::presets())
+        preset_help += (preset_help.empty() ? "" : ", ") + p;
+    tspec->add_option("--preset", ta->preset,
+                      preset_help + " (default: msl, or the first of --task: jv, etth1-96, "
+                                    "etth1-impute)");
+    tspec->add_option("--task", sc.arch.task, "anomaly, classify, forecast or impute")
+        ->transform(CLI::Transformer({ { "anomaly", "anomaly_detection" },
+                                       { "classify", "classification" },
+                                       { "forecast", "long_term_forecast" },
+                                       { "impute", "imputation" } }));
+    tspec->add_option("--data", sc.data, "msl, JapaneseVowels, BasicMotions, ETTh1 or ETTh2");
+    tspec->add_option("--data-dir", sc.data_dir,
+                      "Folder of the named data sets (default $TFMED_DATA_DIR or ../shared/data)");
+    tspec->add_option("--protocol", sc.protocol,
+                      "clean (validation from train) or reference (validation = test; MSL, UEA)")
+        ->check(CLI::IsMember({ "clean", "reference" }));
+    tspec->add_option("--uea-norm", sc.uea_norm,
+                      "UEA standardisation: file (each file its own, the reference) or train")
+        ->check(CLI::IsMember({ "file", "train" }));
+    tspec->add_option("--train-stride", sc.train_stride,
+                      "Rows between training windows (1 = the reference)")
+        ->check(int_range(1, 100000));
+    tspec->add_option("--max-windows", sc.max_train_windows, "At most this many training windows")
+        ->check(int_range(0, 1LL << 40));
+    tspec->add_option("--max-val-windows", sc.max_val_windows,
+                      "At most this many validation windows, evenly spread")
+        ->check(int_range(0, 1LL << 40));
+    tspec->add_option("--anomaly-ratio", sc.anomaly_ratio,
+                      "Percent of training energies above the threshold")
+        ->check(kPercent);
+    tspec->add_option("--mask-rate", sc.mask_rate, "Imputation: fraction of points hidden")
+        ->check(kOpenFraction);
+    tspec->add_option("--top-weight", sc.top_weight,
+                      "Weight of the temporal-order-preserving loss (0 = without)")
+        ->check(kFiniteNonNegative);
+    tspec->add_option("--pred-len", sc.arch.pred_len, "Forecast horizon")
+        ->check(int_range(1, 1 << 16));
+    tspec->add_option("--time-features", sc.arch.time_features,
+                      "4 = timeF (hour, weekday, day of month, day of year), 0 = none")
+        ->check(int_range(0, 4));
+    tspec->add_option("-o,--out", sc.out, "Model file (the checkpoint is OUT.ckpt)")
+        ->capture_default_str();
+    tspec->add_option("--epochs", sc.loop.epochs)->check(int_range(1, 100000));
+    tspec->add_option("--batch", sc.loop.batch)->check(int_range(1, 1 << 20));
+    tspec->add_option("--lr", sc.loop.optimizer.lr)->check(kFinitePositive);
+    tspec->add_option("--patience", sc.loop.patience, "Early stopping (0 = none)")
+        ->check(int_range(0, 100000));
+    tspec->add_option("--d-model", sc.arch.d_model)->check(int_range(1, 4096));
+    tspec->add_option("--d-ff", sc.arch.d_ff)->check(int_range(1, 8192));
+    tspec->add_option("--e-layers", sc.arch.e_layers)->check(int_range(1, 64));
+    tspec->add_option("--conv-layers", sc.arch.conv_layers)->check(int_range(1, 64));
+    tspec->add_option("--n-fft", sc.arch.n_fft)->check(int_range(1, 4096));
+    tspec->add_option("--win-length", sc.arch.win_length)->check(int_range(1, 4096));
+    tspec->add_option("--hop", sc.arch.hop)->check(int_range(1, 4096));
+    tspec->add_option("--window", sc.arch.window, "hanning, hamming, rectangle, triang, blackman");
+    tspec->add_option("--backbone", sc.arch.backbone, "complex or dual (the DCN ablation)");
+    tspec->add_option("--seed", sc.loop.seed)->capture_default_str();
+    tspec->add_option("--device", sc.device)->capture_default_str();
+    tspec->add_option("--threads", sc.threads, "Intra-op threads (0 = all cores)")
+        ->check(int_range(0, kMaxThreads));
+    tspec->add_flag("--resume", sc.resume, "Continue from OUT.ckpt");
+    tspec->add_flag("--allow-changed-settings", sc.loop.allow_changed_settings,
+                    "With --resume: apply changed optimisation settings from the next epoch");
+    tspec->add_option("--stop-after", sc.loop.stop_after)->check(int_range(0, 100000));
+    tspec->add_option("--json", ta->a.json, "Metrics and history as JSON");
+    tspec->add_option("--plot", ta->a.plot, "PNG of the training curves");
+    cli.on(tspec, [ta, tspec] {
+        auto& sc = ta->a.cfg;
+        // The preset sets data, architecture and loop; options given on
+        // the command line override it. --task alone picks its first preset.
+        train::SpecarTrainConfig given = sc;
+        if (!tspec->count("--preset") && tspec->count("--task")) {
+            const std::string& t = given.arch.task;
+            ta->preset = t == "classification"       ? "jv"
+                       : t == "long_term_forecast" ? "etth1-96"
+                       : t == "imputation"         ? "etth1-impute"
+                                                   : "msl";
+        }
+        sc.apply_preset(ta->preset);
+        auto keep = [&](const char* opt, auto& dst, const auto& v) {
+            if (tspec->count(opt))
+                dst = v;
+        };
+        keep("--task", sc.arch.task, given.arch.task);
+        keep("--data", sc.data, given.data);
+        keep("--data-dir", sc.data_dir, given.data_dir);
+        keep("--protocol", sc.protocol, given.protocol);
+        keep("--uea-norm", sc.uea_norm, given.uea_norm);
+        keep("--train-stride", sc.train_stride, given.train_stride);
+        keep("--max-windows", sc.max_train_windows, given.max_train_windows);
+        keep("--max-val-windows", sc.max_val_windows, given.max_val_windows);
+        keep("--mask-rate", sc.mask_rate, given.mask_rate);
+        keep("--top-weight", sc.top_weight, given.top_weight);
+        keep("--pred-len", sc.arch.pred_len, given.arch.pred_len);
+        keep("--time-features", sc.arch.time_features, given.arch.time_features);
+        keep("--epochs", sc.loop.epochs, given.loop.epochs);
+        keep("--batch", sc.loop.batch, given.loop.batch);
+        keep("--lr", sc.loop.optimizer.lr, given.loop.optimizer.lr);
+        keep("--patience", sc.loop.patience, given.loop.patience);
+        keep("--d-model", sc.arch.d_model, given.arch.d_model);
+        keep("--d-ff", sc.arch.d_ff, given.arch.d_ff);
+        keep("--e-layers", sc.arch.e_layers, given.arch.e_layers);
+        keep("--conv-layers", sc.arch.conv_layers, given.arch.conv_layers);
+        keep("--n-fft", sc.arch.n_fft, given.arch.n_fft);
+        keep("--win-length", sc.arch.win_length, given.arch.win_length);
+        keep("--hop", sc.arch.hop, given.arch.hop);
+        keep("--window", sc.arch.window, given.arch.window);
+        keep("--backbone", sc.arch.backbone, given.arch.backbone);
+        keep("--anomaly-ratio", sc.anomaly_ratio, given.anomaly_ratio);
+        keep("--stop-after", sc.loop.stop_after, given.loop.stop_after);
+        keep("--seed", sc.loop.seed, given.loop.seed);
+        keep("--allow-changed-settings", sc.loop.allow_changed_settings,
+             given.loop.allow_changed_settings);
+        if (tspec->count("--n-fft") && !tspec->count("--win-length"))
+            sc.arch.win_length = sc.arch.n_fft;
+        return train_specar(ta->a);
+        
+    });
+
+    auto spe = std::make_shared<SpecarEvalArgs>();
+    auto* espec = cli.eval->add_subcommand(
+        "specar", "SpecAR-Net on the card's test split, per task: anomaly F1 with and without "
+                  "point adjustment under both thresholds; accuracy, macro-F1, confusion; "
+                  "forecast or imputation MSE/MAE");
+    espec->add_option("MODEL", spe->cfg.model)->required();
+    espec->add_option("--data-dir", spe->cfg.data_dir);
+    espec->add_option("--device", spe->cfg.device)->capture_default_str();
+    espec->add_option("--threads", spe->cfg.threads)->check(int_range(0, kMaxThreads));
+    espec->add_option("--batch", spe->cfg.batch)->check(int_range(1, 1 << 20))->capture_default_str();
+    espec->add_option("--stride", spe->cfg.stride,
+                      "Forecast/imputation test windows' stride (default 1, the reference)")
+        ->check(int_range(1, 1 << 20));
+    espec->add_option("--max-windows", spe->cfg.max_windows,
+                      "At most this many test windows, evenly spread")
+        ->check(int_range(1, 1LL << 40));
+    espec->add_option("--mask-rate", spe->cfg.mask_rate,
+                      "Imputation: fraction hidden (default: the training rate)")
+        ->check(kOpenFraction);
+    espec->add_option("--seed", spe->cfg.seed, "Imputation masks")->capture_default_str();
+    espec->add_option("--json", spe->json, "Scores as JSON");
+    espec->add_option("--plot", spe->cfg.plot,
+                      "PNG: energy trace with labels and thresholds, confusion, forecast or "
+                      "imputation vs truth");
+    cli.on(espec, [spe] { return eval_specar(*spe); });
+
+    auto sba = std::make_shared<SpecarBenchArgs>();
+    auto* bspec = cli.bench->add_subcommand(
+        "specar", "SpecAR-Net: windows/s at batch 1 and 128, seconds per training step and "
+                  "GFLOP/s, beside the Python twin at the same threads");
+    bspec->add_option("--preset", sba->preset, "A preset of `tfmed train specar`")
+        ->capture_default_str();
+    bspec->add_option("--threads", sba->cfg.threads)->check(int_range(1, kMaxThreads))
+        ->capture_default_str();
+    bspec->add_option("--seconds", sba->cfg.seconds, "Per measurement")
+        ->check(kFinitePositive)->capture_default_str();
+    bspec->add_option("--batches", sba->cfg.batches, "Inference batch sizes")
+        ->check(int_range(1, 4096))->capture_default_str();
+    bspec->add_option("--train-batch", sba->cfg.train_batch)->check(int_range(1, 4096))
+        ->capture_default_str();
+    bspec->add_option("--device", sba->cfg.device)->capture_default_str();
+    bspec->add_option("--twin", sba->twin, "bench_specar_twin.py (default: the source or "
+                                          "installed copy)");
+    bspec->add_option("--python", sba->python, "Python with torch for the twin")
+        ->capture_default_str();
+    bspec->add_flag("--no-twin", sba->no_twin, "C++ figures only");
+    bspec->add_option("--json", sba->json, "Figures as JSON");
+    cli.on(bspec, [sba] { return bench_specar(*sba); });
 }
 
 } // namespace apps

@@ -3,52 +3,57 @@
  * Copyright 2026 gr-tfmed authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * `tfmed train / eval / bench tsrnet`, `tfmed info / export / import` and
+ * `tfmed train / eval / bench tsrnet`, `tfmed eval quality` and
  * `tfmed data rpeaks`: argument structs in, printing out. The work is in the
  * core (tfmed::train, tfmed::eval, tfmed::models).
  */
-#include "tsrnet_cmd.h"
+#include "cli.h"
 #include "common.h"
 #include "figures.h"
 #include "progress_view.h"
 
 #include <tfmed/data/window_set.h>
-#include <tfmed/engine/tsrnet_engine.h>
+#include <tfmed/eval/tsrnet_eval.h>
 #include <tfmed/eval/quality_eval.h>
-#include <tfmed/models/weights.h>
 #include <tfmed/io/wfdb.h>
 #include <tfmed/models/tsrnet_card.h>
+#include <tfmed/train/tsrnet_config.h>
 #include <tfmed/train/tsrnet_trainer.h>
-#include <tfmed/models/interchange.h>
-#include <tfmed/models/model_file.h>
 #include <tfmed/models/rpeak_check.h>
 #ifdef TFMED_HAVE_PLOT
 #include <tfmed/plot/figure.h>
 #endif
 
-#include <ATen/Parallel.h>
-#include <ATen/Version.h>
-#include <dlfcn.h>
 #include <nlohmann/json.hpp>
-#include <torch/cuda.h>
-#include <torch/version.h>
 
 #include <cmath>
 #include <filesystem>
 #include <cstdio>
 #include <iostream>
+#include <array>
 #include <memory>
-
-#ifndef TFMED_VERSION
-#define TFMED_VERSION_STRING "unknown"
-#else
-#define TFMED_VERSION_STRING TFMED_VERSION
-#endif
 
 namespace tfmed {
 namespace apps {
 
 using nlohmann::json;
+
+namespace {
+
+struct TsrnetTrainArgs {
+    train::TsrnetTrainConfig cfg;
+    std::string json, plot;
+};
+
+struct TsrnetEvalArgs {
+    eval::TsrnetEvalConfig cfg;
+    std::string json, roc;
+};
+
+struct TsrnetBenchArgs {
+    eval::TsrnetBenchConfig cfg;
+    std::string json;
+};
 
 // ---------------------------------------------------------------- train
 
@@ -203,223 +208,6 @@ int bench_tsrnet(const TsrnetBenchArgs& a)
     return 0;
 }
 
-// ---------------------------------------------------------------- info, export, import
-
-int model_info(const std::string& path, const std::string& history_plot)
-{
-    const auto f = models::read_model_file(path, true);
-    if (!history_plot.empty()) {
-        check_writable(history_plot);
-        const auto card = json::parse(f.card_json);
-        const auto t = card.value("training", json::object());
-        if (!t.contains("history") || t["history"].empty())
-            throw std::invalid_argument(path + ": expected a training history in the card, "
-                                               "found none");
-        save_history_plot(t["history"], t.value("best_epoch", 0), history_plot,
-                          "training curves: " + path, history_metric(t["history"]));
-    }
-    const auto head = models::card_head(f.card_json);
-    std::printf("%s\n", json::parse(f.card_json).dump(1).c_str());
-    const auto& w = f.section("weights");
-    std::printf("weights: %zu bytes, FNV-1a 64 %016llx%s\n", w.size(),
-                static_cast<unsigned long long>(models::fnv1a64(w)),
-                f.has("optimizer") ? " (checkpoint: with optimiser state)" : "");
-    std::printf("model %s, card format %lld, sections:", head.model.c_str(),
-                static_cast<long long>(head.format));
-    for (const auto& [name, bytes] : f.sections)
-        std::printf(" %s (%zu bytes)", name.c_str(), bytes.size());
-    std::printf("\n");
-    return 0;
-}
-
-int model_doctor(const std::string& path)
-{
-    int failures = 0;
-    auto line = [&](bool ok, const std::string& what, const std::string& detail) {
-        std::printf("%-8s %-16s %s\n", ok ? "ok" : "REFUSED", what.c_str(), detail.c_str());
-        failures += ok ? 0 : 1;
-        return ok;
-    };
-    auto fail_with = [&](const std::string& what, const std::exception& e) {
-        std::string m = e.what();
-        line(false, what, m.substr(0, m.find("\nException raised from")));
-    };
-    models::ModelFile f;
-    try {
-        f = models::read_model_file(path, true);
-        std::string secs;
-        for (const auto& [name, bytes] : f.sections)
-            secs += ", " + name + " " + std::to_string(bytes.size()) + " B";
-        line(true, "file", "sections card " + std::to_string(f.card_json.size()) + " B" + secs +
-                               "; every CRC-32 verified");
-    } catch (const std::exception& e) {
-        fail_with("file", e);
-        std::printf("\n%s: not usable (the file itself is damaged or not a model file)\n",
-                    path.c_str());
-        return 1;
-    }
-    models::CardHead head;
-    try {
-        head = models::card_head(f.card_json);
-        line(true, "card", "model " + head.model + ", card format " +
-                               std::to_string(head.format) + ", written by gr-tfmed " +
-                               (head.version.empty() ? "?" : head.version) + "; " +
-                               std::to_string(head.channels) + " channel(s) at " +
-                               fmt("%g", head.sample_rate) + " Hz, window " +
-                               std::to_string(head.window));
-        models::check_card(path, head, {});
-    } catch (const std::exception& e) {
-        fail_with("card", e);
-        std::printf("\n%s: not usable (the card's common fields are refused)\n", path.c_str());
-        return 1;
-    }
-    if (head.model != "tsrnet") {
-        line(false, "model kind", "'" + head.model + "' is not built by this version");
-        return 1;
-    }
-    models::TsrnetCard card;
-    bool card_ok = false;
-    try {
-        card = models::TsrnetCard::from_json(f.card_json);
-        card_ok = line(true, "card fields",
-                       "architecture width " + std::to_string(card.width) + ", d_model " +
-                           std::to_string(card.d_model) + ", heads " +
-                           std::to_string(card.heads) + "; STFT n_fft " +
-                           std::to_string(card.n_fft) + " hop " + std::to_string(card.hop) +
-                           " -> " + std::to_string(card.spec_bins) + " x " +
-                           std::to_string(card.spec_frames) + "; every field in range");
-    } catch (const std::exception& e) {
-        fail_with("card fields", e);
-    }
-    if (!f.has("weights")) {
-        line(false, "weights", "no weights section");
-    } else if (card_ok) {
-        try {
-            auto m = models::build_module(f.card_json);
-            models::load_weights_bytes(*m, f.section("weights"), torch::kCPU,
-                                       "the weights section");
-            int64_t n = 0;
-            std::string bad;
-            for (const auto& [k, t] : models::state_dict(*m)) {
-                n += t.numel();
-                if (bad.empty() && !torch::isfinite(t).all().item<bool>())
-                    bad = k;
-            }
-            line(true, "card vs weights",
-                 std::to_string(models::state_dict(*m).size()) +
-                     " tensors, every name and shape as the card's architecture; " +
-                     std::to_string(n) + " values");
-            line(bad.empty(), "finite weights",
-                 bad.empty() ? "no NaN/Inf" : "NaN/Inf in " + bad + " (every score would be NaN)");
-        } catch (const std::exception& e) {
-            fail_with("card vs weights", e);
-        }
-    }
-    if (card_ok) {
-        if (std::isfinite(card.threshold))
-            line(true, "threshold",
-                 fmt("%.6g", card.threshold) + " (" + fmt("%g", 100 * card.threshold_quantile) +
-                     "% of " + std::to_string(card.calibration_windows) + " normal windows, " +
-                     card.score + " score)");
-        else
-            line(false, "threshold",
-                 "none calibrated (null: an interrupted run, a checkpoint or an import); the "
-                 "scorer and tfmed eval refuse it unless a threshold is given");
-        line(true, "quality gate",
-             card.quality.enabled ? "on: kurtosis >= " + fmt("%g", card.quality.kurtosis_min) +
-                                        ", beat match >= " +
-                                        fmt("%g", card.quality.beat_match_min) + ", >= " +
-                                        std::to_string(card.quality.min_beats) + " beats" +
-                                        (json::parse(f.card_json).contains("quality")
-                                             ? ""
-                                             : " (defaults: the card predates the gate)")
-                                  : "off in the card");
-        if (f.has("optimizer"))
-            std::printf("%-8s %-16s %s\n", "note", "checkpoint",
-                        "has optimiser state: a training checkpoint (tfmed train --resume)");
-    }
-    if (failures == 0) {
-        // A forward pass on a synthetic ECG-like window: the scores are numbers.
-        try {
-            engine::TsrnetEngine e(path, "cpu", 1, false);
-            const auto& c = e.card();
-            std::vector<float> w(static_cast<std::size_t>(c.window() * c.leads), 0.0f);
-            for (int64_t t = 0; t < c.window(); ++t) {
-                const double s = std::fmod(t / c.prep.sample_rate, 0.8) - 0.4;
-                for (int64_t l = 0; l < c.leads; ++l)
-                    w[static_cast<std::size_t>(t * c.leads + l)] =
-                        static_cast<float>(std::exp(-0.5 * s * s / (0.01 * 0.01)));
-            }
-            const auto r = e.score(w.data(), 1);
-            line(std::isfinite(r[0].plain), "forward pass",
-                 "synthetic window: plain score " + fmt("%.5g", r[0].plain) + ", peak score " +
-                     fmt("%.5g", r[0].peak) +
-                     (r[0].scored() ? "" : " (" + std::string(models::to_string(r[0].status)) + ")"));
-        } catch (const std::exception& e) {
-            fail_with("forward pass", e);
-        }
-    }
-    std::printf("\n%s: %s\n", path.c_str(),
-                failures == 0 ? "usable: the scorer and tfmed eval accept it"
-                              : (std::to_string(failures) + " problem(s): refused as it is").c_str());
-    return failures == 0 ? 0 : 1;
-}
-
-int model_export(const std::string& model, const std::string& out, const std::string& section,
-                 const std::string& json_path)
-{
-    const auto entries = models::export_state_dict(model, out, section);
-    std::printf("wrote %s: %zu tensors (state dict, torch.load in Python)\n", out.c_str(),
-                entries.size());
-    if (!json_path.empty()) {
-        json j = json::array();
-        for (const auto& e : entries)
-            j.push_back({ { "name", e.name }, { "shape", e.shape }, { "sum", e.sum } });
-        write_atomically(json_path, j.dump(1) + "\n");
-    }
-    return 0;
-}
-
-int model_import(const std::string& kind, const std::string& card_from, const std::string& pt,
-                 const std::string& out)
-{
-    const auto entries = models::import_state_dict(kind, card_from, pt, out);
-    const auto f = models::read_model_file(out, true);
-    std::printf("wrote %s: %zu tensors from %s, card from %s; weights FNV-1a 64 %016llx\n",
-                out.c_str(), entries.size(), pt.c_str(), card_from.c_str(),
-                static_cast<unsigned long long>(models::fnv1a64(f.section("weights"))));
-    if (models::card_head(f.card_json).has_threshold)
-        std::printf("note: the alarm threshold in the card was calibrated for the weights of "
-                    "%s; recalibrate it when these weights differ\n",
-                    card_from.c_str());
-    return 0;
-}
-
-// ---------------------------------------------------------------- system
-
-int system_info()
-{
-    // Results of training are bit-exact on one machine kind; across kinds the
-    // kernels differ (ATen's CPU capability, OpenBLAS's core). The fingerprint
-    // names what the bits depend on.
-    std::string cap = "unknown";
-    const auto cfg = at::show_config();
-    const auto at = cfg.find("CPU capability usage: ");
-    if (at != std::string::npos)
-        cap = cfg.substr(at + 22, cfg.find('\n', at) - at - 22);
-    std::string blas = "not OpenBLAS";
-    using corename_fn = char* (*)();
-    if (auto f = reinterpret_cast<corename_fn>(::dlsym(RTLD_DEFAULT, "openblas_get_corename")))
-        blas = std::string("OpenBLAS ") + f();
-    std::printf("gr-tfmed %s\n", TFMED_VERSION_STRING);
-    std::printf("LibTorch %s, CPU capability %s, %d intra-op threads, CUDA %s\n", TORCH_VERSION,
-                cap.c_str(), at::get_num_threads(),
-                torch::cuda::is_available() ? "available" : "not available");
-    std::printf("BLAS %s\n", blas.c_str());
-    std::printf("fingerprint %s/%s/%s\n", TORCH_VERSION, cap.c_str(), blas.c_str());
-    return 0;
-}
-
 // ---------------------------------------------------------------- rpeaks
 
 int data_rpeaks(const std::string& path, const std::string& channel, double window_s,
@@ -462,6 +250,177 @@ int data_rpeaks(const std::string& path, const std::string& channel, double wind
                                  .dump(1) +
                              "\n");
     return 0;
+}
+
+} // namespace
+
+void add_tsrnet_commands(Cli& cli)
+{
+    auto add_data = [](CLI::App* c, data::WindowSetSpec& d) {
+        c->add_option("--data", d.data,
+                      "mitdb_compiled10s, a WFDB record (.hea), or windows as .npy / .csv rows")
+            ->capture_default_str();
+        c->add_option("--data-dir", d.data_dir,
+                      "Folder of the named data sets (default $TFMED_DATA_DIR or ../shared/data)");
+        c->add_option("--rate", d.rate, ".npy/.csv data: sample rate of its rows (Hz)")
+            ->check(kFinitePositive);
+        c->add_option("--labels", d.labels, ".npy data: labels .npy (0 = normal)");
+        c->add_option("--channels", d.channels, "WFDB data: channel names to use as leads");
+        c->add_option("--seed", d.seed, "Split and training seed")->capture_default_str();
+        c->add_option("--val-fraction", d.val_fraction, "Normal windows for validation")
+            ->check(kFraction)
+            ->capture_default_str();
+        c->add_option("--test-fraction", d.test_fraction, "Normal windows for test")
+            ->check(kFraction)
+            ->capture_default_str();
+        c->add_option("--header", d.csv_header,
+                      ".csv data: auto (a numeric first line is data), yes or no")
+            ->check(CLI::IsMember({ "auto", "yes", "no" }))
+            ->capture_default_str();
+        c->add_flag("--drop-invalid", d.drop_invalid,
+                    "Drop windows with NaN/Inf samples (reported) instead of refusing the data");
+    };
+    auto ta = std::make_shared<TsrnetTrainArgs>();
+    auto& tc = ta->cfg;
+    auto* ttsr = cli.train->add_subcommand(
+        "tsrnet", "TSRNet on normal ECG windows (AdamW + cosine, selection on validation)");
+    add_data(ttsr, tc.data);
+    ttsr->add_option("-o,--out", tc.out, "Model file (the checkpoint is OUT.ckpt)")
+        ->capture_default_str();
+    ttsr->add_option("--epochs", tc.loop.epochs)->check(int_range(1, 100000))->capture_default_str();
+    ttsr->add_option("--batch", tc.loop.batch)->check(int_range(1, 1 << 20))->capture_default_str();
+    ttsr->add_option("--lr", tc.loop.optimizer.lr)->check(kFinitePositive)->capture_default_str();
+    ttsr->add_option("--weight-decay", tc.loop.optimizer.weight_decay)
+        ->check(kFiniteNonNegative)
+        ->capture_default_str();
+    ttsr->add_option("--optimizer", tc.loop.optimizer.name, "adamw or adam")
+        ->capture_default_str();
+    ttsr->add_option("--schedule", tc.loop.schedule.name,
+                     "Learning rate per epoch: cosine, constant, step, plateau")
+        ->capture_default_str();
+    ttsr->add_option("--step-size", tc.loop.schedule.step_size, "step schedule: epochs per step")
+        ->capture_default_str();
+    ttsr->add_option("--gamma", tc.loop.schedule.gamma, "step schedule: factor per step")
+        ->capture_default_str();
+    ttsr->add_option("--plateau-patience", tc.loop.schedule.patience,
+                     "plateau schedule: epochs without improvement before a cut")
+        ->capture_default_str();
+    ttsr->add_option("--plateau-factor", tc.loop.schedule.factor, "plateau schedule: cut factor")
+        ->capture_default_str();
+    ttsr->add_option("--clip-grad", tc.loop.clip_grad_norm,
+                     "Clip the gradient 2-norm to this (0 = off)")
+        ->capture_default_str();
+    ttsr->add_option("--select", tc.loop.select,
+                     "Model kept: best (validation score) or last epoch")
+        ->capture_default_str();
+    ttsr->add_option("--patience", tc.loop.patience,
+                     "Early stop after this many epochs without a better validation score "
+                     "(0 = off)")
+        ->capture_default_str();
+    ttsr->add_option("--checkpoint-every", tc.loop.checkpoint_every, "Epochs between checkpoints")
+        ->capture_default_str();
+    ttsr->add_option("--checkpoint-every-steps", tc.loop.checkpoint_every_steps,
+                     "Also a checkpoint every this many steps (0 = off)")
+        ->capture_default_str();
+    ttsr->add_option("--width", tc.width, "First-layer channels (32 = the paper's network)")
+        ->check(int_range(1, 1024))
+        ->capture_default_str();
+    ttsr->add_option("--d-model", tc.d_model, "Token width (50 = the paper's)")
+        ->check(int_range(1, 4096))
+        ->capture_default_str();
+    ttsr->add_option("--heads", tc.heads, "Attention heads (must divide --d-model)")
+        ->check(int_range(1, 4096))
+        ->capture_default_str();
+    ttsr->add_option("--score", tc.score, "Score the card selects: peak or plain")
+        ->check(CLI::IsMember({ "peak", "plain" }))
+        ->capture_default_str();
+    ttsr->add_option("--quantile", tc.quantile,
+                     "Alarm threshold = this quantile of normal training-window scores")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    ttsr->add_flag("--reference-quirks", tc.reference_quirks,
+                   "Reproduce the reference's peak-window offset and spectrogram mask range");
+    ttsr->add_option("--max-windows", tc.data.max_windows,
+                     "Use at most this many training windows (smoke runs; 0 = all)")
+        ->check(int_range(0, 1LL << 40));
+    ttsr->add_option("--device", tc.device, "auto, cpu, cuda, cuda:N")->capture_default_str();
+    ttsr->add_option("--threads", tc.threads, "Intra-op threads (0 = all cores)")
+        ->check(int_range(0, kMaxThreads));
+    ttsr->add_flag("--resume", tc.resume, "Continue from OUT.ckpt, bit for bit");
+    ttsr->add_flag("--allow-changed-settings", tc.loop.allow_changed_settings,
+                   "With --resume: apply changed optimisation settings (lr, batch, schedule, "
+                   "epochs, ...) from the next epoch on; recorded in the history");
+    ttsr->add_option("--stop-after", tc.loop.stop_after,
+                     "Stop after this many epochs (split a run; continue with --resume)")
+        ->check(int_range(0, 100000));
+    ttsr->add_option("--json", ta->json, "Metrics and history as JSON");
+    ttsr->add_option("--plot", ta->plot, "PNG of the training curves");
+
+    cli.on(ttsr, [ta] { return train_tsrnet(*ta); });
+
+    auto ea = std::make_shared<TsrnetEvalArgs>();
+    auto* etsr = cli.eval->add_subcommand(
+        "tsrnet", "ROC-AUC of plain and Peak-based scores on the card's test split");
+    etsr->add_option("MODEL", ea->cfg.model)->required();
+    add_data(etsr, ea->cfg.data);
+    etsr->add_option("--split", ea->cfg.split, "test, val or all")->capture_default_str();
+    etsr->add_flag("--literal-test-prep", ea->cfg.literal_test_prep,
+                   "Score windows filtered but not min-max normalised, as the reference's "
+                   "test set is");
+    etsr->add_option("--device", ea->cfg.device)->capture_default_str();
+    etsr->add_option("--threads", ea->cfg.threads)->check(int_range(0, kMaxThreads));
+    etsr->add_option("--batch", ea->cfg.batch)->check(int_range(1, 1 << 20))->capture_default_str();
+    etsr->add_option("--threshold", ea->cfg.threshold,
+                     "Alarm threshold (default: the card's; required when the card has none)");
+    etsr->add_option("--json", ea->json, "Metrics as JSON");
+    etsr->add_option("--roc", ea->roc, "PNG of the ROC curves");
+    cli.on(etsr, [ea, etsr] {
+        ea->cfg.data_given = etsr->count("--data") > 0;
+        return eval_tsrnet(*ea);
+    });
+
+    auto* equal = cli.eval->add_subcommand(
+        "quality", "Signal-quality gate: flag rates on real ECG and generated artefacts");
+    auto q = std::make_shared<std::array<std::string, 3>>(); // data dir, model, json
+    equal->add_option("--data-dir", (*q)[0],
+                      "Shared data folder (default $TFMED_DATA_DIR or ../shared/data)");
+    equal->add_option("--model", (*q)[1], "Take the thresholds from this model's card");
+    equal->add_option("--json", (*q)[2], "Rates as JSON");
+    cli.on(equal, [q] { return eval_quality((*q)[0], (*q)[1], (*q)[2]); });
+
+    auto ba = std::make_shared<TsrnetBenchArgs>();
+    auto* btsr = cli.bench->add_subcommand(
+        "tsrnet", "Windows/s at batch 1 and 32, preprocessing, seconds per training step");
+    btsr->add_option("--model", ba->cfg.model, "Model file (default: a fresh network)");
+    btsr->add_option("--leads", ba->cfg.leads)->check(int_range(1, 1024))->capture_default_str();
+    btsr->add_option("--width", ba->cfg.width)->check(int_range(1, 1024))->capture_default_str();
+    btsr->add_option("--d-model", ba->cfg.d_model)->check(int_range(1, 4096))->capture_default_str();
+    btsr->add_option("--device", ba->cfg.device)->capture_default_str();
+    btsr->add_option("--threads", ba->cfg.threads, "Intra-op threads (0 = all cores)")
+        ->check(int_range(0, kMaxThreads));
+    btsr->add_option("--seconds", ba->cfg.seconds)->check(kFinitePositive)->capture_default_str();
+    btsr->add_option("--json", ba->json);
+    cli.on(btsr, [ba] { return bench_tsrnet(*ba); });
+
+    auto* rpk = cli.data->add_subcommand(
+        "rpeaks", "R-peak detector (TSRNet's) against a record's beat annotations");
+    struct RpeakArgs {
+        std::string path, channel, json;
+        double window = 0.0, tolerance = 0.05;
+    };
+    auto rp = std::make_shared<RpeakArgs>();
+    rpk->add_option("PATH", rp->path, "WFDB record (.hea) with beat annotations")->required();
+    rpk->add_option("--channel", rp->channel, "Channel name (default: the first)");
+    rpk->add_option("--window", rp->window, "Detect per window of this many seconds (0: whole)")
+        ->check(kFiniteNonNegative)
+        ->capture_default_str();
+    rpk->add_option("--tolerance", rp->tolerance, "Match tolerance, seconds")
+        ->check(kFinitePositive)
+        ->capture_default_str();
+    rpk->add_option("--json", rp->json);
+    cli.on(rpk, [rp] {
+        return data_rpeaks(rp->path, rp->channel, rp->window, rp->tolerance, rp->json);
+    });
 }
 
 } // namespace apps

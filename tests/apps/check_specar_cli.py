@@ -141,6 +141,34 @@ check("msl point adjustment never lowers recall",
       all(s["pa_recall"] >= s["recall"] for s in e["scores"]), e["scores"])
 check("msl figure", png("a.png"))
 
+# --- model-file commands on a SpecAR-Net file: doctor, export -> import round trip
+text = ok("doctor msl", "doctor", "a.tfm")
+check("doctor msl lines", "ok       threshold" in text and "ok       forward pass     synthetic "
+      "window, anomaly_detection: 100 values" in text and "usable" in text, text)
+text = ok("doctor forecast", "doctor", "f0.001.tfm")
+check("doctor forecast pass", "long_term_forecast: 168 values" in text, text)
+ok("export msl", "export", "a.tfm", "-o", "a.pt", "--json", "a_pt.json")
+names = [t["name"] for t in json.load(open("a_pt.json"))]
+check("export names are the reference's", "enc_embedding.value_embedding.tokenConv.weight" in names
+      and "projection.weight" in names, names[:5])
+ok("import msl", "import", "--model", "specar", "--card-from", "a.tfm", "a.pt", "-o", "b.tfm")
+
+
+def digest(path):
+    text = ok(f"info {path}", "info", path)
+    return text[text.index("\nweights:"):].split("FNV-1a 64 ")[1][:16]
+
+
+check("import gives the same weights", digest("a.tfm") == digest("b.tfm"))
+refused("import kind", "expected a 'tsrnet' card, found 'specar'",
+        "import", "--model", "tsrnet", "--card-from", "a.tfm", "a.pt", "-o", "x.tfm")
+raw = bytearray(open("a.tfm", "rb").read())
+raw[len(raw) // 2] ^= 0x10
+open("flipped.tfm", "wb").write(bytes(raw))
+rc, text = run("doctor", "flipped.tfm")
+check("doctor refuses a flipped bit", rc == 1 and "REFUSED  file" in text and "CRC" in text, text)
+refused("eval refuses a flipped bit", "flipped.tfm", "eval", "specar", "flipped.tfm")
+
 # --- bench: C++ beside the Python twin (same network, threads, batches)
 ok("bench specar", "bench", "specar", "--preset", "jv", "--seconds", "0.05", "--batches", "1", "2",
    "--train-batch", "2", "--threads", "1", "--json", "bench.json")
@@ -155,6 +183,10 @@ refused("preset data vs task", "--data JapaneseVowels serves --task classify; fo
         "train", "specar", "--preset", "jv", "--task", "forecast", "-o", "x.tfm")
 refused("mask rate", "--mask-rate: expected a fraction in (0, 1), found 1.5",
         "train", "specar", "--task", "impute", "--mask-rate", "1.5", "-o", "x.tfm")
+refused("anomaly ratio", "--anomaly-ratio: expected a percentage in (0, 100), found 100",
+        "train", "specar", "--anomaly-ratio", "100", "-o", "x.tfm")
+refused("top weight", "--top-weight: expected a finite number >= 0, found nan",
+        "train", "specar", "--task", "forecast", "--top-weight", "nan", "-o", "x.tfm")
 refused("preset name", "--preset: expected one of msl,", "train", "specar", "--preset", "ettm1",
         "-o", "x.tfm")
 refused("msl stride", "anomaly detection scores every test point once",

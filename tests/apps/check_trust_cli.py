@@ -100,7 +100,7 @@ def main():
     # 1. The demo model is sound; doctor says so.
     out = expect_ok("doctor demo", "doctor", DEMO)
     for want in ("every CRC-32 verified", "every name and shape as the card's", "no NaN/Inf",
-                 "usable: the scorer and tfmed eval accept it"):
+                 "usable: the blocks and tfmed eval accept it"):
         if want not in out:
             failures.append(f"doctor demo: missing '{want}':\n{out}")
 

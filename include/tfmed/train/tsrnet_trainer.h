@@ -37,8 +37,6 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
                                const std::atomic<bool>* cancel = nullptr,
                                const data::WindowSet* windows = nullptr);
 
-/*! \brief Set intra-op threads (0 = all cores). */
-void set_threads(int threads);
 
 } // namespace train
 } // namespace tfmed

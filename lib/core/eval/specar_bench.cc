@@ -3,6 +3,7 @@
  * Copyright 2026 gr-tfmed authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <tfmed/train/runtime.h>
 #include <tfmed/eval/specar_bench.h>
 #include <tfmed/models/specar.h>
 #include <tfmed/models/tsrnet_pipeline.h>
@@ -80,7 +81,7 @@ SpecarBenchResult bench_specar(const SpecarBenchConfig& c)
     if (c.threads < 1 || c.train_batch < 1 || !(c.seconds > 0))
         throw std::invalid_argument("bench specar: expected threads >= 1, train batch >= 1 and "
                                     "seconds > 0");
-    at::set_num_threads(c.threads);
+    train::set_threads(c.threads);
     const auto dev = models::parse_device(c.device);
     torch::manual_seed(0);
     models::SpecarNet net(c.arch);

@@ -3,6 +3,7 @@
  * Copyright 2026 gr-tfmed authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <tfmed/train/runtime.h>
 #include <tfmed/dsp/stft.h>
 #include <tfmed/data/window_set.h>
 #include <tfmed/eval/tsrnet_eval.h>

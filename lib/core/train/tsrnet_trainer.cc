@@ -3,6 +3,7 @@
  * Copyright 2026 gr-tfmed authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <tfmed/train/runtime.h>
 #include <tfmed/dsp/stats.h>
 #include <tfmed/dsp/stft.h>
 #include <tfmed/io/atomic.h>
@@ -35,16 +36,6 @@ TsrnetTrainConfig::TsrnetTrainConfig()
     loop.optimizer.lr = 1e-4;
     loop.optimizer.weight_decay = 1e-5;
     loop.schedule.name = "cosine";
-}
-
-void set_threads(int threads)
-{
-    const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-    if (threads < 0 || threads > static_cast<int>(4 * hw))
-        throw std::invalid_argument("threads: expected 0 (all cores) to " +
-                                    std::to_string(4 * hw) + ", found " +
-                                    std::to_string(threads));
-    at::set_num_threads(threads > 0 ? threads : static_cast<int>(hw));
 }
 
 namespace {

@@ -1,0 +1,121 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * What every `tfmed` command file shares: the command groups, the registry
+ * that maps a parsed subcommand to what it runs, and the option checks
+ * CLI11 does not make. Each command file adds its own subcommands through
+ * one add_*_commands(Cli&) function; tfmed.cc only builds the groups and
+ * dispatches.
+ */
+#ifndef INCLUDED_TFMED_APPS_CLI_H
+#define INCLUDED_TFMED_APPS_CLI_H
+
+#include <CLI/CLI.hpp>
+
+#include <cmath>
+#include <exception>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tfmed {
+namespace apps {
+
+/*! The command groups and what each leaf command runs once parsed. */
+struct Cli {
+    CLI::App& app;
+    CLI::App* train;
+    CLI::App* eval;
+    CLI::App* bench;
+    CLI::App* data;
+    std::vector<std::pair<CLI::App*, std::function<int()>>> runs;
+
+    /*! `sub` runs `run` when it is the parsed command; its exit status is
+     *  the tool's. `run` may throw: main prints the message, exits 1. */
+    void on(CLI::App* sub, std::function<int()> run) { runs.emplace_back(sub, std::move(run)); }
+};
+
+void add_stft_commands(Cli& cli);   // bench stft                      (bench_stft.cc)
+void add_data_commands(Cli& cli);   // data inspect, data plot          (data_cmd.cc)
+void add_tsrnet_commands(Cli& cli); // train/eval/bench tsrnet, eval quality, data rpeaks
+void add_specar_commands(Cli& cli); // train/eval/bench specar          (specar_cmd.cc)
+void add_model_commands(Cli& cli);  // info, doctor, export, import, system (model_cmd.cc)
+
+/*! An exception's message for people: LibTorch appends a backtrace after
+ *  the message ("Exception raised from ..."); that belongs in a debugger. */
+inline std::string message_of(const std::exception& e)
+{
+    std::string m = e.what();
+    const auto bt = m.find("\nException raised from ");
+    if (bt != std::string::npos)
+        m.erase(bt);
+    return m;
+}
+
+// Checks CLI11 does not make: its PositiveNumber lets NaN through (NaN <= 0
+// is false), and integer options need bounds that keep a typo from asking
+// for 100,000 threads.
+
+/*! A double option: parsed whole, then `ok(v)` or the message. */
+inline CLI::Validator number_check(std::function<bool(double)> ok, const std::string& expected,
+                                   const std::string& name)
+{
+    return CLI::Validator(
+        [ok, expected](std::string& s) -> std::string {
+            double v = 0.0;
+            try {
+                std::size_t used = 0;
+                v = std::stod(s, &used);
+                if (used != s.size())
+                    throw std::invalid_argument(s);
+            } catch (const std::exception&) {
+                return "expected " + expected + ", found '" + s + "'";
+            }
+            if (!ok(v))
+                return "expected " + expected + ", found " + s;
+            return {};
+        },
+        name);
+}
+
+inline const CLI::Validator kFinitePositive = number_check(
+    [](double v) { return std::isfinite(v) && v > 0.0; }, "a finite number > 0", "FINITE > 0");
+inline const CLI::Validator kFiniteNonNegative = number_check(
+    [](double v) { return std::isfinite(v) && v >= 0.0; }, "a finite number >= 0", "FINITE >= 0");
+inline const CLI::Validator kFraction = number_check(
+    [](double v) { return v >= 0.0 && v < 1.0; }, "a fraction in [0, 1)", "FRACTION");
+inline const CLI::Validator kFinite = number_check(
+    [](double v) { return std::isfinite(v); }, "a finite number", "FINITE");
+
+/*! An integer option in [lo, hi]. */
+inline CLI::Validator int_range(long long lo, long long hi)
+{
+    return CLI::Validator(
+        [lo, hi](std::string& s) -> std::string {
+            const std::string want =
+                "expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
+            long long v = 0;
+            try {
+                std::size_t used = 0;
+                v = std::stoll(s, &used);
+                if (used != s.size())
+                    throw std::invalid_argument(s);
+            } catch (const std::exception&) {
+                return want + ", found '" + s + "'";
+            }
+            if (v < lo || v > hi)
+                return want + ", found " + s;
+            return {};
+        },
+        "INT in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+}
+
+constexpr long long kMaxThreads = 256;
+
+} // namespace apps
+} // namespace tfmed
+
+#endif

@@ -1,0 +1,410 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Commands on model files, whatever the model: `tfmed info`, `tfmed doctor`,
+ * `tfmed export`, `tfmed import`, and `tfmed system` (what bit-exact results
+ * depend on).
+ */
+#include "cli.h"
+#include "common.h"
+#include "figures.h"
+#include "progress_view.h"
+
+#include <tfmed/engine/specar_engine.h>
+#include <tfmed/engine/tsrnet_engine.h>
+#include <tfmed/models/interchange.h>
+#include <tfmed/models/model_file.h>
+#include <tfmed/models/specar_card.h>
+#include <tfmed/models/tsrnet_card.h>
+#include <tfmed/models/weights.h>
+
+#include <ATen/Parallel.h>
+#include <ATen/Version.h>
+#include <dlfcn.h>
+#include <nlohmann/json.hpp>
+#include <torch/cuda.h>
+#include <torch/version.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <memory>
+
+#ifndef TFMED_VERSION
+#define TFMED_VERSION_STRING "unknown"
+#else
+#define TFMED_VERSION_STRING TFMED_VERSION
+#endif
+
+namespace tfmed {
+namespace apps {
+
+using nlohmann::json;
+
+namespace {
+
+// One line per check; a refused check counts.
+struct Doctor {
+    int failures = 0;
+    bool line(bool ok, const std::string& what, const std::string& detail)
+    {
+        std::printf("%-8s %-16s %s\n", ok ? "ok" : "REFUSED", what.c_str(), detail.c_str());
+        failures += ok ? 0 : 1;
+        return ok;
+    }
+    void fail(const std::string& what, const std::exception& e) { line(false, what, message_of(e)); }
+};
+
+// The weights against the card's architecture (every name and shape), and
+// finite.
+void check_weights(Doctor& d, const models::ModelFile& f)
+{
+    if (!f.has("weights")) {
+        d.line(false, "weights", "no weights section");
+        return;
+    }
+    try {
+        auto m = models::build_module(f.card_json);
+        models::load_weights_bytes(*m, f.section("weights"), torch::kCPU, "the weights section");
+        int64_t n = 0;
+        std::string bad;
+        const auto sd = models::state_dict(*m);
+        for (const auto& [k, t] : sd) {
+            n += t.numel();
+            if (bad.empty() && !torch::isfinite(t).all().item<bool>())
+                bad = k;
+        }
+        d.line(true, "card vs weights",
+               std::to_string(sd.size()) +
+                   " tensors, every name and shape as the card's architecture; " +
+                   std::to_string(n) + " values");
+        d.line(bad.empty(), "finite weights",
+               bad.empty() ? "no NaN/Inf" : "NaN/Inf in " + bad + " (every output would be NaN)");
+    } catch (const std::exception& e) {
+        d.fail("card vs weights", e);
+    }
+}
+
+// TSRNet: card fields, threshold and quality gate, forward pass on a
+// synthetic ECG-like window.
+void doctor_tsrnet(Doctor& d, const std::string& path, const models::ModelFile& f)
+{
+    auto line = [&](bool ok, const std::string& what, const std::string& detail) {
+        return d.line(ok, what, detail);
+    };
+    auto fail_with = [&](const std::string& what, const std::exception& e) { d.fail(what, e); };
+    models::TsrnetCard card;
+    try {
+        card = models::TsrnetCard::from_json(f.card_json);
+        line(true, "card fields",
+                       "architecture width " + std::to_string(card.width) + ", d_model " +
+                           std::to_string(card.d_model) + ", heads " +
+                           std::to_string(card.heads) + "; STFT n_fft " +
+                           std::to_string(card.n_fft) + " hop " + std::to_string(card.hop) +
+                           " -> " + std::to_string(card.spec_bins) + " x " +
+                           std::to_string(card.spec_frames) + "; every field in range");
+    } catch (const std::exception& e) {
+        fail_with("card fields", e);
+        return;
+    }
+    check_weights(d, f);
+    if (std::isfinite(card.threshold))
+        line(true, "threshold",
+             fmt("%.6g", card.threshold) + " (" + fmt("%g", 100 * card.threshold_quantile) +
+                 "% of " + std::to_string(card.calibration_windows) + " normal windows, " +
+                 card.score + " score)");
+    else
+        line(false, "threshold",
+             "none calibrated (null: an interrupted run, a checkpoint or an import); the "
+             "scorer and tfmed eval refuse it unless a threshold is given");
+    line(true, "quality gate",
+         card.quality.enabled ? "on: kurtosis >= " + fmt("%g", card.quality.kurtosis_min) +
+                                    ", beat match >= " +
+                                    fmt("%g", card.quality.beat_match_min) + ", >= " +
+                                    std::to_string(card.quality.min_beats) + " beats" +
+                                    (json::parse(f.card_json).contains("quality")
+                                         ? ""
+                                         : " (defaults: the card predates the gate)")
+                              : "off in the card");
+    if (f.has("optimizer"))
+        std::printf("%-8s %-16s %s\n", "note", "checkpoint",
+                    "has optimiser state: a training checkpoint (tfmed train --resume)");
+    if (d.failures == 0) {
+        // A forward pass on a synthetic ECG-like window: the scores are numbers.
+        try {
+            engine::TsrnetEngine e(path, "cpu", 1, false);
+            const auto& c = e.card();
+            std::vector<float> w(static_cast<std::size_t>(c.window() * c.leads), 0.0f);
+            for (int64_t t = 0; t < c.window(); ++t) {
+                const double s = std::fmod(t / c.prep.sample_rate, 0.8) - 0.4;
+                for (int64_t l = 0; l < c.leads; ++l)
+                    w[static_cast<std::size_t>(t * c.leads + l)] =
+                        static_cast<float>(std::exp(-0.5 * s * s / (0.01 * 0.01)));
+            }
+            const auto r = e.score(w.data(), 1);
+            line(std::isfinite(r[0].plain), "forward pass",
+                 "synthetic window: plain score " + fmt("%.5g", r[0].plain) + ", peak score " +
+                     fmt("%.5g", r[0].peak) +
+                     (r[0].scored() ? "" : " (" + std::string(models::to_string(r[0].status)) + ")"));
+        } catch (const std::exception& e) {
+            fail_with("forward pass", e);
+        }
+    }
+}
+
+// SpecAR-Net: card fields, the anomaly threshold, a forward pass of the
+// card's task on a synthetic multichannel window.
+void doctor_specar(Doctor& d, const std::string& path, const models::ModelFile& f)
+{
+    models::SpecarCard card;
+    try {
+        card = models::SpecarCard::from_json(f.card_json);
+    } catch (const std::exception& e) {
+        d.fail("card fields", e);
+        return;
+    }
+    const auto& a = card.arch;
+    d.line(true, "card fields",
+           "task " + a.task + ", " + std::to_string(a.enc_in) + " channel(s), window " +
+               std::to_string(a.seq_len) +
+               (a.task == "long_term_forecast" ? " -> " + std::to_string(a.pred_len) : "") +
+               (a.task == "classification" ? ", " + std::to_string(a.num_class) + " classes"
+                                           : "") +
+               "; d_model " + std::to_string(a.d_model) + ", e_layers " +
+               std::to_string(a.e_layers) + ", conv_layers " + std::to_string(a.conv_layers) +
+               "; STFT n_fft " + std::to_string(a.n_fft) + " hop " + std::to_string(a.hop) +
+               "; every field in range");
+    check_weights(d, f);
+    if (a.task == "anomaly_detection") {
+        if (std::isfinite(card.threshold))
+            d.line(true, "threshold",
+                   fmt("%.6g", card.threshold) + " (" + fmt("%g", card.anomaly_ratio) +
+                       "% of " + card.threshold_from + " energies above it)");
+        else
+            d.line(false, "threshold",
+                   "none calibrated (an interrupted run, a checkpoint or an import); the specar "
+                   "block and tfmed eval refuse it");
+    }
+    if (f.has("optimizer"))
+        std::printf("%-8s %-16s %s\n", "note", "checkpoint",
+                    "has optimiser state: a training checkpoint (tfmed train --resume)");
+    if (d.failures)
+        return;
+    try {
+        engine::SpecarEngine e(path, "cpu", 1);
+        const int64_t T = a.seq_len, C = a.enc_in;
+        std::vector<float> w(static_cast<std::size_t>(T * C));
+        for (int64_t t = 0; t < T; ++t)
+            for (int64_t c = 0; c < C; ++c)
+                w[static_cast<std::size_t>(t * C + c)] =
+                    static_cast<float>(std::sin(0.2 * t + c) * (1.0 + 0.1 * c));
+        std::vector<float> marks(static_cast<std::size_t>(T * std::max<int64_t>(a.time_features, 1)),
+                                 0.0f);
+        std::vector<float> out;
+        if (a.task == "anomaly_detection") {
+            out = e.energy(w.data(), 1);
+        } else if (a.task == "long_term_forecast") {
+            out = e.forecast(w.data(), marks.data(), 1);
+        } else if (a.task == "imputation") {
+            for (std::size_t i = 0; i < w.size(); i += 5)
+                w[i] = std::numeric_limits<float>::quiet_NaN();
+            out = e.impute(w.data(), marks.data(), 1);
+        } else {
+            out = e.classify(w.data(), 1);
+        }
+        std::size_t bad = 0;
+        double sum = 0.0;
+        for (float v : out) {
+            bad += std::isfinite(v) ? 0 : 1;
+            sum += std::isfinite(v) ? v : 0.0;
+        }
+        d.line(bad == 0 && !out.empty(), "forward pass",
+               "synthetic window, " + a.task + ": " + std::to_string(out.size()) + " values" +
+                   (bad ? ", " + std::to_string(bad) + " not finite"
+                        : ", mean " + fmt("%.5g", sum / std::max<std::size_t>(out.size(), 1))));
+    } catch (const std::exception& e) {
+        d.fail("forward pass", e);
+    }
+}
+
+} // namespace
+
+static int model_info(const std::string& path, const std::string& history_plot)
+{
+    const auto f = models::read_model_file(path, true);
+    if (!history_plot.empty()) {
+        check_writable(history_plot);
+        const auto card = json::parse(f.card_json);
+        const auto t = card.value("training", json::object());
+        if (!t.contains("history") || t["history"].empty())
+            throw std::invalid_argument(path + ": expected a training history in the card, "
+                                               "found none");
+        save_history_plot(t["history"], t.value("best_epoch", 0), history_plot,
+                          "training curves: " + path, history_metric(t["history"]));
+    }
+    const auto head = models::card_head(f.card_json);
+    std::printf("%s\n", json::parse(f.card_json).dump(1).c_str());
+    const auto& w = f.section("weights");
+    std::printf("weights: %zu bytes, FNV-1a 64 %016llx%s\n", w.size(),
+                static_cast<unsigned long long>(models::fnv1a64(w)),
+                f.has("optimizer") ? " (checkpoint: with optimiser state)" : "");
+    std::printf("model %s, card format %lld, sections:", head.model.c_str(),
+                static_cast<long long>(head.format));
+    for (const auto& [name, bytes] : f.sections)
+        std::printf(" %s (%zu bytes)", name.c_str(), bytes.size());
+    std::printf("\n");
+    return 0;
+}
+
+static int model_doctor(const std::string& path)
+{
+    Doctor d;
+    auto line = [&](bool ok, const std::string& what, const std::string& detail) {
+        return d.line(ok, what, detail);
+    };
+    auto fail_with = [&](const std::string& what, const std::exception& e) { d.fail(what, e); };
+    models::ModelFile f;
+    try {
+        f = models::read_model_file(path, true);
+        std::string secs;
+        for (const auto& [name, bytes] : f.sections)
+            secs += ", " + name + " " + std::to_string(bytes.size()) + " B";
+        line(true, "file", "sections card " + std::to_string(f.card_json.size()) + " B" + secs +
+                               "; every CRC-32 verified");
+    } catch (const std::exception& e) {
+        fail_with("file", e);
+        std::printf("\n%s: not usable (the file itself is damaged or not a model file)\n",
+                    path.c_str());
+        return 1;
+    }
+    models::CardHead head;
+    try {
+        head = models::card_head(f.card_json);
+        line(true, "card", "model " + head.model + ", card format " +
+                               std::to_string(head.format) + ", written by gr-tfmed " +
+                               (head.version.empty() ? "?" : head.version) + "; " +
+                               std::to_string(head.channels) + " channel(s) at " +
+                               fmt("%g", head.sample_rate) + " Hz, window " +
+                               std::to_string(head.window));
+        models::check_card(path, head, {});
+    } catch (const std::exception& e) {
+        fail_with("card", e);
+        std::printf("\n%s: not usable (the card's common fields are refused)\n", path.c_str());
+        return 1;
+    }
+    if (head.model == "tsrnet")
+        doctor_tsrnet(d, path, f);
+    else if (head.model == "specar")
+        doctor_specar(d, path, f);
+    else
+        line(false, "model kind", "'" + head.model + "' is not built by this version");
+    std::printf("\n%s: %s\n", path.c_str(),
+                d.failures == 0
+                    ? "usable: the blocks and tfmed eval accept it"
+                    : (std::to_string(d.failures) + " problem(s): refused as it is").c_str());
+    return d.failures == 0 ? 0 : 1;
+}
+
+static int model_export(const std::string& model, const std::string& out, const std::string& section,
+                 const std::string& json_path)
+{
+    const auto entries = models::export_state_dict(model, out, section);
+    std::printf("wrote %s: %zu tensors (state dict, torch.load in Python)\n", out.c_str(),
+                entries.size());
+    if (!json_path.empty()) {
+        json j = json::array();
+        for (const auto& e : entries)
+            j.push_back({ { "name", e.name }, { "shape", e.shape }, { "sum", e.sum } });
+        write_atomically(json_path, j.dump(1) + "\n");
+    }
+    return 0;
+}
+
+static int model_import(const std::string& kind, const std::string& card_from, const std::string& pt,
+                 const std::string& out)
+{
+    const auto entries = models::import_state_dict(kind, card_from, pt, out);
+    const auto f = models::read_model_file(out, true);
+    std::printf("wrote %s: %zu tensors from %s, card from %s; weights FNV-1a 64 %016llx\n",
+                out.c_str(), entries.size(), pt.c_str(), card_from.c_str(),
+                static_cast<unsigned long long>(models::fnv1a64(f.section("weights"))));
+    if (models::card_head(f.card_json).has_threshold)
+        std::printf("note: the alarm threshold in the card was calibrated for the weights of "
+                    "%s; recalibrate it when these weights differ\n",
+                    card_from.c_str());
+    return 0;
+}
+
+// ---------------------------------------------------------------- system
+
+static int system_info()
+{
+    // Results of training are bit-exact on one machine kind; across kinds the
+    // kernels differ (ATen's CPU capability, OpenBLAS's core). The fingerprint
+    // names what the bits depend on.
+    std::string cap = "unknown";
+    const auto cfg = at::show_config();
+    const auto at = cfg.find("CPU capability usage: ");
+    if (at != std::string::npos)
+        cap = cfg.substr(at + 22, cfg.find('\n', at) - at - 22);
+    std::string blas = "not OpenBLAS";
+    using corename_fn = char* (*)();
+    if (auto f = reinterpret_cast<corename_fn>(::dlsym(RTLD_DEFAULT, "openblas_get_corename")))
+        blas = std::string("OpenBLAS ") + f();
+    std::printf("gr-tfmed %s\n", TFMED_VERSION_STRING);
+    std::printf("LibTorch %s, CPU capability %s, %d intra-op threads, CUDA %s\n", TORCH_VERSION,
+                cap.c_str(), at::get_num_threads(),
+                torch::cuda::is_available() ? "available" : "not available");
+    std::printf("BLAS %s\n", blas.c_str());
+    std::printf("fingerprint %s/%s/%s\n", TORCH_VERSION, cap.c_str(), blas.c_str());
+    return 0;
+}
+
+void add_model_commands(Cli& cli)
+{
+    struct Args {
+        std::string model, out, section = "weights", json, kind, card_from, pt, history_plot;
+    };
+    auto a = std::make_shared<Args>();
+    auto* info = cli.app.add_subcommand("info", "Print a model file's card");
+    info->add_option("MODEL", a->model)->required();
+    info->add_option("--history-plot", a->history_plot,
+                     "PNG of the training curves recorded in the card");
+    cli.on(info, [a] { return model_info(a->model, a->history_plot); });
+
+    auto* doctor = cli.app.add_subcommand(
+        "doctor", "Verify a model file: checksums, card ranges, card vs weights, threshold, a "
+                  "forward pass; print what would be refused");
+    doctor->add_option("MODEL", a->model)->required();
+    cli.on(doctor, [a] { return model_doctor(a->model); });
+
+    auto* exp = cli.app.add_subcommand(
+        "export", "Write a model file's weights as a PyTorch state dict (torch.load in Python)");
+    exp->add_option("MODEL", a->model)->required();
+    exp->add_option("-o,--out", a->out, "State dict file (.pt)")->required();
+    exp->add_option("--section", a->section, "weights, or best_weights of a checkpoint")
+        ->capture_default_str();
+    exp->add_option("--json", a->json, "Names, shapes and sums of the tensors as JSON");
+    cli.on(exp, [a] { return model_export(a->model, a->out, a->section, a->json); });
+
+    auto* imp = cli.app.add_subcommand(
+        "import", "Build a model file from a PyTorch state dict and a card");
+    imp->add_option("--model", a->kind, "Model kind of the state dict: tsrnet or specar")
+        ->required()
+        ->check(CLI::IsMember({ "tsrnet", "specar" }));
+    imp->add_option("--card-from", a->card_from, "A model file or card JSON giving the card")
+        ->required();
+    imp->add_option("STATE_DICT", a->pt, "torch.save'd state dict (.pt)")->required();
+    imp->add_option("-o,--out", a->out, "Model file to write")->required();
+    cli.on(imp, [a] { return model_import(a->kind, a->card_from, a->pt, a->out); });
+
+    auto* sys = cli.app.add_subcommand(
+        "system", "LibTorch, CPU capability, BLAS: what bit-exact results depend on");
+    cli.on(sys, [] { return system_info(); });
+}
+
+} // namespace apps
+} // namespace tfmed

@@ -1,0 +1,37 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef INCLUDED_TFMED_TRAIN_RUNTIME_H
+#define INCLUDED_TFMED_TRAIN_RUNTIME_H
+
+/*!
+ * \file
+ * \brief Process settings LibTorch on the CPU needs (torch-free header):
+ * intra-op threads and the allocator. Debian's LibTorch starts with one
+ * thread; both are set deliberately by whoever owns the process.
+ */
+
+namespace tfmed {
+namespace train {
+
+/*! \brief Set LibTorch's intra-op threads: 0 = all cores; refuses more than
+ *  4 x the cores (a typo asking for 100,000 threads). */
+void set_threads(int threads);
+
+/*! \brief Keep freed memory in the heap for reuse (glibc mallopt).
+ *
+ * LibTorch on the CPU allocates and frees tensors of tens of MB per
+ * operation; glibc serves those with mmap/munmap, so every operation pays
+ * page faults (SpecAR-Net at batch 64: 112 s of 160 s in the kernel). This
+ * turns mmap allocation and trimming off for the whole process, so call it
+ * once at the start of a program that trains or runs models (the `tfmed`
+ * tool does); blocks leave the host process's allocator alone. No-op where
+ * the C library is not glibc. */
+void keep_freed_memory();
+
+} // namespace train
+} // namespace tfmed
+
+#endif
