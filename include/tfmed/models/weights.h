@@ -14,6 +14,7 @@
 
 #include <sstream>
 #include <string>
+#include <vector>
 
 /*!
  * \file
@@ -44,6 +45,17 @@ void load_archive_bytes(T& x, const std::string& bytes, const torch::Device& dev
     ar.load_from(in, device);
     x.load(ar);
 }
+
+/*! \brief A shape as people read it: "[2, 3]". */
+std::string shape_str(c10::IntArrayRef s);
+
+/*!
+ * \brief Refuse weights that do not fit an architecture: `what`, the number
+ * of differences and the first 8 ("missing NAME [shape]", "NAME: expected
+ * shape [..], found [..]", "unexpected NAME [shape]").
+ * \throws std::invalid_argument always
+ */
+[[noreturn]] void refuse_misfit(const std::string& what, const std::vector<std::string>& problems);
 
 inline std::string weights_bytes(torch::nn::Module& m) { return archive_bytes(m); }
 

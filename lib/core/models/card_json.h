@@ -55,6 +55,47 @@ inline void get_opt(const json& j, const char* key, T& v)
 }
 
 
+/*! The card of `model`: parsed, an object, its "model" field `model`. */
+inline json parse_card(const std::string& text, const std::string& model)
+{
+    json j;
+    try {
+        j = json::parse(text);
+    } catch (const std::exception& e) {
+        throw std::invalid_argument(std::string("model card: expected JSON, found: ") + e.what());
+    }
+    if (!j.is_object())
+        throw std::invalid_argument("model card: expected a JSON object, found " +
+                                    std::string(j.type_name()));
+    std::string found;
+    get(j, "model", found);
+    if (found != model)
+        throw std::invalid_argument("model card: expected model '" + model + "', found '" +
+                                    found + "'");
+    return j;
+}
+
+/*! The free-form sections every card carries (data, metrics, training), as
+ *  JSON text: read from a card, and written back. */
+inline void read_sections(const json& j, std::string& data, std::string& metrics,
+                          std::string& training)
+{
+    if (j.contains("data"))
+        data = j["data"].dump();
+    if (j.contains("metrics"))
+        metrics = j["metrics"].dump();
+    if (j.contains("training"))
+        training = j["training"].dump();
+}
+
+inline void write_sections(json& j, const std::string& data, const std::string& metrics,
+                           const std::string& training)
+{
+    j["data"] = parse_object(data, "data");
+    j["metrics"] = parse_object(metrics, "metrics");
+    j["training"] = parse_object(training, "training");
+}
+
 } // namespace card_json
 } // namespace models
 } // namespace tfmed

@@ -24,16 +24,6 @@ namespace models {
 
 namespace {
 
-std::string shape_str(c10::IntArrayRef s)
-{
-    std::ostringstream o;
-    o << "[";
-    for (std::size_t i = 0; i < s.size(); ++i)
-        o << (i ? ", " : "") << s[i];
-    o << "]";
-    return o.str();
-}
-
 std::vector<StateEntry> entries_of(const std::vector<std::pair<std::string, torch::Tensor>>& sd)
 {
     std::vector<StateEntry> out;
@@ -93,15 +83,8 @@ void load_state_dict(torch::nn::Module& m,
     }
     for (const auto& [k, t] : given)
         problems.push_back("unexpected " + k + " " + shape_str(t.sizes()));
-    if (!problems.empty()) {
-        std::string msg = what + ": the weights do not fit the card's architecture (" +
-                          std::to_string(problems.size()) + " difference(s)): ";
-        for (std::size_t i = 0; i < problems.size() && i < 8; ++i)
-            msg += (i ? "; " : "") + problems[i];
-        if (problems.size() > 8)
-            msg += "; ...";
-        throw std::invalid_argument(msg);
-    }
+    if (!problems.empty())
+        refuse_misfit(what, problems);
     torch::NoGradGuard ng;
     std::map<std::string, torch::Tensor> src(sd.begin(), sd.end());
     for (auto& [k, t] : own)

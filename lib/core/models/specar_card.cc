@@ -15,8 +15,10 @@ namespace models {
 
 using nlohmann::json;
 using card_json::get;
+using card_json::parse_card;
+using card_json::read_sections;
+using card_json::write_sections;
 using card_json::get_opt;
-using card_json::parse_object;
 
 std::string SpecarCard::to_json() const
 {
@@ -46,25 +48,14 @@ std::string SpecarCard::to_json() const
                      { "energy", "mean over channels of (x - reconstruction)^2, per point" } };
     if (!class_names.empty())
         j["classes"] = class_names;
-    j["data"] = parse_object(data_json, "data");
-    j["metrics"] = parse_object(metrics_json, "metrics");
-    j["training"] = parse_object(training_json, "training");
+    write_sections(j, data_json, metrics_json, training_json);
     return j.dump(1);
 }
 
 SpecarCard SpecarCard::from_json(const std::string& text)
 {
-    json j;
-    try {
-        j = json::parse(text);
-    } catch (const std::exception& e) {
-        throw std::invalid_argument(std::string("model card: expected JSON, found: ") + e.what());
-    }
+    const json j = parse_card(text, "specar");
     SpecarCard c;
-    std::string model;
-    get(j, "model", model);
-    if (model != "specar")
-        throw std::invalid_argument("model card: expected model 'specar', found '" + model + "'");
     get_opt(j, "version", c.version);
     get_opt(j, "parameters", c.parameters);
     json a, s, sc;
@@ -101,12 +92,7 @@ SpecarCard SpecarCard::from_json(const std::string& text)
     get_opt(sc, "anomaly_ratio", c.anomaly_ratio);
     get_opt(sc, "threshold_from", c.threshold_from);
     get_opt(j, "classes", c.class_names);
-    if (j.contains("data"))
-        c.data_json = j["data"].dump();
-    if (j.contains("metrics"))
-        c.metrics_json = j["metrics"].dump();
-    if (j.contains("training"))
-        c.training_json = j["training"].dump();
+    read_sections(j, c.data_json, c.metrics_json, c.training_json);
     c.validate();
     return c;
 }

@@ -23,8 +23,10 @@ namespace models {
 using nlohmann::json;
 
 using card_json::get;
+using card_json::parse_card;
+using card_json::read_sections;
+using card_json::write_sections;
 using card_json::get_opt;
-using card_json::parse_object;
 
 std::string TsrnetCard::to_json() const
 {
@@ -67,27 +69,14 @@ std::string TsrnetCard::to_json() const
                      { "threshold_quantile", threshold_quantile },
                      { "calibration_windows", calibration_windows } };
     j["quality"] = json::parse(quality.to_json());
-    j["data"] = parse_object(data_json, "data");
-    j["metrics"] = parse_object(metrics_json, "metrics");
-    j["training"] = parse_object(training_json, "training");
+    write_sections(j, data_json, metrics_json, training_json);
     return j.dump(1);
 }
 
 TsrnetCard TsrnetCard::from_json(const std::string& text)
 {
-    json j;
-    try {
-        j = json::parse(text);
-    } catch (const std::exception& e) {
-        throw std::invalid_argument(std::string("model card: expected JSON, found: ") +
-                                    e.what());
-    }
+    const json j = parse_card(text, "tsrnet");
     TsrnetCard c;
-    std::string model;
-    get(j, "model", model);
-    if (model != "tsrnet")
-        throw std::invalid_argument("model card: expected model 'tsrnet', found '" + model +
-                                    "'");
     get_opt(j, "version", c.version);
     get_opt(j, "parameters", c.parameters);
     json a, s, p, st, m, sc;
@@ -145,12 +134,7 @@ TsrnetCard TsrnetCard::from_json(const std::string& text)
             throw std::invalid_argument("model card: expected 'quality' to be an object");
         c.quality = QualityOptions::from_json(j["quality"].dump());
     }
-    if (j.contains("data"))
-        c.data_json = j["data"].dump();
-    if (j.contains("metrics"))
-        c.metrics_json = j["metrics"].dump();
-    if (j.contains("training"))
-        c.training_json = j["training"].dump();
+    read_sections(j, c.data_json, c.metrics_json, c.training_json);
     c.validate();
     return c;
 }

@@ -15,16 +15,6 @@ namespace models {
 
 namespace {
 
-std::string shape_str(c10::IntArrayRef s)
-{
-    std::ostringstream o;
-    o << "[";
-    for (std::size_t i = 0; i < s.size(); ++i)
-        o << (i ? ", " : "") << s[i];
-    o << "]";
-    return o.str();
-}
-
 struct Pending {
     torch::Tensor dst, src;
 };
@@ -105,6 +95,27 @@ void match(torch::nn::Module& m,
 
 } // namespace
 
+std::string shape_str(c10::IntArrayRef s)
+{
+    std::ostringstream o;
+    o << "[";
+    for (std::size_t i = 0; i < s.size(); ++i)
+        o << (i ? ", " : "") << s[i];
+    o << "]";
+    return o.str();
+}
+
+void refuse_misfit(const std::string& what, const std::vector<std::string>& problems)
+{
+    std::string msg = what + ": the weights do not fit the card's architecture (" +
+                      std::to_string(problems.size()) + " difference(s)): ";
+    for (std::size_t i = 0; i < problems.size() && i < 8; ++i)
+        msg += (i ? "; " : "") + problems[i];
+    if (problems.size() > 8)
+        msg += "; ...";
+    throw std::invalid_argument(msg);
+}
+
 void load_weights_bytes(torch::nn::Module& m, const std::string& bytes,
                         const torch::Device& device, const std::string& what)
 {
@@ -121,15 +132,8 @@ void load_weights_bytes(torch::nn::Module& m, const std::string& bytes,
     std::vector<std::string> problems;
     std::vector<Pending> copies;
     match(m, ar, "", problems, copies);
-    if (!problems.empty()) {
-        std::string msg = what + ": the weights do not fit the card's architecture (" +
-                          std::to_string(problems.size()) + " difference(s)): ";
-        for (std::size_t i = 0; i < problems.size() && i < 8; ++i)
-            msg += (i ? "; " : "") + problems[i];
-        if (problems.size() > 8)
-            msg += "; ...";
-        throw std::invalid_argument(msg);
-    }
+    if (!problems.empty())
+        refuse_misfit(what, problems);
     torch::NoGradGuard ng;
     for (auto& c : copies)
         c.dst.copy_(c.src);
