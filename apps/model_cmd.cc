@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Commands on model files, whatever the model: `tfmed info`, `tfmed doctor`,
- * `tfmed export`, `tfmed import`, and `tfmed system` (what bit-exact results
+ * `tfmed export`, `tfmed import`, `tfmed upgrade`, and `tfmed system` (what bit-exact results
  * depend on).
  */
 #include "cli.h"
@@ -30,6 +30,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <limits>
 #include <memory>
 
@@ -234,7 +235,7 @@ void doctor_specar(Doctor& d, const std::string& path, const models::ModelFile& 
 
 static int model_info(const std::string& path, const std::string& history_plot)
 {
-    const auto f = models::read_model_file(path, true);
+    const auto f = models::read_model_file(path, true, true);
     if (!history_plot.empty()) {
         check_writable(history_plot);
         const auto card = json::parse(f.card_json);
@@ -251,8 +252,9 @@ static int model_info(const std::string& path, const std::string& history_plot)
     std::printf("weights: %zu bytes, FNV-1a 64 %016llx%s\n", w.size(),
                 static_cast<unsigned long long>(models::fnv1a64(w)),
                 f.has("optimizer") ? " (checkpoint: with optimiser state)" : "");
-    std::printf("model %s, card format %lld, sections:", head.model.c_str(),
-                static_cast<long long>(head.format));
+    std::printf("model %s, card format %lld, file format %u%s, sections:", head.model.c_str(),
+                static_cast<long long>(head.format), f.format,
+                f.format == 1 ? " (no checksums: tfmed upgrade)" : "");
     for (const auto& [name, bytes] : f.sections)
         std::printf(" %s (%zu bytes)", name.c_str(), bytes.size());
     std::printf("\n");
@@ -268,12 +270,18 @@ static int model_doctor(const std::string& path)
     auto fail_with = [&](const std::string& what, const std::exception& e) { d.fail(what, e); };
     models::ModelFile f;
     try {
-        f = models::read_model_file(path, true);
+        f = models::read_model_file(path, true, true);
         std::string secs;
         for (const auto& [name, bytes] : f.sections)
             secs += ", " + name + " " + std::to_string(bytes.size()) + " B";
-        line(true, "file", "sections card " + std::to_string(f.card_json.size()) + " B" + secs +
-                               "; every CRC-32 verified");
+        if (f.format == 1)
+            line(false, "file", "format 1 (sections card " + std::to_string(f.card_json.size()) +
+                                    " B" + secs + ") carries no checksums: a damaged file "
+                                    "cannot be told from a good one; if the checks below pass, "
+                                    "tfmed upgrade " + path + " -o NEW.tfm");
+        else
+            line(true, "file", "sections card " + std::to_string(f.card_json.size()) + " B" +
+                                   secs + "; every CRC-32 verified");
     } catch (const std::exception& e) {
         fail_with("file", e);
         std::printf("\n%s: not usable (the file itself is damaged or not a model file)\n",
@@ -335,6 +343,37 @@ static int model_import(const std::string& kind, const std::string& card_from, c
         std::printf("note: the alarm threshold in the card was calibrated for the weights of "
                     "%s; recalibrate it when these weights differ\n",
                     card_from.c_str());
+    return 0;
+}
+
+// Re-write a format-1 file (no checksums) as format 2, once its card and
+// weights are checked against each other (the checks an upgrade can make).
+static int model_upgrade(const std::string& in, const std::string& out)
+{
+    if (std::filesystem::exists(out) && std::filesystem::equivalent(in, out))
+        throw std::invalid_argument("upgrade: expected an output other than the input, found '" +
+                                    out + "' for both");
+    check_writable(out);
+    auto f = models::read_model_file(in, true, true);
+    if (f.format != 1) {
+        std::printf("%s: already format %u (checksummed); nothing to do\n", in.c_str(), f.format);
+        return 0;
+    }
+    const auto head = models::card_head(f.card_json);
+    models::check_card(in, head, {});
+    auto m = models::build_module(f.card_json);
+    if (!f.has("weights"))
+        throw std::invalid_argument(in + ": expected a weights section, found none");
+    models::load_weights_bytes(*m, f.section("weights"), torch::kCPU, in + ": the weights");
+    for (const auto& [k, t] : models::state_dict(*m))
+        if (!torch::isfinite(t).all().item<bool>())
+            throw std::invalid_argument(in + ": expected finite weights, found NaN/Inf in " + k);
+    f.format = models::kModelFileFormat;
+    models::write_model_file(out, f);
+    std::printf("wrote %s: format %u, every section checksummed; weights FNV-1a 64 %016llx "
+                "(the same bytes)\n",
+                out.c_str(), models::kModelFileFormat,
+                static_cast<unsigned long long>(models::fnv1a64(f.section("weights"))));
     return 0;
 }
 
@@ -400,6 +439,13 @@ void add_model_commands(Cli& cli)
     imp->add_option("STATE_DICT", a->pt, "torch.save'd state dict (.pt)")->required();
     imp->add_option("-o,--out", a->out, "Model file to write")->required();
     cli.on(imp, [a] { return model_import(a->kind, a->card_from, a->pt, a->out); });
+
+    auto* upg = cli.app.add_subcommand(
+        "upgrade", "Re-write a format-1 model file (no checksums) as format 2, after checking "
+                   "its card against its weights");
+    upg->add_option("MODEL", a->model)->required();
+    upg->add_option("-o,--out", a->out, "Model file to write")->required();
+    cli.on(upg, [a] { return model_upgrade(a->model, a->out); });
 
     auto* sys = cli.app.add_subcommand(
         "system", "LibTorch, CPU capability, BLAS: what bit-exact results depend on");

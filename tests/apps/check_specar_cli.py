@@ -126,6 +126,12 @@ ok("train msl part 1", "train", "specar", "--preset", "msl", "--epochs", "2", "-
    "--max-windows", "8", *TINY, "-o", "a.tfm")
 check("no model before the run completes", not os.path.exists("a.tfm")
       and os.path.exists("a.tfm.ckpt"))
+refused("resume with another window", "architecture.window \"hanning\" -> \"hamming\"",
+        "train", "specar", "--preset", "msl", "--epochs", "2", "--resume", "--window", "hamming",
+        "--max-windows", "8", *TINY, "-o", "a.tfm")
+refused("resume with other data", "data.train_windows 8 -> 6",
+        "train", "specar", "--preset", "msl", "--epochs", "2", "--resume",
+        "--max-windows", "6", *TINY, "-o", "a.tfm")
 ok("train msl resume", "train", "specar", "--preset", "msl", "--epochs", "2", "--resume",
    "--max-windows", "8", *TINY, "-o", "a.tfm", "--json", "a_train.json")
 t = json.load(open("a_train.json"))

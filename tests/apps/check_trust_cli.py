@@ -257,6 +257,52 @@ def main():
     if [h.get("settings_changed") for h in hist] != [None, "optimizer.lr 0.0001 -> 0.0005", None]:
         failures.append(f"the history does not record the change at epoch 2: {hist}")
 
+    # 10. Gaps found by a second hostile pass.
+    # A format-1 file (no checksums) is refused where models are used;
+    # doctor says why, and `tfmed upgrade` re-writes it with checksums.
+    secs = [(n, d) for n, d, _ in read_tfm(DEMO)]
+    b = b"TFMEDMDL" + struct.pack("<I", 1)
+    for name in ("card", "weights", "optimizer"):
+        data = dict(secs).get(name, b"")
+        b += struct.pack("<Q", len(data)) + data
+    open(p("fmt1.tfm"), "wb").write(b)
+    expect_fail("format 1 in eval", "fmt1.tfm: model file format 1 carries no checksums",
+                "eval", "tsrnet", p("fmt1.tfm"), *evalset)
+    expect_fail("format 1 in doctor", "REFUSED  file             format 1", "doctor",
+                p("fmt1.tfm"))
+    out = expect_ok("upgrade format 1", "upgrade", p("fmt1.tfm"), "-o", p("fmt2.tfm"))
+    info = expect_ok("info upgraded", "info", p("fmt2.tfm"))
+    demo_info = expect_ok("info demo", "info", DEMO)
+    digest = lambda t: t.split("FNV-1a 64 ")[1][:16]
+    if "file format 2" not in info or digest(info) != digest(demo_info):
+        failures.append(f"upgrade: expected format 2 with the same weights:\n{out}\n{info}")
+    expect_ok("doctor upgraded", "doctor", p("fmt2.tfm"))
+    # Card fields that used to be ignored, truncated or wrapped.
+    for what, edit, want in (
+            ("stft convention", lambda c: c["stft"].update(convention="torch"),
+             "expected stft.convention 'scipy' (what TSRNet computes), found 'torch'"),
+            ("stft window", lambda c: c["stft"].update(window="bogus"),
+             "expected stft.window 'hann' (what TSRNet computes), found 'bogus'"),
+            ("stft output", lambda c: c["stft"].update(output="power"),
+             "expected stft.output 'magnitude' (what TSRNet computes), found 'power'"),
+            ("rpeak lead", lambda c: c["preprocessing"].update(rpeak_lead=5),
+             "expected 0 <= rpeak_lead <= 1, found 5"),
+            ("filter order", lambda c: c["preprocessing"].update(highpass_hz=30.0),
+             "expected highpass_hz < lowpass_hz (a pass band), found 30"),
+            ("width 16.5", lambda c: c["architecture"].update(width=16.5),
+             "expected field 'width' to be an integer, found 16.5"),
+            ("width 2^70", lambda c: c["architecture"].update(width=2 ** 70),
+             "expected field 'width' to be an integer, found 1.18")):
+        with_card(p("edit.tfm"), edit)
+        expect_fail("card " + what, want, "doctor", p("edit.tfm"))
+    # Output paths are checked before any training.
+    for opt in ("--json", "--plot"):
+        t0 = time.time()
+        expect_fail("unwritable " + opt, "nonexistent", *smoke, "-o", p("x.tfm"), opt,
+                    "/nonexistent/dir/out")
+    if os.path.exists(p("x.tfm")):
+        failures.append("a run refused for its output paths left x.tfm behind")
+
     if failures:
         print("\n\n".join(failures))
         print(f"\n{len(failures)} check(s) failed")

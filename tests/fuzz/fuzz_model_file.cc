@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
     const std::string path = tfmed_fuzz::write_file("fuzz.tfm", data, size);
     try {
-        const auto f = tfmed::models::read_model_file(path, true);
+        const auto f = tfmed::models::read_model_file(path, true, true);
         const auto head = tfmed::models::card_head(f.card_json);
         if (head.channels < 1 || head.channels > tfmed::models::kMaxChannels ||
             head.window > tfmed::models::kMaxWindowSamples)

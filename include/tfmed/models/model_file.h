@@ -28,7 +28,10 @@
  * LibTorch archives: `weights`, and in checkpoints `optimizer` (optimiser
  * state) and `best_weights` (the weights of the best epoch so far). Every
  * section's CRC-32 is checked when it is read. Format 1 files (card, weights,
- * optimiser, no checksums; the first TSRNet release) are still read.
+ * optimiser, no checksums; the first TSRNet release) cannot be checked, so
+ * they are refused unless the caller asks for them (`tfmed info`, `tfmed
+ * doctor`, and `tfmed upgrade`, which re-writes one as format 2 after
+ * checking its card against its weights).
  */
 
 namespace tfmed {
@@ -51,6 +54,7 @@ constexpr double kMaxSampleRate = 1e7;                     //!< Hz
 struct ModelFile {
     std::string card_json;                       //!< the `card` section
     std::map<std::string, std::string> sections; //!< the others, by name
+    uint32_t format = kModelFileFormat;          //!< 1: no checksums (legacy)
     /*! A section's bytes, or "" when absent. */
     const std::string& section(const std::string& name) const;
     bool has(const std::string& name) const { return sections.count(name) > 0; }
@@ -62,10 +66,13 @@ void write_model_file(const std::string& path, const ModelFile& file);
 /*!
  * \brief Read a model file.
  * \param with_payload false: the card only (the other sections are skipped)
+ * \param allow_unchecked true: also read a format-1 file, which has no
+ *        checksums (ModelFile::format says so); false: refuse it
  * \throws std::runtime_error naming the file and what was expected (magic,
  *         format, sizes, checksums)
  */
-ModelFile read_model_file(const std::string& path, bool with_payload = true);
+ModelFile read_model_file(const std::string& path, bool with_payload = true,
+                          bool allow_unchecked = false);
 
 /*! \brief CRC-32 (IEEE 802.3, the one zlib and PNG use). */
 uint32_t crc32(const std::string& bytes);

@@ -13,11 +13,20 @@
  * thread; both are set deliberately by whoever owns the process.
  */
 
+#include <string>
+
 namespace tfmed {
 namespace train {
 
-/*! \brief Set LibTorch's intra-op threads: 0 = all cores; refuses more than
- *  4 x the cores (a typo asking for 100,000 threads). */
+/*! \brief The most intra-op threads anything here accepts: 4 x the cores (a
+ *  typo asking for 100,000 threads is refused, not obeyed). */
+int max_threads();
+
+/*! \brief Refuse a thread count outside [lo, max_threads()], naming `who`.
+ *  \throws std::invalid_argument "WHO: expected threads from LO to MAX, found N" */
+void check_threads(int threads, int lo, const std::string& who);
+
+/*! \brief Set LibTorch's intra-op threads: 0 = all cores (check_threads). */
 void set_threads(int threads);
 
 /*! \brief Keep freed memory in the heap for reuse (glibc mallopt).

@@ -3,6 +3,7 @@
  * Copyright 2026 gr-tfmed authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <tfmed/train/runtime.h>
 #include <tfmed/engine/specar_engine.h>
 #include <tfmed/models/specar.h>
 #include <tfmed/models/tsrnet_pipeline.h>
@@ -76,9 +77,7 @@ struct SpecarEngine::Impl {
 SpecarEngine::SpecarEngine(const std::string& path, const std::string& device, int threads)
     : d_(std::make_unique<Impl>())
 {
-    if (threads < 1)
-        throw std::invalid_argument("SpecarEngine: expected threads >= 1, found " +
-                                    std::to_string(threads));
+    train::check_threads(threads, 1, "SpecarEngine");
     d_->device = models::parse_device(device);
     d_->threads = threads;
     d_->m = models::load_specar(path, d_->device);

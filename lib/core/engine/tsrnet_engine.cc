@@ -3,6 +3,7 @@
  * Copyright 2026 gr-tfmed authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <tfmed/train/runtime.h>
 #include <tfmed/engine/tsrnet_engine.h>
 #include <tfmed/models/sqi.h>
 #include <tfmed/models/tsrnet_pipeline.h>
@@ -27,9 +28,7 @@ TsrnetEngine::TsrnetEngine(const std::string& path, const std::string& device, i
                            bool quality_gate)
     : d_(std::make_unique<Impl>())
 {
-    if (threads < 1)
-        throw std::invalid_argument("TsrnetEngine: expected threads >= 1, found " +
-                                    std::to_string(threads));
+    train::check_threads(threads, 1, "TsrnetEngine");
     d_->device = models::parse_device(device);
     d_->threads = threads;
     d_->m = models::load_tsrnet(path, d_->device);

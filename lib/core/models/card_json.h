@@ -11,7 +11,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
+#include <limits>
 #include <stdexcept>
+#include <type_traits>
 #include <string>
 
 namespace tfmed {
@@ -39,6 +42,17 @@ inline void get(const json& j, const char* key, T& v)
     if (!j.contains(key))
         throw std::invalid_argument(std::string("model card: expected field '") + key +
                                     "', found none");
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        // nlohmann converts 16.5 to 16 and 2^70 to INT64_MIN without a word.
+        const auto& x = j.at(key);
+        if (!x.is_number_integer())
+            throw std::invalid_argument(std::string("model card: expected field '") + key +
+                                        "' to be an integer, found " + x.dump());
+        if (x.is_number_unsigned() &&
+            x.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<T>::max()))
+            throw std::invalid_argument(std::string("model card: field '") + key +
+                                        "' is out of range: " + x.dump());
+    }
     try {
         v = j.at(key).get<T>();
     } catch (const std::exception& e) {

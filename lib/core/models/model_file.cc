@@ -100,7 +100,7 @@ void write_model_file(const std::string& path, const ModelFile& file)
     io::write_atomically(path, out);
 }
 
-ModelFile read_model_file(const std::string& path, bool with_payload)
+ModelFile read_model_file(const std::string& path, bool with_payload, bool allow_unchecked)
 {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec))
@@ -148,7 +148,13 @@ ModelFile read_model_file(const std::string& path, bool with_payload)
                                         "found something else");
     const auto format = read_le(4, "format");
     ModelFile out;
+    if (format == 1 && !allow_unchecked)
+        throw std::runtime_error(
+            path + ": model file format 1 carries no checksums, so a damaged file cannot be "
+                   "told from a good one; check it and re-write it with checksums: "
+                   "tfmed upgrade " + path + " -o NEW.tfm");
     if (format == 1) {
+        out.format = 1;
         // card | weights | optimizer, each u64 size + bytes, no checksums.
         const char* names[3] = { "card", "weights", "optimizer" };
         for (int k = 0; k < 3; ++k) {
@@ -173,7 +179,18 @@ ModelFile read_model_file(const std::string& path, bool with_payload)
                                  std::to_string(count));
     for (uint64_t k = 0; k < count; ++k) {
         const auto name_len = read_le(2, "section name");
-        const std::string name = read_bytes(name_len, "section name", true);
+        const std::string raw_name = read_bytes(name_len, "section name", true);
+        // As people read it: a damaged name's other bytes as \xNN.
+        std::string name;
+        for (unsigned char ch : raw_name) {
+            if (ch >= 0x20 && ch < 0x7f) {
+                name += static_cast<char>(ch);
+            } else {
+                char e[8];
+                std::snprintf(e, sizeof e, "\\x%02x", ch);
+                name += e;
+            }
+        }
         const auto n = read_le(8, (name + " section").c_str());
         const auto crc = static_cast<uint32_t>(read_le(4, (name + " section").c_str()));
         const bool keep = k == 0 || with_payload;
@@ -192,7 +209,7 @@ ModelFile read_model_file(const std::string& path, bool with_payload)
             if (!with_payload)
                 break;
         } else {
-            out.sections[name] = std::move(s);
+            out.sections[raw_name] = std::move(s);
         }
     }
     return out;

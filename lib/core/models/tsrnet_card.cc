@@ -118,6 +118,17 @@ TsrnetCard TsrnetCard::from_json(const std::string& text)
     get(p, "peak_margin_end", c.prep.peak_margin_end);
     get(p, "peak_offset_quirk", c.prep.peak_offset_quirk);
     get(p, "flat_range", c.prep.flat_range);
+    // The STFT the network was trained on: the fields this version writes
+    // are the only ones it computes; anything else is refused, not ignored.
+    for (const auto& [key, want] : { std::pair<const char*, const char*>{ "convention", "scipy" },
+                                     { "window", "hann" },
+                                     { "output", "magnitude" } }) {
+        std::string v = want;
+        get_opt(st, key, v);
+        if (v != want)
+            throw std::invalid_argument(std::string("model card: expected stft.") + key + " '" +
+                                        want + "' (what TSRNet computes), found '" + v + "'");
+    }
     get(st, "n_fft", c.n_fft);
     get(st, "hop", c.hop);
     get(m, "time_patches", c.masking.time_patches);
@@ -161,6 +172,12 @@ void TsrnetCard::validate() const
         fail("expected 0 < sample_rate <= " + std::to_string(kMaxSampleRate) + " Hz, found " +
              std::to_string(prep.sample_rate));
     prep.validate();
+    // Lead II (1) is the default; a single-lead model takes its one lead
+    // (the documented clamp). Any other lead must exist.
+    in_range("rpeak_lead", prep.rpeak_lead, 0, std::max<int64_t>(leads - 1, 1));
+    if (prep.highpass_hz > 0.0 && prep.lowpass_hz > 0.0 && !(prep.highpass_hz < prep.lowpass_hz))
+        fail("expected highpass_hz < lowpass_hz (a pass band), found " +
+             std::to_string(prep.highpass_hz) + " and " + std::to_string(prep.lowpass_hz));
     if (!lead_names.empty() && static_cast<int64_t>(lead_names.size()) != leads)
         fail("expected " + std::to_string(leads) + " lead names, found " +
              std::to_string(lead_names.size()));

@@ -17,14 +17,25 @@
 namespace tfmed {
 namespace train {
 
+namespace {
+int cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+} // namespace
+
+int max_threads() { return 4 * cores(); }
+
+void check_threads(int threads, int lo, const std::string& who)
+{
+    if (threads < lo || threads > max_threads())
+        throw std::invalid_argument(who + ": expected threads from " + std::to_string(lo) +
+                                    (lo == 0 ? " (all cores)" : "") + " to " +
+                                    std::to_string(max_threads()) + " (4 x the cores), found " +
+                                    std::to_string(threads));
+}
+
 void set_threads(int threads)
 {
-    const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-    if (threads < 0 || threads > static_cast<int>(4 * hw))
-        throw std::invalid_argument("threads: expected 0 (all cores) to " +
-                                    std::to_string(4 * hw) + ", found " +
-                                    std::to_string(threads));
-    at::set_num_threads(threads > 0 ? threads : static_cast<int>(hw));
+    check_threads(threads, 0, "threads");
+    at::set_num_threads(threads > 0 ? threads : cores());
 }
 
 void keep_freed_memory()

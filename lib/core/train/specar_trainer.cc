@@ -216,6 +216,61 @@ private:
 
 namespace {
 
+// What the run trains and validates on, as 64 bits: every tensor and index
+// of both splits (a resume on other data is refused, not trained on).
+std::string windows_digest(const models::SpecarData& d)
+{
+    uint64_t h = models::fnv1a64("", 0);
+    auto add = [&](const torch::Tensor& t) {
+        if (!t.defined())
+            return;
+        const auto c = t.to(torch::kCPU).contiguous();
+        h = models::fnv1a64(c.data_ptr(), c.nbytes(), h);
+    };
+    for (const auto* w : { &d.train, &d.val }) {
+        for (const auto& t : { w->series, w->marks, w->x, w->mask, w->y })
+            add(t);
+        h = models::fnv1a64(w->starts.data(), w->starts.size() * sizeof(int64_t), h);
+    }
+    char b[24];
+    std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(h));
+    return b;
+}
+
+// --resume continues the same run: the architecture, the signal, the data
+// (settings and windows' digest) must be the checkpoint's. Names every
+// difference.
+void check_resume(const std::string& ckpt, const models::SpecarCard& now)
+{
+    if (!fs::exists(ckpt))
+        throw std::runtime_error("--resume: no checkpoint " + ckpt);
+    json was, is = json::parse(now.to_json());
+    try {
+        was = json::parse(
+            models::SpecarCard::from_json(models::read_model_file(ckpt, false).card_json)
+                .to_json());
+    } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(ckpt + ": " + e.what());
+    }
+    std::vector<std::string> diff;
+    for (const char* sec : { "architecture", "signal", "data" })
+        for (const auto& [k, v] : is[sec].items()) {
+            const json old = was[sec].contains(k) ? was[sec][k] : json();
+            if (old != v)
+                diff.push_back(std::string(sec) + "." + k + " " + old.dump() + " -> " + v.dump());
+        }
+    if (was["scaling"] != is["scaling"])
+        diff.push_back("scaling (the training split's mean/std)");
+    if (!diff.empty()) {
+        std::string m;
+        for (const auto& x : diff)
+            m += (m.empty() ? "" : ", ") + x;
+        throw std::invalid_argument(ckpt + ": --resume continues a run with its data and "
+                                           "architecture; these differ from the checkpoint's: " +
+                                    m + " (start a new run, or give the same settings)");
+    }
+}
+
 SpecarTrainResult fit(SpecarTrainConfig cfg, models::SpecarData d, const EventSink& events,
                       const std::atomic<bool>* cancel);
 
@@ -345,10 +400,13 @@ SpecarTrainResult fit(SpecarTrainConfig cfg, models::SpecarData d, const EventSi
             j["mask_rate"] = cfg.mask_rate;
         if (card.arch.task == "imputation" || card.arch.task == "long_term_forecast")
             j["top_weight"] = cfg.top_weight;
+        j["digest"] = windows_digest(d);
         card.data_json = j.dump();
     }
 
-    if (!cfg.resume)
+    if (cfg.resume)
+        check_resume(ckpt, card);
+    else
         fs::remove(ckpt);
     torch::manual_seed(cfg.loop.seed);
     models::SpecarNet net(card.arch);
