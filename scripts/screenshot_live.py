@@ -1,0 +1,80 @@
+#!/usr/bin/python3
+#
+# Copyright 2026 gr-tfmed authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""Picture of a live example graph: compile the .grc with grcc, run it with
+its Qt window for SECONDS, then save the window as a PNG.
+
+Usage: scripts/screenshot_live.py FLOWGRAPH.grc OUT.png [SECONDS] [KEY=VALUE ...]
+
+Needs a display: a desktop, or a virtual one (`xvfb-run -s "-screen 0
+1600x1000x24" scripts/screenshot_live.py ...`); Qt's offscreen platform
+draws no plot canvases. `data_dir` and `record` parameters are pointed at
+$TFMED_DATA_DIR (../shared/data) as the tests do; KEY=VALUE sets any other
+parameter (numbers as numbers).
+"""
+import importlib.util
+import inspect
+import os
+import subprocess
+import sys
+import tempfile
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    grc, png = sys.argv[1], sys.argv[2]
+    seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 10.0
+    extra = {}
+    for kv in sys.argv[4:]:
+        k, _, v = kv.partition("=")
+        try:
+            extra[k] = int(v)
+        except ValueError:
+            try:
+                extra[k] = float(v)
+            except ValueError:
+                extra[k] = v
+    tmp = tempfile.mkdtemp(prefix="tfmed-shot-")
+    stem = os.path.splitext(os.path.basename(grc))[0]
+    res = subprocess.run(["grcc", "-o", tmp, grc], capture_output=True, text=True)
+    if res.returncode != 0:
+        sys.exit(f"grcc failed on {grc}:\n{res.stdout}\n{res.stderr}")
+    spec = importlib.util.spec_from_file_location(stem, os.path.join(tmp, stem + ".py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+
+    from gnuradio import gr
+    from PyQt5 import Qt
+    cls = [c for _, c in inspect.getmembers(mod, inspect.isclass)
+           if issubclass(c, gr.top_block) and c.__module__ == stem][0]
+    params = inspect.signature(cls.__init__).parameters
+    data = os.environ.get("TFMED_DATA_DIR", os.path.join(os.path.dirname(__file__), "..", "..",
+                                                           "shared", "data"))
+    kwargs = {}
+    if "data_dir" in params:
+        kwargs["data_dir"] = data
+    if "record" in params:
+        kwargs["record"] = os.path.join(data, "wfdb_sample", "100")
+    kwargs.update(extra)
+    app = Qt.QApplication.instance() or Qt.QApplication([stem])
+    tb = cls(**kwargs)
+    tb.start()
+    tb.resize(1000, 560)
+    tb.show()
+
+    def shoot():
+        tb.grab().save(png)
+        print(f"wrote {png} after {seconds:g} s of {stem}")
+        tb.stop()
+        tb.wait()
+        app.quit()
+
+    Qt.QTimer.singleShot(int(seconds * 1000), shoot)
+    app.exec_()
+
+
+if __name__ == "__main__":
+    main()
