@@ -17,6 +17,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <thread>
+
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -314,4 +317,11 @@ TEST(SpecarBlock, RefusesWhatDoesNotFitTheStream)
     EXPECT_EQ(message_of<std::invalid_argument>(
                   [&] { gr::tfmed::specar::make(ad, kCh, 0, "cpu", 1, INFINITY); }),
               "tfmed.specar: expected a finite threshold (or NaN: the card's), found inf");
+    // A typo asking for 100,000 threads is refused at construction, not
+    // obeyed inside work().
+    const std::string max = std::to_string(4 * std::max(1u, std::thread::hardware_concurrency()));
+    EXPECT_EQ(message_of<std::invalid_argument>(
+                  [&] { gr::tfmed::specar::make(ad, kCh, 1, "cpu", 100000); }),
+              "SpecarEngine: expected threads from 1 to " + max +
+                  " (4 x the cores), found 100000");
 }
