@@ -194,12 +194,34 @@ int data_plot(const std::string& path,
               const std::string& out)
 {
 #ifdef TFMED_HAVE_PLOT
-    const io::Recording r = read_any_recording(path);
     if (!(to > from) || from < 0)
         throw std::invalid_argument("tfmed data plot: expected 0 <= --from < --to, found " +
                                     std::to_string(from) + " .. " + std::to_string(to));
-    const int64_t t0 = static_cast<int64_t>(from * r.sample_rate);
-    const int64_t t1 = std::min<int64_t>(r.n_samples, static_cast<int64_t>(to * r.sample_rate));
+    // A WFDB record is read for [from, to) only: a multi-segment record opens
+    // just the segments that overlap it (a day-long record plots in
+    // milliseconds). `base` is the first sample read.
+    io::Recording r;
+    int64_t base = 0;
+    if (is_wfdb(path)) {
+        const auto h = io::read_wfdb_header(path);
+        const double seconds = h.n_samples / h.frame_frequency;
+        if (h.n_samples >= 0 && from >= seconds)
+            throw std::invalid_argument("tfmed data plot: --from " + std::to_string(from) +
+                                        " s is past the end of the record (" +
+                                        duration_text(seconds) + ")");
+        io::WfdbReadOptions o;
+        o.length = 1;
+        const double rate = io::read_wfdb(path, o).sample_rate;
+        base = static_cast<int64_t>(from * rate);
+        o.start = base;
+        o.length = std::max<int64_t>(1, static_cast<int64_t>(std::ceil((to - from) * rate)));
+        r = io::read_wfdb(path, o);
+    } else {
+        r = read_any_recording(path);
+    }
+    const int64_t t0 = std::max<int64_t>(base, static_cast<int64_t>(from * r.sample_rate));
+    const int64_t t1 = std::min<int64_t>(base + r.n_samples,
+                                         static_cast<int64_t>(to * r.sample_rate));
     if (t0 >= t1)
         throw std::invalid_argument("tfmed data plot: --from " + std::to_string(from) +
                                     " s is past the end of the record (" +
@@ -223,13 +245,13 @@ int data_plot(const std::string& path,
         plot::Series s;
         for (int64_t t = t0; t < t1; t++) {
             s.x.push_back(t / r.sample_rate);
-            s.y.push_back(r.at(t, c));
+            s.y.push_back(r.at(t - base, c));
         }
         p.series.push_back(std::move(s));
         for (const auto& a : r.annotations)
-            if (a.sample >= t0 && a.sample < t1) {
+            if (a.sample + base >= t0 && a.sample + base < t1) {
                 plot::Marker m;
-                m.x = a.sample / r.sample_rate;
+                m.x = static_cast<double>(a.sample + base) / r.sample_rate;
                 m.label = a.symbol.empty() ? a.aux.substr(0, 12) : a.symbol;
                 const bool normal = a.symbol == "N";
                 m.color = normal ? plot::Rgb{ 40, 110, 40 } : plot::Rgb{ 200, 30, 30 };
@@ -240,7 +262,7 @@ int data_plot(const std::string& path,
     plot::save_figure(panels, out,
                       fs::path(r.source).filename().string() + "  (" +
                           std::to_string(r.sample_rate).substr(0, 6) + " Hz, " +
-                          std::to_string(r.annotations.size()) + " annotations in the record)");
+                          std::to_string(r.annotations.size()) + " annotations in the plotted span)");
     std::printf("wrote %s: %zu channel(s), %.3f..%.3f s, %zu annotation marker(s)\n",
                 out.c_str(), panels.size(), t0 / r.sample_rate, t1 / r.sample_rate,
                 panels.empty() ? size_t(0) : panels[0].markers.size());

@@ -38,3 +38,15 @@ if(rc EQUAL 0 OR NOT err MATCHES "is past the end of the record" OR EXISTS ${OUT
   message(FATAL_ERROR "tfmed data plot past the end: expected a clear error and no file, "
                       "got rc ${rc}: ${err}")
 endif()
+# A multi-segment record is read for the plotted span only: with its second
+# segment absent, the first second (in the first segment) still plots.
+set(ms ${DATA}/wfdb_sample/multi-segment/041s)
+file(REMOVE_RECURSE ${OUT}/lazy)
+file(MAKE_DIRECTORY ${OUT}/lazy)
+file(COPY ${ms}/041s.hea ${ms}/041s01.hea ${ms}/041s01.dat DESTINATION ${OUT}/lazy)
+execute_process(COMMAND ${TFMED} data plot ${OUT}/lazy/041s.hea --from 0 --to 1 -o ${OUT}/lazy/p.png
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "6 channel\\(s\\), 0.000..1.000 s")
+  message(FATAL_ERROR "tfmed data plot of the first segment opened more than it needs "
+                      "(rc ${rc}): ${out}${err}")
+endif()
