@@ -11,6 +11,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
+#include <vector>
 #include <random>
 
 using namespace tfmed::dsp;
@@ -261,5 +263,47 @@ TEST(StftStreamTest, LoudFramesStayFiniteExceptOverflowingPower)
             EXPECT_GT(over, k * bins / 2) << "power > FLT_MAX is +inf";
         else
             EXPECT_EQ(over, 0u) << to_string(kind);
+    }
+}
+
+// Finite samples so loud that the float FFT overflows (the torch convention
+// has no 1/sum(w) scaling): the frames are valid, computed exactly in double;
+// only the bins beyond the float range are +inf (the block tags them
+// tfmed_overflow), none NaN, none flagged invalid.
+TEST(StftStreamTest, FftOverflowOfFiniteInputIsNotInvalid)
+{
+    for (auto out : { Output::magnitude, Output::complex, Output::log_power }) {
+        const auto opts = StftOptions(64, 16)
+                              .convention(Convention::torch)
+                              .pad_mode(PadMode::constant)
+                              .output(out);
+        StftStream s(opts, 1);
+        std::vector<float> x(600, 3e38f);
+        s.push(x.data(), x.size());
+        s.finish();
+        std::vector<float> buf(s.frame_floats() * 64);
+        std::vector<uint8_t> invalid(64, 7);
+        const size_t n = s.pull(buf.data(), 64, invalid.data());
+        ASSERT_GT(n, 10u);
+        const size_t k = opts.output() == Output::complex ? 2 : 1;
+        for (size_t f = 0; f < n; f++) {
+            EXPECT_EQ(invalid[f], 0) << "frame " << f;
+            const float* v = buf.data() + f * s.frame_floats();
+            for (size_t i = 0; i < s.frame_floats(); i++)
+                ASSERT_FALSE(std::isnan(v[i])) << "frame " << f << " float " << i;
+        }
+        // A full frame (frame 5): the DC bin is sum(hann) * 3e38 = 9.6e39,
+        // beyond FLT_MAX: +inf in magnitude; 10 log10 |X|^2 = 799.6 dB.
+        const float* mid = buf.data() + 5 * s.frame_floats();
+        if (out == Output::magnitude) {
+            EXPECT_EQ(mid[0], std::numeric_limits<float>::infinity());
+            EXPECT_LT(mid[10], 1e33f); // far from DC: finite (1e-7 of DC: window rounding)
+        } else if (out == Output::log_power) {
+            EXPECT_NEAR(mid[0], 20.0 * std::log10(32.0 * 3e38), 1e-3);
+        } else {
+            EXPECT_EQ(mid[0], std::numeric_limits<float>::infinity());
+            EXPECT_TRUE(std::isfinite(mid[2 * 10]));
+        }
+        (void)k;
     }
 }

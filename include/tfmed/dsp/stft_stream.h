@@ -33,9 +33,10 @@ namespace dsp {
  * Frame layout of pull(): frame-major, then channel, then bin:
  * `out[(f*C + c)*bins*k + b*k + j]`, with k = 2 (re, im) for complex output
  * and k = 1 otherwise. A frame whose samples contain NaN or Inf is written as
- * NaN in the affected channel and flagged in `invalid` (so is a frame whose
- * finite samples are so large, beyond about FLT_MAX / n_fft for the torch
- * convention, that the float FFT itself overflows).
+ * NaN in the affected channel and flagged in `invalid`. A frame of finite
+ * samples so large that the float FFT overflows (beyond about FLT_MAX /
+ * n_fft, the torch convention) is valid: it is computed again by a DFT in
+ * double, and only the values beyond the float range are +-inf.
  *
  * Large values: magnitude and log-power are computed without intermediate
  * overflow (|X| in double), so they are finite for any finite FFT output.

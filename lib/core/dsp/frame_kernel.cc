@@ -161,6 +161,56 @@ void FrameKernel::transform() noexcept
 #endif
 }
 
+void FrameKernel::exact_frame(const float* b, float* d)
+{
+    const int n = n_fft_;
+    if (twiddle_.empty()) {
+        twiddle_.resize(2 * static_cast<size_t>(n));
+        for (int j = 0; j < n; j++) {
+            twiddle_[2 * j] = std::cos(2.0 * M_PI * j / n);
+            twiddle_[2 * j + 1] = std::sin(2.0 * M_PI * j / n);
+        }
+    }
+    const Output kind = opts_.output();
+    const double floor = opts_.log_floor();
+    for (int k = 0; k < half_; k++) {
+        double re = 0.0, im = 0.0;
+        int64_t idx = 0; // k * i mod n
+        for (int i = 0; i < n; i++) {
+            re += b[i] * twiddle_[2 * idx];
+            im -= b[i] * twiddle_[2 * idx + 1];
+            idx += k;
+            if (idx >= n)
+                idx -= n;
+        }
+        const double p2 = re * re + im * im;
+        switch (kind) {
+        case Output::complex:
+            d[2 * k] = to_float(re);
+            d[2 * k + 1] = to_float(im);
+            break;
+        case Output::magnitude:
+            d[k] = to_float(std::sqrt(p2));
+            break;
+        case Output::power:
+            d[k] = to_float(p2);
+            break;
+        case Output::log_power:
+            d[k] = static_cast<float>(10.0 * std::log10(std::max(p2, floor)));
+            break;
+        }
+    }
+    if (kind == Output::complex) {
+        for (int k = half_; k < bins_; k++) {
+            d[2 * k] = d[2 * (n - k)];
+            d[2 * k + 1] = -d[2 * (n - k) + 1];
+        }
+    } else {
+        for (int k = half_; k < bins_; k++)
+            d[k] = d[n - k];
+    }
+}
+
 void FrameKernel::run(const float* src,
                       ptrdiff_t src_stride,
                       size_t count,
@@ -191,6 +241,18 @@ void FrameKernel::run(const float* src,
             for (int i = 0; i < 2 * half_; i++)
                 bad |= !(z[i] - z[i] == 0.0f);
             if (bad) {
+                // Finite samples whose float FFT overflowed (beyond about
+                // FLT_MAX / n_fft): the frame is valid; computed exactly in
+                // double, what exceeds the float range becomes +-inf (the
+                // block tags it tfmed_overflow).
+                const float* bf = in_ + f * n_fft_;
+                int nonfinite = 0;
+                for (int i = 0; i < n_fft_; i++)
+                    nonfinite |= !(bf[i] - bf[i] == 0.0f);
+                if (!nonfinite) {
+                    exact_frame(bf, d);
+                    continue;
+                }
                 std::fill(d, d + nfloat, nan);
                 if (invalid)
                     invalid[f] = 1;

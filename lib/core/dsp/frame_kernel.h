@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 namespace tfmed {
 namespace dsp {
@@ -56,6 +57,10 @@ private:
     float* in_;      // batch_ x n_fft, zeros outside the window span
     float* out_;     // batch_ x (n_fft/2+1) complex (interleaved re, im)
     std::unique_ptr<fft_plan> plan_;
+    std::vector<double> twiddle_; // cos, sin of 2 pi j / n_fft (made at the first overflow)
+    // The frame at `b` (n_fft windowed samples) by a DFT in double: for
+    // finite frames whose float FFT overflowed. Writes what run() writes.
+    void exact_frame(const float* b, float* d);
 };
 
 } // namespace detail
