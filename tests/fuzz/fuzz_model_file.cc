@@ -11,6 +11,7 @@
 #include "fuzz_common.h"
 
 #include <tfmed/models/model_file.h>
+#include <tfmed/models/specar_card.h>
 #include <tfmed/models/tsrnet_card.h>
 
 #include <cstdlib>
@@ -25,7 +26,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         if (head.channels < 1 || head.channels > tfmed::models::kMaxChannels ||
             head.window > tfmed::models::kMaxWindowSamples)
             std::abort(); // a size outside the limits got through
-        (void)tfmed::models::TsrnetCard::from_json(f.card_json);
+        if (head.model == "specar")
+            (void)tfmed::models::SpecarCard::from_json(f.card_json);
+        else
+            (void)tfmed::models::TsrnetCard::from_json(f.card_json);
     } catch (const std::invalid_argument&) {
     } catch (const std::runtime_error&) {
     }

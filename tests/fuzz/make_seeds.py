@@ -408,9 +408,9 @@ def model_file(sections, fmt=2):
     return out
 
 
-def demo_card(root):
-    """The card of the shipped demo model (read from its first section)."""
-    p = os.path.join(root, "models", "tsrnet_demo_mitdb.tfm")
+def demo_card(root, name="tsrnet_demo_mitdb.tfm"):
+    """The card of a shipped demo model (read from its first section)."""
+    p = os.path.join(root, "models", name)
     if not os.path.exists(p):
         return None
     b = read(p, 1 << 16)
@@ -432,6 +432,11 @@ def model_seeds(out):
     c.add("empty.tfm", b"")
     k = Corpus(out, "fuzz_card")
     k.add("demo.json", card)
+    specar = demo_card(root, "specar_msl_demo.tfm")
+    if specar:
+        c.add("specar_card_only.tfm", model_file([("card", specar)]))
+        k.add("specar_msl.json", specar)
+        k.add("specar_forecast.json", demo_card(root, "specar_etth1_forecast_demo.tfm") or b"{}")
     try:
         j = json.loads(card)
     except ValueError:
