@@ -75,6 +75,40 @@ class qa_wfdb_source(gr_unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "channel index 5 out of range: expected 0..1"):
             tfmed.wfdb_source(RECORD, [5])
 
+    def test_004_multi_frequency_sampling_modes(self):
+        """test01_00s_frame: frame rate 500 Hz, ECG_2 at 2 samples per frame.
+        Decoded independently (format 16, gain 100, baseline 0)."""
+        rec = os.path.join(DATA, "wfdb_sample", "test01_00s_frame")
+        raw = np.fromfile(os.path.join(DATA, "wfdb_sample", "test01_00s.dat"), "<i2")
+        frames = raw[:4 * 400].reshape(-1, 4).astype(np.float64)  # e1, e2a, e2b, e3
+        e1, e2a, e2b, e3 = (frames[:, k] / 100.0 for k in range(4))
+
+        def play(sampling, n):
+            self.tb = gr.top_block()
+            src = tfmed.wfdb_source(rec, [], length=n, annotator="", sampling=sampling)
+            snk = blocks.vector_sink_f(3)
+            self.tb.connect(src, snk)
+            self.tb.run()
+            return src.sample_rate(), np.array(snk.data()).reshape(-1, 3)
+
+        rate, y = play("frame_average", 400)
+        self.assertEqual(rate, 500.0)
+        self.assertEqual(y.shape, (400, 3))
+        np.testing.assert_allclose(y[:, 0], e1, atol=1e-6)
+        np.testing.assert_allclose(y[:, 2], e3, atol=1e-6)
+        # WFDB's integer average: within half a digital unit of the exact mean
+        self.assertLessEqual(np.abs(y[:, 1] - (e2a + e2b) / 2).max(), 0.005 + 1e-6)
+        self.assertGreater(np.abs(y[:, 1] - (e2a + e2b) / 2).max(), 0)  # some odd sums
+        rate, m = play("frame_mean", 400)
+        np.testing.assert_allclose(m[:, 1], (e2a + e2b) / 2, atol=1e-6)
+        rate, h = play("high_rate", 800)
+        self.assertEqual(rate, 1000.0)
+        np.testing.assert_allclose(h[0::2, 1], e2a, atol=1e-6)
+        np.testing.assert_allclose(h[1::2, 1], e2b, atol=1e-6)
+        np.testing.assert_allclose(h[1::2, 0], e1, atol=1e-6)  # the slow channel held
+        with self.assertRaisesRegex(ValueError, "sampling"):
+            tfmed.wfdb_source(rec, [], sampling="fastest")
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_wfdb_source)
