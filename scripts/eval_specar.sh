@@ -6,7 +6,7 @@
 #   scripts/eval_specar.sh classify   # JapaneseVowels, BasicMotions: both protocols, 3 seeds
 #   scripts/eval_specar.sh impute     # ETTh1, ETTh2 at 12.5/25/37.5/50 % masking
 #   scripts/eval_specar.sh anomaly    # MSL (the shared channels), both protocols
-#   scripts/eval_specar.sh forecast   # ETTh1, ETTh2, 96 -> 96/192/336/720 (+ no TOP at 96)
+#   scripts/eval_specar.sh forecast   # ETTh1, ETTh2, 96 -> 96/192/336/720, with and without TOP
 #   scripts/eval_specar.sh summary    # the tables of whatever has run
 #
 # Needs a build (scripts/setup.sh) and ../shared/data (or $TFMED_DATA_DIR).
@@ -60,8 +60,12 @@ case $what in
         run "$d-$h" --preset "$d-$h" --train-stride "${FORECAST_STRIDE:-16}" \
           --epochs "${FORECAST_EPOCHS:-6}" "${val[@]}"
       done
-      run "$d-96-notop" --preset "$d-96" --top-weight 0 --train-stride "${FORECAST_STRIDE:-16}" \
-        --epochs "${FORECAST_EPOCHS:-6}" "${val[@]}"
+    done
+    for d in etth1 etth2; do # the same without the TOP loss
+      for h in 96 192 336 720; do
+        run "$d-$h-notop" --preset "$d-$h" --top-weight 0 --train-stride "${FORECAST_STRIDE:-16}" \
+          --epochs "${FORECAST_EPOCHS:-6}" "${val[@]}"
+      done
     done ;;
   summary) ;;
   *) echo "expected classify, impute, anomaly, forecast or summary, found '$what'" >&2; exit 2 ;;

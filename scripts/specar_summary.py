@@ -70,18 +70,19 @@ if rows:
 
 paper_fc = {"etth1": 0.498, "etth2": 0.429}
 rows = []
+hs_all = ("96", "192", "336", "720")
+cell = lambda key, k: f"{ev[key][k]:.3f}" if key in ev else "-"
 for d, p in paper_fc.items():
-    hs = [h for h in ("96", "192", "336", "720") if f"{d}-{h}" in ev]
-    for h in hs:
-        rows.append(f"| {d.replace('etth', 'ETTh')} | {h} | {ev[f'{d}-{h}']['mse']:.3f} | "
-                    f"{ev[f'{d}-{h}']['mae']:.3f} | |")
-    if len(hs) == 4:
-        avg = statistics.mean(ev[f"{d}-{h}"]["mse"] for h in hs)
-        rows.append(f"| {d.replace('etth', 'ETTh')} | average | {avg:.3f} | | {p} |")
-    if f"{d}-96-notop" in ev:
-        rows.append(f"| {d.replace('etth', 'ETTh')} | 96, no TOP loss | "
-                    f"{ev[f'{d}-96-notop']['mse']:.3f} | {ev[f'{d}-96-notop']['mae']:.3f} | |")
+    name = d.replace("etth", "ETTh")
+    for h in hs_all:
+        if f"{d}-{h}" in ev or f"{d}-{h}-notop" in ev:
+            rows.append(f"| {name} | {h} | {cell(f'{d}-{h}', 'mse')} | {cell(f'{d}-{h}', 'mae')} | "
+                        f"{cell(f'{d}-{h}-notop', 'mse')} | {cell(f'{d}-{h}-notop', 'mae')} | |")
+    avg = lambda suffix: (f"{statistics.mean(ev[f'{d}-{h}{suffix}']['mse'] for h in hs_all):.3f}"
+                          if all(f"{d}-{h}{suffix}" in ev for h in hs_all) else "-")
+    if avg("") != "-" or avg("-notop") != "-":
+        rows.append(f"| {name} | average | {avg('')} | | {avg('-notop')} | | {p} |")
 if rows:
-    print("| forecasting 96 -> H | H | MSE | MAE | paper average MSE |")
-    print("|---|---|---|---|---|")
+    print("| forecasting 96 -> H | H | MSE | MAE | MSE, no TOP loss | MAE, no TOP loss | paper average MSE |")
+    print("|---|---|---|---|---|---|---|")
     print("\n".join(rows))
