@@ -14,10 +14,8 @@ draws no plot canvases. `data_dir` and `record` parameters are pointed at
 $TFMED_DATA_DIR (../shared/data) as the tests do; KEY=VALUE sets any other
 parameter (numbers as numbers).
 """
-import importlib.util
 import inspect
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -37,19 +35,13 @@ def main():
                 extra[k] = float(v)
             except ValueError:
                 extra[k] = v
-    tmp = tempfile.mkdtemp(prefix="tfmed-shot-")
-    stem = os.path.splitext(os.path.basename(grc))[0]
-    res = subprocess.run(["grcc", "-o", tmp, grc], capture_output=True, text=True)
-    if res.returncode != 0:
-        sys.exit(f"grcc failed on {grc}:\n{res.stdout}\n{res.stderr}")
-    spec = importlib.util.spec_from_file_location(stem, os.path.join(tmp, stem + ".py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-
-    from gnuradio import gr
+    # The one grcc + import helper of the example tests.
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+                                    "python"))
+    from run_train_pair import load
+    cls = load(grc, tempfile.mkdtemp(prefix="tfmed-shot-"))
+    stem = cls.__module__
     from PyQt5 import Qt
-    cls = [c for _, c in inspect.getmembers(mod, inspect.isclass)
-           if issubclass(c, gr.top_block) and c.__module__ == stem][0]
     params = inspect.signature(cls.__init__).parameters
     data = os.environ.get("TFMED_DATA_DIR", os.path.join(os.path.dirname(__file__), "..", "..",
                                                            "shared", "data"))
