@@ -128,6 +128,20 @@ TEST(Specar, ParameterCountsOfTheReferenceConfigurations)
     }
 }
 
+// The matrix-product FLOPs `tfmed bench specar` divides by, for MSL
+// (N 55, D = Dff = 8, 5 blocks of 6 branches, STFT 100 two-sided bins x 101
+// frames), by hand in multiply-adds: token conv 3*55*8*100 = 132,000; per
+// block: branch 0 4*8*8*10,100 = 2,585,600, five k=3 pairs
+// 5*4*9*2*8*8*10,100 = 232,704,000, Linear(2 -> 1) 2*8*10,100 = 161,600,
+// frequency attention 8*8*100*100*101 = 64,640,000 (block 300,091,200);
+// projection 8*55*100 = 44,000. Total 1,500,632,000 MACs.
+TEST(Specar, ForwardFlopsByHand)
+{
+    auto msl = ad(55, 8, 5, 6);
+    msl.n_fft = msl.win_length = 100;
+    EXPECT_DOUBLE_EQ(models::specar_forward_flops(msl), 2.0 * 1500632000.0);
+}
+
 TEST(Specar, RefusesWhatTheReferenceWouldCrashOn)
 {
     auto o = ad(3, 8, 1, 2);

@@ -51,8 +51,9 @@ int64_t specar_block_parameters(const SpecarOptions& o);
 int64_t specar_parameters(const SpecarOptions& o);
 
 /*! \brief Floating-point operations (2 per multiply-add) of one window's
- *  forward pass in the convolutions and linear layers (the STFT, the
- *  frequency attention and element-wise work are not counted). */
+ *  forward pass in its matrix products: the convolutions, the linear layers
+ *  and the frequency attention (Z Z^T and A Z, four real products each); the
+ *  STFT and element-wise work are not counted. */
 double specar_forward_flops(const SpecarOptions& o);
 
 } // namespace models

@@ -91,7 +91,12 @@ torch::Tensor SpecarBlockImpl::forward(const torch::Tensor& h)
     const auto ai = torch::sigmoid(torch::matmul(zr, ziT) + torch::matmul(zi, zrT));
     const auto yr = torch::matmul(ar, zr) - torch::matmul(ai, zi);
     const auto yi = torch::matmul(ar, zi) + torch::matmul(ai, zr);
-    // Branches: complex ReLU of each, mean over branches.
+    // Branches: complex ReLU of each, mean over branches and over frequency,
+    // then Linear(2 -> 1) on (Re, Im). The reference applies the Linear to
+    // the (B, D, F, L) grid and then averages over F; the Linear is affine,
+    // so it commutes with both means: here it is applied to the (B, D, L)
+    // means (the same numbers up to float rounding, without the stacked
+    // grid and its K = 2 matrix product, forward and backward).
     torch::Tensor sr, si;
     for (std::size_t k = 0; k < cnn->size(); ++k) {
         torch::Tensor br, bi;
@@ -102,15 +107,14 @@ torch::Tensor SpecarBlockImpl::forward(const torch::Tensor& h)
             std::tie(br, bi) = seq->ptr<ComplexConv2dImpl>(0)->forward(yr, yi);
             std::tie(br, bi) = seq->ptr<ComplexConv2dImpl>(1)->forward(br, bi);
         }
-        br = torch::relu(br);
-        bi = torch::relu(bi);
+        br = torch::relu(br).mean(2); // (B, D, L)
+        bi = torch::relu(bi).mean(2);
         sr = k == 0 ? br : sr + br;
         si = k == 0 ? bi : si + bi;
     }
     const double m = static_cast<double>(cnn->size());
-    // Linear(2 -> 1) on (Re, Im), mean over frequency.
-    const auto real = l0(torch::stack({ sr / m, si / m }, -1)).squeeze(-1); // (B, D, F, L)
-    auto s = real.mean(2);                                                   // (B, D, L)
+    const auto w = l0->weight.squeeze(0); // (2)
+    auto s = (sr * w[0] + si * w[1]) / m + l0->bias; // (B, D, L)
     s = o_.hop == 1 ? s.narrow(2, 0, T) : l2(s);
     return s.permute({ 0, 2, 1 });
 }

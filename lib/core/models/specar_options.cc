@@ -122,6 +122,7 @@ double specar_forward_flops(const SpecarOptions& o)
     double block = pairs * D * D * grid;                          // branch 0, k = 1
     block += (o.conv_layers - 1) * pairs * 9 * 2 * D * Dff * grid; // k = 3 pairs
     block += 2 * D * grid;                                        // Linear(2 -> 1)
+    block += 8 * D * F * F * frames;  // frequency attention: Z Z^T and A Z, 4 real products each
     if (o.hop != 1)
         block += D * frames * T;                                  // frames -> steps
     macs += o.e_layers * block;
