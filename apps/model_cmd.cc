@@ -236,6 +236,11 @@ void doctor_specar(Doctor& d, const std::string& path, const models::ModelFile& 
 static int model_info(const std::string& path, const std::string& history_plot)
 {
     const auto f = models::read_model_file(path, true, true);
+    try {
+        (void)models::card_head(f.card_json);
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(path + ": " + message_of(e));
+    }
     if (!history_plot.empty()) {
         check_writable(history_plot);
         const auto card = json::parse(f.card_json);
@@ -319,6 +324,8 @@ static int model_doctor(const std::string& path)
 static int model_export(const std::string& model, const std::string& out, const std::string& section,
                  const std::string& json_path)
 {
+    if (!json_path.empty())
+        check_writable(json_path);
     const auto entries = models::export_state_dict(model, out, section);
     std::printf("wrote %s: %zu tensors (state dict, torch.load in Python)\n", out.c_str(),
                 entries.size());
@@ -359,11 +366,19 @@ static int model_upgrade(const std::string& in, const std::string& out)
         std::printf("%s: already format %u (checksummed); nothing to do\n", in.c_str(), f.format);
         return 0;
     }
-    const auto head = models::card_head(f.card_json);
-    models::check_card(in, head, {});
-    auto m = models::build_module(f.card_json);
+    std::shared_ptr<torch::nn::Module> m;
+    try {
+        models::check_card(in, models::card_head(f.card_json), {});
+        m = models::build_module(f.card_json);
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(in + ": " + message_of(e));
+    }
     if (!f.has("weights"))
         throw std::invalid_argument(in + ": expected a weights section, found none");
+    // Format 1 has no checksums of its own: the archives' zip CRC-32s are the
+    // check its bytes can have.
+    for (const auto& [name, bytes] : f.sections)
+        models::check_archive(bytes, in + ": the " + name + " section");
     models::load_weights_bytes(*m, f.section("weights"), torch::kCPU, in + ": the weights");
     for (const auto& [k, t] : models::state_dict(*m))
         if (!torch::isfinite(t).all().item<bool>())

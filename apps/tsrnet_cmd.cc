@@ -323,13 +323,13 @@ void add_tsrnet_commands(Cli& cli)
                      "Also a checkpoint every this many steps (0 = off)")
         ->capture_default_str();
     ttsr->add_option("--width", tc.width, "First-layer channels (32 = the paper's network)")
-        ->check(int_range(1, 1024))
+        ->check(int_range(1, models::kMaxTsrnetWidth))
         ->capture_default_str();
     ttsr->add_option("--d-model", tc.d_model, "Token width (50 = the paper's)")
-        ->check(int_range(1, 4096))
+        ->check(int_range(1, models::kMaxTsrnetDModel))
         ->capture_default_str();
     ttsr->add_option("--heads", tc.heads, "Attention heads (must divide --d-model)")
-        ->check(int_range(1, 4096))
+        ->check(int_range(1, models::kMaxTsrnetDModel))
         ->capture_default_str();
     ttsr->add_option("--score", tc.score, "Score the card selects: peak or plain")
         ->check(CLI::IsMember({ "peak", "plain" }))
@@ -393,8 +393,8 @@ void add_tsrnet_commands(Cli& cli)
         "tsrnet", "Windows/s at batch 1 and 32, preprocessing, seconds per training step");
     btsr->add_option("--model", ba->cfg.model, "Model file (default: a fresh network)");
     btsr->add_option("--leads", ba->cfg.leads)->check(int_range(1, 1024))->capture_default_str();
-    btsr->add_option("--width", ba->cfg.width)->check(int_range(1, 1024))->capture_default_str();
-    btsr->add_option("--d-model", ba->cfg.d_model)->check(int_range(1, 4096))->capture_default_str();
+    btsr->add_option("--width", ba->cfg.width)->check(int_range(1, models::kMaxTsrnetWidth))->capture_default_str();
+    btsr->add_option("--d-model", ba->cfg.d_model)->check(int_range(1, models::kMaxTsrnetDModel))->capture_default_str();
     btsr->add_option("--device", ba->cfg.device)->capture_default_str();
     btsr->add_option("--threads", ba->cfg.threads, "Intra-op threads (0 = all cores)")
         ->check(int_range(0, kMaxThreads));

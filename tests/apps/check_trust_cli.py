@@ -74,8 +74,8 @@ def write_tfm(path, sections):
     open(path, "wb").write(b)
 
 
-def with_card(path, edit):
-    secs = [(n, d) for n, d, _ in read_tfm(DEMO)]
+def with_card(path, edit, src=None):
+    secs = [(n, d) for n, d, _ in read_tfm(src or DEMO)]
     card = json.loads(secs[0][1])
     edit(card)
     secs[0] = ("card", json.dumps(card).encode())
@@ -169,7 +169,7 @@ def main():
             ("--rate nan", "--rate: expected a finite number > 0, found nan", [*npy, "--rate", "nan"]),
             ("--threads 100000", "--threads: expected an integer from 0 to 256, found 100000",
              [*smoke_with(threads=100000), "-o", p("x.tfm")]),
-            ("--width 0", "--width: expected an integer from 1 to 1024, found 0",
+            ("--width 0", "--width: expected an integer from 1 to 128, found 0",
              [*smoke_with(width=0), "-o", p("x.tfm")]),
             ("--heads 3", "expected d_model a multiple of heads, found d_model 8, heads 3",
              [*smoke, "--heads", 3, "-o", p("x.tfm")]),
@@ -302,6 +302,59 @@ def main():
                     "/nonexistent/dir/out")
     if os.path.exists(p("x.tfm")):
         failures.append("a run refused for its output paths left x.tfm behind")
+
+    # 11. A third hostile pass (the new commands and the SpecAR-Net card).
+    specar = os.path.join(os.path.dirname(DEMO), "specar_msl_demo.tfm")
+    for what, edit, want in (
+            ("huge SpecAR-Net", lambda c: c["architecture"].update(d_model=4096, d_ff=8192,
+                                                                   e_layers=64, conv_layers=64),
+             "expected at most 100,000,000 parameters"),
+            ("c_out vs enc_in", lambda c: c["architecture"].update(c_out=54),
+             "expected c_out equal to enc_in (55) for anomaly_detection, found 54"),
+            ("label_len", lambda c: c["architecture"].update(label_len=-48),
+             "expected 0 <= label_len <= 0, found -48"),
+            ("num_class on anomaly", lambda c: c["architecture"].update(num_class=7),
+             "expected num_class 0 for anomaly_detection, found 7"),
+            ("threshold_from", lambda c: c["scoring"].update(threshold_from="bogus"),
+             "expected threshold_from 'train' or 'train+test', found 'bogus'"),
+            ("negative threshold", lambda c: c["scoring"].update(threshold=-5.0),
+             "expected a finite threshold >= 0"),
+            ("signal window", lambda c: c["signal"].update(window=50),
+             "expected signal.channels 55 and signal.window 100"),
+            ("card format", lambda c: c.update(format=2.9),
+             "expected field 'format' to be an integer, found 2.9")):
+        with_card(p("s_edit.tfm"), edit, specar)
+        expect_fail("SpecAR-Net card " + what, want, "doctor", p("s_edit.tfm"))
+    with_card(p("t_edit.tfm"), lambda c: c["architecture"].update(width=1024, d_model=4096,
+                                                                  heads=1))
+    expect_fail("huge TSRNet", "expected 1 <= width <= 128, found 1024", "doctor", p("t_edit.tfm"))
+    with_card(p("t_edit.tfm"), lambda c: c.update(quality={"min_beats": 3.9}))
+    expect_fail("quality integer", "expected field 'min_beats' to be an integer, found 3.9",
+                "doctor", p("t_edit.tfm"))
+    # The container: appended bytes, odd or repeated section names.
+    open(p("trail.tfm"), "wb").write(open(DEMO, "rb").read() + b"appended")
+    expect_fail("appended bytes", "found 8 more byte(s)", "info", p("trail.tfm"))
+    secs = [(n, d) for n, d, _ in read_tfm(DEMO)]
+    write_tfm(p("dup.tfm"), secs + [("weights", secs[1][1])])
+    expect_fail("repeated section", "the weights section appears twice", "doctor", p("dup.tfm"))
+    write_tfm(p("name.tfm"), secs + [("\x1b[31mx", b"")])
+    expect_fail("odd section name", "has a damaged name: expected letters, digits and '_', "
+                "found '\\x1b[31mx'", "info", p("name.tfm"))
+    # upgrade checks the weights' own zip checksums; outputs are never inputs.
+    b = bytearray(open(p("fmt1.tfm"), "rb").read())
+    b[len(b) // 2] ^= 0x01
+    open(p("fmt1bad.tfm"), "wb").write(bytes(b))
+    expect_fail("upgrade of damaged weights", "expected an intact LibTorch archive (zip), found "
+                "entry", "upgrade", p("fmt1bad.tfm"), "-o", p("fmt1bad2.tfm"))
+    expect_fail("export onto its input", "expected an output other than the input",
+                "export", p("fmt2.tfm"), "-o", p("fmt2.tfm"))
+    expect_fail("export --json unwritable", "/nonexistent", "export", p("fmt2.tfm"), "-o",
+                p("e.pt"), "--json", "/nonexistent/x.json")
+    expect_fail("import from a device", "expected a regular file", "import", "--model", "tsrnet",
+                "--card-from", "/dev/zero", p("e.pt"), "-o", p("x.tfm"))
+    for f in ("fmt1bad2.tfm", "e.pt", "x.tfm"):
+        if os.path.exists(p(f)):
+            failures.append(f"a refused command left {f} behind")
 
     if failures:
         print("\n\n".join(failures))

@@ -40,6 +40,12 @@ struct TsrnetMasking {
     int64_t passes() const { return time_masked > 0 ? time_patches / time_masked : 1; }
 };
 
+/*! \brief Limits on TSRNet's sizes, each far beyond the paper's (width 32,
+ *  d_model 50, 4.4 M parameters) and together below what a machine holds
+ *  (a card is refused before anything is built from it). */
+constexpr int64_t kMaxTsrnetWidth = 128;
+constexpr int64_t kMaxTsrnetDModel = 1024;
+
 /*! \brief Everything known about a trained TSRNet. */
 struct TsrnetCard {
     // Architecture (TsrnetOptions)

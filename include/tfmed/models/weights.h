@@ -57,6 +57,15 @@ std::string shape_str(c10::IntArrayRef s);
  */
 [[noreturn]] void refuse_misfit(const std::string& what, const std::vector<std::string>& problems);
 
+/*!
+ * \brief Check a LibTorch archive's own checksums: it is a zip whose tensor
+ * entries LibTorch stores uncompressed, each with a CRC-32 in the central
+ * directory (the few compressed entries are checked for their bounds). A format-1 model file has no checksums of its own; this is the
+ * one check its weights can have (tfmed upgrade).
+ * \throws std::invalid_argument naming `what` and the damaged entry
+ */
+void check_archive(const std::string& bytes, const std::string& what);
+
 inline std::string weights_bytes(torch::nn::Module& m) { return archive_bytes(m); }
 
 /*!

@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <torch/serialize.h>
 
+#include <filesystem>
+#include <initializer_list>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -32,12 +34,36 @@ std::vector<StateEntry> entries_of(const std::vector<std::pair<std::string, torc
     return out;
 }
 
+// A whole input file: a regular file of at most 4 GiB (a device or a
+// runaway file is refused, not read until memory runs out).
 std::string read_all(const std::string& path)
 {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec))
+        throw std::runtime_error(path + ": expected a regular file, found " +
+                                 (fs::exists(path, ec) ? "something else (a directory or device)"
+                                                       : "none"));
+    const auto size = fs::file_size(path, ec);
+    if (ec || size > (uint64_t{ 1 } << 32))
+        throw std::runtime_error(path + ": expected a file of at most 4 GiB, found " +
+                                 (ec ? "one whose size cannot be read" : std::to_string(size) + " bytes"));
     std::ifstream f(path, std::ios::binary);
     if (!f)
-        throw std::runtime_error(path + ": file not found");
+        throw std::runtime_error(path + ": cannot open it");
     return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+// Refuse an output that is one of the inputs (it would be replaced).
+void check_distinct(const std::string& out, std::initializer_list<std::string> inputs)
+{
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    for (const auto& in : inputs)
+        if (fs::exists(out, ec) && fs::exists(in, ec) && fs::equivalent(out, in, ec))
+            throw std::invalid_argument(out + ": expected an output other than the input " + in +
+                                        ", found the same file");
+    io::check_writable(out);
 }
 
 } // namespace
@@ -95,6 +121,7 @@ std::vector<StateEntry> export_state_dict(const std::string& model_path,
                                           const std::string& out_pt,
                                           const std::string& section)
 {
+    check_distinct(out_pt, { model_path });
     const auto f = read_model_file(model_path, true);
     if (!f.has(section))
         throw std::invalid_argument(model_path + ": expected a '" + section +
@@ -120,6 +147,7 @@ std::vector<StateEntry> import_state_dict(const std::string& kind,
                                           const std::string& pt,
                                           const std::string& out)
 {
+    check_distinct(out, { card_from, pt });
     // The card: from a model file, or a JSON file holding one.
     std::string card;
     {
@@ -136,6 +164,9 @@ std::vector<StateEntry> import_state_dict(const std::string& kind,
     try {
         v = torch::pickle_load(std::vector<char>(raw.begin(), raw.end()));
     } catch (const c10::Error& e) {
+        if (raw.find("_rebuild_sparse") != std::string::npos)
+            throw std::invalid_argument(pt + ": expected dense tensors, found a sparse one "
+                                             "(save t.to_dense())");
         if (raw.find("OrderedDict") != std::string::npos)
             throw std::invalid_argument(
                 pt + ": a Python OrderedDict (what model.state_dict() returns), which "
@@ -154,7 +185,18 @@ std::vector<StateEntry> import_state_dict(const std::string& kind,
             throw std::invalid_argument(pt + ": expected a dict of name -> tensor, found a " +
                                         e.key().tagKind() + " -> " + e.value().tagKind() +
                                         " entry");
-        sd.emplace_back(e.key().toStringRef(), e.value().toTensor());
+        const auto& t = e.value().toTensor();
+        const auto& name = e.key().toStringRef();
+        if (t.layout() != torch::kStrided)
+            throw std::invalid_argument(pt + ": " + name + ": expected a dense tensor, found a " +
+                                        "sparse one");
+        if (!t.is_floating_point())
+            throw std::invalid_argument(pt + ": " + name + ": expected a floating-point tensor, "
+                                        "found " + std::string(c10::toString(t.scalar_type())));
+        if (!torch::isfinite(t).all().item<bool>())
+            throw std::invalid_argument(pt + ": " + name + ": expected finite values, found "
+                                        "NaN/Inf (every output would be NaN)");
+        sd.emplace_back(name, t);
     }
     auto m = build_module(card);
     if (auto sp = std::dynamic_pointer_cast<SpecarNetImpl>(m)) {

@@ -6,9 +6,12 @@
 #include <tfmed/io/atomic.h>
 #include <tfmed/models/model_file.h>
 
+#include "card_json.h"
+
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -167,6 +170,10 @@ ModelFile read_model_file(const std::string& path, bool with_payload, bool allow
             if (k == 0 && !with_payload)
                 break;
         }
+        if (with_payload && pos != total)
+            throw std::runtime_error(path + ": expected the file to end after its 3 sections, "
+                                     "found " + std::to_string(total - std::min(total, pos)) +
+                                     " more byte(s) (a damaged or appended file)");
         return out;
     }
     if (format != kModelFileFormat)
@@ -180,6 +187,9 @@ ModelFile read_model_file(const std::string& path, bool with_payload, bool allow
     for (uint64_t k = 0; k < count; ++k) {
         const auto name_len = read_le(2, "section name");
         const std::string raw_name = read_bytes(name_len, "section name", true);
+        bool plain = !raw_name.empty();
+        for (unsigned char ch : raw_name)
+            plain = plain && (std::isalnum(ch) || ch == '_');
         // As people read it: a damaged name's other bytes as \xNN.
         std::string name;
         for (unsigned char ch : raw_name) {
@@ -195,6 +205,12 @@ ModelFile read_model_file(const std::string& path, bool with_payload, bool allow
         const auto crc = static_cast<uint32_t>(read_le(4, (name + " section").c_str()));
         const bool keep = k == 0 || with_payload;
         auto s = read_bytes(n, name, keep);
+        if (!plain)
+            throw std::runtime_error(path + ": section " + std::to_string(k) + " has a damaged "
+                                     "name: expected letters, digits and '_', found '" + name +
+                                     "'");
+        if (k > 0 && (raw_name == "card" || out.sections.count(raw_name)))
+            throw std::runtime_error(path + ": the " + name + " section appears twice");
         if (k == 0 && name != "card")
             throw std::runtime_error(path + ": expected the card section first, found '" +
                                      name + "'");
@@ -212,6 +228,11 @@ ModelFile read_model_file(const std::string& path, bool with_payload, bool allow
             out.sections[raw_name] = std::move(s);
         }
     }
+    if (with_payload && pos != total)
+        throw std::runtime_error(path + ": expected the file to end after its " +
+                                 std::to_string(count) + " section(s), found " +
+                                 std::to_string(total - std::min(total, pos)) +
+                                 " more byte(s) (a damaged or appended file)");
     return out;
 }
 
@@ -229,20 +250,21 @@ CardHead card_head(const std::string& card_json)
                                     "kind, found none");
     CardHead h;
     try {
+        using card_json::get_opt;
         h.model = j["model"].get<std::string>();
-        h.format = j.value("format", int64_t{ 1 });
-        h.version = j.value("version", std::string());
+        get_opt(j, "format", h.format);
+        get_opt(j, "version", h.version);
         const auto s = j.value("signal", json::object());
-        h.sample_rate = s.value("sample_rate", 0.0);
-        h.window = s.value("window", int64_t{ 0 });
+        get_opt(s, "sample_rate", h.sample_rate);
+        get_opt(s, "window", h.window);
         if (s.contains("channel_names"))
             h.channel_names = s["channel_names"].get<std::vector<std::string>>();
         else if (s.contains("leads") && s["leads"].is_array())
             h.channel_names = s["leads"].get<std::vector<std::string>>();
         if (s.contains("channels"))
-            h.channels = s["channels"].get<int64_t>();
+            get_opt(s, "channels", h.channels);
         else if (j.contains("architecture") && j["architecture"].contains("leads"))
-            h.channels = j["architecture"]["leads"].get<int64_t>();
+            get_opt(j["architecture"], "leads", h.channels);
         else
             h.channels = static_cast<int64_t>(h.channel_names.size());
         const auto sc = j.value("scoring", json::object());
@@ -253,6 +275,8 @@ CardHead card_head(const std::string& card_json)
                                     e.what());
     }
     auto fail = [](const std::string& m) { throw std::invalid_argument("model card: " + m); };
+    if (h.format < 1)
+        fail("expected card format >= 1, found " + std::to_string(h.format));
     if (h.channels < 1 || h.channels > kMaxChannels)
         fail("expected 1 to " + std::to_string(kMaxChannels) + " channels, found " +
              std::to_string(h.channels));

@@ -92,6 +92,16 @@ SpecarCard SpecarCard::from_json(const std::string& text)
     get_opt(sc, "anomaly_ratio", c.anomaly_ratio);
     get_opt(sc, "threshold_from", c.threshold_from);
     get_opt(j, "classes", c.class_names);
+    // The common fields the blocks check must say what the architecture does.
+    int64_t channels = o.enc_in, window = o.seq_len;
+    get_opt(s, "channels", channels);
+    get_opt(s, "window", window);
+    if (channels != o.enc_in || window != o.seq_len)
+        throw std::invalid_argument(
+            "model card: expected signal.channels " + std::to_string(o.enc_in) +
+            " and signal.window " + std::to_string(o.seq_len) +
+            " (the architecture's enc_in and seq_len), found " + std::to_string(channels) +
+            " and " + std::to_string(window));
     read_sections(j, c.data_json, c.metrics_json, c.training_json);
     c.validate();
     return c;
@@ -122,8 +132,13 @@ void SpecarCard::validate() const
     for (double v : mean)
         if (!std::isfinite(v))
             fail("expected every scaling mean finite, found " + std::to_string(v));
-    if (std::isinf(threshold))
-        fail("expected a finite threshold (or null), found " + std::to_string(threshold));
+    if (std::isinf(threshold) || threshold < 0)
+        fail("expected a finite threshold >= 0 (energies are squared errors; or null), found " +
+             std::to_string(threshold));
+    if (threshold_from != "train" && threshold_from != "train+test")
+        fail("expected threshold_from 'train' or 'train+test', found '" + threshold_from + "'");
+    if (parameters < 0)
+        fail("expected parameters >= 0, found " + std::to_string(parameters));
     if (!(anomaly_ratio > 0 && anomaly_ratio < 100))
         fail("expected 0 < anomaly_ratio < 100 (percent), found " + std::to_string(anomaly_ratio));
     if (arch.task == "classification" && !class_names.empty() &&

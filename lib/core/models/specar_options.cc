@@ -5,6 +5,7 @@
  */
 #include <tfmed/models/specar_options.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include <stdexcept>
@@ -71,6 +72,13 @@ void SpecarOptions::validate() const
         fail("pred_len 0 for " + task, std::to_string(pred_len));
     if (task == "classification")
         range("num_class", num_class, 2, 1 << 16);
+    else if (num_class != 0)
+        fail("num_class 0 for " + task, std::to_string(num_class));
+    range("label_len", label_len, 0, forecasting(*this) ? seq_len : 0);
+    // Reconstruction and imputation give back the input's channels.
+    if ((task == "anomaly_detection" || task == "imputation") && c_out != enc_in)
+        fail("c_out equal to enc_in (" + std::to_string(enc_in) + ") for " + task,
+             std::to_string(c_out));
     if ((task == "imputation" || forecasting(*this)) && d_model % 2 != 0)
         fail("an even d_model for " + task + " (the order-preserving head halves it)",
              std::to_string(d_model));
@@ -86,6 +94,24 @@ void SpecarOptions::validate() const
         fail("more steps than n_fft / 2 (" + std::to_string(n_fft / 2) +
                  ") for the reflect-padded STFT",
              std::to_string(T()) + " steps");
+    // Sizes that each pass the ranges above can still multiply into a
+    // network no machine holds: refused before anything is allocated (a
+    // hostile or damaged card). 100 M parameters (400 MB) and 2^28 floats
+    // (1 GB) per window in the branches' grids are far beyond the paper's
+    // largest (SMAP: 3.7 M parameters, 128 x 100 x 101 per branch).
+    const double params = static_cast<double>(specar_parameters(*this));
+    if (params > 1e8)
+        fail("at most 100,000,000 parameters", std::to_string(static_cast<int64_t>(params)) +
+                                                   " (d_model " + std::to_string(d_model) +
+                                                   ", d_ff " + std::to_string(d_ff) + ", " +
+                                                   std::to_string(e_layers) + " blocks of " +
+                                                   std::to_string(conv_layers) + " branches)");
+    const double grid = static_cast<double>(std::max(d_model, d_ff)) * n_fft *
+                        (static_cast<double>(T() / hop) + 1) * conv_layers;
+    if (grid > static_cast<double>(1 << 28))
+        fail("at most 2^28 values per window in the branches' time-frequency grids (1 GB)",
+             std::to_string(static_cast<int64_t>(grid)) + " (max(d_model, d_ff) x n_fft x " +
+                 "frames x conv_layers)");
 }
 
 int64_t specar_block_parameters(const SpecarOptions& o)

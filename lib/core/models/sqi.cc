@@ -6,6 +6,8 @@
 #include <tfmed/dsp/filter.h>
 #include <tfmed/models/sqi.h>
 
+#include "card_json.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -130,23 +132,23 @@ QualityOptions QualityOptions::from_json(const std::string& text)
     QualityOptions o;
     try {
         const auto j = json::parse(text);
-        o.enabled = j.value("enabled", o.enabled);
+        card_json::get_opt(j, "enabled", o.enabled);
         if (j.contains("band_hz")) {
             o.band_low_hz = j["band_hz"].at(0).get<double>();
             o.band_high_hz = j["band_hz"].at(1).get<double>();
         }
-        o.edge_s = j.value("edge_s", o.edge_s);
-        o.amp_min = j.value("amp_min", o.amp_min);
-        o.kurtosis_min = j.value("kurtosis_min", o.kurtosis_min);
-        o.beat_match_min = j.value("beat_match_min", o.beat_match_min);
-        o.min_beats = j.value("min_beats", o.min_beats);
+        card_json::get_opt(j, "edge_s", o.edge_s);
+        card_json::get_opt(j, "amp_min", o.amp_min);
+        card_json::get_opt(j, "kurtosis_min", o.kurtosis_min);
+        card_json::get_opt(j, "beat_match_min", o.beat_match_min);
+        card_json::get_opt(j, "min_beats", o.min_beats);
         if (j.contains("beat_window_s")) {
             o.beat_before_s = j["beat_window_s"].at(0).get<double>();
             o.beat_after_s = j["beat_window_s"].at(1).get<double>();
         }
-        o.saturation_runs_max = j.value("saturation_runs_max", o.saturation_runs_max);
-        o.saturation_fraction_max = j.value("saturation_fraction_max", o.saturation_fraction_max);
-        o.in_band_min = j.value("in_band_min", o.in_band_min);
+        card_json::get_opt(j, "saturation_runs_max", o.saturation_runs_max);
+        card_json::get_opt(j, "saturation_fraction_max", o.saturation_fraction_max);
+        card_json::get_opt(j, "in_band_min", o.in_band_min);
     } catch (const json::exception& e) {
         throw std::invalid_argument(std::string("model card: quality: ") + e.what());
     }

@@ -162,8 +162,8 @@ void TsrnetCard::validate() const
     // before any buffer is sized by it.
     in_range("leads", leads, 1, kMaxChannels);
     in_range("window", prep.window, 10, kMaxWindowSamples);
-    in_range("width", width, 1, 1024);
-    in_range("d_model", d_model, 1, 4096);
+    in_range("width", width, 1, kMaxTsrnetWidth);
+    in_range("d_model", d_model, 1, kMaxTsrnetDModel);
     in_range("heads", heads, 1, d_model);
     in_range("n_fft", n_fft, 2, 1 << 16);
     in_range("hop", hop, 1, n_fft);

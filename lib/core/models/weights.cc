@@ -3,10 +3,12 @@
  * Copyright 2026 gr-tfmed authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <tfmed/models/model_file.h>
 #include <tfmed/models/weights.h>
 
 #include <algorithm>
 #include <sstream>
+#include <cstdio>
 #include <stdexcept>
 #include <vector>
 
@@ -114,6 +116,66 @@ void refuse_misfit(const std::string& what, const std::vector<std::string>& prob
     if (problems.size() > 8)
         msg += "; ...";
     throw std::invalid_argument(msg);
+}
+
+void check_archive(const std::string& b, const std::string& what)
+{
+    auto u16 = [&](std::size_t at) {
+        return static_cast<uint32_t>(static_cast<unsigned char>(b[at])) |
+               static_cast<uint32_t>(static_cast<unsigned char>(b[at + 1])) << 8;
+    };
+    auto u32 = [&](std::size_t at) { return u16(at) | u16(at + 2) << 16; };
+    auto bad = [&](const std::string& m) {
+        throw std::invalid_argument(what + ": expected an intact LibTorch archive (zip), " + m);
+    };
+    // End of central directory: the last "PK\5\6" within the final 64 KiB.
+    if (b.size() < 22)
+        bad("found " + std::to_string(b.size()) + " bytes");
+    std::size_t eocd = std::string::npos;
+    const std::size_t lo = b.size() > 22 + 65535 ? b.size() - 22 - 65535 : 0;
+    for (std::size_t at = b.size() - 22 + 1; at-- > lo;)
+        if (u32(at) == 0x06054b50) {
+            eocd = at;
+            break;
+        }
+    if (eocd == std::string::npos)
+        bad("found no end-of-directory record");
+    const uint32_t entries = u16(eocd + 10), dir_size = u32(eocd + 12), dir_at = u32(eocd + 16);
+    if (entries == 0xFFFF || dir_at == 0xFFFFFFFF)
+        bad("found a zip64 archive, which this check does not read");
+    if (uint64_t{ dir_at } + dir_size > eocd)
+        bad("found a directory outside the file");
+    std::size_t next = dir_at;
+    for (uint32_t k = 0; k < entries; ++k) {
+        const std::size_t at = next;
+        if (at + 46 > eocd || u32(at) != 0x02014b50)
+            bad("found a damaged directory entry " + std::to_string(k));
+        const uint32_t method = u16(at + 10), crc = u32(at + 16), csize = u32(at + 20),
+                       usize = u32(at + 24), nlen = u16(at + 28), xlen = u16(at + 30),
+                       clen = u16(at + 32), local = u32(at + 42);
+        if (at + 46 + nlen > eocd)
+            bad("found a damaged directory entry " + std::to_string(k));
+        const std::string name = b.substr(at + 46, nlen);
+        next = at + 46 + nlen + xlen + clen;
+        if (uint64_t{ local } + 30 > b.size() || u32(local) != 0x04034b50)
+            bad("found entry " + name + " without its local header");
+        const uint64_t data = uint64_t{ local } + 30 + u16(local + 26) + u16(local + 28);
+        if (data + csize > b.size())
+            bad("found entry " + name + " cut short");
+        // The tensors' bytes are stored (method 0) and checked here; the few
+        // compressed entries (code, constants) are parsed when loaded.
+        if (method != 0)
+            continue;
+        if (csize != usize)
+            bad("found entry " + name + " with stored size " + std::to_string(csize) + " != " +
+                std::to_string(usize));
+        const uint32_t got = crc32(b.substr(static_cast<std::size_t>(data), usize));
+        if (got != crc) {
+            char m[64];
+            std::snprintf(m, sizeof m, " damaged (CRC-32 %08x, expected %08x)", got, crc);
+            bad("found entry " + name + m);
+        }
+    }
 }
 
 void load_weights_bytes(torch::nn::Module& m, const std::string& bytes,
