@@ -476,7 +476,17 @@ TEST(ModelFile, SectionsChecksumsAndCardChecks)
             out << s;
         }
     }
-    const auto v1 = models::read_model_file(path + ".v1");
+    // Format 1 has no checksums: refused unless asked for (info, doctor,
+    // upgrade), then read with its format stated.
+    try {
+        (void)models::read_model_file(path + ".v1");
+        ADD_FAILURE() << "format 1 read without being asked for";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("format 1 carries no checksums"), std::string::npos)
+            << e.what();
+    }
+    const auto v1 = models::read_model_file(path + ".v1", true, true);
+    EXPECT_EQ(v1.format, 1u);
     EXPECT_EQ(v1.card_json, f.card_json);
     EXPECT_EQ(v1.section("weights"), "WEIGHTS");
     EXPECT_FALSE(v1.has("optimizer"));

@@ -135,10 +135,11 @@ class qa_tsrnet_scorer(gr_unittest.TestCase):
             with self.assertRaisesRegex(RuntimeError, "flipped.tfm: the weights section is "
                                         "damaged \\(expected CRC-32"):
                 tfmed.tsrnet_scorer(flipped, 1, 500.0, 2500, "cpu")
-            # 2. Weights that make every score NaN: tagged and reported,
-            # whatever the cause, with a one-line detail.
-            last = [k for k, v in sd.items() if v.is_floating_point()][-1]
-            sd[last] = torch.full_like(sd[last], float("nan"))
+            # 2. Finite weights that make every score non-finite (they
+            # overflow float; NaN weights are refused by import): tagged and
+            # reported, whatever the cause, with a one-line detail.
+            for k in [k for k, v in sd.items() if v.is_floating_point()]:
+                sd[k] = torch.full_like(sd[k], 3e38)
             torch.save(dict(sd), pt)
             nan_model = os.path.join(tmp, "nan.tfm")
             card["scoring"]["threshold"] = 0.5
@@ -150,7 +151,7 @@ class qa_tsrnet_scorer(gr_unittest.TestCase):
             x500 = np.interp(np.arange(10000) / 500.0, np.arange(len(x)) / 360.0, x)
             scores, invalid, pdus = self.run_scorer(x500, nan_model)
             self.assertEqual(len(scores), 3)
-            self.assertTrue(np.all(np.isnan(scores)))
+            self.assertTrue(np.all(np.isnan(scores)), scores)
             self.assertEqual(invalid, {0: "score_non_finite", 1: "score_non_finite",
                                        2: "score_non_finite"})
             self.assertEqual(len(pdus), 3)

@@ -105,6 +105,9 @@ void load_state_dict(torch::nn::Module& m,
         if (it->second.sizes() != t.sizes())
             problems.push_back(k + ": expected shape " + shape_str(t.sizes()) + ", found " +
                                shape_str(it->second.sizes()));
+        else if (it->second.is_floating_point() != t.is_floating_point())
+            problems.push_back(k + ": expected " + std::string(c10::toString(t.scalar_type())) +
+                               ", found " + c10::toString(it->second.scalar_type()));
         given.erase(it);
     }
     for (const auto& [k, t] : given)
@@ -190,10 +193,10 @@ std::vector<StateEntry> import_state_dict(const std::string& kind,
         if (t.layout() != torch::kStrided)
             throw std::invalid_argument(pt + ": " + name + ": expected a dense tensor, found a " +
                                         "sparse one");
-        if (!t.is_floating_point())
-            throw std::invalid_argument(pt + ": " + name + ": expected a floating-point tensor, "
-                                        "found " + std::string(c10::toString(t.scalar_type())));
-        if (!torch::isfinite(t).all().item<bool>())
+        if (t.is_complex())
+            throw std::invalid_argument(pt + ": " + name + ": expected a real tensor, found " +
+                                        std::string(c10::toString(t.scalar_type())));
+        if (t.is_floating_point() && !torch::isfinite(t).all().item<bool>())
             throw std::invalid_argument(pt + ": " + name + ": expected finite values, found "
                                         "NaN/Inf (every output would be NaN)");
         sd.emplace_back(name, t);
