@@ -87,8 +87,6 @@ inline const CLI::Validator kFiniteNonNegative = number_check(
     [](double v) { return std::isfinite(v) && v >= 0.0; }, "a finite number >= 0", "FINITE >= 0");
 inline const CLI::Validator kFraction = number_check(
     [](double v) { return v >= 0.0 && v < 1.0; }, "a fraction in [0, 1)", "FRACTION");
-inline const CLI::Validator kFinite = number_check(
-    [](double v) { return std::isfinite(v); }, "a finite number", "FINITE");
 
 /*! An integer option in [lo, hi]. */
 inline CLI::Validator int_range(long long lo, long long hi)

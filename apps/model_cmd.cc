@@ -93,14 +93,10 @@ void check_weights(Doctor& d, const models::ModelFile& f)
 // synthetic ECG-like window.
 void doctor_tsrnet(Doctor& d, const std::string& path, const models::ModelFile& f)
 {
-    auto line = [&](bool ok, const std::string& what, const std::string& detail) {
-        return d.line(ok, what, detail);
-    };
-    auto fail_with = [&](const std::string& what, const std::exception& e) { d.fail(what, e); };
     models::TsrnetCard card;
     try {
         card = models::TsrnetCard::from_json(f.card_json);
-        line(true, "card fields",
+        d.line(true, "card fields",
                        "architecture width " + std::to_string(card.width) + ", d_model " +
                            std::to_string(card.d_model) + ", heads " +
                            std::to_string(card.heads) + "; STFT n_fft " +
@@ -108,20 +104,20 @@ void doctor_tsrnet(Doctor& d, const std::string& path, const models::ModelFile& 
                            " -> " + std::to_string(card.spec_bins) + " x " +
                            std::to_string(card.spec_frames) + "; every field in range");
     } catch (const std::exception& e) {
-        fail_with("card fields", e);
+        d.fail("card fields", e);
         return;
     }
     check_weights(d, f);
     if (std::isfinite(card.threshold))
-        line(true, "threshold",
+        d.line(true, "threshold",
              fmt("%.6g", card.threshold) + " (" + fmt("%g", 100 * card.threshold_quantile) +
                  "% of " + std::to_string(card.calibration_windows) + " normal windows, " +
                  card.score + " score)");
     else
-        line(false, "threshold",
+        d.line(false, "threshold",
              "none calibrated (null: an interrupted run, a checkpoint or an import); the "
              "scorer and tfmed eval refuse it unless a threshold is given");
-    line(true, "quality gate",
+    d.line(true, "quality gate",
          card.quality.enabled ? "on: kurtosis >= " + fmt("%g", card.quality.kurtosis_min) +
                                     ", beat match >= " +
                                     fmt("%g", card.quality.beat_match_min) + ", >= " +
@@ -146,12 +142,12 @@ void doctor_tsrnet(Doctor& d, const std::string& path, const models::ModelFile& 
                         static_cast<float>(std::exp(-0.5 * s * s / (0.01 * 0.01)));
             }
             const auto r = e.score(w.data(), 1);
-            line(std::isfinite(r[0].plain), "forward pass",
+            d.line(std::isfinite(r[0].plain), "forward pass",
                  "synthetic window: plain score " + fmt("%.5g", r[0].plain) + ", peak score " +
                      fmt("%.5g", r[0].peak) +
                      (r[0].scored() ? "" : " (" + std::string(models::to_string(r[0].status)) + ")"));
         } catch (const std::exception& e) {
-            fail_with("forward pass", e);
+            d.fail("forward pass", e);
         }
     }
 }
@@ -269,10 +265,6 @@ static int model_info(const std::string& path, const std::string& history_plot)
 static int model_doctor(const std::string& path)
 {
     Doctor d;
-    auto line = [&](bool ok, const std::string& what, const std::string& detail) {
-        return d.line(ok, what, detail);
-    };
-    auto fail_with = [&](const std::string& what, const std::exception& e) { d.fail(what, e); };
     models::ModelFile f;
     try {
         f = models::read_model_file(path, true, true);
@@ -280,15 +272,15 @@ static int model_doctor(const std::string& path)
         for (const auto& [name, bytes] : f.sections)
             secs += ", " + name + " " + std::to_string(bytes.size()) + " B";
         if (f.format == 1)
-            line(false, "file", "format 1 (sections card " + std::to_string(f.card_json.size()) +
+            d.line(false, "file", "format 1 (sections card " + std::to_string(f.card_json.size()) +
                                     " B" + secs + ") carries no checksums: a damaged file "
                                     "cannot be told from a good one; if the checks below pass, "
                                     "tfmed upgrade " + path + " -o NEW.tfm");
         else
-            line(true, "file", "sections card " + std::to_string(f.card_json.size()) + " B" +
+            d.line(true, "file", "sections card " + std::to_string(f.card_json.size()) + " B" +
                                    secs + "; every CRC-32 verified");
     } catch (const std::exception& e) {
-        fail_with("file", e);
+        d.fail("file", e);
         std::printf("\n%s: not usable (the file itself is damaged or not a model file)\n",
                     path.c_str());
         return 1;
@@ -296,7 +288,7 @@ static int model_doctor(const std::string& path)
     models::CardHead head;
     try {
         head = models::card_head(f.card_json);
-        line(true, "card", "model " + head.model + ", card format " +
+        d.line(true, "card", "model " + head.model + ", card format " +
                                std::to_string(head.format) + ", written by gr-tfmed " +
                                (head.version.empty() ? "?" : head.version) + "; " +
                                std::to_string(head.channels) + " channel(s) at " +
@@ -304,7 +296,7 @@ static int model_doctor(const std::string& path)
                                std::to_string(head.window));
         models::check_card(path, head, {});
     } catch (const std::exception& e) {
-        fail_with("card", e);
+        d.fail("card", e);
         std::printf("\n%s: not usable (the card's common fields are refused)\n", path.c_str());
         return 1;
     }
@@ -313,7 +305,7 @@ static int model_doctor(const std::string& path)
     else if (head.model == "specar")
         doctor_specar(d, path, f);
     else
-        line(false, "model kind", "'" + head.model + "' is not built by this version");
+        d.line(false, "model kind", "'" + head.model + "' is not built by this version");
     std::printf("\n%s: %s\n", path.c_str(),
                 d.failures == 0
                     ? "usable: the blocks and tfmed eval accept it"
