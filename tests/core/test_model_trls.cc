@@ -1,0 +1,400 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * TRLS (models/trls.h, dsp/augment.h): the augmentations against torchvision's
+ * functional ops and their random draws against the documented distributions;
+ * the front end, the TFRNN encoder, the classifier and the BYOL loss against
+ * the Python twin for fixed weights (tests/golden/gen_trls_golden.py); shapes,
+ * parameter counts by hand, the EMA update and bad options.
+ */
+#include "../support/errors.h"
+#include "../support/npy.h"
+
+#include <tfmed/dsp/augment.h>
+#include <tfmed/models/trls.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <torch/serialize.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+
+using namespace tfmed;
+using tfmed_test::load_npy;
+using tfmed_test::message_of;
+
+namespace {
+
+std::string golden_dir()
+{
+    const char* d = std::getenv("TFMED_GOLDEN_DIR");
+    return d ? d : "";
+}
+
+bool have_golden()
+{
+    return !golden_dir().empty() && std::filesystem::exists(golden_dir() + "/cases.json");
+}
+
+#define REQUIRE_GOLDEN()                                                                     \
+    if (!have_golden())                                                                      \
+    GTEST_SKIP() << "no TRLS golden files (tests/golden/gen_trls_golden.py needs "           \
+                    "python3-torch and python3-torchvision)"
+
+std::map<std::string, torch::Tensor> read_state_dict(const std::string& path)
+{
+    std::ifstream f(path, std::ios::binary);
+    std::vector<char> bytes((std::istreambuf_iterator<char>(f)), {});
+    const auto v = torch::pickle_load(bytes);
+    std::map<std::string, torch::Tensor> out;
+    for (const auto& e : v.toGenericDict())
+        out[e.key().toStringRef()] = e.value().toTensor();
+    return out;
+}
+
+// Copy every parameter and buffer by name; the name sets must be equal.
+void load_into(torch::nn::Module& m, const std::map<std::string, torch::Tensor>& sd)
+{
+    torch::NoGradGuard ng;
+    std::map<std::string, torch::Tensor> own;
+    for (const auto& p : m.named_parameters())
+        own[p.key()] = p.value();
+    for (const auto& b : m.named_buffers())
+        own[b.key()] = b.value();
+    ASSERT_EQ(own.size(), sd.size());
+    for (auto& [k, t] : own) {
+        ASSERT_TRUE(sd.count(k)) << "the twin has no " << k;
+        ASSERT_EQ(sd.at(k).sizes(), t.sizes()) << k;
+        t.copy_(sd.at(k));
+    }
+}
+
+models::TrlsOptions options_of(const nlohmann::json& c)
+{
+    models::TrlsOptions o;
+    o.channels = c["channels"];
+    o.length = c["length"];
+    o.n_fft = c["n_fft"];
+    o.hop = c["hop"];
+    o.multichannel = c["multichannel"];
+    o.rnn = c["rnn"];
+    o.hidden = c["hidden"];
+    o.blocks = c["blocks"];
+    o.f_h = c["f_h"];
+    o.scales = c["scales"];
+    o.dropout = c["dropout"];
+    o.proj_hidden = c["proj_hidden"];
+    o.proj_out = c["proj_out"];
+    o.num_class = c["num_class"];
+    return o;
+}
+
+void expect_close(const torch::Tensor& a, const torch::Tensor& b, double tol, const char* what)
+{
+    ASSERT_EQ(a.sizes(), b.sizes()) << what;
+    const double d = (a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max().item<double>();
+    EXPECT_LE(d, tol) << what;
+}
+
+} // namespace
+
+TEST(TrlsAugment, FixedParametersEqualTorchvision)
+{
+    REQUIRE_GOLDEN();
+    const std::string dir = golden_dir() + "/augment";
+    const auto img = load_npy(dir + "/img.npy");
+    ASSERT_EQ(img.sizes(), (torch::IntArrayRef{ 1, 17, 23 }));
+    std::ifstream f(dir + "/cases.json");
+    const auto cases = nlohmann::json::parse(f);
+    ASSERT_EQ(cases.size(), 7u);
+    int clamped = 0;
+    for (const auto& [name, c] : cases.items()) {
+        SCOPED_TRACE(name);
+        const auto want = load_npy(dir + "/" + c["file"].get<std::string>());
+        torch::Tensor got;
+        const std::string op = c["op"];
+        if (op == "brightness")
+            got = augment::brightness(img, c["arg"].get<double>());
+        else if (op == "contrast")
+            got = augment::contrast(img, c["arg"].get<double>());
+        else if (op == "blur")
+            got = augment::gaussian_blur(img, c["arg"][0].get<int64_t>(), c["arg"][1].get<double>());
+        else
+            got = augment::time_flip(img);
+        expect_close(got, want, 2e-7, name.c_str());
+        clamped += (want == 1.0f).sum().item<int64_t>() > 1;
+    }
+    EXPECT_GE(clamped, 2) << "the cases must exercise the clamp at 1";
+    // A batch (N, F, T) gives each image its own contrast mean.
+    auto two = torch::cat({ img, img * 0.5 });
+    auto c2 = augment::contrast(two, 0.7);
+    expect_close(c2[0], augment::contrast(img, 0.7)[0], 0, "batch contrast 0");
+    expect_close(c2[1], augment::contrast(img * 0.5, 0.7)[0], 0, "batch contrast 1");
+}
+
+TEST(TrlsAugment, MasksAndBadArguments)
+{
+    auto img = torch::rand({ 2, 5, 7 });
+    auto t = augment::time_mask(img, 2, 3);
+    EXPECT_EQ(t.narrow(2, 2, 3).abs().sum().item<double>(), 0.0);
+    EXPECT_TRUE(torch::equal(t.narrow(2, 0, 2), img.narrow(2, 0, 2)));
+    auto fm = augment::freq_mask(img, 4, 1, 0.5);
+    EXPECT_TRUE(torch::all(fm.narrow(1, 4, 1) == 0.5).item<bool>());
+    EXPECT_NE(message_of<std::invalid_argument>([&] { augment::time_mask(img, 5, 3); }).find("start + width <= 7"),
+              std::string::npos);
+    EXPECT_NE(message_of<std::invalid_argument>([&] { augment::gaussian_blur(img, 4, 1.0); }).find("odd kernel"),
+              std::string::npos);
+    EXPECT_NE(message_of<std::invalid_argument>([&] { augment::gaussian_blur(img, 11, 1.0); }).find("5 x 7"),
+              std::string::npos);
+    EXPECT_NE(message_of<std::invalid_argument>([&] { augment::brightness(img, -1); }).find("factor >= 0"),
+              std::string::npos);
+    augment::ViewOptions v;
+    v.flip_p = 1.5;
+    EXPECT_NE(message_of<std::invalid_argument>([&] { v.validate(); }).find("flip_p: expected a probability in [0, 1], found 1.5"),
+              std::string::npos);
+    EXPECT_NE(message_of<std::invalid_argument>([&] { augment::view(img, augment::ViewOptions(), 1, { 0 }, 0); })
+                  .find("expected 2 sample ids, found 1"),
+              std::string::npos);
+}
+
+TEST(TrlsAugment, DrawsFollowTheDocumentedDistributions)
+{
+    // n draws per check; a proportion p is within 5 sigma of its expectation.
+    const int n = 20000;
+    auto v1 = augment::ViewOptions::view1();
+    auto v2 = augment::ViewOptions::view2();
+    v2.time_mask = 6;
+    v2.freq_mask = 4;
+    int jit = 0, flip1 = 0, flip2 = 0, cfirst = 0, blur = 0;
+    double bsum = 0, bmin = 9, bmax = 0, csum = 0, ssum = 0, smin = 9, smax = 0;
+    std::vector<int> tw(7, 0);
+    int64_t tw_over = 0, fs_over = 0;
+    for (int i = 0; i < n; ++i) {
+        const auto a = augment::draw_view(v1, 17, 23, 42, static_cast<uint64_t>(i), 0);
+        const auto b = augment::draw_view(v2, 17, 23, 42, static_cast<uint64_t>(i), 1);
+        if (a.jitter) {
+            ++jit;
+            bsum += a.brightness;
+            csum += a.contrast;
+            bmin = std::min(bmin, a.brightness);
+            bmax = std::max(bmax, a.brightness);
+            cfirst += a.contrast_first;
+        }
+        flip1 += a.flip;
+        flip2 += b.flip;
+        EXPECT_FALSE(a.blur);
+        EXPECT_FALSE(b.jitter);
+        blur += b.blur;
+        ssum += b.sigma;
+        smin = std::min(smin, b.sigma);
+        smax = std::max(smax, b.sigma);
+        tw[static_cast<std::size_t>(b.time_width)]++;
+        tw_over += b.time_start + b.time_width > 23;
+        fs_over += b.freq_start + b.freq_width > 17;
+    }
+    auto within = [&](double count, double p, int trials) {
+        const double sd = std::sqrt(trials * p * (1 - p));
+        return std::abs(count - trials * p) <= 5 * sd;
+    };
+    EXPECT_TRUE(within(jit, 0.8, n)) << jit;
+    EXPECT_TRUE(within(flip1, 0.5, n)) << flip1;
+    EXPECT_TRUE(within(flip2, 0.5, n)) << flip2;
+    EXPECT_TRUE(within(cfirst, 0.5, jit)) << cfirst;
+    EXPECT_EQ(blur, n);
+    // U[0.6, 1.4]: mean 1, sd 0.8 / sqrt(12); U[0.1, 2]: mean 1.05.
+    EXPECT_NEAR(bsum / jit, 1.0, 5 * 0.8 / std::sqrt(12.0 * jit));
+    EXPECT_NEAR(csum / jit, 1.0, 5 * 0.8 / std::sqrt(12.0 * jit));
+    EXPECT_NEAR(ssum / n, 1.05, 5 * 1.9 / std::sqrt(12.0 * n));
+    EXPECT_GE(bmin, 0.6);
+    EXPECT_LT(bmax, 1.4);
+    EXPECT_LT(bmin, 0.61);
+    EXPECT_GT(bmax, 1.39);
+    EXPECT_GE(smin, 0.1);
+    EXPECT_LT(smax, 2.0);
+    // Mask widths uniform on 0..6, always inside the image.
+    for (int w = 0; w <= 6; ++w)
+        EXPECT_TRUE(within(tw[static_cast<std::size_t>(w)], 1.0 / 7, n)) << w << " " << tw[w];
+    EXPECT_EQ(tw_over, 0);
+    EXPECT_EQ(fs_over, 0);
+    // Reproducible per (seed, id, view), independent of the batch.
+    const auto x = torch::rand({ 3, 17, 23 });
+    const auto a = augment::view(x, v1, 5, { 10, 11, 12 }, 0);
+    const auto b = augment::view(x.narrow(0, 1, 1), v1, 5, { 11 }, 0);
+    EXPECT_TRUE(torch::equal(a[1], b[0]));
+    EXPECT_FALSE(torch::equal(a, augment::view(x, v1, 6, { 10, 11, 12 }, 0)));
+}
+
+TEST(TrlsAugment, TimeDomainBaselines)
+{
+    auto x = torch::randn({ 4, 2, 50 });
+    const std::vector<int64_t> ids{ 0, 1, 2, 3 };
+    // Permutation keeps every sample (a rearrangement per channel, same for both channels).
+    const auto p = augment::time_domain(x, "permutation", 0, 5, 3, ids);
+    for (int n = 0; n < 4; ++n)
+        for (int c = 0; c < 2; ++c)
+            EXPECT_TRUE(torch::equal(std::get<0>(p[n][c].sort()), std::get<0>(x[n][c].sort())));
+    // Scaling: one factor per channel.
+    const auto s = augment::time_domain(x, "scaling", 0.1, 0, 3, ids);
+    const auto k = s / x;
+    EXPECT_LT((k - k.mean(2, true)).abs().max().item<double>(), 1e-4);
+    // Jitter: residual sd close to sigma over 400 points.
+    const auto big = torch::zeros({ 8, 1, 5000 });
+    const auto j = augment::time_domain(big, "jitter", 0.3, 0, 3, { 0, 1, 2, 3, 4, 5, 6, 7 });
+    EXPECT_NEAR(j.std().item<double>(), 0.3, 0.005);
+    EXPECT_NEAR(j.mean().item<double>(), 0.0, 0.005);
+    EXPECT_NE(message_of<std::invalid_argument>([&] { augment::time_domain(x, "warp", 0.1, 0, 3, ids); })
+                  .find("jitter, scaling or permutation, found 'warp'"),
+              std::string::npos);
+}
+
+TEST(Trls, FrontEndEqualsTheTwin)
+{
+    REQUIRE_GOLDEN();
+    const auto x = load_npy(golden_dir() + "/front/x.npy");
+    models::TrlsOptions o;
+    o.channels = 2;
+    o.length = 64;
+    o.n_fft = 16;
+    o.scales = 3;
+    const auto img = models::spectrogram(x, o);
+    ASSERT_EQ(img.sizes(), (torch::IntArrayRef{ 3, 18, 17 }));
+    expect_close(img, load_npy(golden_dir() + "/front/img.npy"), 2e-6, "front end");
+    EXPECT_NEAR(img[0].min().item<double>(), 0.0, 0.0);
+    EXPECT_NEAR(img[0].max().item<double>(), 1.0, 1e-7);
+    // A constant series has max == min: zeros, not NaN.
+    EXPECT_EQ(models::spectrogram(torch::zeros({ 1, 2, 64 }), o).abs().sum().item<double>(), 0.0);
+    EXPECT_NE(message_of<std::invalid_argument>([&] { models::spectrogram(torch::zeros({ 1, 3, 64 }), o); })
+                  .find("expected series (N, 2, 64), found [1, 3, 64]"),
+              std::string::npos);
+}
+
+TEST(Trls, NetworksEqualTheTwin)
+{
+    REQUIRE_GOLDEN();
+    std::ifstream f(golden_dir() + "/cases.json");
+    const auto cases = nlohmann::json::parse(f);
+    int n = 0;
+    for (const auto& [name, c] : cases.items()) {
+        if (name[0] == '_')
+            continue;
+        ++n;
+        SCOPED_TRACE(name);
+        const std::string dir = golden_dir() + "/" + name;
+        const auto o = options_of(c["config"]);
+        torch::NoGradGuard ng;
+        models::TrlsClassifier clf(o);
+        load_into(*clf, read_state_dict(dir + "/state_dict.pt"));
+        clf->eval();
+        EXPECT_EQ(models::count_parameters(*clf), c["classifier_parameters"].get<int64_t>());
+        const auto img = load_npy(dir + "/img.npy");
+        expect_close(clf->embed(img), load_npy(dir + "/emb.npy"), 2e-5, "embedding");
+        expect_close(clf->forward(img), load_npy(dir + "/logits.npy"), 2e-5, "logits");
+
+        auto po = o;
+        po.dropout = 0.0;
+        models::Trls trls(po);
+        load_into(*trls, read_state_dict(dir + "/trls_state_dict.pt"));
+        trls->train();
+        EXPECT_EQ(models::count_parameters(*trls), c["trls_parameters"].get<int64_t>());
+        std::ifstream lf(dir + "/losses.json");
+        const auto losses = nlohmann::json::parse(lf);
+        const auto v1 = load_npy(dir + "/v1.npy"), v2 = load_npy(dir + "/v2.npy");
+        EXPECT_NEAR(trls->loss(v1, v2).item<double>(), losses["loss"].get<double>(), 2e-5);
+        EXPECT_NEAR(trls->loss(v1, v2, 0.5).item<double>(), losses["loss_negatives"].get<double>(),
+                    2e-5);
+    }
+    EXPECT_EQ(n, 5);
+}
+
+TEST(Trls, ParameterCountsByHand)
+{
+    // Epilepsy default: 1 channel, 178 samples, n_fft 32 (17 bins), hop 8 -> 23 frames.
+    models::TrlsOptions o;
+    o.num_class = 2;
+    ASSERT_EQ(o.features(), 17);
+    ASSERT_EQ(o.frames(), 23);
+    const int64_t H = 64, F = 17, T = 23;
+    auto lstm = [&](int64_t in) { return 4 * H * (in + H) + 8 * H; };
+    const int64_t block = lstm(F) + (H * F + F) + 2 * F + lstm(T) + (H * T + T) + 2 * T;
+    const int64_t encoder = 3 * block + (F * 64 + 64);
+    models::TrlsClassifier clf(o);
+    EXPECT_EQ(models::count_parameters(*clf), encoder + 5 * 64 * 2 + 2);
+    auto mlp = [](int64_t in, int64_t hid, int64_t out) {
+        return in * hid + hid + 2 * hid + hid * out + out;
+    };
+    models::Trls trls(o);
+    EXPECT_EQ(models::count_parameters(*trls),
+              2 * encoder + 5 * (2 * mlp(64, 256, 128) + mlp(128, 256, 128)));
+    // Only the online half trains.
+    EXPECT_EQ(models::count_parameters(*trls, true),
+              encoder + 5 * (mlp(64, 256, 128) + mlp(128, 256, 128)));
+    if (have_golden()) {
+        std::ifstream f(golden_dir() + "/cases.json");
+        const auto e = nlohmann::json::parse(f)["_epilepsy_default"];
+        EXPECT_EQ(models::count_parameters(*clf), e["classifier_parameters"].get<int64_t>());
+        EXPECT_EQ(models::count_parameters(*trls), e["trls_parameters"].get<int64_t>());
+    }
+}
+
+TEST(Trls, ShapesEmaAndOptions)
+{
+    models::TrlsOptions o;
+    o.channels = 3;
+    o.length = 128;
+    o.n_fft = 32;
+    o.hidden = 16;
+    o.f_h = 12;
+    o.proj_hidden = 32;
+    o.proj_out = 16;
+    o.num_class = 6;
+    for (const char* mc : { "stack", "features" }) {
+        o.multichannel = mc;
+        models::TrlsClassifier clf(o);
+        const auto img = models::spectrogram(torch::randn({ 5, 3, 128 }), o);
+        ASSERT_EQ(img.sizes(), (torch::IntArrayRef{ 5, 51, 17 }));
+        EXPECT_EQ(clf->embed(img).sizes(), (torch::IntArrayRef{ 5, 60 }));
+        EXPECT_EQ(clf->forward(img).sizes(), (torch::IntArrayRef{ 5, 6 }));
+    }
+    // EMA: target <- 0.7 target + 0.3 online, the online half untouched.
+    models::Trls t(o);
+    {
+        torch::NoGradGuard ng;
+        for (auto& p : t->encoder->parameters())
+            p.add_(1.0);
+    }
+    const auto before_t = t->target_encoder->parameters()[0].clone();
+    const auto online = t->encoder->parameters()[0].clone();
+    t->update_target(0.7);
+    expect_close(t->target_encoder->parameters()[0], before_t * 0.7 + online * 0.3, 1e-6, "ema");
+    EXPECT_TRUE(torch::equal(t->encoder->parameters()[0], online));
+    EXPECT_FALSE(t->target_encoder->parameters()[0].requires_grad());
+    // Bad options name the field.
+    models::TrlsOptions bad;
+    bad.scales = 6; // 23 frames cannot be halved 5 times
+    EXPECT_NE(message_of<std::invalid_argument>([&] { bad.validate(); }).find("expected at least 32 frames"),
+              std::string::npos);
+    bad = models::TrlsOptions();
+    bad.rnn = "transformer";
+    EXPECT_NE(message_of<std::invalid_argument>([&] { bad.validate(); })
+                  .find("expected lstm, gru, rnn or tcn, found 'transformer'"),
+              std::string::npos);
+    bad = models::TrlsOptions();
+    bad.length = 10;
+    EXPECT_NE(message_of<std::invalid_argument>([&] { bad.validate(); }).find("needs windows of at least 17 samples, found 10"),
+              std::string::npos);
+    models::TrlsClassifier enc(models::TrlsOptions{});
+    EXPECT_NE(message_of<std::logic_error>([&] { enc->forward(torch::zeros({ 1, 17, 23 })); }).find("no linear head"),
+              std::string::npos);
+    EXPECT_NE(message_of<std::invalid_argument>([&] { enc->embed(torch::zeros({ 1, 17, 22 })); })
+                  .find("expected spectrograms (B, 17, 23), found [1, 17, 22]"),
+              std::string::npos);
+    EXPECT_GT(models::tfrnn_forward_flops(models::TrlsOptions{}), 1e6);
+}
