@@ -37,6 +37,7 @@ int main(int argc, char** argv)
     tfmed::apps::add_data_commands(cli);
     tfmed::apps::add_tsrnet_commands(cli);
     tfmed::apps::add_specar_commands(cli);
+    tfmed::apps::add_trls_commands(cli);
     tfmed::apps::add_stft_commands(cli);
     tfmed::apps::add_model_commands(cli);
 

@@ -33,6 +33,7 @@ struct Series {
     Rgb color{ 20, 20, 20 };
     std::string label;
     double width = 1.2;
+    bool points = false; //!< a scatter of dots instead of a line
 };
 
 /*! \brief A vertical marker at x with a short label on top (e.g. a beat "V"). */

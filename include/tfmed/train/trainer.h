@@ -65,6 +65,8 @@ public:
     /*! The model card (JSON) for the current state; `training` is the loop's
      *  record (settings, history, best epoch) to embed. */
     virtual std::string card_json(const std::string& training_json) = 0;
+    /*! Called after every optimiser step (e.g. an EMA target update). */
+    virtual void after_step() {}
 };
 
 /*! \brief What a run did. */

@@ -274,6 +274,14 @@ void save_figure(const std::vector<Panel>& panels,
         }
         for (const auto& s : p.series) {
             const size_t n = std::min(s.x.size(), s.y.size());
+            if (s.points) { // a scatter: one short stroke (a dot) per point
+                for (size_t i = 0; i < n; i++)
+                    if (std::isfinite(s.x[i]) && std::isfinite(s.y[i]) && s.x[i] >= x0 &&
+                        s.x[i] <= x1)
+                        c.line(X(s.x[i]) - 0.5, Y(s.y[i]), X(s.x[i]) + 0.5, Y(s.y[i]), s.color,
+                               std::max(2.0, s.width * 2.5));
+                continue;
+            }
             // Dense traces: one vertical min-max stroke per pixel column keeps
             // every peak and costs width, not n, line segments.
             if (n > static_cast<size_t>(2 * pw)) {

@@ -449,6 +449,7 @@ LoopResult run(Task& task,
             if (o.clip_grad_norm > 0.0)
                 torch::nn::utils::clip_grad_norm_(net.parameters(), o.clip_grad_norm);
             opt->step();
+            task.after_step();
             loss_sum += lv;
             ++steps_run;
             Event ev;

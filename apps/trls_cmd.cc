@@ -1,0 +1,223 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * `tfmed train / eval trls`: options in, printing and files out; the work is
+ * in the core (tfmed::train::train_trls, tfmed::train::evaluate_trls).
+ */
+#include "cli.h"
+#include "common.h"
+#include "progress_view.h"
+
+#include <tfmed/train/trls_trainer.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+
+namespace tfmed {
+namespace apps {
+
+using nlohmann::json;
+
+namespace {
+
+struct TrlsArgs {
+    train::TrlsTrainConfig cfg;
+    train::TrlsEvalSpec spec;
+    std::string json;
+    bool finetune = false;
+    int fold = 0; //!< 1-based; 0 = every fold
+};
+
+// The options `train trls` and `eval trls` share.
+void add_common(CLI::App* c, TrlsArgs& a)
+{
+    auto& cfg = a.cfg;
+    c->add_option("--data", cfg.data, "epilepsy (seizure vs rest), epilepsy5 (Z/O/N/F/S), mitdb, "
+                                      "ecg5000 or basicmotions")
+        ->capture_default_str();
+    c->add_option("--data-dir", cfg.data_dir,
+                  "Folder of the named data sets (default $TFMED_DATA_DIR or ../shared/data)");
+    c->add_option("--scaling", cfg.scaling,
+                  "Min-max per time index fitted on all windows (all, TS-TCC), on the training "
+                  "part (train) or none")
+        ->check(CLI::IsMember({ "all", "train", "none" }))
+        ->capture_default_str();
+    c->add_option("--split-seed", cfg.split_seed)->capture_default_str();
+    c->add_option("--max-windows", cfg.max_windows,
+                  "At most this many windows, every class in proportion (smoke runs)")
+        ->check(int_range(0, 1LL << 40));
+    c->add_option("--n-fft", cfg.arch.n_fft, "FFT size (default 32; 128 for mitdb)")
+        ->check(int_range(2, 8192));
+    c->add_option("--hop", cfg.arch.hop, "Frame advance (0 = n_fft / 4)")->check(int_range(0, 8192));
+    c->add_option("--rnn", cfg.arch.rnn, "lstm, gru, rnn or tcn")
+        ->check(CLI::IsMember({ "lstm", "gru", "rnn", "tcn" }))
+        ->capture_default_str();
+    c->add_option("--multichannel", cfg.arch.multichannel, "stack (bins stacked) or features")
+        ->check(CLI::IsMember({ "stack", "features" }));
+    c->add_option("--hidden", cfg.arch.hidden)->check(int_range(1, 4096))->capture_default_str();
+    c->add_option("--blocks", cfg.arch.blocks)->check(int_range(1, 16))->capture_default_str();
+    c->add_option("--f-h", cfg.arch.f_h)->check(int_range(1, 4096))->capture_default_str();
+    c->add_option("--scales", cfg.arch.scales, "K, time pyramid scales")
+        ->check(int_range(1, 16))
+        ->capture_default_str();
+    c->add_option("--dropout", cfg.arch.dropout)->check(number_check(
+        [](double v) { return v >= 0 && v < 1; }, "a fraction in [0, 1)", "FRACTION"));
+    c->add_option("--tau", cfg.tau, "EMA rate of the target network")->check(kFraction)
+        ->capture_default_str();
+    c->add_option("--negatives", cfg.negatives, "Weight of an InfoNCE term (the ablation; 0 = off)")
+        ->check(kFiniteNonNegative);
+    c->add_option("--blur-kernel", cfg.view2.blur_kernel, "Gaussian blur kernel of view 2")
+        ->check(int_range(1, 31));
+    c->add_option("--time-mask", cfg.view1.time_mask,
+                  "Widest time mask in frames, both views (0 = none)")
+        ->check(int_range(0, 1 << 20));
+    c->add_option("--freq-mask", cfg.view1.freq_mask,
+                  "Widest frequency mask in bins, both views (0 = none)")
+        ->check(int_range(0, 1 << 20));
+    c->add_option("--epochs", cfg.pretrain.epochs, "Pre-training epochs")
+        ->check(int_range(1, 100000))
+        ->capture_default_str();
+    c->add_option("--batch", cfg.pretrain.batch, "Pre-training batch")
+        ->check(int_range(2, 1 << 20))
+        ->capture_default_str();
+    c->add_option("--lr", cfg.pretrain.optimizer.lr, "Pre-training learning rate")
+        ->check(kFinitePositive);
+    c->add_option("--head-epochs", cfg.downstream.epochs,
+                  "Epochs of the linear head / fine-tuning")
+        ->check(int_range(1, 100000))
+        ->capture_default_str();
+    c->add_option("--head-batch", cfg.downstream.batch)->check(int_range(1, 1 << 20));
+    c->add_option("--seed", cfg.pretrain.seed)->capture_default_str();
+    c->add_option("--device", cfg.device)->capture_default_str();
+    c->add_option("--threads", cfg.threads, "Intra-op threads (0 = all cores)")
+        ->check(int_range(0, kMaxThreads));
+    c->add_option("--json", a.json, "Results as JSON");
+}
+
+// Options that apply to both views and the downstream seed.
+void finish(TrlsArgs& a, CLI::App* c)
+{
+    auto& cfg = a.cfg;
+    const auto chosen = cfg.arch;
+    cfg.apply_data_defaults();
+    if (c->count("--n-fft"))
+        cfg.arch.n_fft = chosen.n_fft;
+    if (c->count("--hop"))
+        cfg.arch.hop = chosen.hop;
+    cfg.view2.time_mask = cfg.view1.time_mask;
+    cfg.view2.freq_mask = cfg.view1.freq_mask;
+    cfg.downstream.seed = cfg.pretrain.seed;
+}
+
+int train_trls(TrlsArgs& a)
+{
+    if (!a.json.empty())
+        check_writable(a.json);
+    auto view = std::make_shared<ProgressView>();
+    const auto r = train::train_trls(a.cfg, [view](const train::Event& e) { (*view)(e); });
+    if (!r.completed)
+        return 0;
+    std::printf("%s\n", r.summary.c_str());
+    if (!a.json.empty()) {
+        json j = { { "model", r.model_path },
+                   { "data", a.cfg.data },
+                   { "parameters", r.parameters },
+                   { "pretrain_epochs", r.pretrain_epochs },
+                   { "pretrain_val_byol_loss", r.pretrain_val_loss },
+                   { "windows", { { "train", r.train_windows }, { "val", r.val_windows },
+                                  { "test", r.test_windows } } },
+                   { "val", { { "accuracy", r.val.accuracy }, { "macro_f1", r.val.macro_f1 } } },
+                   { "test", { { "accuracy", r.test.accuracy }, { "macro_f1", r.test.macro_f1 } } } };
+        write_atomically(a.json, j.dump(1) + "\n");
+    }
+    return 0;
+}
+
+int eval_trls(TrlsArgs& a)
+{
+    if (!a.json.empty())
+        check_writable(a.json);
+    if (a.fold > 0) {
+        if (a.fold > a.spec.folds)
+            throw std::invalid_argument("--fold: expected 1 .. " + std::to_string(a.spec.folds) +
+                                        ", found " + std::to_string(a.fold));
+        a.spec.first_fold = a.spec.last_fold = a.fold - 1;
+    }
+    auto view = std::make_shared<ProgressView>();
+    const auto r = train::evaluate_trls(a.cfg, a.spec, [view](const train::Event& e) { (*view)(e); });
+    std::printf("TRLS on %s (%d-fold, pre-training %d epochs, head %d epochs), test scores:\n%s",
+                a.cfg.data.c_str(), a.spec.folds, a.cfg.pretrain.epochs,
+                a.cfg.downstream.epochs, r.summary.c_str());
+    for (const auto& f : r.figures)
+        std::printf("figure: %s\n", f.c_str());
+    if (!a.json.empty())
+        write_atomically(a.json, r.json + "\n");
+    return 0;
+}
+
+} // namespace
+
+void add_trls_commands(Cli& cli)
+{
+    auto ta = std::make_shared<TrlsArgs>();
+    auto* t = cli.train->add_subcommand(
+        "trls", "TRLS: self-supervised pre-training of the TFRNN encoder on augmented "
+                "spectrograms (BYOL, EMA target), then a linear head; writes the encoder + head");
+    add_common(t, *ta);
+    t->add_option("-o,--out", ta->cfg.out, "Model file (the checkpoint is OUT.ckpt)")
+        ->capture_default_str();
+    t->add_flag("--resume", ta->cfg.resume, "Continue the pre-training from OUT.ckpt");
+    t->add_option("--stop-after", ta->cfg.pretrain.stop_after,
+                  "Stop the pre-training after this many epochs (continue with --resume)")
+        ->check(int_range(0, 100000));
+    cli.on(t, [ta, t] {
+        finish(*ta, t);
+        return train_trls(*ta);
+    });
+
+    auto ea = std::make_shared<TrlsArgs>();
+    auto* e = cli.eval->add_subcommand(
+        "trls", "TRLS evaluations with k-fold cross-validation: linear evaluation (TS-TCC "
+                "protocol), fine-tuning with a fraction of labels, the supervised baseline, "
+                "robustness to dropped samples and noise; mean +- std, JSON, PNG");
+    add_common(e, *ea);
+    e->add_flag("--linear", ea->spec.linear, "Linear evaluation of the frozen encoder");
+    e->add_option("--finetune", ea->spec.finetune_percent,
+                  "Fine-tune with these percentages of labelled training windows, e.g. "
+                  "1,5,10,50,75,100")
+        ->delimiter(',')
+        ->check(number_check([](double v) { return v > 0 && v <= 100; }, "a percentage in (0, 100]",
+                             "PERCENT"));
+    e->add_flag("--supervised", ea->spec.supervised,
+                "The same network trained from scratch on every training label");
+    e->add_option("--folds", ea->spec.folds, "Cross-validation folds (6:2:2 at 5; 1 = the TS-TCC "
+                                             "split)")
+        ->check(int_range(1, 20))
+        ->capture_default_str();
+    e->add_option("--fold", ea->fold, "Run only this fold (1-based)")->check(int_range(1, 20));
+    e->add_option("--sparsity", ea->spec.sparsity_percent,
+                  "Also score the linear model on test windows with these percentages of "
+                  "samples dropped")
+        ->delimiter(',')
+        ->check(number_check([](double v) { return v >= 0 && v < 100; }, "a percentage in [0, 100)",
+                             "PERCENT"));
+    e->add_option("--snr", ea->spec.snr_db, "... and with white noise at these SNRs (dB)")
+        ->delimiter(',')
+        ->check(number_check([](double v) { return std::isfinite(v); }, "a finite number", "DB"));
+    e->add_option("--out-dir", ea->spec.out_dir, "Folder of the figures")->capture_default_str();
+    cli.on(e, [ea, e] {
+        finish(*ea, e);
+        // --linear is the default when no mode is named.
+        if (!e->count("--linear"))
+            ea->spec.linear = !(e->count("--finetune") || e->count("--supervised"));
+        return eval_trls(*ea);
+    });
+}
+
+} // namespace apps
+} // namespace tfmed

@@ -1,0 +1,126 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef INCLUDED_TFMED_TRAIN_TRLS_TRAINER_H
+#define INCLUDED_TFMED_TRAIN_TRLS_TRAINER_H
+
+#include <tfmed/dsp/augment.h>
+#include <tfmed/models/trls_card.h>
+#include <tfmed/train/events.h>
+#include <tfmed/train/options.h>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+/*!
+ * \file
+ * \brief TRLS pre-training, linear evaluation, fine-tuning and the supervised
+ * baseline, all through the one training loop (trainer.h).
+ *
+ * \details
+ * Data sets (`data`): "epilepsy" (Bonn EEG in the UCI layout, the TS-TCC binary
+ * task seizure vs rest), "epilepsy5" (the five Bonn sets Z/O/N/F/S), "mitdb"
+ * (compiled MIT-BIH 10-s segments, 5 AAMI classes), "ecg5000" (the shared
+ * TRAIN file, 5 classes) and "basicmotions" (UEA, TRAIN and TEST pooled).
+ *
+ * Splits: "tstcc" (TS-TCC's: 20 % test, then 20 % of the rest validation,
+ * seeded shuffle) or fold k of `folds` (6:2:2 when folds = 5: part k tests,
+ * part k+1 validates, the rest trains). Scaling: TS-TCC's min-max per time
+ * index fitted on all windows ("all", its leakage-prone reference), fitted
+ * on the training part ("train", clean), or "none".
+ *
+ * Linear evaluation: the frozen encoder (eval mode) embeds every window once;
+ * a Linear layer on the K * f_h representation trains on them (TS-TCC's
+ * optimiser: Adam 3e-4, betas (0.9, 0.99), weight decay 3e-4, plateau
+ * schedule, batch 128, last epoch). TS-TCC keeps its frozen encoder in train
+ * mode (dropout on, BatchNorm statistics moving); ours does not.
+ * Fine-tuning trains encoder and head on a stratified fraction of the
+ * training part; the supervised baseline trains the same network from a
+ * random start on all of it.
+ */
+
+namespace tfmed {
+namespace train {
+
+struct TrlsTrainConfig {
+    std::string data = "epilepsy";
+    std::string data_dir;          //!< "" = $TFMED_DATA_DIR or ../shared/data
+    std::string scaling = "all";   //!< "all" (TS-TCC), "train" (clean) or "none"
+    uint64_t split_seed = 42;
+    int64_t max_windows = 0;       //!< > 0: a stratified subset of this many (smoke runs)
+    models::TrlsOptions arch;      //!< channels / length come from the data
+    augment::ViewOptions view1 = augment::ViewOptions::view1();
+    augment::ViewOptions view2 = augment::ViewOptions::view2();
+    double tau = 0.7;
+    double negatives = 0.0;        //!< > 0: weight of an InfoNCE term (ablation)
+    LoopOptions pretrain;          //!< Adam 3e-4, wd 1e-4, betas (0.9, 0.99), 50 epochs, batch 32
+    LoopOptions downstream;        //!< Adam 3e-4, wd 3e-4, betas (0.9, 0.99), 100 epochs, batch 128
+    std::string out = "trls.tfm";
+    std::string device = "auto";
+    int threads = 0;
+    bool resume = false;           //!< continue the pre-training from out + ".ckpt"
+
+    /*! Data-set defaults: n_fft 32 for short series, 128 for long ones
+     *  (MODELS.md 3.1); hop 4 for BasicMotions (100 samples). */
+    void apply_data_defaults();
+    TrlsTrainConfig();
+    /*! \throws std::invalid_argument naming the bad setting */
+    void validate() const;
+};
+
+/*! \brief Classification scores of one model on one split. */
+struct TrlsScores {
+    double accuracy = 0.0, macro_f1 = 0.0;
+    int64_t n = 0;
+};
+
+struct TrlsTrainResult {
+    bool completed = false;
+    std::string model_path, checkpoint;
+    int pretrain_epochs = 0;
+    double pretrain_val_loss = 0.0;
+    TrlsScores val, test;
+    int64_t train_windows = 0, val_windows = 0, test_windows = 0, parameters = 0;
+    std::string summary;
+};
+
+/*!
+ * \brief `tfmed train trls`: pre-train on the TS-TCC split's training part,
+ * then fit the linear head, and write the encoder + head to cfg.out.
+ */
+TrlsTrainResult train_trls(const TrlsTrainConfig& cfg, const EventSink& events = {},
+                           const std::atomic<bool>* cancel = nullptr);
+
+/*! \brief What `tfmed eval trls` runs per fold. */
+struct TrlsEvalSpec {
+    bool linear = true;
+    bool supervised = false;
+    std::vector<double> finetune_percent; //!< e.g. 1, 5, 10, 50, 75, 100
+    int folds = 5;                        //!< 1: the TS-TCC split once
+    int first_fold = 0, last_fold = -1;   //!< run folds first..last (-1: all)
+    /*! Robustness of the linear model (Table 3 style): the test windows with
+     *  this percent of samples dropped (set to 0) ... */
+    std::vector<double> sparsity_percent;
+    /*! ... and with white noise at these SNRs (dB) added. */
+    std::vector<double> snr_db;
+    std::string out_dir = "out/eval-trls";
+};
+
+struct TrlsEvalResult {
+    std::string json;    //!< every fold, every mode, mean and std
+    std::string summary; //!< the table as text
+    std::vector<std::string> figures;
+};
+
+TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg, const TrlsEvalSpec& spec,
+                             const EventSink& events = {},
+                             const std::atomic<bool>* cancel = nullptr);
+
+} // namespace train
+} // namespace tfmed
+
+#endif
