@@ -325,10 +325,20 @@ public:
         return torch::nn::functional::cross_entropy(fwd_(take(x_, ids).to(dev_)),
                                                     take(y_, ids).to(dev_));
     }
+    // TS-TCC's plateau schedule watches the validation loss.
     double validate() override
     {
-        const auto pred = predict(val_);
-        return models::accuracy(to_vec(take(y_, val_)), pred);
+        torch::NoGradGuard ng;
+        double sum = 0;
+        for (std::size_t i = 0; i < val_.size(); i += 256) {
+            std::vector<int64_t> b(val_.begin() + static_cast<long>(i),
+                                   val_.begin() + static_cast<long>(std::min(val_.size(), i + 256)));
+            sum += torch::nn::functional::cross_entropy(
+                       fwd_(take(x_, b).to(dev_)), take(y_, b).to(dev_),
+                       torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                       .item<double>();
+        }
+        return val_.empty() ? 0.0 : sum / static_cast<double>(val_.size());
     }
     std::vector<int64_t> predict(const std::vector<int64_t>& ids)
     {
@@ -342,8 +352,7 @@ public:
         }
         return out;
     }
-    std::string metric_name() const override { return "val_accuracy"; }
-    bool lower_is_better() const override { return false; }
+    std::string metric_name() const override { return "val_loss"; }
     std::string card_json(const std::string&) override { return card_; }
 
 private:

@@ -1,0 +1,130 @@
+#!/usr/bin/python3
+#
+# Copyright 2026 gr-tfmed authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""`tfmed train trls` and `tfmed eval trls` at smoke size on the real Bonn EEG
+(Epilepsy) and BasicMotions sets: the split sizes each protocol implies, the
+model file (card, head, scaling) and its reading by `tfmed info`, k-fold
+evaluation with every mode (JSON and figures), resume, and the refusals.
+
+Usage: check_trls_cli.py TFMED DATA_DIR OUT_DIR
+Exit 77 (skip) when DATA_DIR lacks the Bonn EEG or UEA sets.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+TFMED, DATA, OUT = sys.argv[1:4]
+failures = []
+for need in ("bonn_eeg/epilepsy178/X_int16.npy", "uea/BasicMotions/BasicMotions_TRAIN.ts"):
+    if not os.path.exists(os.path.join(DATA, need)):
+        print(f"SKIP: {need} not under {DATA} (the shared data sets are not on this machine)")
+        sys.exit(77)
+shutil.rmtree(OUT, ignore_errors=True)
+os.makedirs(OUT)
+os.chdir(OUT)
+ENV = dict(os.environ, TFMED_DATA_DIR=DATA)
+SMALL = ["--threads", "2", "--hidden", "16", "--f-h", "16", "--blocks", "1"]
+
+
+def run(*args):
+    p = subprocess.run([TFMED, *map(str, args)], capture_output=True, text=True, env=ENV,
+                       timeout=900)
+    return p.returncode, p.stdout + p.stderr
+
+
+def ok(what, *args):
+    rc, text = run(*args)
+    if rc != 0:
+        failures.append(f"{what}: exit {rc}\n{text}")
+    return text
+
+
+def refused(what, want, *args):
+    rc, text = run(*args)
+    if rc == 0 or want not in text:
+        failures.append(f"{what}: expected a failure with '{want}', got exit {rc}:\n{text}")
+    if "Exception raised from" in text:
+        failures.append(f"{what}: a LibTorch backtrace reached the user")
+
+
+def check(what, cond, detail=""):
+    if not cond:
+        failures.append(f"{what}: {detail}")
+
+
+def png(path):
+    with open(path, "rb") as f:
+        return f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+# 1. Pre-train + linear head on 500 Epilepsy windows (100 seizure, 400 rest):
+#    TS-TCC split 20 % test (100), 20 % of the rest validation (80), 320 train.
+text = ok("train trls", "train", "trls", "--data", "epilepsy", "--max-windows", 500,
+          "--epochs", 2, "--head-epochs", 100, "--head-batch", 64, "--threads", 2, "-o", "e.tfm",
+          "--json", "e.json")
+if os.path.exists("e.json"):
+    j = json.load(open("e.json"))
+    check("train windows", j["windows"] == {"train": 320, "val": 80, "test": 100}, j["windows"])
+    check("pretrain epochs", j["pretrain_epochs"] == 2, j)
+    check("scores in [0, 1]", all(0 <= j[s][m] <= 1 for s in ("val", "test")
+                                  for m in ("accuracy", "macro_f1")), j)
+    # Two pre-training epochs and a head already beat the majority class (80 %).
+    check("linear accuracy above the majority rate", j["test"]["accuracy"] > 0.8, j["test"])
+    check("parameters", j["parameters"] > 0, j)
+check("summary", "linear evaluation on 100 test windows" in text, text)
+check("checkpoint", os.path.exists("e.tfm.ckpt"), "no checkpoint")
+info = ok("info", "info", "e.tfm")
+for want in ('"model": "trls"', '"num_class": 2', '"kind": "minmax"', "seizure",
+             '"window": 178', '"sample_rate": 173.61'):
+    check("info shows " + want, want in info, info[:1500])
+
+# 2. Resume: the checkpoint continues to a third epoch; other data is refused.
+ok("resume", "train", "trls", "--data", "epilepsy", "--max-windows", 500, "--epochs", 3,
+   "--head-epochs", 5, "--threads", 2, "-o", "e.tfm", "--json", "e3.json", "--resume",
+   "--allow-changed-settings")
+if os.path.exists("e3.json"):
+    check("resumed to 3 epochs", json.load(open("e3.json"))["pretrain_epochs"] == 3,
+          open("e3.json").read())
+refused("resume on other data", "differs", "train", "trls", "--data", "epilepsy",
+        "--max-windows", 400, "--epochs", 3, "--threads", 2, "-o", "e.tfm", "--resume")
+
+# 3. k-fold evaluation with every mode on BasicMotions (80 cases, 6 channels, no scaling).
+text = ok("eval trls", "eval", "trls", "--data", "basicmotions", "--scaling", "none",
+          "--folds", 5, "--fold", 2, "--linear", "--finetune", "10,100", "--supervised",
+          "--sparsity", 50, "--snr", 0, "--epochs", 1, "--head-epochs", 3, *SMALL,
+          "--out-dir", "ev", "--json", "ev.json")
+if os.path.exists("ev.json"):
+    j = json.load(open("ev.json"))
+    f = j["per_fold"]
+    check("one fold", len(f) == 1 and f[0]["fold"] == 2, f)
+    check("6:2:2 of 80", (f[0]["train"], f[0]["val"], f[0]["test"]) == (48, 16, 16), f[0])
+    for mode in ("linear", "finetune_10", "finetune_100", "supervised",
+                 "linear_sparsity_50", "linear_snr_0"):
+        check("mode " + mode, mode in j["summary"] and j["summary"][mode]["folds"] == 1,
+              list(j["summary"]))
+    check("architecture from the data", j["architecture"]["channels"] == 6 and
+          j["architecture"]["length"] == 100 and j["architecture"]["hop"] == 4, j["architecture"])
+for name in ("trls_basicmotions_embedding.png", "trls_basicmotions_label_fraction.png"):
+    check("figure " + name, os.path.exists(os.path.join("ev", name)) and
+          png(os.path.join("ev", name)), text)
+
+# 4. Refusals name what was expected and what was found.
+refused("unknown data", "expected epilepsy, epilepsy5, mitdb, ecg5000 or basicmotions, found 'har'",
+        "train", "trls", "--data", "har", "-o", "x.tfm")
+refused("min-max on 6 channels", "use --scaling none for 6 channels", "train", "trls",
+        "--data", "basicmotions", "-o", "x.tfm", "--epochs", 1)
+refused("too many scales", "expected at least 64 frames", "train", "trls", "--data", "epilepsy",
+        "--scales", 7, "-o", "x.tfm")
+refused("bad label percentage", "--finetune", "eval", "trls", "--finetune", "0")
+refused("bad fold", "--fold: expected 1 .. 3, found 4", "eval", "trls", "--folds", 3,
+        "--fold", 4)
+check("no model from refused runs", not os.path.exists("x.tfm"), "x.tfm written")
+
+if failures:
+    print("\n\n".join(failures))
+    sys.exit(1)
+print("tfmed train/eval trls: all checks passed")
