@@ -88,6 +88,10 @@ struct TrlsOptions {
  */
 torch::Tensor spectrogram(const torch::Tensor& x, const TrlsOptions& o);
 
+/*! \brief The front end after the STFT: magnitudes (N, F, T) -> log1p, then
+ *  min-max per sample to [0, 1] (zeros where max == min). */
+torch::Tensor normalise_image(const torch::Tensor& magnitude);
+
 /*! One sequence model along an axis: (B, S, in) -> (B, S, hidden). */
 class SeqNetImpl : public torch::nn::Module
 {

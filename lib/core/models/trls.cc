@@ -98,16 +98,21 @@ torch::Tensor spectrogram(const torch::Tensor& x, const TrlsOptions& o)
             std::to_string(o.length) + "), found " +
             (x.defined() ? std::string(c10::str(x.sizes())) : std::string("none")));
     torch::NoGradGuard ng;
-    auto m = dsp::stft(x.to(torch::kFloat), o.stft()); // (N, C, bins, T)
-    const int64_t N = x.size(0);
-    auto img = torch::log1p(m).reshape({ N, o.features(), m.size(-1) });
-    auto flat = img.view({ N, -1 });
+    const auto m = dsp::stft(x.to(torch::kFloat), o.stft()); // (N, C, bins, T)
+    return normalise_image(m.reshape({ x.size(0), o.features(), m.size(-1) }));
+}
+
+torch::Tensor normalise_image(const torch::Tensor& magnitude)
+{
+    torch::NoGradGuard ng;
+    const auto img = torch::log1p(magnitude);
+    auto flat = img.reshape({ img.size(0), -1 });
     const auto lo = std::get<0>(flat.min(1, true));
     const auto hi = std::get<0>(flat.max(1, true));
     const auto span = hi - lo;
     flat = torch::where(span > 0, (flat - lo) / torch::where(span > 0, span, torch::ones_like(span)),
                         torch::zeros_like(flat));
-    return flat.view({ N, o.features(), m.size(-1) }).contiguous();
+    return flat.view(img.sizes()).contiguous();
 }
 
 SeqNetImpl::SeqNetImpl(const std::string& kind, int64_t in, int64_t hidden) : kind_(kind)

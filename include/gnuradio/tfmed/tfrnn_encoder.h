@@ -1,0 +1,79 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef INCLUDED_TFMED_TFRNN_ENCODER_H
+#define INCLUDED_TFMED_TFRNN_ENCODER_H
+
+#include <gnuradio/block.h>
+#include <gnuradio/tfmed/api.h>
+
+#include <string>
+#include <vector>
+
+namespace gr {
+namespace tfmed {
+
+/*!
+ * \brief TRLS's TFRNN encoder on a live stream: one embedding per window and,
+ * with a linear head in the model file, class probabilities and decisions.
+ * \ingroup tfmed
+ *
+ * \details
+ * Input "samples": float vectors of `channels` values, windows of the card's
+ * length every `hop` samples, through the card's scaling and front end (the
+ * numbers of `tfmed eval trls` for the same window). Input "frames": the
+ * items of an upstream tfmed.stft (torch convention, Hann, the card's n_fft
+ * and hop, magnitude output; vlen = channels x bins), windows of the card's
+ * frame count every `hop` frames; log1p and the per-window min-max happen
+ * here. Frames cut from a continuous stream differ from a window's own STFT
+ * at its two edges (reflect padding), so "samples" is the exact mode.
+ *
+ * Output 0: the embedding (vlen = K x f_h) per window. Output 1 (optional,
+ * models with a head): the class probabilities (vlen = classes). Each window
+ * item carries `tfmed_window_start` (first sample or frame) and, with a head,
+ * `tfmed_label` (class name), `tfmed_class` (index) and `tfmed_probabilities`
+ * (f32vector) tags; the `decisions` port publishes a PDU per decision (class,
+ * label, probability, start, time_s). A window with a non-finite value gives
+ * NaN outputs, a `tfmed_invalid` tag and an "invalid" PDU. Inference runs in
+ * work(), at most 16 windows per call; nothing throws from work().
+ */
+class TFMED_API tfrnn_encoder : virtual public gr::block
+{
+public:
+    typedef std::shared_ptr<tfrnn_encoder> sptr;
+
+    /*!
+     * \param model_path a model file from `tfmed train trls`
+     * \param input "samples" or "frames"
+     * \param channels signal channels of the stream (must equal the card's)
+     * \param hop samples (or frames) between window starts; 0 = one window
+     *        length (non-overlapping)
+     * \param device "auto", "cpu", "cuda" or "cuda:N"
+     * \param threads intra-op threads for CPU inference (>= 1)
+     * \param sample_rate the stream's rate in Hz (0: do not check; else it must
+     *        equal the card's)
+     * \throws std::invalid_argument naming what the model expects and what
+     *         the stream has
+     */
+    static sptr make(const std::string& model_path,
+                     const std::string& input = "samples",
+                     int channels = 1,
+                     int hop = 0,
+                     const std::string& device = "auto",
+                     int threads = 1,
+                     double sample_rate = 0.0);
+
+    virtual int window() const = 0;        //!< samples or frames per window
+    virtual int hop() const = 0;
+    virtual int embedding_size() const = 0;
+    virtual std::vector<std::string> class_names() const = 0;
+    virtual std::string card_json() const = 0;
+    virtual std::string device() const = 0;
+};
+
+} // namespace tfmed
+} // namespace gr
+
+#endif

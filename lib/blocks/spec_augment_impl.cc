@@ -1,0 +1,153 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <gnuradio/io_signature.h>
+#include <gnuradio/tfmed/spec_augment.h>
+#include <tfmed/engine/augment_engine.h>
+
+#include <mutex>
+#include <stdexcept>
+
+namespace gr {
+namespace tfmed {
+
+class spec_augment_impl : public spec_augment
+{
+public:
+    spec_augment_impl(int vlen, int frames, const ::tfmed::augment::ViewOptions& v,
+                      uint64_t seed, int view, bool normalise)
+        : gr::sync_block("spec_augment",
+                         gr::io_signature::make(1, 1, sizeof(float) * vlen),
+                         gr::io_signature::make(1, 1, sizeof(float) * vlen)),
+          d_vlen(vlen),
+          d_frames(frames),
+          d_opts(v),
+          d_seed(seed),
+          d_view(static_cast<uint64_t>(view)),
+          d_normalise(normalise),
+          d_key(pmt::intern("tfmed_augment")),
+          d_id(pmt::intern("spec_augment"))
+    {
+        set_output_multiple(frames);
+    }
+
+    void set_jitter(double p, double b, double c) override
+    {
+        update([&](auto& o) {
+            o.jitter_p = p;
+            o.brightness = b;
+            o.contrast = c;
+        });
+    }
+    void set_blur(double p, int k, double lo, double hi) override
+    {
+        update([&](auto& o) {
+            o.blur_p = p;
+            o.blur_kernel = k;
+            o.blur_sigma_min = lo;
+            o.blur_sigma_max = hi;
+        });
+    }
+    void set_flip(double p) override
+    {
+        update([&](auto& o) { o.flip_p = p; });
+    }
+    void set_masks(int t, int f) override
+    {
+        update([&](auto& o) {
+            o.time_mask = t;
+            o.freq_mask = f;
+        });
+    }
+    std::string settings() const override
+    {
+        std::lock_guard<std::mutex> l(d_mutex);
+        return d_opts.to_string();
+    }
+
+    int work(int noutput_items, gr_vector_const_void_star& input_items,
+             gr_vector_void_star& output_items) override
+    {
+        const auto* in = static_cast<const float*>(input_items[0]);
+        auto* out = static_cast<float*>(output_items[0]);
+        ::tfmed::augment::ViewOptions v;
+        {
+            std::lock_guard<std::mutex> l(d_mutex);
+            v = d_opts;
+        }
+        const std::size_t per = static_cast<std::size_t>(d_frames) * d_vlen;
+        for (int w = 0; w < noutput_items / d_frames; ++w) {
+            const uint64_t id = (nitems_written(0) / d_frames) + static_cast<uint64_t>(w);
+            const auto d = ::tfmed::engine::augment_window(in + w * per, out + w * per, d_frames,
+                                                           d_vlen, v, d_normalise, d_seed, id,
+                                                           d_view);
+            pmt::pmt_t info = pmt::make_dict();
+            info = pmt::dict_add(info, pmt::mp("window"), pmt::from_uint64(id));
+            info = pmt::dict_add(info, pmt::mp("flip"), pmt::from_bool(d.flip));
+            if (d.jitter) {
+                info = pmt::dict_add(info, pmt::mp("brightness"), pmt::from_double(d.brightness));
+                info = pmt::dict_add(info, pmt::mp("contrast"), pmt::from_double(d.contrast));
+            }
+            if (d.blur)
+                info = pmt::dict_add(info, pmt::mp("sigma"), pmt::from_double(d.sigma));
+            add_item_tag(0, nitems_written(0) + static_cast<uint64_t>(w) * d_frames, d_key, info,
+                         d_id);
+        }
+        return noutput_items;
+    }
+
+private:
+    template <typename F>
+    void update(F f)
+    {
+        std::lock_guard<std::mutex> l(d_mutex);
+        auto o = d_opts;
+        f(o);
+        o.validate(); // throws, naming the setting, before anything changes
+        if (o.blur_p > 0 && o.blur_kernel / 2 >= std::min(d_vlen, d_frames))
+            throw std::invalid_argument("tfmed.spec_augment: blur kernel " +
+                                        std::to_string(o.blur_kernel) + " is too large for " +
+                                        std::to_string(d_vlen) + " x " +
+                                        std::to_string(d_frames) + " windows");
+        d_opts = o;
+    }
+
+    const int d_vlen, d_frames;
+    mutable std::mutex d_mutex;
+    ::tfmed::augment::ViewOptions d_opts;
+    const uint64_t d_seed, d_view;
+    const bool d_normalise;
+    const pmt::pmt_t d_key, d_id;
+};
+
+spec_augment::sptr spec_augment::make(int vlen, int frames_per_window, const std::string& preset,
+                                      uint64_t seed, int view, bool normalise)
+{
+    const std::string me = "tfmed.spec_augment: ";
+    if (vlen < 1)
+        throw std::invalid_argument(me + "expected vlen >= 1, found " + std::to_string(vlen));
+    if (frames_per_window < 1)
+        throw std::invalid_argument(me + "expected frames_per_window >= 1, found " +
+                                    std::to_string(frames_per_window));
+    if (view < 0)
+        throw std::invalid_argument(me + "expected view >= 0, found " + std::to_string(view));
+    ::tfmed::augment::ViewOptions v;
+    if (preset == "view1")
+        v = ::tfmed::augment::ViewOptions::view1();
+    else if (preset == "view2")
+        v = ::tfmed::augment::ViewOptions::view2();
+    else
+        throw std::invalid_argument(me + "preset: expected 'view1' or 'view2', found '" + preset +
+                                    "'");
+    if (v.blur_p > 0 && v.blur_kernel / 2 >= std::min(vlen, frames_per_window))
+        throw std::invalid_argument(me + "blur kernel " + std::to_string(v.blur_kernel) +
+                                    " is too large for " + std::to_string(vlen) + " x " +
+                                    std::to_string(frames_per_window) + " windows");
+    return gnuradio::make_block_sptr<spec_augment_impl>(vlen, frames_per_window, v, seed, view,
+                                                        normalise);
+}
+
+} // namespace tfmed
+} // namespace gr

@@ -1,0 +1,134 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <tfmed/engine/trls_engine.h>
+#include <tfmed/models/trls_card.h>
+#include <tfmed/models/tsrnet_pipeline.h>
+#include <tfmed/train/runtime.h>
+
+#include <torch/torch.h>
+
+#include <limits>
+#include <stdexcept>
+
+namespace tfmed {
+namespace engine {
+
+struct TrlsEngine::Impl {
+    models::LoadedTrls m;
+    torch::Device device{ torch::kCPU };
+    int threads = 1;
+
+    void prepare() const
+    {
+        if (at::get_num_threads() != threads)
+            at::set_num_threads(threads);
+    }
+    // Embeddings and probabilities of images (n, F, T); NaN rows where !ok.
+    void run(const torch::Tensor& img, const torch::Tensor& ok, std::vector<float>& emb,
+             std::vector<float>& prob)
+    {
+        torch::NoGradGuard ng;
+        auto e = m.net->embed(img.to(device));
+        torch::Tensor p;
+        if (m.net->head)
+            p = torch::softmax(m.net->head->forward(e), 1);
+        auto nan_rows = [&](torch::Tensor t) {
+            t = t.to(torch::kCPU, torch::kFloat).contiguous();
+            t.masked_fill_(~ok.view({ -1, 1 }), std::numeric_limits<float>::quiet_NaN());
+            return std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+        };
+        emb = nan_rows(e);
+        prob = p.defined() ? nan_rows(p) : std::vector<float>();
+    }
+};
+
+TrlsEngine::TrlsEngine(const std::string& path, const std::string& device, int threads)
+    : d_(std::make_unique<Impl>())
+{
+    train::check_threads(threads, 1, "TrlsEngine");
+    d_->threads = threads;
+    d_->device = models::parse_device(device);
+    d_->prepare();
+    d_->m = models::load_trls(path, d_->device);
+}
+
+TrlsEngine::~TrlsEngine() = default;
+
+int64_t TrlsEngine::channels() const { return d_->m.card.arch.channels; }
+int64_t TrlsEngine::length() const { return d_->m.card.arch.length; }
+int64_t TrlsEngine::bins() const { return d_->m.card.arch.bins(); }
+int64_t TrlsEngine::frames() const { return d_->m.card.arch.frames(); }
+int64_t TrlsEngine::n_fft() const { return d_->m.card.arch.n_fft; }
+int64_t TrlsEngine::hop() const { return d_->m.card.arch.effective_hop(); }
+int64_t TrlsEngine::embedding() const { return d_->m.card.arch.embedding(); }
+int64_t TrlsEngine::num_class() const { return d_->m.card.arch.num_class; }
+double TrlsEngine::sample_rate() const { return d_->m.card.sample_rate; }
+std::string TrlsEngine::scaling() const { return d_->m.card.scaling; }
+std::vector<std::string> TrlsEngine::class_names() const { return d_->m.card.class_names; }
+std::string TrlsEngine::card_json() const { return d_->m.card.to_json(); }
+std::string TrlsEngine::device() const { return d_->device.str(); }
+
+void TrlsEngine::from_samples(const float* w, int64_t n, std::vector<float>& emb,
+                              std::vector<float>& prob)
+{
+    d_->prepare();
+    const auto& a = d_->m.card.arch;
+    auto x = torch::from_blob(const_cast<float*>(w), { n, a.length, a.channels })
+                 .permute({ 0, 2, 1 })
+                 .contiguous();
+    const auto ok = torch::isfinite(x).flatten(1).all(1);
+    x = torch::nan_to_num(d_->m.card.scale(x), 0.0, 0.0, 0.0);
+    d_->run(models::spectrogram(x, a), ok, emb, prob);
+}
+
+void TrlsEngine::from_frames(const float* f, int64_t n, std::vector<float>& emb,
+                             std::vector<float>& prob)
+{
+    d_->prepare();
+    const auto& a = d_->m.card.arch;
+    if (d_->m.card.scaling != "none")
+        throw std::invalid_argument(
+            "TRLS: this model was trained on windows min-max scaled per time index (TS-TCC), "
+            "which cannot be applied to STFT frames; feed raw samples, or train with "
+            "--scaling none");
+    auto m = torch::from_blob(const_cast<float*>(f), { n, a.frames(), a.features() })
+                 .transpose(1, 2)
+                 .contiguous(); // (n, C * bins, T)
+    const auto ok = torch::isfinite(m).flatten(1).all(1);
+    const auto img = models::normalise_image(torch::nan_to_num(m, 0.0, 0.0, 0.0).clamp_min(0));
+    d_->run(img, ok, emb, prob);
+}
+
+void write_untrained_trls(const std::string& path, const UntrainedTrls& u, uint64_t seed)
+{
+    models::TrlsCard c;
+    auto& a = c.arch;
+    a.channels = u.channels;
+    a.length = u.length;
+    a.n_fft = u.n_fft;
+    a.hop = u.hop;
+    a.hidden = 8;
+    a.blocks = 1;
+    a.f_h = 8;
+    a.scales = 3;
+    a.num_class = u.num_class;
+    for (int k = 0; k < u.num_class; ++k)
+        c.class_names.push_back("class" + std::to_string(k));
+    c.sample_rate = u.sample_rate;
+    if (u.minmax) {
+        c.scaling = "minmax";
+        c.scale_min.assign(static_cast<std::size_t>(u.length), 0.0);
+        c.scale_max.assign(static_cast<std::size_t>(u.length), 1.0);
+    }
+    c.version = TFMED_VERSION;
+    torch::manual_seed(seed);
+    models::TrlsClassifier net(a);
+    net->eval();
+    models::save_trls(path, c, net);
+}
+
+} // namespace engine
+} // namespace tfmed

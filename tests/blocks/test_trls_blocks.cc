@@ -1,0 +1,296 @@
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+// tfmed.tfrnn_encoder and tfmed.spec_augment in flowgraphs: outputs equal to
+// the engine's for the same windows (samples and frames), items and tags
+// where the documentation puts them, decision PDUs, NaN handling, the
+// reproducible per-window views, thread-safe setters and the refusals.
+// (Torch-free TU: model files come from engine::write_untrained_trls.)
+#include "errors.h"
+#include <gnuradio/blocks/message_debug.h>
+#include <gnuradio/blocks/vector_sink.h>
+#include <gnuradio/blocks/vector_source.h>
+#include <gnuradio/tfmed/spec_augment.h>
+#include <gnuradio/tfmed/tfrnn_encoder.h>
+#include <gnuradio/top_block.h>
+#include <tfmed/engine/augment_engine.h>
+#include <tfmed/engine/trls_engine.h>
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+namespace {
+
+constexpr int kCh = 2, kL = 64, kFft = 16; // 17 frames of 9 bins per channel
+
+std::string model(int classes, bool minmax = false)
+{
+    tfmed::engine::UntrainedTrls u;
+    u.channels = kCh;
+    u.length = kL;
+    u.n_fft = kFft;
+    u.num_class = classes;
+    u.sample_rate = 128.0;
+    u.minmax = minmax;
+    const auto dir = std::filesystem::temp_directory_path() / "tfmed_trls_block";
+    std::filesystem::create_directories(dir);
+    const auto p =
+        (dir / ("trls" + std::to_string(classes) + (minmax ? "mm" : "") + ".tfm")).string();
+    tfmed::engine::write_untrained_trls(p, u, 3);
+    return p;
+}
+
+std::vector<float> signal(int n, int vlen)
+{
+    std::vector<float> x(static_cast<std::size_t>(n) * vlen);
+    for (int t = 0; t < n; ++t)
+        for (int c = 0; c < vlen; ++c)
+            x[static_cast<std::size_t>(t) * vlen + c] =
+                std::sin(0.31f * t + c) * (1.0f + 0.5f * c) + 0.4f * std::cos(0.07f * t * (c + 1));
+    return x;
+}
+
+std::map<std::string, std::vector<gr::tag_t>> by_key(const std::vector<gr::tag_t>& tags)
+{
+    std::map<std::string, std::vector<gr::tag_t>> m;
+    for (const auto& t : tags)
+        m[pmt::symbol_to_string(t.key)].push_back(t);
+    return m;
+}
+
+std::string field(const pmt::pmt_t& meta, const char* k)
+{
+    return pmt::write_string(pmt::dict_ref(meta, pmt::mp(k), pmt::PMT_NIL));
+}
+
+struct Run {
+    std::vector<float> emb, prob;
+    std::vector<gr::tag_t> tags, prob_tags;
+    std::vector<pmt::pmt_t> pdus;
+};
+
+Run run_encoder(gr::tfmed::tfrnn_encoder::sptr blk, const std::vector<float>& x, int vlen,
+                int emb, int classes)
+{
+    auto tb = gr::make_top_block("trls");
+    auto src = gr::blocks::vector_source_f::make(x, false, vlen);
+    auto s0 = gr::blocks::vector_sink_f::make(emb);
+    auto dbg = gr::blocks::message_debug::make();
+    tb->connect(src, 0, blk, 0);
+    tb->connect(blk, 0, s0, 0);
+    gr::blocks::vector_sink_f::sptr s1;
+    if (classes > 0) {
+        s1 = gr::blocks::vector_sink_f::make(classes);
+        tb->connect(blk, 1, s1, 0);
+    }
+    tb->msg_connect(blk, "decisions", dbg, "store");
+    tb->run();
+    Run r;
+    r.emb = s0->data();
+    r.tags = s0->tags();
+    if (s1) {
+        r.prob = s1->data();
+        r.prob_tags = s1->tags();
+    }
+    for (int i = 0; i < dbg->num_messages(); ++i)
+        r.pdus.push_back(pmt::car(dbg->get_message(i)));
+    return r;
+}
+
+} // namespace
+
+TEST(TfrnnEncoderBlock, SamplesEqualTheEngine)
+{
+    const auto path = model(3);
+    tfmed::engine::TrlsEngine eng(path, "cpu", 1);
+    const int E = static_cast<int>(eng.embedding());
+    ASSERT_EQ(E, 24);
+    const int n = 300;
+    auto x = signal(n, kCh);
+    for (int hop : { 0, 20 }) {
+        SCOPED_TRACE("hop " + std::to_string(hop));
+        auto blk = gr::tfmed::tfrnn_encoder::make(path, "samples", kCh, hop, "cpu", 1, 128.0);
+        const int h = hop ? hop : kL;
+        EXPECT_EQ(blk->window(), kL);
+        EXPECT_EQ(blk->hop(), h);
+        const auto r = run_encoder(blk, x, kCh, E, 3);
+        const int windows = (n - kL) / h + 1;
+        ASSERT_EQ(static_cast<int>(r.emb.size()), windows * E);
+        ASSERT_EQ(static_cast<int>(r.prob.size()), windows * 3);
+        for (int k = 0; k < windows; ++k) {
+            std::vector<float> e, p;
+            eng.from_samples(x.data() + static_cast<std::size_t>(k) * h * kCh, 1, e, p);
+            for (int i = 0; i < E; ++i)
+                EXPECT_NEAR(r.emb[static_cast<std::size_t>(k * E + i)], e[i], 1e-5) << k;
+            double sum = 0;
+            for (int i = 0; i < 3; ++i) {
+                EXPECT_NEAR(r.prob[static_cast<std::size_t>(k * 3 + i)], p[i], 1e-6) << k;
+                sum += p[i];
+            }
+            EXPECT_NEAR(sum, 1.0, 1e-5);
+        }
+        auto tags = by_key(r.tags);
+        ASSERT_EQ(tags["tfmed_window_start"].size(), static_cast<std::size_t>(windows));
+        ASSERT_EQ(tags["tfmed_label"].size(), static_cast<std::size_t>(windows));
+        ASSERT_EQ(tags["tfmed_probabilities"].size(), static_cast<std::size_t>(windows));
+        EXPECT_EQ(tags["tfmed_window_start"][1].offset, 1u);
+        EXPECT_EQ(pmt::to_uint64(tags["tfmed_window_start"][1].value), static_cast<uint64_t>(h));
+        // The class tag is the arg-max of the item's probabilities.
+        const auto c1 = pmt::to_long(tags["tfmed_class"][1].value);
+        const float* p1 = r.prob.data() + 3;
+        EXPECT_EQ(c1, std::max_element(p1, p1 + 3) - p1);
+        EXPECT_EQ(pmt::symbol_to_string(tags["tfmed_label"][1].value), "class" + std::to_string(c1));
+        EXPECT_EQ(by_key(r.prob_tags)["tfmed_label"].size(), static_cast<std::size_t>(windows));
+        ASSERT_EQ(r.pdus.size(), static_cast<std::size_t>(windows));
+        EXPECT_EQ(field(r.pdus[1], "type"), "decision");
+        EXPECT_EQ(field(r.pdus[1], "class"), std::to_string(c1));
+        EXPECT_EQ(field(r.pdus[1], "start"), std::to_string(h));
+        EXPECT_NEAR(std::stod(field(r.pdus[1], "time_s")), h / 128.0, 1e-9);
+    }
+    // A NaN sample: that window is NaN, tagged and reported; the others are not.
+    x[static_cast<std::size_t>(70) * kCh] = std::nanf("");
+    auto blk = gr::tfmed::tfrnn_encoder::make(path, "samples", kCh, 0, "cpu", 1);
+    const auto r = run_encoder(blk, x, kCh, E, 3);
+    EXPECT_TRUE(std::isfinite(r.emb[0]));
+    EXPECT_TRUE(std::isnan(r.emb[E]));
+    EXPECT_TRUE(std::isnan(r.prob[3]));
+    auto tags = by_key(r.tags);
+    ASSERT_EQ(tags["tfmed_invalid"].size(), 1u);
+    EXPECT_EQ(tags["tfmed_invalid"][0].offset, 1u);
+    EXPECT_EQ(field(r.pdus[1], "type"), "invalid");
+}
+
+TEST(TfrnnEncoderBlock, FramesAndAnEncoderWithoutHead)
+{
+    const auto path = model(0);
+    tfmed::engine::TrlsEngine eng(path, "cpu", 1);
+    const int E = static_cast<int>(eng.embedding()), T = static_cast<int>(eng.frames());
+    const int V = kCh * static_cast<int>(eng.bins());
+    ASSERT_EQ(T, 17);
+    ASSERT_EQ(V, 18);
+    const int n = 60; // frames
+    auto f = signal(n, V);
+    for (auto& v : f)
+        v = std::abs(v); // magnitudes
+    auto blk = gr::tfmed::tfrnn_encoder::make(path, "frames", kCh, 8, "cpu", 1);
+    EXPECT_EQ(blk->window(), T);
+    EXPECT_TRUE(blk->class_names().empty());
+    const auto r = run_encoder(blk, f, V, E, 0);
+    const int windows = (n - T) / 8 + 1;
+    ASSERT_EQ(static_cast<int>(r.emb.size()), windows * E);
+    for (int k = 0; k < windows; ++k) {
+        std::vector<float> e, p;
+        eng.from_frames(f.data() + static_cast<std::size_t>(k) * 8 * V, 1, e, p);
+        EXPECT_TRUE(p.empty());
+        for (int i = 0; i < E; ++i)
+            EXPECT_NEAR(r.emb[static_cast<std::size_t>(k * E + i)], e[i], 1e-5) << k;
+    }
+    EXPECT_TRUE(r.pdus.empty());
+    EXPECT_EQ(by_key(r.tags)["tfmed_window_start"].size(), static_cast<std::size_t>(windows));
+}
+
+TEST(TfrnnEncoderBlock, RefusesStreamsThatDoNotFit)
+{
+    const auto path = model(3);
+    using gr::tfmed::tfrnn_encoder;
+    EXPECT_NE(tfmed_test::message_of<std::invalid_argument>(
+                  [&] { tfrnn_encoder::make(path, "samples", 3); })
+                  .find("expects 2 channel(s), the stream has 3"),
+              std::string::npos);
+    EXPECT_NE(tfmed_test::message_of<std::invalid_argument>(
+                  [&] { tfrnn_encoder::make(path, "samples", kCh, 0, "cpu", 1, 250.0); })
+                  .find("trained at 128.000000 Hz, the stream is at 250.000000 Hz"),
+              std::string::npos);
+    EXPECT_NE(tfmed_test::message_of<std::invalid_argument>(
+                  [&] { tfrnn_encoder::make(path, "windows", kCh); })
+                  .find("expected 'samples' or 'frames', found 'windows'"),
+              std::string::npos);
+    const auto mm = model(3, true);
+    EXPECT_NE(tfmed_test::message_of<std::invalid_argument>(
+                  [&] { tfrnn_encoder::make(mm, "frames", kCh); })
+                  .find("cannot apply to STFT frames"),
+              std::string::npos);
+    EXPECT_NE(tfmed_test::message_of<std::runtime_error>(
+                  [&] { tfrnn_encoder::make("/nonexistent.tfm", "samples", kCh); })
+                  .find("/nonexistent.tfm"),
+              std::string::npos);
+}
+
+TEST(SpecAugmentBlock, ViewsPerWindowEqualTheEngineAndReproduce)
+{
+    const int V = 18, T = 17, windows = 5;
+    auto f = signal(T * windows, V);
+    for (auto& v : f)
+        v = std::abs(v);
+    auto views = [&](const std::string& preset, int view, uint64_t seed) {
+        auto tb = gr::make_top_block("aug");
+        auto src = gr::blocks::vector_source_f::make(f, false, V);
+        auto blk = gr::tfmed::spec_augment::make(V, T, preset, seed, view, true);
+        auto sink = gr::blocks::vector_sink_f::make(V);
+        tb->connect(src, 0, blk, 0);
+        tb->connect(blk, 0, sink, 0);
+        tb->run();
+        return std::make_pair(sink->data(), sink->tags());
+    };
+    const auto a = views("view1", 0, 9);
+    ASSERT_EQ(a.first.size(), f.size());
+    const std::size_t per = static_cast<std::size_t>(T) * V;
+    int flips = 0;
+    for (int w = 0; w < windows; ++w) {
+        std::vector<float> want(per);
+        const auto d = tfmed::engine::augment_window(f.data() + w * per, want.data(), T, V,
+                                                     tfmed::augment::ViewOptions::view1(), true,
+                                                     9, static_cast<uint64_t>(w), 0);
+        flips += d.flip;
+        for (std::size_t i = 0; i < per; ++i)
+            ASSERT_EQ(a.first[w * per + i], want[i]) << "window " << w << " value " << i;
+        float lo = 1, hi = 0;
+        for (std::size_t i = 0; i < per; ++i)
+            lo = std::min(lo, want[i]), hi = std::max(hi, want[i]);
+        EXPECT_GE(lo, 0.0f);
+        EXPECT_LE(hi, 1.0f);
+    }
+    auto tags = by_key(a.second)["tfmed_augment"];
+    ASSERT_EQ(tags.size(), static_cast<std::size_t>(windows));
+    EXPECT_EQ(tags[2].offset, static_cast<uint64_t>(2 * T));
+    int tag_flips = 0;
+    for (const auto& t : tags)
+        tag_flips += pmt::to_bool(pmt::dict_ref(t.value, pmt::mp("flip"), pmt::PMT_F));
+    EXPECT_EQ(tag_flips, flips);
+    // Same seed and view: the same stream; another view or seed: another one.
+    EXPECT_EQ(views("view1", 0, 9).first, a.first);
+    EXPECT_NE(views("view1", 1, 9).first, a.first);
+    EXPECT_NE(views("view2", 1, 9).first, a.first);
+}
+
+TEST(SpecAugmentBlock, SettersAndRefusals)
+{
+    using gr::tfmed::spec_augment;
+    auto blk = spec_augment::make(18, 17, "view2", 1, 1);
+    blk->set_jitter(0.5, 0.2, 0.3);
+    blk->set_masks(4, 2);
+    EXPECT_NE(blk->settings().find("jitter p 0.5 (brightness 0.2, contrast 0.3)"), std::string::npos);
+    EXPECT_NE(blk->settings().find("time mask <= 4, frequency mask <= 2"), std::string::npos);
+    EXPECT_NE(tfmed_test::message_of<std::invalid_argument>([&] { blk->set_flip(2.0); })
+                  .find("flip_p: expected a probability in [0, 1], found 2"),
+              std::string::npos);
+    EXPECT_NE(tfmed_test::message_of<std::invalid_argument>([&] { blk->set_blur(1, 41, 0.1, 2); })
+                  .find("blur_kernel: expected an odd size in 1..31, found 41"),
+              std::string::npos);
+    auto narrow = spec_augment::make(18, 8, "view1");
+    EXPECT_NE(tfmed_test::message_of<std::invalid_argument>([&] { narrow->set_blur(1, 17, 0.1, 2); })
+                  .find("too large for 18 x 8 windows"),
+              std::string::npos);
+    // A refused setting changes nothing.
+    EXPECT_NE(blk->settings().find("flip p 0.5"), std::string::npos);
+    EXPECT_NE(tfmed_test::message_of<std::invalid_argument>([] { spec_augment::make(18, 17, "view3"); })
+                  .find("expected 'view1' or 'view2', found 'view3'"),
+              std::string::npos);
+    EXPECT_NE(tfmed_test::message_of<std::invalid_argument>([] { spec_augment::make(0, 17); })
+                  .find("expected vlen >= 1, found 0"),
+              std::string::npos);
+}
