@@ -11,6 +11,7 @@ void bind_recording_sources(py::module& m);
 void bind_tsrnet_scorer(py::module& m);
 void bind_training(py::module& m);
 void bind_specar(py::module& m);
+void bind_trls(py::module& m);
 
 PYBIND11_MODULE(tfmed_python, m)
 {
@@ -22,4 +23,5 @@ PYBIND11_MODULE(tfmed_python, m)
     bind_tsrnet_scorer(m);
     bind_training(m);
     bind_specar(m);
+    bind_trls(m);
 }

@@ -26,7 +26,7 @@ struct Setup {
 };
 
 Setup open(const std::string& path, const std::string& input, int channels, int hop,
-           const std::string& device, int threads, double rate)
+           const std::string& device, int threads, double rate, int emb_vlen, int classes)
 {
     const std::string me = "tfmed.tfrnn_encoder: ";
     if (input != "samples" && input != "frames")
@@ -59,6 +59,15 @@ Setup open(const std::string& path, const std::string& input, int channels, int 
     s.hop = hop > 0 ? hop : s.window;
     s.emb = static_cast<int>(e.embedding());
     s.classes = static_cast<int>(e.num_class());
+    if (emb_vlen != 0 && emb_vlen != s.emb)
+        throw std::invalid_argument(me + "model " + path + " gives embeddings of " +
+                                    std::to_string(s.emb) + " values (K x f_h), the graph "
+                                    "expects " + std::to_string(emb_vlen));
+    if (classes >= 0 && classes != s.classes)
+        throw std::invalid_argument(me + "model " + path + " has " +
+                                    (s.classes ? std::to_string(s.classes) + " classes"
+                                               : std::string("no linear head")) +
+                                    ", the graph expects " + std::to_string(classes));
     return s;
 }
 
@@ -237,9 +246,11 @@ private:
 
 tfrnn_encoder::sptr tfrnn_encoder::make(const std::string& model_path, const std::string& input,
                                         int channels, int hop, const std::string& device,
-                                        int threads, double sample_rate)
+                                        int threads, double sample_rate, int embedding_vlen,
+                                        int classes)
 {
-    auto s = open(model_path, input, channels, hop, device, threads, sample_rate);
+    auto s = open(model_path, input, channels, hop, device, threads, sample_rate, embedding_vlen,
+                  classes);
     return gnuradio::make_block_sptr<tfrnn_encoder_impl>(std::move(s));
 }
 

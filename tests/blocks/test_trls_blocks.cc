@@ -209,6 +209,14 @@ TEST(TfrnnEncoderBlock, RefusesStreamsThatDoNotFit)
                   [&] { tfrnn_encoder::make(path, "windows", kCh); })
                   .find("expected 'samples' or 'frames', found 'windows'"),
               std::string::npos);
+    EXPECT_NE(tfmed_test::message_of<std::invalid_argument>(
+                  [&] { tfrnn_encoder::make(path, "samples", kCh, 0, "cpu", 1, 0.0, 320); })
+                  .find("gives embeddings of 24 values (K x f_h), the graph expects 320"),
+              std::string::npos);
+    EXPECT_NE(tfmed_test::message_of<std::invalid_argument>(
+                  [&] { tfrnn_encoder::make(path, "samples", kCh, 0, "cpu", 1, 0.0, 24, 2); })
+                  .find("has 3 classes, the graph expects 2"),
+              std::string::npos);
     const auto mm = model(3, true);
     EXPECT_NE(tfmed_test::message_of<std::invalid_argument>(
                   [&] { tfrnn_encoder::make(mm, "frames", kCh); })

@@ -54,6 +54,8 @@ public:
      * \param threads intra-op threads for CPU inference (>= 1)
      * \param sample_rate the stream's rate in Hz (0: do not check; else it must
      *        equal the card's)
+     * \param embedding_vlen expected embedding size K x f_h (0: do not check)
+     * \param classes expected classes of the head (-1: do not check; 0: none)
      * \throws std::invalid_argument naming what the model expects and what
      *         the stream has
      */
@@ -63,7 +65,9 @@ public:
                      int hop = 0,
                      const std::string& device = "auto",
                      int threads = 1,
-                     double sample_rate = 0.0);
+                     double sample_rate = 0.0,
+                     int embedding_vlen = 0,
+                     int classes = -1);
 
     virtual int window() const = 0;        //!< samples or frames per window
     virtual int hop() const = 0;
