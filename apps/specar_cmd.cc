@@ -11,6 +11,7 @@
 #include "common.h"
 #include "figures.h"
 #include "progress_view.h"
+#include "twin.h"
 
 #include <tfmed/eval/specar_bench.h>
 #include <tfmed/eval/specar_eval.h>
@@ -234,58 +235,6 @@ int eval_specar(const SpecarEvalArgs& a)
     return 0;
 }
 
-// The twin's figures (JSON line), or the reason there are none.
-json run_twin(const SpecarBenchArgs& a, const std::string& script, std::string& why)
-{
-    const json cfg = { { "arch", json::parse(eval::specar_twin_kwargs(a.cfg.arch)) },
-                       { "threads", a.cfg.threads },
-                       { "seconds", a.cfg.seconds },
-                       { "batches", a.cfg.batches },
-                       { "train_batch", a.cfg.train_batch } };
-    auto quote = [](const std::string& t) {
-        std::string q = "'";
-        for (char c : t)
-            q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-        return q + "'";
-    };
-    const std::string cmd = quote(a.python) + " " + quote(script) + " " + quote(cfg.dump()) +
-                            " 2>&1";
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p) {
-        why = "cannot start " + a.python;
-        return nullptr;
-    }
-    std::string out;
-    char buf[4096];
-    while (std::fgets(buf, sizeof buf, p))
-        out += buf;
-    const int rc = pclose(p);
-    const auto line = out.rfind("{\"torch\"");
-    if (rc != 0 || line == std::string::npos) {
-        why = a.python + " " + script + " failed (exit " + std::to_string(rc) + "): " +
-              out.substr(out.size() > 400 ? out.size() - 400 : 0);
-        return nullptr;
-    }
-    return json::parse(out.substr(line));
-}
-
-std::string find_twin(const std::string& given)
-{
-    if (!given.empty())
-        return given;
-    std::string dirs = TFMED_TWIN_DIRS;
-    for (std::size_t a = 0; a <= dirs.size();) {
-        const auto b = std::min(dirs.find(':', a), dirs.size());
-        const std::string p = dirs.substr(a, b - a) + "/bench_specar_twin.py";
-        if (FILE* f = std::fopen(p.c_str(), "r")) {
-            std::fclose(f);
-            return p;
-        }
-        a = b + 1;
-    }
-    return "";
-}
-
 int bench_specar(const SpecarBenchArgs& in)
 {
     SpecarBenchArgs a = in;
@@ -315,11 +264,17 @@ int bench_specar(const SpecarBenchArgs& in)
     if (a.no_twin) {
         why = "--no-twin";
     } else {
-        const auto script = find_twin(a.twin);
+        const auto script = find_twin(a.twin, "bench_specar_twin.py");
         if (script.empty())
             why = "bench_specar_twin.py not found (give --twin)";
         else
-            tw = run_twin(a, script, why);
+            tw = run_twin(a.python, script,
+                          { { "arch", json::parse(eval::specar_twin_kwargs(a.cfg.arch)) },
+                            { "threads", a.cfg.threads },
+                            { "seconds", a.cfg.seconds },
+                            { "batches", a.cfg.batches },
+                            { "train_batch", a.cfg.train_batch } },
+                          why);
     }
     std::printf("%lld parameters, %.3f GFLOP per window forward (convolutions and linear "
                 "layers)\n",

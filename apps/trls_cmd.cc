@@ -9,6 +9,9 @@
 #include "cli.h"
 #include "common.h"
 #include "progress_view.h"
+#include "twin.h"
+
+#include <tfmed/eval/trls_bench.h>
 
 #include <tfmed/train/trls_trainer.h>
 
@@ -160,6 +163,87 @@ int eval_trls(TrlsArgs& a)
     return 0;
 }
 
+struct BenchArgs {
+    train::TrlsTrainConfig cfg; // data and architecture options
+    eval::TrlsBenchConfig bench;
+    std::string twin, python = "/usr/bin/python3", json;
+    bool no_twin = false;
+};
+
+int bench_trls(BenchArgs& a)
+{
+    if (!a.json.empty())
+        check_writable(a.json);
+    // The window shapes of the named data sets.
+    auto& o = a.bench.arch;
+    o = a.cfg.arch;
+    const auto& d = a.cfg.data;
+    o.channels = d == "basicmotions" ? 6 : 1;
+    o.length = d == "mitdb" ? 3600 : d == "ecg5000" ? 140 : d == "basicmotions" ? 100 : 178;
+    o.num_class = d == "epilepsy" ? 2 : (d == "basicmotions" ? 4 : 5);
+    o.validate();
+    std::printf("TRLS encoder for %s: %s; %d thread(s), %s\n", d.c_str(), o.to_string().c_str(),
+                a.bench.threads, a.bench.device.c_str());
+    const auto r = eval::bench_trls(a.bench);
+    json tw;
+    std::string why;
+    if (a.no_twin) {
+        why = "--no-twin";
+    } else {
+        const auto script = find_twin(a.twin, "bench_trls_twin.py");
+        if (script.empty())
+            why = "bench_trls_twin.py not found (give --twin)";
+        else
+            tw = run_twin(a.python, script,
+                          { { "arch", { { "channels", o.channels }, { "length", o.length },
+                                        { "n_fft", o.n_fft }, { "hop", o.effective_hop() },
+                                        { "multichannel", o.multichannel }, { "rnn", o.rnn },
+                                        { "hidden", o.hidden }, { "blocks", o.blocks },
+                                        { "f_h", o.f_h }, { "scales", o.scales },
+                                        { "dropout", o.dropout }, { "proj_hidden", o.proj_hidden },
+                                        { "proj_out", o.proj_out }, { "num_class", o.num_class } } },
+                            { "threads", a.bench.threads },
+                            { "seconds", a.bench.seconds },
+                            { "batches", a.bench.batches },
+                            { "train_batch", a.bench.train_batch } },
+                          why);
+    }
+    std::printf("%lld parameters (encoder + head), %.4f GFLOP per window forward (RNN gates, "
+                "linear maps, the reduction)\n",
+                static_cast<long long>(r.parameters), r.forward_gflop);
+    std::printf("%-26s %16s %16s %8s\n", "", "C++ (LibTorch)", "Python twin", "C++/twin");
+    json out = { { "data", d },
+                 { "threads", a.bench.threads },
+                 { "parameters", r.parameters },
+                 { "forward_gflop_per_window", r.forward_gflop },
+                 { "cpp", json::object() },
+                 { "twin", tw.is_null() ? json(why) : tw } };
+    for (std::size_t i = 0; i < a.bench.batches.size(); ++i) {
+        const auto b = std::to_string(a.bench.batches[i]);
+        const double c = r.windows_per_s[i];
+        out["cpp"]["forward"][b] = c;
+        const double t = tw.is_null() ? 0.0 : tw["forward"].value(b, 0.0);
+        std::printf("%-26s %12.1f w/s %12.1f w/s %8s\n", ("encoder, batch " + b).c_str(), c, t,
+                    t > 0 ? (std::to_string(c / t).substr(0, 5) + "x").c_str() : "-");
+        std::printf("%-26s %10.2f GFLOP/s %8.2f GFLOP/s\n", "", c * r.forward_gflop,
+                    t * r.forward_gflop);
+    }
+    out["cpp"]["train_step_s"] = r.train_step_s;
+    const double ts = tw.is_null() ? 0.0 : tw.value("train_step_s", 0.0);
+    std::printf("%-26s %14.4f s %14.4f s %8s\n",
+                ("pre-training step, batch " + std::to_string(a.bench.train_batch)).c_str(),
+                r.train_step_s, ts,
+                ts > 0 ? (std::to_string(ts / r.train_step_s).substr(0, 5) + "x").c_str() : "-");
+    if (tw.is_null())
+        std::printf("twin: not run (%s)\n", why.c_str());
+    else
+        std::printf("twin: PyTorch %s at the same threads; ratio > 1 = C++ faster\n",
+                    tw.value("torch", std::string("?")).c_str());
+    if (!a.json.empty())
+        write_atomically(a.json, out.dump(1) + "\n");
+    return 0;
+}
+
 } // namespace
 
 void add_trls_commands(Cli& cli)
@@ -218,6 +302,39 @@ void add_trls_commands(Cli& cli)
         if (!e->count("--linear"))
             ea->spec.linear = !(e->count("--finetune") || e->count("--supervised"));
         return eval_trls(*ea);
+    });
+
+    auto ba = std::make_shared<BenchArgs>();
+    auto* b = cli.bench->add_subcommand(
+        "trls", "TRLS: encoder windows/s (batch 1 and 128) and the pre-training step time, "
+                "against the Python twin at the same threads");
+    b->add_option("--data", ba->cfg.data, "Window shape of: epilepsy (1 x 178), mitdb (1 x 3600), "
+                                          "ecg5000 (1 x 140), basicmotions (6 x 100)")
+        ->check(CLI::IsMember({ "epilepsy", "epilepsy5", "mitdb", "ecg5000", "basicmotions" }))
+        ->capture_default_str();
+    b->add_option("--rnn", ba->cfg.arch.rnn)->check(CLI::IsMember({ "lstm", "gru", "rnn", "tcn" }));
+    b->add_option("--hidden", ba->cfg.arch.hidden)->check(int_range(1, 4096));
+    b->add_option("--f-h", ba->cfg.arch.f_h)->check(int_range(1, 4096));
+    b->add_option("--threads", ba->bench.threads)->check(int_range(1, kMaxThreads))
+        ->capture_default_str();
+    b->add_option("--seconds", ba->bench.seconds, "Per measurement")->check(kFinitePositive)
+        ->capture_default_str();
+    b->add_option("--batches", ba->bench.batches)->delimiter(',')->check(int_range(1, 1 << 16));
+    b->add_option("--train-batch", ba->bench.train_batch)->check(int_range(2, 1 << 16))
+        ->capture_default_str();
+    b->add_option("--device", ba->bench.device)->capture_default_str();
+    b->add_option("--twin", ba->twin, "bench_trls_twin.py (default: beside the sources or the "
+                                      "install)");
+    b->add_option("--python", ba->python)->capture_default_str();
+    b->add_flag("--no-twin", ba->no_twin, "C++ figures only");
+    b->add_option("--json", ba->json, "Figures as JSON");
+    cli.on(b, [ba, b] {
+        const auto chosen = ba->cfg.arch;
+        ba->cfg.apply_data_defaults();
+        ba->cfg.arch.rnn = chosen.rnn;
+        ba->cfg.arch.hidden = chosen.hidden;
+        ba->cfg.arch.f_h = chosen.f_h;
+        return bench_trls(*ba);
     });
 }
 

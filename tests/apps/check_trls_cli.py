@@ -112,7 +112,19 @@ for name in ("trls_basicmotions_embedding.png", "trls_basicmotions_label_fractio
     check("figure " + name, os.path.exists(os.path.join("ev", name)) and
           png(os.path.join("ev", name)), text)
 
-# 4. Refusals name what was expected and what was found.
+# 4. The benchmark prints C++ and twin figures (never asserted as times).
+text = ok("bench trls", "bench", "trls", "--seconds", 0.2, "--batches", "1,4", "--train-batch",
+          4, "--json", "b.json")
+if os.path.exists("b.json"):
+    j = json.load(open("b.json"))
+    check("bench parameters", j["parameters"] == 141930, j)
+    check("bench C++ figures", set(j["cpp"]["forward"]) == {"1", "4"} and
+          j["cpp"]["train_step_s"] > 0, j)
+    check("bench twin figures", isinstance(j["twin"], dict) and
+          set(j["twin"]["forward"]) == {"1", "4"}, j["twin"])
+check("bench table", "encoder, batch 4" in text and "pre-training step, batch 4" in text, text)
+
+# 5. Refusals name what was expected and what was found.
 refused("unknown data", "expected epilepsy, epilepsy5, mitdb, ecg5000 or basicmotions, found 'har'",
         "train", "trls", "--data", "har", "-o", "x.tfm")
 refused("min-max on 6 channels", "use --scaling none for 6 channels", "train", "trls",

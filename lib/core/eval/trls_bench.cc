@@ -1,0 +1,76 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <tfmed/eval/trls_bench.h>
+#include <tfmed/models/tsrnet_pipeline.h>
+#include <tfmed/train/runtime.h>
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <functional>
+
+namespace tfmed {
+namespace eval {
+
+namespace {
+double timed(const std::function<void()>& fn, double seconds)
+{
+    fn(); // warm-up
+    int n = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (;;) {
+        fn();
+        ++n;
+        const double el =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        if (el >= seconds && n >= 2)
+            return el / n;
+    }
+}
+} // namespace
+
+TrlsBenchResult bench_trls(const TrlsBenchConfig& c)
+{
+    train::check_threads(c.threads, 1, "bench trls");
+    train::set_threads(c.threads);
+    c.arch.validate();
+    const auto dev = models::parse_device(c.device);
+    const auto& o = c.arch;
+    TrlsBenchResult r;
+    torch::manual_seed(0);
+    models::TrlsClassifier clf(o);
+    clf->to(dev);
+    clf->eval();
+    r.parameters = models::count_parameters(*clf);
+    r.forward_gflop = models::tfrnn_forward_flops(o) * 1e-9;
+    {
+        torch::NoGradGuard ng;
+        for (auto b : c.batches) {
+            const auto img = torch::rand({ b, o.features(), o.frames() }, dev);
+            r.windows_per_s.push_back(static_cast<double>(b) /
+                                      timed([&] { clf->embed(img); }, c.seconds));
+        }
+    }
+    models::Trls net(o);
+    net->to(dev);
+    net->train();
+    torch::optim::Adam opt(net->parameters(),
+                           torch::optim::AdamOptions(3e-4).betas({ 0.9, 0.99 }).weight_decay(1e-4));
+    const auto v1 = torch::rand({ c.train_batch, o.features(), o.frames() }, dev);
+    const auto v2 = torch::rand({ c.train_batch, o.features(), o.frames() }, dev);
+    r.train_step_s = timed(
+        [&] {
+            opt.zero_grad();
+            net->loss(v1, v2).backward();
+            opt.step();
+            net->update_target(0.7);
+        },
+        c.seconds);
+    return r;
+}
+
+} // namespace eval
+} // namespace tfmed
