@@ -14,6 +14,8 @@
 
 #include <tfmed/engine/specar_engine.h>
 #include <tfmed/engine/tsrnet_engine.h>
+#include <tfmed/engine/trls_engine.h>
+#include <tfmed/models/trls_card.h>
 #include <tfmed/models/interchange.h>
 #include <tfmed/models/model_file.h>
 #include <tfmed/models/specar_card.h>
@@ -227,6 +229,54 @@ void doctor_specar(Doctor& d, const std::string& path, const models::ModelFile& 
     }
 }
 
+void doctor_trls(Doctor& d, const std::string& path, const models::ModelFile& f)
+{
+    models::TrlsCard card;
+    try {
+        card = models::TrlsCard::from_json(f.card_json);
+    } catch (const std::exception& e) {
+        d.fail("card fields", e);
+        return;
+    }
+    const auto& a = card.arch;
+    d.line(true, "card fields",
+           a.to_string() + (a.num_class ? ", linear head of " + std::to_string(a.num_class) +
+                                              " classes"
+                                        : ", encoder only") +
+               "; scaling " + card.scaling + "; every field in range");
+    check_weights(d, f);
+    if (f.has("optimizer")) {
+        d.line(false, "checkpoint",
+               "a pre-training checkpoint (continue it with tfmed train trls --resume); the "
+               "blocks and tfmed eval take the model file it ends in");
+        return;
+    }
+    if (d.failures)
+        return;
+    try {
+        engine::TrlsEngine e(path, "cpu", 1);
+        const int64_t L = a.length, C = a.channels;
+        std::vector<float> w(static_cast<std::size_t>(L * C));
+        for (int64_t t = 0; t < L; ++t)
+            for (int64_t c = 0; c < C; ++c)
+                w[static_cast<std::size_t>(t * C + c)] =
+                    static_cast<float>(std::sin(0.2 * t + c) * (1.0 + 0.1 * c));
+        std::vector<float> emb, prob;
+        e.from_samples(w.data(), 1, emb, prob);
+        std::size_t bad = 0;
+        for (float v : emb)
+            bad += std::isfinite(v) ? 0 : 1;
+        for (float v : prob)
+            bad += std::isfinite(v) ? 0 : 1;
+        d.line(bad == 0 && !emb.empty(), "forward pass",
+               "synthetic window: embedding of " + std::to_string(emb.size()) + " values" +
+                   (prob.empty() ? "" : ", " + std::to_string(prob.size()) + " probabilities") +
+                   (bad ? ", " + std::to_string(bad) + " not finite" : ", all finite"));
+    } catch (const std::exception& e) {
+        d.fail("forward pass", e);
+    }
+}
+
 } // namespace
 
 static int model_info(const std::string& path, const std::string& history_plot)
@@ -304,6 +354,8 @@ static int model_doctor(const std::string& path)
         doctor_tsrnet(d, path, f);
     else if (head.model == "specar")
         doctor_specar(d, path, f);
+    else if (head.model == "trls")
+        doctor_trls(d, path, f);
     else
         d.line(false, "model kind", "'" + head.model + "' is not built by this version");
     std::printf("\n%s: %s\n", path.c_str(),

@@ -82,6 +82,26 @@ for want in ('"model": "trls"', '"num_class": 2', '"kind": "minmax"', "seizure",
              '"window": 178', '"sample_rate": 173.61'):
     check("info shows " + want, want in info, info[:1500])
 
+# Doctor, and the export read by the Python twin with every name and shape.
+text = ok("doctor", "doctor", "e.tfm")
+check("doctor forward pass", "forward pass     synthetic window: embedding of 320 values, "
+      "2 probabilities, all finite" in text, text)
+rc, text = run("doctor", "e.tfm.ckpt")
+check("doctor on a checkpoint", rc == 1 and "a pre-training checkpoint" in text, text)
+ok("export", "export", "e.tfm", "-o", "e.pt")
+try:
+    import torch
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                    "reference"))
+    import trls_twin as tw
+    card = json.loads(info[:info.index("\nweights:")])
+    a = dict(card["architecture"])
+    net = tw.TrlsClassifier(tw.TrlsConfig(**a))
+    net.load_state_dict(torch.load("e.pt"), strict=True)
+    check("twin parameters", tw.count_parameters(net) == card["parameters"], card["parameters"])
+except ImportError as e:
+    print(f"note: the export is not read back by the twin here ({e})")
+
 # 2. Resume: the checkpoint continues to a third epoch; other data is refused.
 ok("resume", "train", "trls", "--data", "epilepsy", "--max-windows", 500, "--epochs", 3,
    "--head-epochs", 5, "--threads", 2, "-o", "e.tfm", "--json", "e3.json", "--resume",

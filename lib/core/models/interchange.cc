@@ -5,6 +5,7 @@
  */
 #include <tfmed/io/atomic.h>
 #include <tfmed/models/interchange.h>
+#include <tfmed/models/trls_card.h>
 #include <tfmed/models/model_file.h>
 #include <tfmed/models/specar.h>
 #include <tfmed/models/tsrnet_pipeline.h>
@@ -75,7 +76,16 @@ std::shared_ptr<torch::nn::Module> build_module(const std::string& card_json)
         return Tsrnet(options_of(TsrnetCard::from_json(card_json))).ptr();
     if (head.model == "specar")
         return SpecarNet(SpecarCard::from_json(card_json).arch).ptr();
-    throw std::invalid_argument("model card: expected model 'tsrnet' or 'specar', found '" +
+    if (head.model == "trls") {
+        // A pre-training checkpoint (its card carries the loop's state) holds
+        // the whole BYOL network; a model file the encoder and its head.
+        const auto arch = TrlsCard::from_json(card_json).arch;
+        const auto j = nlohmann::json::parse(card_json);
+        if (j.contains("training") && j["training"].contains("state"))
+            return Trls(arch).ptr();
+        return TrlsClassifier(arch).ptr();
+    }
+    throw std::invalid_argument("model card: expected model 'tsrnet', 'specar' or 'trls', found '" +
                                 head.model + "' (not built by this version)");
 }
 
