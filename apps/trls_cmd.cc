@@ -62,6 +62,11 @@ void add_common(CLI::App* c, TrlsArgs& a)
         ->capture_default_str();
     c->add_option("--multichannel", cfg.arch.multichannel, "stack (bins stacked) or features")
         ->check(CLI::IsMember({ "stack", "features" }));
+    c->add_option("--image-norm", cfg.arch.image_norm,
+                  "Image scaling after log1p: window (min-max per window) or dataset (bounds "
+                  "from the training images; keeps relative amplitude)")
+        ->check(CLI::IsMember({ "window", "dataset" }))
+        ->capture_default_str();
     c->add_option("--hidden", cfg.arch.hidden)->check(int_range(1, 4096))->capture_default_str();
     c->add_option("--blocks", cfg.arch.blocks)->check(int_range(1, 16))->capture_default_str();
     c->add_option("--f-h", cfg.arch.f_h)->check(int_range(1, 4096))->capture_default_str();

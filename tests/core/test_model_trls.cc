@@ -269,6 +269,16 @@ TEST(Trls, FrontEndEqualsTheTwin)
     expect_close(img, load_npy(golden_dir() + "/front/img.npy"), 2e-6, "front end");
     EXPECT_NEAR(img[0].min().item<double>(), 0.0, 0.0);
     EXPECT_NEAR(img[0].max().item<double>(), 1.0, 1e-7);
+    auto od = o;
+    od.image_norm = "dataset";
+    od.image_lo = 0.5;
+    od.image_hi = 2.5;
+    expect_close(models::spectrogram(x, od), load_npy(golden_dir() + "/front/img_dataset.npy"),
+                 2e-6, "front end, dataset scaling");
+    od.image_hi = 0.5;
+    EXPECT_NE(message_of<std::invalid_argument>([&] { od.validate(); })
+                  .find("expected finite image_lo < image_hi"),
+              std::string::npos);
     // A constant series has max == min: zeros, not NaN.
     EXPECT_EQ(models::spectrogram(torch::zeros({ 1, 2, 64 }), o).abs().sum().item<double>(), 0.0);
     EXPECT_NE(message_of<std::invalid_argument>([&] { models::spectrogram(torch::zeros({ 1, 3, 64 }), o); })

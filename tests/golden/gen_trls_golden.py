@@ -82,6 +82,9 @@ def main(out):
     os.makedirs(fdir, exist_ok=True)
     save(os.path.join(fdir, "x.npy"), x)
     save(os.path.join(fdir, "img.npy"), tw.spectrogram(x, fcfg))
+    dcfg = tw.TrlsConfig(channels=2, length=64, n_fft=16, image_norm="dataset", image_lo=0.5,
+                         image_hi=2.5)
+    save(os.path.join(fdir, "img_dataset.npy"), tw.spectrogram(x, dcfg))
 
     # Networks.
     base = dict(channels=2, length=64, n_fft=16, hidden=8, blocks=2, f_h=6, scales=3,

@@ -27,12 +27,14 @@ import torch.nn.functional as F
 class TrlsConfig:
     def __init__(self, channels=1, length=178, n_fft=32, hop=0, multichannel="stack",
                  rnn="lstm", hidden=64, blocks=3, f_h=64, scales=5, dropout=0.2,
-                 proj_hidden=256, proj_out=128, num_class=0):
+                 proj_hidden=256, proj_out=128, num_class=0, image_norm="window",
+                 image_lo=0.0, image_hi=1.0):
         self.channels, self.length, self.n_fft = channels, length, n_fft
         self.hop = hop if hop > 0 else n_fft // 4
         self.multichannel, self.rnn, self.hidden = multichannel, rnn, hidden
         self.blocks, self.f_h, self.scales, self.dropout = blocks, f_h, scales, dropout
         self.proj_hidden, self.proj_out, self.num_class = proj_hidden, proj_out, num_class
+        self.image_norm, self.image_lo, self.image_hi = image_norm, image_lo, image_hi
 
     @property
     def bins(self):
@@ -51,17 +53,20 @@ class TrlsConfig:
                     multichannel=self.multichannel, rnn=self.rnn, hidden=self.hidden,
                     blocks=self.blocks, f_h=self.f_h, scales=self.scales,
                     dropout=self.dropout, proj_hidden=self.proj_hidden,
-                    proj_out=self.proj_out, num_class=self.num_class)
+                    proj_out=self.proj_out, num_class=self.num_class,
+                    image_norm=self.image_norm, image_lo=self.image_lo, image_hi=self.image_hi)
 
 
 def spectrogram(x, cfg):
-    """(N, C, L) -> (N, C * bins, T) in [0, 1]."""
+    """(N, C, L) -> (N, C * bins, T) in [0, 1] (per window, or by fixed bounds)."""
     n, c, length = x.shape
     win = torch.hann_window(cfg.n_fft, periodic=True, dtype=x.dtype)
     z = torch.stft(x.reshape(n * c, length), cfg.n_fft, hop_length=cfg.hop, win_length=cfg.n_fft,
                    window=win, center=True, pad_mode="reflect", normalized=False,
                    onesided=True, return_complex=True)
     img = torch.log1p(z.abs()).reshape(n, c * cfg.bins, -1)
+    if cfg.image_norm == "dataset":
+        return ((img - cfg.image_lo) / (cfg.image_hi - cfg.image_lo)).clamp(0, 1)
     flat = img.reshape(n, -1)
     lo = flat.min(1, keepdim=True).values
     hi = flat.max(1, keepdim=True).values

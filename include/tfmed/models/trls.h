@@ -66,6 +66,12 @@ struct TrlsOptions {
     double dropout = 0.2;
     int64_t proj_hidden = 256, proj_out = 128;
     int64_t num_class = 0;        //!< classifier head (0 = encoder only)
+    /*! Image scaling after log1p: "window" (min-max per window, MODELS.md
+     *  3.2) or "dataset" ((v - image_lo) / (image_hi - image_lo) clamped to
+     *  [0, 1], the bounds fitted on the training images: keeps the relative
+     *  amplitude of windows, which per-window scaling removes). */
+    std::string image_norm = "window";
+    double image_lo = 0.0, image_hi = 1.0;
 
     int64_t effective_hop() const { return hop > 0 ? hop : n_fft / 4; }
     int64_t bins() const { return n_fft / 2 + 1; }        //!< per channel
@@ -83,14 +89,17 @@ struct TrlsOptions {
 
 /*!
  * \brief The TRLS front end: (N, C, L) float series -> (N, C * bins, T)
- * images in [0, 1] (an image with max == min becomes zeros).
+ * images in [0, 1]: log_magnitude() then normalise_image().
  * \throws std::invalid_argument when the shape is not (N, channels, length)
  */
 torch::Tensor spectrogram(const torch::Tensor& x, const TrlsOptions& o);
 
-/*! \brief The front end after the STFT: magnitudes (N, F, T) -> log1p, then
- *  min-max per sample to [0, 1] (zeros where max == min). */
-torch::Tensor normalise_image(const torch::Tensor& magnitude);
+/*! \brief log1p of the STFT magnitude, (N, C * bins, T). */
+torch::Tensor log_magnitude(const torch::Tensor& x, const TrlsOptions& o);
+
+/*! \brief log1p(magnitude) images (N, F, T) scaled to [0, 1] by
+ *  `o.image_norm` (per window: zeros where max == min). */
+torch::Tensor normalise_image(const torch::Tensor& log_magnitude, const TrlsOptions& o);
 
 /*! One sequence model along an axis: (B, S, in) -> (B, S, hidden). */
 class SeqNetImpl : public torch::nn::Module

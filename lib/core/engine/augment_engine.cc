@@ -26,7 +26,7 @@ augment::ViewDraw augment_window(const float* in, float* out, int64_t frames, in
                    .unsqueeze(0); // (1, F, T)
     img = torch::nan_to_num(img, 0.0, 0.0, 0.0);
     if (normalise)
-        img = models::normalise_image(img.clamp_min(0));
+        img = models::normalise_image(torch::log1p(img.clamp_min(0)), models::TrlsOptions());
     const auto d = augment::draw_view(v, features, frames, seed, id, view);
     const auto y = augment::apply_view(img[0], v, d).t().contiguous();
     std::copy(y.data_ptr<float>(), y.data_ptr<float>() + y.numel(), out);

@@ -98,7 +98,8 @@ void TrlsEngine::from_frames(const float* f, int64_t n, std::vector<float>& emb,
                  .transpose(1, 2)
                  .contiguous(); // (n, C * bins, T)
     const auto ok = torch::isfinite(m).flatten(1).all(1);
-    const auto img = models::normalise_image(torch::nan_to_num(m, 0.0, 0.0, 0.0).clamp_min(0));
+    const auto img = models::normalise_image(
+        torch::log1p(torch::nan_to_num(m, 0.0, 0.0, 0.0).clamp_min(0)), a);
     d_->run(img, ok, emb, prob);
 }
 

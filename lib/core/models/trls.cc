@@ -9,6 +9,7 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
 #include <sstream>
 #include <stdexcept>
 
@@ -54,6 +55,14 @@ void TrlsOptions::validate() const
     if (rnn != "lstm" && rnn != "gru" && rnn != "rnn" && rnn != "tcn")
         throw std::invalid_argument("trls rnn: expected lstm, gru, rnn or tcn, found '" + rnn +
                                     "'");
+    if (image_norm != "window" && image_norm != "dataset")
+        throw std::invalid_argument("trls image_norm: expected window or dataset, found '" +
+                                    image_norm + "'");
+    if (image_norm == "dataset" &&
+        !(std::isfinite(image_lo) && std::isfinite(image_hi) && image_hi > image_lo))
+        throw std::invalid_argument("trls image bounds: expected finite image_lo < image_hi, "
+                                    "found " + std::to_string(image_lo) + " and " +
+                                    std::to_string(image_hi));
     if (multichannel != "stack" && multichannel != "features")
         throw std::invalid_argument("trls multichannel: expected stack or features, found '" +
                                     multichannel + "'");
@@ -86,11 +95,11 @@ std::string TrlsOptions::to_string() const
     s << "TFRNN " << blocks << " x " << rnn << " (hidden " << hidden << ", dropout " << dropout
       << "), image " << features() << " x " << frames() << " (" << channels << " ch, n_fft "
       << n_fft << ", hop " << effective_hop() << ", " << multichannel << "), f_h " << f_h
-      << ", K " << scales;
+      << ", K " << scales << ", image scaling " << image_norm;
     return s.str();
 }
 
-torch::Tensor spectrogram(const torch::Tensor& x, const TrlsOptions& o)
+torch::Tensor log_magnitude(const torch::Tensor& x, const TrlsOptions& o)
 {
     if (!x.defined() || x.dim() != 3 || x.size(1) != o.channels || x.size(2) != o.length)
         throw std::invalid_argument(
@@ -99,13 +108,19 @@ torch::Tensor spectrogram(const torch::Tensor& x, const TrlsOptions& o)
             (x.defined() ? std::string(c10::str(x.sizes())) : std::string("none")));
     torch::NoGradGuard ng;
     const auto m = dsp::stft(x.to(torch::kFloat), o.stft()); // (N, C, bins, T)
-    return normalise_image(m.reshape({ x.size(0), o.features(), m.size(-1) }));
+    return torch::log1p(m).reshape({ x.size(0), o.features(), m.size(-1) });
 }
 
-torch::Tensor normalise_image(const torch::Tensor& magnitude)
+torch::Tensor spectrogram(const torch::Tensor& x, const TrlsOptions& o)
+{
+    return normalise_image(log_magnitude(x, o), o);
+}
+
+torch::Tensor normalise_image(const torch::Tensor& img, const TrlsOptions& o)
 {
     torch::NoGradGuard ng;
-    const auto img = torch::log1p(magnitude);
+    if (o.image_norm == "dataset")
+        return ((img - o.image_lo) / (o.image_hi - o.image_lo)).clamp(0.0, 1.0).contiguous();
     auto flat = img.reshape({ img.size(0), -1 });
     const auto lo = std::get<0>(flat.min(1, true));
     const auto hi = std::get<0>(flat.max(1, true));

@@ -37,10 +37,14 @@ std::string TrlsCard::to_json() const
                           { "hidden", a.hidden },           { "blocks", a.blocks },
                           { "f_h", a.f_h },                 { "scales", a.scales },
                           { "dropout", a.dropout },         { "proj_hidden", a.proj_hidden },
-                          { "proj_out", a.proj_out },       { "num_class", a.num_class } };
+                          { "proj_out", a.proj_out },       { "num_class", a.num_class },
+                          { "image_norm", a.image_norm },   { "image_lo", a.image_lo },
+                          { "image_hi", a.image_hi } };
     j["stft"] = { { "convention", "torch" }, { "window", "hann" },  { "center", true },
                   { "output", "magnitude" },  { "n_fft", a.n_fft }, { "hop", a.effective_hop() },
-                  { "front_end", "log1p, min-max per window to [0, 1]" },
+                  { "front_end", a.image_norm == "window"
+                                     ? "log1p, min-max per window to [0, 1]"
+                                     : "log1p, (v - image_lo) / (image_hi - image_lo) clamped to [0, 1]" },
                   { "bins", a.bins() },       { "frames", a.frames() } };
     j["signal"] = { { "sample_rate", sample_rate },
                     { "channels", a.channels },
@@ -78,6 +82,9 @@ TrlsCard TrlsCard::from_json(const std::string& text)
     get(a, "proj_hidden", o.proj_hidden);
     get(a, "proj_out", o.proj_out);
     get(a, "num_class", o.num_class);
+    get_opt(a, "image_norm", o.image_norm);
+    get_opt(a, "image_lo", o.image_lo);
+    get_opt(a, "image_hi", o.image_hi);
     get(s, "sample_rate", c.sample_rate);
     get_opt(s, "channel_names", c.channel_names);
     int64_t channels = o.channels, window = o.length;

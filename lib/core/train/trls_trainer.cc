@@ -430,6 +430,21 @@ Run prepare(const TrlsTrainConfig& cfg, const Labelled& d, Parts p, torch::Devic
                         { "val_windows", r.parts.val.size() },
                         { "test_windows", r.parts.test.size() } }
                       .dump();
+    if (c.arch.image_norm == "dataset") {
+        // One pair of bounds for every image, from the training windows.
+        std::vector<torch::Tensor> lm;
+        const auto xt = take(d.x, r.parts.train);
+        for (int64_t i = 0; i < xt.size(0); i += 512)
+            lm.push_back(models::log_magnitude(
+                c.scale(xt.narrow(0, i, std::min<int64_t>(512, xt.size(0) - i))), c.arch));
+        const auto all = torch::cat(lm);
+        c.arch.image_lo = all.min().item<double>();
+        c.arch.image_hi = all.max().item<double>();
+        if (!(c.arch.image_hi > c.arch.image_lo))
+            throw std::invalid_argument("trls: every training spectrogram value is " +
+                                        std::to_string(c.arch.image_lo) +
+                                        "; dataset image scaling needs a range");
+    }
     r.imgs = images_of(c, d.x);
     return r;
 }
