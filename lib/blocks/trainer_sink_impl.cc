@@ -190,22 +190,28 @@ private:
             d_labels.pop_front();
     }
 
+    // The label as a class index: 0 = normal; a non-negative integer as
+    // itself (TRLS classes; the anomaly models take any non-zero as 1);
+    // anything else (NaN, a fraction, a negative number) counts as 1.
     int label_of(const pmt::pmt_t& v)
     {
+        auto index = [](double y) {
+            return std::isfinite(y) && y >= 0 && y < 1e6 && y == std::floor(y)
+                       ? static_cast<int>(y)
+                       : 1;
+        };
         if (pmt::is_bool(v))
             return pmt::to_bool(v) ? 1 : 0;
         if (pmt::is_uint64(v))
-            return pmt::to_uint64(v) == 0 ? 0 : 1;
-        if (pmt::is_number(v) && !pmt::is_complex(v)) {
-            const double y = pmt::to_double(v);
-            return y == 0.0 ? 0 : 1; // NaN and any non-zero: abnormal
-        }
+            return index(static_cast<double>(pmt::to_uint64(v)));
+        if (pmt::is_number(v) && !pmt::is_complex(v))
+            return index(pmt::to_double(v));
         if (pmt::is_symbol(v)) { // table_source's labels: the value as text
             const std::string t = pmt::symbol_to_string(v);
             char* end = nullptr;
             const double y = std::strtod(t.c_str(), &end);
             if (!t.empty() && end && *end == '\0')
-                return y == 0.0 ? 0 : 1;
+                return index(y);
         }
         if (!d_warned_label) {
             d_logger->warn("tfmed_label: expected a number (0 = normal), found {}; counted as "

@@ -33,7 +33,9 @@ RATES = {}
 
 
 def windows_of(set_name):
-    files = sorted(glob.glob(os.path.join(RAW, set_name, "*.txt")))
+    # The N set's files end in .TXT.
+    files = sorted(f for f in glob.glob(os.path.join(RAW, set_name, "*"))
+                   if f.lower().endswith(".txt"))
     x = [np.loadtxt(f, dtype=np.float32)[: 23 * 178] for f in files]
     return np.concatenate(x), len(files)
 

@@ -134,8 +134,10 @@ class qa_trainer_sink(gr_unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "unknown key 'epoch'"):
             tfmed.trainer_sink("tsrnet", out, 1, 500.0, 5000, 0, '{"epoch": 3}')
         with self.assertRaisesRegex(ValueError,
-                                    "expected model 'tsrnet' or 'specar', found 'trls'"):
-            tfmed.trainer_sink("trls", out, 1, 500.0, 5000, 0)
+                                    "expected model 'tsrnet', 'specar' or 'trls', found 'cnn'"):
+            tfmed.trainer_sink("cnn", out, 1, 500.0, 5000, 0)
+        with self.assertRaisesRegex(ValueError, "unknown key 'width' for trls"):
+            tfmed.trainer_sink("trls", out, 1, 173.61, 178, 0, '{"width": 8}')
         with self.assertRaisesRegex(ValueError, "a flowgraph trains SpecAR-Net anomaly "
                                     "detection; preset 'jv' is classification"):
             tfmed.trainer_sink("specar", out, 12, 1.0, 29, 0, '{"preset": "jv"}')
@@ -194,6 +196,52 @@ class qa_trainer_sink(gr_unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "expected at least one normal symbol"):
             tfmed.annotation_labeler(1, " , ")
 
+
+    @unittest.skipUnless(os.path.isdir(os.path.join(DATA, "bonn_eeg", "raw")),
+                         "needs the Bonn EEG recordings in TFMED_DATA_DIR")
+    def test_trls_on_bonn_eeg(self):
+        """Eight real recordings (S001-S004 seizure, label 1; Z001-Z004
+        healthy, 0), 23 windows of 178 each, cut from the stream by the sink:
+        TRLS pre-trains and fits the 2-class head; without labels the encoder
+        alone is the model. tfrnn_encoder loads both."""
+        raw = os.path.join(DATA, "bonn_eeg", "raw")
+        parts, tags = [], []
+        for k, name in enumerate(["S/S001", "S/S002", "S/S003", "S/S004",
+                                  "Z/Z001", "Z/Z002", "Z/Z003", "Z/Z004"]):
+            parts.append(np.loadtxt(os.path.join(raw, name + ".txt"), dtype=np.float32)[:23 * 178])
+            if name[0] == "S":  # every window of a seizure recording
+                tags += [gr.tag_utils.python_to_tag(((k * 23 + w) * 178, pmt.intern("tfmed_label"),
+                                                     pmt.from_long(1))) for w in range(23)]
+        x = np.concatenate(parts)
+        settings = {"epochs": 1, "head_epochs": 30, "hidden": 16, "f_h": 16, "seed": 4}
+        for labelled in (True, False):
+            out = os.path.join(self.dir, f"trls_{labelled}.tfm")
+            tb = gr.top_block()
+            src = blocks.vector_source_f(x.tolist(), False, 1, tags if labelled else [])
+            snk = tfmed.trainer_sink("trls", out, 1, 173.61, 178, 178, json.dumps(settings),
+                                     1000, "cpu", 2)
+            dbg = blocks.message_debug()
+            tb.connect(src, snk)
+            tb.msg_connect(snk, "progress", dbg, "store")
+            tb.run()
+            self.assertEqual(snk.model_path(), out)
+            self.assertEqual(snk.windows(), 184)
+            self.assertEqual(snk.normal_windows(), 92 if labelled else 184)
+            card = json.loads(subprocess.run([TFMED, "info", out], check=True,
+                                             capture_output=True, text=True).stdout.split("\nweights:")[0]) \
+                if TFMED else None
+            enc = tfmed.tfrnn_encoder(out, "samples", 1, 0, "cpu", 1, 173.61, 80,
+                                      2 if labelled else 0)
+            self.assertEqual(enc.embedding_size(), 80)
+            self.assertEqual(enc.class_names(), ["0", "1"] if labelled else [])
+            if card:
+                # 184 windows: 37 test, 29 validation, 118 pre-train (and fit the head).
+                self.assertEqual(card["data"]["train_windows"], 118)
+                self.assertEqual(card["data"]["test_windows"], 37)
+                self.assertEqual(card["architecture"]["num_class"], 2 if labelled else 0)
+                self.assertEqual(card["signal"]["sample_rate"], 173.61)
+            kinds = [m["type"] for m in messages(dbg) if isinstance(m, dict) and "type" in m]
+            self.assertEqual(kinds[-1], "finished")
 
 if __name__ == "__main__":
     gr_unittest.run(qa_trainer_sink)

@@ -65,6 +65,15 @@ namespace tfmed {
  * swat, psm: the architecture of that script; default msl), epochs, batch,
  * lr, patience, seed, val_fraction, max_train_windows, anomaly_ratio,
  * d_model, d_ff, e_layers, conv_layers, n_fft, win_length, stft_window.
+ *
+ * Model `trls`: TRLS on windows of any length, rate and channel count: the
+ * windows' TS-TCC split (20 % test, 20 % of the rest validation), BYOL
+ * pre-training on the training part with fresh augmented views every epoch,
+ * then, when the `tfmed_label` tags give two classes or more (the class
+ * index, a window taking the largest on its samples), the linear head;
+ * without labels the pre-trained encoder alone is the model. `options`:
+ * epochs, batch, lr, ..., seed, head_epochs, scaling (none, train), n_fft,
+ * hop, rnn, hidden, f_h, scales, image_norm, tau.
  */
 class TFMED_API trainer_sink : virtual public gr::block
 {
@@ -72,7 +81,7 @@ public:
     typedef std::shared_ptr<trainer_sink> sptr;
 
     /*!
-     * \param model model kind ("tsrnet" or "specar")
+     * \param model model kind ("tsrnet", "specar" or "trls")
      * \param out_path model file to write (checkpoints go to out_path.ckpt)
      * \param channels channels per sample
      * \param sample_rate input rate in Hz (must fit the model)

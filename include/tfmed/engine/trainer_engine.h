@@ -27,7 +27,7 @@ namespace engine {
 
 /*! \brief What to train, from the block's parameters. */
 struct TrainerConfig {
-    std::string model = "tsrnet"; //!< model kind: tsrnet, or specar (anomaly detection)
+    std::string model = "tsrnet"; //!< model kind: tsrnet, specar (anomaly detection) or trls
     std::string out;              //!< model file; the checkpoint is OUT.ckpt
     int64_t channels = 1;         //!< channels per sample
     double sample_rate = 500.0;   //!< Hz of the windows

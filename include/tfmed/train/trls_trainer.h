@@ -95,6 +95,18 @@ struct TrlsTrainResult {
 TrlsTrainResult train_trls(const TrlsTrainConfig& cfg, const EventSink& events = {},
                            const std::atomic<bool>* cancel = nullptr);
 
+/*!
+ * \brief `tfmed.trainer_sink`: windows gathered from a flowgraph, n x length x
+ * channels (time-major), with class labels (>= 0). The TS-TCC split of the
+ * windows; pre-training on its training part; with two or more classes also
+ * the linear head, else the pre-trained encoder alone is the model.
+ */
+TrlsTrainResult train_trls_windows(const TrlsTrainConfig& cfg, const float* windows, int64_t n,
+                                   int64_t length, int64_t channels,
+                                   const std::vector<int>& labels, double sample_rate,
+                                   const EventSink& events = {},
+                                   const std::atomic<bool>* cancel = nullptr);
+
 /*! \brief What `tfmed eval trls` runs per fold. */
 struct TrlsEvalSpec {
     bool linear = true;

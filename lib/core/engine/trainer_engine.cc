@@ -8,6 +8,7 @@
 #include <tfmed/models/tsrnet_card.h>
 #include <tfmed/models/tsrnet_pipeline.h>
 #include <tfmed/train/specar_trainer.h>
+#include <tfmed/train/trls_trainer.h>
 #include <tfmed/train/tsrnet_trainer.h>
 
 #include <nlohmann/json.hpp>
@@ -192,10 +193,65 @@ train::SpecarTrainConfig specar_config(const TrainerConfig& c, double* val_fract
     return t;
 }
 
+train::TrlsTrainConfig trls_config(const TrainerConfig& c)
+{
+    train::TrlsTrainConfig t;
+    const json o = options_object(c);
+    t.out = c.out;
+    t.device = c.device;
+    t.threads = c.threads;
+    t.scaling = "none"; // per-time-index min-max needs every window first; a stream has no "all"
+    auto& L = t.pretrain;
+    auto& a = t.arch;
+    a.n_fft = c.window >= 1024 ? 128 : 32;
+    for (const auto& [k, v] : o.items()) {
+        try {
+            if (loop_option(k, v, L))
+                continue;
+            if (k == "seed")
+                L.seed = t.downstream.seed = v.get<uint64_t>();
+            else if (k == "head_epochs")
+                t.downstream.epochs = v.get<int>();
+            else if (k == "scaling")
+                t.scaling = v.get<std::string>();
+            else if (k == "n_fft")
+                a.n_fft = v.get<int64_t>();
+            else if (k == "hop")
+                a.hop = v.get<int64_t>();
+            else if (k == "rnn")
+                a.rnn = v.get<std::string>();
+            else if (k == "hidden")
+                a.hidden = v.get<int64_t>();
+            else if (k == "f_h")
+                a.f_h = v.get<int64_t>();
+            else if (k == "scales")
+                a.scales = v.get<int64_t>();
+            else if (k == "image_norm")
+                a.image_norm = v.get<std::string>();
+            else if (k == "tau")
+                t.tau = v.get<double>();
+            else
+                throw std::invalid_argument(
+                    "trainer options: unknown key '" + k + "' for trls (expected " + kLoopKeys +
+                    ", seed, head_epochs, scaling, n_fft, hop, rnn, hidden, f_h, scales, "
+                    "image_norm, tau)");
+        } catch (const nlohmann::json::exception&) {
+            throw std::invalid_argument("trainer options: '" + k + "' has the wrong type (" +
+                                        v.dump() + ")");
+        }
+    }
+    a.channels = c.channels;
+    a.length = c.window;
+    a.validate();
+    t.validate();
+    return t;
+}
+
 struct TrainerEngine::Impl {
     TrainerConfig cfg;
     train::TsrnetTrainConfig run;
     train::SpecarTrainConfig specar;
+    train::TrlsTrainConfig trls;
     double val_fraction = 0.2;
     std::vector<float> samples; // tsrnet: channel-major per window (N, C, W); specar: (N, W, C)
     std::vector<int> labels;
@@ -213,13 +269,13 @@ struct TrainerEngine::Impl {
 TrainerEngine::TrainerEngine(const TrainerConfig& c) : d_(std::make_unique<Impl>())
 {
     d_->cfg = c;
-    if (c.model != "tsrnet" && c.model != "specar")
-        throw std::invalid_argument("trainer: expected model 'tsrnet' or 'specar', found '" +
+    if (c.model != "tsrnet" && c.model != "specar" && c.model != "trls")
+        throw std::invalid_argument("trainer: expected model 'tsrnet', 'specar' or 'trls', found '" +
                                     c.model + "'");
     if (c.out.empty())
         throw std::invalid_argument("trainer: expected an output model path, found none");
     const models::TsrnetCard card; // TSRNet's fixed signal: 500 Hz, 10-s windows
-    if (c.model == "specar" && !(c.sample_rate > 0 && std::isfinite(c.sample_rate)))
+    if (c.model != "tsrnet" && !(c.sample_rate > 0 && std::isfinite(c.sample_rate)))
         throw std::invalid_argument("trainer: expected a sample rate > 0 Hz, found " +
                                     std::to_string(c.sample_rate));
     if (c.model == "tsrnet" &&
@@ -238,6 +294,8 @@ TrainerEngine::TrainerEngine(const TrainerConfig& c) : d_(std::make_unique<Impl>
                                     std::to_string(c.max_windows));
     if (c.model == "tsrnet")
         d_->run = tsrnet_config(c);
+    else if (c.model == "trls")
+        d_->trls = trls_config(c);
     else
         d_->specar = specar_config(c, &d_->val_fraction);
     models::parse_device(c.device); // refuse "cuda" without a GPU now, not after gathering
@@ -263,13 +321,14 @@ void TrainerEngine::add_window(const float* s, int label)
     const int64_t C = d_->cfg.channels, W = d_->cfg.window;
     const std::size_t base = d_->samples.size();
     d_->samples.resize(base + static_cast<std::size_t>(C * W));
-    if (d_->cfg.model == "specar")
+    if (d_->cfg.model != "tsrnet")
         std::copy(s, s + C * W, d_->samples.begin() + static_cast<std::ptrdiff_t>(base));
     else
         for (int64_t t = 0; t < W; ++t)
             for (int64_t c = 0; c < C; ++c)
                 d_->samples[base + static_cast<std::size_t>(c * W + t)] = s[t * C + c];
-    d_->labels.push_back(label != 0 ? 1 : 0);
+    // TRLS keeps class indices; the anomaly models normal (0) vs not.
+    d_->labels.push_back(d_->cfg.model == "trls" ? std::max(label, 0) : (label != 0 ? 1 : 0));
     d_->normal += label == 0;
     d_->count += 1;
 }
@@ -297,7 +356,13 @@ void TrainerEngine::start()
                 }
                 d.cv.notify_all();
             };
-            if (d.cfg.model == "specar") {
+            if (d.cfg.model == "trls") {
+                const auto r = train::train_trls_windows(d.trls, d.samples.data(), N, W, C,
+                                                         d.labels, d.cfg.sample_rate, sink,
+                                                         &d.cancel);
+                std::lock_guard<std::mutex> l(d.mu);
+                d.result = { r.completed, r.model_path, r.summary };
+            } else if (d.cfg.model == "specar") {
                 // Anomaly detection learns what the stream usually looks like:
                 // windows labelled abnormal are left out.
                 std::vector<float> normal;

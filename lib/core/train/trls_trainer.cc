@@ -569,6 +569,24 @@ HeadResult tune(Run& r, const models::Tfrnn& init, double percent)
 
 torch::Device device_of(const TrlsTrainConfig& cfg) { return models::parse_device(cfg.device); }
 
+void finished(const EventSink& events, const std::string& path, const std::string& summary,
+              int epochs)
+{
+    if (!events)
+        return;
+    Event ev;
+    ev.kind = Event::Kind::finished;
+    ev.epoch = ev.epochs = epochs;
+    ev.path = path;
+    ev.message = summary;
+    events(ev);
+}
+
+} // namespace
+
+namespace {
+TrlsTrainResult fit(const TrlsTrainConfig& cfg, const Labelled& d, bool head,
+                    const EventSink& events, const std::atomic<bool>* cancel);
 } // namespace
 
 TrlsTrainResult train_trls(const TrlsTrainConfig& cfg_in, const EventSink& events,
@@ -578,9 +596,53 @@ TrlsTrainResult train_trls(const TrlsTrainConfig& cfg_in, const EventSink& event
     set_threads(cfg.threads);
     cfg.validate();
     io::check_writable(cfg.out);
+    return fit(cfg, load(cfg), true, events, cancel);
+}
+
+TrlsTrainResult train_trls_windows(const TrlsTrainConfig& cfg_in, const float* windows,
+                                   int64_t n, int64_t length, int64_t channels,
+                                   const std::vector<int>& labels, double sample_rate,
+                                   const EventSink& events, const std::atomic<bool>* cancel)
+{
+    TrlsTrainConfig cfg = cfg_in;
+    set_threads(cfg.threads);
+    cfg.validate();
+    io::check_writable(cfg.out);
+    if (n < 5)
+        throw std::invalid_argument("trainer: TRLS needs at least 5 windows (train, validation, "
+                                    "test), found " + std::to_string(n));
+    if (static_cast<int64_t>(labels.size()) != n)
+        throw std::invalid_argument("trainer: expected " + std::to_string(n) + " labels, found " +
+                                    std::to_string(labels.size()));
+    Labelled d;
+    d.x = torch::from_blob(const_cast<float*>(windows), { n, length, channels })
+              .permute({ 0, 2, 1 })
+              .contiguous()
+              .clone();
+    if (!torch::isfinite(d.x).all().item<bool>())
+        throw std::invalid_argument("trainer: a window holds NaN or Inf; TRLS trains on finite "
+                                    "samples only");
+    d.y = torch::tensor(std::vector<int64_t>(labels.begin(), labels.end()), torch::kLong).clamp_min(0);
+    const int64_t K = d.y.max().item<int64_t>() + 1;
+    for (int64_t k = 0; k < K; ++k)
+        d.class_names.push_back(std::to_string(k));
+    for (int64_t c = 0; c < channels; ++c)
+        d.channel_names.push_back(channels == 1 ? "signal" : "ch" + std::to_string(c));
+    d.sample_rate = sample_rate;
+    d.description = "flowgraph: " + std::to_string(n) + " windows of " + std::to_string(channels) +
+                    " x " + std::to_string(length);
+    cfg.data = "flowgraph";
+    // A head needs labels: two classes or more.
+    return fit(cfg, d, K >= 2, events, cancel);
+}
+
+namespace {
+
+TrlsTrainResult fit(const TrlsTrainConfig& cfg, const Labelled& d, bool with_head,
+                    const EventSink& events, const std::atomic<bool>* cancel)
+{
     const auto dev = device_of(cfg);
     const io::OutputLock lock(cfg.out, "training TRLS into " + cfg.out);
-    const auto d = load(cfg);
     auto r = prepare(cfg, d, split(d.x.size(0), 1, 0, cfg.split_seed), dev, events, cancel);
     const std::string ckpt = cfg.out + ".ckpt";
     TrlsTrainResult out;
@@ -606,6 +668,30 @@ TrlsTrainResult train_trls(const TrlsTrainConfig& cfg_in, const EventSink& event
     out.pretrain_val_loss = pre.best_metric;
     if (!enc)
         return out;
+    if (!with_head) {
+        // Pre-training only: the encoder is the model.
+        auto card = r.card;
+        card.metrics_json = json{ { "pretrain_val_byol_loss", pre.best_metric } }.dump();
+        card.training_json = json{ { "pretraining", json::parse(pre.training_json) },
+                                   { "device", dev.str() },
+                                   { "threads", at::get_num_threads() } }
+                                 .dump();
+        models::TrlsClassifier clf(card.arch);
+        {
+            torch::NoGradGuard ng;
+            auto src = enc->named_parameters();
+            for (auto& p : clf->encoder->named_parameters())
+                p.value().copy_(src[p.key()]);
+        }
+        models::save_trls(cfg.out, card, clf);
+        out.completed = true;
+        out.model_path = cfg.out;
+        out.parameters = models::count_parameters(*clf);
+        out.summary = "model " + cfg.out + ": the pre-trained encoder (" +
+                      std::to_string(out.parameters) + " parameters; no labels, no head)";
+        finished(events, cfg.out, out.summary, pre.epochs_done);
+        return out;
+    }
     auto arch = r.card.arch;
     arch.num_class = static_cast<int64_t>(d.class_names.size());
     models::TrlsClassifier clf(arch);
@@ -646,10 +732,9 @@ TrlsTrainResult train_trls(const TrlsTrainConfig& cfg_in, const EventSink& event
                   static_cast<long long>(h.test.n), 100 * h.test.accuracy, 100 * h.test.macro_f1,
                   100 * h.val.accuracy);
     out.summary = line;
+    finished(events, cfg.out, out.summary, pre.epochs_done);
     return out;
 }
-
-namespace {
 
 double mean_of(const std::vector<double>& v)
 {
