@@ -216,34 +216,19 @@ int bench_trls(BenchArgs& a)
     std::printf("%lld parameters (encoder + head), %.4f GFLOP per window forward (RNN gates, "
                 "linear maps, the reduction)\n",
                 static_cast<long long>(r.parameters), r.forward_gflop);
-    std::printf("%-26s %16s %16s %8s\n", "", "C++ (LibTorch)", "Python twin", "C++/twin");
     json out = { { "data", d },
                  { "threads", a.bench.threads },
                  { "parameters", r.parameters },
-                 { "forward_gflop_per_window", r.forward_gflop },
-                 { "cpp", json::object() },
-                 { "twin", tw.is_null() ? json(why) : tw } };
-    for (std::size_t i = 0; i < a.bench.batches.size(); ++i) {
-        const auto b = std::to_string(a.bench.batches[i]);
-        const double c = r.windows_per_s[i];
-        out["cpp"]["forward"][b] = c;
-        const double t = tw.is_null() ? 0.0 : tw["forward"].value(b, 0.0);
-        std::printf("%-26s %12.1f w/s %12.1f w/s %8s\n", ("encoder, batch " + b).c_str(), c, t,
-                    t > 0 ? (std::to_string(c / t).substr(0, 5) + "x").c_str() : "-");
-        std::printf("%-26s %10.2f GFLOP/s %8.2f GFLOP/s\n", "", c * r.forward_gflop,
-                    t * r.forward_gflop);
-    }
-    out["cpp"]["train_step_s"] = r.train_step_s;
-    const double ts = tw.is_null() ? 0.0 : tw.value("train_step_s", 0.0);
-    std::printf("%-26s %14.4f s %14.4f s %8s\n",
-                ("pre-training step, batch " + std::to_string(a.bench.train_batch)).c_str(),
-                r.train_step_s, ts,
-                ts > 0 ? (std::to_string(ts / r.train_step_s).substr(0, 5) + "x").c_str() : "-");
-    if (tw.is_null())
-        std::printf("twin: not run (%s)\n", why.c_str());
-    else
-        std::printf("twin: PyTorch %s at the same threads; ratio > 1 = C++ faster\n",
-                    tw.value("torch", std::string("?")).c_str());
+                 { "forward_gflop_per_window", r.forward_gflop } };
+    BenchRows rows;
+    rows.batches = a.bench.batches;
+    rows.windows_per_s = r.windows_per_s;
+    rows.train_step_s = r.train_step_s;
+    rows.train_batch = a.bench.train_batch;
+    rows.gflop_per_window = r.forward_gflop;
+    rows.forward_label = "encoder";
+    rows.step_label = "pre-training step";
+    print_bench(rows, tw, why, out);
     if (!a.json.empty())
         write_atomically(a.json, out.dump(1) + "\n");
     return 0;

@@ -11,8 +11,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 namespace tfmed {
 namespace apps {
@@ -65,6 +67,53 @@ inline nlohmann::json run_twin(const std::string& python, const std::string& scr
         return nullptr;
     }
     return nlohmann::json::parse(out.substr(line));
+}
+
+/*! \brief The C++ side of a benchmark, and how to label its rows. */
+struct BenchRows {
+    std::vector<int64_t> batches;
+    std::vector<double> windows_per_s; //!< per batch
+    double train_step_s = 0.0;
+    int64_t train_batch = 0;
+    double gflop_per_window = 0.0;
+    std::string forward_label = "forward"; //!< "forward, batch 1", ...
+    std::string step_label = "training step";
+};
+
+/*!
+ * \brief Print the C++ / twin table (windows/s and GFLOP/s per batch, the
+ * step time, ratios > 1 = C++ faster) and fill out["cpp"] and out["twin"].
+ * `twin` is run_twin()'s result (null: not run, `why` says why).
+ */
+inline void print_bench(const BenchRows& r, const nlohmann::json& twin, const std::string& why,
+                        nlohmann::json& out)
+{
+    auto ratio = [](double a, double b) {
+        return b > 0 ? std::to_string(a / b).substr(0, 5) + "x" : std::string("-");
+    };
+    std::printf("%-26s %16s %16s %8s\n", "", "C++ (LibTorch)", "Python twin", "C++/twin");
+    out["cpp"] = nlohmann::json::object();
+    out["twin"] = twin.is_null() ? nlohmann::json(why) : twin;
+    for (std::size_t i = 0; i < r.batches.size(); ++i) {
+        const auto b = std::to_string(r.batches[i]);
+        const double c = r.windows_per_s[i];
+        out["cpp"]["forward"][b] = c;
+        const double t = twin.is_null() ? 0.0 : twin["forward"].value(b, 0.0);
+        std::printf("%-26s %12.1f w/s %12.1f w/s %8s\n", (r.forward_label + ", batch " + b).c_str(),
+                    c, t, ratio(c, t).c_str());
+        std::printf("%-26s %10.2f GFLOP/s %8.2f GFLOP/s\n", "", c * r.gflop_per_window,
+                    t * r.gflop_per_window);
+    }
+    out["cpp"]["train_step_s"] = r.train_step_s;
+    const double ts = twin.is_null() ? 0.0 : twin.value("train_step_s", 0.0);
+    std::printf("%-26s %14.4f s %14.4f s %8s\n",
+                (r.step_label + ", batch " + std::to_string(r.train_batch)).c_str(),
+                r.train_step_s, ts, ratio(ts, r.train_step_s).c_str());
+    if (twin.is_null())
+        std::printf("twin: not run (%s)\n", why.c_str());
+    else
+        std::printf("twin: PyTorch %s at the same threads; ratio > 1 = C++ faster\n",
+                    twin.value("torch", std::string("?")).c_str());
 }
 
 } // namespace apps

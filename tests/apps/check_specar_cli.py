@@ -16,8 +16,10 @@ import shutil
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cli_check import Checks  # noqa: E402
+
 TFMED, DATA, OUT = sys.argv[1:4]
-failures = []
 for need in ("msl/labeled_anomalies.csv", "uea/JapaneseVowels/JapaneseVowels_TRAIN.ts",
              "ett/ETTh1.csv"):
     if not os.path.exists(os.path.join(DATA, need)):
@@ -31,40 +33,11 @@ TINY = ["--threads", "2", "--d-model", "4", "--d-ff", "4", "--e-layers", "1",
         "--conv-layers", "2", "--max-val-windows", "16"]
 
 
-def run(*args):
-    p = subprocess.run([TFMED, *map(str, args)], capture_output=True, text=True, env=ENV,
-                       timeout=900)
-    return p.returncode, p.stdout + p.stderr
-
-
-def ok(what, *args):
-    rc, text = run(*args)
-    if rc != 0:
-        failures.append(f"{what}: exit {rc}\n{text}")
-    return text
-
-
-def refused(what, want, *args):
-    rc, text = run(*args)
-    if rc == 0 or want not in text:
-        failures.append(f"{what}: expected a failure with '{want}', got exit {rc}:\n{text}")
-    if "Exception raised from" in text:
-        failures.append(f"{what}: a LibTorch backtrace reached the user")
-
-
-def check(what, cond, detail=""):
-    if not cond:
-        failures.append(f"{what}: {detail}")
-
-
-def png(path):
-    return os.path.exists(path) and open(path, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
-
-
-def card(path):
-    """The card `tfmed info` prints (JSON, then the sections' lines)."""
-    text = ok(f"info {path}", "info", path)
-    return json.loads(text[:text.index("\nweights:")])
+CHECKS = Checks(TFMED, ENV)
+run, ok, refused, check, png = (CHECKS.run, CHECKS.ok, CHECKS.refused, CHECKS.check,
+                                 CHECKS.png)
+card = CHECKS.card
+failures = CHECKS.failures
 
 
 # --- classification (JapaneseVowels, clean protocol: a fifth of TRAIN validates)

@@ -17,8 +17,10 @@ import shutil
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cli_check import Checks  # noqa: E402
+
 TFMED, DATA, OUT = sys.argv[1:4]
-failures = []
 for need in ("bonn_eeg/epilepsy178/X_int16.npy", "uea/BasicMotions/BasicMotions_TRAIN.ts"):
     if not os.path.exists(os.path.join(DATA, need)):
         print(f"SKIP: {need} not under {DATA} (the shared data sets are not on this machine)")
@@ -30,35 +32,11 @@ ENV = dict(os.environ, TFMED_DATA_DIR=DATA)
 SMALL = ["--threads", "2", "--hidden", "16", "--f-h", "16", "--blocks", "1"]
 
 
-def run(*args):
-    p = subprocess.run([TFMED, *map(str, args)], capture_output=True, text=True, env=ENV,
-                       timeout=900)
-    return p.returncode, p.stdout + p.stderr
-
-
-def ok(what, *args):
-    rc, text = run(*args)
-    if rc != 0:
-        failures.append(f"{what}: exit {rc}\n{text}")
-    return text
-
-
-def refused(what, want, *args):
-    rc, text = run(*args)
-    if rc == 0 or want not in text:
-        failures.append(f"{what}: expected a failure with '{want}', got exit {rc}:\n{text}")
-    if "Exception raised from" in text:
-        failures.append(f"{what}: a LibTorch backtrace reached the user")
-
-
-def check(what, cond, detail=""):
-    if not cond:
-        failures.append(f"{what}: {detail}")
-
-
-def png(path):
-    with open(path, "rb") as f:
-        return f.read(8) == b"\x89PNG\r\n\x1a\n"
+CHECKS = Checks(TFMED, ENV)
+run, ok, refused, check, png = (CHECKS.run, CHECKS.ok, CHECKS.refused, CHECKS.check,
+                                 CHECKS.png)
+card = CHECKS.card
+failures = CHECKS.failures
 
 
 # 1. Pre-train + linear head on 500 Epilepsy windows (100 seizure, 400 rest):

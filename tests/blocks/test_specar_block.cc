@@ -7,6 +7,7 @@
 // them, PDUs, NaN handling, and the refusals at construction. (Torch-free
 // TU: model files come from engine::write_untrained_specar.)
 #include "errors.h"
+#include "tags.h"
 #include <gnuradio/blocks/message_debug.h>
 #include <gnuradio/blocks/vector_sink.h>
 #include <gnuradio/blocks/vector_source.h>
@@ -25,6 +26,9 @@
 #include <map>
 
 namespace {
+
+using tfmed_test::by_key;
+using tfmed_test::field;
 
 constexpr int kCh = 3, kL = 32;
 
@@ -89,19 +93,6 @@ Run run(gr::tfmed::specar::sptr blk, const std::vector<float>& x, int out_vlen)
     for (int i = 0; i < dbg->num_messages(); ++i)
         r.pdus.push_back(pmt::car(dbg->get_message(i)));
     return r;
-}
-
-std::map<std::string, std::vector<gr::tag_t>> by_key(const std::vector<gr::tag_t>& tags)
-{
-    std::map<std::string, std::vector<gr::tag_t>> m;
-    for (const auto& t : tags)
-        m[pmt::symbol_to_string(t.key)].push_back(t);
-    return m;
-}
-
-std::string field(const pmt::pmt_t& meta, const char* k)
-{
-    return pmt::write_string(pmt::dict_ref(meta, pmt::mp(k), pmt::PMT_NIL));
 }
 
 } // namespace

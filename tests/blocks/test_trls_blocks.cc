@@ -8,6 +8,7 @@
 // reproducible per-window views, thread-safe setters and the refusals.
 // (Torch-free TU: model files come from engine::write_untrained_trls.)
 #include "errors.h"
+#include "tags.h"
 #include <gnuradio/blocks/message_debug.h>
 #include <gnuradio/blocks/vector_sink.h>
 #include <gnuradio/blocks/vector_source.h>
@@ -24,6 +25,9 @@
 #include <map>
 
 namespace {
+
+using tfmed_test::by_key;
+using tfmed_test::field;
 
 constexpr int kCh = 2, kL = 64, kFft = 16; // 17 frames of 9 bins per channel
 
@@ -52,19 +56,6 @@ std::vector<float> signal(int n, int vlen)
             x[static_cast<std::size_t>(t) * vlen + c] =
                 std::sin(0.31f * t + c) * (1.0f + 0.5f * c) + 0.4f * std::cos(0.07f * t * (c + 1));
     return x;
-}
-
-std::map<std::string, std::vector<gr::tag_t>> by_key(const std::vector<gr::tag_t>& tags)
-{
-    std::map<std::string, std::vector<gr::tag_t>> m;
-    for (const auto& t : tags)
-        m[pmt::symbol_to_string(t.key)].push_back(t);
-    return m;
-}
-
-std::string field(const pmt::pmt_t& meta, const char* k)
-{
-    return pmt::write_string(pmt::dict_ref(meta, pmt::mp(k), pmt::PMT_NIL));
 }
 
 struct Run {

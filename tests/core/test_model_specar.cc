@@ -11,6 +11,7 @@
  */
 #include "../support/errors.h"
 #include "../support/npy.h"
+#include "../support/state_dict.h"
 
 #include <tfmed/models/specar.h>
 
@@ -54,17 +55,6 @@ std::string golden_dir()
 {
     const char* d = std::getenv("TFMED_GOLDEN_DIR");
     return d ? d : "";
-}
-
-std::map<std::string, torch::Tensor> load_state_dict(const std::string& path)
-{
-    std::ifstream f(path, std::ios::binary);
-    std::vector<char> bytes((std::istreambuf_iterator<char>(f)), {});
-    const auto v = torch::pickle_load(bytes);
-    std::map<std::string, torch::Tensor> out;
-    for (const auto& e : v.toGenericDict())
-        out[e.key().toStringRef()] = e.value().toTensor();
-    return out;
 }
 
 models::SpecarOptions options_of(const nlohmann::json& c)
@@ -199,7 +189,7 @@ TEST(Specar, GoldenOutputsOfThePythonTwin)
         torch::NoGradGuard ng;
         models::SpecarNet net(o);
         net->eval();
-        auto sd = load_state_dict(dir + "/" + c["files"]["state_dict"].get<std::string>());
+        auto sd = tfmed_test::read_state_dict(dir + "/" + c["files"]["state_dict"].get<std::string>());
         // The reference's extras: the position table and the duplicate
         // branch-0 entries equal what the module computes / holds.
         const auto pe = sd.at("enc_embedding.position_embedding.pe");

@@ -11,6 +11,7 @@
  */
 #include "../support/errors.h"
 #include "../support/npy.h"
+#include "../support/state_dict.h"
 
 #include <tfmed/dsp/augment.h>
 #include <tfmed/models/trls.h>
@@ -48,17 +49,6 @@ bool have_golden()
     if (!have_golden())                                                                      \
     GTEST_SKIP() << "no TRLS golden files (tests/golden/gen_trls_golden.py needs "           \
                     "python3-torch and python3-torchvision)"
-
-std::map<std::string, torch::Tensor> read_state_dict(const std::string& path)
-{
-    std::ifstream f(path, std::ios::binary);
-    std::vector<char> bytes((std::istreambuf_iterator<char>(f)), {});
-    const auto v = torch::pickle_load(bytes);
-    std::map<std::string, torch::Tensor> out;
-    for (const auto& e : v.toGenericDict())
-        out[e.key().toStringRef()] = e.value().toTensor();
-    return out;
-}
 
 // Copy every parameter and buffer by name; the name sets must be equal.
 void load_into(torch::nn::Module& m, const std::map<std::string, torch::Tensor>& sd)
@@ -301,7 +291,7 @@ TEST(Trls, NetworksEqualTheTwin)
         const auto o = options_of(c["config"]);
         torch::NoGradGuard ng;
         models::TrlsClassifier clf(o);
-        load_into(*clf, read_state_dict(dir + "/state_dict.pt"));
+        load_into(*clf, tfmed_test::read_state_dict(dir + "/state_dict.pt"));
         clf->eval();
         EXPECT_EQ(models::count_parameters(*clf), c["classifier_parameters"].get<int64_t>());
         const auto img = load_npy(dir + "/img.npy");
@@ -311,7 +301,7 @@ TEST(Trls, NetworksEqualTheTwin)
         auto po = o;
         po.dropout = 0.0;
         models::Trls trls(po);
-        load_into(*trls, read_state_dict(dir + "/trls_state_dict.pt"));
+        load_into(*trls, tfmed_test::read_state_dict(dir + "/trls_state_dict.pt"));
         trls->train();
         EXPECT_EQ(models::count_parameters(*trls), c["trls_parameters"].get<int64_t>());
         std::ifstream lf(dir + "/losses.json");

@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "timing.h"
+
 #include <chrono>
 #include <functional>
 
@@ -19,20 +21,6 @@ namespace eval {
 
 namespace {
 
-double timed(const std::function<void()>& fn, double seconds)
-{
-    fn(); // warm-up
-    int n = 0;
-    const auto t0 = std::chrono::steady_clock::now();
-    for (;;) {
-        fn();
-        ++n;
-        const double el =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        if (el >= seconds && n >= 2)
-            return el / n;
-    }
-}
 
 struct Inputs {
     torch::Tensor x, mark, mask;

@@ -9,28 +9,14 @@
 
 #include <torch/torch.h>
 
+#include "timing.h"
+
 #include <chrono>
 #include <functional>
 
 namespace tfmed {
 namespace eval {
 
-namespace {
-double timed(const std::function<void()>& fn, double seconds)
-{
-    fn(); // warm-up
-    int n = 0;
-    const auto t0 = std::chrono::steady_clock::now();
-    for (;;) {
-        fn();
-        ++n;
-        const double el =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        if (el >= seconds && n >= 2)
-            return el / n;
-    }
-}
-} // namespace
 
 TrlsBenchResult bench_trls(const TrlsBenchConfig& c)
 {

@@ -15,6 +15,8 @@
 #include <map>
 #include <stdexcept>
 
+#include "load_model.h"
+
 namespace tfmed {
 namespace models {
 
@@ -263,26 +265,8 @@ torch::Tensor top_loss(const torch::Tensor& q, const std::string& part, int64_t 
 
 LoadedSpecar load_specar(const std::string& path, const torch::Device& device)
 {
-    const auto parts = read_model_file(path, true);
     LoadedSpecar out;
-    try {
-        check_card(path, card_head(parts.card_json), { "specar" });
-        out.card = SpecarCard::from_json(parts.card_json);
-    } catch (const std::invalid_argument& e) {
-        const std::string m = e.what();
-        throw std::runtime_error(m.rfind(path, 0) == 0 ? m : path + ": " + m);
-    }
-    if (!parts.has("weights"))
-        throw std::runtime_error(path + ": expected a weights section, found none");
-    out.net = SpecarNet(out.card.arch);
-    try {
-        load_weights_bytes(*out.net, parts.section("weights"), torch::kCPU,
-                           path + ": the weights section");
-    } catch (const std::invalid_argument& e) {
-        throw std::runtime_error(e.what());
-    }
-    out.net->to(device);
-    out.net->eval();
+    load_model(path, "specar", device, out.card, out.net);
     return out;
 }
 

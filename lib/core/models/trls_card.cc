@@ -7,6 +7,7 @@
 #include <tfmed/models/weights.h>
 
 #include "card_json.h"
+#include "load_model.h"
 
 #include <torch/torch.h>
 
@@ -170,26 +171,8 @@ torch::Tensor TrlsCard::scale(const torch::Tensor& x) const
 
 LoadedTrls load_trls(const std::string& path, const torch::Device& device)
 {
-    const auto parts = read_model_file(path, true);
     LoadedTrls out;
-    try {
-        check_card(path, card_head(parts.card_json), { "trls" });
-        out.card = TrlsCard::from_json(parts.card_json);
-    } catch (const std::invalid_argument& e) {
-        const std::string m = e.what();
-        throw std::runtime_error(m.rfind(path, 0) == 0 ? m : path + ": " + m);
-    }
-    if (!parts.has("weights"))
-        throw std::runtime_error(path + ": expected a weights section, found none");
-    out.net = TrlsClassifier(out.card.arch);
-    try {
-        load_weights_bytes(*out.net, parts.section("weights"), torch::kCPU,
-                           path + ": the weights section");
-    } catch (const std::invalid_argument& e) {
-        throw std::runtime_error(e.what());
-    }
-    out.net->to(device);
-    out.net->eval();
+    load_model(path, "trls", device, out.card, out.net);
     return out;
 }
 

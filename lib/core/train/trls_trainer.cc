@@ -509,6 +509,23 @@ HeadResult linear_head(Run& r, models::TrlsClassifier& clf, const torch::Tensor&
     return h;
 }
 
+// A classifier for `arch` whose encoder starts from `enc` (parameters and
+// buffers; a random start when `enc` is null).
+models::TrlsClassifier classifier_from(const models::Tfrnn& enc, const models::TrlsOptions& arch)
+{
+    models::TrlsClassifier clf(arch);
+    if (enc) {
+        torch::NoGradGuard ng;
+        auto src = enc->named_parameters();
+        for (auto& p : clf->encoder->named_parameters())
+            p.value().copy_(src[p.key()]);
+        auto srcb = enc->named_buffers();
+        for (auto& b : clf->encoder->named_buffers())
+            b.value().copy_(srcb[b.key()]);
+    }
+    return clf;
+}
+
 // Fine-tuning (encoder from `init`) or the supervised baseline (init null)
 // on `percent` of the training part (class-proportional, seeded).
 HeadResult tune(Run& r, const models::Tfrnn& init, double percent)
@@ -517,16 +534,7 @@ HeadResult tune(Run& r, const models::Tfrnn& init, double percent)
     auto arch = r.card.arch;
     arch.num_class = K;
     torch::manual_seed(r.cfg.downstream.seed);
-    models::TrlsClassifier clf(arch);
-    if (init) {
-        torch::NoGradGuard ng;
-        auto src = init->named_parameters();
-        for (auto& p : clf->encoder->named_parameters())
-            p.value().copy_(src[p.key()]);
-        auto srcb = init->named_buffers();
-        for (auto& b : clf->encoder->named_buffers())
-            b.value().copy_(srcb[b.key()]);
-    }
+    auto clf = classifier_from(init, arch);
     clf->to(r.dev);
     std::vector<int64_t> train;
     if (percent >= 100) {
@@ -676,13 +684,7 @@ TrlsTrainResult fit(const TrlsTrainConfig& cfg, const Labelled& d, bool with_hea
                                    { "device", dev.str() },
                                    { "threads", at::get_num_threads() } }
                                  .dump();
-        models::TrlsClassifier clf(card.arch);
-        {
-            torch::NoGradGuard ng;
-            auto src = enc->named_parameters();
-            for (auto& p : clf->encoder->named_parameters())
-                p.value().copy_(src[p.key()]);
-        }
+        auto clf = classifier_from(enc, card.arch);
         models::save_trls(cfg.out, card, clf);
         out.completed = true;
         out.model_path = cfg.out;
@@ -694,13 +696,7 @@ TrlsTrainResult fit(const TrlsTrainConfig& cfg, const Labelled& d, bool with_hea
     }
     auto arch = r.card.arch;
     arch.num_class = static_cast<int64_t>(d.class_names.size());
-    models::TrlsClassifier clf(arch);
-    {
-        torch::NoGradGuard ng;
-        auto src = enc->named_parameters();
-        for (auto& p : clf->encoder->named_parameters())
-            p.value().copy_(src[p.key()]);
-    }
+    auto clf = classifier_from(enc, arch);
     clf->to(dev);
     const auto h = linear_head(r, clf, take(r.imgs, r.parts.test));
     if (!h.completed)
@@ -853,13 +849,7 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
         if (spec.linear) {
             auto arch = r.card.arch;
             arch.num_class = K;
-            models::TrlsClassifier clf(arch);
-            {
-                torch::NoGradGuard ng;
-                auto src = enc->named_parameters();
-                for (auto& p : clf->encoder->named_parameters())
-                    p.value().copy_(src[p.key()]);
-            }
+            auto clf = classifier_from(enc, arch);
             clf->to(dev);
             const auto test_x = take(d.x, r.parts.test);
             const auto h = linear_head(r, clf, take(r.imgs, r.parts.test));
