@@ -245,6 +245,10 @@ void add_trls_commands(Cli& cli)
     add_common(t, *ta);
     t->add_option("-o,--out", ta->cfg.out, "Model file (the checkpoint is OUT.ckpt)")
         ->capture_default_str();
+    t->add_option("--head", ta->cfg.head,
+                  "After pre-training: linear (frozen encoder) or finetune (encoder and head)")
+        ->check(CLI::IsMember({ "linear", "finetune" }))
+        ->capture_default_str();
     t->add_flag("--resume", ta->cfg.resume, "Continue the pre-training from OUT.ckpt");
     t->add_flag("--allow-changed-settings", ta->cfg.pretrain.allow_changed_settings,
                 "With --resume: apply changed optimisation settings from the next epoch");

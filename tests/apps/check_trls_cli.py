@@ -72,13 +72,22 @@ try:
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                                     "reference"))
     import trls_twin as tw
-    card = json.loads(info[:info.index("\nweights:")])
-    a = dict(card["architecture"])
+    e_card = json.loads(info[:info.index("\nweights:")])
+    a = dict(e_card["architecture"])
     net = tw.TrlsClassifier(tw.TrlsConfig(**a))
     net.load_state_dict(torch.load("e.pt"), strict=True)
-    check("twin parameters", tw.count_parameters(net) == card["parameters"], card["parameters"])
+    check("twin parameters", tw.count_parameters(net) == e_card["parameters"],
+          e_card["parameters"])
 except ImportError as e:
     print(f"note: the export is not read back by the twin here ({e})")
+
+# Fine-tuning instead of the linear head: 300 windows -> 60 test.
+text = ok("train trls --head finetune", "train", "trls", "--data", "epilepsy", "--max-windows", 300,
+          "--epochs", 1, "--head", "finetune", "--head-epochs", 2, *SMALL, "-o", "ft.tfm")
+check("fine-tuned summary", "fine-tuned on 60 test windows" in text, text)
+if os.path.exists("ft.tfm"):
+    check("fine-tuned card", card("ft.tfm")["metrics"]["protocol"].startswith("fine-tuned"),
+          "protocol")
 
 # 2. Resume: the checkpoint continues to a third epoch; other data is refused.
 ok("resume", "train", "trls", "--data", "epilepsy", "--max-windows", 500, "--epochs", 3,

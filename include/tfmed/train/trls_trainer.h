@@ -62,6 +62,10 @@ struct TrlsTrainConfig {
     std::string out = "trls.tfm";
     std::string device = "auto";
     int threads = 0;
+    /*! After pre-training: "linear" (a head on the frozen encoder, TS-TCC's
+     *  linear evaluation) or "finetune" (encoder and head on every training
+     *  label, from the pre-trained encoder). */
+    std::string head = "linear";
     bool resume = false;           //!< continue the pre-training from out + ".ckpt"
 
     /*! Data-set defaults: n_fft 32 for short series, 128 for long ones

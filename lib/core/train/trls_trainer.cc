@@ -80,6 +80,8 @@ void TrlsTrainConfig::validate() const
                                     std::to_string(negatives));
     if (max_windows < 0)
         throw std::invalid_argument("--max-windows: expected >= 0");
+    if (head != "linear" && head != "finetune")
+        throw std::invalid_argument("--head: expected linear or finetune, found '" + head + "'");
     view1.validate();
     view2.validate();
     pretrain.validate();
@@ -480,6 +482,7 @@ struct HeadResult {
     TrlsScores val, test;
     std::vector<int64_t> test_pred;
     bool completed = false;
+    models::TrlsClassifier net{ nullptr }; //!< the fine-tuned network (tune())
 };
 
 // Linear evaluation: a Linear head on frozen representations.
@@ -572,6 +575,7 @@ HeadResult tune(Run& r, const models::Tfrnn& init, double percent)
     h.val = scores(to_vec(take(r.d.y, r.parts.val)), task.predict(r.parts.val), K);
     h.test_pred = task.predict(r.parts.test);
     h.test = scores(to_vec(take(r.d.y, r.parts.test)), h.test_pred, K);
+    h.net = clf;
     return h;
 }
 
@@ -698,13 +702,19 @@ TrlsTrainResult fit(const TrlsTrainConfig& cfg, const Labelled& d, bool with_hea
     arch.num_class = static_cast<int64_t>(d.class_names.size());
     auto clf = classifier_from(enc, arch);
     clf->to(dev);
-    const auto h = linear_head(r, clf, take(r.imgs, r.parts.test));
+    const bool finetune = cfg.head == "finetune";
+    const auto h = finetune ? tune(r, enc, 100) : linear_head(r, clf, take(r.imgs, r.parts.test));
     if (!h.completed)
         return out;
+    if (finetune)
+        clf = h.net;
     auto card = r.card;
     card.arch = arch;
     card.class_names = d.class_names;
-    card.metrics_json = json{ { "protocol", "linear evaluation (frozen encoder, eval mode)" },
+    card.metrics_json = json{ { "protocol", finetune
+                                                ? "fine-tuned (encoder and head on every "
+                                                  "training label)"
+                                                : "linear evaluation (frozen encoder, eval mode)" },
                               { "pretrain_val_byol_loss", pre.best_metric },
                               { "val", scores_json(h.val) },
                               { "test", scores_json(h.test) } }
@@ -722,9 +732,10 @@ TrlsTrainResult fit(const TrlsTrainConfig& cfg, const Labelled& d, bool with_hea
     out.parameters = models::count_parameters(*clf);
     char line[400];
     std::snprintf(line, sizeof line,
-                  "model %s: %lld parameters; linear evaluation on %lld test windows: accuracy "
+                  "model %s: %lld parameters; %s on %lld test windows: accuracy "
                   "%.2f %%, macro-F1 %.2f %% (validation %.2f %%)",
                   cfg.out.c_str(), static_cast<long long>(out.parameters),
+                  finetune ? "fine-tuned" : "linear evaluation",
                   static_cast<long long>(h.test.n), 100 * h.test.accuracy, 100 * h.test.macro_f1,
                   100 * h.val.accuracy);
     out.summary = line;
