@@ -12,7 +12,7 @@ Needs a display: a desktop, or a virtual one (`xvfb-run -s "-screen 0
 1600x1000x24" scripts/screenshot_live.py ...`); Qt's offscreen platform
 draws no plot canvases. `data_dir` and `record` parameters are pointed at
 $TFMED_DATA_DIR (../shared/data) as the tests do; KEY=VALUE sets any other
-parameter (numbers as numbers).
+parameter (numbers as numbers); size=WxH sets the window (default 1000x560).
 """
 import inspect
 import os
@@ -50,11 +50,12 @@ def main():
         kwargs["data_dir"] = data
     if "record" in params:
         kwargs["record"] = os.path.join(data, "wfdb_sample", "100")
+    size = str(extra.pop("size", "1000x560")).split("x")  # size=WxH: the window
     kwargs.update(extra)
     app = Qt.QApplication.instance() or Qt.QApplication([stem])
     tb = cls(**kwargs)
     tb.start()
-    tb.resize(1000, 560)
+    tb.resize(int(size[0]), int(size[1]))
     tb.show()
 
     def shoot():
