@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The README's TRLS figures on the Bonn EEG "Epilepsy" task (2 CPU cores;
+# reduced: 10 pre-training epochs, 40 head epochs). The paper's full run is
+# EPOCHS=50 HEAD_EPOCHS=100 (about 5x longer here; a GPU run with --device cuda).
+#   scripts/eval_trls.sh folds      # 5-fold linear evaluation + supervised + robustness
+#   scripts/eval_trls.sh finetune   # fold 1: accuracy vs labelled fraction
+#   scripts/eval_trls.sh summary    # the tables
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TFMED=${TFMED:-build/apps/tfmed}
+OUT=${OUT:-out/eval-trls}
+EPOCHS=${EPOCHS:-10}
+HEAD_EPOCHS=${HEAD_EPOCHS:-40}
+mkdir -p "$OUT"
+case "${1:-summary}" in
+folds)
+  for k in 1 2 3 4 5; do
+    "$TFMED" eval trls --data epilepsy --folds 5 --fold $k --linear --supervised \
+      --epochs "$EPOCHS" --head-epochs "$HEAD_EPOCHS" --threads 2 \
+      --sparsity 10,30,50 --snr 20,10,0 --out-dir "$OUT" --json "$OUT/epilepsy_fold$k.json"
+  done ;;
+finetune)
+  "$TFMED" eval trls --data epilepsy --folds 5 --fold 1 --finetune 1,10,100 \
+    --epochs "$EPOCHS" --head-epochs "$HEAD_EPOCHS" --threads 2 --out-dir "$OUT" \
+    --json "$OUT/epilepsy_finetune_fold1.json" ;;
+summary)
+  /usr/bin/python3 scripts/trls_summary.py "$OUT"/epilepsy_fold?.json
+  /usr/bin/python3 scripts/trls_summary.py "$OUT"/epilepsy_finetune_fold1.json ;;
+*) echo "usage: $0 folds|finetune|summary" >&2; exit 2 ;;
+esac
