@@ -31,11 +31,22 @@ void bind_tsrnet_scorer(py::module& m)
              py::arg("threshold") = std::numeric_limits<float>::quiet_NaN(),
              py::arg("threads") = 1,
              py::arg("quality_gate") = true,
+             py::arg("share") = true,
+             py::arg("max_batch") = 16,
+             py::arg("max_wait_ms") = 2.0,
+             py::arg("queue") = 32,
+             py::arg("deadline_ms") = 0.0,
              py::call_guard<py::gil_scoped_release>())
         .def("threshold", &blk::threshold)
         .def("set_threshold", &blk::set_threshold, py::arg("threshold"))
         .def("window", &blk::window)
         .def("hop", &blk::hop)
         .def("card_json", &blk::card_json)
-        .def("device", &blk::device);
+        .def("device", &blk::device)
+        .def("windows_queued", &blk::windows_queued)
+        .def("windows_scored", &blk::windows_scored)
+        .def("queue_depth", &blk::queue_depth)
+        .def("overruns", &blk::overruns)
+        .def("latencies", &blk::latencies)
+        .def("serving", &blk::serving);
 }

@@ -15,7 +15,9 @@
 #include <tfmed/engine/tsrnet_engine.h>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -131,12 +133,12 @@ TEST_F(Fixture, AlarmsAndFlaggedWindows)
     EXPECT_FLOAT_EQ(blk->threshold(), 0.5f);
 }
 
-TEST_F(Fixture, ForecastAsksForWhatTheNextWindowsLack)
+TEST_F(Fixture, ForecastAsksForWhatTheNextWindowLacks)
 {
-    // The block takes input only as far as the windows it may emit need, so
-    // after 8192 samples windows 0-3 are out, samples 4000-7999 are
-    // buffered, and the window at 4000 lacks 1000 samples; a fresh block
-    // lacks a whole window (5000), two windows 6000.
+    // The block queues every complete window as its input arrives (up to its
+    // queue), so after 8192 samples windows 0-3 are out, the input is all
+    // consumed, and the window at 4000 lacks 9000 - 8192 = 808 samples
+    // whatever the output space; a fresh block lacks a whole window (5000).
     const int hop = 1000;
     const auto x = ecg(8192);
     auto tb = gr::make_top_block("scorer");
@@ -147,16 +149,17 @@ TEST_F(Fixture, ForecastAsksForWhatTheNextWindowsLack)
     tb->connect(blk, 0, sink, 0);
     tb->run();
     EXPECT_EQ(sink->data().size(), 4u);
+    EXPECT_EQ(blk->windows_queued(), 4u);
+    EXPECT_EQ(blk->windows_scored(), 4u);
+    EXPECT_EQ(blk->queue_depth(), 0);
     gr_vector_int need(1);
     blk->forecast(1, need);
-    EXPECT_EQ(need[0], 1000);
+    EXPECT_EQ(need[0], 808);
     blk->forecast(2, need);
-    EXPECT_EQ(need[0], 2000);
+    EXPECT_EQ(need[0], 808);
     auto fresh = gr::tfmed::tsrnet_scorer::make(path, 1, 500.0, hop, "cpu", NAN, 1, false);
     fresh->forecast(1, need);
     EXPECT_EQ(need[0], 5000);
-    fresh->forecast(2, need);
-    EXPECT_EQ(need[0], 6000);
 }
 
 TEST_F(Fixture, RefusesAModelThatDoesNotFitTheStream)
@@ -181,4 +184,149 @@ TEST_F(Fixture, RefusesAModelThatDoesNotFitTheStream)
     EXPECT_EQ(message_of<std::invalid_argument>(
                   [&] { gr::tfmed::tsrnet_scorer::make(path, 1, 500.0, 500, "tpu"); }),
               "device: expected 'auto', 'cpu', 'cuda' or 'cuda:N', found 'tpu'");
+}
+
+namespace {
+
+// N streams (different traces) through N scorers made by `make`, in one graph.
+struct Run {
+    std::vector<std::vector<float>> scores;
+    std::vector<std::vector<std::string>> pdus; // "type@start" per stream
+    std::vector<gr::tfmed::tsrnet_scorer::sptr> blocks;
+};
+
+template <typename Make>
+Run run_streams(int streams, int n, int hop, Make make)
+{
+    auto tb = gr::make_top_block("streams");
+    Run r;
+    std::vector<gr::blocks::vector_sink_f::sptr> sinks;
+    std::vector<gr::blocks::message_debug::sptr> dbgs;
+    for (int s = 0; s < streams; ++s) {
+        auto x = ecg(n + 137 * s);
+        x.erase(x.begin(), x.begin() + 137 * s); // another phase of the beat train
+        for (auto& v : x)
+            v *= 1.0f + 0.1f * s;
+        auto src = gr::blocks::vector_source_f::make(x);
+        auto blk = make();
+        auto sink = gr::blocks::vector_sink_f::make();
+        auto dbg = gr::blocks::message_debug::make();
+        tb->connect(src, 0, blk, 0);
+        tb->connect(blk, 0, sink, 0);
+        tb->msg_connect(blk, "alarm", dbg, "store");
+        r.blocks.push_back(blk);
+        sinks.push_back(sink);
+        dbgs.push_back(dbg);
+    }
+    tb->run();
+    for (int s = 0; s < streams; ++s) {
+        r.scores.push_back(sinks[s]->data());
+        std::vector<std::string> p;
+        for (int i = 0; i < dbgs[s]->num_messages(); ++i) {
+            const auto meta = pmt::car(dbgs[s]->get_message(i));
+            p.push_back(pmt::symbol_to_string(pmt::dict_ref(meta, pmt::mp("type"), pmt::PMT_NIL)) +
+                        "@" +
+                        std::to_string(pmt::to_uint64(
+                            pmt::dict_ref(meta, pmt::mp("start"), pmt::PMT_NIL))));
+        }
+        r.pdus.push_back(p);
+        // Every tag on every item, in order.
+        int k = 0;
+        for (const auto& tag : sinks[s]->tags())
+            if (pmt::symbol_to_string(tag.key) == "tfmed_window_start")
+                EXPECT_EQ(pmt::to_uint64(tag.value), (k++) * static_cast<uint64_t>(hop));
+        EXPECT_EQ(k, static_cast<int>(r.scores.back().size()));
+    }
+    return r;
+}
+
+} // namespace
+
+TEST_F(Fixture, SharedEngineEqualsSeparateEngines)
+{
+    const int streams = 4, n = 12000, hop = 500; // 15 windows per stream
+    auto separate = [&] {
+        return gr::tfmed::tsrnet_scorer::make(path, 1, 500.0, hop, "cpu", NAN, 1, false,
+                                              /*share=*/false, /*max_batch=*/1);
+    };
+    const auto ref = run_streams(streams, n, hop, separate);
+    for (const auto& b : ref.blocks)
+        EXPECT_EQ(nlohmann::json::parse(b->serving())["streams"], 1);
+
+    // Shared, unbatched: the same kernels on the same windows, bit for bit.
+    const auto one = run_streams(streams, n, hop, [&] {
+        return gr::tfmed::tsrnet_scorer::make(path, 1, 500.0, hop, "cpu", NAN, 1, false, true, 1);
+    });
+    // Shared and batched across the streams: LibTorch's CPU kernels sum in an
+    // order that depends on the batch size, so equal to float rounding.
+    const auto many = run_streams(streams, n, hop, [&] {
+        return gr::tfmed::tsrnet_scorer::make(path, 1, 500.0, hop, "cpu", NAN, 1, false, true, 8,
+                                              20.0);
+    });
+    for (int s = 0; s < streams; ++s) {
+        ASSERT_EQ(ref.scores[s].size(), 15u);
+        ASSERT_EQ(one.scores[s].size(), 15u);
+        ASSERT_EQ(many.scores[s].size(), 15u);
+        for (int k = 0; k < 15; ++k) {
+            ASSERT_TRUE(std::isfinite(ref.scores[s][k]));
+            EXPECT_EQ(one.scores[s][k], ref.scores[s][k]) << "stream " << s << " window " << k;
+            EXPECT_NEAR(many.scores[s][k], ref.scores[s][k], 1e-5f * std::abs(ref.scores[s][k]))
+                << "stream " << s << " window " << k;
+        }
+        EXPECT_EQ(one.pdus[s], ref.pdus[s]);
+        EXPECT_EQ(many.pdus[s], ref.pdus[s]);
+    }
+    // One engine for the four blocks, which batched across them.
+    const auto j = nlohmann::json::parse(many.blocks[0]->serving());
+    EXPECT_EQ(j["streams"], streams);
+    EXPECT_EQ(j["windows"], streams * 15);
+    EXPECT_GT(j["largest_batch"].get<int>(), 1);
+    EXPECT_LE(j["largest_batch"].get<int>(), 8);
+    for (const auto& b : many.blocks)
+        EXPECT_EQ(nlohmann::json::parse(b->serving())["key"], j["key"]);
+    const auto keys = tfmed::engine::shared_server_keys();
+    EXPECT_EQ(std::count(keys.begin(), keys.end(), j["key"].get<std::string>()), 1);
+}
+
+TEST_F(Fixture, AFullQueueHoldsInputAndLosesNothing)
+{
+    // Queue of one window, batch of one: each block must stop taking input
+    // until its score is out; every window still arrives, in order.
+    const int streams = 3, n = 20000, hop = 250; // 61 windows per stream
+    const auto r = run_streams(streams, n, hop, [&] {
+        return gr::tfmed::tsrnet_scorer::make(path, 1, 500.0, hop, "cpu", NAN, 1, false, true, 1,
+                                              0.0, /*queue=*/1);
+    });
+    for (int s = 0; s < streams; ++s) {
+        EXPECT_EQ(r.scores[s].size(), 61u);
+        EXPECT_EQ(r.blocks[s]->windows_queued(), 61u);
+        EXPECT_EQ(r.blocks[s]->windows_scored(), 61u);
+        EXPECT_EQ(r.blocks[s]->latencies().size(), 61u);
+    }
+    const auto j = nlohmann::json::parse(r.blocks[0]->serving());
+    EXPECT_LE(j["max_queued"].get<int>(), streams); // bounded by streams x queue
+}
+
+TEST_F(Fixture, LateScoresAreTaggedOverrun)
+{
+    // The stream clock starts when the first samples arrive, as if they had
+    // just arrived in real time: window 0 ended before its score can exist,
+    // so a deadline of 1 ns makes it late; a deadline of 10^9 ms never does.
+    const int n = 9000, hop = 1000;
+    auto late = run_streams(1, n, hop, [&] {
+        return gr::tfmed::tsrnet_scorer::make(path, 1, 500.0, hop, "cpu", NAN, 1, false, true, 16,
+                                              2.0, 32, 1e-6);
+    });
+    EXPECT_GE(late.blocks[0]->overruns(), 1u);
+    EXPECT_EQ(std::count(late.pdus[0].begin(), late.pdus[0].end(), "overrun@0"), 1);
+    auto fine = run_streams(1, n, hop, [&] {
+        return gr::tfmed::tsrnet_scorer::make(path, 1, 500.0, hop, "cpu", NAN, 1, false, true, 16,
+                                              2.0, 32, 1e9);
+    });
+    EXPECT_EQ(fine.blocks[0]->overruns(), 0u);
+    for (const auto& p : fine.pdus[0])
+        EXPECT_EQ(p.find("overrun"), std::string::npos);
+    EXPECT_THROW(gr::tfmed::tsrnet_scorer::make(path, 1, 500.0, hop, "cpu", NAN, 1, false, true,
+                                                0),
+                 std::invalid_argument);
 }

@@ -9,8 +9,10 @@
 #include <gnuradio/block.h>
 #include <gnuradio/tfmed/api.h>
 
+#include <cstdint>
 #include <limits>
 #include <string>
+#include <vector>
 
 namespace gr {
 namespace tfmed {
@@ -50,6 +52,29 @@ namespace tfmed {
  * card has no calibrated threshold (null) is refused unless a threshold is
  * given: it would never alarm. The PDU `detail` is one line; a full error
  * message goes to the block's debug log.
+ *
+ * Serving (engine/serve.h): the network never runs in work(). work() copies
+ * each complete window into the model's queue and emits the scores that are
+ * ready, in window order; a worker thread runs the queued windows of every
+ * stream as batches of up to `max_batch`, waiting at most `max_wait_ms` after
+ * the oldest one for a fuller batch. With `share` (the default) every scorer
+ * in the process that loads a file with the same content on the same device
+ * with the same threads, gate and batching settings uses one engine and one
+ * worker (the registry holds it while any such block exists). Each block may
+ * have `queue` windows queued or waiting to be emitted; when its queue is
+ * full it stops consuming input (back-pressure: upstream buffers fill, memory
+ * does not grow). Scores equal an unshared scorer's exactly with max_batch 1;
+ * with batching they may differ in the last bits (LibTorch's CPU kernels sum
+ * in an order that depends on the batch size; the tests bound the difference).
+ *
+ * Real time: with `deadline_ms` > 0 the block keeps a stream clock (sample
+ * index / sample_rate, anchored when the first samples arrive). A score
+ * emitted more than deadline_ms after its window's last sample was due on
+ * that clock carries a `tfmed_overrun` tag (double: seconds late); the first
+ * late window after on-time ones also sends an "overrun" PDU (start, time_s,
+ * late_s) on the alarm port. windows_queued(), windows_scored(),
+ * queue_depth(), overruns() and latencies() report the block's side; serving()
+ * the shared engine's counters as JSON.
  */
 class TFMED_API tsrnet_scorer : virtual public gr::block
 {
@@ -68,6 +93,14 @@ public:
      * \param quality_gate flag windows the card's signal-quality gate rejects
      *        (noise, clipping, artefact, no beats) as poor_quality instead of
      *        scoring them
+     * \param share use the process-wide engine for this model (see above);
+     *        false: a private engine and worker for this block alone
+     * \param max_batch windows per network call (1..4096)
+     * \param max_wait_ms how long the oldest queued window waits for a
+     *        fuller batch (0..10000)
+     * \param queue windows this block may have in flight (1..65536)
+     * \param deadline_ms lateness beyond which a score is tagged
+     *        tfmed_overrun (0: off)
      */
     static sptr make(const std::string& model_path,
                      int leads,
@@ -76,7 +109,12 @@ public:
                      const std::string& device = "auto",
                      float threshold = std::numeric_limits<float>::quiet_NaN(),
                      int threads = 1,
-                     bool quality_gate = true);
+                     bool quality_gate = true,
+                     bool share = true,
+                     int max_batch = 16,
+                     double max_wait_ms = 2.0,
+                     int queue = 32,
+                     double deadline_ms = 0.0);
 
     /*! Alarm threshold in use. */
     virtual float threshold() const = 0;
@@ -89,6 +127,23 @@ public:
     virtual std::string card_json() const = 0;
     /*! The device the model runs on, e.g. "cpu". */
     virtual std::string device() const = 0;
+    /*! Windows handed to the engine so far. */
+    virtual uint64_t windows_queued() const = 0;
+    /*! Scores emitted so far. */
+    virtual uint64_t windows_scored() const = 0;
+    /*! Windows queued or computed and not yet emitted. */
+    virtual int queue_depth() const = 0;
+    /*! Scores emitted later than deadline_ms on the stream clock. */
+    virtual uint64_t overruns() const = 0;
+    /*!
+     * Seconds from each window's hand-over to the engine (the work() call that
+     * brought its last sample) to the emission of its score, for the last
+     * 65,536 windows, oldest first.
+     */
+    virtual std::vector<float> latencies() const = 0;
+    /*! The engine's counters as JSON: key, streams, windows, batches,
+     *  mean_batch, largest_batch, max_queued, busy_s. */
+    virtual std::string serving() const = 0;
 };
 
 } // namespace tfmed

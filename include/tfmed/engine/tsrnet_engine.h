@@ -6,6 +6,7 @@
 #ifndef INCLUDED_TFMED_ENGINE_TSRNET_ENGINE_H
 #define INCLUDED_TFMED_ENGINE_TSRNET_ENGINE_H
 
+#include <tfmed/engine/serve.h>
 #include <tfmed/models/tsrnet_card.h>
 
 #include <memory>
@@ -70,6 +71,28 @@ private:
     struct Impl;
     std::unique_ptr<Impl> d_;
 };
+
+/*! \brief The dynamic batcher that scores TSRNet windows for many streams. */
+using TsrnetServer = BatchServer<TsrnetResult>;
+
+/*! \brief A loaded TSRNet behind its batcher (what tsrnet_scorer blocks share). */
+struct TsrnetService {
+    std::shared_ptr<TsrnetEngine> engine;
+    std::shared_ptr<TsrnetServer> server;
+    std::string key; //!< registry key (empty for a private service)
+};
+
+/*!
+ * \brief Open a TSRNet service: with `shared`, the one in the process-wide
+ * registry for (model file content, device, threads, gate, `o`), made on
+ * first use; otherwise a private one (its own engine and worker thread).
+ * Windows are `card().window()` x `card().leads` floats, time-major.
+ * \throws what TsrnetEngine and ServeOptions::validate throw
+ */
+std::shared_ptr<TsrnetService> serve_tsrnet(const std::string& model_path,
+                                            const std::string& device, int threads,
+                                            bool quality_gate, const ServeOptions& o,
+                                            bool shared);
 
 /*!
  * \brief Write a model file holding an untrained network (weights from

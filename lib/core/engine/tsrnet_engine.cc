@@ -108,6 +108,43 @@ std::vector<TsrnetResult> TsrnetEngine::score(const float* windows, int64_t n)
     return out;
 }
 
+std::shared_ptr<TsrnetService> serve_tsrnet(const std::string& path, const std::string& device,
+                                            int threads, bool quality_gate,
+                                            const ServeOptions& o, bool shared)
+{
+    o.validate("tsrnet_scorer");
+    auto make = [&] {
+        auto svc = std::make_shared<TsrnetService>();
+        svc->engine = std::make_shared<TsrnetEngine>(path, device, threads, quality_gate);
+        const auto& c = svc->engine->card();
+        auto e = svc->engine;
+        svc->server = std::make_shared<TsrnetServer>(
+            c.window() * c.leads, o,
+            [e](const float* x, int64_t n, TsrnetResult* out) {
+                auto r = e->score(x, n);
+                std::move(r.begin(), r.end(), out);
+            },
+            [](const std::string& what) {
+                TsrnetResult r;
+                r.score = r.plain = r.peak = std::nanf("");
+                r.status = models::WindowStatus::score_non_finite;
+                r.detail = what.substr(0, std::min<std::size_t>(what.find('\n'), 300));
+                return r;
+            });
+        return svc;
+    };
+    if (!shared)
+        return make();
+    const std::string key = "tsrnet|" + file_digest(path) + "|" + device + "|t" +
+                            std::to_string(threads) + "|g" + (quality_gate ? "1" : "0") + "|" +
+                            o.key();
+    return std::static_pointer_cast<TsrnetService>(shared_server(key, [&] {
+        auto svc = make();
+        svc->key = key;
+        return std::static_pointer_cast<void>(svc);
+    }));
+}
+
 void write_untrained_tsrnet(const std::string& path, const models::TsrnetCard& card,
                             uint64_t seed)
 {

@@ -1,0 +1,261 @@
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+// The dynamic batcher (engine/serve.h) with a stand-in network: results go
+// back to the right stream in submission order, batches never exceed
+// max_batch and form across streams, a full queue refuses windows, a batch
+// that throws flags its windows, a dropped stream's windows do not disturb
+// the others, and the registry shares a server by key.
+#include <tfmed/engine/serve.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+namespace {
+
+using namespace tfmed::engine;
+using namespace std::chrono_literals;
+
+struct Out {
+    float sum = 0.0f;    // of the window's floats
+    int64_t batch = 0;   // size of the batch it ran in
+    std::string error;
+};
+
+constexpr int64_t kW = 3; // floats per window
+
+// A network that sums each window and records its batch size; `gate` holds a
+// batch until the test opens it.
+struct Net {
+    std::atomic<bool> open{ true };
+    std::atomic<int> calls{ 0 };
+    std::shared_ptr<BatchServer<Out>> make(ServeOptions o)
+    {
+        return std::make_shared<BatchServer<Out>>(
+            kW, o,
+            [this](const float* x, int64_t n, Out* out) {
+                while (!open.load())
+                    std::this_thread::sleep_for(1ms);
+                ++calls;
+                for (int64_t i = 0; i < n; ++i) {
+                    if (x[i * kW] < 0)
+                        throw std::runtime_error("negative window");
+                    out[i] = Out{ x[i * kW] + x[i * kW + 1] + x[i * kW + 2], n, "" };
+                }
+            },
+            [](const std::string& what) { return Out{ -1.0f, 0, what }; });
+    }
+};
+
+std::vector<float> window_of(float v) { return { v, 2 * v, 3 * v }; }
+
+// Take everything a stream has, waiting up to 2 s for each result.
+std::vector<std::pair<uint64_t, Out>> drain(BatchServer<Out>::Stream& s)
+{
+    std::vector<std::pair<uint64_t, Out>> got;
+    while (s.in_flight() > 0) {
+        EXPECT_TRUE(s.wait_ready(2000ms)) << "no result within 2 s";
+        Out o;
+        uint64_t id = 0;
+        BatchServer<Out>::clock::time_point t0, t1;
+        if (!s.take(o, id, t0, t1))
+            break;
+        EXPECT_LE(t0, t1);
+        got.emplace_back(id, o);
+    }
+    return got;
+}
+
+} // namespace
+
+TEST(Serve, ResultsReturnToTheirStreamInOrder)
+{
+    Net net;
+    ServeOptions o;
+    o.max_batch = 5;
+    o.max_wait_ms = 50;
+    o.queue = 16;
+    auto srv = net.make(o);
+    std::vector<std::shared_ptr<BatchServer<Out>::Stream>> streams;
+    for (int s = 0; s < 3; ++s)
+        streams.push_back(srv->open());
+    net.open = false; // hold the first batch so that the rest queue up
+    for (int k = 0; k < 12; ++k)
+        for (int s = 0; s < 3; ++s) {
+            const auto w = window_of(100.0f * s + k);
+            ASSERT_TRUE(streams[s]->try_submit(w.data(), 1000 * s + k));
+        }
+    net.open = true;
+    for (int s = 0; s < 3; ++s) {
+        const auto got = drain(*streams[s]);
+        ASSERT_EQ(got.size(), 12u);
+        for (int k = 0; k < 12; ++k) {
+            EXPECT_EQ(got[k].first, static_cast<uint64_t>(1000 * s + k));
+            EXPECT_FLOAT_EQ(got[k].second.sum, 6.0f * (100.0f * s + k));
+            EXPECT_GE(got[k].second.batch, 1);
+            EXPECT_LE(got[k].second.batch, 5);
+        }
+    }
+    const auto c = srv->counters();
+    EXPECT_EQ(c.windows, 36u);
+    EXPECT_EQ(c.streams, 3u);
+    EXPECT_EQ(c.largest, 5u);       // 35 windows were queued behind the held batch
+    EXPECT_LE(c.batches, 36u / 5 + 2); // full batches, apart from the first and the last
+    EXPECT_EQ(c.queued, 0u);
+    EXPECT_NEAR(c.mean_batch(), 36.0 / c.batches, 1e-12);
+}
+
+TEST(Serve, AFullQueueRefusesWindows)
+{
+    Net net;
+    ServeOptions o;
+    o.max_batch = 2;
+    o.max_wait_ms = 0;
+    o.queue = 4;
+    auto srv = net.make(o);
+    auto s = srv->open();
+    net.open = false;
+    const auto w = window_of(1.0f);
+    for (int k = 0; k < 4; ++k)
+        ASSERT_TRUE(s->try_submit(w.data(), k));
+    EXPECT_EQ(s->room(), 0);
+    EXPECT_FALSE(s->try_submit(w.data(), 4)); // refused, nothing queued
+    EXPECT_EQ(s->in_flight(), 4);
+    net.open = true;
+    const auto got = drain(*s);
+    ASSERT_EQ(got.size(), 4u);
+    EXPECT_EQ(got.back().first, 3u);
+    EXPECT_EQ(s->room(), 4);
+    EXPECT_LE(srv->counters().max_queued, 4u);
+}
+
+TEST(Serve, AThrowingBatchFlagsItsWindows)
+{
+    Net net;
+    ServeOptions o;
+    o.max_batch = 1;
+    auto srv = net.make(o);
+    auto s = srv->open();
+    const auto good = window_of(2.0f), bad = window_of(-1.0f);
+    ASSERT_TRUE(s->try_submit(good.data(), 0));
+    ASSERT_TRUE(s->try_submit(bad.data(), 1));
+    ASSERT_TRUE(s->try_submit(good.data(), 2));
+    const auto got = drain(*s);
+    ASSERT_EQ(got.size(), 3u);
+    EXPECT_FLOAT_EQ(got[0].second.sum, 12.0f);
+    EXPECT_EQ(got[1].second.error, "negative window");
+    EXPECT_FLOAT_EQ(got[2].second.sum, 12.0f); // the worker goes on
+}
+
+TEST(Serve, MaxWaitFlushesAPartialBatch)
+{
+    Net net;
+    ServeOptions o;
+    o.max_batch = 64;
+    o.max_wait_ms = 20;
+    auto srv = net.make(o);
+    auto s = srv->open();
+    const auto w = window_of(1.0f);
+    const auto t0 = std::chrono::steady_clock::now();
+    ASSERT_TRUE(s->try_submit(w.data(), 7));
+    const auto got = drain(*s);
+    const double waited =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].second.batch, 1); // alone: the batch did not wait for 63 more
+    EXPECT_GE(waited, 19.0);           // but it did wait max_wait_ms for them
+}
+
+TEST(Serve, ADroppedStreamLeavesTheOthersAlone)
+{
+    Net net;
+    ServeOptions o;
+    o.max_batch = 4;
+    o.max_wait_ms = 1;
+    o.queue = 8;
+    auto srv = net.make(o);
+    auto keep = srv->open();
+    auto drop = srv->open();
+    net.open = false;
+    const auto w = window_of(1.0f);
+    for (int k = 0; k < 8; ++k) {
+        ASSERT_TRUE(keep->try_submit(w.data(), k));
+        ASSERT_TRUE(drop->try_submit(w.data(), k));
+    }
+    int woke = 0;
+    keep->set_wake([&] { ++woke; });
+    drop.reset(); // with windows queued and one batch in hand
+    EXPECT_EQ(srv->counters().streams, 1u);
+    net.open = true;
+    EXPECT_EQ(drain(*keep).size(), 8u);
+    keep->set_wake(nullptr);
+    EXPECT_GE(woke, 1);
+    auto again = srv->open(); // the FIFO still has room for a new stream
+    for (int k = 0; k < 8; ++k)
+        ASSERT_TRUE(again->try_submit(w.data(), k));
+    EXPECT_EQ(drain(*again).size(), 8u);
+}
+
+TEST(Serve, RegistrySharesByKeyWhileHeld)
+{
+    int made = 0;
+    auto mk = [&] {
+        ++made;
+        return std::static_pointer_cast<void>(std::make_shared<int>(made));
+    };
+    auto a = shared_server("serve-test|a", mk);
+    auto b = shared_server("serve-test|a", mk);
+    auto c = shared_server("serve-test|c", mk);
+    EXPECT_EQ(a, b);
+    EXPECT_NE(a, c);
+    EXPECT_EQ(made, 2);
+    const auto keys = shared_server_keys();
+    EXPECT_EQ(std::count(keys.begin(), keys.end(), "serve-test|a"), 1);
+    a.reset();
+    b.reset();
+    auto d = shared_server("serve-test|a", mk); // the first is gone: made anew
+    EXPECT_EQ(*std::static_pointer_cast<int>(d), 3);
+}
+
+TEST(Serve, OptionsAreCheckedWithTheValueFound)
+{
+    ServeOptions o;
+    o.max_batch = 0;
+    try {
+        o.validate("blk");
+        FAIL() << "max_batch 0 accepted";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_STREQ(e.what(), "blk: expected max_batch in [1, 4096], found 0");
+    }
+    o = ServeOptions{};
+    o.queue = 0;
+    EXPECT_THROW(o.validate("blk"), std::invalid_argument);
+    o = ServeOptions{};
+    o.max_wait_ms = -1;
+    EXPECT_THROW(o.validate("blk"), std::invalid_argument);
+}
+
+TEST(Serve, FileDigestFollowsContent)
+{
+    const auto dir = std::filesystem::temp_directory_path() / "tfmed_serve_test";
+    std::filesystem::create_directories(dir);
+    const auto a = (dir / "a.bin").string(), b = (dir / "b.bin").string();
+    std::ofstream(a) << "same bytes";
+    std::ofstream(b) << "same bytes";
+    EXPECT_EQ(file_digest(a), file_digest(b));
+    EXPECT_EQ(file_digest(a).size(), 16u);
+    std::ofstream(b) << "other bytes";
+    EXPECT_NE(file_digest(a), file_digest(b));
+    try {
+        file_digest((dir / "none.tfm").string());
+        FAIL() << "a missing file was digested";
+    } catch (const std::runtime_error& e) {
+        EXPECT_EQ(std::string(e.what()), (dir / "none.tfm").string() + ": model file not found");
+    }
+}
