@@ -144,8 +144,10 @@ private:
     uint64_t d_buf_start = 0;
     uint64_t d_copied = 0;    // input items copied so far (one may still be unconsumed)
     uint64_t d_next = 0;      // first sample of the next window to queue
-    bool d_anchored = false;  // stream clock
-    clock::time_point d_t0;
+    // Input already waiting behind each queued window's last sample when it
+    // was queued (s), in queue order: part of its lateness.
+    std::vector<double> d_backlog;
+    uint64_t d_backlog_head = 0, d_backlog_tail = 0;
     bool d_late = false;
     std::atomic<uint64_t> d_queued{ 0 }, d_scored{ 0 }, d_overruns{ 0 };
     mutable std::mutex d_lat_m;
@@ -235,6 +237,7 @@ tsrnet_scorer_impl::tsrnet_scorer_impl(int leads,
       d_deadline_s(deadline_ms / 1000.0),
       d_card_threshold(static_cast<float>(d_svc->engine->card().threshold)),
       d_threshold(threshold),
+      d_backlog(static_cast<std::size_t>(d_svc->server->options().queue)),
       d_lat(65536),
       d_port(pmt::mp("alarm")),
       d_wake_port(pmt::mp("wake")),
@@ -292,9 +295,11 @@ int tsrnet_scorer_impl::emit_ready(int noutput_items, float* out)
             meta = pmt::dict_add(meta, pmt::mp("detail"), pmt::mp(r.detail));
             message_port_pub(d_port, pmt::cons(meta, pmt::make_u8vector(0, 0)));
         }
+        const double backlog = d_backlog[d_backlog_head++ % d_backlog.size()];
         if (d_deadline_s > 0.0) {
-            const double due = static_cast<double>(start + static_cast<uint64_t>(d_window)) / d_rate;
-            const double late = std::chrono::duration<double>(now - d_t0).count() - due;
+            // Seconds since the window's last sample arrived: its time in the
+            // engine plus the input that had arrived after it when it was queued.
+            const double late = std::chrono::duration<double>(now - submitted).count() + backlog;
             if (late > d_deadline_s) {
                 d_overruns.fetch_add(1);
                 add_item_tag(0, k, d_overrun_key, pmt::from_double(late), d_id);
@@ -327,12 +332,6 @@ int tsrnet_scorer_impl::general_work(int noutput_items,
     auto* out = static_cast<float*>(output_items[0]);
     const uint64_t read = nitems_read(0);
     const uint64_t avail_end = read + static_cast<uint64_t>(ninput_items[0]);
-    if (!d_anchored && ninput_items[0] > 0) {
-        // The stream clock: the samples now available arrived just now.
-        d_t0 = clock::now() - std::chrono::duration_cast<clock::duration>(
-                                  std::chrono::duration<double>(double(avail_end) / d_rate));
-        d_anchored = true;
-    }
     int produced = emit_ready(noutput_items, out);
 
     // Queue every complete window there is room for; copy input only as far
@@ -352,6 +351,7 @@ int tsrnet_scorer_impl::general_work(int noutput_items,
         copy_to(in, read, end);
         const auto off = static_cast<std::size_t>((d_next - d_buf_start) * d_leads);
         d_stream->try_submit(d_buf.data() + off, d_next);
+        d_backlog[d_backlog_tail++ % d_backlog.size()] = double(avail_end - end) / d_rate;
         ++queued;
         d_next += static_cast<uint64_t>(d_hop);
         // Drop samples no future window needs.

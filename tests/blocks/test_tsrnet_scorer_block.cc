@@ -309,9 +309,8 @@ TEST_F(Fixture, AFullQueueHoldsInputAndLosesNothing)
 
 TEST_F(Fixture, LateScoresAreTaggedOverrun)
 {
-    // The stream clock starts when the first samples arrive, as if they had
-    // just arrived in real time: window 0 ended before its score can exist,
-    // so a deadline of 1 ns makes it late; a deadline of 10^9 ms never does.
+    // A score cannot leave before its window is computed: with a deadline
+    // of 1 ns window 0 is late; with 10^9 ms no window is.
     const int n = 9000, hop = 1000;
     auto late = run_streams(1, n, hop, [&] {
         return gr::tfmed::tsrnet_scorer::make(path, 1, 500.0, hop, "cpu", NAN, 1, false, true, 16,

@@ -67,14 +67,16 @@ namespace tfmed {
  * with batching they may differ in the last bits (LibTorch's CPU kernels sum
  * in an order that depends on the batch size; the tests bound the difference).
  *
- * Real time: with `deadline_ms` > 0 the block keeps a stream clock (sample
- * index / sample_rate, anchored when the first samples arrive). A score
- * emitted more than deadline_ms after its window's last sample was due on
- * that clock carries a `tfmed_overrun` tag (double: seconds late); the first
+ * Real time: with `deadline_ms` > 0, a score whose window's last sample
+ * arrived more than deadline_ms before the score left (its time in the
+ * engine plus the input that had already arrived after it when the window
+ * was queued) carries a `tfmed_overrun` tag (double: seconds); the first
  * late window after on-time ones also sends an "overrun" PDU (start, time_s,
- * late_s) on the alarm port. windows_queued(), windows_scored(),
- * queue_depth(), overruns() and latencies() report the block's side; serving()
- * the shared engine's counters as JSON.
+ * late_s) on the alarm port. (A source that starts with a burst, like
+ * blocks.throttle filling its output buffer, makes its first windows late.)
+ * windows_queued(), windows_scored(), queue_depth(), overruns() and
+ * latencies() report the block's side; serving() the shared engine's
+ * counters as JSON.
  */
 class TFMED_API tsrnet_scorer : virtual public gr::block
 {

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <tfmed/train/runtime.h>
+#include <tfmed/engine/serve.h>
 #include <tfmed/engine/specar_engine.h>
 #include <tfmed/models/specar.h>
 #include <tfmed/models/tsrnet_pipeline.h>
@@ -77,6 +78,7 @@ struct SpecarEngine::Impl {
 SpecarEngine::SpecarEngine(const std::string& path, const std::string& device, int threads)
     : d_(std::make_unique<Impl>())
 {
+    tune_allocator(); // LibTorch runs on a worker or scheduler thread
     train::check_threads(threads, 1, "SpecarEngine");
     d_->device = models::parse_device(device);
     d_->threads = threads;

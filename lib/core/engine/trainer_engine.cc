@@ -3,6 +3,7 @@
  * Copyright 2026 gr-tfmed authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <tfmed/engine/serve.h>
 #include <tfmed/engine/trainer_engine.h>
 #include <tfmed/io/atomic.h>
 #include <tfmed/models/tsrnet_card.h>
@@ -268,6 +269,7 @@ struct TrainerEngine::Impl {
 
 TrainerEngine::TrainerEngine(const TrainerConfig& c) : d_(std::make_unique<Impl>())
 {
+    tune_allocator(); // LibTorch runs on a worker or scheduler thread
     d_->cfg = c;
     if (c.model != "tsrnet" && c.model != "specar" && c.model != "trls")
         throw std::invalid_argument("trainer: expected model 'tsrnet', 'specar' or 'trls', found '" +

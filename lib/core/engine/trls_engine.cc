@@ -3,6 +3,7 @@
  * Copyright 2026 gr-tfmed authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <tfmed/engine/serve.h>
 #include <tfmed/engine/trls_engine.h>
 #include <tfmed/models/trls_card.h>
 #include <tfmed/models/tsrnet_pipeline.h>
@@ -48,6 +49,7 @@ struct TrlsEngine::Impl {
 TrlsEngine::TrlsEngine(const std::string& path, const std::string& device, int threads)
     : d_(std::make_unique<Impl>())
 {
+    tune_allocator(); // LibTorch runs on a worker or scheduler thread
     train::check_threads(threads, 1, "TrlsEngine");
     d_->threads = threads;
     d_->device = models::parse_device(device);

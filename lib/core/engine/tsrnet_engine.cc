@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <tfmed/train/runtime.h>
+#include <tfmed/engine/serve.h>
 #include <tfmed/engine/tsrnet_engine.h>
 #include <tfmed/models/sqi.h>
 #include <tfmed/models/tsrnet_pipeline.h>
@@ -28,6 +29,7 @@ TsrnetEngine::TsrnetEngine(const std::string& path, const std::string& device, i
                            bool quality_gate)
     : d_(std::make_unique<Impl>())
 {
+    tune_allocator(); // LibTorch runs on a worker or scheduler thread
     train::check_threads(threads, 1, "TsrnetEngine");
     d_->device = models::parse_device(device);
     d_->threads = threads;

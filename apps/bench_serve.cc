@@ -1,0 +1,650 @@
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * `tfmed bench serve`: one model, many live streams. For each stream count N
+ * it builds the graph itself (N replay sources of real MIT-BIH segments, each
+ * from another offset -> resampler 360 -> 500 Hz -> [throttle] -> N
+ * tsrnet_scorer blocks -> null sinks), runs it, and prints windows/s, the
+ * latency from a window's hand-over to its score (p50/p95/p99), CPU, resident
+ * memory and memory per stream, once with one shared engine and once with N
+ * separate engines in the same command, and the ratio between them.
+ */
+#include "cli.h"
+#include "common.h"
+#include "figures.h"
+
+#include <tfmed/engine/tsrnet_engine.h>
+#include <tfmed/data/window_set.h>
+#include <tfmed/io/table.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#ifdef TFMED_WITH_GNURADIO
+#include <gnuradio/blocks/null_sink.h>
+#include <gnuradio/blocks/throttle.h>
+#include <gnuradio/blocks/vector_source.h>
+#include <gnuradio/filter/rational_resampler.h>
+#include <gnuradio/logger.h>
+#include <gnuradio/tfmed/tsrnet_scorer.h>
+#include <gnuradio/top_block.h>
+#endif
+
+namespace tfmed {
+namespace apps {
+
+struct ServeBenchArgs {
+    std::string model;
+    bool paper = false;
+    std::vector<int> streams{ 1, 4, 16, 64 };
+    double seconds = 0.0; // 0: 15 s fast, 40 s real time
+    bool realtime = false, fast = false;
+    int max_batch = 16;
+    double max_wait_ms = 2.0;
+    int queue = 32;
+    int threads = 1;
+    double hop_s = 1.0;
+    bool no_separate = false;
+    std::string data_dir, json, plot;
+    double deadline_ms = 3000.0; //!< real time: a score within this of its window's end
+    double soak_hours = 0.0; //!< > 0: the soak instead of the table
+    double sample_s = 60.0;
+    std::string csv;
+};
+
+struct ServeRow {
+    int streams = 0;
+    bool shared = true;
+    double seconds = 0, windows = 0, windows_per_s = 0;
+    double p50 = NAN, p95 = NAN, p99 = NAN, max_latency = NAN; // s
+    double cpu_percent = 0, rss_mb = 0, mb_per_stream = 0;
+    double mean_batch = 0;
+    uint64_t overruns = 0;
+    double due = 0; // windows real time would have given
+    bool realtime_ok = false;
+};
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+double rss_mb()
+{
+    std::ifstream f("/proc/self/statm");
+    long pages = 0, resident = 0;
+    f >> pages >> resident;
+    return double(resident) * double(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
+
+double cpu_seconds()
+{
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_utime.tv_sec) + 1e-6 * double(u.ru_utime.tv_usec) +
+           double(u.ru_stime.tv_sec) + 1e-6 * double(u.ru_stime.tv_usec);
+}
+
+double quantile(std::vector<float> v, double q)
+{
+    if (v.empty())
+        return NAN;
+    const auto k = static_cast<std::size_t>(std::min<double>(v.size() - 1, q * double(v.size())));
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+    return v[k];
+}
+
+std::vector<std::string> model_dirs()
+{
+    std::vector<std::string> d;
+    if (const char* e = std::getenv("TFMED_MODEL_DIR"))
+        d.emplace_back(e);
+    std::stringstream ss(TFMED_MODEL_DIRS);
+    for (std::string p; std::getline(ss, p, ':');)
+        d.push_back(p);
+    return d;
+}
+
+std::string find_demo_model()
+{
+    std::string tried;
+    for (const auto& d : model_dirs()) {
+        const auto p = (std::filesystem::path(d) / "tsrnet_demo_mitdb.tfm").string();
+        if (std::filesystem::exists(p))
+            return p;
+        tried += (tried.empty() ? "" : ", ") + d;
+    }
+    throw std::runtime_error("expected the demo model tsrnet_demo_mitdb.tfm in one of " + tried +
+                             ", found none (give --model)");
+}
+
+// Thirty 10-s MIT-BIH segments per stream (5 min at 360 Hz), stream s starting
+// 13 s segments further on: every stream a different mix of records.
+std::vector<std::vector<float>> stream_signals(const std::string& dir, int n)
+{
+    const auto path = (std::filesystem::path(dir) / "mitdb_compiled10s" / "X_mV.npy").string();
+    if (!std::filesystem::exists(path))
+        throw std::runtime_error(path + ": not found (expected the shared data set "
+                                        "mitdb_compiled10s; give --data DIR)");
+    const auto x = io::read_npy(path);
+    if (x.shape.size() != 2 || x.shape[0] < 1)
+        throw std::runtime_error(path + ": expected a (segments, samples) array");
+    const int64_t segs = x.shape[0], len = x.shape[1];
+    std::vector<std::vector<float>> out(static_cast<std::size_t>(n));
+    for (int s = 0; s < n; ++s) {
+        auto& v = out[static_cast<std::size_t>(s)];
+        v.reserve(static_cast<std::size_t>(30 * len));
+        for (int i = 0; i < 30; ++i) {
+            const int64_t k = (int64_t(s) * 13 + i) % segs;
+            v.insert(v.end(), x.data.begin() + k * len, x.data.begin() + (k + 1) * len);
+        }
+    }
+    return out;
+}
+
+#ifdef TFMED_WITH_GNURADIO
+ServeRow run_case(const ServeBenchArgs& a, const std::string& model, double rate, int64_t window,
+                  const std::vector<std::vector<float>>& sig, int n, bool shared, double seconds)
+{
+    const int hop = std::max(1, static_cast<int>(std::lround(a.hop_s * rate)));
+    const double rss0 = rss_mb();
+    (void)window;
+    auto tb = gr::make_top_block("bench_serve");
+    std::vector<gr::tfmed::tsrnet_scorer::sptr> blocks;
+    for (int s = 0; s < n; ++s) {
+        auto src = gr::blocks::vector_source_f::make(sig[static_cast<std::size_t>(s)], true);
+        // 360 -> 500 Hz: 25/18, the filter designed by GNU Radio.
+        auto rs = gr::filter::rational_resampler_fff::make(25, 18);
+        auto blk = gr::tfmed::tsrnet_scorer::make(model, 1, rate, hop, "cpu", NAN, a.threads,
+                                                  true, shared, a.max_batch, a.max_wait_ms,
+                                                  a.queue, a.realtime ? a.deadline_ms : 0.0);
+        auto sink = gr::blocks::null_sink::make(sizeof(float));
+        tb->connect(src, 0, rs, 0);
+        if (a.realtime) {
+            auto th = gr::blocks::throttle::make(sizeof(float), rate);
+            th->set_max_output_buffer(static_cast<long>(rate / 4)); // a small start-up burst
+            tb->connect(rs, 0, th, 0);
+            tb->connect(th, 0, blk, 0);
+        } else {
+            tb->connect(rs, 0, blk, 0);
+        }
+        tb->connect(blk, 0, sink, 0);
+        blocks.push_back(blk);
+    }
+    auto scored = [&] {
+        double w = 0;
+        for (auto& b : blocks)
+            w += double(b->windows_scored());
+        return w;
+    };
+    const auto t0 = clock_type::now();
+    tb->start();
+    // The first window needs a whole window of signal and the engine warms
+    // up: throughput and CPU count from a third of the run on.
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds / 3));
+    const double c1 = cpu_seconds(), w1 = scored();
+    const auto t1 = clock_type::now();
+    std::this_thread::sleep_for(std::chrono::duration<double>(2 * seconds / 3));
+    ServeRow r;
+    r.streams = n;
+    r.shared = shared;
+    r.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+    const double dt = std::chrono::duration<double>(clock_type::now() - t1).count();
+    r.cpu_percent = 100.0 * (cpu_seconds() - c1) / dt;
+    r.rss_mb = rss_mb();
+    std::vector<float> lat;
+    double batches_w = 0;
+    for (auto& b : blocks) {
+        r.overruns += b->overruns();
+        const auto l = b->latencies();
+        lat.insert(lat.end(), l.begin(), l.end());
+    }
+    r.windows = scored();
+    r.windows_per_s = (r.windows - w1) / dt;
+    {
+        const auto j = nlohmann::json::parse(blocks[0]->serving());
+        batches_w = j["mean_batch"].get<double>();
+    }
+    tb->stop();
+    tb->wait();
+    r.mean_batch = batches_w;
+    r.p50 = quantile(lat, 0.50);
+    r.p95 = quantile(lat, 0.95);
+    r.p99 = quantile(lat, 0.99);
+    r.max_latency = lat.empty() ? NAN : *std::max_element(lat.begin(), lat.end());
+    r.mb_per_stream = (r.rss_mb - rss0) / n; // RSS growth while this graph ran, per stream
+    // Real time: every stream's windows since its first full window, each
+    // score within one hop of its window's end on the stream clock.
+    const double per_stream = std::floor((seconds * rate - double(window)) / hop) + 1;
+    r.due = std::max(0.0, per_stream) * n;
+    r.realtime_ok = a.realtime ? (r.overruns == 0 && r.windows >= r.due - 2.0 * n)
+                               : (r.windows_per_s >= n * rate / hop);
+    return r;
+}
+#endif
+
+std::string fmt(const char* f, double v)
+{
+    char b[64];
+    std::snprintf(b, sizeof b, f, v);
+    return b;
+}
+
+#ifdef TFMED_WITH_GNURADIO
+// The soak: STREAMS real-time streams through one shared engine for HOURS,
+// a sample of memory, latency and queue depth every sample_s, then the
+// checks: no window lost, resident memory flat after the first 5 minutes.
+int run_soak(const ServeBenchArgs& a, const std::string& model, const std::string& what,
+             double rate, int64_t window)
+{
+    if (a.streams.size() != 1)
+        throw std::runtime_error("bench serve --soak: expected one stream count, found " +
+                                 std::to_string(a.streams.size()));
+    const int n = a.streams[0];
+    const double total_s = a.soak_hours * 3600.0;
+    const int hop = std::max(1, static_cast<int>(std::lround(a.hop_s * rate)));
+    const auto base = stream_signals(a.data_dir.empty() ? data::default_data_dir() : a.data_dir, n);
+    // Finite sources (360 Hz) long enough for the whole soak, so that the
+    // graph ends by itself and every window can be counted.
+    const auto len360 = static_cast<std::size_t>(std::ceil(total_s * 360.0));
+    auto tb = gr::make_top_block("soak");
+    std::vector<gr::tfmed::tsrnet_scorer::sptr> blocks;
+    for (int s = 0; s < n; ++s) {
+        const auto& b = base[static_cast<std::size_t>(s)];
+        std::vector<float> x(len360);
+        for (std::size_t i = 0; i < len360; ++i)
+            x[i] = b[i % b.size()];
+        auto src = gr::blocks::vector_source_f::make(x, false);
+        auto rs = gr::filter::rational_resampler_fff::make(25, 18);
+        auto th = gr::blocks::throttle::make(sizeof(float), rate);
+        th->set_max_output_buffer(static_cast<long>(rate / 4)); // a small start-up burst
+        auto blk = gr::tfmed::tsrnet_scorer::make(model, 1, rate, hop, "cpu", NAN, a.threads,
+                                                  true, true, a.max_batch, a.max_wait_ms,
+                                                  a.queue, a.deadline_ms);
+        auto sink = gr::blocks::null_sink::make(sizeof(float));
+        tb->connect(src, 0, rs, 0);
+        tb->connect(rs, 0, th, 0);
+        tb->connect(th, 0, blk, 0);
+        tb->connect(blk, 0, sink, 0);
+        blocks.push_back(blk);
+    }
+    std::printf("soak: %d real-time streams through one shared engine, %.2f h, %s, hop %.2f s, "
+                "a sample every %.0f s\n",
+                n, a.soak_hours, what.c_str(), a.hop_s, a.sample_s);
+    std::printf("%8s %8s %9s %9s %9s %6s %10s %10s %8s\n", "minutes", "RSS MB", "p50 ms",
+                "p95 ms", "p99 ms", "queue", "windows in", "scores out", "overrun");
+    std::string csv = "minutes,rss_mb,latency_p50_ms,latency_p95_ms,latency_p99_ms,queue_depth,"
+                      "windows_in,scores_out,overruns\n";
+    std::vector<double> tmin, rss, p50, p99, depth;
+    std::vector<uint64_t> seen(blocks.size(), 0);
+    std::atomic<bool> done{ false };
+    const auto t0 = clock_type::now();
+    tb->start();
+    std::thread waiter([&] {
+        tb->wait();
+        done = true;
+    });
+    auto sample = [&] {
+        std::vector<float> lat;
+        uint64_t in = 0, out = 0, over = 0;
+        int q = 0;
+        for (std::size_t i = 0; i < blocks.size(); ++i) {
+            const auto& b = blocks[i];
+            const uint64_t sc = b->windows_scored();
+            const auto l = b->latencies();
+            const auto fresh = std::min<std::size_t>(l.size(), sc - seen[i]);
+            lat.insert(lat.end(), l.end() - static_cast<std::ptrdiff_t>(fresh), l.end());
+            seen[i] = sc;
+            in += b->windows_queued();
+            out += sc;
+            over += b->overruns();
+            q += b->queue_depth();
+        }
+        const double m = std::chrono::duration<double>(clock_type::now() - t0).count() / 60.0;
+        const double r = rss_mb();
+        const double q50 = 1e3 * quantile(lat, 0.5), q95 = 1e3 * quantile(lat, 0.95),
+                     q99 = 1e3 * quantile(lat, 0.99);
+        std::printf("%8.1f %8.1f %9.1f %9.1f %9.1f %6d %10llu %10llu %8llu\n", m, r, q50, q95,
+                    q99, q, static_cast<unsigned long long>(in),
+                    static_cast<unsigned long long>(out), static_cast<unsigned long long>(over));
+        std::fflush(stdout);
+        char line[256];
+        std::snprintf(line, sizeof line, "%.3f,%.2f,%.2f,%.2f,%.2f,%d,%llu,%llu,%llu\n", m, r, q50,
+                      q95, q99, q, static_cast<unsigned long long>(in),
+                      static_cast<unsigned long long>(out), static_cast<unsigned long long>(over));
+        csv += line;
+        tmin.push_back(m);
+        rss.push_back(r);
+        p50.push_back(q50);
+        p99.push_back(q99);
+        depth.push_back(q);
+    };
+    auto next = t0;
+    while (!done) {
+        next += std::chrono::duration_cast<clock_type::duration>(
+            std::chrono::duration<double>(a.sample_s));
+        while (!done && clock_type::now() < next)
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (!done)
+            sample();
+    }
+    waiter.join();
+    // Every window of every stream: the scorer consumed the whole stream.
+    long long lost = 0, expected_all = 0;
+    for (const auto& b : blocks) {
+        const auto got = static_cast<long long>(b->nitems_read(0));
+        const long long expected = got >= window ? (got - window) / hop + 1 : 0;
+        expected_all += expected;
+        lost += expected - static_cast<long long>(b->windows_scored());
+    }
+    // Memory: the largest sample after the first 5 minutes (or a third of a
+    // shorter soak) against the first sample after it.
+    const double settle = std::min(5.0, total_s / 180.0);
+    double ref = NAN, peak = NAN;
+    for (std::size_t i = 0; i < tmin.size(); ++i)
+        if (tmin[i] >= settle) {
+            if (std::isnan(ref))
+                ref = rss[i];
+            peak = std::isnan(peak) ? rss[i] : std::max(peak, rss[i]);
+        }
+    const double growth = std::isnan(ref) ? 0.0 : 100.0 * (peak - ref) / ref;
+    std::printf("windows expected %lld, scored %lld, lost %lld; RSS after %.1f min %.1f MB, peak "
+                "%.1f MB (%+.2f %%)\n",
+                expected_all, expected_all - lost, lost, settle, ref, peak, growth);
+    if (!a.csv.empty())
+        write_atomically(a.csv, csv);
+    if (!a.plot.empty()) {
+#ifdef TFMED_HAVE_PLOT
+        plot::Panel pr{ "Resident memory", "minutes", "MB", {}, {} };
+        plot::Panel pl{ "Latency, window hand-over to score (p50, p99)", "minutes", "ms", {}, {} };
+        plot::Panel pq{ "Windows in flight (all streams)", "minutes", "windows", {}, {} };
+        pr.series.push_back({ tmin, rss, { 30, 90, 200 }, "RSS", 1.6, false });
+        pl.series.push_back({ tmin, p50, { 30, 90, 200 }, "p50", 1.6, false });
+        pl.series.push_back({ tmin, p99, { 200, 80, 30 }, "p99", 1.2, false });
+        pq.series.push_back({ tmin, depth, { 20, 20, 20 }, "queue depth", 1.2, false });
+        pr.ymin = pl.ymin = pq.ymin = 0;
+        save_panels({ pr, pl, pq }, a.plot,
+                    "tfmed soak: " + std::to_string(n) + " real-time ECG streams, " + what);
+#else
+        no_plot_support(a.plot);
+#endif
+    }
+    bool ok = true;
+    if (lost != 0) {
+        std::fprintf(stderr, "soak FAILED: %lld window(s) lost (expected %lld scores)\n", lost,
+                     expected_all);
+        ok = false;
+    }
+    if (growth > 1.0) {
+        std::fprintf(stderr, "soak FAILED: resident memory grew %.2f %% after %.1f min (limit 1 %%)\n",
+                     growth, settle);
+        ok = false;
+    }
+    if (ok)
+        std::printf("soak passed: no window lost, memory growth %.2f %% (limit 1 %%)\n", growth);
+    return ok ? 0 : 1;
+}
+#endif
+
+int run_bench_serve(ServeBenchArgs a)
+{
+#ifndef TFMED_WITH_GNURADIO
+    (void)a;
+    throw std::runtime_error("bench serve builds GNU Radio graphs; this tfmed was built without "
+                             "GNU Radio (-DTFMED_ENABLE_GNURADIO=ON)");
+#else
+    if (a.realtime && a.fast)
+        throw std::runtime_error("bench serve: expected one of --realtime and --fast, found both");
+    if (!a.realtime)
+        a.fast = true;
+    for (int n : a.streams)
+        if (n < 1 || n > 1024)
+            throw std::runtime_error("bench serve: expected stream counts from 1 to 1024, found " +
+                                     std::to_string(n));
+    const double seconds = a.seconds > 0 ? a.seconds : (a.realtime ? 40.0 : 15.0);
+    std::string model = a.model;
+    std::string what;
+    std::unique_ptr<std::filesystem::path> tmp;
+    if (a.paper) {
+        // The paper's size (width 32, d_model 50) on one lead at 500 Hz; the
+        // weights do not change the speed, so a fresh network does.
+        models::TsrnetCard c;
+        c.leads = 1;
+        c.width = 32;
+        c.d_model = 50;
+        c.threshold = 1.0;
+        tmp = std::make_unique<std::filesystem::path>(
+            std::filesystem::temp_directory_path() /
+            ("tfmed_bench_serve_" + std::to_string(getpid()) + ".tfm"));
+        engine::write_untrained_tsrnet(tmp->string(), c, 1);
+        model = tmp->string();
+        what = "paper-size TSRNet (width 32, d_model 50, untrained)";
+    } else if (model.empty()) {
+        model = find_demo_model();
+        what = "demo model " + model;
+    } else {
+        what = model;
+    }
+    struct Cleanup {
+        std::unique_ptr<std::filesystem::path>& p;
+        ~Cleanup()
+        {
+            if (p)
+                std::filesystem::remove(*p);
+        }
+    } cleanup{ tmp };
+    double rate = 0;
+    int64_t window = 0;
+    {
+        engine::TsrnetEngine e(model, "cpu", a.threads, true);
+        rate = e.card().prep.sample_rate;
+        window = e.card().window();
+        if (e.card().leads != 1)
+            throw std::runtime_error("bench serve: expected a 1-lead model (the streams are "
+                                     "single-lead MIT-BIH), found " +
+                                     std::to_string(e.card().leads) + " leads");
+    }
+    gr::logging::singleton().set_default_level(gr::log_level::warn);
+    if (a.soak_hours > 0)
+        return run_soak(a, model, what, rate, window);
+    const int max_n = *std::max_element(a.streams.begin(), a.streams.end());
+    const auto sig = stream_signals(a.data_dir.empty() ? data::default_data_dir() : a.data_dir,
+                                    max_n);
+    gr::logging::singleton().set_default_level(gr::log_level::warn);
+    const unsigned cores = std::thread::hardware_concurrency();
+    std::printf("bench serve: %s\n  %s, %.0f Hz, window %lld samples, hop %.2f s; %s, %.0f s per "
+                "run; max_batch %d, max_wait %.1f ms, queue %d, %d intra-op thread(s); %u "
+                "cores\n",
+                what.c_str(), a.realtime ? "real time (throttled sources)" : "as fast as possible",
+                rate, static_cast<long long>(window), a.hop_s,
+                "MIT-BIH segments 360 -> 500 Hz", seconds, a.max_batch, a.max_wait_ms, a.queue,
+                a.threads, cores);
+    std::printf("%7s %-8s %10s %9s %9s %9s %7s %8s %9s %6s %8s %s\n", "streams", "engine",
+                "windows/s", "p50 ms", "p95 ms", "p99 ms", "CPU %", "RSS MB", "MB/stream",
+                "batch", "overrun", "real time");
+    // A short untimed run first: LibTorch's one-time set-up and the
+    // allocator's first growth are not any stream count's cost.
+    run_case(a, model, rate, window, sig, 1, true, 3.0);
+    std::vector<ServeRow> rows;
+    for (int n : a.streams) {
+        for (int shared = 1; shared >= (a.no_separate ? 1 : 0); --shared) {
+            auto r = run_case(a, model, rate, window, sig, n, shared == 1, seconds);
+            std::printf("%7d %-8s %10.1f %9.1f %9.1f %9.1f %7.0f %8.0f %9.2f %6.2f %8llu %s\n",
+                        n, shared ? "shared" : "separate", r.windows_per_s, 1e3 * r.p50,
+                        1e3 * r.p95, 1e3 * r.p99, r.cpu_percent, r.rss_mb, r.mb_per_stream,
+                        r.mean_batch, static_cast<unsigned long long>(r.overruns),
+                        r.realtime_ok ? "yes" : "no");
+            std::fflush(stdout);
+            rows.push_back(r);
+        }
+    }
+    // Summary: the largest N that kept up, and shared vs separate.
+    int largest = 0;
+    for (const auto& r : rows)
+        if (r.shared && r.realtime_ok)
+            largest = std::max(largest, r.streams);
+    std::printf("largest stream count that kept real time (shared engine): %d\n", largest);
+    if (a.fast) {
+        for (const auto& r : rows)
+            if (r.shared && r.streams == max_n)
+                std::printf("capacity at %d streams: %.1f windows/s = %.0f streams of 1 window "
+                            "per %.2f s\n",
+                            max_n, r.windows_per_s, r.windows_per_s * a.hop_s, a.hop_s);
+    }
+    nlohmann::json ratios = nlohmann::json::array();
+    for (const auto& s : rows) {
+        if (!s.shared)
+            continue;
+        for (const auto& p : rows)
+            if (!p.shared && p.streams == s.streams) {
+                const double speed = p.windows_per_s > 0 ? s.windows_per_s / p.windows_per_s : NAN;
+                const double cpu = s.cpu_percent > 0 ? p.cpu_percent / s.cpu_percent : NAN;
+                const double mem = s.mb_per_stream > 0 ? p.mb_per_stream / s.mb_per_stream : NAN;
+                std::printf("%d streams: shared/separate windows/s %.2fx, separate/shared CPU "
+                            "%.2fx, p99 latency %s vs %s ms\n",
+                            s.streams, speed, cpu, fmt("%.1f", 1e3 * s.p99).c_str(),
+                            fmt("%.1f", 1e3 * p.p99).c_str());
+                ratios.push_back({ { "streams", s.streams },
+                                   { "windows_per_s_ratio", speed },
+                                   { "cpu_ratio_separate_over_shared", cpu },
+                                   { "memory_per_stream_ratio", mem } });
+            }
+    }
+    if (!a.json.empty()) {
+        nlohmann::json j;
+        j["model"] = what;
+        j["mode"] = a.realtime ? "realtime" : "fast";
+        j["seconds"] = seconds;
+        j["hop_s"] = a.hop_s;
+        j["max_batch"] = a.max_batch;
+        j["max_wait_ms"] = a.max_wait_ms;
+        j["queue"] = a.queue;
+        j["threads"] = a.threads;
+        j["cores"] = cores;
+        j["largest_realtime_streams"] = largest;
+        j["ratios"] = ratios;
+        for (const auto& r : rows)
+            j["rows"].push_back({ { "streams", r.streams },
+                                  { "engine", r.shared ? "shared" : "separate" },
+                                  { "windows", r.windows },
+                                  { "windows_per_s", r.windows_per_s },
+                                  { "latency_p50_s", r.p50 },
+                                  { "latency_p95_s", r.p95 },
+                                  { "latency_p99_s", r.p99 },
+                                  { "latency_max_s", r.max_latency },
+                                  { "cpu_percent", r.cpu_percent },
+                                  { "rss_mb", r.rss_mb },
+                                  { "mb_per_stream", r.mb_per_stream },
+                                  { "mean_batch", r.mean_batch },
+                                  { "overruns", r.overruns },
+                                  { "realtime_ok", r.realtime_ok } });
+        write_atomically(a.json, j.dump(1) + "\n");
+    }
+    if (!a.plot.empty()) {
+#ifdef TFMED_HAVE_PLOT
+        plot::Panel thr{ "Throughput", "streams", "windows/s", {}, {} };
+        plot::Panel lat{ "Latency, window hand-over to score (p50 solid, p99 dotted)", "streams",
+                         "ms", {}, {} };
+        for (int shared = 1; shared >= 0; --shared) {
+            plot::Series w, p50, p99;
+            const plot::Rgb col = shared ? plot::Rgb{ 30, 90, 200 } : plot::Rgb{ 200, 80, 30 };
+            for (const auto& r : rows)
+                if (r.shared == (shared == 1)) {
+                    w.x.push_back(r.streams);
+                    w.y.push_back(r.windows_per_s);
+                    p50.x.push_back(r.streams);
+                    p50.y.push_back(1e3 * r.p50);
+                    p99.x.push_back(r.streams);
+                    p99.y.push_back(1e3 * r.p99);
+                }
+            if (w.x.empty())
+                continue;
+            w.color = p50.color = p99.color = col;
+            w.label = p50.label = shared ? "shared engine" : "separate engines";
+            p99.label = "";
+            p99.width = 0.8;
+            p99.points = true;
+            w.width = p50.width = 2.0;
+            thr.series.push_back(w);
+            lat.series.push_back(p50);
+            lat.series.push_back(p99);
+        }
+        thr.ymin = lat.ymin = 0;
+        save_panels({ thr, lat }, a.plot, "tfmed bench serve: " + what);
+#else
+        no_plot_support(a.plot);
+#endif
+    }
+    return 0;
+#endif
+}
+
+} // namespace
+
+void add_serve_commands(Cli& cli)
+{
+    auto a = std::make_shared<ServeBenchArgs>();
+    auto* c = cli.bench->add_subcommand(
+        "serve", "Many live ECG streams through tsrnet_scorer: shared engine vs one per stream");
+    c->add_option("--model", a->model, "TSRNet model file (default: the shipped demo model)");
+    c->add_flag("--paper", a->paper, "A fresh paper-size network (width 32, d_model 50) instead");
+    c->add_option("--streams", a->streams, "Stream counts to run")
+        ->delimiter(',')
+        ->capture_default_str();
+    c->add_option("--seconds", a->seconds, "Seconds per run (default 15 fast, 40 real time)")
+        ->check(kFinitePositive);
+    c->add_flag("--realtime", a->realtime, "Pace every source at its sample rate");
+    c->add_flag("--fast", a->fast, "Run as fast as possible (the default)");
+    c->add_option("--max-batch", a->max_batch, "Windows per network call")
+        ->check(int_range(1, 4096))
+        ->capture_default_str();
+    c->add_option("--max-wait-ms", a->max_wait_ms, "Wait for a fuller batch")
+        ->check(kFiniteNonNegative)
+        ->capture_default_str();
+    c->add_option("--queue", a->queue, "Windows in flight per stream")
+        ->check(int_range(1, 65536))
+        ->capture_default_str();
+    c->add_option("--threads", a->threads, "Intra-op threads per engine")
+        ->check(int_range(1, kMaxThreads))
+        ->capture_default_str();
+    c->add_option("--hop", a->hop_s, "Seconds between window starts")
+        ->check(kFinitePositive)
+        ->capture_default_str();
+    c->add_option("--deadline", a->deadline_ms,
+                  "Real time: a score later than this (ms) after its window's last sample "
+                  "is an overrun")
+        ->check(kFinitePositive)
+        ->capture_default_str();
+    c->add_flag("--no-separate", a->no_separate, "Skip the one-engine-per-stream runs");
+    c->add_option("--data", a->data_dir,
+                  "Shared data folder (default $TFMED_DATA_DIR or ../shared/data)");
+    c->add_option("--json", a->json, "Also write the figures as JSON to this file");
+    c->add_option("--plot", a->plot, "Write throughput and latency vs streams as PNG (with "
+                                     "--soak: memory, latency and queue depth vs time)");
+    c->add_option("--soak", a->soak_hours,
+                  "Soak instead: one real-time run of this many hours (one --streams value); "
+                  "exits 1 if a window is lost or memory grows > 1 % after 5 minutes")
+        ->check(kFinitePositive);
+    c->add_option("--sample", a->sample_s, "Soak: seconds between samples")
+        ->check(kFinitePositive)
+        ->capture_default_str();
+    c->add_option("--csv", a->csv, "Soak: write the samples as CSV to this file");
+    cli.on(c, [a] { return run_bench_serve(*a); });
+}
+
+} // namespace apps
+} // namespace tfmed
