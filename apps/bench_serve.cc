@@ -4,7 +4,7 @@
  *
  * `tfmed bench serve`: one model, many live streams. For each stream count N
  * it builds the graph itself (N replay sources of real MIT-BIH segments, each
- * from another offset -> resampler 360 -> 500 Hz -> [throttle] -> N
+ * from another offset, paced in real time or not) -> resampler 360 -> 500 Hz -> N
  * tsrnet_scorer blocks -> null sinks), runs it, and prints windows/s, the
  * latency from a window's hand-over to its score (p50/p95/p99), CPU, resident
  * memory and memory per stream, once with one shared engine and once with N
@@ -37,12 +37,15 @@
 
 #ifdef TFMED_WITH_GNURADIO
 #include <gnuradio/blocks/null_sink.h>
-#include <gnuradio/blocks/throttle.h>
 #include <gnuradio/blocks/vector_source.h>
 #include <gnuradio/filter/rational_resampler.h>
+#include <gnuradio/io_signature.h>
 #include <gnuradio/logger.h>
+#include <gnuradio/sync_block.h>
 #include <gnuradio/tfmed/tsrnet_scorer.h>
 #include <gnuradio/top_block.h>
+
+#include <boost/thread/thread.hpp>
 #endif
 
 namespace tfmed {
@@ -157,6 +160,59 @@ std::vector<std::vector<float>> stream_signals(const std::string& dir, int n)
 }
 
 #ifdef TFMED_WITH_GNURADIO
+// A clock-paced replay source: `data` looped, `limit` samples in all (0: no
+// end), each sample released when real time says it exists, in 10-ms chunks,
+// starting `delay_s` after the graph starts (streams out of step, as on a
+// ward). blocks.throttle would do the pacing, but in chunks as large as its
+// output buffer (seconds of ECG), which a live acquisition never delivers.
+class paced_source : public gr::sync_block
+{
+public:
+    paced_source(std::vector<float> data, double rate, double delay_s, uint64_t limit)
+        : gr::sync_block("paced_source",
+                         gr::io_signature::make(0, 0, 0),
+                         gr::io_signature::make(1, 1, sizeof(float))),
+          d_data(std::move(data)),
+          d_rate(rate),
+          d_delay(delay_s),
+          d_limit(limit),
+          d_chunk(std::max<uint64_t>(1, static_cast<uint64_t>(rate / 100)))
+    {
+    }
+    int work(int noutput_items, gr_vector_const_void_star&, gr_vector_void_star& out) override
+    {
+        using namespace std::chrono;
+        if (!d_started) {
+            d_t0 = clock_type::now() + duration_cast<clock_type::duration>(duration<double>(d_delay));
+            d_started = true;
+        }
+        if (d_limit && d_n >= d_limit)
+            return WORK_DONE;
+        uint64_t k = std::min<uint64_t>(static_cast<uint64_t>(noutput_items), d_chunk);
+        if (d_limit)
+            k = std::min(k, d_limit - d_n);
+        const auto due = d_t0 + duration_cast<clock_type::duration>(
+                                    duration<double>(double(d_n + k) / d_rate));
+        while (clock_type::now() < due) {
+            boost::this_thread::interruption_point();
+            std::this_thread::sleep_until(std::min(due, clock_type::now() + milliseconds(20)));
+        }
+        auto* o = static_cast<float*>(out[0]);
+        for (uint64_t i = 0; i < k; ++i)
+            o[i] = d_data[(d_n + i) % d_data.size()];
+        d_n += k;
+        return static_cast<int>(k);
+    }
+
+private:
+    const std::vector<float> d_data;
+    const double d_rate, d_delay;
+    const uint64_t d_limit, d_chunk;
+    bool d_started = false;
+    clock_type::time_point d_t0;
+    uint64_t d_n = 0;
+};
+
 ServeRow run_case(const ServeBenchArgs& a, const std::string& model, double rate, int64_t window,
                   const std::vector<std::vector<float>>& sig, int n, bool shared, double seconds)
 {
@@ -166,7 +222,12 @@ ServeRow run_case(const ServeBenchArgs& a, const std::string& model, double rate
     auto tb = gr::make_top_block("bench_serve");
     std::vector<gr::tfmed::tsrnet_scorer::sptr> blocks;
     for (int s = 0; s < n; ++s) {
-        auto src = gr::blocks::vector_source_f::make(sig[static_cast<std::size_t>(s)], true);
+        const auto& x = sig[static_cast<std::size_t>(s)];
+        gr::block_sptr src;
+        if (a.realtime)
+            src = gnuradio::make_block_sptr<paced_source>(x, 360.0, a.hop_s * s / n, 0);
+        else
+            src = gr::blocks::vector_source_f::make(x, true);
         // 360 -> 500 Hz: 25/18, the filter designed by GNU Radio.
         auto rs = gr::filter::rational_resampler_fff::make(25, 18);
         auto blk = gr::tfmed::tsrnet_scorer::make(model, 1, rate, hop, "cpu", NAN, a.threads,
@@ -174,14 +235,7 @@ ServeRow run_case(const ServeBenchArgs& a, const std::string& model, double rate
                                                   a.queue, a.realtime ? a.deadline_ms : 0.0);
         auto sink = gr::blocks::null_sink::make(sizeof(float));
         tb->connect(src, 0, rs, 0);
-        if (a.realtime) {
-            auto th = gr::blocks::throttle::make(sizeof(float), rate);
-            th->set_max_output_buffer(static_cast<long>(rate / 4)); // a small start-up burst
-            tb->connect(rs, 0, th, 0);
-            tb->connect(th, 0, blk, 0);
-        } else {
-            tb->connect(rs, 0, blk, 0);
-        }
+        tb->connect(rs, 0, blk, 0);
         tb->connect(blk, 0, sink, 0);
         blocks.push_back(blk);
     }
@@ -258,27 +312,21 @@ int run_soak(const ServeBenchArgs& a, const std::string& model, const std::strin
     const double total_s = a.soak_hours * 3600.0;
     const int hop = std::max(1, static_cast<int>(std::lround(a.hop_s * rate)));
     const auto base = stream_signals(a.data_dir.empty() ? data::default_data_dir() : a.data_dir, n);
-    // Finite sources (360 Hz) long enough for the whole soak, so that the
-    // graph ends by itself and every window can be counted.
+    // Finite sources (360 Hz, the 5-min signals looped) as long as the soak,
+    // so that the graph ends by itself and every window can be counted.
     const auto len360 = static_cast<std::size_t>(std::ceil(total_s * 360.0));
     auto tb = gr::make_top_block("soak");
     std::vector<gr::tfmed::tsrnet_scorer::sptr> blocks;
     for (int s = 0; s < n; ++s) {
-        const auto& b = base[static_cast<std::size_t>(s)];
-        std::vector<float> x(len360);
-        for (std::size_t i = 0; i < len360; ++i)
-            x[i] = b[i % b.size()];
-        auto src = gr::blocks::vector_source_f::make(x, false);
+        auto src = gnuradio::make_block_sptr<paced_source>(base[static_cast<std::size_t>(s)], 360.0,
+                                                           a.hop_s * s / n, len360);
         auto rs = gr::filter::rational_resampler_fff::make(25, 18);
-        auto th = gr::blocks::throttle::make(sizeof(float), rate);
-        th->set_max_output_buffer(static_cast<long>(rate / 4)); // a small start-up burst
         auto blk = gr::tfmed::tsrnet_scorer::make(model, 1, rate, hop, "cpu", NAN, a.threads,
                                                   true, true, a.max_batch, a.max_wait_ms,
                                                   a.queue, a.deadline_ms);
         auto sink = gr::blocks::null_sink::make(sizeof(float));
         tb->connect(src, 0, rs, 0);
-        tb->connect(rs, 0, th, 0);
-        tb->connect(th, 0, blk, 0);
+        tb->connect(rs, 0, blk, 0);
         tb->connect(blk, 0, sink, 0);
         blocks.push_back(blk);
     }
@@ -469,7 +517,7 @@ int run_bench_serve(ServeBenchArgs a)
     std::printf("bench serve: %s\n  %s, %.0f Hz, window %lld samples, hop %.2f s; %s, %.0f s per "
                 "run; max_batch %d, max_wait %.1f ms, queue %d, %d intra-op thread(s); %u "
                 "cores\n",
-                what.c_str(), a.realtime ? "real time (throttled sources)" : "as fast as possible",
+                what.c_str(), a.realtime ? "real time (paced sources, 10-ms chunks, out of step)" : "as fast as possible",
                 rate, static_cast<long long>(window), a.hop_s,
                 "MIT-BIH segments 360 -> 500 Hz", seconds, a.max_batch, a.max_wait_ms, a.queue,
                 a.threads, cores);
