@@ -68,6 +68,44 @@ class qa_tsrnet_scorer(gr_unittest.TestCase):
                   if pmt.symbol_to_string(t.key) == "tfmed_window_start"]
         self.assertEqual(starts, [2500 * k for k in range(6)])
 
+    def test_shared_engine_from_python(self):
+        # Three wards' worth of record 208 (other offsets) through scorers that
+        # share one engine: the serving keywords, one engine (same key, three
+        # streams), scores equal to an unshared scorer's, the counters.
+        x = tfmed.scipy_ecg()
+        tb = gr.top_block()
+        blks, snks = [], []
+        for s in range(3):
+            src = blocks.vector_source_f(x[360 * 10 * s:360 * (10 * s + 30)].tolist(), False)
+            res = filter.rational_resampler_fff(25, 18)
+            blk = tfmed.tsrnet_scorer(tfmed.demo_model(), 1, 500.0, 2500, "cpu", share=True,
+                                      max_batch=4, max_wait_ms=50.0, queue=8, deadline_ms=0.0)
+            snk = blocks.vector_sink_f()
+            tb.connect(src, res, blk, snk)
+            blks.append(blk)
+            snks.append(snk)
+        alone = tfmed.tsrnet_scorer(tfmed.demo_model(), 1, 500.0, 2500, "cpu", share=False)
+        src = blocks.vector_source_f(x[:360 * 30].tolist(), False)
+        res = filter.rational_resampler_fff(25, 18)
+        snk_alone = blocks.vector_sink_f()
+        tb.connect(src, res, alone, snk_alone)
+        tb.run()
+        serving = [json.loads(b.serving()) for b in blks]
+        self.assertEqual(len({s["key"] for s in serving}), 1)
+        self.assertEqual(serving[0]["streams"], 3)
+        self.assertEqual(json.loads(alone.serving())["streams"], 1)
+        self.assertEqual(json.loads(alone.serving())["key"], "")
+        for b, snk in zip(blks, snks):
+            self.assertEqual(len(snk.data()), 4)  # 30 s: windows at 0, 5, 10, 15 s
+            self.assertEqual(b.windows_queued(), 4)
+            self.assertEqual(b.windows_scored(), 4)
+            self.assertEqual(b.queue_depth(), 0)
+            self.assertEqual(b.overruns(), 0)
+            self.assertEqual(len(b.latencies()), 4)
+        self.assertEqual(serving[0]["windows"], 12)
+        np.testing.assert_allclose(snks[0].data(), snk_alone.data(), rtol=1e-5)
+        with self.assertRaisesRegex(ValueError, "expected max_batch in \\[1, 4096\\], found 0"):
+            tfmed.tsrnet_scorer(tfmed.demo_model(), 1, 500.0, 2500, "cpu", max_batch=0)
 
     def run_scorer(self, x, model, threshold=float("nan"), quality_gate=True):
         tb = gr.top_block()

@@ -1,0 +1,74 @@
+#!/usr/bin/python3
+#
+# Copyright 2026 gr-tfmed authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""`tfmed bench serve` and its soak at smoke size on real MIT-BIH segments:
+every row and ratio the table promises (JSON and PNG), windows actually
+scored, the shared engine batching across streams, a short real-time soak
+that loses no window (CSV, PNG), and the refusals. Speed is never asserted.
+
+Usage: check_serve_cli.py TFMED DATA_DIR OUT_DIR
+Exit 77 (skip) when DATA_DIR lacks mitdb_compiled10s.
+"""
+import csv
+import json
+import math
+import os
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cli_check import Checks  # noqa: E402
+
+TFMED, DATA, OUT = sys.argv[1:4]
+if not os.path.exists(os.path.join(DATA, "mitdb_compiled10s", "X_mV.npy")):
+    print(f"SKIP: mitdb_compiled10s not under {DATA} (the shared data sets are not on this machine)")
+    sys.exit(77)
+shutil.rmtree(OUT, ignore_errors=True)
+os.makedirs(OUT)
+os.chdir(OUT)
+C = Checks(TFMED, dict(os.environ, TFMED_DATA_DIR=DATA))
+
+# As fast as possible, 1 and 3 streams, shared and separate engines.
+text = C.ok("bench serve --fast", "bench", "serve", "--fast", "--streams", "1,3", "--seconds", "6",
+            "--json", "serve.json", "--plot", "serve.png")
+j = json.load(open("serve.json")) if os.path.exists("serve.json") else {"rows": [], "ratios": []}
+rows = {(r["streams"], r["engine"]): r for r in j["rows"]}
+C.check("rows", sorted(rows) == [(1, "separate"), (1, "shared"), (3, "separate"), (3, "shared")],
+        f"found {sorted(rows)}")
+for key, r in rows.items():
+    C.check(f"{key} windows", r["windows"] >= key[0], f"found {r['windows']} scored")
+    C.check(f"{key} latency", 0 < r["latency_p50_s"] <= r["latency_p99_s"] <= r["latency_max_s"],
+            f"found {r['latency_p50_s']}, {r['latency_p99_s']}, {r['latency_max_s']}")
+    C.check(f"{key} rss", r["rss_mb"] > 10, f"found {r['rss_mb']} MB")
+    C.check(f"{key} batch", 1 <= r["mean_batch"] <= 16, f"found {r['mean_batch']}")
+C.check("ratios", [x["streams"] for x in j["ratios"]] == [1, 3], f"found {j['ratios']}")
+for x in j["ratios"]:
+    C.check("ratio finite", math.isfinite(x["windows_per_s_ratio"]), f"found {x}")
+C.check("mode", j.get("mode") == "fast", f"found {j.get('mode')}")
+C.check("png", C.png("serve.png"), "serve.png is not a PNG")
+for want in ("windows/s", "p99 ms", "largest stream count that kept real time",
+             "3 streams: shared/separate windows/s"):
+    C.check(f"table shows '{want}'", want in text, text)
+
+# A real-time soak of 2 streams for 36 s: every window scored, flat memory.
+text = C.ok("soak", "bench", "serve", "--soak", "0.01", "--streams", "2", "--hop", "2",
+            "--sample", "6", "--csv", "soak.csv", "--plot", "soak.png")
+C.check("soak verdict", "soak passed: no window lost" in text, text)
+lines = list(csv.DictReader(open("soak.csv"))) if os.path.exists("soak.csv") else []
+C.check("soak samples", len(lines) >= 4, f"found {len(lines)} CSV rows")
+if lines:
+    C.check("soak counts", int(lines[-1]["scores_out"]) >= 2 * 13,
+            f"found {lines[-1]['scores_out']} scores (2 streams, 36 s, hop 2 s)")
+C.check("soak png", C.png("soak.png"), "soak.png is not a PNG")
+
+C.refused("both modes", "expected one of --realtime and --fast, found both",
+          "bench", "serve", "--fast", "--realtime", "--streams", "1", "--seconds", "1")
+C.refused("soak with two counts", "expected one stream count, found 2",
+          "bench", "serve", "--soak", "0.01", "--streams", "1,2")
+C.refused("zero streams", "expected stream counts from 1 to 1024, found 0",
+          "bench", "serve", "--streams", "0", "--seconds", "1")
+C.refused("no data", "mitdb_compiled10s/X_mV.npy: not found",
+          "bench", "serve", "--streams", "1", "--seconds", "1", "--data", OUT)
+C.finish("bench serve")
