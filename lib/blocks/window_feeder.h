@@ -1,0 +1,263 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef INCLUDED_TFMED_BLOCKS_WINDOW_FEEDER_H
+#define INCLUDED_TFMED_BLOCKS_WINDOW_FEEDER_H
+
+#include <gnuradio/block.h>
+#include <gnuradio/block_detail.h>
+#include <gnuradio/buffer_reader.h>
+#include <tfmed/engine/serve.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace gr {
+namespace tfmed {
+
+/*!
+ * \brief The block side of serving (engine/serve.h), shared by the model
+ * blocks: cuts the input stream into windows of `window` items every `hop`,
+ * queues each complete window on the block's stream of a BatchServer, and
+ * hands the results back in window order; the scheduler protocol that goes
+ * with it (forecast, waking the block, back-pressure, the end of the stream);
+ * latency, counters and the overrun deadline.
+ *
+ * A block calls start()/stop() from its own, forecast() from its own, and
+ * work() from general_work() with a function that writes output item k for
+ * one result.
+ */
+template <typename R>
+class WindowFeeder
+{
+public:
+    using Server = ::tfmed::engine::BatchServer<R>;
+    using clock = std::chrono::steady_clock;
+
+    /*!
+     * \param rate items per second (for the overrun deadline)
+     * \param deadline_s 0: no overruns
+     * \param pdu_port the block's message port for "overrun" PDUs
+     */
+    WindowFeeder(gr::block* b, std::shared_ptr<Server> srv, int vlen, int window, int hop,
+                 double rate, double deadline_s, const std::string& pdu_port)
+        : d_b(b),
+          d_srv(std::move(srv)),
+          d_stream(d_srv->open()),
+          d_vlen(vlen),
+          d_window(window),
+          d_hop(hop),
+          d_rate(rate),
+          d_deadline_s(deadline_s),
+          d_backlog(static_cast<std::size_t>(d_srv->options().queue)),
+          d_lat(65536),
+          d_wake_port(pmt::mp("wake")),
+          d_pdu_port(pmt::mp(pdu_port))
+    {
+        // Internal: the engine's worker posts here when results are ready
+        // (a message wakes a block thread that waits for input).
+        b->message_port_register_in(d_wake_port);
+        b->set_msg_handler(d_wake_port, [this](const pmt::pmt_t&) { d_wake_pending = false; });
+        d_buf.reserve(static_cast<std::size_t>((window + hop + 1) * vlen));
+    }
+    ~WindowFeeder() { d_stream->set_wake(nullptr); }
+
+    void start()
+    {
+        d_stream->set_wake([this] {
+            if (!d_wake_pending.exchange(true))
+                d_b->_post(d_wake_port, pmt::PMT_T);
+        });
+    }
+    void stop() { d_stream->set_wake(nullptr); }
+
+    void forecast(gr_vector_int& need)
+    {
+        if (d_stream->ready() || (d_stream->in_flight() > 0 && input_done()) ||
+            d_stream->room() == 0) {
+            // Results to emit, or the end of the stream / a full queue to
+            // wait out in work(): call it with whatever input there is.
+            need[0] = 0;
+            return;
+        }
+        // The input the next window still needs, counted from the read
+        // position (which may hold one item already copied: see work()).
+        const uint64_t end = d_next + static_cast<uint64_t>(d_window);
+        const uint64_t read = d_b->nitems_read(0);
+        need[0] = static_cast<int>(end > read ? end - read : 0);
+    }
+
+    /*!
+     * \brief The whole of general_work: emit what is ready, queue what is
+     * complete, wait briefly at a full queue or the end of the stream,
+     * consume. `emit(result, start, k, overrun_s)` writes output item k;
+     * overrun_s is NaN, or the seconds since the window's last sample
+     * arrived when that exceeds the deadline (the block tags it
+     * `tfmed_overrun`; the feeder sends the "overrun" PDU).
+     * \return items produced
+     */
+    template <typename Emit>
+    int work(int noutput_items, int ninput, const float* in, Emit&& emit)
+    {
+        const uint64_t read = d_b->nitems_read(0);
+        const uint64_t avail_end = read + static_cast<uint64_t>(ninput);
+        int produced = drain(noutput_items, emit);
+        // Queue every complete window there is room for; copy input only as
+        // far as those windows need, so that a full queue holds input upstream.
+        int queued = 0;
+        while (d_stream->room() > 0) {
+            const uint64_t skip = std::min(d_next, avail_end);
+            if (skip > d_copied) { // hop > window: items no window covers
+                d_buf.clear();
+                d_buf_start = d_copied = skip;
+            }
+            const uint64_t end = d_next + static_cast<uint64_t>(d_window);
+            if (end > avail_end) {
+                copy_to(in, read, avail_end);
+                break;
+            }
+            copy_to(in, read, end);
+            const auto off = static_cast<std::size_t>((d_next - d_buf_start) * d_vlen);
+            d_stream->try_submit(d_buf.data() + off, d_next);
+            d_backlog[d_backlog_tail++ % d_backlog.size()] = double(avail_end - end) / d_rate;
+            ++queued;
+            d_next += static_cast<uint64_t>(d_hop);
+            const uint64_t keep = std::min(d_next, d_copied); // drop what no window needs
+            if (keep > d_buf_start) {
+                d_buf.erase(d_buf.begin(), d_buf.begin() + static_cast<std::ptrdiff_t>(
+                                                               (keep - d_buf_start) * d_vlen));
+                d_buf_start = keep;
+            }
+        }
+        d_queued += static_cast<uint64_t>(queued);
+        if (produced == 0 && queued == 0 && d_stream->in_flight() > 0 &&
+            (d_stream->room() == 0 || input_done())) {
+            // A full queue (back-pressure) or the end of the stream: wait here,
+            // briefly, for the oldest window; the scheduler calls again after.
+            if (d_stream->wait_ready(std::chrono::milliseconds(100)))
+                produced = drain(noutput_items, emit);
+        }
+        // While windows are in flight keep the last copied item unconsumed: a
+        // block whose input is empty and finished is retired by the
+        // scheduler, and its pending results would be lost.
+        const uint64_t hold = (d_stream->in_flight() > 0 && d_copied > read) ? 1 : 0;
+        d_b->consume(0, static_cast<int>(d_copied - read - hold));
+        return produced;
+    }
+
+    uint64_t queued() const { return d_queued.load(); }
+    uint64_t emitted() const { return d_emitted.load(); }
+    int depth() const { return static_cast<int>(d_queued.load() - d_emitted.load()); }
+    uint64_t overruns() const { return d_overruns.load(); }
+    std::vector<float> latencies() const
+    {
+        std::lock_guard<std::mutex> lk(d_lat_m);
+        const std::size_t n = std::min<uint64_t>(d_lat_n, d_lat.size());
+        std::vector<float> v(n);
+        for (std::size_t i = 0; i < n; ++i)
+            v[i] = d_lat[(d_lat_n - n + i) % d_lat.size()];
+        return v;
+    }
+    std::string serving(const std::string& key) const
+    {
+        const auto c = d_srv->counters();
+        char b[512];
+        std::snprintf(b, sizeof b,
+                      "{\"key\": \"%s\", \"streams\": %llu, \"windows\": %llu, \"batches\": "
+                      "%llu, \"mean_batch\": %.3f, \"largest_batch\": %llu, \"max_queued\": "
+                      "%llu, \"busy_s\": %.6f}",
+                      key.c_str(), static_cast<unsigned long long>(c.streams),
+                      static_cast<unsigned long long>(c.windows),
+                      static_cast<unsigned long long>(c.batches), c.mean_batch(),
+                      static_cast<unsigned long long>(c.largest),
+                      static_cast<unsigned long long>(c.max_queued), c.busy_s);
+        return b;
+    }
+
+private:
+    bool input_done()
+    {
+        auto d = d_b->detail();
+        return d && d->ninputs() > 0 && d->input(0)->done();
+    }
+    void copy_to(const float* in, uint64_t read, uint64_t end)
+    {
+        if (end <= d_copied)
+            return;
+        d_buf.insert(d_buf.end(), in + (d_copied - read) * d_vlen, in + (end - read) * d_vlen);
+        d_copied = end;
+    }
+    template <typename Emit>
+    int drain(int noutput_items, Emit& emit)
+    {
+        int n = 0;
+        uint64_t start = 0;
+        clock::time_point submitted, done;
+        while (n < noutput_items && d_stream->take(d_result, start, submitted, done)) {
+            const auto now = clock::now();
+            const float lat = std::chrono::duration<float>(now - submitted).count();
+            {
+                std::lock_guard<std::mutex> lk(d_lat_m);
+                d_lat[d_lat_n++ % d_lat.size()] = lat;
+            }
+            // Seconds since the window's last sample arrived: its time in the
+            // engine plus the input that had arrived after it when queued.
+            const double late = lat + d_backlog[d_backlog_head++ % d_backlog.size()];
+            double overrun = std::nan("");
+            if (d_deadline_s > 0.0) {
+                if (late > d_deadline_s) {
+                    overrun = late;
+                    ++d_overruns;
+                    if (!d_late) { // the first of a run of late windows
+                        pmt::pmt_t meta = pmt::make_dict();
+                        meta = pmt::dict_add(meta, pmt::mp("type"), pmt::mp("overrun"));
+                        meta = pmt::dict_add(meta, pmt::mp("start"), pmt::from_uint64(start));
+                        meta = pmt::dict_add(meta, pmt::mp("time_s"),
+                                             pmt::from_double(double(start) / d_rate));
+                        meta = pmt::dict_add(meta, pmt::mp("late_s"), pmt::from_double(late));
+                        d_b->message_port_pub(d_pdu_port,
+                                              pmt::cons(meta, pmt::make_u8vector(0, 0)));
+                    }
+                    d_late = true;
+                } else {
+                    d_late = false;
+                }
+            }
+            emit(d_result, start, n, overrun);
+            ++n;
+        }
+        d_emitted += static_cast<uint64_t>(n);
+        return n;
+    }
+
+    gr::block* const d_b;
+    std::shared_ptr<Server> d_srv;
+    std::shared_ptr<typename Server::Stream> d_stream;
+    const int d_vlen, d_window, d_hop;
+    const double d_rate, d_deadline_s;
+    std::vector<float> d_buf; // input items [d_buf_start, d_copied)
+    uint64_t d_buf_start = 0, d_copied = 0, d_next = 0;
+    std::vector<double> d_backlog; // per queued window, in queue order
+    uint64_t d_backlog_head = 0, d_backlog_tail = 0;
+    bool d_late = false;
+    R d_result{};
+    std::atomic<uint64_t> d_queued{ 0 }, d_emitted{ 0 }, d_overruns{ 0 };
+    mutable std::mutex d_lat_m;
+    std::vector<float> d_lat;
+    uint64_t d_lat_n = 0;
+    std::atomic<bool> d_wake_pending{ false };
+    const pmt::pmt_t d_wake_port, d_pdu_port;
+};
+
+} // namespace tfmed
+} // namespace gr
+
+#endif
