@@ -31,13 +31,24 @@ void bind_trls(py::module& m)
              py::arg("sample_rate") = 0.0,
              py::arg("embedding_vlen") = 0,
              py::arg("classes") = -1,
+             py::arg("share") = true,
+             py::arg("max_batch") = 16,
+             py::arg("max_wait_ms") = 2.0,
+             py::arg("queue") = 32,
+             py::arg("deadline_ms") = 0.0,
              py::call_guard<py::gil_scoped_release>())
         .def("window", &enc::window)
         .def("hop", &enc::hop)
         .def("embedding_size", &enc::embedding_size)
         .def("class_names", &enc::class_names)
         .def("card_json", &enc::card_json)
-        .def("device", &enc::device);
+        .def("device", &enc::device)
+        .def("windows_queued", &enc::windows_queued)
+        .def("windows_emitted", &enc::windows_emitted)
+        .def("queue_depth", &enc::queue_depth)
+        .def("overruns", &enc::overruns)
+        .def("latencies", &enc::latencies)
+        .def("serving", &enc::serving);
 
     using aug = gr::tfmed::spec_augment;
     py::class_<aug, gr::sync_block, gr::block, gr::basic_block, std::shared_ptr<aug>>(

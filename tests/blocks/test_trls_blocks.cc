@@ -184,6 +184,65 @@ TEST(TfrnnEncoderBlock, FramesAndAnEncoderWithoutHead)
     EXPECT_EQ(by_key(r.tags)["tfmed_window_start"].size(), static_cast<std::size_t>(windows));
 }
 
+TEST(TfrnnEncoderBlock, SharedEngineAcrossStreams)
+{
+    // Three streams (other phases and gains) through encoders sharing one
+    // engine: the same embeddings and probabilities as separate engines
+    // (bit for bit without batching, to float rounding with it), one engine
+    // for the three, batches across them.
+    const auto path = model(3);
+    const int hop = 16, n = 64 + 15 * hop; // 16 windows per stream
+    auto run3 = [&](bool share, int max_batch) {
+        auto tb = gr::make_top_block("trls3");
+        std::vector<gr::tfmed::tfrnn_encoder::sptr> blks;
+        std::vector<gr::blocks::vector_sink_f::sptr> e, p;
+        for (int s = 0; s < 3; ++s) {
+            auto x = signal(n + 7 * s, kCh);
+            x.erase(x.begin(), x.begin() + 7 * s * kCh);
+            for (auto& v : x)
+                v *= 1.0f + 0.2f * s;
+            auto src = gr::blocks::vector_source_f::make(x, false, kCh);
+            auto blk = gr::tfmed::tfrnn_encoder::make(path, "samples", kCh, hop, "cpu", 1, 128.0,
+                                                      0, -1, share, max_batch, 20.0);
+            e.push_back(gr::blocks::vector_sink_f::make(blk->embedding_size()));
+            p.push_back(gr::blocks::vector_sink_f::make(3));
+            tb->connect(src, 0, blk, 0);
+            tb->connect(blk, 0, e.back(), 0);
+            tb->connect(blk, 1, p.back(), 0);
+            blks.push_back(blk);
+        }
+        tb->run();
+        std::vector<std::vector<float>> out;
+        for (int s = 0; s < 3; ++s) {
+            auto v = e[s]->data();
+            const auto& q = p[s]->data();
+            v.insert(v.end(), q.begin(), q.end());
+            out.push_back(v);
+            EXPECT_EQ(blks[s]->windows_emitted(), 16u);
+            EXPECT_EQ(blks[s]->queue_depth(), 0);
+        }
+        return std::make_pair(out, blks[0]->serving());
+    };
+    const auto [ref, ref_serving] = run3(false, 1);
+    const auto [one, one_serving] = run3(true, 1);
+    const auto [many, many_serving] = run3(true, 8);
+    for (int s = 0; s < 3; ++s) {
+        ASSERT_EQ(ref[s].size(), 16u * (24 + 3));
+        ASSERT_EQ(one[s].size(), ref[s].size());
+        ASSERT_EQ(many[s].size(), ref[s].size());
+        for (std::size_t i = 0; i < ref[s].size(); ++i) {
+            ASSERT_TRUE(std::isfinite(ref[s][i]));
+            EXPECT_EQ(one[s][i], ref[s][i]) << "stream " << s << " value " << i;
+            EXPECT_NEAR(many[s][i], ref[s][i], 1e-5f * (1.0f + std::abs(ref[s][i])))
+                << "stream " << s << " value " << i;
+        }
+    }
+    EXPECT_NE(ref_serving.find("\"streams\": 1,"), std::string::npos) << ref_serving;
+    EXPECT_NE(many_serving.find("\"streams\": 3,"), std::string::npos) << many_serving;
+    EXPECT_NE(many_serving.find("\"windows\": 48,"), std::string::npos) << many_serving;
+    EXPECT_EQ(many_serving.find("\"largest_batch\": 1,"), std::string::npos) << many_serving;
+}
+
 TEST(TfrnnEncoderBlock, RefusesStreamsThatDoNotFit)
 {
     const auto path = model(3);

@@ -9,6 +9,7 @@
 #include <gnuradio/block.h>
 #include <gnuradio/tfmed/api.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -36,8 +37,14 @@ namespace tfmed {
  * `tfmed_label` (class name), `tfmed_class` (index) and `tfmed_probabilities`
  * (f32vector) tags; the `decisions` port publishes a PDU per decision (class,
  * label, probability, start, time_s). A window with a non-finite value gives
- * NaN outputs, a `tfmed_invalid` tag and an "invalid" PDU. Inference runs in
- * work(), at most 16 windows per call; nothing throws from work().
+ * NaN outputs, a `tfmed_invalid` tag and an "invalid" PDU.
+ *
+ * Serving is tsrnet_scorer's (engine/serve.h): the network runs on a worker
+ * thread shared by every encoder of the same model file content, device,
+ * threads, input kind and batching settings (`share`), in batches of up to
+ * `max_batch` windows across streams; `queue` windows in flight per block,
+ * then back-pressure; `deadline_ms` > 0 tags late windows `tfmed_overrun`
+ * (and sends an "overrun" PDU on `decisions`). Nothing throws from work().
  */
 class TFMED_API tfrnn_encoder : virtual public gr::block
 {
@@ -56,6 +63,11 @@ public:
      *        equal the card's)
      * \param embedding_vlen expected embedding size K x f_h (0: do not check)
      * \param classes expected classes of the head (-1: do not check; 0: none)
+     * \param share use the process-wide engine for this model; false: a private one
+     * \param max_batch windows per network call (1..4096)
+     * \param max_wait_ms how long the oldest queued window waits for a fuller batch
+     * \param queue windows this block may have in flight (1..65536)
+     * \param deadline_ms lateness beyond which a window is tagged tfmed_overrun (0: off)
      * \throws std::invalid_argument naming what the model expects and what
      *         the stream has
      */
@@ -67,7 +79,12 @@ public:
                      int threads = 1,
                      double sample_rate = 0.0,
                      int embedding_vlen = 0,
-                     int classes = -1);
+                     int classes = -1,
+                     bool share = true,
+                     int max_batch = 16,
+                     double max_wait_ms = 2.0,
+                     int queue = 32,
+                     double deadline_ms = 0.0);
 
     virtual int window() const = 0;        //!< samples or frames per window
     virtual int hop() const = 0;
@@ -75,6 +92,14 @@ public:
     virtual std::vector<std::string> class_names() const = 0;
     virtual std::string card_json() const = 0;
     virtual std::string device() const = 0;
+    virtual uint64_t windows_queued() const = 0;  //!< windows handed to the engine
+    virtual uint64_t windows_emitted() const = 0; //!< windows out
+    virtual int queue_depth() const = 0;          //!< in flight now
+    virtual uint64_t overruns() const = 0;        //!< windows later than deadline_ms
+    /*! Seconds from hand-over to emission, the last 65,536 windows. */
+    virtual std::vector<float> latencies() const = 0;
+    /*! The engine's counters as JSON (as tsrnet_scorer::serving). */
+    virtual std::string serving() const = 0;
 };
 
 } // namespace tfmed

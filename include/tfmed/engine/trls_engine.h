@@ -7,6 +7,8 @@
 #define INCLUDED_TFMED_ENGINE_TRLS_ENGINE_H
 
 #include <cstdint>
+#include <tfmed/engine/serve.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -70,6 +72,31 @@ private:
     struct Impl;
     std::unique_ptr<Impl> d_;
 };
+
+/*! \brief One window's TRLS outputs (NaN-filled when it could not be computed). */
+struct TrlsResult {
+    std::vector<float> emb;  //!< K x f_h
+    std::vector<float> prob; //!< classes (empty without a head)
+    std::string error;       //!< why the batch failed ("" when it did not)
+};
+using TrlsServer = BatchServer<TrlsResult>;
+
+/*! \brief A loaded TRLS encoder behind its batcher (what tfrnn_encoder blocks share). */
+struct TrlsService {
+    std::shared_ptr<TrlsEngine> engine;
+    std::shared_ptr<TrlsServer> server;
+    std::string key; //!< registry key (empty for a private service)
+};
+
+/*!
+ * \brief Open a TRLS service for windows of raw samples (`frames` false:
+ * length x channels floats) or STFT frames (frames x channels x bins): with
+ * `shared`, the process-wide one for (model file content, device, threads,
+ * input, `o`); otherwise a private one.
+ */
+std::shared_ptr<TrlsService> serve_trls(const std::string& model_path, const std::string& device,
+                                        int threads, bool frames, const ServeOptions& o,
+                                        bool shared);
 
 /*! \brief A small untrained TRLS model file (tests, demos): one TFR block
  *  (LSTM, hidden 8), f_h 8, K = 3, Hann STFT, weights from `seed`. */

@@ -105,6 +105,64 @@ void TrlsEngine::from_frames(const float* f, int64_t n, std::vector<float>& emb,
     d_->run(img, ok, emb, prob);
 }
 
+std::shared_ptr<TrlsService> serve_trls(const std::string& path, const std::string& device,
+                                        int threads, bool frames, const ServeOptions& o,
+                                        bool shared)
+{
+    o.validate("tfrnn_encoder");
+    auto make = [&] {
+        auto svc = std::make_shared<TrlsService>();
+        svc->engine = std::make_shared<TrlsEngine>(path, device, threads);
+        auto e = svc->engine;
+        const int64_t per = frames ? e->frames() * e->channels() * e->bins()
+                                   : e->length() * e->channels();
+        const auto emb = static_cast<std::size_t>(e->embedding());
+        const auto k = static_cast<std::size_t>(e->num_class());
+        // The worker's own buffers: one allocation per batch for the outputs.
+        auto out_e = std::make_shared<std::vector<float>>();
+        auto out_p = std::make_shared<std::vector<float>>();
+        svc->server = std::make_shared<TrlsServer>(
+            per, o,
+            [e, frames, emb, k, out_e, out_p](const float* x, int64_t n, TrlsResult* out) {
+                if (frames)
+                    e->from_frames(x, n, *out_e, *out_p);
+                else
+                    e->from_samples(x, n, *out_e, *out_p);
+                for (int64_t i = 0; i < n; ++i) {
+                    auto& r = out[i];
+                    r.emb.assign(out_e->begin() + i * static_cast<int64_t>(emb),
+                                 out_e->begin() + (i + 1) * static_cast<int64_t>(emb));
+                    if (k)
+                        r.prob.assign(out_p->begin() + i * static_cast<int64_t>(k),
+                                      out_p->begin() + (i + 1) * static_cast<int64_t>(k));
+                    else
+                        r.prob.clear();
+                    r.error.clear();
+                }
+            },
+            [emb, k](const std::string& what) {
+                TrlsResult r;
+                r.emb.assign(emb, std::nanf(""));
+                r.prob.assign(k, std::nanf(""));
+                r.error = what.substr(0, std::min<std::size_t>(what.find('\n'), 300));
+                if (r.error.empty())
+                    r.error = "inference failed";
+                return r;
+            });
+        return svc;
+    };
+    if (!shared)
+        return make();
+    const std::string key = "trls|" + file_digest(path) + "|" + device + "|t" +
+                            std::to_string(threads) + "|" + (frames ? "frames" : "samples") +
+                            "|" + o.key();
+    return std::static_pointer_cast<TrlsService>(shared_server(key, [&] {
+        auto svc = make();
+        svc->key = key;
+        return std::static_pointer_cast<void>(svc);
+    }));
+}
+
 void write_untrained_trls(const std::string& path, const UntrainedTrls& u, uint64_t seed)
 {
     models::TrlsCard c;
