@@ -54,6 +54,7 @@ namespace apps {
 struct ServeBenchArgs {
     std::string model;
     bool paper = false;
+    int width = 0, d_model = 0; // > 0: a fresh network of this size
     std::vector<int> streams{ 1, 4, 16, 64 };
     double seconds = 0.0; // 0: 15 s fast, 40 s real time
     bool realtime = false, fast = false;
@@ -467,20 +468,26 @@ int run_bench_serve(ServeBenchArgs a)
     std::string model = a.model;
     std::string what;
     std::unique_ptr<std::filesystem::path> tmp;
-    if (a.paper) {
-        // The paper's size (width 32, d_model 50) on one lead at 500 Hz; the
-        // weights do not change the speed, so a fresh network does.
+    if (a.paper && (a.width > 0 || a.d_model > 0))
+        throw std::runtime_error("bench serve: expected --paper or --width/--d-model, found both");
+    if ((a.width > 0) != (a.d_model > 0))
+        throw std::runtime_error("bench serve: expected --width and --d-model together");
+    if (a.paper || a.width > 0) {
+        // A fresh network on one lead at 500 Hz (the paper's size: width 32,
+        // d_model 50); the weights do not change the speed.
         models::TsrnetCard c;
         c.leads = 1;
-        c.width = 32;
-        c.d_model = 50;
+        c.width = a.paper ? 32 : a.width;
+        c.d_model = a.paper ? 50 : a.d_model;
         c.threshold = 1.0;
         tmp = std::make_unique<std::filesystem::path>(
             std::filesystem::temp_directory_path() /
             ("tfmed_bench_serve_" + std::to_string(getpid()) + ".tfm"));
         engine::write_untrained_tsrnet(tmp->string(), c, 1);
         model = tmp->string();
-        what = "paper-size TSRNet (width 32, d_model 50, untrained)";
+        what = std::string(a.paper ? "paper-size " : "") + "TSRNet (width " +
+               std::to_string(c.width) + ", d_model " + std::to_string(c.d_model) +
+               ", untrained)";
     } else if (model.empty()) {
         model = find_demo_model();
         what = "demo model " + model;
@@ -650,6 +657,9 @@ void add_serve_commands(Cli& cli)
         "serve", "Many live ECG streams through tsrnet_scorer: shared engine vs one per stream");
     c->add_option("--model", a->model, "TSRNet model file (default: the shipped demo model)");
     c->add_flag("--paper", a->paper, "A fresh paper-size network (width 32, d_model 50) instead");
+    c->add_option("--width", a->width, "A fresh network of this width instead (with --d-model)")
+        ->check(int_range(1, 1024));
+    c->add_option("--d-model", a->d_model, "... and this d_model")->check(int_range(1, 4096));
     c->add_option("--streams", a->streams, "Stream counts to run")
         ->delimiter(',')
         ->capture_default_str();
