@@ -50,6 +50,11 @@ void bind_specar(py::module& m)
              py::arg("threshold") = std::numeric_limits<float>::quiet_NaN(),
              py::arg("start_time") = 0.0,
              py::arg("out_vlen") = 0,
+             py::arg("share") = true,
+             py::arg("max_batch") = 16,
+             py::arg("max_wait_ms") = 2.0,
+             py::arg("queue") = 32,
+             py::arg("deadline_ms") = 0.0,
              py::call_guard<py::gil_scoped_release>())
         .def("task", &blk::task)
         .def("window", &blk::window)
@@ -59,5 +64,11 @@ void bind_specar(py::module& m)
         .def("set_threshold", &blk::set_threshold, py::arg("threshold"))
         .def("class_names", &blk::class_names)
         .def("card_json", &blk::card_json)
-        .def("device", &blk::device);
+        .def("device", &blk::device)
+        .def("windows_queued", &blk::windows_queued)
+        .def("windows_emitted", &blk::windows_emitted)
+        .def("queue_depth", &blk::queue_depth)
+        .def("overruns", &blk::overruns)
+        .def("latencies", &blk::latencies)
+        .def("serving", &blk::serving);
 }

@@ -15,6 +15,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
+#include <stdexcept>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -46,9 +48,12 @@ public:
      * \param rate items per second (for the overrun deadline)
      * \param deadline_s 0: no overruns
      * \param pdu_port the block's message port for "overrun" PDUs
+     * \param extra_floats floats appended to each queued window by `extra`
+     *        (called with the window's first item index), e.g. time features
      */
     WindowFeeder(gr::block* b, std::shared_ptr<Server> srv, int vlen, int window, int hop,
-                 double rate, double deadline_s, const std::string& pdu_port)
+                 double rate, double deadline_s, const std::string& pdu_port,
+                 int extra_floats = 0, std::function<void(uint64_t, float*)> extra = nullptr)
         : d_b(b),
           d_srv(std::move(srv)),
           d_stream(d_srv->open()),
@@ -60,8 +65,16 @@ public:
           d_backlog(static_cast<std::size_t>(d_srv->options().queue)),
           d_lat(65536),
           d_wake_port(pmt::mp("wake")),
-          d_pdu_port(pmt::mp(pdu_port))
+          d_pdu_port(pmt::mp(pdu_port)),
+          d_extra_n(extra_floats),
+          d_extra(std::move(extra))
     {
+        if (d_srv->window_floats() != static_cast<int64_t>(window) * vlen + extra_floats)
+            throw std::logic_error("WindowFeeder: the engine takes windows of " +
+                                   std::to_string(d_srv->window_floats()) + " floats, the block "
+                                   "gives " + std::to_string(window * vlen + extra_floats));
+        if (d_extra_n > 0)
+            d_stage.resize(static_cast<std::size_t>(window * vlen + extra_floats));
         // Internal: the engine's worker posts here when results are ready
         // (a message wakes a block thread that waits for input).
         b->message_port_register_in(d_wake_port);
@@ -107,6 +120,13 @@ public:
     template <typename Emit>
     int work(int noutput_items, int ninput, const float* in, Emit&& emit)
     {
+        return work(noutput_items, ninput, in, emit, [] { return false; });
+    }
+    /*! \brief As above; `hold_output()` true (the block has output of its own
+     *  still to write) also keeps one input item unconsumed. */
+    template <typename Emit, typename Hold>
+    int work(int noutput_items, int ninput, const float* in, Emit&& emit, Hold&& hold_output)
+    {
         const uint64_t read = d_b->nitems_read(0);
         const uint64_t avail_end = read + static_cast<uint64_t>(ninput);
         int produced = drain(noutput_items, emit);
@@ -126,7 +146,14 @@ public:
             }
             copy_to(in, read, end);
             const auto off = static_cast<std::size_t>((d_next - d_buf_start) * d_vlen);
-            d_stream->try_submit(d_buf.data() + off, d_next);
+            if (d_extra_n > 0) {
+                const auto nw = static_cast<std::size_t>(d_window) * d_vlen;
+                std::copy(d_buf.begin() + off, d_buf.begin() + off + nw, d_stage.begin());
+                d_extra(d_next, d_stage.data() + nw);
+                d_stream->try_submit(d_stage.data(), d_next);
+            } else {
+                d_stream->try_submit(d_buf.data() + off, d_next);
+            }
             d_backlog[d_backlog_tail++ % d_backlog.size()] = double(avail_end - end) / d_rate;
             ++queued;
             d_next += static_cast<uint64_t>(d_hop);
@@ -148,7 +175,8 @@ public:
         // While windows are in flight keep the last copied item unconsumed: a
         // block whose input is empty and finished is retired by the
         // scheduler, and its pending results would be lost.
-        const uint64_t hold = (d_stream->in_flight() > 0 && d_copied > read) ? 1 : 0;
+        const uint64_t hold =
+            ((d_stream->in_flight() > 0 || hold_output()) && d_copied > read) ? 1 : 0;
         d_b->consume(0, static_cast<int>(d_copied - read - hold));
         return produced;
     }
@@ -255,6 +283,9 @@ private:
     uint64_t d_lat_n = 0;
     std::atomic<bool> d_wake_pending{ false };
     const pmt::pmt_t d_wake_port, d_pdu_port;
+    const int d_extra_n;
+    const std::function<void(uint64_t, float*)> d_extra;
+    std::vector<float> d_stage; // a window plus its extra floats
 };
 
 } // namespace tfmed

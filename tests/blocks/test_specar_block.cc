@@ -201,6 +201,54 @@ TEST(SpecarBlock, ForecastOneVectorPerHop)
     }
 }
 
+TEST(SpecarBlock, StreamsShareOneEngineWithTheirOwnClocks)
+{
+    // Three forecast streams with time features, each with its own start
+    // time, through one shared engine that batches across them: every stream
+    // gets the forecasts a private engine gives it (its own time features, not
+    // a neighbour's), one engine serves all three.
+    const int P = 8, hop = 4, n = 100; // 18 windows per stream
+    const auto path = model("long_term_forecast", P, 4);
+    const auto x = signal(n);
+    auto run3 = [&](bool share, int max_batch) {
+        auto tb = gr::make_top_block("specar3");
+        std::vector<gr::tfmed::specar::sptr> blks;
+        std::vector<gr::blocks::vector_sink_f::sptr> sinks;
+        for (int s = 0; s < 3; ++s) {
+            auto src = gr::blocks::vector_source_f::make(x, false, kCh);
+            auto blk = gr::tfmed::specar::make(path, kCh, hop, "cpu", 1, NAN,
+                                               1.7e9 + 5 * 3600.0 * s, P * kCh, share,
+                                               max_batch, 20.0);
+            sinks.push_back(gr::blocks::vector_sink_f::make(P * kCh));
+            tb->connect(src, 0, blk, 0);
+            tb->connect(blk, 0, sinks.back(), 0);
+            blks.push_back(blk);
+        }
+        tb->run();
+        std::vector<std::vector<float>> out;
+        for (int s = 0; s < 3; ++s) {
+            out.push_back(sinks[s]->data());
+            EXPECT_EQ(blks[s]->windows_emitted(), 18u);
+            EXPECT_EQ(blks[s]->queue_depth(), 0);
+        }
+        return std::make_pair(out, blks[0]->serving());
+    };
+    const auto [ref, ref_serving] = run3(false, 1);
+    const auto [many, many_serving] = run3(true, 8);
+    for (int s = 0; s < 3; ++s) {
+        ASSERT_EQ(ref[s].size(), 18u * P * kCh);
+        ASSERT_EQ(many[s].size(), ref[s].size());
+        for (std::size_t i = 0; i < ref[s].size(); ++i)
+            EXPECT_NEAR(many[s][i], ref[s][i], 1e-5f * (1.0f + std::abs(ref[s][i])))
+                << "stream " << s << " value " << i;
+    }
+    EXPECT_NE(ref[0], ref[1]); // the clocks differ, so do the forecasts
+    EXPECT_NE(ref_serving.find("\"streams\": 1,"), std::string::npos) << ref_serving;
+    EXPECT_NE(many_serving.find("\"streams\": 3,"), std::string::npos) << many_serving;
+    EXPECT_NE(many_serving.find("\"windows\": 54,"), std::string::npos) << many_serving;
+    EXPECT_EQ(many_serving.find("\"largest_batch\": 1,"), std::string::npos) << many_serving;
+}
+
 TEST(SpecarBlock, ImputationFillsGapsAndPassesObservedSamples)
 {
     const auto path = model("imputation", 0, 4);

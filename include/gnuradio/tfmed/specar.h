@@ -9,6 +9,7 @@
 #include <gnuradio/block.h>
 #include <gnuradio/tfmed/api.h>
 
+#include <cstdint>
 #include <limits>
 #include <string>
 #include <vector>
@@ -62,6 +63,13 @@ namespace tfmed {
  * ETT) get hour/weekday/day features computed from `start_time` (UTC
  * seconds of the first sample) and the card's sample rate. Samples after
  * the last complete window when the stream ends are reported in the log.
+ *
+ * Serving is tsrnet_scorer's (engine/serve.h): the network runs on a worker
+ * thread shared by every specar block of the same model file content,
+ * device, threads and batching settings (`share`), in batches of up to
+ * `max_batch` windows across streams (each window with its own stream's time
+ * features); `queue` windows in flight per block, then back-pressure;
+ * `deadline_ms` > 0 tags late windows `tfmed_overrun`.
  */
 class TFMED_API specar : virtual public gr::block
 {
@@ -80,6 +88,11 @@ public:
      * \param out_vlen expected output vector length (0 = the task's:
      *        pred_len x channels for forecasting, channels for imputation,
      *        1 otherwise); a different non-zero value is refused
+     * \param share use the process-wide engine for this model; false: a private one
+     * \param max_batch windows per network call (1..4096)
+     * \param max_wait_ms how long the oldest queued window waits for a fuller batch
+     * \param queue windows this block may have in flight (1..65536)
+     * \param deadline_ms lateness beyond which a window is tagged tfmed_overrun (0: off)
      */
     static sptr make(const std::string& model_path,
                      int channels,
@@ -88,7 +101,12 @@ public:
                      int threads = 1,
                      float threshold = std::numeric_limits<float>::quiet_NaN(),
                      double start_time = 0.0,
-                     int out_vlen = 0);
+                     int out_vlen = 0,
+                     bool share = true,
+                     int max_batch = 16,
+                     double max_wait_ms = 2.0,
+                     int queue = 32,
+                     double deadline_ms = 0.0);
 
     virtual std::string task() const = 0;
     virtual int window() const = 0;
@@ -99,6 +117,14 @@ public:
     virtual std::vector<std::string> class_names() const = 0;
     virtual std::string card_json() const = 0;
     virtual std::string device() const = 0;
+    virtual uint64_t windows_queued() const = 0;  //!< windows handed to the engine
+    virtual uint64_t windows_emitted() const = 0; //!< windows whose output is out
+    virtual int queue_depth() const = 0;          //!< in flight now
+    virtual uint64_t overruns() const = 0;        //!< windows later than deadline_ms
+    /*! Seconds from hand-over to emission, the last 65,536 windows. */
+    virtual std::vector<float> latencies() const = 0;
+    /*! The engine's counters as JSON (as tsrnet_scorer::serving). */
+    virtual std::string serving() const = 0;
 };
 
 } // namespace tfmed

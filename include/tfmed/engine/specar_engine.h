@@ -6,6 +6,7 @@
 #ifndef INCLUDED_TFMED_ENGINE_SPECAR_ENGINE_H
 #define INCLUDED_TFMED_ENGINE_SPECAR_ENGINE_H
 
+#include <tfmed/engine/serve.h>
 #include <tfmed/models/specar_card.h>
 
 #include <cstdint>
@@ -65,6 +66,36 @@ private:
     struct Impl;
     std::unique_ptr<Impl> d_;
 };
+
+/*!
+ * \brief One window's SpecAR-Net output, by the card's task: anomaly, the
+ * seq_len energies; forecast, pred_len x channels values; impute, the window
+ * (seq_len x channels) with its NaN samples filled; classify, the class
+ * probabilities. NaN-filled when the window could not be computed.
+ */
+struct SpecarResult {
+    std::vector<float> values;
+    std::vector<int> filled; //!< impute: NaN channels per time step of the input
+    std::string error;       //!< why the batch failed ("" when it did not)
+};
+using SpecarServer = BatchServer<SpecarResult>;
+
+/*! \brief A loaded SpecAR-Net behind its batcher (what specar blocks share). */
+struct SpecarService {
+    std::shared_ptr<SpecarEngine> engine;
+    std::shared_ptr<SpecarServer> server;
+    std::string key; //!< registry key (empty for a private service)
+};
+
+/*!
+ * \brief Open a SpecAR-Net service. A queued window is seq_len x channels
+ * samples followed, when the card takes time features, by seq_len x
+ * time_features marks (each stream has its own clock). With `shared`, the
+ * process-wide one for (model file content, device, threads, `o`).
+ */
+std::shared_ptr<SpecarService> serve_specar(const std::string& model_path,
+                                            const std::string& device, int threads,
+                                            const ServeOptions& o, bool shared);
 
 /*!
  * \brief Write a model file holding an untrained SpecAR-Net (weights from

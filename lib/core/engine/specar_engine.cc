@@ -11,6 +11,8 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace tfmed {
@@ -135,6 +137,83 @@ std::vector<float> SpecarEngine::classify(const float* w, int64_t n)
     const auto [xs, ok] = d_->input(w, n);
     const auto pad = torch::ones({ n, d_->m.card.arch.seq_len }, xs.options());
     return Impl::vec_valid(torch::softmax(d_->m.net->forward(xs, {}, pad).out, -1).cpu(), ok);
+}
+
+std::shared_ptr<SpecarService> serve_specar(const std::string& path, const std::string& device,
+                                            int threads, const ServeOptions& o, bool shared)
+{
+    o.validate("tfmed.specar");
+    auto make = [&] {
+        auto svc = std::make_shared<SpecarService>();
+        svc->engine = std::make_shared<SpecarEngine>(path, device, threads);
+        auto e = svc->engine;
+        const auto& a = e->card().arch;
+        const int64_t win = a.seq_len, ch = a.enc_in, tf = a.time_features;
+        const std::string task = a.task;
+        const int64_t per = task == "anomaly_detection"    ? win
+                            : task == "long_term_forecast" ? a.pred_len * ch
+                            : task == "imputation"         ? win * ch
+                                                           : static_cast<int64_t>(
+                                                                 e->card().class_names.size());
+        // The worker's own buffers for splitting the queued windows.
+        auto xs = std::make_shared<std::vector<float>>();
+        auto ms = std::make_shared<std::vector<float>>();
+        svc->server = std::make_shared<SpecarServer>(
+            win * ch + win * tf, o,
+            [e, win, ch, tf, task, per, xs, ms](const float* x, int64_t n, SpecarResult* out) {
+                const int64_t stride = win * ch + win * tf;
+                xs->resize(static_cast<std::size_t>(n * win * ch));
+                ms->resize(static_cast<std::size_t>(n * win * tf));
+                for (int64_t i = 0; i < n; ++i) {
+                    std::copy(x + i * stride, x + i * stride + win * ch,
+                              xs->begin() + i * win * ch);
+                    std::copy(x + i * stride + win * ch, x + (i + 1) * stride,
+                              ms->begin() + i * win * tf);
+                }
+                const float* mp = tf ? ms->data() : nullptr;
+                const std::vector<float> r =
+                    task == "anomaly_detection"    ? e->energy(xs->data(), n)
+                    : task == "long_term_forecast" ? e->forecast(xs->data(), mp, n)
+                    : task == "imputation"         ? e->impute(xs->data(), mp, n)
+                                                   : e->classify(xs->data(), n);
+                for (int64_t i = 0; i < n; ++i) {
+                    auto& o = out[i];
+                    o.values.assign(r.begin() + i * per, r.begin() + (i + 1) * per);
+                    o.error.clear();
+                    o.filled.clear();
+                    if (task == "imputation") {
+                        const float* w = xs->data() + i * win * ch;
+                        o.filled.resize(static_cast<std::size_t>(win));
+                        for (int64_t t = 0; t < win; ++t) {
+                            int f = 0;
+                            for (int64_t c = 0; c < ch; ++c)
+                                f += !std::isfinite(w[t * ch + c]);
+                            o.filled[static_cast<std::size_t>(t)] = f;
+                        }
+                    }
+                }
+            },
+            [per, win, task](const std::string& what) {
+                SpecarResult r;
+                r.values.assign(static_cast<std::size_t>(per), std::nanf(""));
+                if (task == "imputation")
+                    r.filled.assign(static_cast<std::size_t>(win), 0);
+                r.error = what.substr(0, std::min<std::size_t>(what.find('\n'), 300));
+                if (r.error.empty())
+                    r.error = "inference failed";
+                return r;
+            });
+        return svc;
+    };
+    if (!shared)
+        return make();
+    const std::string key = "specar|" + file_digest(path) + "|" + device + "|t" +
+                            std::to_string(threads) + "|" + o.key();
+    return std::static_pointer_cast<SpecarService>(shared_server(key, [&] {
+        auto svc = make();
+        svc->key = key;
+        return std::static_pointer_cast<void>(svc);
+    }));
 }
 
 void write_untrained_specar(const std::string& path, const models::SpecarCard& card,
