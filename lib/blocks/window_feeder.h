@@ -165,7 +165,7 @@ public:
             }
         }
         d_queued += static_cast<uint64_t>(queued);
-        if (produced == 0 && queued == 0 && d_stream->in_flight() > 0 &&
+        if (noutput_items > 0 && produced == 0 && queued == 0 && d_stream->in_flight() > 0 &&
             (d_stream->room() == 0 || input_done())) {
             // A full queue (back-pressure) or the end of the stream: wait here,
             // briefly, for the oldest window; the scheduler calls again after.
