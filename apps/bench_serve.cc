@@ -64,6 +64,7 @@ struct ServeBenchArgs {
     int threads = 1;
     double hop_s = 1.0;
     bool no_separate = false;
+    int separate_max = 16;
     std::string data_dir, json, plot;
     double deadline_ms = 3000.0; //!< real time: a score within this of its window's end
     double soak_hours = 0.0; //!< > 0: the soak instead of the table
@@ -553,6 +554,14 @@ int run_bench_serve(ServeBenchArgs a)
     std::vector<ServeRow> rows;
     for (int n : a.streams) {
         for (int shared = 1; shared >= (a.no_separate ? 1 : 0); --shared) {
+            if (!shared && n > a.separate_max) {
+                // Each private engine keeps the memory of its own largest
+                // batch (hundreds of MB at max_batch 16): N of them at once
+                // can exhaust the machine.
+                std::printf("%7d %-8s   (skipped: more than --separate-max %d engines)\n", n,
+                            "separate", a.separate_max);
+                continue;
+            }
             auto r = run_case(a, model, rate, window, sig, n, shared == 1, seconds);
             std::printf("%7d %-8s %10.1f %9.1f %9.1f %9.1f %7.0f %8.0f %9.2f %6.2f %8llu %s\n",
                         n, shared ? "shared" : "separate", r.windows_per_s, 1e3 * r.p50,
@@ -704,6 +713,10 @@ void add_serve_commands(Cli& cli)
         ->check(kFinitePositive)
         ->capture_default_str();
     c->add_flag("--no-separate", a->no_separate, "Skip the one-engine-per-stream runs");
+    c->add_option("--separate-max", a->separate_max,
+                  "Run one engine per stream only up to this many streams (memory)")
+        ->check(int_range(1, 1024))
+        ->capture_default_str();
     c->add_option("--data", a->data_dir,
                   "Shared data folder (default $TFMED_DATA_DIR or ../shared/data)");
     c->add_option("--json", a->json, "Also write the figures as JSON to this file");
