@@ -61,7 +61,7 @@ struct ServeBenchArgs {
     int max_batch = 16;
     double max_wait_ms = 2.0;
     int queue = 32;
-    int threads = 1;
+    int threads = 0;          // 0: the shared engine all cores, each private engine one
     double hop_s = 1.0;
     bool no_separate = false;
     int separate_max = 16;
@@ -161,6 +161,15 @@ std::vector<std::vector<float>> stream_signals(const std::string& dir, int n)
     return out;
 }
 
+// Intra-op threads: as given, or the machine's cores for the one shared
+// engine and one for each private engine (N of them share the cores).
+int threads_for(const ServeBenchArgs& a, bool shared)
+{
+    if (a.threads > 0)
+        return a.threads;
+    return shared ? std::max(1u, std::thread::hardware_concurrency()) : 1;
+}
+
 #ifdef TFMED_WITH_GNURADIO
 // A clock-paced replay source: `data` looped, `limit` samples in all (0: no
 // end), each sample released when real time says it exists, in 10-ms chunks,
@@ -232,9 +241,10 @@ ServeRow run_case(const ServeBenchArgs& a, const std::string& model, double rate
             src = gr::blocks::vector_source_f::make(x, true);
         // 360 -> 500 Hz: 25/18, the filter designed by GNU Radio.
         auto rs = gr::filter::rational_resampler_fff::make(25, 18);
-        auto blk = gr::tfmed::tsrnet_scorer::make(model, 1, rate, hop, "cpu", NAN, a.threads,
-                                                  true, shared, a.max_batch, a.max_wait_ms,
-                                                  a.queue, a.realtime ? a.deadline_ms : 0.0);
+        auto blk = gr::tfmed::tsrnet_scorer::make(model, 1, rate, hop, "cpu", NAN,
+                                                  threads_for(a, shared), true, shared,
+                                                  a.max_batch, a.max_wait_ms, a.queue,
+                                                  a.realtime ? a.deadline_ms : 0.0);
         auto sink = gr::blocks::null_sink::make(sizeof(float));
         tb->connect(src, 0, rs, 0);
         tb->connect(rs, 0, blk, 0);
@@ -320,7 +330,7 @@ int run_soak(const ServeBenchArgs& a, const std::string& model, const std::strin
         // streams reach max_batch windows together only now and then; score
         // one batch of that size first, so that the memory check watches for
         // leaks and not for the first large batch.
-        engine::TsrnetEngine warm(model, "cpu", a.threads, true);
+        engine::TsrnetEngine warm(model, "cpu", threads_for(a, true), true);
         std::vector<float> w(static_cast<std::size_t>(a.max_batch * window));
         for (std::size_t i = 0; i < w.size(); ++i)
             w[i] = base[0][i % base[0].size()];
@@ -335,8 +345,8 @@ int run_soak(const ServeBenchArgs& a, const std::string& model, const std::strin
         auto src = gnuradio::make_block_sptr<paced_source>(base[static_cast<std::size_t>(s)], 360.0,
                                                            a.hop_s * s / n, len360);
         auto rs = gr::filter::rational_resampler_fff::make(25, 18);
-        auto blk = gr::tfmed::tsrnet_scorer::make(model, 1, rate, hop, "cpu", NAN, a.threads,
-                                                  true, true, a.max_batch, a.max_wait_ms,
+        auto blk = gr::tfmed::tsrnet_scorer::make(model, 1, rate, hop, "cpu", NAN,
+                                                  threads_for(a, true), true, true, a.max_batch, a.max_wait_ms,
                                                   a.queue, a.deadline_ms);
         auto sink = gr::blocks::null_sink::make(sizeof(float));
         tb->connect(src, 0, rs, 0);
@@ -522,7 +532,7 @@ int run_bench_serve(ServeBenchArgs a)
     double rate = 0;
     int64_t window = 0;
     {
-        engine::TsrnetEngine e(model, "cpu", a.threads, true);
+        engine::TsrnetEngine e(model, "cpu", 1, true);
         rate = e.card().prep.sample_rate;
         window = e.card().window();
         if (e.card().leads != 1)
@@ -539,12 +549,12 @@ int run_bench_serve(ServeBenchArgs a)
     gr::logging::singleton().set_default_level(gr::log_level::warn);
     const unsigned cores = std::thread::hardware_concurrency();
     std::printf("bench serve: %s\n  %s, %.0f Hz, window %lld samples, hop %.2f s; %s, %.0f s per "
-                "run; max_batch %d, max_wait %.1f ms, queue %d, %d intra-op thread(s); %u "
-                "cores\n",
+                "run; max_batch %d, max_wait %.1f ms, queue %d; intra-op threads: shared engine "
+                "%d, private engines %d each; %u cores\n",
                 what.c_str(), a.realtime ? "real time (paced sources, 10-ms chunks, out of step)" : "as fast as possible",
                 rate, static_cast<long long>(window), a.hop_s,
                 "MIT-BIH segments 360 -> 500 Hz", seconds, a.max_batch, a.max_wait_ms, a.queue,
-                a.threads, cores);
+                threads_for(a, true), threads_for(a, false), cores);
     std::printf("%7s %-8s %10s %9s %9s %9s %7s %8s %9s %6s %8s %s\n", "streams", "engine",
                 "windows/s", "p50 ms", "p95 ms", "p99 ms", "CPU %", "RSS MB", "MB/stream",
                 "batch", "overrun", "real time");
@@ -613,7 +623,8 @@ int run_bench_serve(ServeBenchArgs a)
         j["max_batch"] = a.max_batch;
         j["max_wait_ms"] = a.max_wait_ms;
         j["queue"] = a.queue;
-        j["threads"] = a.threads;
+        j["threads_shared"] = threads_for(a, true);
+        j["threads_separate"] = threads_for(a, false);
         j["cores"] = cores;
         j["largest_realtime_streams"] = largest;
         j["ratios"] = ratios;
@@ -701,9 +712,10 @@ void add_serve_commands(Cli& cli)
     c->add_option("--queue", a->queue, "Windows in flight per stream")
         ->check(int_range(1, 65536))
         ->capture_default_str();
-    c->add_option("--threads", a->threads, "Intra-op threads per engine")
-        ->check(int_range(1, kMaxThreads))
-        ->capture_default_str();
+    c->add_option("--threads", a->threads,
+                  "Intra-op threads per engine (default: all cores for the shared engine, one "
+                  "for each private engine)")
+        ->check(int_range(1, kMaxThreads));
     c->add_option("--hop", a->hop_s, "Seconds between window starts")
         ->check(kFinitePositive)
         ->capture_default_str();
