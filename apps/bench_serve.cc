@@ -228,7 +228,6 @@ ServeRow run_case(const ServeBenchArgs& a, const std::string& model, double rate
                   const std::vector<std::vector<float>>& sig, int n, bool shared, double seconds)
 {
     const int hop = std::max(1, static_cast<int>(std::lround(a.hop_s * rate)));
-    const double rss0 = rss_mb();
     (void)window;
     auto tb = gr::make_top_block("bench_serve");
     std::vector<gr::tfmed::tsrnet_scorer::sptr> blocks;
@@ -292,7 +291,7 @@ ServeRow run_case(const ServeBenchArgs& a, const std::string& model, double rate
     r.p95 = quantile(lat, 0.95);
     r.p99 = quantile(lat, 0.99);
     r.max_latency = lat.empty() ? NAN : *std::max_element(lat.begin(), lat.end());
-    r.mb_per_stream = (r.rss_mb - rss0) / n; // RSS growth while this graph ran, per stream
+    r.mb_per_stream = NAN; // from the rows with the fewest and most streams, at the end
     // Real time: every stream's windows since its first full window, each
     // score within one hop of its window's end on the stream clock.
     const double per_stream = std::floor((seconds * rate - double(window)) / hop) + 1;
@@ -517,7 +516,7 @@ int run_bench_serve(ServeBenchArgs a)
                ", untrained)";
     } else if (model.empty()) {
         model = find_demo_model();
-        what = "demo model " + model;
+        what = "demo model " + std::filesystem::path(model).filename().string();
     } else {
         what = model;
     }
@@ -555,9 +554,9 @@ int run_bench_serve(ServeBenchArgs a)
                 rate, static_cast<long long>(window), a.hop_s,
                 "MIT-BIH segments 360 -> 500 Hz", seconds, a.max_batch, a.max_wait_ms, a.queue,
                 threads_for(a, true), threads_for(a, false), cores);
-    std::printf("%7s %-8s %10s %9s %9s %9s %7s %8s %9s %6s %8s %s\n", "streams", "engine",
-                "windows/s", "p50 ms", "p95 ms", "p99 ms", "CPU %", "RSS MB", "MB/stream",
-                "batch", "overrun", "real time");
+    std::printf("%7s %-8s %10s %9s %9s %9s %7s %8s %6s %8s %s\n", "streams", "engine",
+                "windows/s", "p50 ms", "p95 ms", "p99 ms", "CPU %", "RSS MB", "batch", "overrun",
+                "real time");
     // A short untimed run first: LibTorch's one-time set-up and the
     // allocator's first growth are not any stream count's cost.
     run_case(a, model, rate, window, sig, 1, true, 3.0);
@@ -573,11 +572,10 @@ int run_bench_serve(ServeBenchArgs a)
                 continue;
             }
             auto r = run_case(a, model, rate, window, sig, n, shared == 1, seconds);
-            std::printf("%7d %-8s %10.1f %9.1f %9.1f %9.1f %7.0f %8.0f %9.2f %6.2f %8llu %s\n",
-                        n, shared ? "shared" : "separate", r.windows_per_s, 1e3 * r.p50,
-                        1e3 * r.p95, 1e3 * r.p99, r.cpu_percent, r.rss_mb, r.mb_per_stream,
-                        r.mean_batch, static_cast<unsigned long long>(r.overruns),
-                        r.realtime_ok ? "yes" : "no");
+            std::printf("%7d %-8s %10.1f %9.1f %9.1f %9.1f %7.0f %8.0f %6.2f %8llu %s\n", n,
+                        shared ? "shared" : "separate", r.windows_per_s, 1e3 * r.p50,
+                        1e3 * r.p95, 1e3 * r.p99, r.cpu_percent, r.rss_mb, r.mean_batch,
+                        static_cast<unsigned long long>(r.overruns), r.realtime_ok ? "yes" : "no");
             std::fflush(stdout);
             rows.push_back(r);
         }
@@ -588,6 +586,28 @@ int run_bench_serve(ServeBenchArgs a)
         if (r.shared && r.realtime_ok)
             largest = std::max(largest, r.streams);
     std::printf("largest stream count that kept real time (shared engine): %d\n", largest);
+    // Memory per stream: resident memory with the most streams less that
+    // with the fewest, per added stream, for each kind of engine.
+    for (int shared = 1; shared >= 0; --shared) {
+        const ServeRow *lo = nullptr, *hi = nullptr;
+        for (const auto& r : rows)
+            if (r.shared == (shared == 1)) {
+                if (!lo || r.streams < lo->streams)
+                    lo = &r;
+                if (!hi || r.streams > hi->streams)
+                    hi = &r;
+            }
+        if (lo && hi && hi->streams > lo->streams) {
+            const double per = (hi->rss_mb - lo->rss_mb) / (hi->streams - lo->streams);
+            std::printf("memory per added stream (%s): %.1f MB (RSS %.0f MB at %d streams, "
+                        "%.0f MB at %d)\n",
+                        shared ? "shared engine" : "separate engines", per, hi->rss_mb,
+                        hi->streams, lo->rss_mb, lo->streams);
+            for (auto& r : rows)
+                if (r.shared == (shared == 1))
+                    r.mb_per_stream = per;
+        }
+    }
     if (a.fast) {
         for (const auto& r : rows)
             if (r.shared && r.streams == max_n)
