@@ -13,10 +13,9 @@
 #include "cli.h"
 #include "common.h"
 #include "figures.h"
+#include "serve_common.h"
 
 #include <tfmed/engine/tsrnet_engine.h>
-#include <tfmed/data/window_set.h>
-#include <tfmed/io/table.h>
 
 #include <algorithm>
 #include <atomic>
@@ -32,45 +31,17 @@
 #include <thread>
 #include <vector>
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #ifdef TFMED_WITH_GNURADIO
 #include <gnuradio/blocks/null_sink.h>
 #include <gnuradio/blocks/vector_source.h>
 #include <gnuradio/filter/rational_resampler.h>
-#include <gnuradio/io_signature.h>
 #include <gnuradio/logger.h>
-#include <gnuradio/sync_block.h>
 #include <gnuradio/tfmed/tsrnet_scorer.h>
 #include <gnuradio/top_block.h>
-
-#include <boost/thread/thread.hpp>
 #endif
 
 namespace tfmed {
 namespace apps {
-
-struct ServeBenchArgs {
-    std::string model;
-    bool paper = false;
-    int width = 0, d_model = 0; // > 0: a fresh network of this size
-    std::vector<int> streams{ 1, 4, 16, 64 };
-    double seconds = 0.0; // 0: 15 s fast, 40 s real time
-    bool realtime = false, fast = false;
-    int max_batch = 16;
-    double max_wait_ms = 2.0;
-    int queue = 32;
-    int threads = 0;          // 0: the shared engine all cores, each private engine one
-    double hop_s = 1.0;
-    bool no_separate = false;
-    int separate_max = 16;
-    std::string data_dir, json, plot;
-    double deadline_ms = 3000.0; //!< real time: a score within this of its window's end
-    double soak_hours = 0.0; //!< > 0: the soak instead of the table
-    double sample_s = 60.0;
-    std::string csv;
-};
 
 struct ServeRow {
     int streams = 0;
@@ -86,144 +57,7 @@ struct ServeRow {
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
-
-double rss_mb()
-{
-    std::ifstream f("/proc/self/statm");
-    long pages = 0, resident = 0;
-    f >> pages >> resident;
-    return double(resident) * double(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
-}
-
-double cpu_seconds()
-{
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return double(u.ru_utime.tv_sec) + 1e-6 * double(u.ru_utime.tv_usec) +
-           double(u.ru_stime.tv_sec) + 1e-6 * double(u.ru_stime.tv_usec);
-}
-
-double quantile(std::vector<float> v, double q)
-{
-    if (v.empty())
-        return NAN;
-    const auto k = static_cast<std::size_t>(std::min<double>(v.size() - 1, q * double(v.size())));
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-    return v[k];
-}
-
-std::vector<std::string> model_dirs()
-{
-    std::vector<std::string> d;
-    if (const char* e = std::getenv("TFMED_MODEL_DIR"))
-        d.emplace_back(e);
-    std::stringstream ss(TFMED_MODEL_DIRS);
-    for (std::string p; std::getline(ss, p, ':');)
-        d.push_back(p);
-    return d;
-}
-
-std::string find_demo_model()
-{
-    std::string tried;
-    for (const auto& d : model_dirs()) {
-        const auto p = (std::filesystem::path(d) / "tsrnet_demo_mitdb.tfm").string();
-        if (std::filesystem::exists(p))
-            return p;
-        tried += (tried.empty() ? "" : ", ") + d;
-    }
-    throw std::runtime_error("expected the demo model tsrnet_demo_mitdb.tfm in one of " + tried +
-                             ", found none (give --model)");
-}
-
-// Thirty 10-s MIT-BIH segments per stream (5 min at 360 Hz), stream s starting
-// 13 s segments further on: every stream a different mix of records.
-std::vector<std::vector<float>> stream_signals(const std::string& dir, int n)
-{
-    const auto path = (std::filesystem::path(dir) / "mitdb_compiled10s" / "X_mV.npy").string();
-    if (!std::filesystem::exists(path))
-        throw std::runtime_error(path + ": not found (expected the shared data set "
-                                        "mitdb_compiled10s; give --data DIR)");
-    const auto x = io::read_npy(path);
-    if (x.shape.size() != 2 || x.shape[0] < 1)
-        throw std::runtime_error(path + ": expected a (segments, samples) array");
-    const int64_t segs = x.shape[0], len = x.shape[1];
-    std::vector<std::vector<float>> out(static_cast<std::size_t>(n));
-    for (int s = 0; s < n; ++s) {
-        auto& v = out[static_cast<std::size_t>(s)];
-        v.reserve(static_cast<std::size_t>(30 * len));
-        for (int i = 0; i < 30; ++i) {
-            const int64_t k = (int64_t(s) * 13 + i) % segs;
-            v.insert(v.end(), x.data.begin() + k * len, x.data.begin() + (k + 1) * len);
-        }
-    }
-    return out;
-}
-
-// Intra-op threads: as given, or the machine's cores for the one shared
-// engine and one for each private engine (N of them share the cores).
-int threads_for(const ServeBenchArgs& a, bool shared)
-{
-    if (a.threads > 0)
-        return a.threads;
-    return shared ? std::max(1u, std::thread::hardware_concurrency()) : 1;
-}
-
 #ifdef TFMED_WITH_GNURADIO
-// A clock-paced replay source: `data` looped, `limit` samples in all (0: no
-// end), each sample released when real time says it exists, in 10-ms chunks,
-// starting `delay_s` after the graph starts (streams out of step, as on a
-// ward). blocks.throttle would do the pacing, but in chunks as large as its
-// output buffer (seconds of ECG), which a live acquisition never delivers.
-class paced_source : public gr::sync_block
-{
-public:
-    paced_source(std::vector<float> data, double rate, double delay_s, uint64_t limit)
-        : gr::sync_block("paced_source",
-                         gr::io_signature::make(0, 0, 0),
-                         gr::io_signature::make(1, 1, sizeof(float))),
-          d_data(std::move(data)),
-          d_rate(rate),
-          d_delay(delay_s),
-          d_limit(limit),
-          d_chunk(std::max<uint64_t>(1, static_cast<uint64_t>(rate / 100)))
-    {
-    }
-    int work(int noutput_items, gr_vector_const_void_star&, gr_vector_void_star& out) override
-    {
-        using namespace std::chrono;
-        if (!d_started) {
-            d_t0 = clock_type::now() + duration_cast<clock_type::duration>(duration<double>(d_delay));
-            d_started = true;
-        }
-        if (d_limit && d_n >= d_limit)
-            return WORK_DONE;
-        uint64_t k = std::min<uint64_t>(static_cast<uint64_t>(noutput_items), d_chunk);
-        if (d_limit)
-            k = std::min(k, d_limit - d_n);
-        const auto due = d_t0 + duration_cast<clock_type::duration>(
-                                    duration<double>(double(d_n + k) / d_rate));
-        while (clock_type::now() < due) {
-            boost::this_thread::interruption_point();
-            std::this_thread::sleep_until(std::min(due, clock_type::now() + milliseconds(20)));
-        }
-        auto* o = static_cast<float*>(out[0]);
-        for (uint64_t i = 0; i < k; ++i)
-            o[i] = d_data[(d_n + i) % d_data.size()];
-        d_n += k;
-        return static_cast<int>(k);
-    }
-
-private:
-    const std::vector<float> d_data;
-    const double d_rate, d_delay;
-    const uint64_t d_limit, d_chunk;
-    bool d_started = false;
-    clock_type::time_point d_t0;
-    uint64_t d_n = 0;
-};
-
 ServeRow run_case(const ServeBenchArgs& a, const std::string& model, double rate, int64_t window,
                   const std::vector<std::vector<float>>& sig, int n, bool shared, double seconds)
 {
@@ -309,171 +143,6 @@ std::string fmt(const char* f, double v)
     return b;
 }
 
-#ifdef TFMED_WITH_GNURADIO
-// The soak: STREAMS real-time streams through one shared engine for HOURS,
-// a sample of memory, latency and queue depth every sample_s, then the
-// checks: no window lost, resident memory flat after the first 5 minutes.
-int run_soak(const ServeBenchArgs& a, const std::string& model, const std::string& what,
-             double rate, int64_t window)
-{
-    if (a.streams.size() != 1)
-        throw std::runtime_error("bench serve --soak: expected one stream count, found " +
-                                 std::to_string(a.streams.size()));
-    const int n = a.streams[0];
-    const double total_s = a.soak_hours * 3600.0;
-    const int hop = std::max(1, static_cast<int>(std::lround(a.hop_s * rate)));
-    const auto base = stream_signals(a.data_dir.empty() ? data::default_data_dir() : a.data_dir, n);
-    {
-        // The engines keep freed memory for the next batch (tune_allocator),
-        // so resident memory grows to what the largest batch needs. Out-of-step
-        // streams reach max_batch windows together only now and then; score
-        // one batch of that size first, so that the memory check watches for
-        // leaks and not for the first large batch.
-        engine::TsrnetEngine warm(model, "cpu", threads_for(a, true), true);
-        std::vector<float> w(static_cast<std::size_t>(a.max_batch * window));
-        for (std::size_t i = 0; i < w.size(); ++i)
-            w[i] = base[0][i % base[0].size()];
-        warm.score(w.data(), a.max_batch);
-    }
-    // Finite sources (360 Hz, the 5-min signals looped) as long as the soak,
-    // so that the graph ends by itself and every window can be counted.
-    const auto len360 = static_cast<std::size_t>(std::ceil(total_s * 360.0));
-    auto tb = gr::make_top_block("soak");
-    std::vector<gr::tfmed::tsrnet_scorer::sptr> blocks;
-    for (int s = 0; s < n; ++s) {
-        auto src = gnuradio::make_block_sptr<paced_source>(base[static_cast<std::size_t>(s)], 360.0,
-                                                           a.hop_s * s / n, len360);
-        auto rs = gr::filter::rational_resampler_fff::make(25, 18);
-        auto blk = gr::tfmed::tsrnet_scorer::make(model, 1, rate, hop, "cpu", NAN,
-                                                  threads_for(a, true), true, true, a.max_batch, a.max_wait_ms,
-                                                  a.queue, a.deadline_ms);
-        auto sink = gr::blocks::null_sink::make(sizeof(float));
-        tb->connect(src, 0, rs, 0);
-        tb->connect(rs, 0, blk, 0);
-        tb->connect(blk, 0, sink, 0);
-        blocks.push_back(blk);
-    }
-    std::printf("soak: %d real-time streams through one shared engine, %.2f h, %s, hop %.2f s, "
-                "a sample every %.0f s\n",
-                n, a.soak_hours, what.c_str(), a.hop_s, a.sample_s);
-    std::printf("%8s %8s %9s %9s %9s %6s %10s %10s %8s %7s\n", "minutes", "RSS MB", "p50 ms",
-                "p95 ms", "p99 ms", "queue", "windows in", "scores out", "overrun", "batch<=");
-    std::string csv = "minutes,rss_mb,latency_p50_ms,latency_p95_ms,latency_p99_ms,queue_depth,"
-                      "windows_in,scores_out,overruns,largest_batch\n";
-    std::vector<double> tmin, rss, p50, p99, depth;
-    std::vector<uint64_t> seen(blocks.size(), 0);
-    std::atomic<bool> done{ false };
-    const auto t0 = clock_type::now();
-    tb->start();
-    std::thread waiter([&] {
-        tb->wait();
-        done = true;
-    });
-    auto sample = [&] {
-        std::vector<float> lat;
-        uint64_t in = 0, out = 0, over = 0;
-        int q = 0;
-        for (std::size_t i = 0; i < blocks.size(); ++i) {
-            const auto& b = blocks[i];
-            const uint64_t sc = b->windows_scored();
-            const auto l = b->latencies();
-            const auto fresh = std::min<std::size_t>(l.size(), sc - seen[i]);
-            lat.insert(lat.end(), l.end() - static_cast<std::ptrdiff_t>(fresh), l.end());
-            seen[i] = sc;
-            in += b->windows_queued();
-            out += sc;
-            over += b->overruns();
-            q += b->queue_depth();
-        }
-        const double m = std::chrono::duration<double>(clock_type::now() - t0).count() / 60.0;
-        const double r = rss_mb();
-        const double q50 = 1e3 * quantile(lat, 0.5), q95 = 1e3 * quantile(lat, 0.95),
-                     q99 = 1e3 * quantile(lat, 0.99);
-        const auto largest =
-            nlohmann::json::parse(blocks[0]->serving())["largest_batch"].get<unsigned long long>();
-        std::printf("%8.1f %8.1f %9.1f %9.1f %9.1f %6d %10llu %10llu %8llu %7llu\n", m, r, q50, q95,
-                    q99, q, static_cast<unsigned long long>(in),
-                    static_cast<unsigned long long>(out), static_cast<unsigned long long>(over),
-                    largest);
-        std::fflush(stdout);
-        char line[256];
-        std::snprintf(line, sizeof line, "%.3f,%.2f,%.2f,%.2f,%.2f,%d,%llu,%llu,%llu,%llu\n", m, r,
-                      q50, q95, q99, q, static_cast<unsigned long long>(in),
-                      static_cast<unsigned long long>(out), static_cast<unsigned long long>(over),
-                      largest);
-        csv += line;
-        tmin.push_back(m);
-        rss.push_back(r);
-        p50.push_back(q50);
-        p99.push_back(q99);
-        depth.push_back(q);
-    };
-    auto next = t0;
-    while (!done) {
-        next += std::chrono::duration_cast<clock_type::duration>(
-            std::chrono::duration<double>(a.sample_s));
-        while (!done && clock_type::now() < next)
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        if (!done)
-            sample();
-    }
-    waiter.join();
-    // Every window of every stream: the scorer consumed the whole stream.
-    long long lost = 0, expected_all = 0;
-    for (const auto& b : blocks) {
-        const auto got = static_cast<long long>(b->nitems_read(0));
-        const long long expected = got >= window ? (got - window) / hop + 1 : 0;
-        expected_all += expected;
-        lost += expected - static_cast<long long>(b->windows_scored());
-    }
-    // Memory: the largest sample after the first 5 minutes (or a third of a
-    // shorter soak) against the first sample after it.
-    const double settle = std::min(5.0, total_s / 180.0);
-    double ref = NAN, peak = NAN;
-    for (std::size_t i = 0; i < tmin.size(); ++i)
-        if (tmin[i] >= settle) {
-            if (std::isnan(ref))
-                ref = rss[i];
-            peak = std::isnan(peak) ? rss[i] : std::max(peak, rss[i]);
-        }
-    const double growth = std::isnan(ref) ? 0.0 : 100.0 * (peak - ref) / ref;
-    std::printf("windows expected %lld, scored %lld, lost %lld; RSS after %.1f min %.1f MB, peak "
-                "%.1f MB (%+.2f %%)\n",
-                expected_all, expected_all - lost, lost, settle, ref, peak, growth);
-    if (!a.csv.empty())
-        write_atomically(a.csv, csv);
-    if (!a.plot.empty()) {
-#ifdef TFMED_HAVE_PLOT
-        plot::Panel pr{ "Resident memory", "minutes", "MB", {}, {} };
-        plot::Panel pl{ "Latency, window hand-over to score (p50, p99)", "minutes", "ms", {}, {} };
-        plot::Panel pq{ "Windows in flight (all streams)", "minutes", "windows", {}, {} };
-        pr.series.push_back({ tmin, rss, { 30, 90, 200 }, "RSS", 1.6, false });
-        pl.series.push_back({ tmin, p50, { 30, 90, 200 }, "p50", 1.6, false });
-        pl.series.push_back({ tmin, p99, { 200, 80, 30 }, "p99", 1.2, false });
-        pq.series.push_back({ tmin, depth, { 20, 20, 20 }, "queue depth", 1.2, false });
-        pr.ymin = pl.ymin = pq.ymin = 0;
-        save_panels({ pr, pl, pq }, a.plot,
-                    "tfmed soak: " + std::to_string(n) + " real-time ECG streams, " + what);
-#else
-        no_plot_support(a.plot);
-#endif
-    }
-    bool ok = true;
-    if (lost != 0) {
-        std::fprintf(stderr, "soak FAILED: %lld window(s) lost (expected %lld scores)\n", lost,
-                     expected_all);
-        ok = false;
-    }
-    if (growth > 1.0) {
-        std::fprintf(stderr, "soak FAILED: resident memory grew %.2f %% after %.1f min (limit 1 %%)\n",
-                     growth, settle);
-        ok = false;
-    }
-    if (ok)
-        std::printf("soak passed: no window lost, memory growth %.2f %% (limit 1 %%)\n", growth);
-    return ok ? 0 : 1;
-}
-#endif
 
 int run_bench_serve(ServeBenchArgs a)
 {

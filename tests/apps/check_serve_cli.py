@@ -31,18 +31,20 @@ os.chdir(OUT)
 C = Checks(TFMED, dict(os.environ, TFMED_DATA_DIR=DATA))
 
 # As fast as possible, 1 and 3 streams, shared and separate engines.
-text = C.ok("bench serve --fast", "bench", "serve", "--fast", "--streams", "1,3", "--seconds", "6",
-            "--json", "serve.json", "--plot", "serve.png")
+# Batches of 4 and 12-s runs: windows are scored even when ctest runs other
+# tests beside this one on the two cores.
+text = C.ok("bench serve --fast", "bench", "serve", "--fast", "--streams", "1,3", "--seconds", "12",
+            "--max-batch", "4", "--json", "serve.json", "--plot", "serve.png")
 j = json.load(open("serve.json")) if os.path.exists("serve.json") else {"rows": [], "ratios": []}
 rows = {(r["streams"], r["engine"]): r for r in j["rows"]}
 C.check("rows", sorted(rows) == [(1, "separate"), (1, "shared"), (3, "separate"), (3, "shared")],
         f"found {sorted(rows)}")
 for key, r in rows.items():
     C.check(f"{key} windows", r["windows"] >= key[0], f"found {r['windows']} scored")
-    C.check(f"{key} latency", 0 < r["latency_p50_s"] <= r["latency_p99_s"] <= r["latency_max_s"],
-            f"found {r['latency_p50_s']}, {r['latency_p99_s']}, {r['latency_max_s']}")
+    lat = [r["latency_p50_s"], r["latency_p99_s"], r["latency_max_s"]]
+    C.check(f"{key} latency", None not in lat and 0 < lat[0] <= lat[1] <= lat[2], f"found {lat}")
     C.check(f"{key} rss", r["rss_mb"] > 10, f"found {r['rss_mb']} MB")
-    C.check(f"{key} batch", 1 <= r["mean_batch"] <= 16, f"found {r['mean_batch']}")
+    C.check(f"{key} batch", 1 <= r["mean_batch"] <= 4, f"found {r['mean_batch']}")
 C.check("ratios", [x["streams"] for x in j["ratios"]] == [1, 3], f"found {j['ratios']}")
 for x in j["ratios"]:
     C.check("ratio finite", math.isfinite(x["windows_per_s_ratio"]), f"found {x}")

@@ -403,6 +403,32 @@ private:
 std::shared_ptr<void> shared_server(const std::string& key,
                                     const std::function<std::shared_ptr<void>()>& make);
 
+/*!
+ * \brief The registry key of a model service: "model|file digest|device|tN|
+ * variant|batching" (two blocks share an engine when their keys are equal).
+ * \throws std::runtime_error "PATH: model file not found" (or cannot be read)
+ */
+std::string service_key(const std::string& model, const std::string& path,
+                        const std::string& device, int threads, const std::string& variant,
+                        const ServeOptions& o);
+
+/*!
+ * \brief A service (engine + server; a struct with a `key` member) made by
+ * `make()`: with `shared`, the registry's one under `key` (made on first
+ * use, its `key` set); otherwise a private one (empty key).
+ */
+template <typename Service, typename Make>
+std::shared_ptr<Service> open_service(bool shared, const std::string& key, Make&& make)
+{
+    if (!shared)
+        return make();
+    return std::static_pointer_cast<Service>(shared_server(key, [&] {
+        std::shared_ptr<Service> svc = make();
+        svc->key = key;
+        return std::static_pointer_cast<void>(svc);
+    }));
+}
+
 /*! \brief Keys of the servers alive now (for `serving` reports and tests). */
 std::vector<std::string> shared_server_keys();
 

@@ -86,6 +86,14 @@ bool tune_allocator()
     return tuned;
 }
 
+std::string service_key(const std::string& model, const std::string& path,
+                        const std::string& device, int threads, const std::string& variant,
+                        const ServeOptions& o)
+{
+    return model + "|" + file_digest(path) + "|" + device + "|t" + std::to_string(threads) + "|" +
+           variant + "|" + o.key();
+}
+
 std::string file_digest(const std::string& path)
 {
     // The same words as read_model_file, which a registry hit never reaches.

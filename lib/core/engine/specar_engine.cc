@@ -205,15 +205,10 @@ std::shared_ptr<SpecarService> serve_specar(const std::string& path, const std::
             });
         return svc;
     };
-    if (!shared)
-        return make();
-    const std::string key = "specar|" + file_digest(path) + "|" + device + "|t" +
-                            std::to_string(threads) + "|" + o.key();
-    return std::static_pointer_cast<SpecarService>(shared_server(key, [&] {
-        auto svc = make();
-        svc->key = key;
-        return std::static_pointer_cast<void>(svc);
-    }));
+    const std::string key =
+        shared ? service_key("specar", path, device, threads, "", o)
+               : std::string();
+    return open_service<SpecarService>(shared, key, make);
 }
 
 void write_untrained_specar(const std::string& path, const models::SpecarCard& card,

@@ -151,16 +151,10 @@ std::shared_ptr<TrlsService> serve_trls(const std::string& path, const std::stri
             });
         return svc;
     };
-    if (!shared)
-        return make();
-    const std::string key = "trls|" + file_digest(path) + "|" + device + "|t" +
-                            std::to_string(threads) + "|" + (frames ? "frames" : "samples") +
-                            "|" + o.key();
-    return std::static_pointer_cast<TrlsService>(shared_server(key, [&] {
-        auto svc = make();
-        svc->key = key;
-        return std::static_pointer_cast<void>(svc);
-    }));
+    const std::string key =
+        shared ? service_key("trls", path, device, threads, frames ? "frames" : "samples", o)
+               : std::string();
+    return open_service<TrlsService>(shared, key, make);
 }
 
 void write_untrained_trls(const std::string& path, const UntrainedTrls& u, uint64_t seed)

@@ -135,16 +135,10 @@ std::shared_ptr<TsrnetService> serve_tsrnet(const std::string& path, const std::
             });
         return svc;
     };
-    if (!shared)
-        return make();
-    const std::string key = "tsrnet|" + file_digest(path) + "|" + device + "|t" +
-                            std::to_string(threads) + "|g" + (quality_gate ? "1" : "0") + "|" +
-                            o.key();
-    return std::static_pointer_cast<TsrnetService>(shared_server(key, [&] {
-        auto svc = make();
-        svc->key = key;
-        return std::static_pointer_cast<void>(svc);
-    }));
+    const std::string key =
+        shared ? service_key("tsrnet", path, device, threads, quality_gate ? "g1" : "g0", o)
+               : std::string();
+    return open_service<TsrnetService>(shared, key, make);
 }
 
 void write_untrained_tsrnet(const std::string& path, const models::TsrnetCard& card,
