@@ -38,7 +38,6 @@ Task task_of(const std::string& t)
 
 struct Setup {
     std::shared_ptr<::tfmed::engine::SpecarService> svc;
-    const ::tfmed::engine::SpecarEngine* engine = nullptr;
     double deadline_s = 0.0;
     Task task;
     int channels, window, hop, out_vlen;
@@ -59,8 +58,7 @@ Setup open(const std::string& path, int channels, int hop, const std::string& de
     Setup s;
     s.deadline_s = deadline_ms / 1000.0;
     s.svc = ::tfmed::engine::serve_specar(path, device, threads, o, share);
-    s.engine = s.svc->engine.get();
-    const auto& c = s.engine->card();
+    const auto& c = s.svc->engine->card();
     const auto& a = c.arch;
     s.task = task_of(a.task);
     s.channels = channels;
@@ -115,7 +113,7 @@ public:
                     gr::io_signature::make(1, 1, sizeof(float) * s.channels),
                     gr::io_signature::make(1, 1, sizeof(float) * s.out_vlen)),
           d_svc(s.svc),
-          d_engine(*s.engine),
+          d_engine(*s.svc->engine),
           d_task(s.task),
           d_ch(s.channels),
           d_win(s.window),

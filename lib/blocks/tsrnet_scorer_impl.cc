@@ -10,11 +10,8 @@
 #include "window_feeder.h"
 
 #include <atomic>
-#include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <memory>
-#include <mutex>
 #include <stdexcept>
 #include <vector>
 
@@ -94,7 +91,7 @@ private:
     void emit(const eng::TsrnetResult& r, uint64_t start, uint64_t item, float thr, float& out);
 
     std::shared_ptr<eng::TsrnetService> d_svc;
-    const int d_leads, d_hop, d_window;
+    const int d_hop, d_window;
     const double d_rate;
     const float d_card_threshold;
     std::atomic<float> d_threshold;
@@ -173,7 +170,6 @@ tsrnet_scorer_impl::tsrnet_scorer_impl(int leads,
                 gr::io_signature::make(1, 1, sizeof(float) * leads),
                 gr::io_signature::make(1, 1, sizeof(float))),
       d_svc(std::move(svc)),
-      d_leads(leads),
       d_hop(hop),
       d_window(static_cast<int>(d_svc->engine->card().window())),
       d_rate(sample_rate),

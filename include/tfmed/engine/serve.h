@@ -90,8 +90,9 @@ public:
     /*!
      * The network: score `n` windows stored back to back at `x` (each
      * `window_floats` floats) into `out[0..n)`. It runs on the worker thread
-     * only, one call at a time. It must not throw; if it does, every window of
-     * that batch gets `on_error(message)`.
+     * only, one call at a time. If it throws, every window of that batch gets
+     * `on_error(message)`: the exception's first line, at most 300 characters
+     * (never empty).
      */
     using BatchFn = std::function<void(const float* x, int64_t n, Result* out)>;
     using ErrorFn = std::function<Result(const std::string&)>;
@@ -268,7 +269,6 @@ public:
             std::lock_guard<std::mutex> lk(d_st->wake_m);
             d_st->wake = std::move(f);
         }
-        BatchServer& server() { return *d_srv; }
 
     private:
         friend class BatchServer;
@@ -289,6 +289,13 @@ public:
     };
 
 private:
+    // One line for people (LibTorch appends a backtrace after the message).
+    static std::string first_line(const std::string& what)
+    {
+        const auto line = what.substr(0, std::min<std::size_t>(what.find('\n'), 300));
+        return line.empty() ? "inference failed" : line;
+    }
+
     // Under d_m.
     void push(const std::shared_ptr<State>& st, std::size_t slot, clock::time_point t)
     {
@@ -335,8 +342,9 @@ private:
             try {
                 d_fn(d_batch.data(), static_cast<int64_t>(n), d_res.data());
             } catch (const std::exception& e) {
+                const std::string what = first_line(e.what());
                 for (std::size_t i = 0; i < n; ++i)
-                    d_res[i] = d_err(e.what());
+                    d_res[i] = d_err(what);
             } catch (...) {
                 for (std::size_t i = 0; i < n; ++i)
                     d_res[i] = d_err("unknown error in the batch function");

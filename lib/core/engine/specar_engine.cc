@@ -198,9 +198,7 @@ std::shared_ptr<SpecarService> serve_specar(const std::string& path, const std::
                 r.values.assign(static_cast<std::size_t>(per), std::nanf(""));
                 if (task == "imputation")
                     r.filled.assign(static_cast<std::size_t>(win), 0);
-                r.error = what.substr(0, std::min<std::size_t>(what.find('\n'), 300));
-                if (r.error.empty())
-                    r.error = "inference failed";
+                r.error = what;
                 return r;
             });
         return svc;

@@ -144,9 +144,7 @@ std::shared_ptr<TrlsService> serve_trls(const std::string& path, const std::stri
                 TrlsResult r;
                 r.emb.assign(emb, std::nanf(""));
                 r.prob.assign(k, std::nanf(""));
-                r.error = what.substr(0, std::min<std::size_t>(what.find('\n'), 300));
-                if (r.error.empty())
-                    r.error = "inference failed";
+                r.error = what;
                 return r;
             });
         return svc;

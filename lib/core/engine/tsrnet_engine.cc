@@ -130,7 +130,7 @@ std::shared_ptr<TsrnetService> serve_tsrnet(const std::string& path, const std::
                 TsrnetResult r;
                 r.score = r.plain = r.peak = std::nanf("");
                 r.status = models::WindowStatus::score_non_finite;
-                r.detail = what.substr(0, std::min<std::size_t>(what.find('\n'), 300));
+                r.detail = what;
                 return r;
             });
         return svc;
