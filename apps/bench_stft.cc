@@ -29,12 +29,12 @@
 #endif
 #ifdef TFMED_WITH_GNURADIO
 #include <gnuradio/blocks/complex_to_mag.h>
-#include <gnuradio/blocks/head.h>
 #include <gnuradio/blocks/interleave.h>
 #include <gnuradio/blocks/keep_m_in_n.h>
 #include <gnuradio/blocks/null_sink.h>
 #include <gnuradio/blocks/stream_to_vector.h>
-#include <gnuradio/blocks/vector_source.h>
+#include <gnuradio/io_signature.h>
+#include <gnuradio/sync_block.h>
 #include <gnuradio/fft/fft_v.h>
 #include <gnuradio/fft/window.h>
 #include <gnuradio/logger.h>
@@ -48,6 +48,7 @@ namespace apps {
 struct StftCase {
     int n_fft;
     int hop;
+    int channels = 1;
 };
 
 struct StftBenchRow {
@@ -93,21 +94,31 @@ double rate(F&& once, double seconds, size_t n0)
     return best;
 }
 
+// Samples per channel per push: 8192 for one channel, 64 Ki floats in all for
+// more (what a GNU Radio buffer of that many channels hands over, and more).
+size_t core_chunk(int channels)
+{
+    return std::clamp<size_t>(65536 / static_cast<size_t>(channels), 256, 8192);
+}
+
 double bench_core(const StftCase& c, const std::vector<float>& x, double seconds)
 {
-    dsp::StftStream s(dsp::StftOptions(c.n_fft, c.hop), 1);
-    const size_t chunk = 8192;
+    const size_t ch = static_cast<size_t>(c.channels);
+    dsp::StftStream s(dsp::StftOptions(c.n_fft, c.hop), c.channels);
+    const size_t chunk = core_chunk(c.channels);
     s.reserve(chunk);
     std::vector<float> out((chunk / c.hop + 2) * s.frame_floats());
-    size_t pos = 0;
+    size_t pos = 0; // in samples per channel
+    const size_t len = x.size() / ch;
     return rate(
         [&](size_t n) {
-            for (size_t done = 0; done < n; done += chunk) {
-                if (pos + chunk > x.size())
+            for (size_t done = 0; done < n; done += chunk * ch) {
+                if (pos + chunk > len)
                     pos = 0;
-                s.push(x.data() + pos, chunk);
+                const size_t room = out.size() / s.frame_floats();
+                s.push_pull(x.data() + pos * ch, chunk, out.data(), room);
                 pos += chunk;
-                while (s.pull(out.data(), out.size() / s.frame_floats()) > 0) {
+                while (s.pull(out.data(), room) > 0) {
                 }
             }
         },
@@ -117,7 +128,9 @@ double bench_core(const StftCase& c, const std::vector<float>& x, double seconds
 
 #ifdef TFMED_HAVE_FFTW
 // The ceiling: frames cut from contiguous memory, windowed, one batched r2c
-// plan, magnitude. No streaming state, no boundary, no NaN check.
+// plan, magnitude. No streaming state, no boundary, no NaN check; channels
+// are independent, so C channels cost what one channel of C times the
+// samples costs (and no deinterleaving is counted).
 double bench_fftw(const StftCase& c, const std::vector<float>& x, double seconds)
 {
     const int n = c.n_fft, half = n / 2 + 1, batch = std::clamp(4096 / n, 1, 32);
@@ -156,17 +169,56 @@ double bench_fftw(const StftCase& c, const std::vector<float>& x, double seconds
 #endif
 
 #ifdef TFMED_WITH_GNURADIO
-// Time a flowgraph source -> head(n) -> [chain] -> sink over n samples.
+// The graph's source: `n` items of `vlen` floats cycled out of x, then done.
+// One copy per sample (vector_source -> head would make two, and the
+// source, not the block under test, would set the pace).
+class cyclic_source : public gr::sync_block
+{
+public:
+    cyclic_source(const std::vector<float>& x, int vlen, uint64_t n)
+        : gr::sync_block("cyclic_source",
+                         gr::io_signature::make(0, 0, 0),
+                         gr::io_signature::make(1, 1, sizeof(float) * vlen)),
+          d_x(x),
+          d_vlen(static_cast<size_t>(vlen)),
+          d_items(x.size() / static_cast<size_t>(vlen)),
+          d_left(n)
+    {
+    }
+    int work(int noutput_items, gr_vector_const_void_star&, gr_vector_void_star& out) override
+    {
+        if (d_left == 0)
+            return WORK_DONE;
+        auto* o = static_cast<float*>(out[0]);
+        const size_t n = std::min<uint64_t>(static_cast<uint64_t>(noutput_items), d_left);
+        for (size_t done = 0; done < n;) {
+            const size_t k = std::min(n - done, d_items - d_pos);
+            std::memcpy(o + done * d_vlen, d_x.data() + d_pos * d_vlen, k * d_vlen * sizeof(float));
+            done += k;
+            d_pos = (d_pos + k) % d_items;
+        }
+        d_left -= n;
+        return static_cast<int>(n);
+    }
+
+private:
+    const std::vector<float>& d_x;
+    size_t d_vlen, d_items, d_pos = 0;
+    uint64_t d_left;
+};
+
+// Time a flowgraph source(n samples) -> [chain] -> sink. The source's buffer
+// holds 4 MiB (GNU Radio's default, 64 KiB, would hand the block 8192
+// samples a call and measure the scheduler's per-call cost instead).
 template <typename Build>
-double bench_graph(const std::vector<float>& x, double seconds, size_t n0, Build&& build)
+double bench_graph(const std::vector<float>& x, int vlen, double seconds, size_t n0, Build&& build)
 {
     return rate(
         [&](size_t n) {
             auto tb = gr::make_top_block("bench");
-            auto src = gr::blocks::vector_source_f::make(x, true);
-            auto head = gr::blocks::head::make(sizeof(float), n);
-            tb->connect(src, 0, head, 0);
-            build(tb, head);
+            auto src = gnuradio::make_block_sptr<cyclic_source>(x, vlen, n / vlen);
+            src->set_min_output_buffer(0, (1 << 20) / vlen);
+            build(tb, src);
             tb->run();
         },
         seconds,
@@ -175,9 +227,9 @@ double bench_graph(const std::vector<float>& x, double seconds, size_t n0, Build
 
 double bench_block(const StftCase& c, const std::vector<float>& x, double seconds)
 {
-    return bench_graph(x, seconds, 1 << 20, [&](gr::top_block_sptr tb, gr::basic_block_sptr in) {
-        auto stft = gr::tfmed::stft::make(1, c.n_fft, c.hop);
-        auto sink = gr::blocks::null_sink::make(sizeof(float) * stft->bins());
+    return bench_graph(x, c.channels, seconds, 1 << 20, [&](gr::top_block_sptr tb, gr::basic_block_sptr in) {
+        auto stft = gr::tfmed::stft::make(c.channels, c.n_fft, c.hop);
+        auto sink = gr::blocks::null_sink::make(sizeof(float) * c.channels * stft->bins());
         tb->connect(in, 0, stft, 0);
         tb->connect(stft, 0, sink, 0);
     });
@@ -189,7 +241,7 @@ double bench_gnuradio_chain(const StftCase& c, const std::vector<float>& x, doub
     // from offset r*hop, so its frames never overlap; interleave restores order.
     const int phases = (c.n_fft + c.hop - 1) / c.hop;
     const auto window = gr::fft::window::hann(c.n_fft);
-    return bench_graph(x, seconds, 1 << 18, [&](gr::top_block_sptr tb, gr::basic_block_sptr in) {
+    return bench_graph(x, 1, seconds, 1 << 18, [&](gr::top_block_sptr tb, gr::basic_block_sptr in) {
         auto sink = gr::blocks::null_sink::make(sizeof(float) * c.n_fft);
         gr::basic_block_sptr join = sink;
         if (phases > 1) {
@@ -229,7 +281,7 @@ std::vector<StftBenchRow> bench_stft(const std::vector<StftCase>& cases,
     for (const auto& c : cases) {
         StftBenchRow r;
         r.c = c;
-        std::fprintf(stderr, "  n_fft %5d hop %4d: core", c.n_fft, c.hop);
+        std::fprintf(stderr, "  n_fft %5d hop %4d channels %3d: core", c.n_fft, c.hop, c.channels);
         r.core = bench_core(c, x, seconds);
 #ifdef TFMED_HAVE_FFTW
         std::fprintf(stderr, ", fftw loop");
@@ -239,8 +291,11 @@ std::vector<StftBenchRow> bench_stft(const std::vector<StftCase>& cases,
         if (with_graphs) {
             std::fprintf(stderr, ", block");
             r.block = bench_block(c, x, seconds);
-            std::fprintf(stderr, ", gnuradio chain");
-            r.gnuradio = bench_gnuradio_chain(c, x, seconds);
+            // One chain per channel and phase would be hundreds of blocks.
+            if (c.channels == 1) {
+                std::fprintf(stderr, ", gnuradio chain");
+                r.gnuradio = bench_gnuradio_chain(c, x, seconds);
+            }
         }
 #else
         (void)with_graphs;
@@ -256,7 +311,7 @@ std::string ratio(double a, double b)
     if (a <= 0 || b <= 0)
         return "      -";
     char s[32];
-    std::snprintf(s, sizeof s, "%6.1fx", a / b);
+    std::snprintf(s, sizeof s, a / b < 10 ? "%6.2fx" : "%6.1fx", a / b);
     return s;
 }
 
@@ -271,7 +326,10 @@ std::string msps(double v)
 
 struct StftBenchArgs {
     double seconds = 1.0;
-    std::vector<std::string> cases{ "125:63", "16:1", "256:64", "1024:256", "256:256" };
+    // One channel; then 12 ECG leads (TSRNet's STFT) and 64 EEG channels
+    // (TRLS's 128/32).
+    std::vector<std::string> cases{ "125:63", "16:1", "256:64", "1024:256", "256:256",
+                                    "125:63x12", "128:32x64" };
     bool no_graphs = false;
     std::string json;
 };
@@ -280,52 +338,73 @@ int run_bench_stft(const StftBenchArgs& a)
 {
     std::vector<StftCase> cases;
     for (const auto& s : a.cases) {
-        const auto colon = s.find(':');
+        const auto colon = s.find(':'), times = s.find('x');
+        const auto bad = [&](const std::string& what) {
+            return std::invalid_argument("bench stft: --case expected " + what + ", found '" + s +
+                                         "'");
+        };
+        StftCase c;
         try {
+            size_t used = 0;
             if (colon == std::string::npos)
                 throw std::invalid_argument(s);
-            cases.push_back({ std::stoi(s.substr(0, colon)), std::stoi(s.substr(colon + 1)) });
+            c.n_fft = std::stoi(s.substr(0, colon), &used);
+            if (used != colon)
+                throw std::invalid_argument(s);
+            const std::string hop = s.substr(colon + 1, times == std::string::npos ? std::string::npos
+                                                                               : times - colon - 1);
+            c.hop = std::stoi(hop, &used);
+            if (used != hop.size())
+                throw std::invalid_argument(s);
+            if (times != std::string::npos) {
+                const std::string ch = s.substr(times + 1);
+                c.channels = std::stoi(ch, &used);
+                if (used != ch.size())
+                    throw std::invalid_argument(s);
+            }
         } catch (const std::exception&) {
-            throw std::invalid_argument("bench stft: --case expected N_FFT:HOP (e.g. 125:63), "
-                                        "found '" + s + "'");
+            throw bad("N_FFT:HOP or N_FFT:HOPxCHANNELS (e.g. 125:63 or 125:63x12)");
         }
-        if (cases.back().n_fft <= 0 || cases.back().hop <= 0 ||
-            cases.back().hop > cases.back().n_fft)
-            throw std::invalid_argument("bench stft: --case expected 0 < HOP <= N_FFT, found '" +
-                                        s + "'");
+        if (c.n_fft <= 0 || c.hop <= 0 || c.hop > c.n_fft)
+            throw bad("0 < HOP <= N_FFT");
+        if (c.channels <= 0 || c.channels > 1024)
+            throw bad("1 <= CHANNELS <= 1024");
+        cases.push_back(c);
     }
     if (!a.json.empty())
         check_writable(a.json);
-    std::fprintf(stderr, "tfmed bench stft: %g s per measurement, 1 channel, Hann, magnitude; "
+    std::fprintf(stderr, "tfmed bench stft: %g s per measurement, Hann, magnitude; "
                          "FFT backend %s, %u CPU(s)\n",
                  a.seconds, dsp::StftStream::fft_backend(),
                  std::thread::hardware_concurrency());
     const auto rows = bench_stft(cases, a.seconds, !a.no_graphs);
 
-    std::printf("\nInput samples/s in M/s (higher is better)\n");
-    std::printf("%6s %5s | %8s %8s %7s | %8s %8s %7s\n", "n_fft", "hop", "core", "FFTW",
-                "core/", "block", "GNURadio", "block/");
-    std::printf("%6s %5s | %8s %8s %7s | %8s %8s %7s\n", "", "", "stream", "loop", "FFTW",
-                "in graph", "chain", "GR");
+    std::printf("\nInput samples/s in M/s, all channels (higher is better)\n");
+    std::printf("%6s %5s %4s | %8s %8s %7s | %8s %7s | %8s %7s\n", "n_fft", "hop", "ch", "core",
+                "FFTW", "core/", "block", "block/", "GNURadio", "block/");
+    std::printf("%6s %5s %4s | %8s %8s %7s | %8s %7s | %8s %7s\n", "", "", "", "stream", "loop",
+                "FFTW", "in graph", "core", "chain", "GR");
     nlohmann::json j = nlohmann::json::array();
     for (const auto& r : rows) {
-        std::printf("%6d %5d | %s %s %s | %s %s %s\n", r.c.n_fft, r.c.hop,
+        std::printf("%6d %5d %4d | %s %s %s | %s %s | %s %s\n", r.c.n_fft, r.c.hop, r.c.channels,
                     msps(r.core).c_str(), msps(r.fftw).c_str(), ratio(r.core, r.fftw).c_str(),
-                    msps(r.block).c_str(), msps(r.gnuradio).c_str(),
-                    ratio(r.block, r.gnuradio).c_str());
+                    msps(r.block).c_str(), ratio(r.block, r.core).c_str(),
+                    msps(r.gnuradio).c_str(), ratio(r.block, r.gnuradio).c_str());
         j.push_back({ { "n_fft", r.c.n_fft },
                       { "hop", r.c.hop },
+                      { "channels", r.c.channels },
                       { "core_samples_per_s", r.core },
                       { "fftw_loop_samples_per_s", r.fftw },
                       { "block_samples_per_s", r.block },
                       { "gnuradio_chain_samples_per_s", r.gnuradio } });
     }
-    std::printf("\ncore stream: tfmed::dsp::StftStream push/pull, 8192-sample chunks\n"
+    std::printf("\ncore stream: tfmed::dsp::StftStream push_pull, interleaved channels, 8192 "
+                "samples per push (64 Ki floats for many channels)\n"
                 "FFTW loop:   window + batched fftwf r2c + |X| on contiguous frames "
-                "(ceiling)\n"
-                "block:       vector_source -> head -> tfmed.stft -> null_sink\n"
+                "(ceiling; no deinterleaving)\n"
+                "block:       source (1 MiB buffer) -> tfmed.stft -> null_sink\n"
                 "GNU Radio:   per phase keep_m_in_n -> stream_to_vector -> fft_vfc(hann) "
-                "-> complex_to_mag, joined by interleave\n");
+                "-> complex_to_mag, joined by interleave (one channel only)\n");
     if (!a.json.empty()) {
         write_atomically(a.json, j.dump(1) + "\n");
         std::fprintf(stderr, "wrote %s\n", a.json.c_str());
@@ -343,7 +422,8 @@ void add_stft_commands(Cli& cli)
     c->add_option("--seconds", a->seconds, "Seconds per measurement")
         ->check(kFinitePositive)
         ->capture_default_str();
-    c->add_option("--case", a->cases, "N_FFT:HOP settings to measure")->capture_default_str();
+    c->add_option("--case", a->cases, "N_FFT:HOP or N_FFT:HOPxCHANNELS settings to measure")
+        ->capture_default_str();
     c->add_flag("--no-graphs", a->no_graphs, "Skip the flowgraph measurements");
     c->add_option("--json", a->json, "Also write the figures as JSON to this file");
     cli.on(c, [a] { return run_bench_stft(*a); });

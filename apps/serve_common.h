@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <malloc.h>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -67,6 +68,19 @@ inline double rss_mb()
     long pages = 0, resident = 0;
     f >> pages >> resident;
     return double(resident) * double(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
+
+// Bytes the program holds from malloc (glibc's arena in use + mmapped
+// chunks), MB: with rss_mb it tells a leak (this grows) from memory kept by
+// the allocator or by LibTorch's kernel caches (only RSS grows).
+inline double heap_in_use_mb()
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    const auto m = mallinfo2();
+    return double(m.uordblks + m.hblkhd) / (1024.0 * 1024.0);
+#else
+    return NAN;
+#endif
 }
 
 inline double cpu_seconds()

@@ -41,16 +41,20 @@ int run_soak(const ServeBenchArgs& a, const std::string& model, const std::strin
     const int hop = std::max(1, static_cast<int>(std::lround(a.hop_s * rate)));
     const auto base = stream_signals(a.data_dir.empty() ? data::default_data_dir() : a.data_dir, n);
     {
-        // The engines keep freed memory for the next batch (tune_allocator),
-        // so resident memory grows to what the largest batch needs. Out-of-step
-        // streams reach max_batch windows together only now and then; score
-        // one batch of that size first, so that the memory check watches for
-        // leaks and not for the first large batch.
+        // Resident memory grows to what the largest batch so far needed (the
+        // allocator keeps freed memory for the next batch, tune_allocator),
+        // and LibTorch's oneDNN kernels are created and cached per input
+        // shape, i.e. per batch size. Out-of-step streams meet in a batch of
+        // a new size only now and then, so RSS would rise in steps for the
+        // first tens of minutes. Score one batch of every size 1..max_batch
+        // first (the cache is process-wide), so that the memory check
+        // watches for leaks and not for that.
         engine::TsrnetEngine warm(model, "cpu", threads_for(a, true), true);
         std::vector<float> w(static_cast<std::size_t>(a.max_batch * window));
         for (std::size_t i = 0; i < w.size(); ++i)
             w[i] = base[0][i % base[0].size()];
-        warm.score(w.data(), a.max_batch);
+        for (int b = a.max_batch; b >= 1; --b)
+            warm.score(w.data(), b);
     }
     // Finite sources (360 Hz, the 5-min signals looped) as long as the soak,
     // so that the graph ends by itself and every window can be counted.
@@ -73,11 +77,11 @@ int run_soak(const ServeBenchArgs& a, const std::string& model, const std::strin
     std::printf("soak: %d real-time streams through one shared engine, %.2f h, %s, hop %.2f s, "
                 "a sample every %.0f s\n",
                 n, a.soak_hours, what.c_str(), a.hop_s, a.sample_s);
-    std::printf("%8s %8s %9s %9s %9s %6s %10s %10s %8s %7s\n", "minutes", "RSS MB", "p50 ms",
+    std::printf("%8s %8s %8s %9s %9s %9s %6s %10s %10s %8s %7s\n", "minutes", "RSS MB", "heap MB", "p50 ms",
                 "p95 ms", "p99 ms", "queue", "windows in", "scores out", "overrun", "batch<=");
-    std::string csv = "minutes,rss_mb,latency_p50_ms,latency_p95_ms,latency_p99_ms,queue_depth,"
+    std::string csv = "minutes,rss_mb,heap_mb,latency_p50_ms,latency_p95_ms,latency_p99_ms,queue_depth,"
                       "windows_in,scores_out,overruns,largest_batch\n";
-    std::vector<double> tmin, rss, p50, p99, depth;
+    std::vector<double> tmin, rss, heap, p50, p99, depth;
     std::vector<uint64_t> seen(blocks.size(), 0);
     std::atomic<bool> done{ false };
     const auto t0 = clock_type::now();
@@ -103,24 +107,25 @@ int run_soak(const ServeBenchArgs& a, const std::string& model, const std::strin
             q += b->queue_depth();
         }
         const double m = std::chrono::duration<double>(clock_type::now() - t0).count() / 60.0;
-        const double r = rss_mb();
+        const double r = rss_mb(), h = heap_in_use_mb();
         const double q50 = 1e3 * quantile(lat, 0.5), q95 = 1e3 * quantile(lat, 0.95),
                      q99 = 1e3 * quantile(lat, 0.99);
         const auto largest =
             nlohmann::json::parse(blocks[0]->serving())["largest_batch"].get<unsigned long long>();
-        std::printf("%8.1f %8.1f %9.1f %9.1f %9.1f %6d %10llu %10llu %8llu %7llu\n", m, r, q50, q95,
+        std::printf("%8.1f %8.1f %8.1f %9.1f %9.1f %9.1f %6d %10llu %10llu %8llu %7llu\n", m, r, h, q50, q95,
                     q99, q, static_cast<unsigned long long>(in),
                     static_cast<unsigned long long>(out), static_cast<unsigned long long>(over),
                     largest);
         std::fflush(stdout);
         char line[256];
-        std::snprintf(line, sizeof line, "%.3f,%.2f,%.2f,%.2f,%.2f,%d,%llu,%llu,%llu,%llu\n", m, r,
+        std::snprintf(line, sizeof line, "%.3f,%.2f,%.2f,%.2f,%.2f,%.2f,%d,%llu,%llu,%llu,%llu\n", m, r, h,
                       q50, q95, q99, q, static_cast<unsigned long long>(in),
                       static_cast<unsigned long long>(out), static_cast<unsigned long long>(over),
                       largest);
         csv += line;
         tmin.push_back(m);
         rss.push_back(r);
+        heap.push_back(h);
         p50.push_back(q50);
         p99.push_back(q99);
         depth.push_back(q);
@@ -146,17 +151,20 @@ int run_soak(const ServeBenchArgs& a, const std::string& model, const std::strin
     // Memory: the largest sample after the first 5 minutes (or a third of a
     // shorter soak) against the first sample after it.
     const double settle = std::min(5.0, total_s / 180.0);
-    double ref = NAN, peak = NAN;
+    double ref = NAN, peak = NAN, heap_ref = NAN, heap_peak = NAN;
     for (std::size_t i = 0; i < tmin.size(); ++i)
         if (tmin[i] >= settle) {
-            if (std::isnan(ref))
+            if (std::isnan(ref)) {
                 ref = rss[i];
+                heap_ref = heap[i];
+            }
             peak = std::isnan(peak) ? rss[i] : std::max(peak, rss[i]);
+            heap_peak = std::isnan(heap_peak) ? heap[i] : std::max(heap_peak, heap[i]);
         }
     const double growth = std::isnan(ref) ? 0.0 : 100.0 * (peak - ref) / ref;
     std::printf("windows expected %lld, scored %lld, lost %lld; RSS after %.1f min %.1f MB, peak "
-                "%.1f MB (%+.2f %%)\n",
-                expected_all, expected_all - lost, lost, settle, ref, peak, growth);
+                "%.1f MB (%+.2f %%); heap in use %.1f -> peak %.1f MB\n",
+                expected_all, expected_all - lost, lost, settle, ref, peak, growth, heap_ref, heap_peak);
     if (!a.csv.empty())
         write_atomically(a.csv, csv);
     if (!a.plot.empty()) {
@@ -165,6 +173,7 @@ int run_soak(const ServeBenchArgs& a, const std::string& model, const std::strin
         plot::Panel pl{ "Latency, window hand-over to score (p50, p99)", "minutes", "ms", {}, {} };
         plot::Panel pq{ "Windows in flight (all streams)", "minutes", "windows", {}, {} };
         pr.series.push_back({ tmin, rss, { 30, 90, 200 }, "RSS", 1.6, false });
+        pr.series.push_back({ tmin, heap, { 200, 80, 30 }, "heap in use", 1.2, false });
         pl.series.push_back({ tmin, p50, { 30, 90, 200 }, "p50", 1.6, false });
         pl.series.push_back({ tmin, p99, { 200, 80, 30 }, "p99", 1.2, false });
         pq.series.push_back({ tmin, depth, { 20, 20, 20 }, "queue depth", 1.2, false });

@@ -68,12 +68,21 @@ stft_impl::stft_impl(int channels, const dsp::StftOptions& opts)
       d_bins(opts.n_bins()),
       d_hop(opts.hop()),
       d_center(opts.center_offset()),
-      d_max_frames(std::clamp<size_t>(65536 / opts.hop(), 16, 4096)),
+      d_max_frames(std::clamp<size_t>(262144 / opts.hop(), 16, 16384)),
       d_invalid_key(pmt::intern("tfmed_invalid")),
       d_overflow_key(pmt::intern("tfmed_overflow")),
       d_invalid(d_max_frames)
 {
     set_relative_rate(1, static_cast<uint64_t>(d_hop));
+    // An output buffer that takes the most frames one call makes twice over
+    // (up to 1 MiB): with GNU Radio's default 64 KiB a call of short hops
+    // ends at the buffer, not at the input, and per-call overhead dominates.
+    // Only where GNU Radio's default is smaller (odd item sizes are rounded
+    // up to whole pages anyway); the port form does not log.
+    const size_t isize = item_size(channels, opts);
+    const size_t want = std::min<size_t>(2 * d_max_frames, (size_t(1) << 20) / isize);
+    if (want > (size_t(64) << 10) / isize)
+        set_min_output_buffer(0, static_cast<long>(want));
     set_tag_propagation_policy(TPP_DONT);
     // Room for the largest push work() makes, so pushes never allocate.
     d_stream.reserve(d_max_frames * d_hop + opts.n_fft() + 1);
@@ -172,11 +181,14 @@ int stft_impl::general_work(int noutput_items,
         get_tags_in_range(d_tags, 0, r0, r0 + n_in);
         for (const auto& t : d_tags)
             d_pending.emplace_back(std::max(frame_of_sample(t.offset), first), t);
-        d_stream.push(in, n_in);
-        consume_each(n_in);
     }
-
-    const size_t produced = d_stream.pull(out, max_out, d_invalid.data());
+    // Frames are read from the input buffer itself: consume only after
+    // (consume_each hands the items back to the writer at once).
+    const size_t produced = n_in > 0
+                                ? d_stream.push_pull(in, n_in, out, max_out, d_invalid.data())
+                                : d_stream.pull(out, max_out, d_invalid.data());
+    if (n_in > 0)
+        consume_each(n_in);
     const uint64_t w0 = nitems_written(0);
     while (!d_pending.empty() &&
            d_pending.front().first < first + static_cast<int64_t>(produced)) {
@@ -184,16 +196,19 @@ int stft_impl::general_work(int noutput_items,
         add_item_tag(0, p.first, p.second.key, p.second.value, p.second.srcid);
         d_pending.pop_front();
     }
-    // Per frame and channel: NaN from NaN/Inf input (flagged by the engine) is
-    // tagged tfmed_invalid; any other non-finite value (power beyond the float
-    // range) tfmed_overflow. Both values: s32 vector of the channel indices.
+    // Per frame and channel: NaN from NaN/Inf input is tagged tfmed_invalid;
+    // any other non-finite value (power beyond the float range)
+    // tfmed_overflow. Both values: s32 vector of the channel indices. Only
+    // frames the engine flagged can hold either, so others are not scanned.
     const size_t fsize = d_stream.frame_floats() / d_channels;
     for (size_t f = 0; f < produced; f++) {
+        if (d_invalid[f] == 0)
+            continue;
         d_bad.clear();
         d_over.clear();
         for (int c = 0; c < d_channels; c++) {
             const float* v = out + (f * d_channels + c) * fsize;
-            if (d_invalid[f] && std::isnan(v[0]))
+            if ((d_invalid[f] & dsp::kFrameInvalid) && std::isnan(v[0]))
                 d_bad.push_back(c);
             else if (dsp::count_nonfinite(v, fsize) > 0)
                 d_over.push_back(c);

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -220,6 +221,65 @@ TEST(StftStreamTest, StreamShorterThanOneFrameIsReportedAtFinish)
     EXPECT_EQ(s.frames_ready(), 0u);
 }
 
+// push_pull() (what the block calls; frames read straight from the pushed
+// samples) = push() then pull(), bit for bit, flags and state too, for every
+// configuration, 1 and 3 channels, random chunks and random output room
+// (small room forces the path that keeps the rest), NaN and Inf included.
+TEST(StftStreamTest, PushPullEqualsPushThenPull)
+{
+    std::mt19937 rng(7);
+    for (const auto& opts : configurations()) {
+        for (int channels : { 1, 3 }) {
+            auto x = torch::randn({ channels, 9000 });
+            x[0][3000] = std::numeric_limits<float>::quiet_NaN();
+            x[channels - 1][6001] = std::numeric_limits<float>::infinity();
+            const auto xi = interleave(x);
+            StftStream a(opts, channels), b(opts, channels);
+            const size_t ff = a.frame_floats();
+            std::vector<float> oa, ob;
+            std::vector<uint8_t> fa, fb;
+            std::uniform_int_distribution<int> chunk(0, 2500), room(0, 40);
+            size_t pos = 0;
+            while (pos < 9000) {
+                const size_t n = std::min<size_t>(chunk(rng), 9000 - pos);
+                const size_t r = room(rng) == 0 ? 1 : 1000;
+                std::vector<float> bufa(r * ff, -1.0f), bufb(r * ff, -2.0f);
+                std::vector<uint8_t> ia(r, 9), ib(r, 9);
+                const size_t ga = a.push_pull(xi.data() + pos * channels, n, bufa.data(), r, ia.data());
+                b.push(xi.data() + pos * channels, n);
+                const size_t gb = b.pull(bufb.data(), r, ib.data());
+                ASSERT_EQ(ga, gb) << opts.to_string() << " channels " << channels << " at " << pos;
+                oa.insert(oa.end(), bufa.begin(), bufa.begin() + ga * ff);
+                ob.insert(ob.end(), bufb.begin(), bufb.begin() + gb * ff);
+                fa.insert(fa.end(), ia.begin(), ia.begin() + ga);
+                fb.insert(fb.end(), ib.begin(), ib.begin() + gb);
+                ASSERT_EQ(a.frames_pulled(), b.frames_pulled());
+                ASSERT_EQ(a.samples_pushed(), b.samples_pushed());
+                ASSERT_EQ(a.frames_ready(), b.frames_ready());
+                pos += n;
+            }
+            a.finish();
+            b.finish();
+            for (StftStream* s : { &a, &b }) {
+                auto& o = s == &a ? oa : ob;
+                auto& f = s == &a ? fa : fb;
+                const size_t k = s->frames_ready();
+                std::vector<float> buf(std::max<size_t>(1, k) * ff);
+                std::vector<uint8_t> inv(std::max<size_t>(1, k));
+                ASSERT_EQ(s->pull(buf.data(), k, inv.data()), k);
+                o.insert(o.end(), buf.begin(), buf.begin() + k * ff);
+                f.insert(f.end(), inv.begin(), inv.begin() + k);
+            }
+            ASSERT_EQ(oa.size(), ob.size());
+            ASSERT_EQ(0, std::memcmp(oa.data(), ob.data(), oa.size() * sizeof(float)))
+                << opts.to_string() << " channels " << channels;
+            EXPECT_EQ(fa, fb);
+            EXPECT_GT(std::count(fa.begin(), fa.end(), kFrameInvalid), 1);
+            EXPECT_EQ(static_cast<int64_t>(oa.size() / ff), opts.num_frames(9000));
+        }
+    }
+}
+
 TEST(StftStreamTest, CountNonfiniteCountsNanAndInfOnly)
 {
     const float inf = std::numeric_limits<float>::infinity();
@@ -255,9 +315,11 @@ TEST(StftStreamTest, LoudFramesStayFiniteExceptOverflowingPower)
         const int bins = s.bins();
         size_t over = 0;
         for (size_t f = 0; f < k; f++) {
-            EXPECT_EQ(invalid[f], 0) << "finite input is not invalid, frame " << f;
             EXPECT_EQ(count_nonfinite(out.data() + f * 2 * bins, bins), 0u) << f;
-            over += count_nonfinite(out.data() + (f * 2 + 1) * bins, bins);
+            const size_t o = count_nonfinite(out.data() + (f * 2 + 1) * bins, bins);
+            // Never invalid; flagged as overflow exactly where a value is +-inf.
+            EXPECT_EQ(invalid[f], o > 0 ? kFrameOverflow : 0) << "frame " << f;
+            over += o;
         }
         if (kind == Output::power)
             EXPECT_GT(over, k * bins / 2) << "power > FLT_MAX is +inf";
@@ -286,12 +348,20 @@ TEST(StftStreamTest, FftOverflowOfFiniteInputIsNotInvalid)
         const size_t n = s.pull(buf.data(), 64, invalid.data());
         ASSERT_GT(n, 10u);
         const size_t k = opts.output() == Output::complex ? 2 : 1;
+        size_t flagged = 0;
         for (size_t f = 0; f < n; f++) {
-            EXPECT_EQ(invalid[f], 0) << "frame " << f;
             const float* v = buf.data() + f * s.frame_floats();
+            const bool inf = count_nonfinite(v, s.frame_floats()) > 0;
+            EXPECT_EQ(invalid[f], inf ? kFrameOverflow : 0) << "frame " << f;
+            flagged += inf;
             for (size_t i = 0; i < s.frame_floats(); i++)
                 ASSERT_FALSE(std::isnan(v[i])) << "frame " << f << " float " << i;
         }
+        // |X| and X beyond FLT_MAX at DC in the full frames; 10 log10 |X|^2 never.
+        if (out == Output::log_power)
+            EXPECT_EQ(flagged, 0u);
+        else
+            EXPECT_GT(flagged, n / 2);
         // A full frame (frame 5): the DC bin is sum(hann) * 3e38 = 9.6e39,
         // beyond FLT_MAX: +inf in magnitude; 10 log10 |X|^2 = 799.6 dB.
         const float* mid = buf.data() + 5 * s.frame_floats();

@@ -41,8 +41,9 @@ namespace dsp {
  * Large values: magnitude and log-power are computed without intermediate
  * overflow (|X| in double), so they are finite for any finite FFT output.
  * Power is |X|^2 and is +inf where that exceeds the float range (|X| > about
- * 1.8e19); such frames are not flagged in `invalid`: count_nonfinite() on the
- * pulled frame finds them (the GNU Radio block tags them `tfmed_overflow`).
+ * 1.8e19); such frames are flagged kFrameOverflow, not kFrameInvalid (the GNU
+ * Radio block tags them `tfmed_overflow`; count_nonfinite() on the channel
+ * finds which).
  *
  * Short streams: a torch-convention stream with reflect padding starts its
  * frames once left_pad() + 1 samples have arrived. finish() on a stream that
@@ -55,6 +56,10 @@ namespace dsp {
  *
  * Not thread-safe: one stream per thread (each GNU Radio block owns its own).
  */
+/*! Flags of StftStream::pull() per frame. */
+constexpr uint8_t kFrameInvalid = 1;  //!< some channel read NaN/Inf: its values are NaN
+constexpr uint8_t kFrameOverflow = 2; //!< finite input, some values beyond float (+-inf)
+
 class StftStream
 {
 public:
@@ -73,9 +78,26 @@ public:
     void push(const float* x, size_t n);
 
     /*! \brief Write up to `max_frames` ready frames to `out`, and (when not
-     *  null) one flag per frame to `invalid` (1 = some input was NaN/Inf).
-     *  \return the number of frames written. Never throws. */
+     *  null) one set of flags per frame to `invalid`: kFrameInvalid when some
+     *  channel read NaN/Inf (its values are NaN), kFrameOverflow when finite
+     *  input gave values beyond the float range (+-inf, e.g. power above
+     *  FLT_MAX), 0 for an ordinary frame. Only flagged frames can hold
+     *  non-finite values. \return the number of frames written. Never throws. */
     size_t pull(float* out, size_t max_frames, uint8_t* invalid = nullptr) noexcept;
+
+    /*!
+     * \brief push(x, n) then pull(out, max_frames, invalid), without copying
+     * the samples that only frames computed now read.
+     *
+     * \details Same frames, bits and state as the two calls. For one channel,
+     * frames that lie wholly inside `x` are computed straight from it and
+     * only what later frames need is kept; this is what the GNU Radio block
+     * calls. Other cases (several channels, a start reflection still to be
+     * formed, fewer than a frame of samples) take the two calls.
+     * \return the number of frames written.
+     */
+    size_t push_pull(const float* x, size_t n, float* out, size_t max_frames,
+                     uint8_t* invalid = nullptr);
 
     /*!
      * \brief End of stream: append the end boundary as the batch form does.

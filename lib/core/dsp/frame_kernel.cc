@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "frame_kernel.h"
+#include <tfmed/dsp/stft_stream.h>
 
 #include <algorithm>
 #include <cmath>
@@ -55,6 +56,19 @@ float to_float(double v)
     constexpr double max = std::numeric_limits<float>::max();
     constexpr float inf = std::numeric_limits<float>::infinity();
     return v > max ? inf : v < -max ? -inf : static_cast<float>(v);
+}
+
+// Any NaN or Inf in x[0..n): on the exponent bits (no -ffinite-math-only
+// can fold it away), an OR over the block, so the loop vectorises.
+bool any_nonfinite(const float* __restrict x, size_t n)
+{
+    uint32_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        std::memcpy(&u, x + i, sizeof u);
+        bad |= static_cast<uint32_t>((u & 0x7f800000u) == 0x7f800000u);
+    }
+    return bad != 0;
 }
 
 // Frames per FFT call: enough to amortise the call, small enough to stay in L1/L2.
@@ -211,6 +225,93 @@ void FrameKernel::exact_frame(const float* b, float* d)
     }
 }
 
+void FrameKernel::values(const float* __restrict z, float* __restrict d, size_t frames) const noexcept
+{
+    // `frames` frames back to back in z (half_ complex each) and in d (half_
+    // values, or half_ complex): element-wise, so the bits do not depend on
+    // how many frames one call covers.
+    const size_t m = frames * static_cast<size_t>(half_);
+    switch (opts_.output()) {
+    case Output::complex:
+        std::memcpy(d, z, 2 * m * sizeof(float));
+        break;
+    case Output::magnitude:
+        // Float: the bits every earlier result (and trained model) was
+        // computed with. A plain loop: the compiler vectorises it
+        // (-fno-math-errno); VOLK calls per frame cost more than the work.
+        for (size_t k = 0; k < m; k++)
+            d[k] = std::sqrt(z[2 * k] * z[2 * k] + z[2 * k + 1] * z[2 * k + 1]);
+        break;
+    case Output::power:
+    case Output::log_power:
+        for (size_t k = 0; k < m; k++)
+            d[k] = z[2 * k] * z[2 * k] + z[2 * k + 1] * z[2 * k + 1];
+        break;
+    }
+}
+
+void FrameKernel::mirror(float* d) const noexcept
+{
+    // Two-sided: X[n-k] = conj(X[k]) for real input.
+    if (complex_) {
+        for (int k = half_; k < bins_; k++) {
+            d[2 * k] = d[2 * (n_fft_ - k)];
+            d[2 * k + 1] = -d[2 * (n_fft_ - k) + 1];
+        }
+    } else {
+        for (int k = half_; k < bins_; k++)
+            d[k] = d[n_fft_ - k];
+    }
+}
+
+bool FrameKernel::finish_special(size_t f, const float* z, float* d)
+{
+    // Non-finite FFT output: NaN/Inf input (the frame is invalid), or finite
+    // samples whose float FFT overflowed (beyond about FLT_MAX / n_fft): that
+    // frame is valid and computed exactly in double; what exceeds the float
+    // range becomes +-inf (the block tags it tfmed_overflow).
+    if (any_nonfinite(z, 2 * static_cast<size_t>(half_))) {
+        if (any_nonfinite(in_ + f * n_fft_, static_cast<size_t>(n_fft_)))
+            return false;
+        exact_frame(in_ + f * n_fft_, d); // writes the mirrored half too
+        return true;
+    }
+    switch (opts_.output()) {
+    case Output::complex:
+    case Output::power:
+        break; // finite FFT: +-inf only where the value itself is beyond float
+    case Output::magnitude:
+        // re^2 + im^2 overflowed float for |X| > ~1.8e19: those bins in
+        // double (finite wherever |X| itself is).
+        for (int k = 0; k < half_; k++)
+            if (std::isinf(d[k]))
+                d[k] = to_float(std::sqrt(sq(z[2 * k]) + sq(z[2 * k + 1])));
+        break;
+    case Output::log_power: {
+        // The float path for every bin (the bits of the common case), then
+        // 10 log10 |X|^2 in double where |X|^2 overflowed float (finite;
+        // log2 of inf is not reliably inf in VOLK).
+        const float floor = opts_.log_floor();
+        for (int k = 0; k < half_; k++)
+            d[k] = std::max(d[k], floor);
+#ifdef TFMED_HAVE_VOLK
+        volk_32f_log2_32f(d, d, static_cast<unsigned>(half_));
+        volk_32f_s32f_multiply_32f(d, d, static_cast<float>(10.0 * std::log10(2.0)), half_);
+#else
+        for (int k = 0; k < half_; k++)
+            d[k] = 10.0f * std::log10(d[k]);
+#endif
+        for (int k = 0; k < half_; k++) {
+            const double p2 = sq(z[2 * k]) + sq(z[2 * k + 1]);
+            if (p2 > std::numeric_limits<float>::max())
+                d[k] = static_cast<float>(10.0 * std::log10(p2));
+        }
+        break;
+    }
+    }
+    return true;
+}
+
 void FrameKernel::run(const float* src,
                       ptrdiff_t src_stride,
                       size_t count,
@@ -222,6 +323,7 @@ void FrameKernel::run(const float* src,
     const Output kind = opts_.output();
     const float floor = opts_.log_floor();
     const int nfloat = bins_ * floats_per_bin();
+    const size_t vals = static_cast<size_t>(half_) * floats_per_bin(); // before mirroring
     while (count > 0) {
         const size_t n = std::min(count, batch_);
         for (size_t f = 0; f < n; f++) {
@@ -232,83 +334,47 @@ void FrameKernel::run(const float* src,
                 b[i] = w[i] * s[i];
         }
         transform();
-        for (size_t f = 0; f < n; f++) {
-            const float* __restrict z = out_ + f * half_ * 2;
-            float* __restrict d = dst + f * dst_stride;
-            // NaN/Inf input propagates into the bins through the FFT; x - x is
-            // 0 exactly for finite x. An integer OR keeps the loop vectorisable.
-            int bad = 0;
-            for (int i = 0; i < 2 * half_; i++)
-                bad |= !(z[i] - z[i] == 0.0f);
-            if (bad) {
-                // Finite samples whose float FFT overflowed (beyond about
-                // FLT_MAX / n_fft): the frame is valid; computed exactly in
-                // double, what exceeds the float range becomes +-inf (the
-                // block tags it tfmed_overflow).
-                const float* bf = in_ + f * n_fft_;
-                int nonfinite = 0;
-                for (int i = 0; i < n_fft_; i++)
-                    nonfinite |= !(bf[i] - bf[i] == 0.0f);
-                if (!nonfinite) {
-                    exact_frame(bf, d);
+        // The common case in one pass per output: the values, then one check
+        // of what was written. NaN/Inf input propagates through the FFT into
+        // the output, and so does a float overflow; either sends the frame to
+        // finish_special(), which tells them apart. Frames that lie back to
+        // back in `dst` (one channel, one-sided) are done as one block: for
+        // short frames the per-frame loops would cost more than the work.
+        const bool packed = dst_stride == static_cast<ptrdiff_t>(vals) && bins_ == half_;
+        if (packed)
+            values(out_, dst, n);
+        else
+            for (size_t f = 0; f < n; f++)
+                values(out_ + f * half_ * 2, dst + f * dst_stride, 1);
+        const bool clean = packed && !any_nonfinite(dst, n * vals);
+        // Packed and clean: nothing left per frame but the logarithm.
+        for (size_t f = 0; f < (clean && kind != Output::log_power ? 0 : n); f++) {
+            const float* z = out_ + f * half_ * 2;
+            float* d = dst + f * dst_stride;
+            if (!clean && any_nonfinite(d, vals)) {
+                if (!finish_special(f, z, d)) {
+                    std::fill(d, d + nfloat, nan);
+                    if (invalid)
+                        invalid[f] |= kFrameInvalid;
                     continue;
                 }
-                std::fill(d, d + nfloat, nan);
-                if (invalid)
-                    invalid[f] = 1;
+                mirror(d);
+                if (invalid && any_nonfinite(d, static_cast<size_t>(nfloat)))
+                    invalid[f] |= kFrameOverflow;
                 continue;
-            }
-            switch (kind) {
-            case Output::complex:
-                std::memcpy(d, z, 2 * half_ * sizeof(float));
-                // Two-sided: X[n-k] = conj(X[k]) for real input.
-                for (int k = half_; k < bins_; k++) {
-                    d[2 * k] = z[2 * (n_fft_ - k)];
-                    d[2 * k + 1] = -z[2 * (n_fft_ - k) + 1];
-                }
-                break;
-            case Output::magnitude:
-                // Float first: the bits every earlier result (and trained
-                // model) was computed with. A plain loop: the compiler
-                // vectorises it (-fno-math-errno); for small frames a VOLK
-                // call per frame costs more than the work.
+            } else if (kind == Output::log_power) {
                 for (int k = 0; k < half_; k++)
-                    d[k] = std::sqrt(z[2 * k] * z[2 * k] + z[2 * k + 1] * z[2 * k + 1]);
-                // re^2 + im^2 overflows float for |X| > ~1.8e19: redo those
-                // bins in double (finite wherever |X| itself is).
-                for (int k = 0; k < half_; k++)
-                    if (std::isinf(d[k]))
-                        d[k] = to_float(std::sqrt(sq(z[2 * k]) + sq(z[2 * k + 1])));
-                break;
-            case Output::power:
-            case Output::log_power:
-                // Power is inf only where |X|^2 itself exceeds the float range.
-                for (int k = 0; k < half_; k++)
-                    d[k] = z[2 * k] * z[2 * k] + z[2 * k + 1] * z[2 * k + 1];
-                if (kind == Output::log_power) {
-                    for (int k = 0; k < half_; k++)
-                        d[k] = std::max(d[k], floor);
+                    d[k] = std::max(d[k], floor);
 #ifdef TFMED_HAVE_VOLK
-                    volk_32f_log2_32f(d, d, static_cast<unsigned>(half_));
-                    volk_32f_s32f_multiply_32f(
-                        d, d, static_cast<float>(10.0 * std::log10(2.0)), half_);
+                volk_32f_log2_32f(d, d, static_cast<unsigned>(half_));
+                volk_32f_s32f_multiply_32f(
+                    d, d, static_cast<float>(10.0 * std::log10(2.0)), half_);
 #else
-                    for (int k = 0; k < half_; k++)
-                        d[k] = 10.0f * std::log10(d[k]);
+                for (int k = 0; k < half_; k++)
+                    d[k] = 10.0f * std::log10(d[k]);
 #endif
-                    // Where |X|^2 overflowed float (log2 of inf is not
-                    // reliably inf in VOLK), 10 log10 |X|^2 in double: finite.
-                    for (int k = 0; k < half_; k++) {
-                        const double p2 = sq(z[2 * k]) + sq(z[2 * k + 1]);
-                        if (p2 > std::numeric_limits<float>::max())
-                            d[k] = static_cast<float>(10.0 * std::log10(p2));
-                    }
-                }
-                break;
             }
-            if (kind != Output::complex)
-                for (int k = half_; k < bins_; k++)
-                    d[k] = d[n_fft_ - k];
+            mirror(d);
         }
         src += n * src_stride;
         dst += n * dst_stride;

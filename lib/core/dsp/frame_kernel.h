@@ -32,7 +32,9 @@ public:
     /*!
      * Compute `count` frames. Frame f reads W samples at `src + f*src_stride`
      * and writes bins() * floats_per_bin() floats at `dst + f*dst_stride`.
-     * `invalid[f]` is set to 1 (never cleared) when the frame has NaN/Inf.
+     * `invalid[f]` gets kFrameInvalid or'ed in when the frame read NaN/Inf,
+     * kFrameOverflow when finite input gave values beyond the float range
+     * (never cleared: channels share the flags).
      */
     void run(const float* src,
              ptrdiff_t src_stride,
@@ -61,6 +63,13 @@ private:
     // The frame at `b` (n_fft windowed samples) by a DFT in double: for
     // finite frames whose float FFT overflowed. Writes what run() writes.
     void exact_frame(const float* b, float* d);
+    // Frame f of the batch had non-finite output: false for NaN/Inf input
+    // (invalid frame); else the values that overflowed float, fixed in place.
+    bool finish_special(size_t f, const float* z, float* d);
+    // Magnitude, power or the complex values of `frames` back-to-back frames.
+    void values(const float* z, float* d, size_t frames) const noexcept;
+    // The negative-frequency half of a two-sided frame from the positive one.
+    void mirror(float* d) const noexcept;
 };
 
 } // namespace detail
