@@ -9,6 +9,7 @@
  */
 #include "cli.h"
 #include "common.h"
+#include "twin.h"
 #include "figures.h"
 #include "progress_view.h"
 
@@ -29,6 +30,7 @@
 #include <cmath>
 #include <filesystem>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <array>
 #include <memory>
@@ -52,6 +54,9 @@ struct TsrnetEvalArgs {
 
 struct TsrnetBenchArgs {
     eval::TsrnetBenchConfig cfg;
+    std::string twin; //!< bench_tsrnet_twin.py ("" = search)
+    std::string python = "/usr/bin/python3";
+    bool no_twin = false;
     std::string json;
 };
 
@@ -189,22 +194,83 @@ int eval_quality(const std::string& data_dir, const std::string& model, const st
 
 // ---------------------------------------------------------------- bench
 
+// The twin runs under the allocator settings the tfmed tool runs under
+// (train::keep_freed_memory at start, tune_allocator in the engines), unless
+// the user's environment sets them: the ratio then compares the two code
+// paths, not two malloc configurations (with glibc's defaults every large
+// activation is mapped and faulted in afresh).
+std::string twin_allocator_env()
+{
+    std::string env;
+    for (const char* v : { "MALLOC_MMAP_MAX_=0", "MALLOC_TRIM_THRESHOLD_=1073741824",
+                           "MALLOC_ARENA_MAX=1" }) {
+        const std::string name(v, std::strchr(v, '=') - v);
+        if (!std::getenv(name.c_str()))
+            env += std::string(env.empty() ? "" : " ") + v;
+    }
+    return env;
+}
+
 int bench_tsrnet(const TsrnetBenchArgs& a)
 {
+    if (!a.json.empty())
+        check_writable(a.json);
     const auto r = eval::bench_tsrnet(a.cfg);
     std::printf("%s\n", r.header.c_str());
     std::printf("\n%-40s %12s %14s\n", "measurement", "value", "vs real time");
-    std::printf("%-40s %9.2f w/s %13.1fx\n", "inference, batch 1 (3 masked passes)",
-                1.0 / r.per_window_b1, r.window_s / r.per_window_b1);
-    std::printf("%-40s %9.2f w/s %13.1fx\n", "inference, batch 32 (3 masked passes)",
-                1.0 / r.per_window_b32, r.window_s / r.per_window_b32);
+    for (std::size_t i = 0; i < r.batches.size(); ++i)
+        std::printf("%-40s %9.2f w/s %13.1fx\n",
+                    ("inference, batch " + std::to_string(r.batches[i]) + " (3 masked passes)").c_str(),
+                    r.windows_per_s[i], r.window_s * r.windows_per_s[i]);
     std::printf("%-40s %9.2f ms\n", "preprocessing, one window (CPU)", r.preprocess_s * 1e3);
-    std::printf("%-40s %9.3f s\n", "training step, batch 32", r.train_step_s);
-    std::printf("\nbatch 32 vs batch 1: %.2fx windows/s. 'vs real time' = %.0f s of ECG per "
-                "window / seconds per window.\n",
-                r.per_window_b1 / r.per_window_b32, r.window_s);
+    std::printf("%-40s %9.3f s\n",
+                ("training step, batch " + std::to_string(a.cfg.train_batch)).c_str(),
+                r.train_step_s);
+    for (std::size_t i = 1; i < r.batches.size(); ++i)
+        std::printf("batch %lld vs batch %lld: %.2fx windows/s\n", (long long)r.batches[i],
+                    (long long)r.batches[0], r.windows_per_s[i] / r.windows_per_s[0]);
+    std::printf("'vs real time' = %.0f s of ECG per window x windows/s.\n\n", r.window_s);
+
+    // The same network in Python PyTorch at the same threads (a fresh one of
+    // the same sizes: timings do not depend on the weights).
+    json tw;
+    std::string why;
+    if (a.no_twin) {
+        why = "--no-twin";
+    } else if (a.cfg.device != "cpu" && a.cfg.device != "auto") {
+        why = "the twin runs on the CPU only";
+    } else {
+        const auto script = find_twin(a.twin, "bench_tsrnet_twin.py");
+        if (script.empty())
+            why = "bench_tsrnet_twin.py not found (give --twin)";
+        else
+            tw = run_twin(a.python, script,
+                          { { "arch", { { "leads", r.leads }, { "width", r.width }, { "d_model", r.d_model } } },
+                            { "threads", r.threads },
+                            { "seconds", a.cfg.seconds },
+                            { "batches", r.batches },
+                            { "train_batch", a.cfg.train_batch } },
+                          why, twin_allocator_env());
+        if (!tw.is_null() && tw.value("parameters", int64_t(-1)) != r.parameters) {
+            why = "the twin has " + std::to_string(tw.value("parameters", int64_t(-1))) +
+                  " parameters, expected " + std::to_string(r.parameters) + "; not compared";
+            tw = nullptr;
+        }
+    }
+    std::printf("%lld parameters, %.3f GFLOP per scored window (3 forward passes: convolutions, "
+                "linear layers, attention)\n",
+                static_cast<long long>(r.parameters), r.score_gflop);
+    json out = json::parse(r.json());
+    BenchRows rows;
+    rows.batches = r.batches;
+    rows.windows_per_s = r.windows_per_s;
+    rows.train_step_s = r.train_step_s;
+    rows.train_batch = a.cfg.train_batch;
+    rows.gflop_per_window = r.score_gflop;
+    rows.forward_label = "scoring";
+    print_bench(rows, tw, why, out);
     if (!a.json.empty())
-        write_atomically(a.json, r.json() + "\n");
+        write_atomically(a.json, out.dump(1) + "\n");
     return 0;
 }
 
@@ -390,7 +456,8 @@ void add_tsrnet_commands(Cli& cli)
 
     auto ba = std::make_shared<TsrnetBenchArgs>();
     auto* btsr = cli.bench->add_subcommand(
-        "tsrnet", "Windows/s at batch 1 and 32, preprocessing, seconds per training step");
+        "tsrnet", "Scoring windows/s and GFLOP/s per batch against the Python twin, preprocessing, "
+        "seconds per training step");
     btsr->add_option("--model", ba->cfg.model, "Model file (default: a fresh network)");
     btsr->add_option("--leads", ba->cfg.leads)->check(int_range(1, 1024))->capture_default_str();
     btsr->add_option("--width", ba->cfg.width)->check(int_range(1, models::kMaxTsrnetWidth))->capture_default_str();
@@ -399,7 +466,16 @@ void add_tsrnet_commands(Cli& cli)
     btsr->add_option("--threads", ba->cfg.threads, "Intra-op threads (0 = all cores)")
         ->check(int_range(0, kMaxThreads));
     btsr->add_option("--seconds", ba->cfg.seconds)->check(kFinitePositive)->capture_default_str();
-    btsr->add_option("--json", ba->json);
+    btsr->add_option("--batches", ba->cfg.batches, "Scoring batch sizes (windows)")
+        ->check(int_range(1, 4096))->capture_default_str();
+    btsr->add_option("--train-batch", ba->cfg.train_batch)->check(int_range(1, 4096))
+        ->capture_default_str();
+    btsr->add_option("--twin", ba->twin, "bench_tsrnet_twin.py (default: the source or "
+                                         "installed copy)");
+    btsr->add_option("--python", ba->python, "Python with torch for the twin")
+        ->capture_default_str();
+    btsr->add_flag("--no-twin", ba->no_twin, "C++ figures only");
+    btsr->add_option("--json", ba->json, "Figures as JSON");
     cli.on(btsr, [ba] { return bench_tsrnet(*ba); });
 
     auto* rpk = cli.data->add_subcommand(

@@ -38,9 +38,11 @@ inline std::string find_twin(const std::string& given, const std::string& name)
 }
 
 /*! Run `python script 'cfg'`; its last line starting {"torch" as JSON, or
- *  null with `why` saying what went wrong. */
+ *  null with `why` saying what went wrong. `env`: NAME=value words put
+ *  before the command (e.g. the allocator settings the C++ engines use). */
 inline nlohmann::json run_twin(const std::string& python, const std::string& script,
-                               const nlohmann::json& cfg, std::string& why)
+                               const nlohmann::json& cfg, std::string& why,
+                               const std::string& env = "")
 {
     auto quote = [](const std::string& t) {
         std::string q = "'";
@@ -48,8 +50,8 @@ inline nlohmann::json run_twin(const std::string& python, const std::string& scr
             q += c == '\'' ? std::string("'\\''") : std::string(1, c);
         return q + "'";
     };
-    const std::string cmd = quote(python) + " " + quote(script) + " " + quote(cfg.dump()) +
-                            " 2>&1";
+    const std::string cmd = (env.empty() ? "" : "env " + env + " ") + quote(python) + " " +
+                            quote(script) + " " + quote(cfg.dump()) + " 2>&1";
     FILE* p = popen(cmd.c_str(), "r");
     if (!p) {
         why = "cannot start " + python;

@@ -93,9 +93,13 @@ if(NOT out MATCHES "\\(all split\\): 4 windows N 2 abnormal 2" OR NOT out MATCHE
   message(FATAL_ERROR "tfmed eval on CSV windows: unexpected report:\n${out}")
 endif()
 
-run_ok("bench" bench tsrnet --leads 1 --width 4 --d-model 8 --threads 1 --seconds 0.2 --device cpu)
-foreach(want "inference, batch 1" "inference, batch 32" "training step, batch 32"
-             "batch 32 vs batch 1: [0-9.]+x")
+run_ok("bench" bench tsrnet --leads 1 --width 4 --d-model 8 --threads 1 --seconds 0.2 --device cpu
+       --batches 1 4 --train-batch 4)
+# 105,386 parameters at leads 1, width 4, d_model 8; the Python twin (when
+# python3-torch is installed) must build the same network and report both rates.
+foreach(want "inference, batch 1" "inference, batch 4" "training step, batch 4"
+             "batch 4 vs batch 1: [0-9.]+x" "105386 parameters, [0-9.]+ GFLOP per scored window"
+             "scoring, batch 4 +[0-9.]+ w/s")
   if(NOT out MATCHES "${want}")
     message(FATAL_ERROR "tfmed bench tsrnet: expected '${want}' in:\n${out}")
   endif()

@@ -72,13 +72,20 @@ struct TsrnetBenchConfig {
     std::string device = "auto";
     int threads = 0;
     double seconds = 3.0;
+    std::vector<int64_t> batches{ 1, 32 }; //!< scoring batch sizes (windows)
+    int64_t train_batch = 32;
 };
 
 struct TsrnetBenchResult {
     std::string header;      //!< what was measured, on what
     double window_s = 10.0;  //!< seconds of signal per window
-    double per_window_b1 = 0.0, per_window_b32 = 0.0; //!< seconds per window
+    std::vector<int64_t> batches;
+    std::vector<double> windows_per_s; //!< scoring (3 masked passes), per batch
     double preprocess_s = 0.0, train_step_s = 0.0;
+    int64_t parameters = 0;
+    int64_t leads = 0, width = 0, d_model = 0;
+    int threads = 0; //!< intra-op threads used
+    double score_gflop = 0.0; //!< per window: three forward passes
     std::string json() const;
 };
 

@@ -139,6 +139,14 @@ TORCH_MODULE(Tsrnet);
 /*! \brief Number of trainable parameters of a module. */
 int64_t count_parameters(const torch::nn::Module& m);
 
+/*!
+ * \brief Floating-point operations of one forward pass of one window
+ * (2 per multiply-add of the convolutions, transposed convolutions, linear
+ * layers and attention products; normalisations and activations not
+ * counted). Scoring a window runs three such passes.
+ */
+double tsrnet_forward_flops(const TsrnetOptions& o);
+
 } // namespace models
 } // namespace tfmed
 

@@ -189,11 +189,14 @@ TsrnetEvalResult evaluate_tsrnet(const TsrnetEvalConfig& a)
 
 std::string TsrnetBenchResult::json() const
 {
-    return nlohmann::json{ { "windows_per_s_batch1", 1.0 / per_window_b1 },
-                           { "windows_per_s_batch32", 1.0 / per_window_b32 },
+    nlohmann::json w = nlohmann::json::object();
+    for (std::size_t i = 0; i < batches.size(); ++i)
+        w[std::to_string(batches[i])] = windows_per_s[i];
+    return nlohmann::json{ { "windows_per_s", w },
+                           { "score_gflop_per_window", score_gflop },
+                           { "parameters", parameters },
                            { "preprocess_ms", preprocess_s * 1e3 },
-                           { "train_step_s_batch32", train_step_s },
-                           { "batch32_vs_batch1", per_window_b1 / per_window_b32 },
+                           { "train_step_s", train_step_s },
                            { "setup", header } }
         .dump(1);
 }
@@ -247,12 +250,20 @@ TsrnetBenchResult bench_tsrnet(const TsrnetBenchConfig& a)
                   (long long)models::count_parameters(*net), dev.str().c_str(),
                   at::get_num_threads());
     r.header = head;
-    const int sizes[2] = { 1, 32 };
-    for (int k = 0; k < 2; ++k) {
-        const auto x = torch::rand({ sizes[k], T, L }, torch::TensorOptions().device(dev)) * 2 - 1;
-        const auto pm = torch::ones({ sizes[k], T });
+    r.batches = a.batches;
+    r.threads = at::get_num_threads();
+    r.parameters = models::count_parameters(*net);
+    r.leads = card.leads, r.width = card.width, r.d_model = card.d_model;
+    r.score_gflop = static_cast<double>(card.masking.passes()) *
+                    models::tsrnet_forward_flops(models::options_of(card)) / 1e9;
+    for (const int64_t b : a.batches) {
+        if (b < 1)
+            throw std::invalid_argument("bench tsrnet: batch sizes must be >= 1, found " +
+                                        std::to_string(b));
+        const auto x = torch::rand({ b, T, L }, torch::TensorOptions().device(dev)) * 2 - 1;
+        const auto pm = torch::ones({ b, T });
         const double s = timed([&] { models::score_windows(net, card, x, pm); });
-        (k == 0 ? r.per_window_b1 : r.per_window_b32) = s / sizes[k];
+        r.windows_per_s.push_back(static_cast<double>(b) / s);
     }
     // Preprocessing (filters, R peaks, crop) of one raw window, on the CPU.
     std::vector<float> raw(static_cast<std::size_t>(card.window() * L));
@@ -263,7 +274,8 @@ TsrnetBenchResult bench_tsrnet(const TsrnetBenchConfig& a)
     const auto stft = models::stft_of(card);
     torch::optim::AdamW opt(net->parameters(), torch::optim::AdamWOptions(1e-4));
     std::mt19937_64 rng(1);
-    const auto xb = torch::rand({ 32, T, L }, torch::TensorOptions().device(dev)) * 2 - 1;
+    const auto xb =
+        torch::rand({ a.train_batch, T, L }, torch::TensorOptions().device(dev)) * 2 - 1;
     net->train();
     r.train_step_s = timed([&] {
         const auto spec = models::tsrnet_spectrogram(xb, stft);

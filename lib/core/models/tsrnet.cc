@@ -188,5 +188,37 @@ int64_t count_parameters(const torch::nn::Module& m)
     return n;
 }
 
+double tsrnet_forward_flops(const TsrnetOptions& o)
+{
+    const double T = static_cast<double>(o.length()), L = static_cast<double>(o.leads()),
+                 w = static_cast<double>(o.width()), d = static_cast<double>(o.d_model()),
+                 F = static_cast<double>(o.spec_bins()), K = static_cast<double>(o.spec_frames()),
+                 nt = static_cast<double>(o.time_tokens()), ns = static_cast<double>(o.spec_tokens());
+    double mac = 0.0;
+    // Time encoder: k4 s2 convolutions halve the length, then k15 valid.
+    mac += w * L * 4 * (T / 2);
+    for (double c = w, len = T / 4; c < 16 * w; c *= 2, len /= 2)
+        mac += 2 * c * c * 4 * len;
+    mac += d * 16 * w * 15 * nt;
+    // Spectrogram encoder: valid 3x3 convolutions, 2 bins and frames fewer each.
+    mac += w * L * 9 * (F - 2) * (K - 2);
+    double c = w;
+    for (int i = 2; i <= 5; ++i, c *= 2)
+        mac += 2 * c * c * 9 * (F - 2 * i) * (K - 2 * i);
+    mac += d * c * 9 * (F - 12) * (K - 12);
+    mac += d * d * (F - 12) * 3 * ns; // conv_spec1
+    // The attention block twice: Q, K, V, output; Q K^T and attention x V.
+    const double n = nt + ns;
+    mac += 2 * (4 * n * d * d + 2 * n * n * d);
+    mac += d * n * nt; // MLP Linear(tokens -> time tokens) on every feature row
+    // Decoder: k15 from the time tokens, then k4 s2 transposed convolutions.
+    mac += nt * d * 16 * w * 15;
+    double len = T / 32;
+    for (double ch = 16 * w; ch > w; ch /= 2, len *= 2)
+        mac += len * ch * (ch / 2) * 4;
+    mac += (T / 2) * w * (L + 1) * 4;
+    return 2.0 * mac;
+}
+
 } // namespace models
 } // namespace tfmed
