@@ -99,7 +99,8 @@ run_ok("bench" bench tsrnet --leads 1 --width 4 --d-model 8 --threads 1 --second
 # python3-torch is installed) must build the same network and report both rates.
 foreach(want "inference, batch 1" "inference, batch 4" "training step, batch 4"
              "batch 4 vs batch 1: [0-9.]+x" "105386 parameters, [0-9.]+ GFLOP per scored window"
-             "scoring, batch 4 +[0-9.]+ w/s")
+             "scoring, batch 4 +[0-9.]+ w/s +[0-9.]+ w/s"
+             "twin: PyTorch [0-9a-z.+]+ at the same threads")
   if(NOT out MATCHES "${want}")
     message(FATAL_ERROR "tfmed bench tsrnet: expected '${want}' in:\n${out}")
   endif()
