@@ -68,7 +68,8 @@ stft_impl::stft_impl(int channels, const dsp::StftOptions& opts)
       d_bins(opts.n_bins()),
       d_hop(opts.hop()),
       d_center(opts.center_offset()),
-      d_max_frames(std::clamp<size_t>(262144 / opts.hop(), 16, 16384)),
+      // Up to 256 Ki input floats a call (all channels): few calls, bounded buffers.
+      d_max_frames(std::clamp<size_t>(262144 / (static_cast<size_t>(opts.hop()) * channels), 16, 16384)),
       d_invalid_key(pmt::intern("tfmed_invalid")),
       d_overflow_key(pmt::intern("tfmed_overflow")),
       d_invalid(d_max_frames)

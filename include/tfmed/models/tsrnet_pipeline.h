@@ -67,8 +67,17 @@ struct Scores {
 };
 
 /*!
- * \brief Score prepared windows: all passes in one batch of B x passes,
- * in eval and inference mode.
+ * \brief Windows per forward pass when scoring on the CPU: the widest
+ * activation of one forward (every pass) kept near 64 MiB, so that larger
+ * batches do not run slower per window than small ones (1 window of the
+ * paper-size network x 3 passes already needs 22 MB there).
+ */
+int64_t score_chunk(const TsrnetCard& card);
+
+/*!
+ * \brief Score prepared windows: all passes of up to score_chunk() windows
+ * in one batch (pass-major), in eval and inference mode; on the CPU larger
+ * batches run as consecutive chunks.
  * \param x (B, T, L) prepared crops, on the model's device
  * \param peak_mask (B, T), 1 inside peak windows
  */
