@@ -116,7 +116,7 @@ double bench_core(const StftCase& c, const std::vector<float>& x, double seconds
                 if (pos + chunk > len)
                     pos = 0;
                 const size_t room = out.size() / s.frame_floats();
-                s.push_pull(x.data() + pos * ch, chunk, out.data(), room);
+                s.push(x.data() + pos * ch, chunk);
                 pos += chunk;
                 while (s.pull(out.data(), room) > 0) {
                 }
@@ -398,7 +398,7 @@ int run_bench_stft(const StftBenchArgs& a)
                       { "block_samples_per_s", r.block },
                       { "gnuradio_chain_samples_per_s", r.gnuradio } });
     }
-    std::printf("\ncore stream: tfmed::dsp::StftStream push_pull, interleaved channels, 8192 "
+    std::printf("\ncore stream: tfmed::dsp::StftStream push/pull, interleaved channels, 8192 "
                 "samples per push (64 Ki floats for many channels)\n"
                 "FFTW loop:   window + batched fftwf r2c + |X| on contiguous frames "
                 "(ceiling; no deinterleaving)\n"

@@ -182,14 +182,10 @@ int stft_impl::general_work(int noutput_items,
         get_tags_in_range(d_tags, 0, r0, r0 + n_in);
         for (const auto& t : d_tags)
             d_pending.emplace_back(std::max(frame_of_sample(t.offset), first), t);
-    }
-    // Frames are read from the input buffer itself: consume only after
-    // (consume_each hands the items back to the writer at once).
-    const size_t produced = n_in > 0
-                                ? d_stream.push_pull(in, n_in, out, max_out, d_invalid.data())
-                                : d_stream.pull(out, max_out, d_invalid.data());
-    if (n_in > 0)
+        d_stream.push(in, n_in);
         consume_each(n_in);
+    }
+    const size_t produced = d_stream.pull(out, max_out, d_invalid.data());
     const uint64_t w0 = nitems_written(0);
     while (!d_pending.empty() &&
            d_pending.front().first < first + static_cast<int64_t>(produced)) {

@@ -221,65 +221,6 @@ TEST(StftStreamTest, StreamShorterThanOneFrameIsReportedAtFinish)
     EXPECT_EQ(s.frames_ready(), 0u);
 }
 
-// push_pull() (what the block calls; frames read straight from the pushed
-// samples) = push() then pull(), bit for bit, flags and state too, for every
-// configuration, 1 and 3 channels, random chunks and random output room
-// (small room forces the path that keeps the rest), NaN and Inf included.
-TEST(StftStreamTest, PushPullEqualsPushThenPull)
-{
-    std::mt19937 rng(7);
-    for (const auto& opts : configurations()) {
-        for (int channels : { 1, 3 }) {
-            auto x = torch::randn({ channels, 9000 });
-            x[0][3000] = std::numeric_limits<float>::quiet_NaN();
-            x[channels - 1][6001] = std::numeric_limits<float>::infinity();
-            const auto xi = interleave(x);
-            StftStream a(opts, channels), b(opts, channels);
-            const size_t ff = a.frame_floats();
-            std::vector<float> oa, ob;
-            std::vector<uint8_t> fa, fb;
-            std::uniform_int_distribution<int> chunk(0, 2500), room(0, 40);
-            size_t pos = 0;
-            while (pos < 9000) {
-                const size_t n = std::min<size_t>(chunk(rng), 9000 - pos);
-                const size_t r = room(rng) == 0 ? 1 : 1000;
-                std::vector<float> bufa(r * ff, -1.0f), bufb(r * ff, -2.0f);
-                std::vector<uint8_t> ia(r, 9), ib(r, 9);
-                const size_t ga = a.push_pull(xi.data() + pos * channels, n, bufa.data(), r, ia.data());
-                b.push(xi.data() + pos * channels, n);
-                const size_t gb = b.pull(bufb.data(), r, ib.data());
-                ASSERT_EQ(ga, gb) << opts.to_string() << " channels " << channels << " at " << pos;
-                oa.insert(oa.end(), bufa.begin(), bufa.begin() + ga * ff);
-                ob.insert(ob.end(), bufb.begin(), bufb.begin() + gb * ff);
-                fa.insert(fa.end(), ia.begin(), ia.begin() + ga);
-                fb.insert(fb.end(), ib.begin(), ib.begin() + gb);
-                ASSERT_EQ(a.frames_pulled(), b.frames_pulled());
-                ASSERT_EQ(a.samples_pushed(), b.samples_pushed());
-                ASSERT_EQ(a.frames_ready(), b.frames_ready());
-                pos += n;
-            }
-            a.finish();
-            b.finish();
-            for (StftStream* s : { &a, &b }) {
-                auto& o = s == &a ? oa : ob;
-                auto& f = s == &a ? fa : fb;
-                const size_t k = s->frames_ready();
-                std::vector<float> buf(std::max<size_t>(1, k) * ff);
-                std::vector<uint8_t> inv(std::max<size_t>(1, k));
-                ASSERT_EQ(s->pull(buf.data(), k, inv.data()), k);
-                o.insert(o.end(), buf.begin(), buf.begin() + k * ff);
-                f.insert(f.end(), inv.begin(), inv.begin() + k);
-            }
-            ASSERT_EQ(oa.size(), ob.size());
-            ASSERT_EQ(0, std::memcmp(oa.data(), ob.data(), oa.size() * sizeof(float)))
-                << opts.to_string() << " channels " << channels;
-            EXPECT_EQ(fa, fb);
-            EXPECT_GT(std::count(fa.begin(), fa.end(), kFrameInvalid), 1);
-            EXPECT_EQ(static_cast<int64_t>(oa.size() / ff), opts.num_frames(9000));
-        }
-    }
-}
-
 TEST(StftStreamTest, CountNonfiniteCountsNanAndInfOnly)
 {
     const float inf = std::numeric_limits<float>::infinity();

@@ -86,20 +86,6 @@ public:
     size_t pull(float* out, size_t max_frames, uint8_t* invalid = nullptr) noexcept;
 
     /*!
-     * \brief push(x, n) then pull(out, max_frames, invalid), without copying
-     * the samples that only frames computed now read.
-     *
-     * \details Same frames, bits and state as the two calls. For one channel,
-     * frames that lie wholly inside `x` are computed straight from it and
-     * only what later frames need is kept; this is what the GNU Radio block
-     * calls. Other cases (several channels, a start reflection still to be
-     * formed, fewer than a frame of samples) take the two calls.
-     * \return the number of frames written.
-     */
-    size_t push_pull(const float* x, size_t n, float* out, size_t max_frames,
-                     uint8_t* invalid = nullptr);
-
-    /*!
      * \brief End of stream: append the end boundary as the batch form does.
      *
      * Throws std::invalid_argument, naming the samples received and the

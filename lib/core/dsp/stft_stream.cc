@@ -232,52 +232,6 @@ size_t StftStream::pull(float* out, size_t max_frames, uint8_t* invalid) noexcep
     return n;
 }
 
-size_t StftStream::push_pull(const float* x, size_t n, float* out, size_t max_frames,
-                             uint8_t* invalid)
-{
-    impl& s = *d_;
-    const size_t head = static_cast<size_t>(s.win);
-    if (s.channels != 1 || !s.left_done || s.total >= 0 || n < head + s.hop) {
-        push(x, n);
-        return pull(out, max_frames, invalid);
-    }
-    // x holds padded positions [e0, end). The frames that start before e0
-    // need buffered samples too: give the buffer x's first W samples (then
-    // every such frame is complete) and pull as usual.
-    const int64_t e0 = s.base + s.fill, end = e0 + static_cast<int64_t>(n);
-    push(x, head);
-    size_t got = pull(out, max_frames, invalid);
-    // The frames wholly inside x, straight from x.
-    const int64_t start = s.frame_start(s.next);
-    if (got < max_frames && start >= e0 && start + s.win <= end) {
-        const size_t k = std::min<size_t>((end - start - s.win) / s.hop + 1, max_frames - got);
-        const size_t fsize = static_cast<size_t>(s.kernel->bins()) * s.kernel->floats_per_bin();
-        if (invalid)
-            std::memset(invalid + got, 0, k);
-        s.kernel->run(x + (start - e0), s.hop, k, out + got * fsize, static_cast<ptrdiff_t>(fsize),
-                      invalid ? invalid + got : nullptr);
-        s.next += static_cast<int64_t>(k);
-        got += k;
-    }
-    // Keep what the next frame (and an end reflection: the last P + 1)
-    // reads. When that lies past what the buffer holds, the buffer restarts
-    // there; else (the output was full) the rest is pushed as usual.
-    const int64_t keep = std::min(s.frame_start(s.next), end - (s.pad + 1));
-    if (keep >= e0 + static_cast<int64_t>(head)) {
-        const size_t m = static_cast<size_t>(end - keep);
-        auto& b = s.buf[0];
-        if (m > b.size())
-            b.resize(std::max(m, 2 * b.size())); // only when larger than any before
-        std::memcpy(b.data(), x + (keep - e0), m * sizeof(float));
-        s.base = keep;
-        s.fill = static_cast<int64_t>(m);
-        s.pushed += static_cast<int64_t>(n - head);
-    } else {
-        push(x + head, n - head);
-    }
-    return got;
-}
-
 size_t count_nonfinite(const float* x, size_t n) noexcept
 {
     // Exponent bits all ones <=> NaN or Inf; on the bits, so that no compiler
