@@ -15,12 +15,12 @@ Prints one JSON line: {"torch": version, "forward": {"1": windows/s, ...},
 import json
 import os
 import sys
-import time
 
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import specar_twin as tw  # noqa: E402
+from twin_timing import timed  # noqa: E402
 
 
 def inputs(cfg, b):
@@ -33,17 +33,6 @@ def inputs(cfg, b):
             return (x, mark, None, None, torch.ones_like(x))
         return (x, mark, None, None)
     return (x, None, None, None)
-
-
-def timed(fn, seconds):
-    fn()  # warm-up
-    n, t0 = 0, time.perf_counter()
-    while True:
-        fn()
-        n += 1
-        el = time.perf_counter() - t0
-        if el >= seconds and n >= 2:
-            return el / n
 
 
 def main():

@@ -19,23 +19,12 @@ import json
 import os
 import random
 import sys
-import time
 
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tsrnet_twin as tw  # noqa: E402
-
-
-def timed(fn, seconds):
-    fn()  # warm-up
-    n, t0 = 0, time.perf_counter()
-    while True:
-        fn()
-        n += 1
-        el = time.perf_counter() - t0
-        if el >= seconds:
-            return el / n
+from twin_timing import timed  # noqa: E402
 
 
 def main():
