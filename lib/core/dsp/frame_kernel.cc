@@ -58,18 +58,9 @@ float to_float(double v)
     return v > max ? inf : v < -max ? -inf : static_cast<float>(v);
 }
 
-// Any NaN or Inf in x[0..n): on the exponent bits (no -ffinite-math-only
-// can fold it away), an OR over the block, so the loop vectorises.
-bool any_nonfinite(const float* __restrict x, size_t n)
-{
-    uint32_t bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t u;
-        std::memcpy(&u, x + i, sizeof u);
-        bad |= static_cast<uint32_t>((u & 0x7f800000u) == 0x7f800000u);
-    }
-    return bad != 0;
-}
+// Any NaN or Inf in x[0..n): the bit test of count_nonfinite (vectorised,
+// immune to -ffinite-math-only).
+bool any_nonfinite(const float* x, size_t n) { return count_nonfinite(x, n) > 0; }
 
 // Frames per FFT call: enough to amortise the call, small enough to stay in L1/L2.
 size_t batch_for(int n_fft) { return std::clamp<size_t>(4096 / n_fft, 1, 32); }
@@ -250,6 +241,21 @@ void FrameKernel::values(const float* __restrict z, float* __restrict d, size_t 
     }
 }
 
+void FrameKernel::log_power(float* d) const noexcept
+{
+    // 10 log10 max(|X|^2, floor) in place over the half_ power values.
+    const float floor = opts_.log_floor();
+    for (int k = 0; k < half_; k++)
+        d[k] = std::max(d[k], floor);
+#ifdef TFMED_HAVE_VOLK
+    volk_32f_log2_32f(d, d, static_cast<unsigned>(half_));
+    volk_32f_s32f_multiply_32f(d, d, static_cast<float>(10.0 * std::log10(2.0)), half_);
+#else
+    for (int k = 0; k < half_; k++)
+        d[k] = 10.0f * std::log10(d[k]);
+#endif
+}
+
 void FrameKernel::mirror(float* d) const noexcept
 {
     // Two-sided: X[n-k] = conj(X[k]) for real input.
@@ -291,16 +297,7 @@ bool FrameKernel::finish_special(size_t f, const float* z, float* d)
         // The float path for every bin (the bits of the common case), then
         // 10 log10 |X|^2 in double where |X|^2 overflowed float (finite;
         // log2 of inf is not reliably inf in VOLK).
-        const float floor = opts_.log_floor();
-        for (int k = 0; k < half_; k++)
-            d[k] = std::max(d[k], floor);
-#ifdef TFMED_HAVE_VOLK
-        volk_32f_log2_32f(d, d, static_cast<unsigned>(half_));
-        volk_32f_s32f_multiply_32f(d, d, static_cast<float>(10.0 * std::log10(2.0)), half_);
-#else
-        for (int k = 0; k < half_; k++)
-            d[k] = 10.0f * std::log10(d[k]);
-#endif
+        log_power(d);
         for (int k = 0; k < half_; k++) {
             const double p2 = sq(z[2 * k]) + sq(z[2 * k + 1]);
             if (p2 > std::numeric_limits<float>::max())
@@ -321,7 +318,6 @@ void FrameKernel::run(const float* src,
 {
     const float nan = std::numeric_limits<float>::quiet_NaN();
     const Output kind = opts_.output();
-    const float floor = opts_.log_floor();
     const int nfloat = bins_ * floats_per_bin();
     const size_t vals = static_cast<size_t>(half_) * floats_per_bin(); // before mirroring
     while (count > 0) {
@@ -363,16 +359,7 @@ void FrameKernel::run(const float* src,
                     invalid[f] |= kFrameOverflow;
                 continue;
             } else if (kind == Output::log_power) {
-                for (int k = 0; k < half_; k++)
-                    d[k] = std::max(d[k], floor);
-#ifdef TFMED_HAVE_VOLK
-                volk_32f_log2_32f(d, d, static_cast<unsigned>(half_));
-                volk_32f_s32f_multiply_32f(
-                    d, d, static_cast<float>(10.0 * std::log10(2.0)), half_);
-#else
-                for (int k = 0; k < half_; k++)
-                    d[k] = 10.0f * std::log10(d[k]);
-#endif
+                log_power(d);
             }
             mirror(d);
         }

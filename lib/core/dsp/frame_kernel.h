@@ -68,6 +68,8 @@ private:
     bool finish_special(size_t f, const float* z, float* d);
     // Magnitude, power or the complex values of `frames` back-to-back frames.
     void values(const float* z, float* d, size_t frames) const noexcept;
+    // 10 log10 of the half_ power values in d, floored (the float path).
+    void log_power(float* d) const noexcept;
     // The negative-frequency half of a two-sided frame from the positive one.
     void mirror(float* d) const noexcept;
 };
