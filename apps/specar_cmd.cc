@@ -10,11 +10,13 @@
 #include "cli.h"
 #include "common.h"
 #include "figures.h"
+#include "launch.h"
 #include "progress_view.h"
 #include "twin.h"
 
 #include <tfmed/eval/specar_bench.h>
 #include <tfmed/eval/specar_eval.h>
+#include <tfmed/train/distributed.h>
 #include <tfmed/train/specar_config.h>
 #include <tfmed/train/specar_trainer.h>
 
@@ -39,6 +41,7 @@ const CLI::Validator kOpenFraction = number_check([](double v) { return v > 0.0 
                                                   "a fraction in (0, 1)", "FRACTION");
 
 struct SpecarTrainArgs {
+    DistArgs dist; //!< --nproc and the world (launch.h)
     train::SpecarTrainConfig cfg;
     std::string json, plot;
 };
@@ -59,31 +62,36 @@ struct SpecarBenchArgs {
 
 int train_specar(const SpecarTrainArgs& a)
 {
-    for (const auto* p : { &a.json, &a.plot })
-        if (!p->empty())
-            check_writable(*p);
-    auto view = std::make_shared<ProgressView>();
-    const auto r = train::train_specar(a.cfg, [view](const train::Event& e) { (*view)(e); });
-    if (!r.completed)
+    return run_training(a.dist, a.cfg.device, [&] {
+        for (const auto* p : { &a.json, &a.plot })
+            if (!p->empty())
+                check_writable(*p);
+        auto view = std::make_shared<ProgressView>();
+        const auto r = train::train_specar(a.cfg, [view](const train::Event& e) {
+            if (train::dist::is_writer()) // one report for the world
+                (*view)(e);
+        });
+        if (!r.completed || !train::dist::is_writer())
+            return 0;
+        std::printf("%s\n", r.summary.c_str());
+        const auto history = json::parse(r.history_json);
+        if (!a.json.empty()) {
+            json j = { { "model", r.model_path },
+                       { "task", a.cfg.arch.task },
+                       { "best_epoch", r.best_epoch },
+                       { r.metric_name, r.best_val_loss },
+                       { "parameters", r.parameters },
+                       { "history", history },
+                       { "training", json::parse(r.training_json) } };
+            if (a.cfg.arch.task == "anomaly_detection")
+                j["threshold"] = r.threshold;
+            write_atomically(a.json, j.dump(1) + "\n");
+        }
+        if (!a.plot.empty())
+            save_history_plot(history, r.best_epoch, a.plot, "tfmed train specar: " + r.model_path,
+                              r.metric_name);
         return 0;
-    std::printf("%s\n", r.summary.c_str());
-    const auto history = json::parse(r.history_json);
-    if (!a.json.empty()) {
-        json j = { { "model", r.model_path },
-                   { "task", a.cfg.arch.task },
-                   { "best_epoch", r.best_epoch },
-                   { r.metric_name, r.best_val_loss },
-                   { "parameters", r.parameters },
-                   { "history", history },
-                   { "training", json::parse(r.training_json) } };
-        if (a.cfg.arch.task == "anomaly_detection")
-            j["threshold"] = r.threshold;
-        write_atomically(a.json, j.dump(1) + "\n");
-    }
-    if (!a.plot.empty())
-        save_history_plot(history, r.best_epoch, a.plot, "tfmed train specar: " + r.model_path,
-                          r.metric_name);
-    return 0;
+    });
 }
 
 #ifdef TFMED_HAVE_PLOT
@@ -375,6 +383,9 @@ void add_specar_commands(Cli& cli)
     tspec->add_option("--stop-after", sc.loop.stop_after)->check(int_range(0, 100000));
     tspec->add_option("--json", ta->a.json, "Metrics and history as JSON");
     tspec->add_option("--plot", ta->a.plot, "PNG of the training curves");
+    tspec->add_option("--dropout", sc.arch.dropout, "Dropout of the embedding and the heads")
+        ->check(kFraction);
+    add_dist_options(tspec, ta->a.dist);
     cli.on(tspec, [ta, tspec] {
         auto& sc = ta->a.cfg;
         // The preset sets data, architecture and loop; options given on
@@ -417,6 +428,7 @@ void add_specar_commands(Cli& cli)
         keep("--hop", sc.arch.hop, given.arch.hop);
         keep("--window", sc.arch.window, given.arch.window);
         keep("--backbone", sc.arch.backbone, given.arch.backbone);
+        keep("--dropout", sc.arch.dropout, given.arch.dropout);
         keep("--anomaly-ratio", sc.anomaly_ratio, given.anomaly_ratio);
         keep("--stop-after", sc.loop.stop_after, given.loop.stop_after);
         keep("--seed", sc.loop.seed, given.loop.seed);
@@ -425,7 +437,6 @@ void add_specar_commands(Cli& cli)
         if (tspec->count("--n-fft") && !tspec->count("--win-length"))
             sc.arch.win_length = sc.arch.n_fft;
         return train_specar(ta->a);
-        
     });
 
     auto spe = std::make_shared<SpecarEvalArgs>();

@@ -6,6 +6,7 @@
  * command file adds its subcommands (apps/cli.h).
  */
 #include "cli.h"
+#include "launch.h"
 
 #include <tfmed/train/runtime.h>
 
@@ -18,6 +19,7 @@
 int main(int argc, char** argv)
 {
     tfmed::train::keep_freed_memory();
+    tfmed::apps::set_command_line(argc, argv);
 
     CLI::App app{ "tfmed: spectrogram deep learning for medical and sensor streams "
                   "(gr-tfmed " TFMED_VERSION ")" };

@@ -8,11 +8,13 @@
  */
 #include "cli.h"
 #include "common.h"
+#include "launch.h"
 #include "progress_view.h"
 #include "twin.h"
 
 #include <tfmed/eval/trls_bench.h>
 
+#include <tfmed/train/distributed.h>
 #include <tfmed/train/trls_trainer.h>
 
 #include <nlohmann/json.hpp>
@@ -29,6 +31,7 @@ using nlohmann::json;
 namespace {
 
 struct TrlsArgs {
+    DistArgs dist; //!< --nproc and the world (launch.h)
     train::TrlsTrainConfig cfg;
     train::TrlsEvalSpec spec;
     std::string json;
@@ -124,26 +127,31 @@ void finish(TrlsArgs& a, CLI::App* c)
 
 int train_trls(TrlsArgs& a)
 {
-    if (!a.json.empty())
-        check_writable(a.json);
-    auto view = std::make_shared<ProgressView>();
-    const auto r = train::train_trls(a.cfg, [view](const train::Event& e) { (*view)(e); });
-    if (!r.completed)
+    return run_training(a.dist, a.cfg.device, [&] {
+        if (!a.json.empty())
+            check_writable(a.json);
+        auto view = std::make_shared<ProgressView>();
+        const auto r = train::train_trls(a.cfg, [view](const train::Event& e) {
+            if (train::dist::is_writer()) // one report for the world
+                (*view)(e);
+        });
+        if (!r.completed || !train::dist::is_writer())
+            return 0;
+        std::printf("%s\n", r.summary.c_str());
+        if (!a.json.empty()) {
+            json j = { { "model", r.model_path },
+                       { "data", a.cfg.data },
+                       { "parameters", r.parameters },
+                       { "pretrain_epochs", r.pretrain_epochs },
+                       { "pretrain_val_byol_loss", r.pretrain_val_loss },
+                       { "windows", { { "train", r.train_windows }, { "val", r.val_windows },
+                                      { "test", r.test_windows } } },
+                       { "val", { { "accuracy", r.val.accuracy }, { "macro_f1", r.val.macro_f1 } } },
+                       { "test", { { "accuracy", r.test.accuracy }, { "macro_f1", r.test.macro_f1 } } } };
+            write_atomically(a.json, j.dump(1) + "\n");
+        }
         return 0;
-    std::printf("%s\n", r.summary.c_str());
-    if (!a.json.empty()) {
-        json j = { { "model", r.model_path },
-                   { "data", a.cfg.data },
-                   { "parameters", r.parameters },
-                   { "pretrain_epochs", r.pretrain_epochs },
-                   { "pretrain_val_byol_loss", r.pretrain_val_loss },
-                   { "windows", { { "train", r.train_windows }, { "val", r.val_windows },
-                                  { "test", r.test_windows } } },
-                   { "val", { { "accuracy", r.val.accuracy }, { "macro_f1", r.val.macro_f1 } } },
-                   { "test", { { "accuracy", r.test.accuracy }, { "macro_f1", r.test.macro_f1 } } } };
-        write_atomically(a.json, j.dump(1) + "\n");
-    }
-    return 0;
+    });
 }
 
 int eval_trls(TrlsArgs& a)
@@ -255,6 +263,7 @@ void add_trls_commands(Cli& cli)
     t->add_option("--stop-after", ta->cfg.pretrain.stop_after,
                   "Stop the pre-training after this many epochs (continue with --resume)")
         ->check(int_range(0, 100000));
+    add_dist_options(t, ta->dist);
     cli.on(t, [ta, t] {
         finish(*ta, t);
         return train_trls(*ta);

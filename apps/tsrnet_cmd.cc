@@ -11,6 +11,7 @@
 #include "common.h"
 #include "twin.h"
 #include "figures.h"
+#include "launch.h"
 #include "progress_view.h"
 
 #include <tfmed/data/window_set.h>
@@ -18,6 +19,7 @@
 #include <tfmed/eval/quality_eval.h>
 #include <tfmed/io/wfdb.h>
 #include <tfmed/models/tsrnet_card.h>
+#include <tfmed/train/distributed.h>
 #include <tfmed/train/tsrnet_config.h>
 #include <tfmed/train/tsrnet_trainer.h>
 #include <tfmed/models/rpeak_check.h>
@@ -43,6 +45,7 @@ using nlohmann::json;
 namespace {
 
 struct TsrnetTrainArgs {
+    DistArgs dist; //!< --nproc and the world (launch.h)
     train::TsrnetTrainConfig cfg;
     std::string json, plot;
 };
@@ -64,27 +67,32 @@ struct TsrnetBenchArgs {
 
 int train_tsrnet(const TsrnetTrainArgs& a)
 {
-    for (const auto* p : { &a.json, &a.plot })
-        if (!p->empty())
-            check_writable(*p);
-    auto view = std::make_shared<ProgressView>();
-    const auto r = train::train_tsrnet(a.cfg, [view](const train::Event& e) { (*view)(e); });
-    if (!r.completed)
+    return run_training(a.dist, a.cfg.device, [&] {
+        for (const auto* p : { &a.json, &a.plot })
+            if (!p->empty())
+                check_writable(*p);
+        auto view = std::make_shared<ProgressView>();
+        const auto r = train::train_tsrnet(a.cfg, [view](const train::Event& e) {
+            if (train::dist::is_writer()) // one report for the world
+                (*view)(e);
+        });
+        if (!r.completed || !train::dist::is_writer())
+            return 0;
+        std::printf("%s\n", r.summary.c_str());
+        const auto history = json::parse(r.history_json);
+        if (!a.json.empty()) {
+            json out = { { "model", r.model_path },
+                         { "metrics", json::parse(r.metrics_json) },
+                         { "history", history },
+                         { "training", json::parse(r.training_json) } };
+            write_atomically(a.json, out.dump(1) + "\n");
+        }
+        if (!a.plot.empty())
+            save_history_plot(history, r.best_epoch, a.plot, "tfmed train tsrnet: " + r.model_path,
+                              "val_score", "training loss (uncertainty-aware)",
+                              "validation score (normal windows, inference masks)");
         return 0;
-    std::printf("%s\n", r.summary.c_str());
-    const auto history = json::parse(r.history_json);
-    if (!a.json.empty()) {
-        json out = { { "model", r.model_path },
-                     { "metrics", json::parse(r.metrics_json) },
-                     { "history", history },
-                     { "training", json::parse(r.training_json) } };
-        write_atomically(a.json, out.dump(1) + "\n");
-    }
-    if (!a.plot.empty())
-        save_history_plot(history, r.best_epoch, a.plot, "tfmed train tsrnet: " + r.model_path,
-                          "val_score", "training loss (uncertainty-aware)",
-                          "validation score (normal windows, inference masks)");
-    return 0;
+    });
 }
 
 // ---------------------------------------------------------------- eval
@@ -422,6 +430,7 @@ void add_tsrnet_commands(Cli& cli)
     ttsr->add_option("--json", ta->json, "Metrics and history as JSON");
     ttsr->add_option("--plot", ta->plot, "PNG of the training curves");
 
+    add_dist_options(ttsr, ta->dist);
     cli.on(ttsr, [ta] { return train_tsrnet(*ta); });
 
     auto ea = std::make_shared<TsrnetEvalArgs>();

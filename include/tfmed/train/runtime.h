@@ -26,7 +26,13 @@ int max_threads();
  *  \throws std::invalid_argument "WHO: expected threads from LO to MAX, found N" */
 void check_threads(int threads, int lo, const std::string& who);
 
-/*! \brief Set LibTorch's intra-op threads: 0 = all cores (check_threads). */
+/*! \brief What 0 threads means: all cores, or the cores divided among
+ *  the workers of one host when LOCAL_WORLD_SIZE is set (torchrun,
+ *  `tfmed train --nproc`), at least 1. */
+int default_threads();
+
+/*! \brief Set LibTorch's intra-op threads: 0 = default_threads()
+ *  (check_threads). */
 void set_threads(int threads);
 
 /*! \brief Keep freed memory in the heap for reuse (glibc mallopt).

@@ -6,6 +6,7 @@
 #include <tfmed/dsp/stft.h>
 #include <tfmed/models/tsrnet_pipeline.h>
 #include <tfmed/models/weights.h>
+#include <tfmed/train/distributed.h>
 
 #include <torch/cuda.h>
 #include <torch/serialize.h>
@@ -193,13 +194,19 @@ Scores score_windows(Tsrnet& model, const TsrnetCard& card, const torch::Tensor&
 
 torch::Device parse_device(const std::string& name)
 {
+    // In a distributed run, "auto" and "cuda" mean this worker's own GPU:
+    // cuda:(LOCAL_RANK mod the devices), as torchrun users expect.
+    const auto own = [] {
+        const auto n = static_cast<int>(torch::cuda::device_count());
+        return static_cast<c10::DeviceIndex>(n > 0 ? train::dist::local_rank() % n : 0);
+    };
     if (name == "auto" || name.empty())
-        return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0)
+        return torch::cuda::is_available() ? torch::Device(torch::kCUDA, own())
                                            : torch::Device(torch::kCPU);
     if (name == "cpu")
         return torch::Device(torch::kCPU);
     if (name == "cuda" || name.rfind("cuda:", 0) == 0) {
-        int index = 0;
+        int index = name == "cuda" && torch::cuda::is_available() ? own() : 0;
         if (name.size() > 5) {
             const std::string n = name.substr(5);
             if (n.empty() || n.find_first_not_of("0123456789") != std::string::npos)

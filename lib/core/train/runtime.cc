@@ -7,6 +7,7 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -32,10 +33,24 @@ void check_threads(int threads, int lo, const std::string& who)
                                     std::to_string(threads));
 }
 
+int default_threads()
+{
+    // Workers started together on one host (torchrun and `tfmed train --nproc`
+    // set LOCAL_WORLD_SIZE) share its cores instead of each taking all.
+    int local = 1;
+    if (const char* v = std::getenv("LOCAL_WORLD_SIZE")) {
+        char* end = nullptr;
+        const long n = std::strtol(v, &end, 10);
+        if (*v && !*end && n >= 1 && n <= 65536)
+            local = static_cast<int>(n);
+    }
+    return std::max(1, cores() / local);
+}
+
 void set_threads(int threads)
 {
     check_threads(threads, 0, "threads");
-    at::set_num_threads(threads > 0 ? threads : cores());
+    at::set_num_threads(threads > 0 ? threads : default_threads());
 }
 
 void keep_freed_memory()

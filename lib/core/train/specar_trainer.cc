@@ -3,6 +3,7 @@
  * Copyright 2026 gr-tfmed authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <tfmed/train/distributed.h>
 #include <tfmed/train/runtime.h>
 #include <tfmed/data/benchmarks.h>
 #include <tfmed/data/window_set.h>
@@ -22,6 +23,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 
 namespace tfmed {
@@ -366,7 +368,10 @@ SpecarTrainResult fit(SpecarTrainConfig cfg, models::SpecarData d, const EventSi
                       const std::atomic<bool>* cancel)
 {
     const auto dev = models::parse_device(cfg.device);
-    const io::OutputLock lock(cfg.out, "training SpecAR-Net into " + cfg.out);
+    // (In a distributed run rank 0 alone writes, so it alone holds the lock.)
+    std::optional<io::OutputLock> lock;
+    if (dist::is_writer())
+        lock.emplace(cfg.out, "training SpecAR-Net into " + cfg.out);
     const std::string ckpt = cfg.out + ".ckpt";
     if (cfg.max_train_windows > 0 && d.train.size() > cfg.max_train_windows) {
         if (d.train.task == "classification")
@@ -406,7 +411,7 @@ SpecarTrainResult fit(SpecarTrainConfig cfg, models::SpecarData d, const EventSi
 
     if (cfg.resume)
         check_resume(ckpt, card);
-    else
+    else if (dist::is_writer())
         fs::remove(ckpt);
     torch::manual_seed(cfg.loop.seed);
     models::SpecarNet net(card.arch);
@@ -465,7 +470,8 @@ SpecarTrainResult fit(SpecarTrainConfig cfg, models::SpecarData d, const EventSi
         card.training_json = t.dump();
     }
     card.metrics_json = metrics.dump();
-    models::save_specar(cfg.out, card, net);
+    if (dist::is_writer()) // rank 0 alone writes (distributed.h)
+        models::save_specar(cfg.out, card, net);
     out.completed = true;
     out.model_path = cfg.out;
     out.threshold = card.threshold;

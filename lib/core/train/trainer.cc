@@ -8,6 +8,8 @@
 #include <tfmed/models/weights.h>
 #include <tfmed/train/trainer.h>
 
+#include "distributed_ops.h"
+
 #include <ATen/CPUGeneratorImpl.h>
 #include <nlohmann/json.hpp>
 #include <torch/nn/utils/clip_grad.h>
@@ -252,6 +254,27 @@ LoopResult run(Task& task,
     const bool lower = task.lower_is_better();
     const json settings = settings_of(o);
     auto opt = make_optimizer(o.optimizer, net.parameters());
+    // Data parallel (distributed.h): W ranks share every global batch.
+    const bool dp = dist::active();
+    const int W = dist::world_size();
+    const int R = dist::rank();
+    if (dp) {
+        if (o.batch < W)
+            throw std::invalid_argument("training: expected a batch >= the number of workers (" +
+                                        std::to_string(W) + "; --batch is the global batch, "
+                                        "split across them), found " + std::to_string(o.batch));
+        // Every rank must train the same thing on the same data.
+        const std::string mine = settings.dump() + " on " + std::to_string(N) + " examples";
+        const std::string ref = dist::broadcast_bytes(mine, "the settings check at the start");
+        const double differ =
+            dist::allreduce_sum({ ref == mine ? 0.0 : 1.0 }, "the settings check at the start")[0];
+        if (differ > 0.0)
+            throw std::invalid_argument(
+                "training: the workers disagree on the training settings or the data (" +
+                std::to_string(static_cast<int>(differ)) + " of " + std::to_string(W) +
+                " differ from rank 0). Rank 0: " + ref + (ref == mine ? "" : "; rank " +
+                std::to_string(R) + ": " + mine));
+    }
 
     State st;
     std::string changed; // settings changed by this resume ("" = none)
@@ -328,6 +351,8 @@ LoopResult run(Task& task,
         best_weights = f.section("best_weights");
         torch_rng = f.section("torch_rng");
     }
+    if (dp) // one starting point for all ranks (DDP's broadcast at construction)
+        dist::broadcast_module(net, false, "the broadcast of rank 0's parameters at the start");
 
     LoopResult res;
     auto training_json = [&](bool with_state) {
@@ -351,7 +376,7 @@ LoopResult run(Task& task,
     std::string last_checkpoint =
         resume ? o.checkpoint + " (" + position() + ")" : std::string("none");
     auto write_checkpoint = [&](const torch::Tensor* gen_state) {
-        if (o.checkpoint.empty())
+        if (o.checkpoint.empty() || !dist::is_writer())
             return;
         models::ModelFile f;
         f.card_json = task.card_json(training_json(true));
@@ -420,7 +445,7 @@ LoopResult run(Task& task,
         }
         net.train();
         for (int64_t b = b0; b < steps; ++b) {
-            if (cancel && cancel->load()) {
+            if (!dp && cancel && cancel->load()) { // (a world agrees on it after backward)
                 res.cancelled = true;
                 Event ev;
                 ev.kind = Event::Kind::stopped;
@@ -436,16 +461,69 @@ LoopResult run(Task& task,
                 res.history_json = st.history.dump();
                 return res;
             }
-            std::vector<int64_t> idx(order.begin() + b * o.batch,
-                                     order.begin() + std::min<int64_t>(N, (b + 1) * o.batch));
-            auto loss = task.loss(idx, rng);
-            const double lv = loss.item<double>();
-            if (!std::isfinite(lv))
-                throw std::runtime_error("training diverged: loss " + std::to_string(lv) +
-                                         " at epoch " + std::to_string(e + 1) + ", step " +
-                                         std::to_string(b + 1));
-            opt->zero_grad();
-            loss.backward();
+            double lv = 0.0;
+            if (!dp) {
+                std::vector<int64_t> idx(order.begin() + b * o.batch,
+                                         order.begin() + std::min<int64_t>(N, (b + 1) * o.batch));
+                auto loss = task.loss(idx, rng);
+                lv = loss.item<double>();
+                if (!std::isfinite(lv))
+                    throw std::runtime_error("training diverged: loss " + std::to_string(lv) +
+                                             " at epoch " + std::to_string(e + 1) + ", step " +
+                                             std::to_string(b + 1));
+                opt->zero_grad();
+                loss.backward();
+            } else {
+                // This rank's shard of global batch b: positions R, R+W, ...
+                const int64_t g0 = b * o.batch, g1 = std::min<int64_t>(N, (b + 1) * o.batch);
+                std::vector<int64_t> idx;
+                for (int64_t i = g0 + R; i < g1; i += W)
+                    idx.push_back(order[static_cast<std::size_t>(i)]);
+                // Draws derive from (seed, epoch, step, rank): a resume inside
+                // an epoch draws what the uninterrupted run drew.
+                const uint64_t ss = es * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(b) * 1000003ULL +
+                                    static_cast<uint64_t>(R);
+                torch::manual_seed(ss);
+                rng.seed(ss);
+                opt->zero_grad();
+                const double share = static_cast<double>(idx.size()) / static_cast<double>(g1 - g0);
+                double local = 0.0;
+                if (!idx.empty()) {
+                    auto loss = task.loss(idx, rng);
+                    local = loss.item<double>();
+                    loss.backward();
+                }
+                const std::string where =
+                    "epoch " + std::to_string(e + 1) + " step " + std::to_string(b + 1);
+                dist::allreduce_gradients(net, share, "the gradient all-reduce in " + where);
+                const auto red = dist::allreduce_sum(
+                    { std::isfinite(local) ? local * share : 0.0, std::isfinite(local) ? 0.0 : 1.0,
+                      cancel && cancel->load() ? 1.0 : 0.0 },
+                    "the loss reduction in " + where);
+                lv = red[1] > 0.0 ? NAN : red[0];
+                if (!std::isfinite(lv))
+                    throw std::runtime_error("training diverged: loss " + std::to_string(lv) +
+                                             " on " + std::to_string(static_cast<int>(red[1])) +
+                                             " of " + std::to_string(W) + " workers at epoch " +
+                                             std::to_string(e + 1) + ", step " +
+                                             std::to_string(b + 1));
+                if (red[2] > 0.0) { // a rank was cancelled: all stop before this step
+                    res.cancelled = true;
+                    Event ev;
+                    ev.kind = Event::Kind::stopped;
+                    ev.epoch = e + 1;
+                    ev.epochs = o.epochs;
+                    ev.step = b;
+                    ev.steps = steps;
+                    ev.path = o.checkpoint;
+                    ev.message = "cancelled in epoch " + std::to_string(e + 1) + " before step " +
+                                 std::to_string(b + 1) + "; last checkpoint: " + last_checkpoint;
+                    emit(ev);
+                    res.epochs_done = st.epochs_done;
+                    res.history_json = st.history.dump();
+                    return res;
+                }
+            }
             if (o.clip_grad_norm > 0.0)
                 torch::nn::utils::clip_grad_norm_(net.parameters(), o.clip_grad_norm);
             opt->step();
@@ -485,7 +563,13 @@ LoopResult run(Task& task,
         st.rng.clear();
         torch_rng.clear();
         net.eval();
-        const double metric = task.validate();
+        if (dp) // batch-norm statistics differ per rank: rank 0's are the model's
+            dist::broadcast_module(net, true, "the buffer broadcast before validation in epoch " +
+                                                  std::to_string(e + 1));
+        double metric = task.validate();
+        if (dp) // every rank validates the same weights; rank 0's figure governs
+            metric = dist::broadcast({ metric }, "the validation metric of epoch " +
+                                                     std::to_string(e + 1))[0];
         const double train_loss = loss_sum / static_cast<double>(steps);
         const bool best = better(metric, st.best_metric, lower);
         if (best) {

@@ -12,6 +12,7 @@
 #include <tfmed/models/tsrnet_pipeline.h>
 #include <tfmed/models/weights.h>
 #include <tfmed/plot/figure.h>
+#include <tfmed/train/distributed.h>
 #include <tfmed/train/runtime.h>
 #include <tfmed/train/trainer.h>
 #include <tfmed/train/trls_trainer.h>
@@ -24,6 +25,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 
 namespace tfmed {
@@ -459,7 +461,7 @@ models::Tfrnn pretrain(Run& r, const std::string& checkpoint, bool resume, LoopR
     net->to(r.dev);
     LoopOptions lo = r.cfg.pretrain;
     lo.checkpoint = checkpoint;
-    if (!resume && !checkpoint.empty())
+    if (!resume && !checkpoint.empty() && dist::is_writer())
         fs::remove(checkpoint);
     PretrainTask task(net, r.imgs, r.parts.train, r.parts.val, r.cfg, r.dev, r.card);
     if (r.events) {
@@ -654,7 +656,10 @@ TrlsTrainResult fit(const TrlsTrainConfig& cfg, const Labelled& d, bool with_hea
                     const EventSink& events, const std::atomic<bool>* cancel)
 {
     const auto dev = device_of(cfg);
-    const io::OutputLock lock(cfg.out, "training TRLS into " + cfg.out);
+    // (In a distributed run rank 0 alone writes, so it alone holds the lock.)
+    std::optional<io::OutputLock> lock;
+    if (dist::is_writer())
+        lock.emplace(cfg.out, "training TRLS into " + cfg.out);
     auto r = prepare(cfg, d, split(d.x.size(0), 1, 0, cfg.split_seed), dev, events, cancel);
     const std::string ckpt = cfg.out + ".ckpt";
     TrlsTrainResult out;
@@ -689,7 +694,8 @@ TrlsTrainResult fit(const TrlsTrainConfig& cfg, const Labelled& d, bool with_hea
                                    { "threads", at::get_num_threads() } }
                                  .dump();
         auto clf = classifier_from(enc, card.arch);
-        models::save_trls(cfg.out, card, clf);
+        if (dist::is_writer()) // rank 0 alone writes (distributed.h)
+            models::save_trls(cfg.out, card, clf);
         out.completed = true;
         out.model_path = cfg.out;
         out.parameters = models::count_parameters(*clf);
@@ -724,7 +730,8 @@ TrlsTrainResult fit(const TrlsTrainConfig& cfg, const Labelled& d, bool with_hea
                                { "threads", at::get_num_threads() } }
                              .dump();
     clf->to(torch::kCPU);
-    models::save_trls(cfg.out, card, clf);
+    if (dist::is_writer()) // rank 0 alone writes (distributed.h)
+        models::save_trls(cfg.out, card, clf);
     out.completed = true;
     out.model_path = cfg.out;
     out.val = h.val;

@@ -3,6 +3,7 @@
  * Copyright 2026 gr-tfmed authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <tfmed/train/distributed.h>
 #include <tfmed/train/runtime.h>
 #include <tfmed/dsp/stats.h>
 #include <tfmed/dsp/stft.h>
@@ -19,6 +20,7 @@
 #include <sstream>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -141,7 +143,10 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
     const auto dev = models::parse_device(cfg.device);
     io::check_writable(cfg.out);
     // One run per output for the run's whole duration (model and checkpoint).
-    const io::OutputLock lock(cfg.out, "training TSRNet into " + cfg.out);
+    // (In a distributed run rank 0 alone writes, so it alone holds the lock.)
+    std::optional<io::OutputLock> lock;
+    if (dist::is_writer())
+        lock.emplace(cfg.out, "training TSRNet into " + cfg.out);
     const std::string ckpt = cfg.out + ".ckpt";
 
     models::TsrnetCard card;
@@ -262,7 +267,8 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
     // replaced after the first epoch anyway): a cancelled run never leaves a
     // stale one that looks like its own.
     if (!cfg.resume)
-        fs::remove(ckpt);
+        if (dist::is_writer())
+            fs::remove(ckpt);
     LoopOptions lo = cfg.loop;
     lo.seed = spec.seed;
     lo.checkpoint = ckpt;
@@ -337,7 +343,8 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
         t.update(extra);
         card.training_json = t.dump();
     }
-    models::save_tsrnet(cfg.out, card, net);
+    if (dist::is_writer()) // rank 0 alone writes (distributed.h)
+        models::save_tsrnet(cfg.out, card, net);
     out.completed = true;
     out.model_path = cfg.out;
     out.threshold = card.threshold;

@@ -1,0 +1,219 @@
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Local worker processes for `tfmed train … --nproc N` (launch.h).
+ */
+#include "launch.h"
+#include "cli.h"
+
+#include <tfmed/train/distributed.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace tfmed {
+namespace apps {
+
+namespace {
+std::vector<std::string> g_argv;
+} // namespace
+
+void set_command_line(int argc, char** argv) { g_argv.assign(argv, argv + argc); }
+
+void add_dist_options(CLI::App* c, DistArgs& d)
+{
+    c->add_option("--nproc", d.nproc,
+                  "Data-parallel workers to start on this host (1 = this process; "
+                  "--batch is the global batch, split across them). Under torchrun, "
+                  "Slurm or Kubernetes leave it at 1: RANK, WORLD_SIZE, MASTER_ADDR and "
+                  "MASTER_PORT from the environment join the workers.")
+        ->check(int_range(1, 1024))
+        ->capture_default_str();
+    c->add_option_function<double>(
+         "--dist-timeout",
+         [&d](double v) {
+             d.timeout_s = v;
+             d.timeout_given = true;
+         },
+         "Seconds a worker waits for its peers in any collective and at the rendezvous "
+         "(default 120, or TFMED_DIST_TIMEOUT)")
+        ->check(kFinitePositive);
+    c->add_option("--dist-backend", d.backend, "auto (NCCL on CUDA where built, else Gloo), gloo, nccl")
+        ->check(CLI::IsMember({ "auto", "gloo", "nccl" }))
+        ->capture_default_str();
+}
+
+int free_local_port()
+{
+    const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (s < 0)
+        throw std::runtime_error(std::string("--nproc: cannot open a socket: ") +
+                                 std::strerror(errno));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = 0;
+    socklen_t len = sizeof a;
+    if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+        const int e = errno;
+        ::close(s);
+        throw std::runtime_error(std::string("--nproc: cannot find a free local port: ") +
+                                 std::strerror(e));
+    }
+    ::close(s);
+    return ntohs(a.sin_port);
+}
+
+int launch_workers(int n, const std::vector<std::string>& argv,
+                   const std::vector<std::string>& extra_env, double grace_s)
+{
+    if (argv.empty())
+        throw std::logic_error("launch_workers: no command line");
+    const char* port_env = std::getenv("MASTER_PORT");
+    const std::string port = port_env ? port_env : std::to_string(free_local_port());
+    std::vector<pid_t> pids(static_cast<std::size_t>(n), -1);
+    std::fflush(nullptr);
+    for (int r = 0; r < n; ++r) {
+        const pid_t pid = ::fork();
+        if (pid < 0) {
+            const int e = errno;
+            for (auto p : pids)
+                if (p > 0)
+                    ::kill(p, SIGTERM);
+            throw std::runtime_error(std::string("--nproc: cannot start worker ") +
+                                     std::to_string(r) + ": " + std::strerror(e));
+        }
+        if (pid == 0) {
+            const std::string sr = std::to_string(r), sn = std::to_string(n);
+            ::setenv("RANK", sr.c_str(), 1);
+            ::setenv("LOCAL_RANK", sr.c_str(), 1);
+            ::setenv("WORLD_SIZE", sn.c_str(), 1);
+            ::setenv("LOCAL_WORLD_SIZE", sn.c_str(), 1);
+            ::setenv("MASTER_ADDR", "127.0.0.1", 1);
+            ::setenv("MASTER_PORT", port.c_str(), 1);
+            ::setenv("TFMED_LAUNCHED", "1", 1);
+            for (const auto& kv : extra_env) {
+                const auto eq = kv.find('=');
+                ::setenv(kv.substr(0, eq).c_str(), kv.substr(eq + 1).c_str(), 1);
+            }
+            std::vector<char*> args;
+            for (const auto& a : argv)
+                args.push_back(const_cast<char*>(a.c_str()));
+            args.push_back(nullptr);
+            ::execv("/proc/self/exe", args.data());
+            std::fprintf(stderr, "tfmed: worker %d: cannot run /proc/self/exe: %s\n", r,
+                         std::strerror(errno));
+            ::_exit(127);
+        }
+        pids[static_cast<std::size_t>(r)] = pid;
+    }
+    int first = 0, left = n;
+    bool termed = false;
+    auto deadline = std::chrono::steady_clock::time_point::max();
+    while (left > 0) {
+        int status = 0;
+        const pid_t pid = ::waitpid(-1, &status, WNOHANG);
+        if (pid < 0 && errno != EINTR)
+            break;
+        if (pid <= 0) {
+            if (std::chrono::steady_clock::now() > deadline) {
+                for (auto p : pids)
+                    if (p > 0)
+                        ::kill(p, termed ? SIGKILL : SIGTERM);
+                termed = true;
+                deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            continue;
+        }
+        int r = -1;
+        for (int i = 0; i < n; ++i)
+            if (pids[static_cast<std::size_t>(i)] == pid)
+                r = i;
+        if (r < 0)
+            continue;
+        pids[static_cast<std::size_t>(r)] = -1;
+        --left;
+        int code = 0;
+        std::string why;
+        if (WIFEXITED(status)) {
+            code = WEXITSTATUS(status);
+            why = "exited with status " + std::to_string(code);
+        } else if (WIFSIGNALED(status)) {
+            code = 128 + WTERMSIG(status);
+            why = std::string("was killed by signal ") + std::to_string(WTERMSIG(status)) + " (" +
+                  strsignal(WTERMSIG(status)) + ")";
+        }
+        if (code != 0) {
+            std::fprintf(stderr, "tfmed: worker %d of %d (pid %d) %s\n", r, n, static_cast<int>(pid),
+                         why.c_str());
+            if (first == 0) {
+                first = code;
+                if (left > 0)
+                    std::fprintf(stderr,
+                                 "tfmed: stopping the other worker(s): they stop on their own "
+                                 "when their next collective fails, else in %.0f s\n",
+                                 grace_s);
+                deadline = std::chrono::steady_clock::now() +
+                           std::chrono::milliseconds(static_cast<long long>(grace_s * 1000));
+            }
+        }
+    }
+    return first;
+}
+
+int run_training(const DistArgs& d, const std::string& device, const std::function<int()>& body)
+{
+    bool from_env = false;
+    auto w = train::dist::world_from_environment(&from_env);
+    const bool launched = std::getenv("TFMED_LAUNCHED") != nullptr;
+    if (!from_env && d.nproc > 1) {
+        std::vector<std::string> env;
+        if (d.timeout_given)
+            env.push_back("TFMED_DIST_TIMEOUT=" + std::to_string(d.timeout_s));
+        return launch_workers(d.nproc, g_argv, env, std::min(d.timeout_s, 30.0));
+    }
+    if (from_env && d.nproc > 1 && !launched)
+        throw std::invalid_argument("--nproc " + std::to_string(d.nproc) +
+                                    ": the environment already describes a world (WORLD_SIZE=" +
+                                    std::to_string(w.world_size) +
+                                    ", e.g. from torchrun); expected one of the two, found both");
+    if (from_env && launched && d.nproc != w.world_size)
+        throw std::logic_error("--nproc: a worker of " + std::to_string(w.world_size) +
+                               " found --nproc " + std::to_string(d.nproc));
+    if (!from_env)
+        return body();
+    if (d.timeout_given)
+        w.timeout_s = d.timeout_s;
+    w.backend = d.backend;
+    train::dist::init(w, device);
+    int rc = 0;
+    try {
+        rc = body();
+    } catch (const std::exception& e) {
+        train::dist::shutdown(false);
+        std::string m = message_of(e);
+        if (m.rfind("distributed:", 0) != 0)
+            m = "rank " + std::to_string(w.rank) + " of " + std::to_string(w.world_size) + ": " + m;
+        throw std::runtime_error(m);
+    }
+    train::dist::shutdown(true);
+    return rc;
+}
+
+} // namespace apps
+} // namespace tfmed
