@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+# Copyright 2026 gr-tfmed authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Data-parallel training on localhost (tfmed/train/distributed.h).
+
+  check_distributed.py DIST_WORKER TFMED DATA_DIR OUT_DIR
+
+1. World sizes 2 and 3 (per-rank batch B/W, uneven shards in the last batch)
+   end with the weights of world size 1 with batch B, within 2e-6 (float32
+   sums in another order; stated, not bit for bit).
+2. A worker killed mid-run (SIGKILL in epoch 2): its peer exits non-zero
+   with an error naming the rank, the collective and the timeout, long
+   before the timeout; the checkpoint of epoch 1 survives, and resuming it
+   with ONE worker ends with the uninterrupted run's weights.
+3. A worker that stops answering (SIGSTOP): its peer gives up with the
+   stated error after the timeout (4 s here), not later than timeout + 30 s.
+4. Launch errors: malformed RANK, --nproc inside a torchrun world.
+5. `tfmed train specar --nproc 2` on JapaneseVowels (skipped without
+   ../shared/data): completes, rank 0 alone reports and writes the model,
+   and the epoch losses equal --nproc 1's to 1e-4.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+WORKER, TFMED, DATA, OUT = sys.argv[1:5]
+os.makedirs(OUT, exist_ok=True)
+failures = []
+
+
+def check(ok, what):
+    print(("ok   " if ok else "FAIL ") + what)
+    if not ok:
+        failures.append(what)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def world(n, args, timeout_s=30, wait=True):
+    """Start n workers of dist_worker with torchrun's environment."""
+    port = free_port()
+    procs = []
+    for r in range(n):
+        env = dict(os.environ, RANK=str(r), WORLD_SIZE=str(n), LOCAL_RANK=str(r),
+                   MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port),
+                   TFMED_DIST_TIMEOUT=str(timeout_s))
+        procs.append(subprocess.Popen([WORKER] + args, env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True))
+    return procs
+
+
+def finish(procs, limit=300):
+    res = []
+    for p in procs:
+        try:
+            o, e = p.communicate(timeout=limit)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            o, e = p.communicate()
+            e += "\n(killed by the test after %d s)" % limit
+        res.append((p.returncode, o, e))
+    return res
+
+
+def weights(path):
+    w = {}
+    with open(path) as f:
+        for line in f:
+            k, *v = line.split(" ", 1)
+            if k != "history":
+                w[k] = [float(x) for x in v[0].split()]
+    return w
+
+
+def max_diff(a, b):
+    return max(max(abs(x - y) for x, y in zip(a[k], b[k])) for k in a)
+
+
+# 1. equivalence ---------------------------------------------------------
+ref = os.path.join(OUT, "w1.txt")
+rc = subprocess.run([WORKER, "--out", ref, "--batch", "8", "--epochs", "3"],
+                    capture_output=True, text=True)
+check(rc.returncode == 0, "world size 1 trains (%s)" % rc.stderr.strip()[-200:])
+w1 = weights(ref)
+check(len(w1) == 4 and sum(len(v) for v in w1.values()) == 6 * 12 + 12 + 12 * 3 + 3,
+      "the regression network has 123 parameters")
+for n in (2, 3):
+    path = os.path.join(OUT, "w%d.txt" % n)
+    res = finish(world(n, ["--out", path, "--batch", "8", "--epochs", "3"]))
+    check(all(r[0] == 0 for r in res), "world size %d trains (%s)" % (
+        n, " | ".join(r[2].strip()[-200:] for r in res)))
+    if os.path.exists(path):
+        d = max_diff(w1, weights(path))
+        check(d < 2e-6, "world size %d, per-rank batch 8/%d: weights equal world size 1, "
+              "batch 8 after 9 steps (max |diff| %.2e < 2e-6)" % (n, n, d))
+
+# 2. a worker killed mid-run ---------------------------------------------
+ck = os.path.join(OUT, "kill.ckpt")
+for f in (ck,):
+    if os.path.exists(f):
+        os.remove(f)
+t0 = time.time()
+res = finish(world(2, ["--out", os.path.join(OUT, "wk.txt"), "--batch", "8", "--epochs", "3",
+                       "--checkpoint", ck, "--die-at", "5"], timeout_s=60), limit=120)
+dt = time.time() - t0
+(rc0, _, e0), (rc1, _, _) = res
+check(rc1 == -signal.SIGKILL, "rank 1 was killed (status %s)" % rc1)
+check(rc0 == 3, "rank 0 exits with an error when its peer dies (status %s)" % rc0)
+check("distributed: rank 0 of 2" in e0 and "failed" in e0 and "within 60 s" in e0
+      and "epoch 2 step 2" in e0,
+      "rank 0's error names itself, the collective (epoch 2 step 2) and the timeout: " +
+      e0.strip().splitlines()[-1][:300] if e0.strip() else "(no stderr)")
+check(dt < 45, "rank 0 stops in %.1f s, not after the 60 s timeout" % dt)
+check(os.path.exists(ck), "the checkpoint of epoch 1 survives")
+check(not [f for f in os.listdir(OUT) if ".tmp" in f or f.startswith(".kill")],
+      "no partial file beside it")
+ref3 = os.path.join(OUT, "w1_resumed.txt")
+rc = subprocess.run([WORKER, "--out", ref3, "--batch", "8", "--epochs", "3", "--checkpoint", ck,
+                     "--resume"], capture_output=True, text=True)
+check(rc.returncode == 0, "resume with one worker (%s)" % rc.stderr.strip()[-200:])
+if rc.returncode == 0:
+    d = max_diff(w1, weights(ref3))
+    check(d < 2e-6, "the resumed run ends with the uninterrupted run's weights "
+          "(max |diff| %.2e)" % d)
+
+# 3. a worker that stops answering ----------------------------------------
+t0 = time.time()
+procs = world(2, ["--out", os.path.join(OUT, "wh.txt"), "--batch", "8", "--epochs", "3",
+                  "--hang-at", "2"], timeout_s=4)
+try:
+    _, e0 = procs[0].communicate(timeout=60)
+except subprocess.TimeoutExpired:
+    procs[0].kill()
+    _, e0 = procs[0].communicate()
+dt = time.time() - t0
+procs[1].kill()
+procs[1].communicate()
+check(procs[0].returncode == 3 and "within 4 s" in e0,
+      "rank 0 gives up on a silent peer with the stated timeout (status %s): %s" % (
+          procs[0].returncode, e0.strip().splitlines()[-1][:200] if e0.strip() else ""))
+check(4 <= dt < 34, "after %.1f s (timeout 4 s)" % dt)
+
+# 4. launch errors ---------------------------------------------------------
+env = dict(os.environ, RANK="x", WORLD_SIZE="2", MASTER_ADDR="127.0.0.1", MASTER_PORT="1")
+rc = subprocess.run([WORKER, "--batch", "8"], env=env, capture_output=True, text=True)
+check(rc.returncode == 3 and "expected RANK to be an integer from 0 to 1, found 'x'" in rc.stderr,
+      "a malformed RANK is refused clearly: " + rc.stderr.strip()[-160:])
+env = dict(os.environ, RANK="0", WORLD_SIZE="2", MASTER_ADDR="127.0.0.1", MASTER_PORT="29999")
+rc = subprocess.run([TFMED, "train", "specar", "--preset", "jv", "--nproc", "2", "--out",
+                     os.path.join(OUT, "x.tfm")], env=env, capture_output=True, text=True)
+check(rc.returncode == 1 and "expected one of the two, found both" in rc.stderr,
+      "--nproc inside a torchrun world is refused: " + rc.stderr.strip()[-200:])
+
+# 5. through the tool --------------------------------------------------------
+if not os.path.isdir(os.path.join(DATA, "uea")):
+    print("SKIP: tfmed train specar --nproc 2 (no JapaneseVowels under %s)" % DATA)
+else:
+    hist = {}
+    for n in (1, 2):
+        model = os.path.join(OUT, "jv%d.tfm" % n)
+        js = os.path.join(OUT, "jv%d.json" % n)
+        rc = subprocess.run([TFMED, "train", "specar", "--preset", "jv", "--epochs", "2",
+                             "--d-model", "16", "--d-ff", "16", "--dropout", "0", "--data-dir",
+                             DATA, "--out", model, "--json", js, "--nproc", str(n)],
+                            capture_output=True, text=True)
+        check(rc.returncode == 0 and os.path.exists(model),
+              "tfmed train specar --nproc %d writes the model (%s)" % (n, rc.stderr.strip()[-300:]))
+        if n == 2:
+            check(rc.stdout.count("model " + model) == 1,
+                  "one report for the world (rank 0 alone prints the summary)")
+        if os.path.exists(js):
+            hist[n] = [h["train_loss"] for h in json.load(open(js))["history"]]
+    if len(hist) == 2:
+        d = max(abs(a - b) / abs(a) for a, b in zip(hist[1], hist[2]))
+        check(d < 1e-4, "epoch losses with 2 workers equal 1 worker's (max rel diff %.1e): %s vs %s"
+              % (d, hist[1], hist[2]))
+
+if failures:
+    print("%d check(s) failed" % len(failures))
+    sys.exit(1)
+print("all distributed checks passed")
