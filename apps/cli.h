@@ -44,6 +44,7 @@ void add_tsrnet_commands(Cli& cli); // train/eval/bench tsrnet, eval quality, da
 void add_specar_commands(Cli& cli); // train/eval/bench specar          (specar_cmd.cc)
 void add_trls_commands(Cli& cli);   // train/eval/bench trls            (trls_cmd.cc)
 void add_serve_commands(Cli& cli);  // bench serve                     (bench_serve.cc)
+void add_train_bench_commands(Cli& cli); // bench train --nproc 1,2     (bench_train.cc)
 void add_model_commands(Cli& cli);  // info, doctor, export, import, system (model_cmd.cc)
 
 /*! An exception's message for people: LibTorch appends a backtrace after

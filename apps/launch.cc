@@ -33,6 +33,8 @@ std::vector<std::string> g_argv;
 
 void set_command_line(int argc, char** argv) { g_argv.assign(argv, argv + argc); }
 
+const std::vector<std::string>& command_line() { return g_argv; }
+
 void add_dist_options(CLI::App* c, DistArgs& d)
 {
     c->add_option("--nproc", d.nproc,

@@ -17,6 +17,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace tfmed {
 namespace apps {
@@ -30,6 +31,9 @@ struct DistArgs {
 
 /*! The command line, for workers that re-run it (main calls this first). */
 void set_command_line(int argc, char** argv);
+
+/*! The command line set_command_line() recorded. */
+const std::vector<std::string>& command_line();
 
 /*! --nproc, --dist-timeout, --dist-backend on a train command. */
 void add_dist_options(CLI::App* c, DistArgs& d);

@@ -42,6 +42,7 @@ int main(int argc, char** argv)
     tfmed::apps::add_trls_commands(cli);
     tfmed::apps::add_stft_commands(cli);
     tfmed::apps::add_serve_commands(cli);
+    tfmed::apps::add_train_bench_commands(cli);
     tfmed::apps::add_model_commands(cli);
 
     try {
