@@ -67,8 +67,8 @@ int bench(const BenchTrainArgs& a)
                 (long long)a.cfg.leads, (long long)a.cfg.width, (long long)a.cfg.d_model,
                 (long long)a.cfg.batch, (long long)a.cfg.steps, (long long)a.cfg.warmup,
                 a.cfg.device.c_str(), cores);
-    std::printf("%7s %9s %10s %10s %11s %9s %11s\n", "workers", "threads", "batch/rk",
-                "step (s)", "samples/s", "speed-up", "efficiency");
+    std::printf("%7s %9s %10s %10s %9s %11s %9s %11s\n", "workers", "threads", "batch/rk",
+                "step (s)", "steps/s", "samples/s", "speed-up", "efficiency");
     json rows = json::array();
     double base = 0.0;
     int base_cores = 1;
@@ -96,9 +96,9 @@ int bench(const BenchTrainArgs& a)
         const double speedup = sps / base;
         // Efficiency per core used: 1.0 = the added workers' cores scale perfectly.
         const double eff = speedup * base_cores / used;
-        std::printf("%7d %9d %10lld %10.3f %11.2f %8.2fx %10.0f%%\n", n, threads,
-                    (long long)(a.cfg.batch / n), r.at("step_s").get<double>(), sps, speedup,
-                    100.0 * eff);
+        const double step = r.at("step_s").get<double>();
+        std::printf("%7d %9d %10lld %10.3f %9.3f %11.2f %8.2fx %10.0f%%\n", n, threads,
+                    (long long)(a.cfg.batch / n), step, 1.0 / step, sps, speedup, 100.0 * eff);
         r["speedup"] = speedup;
         r["efficiency"] = eff;
         r["cores_used"] = used;
