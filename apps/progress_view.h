@@ -7,6 +7,7 @@
 
 #include "common.h"
 
+#include <tfmed/train/distributed.h>
 #include <tfmed/train/events.h>
 
 #include <cstdio>
@@ -80,6 +81,17 @@ private:
     std::unique_ptr<Progress> bar_;
     int epoch_ = 0;
 };
+
+/*! The event sink of a train command: a progress view on rank 0 (or in a
+ *  run of one process), nothing on the other ranks: one report per world. */
+inline train::EventSink world_progress()
+{
+    auto view = std::make_shared<ProgressView>();
+    return [view](const train::Event& e) {
+        if (train::dist::is_writer())
+            (*view)(e);
+    };
+}
 
 } // namespace apps
 } // namespace tfmed

@@ -130,11 +130,7 @@ int train_trls(TrlsArgs& a)
     return run_training(a.dist, a.cfg.device, [&] {
         if (!a.json.empty())
             check_writable(a.json);
-        auto view = std::make_shared<ProgressView>();
-        const auto r = train::train_trls(a.cfg, [view](const train::Event& e) {
-            if (train::dist::is_writer()) // one report for the world
-                (*view)(e);
-        });
+        const auto r = train::train_trls(a.cfg, world_progress());
         if (!r.completed || !train::dist::is_writer())
             return 0;
         std::printf("%s\n", r.summary.c_str());

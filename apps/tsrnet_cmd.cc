@@ -71,11 +71,7 @@ int train_tsrnet(const TsrnetTrainArgs& a)
         for (const auto* p : { &a.json, &a.plot })
             if (!p->empty())
                 check_writable(*p);
-        auto view = std::make_shared<ProgressView>();
-        const auto r = train::train_tsrnet(a.cfg, [view](const train::Event& e) {
-            if (train::dist::is_writer()) // one report for the world
-                (*view)(e);
-        });
+        const auto r = train::train_tsrnet(a.cfg, world_progress());
         if (!r.completed || !train::dist::is_writer())
             return 0;
         std::printf("%s\n", r.summary.c_str());

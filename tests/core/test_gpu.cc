@@ -71,6 +71,17 @@ void expect_close(const torch::Tensor& cpu, const torch::Tensor& gpu, double tol
     EXPECT_LT(d, tol) << what;
 }
 
+// The width-8, one-lead TSRNet the tests share.
+models::TsrnetCard small_card()
+{
+    models::TsrnetCard card;
+    card.leads = 1;
+    card.width = 8;
+    card.d_model = 16;
+    card.validate();
+    return card;
+}
+
 // The same module twice: one on the CPU, one on cuda:0, equal weights.
 template <class Net, class Make>
 std::pair<Net, Net> twins(Make make)
@@ -106,11 +117,7 @@ TEST(Gpu, StftWithCufftEqualsTheCpu)
 TEST(Gpu, TsrnetScoresEqualTheCpu)
 {
     REQUIRE_GPU();
-    models::TsrnetCard card;
-    card.leads = 1;
-    card.width = 8;
-    card.d_model = 16;
-    card.validate();
+    const auto card = small_card();
     auto [c, g] = twins<models::Tsrnet>([&] { return models::Tsrnet(models::options_of(card)); });
     torch::manual_seed(2);
     const auto x = torch::rand({ 6, card.prep.crop_length, card.leads }) * 2 - 1;
@@ -125,11 +132,7 @@ TEST(Gpu, TsrnetScoresEqualTheCpu)
 TEST(Gpu, TsrnetTrainingGradientsEqualTheCpu)
 {
     REQUIRE_GPU();
-    models::TsrnetCard card;
-    card.leads = 1;
-    card.width = 8;
-    card.d_model = 16;
-    card.validate();
+    const auto card = small_card();
     auto [c, g] = twins<models::Tsrnet>([&] { return models::Tsrnet(models::options_of(card)); });
     // Eval mode: dropout draws come from each device's own generator, so the
     // training loss is compared without them (the masks are the same draws).
@@ -139,12 +142,8 @@ TEST(Gpu, TsrnetTrainingGradientsEqualTheCpu)
     std::vector<double> losses;
     for (auto* net : { &c, &g }) {
         const auto dev = (*net)->parameters().front().device();
-        const auto xb = x.to(dev);
-        const auto spec = models::tsrnet_spectrogram(xb, stft);
-        std::mt19937_64 rng(4);
-        const auto m = models::train_masks(card.masking, xb.size(1), spec.size(2), rng);
-        auto [xh, s] = (*net)->forward(models::mask_time(xb, m.time), models::mask_spec(spec, m.spec));
-        auto loss = models::tsrnet_loss(xb, xh, s);
+        std::mt19937_64 rng(4); // the same masks on both devices
+        auto loss = models::training_loss(*net, card, stft, x.to(dev), rng);
         (*net)->zero_grad();
         loss.backward();
         losses.push_back(loss.item<double>());

@@ -17,9 +17,12 @@ alarm).
 Checked against wfdb_source -> resampler -> scorer in one graph:
   - the samples and the source's tags (sample_rate, annotation, ...) arrive
     unchanged, at the same offsets;
-  - the scores are bit for bit the single graph's, with the same tags;
-  - the alarm PDUs (from the scorer and after the ZMQ PUB/SUB hop) are the
-    single graph's, field for field (wall-clock fields excepted).
+  - the scores are the single graph's to float rounding (1e-5 relative: the
+    shared engine batches windows as they arrive, and LibTorch's CPU kernels
+    round by batch size; README, serving), with the same tags;
+  - the alarm PDUs are the single graph's field for field (scores to the same
+    rounding), and a monitor receives exactly the scorer's PDUs over ZMQ
+    PUB/SUB.
 Skipped (77) without ../shared/data.
 """
 import importlib.util
@@ -90,6 +93,22 @@ def pdu_fields(msgs):
     return out
 
 
+def same_pdus(a, b):
+    """Same PDUs, field for field; scores to float rounding (1e-5 relative)."""
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if x.keys() != y.keys():
+            return False
+        for k in x:
+            if isinstance(x[k], float) and isinstance(y[k], float):
+                if abs(x[k] - y[k]) > 1e-5 * max(1.0, abs(x[k])):
+                    return False
+            elif x[k] != y[k]:
+                return False
+    return True
+
+
 def scorer(model):
     return tfmed.tsrnet_scorer(model, 1, 500.0, 2500, device="auto", threshold=float("nan"),
                                threads=1)
@@ -140,7 +159,18 @@ log3 = blocks.message_debug()
 mon.msg_connect(sub, "out", log3, "store")
 host.start()
 mon.start()
-time.sleep(0.5)  # the monitor's subscription reaches the PUB before any alarm
+# The monitor's subscription must reach the PUB before any alarm (PUB/SUB
+# drops what a subscriber has not yet asked for): probe PDUs through the
+# host's alarm publisher until one arrives.
+probe = pmt.cons(pmt.to_pmt({"type": "probe"}), pmt.PMT_NIL)
+t_probe = time.time()
+while log3.num_messages() == 0:
+    if time.time() - t_probe > 30:
+        sys.exit("the monitor never received a probe PDU from the alarm publisher in 30 s")
+    host.alarm_pub.to_basic_block()._post(pmt.intern("in"), probe)
+    time.sleep(0.1)
+time.sleep(0.3)  # probes still on their way
+n_probes = log3.num_messages()
 t0 = time.time()
 sensor = subprocess.Popen([sys.executable, sensor_py, "--record", RECORD, "--nsamples", str(N),
                            "--realtime", "0", "--address", f"tcp://127.0.0.1:{p_stream}",
@@ -157,13 +187,16 @@ try:
 except subprocess.TimeoutExpired:
     sensor.kill()
     out, _ = sensor.communicate()
-time.sleep(0.5)  # the last alarm PDUs cross the PUB/SUB hop
+while time.time() - t0 < 120 and log3.num_messages() - n_probes < log1.num_messages():
+    time.sleep(0.1)  # the last alarm PDUs cross the PUB/SUB hop
+time.sleep(0.2)
 mon.stop()
 mon.wait()
 host.stop()
 host.wait()
 alarms2 = [log2.get_message(i) for i in range(log2.num_messages())]
-alarms3 = [log3.get_message(i) for i in range(log3.num_messages())]
+alarms3 = [m for m in (log3.get_message(i) for i in range(log3.num_messages()))
+           if pmt.to_python(pmt.car(m)).get("type") != "probe"]
 print(f"two hosts: {N} samples in {dt:.2f} s; sensor host exit {sensor.returncode}")
 
 x1, x2 = np.array(raw1.data(), np.float32), np.array(raw2.data(), np.float32)
@@ -176,16 +209,19 @@ check(t1 == t2 and "sample_rate" in keys and "annotation" in keys,
       f"with the same values ({len(t2)} received)")
 s1, s2 = np.array(sc1.data(), np.float32), np.array(sc2.data(), np.float32)
 n_scored = int(np.isfinite(s1).sum())
-check(len(s1) > 0 and n_scored >= 5 and np.array_equal(s1, s2, equal_nan=True),
-      f"scores equal the single graph's bit for bit ({len(s2)} items, {n_scored} windows scored)")
+rel = float(np.nanmax(np.abs(s1 - s2) / np.maximum(1.0, np.abs(s1)))) if len(s1) == len(s2) else 1.0
+check(len(s1) > 0 and n_scored >= 5 and len(s1) == len(s2) and rel <= 1e-5
+      and np.array_equal(np.isnan(s1), np.isnan(s2)),
+      f"scores equal the single graph's to float rounding ({len(s2)} items, {n_scored} "
+      f"windows scored, max rel diff {rel:.1e} <= 1e-5)")
 st1 = [t for t in tags_of(sc1) if t[1].startswith("tfmed_")]
 st2 = [t for t in tags_of(sc2) if t[1].startswith("tfmed_")]
 check(len(st1) > 0 and [t[:2] for t in st1] == [t[:2] for t in st2],
       f"the scorer's {len(st1)} tags are the same ({', '.join(sorted({t[1] for t in st1}))})")
 f1, f2, f3 = pdu_fields(alarms1), pdu_fields(alarms2), pdu_fields(alarms3)
-check(len(f1) > 0 and f1 == f2,
+check(len(f1) > 0 and same_pdus(f1, f2),
       f"the scorer's {len(f1)} alarm PDU(s) equal the single graph's ({len(f2)})")
-check(f3 == f1, f"the {len(f3)} PDU(s) a monitor received over ZMQ PUB/SUB equal them")
+check(f3 == f2, f"the {len(f3)} PDU(s) a monitor received over ZMQ PUB/SUB equal them exactly")
 
 if failures:
     print(f"{len(failures)} check(s) failed")

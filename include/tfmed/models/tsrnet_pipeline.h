@@ -60,6 +60,13 @@ torch::Tensor weighted_error(const torch::Tensor& x, const torch::Tensor& x_hat,
 torch::Tensor tsrnet_loss(const torch::Tensor& x, const torch::Tensor& x_hat,
                           const torch::Tensor& s);
 
+/*! \brief TSRNet's training loss on a batch: the spectrogram of x (B, T, L)
+ *  (on the model's device), the card's training masks drawn from `rng`, the
+ *  masked forward pass and tsrnet_loss. The one definition the trainer, the
+ *  benches and the GPU test use. */
+torch::Tensor training_loss(Tsrnet& model, const TsrnetCard& card, const dsp::StftOptions& stft,
+                            const torch::Tensor& x, std::mt19937_64& rng);
+
 /*! \brief Per-window scores, each the mean over the inference passes. */
 struct Scores {
     torch::Tensor plain; //!< (B) mean weighted error

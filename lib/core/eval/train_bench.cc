@@ -19,8 +19,8 @@ namespace eval {
 
 namespace {
 
-// TSRNet's training loss (as TsrnetTask in tsrnet_trainer.cc) on synthetic
-// windows; validation is left out of the timing (it returns at once).
+// TSRNet's training loss (models::training_loss, as the trainer) on
+// synthetic windows; validation is left out of the timing (it returns at once).
 class BenchTask : public train::Task
 {
 public:
@@ -35,10 +35,7 @@ public:
     torch::Tensor loss(const std::vector<int64_t>& idx, std::mt19937_64& rng) override
     {
         const auto xb = x_.index_select(0, torch::tensor(idx, torch::kLong)).to(dev_);
-        const auto spec = models::tsrnet_spectrogram(xb, stft_);
-        const auto m = models::train_masks(card_.masking, xb.size(1), spec.size(2), rng);
-        auto [xh, s] = net_->forward(models::mask_time(xb, m.time), models::mask_spec(spec, m.spec));
-        return models::tsrnet_loss(xb, xh, s);
+        return models::training_loss(net_, card_, stft_, xb, rng);
     }
     double validate() override { return 0.0; }
     std::string metric_name() const override { return "none"; }

@@ -278,10 +278,7 @@ TsrnetBenchResult bench_tsrnet(const TsrnetBenchConfig& a)
         torch::rand({ a.train_batch, T, L }, torch::TensorOptions().device(dev)) * 2 - 1;
     net->train();
     r.train_step_s = timed([&] {
-        const auto spec = models::tsrnet_spectrogram(xb, stft);
-        const auto m = models::train_masks(card.masking, T, spec.size(2), rng);
-        auto [xh, s] = net->forward(models::mask_time(xb, m.time), models::mask_spec(spec, m.spec));
-        auto loss = models::tsrnet_loss(xb, xh, s);
+        auto loss = models::training_loss(net, card, stft, xb, rng);
         opt.zero_grad();
         loss.backward();
         opt.step();

@@ -138,6 +138,15 @@ torch::Tensor tsrnet_loss(const torch::Tensor& x, const torch::Tensor& x_hat,
     return weighted_error(x, x_hat, s).mean() + s.mean();
 }
 
+torch::Tensor training_loss(Tsrnet& model, const TsrnetCard& card, const dsp::StftOptions& stft,
+                            const torch::Tensor& x, std::mt19937_64& rng)
+{
+    const auto spec = tsrnet_spectrogram(x, stft);
+    const auto m = train_masks(card.masking, x.size(1), spec.size(2), rng);
+    auto [x_hat, s] = model->forward(mask_time(x, m.time), mask_spec(spec, m.spec));
+    return tsrnet_loss(x, x_hat, s);
+}
+
 int64_t score_chunk(const TsrnetCard& card)
 {
     // The widest activation: the spectrogram encoder's 16*width channels

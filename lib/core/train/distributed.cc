@@ -101,13 +101,34 @@ World& world()
     return *g_world;
 }
 
-[[noreturn]] void fail_collective(const std::string& what, const std::exception& e)
+// The collectives of one process group type (Gloo, NCCL), type-erased.
+template <class PG>
+void bind(World& W, c10::intrusive_ptr<PG> pg)
 {
-    const auto& o = g_world ? g_world->opts : g_single;
+    W.allreduce = [pg](std::vector<at::Tensor>& t, c10d::ReduceOp op) {
+        c10d::AllreduceOptions ao;
+        ao.reduceOp = op;
+        return pg->allreduce(t, ao);
+    };
+    W.broadcast = [pg](std::vector<at::Tensor>& t) { return pg->broadcast(t); };
+    W.barrier = [pg] { return pg->barrier(); };
+    W.release = [pg]() mutable { pg.reset(); };
+}
+
+// An exception's message without LibTorch's backtrace.
+std::string plain(const std::exception& e)
+{
     std::string m = e.what();
     const auto bt = m.find("\nException raised from ");
     if (bt != std::string::npos)
         m.erase(bt);
+    return m;
+}
+
+[[noreturn]] void fail_collective(const std::string& what, const std::exception& e)
+{
+    const auto& o = g_world ? g_world->opts : g_single;
+    const std::string m = plain(e);
     throw std::runtime_error(
         "distributed: rank " + std::to_string(o.rank) + " of " + std::to_string(o.world_size) +
         " (" + (g_world ? g_world->backend : std::string("?")) + "): " + what +
@@ -219,10 +240,7 @@ void init(const WorldOptions& w, const std::string& device)
         so.timeout = timeout;
         W.store = c10::make_intrusive<c10d::TCPStore>(w.master_addr, so);
     } catch (const std::exception& e) {
-        std::string m = e.what();
-        const auto bt = m.find("\nException raised from ");
-        if (bt != std::string::npos)
-            m.erase(bt);
+        const std::string m = plain(e);
         throw std::runtime_error("distributed: rank " + std::to_string(w.rank) + " of " +
                                  std::to_string(w.world_size) + ": the rendezvous at " + where +
                                  (w.rank == 0 ? " (served by this rank)" : "") +
@@ -243,14 +261,7 @@ void init(const WorldOptions& w, const std::string& device)
             o->threads = 2;
             auto pg =
                 c10::make_intrusive<c10d::ProcessGroupGloo>(W.store, w.rank, w.world_size, o);
-            W.allreduce = [pg](std::vector<at::Tensor>& t, c10d::ReduceOp op) {
-                c10d::AllreduceOptions ao;
-                ao.reduceOp = op;
-                return pg->allreduce(t, ao);
-            };
-            W.broadcast = [pg](std::vector<at::Tensor>& t) { return pg->broadcast(t); };
-            W.barrier = [pg] { return pg->barrier(); };
-            W.release = [pg]() mutable { pg.reset(); };
+            bind(W, pg);
 #else
             throw std::runtime_error("this build of gr-tfmed has no c10d Gloo (configure it "
                                      "with the gloo headers: Debian's libgloo-dev)");
@@ -261,21 +272,11 @@ void init(const WorldOptions& w, const std::string& device)
             o->timeout = timeout;
             auto pg =
                 c10::make_intrusive<c10d::ProcessGroupNCCL>(W.store, w.rank, w.world_size, o);
-            W.allreduce = [pg](std::vector<at::Tensor>& t, c10d::ReduceOp op) {
-                c10d::AllreduceOptions ao;
-                ao.reduceOp = op;
-                return pg->allreduce(t, ao);
-            };
-            W.broadcast = [pg](std::vector<at::Tensor>& t) { return pg->broadcast(t); };
-            W.barrier = [pg] { return pg->barrier(); };
-            W.release = [pg]() mutable { pg.reset(); };
+            bind(W, pg);
 #endif
         }
     } catch (const std::exception& e) {
-        std::string m = e.what();
-        const auto bt = m.find("\nException raised from ");
-        if (bt != std::string::npos)
-            m.erase(bt);
+        const std::string m = plain(e);
         throw std::runtime_error("distributed: rank " + std::to_string(w.rank) + " of " +
                                  std::to_string(w.world_size) + ": could not start the " + be +
                                  " process group (rendezvous " + where + "): " + m);
@@ -409,7 +410,10 @@ void allreduce_gradients(torch::nn::Module& net, double weight, const std::strin
     }
 }
 
-std::vector<double> allreduce_sum(const std::vector<double>& v, const std::string& what)
+namespace {
+// A float64 vector through one collective on the world's device.
+std::vector<double> doubles_through(const std::vector<double>& v, const std::string& what,
+                                    bool reduce)
 {
     if (!g_world || v.empty())
         return v;
@@ -417,22 +421,22 @@ std::vector<double> allreduce_sum(const std::vector<double>& v, const std::strin
                               torch::kFloat64)
                  .to(world().device, /*non_blocking=*/false, /*copy=*/true);
     std::vector<at::Tensor> one{ t };
-    run_and_wait(what, [&] { return world().allreduce(one, c10d::ReduceOp::SUM); });
+    run_and_wait(what, [&] {
+        return reduce ? world().allreduce(one, c10d::ReduceOp::SUM) : world().broadcast(one);
+    });
     auto c = one[0].to(torch::kCPU).contiguous();
     return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+} // namespace
+
+std::vector<double> allreduce_sum(const std::vector<double>& v, const std::string& what)
+{
+    return doubles_through(v, what, true);
 }
 
 std::vector<double> broadcast(const std::vector<double>& v, const std::string& what)
 {
-    if (!g_world || v.empty())
-        return v;
-    auto t = torch::from_blob(const_cast<double*>(v.data()), { static_cast<int64_t>(v.size()) },
-                              torch::kFloat64)
-                 .to(world().device, false, true);
-    std::vector<at::Tensor> one{ t };
-    run_and_wait(what, [&] { return world().broadcast(one); });
-    auto c = one[0].to(torch::kCPU).contiguous();
-    return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+    return doubles_through(v, what, false);
 }
 
 std::string broadcast_bytes(const std::string& bytes, const std::string& what)

@@ -418,6 +418,23 @@ LoopResult run(Task& task,
                              : "");
         emit(ev);
     }
+    // Stopped before step b of epoch e: the last checkpoint is what remains.
+    auto cancelled = [&](int e, int64_t b) {
+        res.cancelled = true;
+        Event ev;
+        ev.kind = Event::Kind::stopped;
+        ev.epoch = e + 1;
+        ev.epochs = o.epochs;
+        ev.step = b;
+        ev.steps = steps;
+        ev.path = o.checkpoint;
+        ev.message = "cancelled in epoch " + std::to_string(e + 1) + " before step " +
+                     std::to_string(b + 1) + "; last checkpoint: " + last_checkpoint;
+        emit(ev);
+        res.epochs_done = st.epochs_done;
+        res.history_json = st.history.dump();
+        return res;
+    };
     int64_t steps_run = 0;
     const int64_t steps_total = (o.epochs - start_epoch) * steps - start_step;
     for (int e = st.epochs_done; e < o.epochs && !st.early_stopped; ++e) {
@@ -446,20 +463,7 @@ LoopResult run(Task& task,
         net.train();
         for (int64_t b = b0; b < steps; ++b) {
             if (!dp && cancel && cancel->load()) { // (a world agrees on it after backward)
-                res.cancelled = true;
-                Event ev;
-                ev.kind = Event::Kind::stopped;
-                ev.epoch = e + 1;
-                ev.epochs = o.epochs;
-                ev.step = b;
-                ev.steps = steps;
-                ev.path = o.checkpoint;
-                ev.message = "cancelled in epoch " + std::to_string(e + 1) + " before step " +
-                             std::to_string(b + 1) + "; last checkpoint: " + last_checkpoint;
-                emit(ev);
-                res.epochs_done = st.epochs_done;
-                res.history_json = st.history.dump();
-                return res;
+                return cancelled(e, b);
             }
             double lv = 0.0;
             if (!dp) {
@@ -508,20 +512,7 @@ LoopResult run(Task& task,
                                              std::to_string(e + 1) + ", step " +
                                              std::to_string(b + 1));
                 if (red[2] > 0.0) { // a rank was cancelled: all stop before this step
-                    res.cancelled = true;
-                    Event ev;
-                    ev.kind = Event::Kind::stopped;
-                    ev.epoch = e + 1;
-                    ev.epochs = o.epochs;
-                    ev.step = b;
-                    ev.steps = steps;
-                    ev.path = o.checkpoint;
-                    ev.message = "cancelled in epoch " + std::to_string(e + 1) + " before step " +
-                                 std::to_string(b + 1) + "; last checkpoint: " + last_checkpoint;
-                    emit(ev);
-                    res.epochs_done = st.epochs_done;
-                    res.history_json = st.history.dump();
-                    return res;
+                    return cancelled(e, b);
                 }
             }
             if (o.clip_grad_norm > 0.0)

@@ -75,10 +75,7 @@ public:
     torch::Tensor loss(const std::vector<int64_t>& idx, std::mt19937_64& rng) override
     {
         const auto xb = x_.index_select(0, torch::tensor(idx, torch::kLong)).to(dev_);
-        const auto spec = models::tsrnet_spectrogram(xb, stft_);
-        const auto m = models::train_masks(card_.masking, xb.size(1), spec.size(2), rng);
-        auto [xh, s] = net_->forward(models::mask_time(xb, m.time), models::mask_spec(spec, m.spec));
-        return models::tsrnet_loss(xb, xh, s);
+        return models::training_loss(net_, card_, stft_, xb, rng);
     }
     double validate() override
     {
