@@ -91,7 +91,7 @@ inline void print_bench(const BenchRows& r, const nlohmann::json& twin, const st
                         nlohmann::json& out)
 {
     auto ratio = [](double a, double b) {
-        return b > 0 ? std::to_string(a / b).substr(0, 5) + "x" : std::string("-");
+        return a > 0 && b > 0 ? std::to_string(a / b).substr(0, 5) + "x" : std::string("-");
     };
     std::printf("%-26s %16s %16s %8s\n", "", "C++ (LibTorch)", "Python twin", "C++/twin");
     out["cpp"] = nlohmann::json::object();

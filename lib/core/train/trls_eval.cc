@@ -1,0 +1,256 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * `evaluate_trls`: k-fold (or TS-TCC split) evaluations of TRLS: linear
+ * evaluation, fine-tuning with a fraction of labels, the supervised
+ * baseline, robustness to dropped samples and noise; JSON and figures.
+ */
+#include "trls_parts.h"
+
+#include <tfmed/data/datasets.h>
+#include <tfmed/data/window_set.h>
+#include <tfmed/data/windows.h>
+#include <tfmed/io/atomic.h>
+#include <tfmed/models/metrics.h>
+#include <tfmed/models/trls_card.h>
+#include <tfmed/models/tsrnet_pipeline.h>
+#include <tfmed/models/weights.h>
+#include <tfmed/plot/figure.h>
+#include <tfmed/train/distributed.h>
+#include <tfmed/train/runtime.h>
+#include <tfmed/train/trainer.h>
+#include <tfmed/train/trls_trainer.h>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <numeric>
+#include <optional>
+#include <stdexcept>
+
+namespace tfmed {
+namespace train {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+using namespace trls;
+
+namespace {
+
+// Test windows with `percent` % of samples set to 0 (seeded), or white noise
+// at `snr_db` (per window: noise power = signal power / 10^(snr/10)).
+torch::Tensor corrupt(const torch::Tensor& x, const std::string& kind, double v, uint64_t seed)
+{
+    auto gen = at::detail::createCPUGenerator(seed);
+    if (kind == "sparsity") {
+        const auto keep = torch::rand(x.sizes(), gen) >= v / 100.0;
+        return x * keep.to(x.scalar_type());
+    }
+    const auto centred = x - x.mean(-1, true);
+    const auto p = centred.pow(2).mean({ 1, 2 }, true);
+    const auto sd = torch::sqrt(p / std::pow(10.0, v / 10.0));
+    return x + torch::randn(x.sizes(), gen) * sd;
+}
+
+// PCA to 2-D of the test embeddings, coloured by class.
+void embedding_figure(const torch::Tensor& emb, const std::vector<int64_t>& y,
+                      const std::vector<std::string>& names, const std::string& path,
+                      const std::string& title)
+{
+    auto e = emb.to(torch::kDouble);
+    e = e - e.mean(0, true);
+    const auto svd = torch::linalg_svd(e, false);
+    const auto xy = torch::matmul(e, std::get<2>(svd).narrow(0, 0, 2).t());
+    static const plot::Rgb colors[] = { { 31, 119, 180 }, { 214, 39, 40 }, { 44, 160, 44 },
+                                        { 255, 127, 14 }, { 148, 103, 189 }, { 140, 86, 75 } };
+    plot::Panel p;
+    p.title = title;
+    p.xlabel = "principal component 1";
+    p.ylabel = "principal component 2";
+    for (std::size_t k = 0; k < names.size(); ++k) {
+        plot::Series s;
+        s.color = colors[k % 6];
+        s.label = names[k];
+        s.points = true;
+        for (std::size_t i = 0; i < y.size(); ++i)
+            if (static_cast<std::size_t>(y[i]) == k) {
+                s.x.push_back(xy[static_cast<int64_t>(i)][0].item<double>());
+                s.y.push_back(xy[static_cast<int64_t>(i)][1].item<double>());
+            }
+        p.series.push_back(s);
+    }
+    plot::save_figure({ p }, path, "", 900, 620);
+}
+
+} // namespace
+
+TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& spec,
+                             const EventSink& events, const std::atomic<bool>* cancel)
+{
+    TrlsTrainConfig cfg = cfg_in;
+    set_threads(cfg.threads);
+    cfg.validate();
+    if (spec.folds < 1 || spec.folds > 20)
+        throw std::invalid_argument("--folds: expected 1 .. 20, found " + std::to_string(spec.folds));
+    for (double p : spec.finetune_percent)
+        if (!(p > 0 && p <= 100))
+            throw std::invalid_argument("--finetune: expected label percentages in (0, 100], "
+                                        "found " + std::to_string(p));
+    for (double p : spec.sparsity_percent)
+        if (!(p >= 0 && p < 100))
+            throw std::invalid_argument("--sparsity: expected percentages in [0, 100), found " +
+                                        std::to_string(p));
+    for (double s : spec.snr_db)
+        if (!std::isfinite(s))
+            throw std::invalid_argument("--snr: expected finite dB values");
+    if (!spec.linear && !spec.supervised && spec.finetune_percent.empty())
+        throw std::invalid_argument("eval trls: expected --linear, --finetune or --supervised");
+    const int last = spec.last_fold < 0 ? spec.folds - 1 : spec.last_fold;
+    if (spec.first_fold < 0 || spec.first_fold > last || last >= spec.folds)
+        throw std::invalid_argument("--fold: expected folds within 1 .. " +
+                                    std::to_string(spec.folds));
+    fs::create_directories(spec.out_dir);
+    const auto dev = device_of(cfg);
+    const auto d = load(cfg);
+    const int64_t K = static_cast<int64_t>(d.class_names.size());
+    json folds = json::array(), arch_json;
+    std::map<std::string, std::vector<double>> acc, f1;
+    TrlsEvalResult result;
+    for (int k = spec.first_fold; k <= last; ++k) {
+        auto r = prepare(cfg, d, split(d.x.size(0), spec.folds, k, cfg.split_seed), dev, events,
+                         cancel);
+        arch_json = json::parse(r.card.to_json())["architecture"];
+        json fj = { { "fold", k + 1 }, { "split", r.parts.name },
+                    { "train", r.parts.train.size() }, { "val", r.parts.val.size() },
+                    { "test", r.parts.test.size() } };
+        auto record = [&](const std::string& mode, const HeadResult& h) {
+            fj[mode] = { { "val", scores_json(h.val) }, { "test", scores_json(h.test) } };
+            acc[mode].push_back(h.test.accuracy);
+            f1[mode].push_back(h.test.macro_f1);
+        };
+        models::Tfrnn enc(nullptr);
+        if (spec.linear || !spec.finetune_percent.empty()) {
+            LoopResult pre;
+            enc = pretrain(r, "", false, &pre);
+            if (!enc)
+                break;
+            fj["pretrain_val_byol_loss"] = pre.best_metric;
+        }
+        if (spec.linear) {
+            auto arch = r.card.arch;
+            arch.num_class = K;
+            auto clf = classifier_from(enc, arch);
+            clf->to(dev);
+            const auto test_x = take(d.x, r.parts.test);
+            const auto h = linear_head(r, clf, take(r.imgs, r.parts.test));
+            if (!h.completed)
+                break;
+            record("linear", h);
+            const auto truth = to_vec(take(d.y, r.parts.test));
+            auto robust = [&](const std::string& kind, double v) {
+                const auto imgs = images_of(r.card, corrupt(test_x, kind, v, 77 + k));
+                torch::NoGradGuard ng;
+                const auto emb = embed_all(clf->encoder, imgs, dev);
+                const auto pred = to_vec(clf->head->forward(emb.to(dev)).argmax(1));
+                const auto s = scores(truth, pred, K);
+                char key[64];
+                std::snprintf(key, sizeof key, "linear_%s_%g", kind.c_str(), v);
+                fj[key] = scores_json(s);
+                acc[key].push_back(s.accuracy);
+                f1[key].push_back(s.macro_f1);
+            };
+            for (double p : spec.sparsity_percent)
+                robust("sparsity", p);
+            for (double s : spec.snr_db)
+                robust("snr", s);
+            if (k == spec.first_fold) {
+                const auto emb = embed_all(clf->encoder, take(r.imgs, r.parts.test), dev);
+                const std::string png = spec.out_dir + "/trls_" + cfg.data + "_embedding.png";
+                embedding_figure(emb, truth, d.class_names, png,
+                                 "TRLS representations of the test windows (" + cfg.data +
+                                     ", " + r.parts.name + "), PCA");
+                result.figures.push_back(png);
+            }
+        }
+        for (double p : spec.finetune_percent) {
+            const auto h = tune(r, enc, p);
+            if (!h.completed)
+                break;
+            char key[32];
+            std::snprintf(key, sizeof key, "finetune_%g", p);
+            record(key, h);
+        }
+        if (spec.supervised) {
+            const auto h = tune(r, models::Tfrnn(nullptr), 100);
+            if (!h.completed)
+                break;
+            record("supervised", h);
+        }
+        folds.push_back(fj);
+        if (cancel && cancel->load())
+            break;
+    }
+    json summary = json::object();
+    std::string table = "mode                      accuracy %          macro-F1 %       folds\n";
+    for (const auto& [mode, a] : acc) {
+        summary[mode] = { { "accuracy_mean", mean_of(a) }, { "accuracy_std", std_of(a) },
+                          { "macro_f1_mean", mean_of(f1[mode]) },
+                          { "macro_f1_std", std_of(f1[mode]) }, { "folds", a.size() } };
+        char line[200];
+        std::snprintf(line, sizeof line, "%-24s %7.2f +- %-6.2f    %7.2f +- %-6.2f  %zu\n",
+                      mode.c_str(), 100 * mean_of(a), 100 * std_of(a), 100 * mean_of(f1[mode]),
+                      100 * std_of(f1[mode]), a.size());
+        table += line;
+    }
+    if (spec.finetune_percent.size() > 1 || (spec.finetune_percent.size() == 1 && spec.linear)) {
+        plot::Panel p;
+        p.title = "TRLS fine-tuning on " + cfg.data + ": test accuracy vs labelled fraction";
+        p.xlabel = "labelled training windows (%)";
+        p.ylabel = "accuracy (%)";
+        plot::Series s;
+        s.label = "fine-tuned (mean over folds)";
+        s.color = { 31, 119, 180 };
+        s.width = 2.0;
+        for (double q : spec.finetune_percent) {
+            char key[32];
+            std::snprintf(key, sizeof key, "finetune_%g", q);
+            if (acc.count(key)) {
+                s.x.push_back(q);
+                s.y.push_back(100 * mean_of(acc[key]));
+            }
+        }
+        p.series.push_back(s);
+        if (acc.count("supervised")) {
+            plot::Series b;
+            b.label = "supervised, 100 % labels";
+            b.color = { 214, 39, 40 };
+            b.x = { 0.0, 100.0 };
+            b.y = { 100 * mean_of(acc["supervised"]), 100 * mean_of(acc["supervised"]) };
+            p.series.push_back(b);
+        }
+        const std::string png = spec.out_dir + "/trls_" + cfg.data + "_label_fraction.png";
+        plot::save_figure({ p }, png, "", 900, 420);
+        result.figures.push_back(png);
+    }
+    json all = { { "data", cfg.data },
+                 { "description", d.description },
+                 { "architecture", arch_json },
+                 { "scaling", cfg.scaling },
+                 { "pretrain_epochs", cfg.pretrain.epochs },
+                 { "downstream_epochs", cfg.downstream.epochs },
+                 { "folds", spec.folds },
+                 { "per_fold", folds },
+                 { "summary", summary } };
+    result.json = all.dump(1);
+    result.summary = table;
+    return result;
+}
+
+} // namespace train
+} // namespace tfmed

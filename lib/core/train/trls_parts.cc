@@ -1,0 +1,536 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * TRLS: the pieces the trainer (trls_trainer.cc) and the evaluation
+ * (trls_eval.cc) share: data, splits, scaling, images, the pre-training and
+ * classification tasks, the linear head, fine-tuning (trls_parts.h).
+ */
+#include "trls_parts.h"
+
+#include <tfmed/data/datasets.h>
+#include <tfmed/data/window_set.h>
+#include <tfmed/data/windows.h>
+#include <tfmed/io/atomic.h>
+#include <tfmed/models/metrics.h>
+#include <tfmed/models/trls_card.h>
+#include <tfmed/models/tsrnet_pipeline.h>
+#include <tfmed/models/weights.h>
+#include <tfmed/plot/figure.h>
+#include <tfmed/train/distributed.h>
+#include <tfmed/train/runtime.h>
+#include <tfmed/train/trainer.h>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <numeric>
+#include <optional>
+#include <stdexcept>
+
+namespace tfmed {
+namespace train {
+namespace trls {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+Labelled load(const TrlsTrainConfig& cfg)
+{
+    const std::string dir = cfg.data_dir.empty() ? data::default_data_dir() : cfg.data_dir;
+    data::LabelledSet s;
+    if (cfg.data == "epilepsy" || cfg.data == "epilepsy5") {
+        s = data::load_bonn_epilepsy178(dir);
+        if (cfg.data == "epilepsy")
+            s = data::binary_seizure(s);
+    } else if (cfg.data == "mitdb") {
+        s = data::load_mitdb_compiled(dir);
+    } else if (cfg.data == "ecg5000") {
+        s = data::load_ecg5000(dir, "TRAIN");
+    } else {
+        auto a = data::load_uea(dir, "BasicMotions", "TRAIN");
+        auto b = data::load_uea(dir, "BasicMotions", "TEST", a.x.size(2));
+        s = a;
+        s.x = torch::cat({ a.x, b.x });
+        s.y = torch::cat({ a.y, b.y });
+    }
+    Labelled d;
+    d.x = s.x.to(torch::kFloat).contiguous();
+    d.y = s.y.to(torch::kLong);
+    d.class_names = s.class_names;
+    d.sample_rate = s.sample_rate;
+    for (int64_t c = 0; c < d.x.size(1); ++c)
+        d.channel_names.push_back(d.x.size(1) == 1 ? "signal" : "ch" + std::to_string(c));
+    d.description = cfg.data + ": " + std::to_string(d.x.size(0)) + " windows of " +
+                    std::to_string(d.x.size(1)) + " x " + std::to_string(d.x.size(2)) + ", " +
+                    std::to_string(d.class_names.size()) + " classes";
+    if (!torch::isfinite(d.x).all().item<bool>())
+        throw std::invalid_argument(cfg.data + ": a window holds NaN or Inf");
+    if (cfg.max_windows > 0 && cfg.max_windows < d.x.size(0)) {
+        // A seeded subset with every class kept in proportion (at least one each).
+        const auto perm = data::permutation(static_cast<int>(d.x.size(0)), cfg.split_seed + 7);
+        const auto counts = torch::bincount(d.y);
+        std::vector<int64_t> quota(static_cast<std::size_t>(counts.size(0)));
+        for (int64_t k = 0; k < counts.size(0); ++k)
+            quota[static_cast<std::size_t>(k)] = std::max<int64_t>(
+                1, counts[k].item<int64_t>() * cfg.max_windows / d.x.size(0));
+        std::vector<int64_t> keep;
+        for (int i : perm) {
+            auto& q = quota[static_cast<std::size_t>(d.y[i].item<int64_t>())];
+            if (q > 0) {
+                --q;
+                keep.push_back(i);
+            }
+        }
+        std::sort(keep.begin(), keep.end());
+        const auto idx = torch::tensor(keep, torch::kLong);
+        d.x = d.x.index_select(0, idx).contiguous();
+        d.y = d.y.index_select(0, idx);
+        d.description += " (a class-proportional subset of " + std::to_string(keep.size()) + ")";
+    }
+    return d;
+}
+
+// TS-TCC: 20 % test, then 20 % of the rest validation; or fold k of `folds`.
+Parts split(int64_t N, int folds, int k, uint64_t seed)
+{
+    const auto perm = data::permutation(static_cast<int>(N), seed);
+    Parts p;
+    if (folds <= 1) {
+        const int64_t n_test = std::llround(N * 0.2);
+        const int64_t n_val = std::llround((N - n_test) * 0.2);
+        for (int64_t i = 0; i < N; ++i)
+            (i < n_test ? p.test : (i < n_test + n_val ? p.val : p.train))
+                .push_back(perm[static_cast<std::size_t>(i)]);
+        p.name = "TS-TCC split (20 % test, 20 % of the rest validation)";
+    } else {
+        auto part_of = [&](int64_t i) { return static_cast<int>(i * folds / N); };
+        for (int64_t i = 0; i < N; ++i) {
+            const int q = part_of(i);
+            (q == k ? p.test : (q == (k + 1) % folds ? p.val : p.train))
+                .push_back(perm[static_cast<std::size_t>(i)]);
+        }
+        p.name = "fold " + std::to_string(k + 1) + " of " + std::to_string(folds);
+    }
+    for (auto* v : { &p.train, &p.val, &p.test })
+        std::sort(v->begin(), v->end());
+    if (p.train.size() < 2 || p.val.empty() || p.test.empty())
+        throw std::invalid_argument("trls: " + std::to_string(N) +
+                                    " windows are too few for a train / validation / test split");
+    return p;
+}
+
+torch::Tensor take(const torch::Tensor& t, const std::vector<int64_t>& idx)
+{
+    return t.index_select(0, torch::tensor(idx, torch::kLong).to(t.device()));
+}
+
+std::vector<int64_t> to_vec(const torch::Tensor& t)
+{
+    const auto c = t.to(torch::kCPU, torch::kLong).contiguous();
+    return std::vector<int64_t>(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
+}
+
+// The card's scaling for this split, fitted per the configuration.
+void fit_scaling(models::TrlsCard& card, const Labelled& d, const Parts& p,
+                 const std::string& how)
+{
+    card.scale_min.clear();
+    card.scale_max.clear();
+    card.scaling = how == "none" ? "none" : "minmax";
+    if (how == "none")
+        return;
+    if (d.x.size(1) != 1)
+        throw std::invalid_argument("trls: min-max per time index is TS-TCC's scaling of "
+                                    "single-channel windows; use --scaling none for " +
+                                    std::to_string(d.x.size(1)) + " channels");
+    const auto src = how == "all" ? d.x : take(d.x, p.train);
+    const auto flat = src.select(1, 0).to(torch::kDouble);
+    const auto lo = std::get<0>(flat.min(0)), hi = std::get<0>(flat.max(0));
+    card.scale_min.assign(lo.data_ptr<double>(), lo.data_ptr<double>() + lo.numel());
+    card.scale_max.assign(hi.data_ptr<double>(), hi.data_ptr<double>() + hi.numel());
+}
+
+torch::Tensor images_of(const models::TrlsCard& card, const torch::Tensor& x)
+{
+    // Chunks keep the STFT's temporaries small for long windows.
+    std::vector<torch::Tensor> out;
+    for (int64_t i = 0; i < x.size(0); i += 512)
+        out.push_back(models::spectrogram(card.scale(x.narrow(0, i, std::min<int64_t>(512, x.size(0) - i))),
+                                          card.arch));
+    return torch::cat(out);
+}
+
+namespace {
+
+// ---------------------------------------------------------------- tasks
+
+class PretrainTask : public Task
+{
+public:
+    PretrainTask(models::Trls net, const torch::Tensor& imgs, std::vector<int64_t> train,
+                 std::vector<int64_t> val, const TrlsTrainConfig& cfg, torch::Device dev,
+                 models::TrlsCard& card)
+        : net_(std::move(net)),
+          imgs_(imgs),
+          train_(std::move(train)),
+          val_(std::move(val)),
+          cfg_(cfg),
+          dev_(dev),
+          card_(card)
+    {
+    }
+    torch::nn::Module& module() override { return *net_; }
+    int64_t train_size() const override { return static_cast<int64_t>(train_.size()); }
+    torch::Tensor loss(const std::vector<int64_t>& idx, std::mt19937_64& rng) override
+    {
+        std::vector<int64_t> ids;
+        for (auto i : idx)
+            ids.push_back(train_[static_cast<std::size_t>(i)]);
+        if (ids.size() == 1) // BatchNorm needs two: add a second window
+            ids.push_back(train_[(static_cast<std::size_t>(idx[0]) + 1) % train_.size()]);
+        const uint64_t seed = rng();
+        return pair_loss(ids, seed);
+    }
+    void after_step() override { net_->update_target(cfg_.tau); }
+    double validate() override
+    {
+        // Fixed views (seed 0) of the validation windows, BatchNorm on its
+        // running statistics (eval mode).
+        torch::NoGradGuard ng;
+        double sum = 0;
+        int64_t n = 0;
+        for (std::size_t i = 0; i < val_.size(); i += 256) {
+            std::vector<int64_t> ids(val_.begin() + static_cast<long>(i),
+                                     val_.begin() + static_cast<long>(std::min(val_.size(), i + 256)));
+            if (ids.size() < 2)
+                break;
+            sum += pair_loss(ids, 0).item<double>() * static_cast<double>(ids.size());
+            n += static_cast<int64_t>(ids.size());
+        }
+        return n ? sum / static_cast<double>(n) : 0.0;
+    }
+    std::string metric_name() const override { return "val_byol_loss"; }
+    std::string card_json(const std::string& training) override
+    {
+        card_.training_json = training;
+        return card_.to_json();
+    }
+
+private:
+    torch::Tensor pair_loss(const std::vector<int64_t>& ids, uint64_t seed)
+    {
+        const auto x = take(imgs_, ids);
+        const auto v1 = augment::view(x, cfg_.view1, seed, ids, 0).to(dev_);
+        const auto v2 = augment::view(x, cfg_.view2, seed, ids, 1).to(dev_);
+        return net_->loss(v1, v2, cfg_.negatives);
+    }
+    models::Trls net_;
+    torch::Tensor imgs_;
+    std::vector<int64_t> train_, val_;
+    const TrlsTrainConfig& cfg_;
+    torch::Device dev_;
+    models::TrlsCard& card_;
+};
+
+// Cross-entropy on inputs X[idx] of a module: the linear head on frozen
+// representations, or the whole classifier (fine-tuning, supervised).
+class ClassifyTask : public Task
+{
+public:
+    ClassifyTask(torch::nn::Module& m, std::function<torch::Tensor(const torch::Tensor&)> fwd,
+                 const torch::Tensor& x, const torch::Tensor& y, std::vector<int64_t> train,
+                 std::vector<int64_t> val, torch::Device dev, std::string card)
+        : m_(m),
+          fwd_(std::move(fwd)),
+          x_(x),
+          y_(y),
+          train_(std::move(train)),
+          val_(std::move(val)),
+          dev_(dev),
+          card_(std::move(card))
+    {
+    }
+    torch::nn::Module& module() override { return m_; }
+    int64_t train_size() const override { return static_cast<int64_t>(train_.size()); }
+    torch::Tensor loss(const std::vector<int64_t>& idx, std::mt19937_64&) override
+    {
+        std::vector<int64_t> ids;
+        for (auto i : idx)
+            ids.push_back(train_[static_cast<std::size_t>(i)]);
+        return torch::nn::functional::cross_entropy(fwd_(take(x_, ids).to(dev_)),
+                                                    take(y_, ids).to(dev_));
+    }
+    // TS-TCC's plateau schedule watches the validation loss.
+    double validate() override
+    {
+        torch::NoGradGuard ng;
+        double sum = 0;
+        for (std::size_t i = 0; i < val_.size(); i += 256) {
+            std::vector<int64_t> b(val_.begin() + static_cast<long>(i),
+                                   val_.begin() + static_cast<long>(std::min(val_.size(), i + 256)));
+            sum += torch::nn::functional::cross_entropy(
+                       fwd_(take(x_, b).to(dev_)), take(y_, b).to(dev_),
+                       torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                       .item<double>();
+        }
+        return val_.empty() ? 0.0 : sum / static_cast<double>(val_.size());
+    }
+    std::vector<int64_t> predict(const std::vector<int64_t>& ids)
+    {
+        torch::NoGradGuard ng;
+        std::vector<int64_t> out;
+        for (std::size_t i = 0; i < ids.size(); i += 256) {
+            std::vector<int64_t> b(ids.begin() + static_cast<long>(i),
+                                   ids.begin() + static_cast<long>(std::min(ids.size(), i + 256)));
+            const auto p = to_vec(fwd_(take(x_, b).to(dev_)).argmax(1));
+            out.insert(out.end(), p.begin(), p.end());
+        }
+        return out;
+    }
+    std::string metric_name() const override { return "val_loss"; }
+    std::string card_json(const std::string&) override { return card_; }
+
+private:
+    torch::nn::Module& m_;
+    std::function<torch::Tensor(const torch::Tensor&)> fwd_;
+    torch::Tensor x_, y_;
+    std::vector<int64_t> train_, val_;
+    torch::Device dev_;
+    std::string card_;
+};
+
+} // namespace
+
+TrlsScores scores(const std::vector<int64_t>& truth, const std::vector<int64_t>& pred,
+                  int64_t classes)
+{
+    TrlsScores s;
+    s.n = static_cast<int64_t>(truth.size());
+    s.accuracy = models::accuracy(truth, pred);
+    s.macro_f1 = models::macro_f1(truth, pred, classes);
+    return s;
+}
+
+json scores_json(const TrlsScores& s)
+{
+    return { { "accuracy", s.accuracy }, { "macro_f1", s.macro_f1 }, { "n", s.n } };
+}
+
+// Embeddings of every window by the frozen encoder (eval mode).
+torch::Tensor embed_all(models::Tfrnn& enc, const torch::Tensor& imgs, torch::Device dev)
+{
+    torch::NoGradGuard ng;
+    enc->eval();
+    std::vector<torch::Tensor> out;
+    for (int64_t i = 0; i < imgs.size(0); i += 256)
+        out.push_back(enc->embed(imgs.narrow(0, i, std::min<int64_t>(256, imgs.size(0) - i)).to(dev))
+                          .to(torch::kCPU));
+    return torch::cat(out);
+}
+
+Run prepare(const TrlsTrainConfig& cfg, const Labelled& d, Parts p, torch::Device dev,
+            const EventSink& events, const std::atomic<bool>* cancel)
+{
+    Run r{ cfg, d, std::move(p), {}, {}, dev, events, cancel };
+    auto& c = r.card;
+    c.arch = cfg.arch;
+    c.arch.channels = d.x.size(1);
+    c.arch.length = d.x.size(2);
+    c.arch.num_class = 0;
+    c.arch.validate();
+    c.sample_rate = d.sample_rate;
+    c.channel_names = d.channel_names;
+    c.version = TFMED_VERSION;
+    fit_scaling(c, d, r.parts, cfg.scaling);
+    c.pretraining_json = json{ { "view1", cfg.view1.to_string() },
+                               { "view2", cfg.view2.to_string() },
+                               { "tau", cfg.tau },
+                               { "negatives", cfg.negatives } }
+                             .dump();
+    c.data_json = json{ { "data", cfg.data },
+                        { "split", r.parts.name },
+                        { "split_seed", cfg.split_seed },
+                        { "scaling", cfg.scaling },
+                        { "train_windows", r.parts.train.size() },
+                        { "val_windows", r.parts.val.size() },
+                        { "test_windows", r.parts.test.size() } }
+                      .dump();
+    if (c.arch.image_norm == "dataset") {
+        // One pair of bounds for every image, from the training windows.
+        std::vector<torch::Tensor> lm;
+        const auto xt = take(d.x, r.parts.train);
+        for (int64_t i = 0; i < xt.size(0); i += 512)
+            lm.push_back(models::log_magnitude(
+                c.scale(xt.narrow(0, i, std::min<int64_t>(512, xt.size(0) - i))), c.arch));
+        const auto all = torch::cat(lm);
+        c.arch.image_lo = all.min().item<double>();
+        c.arch.image_hi = all.max().item<double>();
+        if (!(c.arch.image_hi > c.arch.image_lo))
+            throw std::invalid_argument("trls: every training spectrogram value is " +
+                                        std::to_string(c.arch.image_lo) +
+                                        "; dataset image scaling needs a range");
+    }
+    r.imgs = images_of(c, d.x);
+    return r;
+}
+
+// Pre-train; returns the online encoder (nullptr when cancelled).
+models::Tfrnn pretrain(Run& r, const std::string& checkpoint, bool resume, LoopResult* lr)
+{
+    torch::manual_seed(r.cfg.pretrain.seed);
+    models::Trls net(r.card.arch);
+    net->to(r.dev);
+    LoopOptions lo = r.cfg.pretrain;
+    lo.checkpoint = checkpoint;
+    if (!resume && !checkpoint.empty() && dist::is_writer())
+        fs::remove(checkpoint);
+    PretrainTask task(net, r.imgs, r.parts.train, r.parts.val, r.cfg, r.dev, r.card);
+    if (r.events) {
+        Event ev;
+        ev.kind = Event::Kind::started;
+        ev.message = "TRLS pre-training: " + r.card.arch.to_string() + "; " +
+                     std::to_string(r.parts.train.size()) + " unlabelled windows (" +
+                     r.parts.name + ")";
+        r.events(ev);
+    }
+    const auto res = run(task, lo, r.dev, resume, r.events, r.cancel);
+    if (lr)
+        *lr = res;
+    if (!res.completed)
+        return models::Tfrnn(nullptr);
+    return net->encoder;
+}
+
+// Linear evaluation: a Linear head on frozen representations.
+HeadResult linear_head(Run& r, models::TrlsClassifier& clf, const torch::Tensor& test_imgs)
+{
+    const int64_t K = static_cast<int64_t>(r.d.class_names.size());
+    const auto feats = embed_all(clf->encoder, r.imgs, r.dev);
+    torch::manual_seed(r.cfg.downstream.seed);
+    clf->head = clf->replace_module("head", torch::nn::Linear(r.card.arch.embedding(), K));
+    clf->head->to(r.dev);
+    auto head = clf->head;
+    ClassifyTask task(*head, [&](const torch::Tensor& f) { return head->forward(f); }, feats,
+                      r.d.y, r.parts.train, r.parts.val, r.dev, r.card.to_json());
+    LoopOptions lo = r.cfg.downstream;
+    lo.checkpoint.clear();
+    const auto res = run(task, lo, r.dev, false, r.events, r.cancel);
+    HeadResult h;
+    h.completed = res.completed;
+    if (!res.completed)
+        return h;
+    const auto truth_val = to_vec(take(r.d.y, r.parts.val));
+    h.val = scores(truth_val, task.predict(r.parts.val), K);
+    torch::NoGradGuard ng;
+    const auto test_feats = embed_all(clf->encoder, test_imgs, r.dev);
+    h.test_pred = to_vec(head->forward(test_feats.to(r.dev)).argmax(1));
+    h.test = scores(to_vec(take(r.d.y, r.parts.test)), h.test_pred, K);
+    return h;
+}
+
+// A classifier for `arch` whose encoder starts from `enc` (parameters and
+// buffers; a random start when `enc` is null).
+models::TrlsClassifier classifier_from(const models::Tfrnn& enc, const models::TrlsOptions& arch)
+{
+    models::TrlsClassifier clf(arch);
+    if (enc) {
+        torch::NoGradGuard ng;
+        auto src = enc->named_parameters();
+        for (auto& p : clf->encoder->named_parameters())
+            p.value().copy_(src[p.key()]);
+        auto srcb = enc->named_buffers();
+        for (auto& b : clf->encoder->named_buffers())
+            b.value().copy_(srcb[b.key()]);
+    }
+    return clf;
+}
+
+// Fine-tuning (encoder from `init`) or the supervised baseline (init null)
+// on `percent` of the training part (class-proportional, seeded).
+HeadResult tune(Run& r, const models::Tfrnn& init, double percent)
+{
+    const int64_t K = static_cast<int64_t>(r.d.class_names.size());
+    auto arch = r.card.arch;
+    arch.num_class = K;
+    torch::manual_seed(r.cfg.downstream.seed);
+    auto clf = classifier_from(init, arch);
+    clf->to(r.dev);
+    std::vector<int64_t> train;
+    if (percent >= 100) {
+        train = r.parts.train;
+    } else {
+        // Per class, the first ceil(percent% of its count) of a seeded order.
+        const auto perm = data::permutation(static_cast<int>(r.parts.train.size()),
+                                            r.cfg.split_seed + 1000);
+        std::vector<int64_t> have(static_cast<std::size_t>(K), 0), want(static_cast<std::size_t>(K), 0);
+        for (auto i : r.parts.train)
+            want[static_cast<std::size_t>(r.d.y[i].item<int64_t>())]++;
+        for (auto& w : want)
+            w = w ? std::max<int64_t>(1, static_cast<int64_t>(std::ceil(w * percent / 100.0))) : 0;
+        for (int p : perm) {
+            const auto i = r.parts.train[static_cast<std::size_t>(p)];
+            const auto c = static_cast<std::size_t>(r.d.y[i].item<int64_t>());
+            if (have[c] < want[c]) {
+                ++have[c];
+                train.push_back(i);
+            }
+        }
+        std::sort(train.begin(), train.end());
+    }
+    ClassifyTask task(*clf, [&](const torch::Tensor& x) { return clf->forward(x); }, r.imgs,
+                      r.d.y, train, r.parts.val, r.dev, r.card.to_json());
+    LoopOptions lo = r.cfg.downstream;
+    lo.checkpoint.clear();
+    lo.batch = std::min<int64_t>(lo.batch, std::max<int64_t>(2, static_cast<int64_t>(train.size())));
+    const auto res = run(task, lo, r.dev, false, r.events, r.cancel);
+    HeadResult h;
+    h.completed = res.completed;
+    if (!res.completed)
+        return h;
+    clf->eval();
+    h.val = scores(to_vec(take(r.d.y, r.parts.val)), task.predict(r.parts.val), K);
+    h.test_pred = task.predict(r.parts.test);
+    h.test = scores(to_vec(take(r.d.y, r.parts.test)), h.test_pred, K);
+    h.net = clf;
+    return h;
+}
+
+torch::Device device_of(const TrlsTrainConfig& cfg) { return models::parse_device(cfg.device); }
+
+void finished(const EventSink& events, const std::string& path, const std::string& summary,
+              int epochs)
+{
+    if (!events)
+        return;
+    Event ev;
+    ev.kind = Event::Kind::finished;
+    ev.epoch = ev.epochs = epochs;
+    ev.path = path;
+    ev.message = summary;
+    events(ev);
+}
+
+double mean_of(const std::vector<double>& v)
+{
+    return v.empty() ? NAN : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+}
+double std_of(const std::vector<double>& v)
+{
+    if (v.size() < 2)
+        return 0.0;
+    const double m = mean_of(v);
+    double s = 0;
+    for (double x : v)
+        s += (x - m) * (x - m);
+    return std::sqrt(s / static_cast<double>(v.size() - 1));
+}
+
+} // namespace trls
+} // namespace train
+} // namespace tfmed
