@@ -77,14 +77,15 @@ NGPU=$($PY -c 'import torch; print(torch.cuda.device_count())')
 say "PyTorch $TORCH_VER, $NGPU GPU(s), LibTorch at $TORCH_PREFIX, $JOBS cores, device $DEVICE"
 
 say "configure ($BUILD)"
+mkdir -p "$BUILD"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$TORCH_PREFIX" \
-  -DTFMED_ENABLE_GNURADIO=OFF -DTFMED_DEPS_DIR="$DEPS" > "$BUILD.configure.log" 2>&1 ||
-  { tail -30 "$BUILD.configure.log"; exit 1; }
-grep -E "LibTorch|CUDA|c10d" "$BUILD.configure.log" || true
+  -DTFMED_ENABLE_GNURADIO=OFF -DTFMED_DEPS_DIR="$DEPS" > "$BUILD/configure.log" 2>&1 ||
+  { tail -30 "$BUILD/configure.log"; exit 1; }
+grep -E "LibTorch|CUDA|c10d" "$BUILD/configure.log" || true
 TESTS=(test_gpu test_stft test_stft_stream test_model_tsrnet test_model_specar test_model_trls test_train_loop)
 say "build: tfmed dist_worker ${TESTS[*]}"
-cmake --build "$BUILD" -j "$JOBS" --target tfmed dist_worker "${TESTS[@]}" > "$BUILD.build.log" 2>&1 ||
-  { grep -E "error" -A3 "$BUILD.build.log" | head -40; exit 1; }
+cmake --build "$BUILD" -j "$JOBS" --target tfmed dist_worker "${TESTS[@]}" > "$BUILD/build.log" 2>&1 ||
+  { grep -E "error" -A3 "$BUILD/build.log" | head -40; exit 1; }
 
 say "core tests"
 export TFMED_DATA_DIR=${TFMED_DATA_DIR:-$ROOT/../shared/data}
