@@ -9,6 +9,7 @@
 #include <tfmed/train/trainer.h>
 
 #include "distributed_ops.h"
+#include "loop_state.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <nlohmann/json.hpp>
@@ -29,88 +30,9 @@ namespace tfmed {
 namespace train {
 
 using nlohmann::json;
-
-const char* to_string(Event::Kind k)
-{
-    switch (k) {
-    case Event::Kind::started:
-        return "started";
-    case Event::Kind::step:
-        return "step";
-    case Event::Kind::epoch:
-        return "epoch";
-    case Event::Kind::checkpoint:
-        return "checkpoint";
-    case Event::Kind::stopped:
-        return "stopped";
-    case Event::Kind::finished:
-        return "finished";
-    }
-    return "?";
-}
-
-void LoopOptions::validate() const
-{
-    auto fail = [](const std::string& m) { throw std::invalid_argument("training: " + m); };
-    if (epochs < 1)
-        fail("expected epochs >= 1, found " + std::to_string(epochs));
-    if (batch < 1)
-        fail("expected batch >= 1, found " + std::to_string(batch));
-    if (optimizer.name != "adam" && optimizer.name != "adamw")
-        fail("expected optimizer 'adam' or 'adamw', found '" + optimizer.name + "'");
-    if (!(optimizer.lr > 0.0) || !std::isfinite(optimizer.lr))
-        fail("expected a learning rate > 0, found " + std::to_string(optimizer.lr));
-    if (!(optimizer.weight_decay >= 0.0) || !std::isfinite(optimizer.weight_decay))
-        fail("expected weight decay >= 0, found " + std::to_string(optimizer.weight_decay));
-    if (!(optimizer.beta1 >= 0.0 && optimizer.beta1 < 1.0 && optimizer.beta2 >= 0.0 &&
-          optimizer.beta2 < 1.0))
-        fail("expected betas in [0, 1), found (" + std::to_string(optimizer.beta1) + ", " +
-             std::to_string(optimizer.beta2) + ")");
-    const auto& s = schedule.name;
-    if (s != "constant" && s != "cosine" && s != "step" && s != "plateau")
-        fail("expected schedule constant, cosine, step or plateau, found '" + s + "'");
-    if (s == "step" && (schedule.step_size < 1 || !(schedule.gamma > 0.0)))
-        fail("expected step_size >= 1 and gamma > 0 for the step schedule, found " +
-             std::to_string(schedule.step_size) + " and " + std::to_string(schedule.gamma));
-    if (s == "plateau" && (schedule.patience < 0 || !(schedule.factor > 0.0 && schedule.factor < 1.0)))
-        fail("expected patience >= 0 and 0 < factor < 1 for the plateau schedule, found " +
-             std::to_string(schedule.patience) + " and " + std::to_string(schedule.factor));
-    if (!(clip_grad_norm >= 0.0))
-        fail("expected clip_grad_norm >= 0 (0 = off), found " + std::to_string(clip_grad_norm));
-    if (select != "best" && select != "last")
-        fail("expected select 'best' or 'last', found '" + select + "'");
-    if (patience < 0 || checkpoint_every < 1 || checkpoint_every_steps < 0 || stop_after < 0)
-        fail("expected patience >= 0, checkpoint_every >= 1, checkpoint_every_steps >= 0 and "
-             "stop_after >= 0, found " +
-             std::to_string(patience) + ", " + std::to_string(checkpoint_every) + ", " +
-             std::to_string(checkpoint_every_steps) + ", " + std::to_string(stop_after));
-}
+using namespace loop;
 
 namespace {
-
-json settings_of(const LoopOptions& o)
-{
-    const auto& p = o.optimizer;
-    const auto& s = o.schedule;
-    json sched = { { "name", s.name } };
-    if (s.name == "step")
-        sched.update({ { "step_size", s.step_size }, { "gamma", s.gamma } });
-    if (s.name == "plateau")
-        sched.update({ { "patience", s.patience }, { "factor", s.factor }, { "min_lr", s.min_lr } });
-    return { { "epochs", o.epochs },
-             { "batch", o.batch },
-             { "optimizer",
-               { { "name", p.name },
-                 { "lr", p.lr },
-                 { "weight_decay", p.weight_decay },
-                 { "betas", { p.beta1, p.beta2 } },
-                 { "eps", p.eps } } },
-             { "schedule", sched },
-             { "clip_grad_norm", o.clip_grad_norm },
-             { "select", o.select },
-             { "patience", o.patience },
-             { "seed", o.seed } };
-}
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerOptions& p,
                                                         std::vector<torch::Tensor> params)
@@ -132,94 +54,6 @@ std::string tensor_bytes(const torch::Tensor& t)
 {
     const auto c = t.contiguous().to(torch::kCPU);
     return std::string(static_cast<const char*>(c.data_ptr()), c.nbytes());
-}
-
-// Everything the loop carries between epochs; saved in checkpoints.
-struct State {
-    int epochs_done = 0;
-    int64_t step = 0;       // > 0: inside epoch epochs_done, after this many steps
-    double loss_sum = 0.0;  // of the partial epoch
-    std::string rng;        // std::mt19937_64 of the partial epoch
-    int best_epoch = 0;
-    double best_metric = NAN;
-    int bad_epochs = 0;     // early stopping
-    double lr = NAN;        // plateau: the current learning rate
-    double plateau_best = NAN;
-    int plateau_bad = 0;
-    bool early_stopped = false;
-    json history = json::array();
-};
-
-json state_json(const State& s)
-{
-    auto num = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
-    return { { "epochs_done", s.epochs_done }, { "step", s.step },
-             { "loss_sum", s.loss_sum },       { "rng", s.rng },
-             { "best_epoch", s.best_epoch },   { "best_metric", num(s.best_metric) },
-             { "bad_epochs", s.bad_epochs },   { "lr", num(s.lr) },
-             { "plateau_best", num(s.plateau_best) }, { "plateau_bad", s.plateau_bad },
-             { "early_stopped", s.early_stopped } };
-}
-
-State state_from(const json& t)
-{
-    auto num = [](const json& v) { return v.is_number() ? v.get<double>() : NAN; };
-    const auto& r = t.at("state");
-    State s;
-    s.epochs_done = r.at("epochs_done").get<int>();
-    s.step = r.at("step").get<int64_t>();
-    s.loss_sum = r.at("loss_sum").get<double>();
-    s.rng = r.at("rng").get<std::string>();
-    s.best_epoch = r.at("best_epoch").get<int>();
-    s.best_metric = num(r.at("best_metric"));
-    s.bad_epochs = r.at("bad_epochs").get<int>();
-    s.lr = num(r.at("lr"));
-    s.plateau_best = num(r.at("plateau_best"));
-    s.plateau_bad = r.at("plateau_bad").get<int>();
-    s.early_stopped = r.value("early_stopped", false);
-    s.history = t.at("history");
-    return s;
-}
-
-bool better(double v, double ref, bool lower)
-{
-    if (!std::isfinite(v))
-        return false;
-    if (!std::isfinite(ref))
-        return true;
-    return lower ? v < ref : v > ref;
-}
-
-double scheduled_lr(const LoopOptions& o, int e, const State& s)
-{
-    const double lr = o.optimizer.lr;
-    const auto& n = o.schedule.name;
-    if (n == "cosine")
-        return lr * 0.5 * (1.0 + std::cos(M_PI * e / o.epochs));
-    if (n == "step")
-        return lr * std::pow(o.schedule.gamma, e / o.schedule.step_size);
-    if (n == "plateau")
-        return std::isfinite(s.lr) ? s.lr : lr;
-    return lr;
-}
-
-// The differences between two settings objects, one "key: a -> b" each.
-std::string differences(const json& was, const json& now, const std::string& prefix = "")
-{
-    std::string out;
-    for (const auto& [k, v] : now.items()) {
-        const auto name = prefix + k;
-        if (!was.contains(k)) {
-            out += (out.empty() ? "" : ", ") + name + " (new)";
-        } else if (v.is_object() && was[k].is_object()) {
-            const auto d = differences(was[k], v, name + ".");
-            if (!d.empty())
-                out += (out.empty() ? "" : ", ") + d;
-        } else if (was[k] != v) {
-            out += (out.empty() ? "" : ", ") + name + " " + was[k].dump() + " -> " + v.dump();
-        }
-    }
-    return out;
 }
 
 } // namespace
