@@ -23,6 +23,12 @@
 #include <volk/volk.h>
 #endif
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+#define TFMED_TARGET_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define TFMED_TARGET_CLONES
+#endif
+
 namespace tfmed {
 namespace dsp {
 
@@ -76,12 +82,15 @@ static std::mutex& planner_mutex()
 }
 
 struct FrameKernel::fft_plan {
-    fftwf_plan p = nullptr;
+    fftwf_plan p = nullptr;  // batch_ frames, slot f at in_ + f * n_fft_
+    fftwf_plan p1 = nullptr; // one frame in slot 0 (for the last frames of a call)
     ~fft_plan()
     {
         std::lock_guard<std::mutex> lock(planner_mutex());
         if (p)
             fftwf_destroy_plan(p);
+        if (p1)
+            fftwf_destroy_plan(p1);
     }
 };
 
@@ -118,19 +127,23 @@ FrameKernel::FrameKernel(const StftOptions& opts)
         // FFTW_MEASURE scribbles over the buffers; they are cleared below.
         // FFTW_ESTIMATE: same algorithm, same bits in every process.
         fftwf_set_timelimit(2.0);
-        plan_->p = fftwf_plan_many_dft_r2c(1,
-                                           n,
-                                           static_cast<int>(batch_),
-                                           in_,
-                                           nullptr,
-                                           1,
-                                           n_fft_,
-                                           reinterpret_cast<fftwf_complex*>(out_),
-                                           nullptr,
-                                           1,
-                                           half_,
-                                           reproducible_fft() ? FFTW_ESTIMATE
-                                                              : FFTW_MEASURE);
+        const unsigned flags = reproducible_fft() ? FFTW_ESTIMATE : FFTW_MEASURE;
+        auto plan = [&](int howmany) {
+            return fftwf_plan_many_dft_r2c(1, n, howmany, in_, nullptr, 1, n_fft_,
+                                           reinterpret_cast<fftwf_complex*>(out_), nullptr, 1,
+                                           half_, flags);
+        };
+        // The one-frame plan first: the batch plan's planner then finds the
+        // one-frame problem solved (FFTW's wisdom) and mostly loops over that
+        // very plan, so the two give the same bits (checked below). Now and
+        // then FFTW_MEASURE's timings pick another algorithm for the batch:
+        // then whole batches only. (Planning afresh would not do: wisdom is
+        // what gives every kernel of a process the same plan, so the same
+        // bits, for the same problem.)
+        if (batch_ > 1)
+            plan_->p1 = plan(1);
+        plan_->p = plan(static_cast<int>(batch_));
+        single_ = plan_->p && plan_->p1 && single_matches_batch();
     }
     if (!plan_->p) {
         std::free(wscaled_), std::free(in_), std::free(out_);
@@ -138,8 +151,39 @@ FrameKernel::FrameKernel(const StftOptions& opts)
                                  std::to_string(n_fft_));
     }
     std::memset(in_, 0, batch_ * n_fft_ * sizeof(float));
+    std::memset(out_, 0, batch_ * half_ * 2 * sizeof(float));
 #endif
 }
+
+#ifdef TFMED_HAVE_FFTW
+bool FrameKernel::single_matches_batch()
+{
+    // A call whose frames do not fill a batch would otherwise pay for a whole
+    // batch. The one-frame plan may serve those frames only if it gives the
+    // batch plan's bits (a frame's numbers must not depend on how frames are
+    // grouped into calls): FFTW may pick another algorithm for one frame, or
+    // one that needs the aligned slot 0. Checked on varied frames in every
+    // slot; any difference keeps whole batches.
+    const size_t n = static_cast<size_t>(n_fft_), m = static_cast<size_t>(half_) * 2;
+    std::vector<float> x(batch_ * n), ref(batch_ * m);
+    uint32_t r = 0x9e3779b9u;
+    for (size_t i = 0; i < x.size(); i++) {
+        r = r * 1664525u + 1013904223u;
+        const float u = static_cast<float>(r >> 8) / 16777216.0f - 0.5f;
+        x[i] = u * std::ldexp(1.0f, static_cast<int>(i / n % 16) - 8);
+    }
+    std::memcpy(in_, x.data(), x.size() * sizeof(float));
+    fftwf_execute_dft_r2c(plan_->p, in_, reinterpret_cast<fftwf_complex*>(out_));
+    std::memcpy(ref.data(), out_, ref.size() * sizeof(float));
+    for (size_t f = 0; f < batch_; f++) {
+        std::memcpy(in_, x.data() + f * n, n * sizeof(float));
+        fftwf_execute_dft_r2c(plan_->p1, in_, reinterpret_cast<fftwf_complex*>(out_));
+        if (std::memcmp(out_, ref.data() + f * m, m * sizeof(float)) != 0)
+            return false;
+    }
+    return true;
+}
+#endif
 
 FrameKernel::~FrameKernel()
 {
@@ -147,6 +191,13 @@ FrameKernel::~FrameKernel()
     std::free(wscaled_);
     std::free(in_);
     std::free(out_);
+}
+
+void FrameKernel::transform_one() noexcept
+{
+#ifdef TFMED_HAVE_FFTW
+    fftwf_execute_dft_r2c(plan_->p1, in_, reinterpret_cast<fftwf_complex*>(out_));
+#endif
 }
 
 void FrameKernel::transform() noexcept
@@ -216,29 +267,46 @@ void FrameKernel::exact_frame(const float* b, float* d)
     }
 }
 
-void FrameKernel::values(const float* __restrict z, float* __restrict d, size_t frames) const noexcept
+// Built for AVX-512 and AVX2 as well, chosen at load time: the square roots
+// dominate this loop and the default build has 4-wide SSE only. The bits are
+// the same in every version (IEEE mul, add and sqrt, correctly rounded; this
+// file is built with -ffp-contract=off, so no version fuses a*a + b*b).
+TFMED_TARGET_CLONES
+bool FrameKernel::values(const float* __restrict z, float* __restrict d, size_t frames) const noexcept
 {
     // `frames` frames back to back in z (half_ complex each) and in d (half_
     // values, or half_ complex): element-wise, so the bits do not depend on
-    // how many frames one call covers.
+    // how many frames one call covers. The NaN/Inf test of what is written
+    // rides along (the bit test of count_nonfinite: exponent all ones), so
+    // the common case makes one pass over its output, not two.
+    constexpr uint32_t exp = 0x7f800000u;
     const size_t m = frames * static_cast<size_t>(half_);
+    uint32_t bad = 0;
+    auto put = [&](size_t k, float v) {
+        d[k] = v;
+        uint32_t u;
+        std::memcpy(&u, &v, sizeof u);
+        bad |= static_cast<uint32_t>((u & exp) == exp);
+    };
     switch (opts_.output()) {
     case Output::complex:
-        std::memcpy(d, z, 2 * m * sizeof(float));
+        for (size_t k = 0; k < 2 * m; k++)
+            put(k, z[k]);
         break;
     case Output::magnitude:
         // Float: the bits every earlier result (and trained model) was
         // computed with. A plain loop: the compiler vectorises it
         // (-fno-math-errno); VOLK calls per frame cost more than the work.
         for (size_t k = 0; k < m; k++)
-            d[k] = std::sqrt(z[2 * k] * z[2 * k] + z[2 * k + 1] * z[2 * k + 1]);
+            put(k, std::sqrt(z[2 * k] * z[2 * k] + z[2 * k + 1] * z[2 * k + 1]));
         break;
     case Output::power:
     case Output::log_power:
         for (size_t k = 0; k < m; k++)
-            d[k] = z[2 * k] * z[2 * k] + z[2 * k + 1] * z[2 * k + 1];
+            put(k, z[2 * k] * z[2 * k] + z[2 * k + 1] * z[2 * k + 1]);
         break;
     }
+    return bad != 0;
 }
 
 void FrameKernel::log_power(float* d) const noexcept
@@ -309,65 +377,85 @@ bool FrameKernel::finish_special(size_t f, const float* z, float* d)
     return true;
 }
 
-void FrameKernel::run(const float* src,
+bool FrameKernel::finish_frame(size_t slot, float* d, bool bad, uint8_t* invalid)
+{
+    const float* z = out_ + slot * half_ * 2;
+    const int nfloat = bins_ * floats_per_bin();
+    if (bad) {
+        if (!finish_special(slot, z, d)) {
+            std::fill(d, d + nfloat, std::numeric_limits<float>::quiet_NaN());
+            if (invalid)
+                *invalid |= kFrameInvalid;
+            return false;
+        }
+        mirror(d);
+        if (invalid && any_nonfinite(d, static_cast<size_t>(nfloat)))
+            *invalid |= kFrameOverflow;
+        return true;
+    }
+    if (opts_.output() == Output::log_power)
+        log_power(d);
+    mirror(d);
+    return true;
+}
+
+void FrameKernel::window_into(size_t slot, const float* __restrict s) noexcept
+{
+    float* __restrict b = in_ + slot * n_fft_ + offset_;
+    const float* __restrict w = wscaled_;
+    for (int i = 0; i < win_; i++)
+        b[i] = w[i] * s[i];
+}
+
+void FrameKernel::run(const float* const* src,
+                      int channels,
                       ptrdiff_t src_stride,
-                      size_t count,
+                      size_t frames,
                       float* dst,
-                      ptrdiff_t dst_stride,
                       uint8_t* invalid) noexcept
 {
-    const float nan = std::numeric_limits<float>::quiet_NaN();
+    // Units in output order: frame f, channel c is unit f * channels + c, its
+    // output the nfloat floats at dst + unit * nfloat. Batches run over units,
+    // so channels fill batches as frames do.
     const Output kind = opts_.output();
-    const int nfloat = bins_ * floats_per_bin();
+    const size_t chans = static_cast<size_t>(channels);
+    const size_t nfloat = static_cast<size_t>(bins_) * floats_per_bin();
     const size_t vals = static_cast<size_t>(half_) * floats_per_bin(); // before mirroring
-    while (count > 0) {
-        const size_t n = std::min(count, batch_);
-        for (size_t f = 0; f < n; f++) {
-            const float* __restrict s = src + f * src_stride;
-            float* __restrict b = in_ + f * n_fft_ + offset_;
-            const float* __restrict w = wscaled_;
-            for (int i = 0; i < win_; i++)
-                b[i] = w[i] * s[i];
-        }
+    const bool packed = nfloat == vals;                                 // one-sided
+    const size_t units = frames * chans;
+    auto source = [&](size_t u) { return src[u % chans] + (u / chans) * src_stride; };
+    auto flags = [&](size_t u) { return invalid ? invalid + u / chans : nullptr; };
+    size_t u0 = 0;
+    while (units - u0 >= batch_ || (u0 < units && !single_)) {
+        const size_t n = std::min(units - u0, batch_);
+        for (size_t f = 0; f < n; f++)
+            window_into(f, source(u0 + f));
         transform();
-        // The common case in one pass per output: the values, then one check
-        // of what was written. NaN/Inf input propagates through the FFT into
+        // The common case in one pass per output: the values, checked as
+        // they are written. NaN/Inf input propagates through the FFT into
         // the output, and so does a float overflow; either sends the frame to
-        // finish_special(), which tells them apart. Frames that lie back to
-        // back in `dst` (one channel, one-sided) are done as one block: for
-        // short frames the per-frame loops would cost more than the work.
-        const bool packed = dst_stride == static_cast<ptrdiff_t>(vals) && bins_ == half_;
-        if (packed)
-            values(out_, dst, n);
-        else
-            for (size_t f = 0; f < n; f++)
-                values(out_ + f * half_ * 2, dst + f * dst_stride, 1);
-        const bool clean = packed && !any_nonfinite(dst, n * vals);
+        // finish_special(), which tells them apart. One-sided outputs lie
+        // back to back and are done as one block: for short frames the
+        // per-frame loops would cost more than the work.
+        float* const d0 = dst + u0 * nfloat;
+        const bool any_bad = packed && values(out_, d0, n);
         // Packed and clean: nothing left per frame but the logarithm.
-        for (size_t f = 0; f < (clean && kind != Output::log_power ? 0 : n); f++) {
-            const float* z = out_ + f * half_ * 2;
-            float* d = dst + f * dst_stride;
-            if (!clean && any_nonfinite(d, vals)) {
-                if (!finish_special(f, z, d)) {
-                    std::fill(d, d + nfloat, nan);
-                    if (invalid)
-                        invalid[f] |= kFrameInvalid;
-                    continue;
-                }
-                mirror(d);
-                if (invalid && any_nonfinite(d, static_cast<size_t>(nfloat)))
-                    invalid[f] |= kFrameOverflow;
-                continue;
-            } else if (kind == Output::log_power) {
-                log_power(d);
-            }
-            mirror(d);
+        const size_t per_frame = packed && !any_bad && kind != Output::log_power ? 0 : n;
+        for (size_t f = 0; f < per_frame; f++) {
+            float* d = d0 + f * nfloat;
+            const bool bad = packed ? any_bad && any_nonfinite(d, vals)
+                                    : values(out_ + f * half_ * 2, d, 1);
+            finish_frame(f, d, bad, flags(u0 + f));
         }
-        src += n * src_stride;
-        dst += n * dst_stride;
-        if (invalid)
-            invalid += n;
-        count -= n;
+        u0 += n;
+    }
+    // Fewer units than a batch, with a one-frame plan of the same bits: one
+    // FFT per unit instead of a whole batch for them.
+    for (; u0 < units; u0++) {
+        window_into(0, source(u0));
+        transform_one();
+        float* d = dst + u0 * nfloat;
+        finish_frame(0, d, values(out_, d, 1), flags(u0));
     }
 }
 

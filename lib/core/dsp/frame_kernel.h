@@ -30,17 +30,19 @@ public:
     ~FrameKernel();
 
     /*!
-     * Compute `count` frames. Frame f reads W samples at `src + f*src_stride`
-     * and writes bins() * floats_per_bin() floats at `dst + f*dst_stride`.
+     * Compute `frames` frames of `channels` channels. Frame f of channel c
+     * reads W samples at `src[c] + f*src_stride` and writes bins() *
+     * floats_per_bin() floats at `dst + (f*channels + c) * bins() *
+     * floats_per_bin()` (frames in order, the channels of a frame together).
      * `invalid[f]` gets kFrameInvalid or'ed in when the frame read NaN/Inf,
      * kFrameOverflow when finite input gave values beyond the float range
      * (never cleared: channels share the flags).
      */
-    void run(const float* src,
+    void run(const float* const* src,
+             int channels,
              ptrdiff_t src_stride,
-             size_t count,
+             size_t frames,
              float* dst,
-             ptrdiff_t dst_stride,
              uint8_t* invalid) noexcept;
 
     int bins() const noexcept { return bins_; }
@@ -48,13 +50,20 @@ public:
     static const char* backend() noexcept;
 
 private:
-    void transform() noexcept;
+    void transform() noexcept;     // the batch plan over all batch_ slots
+    void transform_one() noexcept; // the one-frame plan over slot 0 (single_)
+    void window_into(size_t slot, const float* src) noexcept;
+    // After values(): the special cases, the logarithm, the mirrored half.
+    // \return false for an invalid frame (NaN written)
+    bool finish_frame(size_t slot, float* d, bool bad, uint8_t* invalid);
+    bool single_matches_batch();
 
     struct fft_plan;
     StftOptions opts_;
     int n_fft_, win_, offset_, bins_, half_;
     bool complex_;
     size_t batch_;
+    bool single_ = false; // the one-frame plan gives the batch plan's bits
     float* wscaled_; // window * scale
     float* in_;      // batch_ x n_fft, zeros outside the window span
     float* out_;     // batch_ x (n_fft/2+1) complex (interleaved re, im)
@@ -66,8 +75,9 @@ private:
     // Frame f of the batch had non-finite output: false for NaN/Inf input
     // (invalid frame); else the values that overflowed float, fixed in place.
     bool finish_special(size_t f, const float* z, float* d);
-    // Magnitude, power or the complex values of `frames` back-to-back frames.
-    void values(const float* z, float* d, size_t frames) const noexcept;
+    // Magnitude, power or the complex values of `frames` back-to-back
+    // frames; true when any value written is NaN or Inf.
+    bool values(const float* z, float* d, size_t frames) const noexcept;
     // 10 log10 of the half_ power values in d, floored (the float path).
     void log_power(float* d) const noexcept;
     // The negative-frequency half of a two-sided frame from the positive one.

@@ -5,6 +5,10 @@
 #include "frame_kernel.h"
 #include <tfmed/dsp/stft_stream.h>
 
+#ifdef __SSE__
+#include <xmmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -12,6 +16,53 @@
 
 namespace tfmed {
 namespace dsp {
+
+namespace {
+void deinterleave(std::vector<std::vector<float>>& buf, const float* x, size_t n, int64_t at)
+{
+    // Interleaved x[t * C + c] into buf[c][at + t], in tiles of 64 samples:
+    // the tile's rows stay in L1 while every channel takes its column (one
+    // strided pass per channel over the whole push would miss the cache at
+    // many channels). With SSE, groups of 4 channels x 4 samples are
+    // transposed in registers (a strided scalar gather is one load a float).
+    const int c_n = static_cast<int>(buf.size());
+    constexpr size_t tile = 64;
+    for (size_t t0 = 0; t0 < n; t0 += tile) {
+        const size_t t1 = std::min(n, t0 + tile);
+        int c = 0;
+#ifdef __SSE__
+        const size_t t4 = t0 + (t1 - t0) / 4 * 4;
+        for (; c + 4 <= c_n; c += 4) {
+            float* __restrict d0 = buf[c].data() + at;
+            float* __restrict d1 = buf[c + 1].data() + at;
+            float* __restrict d2 = buf[c + 2].data() + at;
+            float* __restrict d3 = buf[c + 3].data() + at;
+            size_t t = t0;
+            for (; t < t4; t += 4) {
+                const float* r = x + t * c_n + c;
+                __m128 a = _mm_loadu_ps(r), b = _mm_loadu_ps(r + c_n),
+                       e = _mm_loadu_ps(r + 2 * c_n), f = _mm_loadu_ps(r + 3 * c_n);
+                _MM_TRANSPOSE4_PS(a, b, e, f);
+                _mm_storeu_ps(d0 + t, a);
+                _mm_storeu_ps(d1 + t, b);
+                _mm_storeu_ps(d2 + t, e);
+                _mm_storeu_ps(d3 + t, f);
+            }
+            for (; t < t1; t++) {
+                const float* r = x + t * c_n + c;
+                d0[t] = r[0], d1[t] = r[1], d2[t] = r[2], d3[t] = r[3];
+            }
+        }
+#endif
+        for (; c < c_n; c++) {
+            float* __restrict d = buf[c].data() + at;
+            const float* __restrict src = x + c;
+            for (size_t t = t0; t < t1; t++)
+                d[t] = src[t * c_n];
+        }
+    }
+}
+} // namespace
 
 /*
  * Each channel keeps the padded signal p[] in a linear buffer: buf[c][i] holds
@@ -26,6 +77,7 @@ struct StftStream::impl {
     int hop, win, offset, pad;
     bool reflect;
     std::vector<std::vector<float>> buf;
+    std::vector<const float*> src; // per channel: the next frame's first sample (pull)
     int64_t base = 0;       // padded position of buf[c][0]
     int64_t fill = 0;       // valid entries in buf[c]
     int64_t pushed = 0;     // raw samples per channel
@@ -33,20 +85,26 @@ struct StftStream::impl {
     int64_t total = -1;     // frames in the stream once finished, else -1
     bool left_done = false; // start boundary written
 
+    static int checked_channels(int ch)
+    {
+        if (ch <= 0)
+            throw std::invalid_argument("StftStream: expected channels > 0, found " +
+                                        std::to_string(ch));
+        return ch;
+    }
+
     impl(const StftOptions& o, int ch)
         : opts((o.validate(), o)),
-          channels(ch),
+          channels(checked_channels(ch)),
           kernel(new detail::FrameKernel(o)),
           hop(o.hop()),
           win(o.effective_win_length()),
           offset(o.window_offset()),
           pad(o.left_pad()),
           reflect(o.convention() == Convention::torch && o.pad_mode() == PadMode::reflect),
-          buf(ch)
+          buf(ch),
+          src(ch)
     {
-        if (ch <= 0)
-            throw std::invalid_argument("StftStream: expected channels > 0, found " +
-                                        std::to_string(ch));
         clear();
     }
 
@@ -127,19 +185,7 @@ void StftStream::push(const float* x, size_t n)
     if (c_n == 1) {
         std::memcpy(s.buf[0].data() + s.fill, x, n * sizeof(float));
     } else {
-        // Deinterleave in tiles of 64 samples: the tile's rows stay in L1
-        // while every channel takes its column (one strided pass per channel
-        // over the whole push would miss the cache at many channels).
-        constexpr size_t tile = 64;
-        for (size_t t0 = 0; t0 < n; t0 += tile) {
-            const size_t t1 = std::min(n, t0 + tile);
-            for (int c = 0; c < c_n; c++) {
-                float* __restrict d = s.buf[c].data() + s.fill;
-                const float* __restrict src = x + c;
-                for (size_t t = t0; t < t1; t++)
-                    d[t] = src[t * c_n];
-            }
-        }
+        deinterleave(s.buf, x, n, s.fill);
     }
     s.fill += n;
     s.pushed += n;
@@ -218,16 +264,10 @@ size_t StftStream::pull(float* out, size_t max_frames, uint8_t* invalid) noexcep
         return 0;
     if (invalid)
         std::memset(invalid, 0, n);
-    const size_t per_channel = static_cast<size_t>(s.kernel->bins()) * s.kernel->floats_per_bin();
-    const ptrdiff_t dst_stride = per_channel * s.channels;
     const int64_t first = s.frame_start(s.next) - s.base;
     for (int c = 0; c < s.channels; c++)
-        s.kernel->run(s.buf[c].data() + first,
-                     s.hop,
-                     n,
-                     out + c * per_channel,
-                     dst_stride,
-                     invalid);
+        s.src[c] = s.buf[c].data() + first;
+    s.kernel->run(s.src.data(), s.channels, s.hop, n, out, invalid);
     s.next += n;
     return n;
 }
