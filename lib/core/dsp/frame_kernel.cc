@@ -128,22 +128,31 @@ FrameKernel::FrameKernel(const StftOptions& opts)
         // FFTW_ESTIMATE: same algorithm, same bits in every process.
         fftwf_set_timelimit(2.0);
         const unsigned flags = reproducible_fft() ? FFTW_ESTIMATE : FFTW_MEASURE;
-        auto plan = [&](int howmany) {
-            return fftwf_plan_many_dft_r2c(1, n, howmany, in_, nullptr, 1, n_fft_,
-                                           reinterpret_cast<fftwf_complex*>(out_), nullptr, 1,
-                                           half_, flags);
-        };
         // The one-frame plan first: the batch plan's planner then finds the
         // one-frame problem solved (FFTW's wisdom) and mostly loops over that
         // very plan, so the two give the same bits (checked below). Now and
-        // then FFTW_MEASURE's timings pick another algorithm for the batch:
-        // then whole batches only. (Planning afresh would not do: wisdom is
-        // what gives every kernel of a process the same plan, so the same
-        // bits, for the same problem.)
+        // then FFTW_MEASURE's timings pick another algorithm for the batch;
+        // a batch of frames that are not all aligned (odd n_fft) may need a
+        // loop over an unaligned plan. So other one-frame plans are tried,
+        // and if none gives the batch's bits, whole batches only. (Planning
+        // the batch afresh would not do: wisdom is what gives every kernel of
+        // a process the same plan, so the same bits, for the same problem.)
+        auto plan = [&](int howmany, unsigned f) {
+            return fftwf_plan_many_dft_r2c(1, n, howmany, in_, nullptr, 1, n_fft_,
+                                           reinterpret_cast<fftwf_complex*>(out_), nullptr, 1,
+                                           half_, f);
+        };
         if (batch_ > 1)
-            plan_->p1 = plan(1);
-        plan_->p = plan(static_cast<int>(batch_));
+            plan_->p1 = plan(1, flags);
+        plan_->p = plan(static_cast<int>(batch_), flags);
         single_ = plan_->p && plan_->p1 && single_matches_batch();
+        for (unsigned f : { flags | FFTW_UNALIGNED, unsigned(FFTW_ESTIMATE) }) {
+            if (single_ || !plan_->p || !plan_->p1)
+                break;
+            fftwf_destroy_plan(plan_->p1);
+            plan_->p1 = plan(1, f);
+            single_ = plan_->p1 && single_matches_batch();
+        }
     }
     if (!plan_->p) {
         std::free(wscaled_), std::free(in_), std::free(out_);
