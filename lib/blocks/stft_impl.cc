@@ -182,10 +182,26 @@ int stft_impl::general_work(int noutput_items,
         get_tags_in_range(d_tags, 0, r0, r0 + n_in);
         for (const auto& t : d_tags)
             d_pending.emplace_back(std::max(frame_of_sample(t.offset), first), t);
-        d_stream.push(in, n_in);
-        consume_each(n_in);
     }
-    const size_t produced = d_stream.pull(out, max_out, d_invalid.data());
+    // Push and pull in pieces of about 64 Ki floats: the stream's buffer
+    // and the frames being written stay in the cache (one push of a whole
+    // call, up to 256 Ki floats, would go out to memory and back).
+    const size_t piece = std::clamp<size_t>((size_t(1) << 16) / d_channels, 256, 8192);
+    const size_t ff = d_stream.frame_floats();
+    size_t produced = 0;
+    int done = 0;
+    for (;;) {
+        const int k = std::min<int>(n_in - done, static_cast<int>(piece));
+        if (k > 0)
+            d_stream.push(in + static_cast<size_t>(done) * d_channels, k);
+        done += k;
+        produced += d_stream.pull(out + produced * ff, max_out - produced,
+                                  d_invalid.data() + produced);
+        if (done >= n_in || produced >= max_out)
+            break;
+    }
+    if (done > 0)
+        consume_each(done);
     const uint64_t w0 = nitems_written(0);
     while (!d_pending.empty() &&
            d_pending.front().first < first + static_cast<int64_t>(produced)) {
