@@ -265,15 +265,6 @@ void FrameKernel::exact_frame(const float* b, float* d)
             break;
         }
     }
-    if (kind == Output::complex) {
-        for (int k = half_; k < bins_; k++) {
-            d[2 * k] = d[2 * (n - k)];
-            d[2 * k + 1] = -d[2 * (n - k) + 1];
-        }
-    } else {
-        for (int k = half_; k < bins_; k++)
-            d[k] = d[n - k];
-    }
 }
 
 // Built for AVX-512 and AVX2 as well, chosen at load time: the square roots
@@ -356,7 +347,7 @@ bool FrameKernel::finish_special(size_t f, const float* z, float* d)
     if (any_nonfinite(z, 2 * static_cast<size_t>(half_))) {
         if (any_nonfinite(in_ + f * n_fft_, static_cast<size_t>(n_fft_)))
             return false;
-        exact_frame(in_ + f * n_fft_, d); // writes the mirrored half too
+        exact_frame(in_ + f * n_fft_, d);
         return true;
     }
     switch (opts_.output()) {
@@ -386,7 +377,7 @@ bool FrameKernel::finish_special(size_t f, const float* z, float* d)
     return true;
 }
 
-bool FrameKernel::finish_frame(size_t slot, float* d, bool bad, uint8_t* invalid)
+void FrameKernel::finish_frame(size_t slot, float* d, bool bad, uint8_t* invalid)
 {
     const float* z = out_ + slot * half_ * 2;
     const int nfloat = bins_ * floats_per_bin();
@@ -395,17 +386,16 @@ bool FrameKernel::finish_frame(size_t slot, float* d, bool bad, uint8_t* invalid
             std::fill(d, d + nfloat, std::numeric_limits<float>::quiet_NaN());
             if (invalid)
                 *invalid |= kFrameInvalid;
-            return false;
+            return;
         }
         mirror(d);
         if (invalid && any_nonfinite(d, static_cast<size_t>(nfloat)))
             *invalid |= kFrameOverflow;
-        return true;
+        return;
     }
     if (opts_.output() == Output::log_power)
         log_power(d);
     mirror(d);
-    return true;
 }
 
 void FrameKernel::window_into(size_t slot, const float* __restrict s) noexcept

@@ -53,9 +53,9 @@ private:
     void transform() noexcept;     // the batch plan over all batch_ slots
     void transform_one() noexcept; // the one-frame plan over slot 0 (single_)
     void window_into(size_t slot, const float* src) noexcept;
-    // After values(): the special cases, the logarithm, the mirrored half.
-    // \return false for an invalid frame (NaN written)
-    bool finish_frame(size_t slot, float* d, bool bad, uint8_t* invalid);
+    // After values(): the special cases (an invalid frame gets NaN and its
+    // flag), the logarithm, the mirrored half.
+    void finish_frame(size_t slot, float* d, bool bad, uint8_t* invalid);
     bool single_matches_batch();
 
     struct fft_plan;
@@ -70,7 +70,8 @@ private:
     std::unique_ptr<fft_plan> plan_;
     std::vector<double> twiddle_; // cos, sin of 2 pi j / n_fft (made at the first overflow)
     // The frame at `b` (n_fft windowed samples) by a DFT in double: for
-    // finite frames whose float FFT overflowed. Writes what run() writes.
+    // finite frames whose float FFT overflowed. Writes the half_ values
+    // (the caller mirrors them).
     void exact_frame(const float* b, float* d);
     // Frame f of the batch had non-finite output: false for NaN/Inf input
     // (invalid frame); else the values that overflowed float, fixed in place.
