@@ -129,8 +129,10 @@ public:
           d_feed(this, s.svc->server, s.channels, s.window, s.hop, d_rate, s.deadline_s, "alarm",
                  s.window * d_tf, [this](uint64_t start, float* dst) { marks(start, dst); })
     {
-        if (d_task == Task::forecast || d_task == Task::classify)
+        if (d_task == Task::forecast || d_task == Task::classify) {
             set_relative_rate(1, static_cast<uint64_t>(d_hop));
+            bound_window_port(this, 0);
+        }
         set_tag_propagation_policy(TPP_DONT);
         message_port_register_out(d_port);
         for (const auto& n : d_engine.card().class_names)

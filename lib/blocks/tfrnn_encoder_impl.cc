@@ -115,6 +115,8 @@ public:
     {
         set_relative_rate(1, static_cast<uint64_t>(d_hop));
         set_tag_propagation_policy(TPP_DONT);
+        for (int p = 0; p < (d_k > 0 ? 2 : 1); ++p)
+            bound_window_port(this, p);
         message_port_register_out(d_port);
         for (const auto& n : d_engine.class_names())
             d_syms.push_back(pmt::intern(n));

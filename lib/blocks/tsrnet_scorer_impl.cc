@@ -185,6 +185,7 @@ tsrnet_scorer_impl::tsrnet_scorer_impl(int leads,
 {
     set_relative_rate(1, static_cast<uint64_t>(hop));
     set_tag_propagation_policy(TPP_DONT);
+    bound_window_port(this, 0);
     message_port_register_out(d_port);
 }
 

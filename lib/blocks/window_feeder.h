@@ -26,6 +26,28 @@ namespace gr {
 namespace tfmed {
 
 /*!
+ * \brief Output items a model block's per-window port buffers (its
+ * max_output_buffer).
+ *
+ * \details GNU Radio keeps a buffer's tags until every reader is a whole
+ * buffer length past them (gr::buffer::prune_tags), so a port that writes
+ * one item per window holds the tags of the last buffer length of windows:
+ * with the default 16 Ki float items, two tags a window and about 130 bytes
+ * a tag, up to 4 MB per stream, reached only after hours (soak: the heap grew
+ * about 350 B per window). 1024 is the smallest float buffer (one page); it
+ * bounds that to about 0.3 MB per stream, and a window's item is produced
+ * once per hop, so the smaller buffer costs nothing.
+ */
+constexpr long kWindowPortBuffer = 1024;
+
+/*! \brief Bound the tags GNU Radio retains on per-window output `port`
+ *  (see kWindowPortBuffer); call from the block's constructor. */
+inline void bound_window_port(gr::block* b, int port)
+{
+    b->set_max_output_buffer(port, kWindowPortBuffer);
+}
+
+/*!
  * \brief The block side of serving (engine/serve.h), shared by the model
  * blocks: cuts the input stream into windows of `window` items every `hop`,
  * queues each complete window on the block's stream of a BatchServer, and

@@ -7,7 +7,10 @@
 // a model that does not fit the stream. (Torch-free TU: the model file comes
 // from engine::write_untrained_tsrnet.)
 #include "errors.h"
+#include <gnuradio/block_detail.h>
 #include <gnuradio/blocks/message_debug.h>
+#include <gnuradio/blocks/null_sink.h>
+#include <gnuradio/buffer_reader.h>
 #include <gnuradio/blocks/vector_sink.h>
 #include <gnuradio/blocks/vector_source.h>
 #include <gnuradio/tfmed/tsrnet_scorer.h>
@@ -328,4 +331,29 @@ TEST_F(Fixture, LateScoresAreTaggedOverrun)
     EXPECT_THROW(gr::tfmed::tsrnet_scorer::make(path, 1, 500.0, hop, "cpu", NAN, 1, false, true,
                                                 0),
                  std::invalid_argument);
+}
+
+TEST_F(Fixture, TagsRetainedOnTheOutputAreBounded)
+{
+    // GNU Radio prunes a buffer's tags only once every reader is a whole
+    // buffer length past them (gr::buffer::prune_tags): with the default
+    // 16 Ki float items the scorer's port would keep the tags of its last
+    // 16 Ki windows (hours of a stream, MBs per stream). Its buffer is one
+    // page (1024 items), and within it nothing is pruned yet: 5 windows, 10
+    // tags still held after a null sink read them.
+    const int hop = 1000, n = 9000;
+    const auto x = ecg(n);
+    auto tb = gr::make_top_block("retention");
+    auto src = gr::blocks::vector_source_f::make(x);
+    auto blk = gr::tfmed::tsrnet_scorer::make(path, 1, 500.0, hop, "cpu", NAN, 1, false);
+    auto sink = gr::blocks::null_sink::make(sizeof(float));
+    tb->connect(src, 0, blk, 0);
+    tb->connect(blk, 0, sink, 0);
+    tb->run();
+    ASSERT_EQ(blk->nitems_written(0), 5u);
+    EXPECT_EQ(blk->max_output_buffer(0), 1024);
+    EXPECT_EQ(blk->detail()->output(0)->bufsize(), 1024);
+    std::vector<gr::tag_t> kept;
+    sink->detail()->input(0)->get_tags_in_range(kept, 0, 5, sink->unique_id());
+    EXPECT_EQ(kept.size(), 10u);
 }

@@ -11,6 +11,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -258,4 +263,24 @@ TEST(Serve, FileDigestFollowsContent)
     } catch (const std::runtime_error& e) {
         EXPECT_EQ(std::string(e.what()), (dir / "none.tfm").string() + ": model file not found");
     }
+}
+
+TEST(Serve, TunedAllocatorServesLargeBlocksFromTheHeap)
+{
+#ifdef __GLIBC__
+    if (std::getenv("MALLOC_MMAP_MAX_") != nullptr)
+        GTEST_SKIP() << "MALLOC_MMAP_MAX_ is set: the user's setting wins over tune_allocator";
+    tfmed::engine::tune_allocator();
+    // glibc maps blocks over its mmap threshold (128 KB by default) on their
+    // own; tuned, an activation-sized block comes from the heap and stays
+    // there for the next batch.
+    const auto before = mallinfo2().hblks;
+    void* p = std::malloc(8 << 20);
+    ASSERT_NE(p, nullptr);
+    static_cast<volatile char*>(p)[0] = 1;
+    EXPECT_EQ(mallinfo2().hblks, before) << "an 8 MB block was mapped on its own";
+    std::free(p);
+#else
+    GTEST_SKIP() << "not glibc: tune_allocator does nothing";
+#endif
 }

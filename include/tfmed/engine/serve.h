@@ -441,17 +441,19 @@ std::shared_ptr<Service> open_service(bool shared, const std::string& key, Make&
 std::vector<std::string> shared_server_keys();
 
 /*!
- * \brief Keep LibTorch's freed activations for the next batch: with glibc,
- * M_TRIM_THRESHOLD = 1 GiB (unless $MALLOC_TRIM_THRESHOLD_ is set) and one
- * malloc arena (unless $MALLOC_ARENA_MAX is set).
+ * \brief Keep LibTorch's freed activations for the next batch: no mmap
+ * allocation, M_TRIM_THRESHOLD = 1 GiB (train::keep_freed_memory) and one
+ * malloc arena, each unless the user's MALLOC_MMAP_MAX_,
+ * MALLOC_TRIM_THRESHOLD_ or MALLOC_ARENA_MAX is set.
  *
- * \details With glibc's defaults every batch faults its activations in
- * afresh: freed memory above 64 MB is handed back to the kernel, and a new
- * thread's arena (64 MB heaps) cannot hold them at all. Measured: TSRNet
- * batch 32 at 0.47x the windows/s of batch 1 on the main thread (1.03x
- * tuned), and a third of the windows/s on a worker thread. The cost: the
- * peak of one batch stays resident. Process-wide and idempotent; every
- * engine calls it when it loads a model.
+ * \details With glibc's defaults every batch maps or faults its activations
+ * in afresh, and a new thread's arena (64 MB heaps) cannot hold them at all.
+ * Measured: a tsrnet_scorer graph ran at 1/7 of the windows/s with only the
+ * trim and arena settings (every activation over 128 KB mapped and unmapped,
+ * two thirds of the time in the kernel); TSRNet batch 32 at 0.47x the
+ * windows/s of batch 1. The cost: the peak of one batch stays resident.
+ * Process-wide and idempotent; every engine calls it when it loads a model,
+ * so a GNU Radio flowgraph with a model block gets it too.
  * \return true when a setting was changed
  */
 bool tune_allocator();

@@ -38,13 +38,17 @@ void set_threads(int threads);
 /*! \brief Keep freed memory in the heap for reuse (glibc mallopt).
  *
  * LibTorch on the CPU allocates and frees tensors of tens of MB per
- * operation; glibc serves those with mmap/munmap, so every operation pays
- * page faults (SpecAR-Net at batch 64: 112 s of 160 s in the kernel). This
- * turns mmap allocation and trimming off for the whole process, so call it
- * once at the start of a program that trains or runs models (the `tfmed`
- * tool does); blocks leave the host process's allocator alone. No-op where
- * the C library is not glibc. */
-void keep_freed_memory();
+ * operation; glibc serves every allocation of 128 KB or more with mmap/munmap
+ * (setting a trim threshold also freezes that threshold), so every operation
+ * pays page faults (SpecAR-Net at batch 64: 112 s of 160 s in the kernel; a
+ * tsrnet_scorer graph: 7x the wall time). This turns mmap allocation and
+ * trimming off for the whole process, unless the user's MALLOC_MMAP_MAX_ /
+ * MALLOC_TRIM_THRESHOLD_ say otherwise: the peak of one batch stays
+ * resident. The `tfmed` tool calls it at start; every engine (and so every
+ * model block) calls it through engine::tune_allocator. Idempotent; no-op
+ * where the C library is not glibc.
+ * \return true when a setting was changed */
+bool keep_freed_memory();
 
 } // namespace train
 } // namespace tfmed

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <tfmed/engine/serve.h>
+#include <tfmed/train/runtime.h>
 #include <tfmed/models/model_file.h>
 
 #include <cstdio>
@@ -64,20 +65,17 @@ std::vector<std::string> shared_server_keys()
 bool tune_allocator()
 {
     static const bool tuned = [] {
-        bool changed = false;
-#ifdef __GLIBC__
         // LibTorch allocates and frees its activations (tens to hundreds of
-        // MB) on every batch. glibc's defaults hand such memory back to the
-        // kernel at each free (heap trimming above 2 x the dynamic mmap
-        // threshold, at most 64 MB), so the next batch faults every page in,
-        // zero-filled, again: batch 32 ran at 0.47x the windows/s of batch 1.
-        // And each new thread gets its own arena of 64 MB heaps, which cannot
-        // hold them at all: on a worker or scheduler thread every batch maps
-        // and unmaps its memory (3x slower). Keep freed memory (the peak of
-        // one batch stays resident) and use one arena. The user's
-        // MALLOC_TRIM_THRESHOLD_ / MALLOC_ARENA_MAX win.
-        if (std::getenv("MALLOC_TRIM_THRESHOLD_") == nullptr)
-            changed |= mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1;
+        // MB) on every batch. With glibc's defaults each of them is mapped
+        // and unmapped (allocations over the mmap threshold) or trimmed away
+        // at free, so the next batch faults every page in, zero-filled,
+        // again, and each new thread gets its own arena of 64 MB heaps,
+        // which cannot hold them at all. Measured: a tsrnet_scorer graph at
+        // 1/7 of the windows/s (2/3 of it kernel time), TSRNet batch 32 at
+        // 0.47x the windows/s of batch 1. Keep freed memory (the one setting,
+        // train::keep_freed_memory) and use one arena; MALLOC_ARENA_MAX wins.
+        bool changed = train::keep_freed_memory();
+#ifdef __GLIBC__
         if (std::getenv("MALLOC_ARENA_MAX") == nullptr)
             changed |= mallopt(M_ARENA_MAX, 1) == 1;
 #endif

@@ -53,12 +53,17 @@ void set_threads(int threads)
     at::set_num_threads(threads > 0 ? threads : default_threads());
 }
 
-void keep_freed_memory()
+bool keep_freed_memory()
 {
+    bool changed = false;
 #if defined(__GLIBC__)
-    mallopt(M_MMAP_MAX, 0);
-    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    // The user's MALLOC_MMAP_MAX_ / MALLOC_TRIM_THRESHOLD_ win.
+    if (std::getenv("MALLOC_MMAP_MAX_") == nullptr)
+        changed |= mallopt(M_MMAP_MAX, 0) == 1;
+    if (std::getenv("MALLOC_TRIM_THRESHOLD_") == nullptr)
+        changed |= mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1;
 #endif
+    return changed;
 }
 
 } // namespace train
