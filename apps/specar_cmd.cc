@@ -280,8 +280,8 @@ int bench_specar(const SpecarBenchArgs& in)
                             { "train_batch", a.cfg.train_batch } },
                           why);
     }
-    std::printf("%lld parameters, %.3f GFLOP per window forward (convolutions and linear "
-                "layers)\n",
+    std::printf("%lld parameters, %.3f GFLOP per window forward (convolutions inside the grid, "
+                "linear layers, frequency attention)\n",
                 static_cast<long long>(r.parameters), r.forward_gflop);
     json out = { { "preset", a.preset },
                  { "threads", a.cfg.threads },
@@ -293,6 +293,10 @@ int bench_specar(const SpecarBenchArgs& in)
     rows.train_step_s = r.train_step_s;
     rows.train_batch = a.cfg.train_batch;
     rows.gflop_per_window = r.forward_gflop;
+    // A training step counted as 3x the forward products (forward, and the
+    // gradients for inputs and weights), the usual estimate.
+    rows.gflop_per_step = 3.0 * r.forward_gflop * static_cast<double>(a.cfg.train_batch);
+    rows.ceiling_gflops = r.ceiling_gflops;
     print_bench(rows, tw, why, out);
     if (!a.json.empty())
         write_atomically(a.json, out.dump(1) + "\n");

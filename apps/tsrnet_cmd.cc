@@ -198,22 +198,6 @@ int eval_quality(const std::string& data_dir, const std::string& model, const st
 
 // ---------------------------------------------------------------- bench
 
-// The twin runs under the allocator settings the tfmed tool runs under
-// (train::keep_freed_memory at start, tune_allocator in the engines), unless
-// the user's environment sets them: the ratio then compares the two code
-// paths, not two malloc configurations (with glibc's defaults every large
-// activation is mapped and faulted in afresh).
-std::string twin_allocator_env()
-{
-    std::string env;
-    for (const char* v : { "MALLOC_MMAP_MAX_=0", "MALLOC_TRIM_THRESHOLD_=1073741824",
-                           "MALLOC_ARENA_MAX=1" }) {
-        const std::string name(v, std::strchr(v, '=') - v);
-        if (!std::getenv(name.c_str()))
-            env += std::string(env.empty() ? "" : " ") + v;
-    }
-    return env;
-}
 
 int bench_tsrnet(const TsrnetBenchArgs& a)
 {
@@ -254,7 +238,7 @@ int bench_tsrnet(const TsrnetBenchArgs& a)
                             { "seconds", a.cfg.seconds },
                             { "batches", r.batches },
                             { "train_batch", a.cfg.train_batch } },
-                          why, twin_allocator_env());
+                          why);
         if (!tw.is_null() && tw.value("parameters", int64_t(-1)) != r.parameters) {
             why = "the twin has " + std::to_string(tw.value("parameters", int64_t(-1))) +
                   " parameters, expected " + std::to_string(r.parameters) + "; not compared";

@@ -13,6 +13,8 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -37,13 +39,29 @@ inline std::string find_twin(const std::string& given, const std::string& name)
     return "";
 }
 
-/*! Run `python script 'cfg'`; its last line starting {"torch" as JSON, or
- *  null with `why` saying what went wrong. `env`: NAME=value words put
- *  before the command (e.g. the allocator settings the C++ engines use). */
-inline nlohmann::json run_twin(const std::string& python, const std::string& script,
-                               const nlohmann::json& cfg, std::string& why,
-                               const std::string& env = "")
+/*! The allocator settings the tfmed tool and its engines run under
+ *  (train::keep_freed_memory, engine::tune_allocator) as environment words
+ *  for a twin, each unless the user's environment sets it: a ratio then
+ *  compares two code paths, not two malloc configurations (with glibc's
+ *  defaults every large activation is mapped and faulted in afresh). */
+inline std::string twin_allocator_env()
 {
+    std::string env;
+    for (const char* v : { "MALLOC_MMAP_MAX_=0", "MALLOC_TRIM_THRESHOLD_=1073741824",
+                           "MALLOC_ARENA_MAX=1" }) {
+        const std::string name(v, std::strchr(v, '=') - v);
+        if (!std::getenv(name.c_str()))
+            env += std::string(env.empty() ? "" : " ") + v;
+    }
+    return env;
+}
+
+/*! Run `python script 'cfg'` under twin_allocator_env(); its last line
+ *  starting {"torch" as JSON, or null with `why` saying what went wrong. */
+inline nlohmann::json run_twin(const std::string& python, const std::string& script,
+                               const nlohmann::json& cfg, std::string& why)
+{
+    const std::string env = twin_allocator_env();
     auto quote = [](const std::string& t) {
         std::string q = "'";
         for (char c : t)
@@ -78,6 +96,8 @@ struct BenchRows {
     double train_step_s = 0.0;
     int64_t train_batch = 0;
     double gflop_per_window = 0.0;
+    double gflop_per_step = 0.0;  //!< 0: the step row prints no GFLOP/s
+    double ceiling_gflops = 0.0;  //!< measured FP32 ceiling; 0: not measured
     std::string forward_label = "forward"; //!< "forward, batch 1", ...
     std::string step_label = "training step";
 };
@@ -111,6 +131,24 @@ inline void print_bench(const BenchRows& r, const nlohmann::json& twin, const st
     std::printf("%-26s %14.4f s %14.4f s %8s\n",
                 (r.step_label + ", batch " + std::to_string(r.train_batch)).c_str(),
                 r.train_step_s, ts, ratio(ts, r.train_step_s).c_str());
+    auto per_s = [](double gflop, double s) { return s > 0 ? gflop / s : 0.0; };
+    if (r.gflop_per_step > 0)
+        std::printf("%-26s %10.2f GFLOP/s %8.2f GFLOP/s\n", "",
+                    per_s(r.gflop_per_step, r.train_step_s), per_s(r.gflop_per_step, ts));
+    if (r.ceiling_gflops > 0) {
+        out["ceiling_gflops"] = r.ceiling_gflops;
+        std::printf("FP32 ceiling here (2048^3 matrix product, same threads): %.1f GFLOP/s; C++ "
+                    "reaches",
+                    r.ceiling_gflops);
+        for (std::size_t i = 0; i < r.batches.size(); ++i)
+            std::printf(" %.0f %%", 100.0 * r.windows_per_s[i] * r.gflop_per_window /
+                                        r.ceiling_gflops);
+        std::printf(" (forward)");
+        if (r.gflop_per_step > 0)
+            std::printf(", %.0f %% (step)",
+                        100.0 * per_s(r.gflop_per_step, r.train_step_s) / r.ceiling_gflops);
+        std::printf("\n");
+    }
     if (twin.is_null())
         std::printf("twin: not run (%s)\n", why.c_str());
     else

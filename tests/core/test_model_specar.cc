@@ -121,15 +121,34 @@ TEST(Specar, ParameterCountsOfTheReferenceConfigurations)
 // The matrix-product FLOPs `tfmed bench specar` divides by, for MSL
 // (N 55, D = Dff = 8, 5 blocks of 6 branches, STFT 100 two-sided bins x 101
 // frames), by hand in multiply-adds: token conv 3*55*8*100 = 132,000; per
-// block: branch 0 4*8*8*10,100 = 2,585,600, five k=3 pairs
-// 5*4*9*2*8*8*10,100 = 232,704,000, Linear(2 -> 1) 2*8*10,100 = 161,600,
-// frequency attention 8*8*100*100*101 = 64,640,000 (block 300,091,200);
-// projection 8*55*100 = 44,000. Total 1,500,632,000 MACs.
+// block: branch 0 4*8*8*10,100 = 2,585,600; branch k = 1..5, two dilated
+// 3x3 convs of 4 real products, counting the taps inside the 100 x 101 grid
+// ((300 - 2k)(303 - 2k): 89,698 + 88,504 + 87,318 + 86,140 + 84,970 =
+// 436,630) x 2*4*8*8 = 223,554,560; Linear(2 -> 1) on the frequency means
+// 2*8*101 = 1,616; frequency attention 8*8*100*100*101 = 64,640,000 (block
+// 290,781,776); projection 8*55*100 = 44,000. Total 1,454,084,880 MACs.
 TEST(Specar, ForwardFlopsByHand)
 {
     auto msl = ad(55, 8, 5, 6);
     msl.n_fft = msl.win_length = 100;
-    EXPECT_DOUBLE_EQ(models::specar_forward_flops(msl), 2.0 * 1500632000.0);
+    EXPECT_DOUBLE_EQ(models::specar_forward_flops(msl), 2.0 * 1454084880.0);
+}
+
+// The complex convolution as one real convolution over [Re; Im] channels
+// equals the reference's pair of real convolutions, for both backbones.
+TEST(Specar, ComplexConvIsTheReferencesPairOfRealConvs)
+{
+    torch::manual_seed(3);
+    for (const bool dual : { false, true }) {
+        models::ComplexConv2d c(3, 5, 3, 2, 2, dual);
+        const auto re = torch::randn({ 2, 3, 7, 9 }), im = torch::randn({ 2, 3, 7, 9 });
+        const auto out = c->forward(torch::cat({ re, im }, 1));
+        ASSERT_EQ(out.sizes(), (std::vector<int64_t>{ 2, 10, 7, 9 })) << "dual " << dual;
+        const auto r = dual ? c->conv_r(re) : c->conv_r(re) - c->conv_i(im);
+        const auto i = dual ? -c->conv_i(im) : c->conv_r(im) + c->conv_i(re);
+        EXPECT_TRUE(torch::allclose(out.narrow(1, 0, 5), r, 1e-5, 1e-6)) << "dual " << dual;
+        EXPECT_TRUE(torch::allclose(out.narrow(1, 5, 5), i, 1e-5, 1e-6)) << "dual " << dual;
+    }
 }
 
 TEST(Specar, RefusesWhatTheReferenceWouldCrashOn)

@@ -35,6 +35,7 @@ struct SpecarBenchResult {
     std::vector<double> windows_per_s; //!< per batch size
     double train_step_s = 0.0;
     double forward_gflop = 0.0;        //!< per window
+    double ceiling_gflops = 0.0;       //!< a 2048^3 matrix product at the same threads
     int64_t parameters = 0;
 };
 

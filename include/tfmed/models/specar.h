@@ -53,13 +53,13 @@ class ComplexConv2dImpl : public torch::nn::Module
 public:
     ComplexConv2dImpl(int64_t in, int64_t out, int64_t kernel, int64_t dilation,
                       int64_t padding, bool dual);
-    /*! (re, im) -> (re, im) */
-    std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& re,
-                                                    const torch::Tensor& im);
+    /*! [Re; Im] stacked on channels (B, 2 in, H, W) -> [Re; Im] (B, 2 out, H', W') */
+    torch::Tensor forward(const torch::Tensor& x);
     torch::nn::Conv2d conv_r{ nullptr }, conv_i{ nullptr };
 
 private:
     bool dual_;
+    int64_t dilation_, padding_;
 };
 TORCH_MODULE(ComplexConv2d);
 

@@ -9,10 +9,12 @@
 #include <tfmed/models/tsrnet_pipeline.h>
 
 #include <nlohmann/json.hpp>
+#include <torch/cuda.h>
 #include <torch/torch.h>
 
 #include "timing.h"
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 
@@ -78,6 +80,20 @@ SpecarBenchResult bench_specar(const SpecarBenchConfig& c)
     for (const auto& p : net->parameters())
         r.parameters += p.numel();
     r.forward_gflop = models::specar_forward_flops(c.arch) / 1e9;
+    {
+        // The FP32 ceiling at these threads: a large matrix product, the
+        // best a dense kernel reaches on this machine in this process.
+        const int64_t n = 2048;
+        const auto a = torch::randn({ n, n }, dev), b = torch::randn({ n, n }, dev);
+        const double s = timed(
+            [&] {
+                torch::mm(a, b);
+                if (dev.is_cuda())
+                    torch::cuda::synchronize();
+            },
+            std::min(1.0, c.seconds));
+        r.ceiling_gflops = 2.0 * double(n) * double(n) * double(n) / s / 1e9;
+    }
     net->eval();
     {
         torch::NoGradGuard ng;

@@ -145,9 +145,14 @@ double specar_forward_flops(const SpecarOptions& o)
     const double pairs = o.backbone == "dual" ? 2 : 4;            // real convs per complex conv
     const double grid = F * frames;
     double macs = 3 * N * D * T;                                  // token Conv1d
-    double block = pairs * D * D * grid;                          // branch 0, k = 1
-    block += (o.conv_layers - 1) * pairs * 9 * 2 * D * Dff * grid; // k = 3 pairs
-    block += 2 * D * grid;                                        // Linear(2 -> 1)
+    double block = pairs * D * D * grid; // branch 0, k = 1
+    // Branch k: two dilated 3 x 3 convs (dilation and padding k). Only the
+    // taps that land inside the grid are work (oneDNN skips the padding):
+    // along an axis of n positions, n + 2 max(0, n - k) of the 3n.
+    auto taps = [](double n, double k) { return n + 2 * std::max(0.0, n - k); };
+    for (int64_t k = 1; k < o.conv_layers; ++k)
+        block += pairs * 2 * D * Dff * taps(F, double(k)) * taps(frames, double(k));
+    block += 2 * D * frames; // Linear(2 -> 1), after the frequency mean
     block += 8 * D * F * F * frames;  // frequency attention: Z Z^T and A Z, 4 real products each
     if (o.hop != 1)
         block += D * frames * T;                                  // frames -> steps
