@@ -293,9 +293,13 @@ int run_bench_serve(ServeBenchArgs a)
                 const double speed = p.windows_per_s > 0 ? s.windows_per_s / p.windows_per_s : NAN;
                 const double cpu = s.cpu_percent > 0 ? p.cpu_percent / s.cpu_percent : NAN;
                 const double mem = s.mb_per_stream > 0 ? p.mb_per_stream / s.mb_per_stream : NAN;
-                std::printf("%d streams: shared/separate windows/s %.2fx, separate/shared CPU "
+                const std::string sp = std::isnan(speed)
+                                           ? std::string("- (separate engines scored no window "
+                                                         "in the measured part)")
+                                           : fmt("%.2f", speed) + "x";
+                std::printf("%d streams: shared/separate windows/s %s, separate/shared CPU "
                             "%.2fx, p99 latency %s vs %s ms\n",
-                            s.streams, speed, cpu, fmt("%.1f", 1e3 * s.p99).c_str(),
+                            s.streams, sp.c_str(), cpu, fmt("%.1f", 1e3 * s.p99).c_str(),
                             fmt("%.1f", 1e3 * p.p99).c_str());
                 ratios.push_back({ { "streams", s.streams },
                                    { "windows_per_s_ratio", speed },
