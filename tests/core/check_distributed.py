@@ -184,9 +184,17 @@ else:
         if os.path.exists(js):
             hist[n] = [h["train_loss"] for h in json.load(open(js))["history"]]
     if len(hist) == 2:
+        # Each worker's convolutions see batch 8 instead of 16, and oneDNN
+        # picks its kernels (and so its summation order) per shape: the
+        # first epoch agrees to float rounding, later ones drift by that
+        # rounding compounded over the steps (measured 2e-4 after 28 steps).
+        # A wrong all-reduce (sum for mean, a rank's gradient lost) moves the
+        # first epoch's loss by far more. The exact check is section 1's.
+        d1 = abs(hist[1][0] - hist[2][0]) / abs(hist[1][0])
         d = max(abs(a - b) / abs(a) for a, b in zip(hist[1], hist[2]))
-        check(d < 1e-4, "epoch losses with 2 workers equal 1 worker's (max rel diff %.1e): %s vs %s"
-              % (d, hist[1], hist[2]))
+        check(d1 < 1e-5 and d < 1e-3,
+              "epoch losses with 2 workers equal 1 worker's (first epoch rel diff %.1e < 1e-5, "
+              "max %.1e < 1e-3): %s vs %s" % (d1, d, hist[1], hist[2]))
 
 # 6. tfmed bench train -------------------------------------------------------
 bj = os.path.join(OUT, "bench_train.json")
