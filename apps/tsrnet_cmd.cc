@@ -32,7 +32,6 @@
 #include <cmath>
 #include <filesystem>
 #include <cstdio>
-#include <cstring>
 #include <iostream>
 #include <array>
 #include <memory>
@@ -197,7 +196,6 @@ int eval_quality(const std::string& data_dir, const std::string& model, const st
 }
 
 // ---------------------------------------------------------------- bench
-
 
 int bench_tsrnet(const TsrnetBenchArgs& a)
 {

@@ -59,7 +59,6 @@ public:
 
 private:
     bool dual_;
-    int64_t dilation_, padding_;
 };
 TORCH_MODULE(ComplexConv2d);
 

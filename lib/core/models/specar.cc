@@ -40,7 +40,7 @@ std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> instance_norm(const torc
 
 ComplexConv2dImpl::ComplexConv2dImpl(int64_t in, int64_t out, int64_t kernel,
                                      int64_t dilation, int64_t padding, bool dual)
-    : dual_(dual), dilation_(dilation), padding_(padding)
+    : dual_(dual)
 {
     auto opt = nn::Conv2dOptions(in, out, kernel).stride(1).padding(padding).dilation(dilation);
     conv_r = register_module("conv_r", nn::Conv2d(opt));
@@ -51,7 +51,9 @@ torch::Tensor ComplexConv2dImpl::forward(const torch::Tensor& x)
 {
     const auto &wr = conv_r->weight, &wi = conv_i->weight, &br = conv_r->bias,
                &bi = conv_i->bias;
-    const int64_t pad = padding_, dil = dilation_;
+    const auto& o = conv_r->options;
+    const torch::IntArrayRef dil = o.dilation(),
+                             pad = c10::get<torch::ExpandingArray<2>>(o.padding());
     if (dual_) // Re through conv_r, Im through -conv_i: two groups.
         return torch::conv2d(x, torch::cat({ wr, -wi }, 0), torch::cat({ br, -bi }), 1, pad, dil,
                              2);
