@@ -233,6 +233,19 @@ int bench_trls(BenchArgs& a)
     rows.forward_label = "encoder";
     rows.step_label = "pre-training step";
     print_bench(rows, tw, why, out);
+    if (!r.libtorch_lstm_windows_per_s.empty()) {
+        // The same C++ network with LibTorch's LSTM: what the fused recurrence gives.
+        std::printf("C++ with LibTorch's LSTM in place of the fused recurrence:");
+        for (std::size_t i = 0; i < a.bench.batches.size(); ++i) {
+            const double u = r.libtorch_lstm_windows_per_s[i];
+            std::printf(" batch %lld %.1f w/s (fused %.2fx);",
+                        static_cast<long long>(a.bench.batches[i]), u, r.windows_per_s[i] / u);
+            out["cpp_libtorch_lstm"]["forward"][std::to_string(a.bench.batches[i])] = u;
+        }
+        std::printf(" step %.4f s (fused %.2fx)\n", r.libtorch_lstm_train_step_s,
+                    r.libtorch_lstm_train_step_s / r.train_step_s);
+        out["cpp_libtorch_lstm"]["train_step_s"] = r.libtorch_lstm_train_step_s;
+    }
     if (!a.json.empty())
         write_atomically(a.json, out.dump(1) + "\n");
     return 0;

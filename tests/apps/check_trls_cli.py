@@ -129,7 +129,10 @@ if os.path.exists("b.json"):
           j["cpp"]["train_step_s"] > 0, j)
     check("bench twin figures", isinstance(j["twin"], dict) and
           set(j["twin"]["forward"]) == {"1", "4"}, j["twin"])
-check("bench table", "encoder, batch 4" in text and "pre-training step, batch 4" in text, text)
+    check("bench LibTorch-LSTM figures", set(j["cpp_libtorch_lstm"]["forward"]) == {"1", "4"} and
+          j["cpp_libtorch_lstm"]["train_step_s"] > 0, j)
+check("bench table", "encoder, batch 4" in text and "pre-training step, batch 4" in text and
+      "C++ with LibTorch's LSTM in place of the fused recurrence" in text, text)
 
 # 5. Refusals name what was expected and what was found.
 refused("unknown data", "expected epilepsy, epilepsy5, mitdb, ecg5000 or basicmotions, found 'har'",

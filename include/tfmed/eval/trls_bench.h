@@ -36,6 +36,10 @@ struct TrlsBenchConfig {
 struct TrlsBenchResult {
     std::vector<double> windows_per_s;
     double train_step_s = 0.0;
+    //! The same with LibTorch's LSTM in place of the fused recurrence
+    //! (models/fused_lstm.h); empty / 0 where the fused one does not apply.
+    std::vector<double> libtorch_lstm_windows_per_s;
+    double libtorch_lstm_train_step_s = 0.0;
     double forward_gflop = 0.0; //!< encoder, per window
     int64_t parameters = 0;     //!< encoder + head
 };

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <tfmed/dsp/stft.h>
+#include <tfmed/models/fused_lstm.h>
 #include <tfmed/models/model_file.h>
 #include <tfmed/models/trls.h>
 
@@ -151,8 +152,13 @@ SeqNetImpl::SeqNetImpl(const std::string& kind, int64_t in, int64_t hidden) : ki
 
 torch::Tensor SeqNetImpl::forward(const torch::Tensor& x)
 {
-    if (lstm)
+    if (lstm) {
+        if (fused_lstm_enabled() && x.device().is_cpu() && x.scalar_type() == torch::kFloat) {
+            const auto w = lstm->all_weights(); // weight_ih, weight_hh, bias_ih, bias_hh
+            return fused_lstm(x, w[0], w[1], w[2], w[3]);
+        }
         return std::get<0>(lstm->forward(x));
+    }
     if (gru)
         return std::get<0>(gru->forward(x));
     if (rnn)
