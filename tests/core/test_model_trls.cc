@@ -416,6 +416,11 @@ TEST(Trls, ShapesEmaAndOptions)
 // and many (the sequences spread over the threads).
 TEST(Trls, FusedLstmEqualsLibTorchs)
 {
+    const char* cap = std::getenv("ATEN_CPU_CAPABILITY");
+    std::printf("fused LSTM loops: %s (ATEN_CPU_CAPABILITY %s)\n", models::fused_lstm_isa().c_str(),
+                cap ? cap : "unset");
+    if (cap && std::string(cap) == "default")
+        EXPECT_EQ(models::fused_lstm_isa(), "default");
     torch::manual_seed(7);
     struct Case {
         int64_t B, T, I, H;

@@ -8,6 +8,8 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <string>
+
 /*!
  * \file
  * \brief A fused CPU recurrence for the short, narrow LSTMs of the TFRNN
@@ -54,6 +56,13 @@ at::Tensor fused_lstm(const at::Tensor& x,
  */
 void set_fused_lstm(bool on);
 bool fused_lstm_enabled();
+
+/*!
+ * \brief The instruction set of the loops in use: "avx512", "avx2" or
+ * "default" (the compiler's baseline). The widest the CPU has, capped by
+ * ATEN_CPU_CAPABILITY (LibTorch's own variable, same values) when it is set.
+ */
+std::string fused_lstm_isa();
 
 } // namespace models
 } // namespace tfmed

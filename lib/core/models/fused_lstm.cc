@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -60,40 +61,49 @@ TFMED_INLINE float exp_f(float x)
 TFMED_INLINE float sigmoid_f(float x) { return 1.0f / (1.0f + exp_f(-x)); }
 TFMED_INLINE float tanh_f(float x) { return 1.0f - 2.0f / (1.0f + exp_f(2.0f * x)); }
 
-// 16 floats; a plain memcpy moves them, so any alignment will do. With
-// AVX-512 one register, with AVX2 two, else four.
-// (The vectors never cross a call: every function that takes one is inlined.)
+// Vectors of 4, 8 or 16 floats, each instance using the widest its
+// instruction set holds in one register (wider generic vectors would be
+// split element by element). A plain memcpy moves them, so any alignment
+// will do; they never cross a call (every function taking one is inlined).
 #pragma GCC diagnostic ignored "-Wpsabi"
+typedef float v4 __attribute__((vector_size(16)));
+typedef float v8 __attribute__((vector_size(32)));
 typedef float v16 __attribute__((vector_size(64)));
 
-TFMED_INLINE v16 load16(const float* p)
+template <typename V>
+TFMED_INLINE V load_v(const float* p)
 {
-    v16 v;
+    V v;
     std::memcpy(&v, p, sizeof v);
     return v;
 }
-TFMED_INLINE void store16(float* p, v16 v) { std::memcpy(p, &v, sizeof v); }
+template <typename V>
+TFMED_INLINE void store_v(float* p, V v)
+{
+    std::memcpy(p, &v, sizeof v);
+}
 
 /*
  * out[r] += a[r] M for R rows at once: a[r] (K), M (K, N) row-major,
- * out[r] (N). Columns go in blocks of 64 held in registers over all of K, so
- * each element of M loaded serves R rows; the last N % 64 columns go one at
- * a time.
+ * out[r] (N). Columns go in blocks of four vectors held in registers over
+ * all of K, so each element of M loaded serves R rows; the last columns that
+ * fill no block go one at a time.
  */
-template <int R>
+template <typename V, int R>
 TFMED_INLINE void rows_times_matrix(const float* const* a, const float* m, float* const* out,
                                     int64_t K, int64_t N)
 {
+    constexpr int64_t L = sizeof(V) / sizeof(float);
     int64_t j = 0;
-    for (; j + 64 <= N; j += 64) {
-        v16 acc[R][4];
+    for (; j + 4 * L <= N; j += 4 * L) {
+        V acc[R][4];
         for (int r = 0; r < R; ++r)
             for (int q = 0; q < 4; ++q)
-                acc[r][q] = load16(out[r] + j + 16 * q);
+                acc[r][q] = load_v<V>(out[r] + j + L * q);
         for (int64_t k = 0; k < K; ++k) {
             const float* mk = m + k * N + j;
-            const v16 w0 = load16(mk), w1 = load16(mk + 16), w2 = load16(mk + 32),
-                      w3 = load16(mk + 48);
+            const V w0 = load_v<V>(mk), w1 = load_v<V>(mk + L), w2 = load_v<V>(mk + 2 * L),
+                    w3 = load_v<V>(mk + 3 * L);
             for (int r = 0; r < R; ++r) {
                 const float s = a[r][k];
                 acc[r][0] += s * w0;
@@ -104,7 +114,7 @@ TFMED_INLINE void rows_times_matrix(const float* const* a, const float* m, float
         }
         for (int r = 0; r < R; ++r)
             for (int q = 0; q < 4; ++q)
-                store16(out[r] + j + 16 * q, acc[r][q]);
+                store_v<V>(out[r] + j + L * q, acc[r][q]);
     }
     for (; j < N; ++j)
         for (int r = 0; r < R; ++r) {
@@ -122,7 +132,7 @@ TFMED_INLINE void rows_times_matrix(const float* const* a, const float* m, float
  * act (B, T, 4H) = (i, f, g, o), the cell states cs (B, T, H) and tanh of
  * them tcs (B, T, H) for the backward. work: R * 6H floats.
  */
-template <int R>
+template <typename V, int R>
 TFMED_INLINE void forward_group(int64_t b, int64_t T, int64_t H, const float* xw,
                                 const float* wt, float* y, float* act, float* cs, float* tcs,
                                 float* work)
@@ -143,7 +153,7 @@ TFMED_INLINE void forward_group(int64_t b, int64_t T, int64_t H, const float* xw
             hp[r] = y + (row - 1) * H;
         }
         if (t > 0)
-            rows_times_matrix<R>(hp, wt, g, H, G);
+            rows_times_matrix<V, R>(hp, wt, g, H, G);
         for (int r = 0; r < R; ++r) {
             float* gr = g[r];
             float* c = gr + G;
@@ -176,7 +186,7 @@ TFMED_INLINE void forward_group(int64_t b, int64_t T, int64_t H, const float* xw
  * saved act, cs, tcs, the gradients of the gate pre-activations
  * da (B, T, 4H). w (4H, H): W_hh. work: R * 3H + H floats.
  */
-template <int R>
+template <typename V, int R>
 TFMED_INLINE void backward_group(int64_t b, int64_t T, int64_t H, const float* dy,
                                  const float* act, const float* cs, const float* tcs,
                                  const float* w, float* da, float* work)
@@ -220,33 +230,33 @@ TFMED_INLINE void backward_group(int64_t b, int64_t T, int64_t H, const float* d
                 dhn[r][j] = 0.0f;
         }
         if (t > 0)
-            rows_times_matrix<R>(D, w, dhn, G, H);
+            rows_times_matrix<V, R>(D, w, dhn, G, H);
     }
 }
 
 // Rows in groups of R (R sequences share each load of the weights), the rest one by one.
-template <int R>
+template <typename V, int R>
 TFMED_INLINE void forward_rows_body(int64_t b0, int64_t b1, int64_t T, int64_t H,
                                     const float* xw, const float* wt, float* y, float* act,
                                     float* cs, float* tcs, float* work)
 {
     int64_t b = b0;
     for (; b + R <= b1; b += R)
-        forward_group<R>(b, T, H, xw, wt, y, act, cs, tcs, work);
+        forward_group<V, R>(b, T, H, xw, wt, y, act, cs, tcs, work);
     for (; b < b1; ++b)
-        forward_group<1>(b, T, H, xw, wt, y, act, cs, tcs, work);
+        forward_group<V, 1>(b, T, H, xw, wt, y, act, cs, tcs, work);
 }
 
-template <int R>
+template <typename V, int R>
 TFMED_INLINE void backward_rows_body(int64_t b0, int64_t b1, int64_t T, int64_t H,
                                      const float* dy, const float* act, const float* cs,
                                      const float* tcs, const float* w, float* da, float* work)
 {
     int64_t b = b0;
     for (; b + R <= b1; b += R)
-        backward_group<R>(b, T, H, dy, act, cs, tcs, w, da, work);
+        backward_group<V, R>(b, T, H, dy, act, cs, tcs, w, da, work);
     for (; b < b1; ++b)
-        backward_group<1>(b, T, H, dy, act, cs, tcs, w, da, work);
+        backward_group<V, 1>(b, T, H, dy, act, cs, tcs, w, da, work);
 }
 
 // The most rows per group, and the work floats each call needs.
@@ -264,47 +274,61 @@ int64_t work_floats(int64_t H) { return kMaxRows * 6 * H + H; }
 
 void forward_rows_base(TFMED_FORWARD_ARGS)
 {
-    forward_rows_body<1>(b0, b1, T, H, xw, wt, y, act, cs, tcs, work);
+    forward_rows_body<v4, 2>(b0, b1, T, H, xw, wt, y, act, cs, tcs, work);
 }
 void backward_rows_base(TFMED_BACKWARD_ARGS)
 {
-    backward_rows_body<1>(b0, b1, T, H, dy, act, cs, tcs, w, da, work);
+    backward_rows_body<v4, 2>(b0, b1, T, H, dy, act, cs, tcs, w, da, work);
 }
 #ifdef TFMED_X86_DISPATCH
 __attribute__((target("avx2,fma"))) void forward_rows_avx2(TFMED_FORWARD_ARGS)
 {
-    forward_rows_body<2>(b0, b1, T, H, xw, wt, y, act, cs, tcs, work);
+    forward_rows_body<v8, 2>(b0, b1, T, H, xw, wt, y, act, cs, tcs, work);
 }
 __attribute__((target("avx2,fma"))) void backward_rows_avx2(TFMED_BACKWARD_ARGS)
 {
-    backward_rows_body<2>(b0, b1, T, H, dy, act, cs, tcs, w, da, work);
+    backward_rows_body<v8, 2>(b0, b1, T, H, dy, act, cs, tcs, w, da, work);
 }
 __attribute__((target("avx512f,avx512vl,avx2,fma"))) void forward_rows_avx512(TFMED_FORWARD_ARGS)
 {
-    forward_rows_body<kMaxRows>(b0, b1, T, H, xw, wt, y, act, cs, tcs, work);
+    forward_rows_body<v16, kMaxRows>(b0, b1, T, H, xw, wt, y, act, cs, tcs, work);
 }
 __attribute__((target("avx512f,avx512vl,avx2,fma"))) void backward_rows_avx512(TFMED_BACKWARD_ARGS)
 {
-    backward_rows_body<kMaxRows>(b0, b1, T, H, dy, act, cs, tcs, w, da, work);
+    backward_rows_body<v16, kMaxRows>(b0, b1, T, H, dy, act, cs, tcs, w, da, work);
 }
 #endif
 
 enum class Isa { base, avx2, avx512 };
 
+// ATEN_CPU_CAPABILITY (default, avx2, avx512), LibTorch's own cap on its CPU
+// kernels, caps these loops too: one knob, and the tests run each instance.
 Isa best_isa()
 {
+    const char* cap = std::getenv("ATEN_CPU_CAPABILITY");
+    const std::string c = cap ? cap : "";
+    if (c == "default")
+        return Isa::base;
 #ifdef TFMED_X86_DISPATCH
     __builtin_cpu_init();
+    const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (c == "avx2")
+        return avx2 ? Isa::avx2 : Isa::base;
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
         __builtin_cpu_supports("fma"))
         return Isa::avx512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    if (avx2)
         return Isa::avx2;
 #endif
     return Isa::base;
 }
 
 const Isa kIsa = best_isa();
+
+const char* isa_name(Isa i)
+{
+    return i == Isa::avx512 ? "avx512" : (i == Isa::avx2 ? "avx2" : "default");
+}
 
 void forward_rows(TFMED_FORWARD_ARGS)
 {
@@ -463,6 +487,7 @@ at::Tensor fused_lstm(const at::Tensor& x,
 
 void set_fused_lstm(bool on) { g_fused.store(on); }
 bool fused_lstm_enabled() { return g_fused.load(); }
+std::string fused_lstm_isa() { return isa_name(kIsa); }
 
 } // namespace models
 } // namespace tfmed
