@@ -148,6 +148,32 @@ TEST(Specar, ComplexConvIsTheReferencesPairOfRealConvs)
         const auto i = dual ? -c->conv_i(im) : c->conv_r(im) + c->conv_i(re);
         EXPECT_TRUE(torch::allclose(out.narrow(1, 0, 5), r, 1e-5, 1e-6)) << "dual " << dual;
         EXPECT_TRUE(torch::allclose(out.narrow(1, 5, 5), i, 1e-5, 1e-6)) << "dual " << dual;
+
+        // Without grad the stacked weight is cached: every change of a
+        // parameter (in place as an optimiser step, by a new tensor as a
+        // load or a move) must reach the next call.
+        const auto x = torch::cat({ re, im }, 1);
+        torch::NoGradGuard ng;
+        EXPECT_TRUE(torch::equal(c->forward(x), out.detach())) << "dual " << dual;
+        c->conv_i->weight.add_(0.25); // in place: the version counter moves
+        const auto fresh = [&] {
+            torch::AutoGradMode on(true);
+            return c->forward(x).detach();
+        };
+        const auto after = c->forward(x);
+        EXPECT_FALSE(torch::allclose(after, out.detach())) << "dual " << dual;
+        EXPECT_TRUE(torch::equal(after, fresh())) << "dual " << dual;
+        c->conv_r->bias.mul_(-1.0);
+        EXPECT_TRUE(torch::equal(c->forward(x), fresh())) << "dual " << dual;
+        c->conv_r->weight.set_data(torch::randn_like(c->conv_r->weight)); // a new tensor
+        EXPECT_TRUE(torch::equal(c->forward(x), fresh())) << "dual " << dual;
+        c->to(torch::kDouble);
+        EXPECT_TRUE(torch::equal(c->forward(x.to(torch::kDouble)),
+                                 [&] {
+                                     torch::AutoGradMode on(true);
+                                     return c->forward(x.to(torch::kDouble)).detach();
+                                 }()))
+            << "dual " << dual;
     }
 }
 

@@ -17,7 +17,9 @@
 #include <torch/nn/modules/normalization.h>
 #include <torch/nn/pimpl.h>
 
+#include <array>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -58,7 +60,17 @@ public:
     torch::nn::Conv2d conv_r{ nullptr }, conv_i{ nullptr };
 
 private:
+    /*! The stacked weight and bias from conv_r and conv_i. */
+    std::pair<torch::Tensor, torch::Tensor> stacked() const;
+
     bool dual_;
+    // Without grad (inference) the stacked weight is kept until a parameter
+    // changes (version counter, storage or device), so a window does not
+    // rebuild (and oneDNN re-pack) the weights of every conv.
+    std::mutex cache_mutex_;
+    torch::Tensor cached_w_, cached_b_;
+    std::array<int64_t, 4> cached_version_{};
+    std::array<const void*, 4> cached_ptr_{};
 };
 TORCH_MODULE(ComplexConv2d);
 

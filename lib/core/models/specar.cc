@@ -47,16 +47,12 @@ ComplexConv2dImpl::ComplexConv2dImpl(int64_t in, int64_t out, int64_t kernel,
     conv_i = register_module("conv_i", nn::Conv2d(opt));
 }
 
-torch::Tensor ComplexConv2dImpl::forward(const torch::Tensor& x)
+std::pair<torch::Tensor, torch::Tensor> ComplexConv2dImpl::stacked() const
 {
     const auto &wr = conv_r->weight, &wi = conv_i->weight, &br = conv_r->bias,
                &bi = conv_i->bias;
-    const auto& o = conv_r->options;
-    const torch::IntArrayRef dil = o.dilation(),
-                             pad = c10::get<torch::ExpandingArray<2>>(o.padding());
     if (dual_) // Re through conv_r, Im through -conv_i: two groups.
-        return torch::conv2d(x, torch::cat({ wr, -wi }, 0), torch::cat({ br, -bi }), 1, pad, dil,
-                             2);
+        return { torch::cat({ wr, -wi }, 0), torch::cat({ br, -bi }) };
     // The reference runs Re and Im through both real convs (each adding its
     // bias): Re' = conv_r(Re) - conv_i(Im), Im' = conv_r(Im) + conv_i(Re).
     // That is one real convolution over the stacked channels with the block
@@ -64,8 +60,40 @@ torch::Tensor ComplexConv2dImpl::forward(const torch::Tensor& x)
     // products, but 2C' output channels per call instead of C' (twice the
     // vector width oneDNN can fill: SpecAR-Net's C' is 8 for MSL), and the
     // output stays stacked for the next conv of the branch.
-    const auto w = torch::cat({ torch::cat({ wr, -wi }, 1), torch::cat({ wi, wr }, 1) }, 0);
-    return torch::conv2d(x, w, torch::cat({ br - bi, br + bi }), 1, pad, dil);
+    return { torch::cat({ torch::cat({ wr, -wi }, 1), torch::cat({ wi, wr }, 1) }, 0),
+             torch::cat({ br - bi, br + bi }) };
+}
+
+torch::Tensor ComplexConv2dImpl::forward(const torch::Tensor& x)
+{
+    const auto& o = conv_r->options;
+    const torch::IntArrayRef dil = o.dilation(),
+                             pad = c10::get<torch::ExpandingArray<2>>(o.padding());
+    const int64_t groups = dual_ ? 2 : 1;
+    if (torch::GradMode::is_enabled()) {
+        const auto [w, b] = stacked();
+        return torch::conv2d(x, w, b, 1, pad, dil, groups);
+    }
+    torch::Tensor w, b;
+    {
+        const torch::Tensor* p[4] = { &conv_r->weight, &conv_i->weight, &conv_r->bias,
+                                      &conv_i->bias };
+        std::lock_guard<std::mutex> lock(cache_mutex_);
+        bool valid = cached_w_.defined() && cached_w_.device() == p[0]->device();
+        for (int k = 0; k < 4 && valid; ++k)
+            valid = cached_version_[k] == static_cast<int64_t>(p[k]->_version()) &&
+                    cached_ptr_[k] == p[k]->data_ptr();
+        if (!valid) {
+            std::tie(cached_w_, cached_b_) = stacked();
+            for (int k = 0; k < 4; ++k) {
+                cached_version_[k] = static_cast<int64_t>(p[k]->_version());
+                cached_ptr_[k] = p[k]->data_ptr();
+            }
+        }
+        w = cached_w_;
+        b = cached_b_;
+    }
+    return torch::conv2d(x, w, b, 1, pad, dil, groups);
 }
 
 SpecarBlockImpl::SpecarBlockImpl(const SpecarOptions& o) : o_(o), stft_(o.stft())
