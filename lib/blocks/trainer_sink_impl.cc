@@ -53,9 +53,15 @@ public:
                       int window,
                       int hop)
         : gr::block("trainer_sink",
-                    gr::io_signature::make(1, 1,
-                                           sizeof(float) * channels * (hop > 0 ? 1 : window)),
+                    engine->frame_floats() > 0
+                        ? gr::io_signature::make(
+                              2, 2, sizeof(float) * static_cast<std::size_t>(engine->frame_floats()))
+                        : gr::io_signature::make(1, 1,
+                                                 sizeof(float) * channels *
+                                                     (hop > 0 ? 1 : window)),
                     gr::io_signature::make(0, 0, 0)),
+          d_views_F(engine->frame_floats()),
+          d_views_T(engine->frames_per_window()),
           d_engine(std::move(engine)),
           d_out(out),
           d_channels(channels),
@@ -105,14 +111,17 @@ public:
                      gr_vector_const_void_star& input_items,
                      gr_vector_void_star&) override
     {
-        const int n = ninput_items[0];
+        const int n = d_views_F > 0 ? std::min(ninput_items[0], ninput_items[1])
+                                    : ninput_items[0];
         const auto st = d_state.load();
         if (st == State::training)
             return poll_training(n);
         if (st != State::gathering) {
-            consume(0, n);
+            consume_each(n);
             return WORK_DONE;
         }
+        if (d_views_F > 0)
+            return work_views(n, input_items);
         // Keep the last item back until the upstream block is done, so that
         // this block is still scheduled when the stream ends (a sink with no
         // input left is retired without another call) and while it trains.
@@ -147,6 +156,60 @@ public:
     }
 
 private:
+    // trls_views: T frames from each input make one window's pair of views.
+    // As in the plain path the last frame is kept back until both upstream
+    // blocks are done, so that the sink is still scheduled when they end.
+    int work_views(int n, gr_vector_const_void_star& input_items)
+    {
+        bool upstream_done = true;
+        uint64_t available = UINT64_MAX;
+        for (int p = 0; p < 2; ++p) {
+            gr::thread::scoped_lock guard(*detail()->input(p)->mutex());
+            upstream_done = upstream_done && detail()->input(p)->done();
+            available = std::min<uint64_t>(
+                available, static_cast<uint64_t>(detail()->input(p)->items_available()));
+        }
+        const bool last = upstream_done && available <= static_cast<uint64_t>(n);
+        const int T = static_cast<int>(d_views_T);
+        const int windows = (last ? n : n - 1) / T;
+        if (windows <= 0 && !last) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            return 0;
+        }
+        const std::size_t per = static_cast<std::size_t>(d_views_T * d_views_F);
+        d_pair.resize(2 * per);
+        const auto* v1 = static_cast<const float*>(input_items[0]);
+        const auto* v2 = static_cast<const float*>(input_items[1]);
+        try {
+            for (int w = 0; w < windows; ++w) {
+                std::copy(v1 + per * w, v1 + per * (w + 1), d_pair.begin());
+                std::copy(v2 + per * w, v2 + per * (w + 1),
+                          d_pair.begin() + static_cast<std::ptrdiff_t>(per));
+                d_engine->add_window(d_pair.data(), 0);
+            }
+        } catch (const std::exception& e) {
+            fail(e.what());
+            consume_each(n);
+            return WORK_DONE;
+        }
+        if (!last) {
+            consume_each(windows * T);
+            return 0;
+        }
+        const int rest = n - windows * T;
+        if (rest > 0)
+            d_logger->warn("stream ended inside a window: its last {} frame(s) of {} make no "
+                           "pair of views and were not used",
+                           rest, T);
+        consume_each(std::max(n - 1, 0)); // one item stays: the sink is scheduled until training ends
+        {
+            d_logger->info("stream ended: {} pairs of views; training", d_engine->windows());
+            d_state = State::training;
+            d_engine->start();
+        }
+        return 0;
+    }
+
     // Cut windows from `k` new items and hand them to the engine.
     void ingest(const float* in, int k)
     {
@@ -244,7 +307,7 @@ private:
             fail(err);
         else
             settle();
-        consume(0, n);
+        consume_each(n);
         return WORK_DONE;
     }
 
@@ -293,6 +356,8 @@ private:
         message_port_pub(d_port, pmt::cons(m, pmt::make_u8vector(0, 0)));
     }
 
+    const int64_t d_views_F, d_views_T; // trls_views: values per frame, frames per window
+    std::vector<float> d_pair;
     std::unique_ptr<::tfmed::engine::TrainerEngine> d_engine;
     const std::string d_out;
     const int d_channels, d_window, d_hop;

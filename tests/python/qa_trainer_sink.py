@@ -134,7 +134,8 @@ class qa_trainer_sink(gr_unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "unknown key 'epoch'"):
             tfmed.trainer_sink("tsrnet", out, 1, 500.0, 5000, 0, '{"epoch": 3}')
         with self.assertRaisesRegex(ValueError,
-                                    "expected model 'tsrnet', 'specar' or 'trls', found 'cnn'"):
+                                    "expected model 'tsrnet', 'specar', 'trls' or 'trls_views', "
+                                    "found 'cnn'"):
             tfmed.trainer_sink("cnn", out, 1, 500.0, 5000, 0)
         with self.assertRaisesRegex(ValueError, "unknown key 'width' for trls"):
             tfmed.trainer_sink("trls", out, 1, 173.61, 178, 0, '{"width": 8}')
@@ -242,6 +243,60 @@ class qa_trainer_sink(gr_unittest.TestCase):
                 self.assertEqual(card["signal"]["sample_rate"], 173.61)
             kinds = [m["type"] for m in messages(dbg) if isinstance(m, dict) and "type" in m]
             self.assertEqual(kinds[-1], "finished")
+    @unittest.skipUnless(os.path.isdir(os.path.join(DATA, "bonn_eeg", "raw")),
+                         "needs the Bonn EEG recordings in TFMED_DATA_DIR")
+    def test_trls_views_made_in_the_graph(self):
+        """Four real recordings, played twice: stft -> two spec_augment (same
+        seed, views 0 and 1, normalised) -> trainer_sink trls_views. The sink
+        pairs 23 frames of each input per window of 178 samples, pre-trains
+        on the views as they came, and writes the encoder that tfrnn_encoder
+        loads for frames. Views that are not images in [0, 1] are refused."""
+        raw = os.path.join(DATA, "bonn_eeg", "raw")
+        x = np.concatenate([np.loadtxt(os.path.join(raw, n + ".txt"), dtype=np.float32)
+                            for n in ("S/S001", "S/S002", "Z/Z001", "Z/Z002")])
+        x = np.concatenate([x, x])  # two passes: fresh views of the same windows
+        frames = len(x) // 8        # the stft block at hop 8: one frame per 8 samples
+        settings = {"epochs": 2, "hidden": 16, "f_h": 16, "seed": 4, "n_fft": 32, "batch": 16}
+        for normalise in (True, False):
+            out = os.path.join(self.dir, f"views_{normalise}.tfm")
+            tb = gr.top_block()
+            src = blocks.vector_source_f(x.tolist(), False)
+            stft = tfmed.stft(1, 32, 8, 0, "hann", True, "torch")
+            v1 = tfmed.spec_augment(17, 23, "view1", 11, 0, normalise)
+            v2 = tfmed.spec_augment(17, 23, "view2", 11, 1, normalise)
+            snk = tfmed.trainer_sink("trls_views", out, 1, 173.61, 178, 0, json.dumps(settings),
+                                     5000, "cpu", 2)
+            dbg = blocks.message_debug()
+            tb.connect(src, stft)
+            tb.connect(stft, v1, (snk, 0))
+            tb.connect(stft, v2, (snk, 1))
+            tb.msg_connect(snk, "progress", dbg, "store")
+            tb.run()
+            kinds = [m["type"] for m in messages(dbg) if isinstance(m, dict) and "type" in m]
+            if not normalise:
+                self.assertEqual(snk.state(), "failed")
+                self.assertEqual(kinds[-1], "error")
+                self.assertFalse(os.path.exists(out))
+                err = [m["message"] for m in messages(dbg) if m.get("type") == "error"][-1]
+                self.assertIn("expected views scaled to [0, 1] (spec_augment with normalise)", err)
+                continue
+            self.assertEqual(snk.state(), "finished", kinds)
+            self.assertEqual(snk.model_path(), out)
+            self.assertIn(snk.windows(), (frames // 23, frames // 23 - 1))
+            self.assertEqual(kinds[-1], "finished")
+            enc = tfmed.tfrnn_encoder(out, "frames", 1, 0, "cpu", 1, 173.61, 80, 0)
+            self.assertEqual(enc.embedding_size(), 80)
+            self.assertEqual(enc.class_names(), [])
+            if TFMED:
+                card = json.loads(subprocess.run([TFMED, "info", out], check=True,
+                                                 capture_output=True,
+                                                 text=True).stdout.split("\nweights:")[0])
+                n = snk.windows()
+                self.assertEqual(card["architecture"]["num_class"], 0)
+                self.assertEqual(card["data"]["data"], "flowgraph views")
+                self.assertEqual(card["data"]["val_windows"], max(1, n // 5))
+                self.assertEqual(card["data"]["train_windows"], n - max(1, n // 5))
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_trainer_sink)

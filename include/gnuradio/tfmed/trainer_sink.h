@@ -74,6 +74,20 @@ namespace tfmed {
  * without labels the pre-trained encoder alone is the model. `options`:
  * epochs, batch, lr, ..., seed, head_epochs, scaling (none, train), n_fft,
  * hop, rnn, hidden, f_h, scales, image_norm, tau.
+ *
+ * Model `trls_views`: TRLS pre-training on the two views made in the graph
+ * (`tfmed.stft` -> two `tfmed.spec_augment` with the same seed, views 0 and
+ * 1, normalise on). Two inputs of spectrogram frames, vlen = (n_fft / 2 + 1)
+ * x channels; each window is the frames of `window` samples (the model's
+ * STFT: with n_fft 32, hop 8 and 178 samples, 23 frames) on both inputs,
+ * `hop` unused. The views are used as they come (values must lie in [0, 1]):
+ * a replay that repeats makes fresh views on each pass, since spec_augment
+ * draws per window of the stream, so the passes play the role of epochs
+ * (options `epochs` then counts passes over everything gathered; default 1
+ * is sensible). The last fifth of the pairs in stream order validates. No
+ * labels are used and no head is fitted: the pre-trained encoder is the
+ * model (for `tfmed.tfrnn_encoder`'s embeddings, or a head fitted later).
+ * `options` as for `trls`; scaling must stay none and image_norm window.
  */
 class TFMED_API trainer_sink : virtual public gr::block
 {

@@ -27,7 +27,11 @@ namespace engine {
 
 /*! \brief What to train, from the block's parameters. */
 struct TrainerConfig {
-    std::string model = "tsrnet"; //!< model kind: tsrnet, specar (anomaly detection) or trls
+    //! model kind: tsrnet, specar (anomaly detection), trls (from windows) or
+    //! trls_views (TRLS from two views per window made in the flowgraph:
+    //! add_window() then takes view 1's frames_per_window() frames of
+    //! frame_floats() values, then view 2's)
+    std::string model = "tsrnet";
     std::string out;              //!< model file; the checkpoint is OUT.ckpt
     int64_t channels = 1;         //!< channels per sample
     double sample_rate = 500.0;   //!< Hz of the windows
@@ -71,6 +75,10 @@ public:
      *  \throws std::length_error past max_windows */
     void add_window(const float* samples, int label);
     int64_t windows() const;
+    /*! \brief trls_views: values per frame (bins x channels) and frames per
+     *  window (the model's STFT of `window` samples); 0 for other models. */
+    int64_t frame_floats() const;
+    int64_t frames_per_window() const;
     int64_t normal_windows() const;
 
     /*! \brief Start training on the gathered windows (worker thread). */

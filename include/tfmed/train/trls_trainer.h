@@ -111,6 +111,23 @@ TrlsTrainResult train_trls_windows(const TrlsTrainConfig& cfg, const float* wind
                                    const EventSink& events = {},
                                    const std::atomic<bool>* cancel = nullptr);
 
+/*!
+ * \brief `tfmed.trainer_sink` with model `trls_views`: the two augmented views
+ * of each window made in the flowgraph (tfmed.stft -> tfmed.spec_augment view
+ * 1 and view 2, normalised), `views` n x 2 x frames x features (per window:
+ * view 1's frames, then view 2's; each frame the stft block's item). BYOL
+ * pre-training on them as they are (a replay that repeats gives fresh views
+ * each pass: spec_augment draws per window of the stream); the last fifth in
+ * stream order validates. No labels, no head: the encoder is the model, its
+ * card saying windows of `length` samples of `channels` channels at
+ * `sample_rate`. \throws std::invalid_argument on views outside [0, 1],
+ * scaling other than none, image_norm other than window, fewer than 5 pairs
+ */
+TrlsTrainResult train_trls_views(const TrlsTrainConfig& cfg, const float* views, int64_t n,
+                                 int64_t length, int64_t channels, double sample_rate,
+                                 const EventSink& events = {},
+                                 const std::atomic<bool>* cancel = nullptr);
+
 /*! \brief What `tfmed eval trls` runs per fold. */
 struct TrlsEvalSpec {
     bool linear = true;

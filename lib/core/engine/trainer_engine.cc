@@ -271,9 +271,10 @@ TrainerEngine::TrainerEngine(const TrainerConfig& c) : d_(std::make_unique<Impl>
 {
     tune_allocator(); // LibTorch runs on a worker or scheduler thread
     d_->cfg = c;
-    if (c.model != "tsrnet" && c.model != "specar" && c.model != "trls")
-        throw std::invalid_argument("trainer: expected model 'tsrnet', 'specar' or 'trls', found '" +
-                                    c.model + "'");
+    if (c.model != "tsrnet" && c.model != "specar" && c.model != "trls" &&
+        c.model != "trls_views")
+        throw std::invalid_argument("trainer: expected model 'tsrnet', 'specar', 'trls' or "
+                                    "'trls_views', found '" + c.model + "'");
     if (c.out.empty())
         throw std::invalid_argument("trainer: expected an output model path, found none");
     const models::TsrnetCard card; // TSRNet's fixed signal: 500 Hz, 10-s windows
@@ -296,7 +297,7 @@ TrainerEngine::TrainerEngine(const TrainerConfig& c) : d_(std::make_unique<Impl>
                                     std::to_string(c.max_windows));
     if (c.model == "tsrnet")
         d_->run = tsrnet_config(c);
-    else if (c.model == "trls")
+    else if (c.model == "trls" || c.model == "trls_views")
         d_->trls = trls_config(c);
     else
         d_->specar = specar_config(c, &d_->val_fraction);
@@ -322,6 +323,14 @@ void TrainerEngine::add_window(const float* s, int label)
                                 "source");
     const int64_t C = d_->cfg.channels, W = d_->cfg.window;
     const std::size_t base = d_->samples.size();
+    if (d_->cfg.model == "trls_views") {
+        const auto per = static_cast<std::size_t>(2 * frames_per_window() * frame_floats());
+        d_->samples.insert(d_->samples.end(), s, s + per);
+        d_->labels.push_back(0);
+        d_->normal += 1;
+        d_->count += 1;
+        return;
+    }
     d_->samples.resize(base + static_cast<std::size_t>(C * W));
     if (d_->cfg.model != "tsrnet")
         std::copy(s, s + C * W, d_->samples.begin() + static_cast<std::ptrdiff_t>(base));
@@ -336,6 +345,14 @@ void TrainerEngine::add_window(const float* s, int label)
 }
 
 int64_t TrainerEngine::windows() const { return d_->count.load(); }
+int64_t TrainerEngine::frame_floats() const
+{
+    return d_->cfg.model == "trls_views" ? d_->trls.arch.features() : 0;
+}
+int64_t TrainerEngine::frames_per_window() const
+{
+    return d_->cfg.model == "trls_views" ? d_->trls.arch.frames() : 0;
+}
 int64_t TrainerEngine::normal_windows() const { return d_->normal; }
 bool TrainerEngine::started() const { return d_->started; }
 bool TrainerEngine::done() const { return d_->done; }
@@ -358,7 +375,12 @@ void TrainerEngine::start()
                 }
                 d.cv.notify_all();
             };
-            if (d.cfg.model == "trls") {
+            if (d.cfg.model == "trls_views") {
+                const auto r = train::train_trls_views(d.trls, d.samples.data(), N, W, C,
+                                                       d.cfg.sample_rate, sink, &d.cancel);
+                std::lock_guard<std::mutex> l(d.mu);
+                d.result = { r.completed, r.model_path, r.summary };
+            } else if (d.cfg.model == "trls") {
                 const auto r = train::train_trls_windows(d.trls, d.samples.data(), N, W, C,
                                                          d.labels, d.cfg.sample_rate, sink,
                                                          &d.cancel);

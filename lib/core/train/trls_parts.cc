@@ -175,9 +175,10 @@ class PretrainTask : public Task
 public:
     PretrainTask(models::Trls net, const torch::Tensor& imgs, std::vector<int64_t> train,
                  std::vector<int64_t> val, const TrlsTrainConfig& cfg, torch::Device dev,
-                 models::TrlsCard& card)
+                 models::TrlsCard& card, const torch::Tensor& views2)
         : net_(std::move(net)),
           imgs_(imgs),
+          views2_(views2),
           train_(std::move(train)),
           val_(std::move(val)),
           cfg_(cfg),
@@ -226,12 +227,14 @@ private:
     torch::Tensor pair_loss(const std::vector<int64_t>& ids, uint64_t seed)
     {
         const auto x = take(imgs_, ids);
+        if (views2_.defined()) // the views came made
+            return net_->loss(x.to(dev_), take(views2_, ids).to(dev_), cfg_.negatives);
         const auto v1 = augment::view(x, cfg_.view1, seed, ids, 0).to(dev_);
         const auto v2 = augment::view(x, cfg_.view2, seed, ids, 1).to(dev_);
         return net_->loss(v1, v2, cfg_.negatives);
     }
     models::Trls net_;
-    torch::Tensor imgs_;
+    torch::Tensor imgs_, views2_;
     std::vector<int64_t> train_, val_;
     const TrlsTrainConfig& cfg_;
     torch::Device dev_;
@@ -390,7 +393,7 @@ models::Tfrnn pretrain(Run& r, const std::string& checkpoint, bool resume, LoopR
     lo.checkpoint = checkpoint;
     if (!resume && !checkpoint.empty() && dist::is_writer())
         fs::remove(checkpoint);
-    PretrainTask task(net, r.imgs, r.parts.train, r.parts.val, r.cfg, r.dev, r.card);
+    PretrainTask task(net, r.imgs, r.parts.train, r.parts.val, r.cfg, r.dev, r.card, r.views2);
     if (r.events) {
         Event ev;
         ev.kind = Event::Kind::started;

@@ -49,6 +49,9 @@ struct Run {
     torch::Device dev;
     const EventSink& events;
     const std::atomic<bool>* cancel;
+    // Views made outside (a flowgraph's spec_augment): when defined, imgs is
+    // view 1 and views2 view 2 of each window, used as they are.
+    torch::Tensor views2 = {};
 };
 
 struct HeadResult {

@@ -142,6 +142,112 @@ TrlsTrainResult train_trls_windows(const TrlsTrainConfig& cfg_in, const float* w
 }
 
 
+namespace {
+// Pre-training only: the encoder is the model (no labels, no head).
+TrlsTrainResult encoder_only(Run& r, const models::Tfrnn& enc, const LoopResult& pre,
+                             TrlsTrainResult out)
+{
+    const auto& cfg = r.cfg;
+    auto card = r.card;
+    card.metrics_json = json{ { "pretrain_val_byol_loss", pre.best_metric } }.dump();
+    card.training_json = json{ { "pretraining", json::parse(pre.training_json) },
+                               { "device", r.dev.str() },
+                               { "threads", at::get_num_threads() } }
+                             .dump();
+    auto clf = classifier_from(enc, card.arch);
+    if (dist::is_writer()) // rank 0 alone writes (distributed.h)
+        models::save_trls(cfg.out, card, clf);
+    out.completed = true;
+    out.model_path = cfg.out;
+    out.parameters = models::count_parameters(*clf);
+    out.summary = "model " + cfg.out + ": the pre-trained encoder (" +
+                  std::to_string(out.parameters) + " parameters; no labels, no head)";
+    finished(r.events, cfg.out, out.summary, pre.epochs_done);
+    return out;
+}
+} // namespace
+
+TrlsTrainResult train_trls_views(const TrlsTrainConfig& cfg_in, const float* views, int64_t n,
+                                 int64_t length, int64_t channels, double sample_rate,
+                                 const EventSink& events, const std::atomic<bool>* cancel)
+{
+    TrlsTrainConfig cfg = cfg_in;
+    set_threads(cfg.threads);
+    cfg.validate();
+    io::check_writable(cfg.out);
+    if (cfg.scaling != "none")
+        throw std::invalid_argument("trainer: views made in the flowgraph are already images; "
+                                    "expected scaling none, found " + cfg.scaling);
+    if (cfg.arch.image_norm != "window")
+        throw std::invalid_argument("trainer: views made in the flowgraph are scaled per window "
+                                    "(spec_augment's normalise); expected image_norm window, "
+                                    "found " + cfg.arch.image_norm);
+    if (n < 5)
+        throw std::invalid_argument("trainer: TRLS needs at least 5 view pairs (training and "
+                                    "validation), found " + std::to_string(n));
+    cfg.data = "flowgraph views";
+    Labelled d;
+    for (int64_t c = 0; c < channels; ++c)
+        d.channel_names.push_back(channels == 1 ? "signal" : "ch" + std::to_string(c));
+    d.sample_rate = sample_rate;
+    d.description = "flowgraph: " + std::to_string(n) + " pairs of views";
+    // Stream order: the last fifth validates (its views, as they came).
+    const int64_t nval = std::max<int64_t>(1, n / 5);
+    Parts p;
+    for (int64_t i = 0; i < n; ++i)
+        (i < n - nval ? p.train : p.val).push_back(i);
+    p.name = "stream order: first " + std::to_string(n - nval) + " pairs train, last " +
+             std::to_string(nval) + " validate";
+    Run r{ cfg, d, std::move(p), {}, {}, device_of(cfg), events, cancel };
+    auto& c = r.card;
+    c.arch = cfg.arch;
+    c.arch.channels = channels;
+    c.arch.length = length;
+    c.arch.num_class = 0;
+    c.arch.validate();
+    const int64_t F = c.arch.features(), T = c.arch.frames();
+    c.sample_rate = sample_rate;
+    c.channel_names = d.channel_names;
+    c.version = TFMED_VERSION;
+    c.scaling = "none";
+    c.pretraining_json = json{ { "views", "made in the flowgraph (tfmed.spec_augment)" },
+                               { "tau", cfg.tau },
+                               { "negatives", cfg.negatives } }
+                             .dump();
+    c.data_json = json{ { "data", cfg.data },
+                        { "split", r.parts.name },
+                        { "train_windows", r.parts.train.size() },
+                        { "val_windows", r.parts.val.size() },
+                        { "test_windows", 0 } }
+                      .dump();
+    // (n, view, T frames, F values) as the sink gathered them -> (n, F, T) per view.
+    const auto all = torch::from_blob(const_cast<float*>(views), { n, 2, T, F }, torch::kFloat);
+    if (!torch::isfinite(all).all().item<bool>())
+        throw std::invalid_argument("trainer: a view holds NaN or Inf");
+    const double lo = all.min().item<double>(), hi = all.max().item<double>();
+    if (lo < -1e-5 || hi > 1 + 1e-5) // (float rounding at the bounds)
+        throw std::invalid_argument(
+            "trainer: expected views scaled to [0, 1] (spec_augment with normalise), found "
+            "values from " + std::to_string(lo) + " to " + std::to_string(hi));
+    r.imgs = all.select(1, 0).transpose(1, 2).contiguous();
+    r.views2 = all.select(1, 1).transpose(1, 2).contiguous();
+    const std::string ckpt = cfg.out + ".ckpt";
+    TrlsTrainResult out;
+    out.checkpoint = ckpt;
+    out.train_windows = static_cast<int64_t>(r.parts.train.size());
+    out.val_windows = static_cast<int64_t>(r.parts.val.size());
+    std::optional<io::OutputLock> lock;
+    if (dist::is_writer())
+        lock.emplace(cfg.out, "training TRLS into " + cfg.out);
+    LoopResult pre;
+    auto enc = pretrain(r, ckpt, false, &pre);
+    out.pretrain_epochs = pre.epochs_done;
+    out.pretrain_val_loss = pre.best_metric;
+    if (!enc)
+        return out;
+    return encoder_only(r, enc, pre, out);
+}
+
 TrlsTrainResult trls::fit(const TrlsTrainConfig& cfg, const Labelled& d, bool with_head,
                           const EventSink& events, const std::atomic<bool>* cancel)
 {
@@ -175,25 +281,8 @@ TrlsTrainResult trls::fit(const TrlsTrainConfig& cfg, const Labelled& d, bool wi
     out.pretrain_val_loss = pre.best_metric;
     if (!enc)
         return out;
-    if (!with_head) {
-        // Pre-training only: the encoder is the model.
-        auto card = r.card;
-        card.metrics_json = json{ { "pretrain_val_byol_loss", pre.best_metric } }.dump();
-        card.training_json = json{ { "pretraining", json::parse(pre.training_json) },
-                                   { "device", dev.str() },
-                                   { "threads", at::get_num_threads() } }
-                                 .dump();
-        auto clf = classifier_from(enc, card.arch);
-        if (dist::is_writer()) // rank 0 alone writes (distributed.h)
-            models::save_trls(cfg.out, card, clf);
-        out.completed = true;
-        out.model_path = cfg.out;
-        out.parameters = models::count_parameters(*clf);
-        out.summary = "model " + cfg.out + ": the pre-trained encoder (" +
-                      std::to_string(out.parameters) + " parameters; no labels, no head)";
-        finished(events, cfg.out, out.summary, pre.epochs_done);
-        return out;
-    }
+    if (!with_head)
+        return encoder_only(r, enc, pre, out);
     auto arch = r.card.arch;
     arch.num_class = static_cast<int64_t>(d.class_names.size());
     auto clf = classifier_from(enc, arch);
