@@ -330,27 +330,27 @@ const char* isa_name(Isa i)
     return i == Isa::avx512 ? "avx512" : (i == Isa::avx2 ? "avx2" : "default");
 }
 
-void forward_rows(TFMED_FORWARD_ARGS)
+// The instance for kIsa of a loop that has one per instruction set.
+template <typename Fn>
+Fn pick(Fn base, [[maybe_unused]] Fn avx2, [[maybe_unused]] Fn avx512)
 {
 #ifdef TFMED_X86_DISPATCH
     if (kIsa == Isa::avx512)
-        return forward_rows_avx512(b0, b1, T, H, xw, wt, y, act, cs, tcs, work);
+        return avx512;
     if (kIsa == Isa::avx2)
-        return forward_rows_avx2(b0, b1, T, H, xw, wt, y, act, cs, tcs, work);
+        return avx2;
 #endif
-    forward_rows_base(b0, b1, T, H, xw, wt, y, act, cs, tcs, work);
+    return base;
 }
 
-void backward_rows(TFMED_BACKWARD_ARGS)
-{
-#ifdef TFMED_X86_DISPATCH
-    if (kIsa == Isa::avx512)
-        return backward_rows_avx512(b0, b1, T, H, dy, act, cs, tcs, w, da, work);
-    if (kIsa == Isa::avx2)
-        return backward_rows_avx2(b0, b1, T, H, dy, act, cs, tcs, w, da, work);
+#ifndef TFMED_X86_DISPATCH
+#define forward_rows_avx2 forward_rows_base
+#define forward_rows_avx512 forward_rows_base
+#define backward_rows_avx2 backward_rows_base
+#define backward_rows_avx512 backward_rows_base
 #endif
-    backward_rows_base(b0, b1, T, H, dy, act, cs, tcs, w, da, work);
-}
+const auto forward_rows = pick(&forward_rows_base, &forward_rows_avx2, &forward_rows_avx512);
+const auto backward_rows = pick(&backward_rows_base, &backward_rows_avx2, &backward_rows_avx512);
 
 std::string shape(const at::Tensor& t)
 {
