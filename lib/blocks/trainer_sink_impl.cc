@@ -157,8 +157,9 @@ public:
 
 private:
     // trls_views: T frames from each input make one window's pair of views.
-    // As in the plain path the last frame is kept back until both upstream
-    // blocks are done, so that the sink is still scheduled when they end.
+    // As in the plain path one item is kept back until both upstream blocks
+    // are done, so that the sink is still scheduled when they end; when it
+    // belongs to a window already used, d_views_used says so.
     int work_views(int n, gr_vector_const_void_star& input_items)
     {
         bool upstream_done = true;
@@ -171,16 +172,18 @@ private:
         }
         const bool last = upstream_done && available <= static_cast<uint64_t>(n);
         const int T = static_cast<int>(d_views_T);
-        const int windows = (last ? n : n - 1) / T;
+        const int skip = std::min(d_views_used, n);
+        const int windows = (n - skip) / T;
         if (windows <= 0 && !last) {
             std::this_thread::sleep_for(std::chrono::milliseconds(2));
             return 0;
         }
         const std::size_t per = static_cast<std::size_t>(d_views_T * d_views_F);
         d_pair.resize(2 * per);
-        const auto* v1 = static_cast<const float*>(input_items[0]);
-        const auto* v2 = static_cast<const float*>(input_items[1]);
+        const auto* v1 = static_cast<const float*>(input_items[0]) + per / T * skip;
+        const auto* v2 = static_cast<const float*>(input_items[1]) + per / T * skip;
         try {
+            check_view_windows(skip, windows * T);
             for (int w = 0; w < windows; ++w) {
                 std::copy(v1 + per * w, v1 + per * (w + 1), d_pair.begin());
                 std::copy(v2 + per * w, v2 + per * (w + 1),
@@ -192,22 +195,40 @@ private:
             consume_each(n);
             return WORK_DONE;
         }
+        const int used = skip + windows * T;
         if (!last) {
-            consume_each(windows * T);
+            d_views_used = used == n ? 1 : 0;
+            consume_each(used == n ? n - 1 : used);
             return 0;
         }
-        const int rest = n - windows * T;
+        const int rest = n - used;
         if (rest > 0)
             d_logger->warn("stream ended inside a window: its last {} frame(s) of {} make no "
                            "pair of views and were not used",
                            rest, T);
-        consume_each(std::max(n - 1, 0)); // one item stays: the sink is scheduled until training ends
-        {
-            d_logger->info("stream ended: {} pairs of views; training", d_engine->windows());
-            d_state = State::training;
-            d_engine->start();
-        }
+        consume_each(std::max(n - 1, 0)); // one item stays: scheduled until training ends
+        d_logger->info("stream ended: {} pairs of views; training", d_engine->windows());
+        d_state = State::training;
+        d_engine->start();
         return 0;
+    }
+
+    // spec_augment tags the first frame of each of its windows: those must be
+    // the sink's windows too (the same frames per window on both inputs).
+    void check_view_windows(int from, int count)
+    {
+        for (int p = 0; p < 2; ++p) {
+            const uint64_t a0 = nitems_read(p) + static_cast<uint64_t>(from);
+            std::vector<gr::tag_t> tags;
+            get_tags_in_range(tags, p, a0, a0 + static_cast<uint64_t>(count), d_augment_key);
+            for (const auto& t : tags)
+                if (t.offset % static_cast<uint64_t>(d_views_T) != 0)
+                    throw std::invalid_argument(
+                        "trainer_sink: expected spec_augment windows of " +
+                        std::to_string(d_views_T) + " frames on input " + std::to_string(p) +
+                        " (the model's STFT of " + std::to_string(d_window) +
+                        " samples), found one starting at frame " + std::to_string(t.offset));
+        }
     }
 
     // Cut windows from `k` new items and hand them to the engine.
@@ -358,6 +379,8 @@ private:
 
     const int64_t d_views_F, d_views_T; // trls_views: values per frame, frames per window
     std::vector<float> d_pair;
+    int d_views_used = 0; // items at the inputs' head already in a pair
+    const pmt::pmt_t d_augment_key = pmt::intern("tfmed_augment");
     std::unique_ptr<::tfmed::engine::TrainerEngine> d_engine;
     const std::string d_out;
     const int d_channels, d_window, d_hop;

@@ -167,6 +167,11 @@ TEST(Specar, ComplexConvIsTheReferencesPairOfRealConvs)
         EXPECT_TRUE(torch::equal(c->forward(x), fresh())) << "dual " << dual;
         c->conv_r->weight.set_data(torch::randn_like(c->conv_r->weight)); // a new tensor
         EXPECT_TRUE(torch::equal(c->forward(x), fresh())) << "dual " << dual;
+        // Replaced twice between calls (set_data keeps the version counter; the
+        // second tensor may land at the first one's freed address).
+        for (int k = 0; k < 2; ++k)
+            c->conv_i->weight.set_data(torch::randn_like(c->conv_i->weight));
+        EXPECT_TRUE(torch::equal(c->forward(x), fresh())) << "dual " << dual;
         c->to(torch::kDouble);
         EXPECT_TRUE(torch::equal(c->forward(x.to(torch::kDouble)),
                                  [&] {

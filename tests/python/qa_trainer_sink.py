@@ -139,6 +139,10 @@ class qa_trainer_sink(gr_unittest.TestCase):
             tfmed.trainer_sink("cnn", out, 1, 500.0, 5000, 0)
         with self.assertRaisesRegex(ValueError, "unknown key 'width' for trls"):
             tfmed.trainer_sink("trls", out, 1, 173.61, 178, 0, '{"width": 8}')
+        with self.assertRaisesRegex(ValueError, "expected scaling none, found train"):
+            tfmed.trainer_sink("trls_views", out, 1, 173.61, 178, 0, '{"scaling": "train"}')
+        with self.assertRaisesRegex(ValueError, "expected image_norm window, found dataset"):
+            tfmed.trainer_sink("trls_views", out, 1, 173.61, 178, 0, '{"image_norm": "dataset"}')
         with self.assertRaisesRegex(ValueError, "a flowgraph trains SpecAR-Net anomaly "
                                     "detection; preset 'jv' is classification"):
             tfmed.trainer_sink("specar", out, 12, 1.0, 29, 0, '{"preset": "jv"}')
@@ -256,7 +260,7 @@ class qa_trainer_sink(gr_unittest.TestCase):
                             for n in ("S/S001", "S/S002", "Z/Z001", "Z/Z002")])
         x = np.concatenate([x, x])  # two passes: fresh views of the same windows
         frames = len(x) // 8        # the stft block at hop 8: one frame per 8 samples
-        settings = {"epochs": 2, "hidden": 16, "f_h": 16, "seed": 4, "n_fft": 32, "batch": 16}
+        settings = {"hidden": 16, "f_h": 16, "seed": 4, "n_fft": 32, "batch": 16}
         for normalise in (True, False):
             out = os.path.join(self.dir, f"views_{normalise}.tfm")
             tb = gr.top_block()
@@ -273,6 +277,10 @@ class qa_trainer_sink(gr_unittest.TestCase):
             tb.msg_connect(snk, "progress", dbg, "store")
             tb.run()
             kinds = [m["type"] for m in messages(dbg) if isinstance(m, dict) and "type" in m]
+            if normalise:
+                # One run over what came (the passes are the epochs).
+                self.assertEqual(max(m["epochs"] for m in messages(dbg)
+                                     if m.get("type") == "epoch"), 1)
             if not normalise:
                 self.assertEqual(snk.state(), "failed")
                 self.assertEqual(kinds[-1], "error")
@@ -296,6 +304,28 @@ class qa_trainer_sink(gr_unittest.TestCase):
                 self.assertEqual(card["data"]["data"], "flowgraph views")
                 self.assertEqual(card["data"]["val_windows"], max(1, n // 5))
                 self.assertEqual(card["data"]["train_windows"], n - max(1, n // 5))
+
+        # spec_augment cutting windows of 20 frames where the model's are 23:
+        # refused, naming both, no model.
+        out = os.path.join(self.dir, "views_misaligned.tfm")
+        tb = gr.top_block()
+        src = blocks.vector_source_f(x[:8 * 4097].tolist(), False)
+        stft = tfmed.stft(1, 32, 8, 0, "hann", True, "torch")
+        v1 = tfmed.spec_augment(17, 20, "view1", 11, 0, True)
+        v2 = tfmed.spec_augment(17, 20, "view2", 11, 1, True)
+        snk = tfmed.trainer_sink("trls_views", out, 1, 173.61, 178, 0, json.dumps(settings),
+                                 5000, "cpu", 2)
+        dbg = blocks.message_debug()
+        tb.connect(src, stft)
+        tb.connect(stft, v1, (snk, 0))
+        tb.connect(stft, v2, (snk, 1))
+        tb.msg_connect(snk, "progress", dbg, "store")
+        tb.run()
+        self.assertEqual(snk.state(), "failed")
+        err = [m["message"] for m in messages(dbg) if m.get("type") == "error"][-1]
+        self.assertIn("expected spec_augment windows of 23 frames on input 0 (the model's STFT "
+                      "of 178 samples), found one starting at frame 20", err)
+        self.assertFalse(os.path.exists(out))
 
 
 if __name__ == "__main__":

@@ -83,8 +83,12 @@ namespace tfmed {
  * `hop` unused. The views are used as they come (values must lie in [0, 1]):
  * a replay that repeats makes fresh views on each pass, since spec_augment
  * draws per window of the stream, so the passes play the role of epochs
- * (options `epochs` then counts passes over everything gathered; default 1
- * is sensible). The last fifth of the pairs in stream order validates. No
+ * (options `epochs` then counts runs over everything gathered; default 1
+ * here). The last fifth of the pairs in stream order validates (with a
+ * repeating replay, views of the same recording as training: a monitor, not
+ * a held-out score). The frames come from one continuous STFT of the stream
+ * (real neighbouring samples at a window's edges, no reflect padding), as
+ * tfrnn_encoder's frames input sees them. No
  * labels are used and no head is fitted: the pre-trained encoder is the
  * model (for `tfmed.tfrnn_encoder`'s embeddings, or a head fitted later).
  * `options` as for `trls`; scaling must stay none and image_norm window.

@@ -71,6 +71,9 @@ private:
     torch::Tensor cached_w_, cached_b_;
     std::array<int64_t, 4> cached_version_{};
     std::array<const void*, 4> cached_ptr_{};
+    // The storages the cache was built from, held so that their addresses
+    // cannot be reused by a replacement (set_data, to()) before we compare.
+    std::array<c10::Storage, 4> cached_storage_{};
 };
 TORCH_MODULE(ComplexConv2d);
 

@@ -301,6 +301,21 @@ TrainerEngine::TrainerEngine(const TrainerConfig& c) : d_(std::make_unique<Impl>
         d_->trls = trls_config(c);
     else
         d_->specar = specar_config(c, &d_->val_fraction);
+    if (c.model == "trls_views") {
+        // The graph made the images and their views: refuse settings that
+        // would ask for another front end now, not after gathering.
+        if (d_->trls.scaling != "none")
+            throw std::invalid_argument("trainer: views made in the flowgraph are already "
+                                        "images; expected scaling none, found " +
+                                        d_->trls.scaling);
+        if (d_->trls.arch.image_norm != "window")
+            throw std::invalid_argument("trainer: views made in the flowgraph are scaled per "
+                                        "window (spec_augment's normalise); expected image_norm "
+                                        "window, found " + d_->trls.arch.image_norm);
+        // The passes of the replay are the epochs: one run over what came.
+        if (!options_object(c).contains("epochs"))
+            d_->trls.pretrain.epochs = 1;
+    }
     models::parse_device(c.device); // refuse "cuda" without a GPU now, not after gathering
     try {
         io::check_writable(c.out);

@@ -150,7 +150,7 @@ TFMED_INLINE void forward_group(int64_t b, int64_t T, int64_t H, const float* xw
         for (int r = 0; r < R; ++r) {
             const int64_t row = (b + r) * T + t;
             std::memcpy(g[r], xw + row * G, sizeof(float) * static_cast<std::size_t>(G));
-            hp[r] = y + (row - 1) * H;
+            hp[r] = t > 0 ? y + (row - 1) * H : nullptr;
         }
         if (t > 0)
             rows_times_matrix<V, R>(hp, wt, g, H, G);
@@ -323,24 +323,9 @@ Isa best_isa()
     return Isa::base;
 }
 
-const Isa kIsa = best_isa();
-
 const char* isa_name(Isa i)
 {
     return i == Isa::avx512 ? "avx512" : (i == Isa::avx2 ? "avx2" : "default");
-}
-
-// The instance for kIsa of a loop that has one per instruction set.
-template <typename Fn>
-Fn pick(Fn base, [[maybe_unused]] Fn avx2, [[maybe_unused]] Fn avx512)
-{
-#ifdef TFMED_X86_DISPATCH
-    if (kIsa == Isa::avx512)
-        return avx512;
-    if (kIsa == Isa::avx2)
-        return avx2;
-#endif
-    return base;
 }
 
 #ifndef TFMED_X86_DISPATCH
@@ -349,8 +334,26 @@ Fn pick(Fn base, [[maybe_unused]] Fn avx2, [[maybe_unused]] Fn avx512)
 #define backward_rows_avx2 backward_rows_base
 #define backward_rows_avx512 backward_rows_base
 #endif
-const auto forward_rows = pick(&forward_rows_base, &forward_rows_avx2, &forward_rows_avx512);
-const auto backward_rows = pick(&backward_rows_base, &backward_rows_avx2, &backward_rows_avx512);
+
+// The instance for this CPU of a loop that has one per instruction set.
+template <typename Fn>
+Fn pick(Fn base, [[maybe_unused]] Fn avx2, [[maybe_unused]] Fn avx512)
+{
+    static const Isa isa = best_isa();
+    return isa == Isa::avx512 ? avx512 : (isa == Isa::avx2 ? avx2 : base);
+}
+
+void forward_rows(TFMED_FORWARD_ARGS)
+{
+    static const auto f = pick(&forward_rows_base, &forward_rows_avx2, &forward_rows_avx512);
+    f(b0, b1, T, H, xw, wt, y, act, cs, tcs, work);
+}
+
+void backward_rows(TFMED_BACKWARD_ARGS)
+{
+    static const auto f = pick(&backward_rows_base, &backward_rows_avx2, &backward_rows_avx512);
+    f(b0, b1, T, H, dy, act, cs, tcs, w, da, work);
+}
 
 std::string shape(const at::Tensor& t)
 {
@@ -434,6 +437,11 @@ public:
     static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                    torch::autograd::variable_list grads)
     {
+        // The backward is written out, not recorded: differentiable once.
+        if (at::GradMode::is_enabled())
+            throw std::runtime_error("fused LSTM: expected a first-order backward, found "
+                                     "create_graph (double backward); call "
+                                     "models::set_fused_lstm(false) for LibTorch's LSTM");
         const auto s = ctx->get_saved_variables();
         const auto &x = s[0], &w_ih = s[1], &w_hh = s[2], &y = s[3];
         const int64_t B = x.size(0), T = x.size(1), I = x.size(2), H = w_hh.size(1);
@@ -487,7 +495,11 @@ at::Tensor fused_lstm(const at::Tensor& x,
 
 void set_fused_lstm(bool on) { g_fused.store(on); }
 bool fused_lstm_enabled() { return g_fused.load(); }
-std::string fused_lstm_isa() { return isa_name(kIsa); }
+std::string fused_lstm_isa()
+{
+    static const Isa isa = best_isa();
+    return isa_name(isa);
+}
 
 } // namespace models
 } // namespace tfmed

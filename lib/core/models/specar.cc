@@ -79,15 +79,18 @@ torch::Tensor ComplexConv2dImpl::forward(const torch::Tensor& x)
         const torch::Tensor* p[4] = { &conv_r->weight, &conv_i->weight, &conv_r->bias,
                                       &conv_i->bias };
         std::lock_guard<std::mutex> lock(cache_mutex_);
-        bool valid = cached_w_.defined() && cached_w_.device() == p[0]->device();
+        bool valid = cached_w_.defined() && cached_w_.device() == p[0]->device() &&
+                     cached_w_.scalar_type() == p[0]->scalar_type();
         for (int k = 0; k < 4 && valid; ++k)
-            valid = cached_version_[k] == static_cast<int64_t>(p[k]->_version()) &&
+            valid = p[k]->storage().is_alias_of(cached_storage_[k]) &&
+                    cached_version_[k] == static_cast<int64_t>(p[k]->_version()) &&
                     cached_ptr_[k] == p[k]->data_ptr();
         if (!valid) {
             std::tie(cached_w_, cached_b_) = stacked();
             for (int k = 0; k < 4; ++k) {
                 cached_version_[k] = static_cast<int64_t>(p[k]->_version());
                 cached_ptr_[k] = p[k]->data_ptr();
+                cached_storage_[k] = p[k]->storage();
             }
         }
         w = cached_w_;

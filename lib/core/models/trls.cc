@@ -153,10 +153,10 @@ SeqNetImpl::SeqNetImpl(const std::string& kind, int64_t in, int64_t hidden) : ki
 torch::Tensor SeqNetImpl::forward(const torch::Tensor& x)
 {
     if (lstm) {
-        if (fused_lstm_enabled() && x.device().is_cpu() && x.scalar_type() == torch::kFloat) {
-            const auto w = lstm->all_weights(); // weight_ih, weight_hh, bias_ih, bias_hh
+        const auto w = lstm->all_weights(); // weight_ih, weight_hh, bias_ih, bias_hh
+        if (fused_lstm_enabled() && x.device().is_cpu() && x.scalar_type() == torch::kFloat &&
+            w[0].device().is_cpu() && w[0].scalar_type() == torch::kFloat)
             return fused_lstm(x, w[0], w[1], w[2], w[3]);
-        }
         return std::get<0>(lstm->forward(x));
     }
     if (gru)
