@@ -4,6 +4,8 @@
 # EPOCHS=50 HEAD_EPOCHS=100 (about 5x longer here; a GPU run with --device cuda).
 #   scripts/eval_trls.sh folds      # 5-fold linear evaluation + supervised + robustness
 #   scripts/eval_trls.sh finetune   # fold 1: accuracy vs labelled fraction
+#   scripts/eval_trls.sh other      # ECG5000, MIT-BIH 10-s, BasicMotions: 5 folds, the paper's epochs
+#   scripts/eval_trls.sh scales     # Epilepsy fold 1, linear evaluation for K = 1 .. 5 (Table 2 style)
 #   scripts/eval_trls.sh summary    # the tables
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,8 +25,25 @@ finetune)
   "$TFMED" eval trls --data epilepsy --folds 5 --fold 1 --finetune 1,10,100 \
     --epochs "$EPOCHS" --head-epochs "$HEAD_EPOCHS" --threads 2 --out-dir "$OUT" \
     --json "$OUT/epilepsy_finetune_fold1.json" ;;
+other)
+  # Small sets (500, 400 and 80 windows): the paper's 50 / 100 epochs fit here.
+  # BasicMotions' 48 training windows take batches of 8 (32 and 128 would give
+  # one or two steps per epoch) and no per-time-index scaling (6 channels).
+  "$TFMED" eval trls --data ecg5000 --folds 5 --linear --supervised --epochs 50 \
+    --head-epochs 100 --threads 2 --out-dir "$OUT" --json "$OUT/ecg5000.json"
+  "$TFMED" eval trls --data mitdb --folds 5 --linear --supervised --epochs 50 \
+    --head-epochs 100 --threads 2 --out-dir "$OUT" --json "$OUT/mitdb.json"
+  "$TFMED" eval trls --data basicmotions --folds 5 --linear --supervised --epochs 50 \
+    --head-epochs 100 --batch 8 --head-batch 8 --scaling none --threads 2 --out-dir "$OUT" \
+    --json "$OUT/basicmotions.json" ;;
+scales)
+  for k in 1 2 3 4 5; do
+    "$TFMED" eval trls --data epilepsy --folds 5 --fold 1 --linear --scales $k \
+      --epochs "$EPOCHS" --head-epochs "$HEAD_EPOCHS" --threads 2 --out-dir "$OUT" \
+      --json "$OUT/epilepsy_scales$k.json"
+  done ;;
 summary)
   /usr/bin/python3 scripts/trls_summary.py "$OUT"/epilepsy_fold?.json
   /usr/bin/python3 scripts/trls_summary.py "$OUT"/epilepsy_finetune_fold1.json ;;
-*) echo "usage: $0 folds|finetune|summary" >&2; exit 2 ;;
+*) echo "usage: $0 folds|finetune|other|scales|summary" >&2; exit 2 ;;
 esac
