@@ -261,13 +261,14 @@ class qa_trainer_sink(gr_unittest.TestCase):
         x = np.concatenate([x, x])  # two passes: fresh views of the same windows
         frames = len(x) // 8        # the stft block at hop 8: one frame per 8 samples
         settings = {"hidden": 16, "f_h": 16, "seed": 4, "n_fft": 32, "batch": 16}
-        for normalise in (True, False):
-            out = os.path.join(self.dir, f"views_{normalise}.tfm")
+        def run(x, out, frames_per_window=23, normalise=True):
+            """x -> stft -> two spec_augment -> trainer_sink trls_views; the sink
+            and its progress PDUs."""
             tb = gr.top_block()
             src = blocks.vector_source_f(x.tolist(), False)
             stft = tfmed.stft(1, 32, 8, 0, "hann", True, "torch")
-            v1 = tfmed.spec_augment(17, 23, "view1", 11, 0, normalise)
-            v2 = tfmed.spec_augment(17, 23, "view2", 11, 1, normalise)
+            v1 = tfmed.spec_augment(17, frames_per_window, "view1", 11, 0, normalise)
+            v2 = tfmed.spec_augment(17, frames_per_window, "view2", 11, 1, normalise)
             snk = tfmed.trainer_sink("trls_views", out, 1, 173.61, 178, 0, json.dumps(settings),
                                      5000, "cpu", 2)
             dbg = blocks.message_debug()
@@ -276,56 +277,46 @@ class qa_trainer_sink(gr_unittest.TestCase):
             tb.connect(stft, v2, (snk, 1))
             tb.msg_connect(snk, "progress", dbg, "store")
             tb.run()
-            kinds = [m["type"] for m in messages(dbg) if isinstance(m, dict) and "type" in m]
-            if normalise:
-                # One run over what came (the passes are the epochs).
-                self.assertEqual(max(m["epochs"] for m in messages(dbg)
-                                     if m.get("type") == "epoch"), 1)
-            if not normalise:
-                self.assertEqual(snk.state(), "failed")
-                self.assertEqual(kinds[-1], "error")
-                self.assertFalse(os.path.exists(out))
-                err = [m["message"] for m in messages(dbg) if m.get("type") == "error"][-1]
-                self.assertIn("expected views scaled to [0, 1] (spec_augment with normalise)", err)
-                continue
-            self.assertEqual(snk.state(), "finished", kinds)
-            self.assertEqual(snk.model_path(), out)
-            self.assertIn(snk.windows(), (frames // 23, frames // 23 - 1))
-            self.assertEqual(kinds[-1], "finished")
-            enc = tfmed.tfrnn_encoder(out, "frames", 1, 0, "cpu", 1, 173.61, 80, 0)
-            self.assertEqual(enc.embedding_size(), 80)
-            self.assertEqual(enc.class_names(), [])
-            if TFMED:
-                card = json.loads(subprocess.run([TFMED, "info", out], check=True,
-                                                 capture_output=True,
-                                                 text=True).stdout.split("\nweights:")[0])
-                n = snk.windows()
-                self.assertEqual(card["architecture"]["num_class"], 0)
-                self.assertEqual(card["data"]["data"], "flowgraph views")
-                self.assertEqual(card["data"]["val_windows"], max(1, n // 5))
-                self.assertEqual(card["data"]["train_windows"], n - max(1, n // 5))
+            return snk, [m for m in messages(dbg) if isinstance(m, dict) and "type" in m]
 
+        def refused(snk, msgs, out, what):
+            self.assertEqual(snk.state(), "failed")
+            self.assertEqual(msgs[-1]["type"], "error")
+            self.assertIn(what, msgs[-1]["message"])
+            self.assertFalse(os.path.exists(out))
+
+        out = os.path.join(self.dir, "views.tfm")
+        snk, msgs = run(x, out)
+        kinds = [m["type"] for m in msgs]
+        self.assertEqual(snk.state(), "finished", kinds)
+        self.assertEqual(snk.model_path(), out)
+        self.assertIn(snk.windows(), (frames // 23, frames // 23 - 1))
+        self.assertEqual(kinds[-1], "finished")
+        # One run over what came (the passes are the epochs).
+        self.assertEqual(max(m["epochs"] for m in msgs if m["type"] == "epoch"), 1)
+        enc = tfmed.tfrnn_encoder(out, "frames", 1, 0, "cpu", 1, 173.61, 80, 0)
+        self.assertEqual(enc.embedding_size(), 80)
+        self.assertEqual(enc.class_names(), [])
+        if TFMED:
+            card = json.loads(subprocess.run([TFMED, "info", out], check=True,
+                                             capture_output=True,
+                                             text=True).stdout.split("\nweights:")[0])
+            n = snk.windows()
+            self.assertEqual(card["architecture"]["num_class"], 0)
+            self.assertEqual(card["data"]["data"], "flowgraph views")
+            self.assertEqual(card["data"]["val_windows"], max(1, n // 5))
+            self.assertEqual(card["data"]["train_windows"], n - max(1, n // 5))
+
+        # Views that are not images (no normalise): refused after gathering.
+        out = os.path.join(self.dir, "views_raw.tfm")
+        refused(*run(x, out, normalise=False), out,
+                "expected views scaled to [0, 1] (spec_augment with normalise)")
         # spec_augment cutting windows of 20 frames where the model's are 23:
         # refused, naming both, no model.
         out = os.path.join(self.dir, "views_misaligned.tfm")
-        tb = gr.top_block()
-        src = blocks.vector_source_f(x[:8 * 4097].tolist(), False)
-        stft = tfmed.stft(1, 32, 8, 0, "hann", True, "torch")
-        v1 = tfmed.spec_augment(17, 20, "view1", 11, 0, True)
-        v2 = tfmed.spec_augment(17, 20, "view2", 11, 1, True)
-        snk = tfmed.trainer_sink("trls_views", out, 1, 173.61, 178, 0, json.dumps(settings),
-                                 5000, "cpu", 2)
-        dbg = blocks.message_debug()
-        tb.connect(src, stft)
-        tb.connect(stft, v1, (snk, 0))
-        tb.connect(stft, v2, (snk, 1))
-        tb.msg_connect(snk, "progress", dbg, "store")
-        tb.run()
-        self.assertEqual(snk.state(), "failed")
-        err = [m["message"] for m in messages(dbg) if m.get("type") == "error"][-1]
-        self.assertIn("expected spec_augment windows of 23 frames on input 0 (the model's STFT "
-                      "of 178 samples), found one starting at frame 20", err)
-        self.assertFalse(os.path.exists(out))
+        refused(*run(x[:8 * 4097], out, frames_per_window=20), out,
+                "expected spec_augment windows of 23 frames on input 0 (the model's STFT of 178 "
+                "samples), found one starting at frame 20")
 
 
 if __name__ == "__main__":
