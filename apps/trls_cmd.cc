@@ -103,6 +103,16 @@ void add_common(CLI::App* c, TrlsArgs& a)
         ->check(int_range(1, 100000))
         ->capture_default_str();
     c->add_option("--head-batch", cfg.downstream.batch)->check(int_range(1, 1 << 20));
+    c->add_option("--probe", cfg.probe,
+                  "Linear evaluation's input: standardised (features scaled by the training "
+                  "part's mean and std, folded into the head) or raw (TS-TCC exactly)")
+        ->check(CLI::IsMember({ "standardised", "raw" }))
+        ->capture_default_str();
+    c->add_option("--finetune-start", cfg.finetune_start,
+                  "Fine-tuning's head: probe (LP-FT: the linear probe first, then encoder and "
+                  "head) or random (TS-TCC)")
+        ->check(CLI::IsMember({ "probe", "random" }))
+        ->capture_default_str();
     c->add_option("--seed", cfg.pretrain.seed)->capture_default_str();
     c->add_option("--device", cfg.device)->capture_default_str();
     c->add_option("--threads", cfg.threads, "Intra-op threads (0 = all cores)")

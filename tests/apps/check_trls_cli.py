@@ -113,6 +113,8 @@ if os.path.exists("ev.json"):
                  "linear_sparsity_50", "linear_snr_0"):
         check("mode " + mode, mode in j["summary"] and j["summary"][mode]["folds"] == 1,
               list(j["summary"]))
+    check("probe and fine-tuning start recorded",
+          (j["probe"], j["finetune_start"]) == ("standardised", "probe"), j)
     check("architecture from the data", j["architecture"]["channels"] == 6 and
           j["architecture"]["length"] == 100 and j["architecture"]["hop"] == 4, j["architecture"])
 for name in ("trls_basicmotions_embedding.png", "trls_basicmotions_label_fraction.png"):
@@ -142,6 +144,9 @@ refused("min-max on 6 channels", "use --scaling none for 6 channels", "train", "
 refused("too many scales", "expected at least 64 frames", "train", "trls", "--data", "epilepsy",
         "--scales", 7, "-o", "x.tfm")
 refused("bad label percentage", "--finetune", "eval", "trls", "--finetune", "0")
+refused("bad probe", "--probe: whitened not in {standardised,raw}", "eval", "trls", "--probe",
+        "whitened")
+refused("bad fine-tuning start", "--finetune-start", "eval", "trls", "--finetune-start", "zero")
 refused("bad fold", "--fold: expected 1 .. 3, found 4", "eval", "trls", "--folds", 3,
         "--fold", 4)
 check("no model from refused runs", not os.path.exists("x.tfm"), "x.tfm written")

@@ -410,6 +410,36 @@ TEST(Trls, ShapesEmaAndOptions)
     EXPECT_GT(models::tfrnn_forward_flops(models::TrlsOptions{}), 1e6);
 }
 
+// The linear probe trains on standardised representations and is saved
+// taking raw ones: the folded head's logits equal the standardised ones.
+TEST(Trls, FoldStandardisation)
+{
+    torch::manual_seed(3);
+    torch::nn::Linear head(7, 3);
+    const auto f = torch::randn({ 50, 7 }) * torch::linspace(0.01, 30.0, 7) + 5.0;
+    const auto mu = f.mean(0);
+    const auto sd = f.std(0, false);
+    torch::Tensor want;
+    {
+        torch::NoGradGuard ng;
+        want = head->forward((f - mu) / sd);
+    }
+    models::fold_standardisation(head, mu, sd);
+    torch::NoGradGuard ng;
+    const auto got = head->forward(f);
+    expect_close(got, want, 1e-4, "folded logits");
+    EXPECT_TRUE(torch::equal(got.argmax(1), want.argmax(1)));
+    // Bad statistics are named.
+    EXPECT_NE(message_of<std::invalid_argument>([&] {
+                  models::fold_standardisation(head, mu.narrow(0, 0, 6), sd);
+              }).find("expected mu and sd of (7,), found [6] and [7]"),
+              std::string::npos);
+    EXPECT_NE(message_of<std::invalid_argument>([&] {
+                  models::fold_standardisation(head, mu, sd * 0);
+              }).find("expected every sd > 0, found 0"),
+              std::string::npos);
+}
+
 // The fused CPU recurrence (models/fused_lstm.h) against LibTorch's LSTM with the
 // same parameters: outputs and the gradients of input, weights and biases, for
 // odd sizes (a remainder in every vector loop), the TFRNN's sizes, one sequence

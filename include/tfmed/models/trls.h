@@ -201,6 +201,16 @@ private:
 };
 TORCH_MODULE(TrlsClassifier);
 
+/*!
+ * \brief Fold an input standardisation into a Linear layer: afterwards
+ * head(f) equals what head((f - mu) / sd) was (the linear probe trains on
+ * standardised representations and is saved taking raw ones). mu and sd are
+ * (in_features,), sd > 0. \throws std::invalid_argument on other shapes or
+ * a non-positive sd
+ */
+void fold_standardisation(torch::nn::Linear& head, const torch::Tensor& mu,
+                          const torch::Tensor& sd);
+
 /*! Parameters of `m` (all, or only those that require gradients). */
 int64_t count_parameters(torch::nn::Module& m, bool trainable_only = false);
 

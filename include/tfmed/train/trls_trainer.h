@@ -66,6 +66,15 @@ struct TrlsTrainConfig {
      *  linear evaluation) or "finetune" (encoder and head on every training
      *  label, from the pre-trained encoder). */
     std::string head = "linear";
+    /*! Linear evaluation's input: "standardised" (each representation
+     *  feature scaled by the training part's mean and std while the head
+     *  trains, then folded into the Linear so the model file's head takes the
+     *  raw representation: still one affine map) or "raw" (TS-TCC exactly). */
+    std::string probe = "standardised";
+    /*! Fine-tuning's head: "probe" (LP-FT: first the linear probe on the
+     *  frozen encoder, trained on the same labelled windows, then encoder and
+     *  head together) or "random" (a random head, as TS-TCC). */
+    std::string finetune_start = "probe";
     bool resume = false;           //!< continue the pre-training from out + ".ckpt"
 
     /*! Data-set defaults: n_fft 32 for short series, 128 for long ones

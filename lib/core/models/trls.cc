@@ -7,6 +7,7 @@
 #include <tfmed/models/fused_lstm.h>
 #include <tfmed/models/model_file.h>
 #include <tfmed/models/trls.h>
+#include <tfmed/models/weights.h>
 
 #include <torch/torch.h>
 
@@ -336,6 +337,27 @@ torch::Tensor TrlsClassifierImpl::forward(const torch::Tensor& img)
     if (!head)
         throw std::logic_error("TRLS classifier: this model has no linear head (num_class 0)");
     return head->forward(encoder->embed(img));
+}
+
+void fold_standardisation(torch::nn::Linear& head, const torch::Tensor& mu,
+                          const torch::Tensor& sd)
+{
+    const int64_t n = head->weight.size(1);
+    if (mu.dim() != 1 || sd.dim() != 1 || mu.size(0) != n || sd.size(0) != n)
+        throw std::invalid_argument("fold_standardisation: expected mu and sd of (" +
+                                    std::to_string(n) + ",), found " + shape_str(mu.sizes()) + " and " +
+                                    shape_str(sd.sizes()));
+    if (!(sd.min().item<double>() > 0))
+        throw std::invalid_argument("fold_standardisation: expected every sd > 0, found " +
+                                    std::to_string(sd.min().item<double>()));
+    torch::NoGradGuard ng;
+    const auto dev = head->weight.device();
+    const auto w = head->weight.detach().to(torch::kDouble).cpu() /
+                   sd.to(torch::kDouble).cpu().unsqueeze(0);
+    const auto b = head->bias.detach().to(torch::kDouble).cpu() -
+                   (w * mu.to(torch::kDouble).cpu().unsqueeze(0)).sum(1);
+    head->weight.copy_(w.to(head->weight.dtype()).to(dev));
+    head->bias.copy_(b.to(head->bias.dtype()).to(dev));
 }
 
 int64_t count_parameters(torch::nn::Module& m, bool trainable_only)

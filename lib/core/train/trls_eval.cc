@@ -244,6 +244,8 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
                  { "scaling", cfg.scaling },
                  { "pretrain_epochs", cfg.pretrain.epochs },
                  { "downstream_epochs", cfg.downstream.epochs },
+                 { "probe", cfg.probe },
+                 { "finetune_start", cfg.finetune_start },
                  { "folds", spec.folds },
                  { "per_fold", folds },
                  { "summary", summary } };

@@ -410,26 +410,52 @@ models::Tfrnn pretrain(Run& r, const std::string& checkpoint, bool resume, LoopR
     return net->encoder;
 }
 
+// A Linear head on frozen representations `feats` (every window), trained on
+// the `train` rows and validated on the `val` rows. Standardised probe: it
+// trains on (f - mu) / sd with the train rows' statistics (a constant feature
+// keeps sd 1), then mu and sd fold into its weight and bias, so it takes the
+// raw representation. Returns the validation scores; null when cancelled.
+torch::nn::Linear fit_probe(Run& r, const torch::Tensor& feats, const std::vector<int64_t>& train,
+                            const std::vector<int64_t>& val, TrlsScores* val_scores)
+{
+    const int64_t K = static_cast<int64_t>(r.d.class_names.size());
+    torch::manual_seed(r.cfg.downstream.seed);
+    torch::nn::Linear head(feats.size(1), K);
+    head->to(r.dev);
+    auto mu = torch::zeros({ feats.size(1) });
+    auto sd = torch::ones({ feats.size(1) });
+    if (r.cfg.probe == "standardised") {
+        const auto ft = take(feats, train).to(torch::kDouble);
+        mu = ft.mean(0).to(torch::kFloat);
+        const auto s = ft.std(0, /*unbiased=*/false).to(torch::kFloat);
+        sd = torch::where(s > 1e-12, s, torch::ones_like(s));
+    }
+    const auto xin = (feats - mu) / sd;
+    ClassifyTask task(*head, [&](const torch::Tensor& f) { return head->forward(f); }, xin,
+                      r.d.y, train, val, r.dev, r.card.to_json());
+    LoopOptions lo = r.cfg.downstream;
+    lo.checkpoint.clear();
+    lo.batch = std::min<int64_t>(lo.batch, std::max<int64_t>(2, static_cast<int64_t>(train.size())));
+    const auto res = run(task, lo, r.dev, false, r.events, r.cancel);
+    if (!res.completed)
+        return torch::nn::Linear(nullptr);
+    if (val_scores)
+        *val_scores = scores(to_vec(take(r.d.y, val)), task.predict(val), K);
+    models::fold_standardisation(head, mu, sd);
+    return head;
+}
+
 // Linear evaluation: a Linear head on frozen representations.
 HeadResult linear_head(Run& r, models::TrlsClassifier& clf, const torch::Tensor& test_imgs)
 {
     const int64_t K = static_cast<int64_t>(r.d.class_names.size());
     const auto feats = embed_all(clf->encoder, r.imgs, r.dev);
-    torch::manual_seed(r.cfg.downstream.seed);
-    clf->head = clf->replace_module("head", torch::nn::Linear(r.card.arch.embedding(), K));
-    clf->head->to(r.dev);
-    auto head = clf->head;
-    ClassifyTask task(*head, [&](const torch::Tensor& f) { return head->forward(f); }, feats,
-                      r.d.y, r.parts.train, r.parts.val, r.dev, r.card.to_json());
-    LoopOptions lo = r.cfg.downstream;
-    lo.checkpoint.clear();
-    const auto res = run(task, lo, r.dev, false, r.events, r.cancel);
     HeadResult h;
-    h.completed = res.completed;
-    if (!res.completed)
+    auto head = fit_probe(r, feats, r.parts.train, r.parts.val, &h.val);
+    h.completed = !head.is_empty();
+    if (!h.completed)
         return h;
-    const auto truth_val = to_vec(take(r.d.y, r.parts.val));
-    h.val = scores(truth_val, task.predict(r.parts.val), K);
+    clf->head = clf->replace_module("head", head);
     torch::NoGradGuard ng;
     const auto test_feats = embed_all(clf->encoder, test_imgs, r.dev);
     h.test_pred = to_vec(head->forward(test_feats.to(r.dev)).argmax(1));
@@ -485,6 +511,18 @@ HeadResult tune(Run& r, const models::Tfrnn& init, double percent)
             }
         }
         std::sort(train.begin(), train.end());
+    }
+    if (init && r.cfg.finetune_start == "probe") {
+        // LP-FT: the head starts as the linear probe on the frozen encoder's
+        // representations of the same labelled windows, so the first steps
+        // do not push a random head's gradients into the pre-trained encoder.
+        const auto feats = embed_all(clf->encoder, r.imgs, r.dev);
+        const auto probe = fit_probe(r, feats, train, r.parts.val, nullptr);
+        if (probe.is_empty())
+            return {};
+        torch::NoGradGuard ng;
+        clf->head->weight.copy_(probe->weight);
+        clf->head->bias.copy_(probe->bias);
     }
     ClassifyTask task(*clf, [&](const torch::Tensor& x) { return clf->forward(x); }, r.imgs,
                       r.d.y, train, r.parts.val, r.dev, r.card.to_json());

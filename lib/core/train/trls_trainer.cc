@@ -86,6 +86,12 @@ void TrlsTrainConfig::validate() const
         throw std::invalid_argument("--max-windows: expected >= 0");
     if (head != "linear" && head != "finetune")
         throw std::invalid_argument("--head: expected linear or finetune, found '" + head + "'");
+    if (finetune_start != "probe" && finetune_start != "random")
+        throw std::invalid_argument("--finetune-start: expected probe or random, found '" +
+                                    finetune_start + "'");
+    if (probe != "standardised" && probe != "raw")
+        throw std::invalid_argument("--probe: expected standardised or raw, found '" + probe +
+                                    "'");
     view1.validate();
     view2.validate();
     pretrain.validate();
