@@ -82,6 +82,15 @@ void add_common(CLI::App* c, TrlsArgs& a)
         ->capture_default_str();
     c->add_option("--negatives", cfg.negatives, "Weight of an InfoNCE term (the ablation; 0 = off)")
         ->check(kFiniteNonNegative);
+    c->add_option("--brightness", cfg.view1.brightness,
+                  "ColorJitter brightness strength of view 1: factor ~ U[1 - B, 1 + B] "
+                  "(0 = off)")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    c->add_option("--contrast", cfg.view1.contrast,
+                  "ColorJitter contrast strength of view 1 (0 = off)")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
     c->add_option("--blur-kernel", cfg.view2.blur_kernel, "Gaussian blur kernel of view 2")
         ->check(int_range(1, 31));
     c->add_option("--time-mask", cfg.view1.time_mask,
@@ -104,9 +113,9 @@ void add_common(CLI::App* c, TrlsArgs& a)
         ->capture_default_str();
     c->add_option("--head-batch", cfg.downstream.batch)->check(int_range(1, 1 << 20));
     c->add_option("--probe", cfg.probe,
-                  "Linear evaluation's input: standardised (features scaled by the training "
-                  "part's mean and std, folded into the head) or raw (TS-TCC exactly)")
-        ->check(CLI::IsMember({ "standardised", "raw" }))
+                  "Linear evaluation's input: raw (TS-TCC's protocol) or standardised "
+                  "(features scaled by the training part's mean and std, folded into the head)")
+        ->check(CLI::IsMember({ "raw", "standardised" }))
         ->capture_default_str();
     c->add_option("--finetune-start", cfg.finetune_start,
                   "Fine-tuning's head: probe (LP-FT: the linear probe first, then encoder and "

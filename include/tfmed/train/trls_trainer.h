@@ -36,11 +36,16 @@
  * Linear evaluation: the frozen encoder (eval mode) embeds every window once;
  * a Linear layer on the K * f_h representation trains on them (TS-TCC's
  * optimiser: Adam 3e-4, betas (0.9, 0.99), weight decay 3e-4, plateau
- * schedule, batch 128, last epoch). TS-TCC keeps its frozen encoder in train
- * mode (dropout on, BatchNorm statistics moving); ours does not.
- * Fine-tuning trains encoder and head on a stratified fraction of the
- * training part; the supervised baseline trains the same network from a
- * random start on all of it.
+ * schedule, batch 128, last epoch) on the representation as it is, or (probe
+ * "standardised") on the representation standardised with the training
+ * part's statistics, folded into the saved head afterwards. TS-TCC keeps its frozen
+ * encoder in train mode (dropout on, BatchNorm statistics moving); ours does
+ * not. Fine-tuning trains encoder and head on a stratified fraction of the
+ * training part, the head starting as the standardised linear probe fitted
+ * on that same fraction (LP-FT; finetune_start "random": a random head as
+ * TS-TCC); the
+ * supervised baseline trains the same network from a random start on all of
+ * the training part.
  */
 
 namespace tfmed {
@@ -66,11 +71,12 @@ struct TrlsTrainConfig {
      *  linear evaluation) or "finetune" (encoder and head on every training
      *  label, from the pre-trained encoder). */
     std::string head = "linear";
-    /*! Linear evaluation's input: "standardised" (each representation
-     *  feature scaled by the training part's mean and std while the head
-     *  trains, then folded into the Linear so the model file's head takes the
-     *  raw representation: still one affine map) or "raw" (TS-TCC exactly). */
-    std::string probe = "standardised";
+    /*! Linear evaluation's input: "raw" (TS-TCC's protocol) or
+     *  "standardised" (each representation feature scaled by the training
+     *  part's mean and std while the head trains, then folded into the Linear
+     *  so the model file's head takes the raw representation: still one
+     *  affine map; higher clean accuracy, less robust to noise). */
+    std::string probe = "raw";
     /*! Fine-tuning's head: "probe" (LP-FT: first the linear probe on the
      *  frozen encoder, trained on the same labelled windows, then encoder and
      *  head together) or "random" (a random head, as TS-TCC). */

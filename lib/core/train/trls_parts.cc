@@ -416,7 +416,8 @@ models::Tfrnn pretrain(Run& r, const std::string& checkpoint, bool resume, LoopR
 // keeps sd 1), then mu and sd fold into its weight and bias, so it takes the
 // raw representation. Returns the validation scores; null when cancelled.
 torch::nn::Linear fit_probe(Run& r, const torch::Tensor& feats, const std::vector<int64_t>& train,
-                            const std::vector<int64_t>& val, TrlsScores* val_scores)
+                            const std::vector<int64_t>& val, bool standardise,
+                            TrlsScores* val_scores)
 {
     const int64_t K = static_cast<int64_t>(r.d.class_names.size());
     torch::manual_seed(r.cfg.downstream.seed);
@@ -424,7 +425,7 @@ torch::nn::Linear fit_probe(Run& r, const torch::Tensor& feats, const std::vecto
     head->to(r.dev);
     auto mu = torch::zeros({ feats.size(1) });
     auto sd = torch::ones({ feats.size(1) });
-    if (r.cfg.probe == "standardised") {
+    if (standardise) {
         const auto ft = take(feats, train).to(torch::kDouble);
         mu = ft.mean(0).to(torch::kFloat);
         const auto s = ft.std(0, /*unbiased=*/false).to(torch::kFloat);
@@ -451,7 +452,8 @@ HeadResult linear_head(Run& r, models::TrlsClassifier& clf, const torch::Tensor&
     const int64_t K = static_cast<int64_t>(r.d.class_names.size());
     const auto feats = embed_all(clf->encoder, r.imgs, r.dev);
     HeadResult h;
-    auto head = fit_probe(r, feats, r.parts.train, r.parts.val, &h.val);
+    auto head = fit_probe(r, feats, r.parts.train, r.parts.val, r.cfg.probe == "standardised",
+                          &h.val);
     h.completed = !head.is_empty();
     if (!h.completed)
         return h;
@@ -516,8 +518,10 @@ HeadResult tune(Run& r, const models::Tfrnn& init, double percent)
         // LP-FT: the head starts as the linear probe on the frozen encoder's
         // representations of the same labelled windows, so the first steps
         // do not push a random head's gradients into the pre-trained encoder.
+        // The standardised probe, whatever --probe says: it is the better fit
+        // in the same epochs, and only a starting point here.
         const auto feats = embed_all(clf->encoder, r.imgs, r.dev);
-        const auto probe = fit_probe(r, feats, train, r.parts.val, nullptr);
+        const auto probe = fit_probe(r, feats, train, r.parts.val, true, nullptr);
         if (probe.is_empty())
             return {};
         torch::NoGradGuard ng;

@@ -306,6 +306,7 @@ TrlsTrainResult trls::fit(const TrlsTrainConfig& cfg, const Labelled& d, bool wi
                                                 ? "fine-tuned (encoder and head on every "
                                                   "training label)"
                                                 : "linear evaluation (frozen encoder, eval mode)" },
+                              { "probe", finetune ? "standardised (LP-FT start)" : cfg.probe },
                               { "pretrain_val_byol_loss", pre.best_metric },
                               { "val", scores_json(h.val) },
                               { "test", scores_json(h.test) } }
