@@ -7,6 +7,7 @@
 #   scripts/eval_trls.sh other      # ECG5000, MIT-BIH 10-s, BasicMotions: 5 folds, the paper's epochs
 #   scripts/eval_trls.sh scales     # Epilepsy fold 1, linear evaluation for K = 1 .. 5 (Table 2 style)
 #   scripts/eval_trls.sh summary    # the tables
+# $TRLS_ARGS is added to the folds and finetune commands (e.g. "--probe standardised").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TFMED=${TFMED:-build/apps/tfmed}
@@ -19,12 +20,13 @@ folds)
   for k in 1 2 3 4 5; do
     "$TFMED" eval trls --data epilepsy --folds 5 --fold $k --linear --supervised \
       --epochs "$EPOCHS" --head-epochs "$HEAD_EPOCHS" --threads 2 \
-      --sparsity 10,30,50 --snr 20,10,0 --out-dir "$OUT" --json "$OUT/epilepsy_fold$k.json"
+      --sparsity 10,30,50 --snr 20,10,0 --out-dir "$OUT" --json "$OUT/epilepsy_fold$k.json" \
+      ${TRLS_ARGS:-}
   done ;;
 finetune)
   "$TFMED" eval trls --data epilepsy --folds 5 --fold 1 --finetune 1,10,100 \
     --epochs "$EPOCHS" --head-epochs "$HEAD_EPOCHS" --threads 2 --out-dir "$OUT" \
-    --json "$OUT/epilepsy_finetune_fold1.json" ;;
+    --json "$OUT/epilepsy_finetune_fold1.json" ${TRLS_ARGS:-} ;;
 other)
   # Small sets (500, 400 and 80 windows): the paper's 50 / 100 epochs fit here.
   # BasicMotions' 48 training windows take batches of 8 (32 and 128 would give
