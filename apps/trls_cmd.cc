@@ -118,9 +118,9 @@ void add_common(CLI::App* c, TrlsArgs& a)
         ->check(CLI::IsMember({ "raw", "standardised" }))
         ->capture_default_str();
     c->add_option("--finetune-start", cfg.finetune_start,
-                  "Fine-tuning's head: probe (LP-FT: the linear probe first, then encoder and "
-                  "head) or random (TS-TCC)")
-        ->check(CLI::IsMember({ "probe", "random" }))
+                  "Fine-tuning's head: random (TS-TCC) or probe (LP-FT: the standardised "
+                  "linear probe first, then encoder and head)")
+        ->check(CLI::IsMember({ "random", "probe" }))
         ->capture_default_str();
     c->add_option("--seed", cfg.pretrain.seed)->capture_default_str();
     c->add_option("--device", cfg.device)->capture_default_str();

@@ -92,12 +92,15 @@ if os.path.exists("s.json"):
     check("probe on the card", card("s.tfm")["metrics"]["probe"] == "standardised", "probe")
 
 # Fine-tuning instead of the linear head: 300 windows -> 60 test.
+# The head starts as the standardised probe (LP-FT).
 text = ok("train trls --head finetune", "train", "trls", "--data", "epilepsy", "--max-windows", 300,
-          "--epochs", 1, "--head", "finetune", "--head-epochs", 2, *SMALL, "-o", "ft.tfm")
+          "--epochs", 1, "--head", "finetune", "--finetune-start", "probe", "--head-epochs", 2,
+          *SMALL, "-o", "ft.tfm")
 check("fine-tuned summary", "fine-tuned on 60 test windows" in text, text)
 if os.path.exists("ft.tfm"):
-    check("fine-tuned card", card("ft.tfm")["metrics"]["protocol"].startswith("fine-tuned"),
-          "protocol")
+    m = card("ft.tfm")["metrics"]
+    check("fine-tuned card", m["protocol"].startswith("fine-tuned") and
+          m["probe"] == "standardised (the LP-FT start)", m)
 
 # 2. Resume: the checkpoint continues to a third epoch; other data is refused.
 ok("resume", "train", "trls", "--data", "epilepsy", "--max-windows", 500, "--epochs", 3,
@@ -124,7 +127,7 @@ if os.path.exists("ev.json"):
         check("mode " + mode, mode in j["summary"] and j["summary"][mode]["folds"] == 1,
               list(j["summary"]))
     check("probe and fine-tuning start recorded",
-          (j["probe"], j["finetune_start"]) == ("raw", "probe"), j)
+          (j["probe"], j["finetune_start"]) == ("raw", "random"), j)
     check("architecture from the data", j["architecture"]["channels"] == 6 and
           j["architecture"]["length"] == 100 and j["architecture"]["hop"] == 4, j["architecture"])
 for name in ("trls_basicmotions_embedding.png", "trls_basicmotions_label_fraction.png"):

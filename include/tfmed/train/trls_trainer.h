@@ -41,9 +41,8 @@
  * part's statistics, folded into the saved head afterwards. TS-TCC keeps its frozen
  * encoder in train mode (dropout on, BatchNorm statistics moving); ours does
  * not. Fine-tuning trains encoder and head on a stratified fraction of the
- * training part, the head starting as the standardised linear probe fitted
- * on that same fraction (LP-FT; finetune_start "random": a random head as
- * TS-TCC); the
+ * training part from a random head (TS-TCC), or (finetune_start "probe",
+ * LP-FT) from the standardised linear probe fitted on that same fraction; the
  * supervised baseline trains the same network from a random start on all of
  * the training part.
  */
@@ -77,10 +76,10 @@ struct TrlsTrainConfig {
      *  so the model file's head takes the raw representation: still one
      *  affine map; higher clean accuracy, less robust to noise). */
     std::string probe = "raw";
-    /*! Fine-tuning's head: "probe" (LP-FT: first the linear probe on the
-     *  frozen encoder, trained on the same labelled windows, then encoder and
-     *  head together) or "random" (a random head, as TS-TCC). */
-    std::string finetune_start = "probe";
+    /*! Fine-tuning's head: "random" (a random head, as TS-TCC) or "probe"
+     *  (LP-FT: first the standardised linear probe on the frozen encoder,
+     *  trained on the same labelled windows, then encoder and head together). */
+    std::string finetune_start = "random";
     bool resume = false;           //!< continue the pre-training from out + ".ckpt"
 
     /*! Data-set defaults: n_fft 32 for short series, 128 for long ones

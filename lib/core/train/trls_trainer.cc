@@ -306,7 +306,10 @@ TrlsTrainResult trls::fit(const TrlsTrainConfig& cfg, const Labelled& d, bool wi
                                                 ? "fine-tuned (encoder and head on every "
                                                   "training label)"
                                                 : "linear evaluation (frozen encoder, eval mode)" },
-                              { "probe", finetune ? "standardised (LP-FT start)" : cfg.probe },
+                              { "probe", !finetune ? cfg.probe
+                                                 : cfg.finetune_start == "probe"
+                                                     ? "standardised (the LP-FT start)"
+                                                     : "none (a random head)" },
                               { "pretrain_val_byol_loss", pre.best_metric },
                               { "val", scores_json(h.val) },
                               { "test", scores_json(h.test) } }
