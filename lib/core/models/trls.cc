@@ -345,8 +345,8 @@ void fold_standardisation(torch::nn::Linear& head, const torch::Tensor& mu,
     const int64_t n = head->weight.size(1);
     if (mu.dim() != 1 || sd.dim() != 1 || mu.size(0) != n || sd.size(0) != n)
         throw std::invalid_argument("fold_standardisation: expected mu and sd of (" +
-                                    std::to_string(n) + ",), found " + shape_str(mu.sizes()) + " and " +
-                                    shape_str(sd.sizes()));
+                                    std::to_string(n) + ",), found " + shape_str(mu.sizes()) +
+                                    " and " + shape_str(sd.sizes()));
     if (!(sd.min().item<double>() > 0))
         throw std::invalid_argument("fold_standardisation: expected every sd > 0, found " +
                                     std::to_string(sd.min().item<double>()));

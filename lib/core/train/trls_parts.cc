@@ -414,8 +414,9 @@ models::Tfrnn pretrain(Run& r, const std::string& checkpoint, bool resume, LoopR
 // the `train` rows and validated on the `val` rows. Standardised probe: it
 // trains on (f - mu) / sd with the train rows' statistics (a constant feature
 // keeps sd 1), then mu and sd fold into its weight and bias, so it takes the
-// raw representation. Returns the validation scores; null when cancelled.
-torch::nn::Linear fit_probe(Run& r, const torch::Tensor& feats, const std::vector<int64_t>& train,
+// raw representation. The validation scores (before the fold) go to
+// `val_scores`; null when cancelled.
+static torch::nn::Linear fit_probe(Run& r, const torch::Tensor& feats, const std::vector<int64_t>& train,
                             const std::vector<int64_t>& val, bool standardise,
                             TrlsScores* val_scores)
 {
