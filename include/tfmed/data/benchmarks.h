@@ -22,6 +22,14 @@
 namespace tfmed {
 namespace data {
 
+/*! \brief StandardScaler's statistics of the rows of `rows` (n, d): the
+ *  column means and population stds, a constant column's std 1 (as
+ *  scikit-learn). One fit for every scaler that needs it. */
+struct ColumnScale {
+    torch::Tensor mean, std; //!< (d) each, the dtype of `rows`
+};
+ColumnScale column_scale(const torch::Tensor& rows);
+
 /*!
  * \brief NASA MSL telemetry (telemanom): the channels of `msl/`, concatenated
  * in sorted channel order (TSLib's MSL_train/test.npy layout), 55 columns

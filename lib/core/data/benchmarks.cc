@@ -93,6 +93,15 @@ void standardise_with(torch::Tensor& x, const torch::Tensor& mean, const torch::
 
 } // namespace
 
+ColumnScale column_scale(const torch::Tensor& rows)
+{
+    ColumnScale c;
+    c.mean = rows.mean(0);
+    const auto s = rows.std(0, /*unbiased=*/false);
+    c.std = torch::where(s > 0, s, torch::ones_like(s));
+    return c;
+}
+
 std::array<float, 4> hourly_time_features(int64_t unix_seconds)
 {
     const std::time_t tt = static_cast<std::time_t>(unix_seconds);
@@ -142,9 +151,9 @@ MslSet load_msl(const std::string& dir, bool standardise)
     s.test = torch::cat(te);
     s.test_label = torch::cat(lab);
     // StandardScaler on train (a constant column keeps scale 1, as sklearn).
-    s.mean = s.train.mean(0);
-    s.std = s.train.std(0, /*unbiased=*/false);
-    s.std = torch::where(s.std > 0, s.std, torch::ones_like(s.std));
+    const auto scale = column_scale(s.train);
+    s.mean = scale.mean;
+    s.std = scale.std;
     if (standardise) {
         standardise_with(s.train, s.mean, s.std);
         standardise_with(s.test, s.mean, s.std);

@@ -330,10 +330,8 @@ SpecarTrainResult train_specar_windows(const SpecarTrainConfig& cfg_in, const fl
                                     "finite samples only");
     // StandardScaler fitted on the training windows (the first ones in time).
     const auto fit_rows = series.narrow(0, 0, (n - n_val) * L);
-    const auto mean = fit_rows.mean(0);
-    auto std = fit_rows.std(0, false);
-    std = torch::where(std > 0, std, torch::ones_like(std));
-    series = (series - mean) / std;
+    const auto scale = data::column_scale(fit_rows);
+    series = (series - scale.mean) / scale.std;
     models::SpecarData d;
     auto windows_of = [&](models::SpecarWindows& w, int64_t first, int64_t count) {
         w.task = cfg.arch.task;
@@ -347,8 +345,8 @@ SpecarTrainResult train_specar_windows(const SpecarTrainConfig& cfg_in, const fl
     windows_of(d.calibration, 0, n - n_val);
     for (int64_t c = 0; c < C; ++c)
         d.channel_names.push_back("ch" + std::to_string(c));
-    d.mean = models::to_doubles(mean);
-    d.std = models::to_doubles(std);
+    d.mean = models::to_doubles(scale.mean);
+    d.std = models::to_doubles(scale.std);
     d.sample_rate = sample_rate;
     d.json = json{ { "source", "flowgraph" },
                    { "windows", n },

@@ -9,6 +9,7 @@
  */
 #include "trls_parts.h"
 
+#include <tfmed/data/benchmarks.h>
 #include <tfmed/data/datasets.h>
 #include <tfmed/data/window_set.h>
 #include <tfmed/data/windows.h>
@@ -424,15 +425,13 @@ static torch::nn::Linear fit_probe(Run& r, const torch::Tensor& feats, const std
     torch::manual_seed(r.cfg.downstream.seed);
     torch::nn::Linear head(feats.size(1), K);
     head->to(r.dev);
-    auto mu = torch::zeros({ feats.size(1) });
-    auto sd = torch::ones({ feats.size(1) });
-    if (standardise) {
-        const auto ft = take(feats, train).to(torch::kDouble);
-        mu = ft.mean(0).to(torch::kFloat);
-        const auto s = ft.std(0, /*unbiased=*/false).to(torch::kFloat);
-        sd = torch::where(s > 1e-12, s, torch::ones_like(s));
+    data::ColumnScale scale;
+    if (standardise) { // statistics in double, applied in float
+        scale = data::column_scale(take(feats, train).to(torch::kDouble));
+        scale.mean = scale.mean.to(torch::kFloat);
+        scale.std = scale.std.to(torch::kFloat);
     }
-    const auto xin = (feats - mu) / sd;
+    const auto xin = standardise ? (feats - scale.mean) / scale.std : feats;
     ClassifyTask task(*head, [&](const torch::Tensor& f) { return head->forward(f); }, xin,
                       r.d.y, train, val, r.dev, r.card.to_json());
     LoopOptions lo = r.cfg.downstream;
@@ -443,7 +442,8 @@ static torch::nn::Linear fit_probe(Run& r, const torch::Tensor& feats, const std
         return torch::nn::Linear(nullptr);
     if (val_scores)
         *val_scores = scores(to_vec(take(r.d.y, val)), task.predict(val), K);
-    models::fold_standardisation(head, mu, sd);
+    if (standardise)
+        models::fold_standardisation(head, scale.mean, scale.std);
     return head;
 }
 
