@@ -11,12 +11,16 @@
 #include "../support/data.h"
 #include "../support/errors.h"
 
+#include <tfmed/data/benchmarks.h>
 #include <tfmed/models/specar.h>
 #include <tfmed/models/specar_data.h>
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <map>
 
 using namespace tfmed;
@@ -245,4 +249,40 @@ TEST(SpecarData, RefusesDataThatDoesNotServeTheTask)
     EXPECT_EQ(message_of<std::invalid_argument>(
                   [&] { models::specar_data("/nonexistent", "ETTh1", o, "clean", "file", 1); }),
               "--time-features: ETT gives 4 (timeF at freq h) or 0, found 3");
+}
+
+// The ETT loader's StandardScaler is the one of MSL (data::column_scale): fitted
+// on the 8,640 training rows, a constant column keeps scale 1 (sklearn) instead
+// of turning every value into NaN. A fixture written here, always run.
+TEST(SpecarData, EttScalerFitsTrainRowsAndKeepsAConstantColumn)
+{
+    namespace fs = std::filesystem;
+    const auto dir = fs::path(::testing::TempDir()) / "tfmed_ett_constant";
+    fs::remove_all(dir);
+    fs::create_directories(dir / "ett");
+    {
+        std::ofstream f(dir / "ett" / "ETTh1.csv");
+        f << "date,HUFL,HULL,MUFL,MULL,LUFL,LULL,OT\n";
+        for (int r = 0; r < 14400; ++r) {
+            const int day = r / 24, hour = r % 24;
+            char date[32];
+            std::snprintf(date, sizeof date, "2016-%02d-%02d %02d:00:00", 1 + day / 28 % 12,
+                          1 + day % 28, hour);
+            f << date << ',' << r % 7 << ",5";
+            for (int c = 2; c < 7; ++c)
+                f << ',' << (r < 8640 ? (r % 2 ? 1.0 : -1.0) * c : 100.0 + c);
+            f << '\n';
+        }
+    }
+    const auto s = data::load_ett(dir.string(), "ETTh1");
+    fs::remove_all(dir);
+    EXPECT_EQ(s.mean[1].item<float>(), 5.0f);
+    EXPECT_EQ(s.std[1].item<float>(), 1.0f); // constant: scale 1, values 0
+    EXPECT_TRUE(torch::isfinite(s.values).all().item<bool>());
+    EXPECT_EQ(s.values.select(1, 1).abs().max().item<float>(), 0.0f);
+    // Column 2 alternates -2, 2 on the training rows: mean 0, population std 2;
+    // the later rows (102) are scaled with the training statistics.
+    EXPECT_NEAR(s.std[2].item<float>(), 2.0, 1e-6);
+    EXPECT_NEAR(s.values[0][2].item<float>(), -1.0, 1e-6);
+    EXPECT_NEAR(s.values[9000][2].item<float>(), 51.0, 1e-4);
 }

@@ -208,9 +208,10 @@ EttSet load_ett(const std::string& dir, const std::string& name, bool standardis
         for (int k = 0; k < 4; ++k)
             m[r][k] = f[k];
     }
-    const auto train = s.values.slice(0, 0, s.train_end);
-    s.mean = train.mean(0);
-    s.std = train.std(0, false);
+    // StandardScaler on the training rows, as MSL (a constant column keeps scale 1).
+    const auto scale = column_scale(s.values.slice(0, 0, s.train_end));
+    s.mean = scale.mean;
+    s.std = scale.std;
     if (standardise)
         standardise_with(s.values, s.mean, s.std);
     return s;
