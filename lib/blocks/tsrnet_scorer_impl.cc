@@ -212,8 +212,19 @@ void tsrnet_scorer_impl::emit(const eng::TsrnetResult& r, uint64_t start, uint64
         meta = pmt::dict_add(meta, pmt::mp("time_s"),
                              pmt::from_double(static_cast<double>(start) / d_rate));
         meta = pmt::dict_add(meta, pmt::mp("status"), pmt::mp(status));
-        meta = pmt::dict_add(meta, pmt::mp("detail"), pmt::mp(r.detail));
-        message_port_pub(d_port, pmt::cons(meta, pmt::make_u8vector(0, 0)));
+        // "detail" is a symbol, and GNU Radio keeps every symbol for the life
+        // of the process: only the figure-free reason goes there (a noisy
+        // lead flagged every hop for hours would otherwise add a symbol per
+        // window). The full text, figures included, is the PDU's payload
+        // (UTF-8 bytes), freed with the message.
+        const std::string reason =
+            !invalid ? std::string() : !r.reason.empty() ? r.reason : std::string(status);
+        const std::string why = !invalid ? std::string() : !r.detail.empty() ? r.detail : reason;
+        meta = pmt::dict_add(meta, pmt::mp("detail"), pmt::mp(reason));
+        message_port_pub(d_port,
+                         pmt::cons(meta, pmt::init_u8vector(
+                                             why.size(),
+                                             reinterpret_cast<const uint8_t*>(why.data()))));
     }
 }
 

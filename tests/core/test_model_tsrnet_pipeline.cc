@@ -144,14 +144,17 @@ TEST(TsrnetPrep, FlagsUnusableWindows)
     auto w = models::prepare_window(x.data(), 1, p);
     EXPECT_EQ(w.status, models::WindowStatus::flat);
     EXPECT_EQ(w.detail, "lead 0: range 0.000000 below 0.000100");
+    EXPECT_EQ(w.reason, "lead 0: flat"); // no figures: the PDU's symbol
     x[1234] = NAN;
     w = models::prepare_window(x.data(), 1, p);
     EXPECT_EQ(w.status, models::WindowStatus::non_finite);
     EXPECT_EQ(w.detail, "lead 0: NaN/Inf at sample 1234");
+    EXPECT_EQ(w.reason, "lead 0: non_finite");
     for (int t = 0; t < 5000; ++t)
         x[t] = static_cast<float>(std::sin(t * 0.001)); // no beats
     w = models::prepare_window(x.data(), 1, p);
     EXPECT_EQ(w.status, models::WindowStatus::no_rpeaks);
+    EXPECT_EQ(w.reason, "lead 0: no_rpeaks");
 }
 
 TEST(TsrnetMasks, TrainingDrawsAreDistinctAndSeeded)
@@ -233,6 +236,8 @@ TEST(TsrnetScores, FlaggedWindowsGetNaNNeverAScore)
                             models::WindowStatus::ok, models::WindowStatus::flat,
                             models::WindowStatus::non_finite, models::WindowStatus::no_rpeaks }));
     EXPECT_EQ(b.detail[2], "lead 0: NaN/Inf at sample 777");
+    EXPECT_EQ(b.reason, (std::vector<std::string>{ "", "lead 0: flat", "lead 0: non_finite",
+                                                   "lead 0: no_rpeaks" }));
     torch::manual_seed(2);
     models::Tsrnet net(models::options_of(card));
     const auto sc = models::score_prepared(net, card, b, torch::kCPU, 3);

@@ -139,6 +139,9 @@ class qa_trainer_sink(gr_unittest.TestCase):
             tfmed.trainer_sink("cnn", out, 1, 500.0, 5000, 0)
         with self.assertRaisesRegex(ValueError, "unknown key 'width' for trls"):
             tfmed.trainer_sink("trls", out, 1, 173.61, 178, 0, '{"width": 8}')
+        with self.assertRaisesRegex(ValueError, "--probe: expected standardised or raw, "
+                                    "found 'whitened'"):
+            tfmed.trainer_sink("trls", out, 1, 173.61, 178, 0, '{"probe": "whitened"}')
         with self.assertRaisesRegex(ValueError, "expected scaling none, found train"):
             tfmed.trainer_sink("trls_views", out, 1, 173.61, 178, 0, '{"scaling": "train"}')
         with self.assertRaisesRegex(ValueError, "expected image_norm window, found dataset"):
@@ -223,7 +226,10 @@ class qa_trainer_sink(gr_unittest.TestCase):
             out = os.path.join(self.dir, f"trls_{labelled}.tfm")
             tb = gr.top_block()
             src = blocks.vector_source_f(x.tolist(), False, 1, tags if labelled else [])
-            snk = tfmed.trainer_sink("trls", out, 1, 173.61, 178, 178, json.dumps(settings),
+            # The labelled run fits the standardised probe (folded into the head).
+            probe = {"probe": "standardised"} if labelled else {}
+            snk = tfmed.trainer_sink("trls", out, 1, 173.61, 178, 178,
+                                     json.dumps({**settings, **probe}),
                                      1000, "cpu", 2)
             dbg = blocks.message_debug()
             tb.connect(src, snk)
@@ -244,6 +250,8 @@ class qa_trainer_sink(gr_unittest.TestCase):
                 self.assertEqual(card["data"]["train_windows"], 118)
                 self.assertEqual(card["data"]["test_windows"], 37)
                 self.assertEqual(card["architecture"]["num_class"], 2 if labelled else 0)
+                if labelled:
+                    self.assertEqual(card["metrics"]["probe"], "standardised")
                 self.assertEqual(card["signal"]["sample_rate"], 173.61)
             kinds = [m["type"] for m in messages(dbg) if isinstance(m, dict) and "type" in m]
             self.assertEqual(kinds[-1], "finished")

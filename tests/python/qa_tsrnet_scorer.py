@@ -119,7 +119,13 @@ class qa_tsrnet_scorer(gr_unittest.TestCase):
         scores = np.array(snk.data())
         invalid = {t.offset: pmt.symbol_to_string(t.value) for t in snk.tags()
                    if pmt.symbol_to_string(t.key) == "tfmed_invalid"}
-        pdus = [pmt.to_python(pmt.car(dbg.get_message(k))) for k in range(dbg.num_messages())]
+        pdus = []
+        for k in range(dbg.num_messages()):
+            m = dbg.get_message(k)
+            p = pmt.to_python(pmt.car(m))
+            # The full text (figures included) is the payload, UTF-8 bytes.
+            p["text"] = bytes(pmt.u8vector_elements(pmt.cdr(m))).decode()
+            pdus.append(p)
         return scores, invalid, pdus
 
     def test_quality_gate_flags_noise(self):
@@ -133,7 +139,11 @@ class qa_tsrnet_scorer(gr_unittest.TestCase):
         self.assertEqual(invalid, {0: "poor_quality", 1: "poor_quality", 2: "poor_quality"})
         self.assertEqual([p["type"] for p in pdus], ["invalid"] * 3)
         self.assertTrue(all(p["status"] == "poor_quality" for p in pdus))
-        self.assertRegex(pdus[0]["detail"], "^lead 0: noise-like: kurtosis [0-9.]+ < 4.5")
+        self.assertRegex(pdus[0]["text"], "^lead 0: noise-like: kurtosis [0-9.]+ < 4.5")
+        # The meta's detail is a symbol (interned for the life of the process):
+        # the reason without figures, the same for every noisy window.
+        for p in pdus:
+            self.assertRegex(p["detail"], r"^lead 0: low_kurtosis(\+[a-z_]+)*$")
         ungated, inv2, _ = self.run_scorer(noise, tfmed.demo_model(), quality_gate=False)
         self.assertEqual(inv2, {})
         self.assertTrue(np.all(np.isfinite(ungated)), ungated)
@@ -195,7 +205,8 @@ class qa_tsrnet_scorer(gr_unittest.TestCase):
             self.assertEqual(len(pdus), 3)
             for p in pdus:
                 self.assertEqual((p["type"], p["status"]), ("invalid", "score_non_finite"))
-                self.assertNotIn("\n", p["detail"])
+                self.assertEqual(p["detail"], "non_finite_score")
+                self.assertEqual(p["text"], "the network gave a non-finite score (NaN)")
                 self.assertTrue(math.isnan(p["score"]))
         finally:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -28,7 +28,8 @@ struct TsrnetResult {
     float plain = 0.0f; //!< mean uncertainty-weighted error
     float peak = 0.0f;  //!< Peak-based Error (NaN without peaks)
     models::WindowStatus status = models::WindowStatus::ok;
-    std::string detail; //!< why a window was flagged
+    std::string detail; //!< why a window was flagged, with the figures
+    std::string reason; //!< the same from a small fixed set, without figures
     int64_t rpeaks = 0; //!< R peaks found in the window
     bool scored() const { return status == models::WindowStatus::ok; }
 };

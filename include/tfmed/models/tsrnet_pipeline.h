@@ -120,6 +120,7 @@ struct PreparedBatch {
     torch::Tensor peak_mask;         //!< (N, T)
     std::vector<WindowStatus> status;
     std::vector<std::string> detail; //!< why a window was flagged
+    std::vector<std::string> reason; //!< the same without figures (PreparedWindow::reason)
     std::vector<int64_t> rpeaks;     //!< R peaks found per window
 };
 

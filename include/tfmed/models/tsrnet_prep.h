@@ -77,7 +77,11 @@ struct PreparedWindow {
     std::vector<float> peak_mask;    //!< crop_length: 1 inside a peak window
     std::vector<int64_t> rpeaks;     //!< detected R peaks, window coordinates
     WindowStatus status = WindowStatus::ok;
-    std::string detail;              //!< for a flagged window: which lead, why
+    std::string detail;              //!< for a flagged window: which lead, why, the figures
+    /*! The same without figures, from a small fixed set ("lead 0: flat",
+     *  "lead 1: low_kurtosis+saturation"): what a PDU may carry as a PMT
+     *  symbol, which GNU Radio interns for the life of the process. */
+    std::string reason;
 };
 
 /*!

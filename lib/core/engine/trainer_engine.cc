@@ -231,11 +231,13 @@ train::TrlsTrainConfig trls_config(const TrainerConfig& c)
                 a.image_norm = v.get<std::string>();
             else if (k == "tau")
                 t.tau = v.get<double>();
+            else if (k == "probe")
+                t.probe = v.get<std::string>();
             else
                 throw std::invalid_argument(
                     "trainer options: unknown key '" + k + "' for trls (expected " + kLoopKeys +
                     ", seed, head_epochs, scaling, n_fft, hop, rnn, hidden, f_h, scales, "
-                    "image_norm, tau)");
+                    "image_norm, tau, probe)");
         } catch (const nlohmann::json::exception&) {
             throw std::invalid_argument("trainer options: '" + k + "' has the wrong type (" +
                                         v.dump() + ")");

@@ -70,6 +70,8 @@ std::vector<TsrnetResult> TsrnetEngine::score(const float* windows, int64_t n)
                     st = models::WindowStatus::poor_quality;
                     pb.detail[static_cast<std::size_t>(i)] =
                         "lead " + std::to_string(c) + ": " + q.describe(card.quality);
+                    pb.reason[static_cast<std::size_t>(i)] =
+                        "lead " + std::to_string(c) + ": " + models::quality_reasons(q.reasons);
                     break;
                 }
             }
@@ -97,6 +99,7 @@ std::vector<TsrnetResult> TsrnetEngine::score(const float* windows, int64_t n)
                              (st == models::WindowStatus::no_rpeaks && peak);
         r.status = flagged ? st : models::WindowStatus::ok;
         r.detail = flagged ? pb.detail[static_cast<std::size_t>(i)] : std::string();
+        r.reason = flagged ? pb.reason[static_cast<std::size_t>(i)] : std::string();
         r.score = flagged ? std::nanf("") : (peak ? r.peak : r.plain);
         // The NaN contract: a score that is not a finite number never leaves
         // as one, whatever caused it.
@@ -104,6 +107,7 @@ std::vector<TsrnetResult> TsrnetEngine::score(const float* windows, int64_t n)
             r.status = models::WindowStatus::score_non_finite;
             r.detail = "the network gave a non-finite score (" +
                        std::string(std::isnan(r.score) ? "NaN" : "Inf") + ")";
+            r.reason = "non_finite_score";
             r.score = std::nanf("");
         }
     }
@@ -131,6 +135,7 @@ std::shared_ptr<TsrnetService> serve_tsrnet(const std::string& path, const std::
                 r.score = r.plain = r.peak = std::nanf("");
                 r.status = models::WindowStatus::score_non_finite;
                 r.detail = what;
+                r.reason = "inference_failed";
                 return r;
             });
         return svc;

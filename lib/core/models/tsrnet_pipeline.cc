@@ -288,13 +288,14 @@ PreparedBatch prepare_batch(const torch::Tensor& windows, const TsrnetPrep& prep
                 "prepare_batch: expected windows (N, leads, ", prep.window, "), found ",
                 windows.sizes());
     const int64_t N = windows.size(0), L = windows.size(1), T = prep.crop_length;
-    PreparedBatch b{ torch::zeros({ N, T, L }), torch::zeros({ N, T }), {}, {}, {} };
+    PreparedBatch b{ torch::zeros({ N, T, L }), torch::zeros({ N, T }), {}, {}, {}, {} };
     // (N, window, L) time-major, as prepare_window expects.
     const auto tm = windows.to(torch::kFloat).transpose(1, 2).contiguous();
     for (int64_t i = 0; i < N; ++i) {
         const auto w = prepare_window(tm[i].data_ptr<float>(), L, prep, true);
         b.status.push_back(w.status);
         b.detail.push_back(w.detail);
+        b.reason.push_back(w.reason);
         b.rpeaks.push_back(static_cast<int64_t>(w.rpeaks.size()));
         if (!has_signal(w.status))
             continue;

@@ -86,6 +86,7 @@ PreparedWindow prepare_window(const float* in, int64_t leads, const TsrnetPrep& 
                 w.status = WindowStatus::non_finite;
                 w.detail = "lead " + std::to_string(c) + ": NaN/Inf at sample " +
                            std::to_string(t);
+                w.reason = "lead " + std::to_string(c) + ": non_finite";
                 return w;
             }
             lead[c][t] = v;
@@ -96,6 +97,7 @@ PreparedWindow prepare_window(const float* in, int64_t leads, const TsrnetPrep& 
             w.status = WindowStatus::flat;
             w.detail = "lead " + std::to_string(c) + ": range " + std::to_string(hi - lo) +
                        " below " + std::to_string(p.flat_range);
+            w.reason = "lead " + std::to_string(c) + ": flat";
             return w;
         }
     }
@@ -140,6 +142,7 @@ PreparedWindow prepare_window(const float* in, int64_t leads, const TsrnetPrep& 
                              std::to_string(rl) + ")"
                        : "no R peak inside the scored part of the crop (lead " +
                              std::to_string(rl) + ")";
+        w.reason = "lead " + std::to_string(rl) + ": no_rpeaks";
     }
     return w;
 }
