@@ -240,12 +240,10 @@ private:
     {
         d_tags.push_back({ item, pmt::intern(key), v });
     }
-    void pdu(const std::vector<std::pair<const char*, pmt::pmt_t>>& fields)
+    void pdu(const std::vector<std::pair<const char*, pmt::pmt_t>>& fields,
+             const std::string& text = {})
     {
-        pmt::pmt_t meta = pmt::make_dict();
-        for (const auto& [k, v] : fields)
-            meta = pmt::dict_add(meta, pmt::mp(k), v);
-        message_port_pub(d_port, pmt::cons(meta, pmt::make_u8vector(0, 0)));
+        message_port_pub(d_port, model_pdu(fields, text));
     }
 
     // The time features of a window's samples (the stream's own clock).
@@ -272,7 +270,8 @@ private:
             pdu({ { "type", pmt::mp("invalid") },
                   { "start", pmt::from_uint64(start) },
                   { "time_s", pmt::from_double(static_cast<double>(start) / d_rate) },
-                  { "detail", pmt::mp(failure.empty() ? "a non-finite input sample" : failure) } });
+                  { "detail", pmt::mp(failure.empty() ? "non_finite_input" : "inference_failed") } },
+                failure.empty() ? "a non-finite input sample" : failure);
         };
         const uint64_t item = d_queued;
         if (!std::isnan(overrun))

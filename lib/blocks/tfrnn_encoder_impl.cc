@@ -185,7 +185,8 @@ public:
                           { "start", pmt::from_uint64(s) },
                           { "time_s", pmt::from_double(t) },
                           { "detail",
-                            pmt::mp(r.error.empty() ? "a non-finite input value" : r.error) } });
+                            pmt::mp(r.error.empty() ? "non_finite_input" : "inference_failed") } },
+                        r.error.empty() ? "a non-finite input value" : r.error);
                 } else if (d_k > 0) {
                     const auto best =
                         std::max_element(r.prob.begin(), r.prob.end()) - r.prob.begin();
@@ -205,12 +206,10 @@ public:
     }
 
 private:
-    void pdu(const std::vector<std::pair<const char*, pmt::pmt_t>>& fields)
+    void pdu(const std::vector<std::pair<const char*, pmt::pmt_t>>& fields,
+             const std::string& text = {})
     {
-        pmt::pmt_t meta = pmt::make_dict();
-        for (const auto& [k, v] : fields)
-            meta = pmt::dict_add(meta, pmt::mp(k), v);
-        message_port_pub(d_port, pmt::cons(meta, pmt::make_u8vector(0, 0)));
+        message_port_pub(d_port, model_pdu(fields, text));
     }
 
     std::shared_ptr<::tfmed::engine::TrlsService> d_svc;

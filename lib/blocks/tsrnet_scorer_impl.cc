@@ -204,27 +204,21 @@ void tsrnet_scorer_impl::emit(const eng::TsrnetResult& r, uint64_t start, uint64
     if (invalid)
         add_item_tag(0, k, d_invalid_key, pmt::intern(status), d_id);
     if (invalid || score > thr) {
-        pmt::pmt_t meta = pmt::make_dict();
-        meta = pmt::dict_add(meta, pmt::mp("type"), pmt::mp(invalid ? "invalid" : "alarm"));
-        meta = pmt::dict_add(meta, pmt::mp("score"), pmt::from_double(score));
-        meta = pmt::dict_add(meta, pmt::mp("threshold"), pmt::from_double(thr));
-        meta = pmt::dict_add(meta, pmt::mp("start"), pmt::from_uint64(start));
-        meta = pmt::dict_add(meta, pmt::mp("time_s"),
-                             pmt::from_double(static_cast<double>(start) / d_rate));
-        meta = pmt::dict_add(meta, pmt::mp("status"), pmt::mp(status));
-        // "detail" is a symbol, and GNU Radio keeps every symbol for the life
-        // of the process: only the figure-free reason goes there (a noisy
-        // lead flagged every hop for hours would otherwise add a symbol per
-        // window). The full text, figures included, is the PDU's payload
-        // (UTF-8 bytes), freed with the message.
+        // The detail is the figure-free reason (a symbol); the full text,
+        // figures included, is the payload (model_pdu).
         const std::string reason =
             !invalid ? std::string() : !r.reason.empty() ? r.reason : std::string(status);
         const std::string why = !invalid ? std::string() : !r.detail.empty() ? r.detail : reason;
-        meta = pmt::dict_add(meta, pmt::mp("detail"), pmt::mp(reason));
-        message_port_pub(d_port,
-                         pmt::cons(meta, pmt::init_u8vector(
-                                             why.size(),
-                                             reinterpret_cast<const uint8_t*>(why.data()))));
+        message_port_pub(
+            d_port,
+            model_pdu({ { "type", pmt::mp(invalid ? "invalid" : "alarm") },
+                        { "score", pmt::from_double(score) },
+                        { "threshold", pmt::from_double(thr) },
+                        { "start", pmt::from_uint64(start) },
+                        { "time_s", pmt::from_double(static_cast<double>(start) / d_rate) },
+                        { "status", pmt::mp(status) },
+                        { "detail", pmt::mp(reason) } },
+                      why));
     }
 }
 

@@ -9,6 +9,7 @@
 #include <gnuradio/block.h>
 #include <gnuradio/block_detail.h>
 #include <gnuradio/buffer_reader.h>
+#include <pmt/pmt.h>
 #include <tfmed/engine/serve.h>
 
 #include <atomic>
@@ -45,6 +46,26 @@ constexpr long kWindowPortBuffer = 1024;
 inline void bound_window_port(gr::block* b, int port)
 {
     b->set_max_output_buffer(port, kWindowPortBuffer);
+}
+
+/*!
+ * \brief A model block's PDU: the metadata dict of `fields` and, as the
+ * payload, `text` as UTF-8 bytes (none: an empty u8vector).
+ *
+ * \details Text that changes from window to window (figures, error messages)
+ * goes in the payload, never in a PMT symbol: GNU Radio interns every symbol
+ * for the life of the process, so a noisy lead flagged every hop for hours
+ * would add a symbol per window. The metadata's strings come from small
+ * fixed sets ("invalid", "lead 0: flat", "inference_failed").
+ */
+inline pmt::pmt_t model_pdu(const std::vector<std::pair<const char*, pmt::pmt_t>>& fields,
+                            const std::string& text = {})
+{
+    pmt::pmt_t meta = pmt::make_dict();
+    for (const auto& [k, v] : fields)
+        meta = pmt::dict_add(meta, pmt::mp(k), v);
+    return pmt::cons(
+        meta, pmt::init_u8vector(text.size(), reinterpret_cast<const uint8_t*>(text.data())));
 }
 
 /*!

@@ -77,6 +77,7 @@ struct Run {
     std::vector<float> out;
     std::vector<gr::tag_t> tags;
     std::vector<pmt::pmt_t> pdus;
+    std::vector<std::string> texts; //!< the PDUs' payloads
 };
 
 Run run(gr::tfmed::specar::sptr blk, const std::vector<float>& x, int out_vlen)
@@ -90,8 +91,10 @@ Run run(gr::tfmed::specar::sptr blk, const std::vector<float>& x, int out_vlen)
     tb->msg_connect(blk, "alarm", dbg, "store");
     tb->run();
     Run r{ sink->data(), sink->tags(), {} };
-    for (int i = 0; i < dbg->num_messages(); ++i)
+    for (int i = 0; i < dbg->num_messages(); ++i) {
         r.pdus.push_back(pmt::car(dbg->get_message(i)));
+        r.texts.push_back(tfmed_test::payload_text(dbg->get_message(i)));
+    }
     return r;
 }
 
@@ -158,6 +161,8 @@ TEST(SpecarBlock, NonFiniteSamplesGiveInvalidWindowsNotScores)
     EXPECT_EQ(pmt::symbol_to_string(tags["tfmed_invalid"][0].value), "non_finite");
     ASSERT_EQ(r.pdus.size(), 1u);
     EXPECT_EQ(field(r.pdus[0], "type"), "invalid");
+    EXPECT_EQ(field(r.pdus[0], "detail"), "non_finite_input"); // a fixed symbol
+    EXPECT_EQ(r.texts[0], "a non-finite input sample");        // the payload
 }
 
 TEST(SpecarBlock, ForecastOneVectorPerHop)

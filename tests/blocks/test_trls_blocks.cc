@@ -62,6 +62,7 @@ struct Run {
     std::vector<float> emb, prob;
     std::vector<gr::tag_t> tags, prob_tags;
     std::vector<pmt::pmt_t> pdus;
+    std::vector<std::string> texts; //!< the PDUs' payloads
 };
 
 Run run_encoder(gr::tfmed::tfrnn_encoder::sptr blk, const std::vector<float>& x, int vlen,
@@ -87,8 +88,10 @@ Run run_encoder(gr::tfmed::tfrnn_encoder::sptr blk, const std::vector<float>& x,
         r.prob = s1->data();
         r.prob_tags = s1->tags();
     }
-    for (int i = 0; i < dbg->num_messages(); ++i)
+    for (int i = 0; i < dbg->num_messages(); ++i) {
         r.pdus.push_back(pmt::car(dbg->get_message(i)));
+        r.texts.push_back(tfmed_test::payload_text(dbg->get_message(i)));
+    }
     return r;
 }
 
@@ -153,6 +156,9 @@ TEST(TfrnnEncoderBlock, SamplesEqualTheEngine)
     ASSERT_EQ(tags["tfmed_invalid"].size(), 1u);
     EXPECT_EQ(tags["tfmed_invalid"][0].offset, 1u);
     EXPECT_EQ(field(r.pdus[1], "type"), "invalid");
+    EXPECT_EQ(field(r.pdus[1], "detail"), "non_finite_input");
+    EXPECT_EQ(r.texts[1], "a non-finite input value");
+    EXPECT_EQ(r.texts[0], ""); // a decision carries no text
 }
 
 TEST(TfrnnEncoderBlock, FramesAndAnEncoderWithoutHead)

@@ -31,6 +31,14 @@ inline std::string field(const pmt::pmt_t& meta, const char* k)
     return pmt::write_string(pmt::dict_ref(meta, pmt::mp(k), pmt::PMT_NIL));
 }
 
+/*! \brief A PDU's payload as text (the model blocks' UTF-8 bytes). */
+inline std::string payload_text(const pmt::pmt_t& pdu)
+{
+    size_t n = 0;
+    const auto* b = pmt::u8vector_elements(pmt::cdr(pdu), n);
+    return std::string(reinterpret_cast<const char*>(b), n);
+}
+
 } // namespace tfmed_test
 
 #endif
