@@ -47,7 +47,8 @@ class AlarmLog(gr.basic_block):
                   f"{meta['score']:.4f} > {meta['threshold']:.4f}", flush=True)
         else:
             # The payload is the full text (figures included) as UTF-8 bytes.
-            text = bytes(pmt.u8vector_elements(pmt.cdr(msg))).decode() or meta["detail"]
+            text = bytes(pmt.u8vector_elements(pmt.cdr(msg))).decode(errors="replace") \
+                or meta["detail"]
             print(f"INVALID {when} (window {t:6.1f}-{t + 10:6.1f} s): {meta['status']}: "
                   f"{text}", flush=True)
 

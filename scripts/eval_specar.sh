@@ -13,8 +13,9 @@
 # Output goes to out/eval-specar/ ($OUT); $THREADS (2), $SEEDS (1 2 3); $TFMED the tool.
 # Reductions (override; the defaults are the README tables'): $IMPUTE_STRIDE (16)
 # training windows every 16 rows with $IMPUTE_VAL_MAX (256) validation windows,
-# $FORECAST_STRIDE (16), $FORECAST_EPOCHS (6), $MSL_STRIDE (40), $VAL_MAX (512)
-# validation windows evenly spread (0 = all). Test sets are never reduced, except
+# $FORECAST_STRIDE (16), $FORECAST_EPOCHS (6) with $VAL_MAX (512) forecasting
+# validation windows evenly spread (0 = all), $MSL_STRIDE (40). A run whose
+# $OUT/NAME.eval.json exists is skipped: use a fresh $OUT for other reductions. Test sets are never reduced, except
 # MSL's windows at stride 100 (every point scored once). The reference protocol
 # for imputation, nothing reduced (about 20 min per rate here):
 #   OUT=out/eval-specar-full IMPUTE_STRIDE=1 IMPUTE_VAL_MAX=0 scripts/eval_specar.sh impute

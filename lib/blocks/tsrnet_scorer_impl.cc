@@ -207,7 +207,9 @@ void tsrnet_scorer_impl::emit(const eng::TsrnetResult& r, uint64_t start, uint64
         // The detail is the figure-free reason (a symbol); the full text,
         // figures included, is the payload (model_pdu).
         const std::string reason =
-            !invalid ? std::string() : !r.reason.empty() ? r.reason : std::string(status);
+            !invalid ? std::string() : !r.reason.empty() ? r.reason : "non_finite_score";
+        if (r.reason == "inference_failed")
+            d_logger->error("inference failed: {}", r.detail);
         const std::string why = !invalid ? std::string() : !r.detail.empty() ? r.detail : reason;
         message_port_pub(
             d_port,

@@ -123,6 +123,14 @@ TEST_F(Fixture, AlarmsAndFlaggedWindows)
         EXPECT_EQ(start, static_cast<uint64_t>(i * hop));
         EXPECT_DOUBLE_EQ(pmt::to_double(pmt::dict_ref(meta, pmt::mp("time_s"), pmt::PMT_NIL)),
                          i * hop / 500.0);
+        // A flagged window: the figure-free reason as the detail symbol, the
+        // full text as the UTF-8 payload; an alarm: neither.
+        std::size_t len = 0;
+        const auto* b = pmt::u8vector_elements(pmt::cdr(dbg->get_message(i)), len);
+        const std::string text(reinterpret_cast<const char*>(b), len);
+        EXPECT_EQ(pmt::symbol_to_string(pmt::dict_ref(meta, pmt::mp("detail"), pmt::PMT_NIL)),
+                  i < 2 ? "" : "lead 0: non_finite");
+        EXPECT_EQ(text, i < 2 ? "" : "lead 0: NaN/Inf at sample " + std::to_string(9000 - i * hop));
     }
     EXPECT_EQ(types, (std::vector<std::string>{ "alarm", "alarm", "invalid", "invalid" }));
     int invalid = 0;

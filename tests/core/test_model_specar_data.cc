@@ -268,7 +268,7 @@ TEST(SpecarData, EttScalerFitsTrainRowsAndKeepsAConstantColumn)
             char date[32];
             std::snprintf(date, sizeof date, "2016-%02d-%02d %02d:00:00", 1 + day / 28 % 12,
                           1 + day % 28, hour);
-            f << date << ',' << r % 7 << ",5";
+            f << date << ',' << r % 7 << ",0.1";
             for (int c = 2; c < 7; ++c)
                 f << ',' << (r < 8640 ? (r % 2 ? 1.0 : -1.0) * c : 100.0 + c);
             f << '\n';
@@ -276,8 +276,8 @@ TEST(SpecarData, EttScalerFitsTrainRowsAndKeepsAConstantColumn)
     }
     const auto s = data::load_ett(dir.string(), "ETTh1");
     fs::remove_all(dir);
-    EXPECT_EQ(s.mean[1].item<float>(), 5.0f);
-    EXPECT_EQ(s.std[1].item<float>(), 1.0f); // constant: scale 1, values 0
+    EXPECT_EQ(s.mean[1].item<float>(), 0.1f);
+    EXPECT_EQ(s.std[1].item<float>(), 1.0f); // constant (0.1 is inexact): scale 1, values 0
     EXPECT_TRUE(torch::isfinite(s.values).all().item<bool>());
     EXPECT_EQ(s.values.select(1, 1).abs().max().item<float>(), 0.0f);
     // Column 2 alternates -2, 2 on the training rows: mean 0, population std 2;

@@ -7,7 +7,8 @@
 binding, the card, refusal of a mismatched stream, one score per hop on record
 208 from python3-scipy, alarm PDUs consistent with the scores; the trust
 contract: a model without a calibrated threshold is refused, every NaN score
-leaves with a tfmed_invalid tag and an invalid PDU (one-line detail), and the
+leaves with a tfmed_invalid tag and an invalid PDU (a fixed reason, the one-line
+text as its payload), and the
 signal-quality gate flags noise that the network alone would score."""
 
 import json
@@ -185,7 +186,7 @@ class qa_tsrnet_scorer(gr_unittest.TestCase):
                 tfmed.tsrnet_scorer(flipped, 1, 500.0, 2500, "cpu")
             # 2. Finite weights that make every score non-finite (they
             # overflow float; NaN weights are refused by import): tagged and
-            # reported, whatever the cause, with a one-line detail.
+            # reported, whatever the cause, with a fixed reason and a one-line text.
             for k in [k for k, v in sd.items() if v.is_floating_point()]:
                 sd[k] = torch.full_like(sd[k], 3e38)
             torch.save(dict(sd), pt)

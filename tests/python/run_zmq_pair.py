@@ -89,7 +89,10 @@ def pdu_fields(msgs):
     out = []
     for m in msgs:
         meta = pmt.to_python(pmt.car(m))
-        out.append({k: v for k, v in meta.items() if k not in WALL})
+        fields = {k: v for k, v in meta.items() if k not in WALL}
+        # The payload: a flagged window's full text (UTF-8), empty for an alarm.
+        fields["payload"] = bytes(pmt.u8vector_elements(pmt.cdr(m))).decode(errors="replace")
+        out.append(fields)
     return out
 
 

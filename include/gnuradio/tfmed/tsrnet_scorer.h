@@ -46,16 +46,17 @@ namespace tfmed {
  * threshold (type "alarm", empty payload) and for every flagged window (type
  * "invalid"). Metadata: type, score, threshold, start (sample), time_s
  * (start / sample_rate), status, detail. A flagged window's detail is its
- * reason from a small fixed set ("lead 0: flat", "lead 1: low_kurtosis",
- * "non_finite_score"; PMT symbols live as long as the process, so no
- * figures); its payload is the full one-line text, figures included, as
- * UTF-8 bytes.
+ * reason from a small fixed set ("lead N: non_finite", "lead N: flat",
+ * "lead N: no_rpeaks", "lead N: " and the failed quality checks joined by
+ * '+', "non_finite_score", "inference_failed"; PMT symbols live as long as
+ * the process, so no figures); its payload is the full one-line text,
+ * figures included, as UTF-8 bytes.
  *
  * The threshold comes from the model card (a quantile of normal training
  * windows' scores) unless set; set_threshold() is thread-safe. A model whose
  * card has no calibrated threshold (null) is refused unless a threshold is
- * given: it would never alarm. The PDU text is one line; a full error
- * message goes to the block's debug log.
+ * given: it would never alarm. The PDU text is one line; an inference
+ * failure also goes to the block's error log.
  *
  * Serving (engine/serve.h): the network never runs in work(). work() copies
  * each complete window into the model's queue and emits the scores that are

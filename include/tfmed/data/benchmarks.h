@@ -23,8 +23,9 @@ namespace tfmed {
 namespace data {
 
 /*! \brief StandardScaler's statistics of the rows of `rows` (n, d): the
- *  column means and population stds, a constant column's std 1 (as
- *  scikit-learn). One fit for every scaler that needs it. */
+ *  column means and population stds (computed in double), a constant
+ *  column's std 1 (as scikit-learn: constant when the std is within
+ *  n eps |mean|). One fit for every scaler that needs it. */
 struct ColumnScale {
     torch::Tensor mean, std; //!< (d) each, the dtype of `rows`
 };

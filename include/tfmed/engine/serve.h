@@ -292,7 +292,12 @@ private:
     // One line for people (LibTorch appends a backtrace after the message).
     static std::string first_line(const std::string& what)
     {
-        const auto line = what.substr(0, std::min<std::size_t>(what.find('\n'), 300));
+        auto n = std::min<std::size_t>(what.find('\n'), 300);
+        // Not inside a UTF-8 character: the text travels as a UTF-8 payload.
+        if (n < what.size())
+            while (n > 0 && (static_cast<unsigned char>(what[n]) & 0xC0) == 0x80)
+                --n;
+        const auto line = what.substr(0, n);
         return line.empty() ? "inference failed" : line;
     }
 

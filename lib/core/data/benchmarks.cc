@@ -15,6 +15,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -95,10 +96,18 @@ void standardise_with(torch::Tensor& x, const torch::Tensor& mean, const torch::
 
 ColumnScale column_scale(const torch::Tensor& rows)
 {
+    // In double, and a column is constant (scale 1) when its standard
+    // deviation is within n eps |mean| (scikit-learn's _is_constant_feature
+    // bound): a float column of one repeated value may not sum exactly, and
+    // dividing by that rounding residue would blow it up.
+    const auto d = rows.to(torch::kDouble);
+    const auto mean = d.mean(0);
+    const auto s = d.std(0, /*unbiased=*/false);
+    const auto tol =
+        mean.abs() * (static_cast<double>(rows.size(0)) * std::numeric_limits<double>::epsilon());
     ColumnScale c;
-    c.mean = rows.mean(0);
-    const auto s = rows.std(0, /*unbiased=*/false);
-    c.std = torch::where(s > 0, s, torch::ones_like(s));
+    c.mean = mean.to(rows.scalar_type());
+    c.std = torch::where(s > tol, s, torch::ones_like(s)).to(rows.scalar_type());
     return c;
 }
 
