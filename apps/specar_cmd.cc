@@ -310,6 +310,7 @@ void add_specar_commands(Cli& cli)
     struct TrainArgs {
         SpecarTrainArgs a;
         std::string preset = "msl";
+        std::string ties = "last";
     };
     auto ta = std::make_shared<TrainArgs>();
     auto& sc = ta->a.cfg;
@@ -364,6 +365,10 @@ void add_specar_commands(Cli& cli)
     tspec->add_option("--lr", sc.loop.optimizer.lr)->check(kFinitePositive);
     tspec->add_option("--patience", sc.loop.patience, "Early stopping (0 = none)")
         ->check(int_range(0, 100000));
+    tspec->add_option("--ties", ta->ties,
+                      "An equal validation metric: last (keep the later epoch and restart "
+                      "patience, TSLib's EarlyStopping; the presets) or first")
+        ->check(CLI::IsMember({ "last", "first" }));
     tspec->add_option("--d-model", sc.arch.d_model)->check(int_range(1, 4096));
     tspec->add_option("--d-ff", sc.arch.d_ff)->check(int_range(1, 8192));
     tspec->add_option("--e-layers", sc.arch.e_layers)->check(int_range(1, 64));
@@ -419,6 +424,8 @@ void add_specar_commands(Cli& cli)
         keep("--batch", sc.loop.batch, given.loop.batch);
         keep("--lr", sc.loop.optimizer.lr, given.loop.optimizer.lr);
         keep("--patience", sc.loop.patience, given.loop.patience);
+        if (tspec->count("--ties"))
+            sc.loop.ties_improve = ta->ties == "last";
         keep("--d-model", sc.arch.d_model, given.arch.d_model);
         keep("--d-ff", sc.arch.d_ff, given.arch.d_ff);
         keep("--e-layers", sc.arch.e_layers, given.arch.e_layers);

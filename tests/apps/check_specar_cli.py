@@ -54,6 +54,15 @@ check("jv card", c["architecture"]["num_class"] == 9 and c["architecture"]["seq_
       and c["architecture"]["enc_in"] == 12 and len(c["classes"]) == 9, c["architecture"])
 check("jv card data", c["data"]["protocol"] == "clean" and c["data"]["train_windows"] == 40
       and c["data"]["val_windows"] == 16, c["data"])
+# TSLib's EarlyStopping (a tie keeps the later epoch) is the presets' default.
+check("jv ties: the later epoch", c["training"]["settings"].get("ties_improve") is True,
+      c["training"]["settings"])
+ok("train jv, first tie", "train", "specar", "--task", "classify", "--epochs", "1",
+   "--max-windows", "40", "--ties", "first", *TINY, "-o", "jv_first.tfm")
+check("jv ties: the first epoch", "ties_improve" not in card("jv_first.tfm")["training"]["settings"],
+      card("jv_first.tfm")["training"]["settings"])
+refused("ties", "--ties: middle not in {last,first}", "train", "specar", "--ties", "middle",
+        "-o", "x.tfm")
 ok("eval jv", "eval", "specar", "jv.tfm", "--json", "jv_eval.json", "--plot", "jv_eval.png")
 e = json.load(open("jv_eval.json"))
 m = e["confusion"]

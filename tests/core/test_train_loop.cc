@@ -240,6 +240,49 @@ TEST(TrainLoop, EarlyStoppingKeepsTheBestEpoch)
     EXPECT_EQ(models::weights_bytes(u.module()), best_weights);
 }
 
+TEST(TrainLoop, TiesImproveKeepsTheLaterEpochAndRestartsPatience)
+{
+    // Validation accuracy 0.5, 0.7, 0.7, 0.7, 0.6, 0.6, ...: without ties the
+    // first 0.7 (epoch 2) stays the best and patience 2 stops after epoch 4;
+    // with them (TSLib) epoch 4 is the best and the run stops after epoch 6.
+    auto metric = [](int k) { return k == 1 ? 0.5 : k <= 4 ? 0.7 : 0.6; };
+    struct Acc : ToyTask {
+        bool lower_is_better() const override { return false; }
+    };
+    for (bool ties : { false, true }) {
+        SCOPED_TRACE(ties ? "ties improve" : "ties do not");
+        Acc t;
+        t.metric_override = metric;
+        auto o = options(tmp(ties ? "ties1.ckpt" : "ties0.ckpt"));
+        o.epochs = 10;
+        o.patience = 2;
+        o.ties_improve = ties;
+        std::string best_weights;
+        const auto r = train::run(t, o, torch::kCPU, false, [&](const train::Event& e) {
+            if (e.kind == train::Event::Kind::epoch && e.best)
+                best_weights = models::weights_bytes(t.module());
+        });
+        EXPECT_TRUE(r.early_stopped);
+        EXPECT_EQ(r.best_epoch, ties ? 4 : 2);
+        EXPECT_EQ(r.epochs_done, ties ? 6 : 4);
+        EXPECT_DOUBLE_EQ(r.best_metric, 0.7);
+        EXPECT_EQ(models::weights_bytes(t.module()), best_weights);
+        // Recorded only when on (older checkpoints compare equal); turning it
+        // off on resume is a change like any other.
+        const auto s = nlohmann::json::parse(r.training_json)["settings"];
+        EXPECT_EQ(s.contains("ties_improve"), ties);
+        if (ties) {
+            o.ties_improve = false;
+            o.epochs = 12;
+            Acc u;
+            EXPECT_NE(message_of<std::invalid_argument>(
+                          [&] { train::run(u, o, torch::kCPU, true, {}); })
+                          .find("ties_improve (dropped)"),
+                      std::string::npos);
+        }
+    }
+}
+
 TEST(TrainLoop, ClearFailures)
 {
     {

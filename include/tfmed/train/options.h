@@ -49,6 +49,12 @@ struct LoopOptions {
     double clip_grad_norm = 0.0; //!< > 0: clip the global gradient 2-norm
     std::string select = "best"; //!< "best" (validation metric) or "last"
     int patience = 0;            //!< > 0: stop after this many epochs without a better metric
+    /*! An equal validation metric counts as better: the later epoch is kept
+     *  and patience starts again (TSLib's EarlyStopping, `score < best`;
+     *  the SpecAR-Net presets). Off: the first epoch to reach a value stays
+     *  the best. It matters for coarse metrics such as accuracy on a few
+     *  dozen windows. */
+    bool ties_improve = false;
     int checkpoint_every = 1;    //!< epochs between checkpoints (the last epoch always)
     int64_t checkpoint_every_steps = 0; //!< > 0: also a checkpoint every this many steps
     uint64_t seed = 668;

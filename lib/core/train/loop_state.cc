@@ -81,7 +81,7 @@ json settings_of(const LoopOptions& o)
         sched.update({ { "step_size", s.step_size }, { "gamma", s.gamma } });
     if (s.name == "plateau")
         sched.update({ { "patience", s.patience }, { "factor", s.factor }, { "min_lr", s.min_lr } });
-    return { { "epochs", o.epochs },
+    json j = { { "epochs", o.epochs },
              { "batch", o.batch },
              { "optimizer",
                { { "name", p.name },
@@ -94,6 +94,9 @@ json settings_of(const LoopOptions& o)
              { "select", o.select },
              { "patience", o.patience },
              { "seed", o.seed } };
+    if (o.ties_improve) // absent when off: older checkpoints compare equal
+        j["ties_improve"] = true;
+    return j;
 }
 
 json state_json(const State& s)
@@ -165,6 +168,9 @@ std::string differences(const json& was, const json& now, const std::string& pre
             out += (out.empty() ? "" : ", ") + name + " " + was[k].dump() + " -> " + v.dump();
         }
     }
+    for (const auto& [k, v] : was.items()) // a setting the checkpoint had, absent now
+        if (!now.contains(k))
+            out += (out.empty() ? "" : ", ") + prefix + k + " (dropped)";
     return out;
 }
 

@@ -51,6 +51,7 @@ void SpecarTrainConfig::apply_preset(const std::string& name)
     a.n_fft = a.win_length = 16;
     a.window = "rectangle";
     loop = LoopOptions();
+    loop.ties_improve = true; // TSLib's EarlyStopping: a tie is an improvement
     loop.optimizer.name = "adam";
     loop.optimizer.weight_decay = 0.0;
     loop.schedule.name = "constant";
