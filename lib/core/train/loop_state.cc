@@ -130,11 +130,13 @@ State state_from(const json& t)
     return s;
 }
 
-bool better(double v, double ref, bool lower)
+bool better(double v, double ref, bool lower, bool ties_improve)
 {
     if (!std::isfinite(v))
         return false;
     if (!std::isfinite(ref))
+        return true;
+    if (ties_improve && v == ref) // TSLib's EarlyStopping: only `score < best` is worse
         return true;
     return lower ? v < ref : v > ref;
 }

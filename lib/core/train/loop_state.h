@@ -46,8 +46,8 @@ struct State {
 json state_json(const State& s);
 /*! \throws nlohmann::json::exception for a malformed record */
 State state_from(const json& training);
-/*! v better than ref (a finite v beats a non-finite ref). */
-bool better(double v, double ref, bool lower);
+/*! v better than ref (a finite v beats a non-finite ref; with ties_improve an equal v counts). */
+bool better(double v, double ref, bool lower, bool ties_improve = false);
 /*! The learning rate of epoch e (0-based) under o's schedule. */
 double scheduled_lr(const LoopOptions& o, int e, const State& s);
 /*! The differences between two settings objects, one "key: a -> b" each. */

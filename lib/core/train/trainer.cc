@@ -396,8 +396,7 @@ LoopResult run(Task& task,
             metric = dist::broadcast({ metric }, "the validation metric of epoch " +
                                                      std::to_string(e + 1))[0];
         const double train_loss = loss_sum / static_cast<double>(steps);
-        const bool best = better(metric, st.best_metric, lower) ||
-                          (o.ties_improve && std::isfinite(metric) && metric == st.best_metric);
+        const bool best = better(metric, st.best_metric, lower, o.ties_improve);
         if (best) {
             st.best_metric = metric;
             st.best_epoch = e + 1;
