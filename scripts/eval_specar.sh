@@ -19,6 +19,14 @@
 # MSL's windows at stride 100 (every point scored once). The reference protocol
 # for imputation, nothing reduced (about 20 min per rate here):
 #   OUT=out/eval-specar-full IMPUTE_STRIDE=1 IMPUTE_VAL_MAX=0 scripts/eval_specar.sh impute
+# On a GPU: $DEVICE (auto: cuda:0 where there is one) for training and
+# evaluation, $JOBS runs at once (1; several small networks share one GPU),
+# $ONLY a regular expression the run names must match (all), $RUN_TIMEOUT
+# seconds after which a run's training is stopped (none); a stopped run's
+# checkpoint ($OUT/NAME.tfm.ckpt) resumes on the next call. Forecasting at
+# the reference protocol, with the TOP loss, 8 runs at once:
+#   OUT=out/eval-specar-gpu FORECAST_STRIDE=1 FORECAST_EPOCHS=30 VAL_MAX=0 JOBS=8 \
+#     ONLY='^etth[12]-[0-9]+$' DEVICE=cuda:0 scripts/eval_specar.sh forecast
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-summary}
@@ -26,17 +34,35 @@ export TFMED_DATA_DIR=${TFMED_DATA_DIR:-$PWD/../shared/data}
 out=${OUT:-out/eval-specar}
 mkdir -p "$out"
 T=${TFMED:-build/apps/tfmed}
-th=(--threads "${THREADS:-2}")
+th=(--threads "${THREADS:-2}" --device "${DEVICE:-auto}")
 seeds=${SEEDS:-1 2 3}
 val=(--max-val-windows "${VAL_MAX:-512}")
+jobs_max=${JOBS:-1}
+only=${ONLY:-.}
+stop=()
+[ -n "${RUN_TIMEOUT:-}" ] && stop=(timeout "$RUN_TIMEOUT")
 
-run() { # name, train args...: train, then evaluate with the JSON kept
+one() { # name, train args...: train (or resume), then evaluate with the JSON kept
   local name=$1; shift
-  [ -f "$out/$name.eval.json" ] && return 0
-  "$T" train specar "$@" "${th[@]}" -o "$out/$name.tfm" --json "$out/$name.train.json" \
-    --plot "$out/$name.curves.png" | tail -1
+  local again=()
+  [ -f "$out/$name.tfm.ckpt" ] && [ ! -f "$out/$name.tfm" ] && again=(--resume)
+  if ! "${stop[@]}" "$T" train specar "$@" "${th[@]}" "${again[@]}" -o "$out/$name.tfm" \
+       --json "$out/$name.train.json" --plot "$out/$name.curves.png" > "$out/$name.log" 2>&1 ||
+     [ ! -f "$out/$name.tfm" ]; then
+    echo "$name: training stopped or failed (log $out/$name.log): $(tail -c 300 "$out/$name.log" | tr '\r' '\n' | tail -1)"
+    return 0
+  fi
+  echo "$name: $(tr '\r' '\n' < "$out/$name.log" | grep '^model ' | tail -1)"
   "$T" eval specar "$out/$name.tfm" "${th[@]}" --json "$out/$name.eval.json" \
-    --plot "$out/$name.eval.png" | tail -n +2
+    --plot "$out/$name.eval.png" 2>> "$out/$name.log" | tail -n +2 | sed "s/^/$name: /"
+}
+run() { # the same, $JOBS at a time, for the names $ONLY matches
+  local name=$1
+  [ -f "$out/$name.eval.json" ] && return 0
+  [[ $name =~ $only ]] || return 0
+  if [ "$jobs_max" -le 1 ]; then one "$@"; return; fi
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n || true; done
+  one "$@" &
 }
 
 case $what in
@@ -75,4 +101,5 @@ case $what in
   summary) ;;
   *) echo "expected classify, impute, anomaly, forecast or summary, found '$what'" >&2; exit 2 ;;
 esac
+wait
 /usr/bin/python3 scripts/specar_summary.py "$out"
