@@ -1,7 +1,8 @@
 # Copyright 2026 gr-tfmed authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# Header-only dependencies (nlohmann_json, CLI11) and GoogleTest from the
+# Header-only dependencies (nlohmann_json, CLI11; stb for the PNG figures in
+# lib/CMakeLists.txt) and GoogleTest from the
 # system's CMake packages, or, where a machine has none (a GPU box with a
 # pip PyTorch and no package manager; scripts/gpu_check.sh), from
 # TFMED_DEPS_DIR: include/ with the headers and googletest/ with the sources

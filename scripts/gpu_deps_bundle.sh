@@ -3,16 +3,16 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Copy the build dependencies a GPU machine without a package manager lacks
-# (nlohmann_json and CLI11 headers, GoogleTest sources) from this Debian
+# (nlohmann_json, CLI11 and stb headers, GoogleTest sources) from this Debian
 # machine into gpu-deps/ (git-ignored), for scripts/gpu_check.sh there
 # (TFMED_DEPS_DIR; the `device` tool carries the folder).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=gpu-deps
 rm -rf "$out" && mkdir -p "$out/include"
-for d in /usr/include/nlohmann /usr/include/CLI /usr/src/googletest; do
-  [ -e "$d" ] || { echo "gpu_deps_bundle: expected $d (Debian: nlohmann-json3-dev, libcli11-dev, libgtest-dev), found nothing" >&2; exit 1; }
+for d in /usr/include/nlohmann /usr/include/CLI /usr/include/stb /usr/src/googletest; do
+  [ -e "$d" ] || { echo "gpu_deps_bundle: expected $d (Debian: nlohmann-json3-dev, libcli11-dev, libstb-dev, libgtest-dev), found nothing" >&2; exit 1; }
 done
-cp -r /usr/include/nlohmann /usr/include/CLI "$out/include/"
+cp -r /usr/include/nlohmann /usr/include/CLI /usr/include/stb "$out/include/"
 cp -r /usr/src/googletest/googletest "$out/googletest"
 du -sh "$out"
