@@ -56,7 +56,7 @@ if [ "$MODE" = compile ]; then
          -isystem "$TORCH_INC/torch/csrc/api/include")
   [ "$TORCH_INC" = /usr/include ] || FLAGS+=(-isystem "$TORCH_INC")
   say "c10d NCCL and Gloo paths of lib/core/train/distributed.cc ($TORCH_INC, $CUDA_HOME)"
-  g++ "${FLAGS[@]}" -DUSE_C10D_GLOO -DUSE_C10D_NCCL lib/core/train/distributed.cc
+  g++ "${FLAGS[@]}" -DTFMED_C10D_GLOO -DTFMED_C10D_NCCL lib/core/train/distributed.cc
   say "tests/core/test_gpu.cc"
   g++ "${FLAGS[@]}" -Itests/support -DTFMED_DEMO_MODEL='"models/tsrnet_demo_mitdb.tfm"' tests/core/test_gpu.cc
   say "compile-only check passed"
@@ -76,10 +76,14 @@ fi
 NGPU=$($PY -c 'import torch; print(torch.cuda.device_count())')
 say "PyTorch $TORCH_VER, $NGPU GPU(s), LibTorch at $TORCH_PREFIX, $JOBS cores, device $DEVICE"
 
+# Ninja where there is one: it compiles every file, also those of targets
+# whose library failed, so that one run shows all the errors.
+GEN=(); KEEP=(-k)
+if command -v ninja > /dev/null && [ ! -f "$BUILD/Makefile" ]; then GEN=(-G Ninja); KEEP=(-k 0); fi
 configure() {
   say "configure ($BUILD${1:+, $1})"
   mkdir -p "$BUILD"
-  cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$TORCH_PREFIX" \
+  cmake -S "$ROOT" -B "$BUILD" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$TORCH_PREFIX" \
     -DTFMED_ENABLE_GNURADIO=OFF -DTFMED_DEPS_DIR="$DEPS" "$@" > "$BUILD/configure.log" 2>&1 ||
     { tail -30 "$BUILD/configure.log"; exit 1; }
   grep -E "LibTorch|CUDA|c10d" "$BUILD/configure.log" || true
@@ -88,14 +92,16 @@ TESTS=(test_gpu test_stft test_stft_stream test_model_tsrnet test_model_specar t
 build() {
   say "build: tfmed dist_worker ${TESTS[*]}"
   # -k: one failing file does not hide the others' errors.
-  cmake --build "$BUILD" -j "$JOBS" --target tfmed dist_worker "${TESTS[@]}" -- -k > "$BUILD/build.log" 2>&1
+  cmake --build "$BUILD" -j "$JOBS" --target tfmed dist_worker "${TESTS[@]}" -- "${KEEP[@]}" > "$BUILD/build.log" 2>&1
 }
 configure
 if ! build; then
   grep -E "error" -A3 "$BUILD/build.log" | head -60
   # Gloo's and NCCL's process groups are the part of LibTorch's C++ API that
   # changes most between versions: without them one process still trains.
-  FAILED=$(grep -oE '[A-Za-z0-9_./+-]+\] Error [0-9]+' "$BUILD/build.log" | grep -E '\.o\]' | sort -u || true)
+  # (make: "[...file.cc.o] Error 1"; ninja: "FAILED: .../file.cc.o")
+  FAILED=$( (grep -oE '[A-Za-z0-9_./+-]+\.o\] Error [0-9]+' "$BUILD/build.log";
+             grep -oE '^FAILED: [^ ]+\.o' "$BUILD/build.log") | sort -u || true)
   echo "failed: ${FAILED:-nothing compiled failed (configure or link)}"
   if [ -z "$FAILED" ] || echo "$FAILED" | grep -qv "distributed\.cc\.o"; then exit 1; fi
   say "only lib/core/train/distributed.cc failed: again with -DTFMED_USE_C10D=OFF (no Gloo/NCCL process groups)"

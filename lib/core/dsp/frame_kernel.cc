@@ -13,6 +13,8 @@
 #include <atomic>
 #include <mutex>
 #include <new>
+#include <stdexcept>
+#include <string>
 
 #ifdef TFMED_HAVE_FFTW
 #include <fftw3.h>

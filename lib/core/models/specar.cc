@@ -67,8 +67,9 @@ std::pair<torch::Tensor, torch::Tensor> ComplexConv2dImpl::stacked() const
 torch::Tensor ComplexConv2dImpl::forward(const torch::Tensor& x)
 {
     const auto& o = conv_r->options;
+    using std::get; // c10::variant (LibTorch 1.x) or std::variant (2.x): ADL picks the get
     const torch::IntArrayRef dil = o.dilation(),
-                             pad = c10::get<torch::ExpandingArray<2>>(o.padding());
+                             pad = get<torch::ExpandingArray<2>>(o.padding());
     const int64_t groups = dual_ ? 2 : 1;
     if (torch::GradMode::is_enabled()) {
         const auto [w, b] = stacked();

@@ -11,10 +11,19 @@
 
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/cuda.h>
-#ifdef USE_C10D_GLOO
+// Our own switches (lib/CMakeLists.txt): a pip LibTorch defines USE_C10D_GLOO
+// and USE_C10D_NCCL for every consumer but ships no gloo headers. The c10d
+// headers read USE_C10D_*, so the one we use is defined for them too.
+#ifdef TFMED_C10D_GLOO
+#ifndef USE_C10D_GLOO
+#define USE_C10D_GLOO
+#endif
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #endif
-#ifdef USE_C10D_NCCL
+#ifdef TFMED_C10D_NCCL
+#ifndef USE_C10D_NCCL
+#define USE_C10D_NCCL
+#endif
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
@@ -214,7 +223,7 @@ void init(const WorldOptions& w, const std::string& device)
     std::string be = w.backend;
     if (be == "auto")
         be = dev.is_cuda() ? "nccl" : "gloo";
-#ifndef USE_C10D_NCCL
+#ifndef TFMED_C10D_NCCL
     if (be == "nccl") {
         if (w.backend == "auto")
             be = "gloo"; // Gloo moves CUDA tensors too, through the host
@@ -250,7 +259,7 @@ void init(const WorldOptions& w, const std::string& device)
     }
     try {
         if (be == "gloo") {
-#ifdef USE_C10D_GLOO
+#ifdef TFMED_C10D_GLOO
             auto o = c10d::ProcessGroupGloo::Options::create(timeout);
             if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME"))
                 o->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(ifname));
@@ -267,7 +276,7 @@ void init(const WorldOptions& w, const std::string& device)
                                      "with the gloo headers: Debian's libgloo-dev)");
 #endif
         } else {
-#ifdef USE_C10D_NCCL
+#ifdef TFMED_C10D_NCCL
             auto o = c10d::ProcessGroupNCCL::Options::create();
             o->timeout = timeout;
             auto pg =
