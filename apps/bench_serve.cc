@@ -426,7 +426,8 @@ void add_serve_commands(Cli& cli)
                   "Shared data folder (default $TFMED_DATA_DIR or ../shared/data)");
     c->add_option("--json", a->json, "Also write the figures as JSON to this file");
     c->add_option("--plot", a->plot, "Write throughput and latency vs streams as PNG (with "
-                                     "--soak: memory, latency and queue depth vs time)");
+                                     "--soak: memory, latency and queue depth vs time)")
+        ->check(png_output());
     c->add_option("--soak", a->soak_hours,
                   "Soak instead: one real-time run of this many hours (one --streams value); "
                   "exits 1 if a window is lost or memory grows > 1 % after 5 minutes")

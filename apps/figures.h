@@ -13,6 +13,7 @@
 #include <tfmed/plot/figure.h>
 #endif
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <iostream>
@@ -35,6 +36,37 @@ inline void save_panels(const std::vector<plot::Panel>& panels, const std::strin
 inline void no_plot_support(const std::string& path)
 {
     throw std::runtime_error(path + ": this build has no PNG support (libstb-dev missing)");
+}
+
+/*! Throws now what writing the PNG `path` would throw at the end (no PNG
+ *  support in this build, no font on this machine): a command checks its
+ *  figure paths before it trains or evaluates, not after. */
+inline void require_png(const std::string& path)
+{
+#ifdef TFMED_HAVE_PLOT
+    try {
+        plot::check_font();
+    } catch (const std::exception& e) {
+        throw std::runtime_error(path + ": cannot draw PNG figures here: " + e.what());
+    }
+#else
+    no_plot_support(path);
+#endif
+}
+
+/*! The same as a CLI11 check on a PNG option: the command line is refused. */
+inline CLI::Validator png_output()
+{
+    return CLI::Validator(
+        [](std::string& path) -> std::string {
+            try {
+                require_png(path);
+            } catch (const std::exception& e) {
+                return e.what();
+            }
+            return {};
+        },
+        "PNG", "png_output");
 }
 
 /*! The validation metric a loop history records (its first "val_..." key). */

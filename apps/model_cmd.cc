@@ -470,7 +470,8 @@ void add_model_commands(Cli& cli)
     auto* info = cli.app.add_subcommand("info", "Print a model file's card");
     info->add_option("MODEL", a->model)->required();
     info->add_option("--history-plot", a->history_plot,
-                     "PNG of the training curves recorded in the card");
+                     "PNG of the training curves recorded in the card")
+        ->check(png_output());
     cli.on(info, [a] { return model_info(a->model, a->history_plot); });
 
     auto* doctor = cli.app.add_subcommand(

@@ -387,7 +387,7 @@ void add_specar_commands(Cli& cli)
                     "With --resume: apply changed optimisation settings from the next epoch");
     tspec->add_option("--stop-after", sc.loop.stop_after)->check(int_range(0, 100000));
     tspec->add_option("--json", ta->a.json, "Metrics and history as JSON");
-    tspec->add_option("--plot", ta->a.plot, "PNG of the training curves");
+    tspec->add_option("--plot", ta->a.plot, "PNG of the training curves")->check(png_output());
     tspec->add_option("--dropout", sc.arch.dropout, "Dropout of the embedding and the heads")
         ->check(kFraction);
     add_dist_options(tspec, ta->a.dist);
@@ -469,7 +469,8 @@ void add_specar_commands(Cli& cli)
     espec->add_option("--json", spe->json, "Scores as JSON");
     espec->add_option("--plot", spe->cfg.plot,
                       "PNG: energy trace with labels and thresholds, confusion, forecast or "
-                      "imputation vs truth");
+                      "imputation vs truth")
+        ->check(png_output());
     cli.on(espec, [spe] { return eval_specar(*spe); });
 
     auto sba = std::make_shared<SpecarBenchArgs>();

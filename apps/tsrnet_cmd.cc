@@ -406,7 +406,7 @@ void add_tsrnet_commands(Cli& cli)
                      "Stop after this many epochs (split a run; continue with --resume)")
         ->check(int_range(0, 100000));
     ttsr->add_option("--json", ta->json, "Metrics and history as JSON");
-    ttsr->add_option("--plot", ta->plot, "PNG of the training curves");
+    ttsr->add_option("--plot", ta->plot, "PNG of the training curves")->check(png_output());
 
     add_dist_options(ttsr, ta->dist);
     cli.on(ttsr, [ta] { return train_tsrnet(*ta); });
@@ -426,7 +426,7 @@ void add_tsrnet_commands(Cli& cli)
     etsr->add_option("--threshold", ea->cfg.threshold,
                      "Alarm threshold (default: the card's; required when the card has none)");
     etsr->add_option("--json", ea->json, "Metrics as JSON");
-    etsr->add_option("--roc", ea->roc, "PNG of the ROC curves");
+    etsr->add_option("--roc", ea->roc, "PNG of the ROC curves")->check(png_output());
     cli.on(etsr, [ea, etsr] {
         ea->cfg.data_given = etsr->count("--data") > 0;
         return eval_tsrnet(*ea);

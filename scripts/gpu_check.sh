@@ -18,6 +18,8 @@
 # TFMED_DEPS_DIR (headers/sources where the system has no nlohmann_json,
 # CLI11 or GoogleTest; default gpu-deps from scripts/gpu_deps_bundle.sh),
 # CUDA_HOME (default /usr/local/cuda), TFMED_BENCH_SECONDS (default 2).
+# TFMED_FONT is set to the bundle's DejaVuSans.ttf where the system has none
+# (the PNG figures need a font; without one --plot is refused).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -33,6 +35,10 @@ BUILD=${TFMED_GPU_BUILD:-$ROOT/build-gpu}
 DEPS=${TFMED_DEPS_DIR:-$ROOT/gpu-deps}
 CUDA_HOME=${CUDA_HOME:-/usr/local/cuda}
 SECS=${TFMED_BENCH_SECONDS:-2}
+if [ -z "${TFMED_FONT:-}" ] && [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] &&
+   [ -f "$DEPS/fonts/DejaVuSans.ttf" ]; then
+  export TFMED_FONT=$DEPS/fonts/DejaVuSans.ttf
+fi
 JOBS=$(nproc)
 T0=$(date +%s)
 say() { printf '[gpu_check %4ds] %s\n' $(( $(date +%s) - T0 )) "$*"; }

@@ -27,8 +27,9 @@ TFMED, DATA, OUT, DEMO = sys.argv[1:5]
 failures = []
 
 
-def run(*args, timeout=600):
-    p = subprocess.run([TFMED, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+def run(*args, timeout=600, env=None):
+    p = subprocess.run([TFMED, *map(str, args)], capture_output=True, text=True, timeout=timeout,
+                       env=None if env is None else {**os.environ, **env})
     return p.returncode, p.stdout, p.stderr
 
 
@@ -39,8 +40,8 @@ def expect_ok(what, *args):
     return out + err
 
 
-def expect_fail(what, want, *args):
-    rc, out, err = run(*args)
+def expect_fail(what, want, *args, env=None):
+    rc, out, err = run(*args, env=env)
     text = out + err
     if rc == 0 or want not in text:
         failures.append(f"{what}: expected a failure with '{want}', got exit {rc}:\n{text}")
@@ -355,6 +356,21 @@ def main():
     for f in ("fmt1bad2.tfm", "e.pt", "x.tfm"):
         if os.path.exists(p(f)):
             failures.append(f"a refused command left {f} behind")
+
+    # A figure that cannot be drawn (no font on a GPU box) is refused when the
+    # command line is read, not after the training it would have ended; a
+    # file that is not a font is refused, not parsed (stb_truetype trusts it).
+    open(p("not_a_font.ttf"), "w").write("this is no TrueType font\n" * 40)
+    for font, want in ((p("no_such_font.ttf"), "found no file"),
+                       (p("not_a_font.ttf"), "expected a TrueType font")):
+        expect_fail(f"train with --plot, TFMED_FONT={os.path.basename(font)}", want,
+                    "train", "tsrnet", "--data", p("six.npy"), "--rate", 360, "--epochs", 1,
+                    "--plot", p("curves.png"), "-o", p("font.tfm"), env={"TFMED_FONT": font})
+        expect_fail(f"info --history-plot, TFMED_FONT={os.path.basename(font)}", want,
+                    "info", DEMO, "--history-plot", p("h.png"), env={"TFMED_FONT": font})
+    for f in ("font.tfm", "font.tfm.ckpt", "curves.png", "h.png"):
+        if os.path.exists(p(f)):
+            failures.append(f"a command refused for its figure left {f} behind")
 
     if failures:
         print("\n\n".join(failures))

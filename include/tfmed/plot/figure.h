@@ -59,7 +59,7 @@ struct Panel {
  * \param panels at least one
  * \param path output file; written to a temporary beside it, then renamed
  * \param title figure title ("" for none)
- * \throws std::runtime_error when no font is found (install fonts-dejavu-core)
+ * \throws std::runtime_error when no font is found (see check_font)
  *         or the file cannot be written
  */
 void save_figure(const std::vector<Panel>& panels,
@@ -67,6 +67,15 @@ void save_figure(const std::vector<Panel>& panels,
                  const std::string& title = "",
                  int width = 1200,
                  int panel_height = 240);
+
+/*!
+ * \brief Throws what save_figure would for want of a font, before any work:
+ * a command checks this when it parses a PNG path, not after hours of
+ * training. The font is $TFMED_FONT when set, else DejaVuSans.ttf from the
+ * usual places (Debian: fonts-dejavu-core).
+ * \throws std::runtime_error naming where it looked
+ */
+void check_font();
 
 /*! \brief "Nice" tick positions (1, 2, 5 x 10^k) covering [lo, hi]. */
 std::vector<double> nice_ticks(double lo, double hi, int target = 6);

@@ -5,12 +5,17 @@
 #include <tfmed/plot/figure.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <iterator>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <sstream>
+#include <string>
+#include <vector>
 #include <stdexcept>
 
 #define STB_TRUETYPE_IMPLEMENTATION
@@ -32,22 +37,66 @@ const char* const font_paths[] = {
     "/usr/local/share/fonts/DejaVuSans.ttf",
 };
 
+uint32_t be32(const std::vector<unsigned char>& d, std::size_t at)
+{
+    return (uint32_t{ d[at] } << 24) | (uint32_t{ d[at + 1] } << 16) | (uint32_t{ d[at + 2] } << 8) |
+           uint32_t{ d[at + 3] };
+}
+
+// stb_truetype trusts its input: a file that is not a font (or a truncated
+// one) makes it read out of bounds. A TrueType/OpenType table directory
+// whose tables all lie inside the file is what it needs to be safe to parse.
+bool plausible_font(const std::vector<unsigned char>& d)
+{
+    if (d.size() < 12)
+        return false;
+    const uint32_t tag = be32(d, 0);
+    if (tag != 0x00010000u && tag != 0x74727565u /* true */ && tag != 0x4F54544Fu /* OTTO */)
+        return false;
+    const std::size_t tables = (std::size_t{ d[4] } << 8) | d[5];
+    if (tables == 0 || 12 + 16 * tables > d.size())
+        return false;
+    for (std::size_t t = 0; t < tables; ++t) {
+        const std::size_t e = 12 + 16 * t;
+        const uint64_t offset = be32(d, e + 8), length = be32(d, e + 12);
+        if (offset + length > d.size())
+            return false;
+    }
+    return true;
+}
+
 class Font
 {
 public:
     Font()
     {
-        for (const char* p : font_paths) {
+        // $TFMED_FONT, when set, is the only place looked at: a wrong path is
+        // an error, not a silent fall-back to another font.
+        const char* env = std::getenv("TFMED_FONT");
+        std::vector<std::string> paths;
+        if (env && *env)
+            paths.push_back(env);
+        else
+            paths.assign(std::begin(font_paths), std::end(font_paths));
+        for (const auto& p : paths) {
             std::ifstream f(p, std::ios::binary);
             if (!f)
                 continue;
             data_.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-            if (stbtt_InitFont(&info_, data_.data(), stbtt_GetFontOffsetForIndex(data_.data(), 0)))
+            if (plausible_font(data_) && stbtt_InitFont(&info_, data_.data(), 0))
                 return;
+            if (env && *env)
+                throw std::runtime_error("plot: TFMED_FONT=" + p +
+                                         ": expected a TrueType font (a table directory whose "
+                                         "tables lie inside the file), found none in that file");
         }
+        if (env && *env)
+            throw std::runtime_error("plot: TFMED_FONT=" + std::string(env) +
+                                     ": expected a TrueType font there, found no file");
         throw std::runtime_error("plot: no DejaVuSans.ttf found (expected it at " +
                                  std::string(font_paths[0]) +
-                                 "; install the Debian package fonts-dejavu-core)");
+                                 "; install the Debian package fonts-dejavu-core, or set "
+                                 "TFMED_FONT to a .ttf file)");
     }
     const stbtt_fontinfo& info() const { return info_; }
 
@@ -238,6 +287,16 @@ std::vector<double> nice_ticks(double lo, double hi, int target)
     return t;
 }
 
+namespace {
+const Font& the_font()
+{
+    static const Font font; // (a failed construction is retried on the next call)
+    return font;
+}
+} // namespace
+
+void check_font() { the_font(); }
+
 void save_figure(const std::vector<Panel>& panels,
                  const std::string& path,
                  const std::string& title,
@@ -246,7 +305,7 @@ void save_figure(const std::vector<Panel>& panels,
 {
     if (panels.empty())
         throw std::invalid_argument("save_figure: expected at least one panel, found none");
-    static const Font font;
+    const Font& font = the_font();
     const int top = title.empty() ? 10 : 40, left = 80, right = 20, gap = 52;
     const int height = top + static_cast<int>(panels.size()) * (panel_height + gap) + 10;
     Canvas c(width, height);
