@@ -39,6 +39,8 @@ seeds=${SEEDS:-1 2 3}
 val=(--max-val-windows "${VAL_MAX:-512}")
 jobs_max=${JOBS:-1}
 only=${ONLY:-.}
+rc=0; [[ "" =~ $only ]] || rc=$?
+[ "$rc" -le 1 ] || { echo "ONLY: expected a regular expression (bash =~), found '$only'" >&2; exit 2; }
 stop=()
 [ -n "${RUN_TIMEOUT:-}" ] && stop=(timeout "$RUN_TIMEOUT")
 
@@ -46,15 +48,21 @@ one() { # name, train args...: train (or resume), then evaluate with the JSON ke
   local name=$1; shift
   local again=()
   [ -f "$out/$name.tfm.ckpt" ] && [ ! -f "$out/$name.tfm" ] && again=(--resume)
-  if ! "${stop[@]}" "$T" train specar "$@" "${th[@]}" "${again[@]}" -o "$out/$name.tfm" \
-       --json "$out/$name.train.json" --plot "$out/$name.curves.png" > "$out/$name.log" 2>&1 ||
-     [ ! -f "$out/$name.tfm" ]; then
+  if [ -f "$out/$name.tfm" ]; then # trained before, its evaluation did not finish
+    echo "$name: trained before ($out/$name.tfm), evaluating"
+  elif ! "${stop[@]}" "$T" train specar "$@" "${th[@]}" "${again[@]}" -o "$out/$name.tfm" \
+         --json "$out/$name.train.json" --plot "$out/$name.curves.png" > "$out/$name.log" 2>&1 ||
+       [ ! -f "$out/$name.tfm" ]; then
     echo "$name: training stopped or failed (log $out/$name.log): $(tail -c 300 "$out/$name.log" | tr '\r' '\n' | tail -1)"
     return 0
+  else
+    echo "$name: $(tr '\r' '\n' < "$out/$name.log" | grep '^model ' | tail -1)"
   fi
-  echo "$name: $(tr '\r' '\n' < "$out/$name.log" | grep '^model ' | tail -1)"
-  "$T" eval specar "$out/$name.tfm" "${th[@]}" --json "$out/$name.eval.json" \
-    --plot "$out/$name.eval.png" 2>> "$out/$name.log" | tail -n +2 | sed "s/^/$name: /"
+  if ! "$T" eval specar "$out/$name.tfm" "${th[@]}" --json "$out/$name.eval.json" \
+       --plot "$out/$name.eval.png" 2>> "$out/$name.log" | tail -n +2 | sed "s/^/$name: /"; then
+    echo "$name: evaluation failed (log $out/$name.log): $(tail -c 300 "$out/$name.log" | tr '\r' '\n' | tail -1)"
+  fi
+  return 0
 }
 run() { # the same, $JOBS at a time, for the names $ONLY matches
   local name=$1

@@ -296,8 +296,14 @@ def main():
              "expected field 'width' to be an integer, found 1.18")):
         with_card(p("edit.tfm"), edit)
         expect_fail("card " + what, want, "doctor", p("edit.tfm"))
+    # Does this build draw PNGs at all (libstb-dev)? Without, every --plot is
+    # refused for that reason, and the figure checks below do not apply.
+    _, out_, err_ = run("info", DEMO, "--history-plot", p("probe.png"))
+    draws = "no PNG support" not in out_ + err_
+    if not draws:
+        print("this build has no PNG support: the --plot checks are skipped")
     # Output paths are checked before any training.
-    for opt in ("--json", "--plot"):
+    for opt in ("--json", "--plot") if draws else ("--json",):
         t0 = time.time()
         expect_fail("unwritable " + opt, "nonexistent", *smoke, "-o", p("x.tfm"), opt,
                     "/nonexistent/dir/out")
@@ -361,8 +367,14 @@ def main():
     # command line is read, not after the training it would have ended; a
     # file that is not a font is refused, not parsed (stb_truetype trusts it).
     open(p("not_a_font.ttf"), "w").write("this is no TrueType font\n" * 40)
-    for font, want in ((p("no_such_font.ttf"), "found no file"),
-                       (p("not_a_font.ttf"), "expected a TrueType font")):
+    # A real font cut short: its table directory points past the end.
+    dejavu = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+    cases = [(p("no_such_font.ttf"), "found no file"),
+             (p("not_a_font.ttf"), "expected a TrueType font")]
+    if os.path.exists(dejavu):
+        open(p("cut.ttf"), "wb").write(open(dejavu, "rb").read()[:5000])
+        cases.append((p("cut.ttf"), "expected a TrueType font"))
+    for font, want in cases if draws else ():
         expect_fail(f"train with --plot, TFMED_FONT={os.path.basename(font)}", want,
                     "train", "tsrnet", "--data", p("six.npy"), "--rate", 360, "--epochs", 1,
                     "--plot", p("curves.png"), "-o", p("font.tfm"), env={"TFMED_FONT": font})

@@ -42,24 +42,69 @@ uint32_t be32(const std::vector<unsigned char>& d, std::size_t at)
     return (uint32_t{ d[at] } << 24) | (uint32_t{ d[at + 1] } << 16) | (uint32_t{ d[at + 2] } << 8) |
            uint32_t{ d[at + 3] };
 }
+uint32_t be16(const std::vector<unsigned char>& d, std::size_t at)
+{
+    return (uint32_t{ d[at] } << 8) | uint32_t{ d[at + 1] };
+}
 
-// stb_truetype trusts its input: a file that is not a font (or a truncated
-// one) makes it read out of bounds. A TrueType/OpenType table directory
-// whose tables all lie inside the file is what it needs to be safe to parse.
+// stb_truetype trusts its input: a file that is not a font, or a truncated
+// one, makes it read out of bounds. This checks what it reads here: the
+// table directory, the fixed headers of head/hhea/maxp, the cmap subtables,
+// hmtx, loca and every glyph's extent in glyf, and the first kern table.
+// It rejects non-fonts and damaged files; it is not a full validator, and
+// GPOS (which stb walks without bounds) is not used (see Font).
 bool plausible_font(const std::vector<unsigned char>& d)
 {
-    if (d.size() < 12)
+    const uint64_t n = d.size();
+    if (n < 12)
         return false;
     const uint32_t tag = be32(d, 0);
-    if (tag != 0x00010000u && tag != 0x74727565u /* true */ && tag != 0x4F54544Fu /* OTTO */)
+    if (tag != 0x00010000u && tag != 0x74727565u /* true; OTTO (CFF) is not accepted */)
         return false;
-    const std::size_t tables = (std::size_t{ d[4] } << 8) | d[5];
-    if (tables == 0 || 12 + 16 * tables > d.size())
+    const std::size_t tables = be16(d, 4);
+    if (tables == 0 || 12 + 16 * tables > n)
         return false;
+    std::map<std::string, std::pair<uint64_t, uint64_t>> at; // tag -> (offset, length)
     for (std::size_t t = 0; t < tables; ++t) {
         const std::size_t e = 12 + 16 * t;
         const uint64_t offset = be32(d, e + 8), length = be32(d, e + 12);
-        if (offset + length > d.size())
+        if (offset + length > n)
+            return false;
+        at[std::string(reinterpret_cast<const char*>(&d[e]), 4)] = { offset, length };
+    }
+    auto has = [&](const char* name, uint64_t min_length) {
+        const auto it = at.find(name);
+        return it != at.end() && it->second.second >= min_length;
+    };
+    if (!has("head", 54) || !has("hhea", 36) || !has("maxp", 6) || !has("cmap", 4) ||
+        !has("hmtx", 0) || !has("loca", 0) || !has("glyf", 0))
+        return false;
+    const auto [cmap, cmap_len] = at["cmap"];
+    const uint64_t subtables = be16(d, cmap + 2);
+    if (4 + 8 * subtables > cmap_len)
+        return false;
+    for (uint64_t i = 0; i < subtables; ++i) {
+        const uint64_t sub = be32(d, cmap + 4 + 8 * i + 4);
+        if (sub + 4 > cmap_len)
+            return false;
+    }
+    const uint64_t glyphs = be16(d, at["maxp"].first + 4);
+    const uint64_t hmetrics = be16(d, at["hhea"].first + 34);
+    if (hmetrics == 0 || 4 * hmetrics > at["hmtx"].second)
+        return false;
+    const bool long_loca = be16(d, at["head"].first + 50) != 0;
+    const auto [loca, loca_len] = at["loca"];
+    const auto [glyf, glyf_len] = at["glyf"];
+    if ((glyphs + 1) * (long_loca ? 4 : 2) > loca_len)
+        return false;
+    for (uint64_t g = 0; g <= glyphs; ++g) {
+        const uint64_t o = long_loca ? be32(d, loca + 4 * g) : 2 * uint64_t{ be16(d, loca + 2 * g) };
+        if (o > glyf_len)
+            return false;
+    }
+    if (at.count("kern")) {
+        const auto [kern, kern_len] = at["kern"];
+        if (kern_len < 18 || 18 + 6 * uint64_t{ be16(d, kern + 10) } > kern_len)
             return false;
     }
     return true;
@@ -83,12 +128,14 @@ public:
             if (!f)
                 continue;
             data_.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-            if (plausible_font(data_) && stbtt_InitFont(&info_, data_.data(), 0))
+            if (plausible_font(data_) && stbtt_InitFont(&info_, data_.data(), 0)) {
+                info_.gpos = 0; // kerning from 'kern' only (GPOS is not checked above)
                 return;
+            }
             if (env && *env)
                 throw std::runtime_error("plot: TFMED_FONT=" + p +
-                                         ": expected a TrueType font (a table directory whose "
-                                         "tables lie inside the file), found none in that file");
+                                         ": expected a TrueType font (glyf outlines; its tables "
+                                         "inside the file), found none in that file");
         }
         if (env && *env)
             throw std::runtime_error("plot: TFMED_FONT=" + std::string(env) +
