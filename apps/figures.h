@@ -38,33 +38,28 @@ inline void no_plot_support(const std::string& path)
     throw std::runtime_error(path + ": this build has no PNG support (libstb-dev missing)");
 }
 
-/*! Throws now what writing the PNG `path` would throw at the end (no PNG
- *  support in this build, no font on this machine): a command checks its
- *  figure paths before it trains or evaluates, not after. */
-inline void require_png(const std::string& path)
-{
-#ifdef TFMED_HAVE_PLOT
-    try {
-        plot::check_font();
-    } catch (const std::exception& e) {
-        throw std::runtime_error(path + ": cannot draw PNG figures here: " + e.what());
-    }
-#else
-    no_plot_support(path);
-#endif
-}
-
-/*! The same as a CLI11 check on a PNG option: the command line is refused. */
+/*! A CLI11 check for a PNG option: the command line is refused when this
+ *  build (no stb) or this machine (no font) cannot draw the figure, before
+ *  any training or evaluation instead of after it. */
 inline CLI::Validator png_output()
 {
     return CLI::Validator(
         [](std::string& path) -> std::string {
+#ifdef TFMED_HAVE_PLOT
             try {
-                require_png(path);
+                plot::check_font();
+            } catch (const std::exception& e) {
+                return path + ": cannot draw PNG figures here: " + e.what();
+            }
+            return {};
+#else
+            try {
+                no_plot_support(path);
             } catch (const std::exception& e) {
                 return e.what();
             }
             return {};
+#endif
         },
         "PNG", "png_output");
 }

@@ -8,7 +8,6 @@
  */
 #include "cli.h"
 #include "common.h"
-#include "figures.h"
 #include "launch.h"
 #include "progress_view.h"
 #include "twin.h"
@@ -333,7 +332,6 @@ void add_trls_commands(Cli& cli)
         // --linear is the default when no mode is named.
         if (!e->count("--linear"))
             ea->spec.linear = !(e->count("--finetune") || e->count("--supervised"));
-        require_png(ea->spec.out_dir); // its figures, before the folds run
         return eval_trls(*ea);
     });
 

@@ -44,23 +44,27 @@ rc=0; [[ "" =~ $only ]] || rc=$?
 stop=()
 [ -n "${RUN_TIMEOUT:-}" ] && stop=(timeout "$RUN_TIMEOUT")
 
+last_line() { tail -c 300 "$1" | tr '\r' '\n' | tail -1; } # (progress bars end in \r)
+
 one() { # name, train args...: train (or resume), then evaluate with the JSON kept
   local name=$1; shift
-  local again=()
-  [ -f "$out/$name.tfm.ckpt" ] && [ ! -f "$out/$name.tfm" ] && again=(--resume)
+  local log=$out/$name.log
   if [ -f "$out/$name.tfm" ]; then # trained before, its evaluation did not finish
     echo "$name: trained before ($out/$name.tfm), evaluating"
-  elif ! "${stop[@]}" "$T" train specar "$@" "${th[@]}" "${again[@]}" -o "$out/$name.tfm" \
-         --json "$out/$name.train.json" --plot "$out/$name.curves.png" > "$out/$name.log" 2>&1 ||
-       [ ! -f "$out/$name.tfm" ]; then
-    echo "$name: training stopped or failed (log $out/$name.log): $(tail -c 300 "$out/$name.log" | tr '\r' '\n' | tail -1)"
-    return 0
   else
-    echo "$name: $(tr '\r' '\n' < "$out/$name.log" | grep '^model ' | tail -1)"
+    local again=()
+    [ -f "$out/$name.tfm.ckpt" ] && again=(--resume)
+    if ! "${stop[@]}" "$T" train specar "$@" "${th[@]}" "${again[@]}" -o "$out/$name.tfm" \
+         --json "$out/$name.train.json" --plot "$out/$name.curves.png" > "$log" 2>&1 ||
+       [ ! -f "$out/$name.tfm" ]; then
+      echo "$name: training stopped or failed (log $log): $(last_line "$log")"
+      return 0
+    fi
+    echo "$name: $(tr '\r' '\n' < "$log" | grep '^model ' | tail -1)"
   fi
   if ! "$T" eval specar "$out/$name.tfm" "${th[@]}" --json "$out/$name.eval.json" \
-       --plot "$out/$name.eval.png" 2>> "$out/$name.log" | tail -n +2 | sed "s/^/$name: /"; then
-    echo "$name: evaluation failed (log $out/$name.log): $(tail -c 300 "$out/$name.log" | tr '\r' '\n' | tail -1)"
+       --plot "$out/$name.eval.png" 2>> "$log" | tail -n +2 | sed "s/^/$name: /"; then
+    echo "$name: evaluation failed (log $log): $(last_line "$log")"
   fi
   return 0
 }

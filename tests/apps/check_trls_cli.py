@@ -163,6 +163,15 @@ refused("bad fine-tuning start", "--finetune-start", "eval", "trls", "--finetune
 refused("bad fold", "--fold: expected 1 .. 3, found 4", "eval", "trls", "--folds", 3,
         "--fold", 4)
 check("no model from refused runs", not os.path.exists("x.tfm"), "x.tfm written")
+# Without a font the evaluation's figures cannot be drawn: refused before the
+# folds run (and before its figure folder is made), not after them.
+nofont = Checks(TFMED, dict(ENV, TFMED_FONT=os.path.join(OUT, "no_such_font.ttf")))
+nofont.refused("eval without a font", "nofont_figs: cannot draw the PNG figures here", "eval",
+               "trls", "--data", "epilepsy", "--folds", 5, "--fold", 1, "--epochs", 1,
+               "--out-dir", "nofont_figs")
+failures.extend(nofont.failures)
+check("no figure folder from the refused evaluation", not os.path.exists("nofont_figs"),
+      "nofont_figs made")
 
 if failures:
     print("\n\n".join(failures))

@@ -8,15 +8,15 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <iterator>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
-#include <stdexcept>
 
 #define STB_TRUETYPE_IMPLEMENTATION
 #define STB_IMAGE_WRITE_IMPLEMENTATION
@@ -118,8 +118,9 @@ public:
         // $TFMED_FONT, when set, is the only place looked at: a wrong path is
         // an error, not a silent fall-back to another font.
         const char* env = std::getenv("TFMED_FONT");
+        const bool named = env && *env;
         std::vector<std::string> paths;
-        if (env && *env)
+        if (named)
             paths.push_back(env);
         else
             paths.assign(std::begin(font_paths), std::end(font_paths));
@@ -132,12 +133,12 @@ public:
                 info_.gpos = 0; // kerning from 'kern' only (GPOS is not checked above)
                 return;
             }
-            if (env && *env)
+            if (named)
                 throw std::runtime_error("plot: TFMED_FONT=" + p +
                                          ": expected a TrueType font (glyf outlines; its tables "
                                          "inside the file), found none in that file");
         }
-        if (env && *env)
+        if (named)
             throw std::runtime_error("plot: TFMED_FONT=" + std::string(env) +
                                      ": expected a TrueType font there, found no file");
         throw std::runtime_error("plot: no DejaVuSans.ttf found (expected it at " +

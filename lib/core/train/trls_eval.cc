@@ -115,6 +115,11 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
     if (spec.first_fold < 0 || spec.first_fold > last || last >= spec.folds)
         throw std::invalid_argument("--fold: expected folds within 1 .. " +
                                     std::to_string(spec.folds));
+    try { // its figures are written after the folds: fail before them
+        plot::check_font();
+    } catch (const std::exception& e) {
+        throw std::runtime_error(spec.out_dir + ": cannot draw the PNG figures here: " + e.what());
+    }
     fs::create_directories(spec.out_dir);
     const auto dev = device_of(cfg);
     const auto d = load(cfg);
