@@ -65,6 +65,11 @@ void add_common(CLI::App* c, TrlsArgs& a)
         ->capture_default_str();
     c->add_option("--multichannel", cfg.arch.multichannel, "stack (bins stacked) or features")
         ->check(CLI::IsMember({ "stack", "features" }));
+    c->add_option("--freq-norm", cfg.arch.freq_norm,
+                  "The frequency path's LayerNorm: bins (over each frame's bins) or time (over "
+                  "each bin's frames, models made before this option)")
+        ->check(CLI::IsMember({ "bins", "time" }))
+        ->capture_default_str();
     c->add_option("--image-norm", cfg.arch.image_norm,
                   "Image scaling after log1p: window (min-max per window) or dataset (bounds "
                   "from the training images; keeps relative amplitude)")
@@ -226,7 +231,7 @@ int bench_trls(BenchArgs& a)
                           { { "arch", { { "channels", o.channels }, { "length", o.length },
                                         { "n_fft", o.n_fft }, { "hop", o.effective_hop() },
                                         { "multichannel", o.multichannel }, { "rnn", o.rnn },
-                                        { "hidden", o.hidden }, { "blocks", o.blocks },
+                                        { "freq_norm", o.freq_norm }, { "hidden", o.hidden }, { "blocks", o.blocks },
                                         { "f_h", o.f_h }, { "scales", o.scales },
                                         { "dropout", o.dropout }, { "proj_hidden", o.proj_hidden },
                                         { "proj_out", o.proj_out }, { "num_class", o.num_class } } },

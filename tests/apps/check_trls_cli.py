@@ -139,7 +139,7 @@ text = ok("bench trls", "bench", "trls", "--seconds", 0.2, "--batches", "1,4", "
           4, "--json", "b.json")
 if os.path.exists("b.json"):
     j = json.load(open("b.json"))
-    check("bench parameters", j["parameters"] == 141930, j)
+    check("bench parameters", j["parameters"] == 141894, j)
     check("bench C++ figures", set(j["cpp"]["forward"]) == {"1", "4"} and
           j["cpp"]["train_step_s"] > 0, j)
     check("bench twin figures", isinstance(j["twin"], dict) and

@@ -8,7 +8,7 @@ augment/   torchvision 0.14's functional ops on one fixed spectrogram image (1, 
 front/     the front end (torch.stft magnitude, log1p, per-sample min-max) of x (3, 2, 64)
            with n_fft 16 (hop 4): x.npy, img.npy.
 <case>/    the twin (tests/reference/trls_twin.py) at a small size, one case per sequence
-           model and multichannel mode: state_dict.pt of TrlsClassifier (eval mode) with
+           model, multichannel mode and frequency-path norm: state_dict.pt of TrlsClassifier (eval mode) with
            img.npy -> emb.npy, logits.npy; trls_state_dict.pt of Trls (dropout 0, train mode)
            with v1.npy, v2.npy -> losses.json {"loss", "loss_negatives"}.
 cases.json lists every case with its configuration and parameter counts.
@@ -92,7 +92,10 @@ def main(out):
     cases = {}
     for name, extra in [("lstm", dict(rnn="lstm")), ("gru", dict(rnn="gru")),
                         ("rnn", dict(rnn="rnn")), ("tcn", dict(rnn="tcn")),
-                        ("lstm_features", dict(rnn="lstm", multichannel="features"))]:
+                        ("lstm_features", dict(rnn="lstm", multichannel="features")),
+                        ("lstm_time", dict(rnn="lstm", freq_norm="time")),
+                        ("lstm_features_time", dict(rnn="lstm", multichannel="features",
+                                                    freq_norm="time"))]:
         cfg = tw.TrlsConfig(**base, **extra)
         torch.manual_seed(7)
         clf = tw.TrlsClassifier(cfg).eval()

@@ -10,7 +10,9 @@ Readings of what the paper leaves open (MODELS.md 3.2), each a knob of TrlsConfi
   min-max per sample to [0, 1]; C channels stack their bins (F = C * (n_fft/2 + 1));
 - TFR block on X (B, T, F): time RNN over T (input F) -> Linear(hidden, F) -> dropout ->
   residual -> LayerNorm(F); frequency RNN over F (input T) -> Linear(hidden, T) ->
-  dropout -> residual -> LayerNorm(T). multichannel="features": the frequency RNN runs
+  dropout -> residual, then LayerNorm over each frame's F bins (freq_norm="bins") or over
+  each bin's T frames (freq_norm="time", the first reading; it leaves every bin zero-mean
+  over time). multichannel="features": the frequency RNN runs
   over the bins with the C channels' frames as input (C * T);
 - Conv1d(F, f_h, 1), time pyramid D_i = MaxPool1d(2, 2)(D_{i-1}), mean over time -> R_i;
 - projector / predictor per scale: Linear -> BatchNorm1d -> ReLU -> Linear;
@@ -26,12 +28,16 @@ import torch.nn.functional as F
 
 class TrlsConfig:
     def __init__(self, channels=1, length=178, n_fft=32, hop=0, multichannel="stack",
-                 rnn="lstm", hidden=64, blocks=3, f_h=64, scales=5, dropout=0.2,
+                 freq_norm="bins", rnn="lstm", hidden=64, blocks=3, f_h=64, scales=5,
+                 dropout=0.2,
                  proj_hidden=256, proj_out=128, num_class=0, image_norm="window",
                  image_lo=0.0, image_hi=1.0):
         self.channels, self.length, self.n_fft = channels, length, n_fft
         self.hop = hop if hop > 0 else n_fft // 4
         self.multichannel, self.rnn, self.hidden = multichannel, rnn, hidden
+        if freq_norm not in ("bins", "time"):
+            raise ValueError("freq_norm: expected bins or time, found %r" % (freq_norm,))
+        self.freq_norm = freq_norm
         self.blocks, self.f_h, self.scales, self.dropout = blocks, f_h, scales, dropout
         self.proj_hidden, self.proj_out, self.num_class = proj_hidden, proj_out, num_class
         self.image_norm, self.image_lo, self.image_hi = image_norm, image_lo, image_hi
@@ -50,7 +56,8 @@ class TrlsConfig:
 
     def as_dict(self):
         return dict(channels=self.channels, length=self.length, n_fft=self.n_fft, hop=self.hop,
-                    multichannel=self.multichannel, rnn=self.rnn, hidden=self.hidden,
+                    multichannel=self.multichannel, freq_norm=self.freq_norm,
+                    rnn=self.rnn, hidden=self.hidden,
                     blocks=self.blocks, f_h=self.f_h, scales=self.scales,
                     dropout=self.dropout, proj_hidden=self.proj_hidden,
                     proj_out=self.proj_out, num_class=self.num_class,
@@ -110,7 +117,7 @@ class TfrBlock(nn.Module):
         self.time_norm = nn.LayerNorm(f)
         self.freq_rnn = SeqNet(cfg.rnn, fin, cfg.hidden)
         self.freq_out = nn.Linear(cfg.hidden, fin)
-        self.freq_norm = nn.LayerNorm(fin)
+        self.freq_norm = nn.LayerNorm(fin if cfg.freq_norm == "time" else f)
         self.drop = nn.Dropout(cfg.dropout)
 
     def forward(self, x):
@@ -121,10 +128,15 @@ class TfrBlock(nn.Module):
             z = h.transpose(1, 2)
         else:
             z = h.reshape(b, t, c, f // c).permute(0, 3, 2, 1).reshape(b, f // c, c * t)
-        z = self.freq_norm(z + self.drop(self.freq_out(self.freq_rnn(z))))
+        z = z + self.drop(self.freq_out(self.freq_rnn(z)))
+        by_time = self.cfg.freq_norm == "time"
+        if by_time:
+            z = self.freq_norm(z)
         if self.cfg.multichannel == "stack":
-            return z.transpose(1, 2)
-        return z.reshape(b, f // c, c, t).permute(0, 3, 2, 1).reshape(b, t, f)
+            y = z.transpose(1, 2)
+        else:
+            y = z.reshape(b, f // c, c, t).permute(0, 3, 2, 1).reshape(b, t, f)
+        return y if by_time else self.freq_norm(y)
 
 
 class Tfrnn(nn.Module):

@@ -73,7 +73,7 @@ namespace tfmed {
  * index, a window taking the largest on its samples), the linear head;
  * without labels the pre-trained encoder alone is the model. `options`:
  * epochs, batch, lr, ..., seed, head_epochs, scaling (none, train), n_fft,
- * hop, rnn, hidden, f_h, scales, image_norm, tau, probe (raw or standardised).
+ * hop, rnn, hidden, f_h, scales, image_norm, freq_norm, tau, probe (raw or standardised).
  *
  * Model `trls_views`: TRLS pre-training on the two views made in the graph
  * (`tfmed.stft` -> two `tfmed.spec_augment` with the same seed, views 0 and

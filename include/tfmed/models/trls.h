@@ -40,7 +40,13 @@
  *   per sample to [0, 1]; C channels stack their bins, F = C * (n_fft/2 + 1);
  * - TFR block: time RNN over T (input F, hidden `hidden`) -> Linear -> F,
  *   dropout, residual, LayerNorm(F); then frequency RNN over F (input T) ->
- *   Linear -> T, dropout, residual, LayerNorm(T). With multichannel
+ *   Linear -> T, dropout, residual, then LayerNorm over the bins of each
+ *   frame (freq_norm "bins") or, as the first version read MODELS.md 3.2,
+ *   over the frames of each bin (freq_norm "time", LayerNorm(T)). The latter
+ *   gives every bin of the block's output zero mean over time, so after the
+ *   k=1 reduction the time average R_1 is a constant until the LayerNorm's
+ *   gain departs from 1, and the bins' energies never reach the pooled
+ *   representation. With multichannel
  *   "features" the frequency RNN runs over the n_fft/2 + 1 bins with the C
  *   channels' frames as its input (C * T) instead of over the stacked C * F;
  * - rnn "lstm" (default), "gru", "rnn" (tanh) or "tcn" (Conv1d k 3 dilation
@@ -58,6 +64,10 @@ struct TrlsOptions {
     int64_t n_fft = 32;           //!< 32 short series, 128 long ones (paper)
     int64_t hop = 0;              //!< 0 = n_fft / 4
     std::string multichannel = "stack"; //!< "stack" or "features" (see file doc)
+    /*! The frequency path's LayerNorm: "bins" (over the F bins of each
+     *  frame) or "time" (over the T frames of each bin; model files made
+     *  before this option, whose cards do not name it). See the file doc. */
+    std::string freq_norm = "bins";
     std::string rnn = "lstm";     //!< lstm | gru | rnn | tcn
     int64_t hidden = 64;          //!< RNN hidden size
     int64_t blocks = 3;           //!< TFR blocks

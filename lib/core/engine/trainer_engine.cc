@@ -229,6 +229,8 @@ train::TrlsTrainConfig trls_config(const TrainerConfig& c)
                 a.scales = v.get<int64_t>();
             else if (k == "image_norm")
                 a.image_norm = v.get<std::string>();
+            else if (k == "freq_norm")
+                a.freq_norm = v.get<std::string>();
             else if (k == "tau")
                 t.tau = v.get<double>();
             else if (k == "probe")
@@ -237,7 +239,7 @@ train::TrlsTrainConfig trls_config(const TrainerConfig& c)
                 throw std::invalid_argument(
                     "trainer options: unknown key '" + k + "' for trls (expected " + kLoopKeys +
                     ", seed, head_epochs, scaling, n_fft, hop, rnn, hidden, f_h, scales, "
-                    "image_norm, tau, probe)");
+                    "image_norm, freq_norm, tau, probe)");
         } catch (const nlohmann::json::exception&) {
             throw std::invalid_argument("trainer options: '" + k + "' has the wrong type (" +
                                         v.dump() + ")");

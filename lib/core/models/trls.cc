@@ -68,6 +68,9 @@ void TrlsOptions::validate() const
     if (multichannel != "stack" && multichannel != "features")
         throw std::invalid_argument("trls multichannel: expected stack or features, found '" +
                                     multichannel + "'");
+    if (freq_norm != "bins" && freq_norm != "time")
+        throw std::invalid_argument("trls freq_norm: expected bins or time, found '" + freq_norm +
+                                    "'");
     if (!(dropout >= 0 && dropout < 1))
         throw std::invalid_argument("trls dropout: expected a fraction in [0, 1), found " +
                                     std::to_string(dropout));
@@ -96,7 +99,8 @@ std::string TrlsOptions::to_string() const
     std::ostringstream s;
     s << "TFRNN " << blocks << " x " << rnn << " (hidden " << hidden << ", dropout " << dropout
       << "), image " << features() << " x " << frames() << " (" << channels << " ch, n_fft "
-      << n_fft << ", hop " << effective_hop() << ", " << multichannel << "), f_h " << f_h
+      << n_fft << ", hop " << effective_hop() << ", " << multichannel << "), frequency norm over "
+      << freq_norm << ", f_h " << f_h
       << ", K " << scales << ", image scaling " << image_norm;
     return s.str();
 }
@@ -178,7 +182,8 @@ TfrBlockImpl::TfrBlockImpl(const TrlsOptions& o) : o_(o)
     time_norm = register_module("time_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({ F })));
     freq_rnn = register_module("freq_rnn", SeqNet(o.rnn, fin, o.hidden));
     freq_out = register_module("freq_out", torch::nn::Linear(o.hidden, fin));
-    freq_norm = register_module("freq_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({ fin })));
+    freq_norm = register_module(
+        "freq_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({ o.freq_norm == "time" ? fin : F })));
     drop = register_module("drop", torch::nn::Dropout(o.dropout));
 }
 
@@ -194,11 +199,17 @@ torch::Tensor TfrBlockImpl::forward(const torch::Tensor& x)
         const int64_t C = o_.channels, Fb = F / C;
         z = h.reshape({ B, T, C, Fb }).permute({ 0, 3, 2, 1 }).reshape({ B, Fb, C * T });
     }
-    z = freq_norm->forward(z + drop->forward(freq_out->forward(freq_rnn->forward(z))));
-    if (o_.multichannel == "stack")
-        return z.transpose(1, 2);
-    const int64_t C = o_.channels, Fb = F / C;
-    return z.reshape({ B, Fb, C, T }).permute({ 0, 3, 2, 1 }).reshape({ B, T, F });
+    z = z + drop->forward(freq_out->forward(freq_rnn->forward(z)));
+    if (o_.freq_norm == "time")
+        z = freq_norm->forward(z);
+    torch::Tensor y;
+    if (o_.multichannel == "stack") {
+        y = z.transpose(1, 2);
+    } else {
+        const int64_t C = o_.channels, Fb = F / C;
+        y = z.reshape({ B, Fb, C, T }).permute({ 0, 3, 2, 1 }).reshape({ B, T, F });
+    }
+    return o_.freq_norm == "time" ? y : freq_norm->forward(y);
 }
 
 TfrnnImpl::TfrnnImpl(const TrlsOptions& o) : o_(o)

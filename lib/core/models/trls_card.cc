@@ -35,7 +35,7 @@ std::string TrlsCard::to_json() const
     j["architecture"] = { { "channels", a.channels },       { "length", a.length },
                           { "n_fft", a.n_fft },             { "hop", a.effective_hop() },
                           { "multichannel", a.multichannel }, { "rnn", a.rnn },
-                          { "hidden", a.hidden },           { "blocks", a.blocks },
+                          { "freq_norm", a.freq_norm },     { "hidden", a.hidden },           { "blocks", a.blocks },
                           { "f_h", a.f_h },                 { "scales", a.scales },
                           { "dropout", a.dropout },         { "proj_hidden", a.proj_hidden },
                           { "proj_out", a.proj_out },       { "num_class", a.num_class },
@@ -75,6 +75,8 @@ TrlsCard TrlsCard::from_json(const std::string& text)
     get(a, "hop", o.hop);
     get(a, "multichannel", o.multichannel);
     get(a, "rnn", o.rnn);
+    o.freq_norm = "time"; // cards written before the option normalised over time
+    get_opt(a, "freq_norm", o.freq_norm);
     get(a, "hidden", o.hidden);
     get(a, "blocks", o.blocks);
     get(a, "f_h", o.f_h);
