@@ -521,7 +521,12 @@ TEST(Trls, FusedLstmEqualsLibTorchs)
         auto x2 = x0.clone().requires_grad_(true);
         const auto w = ref->all_weights();
         auto y2 = models::fused_lstm(x2, w[0], w[1], w[2], w[3]);
-        expect_close(y2, y1, 1e-5, "output");
+        // Equal to 2e-5 (gradients 3e-5 of their largest): saturated gates over 17
+        // steps of pre-activations up to about 30 leave float32 rounding of that
+        // order, and the reference's BLAS sums in a CPU-dependent order (the
+        // baseline instance on an Emerald Rapids Xeon: 1.14e-5, 1.15 x 2e-5 in
+        // d input; other CPUs were below 1e-5).
+        expect_close(y2, y1, 2e-5, "output");
         (y2 * dy).sum().backward();
         std::vector<torch::Tensor> g2 = { x2.grad() };
         for (auto& p : ref->all_weights())
@@ -530,13 +535,13 @@ TEST(Trls, FusedLstmEqualsLibTorchs)
                                 "d bias_hh" };
         for (std::size_t k = 0; k < g1.size(); ++k) {
             const double scale = std::max(1.0, g1[k].abs().max().item<double>());
-            expect_close(g2[k], g1[k], 2e-5 * scale, names[k]);
+            expect_close(g2[k], g1[k], 3e-5 * scale, names[k]);
         }
         // Without grad: the same output, nothing recorded.
         torch::NoGradGuard ng;
         const auto y3 = models::fused_lstm(x0, w[0], w[1], w[2], w[3]);
         EXPECT_FALSE(y3.requires_grad());
-        expect_close(y3, y1.detach(), 1e-5, "output without grad");
+        expect_close(y3, y1.detach(), 2e-5, "output without grad");
     }
     // The TFRNN with and without it: the same embedding and the same BYOL gradients.
     models::TrlsOptions o;
