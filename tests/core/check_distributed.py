@@ -188,12 +188,14 @@ else:
         # picks its kernels (and so its summation order) per shape: the
         # first epoch agrees to float rounding, later ones drift by that
         # rounding compounded over the steps (measured 2e-4 after 28 steps).
+        # The first epoch's difference depends on the CPU's kernels: below
+        # 1e-5 on earlier machines, 6.3e-5 on an Emerald Rapids Xeon.
         # A wrong all-reduce (sum for mean, a rank's gradient lost) moves the
         # first epoch's loss by far more. The exact check is section 1's.
         d1 = abs(hist[1][0] - hist[2][0]) / abs(hist[1][0])
         d = max(abs(a - b) / abs(a) for a, b in zip(hist[1], hist[2]))
-        check(d1 < 1e-5 and d < 1e-3,
-              "epoch losses with 2 workers equal 1 worker's (first epoch rel diff %.1e < 1e-5, "
+        check(d1 < 2e-4 and d < 1e-3,
+              "epoch losses with 2 workers equal 1 worker's (first epoch rel diff %.1e < 2e-4, "
               "max %.1e < 1e-3): %s vs %s" % (d1, d, hist[1], hist[2]))
 
 # 6. tfmed bench train -------------------------------------------------------
