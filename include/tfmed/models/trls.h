@@ -141,6 +141,8 @@ public:
 
 private:
     TrlsOptions o_;
+    bool stack_;          //!< channels stacked on the frequency axis
+    bool norm_over_time_; //!< freq_norm "time": LayerNorm over each bin's frames
 };
 TORCH_MODULE(TfrBlock);
 
