@@ -172,18 +172,19 @@ torch::Tensor SeqNetImpl::forward(const torch::Tensor& x)
     return torch::relu(tcn2->forward(h)).transpose(1, 2);
 }
 
-TfrBlockImpl::TfrBlockImpl(const TrlsOptions& o) : o_(o)
+TfrBlockImpl::TfrBlockImpl(const TrlsOptions& o)
+    : o_(o), stack_(o.multichannel == "stack"), norm_over_time_(o.freq_norm == "time")
 {
     const int64_t F = o.features(), T = o.frames();
     // The frequency path's sequence and feature sizes.
-    const int64_t fin = o.multichannel == "stack" ? T : o.channels * T;
+    const int64_t fin = stack_ ? T : o.channels * T;
     time_rnn = register_module("time_rnn", SeqNet(o.rnn, F, o.hidden));
     time_out = register_module("time_out", torch::nn::Linear(o.hidden, F));
     time_norm = register_module("time_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({ F })));
     freq_rnn = register_module("freq_rnn", SeqNet(o.rnn, fin, o.hidden));
     freq_out = register_module("freq_out", torch::nn::Linear(o.hidden, fin));
     freq_norm = register_module(
-        "freq_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({ o.freq_norm == "time" ? fin : F })));
+        "freq_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({ norm_over_time_ ? fin : F })));
     drop = register_module("drop", torch::nn::Dropout(o.dropout));
 }
 
@@ -193,23 +194,23 @@ torch::Tensor TfrBlockImpl::forward(const torch::Tensor& x)
     auto h = time_norm->forward(x + drop->forward(time_out->forward(time_rnn->forward(x))));
     const int64_t B = h.size(0), T = h.size(1), F = h.size(2);
     torch::Tensor z;
-    if (o_.multichannel == "stack") {
+    if (stack_) {
         z = h.transpose(1, 2); // (B, F, T)
     } else {
         const int64_t C = o_.channels, Fb = F / C;
         z = h.reshape({ B, T, C, Fb }).permute({ 0, 3, 2, 1 }).reshape({ B, Fb, C * T });
     }
     z = z + drop->forward(freq_out->forward(freq_rnn->forward(z)));
-    if (o_.freq_norm == "time")
+    if (norm_over_time_)
         z = freq_norm->forward(z);
     torch::Tensor y;
-    if (o_.multichannel == "stack") {
+    if (stack_) {
         y = z.transpose(1, 2);
     } else {
         const int64_t C = o_.channels, Fb = F / C;
         y = z.reshape({ B, Fb, C, T }).permute({ 0, 3, 2, 1 }).reshape({ B, T, F });
     }
-    return o_.freq_norm == "time" ? y : freq_norm->forward(y);
+    return norm_over_time_ ? y : freq_norm->forward(y);
 }
 
 TfrnnImpl::TfrnnImpl(const TrlsOptions& o) : o_(o)
