@@ -318,6 +318,8 @@ void add_trls_commands(Cli& cli)
                              "PERCENT"));
     e->add_flag("--supervised", ea->spec.supervised,
                 "The same network trained from scratch on every training label");
+    e->add_flag("--random-init", ea->spec.random_init,
+                "Linear evaluation of the untrained encoder (TS-TCC's random_init baseline)");
     e->add_option("--folds", ea->spec.folds, "Cross-validation folds (6:2:2 at 5; 1 = the TS-TCC "
                                              "split)")
         ->check(int_range(1, 20))
@@ -337,7 +339,8 @@ void add_trls_commands(Cli& cli)
         finish(*ea, e);
         // --linear is the default when no mode is named.
         if (!e->count("--linear"))
-            ea->spec.linear = !(e->count("--finetune") || e->count("--supervised"));
+            ea->spec.linear =
+                !(e->count("--finetune") || e->count("--supervised") || e->count("--random-init"));
         return eval_trls(*ea);
     });
 

@@ -115,14 +115,14 @@ refused("resume on other data", "differs", "train", "trls", "--data", "epilepsy"
 # 3. k-fold evaluation with every mode on BasicMotions (80 cases, 6 channels, no scaling).
 text = ok("eval trls", "eval", "trls", "--data", "basicmotions", "--scaling", "none",
           "--folds", 5, "--fold", 2, "--linear", "--finetune", "10,100", "--supervised",
-          "--sparsity", 50, "--snr", 0, "--epochs", 1, "--head-epochs", 3, *SMALL,
+          "--random-init", "--sparsity", 50, "--snr", 0, "--epochs", 1, "--head-epochs", 3, *SMALL,
           "--out-dir", "ev", "--json", "ev.json")
 if os.path.exists("ev.json"):
     j = json.load(open("ev.json"))
     f = j["per_fold"]
     check("one fold", len(f) == 1 and f[0]["fold"] == 2, f)
     check("6:2:2 of 80", (f[0]["train"], f[0]["val"], f[0]["test"]) == (48, 16, 16), f[0])
-    for mode in ("linear", "finetune_10", "finetune_100", "supervised",
+    for mode in ("linear", "finetune_10", "finetune_100", "supervised", "random_init",
                  "linear_sparsity_50", "linear_snr_0"):
         check("mode " + mode, mode in j["summary"] and j["summary"][mode]["folds"] == 1,
               list(j["summary"]))
@@ -130,6 +130,19 @@ if os.path.exists("ev.json"):
           (j["probe"], j["finetune_start"]) == ("raw", "random"), j)
     check("architecture from the data", j["architecture"]["channels"] == 6 and
           j["architecture"]["length"] == 100 and j["architecture"]["hop"] == 4, j["architecture"])
+# The random_init baseline alone: no pre-training runs (a different epoch
+# count changes nothing), and its probe is the one of the run above.
+for ep in (1, 3):
+    ok("eval trls --random-init", "eval", "trls", "--data", "basicmotions", "--scaling", "none",
+       "--folds", 5, "--fold", 2, "--random-init", "--epochs", ep, "--head-epochs", 3, *SMALL,
+       "--out-dir", "ri", "--json", f"ri{ep}.json")
+if all(os.path.exists(f) for f in ("ev.json", "ri1.json", "ri3.json")):
+    r1, r3 = (json.load(open(f"ri{ep}.json")) for ep in (1, 3))
+    check("random_init only", list(r1["summary"]) == ["random_init"], list(r1["summary"]))
+    check("random_init without pre-training",
+          "pretrain_val_byol_loss" not in r1["per_fold"][0], r1["per_fold"][0])
+    same = [r["per_fold"][0]["random_init"] for r in (r1, r3, json.load(open("ev.json")))]
+    check("random_init independent of pre-training", same[0] == same[1] == same[2], same)
 for name in ("trls_basicmotions_embedding.png", "trls_basicmotions_label_fraction.png"):
     check("figure " + name, os.path.exists(os.path.join("ev", name)) and
           png(os.path.join("ev", name)), text)

@@ -146,6 +146,10 @@ TrlsTrainResult train_trls_views(const TrlsTrainConfig& cfg, const float* views,
 struct TrlsEvalSpec {
     bool linear = true;
     bool supervised = false;
+    /*! TS-TCC's random_init baseline: the linear evaluation of an encoder
+     *  that was never trained (its pre-training's initial weights), which
+     *  says how much of the linear figure pre-training contributes. */
+    bool random_init = false;
     std::vector<double> finetune_percent; //!< e.g. 1, 5, 10, 50, 75, 100
     int folds = 5;                        //!< 1: the TS-TCC split once
     int first_fold = 0, last_fold = -1;   //!< run folds first..last (-1: all)

@@ -109,8 +109,9 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
     for (double s : spec.snr_db)
         if (!std::isfinite(s))
             throw std::invalid_argument("--snr: expected finite dB values");
-    if (!spec.linear && !spec.supervised && spec.finetune_percent.empty())
-        throw std::invalid_argument("eval trls: expected --linear, --finetune or --supervised");
+    if (!spec.linear && !spec.supervised && !spec.random_init && spec.finetune_percent.empty())
+        throw std::invalid_argument(
+            "eval trls: expected --linear, --finetune, --supervised or --random-init");
     const int last = spec.last_fold < 0 ? spec.folds - 1 : spec.last_fold;
     if (spec.first_fold < 0 || spec.first_fold > last || last >= spec.folds)
         throw std::invalid_argument("--fold: expected folds within 1 .. " +
@@ -182,6 +183,17 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
                                      ", " + r.parts.name + "), PCA");
                 result.figures.push_back(png);
             }
+        }
+        if (spec.random_init) { // the same probe on the untrained encoder
+            auto arch = r.card.arch;
+            arch.num_class = K;
+            torch::manual_seed(r.cfg.pretrain.seed); // pre-training's first weights
+            auto clf = classifier_from(models::Tfrnn(nullptr), arch);
+            clf->to(dev);
+            const auto h = linear_head(r, clf, take(r.imgs, r.parts.test));
+            if (!h.completed)
+                break;
+            record("random_init", h);
         }
         for (double p : spec.finetune_percent) {
             const auto h = tune(r, enc, p);
