@@ -9,6 +9,7 @@
 #include "errors.h"
 #include <gnuradio/blocks/head.h>
 #include <gnuradio/blocks/null_source.h>
+#include <gnuradio/blocks/throttle.h>
 #include <gnuradio/blocks/vector_sink.h>
 #include <gnuradio/blocks/vector_source.h>
 #include <gnuradio/tfmed/stft.h>
@@ -44,16 +45,25 @@ torch::Tensor reference(const std::vector<float>& interleaved,
     return dsp::stft(x, o).permute({ 2, 0, 1 }).contiguous();
 }
 
+// source -> block -> sink; with `rate` > 0 a throttle paces the source at
+// that many samples per second.
 std::vector<float> run_graph(const std::vector<float>& x,
                              int channels,
                              gr::tfmed::stft::sptr block,
                              std::vector<gr::tag_t> tags_in,
-                             std::vector<gr::tag_t>* tags_out)
+                             std::vector<gr::tag_t>* tags_out,
+                             double rate = 0.0)
 {
     auto tb = gr::make_top_block("test");
     auto src = gr::blocks::vector_source_f::make(x, false, channels, tags_in);
     auto snk = gr::blocks::vector_sink_f::make(channels * block->bins());
-    tb->connect(src, 0, block, 0);
+    if (rate > 0) {
+        auto pace = gr::blocks::throttle::make(sizeof(float) * channels, rate / channels);
+        tb->connect(src, 0, pace, 0);
+        tb->connect(pace, 0, block, 0);
+    } else {
+        tb->connect(src, 0, block, 0);
+    }
     tb->connect(block, 0, snk, 0);
     tb->run();
     if (tags_out)
@@ -250,6 +260,10 @@ TEST(StftBlockTest, SettersWhileRunningSwitchWholeFrames)
 {
     // A GUI thread flips the window while the graph runs: every frame must be
     // exactly a Hann frame or exactly a Blackman frame, never a torn mixture.
+    // The source is paced (200 ms for the whole signal) so that the flips
+    // overlap the run even when the machine is busy: unpaced, the graph could
+    // finish between the GUI thread's first two flips (seen once under a
+    // parallel ctest run, every frame Blackman).
     auto x = random_signal(200000, 13);
     auto hann = dsp::stft(torch::from_blob(x.data(), { 200000 }), dsp::StftOptions(64, 32));
     auto black = dsp::stft(torch::from_blob(x.data(), { 200000 }),
@@ -259,10 +273,10 @@ TEST(StftBlockTest, SettersWhileRunningSwitchWholeFrames)
     std::thread gui([&] {
         for (int i = 0; !done; i++) {
             blk->set_window(i % 2 ? "hann" : "blackman");
-            std::this_thread::sleep_for(std::chrono::microseconds(50));
+            std::this_thread::sleep_for(std::chrono::microseconds(500));
         }
     });
-    auto y = run_graph(x, 1, blk, {}, nullptr);
+    auto y = run_graph(x, 1, blk, {}, nullptr, 1e6);
     done = true;
     gui.join();
     const int bins = 33;
