@@ -14,7 +14,8 @@ magnitude, min-max per window; `trls_twin.spectrogram`, which the C++ front
 end is tested against). The split has TS-TCC's sizes (2,300 test, 1,840
 validation, 7,360 train; numpy's permutation with seed 42, not our C++
 permutation, so not the same windows as `--folds 1`). Each model is fitted on
-the 7,360 training windows (features standardised with their statistics) and
+the 7,360 training windows (features standardised with their statistics);
+the SVM's C is chosen on the 1,840 validation windows; then each model is
 scored once on the test windows.
 
 Usage: epilepsy_baselines.py [DATA_DIR]   (default $TFMED_DATA_DIR or ../shared/data)
@@ -46,23 +47,36 @@ x = np.load(os.path.join(folder, "X_int16.npy")).astype(np.float32)
 y = (np.load(os.path.join(folder, "y_uci.npy")) == 1).astype(np.int64)
 lo, hi = x.min(0), x.max(0)
 x = (x - lo) / (hi - lo)  # TS-TCC: per time index, on every window
-img = spectrogram(torch.from_numpy(x).unsqueeze(1), TrlsConfig()).reshape(len(x), -1).numpy()
+cfg = TrlsConfig()  # the encoder's front end for Epilepsy
+img = spectrogram(torch.from_numpy(x).unsqueeze(1), cfg).reshape(len(x), -1).numpy()
 perm = np.random.RandomState(42).permutation(len(x))
-test, train = perm[:2300], perm[2300 + 1840:]
+test, val, train = perm[:2300], perm[2300:2300 + 1840], perm[2300 + 1840:]
 print(f"Epilepsy, seizure vs rest: {len(train)} training / {len(test)} test windows "
       f"({100 * y[test].mean():.1f} % seizure in test)")
 
 
-def score(name, feats, model):
+def score(name, feats, make, grid=(None,)):
+    """Fit on train (each value of `grid`, the best on validation), score on test."""
     s = StandardScaler().fit(feats[train])
-    model.fit(s.transform(feats[train]), y[train])
+    fits = [(m.fit(s.transform(feats[train]), y[train]), g) for g in grid for m in [make(g)]]
+    model, g = max(fits, key=lambda mg: mg[0].score(s.transform(feats[val]), y[val]))
     acc = 100 * model.score(s.transform(feats[test]), y[test])
-    print(f"  {name:<58} {feats.shape[1]:>4} features  accuracy {acc:6.2f} %")
+    chosen = "" if g is None else f"  (C {g} on validation)"
+    print(f"  {name:<56} {feats.shape[1]:>4} features  accuracy {acc:6.2f} %{chosen}")
 
 
-score("logistic regression, scaled series", x, LogisticRegression(max_iter=5000))
-score("logistic regression, spectrogram image (17 x 23)", img, LogisticRegression(max_iter=5000))
-score("logistic regression, image averaged over time (17 bins)",
-      img.reshape(len(x), 17, -1).mean(2), LogisticRegression(max_iter=5000))
-score("RBF SVM (C 10), spectrogram image", img, SVC(C=10, gamma="scale"))
-score("RBF SVM (C 10), scaled series", x, SVC(C=10, gamma="scale"))
+def logistic(_):
+    return LogisticRegression(max_iter=5000)
+
+
+def svm(c):
+    return SVC(C=c, gamma="scale")
+
+
+shape = f"{cfg.bins} x {cfg.frames}"
+score("logistic regression, scaled series", x, logistic)
+score(f"logistic regression, spectrogram image ({shape})", img, logistic)
+score(f"logistic regression, image averaged over time ({cfg.bins} bins)",
+      img.reshape(len(x), cfg.bins, -1).mean(2), logistic)
+score("RBF SVM, spectrogram image", img, svm, (1, 10, 100))
+score("RBF SVM, scaled series", x, svm, (1, 10, 100))
