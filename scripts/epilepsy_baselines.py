@@ -20,7 +20,7 @@ scored once on the test windows.
 
 Usage: epilepsy_baselines.py [DATA_DIR]   (default $TFMED_DATA_DIR or ../shared/data)
 Needs python3-sklearn and python3-torch. Exit 77 when the data are absent.
-About a minute on 2 cores.
+About 20 s on 2 cores.
 """
 import os
 import sys
