@@ -140,13 +140,6 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
             acc[mode].push_back(h.test.accuracy);
             f1[mode].push_back(h.test.macro_f1);
         };
-        auto classifier = [&](const models::Tfrnn& from) { // K classes, on the device
-            auto arch = r.card.arch;
-            arch.num_class = K;
-            auto clf = classifier_from(from, arch);
-            clf->to(dev);
-            return clf;
-        };
         models::Tfrnn enc(nullptr);
         if (spec.linear || !spec.finetune_percent.empty()) {
             LoopResult pre;
@@ -156,7 +149,7 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
             fj["pretrain_val_byol_loss"] = pre.best_metric;
         }
         if (spec.linear) {
-            auto clf = classifier(enc);
+            auto clf = classifier_for(r, enc);
             const auto test_x = take(d.x, r.parts.test);
             const auto h = linear_head(r, clf, take(r.imgs, r.parts.test));
             if (!h.completed)
@@ -190,7 +183,7 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
         }
         if (spec.random_init) { // the same probe on the untrained encoder
             torch::manual_seed(r.cfg.pretrain.seed); // pre-training's first weights
-            auto clf = classifier(models::Tfrnn(nullptr));
+            auto clf = classifier_for(r, models::Tfrnn(nullptr));
             const auto h = linear_head(r, clf, take(r.imgs, r.parts.test));
             if (!h.completed)
                 break;

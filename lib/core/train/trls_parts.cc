@@ -483,16 +483,22 @@ models::TrlsClassifier classifier_from(const models::Tfrnn& enc, const models::T
     return clf;
 }
 
+models::TrlsClassifier classifier_for(const Run& r, const models::Tfrnn& enc)
+{
+    auto arch = r.card.arch;
+    arch.num_class = static_cast<int64_t>(r.d.class_names.size());
+    auto clf = classifier_from(enc, arch);
+    clf->to(r.dev);
+    return clf;
+}
+
 // Fine-tuning (encoder from `init`) or the supervised baseline (init null)
 // on `percent` of the training part (class-proportional, seeded).
 HeadResult tune(Run& r, const models::Tfrnn& init, double percent)
 {
     const int64_t K = static_cast<int64_t>(r.d.class_names.size());
-    auto arch = r.card.arch;
-    arch.num_class = K;
     torch::manual_seed(r.cfg.downstream.seed);
-    auto clf = classifier_from(init, arch);
-    clf->to(r.dev);
+    auto clf = classifier_for(r, init);
     std::vector<int64_t> train;
     if (percent >= 100) {
         train = r.parts.train;

@@ -97,6 +97,10 @@ HeadResult linear_head(Run& r, models::TrlsClassifier& clf, const torch::Tensor&
 // buffers; a random start when `enc` is null).
 models::TrlsClassifier classifier_from(const models::Tfrnn& enc, const models::TrlsOptions& arch);
 
+// The run's classifier: its card's architecture with one output per class of
+// its data, the encoder from `enc` (random when null), on the run's device.
+models::TrlsClassifier classifier_for(const Run& r, const models::Tfrnn& enc);
+
 // Fine-tuning (encoder from `init`) or the supervised baseline (init null)
 // on `percent` of the training part (class-proportional, seeded).
 HeadResult tune(Run& r, const models::Tfrnn& init, double percent);

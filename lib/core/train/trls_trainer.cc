@@ -289,10 +289,7 @@ TrlsTrainResult trls::fit(const TrlsTrainConfig& cfg, const Labelled& d, bool wi
         return out;
     if (!with_head)
         return encoder_only(r, enc, pre, out);
-    auto arch = r.card.arch;
-    arch.num_class = static_cast<int64_t>(d.class_names.size());
-    auto clf = classifier_from(enc, arch);
-    clf->to(dev);
+    auto clf = classifier_for(r, enc);
     const bool finetune = cfg.head == "finetune";
     const auto h = finetune ? tune(r, enc, 100) : linear_head(r, clf, take(r.imgs, r.parts.test));
     if (!h.completed)
@@ -300,7 +297,7 @@ TrlsTrainResult trls::fit(const TrlsTrainConfig& cfg, const Labelled& d, bool wi
     if (finetune)
         clf = h.net;
     auto card = r.card;
-    card.arch = arch;
+    card.arch = clf->options(); // the card's, with a head per class
     card.class_names = d.class_names;
     card.metrics_json = json{ { "protocol", finetune
                                                 ? "fine-tuned (encoder and head on every "
