@@ -326,8 +326,8 @@ void add_trls_commands(Cli& cli)
         ->capture_default_str();
     e->add_option("--fold", ea->fold, "Run only this fold (1-based)")->check(int_range(1, 20));
     e->add_option("--sparsity", ea->spec.sparsity_percent,
-                  "Also score the linear model on test windows with these percentages of "
-                  "samples dropped")
+                  "Also score the linear probes (--linear, --random-init) on test windows "
+                  "with these percentages of samples dropped")
         ->delimiter(',')
         ->check(number_check([](double v) { return v >= 0 && v < 100; }, "a percentage in [0, 100)",
                              "PERCENT"));

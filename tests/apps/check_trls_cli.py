@@ -123,9 +123,11 @@ if os.path.exists("ev.json"):
     check("one fold", len(f) == 1 and f[0]["fold"] == 2, f)
     check("6:2:2 of 80", (f[0]["train"], f[0]["val"], f[0]["test"]) == (48, 16, 16), f[0])
     for mode in ("linear", "finetune_10", "finetune_100", "supervised", "random_init",
-                 "linear_sparsity_50", "linear_snr_0"):
+                 "linear_sparsity_50", "linear_snr_0", "random_init_sparsity_50",
+                 "random_init_snr_0"):
         check("mode " + mode, mode in j["summary"] and j["summary"][mode]["folds"] == 1,
               list(j["summary"]))
+    check("pre-trained for the linear probe", j["pretrain_epochs"] == 1, j["pretrain_epochs"])
     check("probe and fine-tuning start recorded",
           (j["probe"], j["finetune_start"]) == ("raw", "random"), j)
     check("architecture from the data", j["architecture"]["channels"] == 6 and
@@ -141,9 +143,13 @@ if all(os.path.exists(f) for f in ("ev.json", "ri1.json", "ri3.json")):
     r1, r3 = (json.load(open(f"ri{ep}.json")) for ep in (1, 3))
     check("random_init only", list(r1["summary"]) == ["random_init"], list(r1["summary"]))
     check("random_init without pre-training",
-          "pretrain_val_byol_loss" not in r1["per_fold"][0], r1["per_fold"][0])
+          "pretrain_val_byol_loss" not in r1["per_fold"][0] and r1["pretrain_epochs"] == 0,
+          (r1["per_fold"][0], r1["pretrain_epochs"]))
     same = [r["per_fold"][0]["random_init"] for r in (r1, r3, json.load(open("ev.json")))]
     check("random_init independent of pre-training", same[0] == same[1] == same[2], same)
+refused("robustness without a linear probe", "expected --linear or --random-init", "eval",
+        "trls", "--data", "basicmotions", "--folds", 5, "--fold", 2, "--finetune", 10,
+        "--sparsity", 50, "--out-dir", "rf")
 for name in ("trls_basicmotions_embedding.png", "trls_basicmotions_label_fraction.png"):
     check("figure " + name, os.path.exists(os.path.join("ev", name)) and
           png(os.path.join("ev", name)), text)

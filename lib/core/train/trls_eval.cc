@@ -109,6 +109,10 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
     for (double s : spec.snr_db)
         if (!std::isfinite(s))
             throw std::invalid_argument("--snr: expected finite dB values");
+    if ((!spec.sparsity_percent.empty() || !spec.snr_db.empty()) && !spec.linear &&
+        !spec.random_init)
+        throw std::invalid_argument("--sparsity/--snr score the linear probes: expected --linear "
+                                    "or --random-init with them, found neither");
     if (!spec.linear && !spec.supervised && !spec.random_init && spec.finetune_percent.empty())
         throw std::invalid_argument(
             "eval trls: expected --linear, --finetune, --supervised or --random-init");
@@ -128,6 +132,7 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
     json folds = json::array(), arch_json;
     std::map<std::string, std::vector<double>> acc, f1;
     TrlsEvalResult result;
+    const bool pretrained = spec.linear || !spec.finetune_percent.empty();
     for (int k = spec.first_fold; k <= last; ++k) {
         auto r = prepare(cfg, d, split(d.x.size(0), spec.folds, k, cfg.split_seed), dev, events,
                          cancel);
@@ -141,29 +146,26 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
             f1[mode].push_back(h.test.macro_f1);
         };
         models::Tfrnn enc(nullptr);
-        if (spec.linear || !spec.finetune_percent.empty()) {
+        if (pretrained) {
             LoopResult pre;
             enc = pretrain(r, "", false, &pre);
             if (!enc)
                 break;
             fj["pretrain_val_byol_loss"] = pre.best_metric;
         }
-        if (spec.linear) {
-            auto clf = classifier_for(r, enc);
-            const auto test_x = take(d.x, r.parts.test);
-            const auto h = linear_head(r, clf, take(r.imgs, r.parts.test));
-            if (!h.completed)
-                break;
-            record("linear", h);
-            const auto truth = to_vec(take(d.y, r.parts.test));
+        const auto truth = to_vec(take(d.y, r.parts.test));
+        // A probe's test accuracy with samples dropped / noise added (the same
+        // corrupted windows for every probe of a fold).
+        auto robustness = [&](const std::string& mode, models::TrlsClassifier clf) {
             auto robust = [&](const std::string& kind, double v) {
-                const auto imgs = images_of(r.card, corrupt(test_x, kind, v, 77 + k));
+                const auto imgs =
+                    images_of(r.card, corrupt(take(d.x, r.parts.test), kind, v, 77 + k));
                 torch::NoGradGuard ng;
                 const auto emb = embed_all(clf->encoder, imgs, dev);
                 const auto pred = to_vec(clf->head->forward(emb.to(dev)).argmax(1));
                 const auto s = scores(truth, pred, K);
-                char key[64];
-                std::snprintf(key, sizeof key, "linear_%s_%g", kind.c_str(), v);
+                char key[80];
+                std::snprintf(key, sizeof key, "%s_%s_%g", mode.c_str(), kind.c_str(), v);
                 fj[key] = scores_json(s);
                 acc[key].push_back(s.accuracy);
                 f1[key].push_back(s.macro_f1);
@@ -172,6 +174,14 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
                 robust("sparsity", p);
             for (double s : spec.snr_db)
                 robust("snr", s);
+        };
+        if (spec.linear) {
+            auto clf = classifier_for(r, enc);
+            const auto h = linear_head(r, clf, take(r.imgs, r.parts.test));
+            if (!h.completed)
+                break;
+            record("linear", h);
+            robustness("linear", clf);
             if (k == spec.first_fold) {
                 const auto emb = embed_all(clf->encoder, take(r.imgs, r.parts.test), dev);
                 const std::string png = spec.out_dir + "/trls_" + cfg.data + "_embedding.png";
@@ -188,6 +198,7 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
             if (!h.completed)
                 break;
             record("random_init", h);
+            robustness("random_init", clf);
         }
         for (double p : spec.finetune_percent) {
             const auto h = tune(r, enc, p);
@@ -253,7 +264,8 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
                  { "description", d.description },
                  { "architecture", arch_json },
                  { "scaling", cfg.scaling },
-                 { "pretrain_epochs", cfg.pretrain.epochs },
+                 // 0 where no mode pre-trained (--supervised, --random-init alone)
+                 { "pretrain_epochs", pretrained ? cfg.pretrain.epochs : 0 },
                  { "downstream_epochs", cfg.downstream.epochs },
                  { "probe", cfg.probe },
                  { "finetune_start", cfg.finetune_start },
