@@ -317,7 +317,9 @@ void add_tsrnet_commands(Cli& cli)
         c->add_option("--rate", d.rate, ".npy/.csv data: sample rate of its rows (Hz)")
             ->check(kFinitePositive);
         c->add_option("--labels", d.labels, ".npy data: labels .npy (0 = normal)");
-        c->add_option("--channels", d.channels, "WFDB data: channel names to use as leads");
+        c->add_option("--channels", d.channels,
+                      "WFDB data: channel names to use as leads, e.g. MLII,V1")
+            ->delimiter(',');
         c->add_option("--seed", d.seed, "Split and training seed")->capture_default_str();
         c->add_option("--val-fraction", d.val_fraction, "Normal windows for validation")
             ->check(kFraction)

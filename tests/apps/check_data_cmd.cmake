@@ -32,6 +32,23 @@ file(SIZE ${OUT}/record100.png size)
 if(size LESS 20000)
   message(FATAL_ERROR "tfmed data plot: PNG of ${size} bytes is too small to hold the traces")
 endif()
+# --channels as the README writes it (comma-separated) and one channel alone.
+foreach(spec "0,1;2" "1;1")
+  list(GET spec 0 chans)
+  list(GET spec 1 n)
+  execute_process(COMMAND ${TFMED} data plot ${rec}.hea --from 5 --to 6 --channels ${chans}
+    -o ${OUT}/chans.png RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0 OR NOT out MATCHES " ${n} channel\\(s\\), 5.000..6.000 s")
+    message(FATAL_ERROR "tfmed data plot --channels ${chans}: expected ${n} channel(s), "
+                        "got rc ${rc}: ${out}${err}")
+  endif()
+endforeach()
+execute_process(COMMAND ${TFMED} data plot ${rec}.hea --from 5 --to 6 --channels 0,2
+  -o ${OUT}/chans.png RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "channel 2")
+  message(FATAL_ERROR "tfmed data plot --channels 0,2 of a 2-channel record: expected a "
+                      "clear error naming channel 2, got rc ${rc}: ${err}")
+endif()
 execute_process(COMMAND ${TFMED} data plot ${rec} --from 4000 --to 4010 -o ${OUT}/none.png
   RESULT_VARIABLE rc ERROR_VARIABLE err)
 if(rc EQUAL 0 OR NOT err MATCHES "is past the end of the record" OR EXISTS ${OUT}/none.png)

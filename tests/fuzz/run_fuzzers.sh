@@ -53,15 +53,17 @@ have_libfuzzer() {
 
 if ! have_libfuzzer; then
     echo "clang++ with libFuzzer not found: installing clang and libclang-rt-14-dev"
-    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-        echo "error: need root and apt-get to install clang libclang-rt-14-dev" >&2
+    sudo="" # as scripts/setup.sh: root, or sudo
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    if ! command -v apt-get >/dev/null 2>&1 || { [ -n "$sudo" ] && ! command -v sudo >/dev/null 2>&1; }; then
+        echo "error: need apt-get (as root or through sudo) to install clang libclang-rt-14-dev" >&2
         exit 2
     fi
     pkgs="clang libclang-rt-14-dev"
-    export DEBIAN_FRONTEND=noninteractive
     # shellcheck disable=SC2086
-    apt-get install -y --no-install-recommends $pkgs ||
-        { apt-get update && apt-get install -y --no-install-recommends $pkgs; } ||
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgs ||
+        { $sudo apt-get update &&
+          $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgs; } ||
         { echo "error: apt-get install $pkgs failed" >&2; exit 2; }
     if ! have_libfuzzer; then
         echo "error: clang++ still cannot link -fsanitize=fuzzer" >&2
