@@ -22,6 +22,9 @@
 #include <vector>
 
 namespace tfmed {
+namespace io {
+struct Recording;
+}
 namespace apps {
 
 /*! The command groups and what each leaf command runs once parsed. */
@@ -46,6 +49,11 @@ void add_trls_commands(Cli& cli);   // train/eval/bench trls            (trls_cm
 void add_serve_commands(Cli& cli);  // bench serve                     (bench_serve.cc)
 void add_train_bench_commands(Cli& cli); // bench train --nproc 1,2     (bench_train.cc)
 void add_model_commands(Cli& cli);  // info, doctor, export, import, system (model_cmd.cc)
+void add_score_commands(Cli& cli);  // score                           (score_cmd.cc)
+
+/*! A WFDB record (.hea or the record name) or an EDF/BDF file, whole (data_cmd.cc).
+ *  \throws std::invalid_argument for another kind of file, io::ReadError */
+io::Recording read_any_recording(const std::string& path);
 
 /*! An exception's message for people: LibTorch appends a backtrace after
  *  the message ("Exception raised from ..."); that belongs in a debugger. */

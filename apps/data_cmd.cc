@@ -101,16 +101,6 @@ void print_recording(const io::Recording& r, const std::string& kind)
         std::printf("  # %s\n", r.comments[i].c_str());
 }
 
-io::Recording read_any_recording(const std::string& path)
-{
-    if (is_wfdb(path))
-        return io::read_wfdb(path);
-    const std::string e = lower_ext(path);
-    if (e == ".edf" || e == ".bdf" || e == ".rec")
-        return io::to_recording(io::read_edf(path));
-    throw std::invalid_argument("expected a WFDB record (.hea) or an EDF/BDF file, found '" +
-                                path + "'");
-}
 
 int data_inspect(const std::string& path)
 {
@@ -275,6 +265,17 @@ int data_plot(const std::string& path,
 }
 
 } // namespace
+
+io::Recording read_any_recording(const std::string& path)
+{
+    if (is_wfdb(path))
+        return io::read_wfdb(path);
+    const std::string e = lower_ext(path);
+    if (e == ".edf" || e == ".bdf" || e == ".rec")
+        return io::to_recording(io::read_edf(path));
+    throw std::invalid_argument("expected a WFDB record (.hea) or an EDF/BDF file, found '" +
+                                path + "'");
+}
 
 void add_data_commands(Cli& cli)
 {

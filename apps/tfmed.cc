@@ -44,6 +44,7 @@ int main(int argc, char** argv)
     tfmed::apps::add_serve_commands(cli);
     tfmed::apps::add_train_bench_commands(cli);
     tfmed::apps::add_model_commands(cli);
+    tfmed::apps::add_score_commands(cli);
 
     try {
         app.parse(argc, argv);
