@@ -87,12 +87,21 @@ io::Recording table_recording(const std::string& path, double rate)
             throw std::invalid_argument(path + ": expected a 1-D or 2-D array (rows x channels), "
                                                "found " + std::to_string(a.shape.size()) + " dimensions");
         const int64_t cols = a.shape.size() == 2 ? a.shape[1] : 1;
+        if (a.shape[0] == 0 || cols == 0)
+            throw std::invalid_argument(path + ": expected rows of samples, found an empty array");
         for (int64_t c = 0; c < cols; ++c)
             r.channel_names.push_back(std::to_string(c));
         r.n_samples = a.shape[0];
         r.samples = a.data;
     } else {
         const auto t = io::read_csv(path);
+        if (t.cols() == 0)
+            throw std::invalid_argument(path + ": expected numeric columns, found none");
+        // A text first column (times, labels) is not a channel: indices count
+        // the numeric columns.
+        if (!t.text_column.empty())
+            std::printf("%s: the text column '%s' is not a channel; channels are %s\n",
+                        path.c_str(), t.text_column_name.c_str(), join(t.columns).c_str());
         r.channel_names = t.columns;
         r.n_samples = t.rows;
         r.samples.assign(t.values.begin(), t.values.end());
@@ -115,9 +124,16 @@ std::vector<int> pick_channels(const io::Recording& r, const models::CardHead& h
     if (!wanted.empty()) {
         for (const auto& w : wanted) {
             int i = find(w);
-            if (i < 0 && !w.empty() && w.find_first_not_of("0123456789") == std::string::npos &&
-                std::stoll(w) < r.channels())
-                i = static_cast<int>(std::stoll(w));
+            const bool digits = !w.empty() && w.size() <= 9 &&
+                                w.find_first_not_of("0123456789") == std::string::npos;
+            if (i < 0 && digits) {
+                i = std::stoi(w);
+                if (i >= r.channels())
+                    throw std::invalid_argument("--channels: index " + w + " is out of range: " +
+                                                r.source + " has channels 0.." +
+                                                std::to_string(r.channels() - 1) + " (" +
+                                                join(r.channel_names) + ")");
+            }
             if (i < 0)
                 throw std::invalid_argument("--channels: '" + w + "' is not a channel of " +
                                             r.source + " (it has " + join(r.channel_names) +
@@ -174,6 +190,26 @@ std::string csv_field(double v)
     return b;
 }
 
+// Samples [a, b) of `r` with the annotations inside, re-based (a copy of
+// that span only).
+io::Recording slice(const io::Recording& r, int64_t a, int64_t b)
+{
+    io::Recording s;
+    s.source = r.source;
+    s.sample_rate = r.sample_rate;
+    s.channel_names = r.channel_names;
+    s.units = r.units;
+    s.n_samples = b - a;
+    const auto C = static_cast<int64_t>(r.channel_names.size());
+    s.samples.assign(r.samples.begin() + a * C, r.samples.begin() + b * C);
+    for (auto an : r.annotations)
+        if (an.sample >= a && an.sample < b) {
+            an.sample -= a;
+            s.annotations.push_back(an);
+        }
+    return s;
+}
+
 int score_cmd(const ScoreArgs& a)
 {
 #ifdef TFMED_HAVE_PLOT
@@ -187,6 +223,11 @@ int score_cmd(const ScoreArgs& a)
     for (const auto* out : { &a.csv, &a.json_path, &a.plot })
         if (!out->empty())
             io::check_writable(*out); // before any work
+    const std::string ext = lower_ext(a.input);
+    const bool table = ext == ".csv" || ext == ".npy";
+    if (a.rate > 0 && !table)
+        throw std::invalid_argument("--rate: only for .csv/.npy tables; " + a.input +
+                                    " states its own rate");
     // The model: what it takes and whether it scores.
     const auto file = models::read_model_file(a.model, false);
     const auto head = models::card_head(file.card_json);
@@ -207,37 +248,45 @@ int score_cmd(const ScoreArgs& a)
         throw std::invalid_argument(a.model + ": expected a tsrnet, specar or trls model, found '" +
                                     kind + "'");
     }
+    if (task == "classification" && !std::isnan(a.threshold))
+        throw std::invalid_argument("--threshold: " + a.model + " classifies; a threshold is for "
+                                                                "anomaly models");
+    if (a.no_gate && kind != "tsrnet")
+        throw std::invalid_argument("--no-quality-gate: only TSRNet models have a signal-quality "
+                                    "gate; found a " + kind + " model");
+    if (task == "anomaly_detection" && std::isnan(a.threshold) && !head.has_threshold)
+        throw std::invalid_argument(a.model + ": the card has no alarm threshold: expected "
+                                              "--threshold");
 
     // The input, its span and channels, at the model's rate.
-    const std::string ext = lower_ext(a.input);
-    const bool table = ext == ".csv" || ext == ".npy";
-    io::Recording r;
-    if (table) {
-        r = table_recording(a.input, a.rate > 0 ? a.rate : head.sample_rate);
-    } else {
-        r = read_any_recording(a.input);
-        if (a.rate > 0)
-            throw std::invalid_argument("--rate: only for .csv/.npy tables; " + a.input +
-                                        " states its rate (" + std::to_string(r.sample_rate) +
-                                        " Hz)");
-    }
+    io::Recording r = table ? table_recording(a.input, a.rate > 0 ? a.rate : head.sample_rate)
+                            : read_any_recording(a.input);
     const double rate_in = r.sample_rate;
+    int64_t first = 0;
     if (a.from > 0 || a.to > 0) {
         if (!(rate_in > 0))
             throw std::invalid_argument("--from/--to: " + a.input + " has no sample rate (give "
                                                                     "--rate)");
         if (a.to > 0 && a.to <= a.from)
-            throw std::invalid_argument("expected --from < --to, found " + std::to_string(a.from) +
-                                        " .. " + std::to_string(a.to));
-        const auto start = static_cast<int64_t>(std::llround(a.from * rate_in));
-        if (start >= r.n_samples)
-            throw std::invalid_argument("--from " + std::to_string(a.from) + " s is past the end of " +
-                                        a.input + " (" + std::to_string(r.duration()) + " s)");
-        io::select_samples(r, start,
-                           a.to > 0 ? static_cast<int64_t>(std::llround((a.to - a.from) * rate_in))
+            throw std::invalid_argument("expected --from < --to, found " + csv_field(a.from) +
+                                        " .. " + csv_field(a.to));
+        first = static_cast<int64_t>(std::llround(std::min(a.from * rate_in, 9e15)));
+        if (first >= r.n_samples)
+            throw std::invalid_argument("--from " + csv_field(a.from) + " s is past the end of " +
+                                        a.input + " (" + csv_field(r.duration()) + " s)");
+        io::select_samples(r, first,
+                           a.to > 0 ? static_cast<int64_t>(std::llround(
+                                          std::min((a.to - a.from) * rate_in, 9e15)))
                                     : -1);
     }
-    const auto idx = pick_channels(r, head, a.channels, ext == ".npy");
+    const bool unnamed =
+        ext == ".npy" || (ext == ".csv" && [&] {
+            for (int c = 0; c < r.channels(); ++c)
+                if (r.channel_names[c] != "c" + std::to_string(c))
+                    return false;
+            return true;
+        }());
+    const auto idx = pick_channels(r, head, a.channels, unnamed);
     r = keep_channels(r, idx);
     bool resampled = false;
     if (head.sample_rate > 0 && rate_in > 0 && std::abs(rate_in - head.sample_rate) > 1e-9) {
@@ -245,118 +294,139 @@ int score_cmd(const ScoreArgs& a)
         resampled = true;
     }
     const double rate = head.sample_rate > 0 ? head.sample_rate : rate_in;
+    const double t0 = rate_in > 0 ? first / rate_in : static_cast<double>(first);
     const int64_t W = head.window;
     int64_t hop = W;
     if (a.hop_s > 0) {
         if (!(rate > 0))
             throw std::invalid_argument("--hop: neither the model nor the input states a sample "
                                         "rate to turn seconds into samples");
-        hop = std::max<int64_t>(1, std::llround(a.hop_s * rate));
+        const double h = a.hop_s * rate;
+        if (h < 0.5)
+            throw std::invalid_argument("--hop: expected at least one sample (" +
+                                        csv_field(1 / rate) + " s at " + csv_field(rate) +
+                                        " Hz), found " + csv_field(a.hop_s) + " s");
+        hop = static_cast<int64_t>(std::llround(std::min(h, 1e15)));
     }
     if (r.n_samples < W)
         throw std::invalid_argument(
             a.input + ": " + std::to_string(r.n_samples) + " samples at the model's rate, fewer "
             "than one window of " + std::to_string(W) + " (" +
-            (rate > 0 ? std::to_string(W / rate) + " s" : std::string("samples")) + ")");
+            (rate > 0 ? csv_field(W / rate) + " s" : std::string("samples")) + ")");
+    const int64_t n = (r.n_samples - W) / hop + 1;
+    const int64_t tail = r.n_samples - ((n - 1) * hop + W); // samples after the last window
+    bool annotated = false;
+    for (const auto& an : r.annotations)
+        annotated = annotated || io::wfdb_is_beat(an.code);
     data::WindowOptions wo;
     wo.length = W;
     wo.hop = hop;
     wo.normal = std::set<std::string>(a.normal.begin(), a.normal.end());
     wo.drop_invalid = false;
-    const auto w = data::make_windows(r, wo);
-    const int64_t n = w.x.size(0), C = w.x.size(1);
-    const auto xs = w.x.permute({ 0, 2, 1 }).contiguous(); // n x W x C, time-major
-    const float* px = xs.data_ptr<float>();
-    bool annotated = false;
-    for (const auto& an : r.annotations)
-        annotated = annotated || io::wfdb_is_beat(an.code);
 
     const int threads = a.threads > 0 ? a.threads
                                       : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     // Per window: the score (or the decision's probability), alarm, class.
-    std::vector<double> score(n, std::nan("")), extra1(n, std::nan("")), extra2(n, std::nan(""));
+    const auto nan = std::numeric_limits<double>::quiet_NaN();
+    std::vector<double> score(n, nan), extra1(n, nan), extra2(n, nan);
     std::vector<std::string> status(n, "ok");
-    std::vector<int> alarm(n, 0), cls(n, -1);
+    std::vector<int> alarm(n, 0), cls(n, -1), label(n, 0), beats(n, 0);
     std::vector<std::vector<float>> probs;
     std::vector<std::string> class_names;
     double threshold = a.threshold;
     std::string device;
     std::vector<std::string> columns;
-    const int64_t B = std::max(1, a.batch);
+    // The model runs on chunks of windows: memory stays that of one chunk.
+    std::unique_ptr<engine::TsrnetEngine> ts;
+    std::unique_ptr<engine::SpecarEngine> sp;
+    std::unique_ptr<engine::TrlsEngine> tr;
     if (kind == "tsrnet") {
-        engine::TsrnetEngine e(a.model, a.device, threads, !a.no_gate);
-        device = e.device();
+        ts = std::make_unique<engine::TsrnetEngine>(a.model, a.device, threads, !a.no_gate);
+        device = ts->device();
         if (std::isnan(threshold))
-            threshold = e.card().threshold;
-        for (int64_t i = 0; i < n; i += B) {
-            const int64_t m = std::min(B, n - i);
-            const auto res = e.score(px + i * W * C, m);
+            threshold = ts->card().threshold;
+        columns = { "score", "plain", "peak", "status", "alarm" };
+    } else if (kind == "specar") {
+        sp = std::make_unique<engine::SpecarEngine>(a.model, a.device, threads);
+        device = sp->device();
+        if (task == "anomaly_detection") {
+            if (std::isnan(threshold))
+                threshold = sp->card().threshold;
+            columns = { "score", "energy_mean", "points_above", "status", "alarm" };
+        } else {
+            class_names = sp->card().class_names;
+        }
+    } else {
+        tr = std::make_unique<engine::TrlsEngine>(a.model, a.device, threads);
+        device = tr->device();
+        if (tr->num_class() == 0)
+            throw std::invalid_argument(a.model + ": a TRLS encoder without a classification head "
+                                                  "gives embeddings, not decisions: expected a "
+                                                  "model from tfmed train trls (with its head)");
+        class_names = tr->class_names();
+    }
+    const int64_t B = std::max(1, a.batch);
+    for (int64_t i = 0; i < n; i += B) {
+        const int64_t m = std::min(B, n - i);
+        const auto w = data::make_windows(slice(r, i * hop, (i + m - 1) * hop + W), wo);
+        if (w.x.size(0) != m)
+            throw std::logic_error("score: expected " + std::to_string(m) + " windows in a chunk, "
+                                   "found " + std::to_string(w.x.size(0)));
+        for (int64_t j = 0; j < m; ++j) {
+            label[i + j] = static_cast<int>(w.label[j].item<int64_t>());
+            beats[i + j] = w.beats[static_cast<std::size_t>(j)];
+        }
+        const auto xs = w.x.permute({ 0, 2, 1 }).contiguous(); // m x W x C, time-major
+        const float* px = xs.data_ptr<float>();
+        if (ts) {
+            const auto res = ts->score(px, m);
             for (int64_t j = 0; j < m; ++j) {
                 const auto& s = res[static_cast<std::size_t>(j)];
                 score[i + j] = s.score;
                 extra1[i + j] = s.plain;
                 extra2[i + j] = s.peak;
                 status[i + j] = models::to_string(s.status);
-                alarm[i + j] = s.scored() && score[i + j] > threshold;
+                alarm[i + j] = s.scored() && score[i + j] > threshold; // as tsrnet_scorer
             }
-        }
-        columns = { "score", "plain", "peak", "status", "alarm" };
-    } else if (kind == "specar") {
-        engine::SpecarEngine e(a.model, a.device, threads);
-        device = e.device();
-        if (task == "anomaly_detection") {
-            if (std::isnan(threshold))
-                threshold = e.card().threshold;
-            for (int64_t i = 0; i < n; i += B) {
-                const int64_t m = std::min(B, n - i);
-                const auto en = e.energy(px + i * W * C, m);
-                for (int64_t j = 0; j < m; ++j) {
-                    double sum = 0, mx = -INFINITY;
-                    int above = 0;
-                    bool finite = true;
-                    for (int64_t t = 0; t < W; ++t) {
-                        const double v = en[static_cast<std::size_t>(j * W + t)];
-                        finite = finite && std::isfinite(v);
-                        sum += v;
-                        mx = std::max(mx, v);
+        } else if (sp && task == "anomaly_detection") {
+            // As the specar block: the first window scores all its points,
+            // later ones their newest hop; the score is the largest energy.
+            const auto en = sp->energy(px, m);
+            for (int64_t j = 0; j < m; ++j) {
+                const int64_t from = (i + j == 0 || hop >= W) ? 0 : W - hop;
+                double sum = 0, top = -INFINITY;
+                int above = 0;
+                bool finite = true;
+                for (int64_t t = 0; t < W; ++t) {
+                    const double v = en[static_cast<std::size_t>(j * W + t)];
+                    finite = finite && std::isfinite(v);
+                    sum += v;
+                    if (t >= from) {
+                        top = std::max(top, v);
                         above += v > threshold;
                     }
-                    score[i + j] = finite ? sum / W : std::nan("");
-                    extra1[i + j] = finite ? mx : std::nan("");
-                    extra2[i + j] = finite ? above : std::nan("");
-                    status[i + j] = finite ? "ok" : "non_finite";
-                    alarm[i + j] = finite && above > 0;
                 }
+                score[i + j] = finite ? top : nan;
+                extra1[i + j] = finite ? sum / W : nan;
+                extra2[i + j] = finite ? above : nan;
+                status[i + j] = finite ? "ok" : "non_finite";
+                alarm[i + j] = finite && top > threshold;
             }
-            columns = { "energy_mean", "energy_max", "points_above", "status", "alarm" };
         } else {
-            class_names = e.card().class_names;
-            for (int64_t i = 0; i < n; i += B) {
-                const int64_t m = std::min(B, n - i);
-                const auto p = e.classify(px + i * W * C, m);
-                const auto K = static_cast<int64_t>(p.size()) / m;
-                for (int64_t j = 0; j < m; ++j)
-                    probs.emplace_back(p.begin() + j * K, p.begin() + (j + 1) * K);
-            }
-        }
-    } else {
-        engine::TrlsEngine e(a.model, a.device, threads);
-        device = e.device();
-        if (e.num_class() == 0)
-            throw std::invalid_argument(a.model + ": a TRLS encoder without a classification head "
-                                                  "gives embeddings, not decisions: expected a "
-                                                  "model from tfmed train trls (with its head)");
-        class_names = e.class_names();
-        std::vector<float> emb, p;
-        for (int64_t i = 0; i < n; i += B) {
-            const int64_t m = std::min(B, n - i);
-            e.from_samples(px + i * W * C, m, emb, p);
-            const int64_t K = e.num_class();
+            std::vector<float> p, emb;
+            if (sp)
+                p = sp->classify(px, m);
+            else
+                tr->from_samples(px, m, emb, p);
+            const auto K = static_cast<int64_t>(p.size()) / m;
             for (int64_t j = 0; j < m; ++j)
                 probs.emplace_back(p.begin() + j * K, p.begin() + (j + 1) * K);
         }
     }
     if (task == "classification") {
+        const std::size_t K = probs.empty() ? 0 : probs[0].size();
+        for (std::size_t k = class_names.size(); k < K; ++k) // a card without names
+            class_names.push_back("class" + std::to_string(k));
         for (int64_t i = 0; i < n; ++i) {
             const auto& p = probs[static_cast<std::size_t>(i)];
             const bool finite = std::all_of(p.begin(), p.end(), [](float v) { return std::isfinite(v); });
@@ -379,23 +449,21 @@ int score_cmd(const ScoreArgs& a)
     for (int64_t i = 0; i < n; ++i) {
         scored += std::isfinite(score[i]);
         alarms += alarm[i];
-        const int y = static_cast<int>(w.label[i].item<int64_t>());
-        abnormal += annotated && y;
+        abnormal += annotated && label[i];
         if (annotated && task == "anomaly_detection" && std::isfinite(score[i])) {
             auc_s.push_back(score[i]);
-            auc_y.push_back(y);
+            auc_y.push_back(label[i]);
         }
     }
-    double auc = std::nan("");
+    double auc = nan;
     const auto pos = std::count(auc_y.begin(), auc_y.end(), 1);
     if (pos > 0 && pos < static_cast<long>(auc_y.size()))
         auc = models::roc_auc(auc_s, auc_y);
 
     // Report.
-    const double t0 = a.from;
     auto start_s = [&](int64_t i) {
-        return rate > 0 ? t0 + static_cast<double>(w.start[static_cast<std::size_t>(i)]) / rate
-                        : static_cast<double>(w.start[static_cast<std::size_t>(i)]);
+        return rate > 0 ? t0 + static_cast<double>(i * hop) / rate
+                        : static_cast<double>(first + i * hop);
     };
     json windows = json::array();
     std::ostringstream csv;
@@ -426,10 +494,9 @@ int score_cmd(const ScoreArgs& a)
                 csv << "," << csv_field(v);
         }
         if (annotated) {
-            const int y = static_cast<int>(w.label[i].item<int64_t>());
-            jw["beats"] = w.beats[static_cast<std::size_t>(i)];
-            jw["abnormal"] = y;
-            csv << "," << w.beats[static_cast<std::size_t>(i)] << "," << y;
+            jw["beats"] = beats[i];
+            jw["abnormal"] = label[i];
+            csv << "," << beats[i] << "," << label[i];
         }
         csv << "\n";
         windows.push_back(jw);
@@ -456,11 +523,14 @@ int score_cmd(const ScoreArgs& a)
         for (std::size_t k = 0; k < class_names.size(); ++k)
             counts[class_names[k]] = std::count(cls.begin(), cls.end(), static_cast<int>(k));
         summary["classes"] = counts;
+        summary["class_names"] = class_names; // in the model's order
     }
+    summary["unscored_tail"] = tail; // samples after the last whole window
     if (annotated) {
         summary["normal_symbols"] = a.normal;
         summary["abnormal_windows"] = abnormal;
-        summary["roc_auc"] = std::isfinite(auc) ? json(auc) : json(nullptr);
+        if (task == "anomaly_detection")
+            summary["roc_auc"] = std::isfinite(auc) ? json(auc) : json(nullptr);
     }
 
     std::printf("%s (%s, %s) on %s\n", a.model.c_str(), kind.c_str(), task.c_str(), a.input.c_str());
@@ -470,6 +540,10 @@ int score_cmd(const ScoreArgs& a)
                 resampled ? (" (resampled from " + csv_field(rate_in) + " Hz)").c_str() : "",
                 static_cast<long long>(W), static_cast<long long>(hop), static_cast<long long>(n),
                 static_cast<long long>(scored));
+    if (tail > 0)
+        std::printf("  the last %lld samples (%s) are shorter than a window: not scored\n",
+                    static_cast<long long>(tail),
+                    rate > 0 ? (csv_field(tail / rate) + " s").c_str() : "samples");
     if (task == "anomaly_detection") {
         std::printf("  threshold %s: %lld alarm(s)\n", csv_field(threshold).c_str(),
                     static_cast<long long>(alarms));
@@ -483,15 +557,6 @@ int score_cmd(const ScoreArgs& a)
                     static_cast<long long>(abnormal), static_cast<long long>(n),
                     join(a.normal).c_str(),
                     std::isfinite(auc) ? (": ROC-AUC of the scores " + csv_field(auc)).c_str() : "");
-    if (!a.csv.empty()) {
-        io::write_atomically(a.csv, csv.str());
-        std::printf("  wrote %s\n", a.csv.c_str());
-    }
-    if (!a.json_path.empty()) {
-        summary["per_window"] = windows;
-        io::write_atomically(a.json_path, summary.dump(1) + "\n");
-        std::printf("  wrote %s\n", a.json_path.c_str());
-    }
 #ifdef TFMED_HAVE_PLOT
     if (!a.plot.empty()) {
         const double unit = rate > 0 ? rate : 1.0;
@@ -514,13 +579,14 @@ int score_cmd(const ScoreArgs& a)
                 m.label = an.symbol;
                 trace.markers.push_back(m);
             }
-        plot::Panel sp;
-        sp.xlabel = trace.xlabel;
-        sp.xmin = trace.xmin = t0;
-        sp.xmax = trace.xmax = t0 + r.n_samples / unit;
+        plot::Panel panel;
+        panel.xlabel = trace.xlabel;
+        panel.xmin = trace.xmin = t0;
+        panel.xmax = trace.xmax = t0 + r.n_samples / unit;
         auto centre = [&](int64_t i) { return start_s(i) + (rate > 0 ? W / rate : W) / 2; };
         if (task == "anomaly_detection") {
-            sp.title = kind == "tsrnet" ? "anomaly score per window" : "mean anomaly energy per window";
+            panel.title = kind == "tsrnet" ? "anomaly score per window"
+                                           : "largest point energy per window (its newest hop)";
             plot::Series sc, al, th;
             sc.color = { 31, 119, 180 };
             sc.label = "score";
@@ -536,20 +602,20 @@ int score_cmd(const ScoreArgs& a)
                         al.y.push_back(score[i]);
                     }
                 }
-            sp.series.push_back(sc);
+            panel.series.push_back(sc);
             if (!al.x.empty())
-                sp.series.push_back(al);
-            if (std::isfinite(threshold) && kind == "tsrnet") {
+                panel.series.push_back(al);
+            if (std::isfinite(threshold)) {
                 th.color = { 120, 120, 120 };
                 th.label = "threshold";
-                th.x = { sp.xmin, sp.xmax };
+                th.x = { panel.xmin, panel.xmax };
                 th.y = { threshold, threshold };
-                sp.series.push_back(th);
+                panel.series.push_back(th);
             }
         } else {
-            sp.title = "class probabilities per window";
-            sp.ymin = 0;
-            sp.ymax = 1;
+            panel.title = "class probabilities per window";
+            panel.ymin = 0;
+            panel.ymax = 1;
             static const plot::Rgb colors[] = { { 31, 119, 180 }, { 214, 39, 40 }, { 44, 160, 44 },
                                                 { 255, 127, 14 }, { 148, 103, 189 }, { 140, 86, 75 } };
             for (std::size_t k = 0; k < class_names.size(); ++k) {
@@ -561,15 +627,24 @@ int score_cmd(const ScoreArgs& a)
                         c.x.push_back(centre(i));
                         c.y.push_back(probs[static_cast<std::size_t>(i)][k]);
                     }
-                sp.series.push_back(c);
+                panel.series.push_back(c);
             }
         }
-        plot::save_figure({ trace, sp }, a.plot,
+        plot::save_figure({ trace, panel }, a.plot,
                           fs::path(a.model).filename().string() + " on " +
                               fs::path(a.input).filename().string());
         std::printf("  wrote %s\n", a.plot.c_str());
     }
 #endif
+    if (!a.csv.empty()) {
+        io::write_atomically(a.csv, csv.str());
+        std::printf("  wrote %s\n", a.csv.c_str());
+    }
+    if (!a.json_path.empty()) {
+        summary["per_window"] = windows;
+        io::write_atomically(a.json_path, summary.dump(1) + "\n");
+        std::printf("  wrote %s\n", a.json_path.c_str());
+    }
     return 0;
 }
 

@@ -41,11 +41,9 @@ os.chdir(OUT)
 CHECKS = Checks(TFMED, dict(os.environ))
 ok, refused, check, png = CHECKS.ok, CHECKS.refused, CHECKS.check, CHECKS.png
 
-# WFDB beat codes (N L R a V F J A S E j / Q, e n f ...): the standard isqrs set.
-BEATS = set(range(1, 14)) | {25, 30, 31, 34, 35, 37, 38}
-SYMBOL = {1: "N", 2: "L", 3: "R", 4: "a", 5: "V", 6: "F", 7: "J", 8: "A", 9: "S", 10: "E",
-          11: "j", 12: "/", 13: "Q", 25: "e", 30: "f", 31: "Q", 34: "n", 35: "r", 37: "B",
-          38: "?"}
+# WFDB beat codes (WFDB's isqrs): N L R a V F J A S E j / Q (1-13), B (25),
+# e (34), n (35), f (38), r (41). N is code 1.
+BEATS = set(range(1, 14)) | {25, 34, 35, 38, 41}
 
 
 def mit_annotations(path):
@@ -94,14 +92,15 @@ if os.path.exists("t.json"):
         k = int(s / 360.0 // 10)
         if code in BEATS and k < 12:
             beats[k] += 1
-            abnormal[k] |= SYMBOL.get(code) != "N"
+            abnormal[k] |= code != 1
     check("beats per window", [int(x["beats"]) for x in r] == beats,
           ([x["beats"] for x in r], beats))
     check("abnormal windows", [int(x["abnormal"]) for x in r] == abnormal and
           j["abnormal_windows"] == sum(abnormal), ([x["abnormal"] for x in r], abnormal))
     scores = [float(x["score"]) for x in r]
     check("scores finite", all(math.isfinite(s) and s > 0 for s in scores), scores)
-    thr = j["threshold"]
+    thr = CHECKS.card(TSRNET)["scoring"]["threshold"]
+    check("the card's threshold", j["threshold"] == thr, (j["threshold"], thr))
     check("alarms above the card's threshold",
           [int(x["alarm"]) for x in r] == [int(s > thr) for s in scores] and
           j["alarms"] == sum(s > thr for s in scores), (thr, scores))
@@ -124,15 +123,22 @@ for thr, want in ((0, 12), (1e9, 0)):
 ok("score --hop 5", "score", TSRNET, REC, "--channels", "MLII", "--from", 30, "--to", 60,
    "--hop", 5, "--threads", 2, "--csv", "h.csv")
 if os.path.exists("h.csv") and os.path.exists("t.csv"):
-    h = rows("h.csv")
+    h, t = rows("h.csv"), rows("t.csv")
     check("hop 5 s from 30 s", [float(x["start_s"]) for x in h] == [30, 35, 40, 45, 50], h)
+    # Windows at 30, 40 and 50 s are those of the run from 0 s (the span read
+    # from 30 s is resampled on its own: equal within 1e-3).
+    if len(h) == 5:
+        d = [abs(float(h[k]["score"]) - float(t[3 + k // 2]["score"])) / float(t[3 + k // 2]["score"])
+             for k in (0, 2, 4)]
+        check("hop windows score as the windows of the whole run", max(d) < 1e-3, d)
 
 # 2. TRLS (one channel at 173.61 Hz, windows of 178 samples): class per window.
 ok("score trls", "score", TRLS, REC, "--channels", "MLII", "--to", 60, "--threads", 2,
    "--json", "c.json", "--csv", "c.csv", "--plot", "c.png")
 if os.path.exists("c.json"):
     j = json.load(open("c.json"))
-    names = list(j["classes"])
+    names = CHECKS.card(TRLS)["classes"]
+    check("class names in the model's order", j["class_names"] == names, j["class_names"])
     n = int(60 * 173.61) // 178
     check("trls windows", j["task"] == "classification" and j["windows"] == n and
           sum(j["classes"].values()) == n, (j["windows"], n, j["classes"]))
@@ -152,17 +158,41 @@ ok("score specar --batch 1", "score", SPECAR, MSL, "--threads", 2, "--batch", 1,
 if os.path.exists("s.json") and os.path.exists("s1.csv"):
     j = json.load(open("s.json"))
     r, r1 = rows("s.csv"), rows("s1.csv")
-    check("specar windows", (j["kind"], j["task"], j["windows"], j["window"]) ==
-          ("specar", "anomaly_detection", 20, 100), j)
-    check("specar alarms", all(int(x["alarm"]) == int(int(x["points_above"]) > 0) for x in r) and
-          j["alarms"] == sum(int(x["alarm"]) for x in r), r)
-    check("specar energies", all(float(x["energy_max"]) >= float(x["energy_mean"]) > 0
-                                 for x in r), r)
-    diff = max(abs(float(a["energy_mean"]) - float(b["energy_mean"])) /
-               float(a["energy_mean"]) for a, b in zip(r, r1))
+    thr = CHECKS.card(SPECAR)["scoring"]["threshold"]
+    check("specar windows", (j["kind"], j["task"], j["windows"], j["window"], j["threshold"],
+                             j["unscored_tail"]) ==
+          ("specar", "anomaly_detection", 20, 100, thr, 51), j)
+    check("specar alarms: the largest point energy above the card's threshold",
+          all(int(x["alarm"]) == int(float(x["score"]) > thr) ==
+              int(int(x["points_above"]) > 0) for x in r) and
+          j["alarms"] == sum(int(x["alarm"]) for x in r) and 0 < j["alarms"] < 20, r)
+    check("specar energies", all(float(x["score"]) >= float(x["energy_mean"]) > 0 for x in r), r)
+    diff = max(abs(float(a["score"]) - float(b["score"])) / float(a["score"])
+               for a, b in zip(r, r1))
     check("specar batch invariance (1e-4)", len(r1) == 20 and diff < 1e-4, diff)
 
-# 4. Refusals, each before any output is written.
+# 4. A CSV table (two numeric columns, one NaN sample) at --rate, channels by
+#    name or index: the NaN window is reported, not scored.
+with open("x.csv", "w") as f:
+    f.write("a,b\n")
+    for i in range(2000):
+        v = "nan" if i == 500 else f"{math.sin(2 * math.pi * 7 * i / 173.61):.6f}"
+        f.write(f"{i},{v}\n")
+for ch, name in (("b", "xb"), ("1", "x1")):
+    ok(f"score a CSV --channels {ch}", "score", TRLS, "x.csv", "--rate", 173.61, "--channels", ch,
+       "--threads", 2, "--csv", f"{name}.csv", "--json", f"{name}.json")
+if os.path.exists("xb.json") and os.path.exists("x1.csv"):
+    j = json.load(open("xb.json"))
+    r = rows("xb.csv")
+    check("csv windows", (j["windows"], j["scored"], j["unscored_tail"]) == (11, 10, 2000 - 11 * 178),
+          j)
+    check("the NaN window", (r[2]["status"], r[2]["class"]) == ("non_finite", "-1") and
+          all(x["status"] == "ok" for k, x in enumerate(r) if k != 2), r[2])
+    check("a channel by index as by name", open("xb.csv").read() == open("x1.csv").read())
+refused("a channel index out of range", "index 2 is out of range", "score", TRLS, "x.csv",
+        "--rate", 173.61, "--channels", 2)
+
+# 5. Refusals, each before any output is written.
 refused("a forecasting model", "predicts values", "score", FORECAST, MSL, "--csv", "no1.csv")
 refused("channels the record lacks", "expected the model's channel(s) MLII?", "score", TSRNET,
         REC, "--csv", "no2.csv")
@@ -177,6 +207,12 @@ refused("--rate for a WFDB record", "only for .csv/.npy", "score", TSRNET, REC, 
         "MLII", "--rate", 250)
 refused("an output folder that does not exist", "does not exist", "score", TSRNET, REC,
         "--channels", "MLII", "--csv", "missing/dir/x.csv")
+refused("a hop under one sample", "expected at least one sample", "score", TSRNET, REC,
+        "--channels", "MLII", "--hop", 0.0001)
+refused("a threshold for a classifier", "a threshold is for anomaly models", "score", TRLS, REC,
+        "--channels", "MLII", "--threshold", 0.5)
+refused("the quality gate of a SpecAR-Net model", "only TSRNet models", "score", SPECAR, MSL,
+        "--no-quality-gate")
 check("no output after a refusal", not any(os.path.exists(f) for f in
                                            ("no1.csv", "no2.csv", "no3.csv")))
 CHECKS.finish("tfmed score")
