@@ -6,8 +6,10 @@
 """QA for tfmed.table_source: CSV (with a date column and a label column),
 NPY and UEA .ts files written here, and ETTh1 from ../shared/data when present;
 then table_source -> specar (imputation) with NaN gaps, using a model trained
-by `tfmed train specar` when the tool and ETT are here."""
+by `tfmed train specar` when the tool and ETT are here; and the specar block's
+anomaly scores on an MSL table against `tfmed score` on the same file."""
 
+import csv
 import json
 import os
 import subprocess
@@ -23,6 +25,7 @@ from gnuradio import tfmed
 DATA = os.environ.get("TFMED_DATA_DIR", "../shared/data")
 ETT = os.path.join(DATA, "ett", "ETTh1.csv")
 TFMED_BIN = os.environ.get("TFMED_BIN", "")
+MODELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "models")
 
 
 def run(src, vlen):
@@ -147,6 +150,30 @@ class qa_table_source(gr_unittest.TestCase):
         self.assertEqual([o.offset for o in filled], list(range(120, 140)))
         card = json.loads(blk.card_json())
         self.assertEqual(card["architecture"]["time_features"], 0)
+
+    def test_specar_block_scores_as_tfmed_score(self):
+        # Overlapping windows (hop 50 of 100): the block tags each window with
+        # the largest energy of its newest hop; `tfmed score` reports the same.
+        msl = os.path.join(DATA, "msl", "test", "C-2.npy")
+        model = os.path.join(MODELS, "specar_msl_demo.tfm")
+        if not (TFMED_BIN and os.path.exists(msl)):
+            self.skipTest("needs the tfmed tool and ../shared/data/msl")
+        out = os.path.join(self.dir, "s.csv")
+        subprocess.run([TFMED_BIN, "score", model, msl, "--hop", "50", "--threads", "2",
+                        "--csv", out], check=True, capture_output=True)
+        with open(out) as f:
+            want = [float(r["score"]) for r in csv.DictReader(f)]
+        self.assertEqual(len(want), (2051 - 100) // 50 + 1)
+        tb = gr.top_block()
+        blk = tfmed.specar(model, 55, 50, "cpu", 2)
+        self.assertEqual(blk.task(), "anomaly_detection")
+        sink = blocks.vector_sink_f(1)
+        tb.connect(tfmed.table_source(msl, [], 1.0), blk, sink)
+        tb.run()
+        got = [pmt.to_double(t.value) for t in sorted(sink.tags(), key=lambda t: t.offset)
+               if pmt.symbol_to_string(t.key) == "tfmed_score"]
+        self.assertEqual(len(got), len(want))
+        np.testing.assert_allclose(got, want, rtol=1e-4)
 
 
 if __name__ == "__main__":
