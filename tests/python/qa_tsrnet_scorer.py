@@ -69,6 +69,40 @@ class qa_tsrnet_scorer(gr_unittest.TestCase):
                   if pmt.symbol_to_string(t.key) == "tfmed_window_start"]
         self.assertEqual(starts, [2500 * k for k in range(6)])
 
+    def test_tfmed_score_equals_the_block(self):
+        # The samples the block scored (record 208 resampled by GNU Radio),
+        # saved as a 500-Hz table and scored by `tfmed score` at the same hop:
+        # the same scores, statuses and alarms.
+        tool = os.environ.get("TFMED_BIN", "")
+        if not tool:
+            self.skipTest("needs the tfmed tool (TFMED_BIN)")
+        x = tfmed.scipy_ecg()[:360 * 40]
+        tb = gr.top_block()
+        res = filter.rational_resampler_fff(25, 18)
+        blk = tfmed.tsrnet_scorer(tfmed.demo_model(), 1, 500.0, 2500, "cpu")
+        seen, snk = blocks.vector_sink_f(), blocks.vector_sink_f()
+        tb.connect(blocks.vector_source_f(x.tolist(), False), res, blk, snk)
+        tb.connect(res, seen)
+        tb.run()
+        d = tempfile.mkdtemp(prefix="tfmed_score_")
+        try:
+            np.save(os.path.join(d, "x.npy"), np.array(seen.data(), dtype=np.float32))
+            subprocess.run([tool, "score", tfmed.demo_model(), os.path.join(d, "x.npy"),
+                            "--rate", "500", "--hop", "5", "--threads", "1",
+                            "--json", os.path.join(d, "s.json")], check=True,
+                           capture_output=True)
+            with open(os.path.join(d, "s.json")) as f:
+                j = json.load(f)
+        finally:
+            shutil.rmtree(d)
+        block = np.array(snk.data())
+        self.assertEqual(j["windows"], len(block))
+        self.assertAlmostEqual(j["threshold"], blk.threshold(), places=6)  # float32 there
+        np.testing.assert_allclose([w["score"] for w in j["per_window"]], block, rtol=1e-5)
+        self.assertEqual([w["alarm"] for w in j["per_window"]],
+                         [bool(v > j["threshold"]) for v in block])
+        self.assertTrue(0 < sum(w["alarm"] for w in j["per_window"]) < len(block), block)
+
     def test_shared_engine_from_python(self):
         # Three wards' worth of record 208 (other offsets) through scorers that
         # share one engine: the serving keywords, one engine (same key, three
