@@ -18,8 +18,12 @@ training (TS-TCC split), so these rates are not a held-out evaluation: that is
 `tfmed eval trls`.
 """
 import glob
+import json
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 import unittest
 
 import numpy as np
@@ -79,6 +83,29 @@ class qa_eeg_seizure(gr_unittest.TestCase):
         p1, _ = detect(x, 89)
         self.assertEqual(len(p1), 9)
         np.testing.assert_allclose(p1[::2], p0, atol=1e-6)
+
+    def test_003_tfmed_score_equals_the_block(self):
+        # `tfmed score` on the same samples (a 173.61-Hz table): the block's
+        # class probabilities, window for window.
+        tool = os.environ.get("TFMED_BIN", "")
+        if not tool:
+            self.skipTest("needs the tfmed tool (TFMED_BIN)")
+        x, _ = windows_of("S")
+        x = x[: 23 * 178]
+        p, _ = detect(x)
+        d = tempfile.mkdtemp(prefix="tfmed_score_")
+        try:
+            np.save(os.path.join(d, "s.npy"), x)
+            subprocess.run([tool, "score", tfmed.demo_model("trls_demo_epilepsy.tfm"),
+                            os.path.join(d, "s.npy"), "--rate", "173.61", "--threads", "2",
+                            "--json", os.path.join(d, "s.json")], check=True, capture_output=True)
+            with open(os.path.join(d, "s.json")) as f:
+                j = json.load(f)
+        finally:
+            shutil.rmtree(d)
+        self.assertEqual(j["class_names"], ["non-seizure", "seizure"])
+        self.assertEqual(j["windows"], 23)
+        np.testing.assert_allclose([w["probabilities"] for w in j["per_window"]], p, atol=1e-5)
 
 
 if __name__ == "__main__":
