@@ -210,53 +210,39 @@ io::Recording slice(const io::Recording& r, int64_t a, int64_t b)
     return s;
 }
 
-int score_cmd(const ScoreArgs& a)
+// The input at the model's rate, and how it is cut into windows.
+struct Input {
+    io::Recording r;         //!< the model's channels, at `rate`
+    double rate_in = 0.0;    //!< Hz of the file (0: unknown)
+    double rate = 0.0;       //!< Hz of the windows (the model's, else the file's)
+    double t0 = 0.0;         //!< seconds (or samples) of the first sample kept
+    int64_t first = 0;       //!< first sample kept, at the file's rate
+    int64_t W = 0, hop = 0;  //!< window and hop, samples
+    bool resampled = false;
+
+    /*! Start of window i: seconds (samples where no rate is known). */
+    double start(int64_t i) const
+    {
+        return rate > 0 ? t0 + static_cast<double>(i * hop) / rate
+                        : static_cast<double>(first + i * hop);
+    }
+};
+
+// What the model said, per window.
+struct Scores {
+    std::vector<double> score, extra1, extra2; //!< score (or the decision's probability), two more columns
+    std::vector<std::string> status;
+    std::vector<int> alarm, cls, label, beats;
+    std::vector<std::vector<float>> probs;
+    std::vector<std::string> class_names, columns;
+    double threshold = 0.0;
+    std::string device;
+};
+
+Input prepare_input(const ScoreArgs& a, const models::CardHead& head)
 {
-#ifdef TFMED_HAVE_PLOT
-    if (!a.plot.empty())
-        plot::check_font();
-#else
-    if (!a.plot.empty())
-        throw std::runtime_error("--plot: this build has no PNG support (configure with "
-                                 "Debian's libstb-dev installed)");
-#endif
-    for (const auto* out : { &a.csv, &a.json_path, &a.plot })
-        if (!out->empty())
-            io::check_writable(*out); // before any work
     const std::string ext = lower_ext(a.input);
     const bool table = ext == ".csv" || ext == ".npy";
-    if (a.rate > 0 && !table)
-        throw std::invalid_argument("--rate: only for .csv/.npy tables; " + a.input +
-                                    " states its own rate");
-    // The model: what it takes and whether it scores.
-    const auto file = models::read_model_file(a.model, false);
-    const auto head = models::card_head(file.card_json);
-    models::check_card(a.model, head, {});
-    std::string kind = head.model, task;
-    if (kind == "specar") {
-        task = models::SpecarCard::from_json(file.card_json).arch.task;
-        if (task != "anomaly_detection" && task != "classification")
-            throw std::invalid_argument(
-                a.model + ": a SpecAR-Net " + task + " model predicts values, it does not score "
-                "windows: expected an anomaly_detection or classification model (forecasts and "
-                "imputations: tfmed eval specar, or the specar block)");
-    } else if (kind == "tsrnet") {
-        task = "anomaly_detection";
-    } else if (kind == "trls") {
-        task = "classification";
-    } else {
-        throw std::invalid_argument(a.model + ": expected a tsrnet, specar or trls model, found '" +
-                                    kind + "'");
-    }
-    if (task == "classification" && !std::isnan(a.threshold))
-        throw std::invalid_argument("--threshold: " + a.model + " classifies; a threshold is for "
-                                                                "anomaly models");
-    if (a.no_gate && kind != "tsrnet")
-        throw std::invalid_argument("--no-quality-gate: only TSRNet models have a signal-quality "
-                                    "gate; found a " + kind + " model");
-    if (task == "anomaly_detection" && std::isnan(a.threshold) && !head.has_threshold)
-        throw std::invalid_argument(a.model + ": the card has no alarm threshold: expected "
-                                              "--threshold");
 
     // The input, its span and channels, at the model's rate.
     io::Recording r = table ? table_recording(a.input, a.rate > 0 ? a.rate : head.sample_rate)
@@ -313,57 +299,65 @@ int score_cmd(const ScoreArgs& a)
             a.input + ": " + std::to_string(r.n_samples) + " samples at the model's rate, fewer "
             "than one window of " + std::to_string(W) + " (" +
             (rate > 0 ? csv_field(W / rate) + " s" : std::string("samples")) + ")");
-    const int64_t n = (r.n_samples - W) / hop + 1;
-    const int64_t tail = r.n_samples - ((n - 1) * hop + W); // samples after the last window
-    bool annotated = false;
-    for (const auto& an : r.annotations)
-        annotated = annotated || io::wfdb_is_beat(an.code);
-    data::WindowOptions wo;
-    wo.length = W;
-    wo.hop = hop;
-    wo.normal = std::set<std::string>(a.normal.begin(), a.normal.end());
-    wo.drop_invalid = false;
+    Input in;
+    in.rate_in = rate_in;
+    in.rate = rate;
+    in.t0 = t0;
+    in.first = first;
+    in.W = W;
+    in.hop = hop;
+    in.resampled = resampled;
+    in.r = std::move(r);
+    return in;
+}
 
+// The model over every window, in chunks of --batch: memory stays that of one chunk.
+Scores score_windows(const ScoreArgs& a, const std::string& kind, const std::string& task,
+                     const Input& in, const data::WindowOptions& wo, int64_t n)
+{
+    const auto& r = in.r;
+    const int64_t W = in.W, hop = in.hop;
+    const auto nan = std::numeric_limits<double>::quiet_NaN();
+    Scores out;
+    out.score.assign(n, nan);
+    out.extra1.assign(n, nan);
+    out.extra2.assign(n, nan);
+    out.status.assign(n, "ok");
+    out.alarm.assign(n, 0);
+    out.cls.assign(n, -1);
+    out.label.assign(n, 0);
+    out.beats.assign(n, 0);
+    out.threshold = a.threshold;
     const int threads = a.threads > 0 ? a.threads
                                       : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-    // Per window: the score (or the decision's probability), alarm, class.
-    const auto nan = std::numeric_limits<double>::quiet_NaN();
-    std::vector<double> score(n, nan), extra1(n, nan), extra2(n, nan);
-    std::vector<std::string> status(n, "ok");
-    std::vector<int> alarm(n, 0), cls(n, -1), label(n, 0), beats(n, 0);
-    std::vector<std::vector<float>> probs;
-    std::vector<std::string> class_names;
-    double threshold = a.threshold;
-    std::string device;
-    std::vector<std::string> columns;
     // The model runs on chunks of windows: memory stays that of one chunk.
     std::unique_ptr<engine::TsrnetEngine> ts;
     std::unique_ptr<engine::SpecarEngine> sp;
     std::unique_ptr<engine::TrlsEngine> tr;
     if (kind == "tsrnet") {
         ts = std::make_unique<engine::TsrnetEngine>(a.model, a.device, threads, !a.no_gate);
-        device = ts->device();
-        if (std::isnan(threshold))
-            threshold = ts->card().threshold;
-        columns = { "score", "plain", "peak", "status", "alarm" };
+        out.device = ts->device();
+        if (std::isnan(out.threshold))
+            out.threshold = ts->card().threshold;
+        out.columns = { "score", "plain", "peak", "status", "alarm" };
     } else if (kind == "specar") {
         sp = std::make_unique<engine::SpecarEngine>(a.model, a.device, threads);
-        device = sp->device();
+        out.device = sp->device();
         if (task == "anomaly_detection") {
-            if (std::isnan(threshold))
-                threshold = sp->card().threshold;
-            columns = { "score", "energy_mean", "points_above", "status", "alarm" };
+            if (std::isnan(out.threshold))
+                out.threshold = sp->card().threshold;
+            out.columns = { "score", "energy_mean", "points_above", "status", "alarm" };
         } else {
-            class_names = sp->card().class_names;
+            out.class_names = sp->card().class_names;
         }
     } else {
         tr = std::make_unique<engine::TrlsEngine>(a.model, a.device, threads);
-        device = tr->device();
+        out.device = tr->device();
         if (tr->num_class() == 0)
             throw std::invalid_argument(a.model + ": a TRLS encoder without a classification head "
                                                   "gives embeddings, not decisions: expected a "
                                                   "model from tfmed train trls (with its head)");
-        class_names = tr->class_names();
+        out.class_names = tr->class_names();
     }
     const int64_t B = std::max(1, a.batch);
     for (int64_t i = 0; i < n; i += B) {
@@ -373,8 +367,8 @@ int score_cmd(const ScoreArgs& a)
             throw std::logic_error("score: expected " + std::to_string(m) + " windows in a chunk, "
                                    "found " + std::to_string(w.x.size(0)));
         for (int64_t j = 0; j < m; ++j) {
-            label[i + j] = static_cast<int>(w.label[j].item<int64_t>());
-            beats[i + j] = w.beats[static_cast<std::size_t>(j)];
+            out.label[i + j] = static_cast<int>(w.label[j].item<int64_t>());
+            out.beats[i + j] = w.beats[static_cast<std::size_t>(j)];
         }
         const auto xs = w.x.permute({ 0, 2, 1 }).contiguous(); // m x W x C, time-major
         const float* px = xs.data_ptr<float>();
@@ -382,11 +376,11 @@ int score_cmd(const ScoreArgs& a)
             const auto res = ts->score(px, m);
             for (int64_t j = 0; j < m; ++j) {
                 const auto& s = res[static_cast<std::size_t>(j)];
-                score[i + j] = s.score;
-                extra1[i + j] = s.plain;
-                extra2[i + j] = s.peak;
-                status[i + j] = models::to_string(s.status);
-                alarm[i + j] = s.scored() && score[i + j] > threshold; // as tsrnet_scorer
+                out.score[i + j] = s.score;
+                out.extra1[i + j] = s.plain;
+                out.extra2[i + j] = s.peak;
+                out.status[i + j] = models::to_string(s.status);
+                out.alarm[i + j] = s.scored() && out.score[i + j] > out.threshold; // as tsrnet_scorer
             }
         } else if (sp && task == "anomaly_detection") {
             // As the specar block: the first window scores all its points,
@@ -403,14 +397,14 @@ int score_cmd(const ScoreArgs& a)
                     sum += v;
                     if (t >= from) {
                         top = std::max(top, v);
-                        above += v > threshold;
+                        above += v > out.threshold;
                     }
                 }
-                score[i + j] = finite ? top : nan;
-                extra1[i + j] = finite ? sum / W : nan;
-                extra2[i + j] = finite ? above : nan;
-                status[i + j] = finite ? "ok" : "non_finite";
-                alarm[i + j] = finite && top > threshold;
+                out.score[i + j] = finite ? top : nan;
+                out.extra1[i + j] = finite ? sum / W : nan;
+                out.extra2[i + j] = finite ? above : nan;
+                out.status[i + j] = finite ? "ok" : "non_finite";
+                out.alarm[i + j] = finite && top > out.threshold;
             }
         } else {
             std::vector<float> p, emb;
@@ -420,28 +414,197 @@ int score_cmd(const ScoreArgs& a)
                 tr->from_samples(px, m, emb, p);
             const auto K = static_cast<int64_t>(p.size()) / m;
             for (int64_t j = 0; j < m; ++j)
-                probs.emplace_back(p.begin() + j * K, p.begin() + (j + 1) * K);
+                out.probs.emplace_back(p.begin() + j * K, p.begin() + (j + 1) * K);
         }
     }
     if (task == "classification") {
-        const std::size_t K = probs.empty() ? 0 : probs[0].size();
-        for (std::size_t k = class_names.size(); k < K; ++k) // a card without names
-            class_names.push_back("class" + std::to_string(k));
+        const std::size_t K = out.probs.empty() ? 0 : out.probs[0].size();
+        for (std::size_t k = out.class_names.size(); k < K; ++k) // a card without names
+            out.class_names.push_back("class" + std::to_string(k));
         for (int64_t i = 0; i < n; ++i) {
-            const auto& p = probs[static_cast<std::size_t>(i)];
+            const auto& p = out.probs[static_cast<std::size_t>(i)];
             const bool finite = std::all_of(p.begin(), p.end(), [](float v) { return std::isfinite(v); });
             if (!finite) {
-                status[i] = "non_finite";
+                out.status[i] = "non_finite";
                 continue;
             }
-            cls[i] = static_cast<int>(std::max_element(p.begin(), p.end()) - p.begin());
-            score[i] = p[static_cast<std::size_t>(cls[i])];
+            out.cls[i] = static_cast<int>(std::max_element(p.begin(), p.end()) - p.begin());
+            out.score[i] = p[static_cast<std::size_t>(out.cls[i])];
         }
-        columns = { "class", "label", "probability", "status" };
-        for (const auto& c : class_names)
-            columns.push_back("p_" + c);
+        out.columns = { "class", "label", "probability", "status" };
+        for (const auto& c : out.class_names)
+            out.columns.push_back("p_" + c);
     }
 
+    return out;
+}
+
+#ifdef TFMED_HAVE_PLOT
+// The first channel with the non-normal beats marked, above the scores or
+// class probabilities per window.
+void draw(const ScoreArgs& a, const std::string& kind, const std::string& task, const Input& in,
+          const Scores& res, const data::WindowOptions& wo, int64_t n)
+{
+    const auto& r = in.r;
+    const double rate = in.rate, t0 = in.t0;
+    const int64_t W = in.W;
+    const auto& score = res.score;
+    const auto& alarm = res.alarm;
+    const auto& probs = res.probs;
+    const auto& class_names = res.class_names;
+    const double threshold = res.threshold;
+    auto start_s = [&](int64_t i) { return in.start(i); };
+    if (a.plot.empty())
+        return;
+    const double unit = rate > 0 ? rate : 1.0;
+    plot::Panel trace;
+    trace.title = r.channel_names[0] + (r.units.empty() || r.units[0].empty() ? "" : " (" + r.units[0] + ")");
+    trace.xlabel = rate > 0 ? "time (s)" : "sample";
+    plot::Series s;
+    s.color = { 30, 30, 30 };
+    s.width = 0.8;
+    const int64_t step = std::max<int64_t>(1, r.n_samples / 20000);
+    for (int64_t t = 0; t < r.n_samples; t += step) {
+        s.x.push_back(t0 + t / unit);
+        s.y.push_back(r.at(t, 0));
+    }
+    trace.series.push_back(s);
+    for (const auto& an : r.annotations)
+        if (io::wfdb_is_beat(an.code) && !wo.normal.count(an.symbol)) {
+            plot::Marker m;
+            m.x = t0 + an.sample / unit;
+            m.label = an.symbol;
+            trace.markers.push_back(m);
+        }
+    plot::Panel panel;
+    panel.xlabel = trace.xlabel;
+    panel.xmin = trace.xmin = t0;
+    panel.xmax = trace.xmax = t0 + r.n_samples / unit;
+    auto centre = [&](int64_t i) { return start_s(i) + (rate > 0 ? W / rate : W) / 2; };
+    if (task == "anomaly_detection") {
+        panel.title = kind == "tsrnet" ? "anomaly score per window"
+                                       : "largest point energy per window (its newest hop)";
+        plot::Series sc, al, th;
+        sc.color = { 31, 119, 180 };
+        sc.label = "score";
+        al.color = { 214, 39, 40 };
+        al.points = true;
+        al.label = "alarm";
+        for (int64_t i = 0; i < n; ++i)
+            if (std::isfinite(score[i])) {
+                sc.x.push_back(centre(i));
+                sc.y.push_back(score[i]);
+                if (alarm[i]) {
+                    al.x.push_back(centre(i));
+                    al.y.push_back(score[i]);
+                }
+            }
+        panel.series.push_back(sc);
+        if (!al.x.empty())
+            panel.series.push_back(al);
+        if (std::isfinite(threshold)) {
+            th.color = { 120, 120, 120 };
+            th.label = "threshold";
+            th.x = { panel.xmin, panel.xmax };
+            th.y = { threshold, threshold };
+            panel.series.push_back(th);
+        }
+    } else {
+        panel.title = "class probabilities per window";
+        panel.ymin = 0;
+        panel.ymax = 1;
+        static const plot::Rgb colors[] = { { 31, 119, 180 }, { 214, 39, 40 }, { 44, 160, 44 },
+                                            { 255, 127, 14 }, { 148, 103, 189 }, { 140, 86, 75 } };
+        for (std::size_t k = 0; k < class_names.size(); ++k) {
+            plot::Series c;
+            c.label = class_names[k];
+            c.color = colors[k % 6];
+            for (int64_t i = 0; i < n; ++i)
+                if (std::isfinite(probs[static_cast<std::size_t>(i)][k])) {
+                    c.x.push_back(centre(i));
+                    c.y.push_back(probs[static_cast<std::size_t>(i)][k]);
+                }
+            panel.series.push_back(c);
+        }
+    }
+    plot::save_figure({ trace, panel }, a.plot,
+                      fs::path(a.model).filename().string() + " on " +
+                          fs::path(a.input).filename().string());
+    std::printf("  wrote %s\n", a.plot.c_str());
+}
+#endif
+
+int score_cmd(const ScoreArgs& a)
+{
+#ifdef TFMED_HAVE_PLOT
+    if (!a.plot.empty())
+        plot::check_font();
+#else
+    if (!a.plot.empty())
+        throw std::runtime_error("--plot: this build has no PNG support (configure with "
+                                 "Debian's libstb-dev installed)");
+#endif
+    for (const auto* out : { &a.csv, &a.json_path, &a.plot })
+        if (!out->empty())
+            io::check_writable(*out); // before any work
+    const std::string ext = lower_ext(a.input);
+    const bool table = ext == ".csv" || ext == ".npy";
+    if (a.rate > 0 && !table)
+        throw std::invalid_argument("--rate: only for .csv/.npy tables; " + a.input +
+                                    " states its own rate");
+    // The model: what it takes and whether it scores.
+    const auto file = models::read_model_file(a.model, false);
+    const auto head = models::card_head(file.card_json);
+    models::check_card(a.model, head, {});
+    std::string kind = head.model, task;
+    if (kind == "specar") {
+        task = models::SpecarCard::from_json(file.card_json).arch.task;
+        if (task != "anomaly_detection" && task != "classification")
+            throw std::invalid_argument(
+                a.model + ": a SpecAR-Net " + task + " model predicts values, it does not score "
+                "windows: expected an anomaly_detection or classification model (forecasts and "
+                "imputations: tfmed eval specar, or the specar block)");
+    } else if (kind == "tsrnet") {
+        task = "anomaly_detection";
+    } else if (kind == "trls") {
+        task = "classification";
+    } else {
+        throw std::invalid_argument(a.model + ": expected a tsrnet, specar or trls model, found '" +
+                                    kind + "'");
+    }
+    if (task == "classification" && !std::isnan(a.threshold))
+        throw std::invalid_argument("--threshold: " + a.model + " classifies; a threshold is for "
+                                                                "anomaly models");
+    if (a.no_gate && kind != "tsrnet")
+        throw std::invalid_argument("--no-quality-gate: only TSRNet models have a signal-quality "
+                                    "gate; found a " + kind + " model");
+    if (task == "anomaly_detection" && std::isnan(a.threshold) && !head.has_threshold)
+        throw std::invalid_argument(a.model + ": the card has no alarm threshold: expected "
+                                              "--threshold");
+
+    const Input in = prepare_input(a, head);
+    const auto& r = in.r;
+    const double rate_in = in.rate_in, rate = in.rate;
+    const int64_t W = in.W, hop = in.hop;
+    const bool resampled = in.resampled;
+    const int64_t n = (r.n_samples - W) / hop + 1;
+    const int64_t tail = r.n_samples - ((n - 1) * hop + W); // samples after the last window
+    bool annotated = false;
+    for (const auto& an : r.annotations)
+        annotated = annotated || io::wfdb_is_beat(an.code);
+    data::WindowOptions wo;
+    wo.length = W;
+    wo.hop = hop;
+    wo.normal = std::set<std::string>(a.normal.begin(), a.normal.end());
+    wo.drop_invalid = false;
+
+    const Scores s = score_windows(a, kind, task, in, wo, n);
+    const auto& score = s.score; const auto& extra1 = s.extra1; const auto& extra2 = s.extra2;
+    const auto& status = s.status; const auto& alarm = s.alarm; const auto& cls = s.cls;
+    const auto& label = s.label; const auto& beats = s.beats; const auto& probs = s.probs;
+    const auto& class_names = s.class_names; const auto& columns = s.columns;
+    const double threshold = s.threshold;
+    const std::string& device = s.device;
     // Labels from beat annotations, and how well the scores rank them.
     int64_t scored = 0, alarms = 0, abnormal = 0;
     std::vector<double> auc_s;
@@ -455,16 +618,13 @@ int score_cmd(const ScoreArgs& a)
             auc_y.push_back(label[i]);
         }
     }
-    double auc = nan;
+    double auc = std::numeric_limits<double>::quiet_NaN();
     const auto pos = std::count(auc_y.begin(), auc_y.end(), 1);
     if (pos > 0 && pos < static_cast<long>(auc_y.size()))
         auc = models::roc_auc(auc_s, auc_y);
 
     // Report.
-    auto start_s = [&](int64_t i) {
-        return rate > 0 ? t0 + static_cast<double>(i * hop) / rate
-                        : static_cast<double>(first + i * hop);
-    };
+    auto start_s = [&](int64_t i) { return in.start(i); };
     json windows = json::array();
     std::ostringstream csv;
     csv << (rate > 0 ? "window,start_s,end_s" : "window,start,end");
@@ -558,83 +718,7 @@ int score_cmd(const ScoreArgs& a)
                     join(a.normal).c_str(),
                     std::isfinite(auc) ? (": ROC-AUC of the scores " + csv_field(auc)).c_str() : "");
 #ifdef TFMED_HAVE_PLOT
-    if (!a.plot.empty()) {
-        const double unit = rate > 0 ? rate : 1.0;
-        plot::Panel trace;
-        trace.title = r.channel_names[0] + (r.units.empty() || r.units[0].empty() ? "" : " (" + r.units[0] + ")");
-        trace.xlabel = rate > 0 ? "time (s)" : "sample";
-        plot::Series s;
-        s.color = { 30, 30, 30 };
-        s.width = 0.8;
-        const int64_t step = std::max<int64_t>(1, r.n_samples / 20000);
-        for (int64_t t = 0; t < r.n_samples; t += step) {
-            s.x.push_back(t0 + t / unit);
-            s.y.push_back(r.at(t, 0));
-        }
-        trace.series.push_back(s);
-        for (const auto& an : r.annotations)
-            if (io::wfdb_is_beat(an.code) && !wo.normal.count(an.symbol)) {
-                plot::Marker m;
-                m.x = t0 + an.sample / unit;
-                m.label = an.symbol;
-                trace.markers.push_back(m);
-            }
-        plot::Panel panel;
-        panel.xlabel = trace.xlabel;
-        panel.xmin = trace.xmin = t0;
-        panel.xmax = trace.xmax = t0 + r.n_samples / unit;
-        auto centre = [&](int64_t i) { return start_s(i) + (rate > 0 ? W / rate : W) / 2; };
-        if (task == "anomaly_detection") {
-            panel.title = kind == "tsrnet" ? "anomaly score per window"
-                                           : "largest point energy per window (its newest hop)";
-            plot::Series sc, al, th;
-            sc.color = { 31, 119, 180 };
-            sc.label = "score";
-            al.color = { 214, 39, 40 };
-            al.points = true;
-            al.label = "alarm";
-            for (int64_t i = 0; i < n; ++i)
-                if (std::isfinite(score[i])) {
-                    sc.x.push_back(centre(i));
-                    sc.y.push_back(score[i]);
-                    if (alarm[i]) {
-                        al.x.push_back(centre(i));
-                        al.y.push_back(score[i]);
-                    }
-                }
-            panel.series.push_back(sc);
-            if (!al.x.empty())
-                panel.series.push_back(al);
-            if (std::isfinite(threshold)) {
-                th.color = { 120, 120, 120 };
-                th.label = "threshold";
-                th.x = { panel.xmin, panel.xmax };
-                th.y = { threshold, threshold };
-                panel.series.push_back(th);
-            }
-        } else {
-            panel.title = "class probabilities per window";
-            panel.ymin = 0;
-            panel.ymax = 1;
-            static const plot::Rgb colors[] = { { 31, 119, 180 }, { 214, 39, 40 }, { 44, 160, 44 },
-                                                { 255, 127, 14 }, { 148, 103, 189 }, { 140, 86, 75 } };
-            for (std::size_t k = 0; k < class_names.size(); ++k) {
-                plot::Series c;
-                c.label = class_names[k];
-                c.color = colors[k % 6];
-                for (int64_t i = 0; i < n; ++i)
-                    if (std::isfinite(probs[static_cast<std::size_t>(i)][k])) {
-                        c.x.push_back(centre(i));
-                        c.y.push_back(probs[static_cast<std::size_t>(i)][k]);
-                    }
-                panel.series.push_back(c);
-            }
-        }
-        plot::save_figure({ trace, panel }, a.plot,
-                          fs::path(a.model).filename().string() + " on " +
-                              fs::path(a.input).filename().string());
-        std::printf("  wrote %s\n", a.plot.c_str());
-    }
+    draw(a, kind, task, in, s, wo, n);
 #endif
     if (!a.csv.empty()) {
         io::write_atomically(a.csv, csv.str());
