@@ -13,6 +13,8 @@
 # Output goes to out/eval-specar/ ($OUT); $THREADS (2), $SEEDS (1 2 3); $TFMED the tool.
 # Reductions (override; the defaults are the README tables'): $IMPUTE_STRIDE (16)
 # training windows every 16 rows with $IMPUTE_VAL_MAX (256) validation windows,
+# $CLASSIFY_ARGS: more `train specar` options for the classification runs, e.g.
+# "--window hanning" (the README's JapaneseVowels with a Hann window).
 # $FORECAST_STRIDE (16), $FORECAST_EPOCHS (6) with $VAL_MAX (512) forecasting
 # validation windows evenly spread (0 = all), $MSL_STRIDE (40). A run whose
 # $OUT/NAME.eval.json exists is skipped: use a fresh $OUT for other reductions. Test sets are never reduced, except
@@ -37,6 +39,7 @@ T=${TFMED:-build/apps/tfmed}
 th=(--threads "${THREADS:-2}" --device "${DEVICE:-auto}")
 seeds=${SEEDS:-1 2 3}
 val=(--max-val-windows "${VAL_MAX:-512}")
+read -r -a cls_args <<< "${CLASSIFY_ARGS:-}"
 jobs_max=${JOBS:-1}
 only=${ONLY:-.}
 rc=0; [[ "" =~ $only ]] || rc=$?
@@ -81,8 +84,8 @@ case $what in
   classify)
     for s in $seeds; do
       for p in reference clean; do
-        run "jv-$p-$s" --preset jv --protocol "$p" --seed "$s"
-        run "bm-$p-$s" --preset basicmotions --protocol "$p" --seed "$s"
+        run "jv-$p-$s" --preset jv --protocol "$p" --seed "$s" "${cls_args[@]}"
+        run "bm-$p-$s" --preset basicmotions --protocol "$p" --seed "$s" "${cls_args[@]}"
       done
     done ;;
   impute)

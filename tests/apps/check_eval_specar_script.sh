@@ -6,7 +6,8 @@
 # training, no data): $ONLY selects runs, a checkpoint without a model
 # resumes, a model without its evaluation is evaluated (not retrained), a
 # failed training or evaluation does not stop the others, $JOBS runs them
-# concurrently, $DEVICE reaches both commands, a bad $ONLY is refused, and the
+# concurrently, $DEVICE reaches both commands, $CLASSIFY_ARGS the classification
+# runs, a bad $ONLY is refused, and the
 # summary tabulates what finished.
 #
 # Usage: check_eval_specar_script.sh SOURCE_DIR WORK_DIR
@@ -34,6 +35,9 @@ if [ "$cmd" = train ]; then
   echo "model $o (long_term_forecast): 1 parameters, best epoch 1"; echo x > "$o"; exit 0
 fi
 case $model in *etth1-336.tfm) echo "tfmed: evaluation broke" >&2; exit 1 ;; esac
+case $model in
+  */jv-*) printf '{"accuracy": 0.975, "macro_f1": 0.97}\n' > "$j"; echo "accuracy 0.975"; exit 0 ;;
+esac
 printf '{"mse": 0.5, "mae": 0.25}\n' > "$j"; echo "protocol: x"; echo "MSE 0.5"
 EOF
 chmod +x "$W/tool"
@@ -68,6 +72,14 @@ read -r a b <<< "$first"
 run forecast || fail "second call: exit $?"
 grep -q -- "-o $W/out/etth1-96.tfm " "$W/calls" && fail "a finished run (etth1-96) ran again"
 grep -q '^train.*--preset etth1-96 .*--top-weight 0' "$W/calls" || fail "the no-TOP runs did not run"
+
+# $CLASSIFY_ARGS reaches the classification runs, and only those ONLY names.
+: > "$W/calls"
+ONLY='^jv-reference-2$' CLASSIFY_ARGS="--window hanning --lr 0.0004" run classify || fail "classify: exit $? ($(cat "$W/stdout"))"
+grep -c '^train' "$W/calls" | grep -qx 1 || fail "ONLY='^jv-reference-2$' ran $(grep -c '^train' "$W/calls") trainings"
+grep -q -- "^train --preset jv --protocol reference --seed 2 --window hanning --lr 0.0004 " "$W/calls" ||
+  fail "CLASSIFY_ARGS did not reach the run: $(cat "$W/calls")"
+grep -q '| JapaneseVowels | reference | 97.5' "$W/stdout" || fail "the summary lacks the JV run: $(cat "$W/stdout")"
 
 ONLY='(' run forecast
 rc=$?
