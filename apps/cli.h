@@ -55,6 +55,14 @@ void add_score_commands(Cli& cli);  // score                           (score_cm
  *  \throws std::invalid_argument for another kind of file, io::ReadError */
 io::Recording read_any_recording(const std::string& path);
 
+/*! A .csv or .npy table as a recording (data_cmd.cc): rows are samples,
+ *  columns channels (an .npy's are named 0, 1, ...), at `rate` Hz (0: unknown).
+ *  \throws std::invalid_argument for an empty or >2-D table, io::ReadError */
+io::Recording read_table_recording(const std::string& path, double rate);
+
+/*! A path's extension, lower-case, with its dot (data_cmd.cc). */
+std::string lower_ext(const std::string& path);
+
 /*! An exception's message for people: LibTorch appends a backtrace after
  *  the message ("Exception raised from ..."); that belongs in a debugger. */
 inline std::string message_of(const std::exception& e)

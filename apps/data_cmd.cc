@@ -30,14 +30,14 @@ namespace apps {
 
 namespace fs = std::filesystem;
 
-namespace {
-
 std::string lower_ext(const std::string& path)
 {
     std::string e = fs::path(path).extension().string();
     std::transform(e.begin(), e.end(), e.begin(), ::tolower);
     return e;
 }
+
+namespace {
 
 bool is_wfdb(const std::string& path)
 {
@@ -275,6 +275,44 @@ io::Recording read_any_recording(const std::string& path)
         return io::to_recording(io::read_edf(path));
     throw std::invalid_argument("expected a WFDB record (.hea) or an EDF/BDF file, found '" +
                                 path + "'");
+}
+
+io::Recording read_table_recording(const std::string& path, double rate)
+{
+    io::Recording r;
+    r.source = path;
+    r.sample_rate = rate;
+    if (lower_ext(path) == ".npy") {
+        const auto a = io::read_npy(path);
+        if (a.shape.size() != 1 && a.shape.size() != 2)
+            throw std::invalid_argument(path + ": expected a 1-D or 2-D array (rows x channels), "
+                                               "found " + std::to_string(a.shape.size()) + " dimensions");
+        const int64_t cols = a.shape.size() == 2 ? a.shape[1] : 1;
+        if (a.shape[0] == 0 || cols == 0)
+            throw std::invalid_argument(path + ": expected rows of samples, found an empty array");
+        for (int64_t c = 0; c < cols; ++c)
+            r.channel_names.push_back(std::to_string(c));
+        r.n_samples = a.shape[0];
+        r.samples = a.data;
+    } else {
+        const auto t = io::read_csv(path);
+        if (t.cols() == 0)
+            throw std::invalid_argument(path + ": expected numeric columns, found none");
+        // A text first column (times, labels) is not a channel: indices count
+        // the numeric columns.
+        if (!t.text_column.empty()) {
+            std::string columns;
+            for (const auto& c : t.columns)
+                columns += (columns.empty() ? "" : ", ") + c;
+            std::printf("%s: the text column '%s' is not a channel; channels are %s\n",
+                        path.c_str(), t.text_column_name.c_str(), columns.c_str());
+        }
+        r.channel_names = t.columns;
+        r.n_samples = t.rows;
+        r.samples.assign(t.values.begin(), t.values.end());
+    }
+    r.units.assign(r.channel_names.size(), "");
+    return r;
 }
 
 void add_data_commands(Cli& cli)

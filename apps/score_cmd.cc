@@ -18,7 +18,6 @@
 #include <tfmed/engine/tsrnet_engine.h>
 #include <tfmed/io/atomic.h>
 #include <tfmed/io/recording.h>
-#include <tfmed/io/table.h>
 #include <tfmed/io/wfdb.h>
 #include <tfmed/models/metrics.h>
 #include <tfmed/models/model_file.h>
@@ -59,55 +58,12 @@ struct ScoreArgs {
     bool no_gate = false;
 };
 
-std::string lower_ext(const std::string& path)
-{
-    std::string e = fs::path(path).extension().string();
-    std::transform(e.begin(), e.end(), e.begin(), ::tolower);
-    return e;
-}
-
 std::string join(const std::vector<std::string>& v)
 {
     std::string s;
     for (const auto& x : v)
         s += (s.empty() ? "" : ", ") + x;
     return s.empty() ? "(none)" : s;
-}
-
-// A .csv or .npy table as a recording: rows are samples, columns channels
-// (an .npy's columns are named 0, 1, ...), at `rate` Hz (0: unknown).
-io::Recording table_recording(const std::string& path, double rate)
-{
-    io::Recording r;
-    r.source = path;
-    r.sample_rate = rate;
-    if (lower_ext(path) == ".npy") {
-        const auto a = io::read_npy(path);
-        if (a.shape.size() != 1 && a.shape.size() != 2)
-            throw std::invalid_argument(path + ": expected a 1-D or 2-D array (rows x channels), "
-                                               "found " + std::to_string(a.shape.size()) + " dimensions");
-        const int64_t cols = a.shape.size() == 2 ? a.shape[1] : 1;
-        if (a.shape[0] == 0 || cols == 0)
-            throw std::invalid_argument(path + ": expected rows of samples, found an empty array");
-        for (int64_t c = 0; c < cols; ++c)
-            r.channel_names.push_back(std::to_string(c));
-        r.n_samples = a.shape[0];
-        r.samples = a.data;
-    } else {
-        const auto t = io::read_csv(path);
-        if (t.cols() == 0)
-            throw std::invalid_argument(path + ": expected numeric columns, found none");
-        // A text first column (times, labels) is not a channel: indices count
-        // the numeric columns.
-        if (!t.text_column.empty())
-            std::printf("%s: the text column '%s' is not a channel; channels are %s\n",
-                        path.c_str(), t.text_column_name.c_str(), join(t.columns).c_str());
-        r.channel_names = t.columns;
-        r.n_samples = t.rows;
-        r.samples.assign(t.values.begin(), t.values.end());
-    }
-    r.units.assign(r.channel_names.size(), "");
-    return r;
 }
 
 // Indices of the channels to score: --channels (names, or 0-based indices
@@ -190,26 +146,6 @@ std::string csv_field(double v)
     return b;
 }
 
-// Samples [a, b) of `r` with the annotations inside, re-based (a copy of
-// that span only).
-io::Recording slice(const io::Recording& r, int64_t a, int64_t b)
-{
-    io::Recording s;
-    s.source = r.source;
-    s.sample_rate = r.sample_rate;
-    s.channel_names = r.channel_names;
-    s.units = r.units;
-    s.n_samples = b - a;
-    const auto C = static_cast<int64_t>(r.channel_names.size());
-    s.samples.assign(r.samples.begin() + a * C, r.samples.begin() + b * C);
-    for (auto an : r.annotations)
-        if (an.sample >= a && an.sample < b) {
-            an.sample -= a;
-            s.annotations.push_back(an);
-        }
-    return s;
-}
-
 // The input at the model's rate, and how it is cut into windows.
 struct Input {
     io::Recording r;         //!< the model's channels, at `rate`
@@ -245,7 +181,7 @@ Input prepare_input(const ScoreArgs& a, const models::CardHead& head)
     const bool table = ext == ".csv" || ext == ".npy";
 
     // The input, its span and channels, at the model's rate.
-    io::Recording r = table ? table_recording(a.input, a.rate > 0 ? a.rate : head.sample_rate)
+    io::Recording r = table ? read_table_recording(a.input, a.rate > 0 ? a.rate : head.sample_rate)
                             : read_any_recording(a.input);
     const double rate_in = r.sample_rate;
     int64_t first = 0;
@@ -362,7 +298,7 @@ Scores score_windows(const ScoreArgs& a, const std::string& kind, const std::str
     const int64_t B = std::max(1, a.batch);
     for (int64_t i = 0; i < n; i += B) {
         const int64_t m = std::min(B, n - i);
-        const auto w = data::make_windows(slice(r, i * hop, (i + m - 1) * hop + W), wo);
+        const auto w = data::make_windows(io::slice_samples(r, i * hop, (m - 1) * hop + W), wo);
         if (w.x.size(0) != m)
             throw std::logic_error("score: expected " + std::to_string(m) + " windows in a chunk, "
                                    "found " + std::to_string(w.x.size(0)));

@@ -86,6 +86,13 @@ struct Recording {
  */
 void select_samples(Recording& r, int64_t start, int64_t length);
 
+/*!
+ * \brief A copy of samples [start, start + length) of `r` with the
+ * annotations inside, re-based to start; `r` is left as it is (the same
+ * rules and errors as select_samples()).
+ */
+Recording slice_samples(const Recording& r, int64_t start, int64_t length);
+
 } // namespace io
 } // namespace tfmed
 

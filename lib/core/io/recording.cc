@@ -24,7 +24,7 @@ ReadError::ReadError(const std::string& file, const std::string& message)
 {
 }
 
-void select_samples(Recording& r, int64_t start, int64_t length)
+Recording slice_samples(const Recording& r, int64_t start, int64_t length)
 {
     if (start < 0 || start > r.n_samples)
         throw ReadError(r.source,
@@ -33,19 +33,28 @@ void select_samples(Recording& r, int64_t start, int64_t length)
                         std::to_string(start));
     const int64_t len =
         length < 0 ? r.n_samples - start : std::min(length, r.n_samples - start);
-    if (start == 0 && len == r.n_samples)
-        return;
+    Recording s;
+    s.source = r.source;
+    s.sample_rate = r.sample_rate;
+    s.channel_names = r.channel_names;
+    s.units = r.units;
+    s.comments = r.comments;
+    s.n_samples = len;
     const int c = r.channels();
-    r.samples = std::vector<float>(r.samples.begin() + start * c,
-                                   r.samples.begin() + (start + len) * c);
-    std::vector<Annotation> kept;
+    s.samples.assign(r.samples.begin() + start * c, r.samples.begin() + (start + len) * c);
     for (auto a : r.annotations)
         if (a.sample >= start && a.sample < start + len) {
             a.sample -= start;
-            kept.push_back(a);
+            s.annotations.push_back(a);
         }
-    r.annotations.swap(kept);
-    r.n_samples = len;
+    return s;
+}
+
+void select_samples(Recording& r, int64_t start, int64_t length)
+{
+    if (start == 0 && (length < 0 || length >= r.n_samples))
+        return;
+    r = slice_samples(r, start, length);
 }
 
 } // namespace io
