@@ -14,7 +14,8 @@
 # Reductions (override; the defaults are the README tables'): $IMPUTE_STRIDE (16)
 # training windows every 16 rows with $IMPUTE_VAL_MAX (256) validation windows,
 # $CLASSIFY_ARGS: more `train specar` options for the classification runs, e.g.
-# "--window hanning" (the README's JapaneseVowels with a Hann window).
+# "--window hanning" (the README's JapaneseVowels with a Hann window);
+# $IMPUTE_ARGS the same for the imputation runs, e.g. "--window hamming --seed 2021".
 # $FORECAST_STRIDE (16), $FORECAST_EPOCHS (6) with $VAL_MAX (512) forecasting
 # validation windows evenly spread (0 = all), $MSL_STRIDE (40). A run whose
 # $OUT/NAME.eval.json exists is skipped: use a fresh $OUT for other reductions. Test sets are never reduced, except
@@ -40,6 +41,7 @@ th=(--threads "${THREADS:-2}" --device "${DEVICE:-auto}")
 seeds=${SEEDS:-1 2 3}
 val=(--max-val-windows "${VAL_MAX:-512}")
 read -r -a cls_args <<< "${CLASSIFY_ARGS:-}"
+read -r -a imp_args <<< "${IMPUTE_ARGS:-}"
 jobs_max=${JOBS:-1}
 only=${ONLY:-.}
 rc=0; [[ "" =~ $only ]] || rc=$?
@@ -93,7 +95,7 @@ case $what in
       for r in 0.125 0.25 0.375 0.5; do
         run "$d-impute-$r" --preset "$d-impute" --mask-rate "$r" \
           --train-stride "${IMPUTE_STRIDE:-16}" \
-          --max-val-windows "${IMPUTE_VAL_MAX:-256}"
+          --max-val-windows "${IMPUTE_VAL_MAX:-256}" "${imp_args[@]}"
       done
     done ;;
   anomaly)

@@ -7,7 +7,7 @@
 # resumes, a model without its evaluation is evaluated (not retrained), a
 # failed training or evaluation does not stop the others, $JOBS runs them
 # concurrently, $DEVICE reaches both commands, $CLASSIFY_ARGS the classification
-# runs, a bad $ONLY is refused, and the
+# runs and $IMPUTE_ARGS the imputation runs, a bad $ONLY is refused, and the
 # summary tabulates what finished.
 #
 # Usage: check_eval_specar_script.sh SOURCE_DIR WORK_DIR
@@ -80,6 +80,13 @@ grep -c '^train' "$W/calls" | grep -qx 1 || fail "ONLY='^jv-reference-2$' ran $(
 grep -q -- "^train --preset jv --protocol reference --seed 2 --window hanning --lr 0.0004 " "$W/calls" ||
   fail "CLASSIFY_ARGS did not reach the run: $(cat "$W/calls")"
 grep -q '| JapaneseVowels | reference | 97.5' "$W/stdout" || fail "the summary lacks the JV run: $(cat "$W/stdout")"
+
+# $IMPUTE_ARGS reaches the imputation runs, after the preset's reductions.
+: > "$W/calls"
+ONLY='^etth1-impute-0.5$' IMPUTE_ARGS="--window hamming --seed 2021" run impute || fail "impute: exit $? ($(cat "$W/stdout"))"
+grep -c '^train' "$W/calls" | grep -qx 1 || fail "ONLY='^etth1-impute-0.5$' ran $(grep -c '^train' "$W/calls") trainings"
+grep -q -- "^train --preset etth1-impute --mask-rate 0.5 --train-stride 16 --max-val-windows 256 --window hamming --seed 2021 " "$W/calls" ||
+  fail "IMPUTE_ARGS did not reach the run: $(cat "$W/calls")"
 
 ONLY='(' run forecast
 rc=$?
