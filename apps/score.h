@@ -24,6 +24,7 @@ struct CardHead;
 namespace apps {
 namespace score {
 
+/*! The options of `tfmed score` (add_score_commands in score_cmd.cc). */
 struct ScoreArgs {
     std::string model, input, device = "auto", csv, json_path, plot;
     std::vector<std::string> channels;
@@ -34,7 +35,7 @@ struct ScoreArgs {
     bool no_gate = false;
 };
 
-// The input at the model's rate, and how it is cut into windows.
+/*! The input at the model's rate, and how it is cut into windows. */
 struct Input {
     io::Recording r;         //!< the model's channels, at `rate`
     double rate_in = 0.0;    //!< Hz of the file (0: unknown)
@@ -52,7 +53,7 @@ struct Input {
     }
 };
 
-// What the model said, per window.
+/*! What the model said, per window. */
 struct Scores {
     std::vector<double> score, extra1, extra2; //!< score (or the decision's probability), two more columns
     std::vector<std::string> status;
