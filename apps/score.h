@@ -33,6 +33,7 @@ struct ScoreArgs {
     double threshold = std::numeric_limits<double>::quiet_NaN();
     int threads = 0, batch = 16;
     bool no_gate = false;
+    bool normal_given = false; //!< --normal on the command line
 };
 
 /*! The input at the model's rate, and how it is cut into windows. */
@@ -68,6 +69,8 @@ struct Scores {
 std::string join(const std::vector<std::string>& v);
 /*! A number for CSV and messages: %.6g, "nan" for NaN. */
 std::string csv_field(double v);
+/*! A time for the CSV: %.10g (a day in seconds to the microsecond). */
+std::string time_field(double t);
 
 /*! The input file read, cut to --from/--to, its channels picked (by name
  *  or index) and resampled to the model's rate; the window and hop. */

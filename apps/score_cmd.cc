@@ -92,6 +92,11 @@ int score_cmd(const ScoreArgs& a)
         throw std::invalid_argument(a.model + ": the card has no alarm threshold: expected "
                                               "--threshold");
 
+    for (const auto& sym : a.normal)
+        if (!io::wfdb_is_beat(io::wfdb_annotation_code(sym)))
+            throw std::invalid_argument("--normal: expected WFDB beat symbols (N L R a V F J A S "
+                                        "E j / Q e n x f r B), found '" + sym + "'");
+
     const Input in = prepare_input(a, head);
     const auto& r = in.r;
     const double rate_in = in.rate_in, rate = in.rate;
@@ -102,6 +107,9 @@ int score_cmd(const ScoreArgs& a)
     bool annotated = false;
     for (const auto& an : r.annotations)
         annotated = annotated || io::wfdb_is_beat(an.code);
+    if (a.normal_given && !annotated)
+        throw std::invalid_argument("--normal: " + a.input + " holds no beat annotations in the "
+                                    "span scored: nothing to label");
     data::WindowOptions wo;
     wo.length = W;
     wo.hop = hop;
@@ -146,7 +154,7 @@ int score_cmd(const ScoreArgs& a)
     for (int64_t i = 0; i < n; ++i) {
         const double s0 = start_s(i), s1 = s0 + (rate > 0 ? W / rate : static_cast<double>(W));
         json jw = { { "start", s0 }, { "status", status[i] } };
-        csv << i << "," << csv_field(s0) << "," << csv_field(s1);
+        csv << i << "," << time_field(s0) << "," << time_field(s1);
         if (task == "anomaly_detection") {
             jw["score"] = std::isfinite(score[i]) ? json(score[i]) : json(nullptr);
             jw["alarm"] = alarm[i] != 0;
@@ -210,8 +218,13 @@ int score_cmd(const ScoreArgs& a)
                 resampled ? (" (resampled from " + csv_field(rate_in) + " Hz)").c_str() : "",
                 static_cast<long long>(W), static_cast<long long>(hop), static_cast<long long>(n),
                 static_cast<long long>(scored));
+    if (a.hop_s > 0 && rate > 0 && std::abs(hop / rate - a.hop_s) > 1e-9 * a.hop_s)
+        std::printf("  --hop %s s is not a whole number of samples at %g Hz: windows every %lld "
+                    "samples (%s s)\n",
+                    csv_field(a.hop_s).c_str(), rate, static_cast<long long>(hop),
+                    time_field(hop / rate).c_str());
     if (tail > 0)
-        std::printf("  the last %lld samples (%s) are shorter than a window: not scored\n",
+        std::printf("  the last %lld samples (%s) come after the last whole window: not scored\n",
                     static_cast<long long>(tail),
                     rate > 0 ? (csv_field(tail / rate) + " s").c_str() : "samples");
     if (task == "anomaly_detection") {
@@ -285,7 +298,10 @@ void add_score_commands(Cli& cli)
     c->add_option("--json", a->json_path, "Summary and per-window JSON");
     c->add_option("--plot", a->plot, "PNG: the first channel with abnormal beats marked, and the "
                                      "scores or class probabilities per window");
-    cli.on(c, [a] { return score_cmd(*a); });
+    cli.on(c, [a, c] {
+        a->normal_given = c->count("--normal") > 0;
+        return score_cmd(*a);
+    });
 }
 
 } // namespace apps

@@ -114,6 +114,13 @@ std::string csv_field(double v)
     return b;
 }
 
+std::string time_field(double t)
+{
+    char b[32];
+    std::snprintf(b, sizeof b, "%.10g", t);
+    return b;
+}
+
 Input prepare_input(const ScoreArgs& a, const models::CardHead& head)
 {
     const std::string ext = lower_ext(a.input);
@@ -123,7 +130,7 @@ Input prepare_input(const ScoreArgs& a, const models::CardHead& head)
     io::Recording r = table ? read_table_recording(a.input, a.rate > 0 ? a.rate : head.sample_rate)
                             : read_any_recording(a.input);
     const double rate_in = r.sample_rate;
-    int64_t first = 0;
+    int64_t first = 0, count = -1;
     if (a.from > 0 || a.to > 0) {
         if (!(rate_in > 0))
             throw std::invalid_argument("--from/--to: " + a.input + " has no sample rate (give "
@@ -135,10 +142,13 @@ Input prepare_input(const ScoreArgs& a, const models::CardHead& head)
         if (first >= r.n_samples)
             throw std::invalid_argument("--from " + csv_field(a.from) + " s is past the end of " +
                                         a.input + " (" + csv_field(r.duration()) + " s)");
-        io::select_samples(r, first,
-                           a.to > 0 ? static_cast<int64_t>(std::llround(
-                                          std::min((a.to - a.from) * rate_in, 9e15)))
-                                    : -1);
+        if (a.to > 0) {
+            if (a.to > r.duration() + 0.5 / rate_in)
+                throw std::invalid_argument("--to " + csv_field(a.to) + " s is past the end of " +
+                                            a.input + " (" + csv_field(r.duration()) +
+                                            " s): leave --to out to score to the end");
+            count = std::llround((a.to - a.from) * rate_in);
+        }
     }
     const bool unnamed =
         ext == ".npy" || (ext == ".csv" && [&] {
@@ -149,10 +159,14 @@ Input prepare_input(const ScoreArgs& a, const models::CardHead& head)
         }());
     const auto idx = pick_channels(r, head, a.channels, unnamed);
     r = keep_channels(r, idx);
+    // The span at the model's rate, resampled from the whole recording so that
+    // --from/--to put no filter edge inside it.
     bool resampled = false;
     if (head.sample_rate > 0 && rate_in > 0 && std::abs(rate_in - head.sample_rate) > 1e-9) {
-        r = data::resample(r, head.sample_rate);
+        r = data::resample_span(r, head.sample_rate, first, count);
         resampled = true;
+    } else if (first > 0 || count >= 0) {
+        io::select_samples(r, first, count);
     }
     const double rate = head.sample_rate > 0 ? head.sample_rate : rate_in;
     const double t0 = rate_in > 0 ? first / rate_in : static_cast<double>(first);
@@ -163,7 +177,7 @@ Input prepare_input(const ScoreArgs& a, const models::CardHead& head)
             throw std::invalid_argument("--hop: neither the model nor the input states a sample "
                                         "rate to turn seconds into samples");
         const double h = a.hop_s * rate;
-        if (h < 0.5)
+        if (h < 1 - 1e-9)
             throw std::invalid_argument("--hop: expected at least one sample (" +
                                         csv_field(1 / rate) + " s at " + csv_field(rate) +
                                         " Hz), found " + csv_field(a.hop_s) + " s");

@@ -125,12 +125,21 @@ ok("score --hop 5", "score", TSRNET, REC, "--channels", "MLII", "--from", 30, "-
 if os.path.exists("h.csv") and os.path.exists("t.csv"):
     h, t = rows("h.csv"), rows("t.csv")
     check("hop 5 s from 30 s", [float(x["start_s"]) for x in h] == [30, 35, 40, 45, 50], h)
-    # Windows at 30, 40 and 50 s are those of the run from 0 s (the span read
-    # from 30 s is resampled on its own: equal within 1e-3).
+    # Windows at 30, 40 and 50 s are those of the run from 0 s: the span is
+    # resampled from the whole record (30 s is sample 10,800, a multiple of
+    # the 25/18 factor's 18), so they score exactly alike.
     if len(h) == 5:
-        d = [abs(float(h[k]["score"]) - float(t[3 + k // 2]["score"])) / float(t[3 + k // 2]["score"])
-             for k in (0, 2, 4)]
-        check("hop windows score as the windows of the whole run", max(d) < 1e-3, d)
+        same = [h[k]["score"] == t[3 + k // 2]["score"] for k in (0, 2, 4)]
+        check("hop windows score as the windows of the whole run", all(same),
+              [(h[k]["score"], t[3 + k // 2]["score"]) for k in (0, 2, 4)])
+# A hop that is no whole number of samples is rounded, and said so.
+text = ok("score --hop 0.003 (1.5 samples)", "score", TSRNET, REC, "--channels", "MLII",
+          "--from", 30, "--to", 40.008, "--hop", 0.003, "--threads", 2, "--json", "h3.json")
+check("rounded hop reported", "not a whole number of samples at 500 Hz: windows every 2 "
+      "samples (0.004 s)" in text, text)
+if os.path.exists("h3.json"):
+    j = json.load(open("h3.json"))
+    check("rounded hop used", (j["hop"], j["windows"]) == (2, 3), (j["hop"], j["windows"]))
 
 # 2. TRLS (one channel at 173.61 Hz, windows of 178 samples): class per window.
 ok("score trls", "score", TRLS, REC, "--channels", "MLII", "--to", 60, "--threads", 2,
@@ -191,6 +200,30 @@ if os.path.exists("xb.json") and os.path.exists("x1.csv"):
     check("a channel by index as by name", open("xb.csv").read() == open("x1.csv").read())
 refused("a channel index out of range", "index 2 is out of range", "score", TRLS, "x.csv",
         "--rate", 173.61, "--channels", 2)
+# A one-column table as pandas writes it: the missing sample is a blank line.
+# It stays a sample (NaN), so the windows after it keep their times.
+with open("y.csv", "w") as f:
+    f.write("b\n")
+    for i in range(2000):
+        f.write("\n" if i == 500 else f"{math.sin(2 * math.pi * 7 * i / 173.61):.6f}\n")
+ok("score a one-column CSV with a blank line", "score", TRLS, "y.csv", "--rate", 173.61,
+   "--channels", "b", "--threads", 2, "--csv", "y_out.csv")
+if os.path.exists("y_out.csv") and os.path.exists("xb.csv"):
+    check("a blank line is the missing sample", open("y_out.csv").read() == open("xb.csv").read())
+refused("--normal for a table without annotations", "holds no beat annotations", "score", TRLS,
+        "x.csv", "--rate", 173.61, "--channels", "b", "--normal", "N,L", "--csv", "no4.csv")
+# Times in the CSV keep their digits far into a recording.
+ok("score from 1000 s, every sample", "score", TRLS, REC, "--channels", "MLII", "--from", 1000,
+   "--to", 1001.1, "--hop", 1 / 173.61, "--threads", 2, "--csv", "late.csv", "--json",
+   "late.json")
+if os.path.exists("late.csv") and os.path.exists("late.json"):
+    r, j = rows("late.csv"), json.load(open("late.json"))
+    starts = [float(x["start_s"]) for x in r]
+    check("late windows", len(r) == j["windows"] > 1, len(r))
+    check("CSV start times as the JSON's (1e-6 s), all distinct",
+          len(set(starts)) == len(starts) and
+          max(abs(a - w["start"]) for a, w in zip(starts, j["per_window"])) < 1e-6,
+          starts[:4])
 
 # 5. Refusals, each before any output is written.
 refused("a forecasting model", "predicts values", "score", FORECAST, MSL, "--csv", "no1.csv")
@@ -209,10 +242,17 @@ refused("an output folder that does not exist", "does not exist", "score", TSRNE
         "--channels", "MLII", "--csv", "missing/dir/x.csv")
 refused("a hop under one sample", "expected at least one sample", "score", TSRNET, REC,
         "--channels", "MLII", "--hop", 0.0001)
+refused("a hop of half a sample", "expected at least one sample", "score", TSRNET, REC,
+        "--channels", "MLII", "--hop", 0.001)
+refused("--to past the end", "leave --to out", "score", TSRNET, REC, "--channels", "MLII",
+        "--from", 1790, "--to", 99999, "--csv", "no5.csv")
+refused("an unknown --normal symbol", "expected WFDB beat symbols", "score", TSRNET, REC,
+        "--channels", "MLII", "--normal", "N,XYZ", "--csv", "no6.csv")
 refused("a threshold for a classifier", "a threshold is for anomaly models", "score", TRLS, REC,
         "--channels", "MLII", "--threshold", 0.5)
 refused("the quality gate of a SpecAR-Net model", "only TSRNet models", "score", SPECAR, MSL,
         "--no-quality-gate")
 check("no output after a refusal", not any(os.path.exists(f) for f in
-                                           ("no1.csv", "no2.csv", "no3.csv")))
+                                           ("no1.csv", "no2.csv", "no3.csv", "no4.csv",
+                                            "no5.csv", "no6.csv")))
 CHECKS.finish("tfmed score")

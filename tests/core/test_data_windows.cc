@@ -58,6 +58,43 @@ TEST(ResampleTest, SineKeepsItsShapeAtTheNewRate)
     EXPECT_THROW(data::resample(sine(360.0, 1.0, 10), 0.0), std::invalid_argument);
 }
 
+TEST(ResampleTest, SpanReadsTheRecordingAroundIt)
+{
+    // 360 -> 500 Hz is 25/18: a span from a multiple of 18 is exactly that
+    // part of the whole recording resampled, ends included.
+    auto r = sine(360.0, 7.0, 3600, 2);
+    r.annotations = { { 100, "N" }, { 1818, "V" }, { 2000, "N" }, { 3000, "N" } };
+    const auto whole = data::resample(r, 500.0);
+    const auto span = data::resample_span(r, 500.0, 1818, 720); // 2 s from 5.05 s
+    ASSERT_EQ(span.n_samples, 1000);
+    EXPECT_DOUBLE_EQ(span.sample_rate, 500.0);
+    for (int64_t m = 0; m < span.n_samples; m++)
+        for (int c = 0; c < 2; c++)
+            ASSERT_EQ(span.at(m, c), whole.at(2525 + m, c)) << m << "," << c;
+    ASSERT_EQ(span.annotations.size(), 2u); // V at 1818 and N at 2000, re-based
+    EXPECT_EQ(span.annotations[0].sample, 0);
+    EXPECT_EQ(span.annotations[1].sample, 253); // 182 * 25 / 18 = 252.8
+    // Cutting first puts the filter's zero padding at both ends of the span:
+    // outputs between input samples there go wrong (those on an input sample
+    // are the sample itself when up-sampling).
+    const auto cut = data::resample(io::slice_samples(r, 1818, 720), 500.0);
+    ASSERT_EQ(cut.n_samples, 1000);
+    EXPECT_EQ(cut.at(0, 1), whole.at(2525, 1));
+    EXPECT_GT(std::abs(cut.at(1, 1) - whole.at(2526, 1)), 0.02)
+        << cut.at(1, 1) << " vs " << whole.at(2526, 1);
+    EXPECT_LT(std::abs(cut.at(500, 1) - whole.at(3025, 1)), 1e-4); // the middle agrees
+    // From any other sample the grid starts there: sample 0 is input sample 700.
+    const auto odd = data::resample_span(r, 500.0, 700, 1000);
+    EXPECT_LT(std::abs(odd.at(0, 0) - r.at(700, 0)), 2e-3);
+    EXPECT_LT(std::abs(odd.at(0, 1) - r.at(700, 1)), 2e-3);
+    // The recording's own rate gives the slice; a start outside is refused.
+    const auto same = data::resample_span(r, 360.0, 10, 5);
+    EXPECT_EQ(same.n_samples, 5);
+    EXPECT_EQ(same.at(0, 1), r.at(10, 1));
+    EXPECT_THROW(data::resample_span(r, 500.0, 3601, 1), std::invalid_argument);
+    EXPECT_THROW(data::resample_span(r, 500.0, -1, 1), std::invalid_argument);
+}
+
 TEST(ResampleTest, Record100To500HzKeepsBeatsAligned)
 {
     TFMED_REQUIRE_DATA(hea, "wfdb_sample/100.hea");

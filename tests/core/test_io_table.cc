@@ -255,6 +255,29 @@ TEST_F(TableFixture, CsvNumericFirstColumnMissingValuesQuotesCrlfBom)
     EXPECT_EQ(t.at(3, 2), 0.0);
 }
 
+TEST_F(TableFixture, CsvOneColumnBlankLinesAreMissingValues)
+{
+    // pandas' to_csv of a one-column frame [NaN, 1, NaN, NaN, 2, NaN].
+    const Table t = read_csv(write("one.csv", "x\n\n1.0\n\n\n2.0\n\n"));
+    EXPECT_EQ(t.columns, (std::vector<std::string>{ "x" }));
+    ASSERT_EQ(t.rows, 5); // the trailing blank line cannot be told from layout
+    EXPECT_TRUE(std::isnan(t.at(0, 0)));
+    EXPECT_EQ(t.at(1, 0), 1.0);
+    EXPECT_TRUE(std::isnan(t.at(2, 0)));
+    EXPECT_TRUE(std::isnan(t.at(3, 0)));
+    EXPECT_EQ(t.at(4, 0), 2.0);
+    // Headerless: the blank line between two samples is one more sample.
+    const Table h = read_csv(write("one_nohead.csv", "\n3\r\n\r\n4\r\n"));
+    ASSERT_EQ(h.rows, 3);
+    EXPECT_EQ(h.at(0, 0), 3.0);
+    EXPECT_TRUE(std::isnan(h.at(1, 0)));
+    EXPECT_EQ(h.at(2, 0), 4.0);
+    // A one-column text table keeps its rows aligned too.
+    const Table s = read_csv(write("one_text.csv", "id\na\n\nb\n"));
+    EXPECT_EQ(s.text_column, (std::vector<std::string>{ "a", "", "b" }));
+    EXPECT_EQ(s.rows, 3);
+}
+
 TEST_F(TableFixture, CsvTextFirstColumnAndOtherSeparator)
 {
     const auto p = write("b.csv", "date;v\n2020-01-01;1\n2020-01-02;2,5\n");

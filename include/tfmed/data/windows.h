@@ -36,6 +36,18 @@ namespace data {
  */
 io::Recording resample(const io::Recording& r, double rate);
 
+/*!
+ * \brief Samples [first, first + count) of `r` resampled to `rate` Hz
+ * (count -1: to the end; a count past the end stops there), the output's
+ * sample 0 at input sample `first`: the same values as those samples of
+ * resample() of the whole recording when `first` is a multiple of the
+ * factor's denominator, and in every case no edge at the span's ends (the
+ * filter reads the recording on either side). Annotations inside the span,
+ * re-based. A rate equal to the recording's gives the slice.
+ * \throws std::invalid_argument for rate <= 0 or first outside [0, n_samples]
+ */
+io::Recording resample_span(const io::Recording& r, double rate, int64_t first, int64_t count);
+
 /*! \brief How to cut windows and label them. */
 struct WindowOptions {
     int64_t length = 0; //!< samples per window (> 0)

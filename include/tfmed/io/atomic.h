@@ -15,14 +15,17 @@ namespace io {
  * \brief Write `bytes` to `path` atomically: a temporary file beside it
  * (PATH.tmp.PID), flushed, then renamed into place. A reader sees the old
  * file or the new one, never a partial one; on failure the temporary file is
- * removed and nothing at `path` changes.
+ * removed and nothing at `path` changes. A symbolic link stays a link: its
+ * target is replaced. A path that is a device, FIFO or socket
+ * (`/dev/stdout`, a pipe) cannot be renamed over; it is written in place.
  * \throws std::runtime_error naming the path and what failed
  */
 void write_atomically(const std::string& path, const std::string& bytes);
 
 /*!
  * \brief Refuse an output path before any work is done (not after an hour
- * of training): a directory, a missing folder or a read-only one.
+ * of training): a directory, a missing folder or a read-only one (for a
+ * link: its target's folder; for a device or FIFO: the path itself).
  * \throws std::invalid_argument "PATH: the folder DIR does not exist", ...
  */
 void check_writable(const std::string& path);

@@ -34,7 +34,9 @@ namespace io {
  * `text_column`, its header name in `text_column_name`, and it is *not* part
  * of `columns`/`values`. Every other cell must be a number; an empty cell,
  * `NaN`/`nan`, `NA`, `N/A`, `#N/A`, `NULL`/`null` (what pandas and R write for
- * a missing value) is NaN.
+ * a missing value) is NaN. In a one-column table a blank line between data
+ * rows is a missing value too (pandas writes a one-column NaN so); with more
+ * columns blank lines are skipped, and trailing ones always.
  */
 struct Table {
     std::vector<std::string> columns; //!< names of the numeric columns, in file order

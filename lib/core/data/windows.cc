@@ -54,6 +54,11 @@ std::pair<int64_t, int64_t> rational(double ratio)
 
 io::Recording resample(const io::Recording& r, double rate)
 {
+    return resample_span(r, rate, 0, -1);
+}
+
+io::Recording resample_span(const io::Recording& r, double rate, int64_t first, int64_t count)
+{
     if (!(rate > 0) || !std::isfinite(rate))
         throw std::invalid_argument("resample: expected a target rate > 0 Hz, found " +
                                     std::to_string(rate));
@@ -61,8 +66,14 @@ io::Recording resample(const io::Recording& r, double rate)
         throw std::invalid_argument("resample: " + r.source +
                                     ": expected a recording rate > 0 Hz, found " +
                                     std::to_string(r.sample_rate));
+    if (first < 0 || first > r.n_samples)
+        throw std::invalid_argument("resample: " + r.source + ": expected a first sample in 0.." +
+                                    std::to_string(r.n_samples) + ", found " +
+                                    std::to_string(first));
+    const int64_t n_in =
+        count < 0 ? r.n_samples - first : std::min(count, r.n_samples - first);
     if (rate == r.sample_rate)
-        return r;
+        return io::slice_samples(r, first, n_in);
     const auto [p, q] = rational(rate / r.sample_rate);
     // Low-pass at the lower of the two Nyquist frequencies, in units of the
     // up-sampled rate p * fs; gain p restores the level lost to zero-stuffing.
@@ -79,17 +90,19 @@ io::Recording resample(const io::Recording& r, double rate)
         h[n + half] = p * 2.0 * f * sinc * w;
     }
     io::Recording o = r;
+    o.annotations.clear();
     const int c_n = r.channels();
-    const int64_t n_in = r.n_samples;
     const int64_t n_out = (n_in * p + q - 1) / q;
     o.sample_rate = r.sample_rate * p / q;
     o.n_samples = n_out;
     o.samples.assign(n_out * c_n, 0.0f);
     std::vector<double> acc(c_n);
+    // Output m sits at input sample first + m q / p; the filter reads the
+    // recording on both sides of the span (zeros only past its own ends).
     for (int64_t m = 0; m < n_out; m++) {
-        const int64_t t = m * q; // position on the up-sampled grid
+        const int64_t t = first * p + m * q; // position on the up-sampled grid
         const int64_t k0 = std::max<int64_t>(0, (t - half + p - 1) / p);
-        const int64_t k1 = std::min<int64_t>(n_in - 1, (t + half) / p);
+        const int64_t k1 = std::min<int64_t>(r.n_samples - 1, (t + half) / p);
         std::fill(acc.begin(), acc.end(), 0.0);
         for (int64_t k = k0; k <= k1; k++) {
             const double hk = h[t - k * p + half];
@@ -100,8 +113,11 @@ io::Recording resample(const io::Recording& r, double rate)
         for (int c = 0; c < c_n; c++)
             o.samples[m * c_n + c] = static_cast<float>(acc[c]);
     }
-    for (auto& a : o.annotations)
-        a.sample = std::llround(static_cast<double>(a.sample) * p / q);
+    for (auto a : r.annotations)
+        if (a.sample >= first && a.sample < first + n_in) {
+            a.sample = std::llround(static_cast<double>(a.sample - first) * p / q);
+            o.annotations.push_back(a);
+        }
     return o;
 }
 

@@ -22,8 +22,48 @@
 namespace tfmed {
 namespace io {
 
-void write_atomically(const std::string& path, const std::string& bytes)
+namespace {
+
+// Where the bytes of `path` go: a symbolic link's target (the link stays a
+// link; renaming over it would replace it with a file).
+std::string resolve_link(const std::string& path)
 {
+    std::error_code ec;
+    std::filesystem::path p(path);
+    for (int hops = 0; hops < 40 && std::filesystem::is_symlink(p, ec); ++hops) {
+        const auto to = std::filesystem::read_symlink(p, ec);
+        if (ec)
+            break;
+        p = to.is_absolute() ? to : p.parent_path() / to;
+    }
+    return p.string();
+}
+
+// An existing output that is not a regular file: a device (/dev/stdout), a
+// FIFO or a socket. Nothing can be renamed over those; they are written.
+bool is_special(const std::string& path)
+{
+    std::error_code ec;
+    const auto st = std::filesystem::status(path, ec);
+    return !ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st) &&
+           !std::filesystem::is_directory(st);
+}
+
+} // namespace
+
+void write_atomically(const std::string& out, const std::string& bytes)
+{
+    if (is_special(out)) {
+        std::ofstream f(out, std::ios::binary);
+        if (!f)
+            throw std::runtime_error(out + ": cannot write (" + std::strerror(errno) + ")");
+        f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        f.flush();
+        if (!f)
+            throw std::runtime_error(out + ": write failed");
+        return;
+    }
+    const std::string path = resolve_link(out);
     const std::string tmp = path + ".tmp." + std::to_string(::getpid());
     {
         std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
@@ -43,8 +83,14 @@ void write_atomically(const std::string& path, const std::string& bytes)
     }
 }
 
-void check_writable(const std::string& path)
+void check_writable(const std::string& out)
 {
+    if (is_special(out)) {
+        if (::access(out.c_str(), W_OK) != 0)
+            throw std::invalid_argument(out + ": not writable (" + std::strerror(errno) + ")");
+        return;
+    }
+    const std::string path = resolve_link(out);
     const std::filesystem::path p(path);
     const auto dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
     std::error_code ec;

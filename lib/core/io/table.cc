@@ -407,6 +407,12 @@ Table read_csv(const std::string& path, char sep, CsvHeader header_mode)
     bool has_header = true;
     bool first_text = false;
     int line_no = 0;
+    // Blank lines after the header of a one-column table: missing values
+    // (pandas writes a one-column NaN as an empty line), kept as NaN rows once
+    // a later data row shows they were not trailing. With more columns a
+    // missing row is written as separators (",,"), so a blank line there is
+    // layout and skipped.
+    int64_t blank_rows = 0;
     size_t pos = 0;
     while (pos < all.size()) {
         size_t eol = all.find('\n', pos);
@@ -417,8 +423,10 @@ Table read_csv(const std::string& path, char sep, CsvHeader header_mode)
         ++line_no;
         if (!line.empty() && line.back() == '\r')
             line.remove_suffix(1);
-        if (trim(line).empty())
+        if (trim(line).empty()) {
+            blank_rows += header_line != 0 && header.size() == 1;
             continue;
+        }
 
         if (header_line == 0) {
             split_cells(line, sep, path, line_no, header);
@@ -462,6 +470,12 @@ Table read_csv(const std::string& path, char sep, CsvHeader header_mode)
             if (first_text)
                 t.text_column_name = header[0];
             t.columns.assign(header.begin() + first_numeric, header.end());
+        }
+        for (; blank_rows > 0; --blank_rows, ++t.rows) {
+            if (first_text)
+                t.text_column.emplace_back();
+            else
+                t.values.push_back(nan_d);
         }
         for (size_t c = 0; c < cells.size(); ++c) {
             if (c == 0 && first_text) {
