@@ -151,7 +151,7 @@ void add_train_bench_commands(Cli& cli)
                   "Intra-op threads per worker (0 = the cores shared among the workers)")
         ->check(int_range(0, kMaxThreads))
         ->capture_default_str();
-    b->add_option("--device", a->cfg.device)->capture_default_str();
+    b->add_option("--device", a->cfg.device)->check(kDeviceName)->capture_default_str();
     b->add_option("--json", a->json, "Rows as JSON");
     b->add_option("--result", a->result, "(internal: a worker's result file)")->group("");
     cli.on(b, [a] {

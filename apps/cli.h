@@ -107,6 +107,19 @@ inline const CLI::Validator kFiniteNonNegative = number_check(
 inline const CLI::Validator kFraction = number_check(
     [](double v) { return v >= 0.0 && v < 1.0; }, "a fraction in [0, 1)", "FRACTION");
 
+/*! A --device name: auto, cpu, cuda or cuda:N (whether that device exists
+ *  is checked where the model is placed, before any work). */
+inline const CLI::Validator kDeviceName = CLI::Validator(
+    [](std::string& s) -> std::string {
+        if (s == "auto" || s == "cpu" || s == "cuda")
+            return {};
+        if (s.rfind("cuda:", 0) == 0 && s.size() > 5 && s.size() <= 8 &&
+            s.find_first_not_of("0123456789", 5) == std::string::npos)
+            return {};
+        return "expected auto, cpu, cuda or cuda:N, found '" + s + "'";
+    },
+    "DEVICE");
+
 /*! An integer option in [lo, hi]. */
 inline CLI::Validator int_range(long long lo, long long hi)
 {

@@ -287,7 +287,7 @@ void add_score_commands(Cli& cli)
         ->capture_default_str();
     c->add_flag("--no-quality-gate", a->no_gate, "TSRNet: score windows the signal-quality gate "
                                                  "would flag");
-    c->add_option("--device", a->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+    c->add_option("--device", a->device, "auto, cpu, cuda or cuda:N")->check(kDeviceName)->capture_default_str();
     c->add_option("--threads", a->threads, "Intra-op threads (0 = all cores)")
         ->check(int_range(0, kMaxThreads))
         ->capture_default_str();

@@ -379,7 +379,7 @@ void add_specar_commands(Cli& cli)
     tspec->add_option("--window", sc.arch.window, "hanning, hamming, rectangle, triang, blackman");
     tspec->add_option("--backbone", sc.arch.backbone, "complex or dual (the DCN ablation)");
     tspec->add_option("--seed", sc.loop.seed)->capture_default_str();
-    tspec->add_option("--device", sc.device)->capture_default_str();
+    tspec->add_option("--device", sc.device)->check(kDeviceName)->capture_default_str();
     tspec->add_option("--threads", sc.threads, "Intra-op threads (0 = all cores)")
         ->check(int_range(0, kMaxThreads));
     tspec->add_flag("--resume", sc.resume, "Continue from OUT.ckpt");
@@ -453,7 +453,7 @@ void add_specar_commands(Cli& cli)
                   "forecast or imputation MSE/MAE");
     espec->add_option("MODEL", spe->cfg.model)->required();
     espec->add_option("--data-dir", spe->cfg.data_dir);
-    espec->add_option("--device", spe->cfg.device)->capture_default_str();
+    espec->add_option("--device", spe->cfg.device)->check(kDeviceName)->capture_default_str();
     espec->add_option("--threads", spe->cfg.threads)->check(int_range(0, kMaxThreads));
     espec->add_option("--batch", spe->cfg.batch)->check(int_range(1, 1 << 20))->capture_default_str();
     espec->add_option("--stride", spe->cfg.stride,
@@ -487,7 +487,7 @@ void add_specar_commands(Cli& cli)
         ->check(int_range(1, 4096))->capture_default_str();
     bspec->add_option("--train-batch", sba->cfg.train_batch)->check(int_range(1, 4096))
         ->capture_default_str();
-    bspec->add_option("--device", sba->cfg.device)->capture_default_str();
+    bspec->add_option("--device", sba->cfg.device)->check(kDeviceName)->capture_default_str();
     bspec->add_option("--twin", sba->twin, "bench_specar_twin.py (default: the source or "
                                           "installed copy)");
     bspec->add_option("--python", sba->python, "Python with torch for the twin")

@@ -128,7 +128,7 @@ void add_common(CLI::App* c, TrlsArgs& a)
         ->check(CLI::IsMember({ "random", "probe" }))
         ->capture_default_str();
     c->add_option("--seed", cfg.pretrain.seed)->capture_default_str();
-    c->add_option("--device", cfg.device)->capture_default_str();
+    c->add_option("--device", cfg.device)->check(kDeviceName)->capture_default_str();
     c->add_option("--threads", cfg.threads, "Intra-op threads (0 = all cores)")
         ->check(int_range(0, kMaxThreads));
     c->add_option("--json", a.json, "Results as JSON");
@@ -362,7 +362,7 @@ void add_trls_commands(Cli& cli)
     b->add_option("--batches", ba->bench.batches)->delimiter(',')->check(int_range(1, 1 << 16));
     b->add_option("--train-batch", ba->bench.train_batch)->check(int_range(2, 1 << 16))
         ->capture_default_str();
-    b->add_option("--device", ba->bench.device)->capture_default_str();
+    b->add_option("--device", ba->bench.device)->check(kDeviceName)->capture_default_str();
     b->add_option("--twin", ba->twin, "bench_trls_twin.py (default: beside the sources or the "
                                       "install)");
     b->add_option("--python", ba->python)->capture_default_str();

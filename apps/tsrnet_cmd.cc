@@ -397,7 +397,7 @@ void add_tsrnet_commands(Cli& cli)
     ttsr->add_option("--max-windows", tc.data.max_windows,
                      "Use at most this many training windows (smoke runs; 0 = all)")
         ->check(int_range(0, 1LL << 40));
-    ttsr->add_option("--device", tc.device, "auto, cpu, cuda, cuda:N")->capture_default_str();
+    ttsr->add_option("--device", tc.device, "auto, cpu, cuda, cuda:N")->check(kDeviceName)->capture_default_str();
     ttsr->add_option("--threads", tc.threads, "Intra-op threads (0 = all cores)")
         ->check(int_range(0, kMaxThreads));
     ttsr->add_flag("--resume", tc.resume, "Continue from OUT.ckpt, bit for bit");
@@ -422,7 +422,7 @@ void add_tsrnet_commands(Cli& cli)
     etsr->add_flag("--literal-test-prep", ea->cfg.literal_test_prep,
                    "Score windows filtered but not min-max normalised, as the reference's "
                    "test set is");
-    etsr->add_option("--device", ea->cfg.device)->capture_default_str();
+    etsr->add_option("--device", ea->cfg.device)->check(kDeviceName)->capture_default_str();
     etsr->add_option("--threads", ea->cfg.threads)->check(int_range(0, kMaxThreads));
     etsr->add_option("--batch", ea->cfg.batch)->check(int_range(1, 1 << 20))->capture_default_str();
     etsr->add_option("--threshold", ea->cfg.threshold,
@@ -451,7 +451,7 @@ void add_tsrnet_commands(Cli& cli)
     btsr->add_option("--leads", ba->cfg.leads)->check(int_range(1, 1024))->capture_default_str();
     btsr->add_option("--width", ba->cfg.width)->check(int_range(1, models::kMaxTsrnetWidth))->capture_default_str();
     btsr->add_option("--d-model", ba->cfg.d_model)->check(int_range(1, models::kMaxTsrnetDModel))->capture_default_str();
-    btsr->add_option("--device", ba->cfg.device)->capture_default_str();
+    btsr->add_option("--device", ba->cfg.device)->check(kDeviceName)->capture_default_str();
     btsr->add_option("--threads", ba->cfg.threads, "Intra-op threads (0 = all cores)")
         ->check(int_range(0, kMaxThreads));
     btsr->add_option("--seconds", ba->cfg.seconds)->check(kFinitePositive)->capture_default_str();

@@ -246,6 +246,8 @@ refused("a hop of half a sample", "expected at least one sample", "score", TSRNE
         "--channels", "MLII", "--hop", 0.001)
 refused("--to past the end", "leave --to out", "score", TSRNET, REC, "--channels", "MLII",
         "--from", 1790, "--to", 99999, "--csv", "no5.csv")
+refused("an unknown device", "expected auto, cpu, cuda or cuda:N, found 'banana'", "score",
+        TSRNET, REC, "--channels", "MLII", "--device", "banana", "--csv", "no7.csv")
 refused("an unknown --normal symbol", "expected WFDB beat symbols", "score", TSRNET, REC,
         "--channels", "MLII", "--normal", "N,XYZ", "--csv", "no6.csv")
 refused("a threshold for a classifier", "a threshold is for anomaly models", "score", TRLS, REC,
@@ -254,5 +256,5 @@ refused("the quality gate of a SpecAR-Net model", "only TSRNet models", "score",
         "--no-quality-gate")
 check("no output after a refusal", not any(os.path.exists(f) for f in
                                            ("no1.csv", "no2.csv", "no3.csv", "no4.csv",
-                                            "no5.csv", "no6.csv")))
+                                            "no5.csv", "no6.csv", "no7.csv")))
 CHECKS.finish("tfmed score")
