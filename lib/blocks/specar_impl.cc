@@ -170,7 +170,12 @@ public:
 
     bool start() override
     {
-        d_feed.start();
+        if (d_feed.start()) { // a new run: the last one's output is stale
+            d_q.clear();
+            d_tags.clear();
+            d_queued = 0;
+            d_scored_end = 0;
+        }
         return true;
     }
 

@@ -126,12 +126,34 @@ public:
     }
     ~WindowFeeder() { d_stream->set_wake(nullptr); }
 
-    void start()
+    /*!
+     * \brief The block's start(). \return true when this is a new run of the
+     * flowgraph (stop, wait, start: GNU Radio gives the block new buffers
+     * whose item counts begin at 0 again) after windows were cut: the last
+     * run's positions and its windows still in flight are then dropped, and
+     * the block drops what it keeps of its own. A lock()/unlock() keeps the
+     * buffers and counts, and the feeder's state with them.
+     */
+    bool start()
     {
+        const uint64_t read = d_b->nitems_read(0);
+        // Kept buffers have read d_copied items, or one fewer (see work()).
+        const bool restarted = d_copied > 0 && (read == 0 || read + 1 < d_copied);
+        if (restarted) {
+            d_stream->set_wake(nullptr);
+            d_stream = d_srv->open(); // the old stream's windows are computed and discarded
+            d_buf.clear();
+            d_buf_start = d_copied = d_next = 0;
+            d_backlog_head = d_backlog_tail = 0;
+            d_late = false;
+            d_queued = 0;
+            d_emitted = 0;
+        }
         d_stream->set_wake([this] {
             if (!d_wake_pending.exchange(true))
                 d_b->_post(d_wake_port, pmt::PMT_T);
         });
+        return restarted;
     }
     void stop() { d_stream->set_wake(nullptr); }
 
@@ -145,10 +167,21 @@ public:
             return;
         }
         // The input the next window still needs, counted from the read
-        // position (which may hold one item already copied: see work()).
+        // position (which may hold one item already copied: see work()), but
+        // never more than the upstream buffer can hold: GNU Radio retires a
+        // block that asks for more ("requesting more input data than we can
+        // provide"), and a 5,000-sample window of 12 leads is about 3.5 times
+        // the default 64 KiB buffer. work() builds a window up piece by piece.
         const uint64_t end = d_next + static_cast<uint64_t>(d_window);
         const uint64_t read = d_b->nitems_read(0);
-        need[0] = static_cast<int>(end > read ? end - read : 0);
+        uint64_t want = end > read ? end - read : 0;
+        auto d = d_b->detail();
+        if (d && d->ninputs() > 0) {
+            const auto cap = static_cast<uint64_t>(d->input(0)->max_possible_items_available());
+            if (cap > 0)
+                want = std::min(want, cap);
+        }
+        need[0] = static_cast<int>(want);
     }
 
     /*!

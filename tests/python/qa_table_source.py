@@ -127,9 +127,12 @@ class qa_table_source(gr_unittest.TestCase):
         src = tfmed.table_source(ETT, cols, 0.0, "date", "", False, False, 11520, 96 * 3)
         tb = gr.top_block()
         truth = blocks.vector_sink_f(7)
-        # drop OT for 20 hours in the second window: NaN in, filled out
+        # drop OT for 20 hours in the second window, and LULL for all of the
+        # third (a channel with nothing observed in its window): NaN in,
+        # filled out
         gap = np.zeros((96 * 3, 7), dtype=np.float32)
         gap[120:140, 6] = np.nan
+        gap[192:288, 5] = np.nan
         drop = blocks.vector_source_f(gap.ravel().tolist(), False, 7)
         add = blocks.add_vff(7)
         blk = tfmed.specar(model, 7, 0, "cpu", 1)
@@ -147,7 +150,9 @@ class qa_table_source(gr_unittest.TestCase):
         keep = np.isfinite(gap)
         np.testing.assert_array_equal(y[keep], t[keep])  # observed samples pass unchanged
         filled = [o for o in out.tags() if pmt.symbol_to_string(o.key) == "tfmed_imputed"]
-        self.assertEqual([o.offset for o in filled], list(range(120, 140)))
+        self.assertEqual([o.offset for o in filled], list(range(120, 140)) + list(range(192, 288)))
+        self.assertEqual({pmt.to_long(o.value) for o in filled}, {1})
+        self.assertFalse([o for o in out.tags() if pmt.symbol_to_string(o.key) == "tfmed_invalid"])
         card = json.loads(blk.card_json())
         self.assertEqual(card["architecture"]["time_features"], 0)
 

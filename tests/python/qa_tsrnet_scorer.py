@@ -69,6 +69,46 @@ class qa_tsrnet_scorer(gr_unittest.TestCase):
                   if pmt.symbol_to_string(t.key) == "tfmed_window_start"]
         self.assertEqual(starts, [2500 * k for k in range(6)])
 
+    def test_small_upstream_buffer_and_restart(self):
+        # 500-Hz samples straight from a source, so that a second run sees
+        # exactly the first run's input.
+        x = np.array(tfmed.scipy_ecg()[:360 * 40])
+        x500 = np.interp(np.arange(20000) / 500.0, np.arange(len(x)) / 360.0, x)
+        tb = gr.top_block()
+        src = blocks.vector_source_f(x500.astype(np.float32).tolist(), False)
+        blk = tfmed.tsrnet_scorer(tfmed.demo_model(), 1, 500.0, 2500, "cpu")
+        snk = blocks.vector_sink_f()
+        tb.connect(src, blk, snk)
+        tb.run()
+        first = np.array(snk.data())
+        self.assertEqual(len(first), 7)  # starts 0, 2500, ..., 15000 of 20000
+        # An upstream buffer of about 2,000 items, under half a window (GNU
+        # Radio sizes it to twice the hop at least): a block that asks for
+        # more than that at once is retired, and no window is ever scored.
+        def hop_1000(cap):
+            tb2 = gr.top_block()
+            src2 = blocks.vector_source_f(x500.astype(np.float32).tolist(), False)
+            if cap:
+                src2.set_max_output_buffer(cap)
+            blk2 = tfmed.tsrnet_scorer(tfmed.demo_model(), 1, 500.0, 1000, "cpu")
+            snk2 = blocks.vector_sink_f()
+            tb2.connect(src2, blk2, snk2)
+            tb2.run()
+            return np.array(snk2.data())
+        wide = hop_1000(0)
+        self.assertEqual(len(wide), 16)
+        np.testing.assert_array_equal(wide[::5], first[::2])  # starts 0, 5000, 10000, 15000
+        np.testing.assert_array_equal(hop_1000(2048), wide)
+        # The same flowgraph run again (stop, wait, start): the block starts
+        # from the new run's first sample, as a fresh block would.
+        src.rewind()
+        snk.reset()
+        tb.run()
+        np.testing.assert_array_equal(np.array(snk.data()), first)
+        starts = [pmt.to_uint64(t.value) for t in snk.tags()
+                  if pmt.symbol_to_string(t.key) == "tfmed_window_start"]
+        self.assertEqual(starts, [2500 * k for k in range(7)])
+
     def test_tfmed_score_equals_the_block(self):
         # The samples the block scored (record 208 resampled by GNU Radio),
         # saved as a 500-Hz table and scored by `tfmed score` at the same hop:

@@ -263,7 +263,12 @@ SpecarOutput SpecarNetImpl::forward(const torch::Tensor& x, const torch::Tensor&
         TORCH_CHECK(mask.defined() && mask.sizes() == x.sizes(),
                     "SpecAR-Net imputation: expected a mask of x's shape ", x.sizes());
         const auto observed = (mask == 1);
-        const auto count = observed.sum(1).to(x.dtype());
+        // A channel with no observed point in the window (a lead off for the
+        // whole window) would make the statistics 0/0 and, through the
+        // channel-mixing token convolution, every output NaN: count it as one
+        // point of value 0 (the training mean) instead. Never the case in
+        // training, where points are hidden at random.
+        const auto count = observed.sum(1).to(x.dtype()).clamp_min(1);
         const auto mean = (x.sum(1) / count).unsqueeze(1).detach();
         auto c = (x - mean).masked_fill(mask == 0, 0);
         const auto std = torch::sqrt((c * c).sum(1) / count + 1e-5).unsqueeze(1).detach();
