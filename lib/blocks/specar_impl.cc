@@ -308,7 +308,7 @@ private:
             d_q.insert(d_q.end(), r.begin(), r.end());
             ++d_queued;
             tag(item, "tfmed_forecast_start", pmt::from_uint64(s + d_win));
-            if (!std::isfinite(r[0]))
+            if (!std::all_of(r.begin(), r.end(), [](float v) { return std::isfinite(v); }))
                 invalid(item, s);
         } else if (d_task == Task::impute) {
             if (!failure.empty())
@@ -323,7 +323,7 @@ private:
             const auto K = static_cast<int64_t>(d_class_syms.size());
             const float* p = r.data();
             const auto best = std::max_element(p, p + K) - p;
-            const bool bad = !std::isfinite(p[0]);
+            const bool bad = !std::all_of(p, p + K, [](float v) { return std::isfinite(v); });
             d_q.push_back(bad ? nan : static_cast<float>(best));
             ++d_queued;
             if (bad) {

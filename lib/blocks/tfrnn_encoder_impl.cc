@@ -168,7 +168,11 @@ public:
                 if (!std::isnan(overrun))
                     tag(d_overrun_key, pmt::from_double(overrun));
                 const double t = static_cast<double>(s) / d_per_s;
-                const bool bad = r.emb.empty() || !std::isfinite(r.emb[0]);
+                const bool bad = r.emb.empty() ||
+                                 !std::all_of(r.emb.begin(), r.emb.end(),
+                                              [](float v) { return std::isfinite(v); }) ||
+                                 !std::all_of(r.prob.begin(), r.prob.end(),
+                                              [](float v) { return std::isfinite(v); });
                 if (p) {
                     float* q = p + static_cast<std::ptrdiff_t>(k) * d_k;
                     if (bad || r.prob.size() != static_cast<std::size_t>(d_k))

@@ -373,10 +373,17 @@ private:
                 st->cv.notify_all();
             lk.unlock();
             // Wake each stream's block outside the server lock.
+            // A failing wake (a message that could not be posted) must not
+            // end the worker, and with it every stream: the block still
+            // finds its results when the scheduler next calls it.
             for (auto& st : woken) {
                 std::lock_guard<std::mutex> wl(st->wake_m);
-                if (st->wake)
-                    st->wake();
+                if (st->wake) {
+                    try {
+                        st->wake();
+                    } catch (...) {
+                    }
+                }
             }
             woken.clear();
             for (auto& e : d_take)
