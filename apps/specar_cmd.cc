@@ -384,7 +384,7 @@ void add_specar_commands(Cli& cli)
         ->check(int_range(0, kMaxThreads));
     tspec->add_flag("--resume", sc.resume, "Continue from OUT.ckpt");
     tspec->add_flag("--allow-changed-settings", sc.loop.allow_changed_settings,
-                    "With --resume: apply changed optimisation settings from the next epoch");
+                    "With --resume: apply changed optimisation settings from where the checkpoint left off");
     tspec->add_option("--stop-after", sc.loop.stop_after)->check(int_range(0, 100000));
     tspec->add_option("--json", ta->a.json, "Metrics and history as JSON");
     tspec->add_option("--plot", ta->a.plot, "PNG of the training curves")->check(png_output());

@@ -293,7 +293,7 @@ void add_trls_commands(Cli& cli)
         ->capture_default_str();
     t->add_flag("--resume", ta->cfg.resume, "Continue the pre-training from OUT.ckpt");
     t->add_flag("--allow-changed-settings", ta->cfg.pretrain.allow_changed_settings,
-                "With --resume: apply changed optimisation settings from the next epoch");
+                "With --resume: apply changed optimisation settings from where the checkpoint left off");
     t->add_option("--stop-after", ta->cfg.pretrain.stop_after,
                   "Stop the pre-training after this many epochs (continue with --resume)")
         ->check(int_range(0, 100000));

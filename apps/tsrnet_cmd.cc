@@ -403,7 +403,7 @@ void add_tsrnet_commands(Cli& cli)
     ttsr->add_flag("--resume", tc.resume, "Continue from OUT.ckpt, bit for bit");
     ttsr->add_flag("--allow-changed-settings", tc.loop.allow_changed_settings,
                    "With --resume: apply changed optimisation settings (lr, batch, schedule, "
-                   "epochs, ...) from the next epoch on; recorded in the history");
+                   "epochs, ...) from where the checkpoint left off (inside an epoch: its rest); recorded in the history");
     ttsr->add_option("--stop-after", tc.loop.stop_after,
                      "Stop after this many epochs (split a run; continue with --resume)")
         ->check(int_range(0, 100000));

@@ -344,6 +344,12 @@ def main():
     secs = [(n, d) for n, d, _ in read_tfm(DEMO)]
     write_tfm(p("dup.tfm"), secs + [("weights", secs[1][1])])
     expect_fail("repeated section", "the weights section appears twice", "doctor", p("dup.tfm"))
+    bad = list(secs)
+    bad[1] = ("weighus", bad[1][1])  # one flipped bit in the name; its CRC is of the bytes
+    write_tfm(p("flipname.tfm"), bad)
+    expect_fail("a flipped bit in a section name", "section 1: expected weights, optimizer, "
+                "best_weights or torch_rng, found 'weighus' (a damaged name", "info",
+                p("flipname.tfm"))
     write_tfm(p("name.tfm"), secs + [("\x1b[31mx", b"")])
     expect_fail("odd section name", "has a damaged name: expected letters, digits and '_', "
                 "found '\\x1b[31mx'", "info", p("name.tfm"))

@@ -11,6 +11,7 @@
 
 #include <tfmed/models/model_file.h>
 #include <tfmed/models/weights.h>
+#include <tfmed/train/specar_trainer.h>
 #include <tfmed/train/trainer.h>
 
 #include <gtest/gtest.h>
@@ -21,6 +22,8 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <thread>
 
 using namespace tfmed;
 using tfmed_test::message_of;
@@ -62,7 +65,10 @@ public:
         for (int64_t k = 0; k < t.size(0); ++k)
             t[k][0] += u(rng);
         const auto l = torch::mse_loss(net->forward(x.index_select(0, i)), t);
-        return nan_at_epoch_step > 0 && ++calls == nan_at_epoch_step ? l * NAN : l;
+        ++calls;
+        if (grad_nan_at_epoch_step > 0 && calls == grad_nan_at_epoch_step) // loss finite, gradient NaN
+            return l + torch::sqrt(net->parameters()[0] * 0).sum();
+        return nan_at_epoch_step > 0 && calls == nan_at_epoch_step ? l * NAN : l;
     }
     double validate() override
     {
@@ -83,7 +89,7 @@ public:
     ToyNet net{ nullptr };
     torch::Tensor x, y, xv, yv;
     int validations = 0;
-    int64_t nan_at_epoch_step = 0, calls = 0;
+    int64_t nan_at_epoch_step = 0, grad_nan_at_epoch_step = 0, calls = 0;
     std::function<double(int)> metric_override;
 };
 
@@ -169,6 +175,42 @@ TEST(TrainLoop, ResumeInsideAnEpochIsBitExact)
     }
 }
 
+TEST(TrainLoop, OneRunAtATimeRefusedBeforeItTouchesAnything)
+{
+    ToyTask t; // (seeds torch's generator itself)
+    std::promise<void> held, done;
+    auto release = done.get_future().share();
+    std::thread other([&] {
+        const train::RunLease lease; // a run on another thread (a trainer_sink's)
+        held.set_value();
+        release.wait();
+    });
+    held.get_future().wait();
+    const std::string busy = "training: another training run is in progress in this process "
+                             "(runs share torch's global generator); run one at a time";
+    torch::manual_seed(123);
+    const auto want = torch::rand({ 4 });
+    torch::manual_seed(123);
+    const int threads = at::get_num_threads();
+    EXPECT_EQ(message_of<std::runtime_error>([&] { train::run(t, options(""), torch::kCPU, false, {}); }),
+              busy);
+    // An entry point is refused before its own seeding and thread set-up.
+    train::SpecarTrainConfig cfg;
+    cfg.threads = threads == 1 ? 2 : 1;
+    EXPECT_EQ(message_of<std::runtime_error>([&] {
+                  train::train_specar_windows(cfg, nullptr, 0, 1.0, 0.2, {}, nullptr);
+              }),
+              busy);
+    EXPECT_TRUE(torch::equal(torch::rand({ 4 }), want)); // the other run's draws untouched
+    EXPECT_EQ(at::get_num_threads(), threads);
+    done.set_value();
+    other.join();
+    {
+        const train::RunLease a, b; // re-entrant on one thread
+    }
+    EXPECT_TRUE(train::run(t, options(""), torch::kCPU, false, {}).completed);
+}
+
 TEST(TrainLoop, SchedulesGiveTheDocumentedRates)
 {
     auto lrs = [](train::LoopOptions o) {
@@ -238,6 +280,66 @@ TEST(TrainLoop, EarlyStoppingKeepsTheBestEpoch)
     EXPECT_EQ(ru.epochs_done, 4);
     EXPECT_EQ(u.validations, 0);
     EXPECT_EQ(models::weights_bytes(u.module()), best_weights);
+
+    // With the patience changed (allowed), the rule is applied again: patience 0
+    // never stops, so epochs 5 to 10 run, the change recorded at epoch 5.
+    ToyTask v;
+    v.metric_override = [](int k) { return 0.4 - 0.01 * k; };
+    auto p = o;
+    p.patience = 0;
+    p.allow_changed_settings = true;
+    const auto rv = train::run(v, p, torch::kCPU, true, {});
+    EXPECT_TRUE(rv.completed);
+    EXPECT_FALSE(rv.early_stopped);
+    EXPECT_EQ(rv.epochs_done, 10);
+    EXPECT_EQ(v.validations, 6);
+    EXPECT_EQ(rv.best_epoch, 10);
+    const auto h = nlohmann::json::parse(rv.history_json);
+    ASSERT_EQ(h.size(), 10u);
+    EXPECT_EQ(h[4]["settings_changed"].get<std::string>(), "patience 2 -> 0");
+}
+
+TEST(TrainLoop, ResumeWithBestSelectionAfterLastNeedsTheBestWeights)
+{
+    // Selected 'last' for two epochs, the first the better; resumed with
+    // 'best': the first epoch's weights were never kept, so it is refused
+    // before any training; from a checkpoint whose last epoch is its best,
+    // those are the weights.
+    ToyTask t;
+    t.metric_override = [](int k) { return k == 1 ? 0.5 : 1.0; };
+    auto o = options(tmp("select.ckpt"));
+    o.select = "last";
+    o.stop_after = 2;
+    ASSERT_FALSE(train::run(t, o, torch::kCPU, false, {}).completed);
+    auto p = o;
+    p.select = "best";
+    p.stop_after = 0;
+    p.allow_changed_settings = true;
+    ToyTask u;
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { train::run(u, p, torch::kCPU, true, {}); }),
+              o.checkpoint + ": the checkpoint kept no weights of its best epoch (1; it selected "
+                             "the last epoch): expected select 'last' to resume it");
+    EXPECT_EQ(u.validations, 0);
+
+    ToyTask a;
+    a.metric_override = [](int k) { return 1.0 - 0.1 * k; }; // each epoch better
+    auto q = options(tmp("select2.ckpt"));
+    q.select = "last";
+    q.stop_after = 2;
+    std::string second;
+    train::run(a, q, torch::kCPU, false, [&](const train::Event& e) {
+        if (e.kind == train::Event::Kind::epoch && e.epoch == 2)
+            second = models::weights_bytes(a.module());
+    });
+    auto r = q;
+    r.select = "best";
+    r.stop_after = 0;
+    r.allow_changed_settings = true;
+    ToyTask b;
+    b.metric_override = [](int) { return 5.0; }; // epochs 3 and 4 worse: epoch 2 stays best
+    const auto rb = train::run(b, r, torch::kCPU, true, {});
+    EXPECT_EQ(rb.best_epoch, 2);
+    EXPECT_EQ(models::weights_bytes(b.module()), second);
 }
 
 TEST(TrainLoop, TiesImproveKeepsTheLaterEpochAndRestartsPatience)
@@ -293,6 +395,24 @@ TEST(TrainLoop, ClearFailures)
                   "training diverged: loss nan at epoch 2, step 3");
     }
     {
+        // A finite loss with a NaN gradient: refused before the step, the
+        // checkpoint of epoch 1 left as it was.
+        ToyTask t;
+        t.grad_nan_at_epoch_step = 8 + 3;
+        auto o = options(tmp("gradnan.ckpt"));
+        std::filesystem::remove(o.checkpoint);
+        std::string after_epoch1;
+        const auto msg = message_of<std::runtime_error>([&] {
+            train::run(t, o, torch::kCPU, false, [&](const train::Event& e) {
+                if (e.kind == train::Event::Kind::epoch && e.epoch == 1)
+                    after_epoch1 = models::weights_bytes(t.module());
+            });
+        });
+        EXPECT_EQ(msg.rfind("training diverged: gradient norm ", 0), 0u) << msg;
+        EXPECT_NE(msg.find(" at epoch 2, step 3 (the loss was "), std::string::npos) << msg;
+        EXPECT_EQ(models::read_model_file(o.checkpoint, true).section("weights"), after_epoch1);
+    }
+    {
         ToyTask t;
         t.metric_override = [](int) { return NAN; };
         EXPECT_EQ(message_of<std::runtime_error>(
@@ -315,7 +435,7 @@ TEST(TrainLoop, ClearFailures)
                   o.checkpoint +
                       ": resume with other training settings than the checkpoint's: batch 8 -> "
                       "16, optimizer.lr 0.01 -> 0.5 (add --allow-changed-settings to apply them "
-                      "from the next epoch, recorded in the history)");
+                      "from where the checkpoint left off, recorded in the history)");
         // The seed is never changed by a resume, even with the flag.
         o.allow_changed_settings = true;
         o.seed = 99;

@@ -155,6 +155,9 @@ class qa_trainer_sink(gr_unittest.TestCase):
             tfmed.trainer_sink("tsrnet", "/nonexistent/m.tfm", 1, 500.0, 5000, 0)
         with self.assertRaisesRegex(ValueError, "expected hop >= 0"):
             tfmed.trainer_sink("tsrnet", out, 1, 500.0, 5000, -1)
+        # at construction, not after the stream has been gathered
+        with self.assertRaisesRegex(ValueError, "trainer: expected threads from 0 \\(all cores\\) to "):
+            tfmed.trainer_sink("tsrnet", out, 1, 500.0, 5000, 0, "{}", 20000, "cpu", 100000)
 
     def test_memory_limit(self):
         x, y = ecg_like_windows(6, 0)

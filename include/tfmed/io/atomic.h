@@ -13,7 +13,8 @@ namespace io {
 
 /*!
  * \brief Write `bytes` to `path` atomically: a temporary file beside it
- * (PATH.tmp.PID), flushed, then renamed into place. A reader sees the old
+ * (PATH.tmp.PID), flushed to the disk (fsync), then renamed into place and
+ * the folder synced. A reader sees the old
  * file or the new one, never a partial one; on failure the temporary file is
  * removed and nothing at `path` changes. A symbolic link stays a link: its
  * target is replaced. A path that is a device, FIFO or socket

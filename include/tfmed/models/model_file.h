@@ -26,8 +26,10 @@
  * integers little-endian. The first section is always `card`: a JSON object
  * whose common fields every model kind shares (CardHead). The others hold
  * LibTorch archives: `weights`, and in checkpoints `optimizer` (optimiser
- * state) and `best_weights` (the weights of the best epoch so far). Every
- * section's CRC-32 is checked when it is read. Format 1 files (card, weights,
+ * state), `best_weights` (the weights of the best epoch so far) and
+ * `torch_rng` (the generator inside an epoch); no other name is read or
+ * written, so a damaged name (the CRC covers the bytes only) is refused.
+ * Every section's CRC-32 is checked when it is read. Format 1 files (card, weights,
  * optimiser, no checksums; the first TSRNet release) cannot be checked, so
  * they are refused unless the caller asks for them (`tfmed info`, `tfmed
  * doctor`, and `tfmed upgrade`, which re-writes one as format 2 after

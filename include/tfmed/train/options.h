@@ -62,7 +62,8 @@ struct LoopOptions {
     std::string checkpoint;      //!< checkpoint path ("" = none)
     /*! Resume: apply optimisation settings that differ from the checkpoint's
      *  (lr, batch, epochs, schedule, weight decay, clipping, selection,
-     *  patience) from the next epoch on, recorded in the history there.
+     *  patience) from where the checkpoint left off (a checkpoint inside
+     *  an epoch: the rest of that epoch), recorded in the history there.
      *  Without it they are refused. The seed and the optimiser kind are
      *  never changed by a resume. */
     bool allow_changed_settings = false;

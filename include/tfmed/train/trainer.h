@@ -87,8 +87,27 @@ struct LoopResult {
  * `opts.checkpoint` (its settings must match; the task's data too).
  * \param cancel polled between steps; when set, returns after the last
  *        complete checkpoint is on disk (no partial file)
- * \throws std::runtime_error on a diverging loss (naming the epoch and step)
+ * \throws std::runtime_error on a diverging loss or a non-finite gradient
+ *         (naming the epoch and step)
  */
+/*!
+ * \brief This process's one training run at a time: runs seed torch's global
+ * generator and set the intra-op threads, so two at once would change each
+ * other's draws. run() takes it; the train_* entry points take it before
+ * their own seeding and thread set-up and hold it across all their stages
+ * (TRLS: pre-training, then the head), so a second run is refused before it
+ * touches anything. Re-entrant on the thread that holds it.
+ * \throws std::runtime_error when another thread holds it
+ */
+class RunLease
+{
+public:
+    RunLease();
+    ~RunLease();
+    RunLease(const RunLease&) = delete;
+    RunLease& operator=(const RunLease&) = delete;
+};
+
 LoopResult run(Task& task,
                const LoopOptions& opts,
                const torch::Device& device,

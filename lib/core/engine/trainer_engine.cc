@@ -8,6 +8,7 @@
 #include <tfmed/io/atomic.h>
 #include <tfmed/models/tsrnet_card.h>
 #include <tfmed/models/tsrnet_pipeline.h>
+#include <tfmed/train/runtime.h>
 #include <tfmed/train/specar_trainer.h>
 #include <tfmed/train/trls_trainer.h>
 #include <tfmed/train/tsrnet_trainer.h>
@@ -299,6 +300,7 @@ TrainerEngine::TrainerEngine(const TrainerConfig& c) : d_(std::make_unique<Impl>
     if (c.max_windows < 3)
         throw std::invalid_argument("trainer: expected max_windows >= 3, found " +
                                     std::to_string(c.max_windows));
+    train::check_threads(c.threads, 0, "trainer"); // at construction, not after the stream
     if (c.model == "tsrnet")
         d_->run = tsrnet_config(c);
     else if (c.model == "trls" || c.model == "trls_views")

@@ -71,15 +71,33 @@ void write_atomically(const std::string& out, const std::string& bytes)
             throw std::runtime_error(path + ": cannot write (temporary file " + tmp + ")");
         f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
         f.flush();
+        f.close();
         if (!f) {
-            f.close();
             std::remove(tmp.c_str());
             throw std::runtime_error(path + ": write failed (disk full?)");
         }
     }
+    // On the disk before the rename: after a power cut the path holds the
+    // old file or the new one, never an empty one (a checkpoint is the only
+    // copy of hours of training).
+    const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
+    const bool synced = fd >= 0 && ::fsync(fd) == 0;
+    if (fd >= 0)
+        ::close(fd);
+    if (!synced) {
+        const std::string why = std::strerror(errno);
+        std::remove(tmp.c_str());
+        throw std::runtime_error(path + ": cannot flush the temporary file to disk (" + why + ")");
+    }
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {
         std::remove(tmp.c_str());
         throw std::runtime_error(path + ": cannot rename the temporary file into place");
+    }
+    const auto dir = std::filesystem::path(path).parent_path();
+    const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) { // the rename itself (best effort: some file systems refuse)
+        (void)::fsync(dfd);
+        ::close(dfd);
     }
 }
 

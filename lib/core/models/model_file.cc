@@ -77,6 +77,21 @@ const std::string& ModelFile::section(const std::string& name) const
     return it == sections.end() ? empty : it->second;
 }
 
+namespace {
+
+// The sections a model file may hold besides the card. The CRC-32 covers a
+// section's bytes, not its name: a flipped bit in `best_weights` or
+// `torch_rng` would otherwise read as an unknown section and the real one as
+// absent (a resume silently without its generator state).
+bool known_section(const std::string& name)
+{
+    return name == "weights" || name == "optimizer" || name == "best_weights" ||
+           name == "torch_rng";
+}
+const char* const kKnownSections = "weights, optimizer, best_weights or torch_rng";
+
+} // namespace
+
 void write_model_file(const std::string& path, const ModelFile& file)
 {
     if (file.sections.size() > 63)
@@ -86,8 +101,9 @@ void write_model_file(const std::string& path, const ModelFile& file)
     std::vector<std::pair<std::string, const std::string*>> parts;
     parts.emplace_back("card", &file.card_json);
     for (const auto& [name, bytes] : file.sections) {
-        if (name == "card" || name.empty() || name.size() > 255)
-            throw std::invalid_argument(path + ": bad model file section name '" + name + "'");
+        if (!known_section(name))
+            throw std::invalid_argument(path + ": expected a section named " +
+                                        std::string(kKnownSections) + ", found '" + name + "'");
         parts.emplace_back(name, &bytes);
     }
     std::string out(kMagic, 8);
@@ -211,6 +227,10 @@ ModelFile read_model_file(const std::string& path, bool with_payload, bool allow
                                      "'");
         if (k > 0 && (raw_name == "card" || out.sections.count(raw_name)))
             throw std::runtime_error(path + ": the " + name + " section appears twice");
+        if (k > 0 && !known_section(raw_name))
+            throw std::runtime_error(path + ": section " + std::to_string(k) + ": expected " +
+                                     kKnownSections + ", found '" + name +
+                                     "' (a damaged name, or a file of a later gr-tfmed)");
         if (k == 0 && name != "card")
             throw std::runtime_error(path + ": expected the card section first, found '" +
                                      name + "'");

@@ -298,6 +298,7 @@ void check_config(const SpecarTrainConfig& cfg)
 SpecarTrainResult train_specar(const SpecarTrainConfig& cfg, const EventSink& events,
                                const std::atomic<bool>* cancel)
 {
+    const RunLease lease; // before any seeding or thread set-up
     set_threads(cfg.threads);
     check_config(cfg);
     const std::string dir = cfg.data_dir.empty() ? data::default_data_dir() : cfg.data_dir;
@@ -311,6 +312,7 @@ SpecarTrainResult train_specar_windows(const SpecarTrainConfig& cfg_in, const fl
                                        int64_t n, double sample_rate, double val_fraction,
                                        const EventSink& events, const std::atomic<bool>* cancel)
 {
+    const RunLease lease;
     SpecarTrainConfig cfg = cfg_in;
     set_threads(cfg.threads);
     check_config(cfg);

@@ -22,9 +22,12 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace tfmed {
 namespace train {
@@ -58,6 +61,31 @@ std::string tensor_bytes(const torch::Tensor& t)
 
 } // namespace
 
+namespace {
+std::mutex g_lease_m;
+std::thread::id g_lease_owner;
+int g_lease_depth = 0;
+} // namespace
+
+RunLease::RunLease()
+{
+    std::lock_guard<std::mutex> lk(g_lease_m);
+    const auto me = std::this_thread::get_id();
+    if (g_lease_depth > 0 && g_lease_owner != me)
+        throw std::runtime_error("training: another training run is in progress in this "
+                                 "process (runs share torch's global generator); run one at "
+                                 "a time");
+    g_lease_owner = me;
+    ++g_lease_depth;
+}
+
+RunLease::~RunLease()
+{
+    std::lock_guard<std::mutex> lk(g_lease_m);
+    if (--g_lease_depth == 0)
+        g_lease_owner = std::thread::id();
+}
+
 LoopResult run(Task& task,
                const LoopOptions& o,
                const torch::Device& device,
@@ -68,14 +96,7 @@ LoopResult run(Task& task,
     o.validate();
     // The loop seeds torch's global generator and the process's intra-op
     // threads: two runs at once in one process would interleave their draws.
-    static std::atomic<bool> running{ false };
-    if (running.exchange(true))
-        throw std::runtime_error("training: another training run is in progress in this "
-                                 "process (runs share torch's global generator); run one at "
-                                 "a time");
-    struct Release {
-        ~Release() { running = false; }
-    } release;
+    const RunLease lease;
     auto emit = [&](Event e) {
         if (events)
             events(e);
@@ -136,7 +157,7 @@ LoopResult run(Task& task,
                                                 "the checkpoint's: " +
                                                 diff +
                                                 " (add --allow-changed-settings to apply them "
-                                                "from the next epoch, recorded in the history)");
+                                                "from where the checkpoint left off, recorded in the history)");
                 if (st.step > 0 && was_settings.value("batch", o.batch) != o.batch)
                     throw std::invalid_argument(o.checkpoint +
                                                 ": the checkpoint is inside an epoch; the batch "
@@ -184,6 +205,22 @@ LoopResult run(Task& task,
         }
         best_weights = f.section("best_weights");
         torch_rng = f.section("torch_rng");
+        if (o.select == "best" && best_weights.empty() && st.best_epoch > 0) {
+            // A run that selected its last epoch kept no best weights, unless
+            // its best epoch is the checkpoint's own.
+            if (st.best_epoch == st.epochs_done && st.step == 0)
+                best_weights = f.section("weights");
+            else
+                throw std::invalid_argument(
+                    o.checkpoint + ": the checkpoint kept no weights of its best epoch (" +
+                    std::to_string(st.best_epoch) + "; it selected the last epoch): expected "
+                    "select 'last' to resume it");
+        }
+        // An early stop of the checkpoint's run stands only under the same
+        // patience: with settings changed (more epochs, other patience) the
+        // rule is applied again.
+        if (st.early_stopped && !changed.empty())
+            st.early_stopped = o.patience > 0 && st.bad_epochs >= o.patience;
     }
     if (dp) // one starting point for all ranks (DDP's broadcast at construction)
         dist::broadcast_module(net, false, "the broadcast of rank 0's parameters at the start");
@@ -349,8 +386,21 @@ LoopResult run(Task& task,
                     return cancelled(e, b);
                 }
             }
-            if (o.clip_grad_norm > 0.0)
-                torch::nn::utils::clip_grad_norm_(net.parameters(), o.clip_grad_norm);
+            // A finite loss can still give an Inf/NaN gradient (a sqrt or log
+            // at 0): one step would make every weight NaN, and the next
+            // checkpoint would keep them. The norm (all gradients in one
+            // reduction, read once) is checked before the step.
+            const double gnorm =
+                torch::nn::utils::clip_grad_norm_(net.parameters(),
+                                                  o.clip_grad_norm > 0.0
+                                                      ? o.clip_grad_norm
+                                                      : std::numeric_limits<double>::infinity());
+            if (!std::isfinite(gnorm))
+                throw std::runtime_error("training diverged: gradient norm " +
+                                         std::to_string(gnorm) + " at epoch " +
+                                         std::to_string(e + 1) + ", step " +
+                                         std::to_string(b + 1) + " (the loss was " +
+                                         std::to_string(lv) + ")");
             opt->step();
             task.after_step();
             loss_sum += lv;

@@ -103,6 +103,7 @@ using namespace trls;
 TrlsTrainResult train_trls(const TrlsTrainConfig& cfg_in, const EventSink& events,
                            const std::atomic<bool>* cancel)
 {
+    const RunLease lease; // before any seeding; held from pre-training to the head
     TrlsTrainConfig cfg = cfg_in;
     set_threads(cfg.threads);
     cfg.validate();
@@ -115,6 +116,7 @@ TrlsTrainResult train_trls_windows(const TrlsTrainConfig& cfg_in, const float* w
                                    const std::vector<int>& labels, double sample_rate,
                                    const EventSink& events, const std::atomic<bool>* cancel)
 {
+    const RunLease lease; // before any seeding; held from pre-training to the head
     TrlsTrainConfig cfg = cfg_in;
     set_threads(cfg.threads);
     cfg.validate();
@@ -177,6 +179,7 @@ TrlsTrainResult train_trls_views(const TrlsTrainConfig& cfg_in, const float* vie
                                  int64_t length, int64_t channels, double sample_rate,
                                  const EventSink& events, const std::atomic<bool>* cancel)
 {
+    const RunLease lease; // before any seeding; held from pre-training to the head
     TrlsTrainConfig cfg = cfg_in;
     set_threads(cfg.threads);
     cfg.validate();

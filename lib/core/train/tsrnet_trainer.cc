@@ -135,6 +135,7 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
                                const std::atomic<bool>* cancel,
                                const data::WindowSet* windows)
 {
+    const RunLease lease; // before any seeding or thread set-up
     set_threads(cfg.threads);
     dsp::set_reproducible_fft(true); // the same spectrogram bits in every run (resume)
     const auto dev = models::parse_device(cfg.device);
