@@ -111,6 +111,11 @@ if os.path.exists("e3.json"):
           open("e3.json").read())
 refused("resume on other data", "differs", "train", "trls", "--data", "epilepsy",
         "--max-windows", 400, "--epochs", 3, "--threads", 2, "-o", "e.tfm", "--resume")
+if os.path.exists("e.tfm"):
+    # The card names the windows, labels and split by a digest (other data of
+    # the same size is refused on resume, not trained on).
+    dg = card("e.tfm")["data"].get("digest", "")
+    check("data digest", len(dg) == 16 and all(ch in "0123456789abcdef" for ch in dg), dg)
 
 # 3. k-fold evaluation with every mode on BasicMotions (80 cases, 6 channels, no scaling).
 text = ok("eval trls", "eval", "trls", "--data", "basicmotions", "--scaling", "none",

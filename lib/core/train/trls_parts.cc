@@ -15,6 +15,7 @@
 #include <tfmed/data/windows.h>
 #include <tfmed/io/atomic.h>
 #include <tfmed/models/metrics.h>
+#include <tfmed/models/model_file.h>
 #include <tfmed/models/trls_card.h>
 #include <tfmed/models/tsrnet_pipeline.h>
 #include <tfmed/models/weights.h>
@@ -357,7 +358,17 @@ Run prepare(const TrlsTrainConfig& cfg, const Labelled& d, Parts p, torch::Devic
                                { "tau", cfg.tau },
                                { "negatives", cfg.negatives } }
                              .dump();
+    // What the run trains on, as 64 bits: the windows, labels and split
+    // (--resume on other data with the same counts is refused, not trained on).
+    uint64_t h = models::fnv1a64("", 0);
+    for (const auto& t : { d.x.contiguous(), d.y.contiguous() })
+        h = models::fnv1a64(t.data_ptr(), t.nbytes(), h);
+    for (const auto* idx : { &r.parts.train, &r.parts.val, &r.parts.test })
+        h = models::fnv1a64(idx->data(), idx->size() * sizeof(int64_t), h);
+    char digest[24];
+    std::snprintf(digest, sizeof digest, "%016llx", static_cast<unsigned long long>(h));
     c.data_json = json{ { "data", cfg.data },
+                        { "digest", digest },
                         { "split", r.parts.name },
                         { "split_seed", cfg.split_seed },
                         { "scaling", cfg.scaling },
