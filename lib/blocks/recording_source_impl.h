@@ -86,6 +86,14 @@ public:
 
     bool start() override
     {
+        // A new run of the flowgraph (stop, wait, start: GNU Radio counts
+        // items from 0 again) replays from the start, with the stream's
+        // description tags; lock()/unlock() keeps the count and goes on.
+        if (this->nitems_written(0) == 0 && (d_pos > 0 || d_pass > 0)) {
+            d_pos = 0;
+            d_next_annotation = 0;
+            d_pass = 0;
+        }
         d_t0 = std::chrono::steady_clock::now();
         d_paced = 0;
         return true;
@@ -147,21 +155,26 @@ private:
     }
 
     // Real-time pacing: allow what the clock says is due, at most 20 ms ahead
-    // of the last slice; sleep (briefly) when nothing is due yet.
+    // of the last slice; when nothing is due yet, sleep here until it is (at
+    // most about one slice). Returning 0 instead would let GNU Radio's
+    // scheduler park the source for about 250 ms: bursts, not 20-ms slices.
     bool pace(int64_t& n)
     {
         const double rate = d_rec.sample_rate;
-        const double elapsed =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - d_t0).count();
         const int64_t slice = std::max<int64_t>(1, static_cast<int64_t>(rate * 0.02));
-        const int64_t due = static_cast<int64_t>(elapsed * rate) + slice - d_paced;
-        if (due <= 0) {
+        for (int tries = 0; tries < 50; ++tries) {
+            const double elapsed =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - d_t0).count();
+            const int64_t due = static_cast<int64_t>(elapsed * rate) + slice - d_paced;
+            if (due > 0) {
+                n = std::min<int64_t>(n, std::min(due, slice));
+                return true;
+            }
             const double wait = (d_paced - slice + 1) / rate - elapsed;
-            std::this_thread::sleep_for(std::chrono::duration<double>(std::min(wait, 0.02)));
-            return false;
+            std::this_thread::sleep_for(
+                std::chrono::duration<double>(std::clamp(wait, 1e-4, 0.02)));
         }
-        n = std::min<int64_t>(n, std::min(due, slice));
-        return true;
+        return false; // (a clock that stood still for a second: try again)
     }
 
     const ::tfmed::io::Recording d_rec;

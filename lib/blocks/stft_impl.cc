@@ -92,6 +92,20 @@ stft_impl::stft_impl(int channels, const dsp::StftOptions& opts)
     d_over.reserve(channels);
 }
 
+bool stft_impl::start()
+{
+    // A new run of the flowgraph (stop, wait, start: GNU Radio counts items
+    // from 0 again) is a new stream: the last run's samples, frames and tags
+    // would otherwise shift every frame and tag. lock()/unlock() keeps the
+    // count and the stream goes on.
+    gr::thread::scoped_lock guard(d_setlock);
+    if (nitems_read(0) == 0 && d_stream.samples_pushed() > 0) {
+        d_stream.reset();
+        d_pending.clear();
+    }
+    return true;
+}
+
 bool stft_impl::stop()
 {
     // The block never calls finish() (a stream's end is not announced), so a

@@ -27,6 +27,7 @@ public:
     int center_offset() const override { return d_center; }
     std::string describe() const override;
 
+    bool start() override;
     bool stop() override;
     void forecast(int noutput_items, gr_vector_int& ninput_items_required) override;
     int general_work(int noutput_items,

@@ -90,6 +90,25 @@ class qa_stft(gr_unittest.TestCase):
         # torch centre: frame k centred on 64 k, nearest centre wins
         self.assertEqual(got, [(2, "V"), (11, "V"), (23, "V")])
 
+    def test_004b_a_second_run_is_a_new_stream(self):
+        # tb.run() again (stop, wait, start): GNU Radio counts items from 0,
+        # and the block starts over with them: the same frames and tags.
+        x = np.random.RandomState(0).randn(1000).astype(np.float32)
+        tag = gr.tag_utils.python_to_tag((500, pmt.intern("k"), pmt.PMT_T, pmt.PMT_F))
+        blk = tfmed.stft(1, 64, 16, output="magnitude")
+        src = blocks.vector_source_f(x.tolist(), False, 1, [tag])
+        snk = blocks.vector_sink_f(blk.bins())
+        self.tb.connect(src, blk, snk)
+        self.tb.run()
+        first = np.array(snk.data()).reshape(-1, blk.bins())
+        first_tags = [t.offset for t in snk.tags()]
+        self.assertEqual(first_tags, [31])  # frame centred nearest sample 500
+        src.rewind()
+        snk.reset()
+        self.tb.run()
+        np.testing.assert_array_equal(np.array(snk.data()).reshape(-1, blk.bins()), first)
+        self.assertEqual([t.offset for t in snk.tags()], first_tags)
+
     def test_005_bad_parameters_raise_value_error(self):
         with self.assertRaisesRegex(ValueError, "'n_fft': expected > 0, found -1"):
             tfmed.stft(1, -1, 1)

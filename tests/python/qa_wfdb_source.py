@@ -54,6 +54,26 @@ class qa_wfdb_source(gr_unittest.TestCase):
         self.assertEqual(src.channel_names(), ["MLII", "V5"])
         self.assertEqual(src.sample_rate(), 360.0)
 
+    def test_001b_a_second_run_replays_from_the_start(self):
+        # tb.run() again replays the recording from its first sample, with the
+        # stream's description tags, also when repeating behind a head block.
+        for repeat, n in ((False, 1000), (True, 1500)):
+            src = tfmed.wfdb_source(RECORD, [], False, repeat, 0, 1000)
+            head = blocks.head(gr.sizeof_float * 2, n)
+            snk = blocks.vector_sink_f(2)
+            tb = gr.top_block()
+            tb.connect(src, head, snk)
+            tb.run()
+            first = np.array(snk.data()).reshape(-1, 2)
+            keys = [(t.offset, pmt.symbol_to_string(t.key)) for t in snk.tags()]
+            self.assertEqual(first.shape, (n, 2))
+            self.assertIn((0, "sample_rate"), keys)
+            head.reset()
+            snk.reset()
+            tb.run()
+            np.testing.assert_array_equal(np.array(snk.data()).reshape(-1, 2), first)
+            self.assertEqual([(t.offset, pmt.symbol_to_string(t.key)) for t in snk.tags()], keys)
+
     def test_002_annotation_tags(self):
         src = tfmed.wfdb_source(RECORD, [0], length=3600)
         snk = blocks.vector_sink_f(1)
