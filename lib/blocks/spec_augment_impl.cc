@@ -3,6 +3,8 @@
  * Copyright 2026 gr-tfmed authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <gnuradio/block_detail.h>
+#include <gnuradio/buffer_reader.h>
 #include <gnuradio/io_signature.h>
 #include <gnuradio/tfmed/spec_augment.h>
 #include <tfmed/engine/augment_engine.h>
@@ -61,6 +63,21 @@ public:
             o.freq_mask = f;
         });
     }
+    bool stop() override
+    {
+        // Whole windows only (set_output_multiple): frames of a last partial
+        // window are left in the input buffer. Say so rather than drop them
+        // without a word.
+        if (const auto det = detail(); det && det->ninputs() > 0 && det->input(0)) {
+            const auto left = det->input(0)->items_available();
+            if (left > 0)
+                d_logger->info("stream ended with {} frame(s) after the last whole window of "
+                               "{}; they were not output",
+                               left, d_frames);
+        }
+        return true;
+    }
+
     std::string settings() const override
     {
         std::lock_guard<std::mutex> l(d_mutex);
