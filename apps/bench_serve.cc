@@ -16,6 +16,7 @@
 #include "serve_common.h"
 
 #include <tfmed/engine/tsrnet_engine.h>
+#include <tfmed/io/atomic.h>
 
 #include <algorithm>
 #include <atomic>
@@ -146,6 +147,9 @@ std::string fmt(const char* f, double v)
 
 int run_bench_serve(ServeBenchArgs a)
 {
+    for (const auto* out : { &a.json, &a.csv, &a.plot }) // before the run (a soak is hours)
+        if (!out->empty())
+            io::check_writable(*out);
 #ifndef TFMED_WITH_GNURADIO
     (void)a;
     throw std::runtime_error("bench serve builds GNU Radio graphs; this tfmed was built without "

@@ -107,6 +107,17 @@ inline const CLI::Validator kFiniteNonNegative = number_check(
 inline const CLI::Validator kFraction = number_check(
     [](double v) { return v >= 0.0 && v < 1.0; }, "a fraction in [0, 1)", "FRACTION");
 
+/*! A seed: an integer >= 0 (CLI11 would read "-1" into an unsigned seed as
+ *  2^64 - 1 without a word). */
+inline const CLI::Validator kSeed = CLI::Validator(
+    [](std::string& s) -> std::string {
+        const auto first = s.find_first_not_of(" \t");
+        if (first != std::string::npos && s[first] == '-')
+            return "expected a seed >= 0, found " + s;
+        return {};
+    },
+    "SEED");
+
 /*! A --device name: auto, cpu, cuda or cuda:N (whether that device exists
  *  is checked where the model is placed, before any work). */
 inline const CLI::Validator kDeviceName = CLI::Validator(

@@ -204,14 +204,16 @@ int data_plot(const std::string& path,
         const double rate = io::read_wfdb(path, o).sample_rate;
         base = static_cast<int64_t>(from * rate);
         o.start = base;
-        o.length = std::max<int64_t>(1, static_cast<int64_t>(std::ceil((to - from) * rate)));
+        // (--to far past the end: at most the record, not an overflowed count)
+        const double span = std::min((to - from) * rate, 9e15);
+        o.length = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(span)));
         r = io::read_wfdb(path, o);
     } else {
         r = read_any_recording(path);
     }
     const int64_t t0 = std::max<int64_t>(base, static_cast<int64_t>(from * r.sample_rate));
     const int64_t t1 = std::min<int64_t>(base + r.n_samples,
-                                         static_cast<int64_t>(to * r.sample_rate));
+                                         static_cast<int64_t>(std::min(to * r.sample_rate, 9e15)));
     if (t0 >= t1)
         throw std::invalid_argument("tfmed data plot: --from " + std::to_string(from) +
                                     " s is past the end of the record (" +

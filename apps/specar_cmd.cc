@@ -16,6 +16,8 @@
 
 #include <tfmed/eval/specar_bench.h>
 #include <tfmed/eval/specar_eval.h>
+#include <tfmed/models/model_file.h>
+#include <tfmed/models/specar_card.h>
 #include <tfmed/train/distributed.h>
 #include <tfmed/train/specar_config.h>
 #include <tfmed/train/specar_trainer.h>
@@ -26,6 +28,8 @@
 #include <cstdio>
 #include <limits>
 #include <memory>
+#include <tuple>
+#include <vector>
 
 namespace tfmed {
 namespace apps {
@@ -49,6 +53,7 @@ struct SpecarTrainArgs {
 struct SpecarEvalArgs {
     eval::SpecarEvalConfig cfg;
     std::string json;
+    bool masks_given = false; //!< --mask-rate or --seed on the command line
 };
 
 struct SpecarBenchArgs {
@@ -199,6 +204,14 @@ int eval_specar(const SpecarEvalArgs& a)
     for (const auto* p : { &a.json, &a.cfg.plot })
         if (!p->empty())
             check_writable(*p);
+    if (a.masks_given) {
+        const auto task =
+            models::SpecarCard::from_json(models::read_model_file(a.cfg.model, false).card_json)
+                .arch.task;
+        if (task != "imputation")
+            throw std::invalid_argument("--mask-rate/--seed: only for imputation models; " +
+                                        a.cfg.model + " is a " + task + " model");
+    }
     Progress bar("scoring", 1);
     const auto r = eval::evaluate_specar(a.cfg);
     bar.finish("scored " + std::to_string(r.windows) + " test windows");
@@ -378,7 +391,7 @@ void add_specar_commands(Cli& cli)
     tspec->add_option("--hop", sc.arch.hop)->check(int_range(1, 4096));
     tspec->add_option("--window", sc.arch.window, "hanning, hamming, rectangle, triang, blackman");
     tspec->add_option("--backbone", sc.arch.backbone, "complex or dual (the DCN ablation)");
-    tspec->add_option("--seed", sc.loop.seed)->capture_default_str();
+    tspec->add_option("--seed", sc.loop.seed)->check(kSeed)->capture_default_str();
     tspec->add_option("--device", sc.device)->check(kDeviceName)->capture_default_str();
     tspec->add_option("--threads", sc.threads, "Intra-op threads (0 = all cores)")
         ->check(int_range(0, kMaxThreads));
@@ -443,6 +456,22 @@ void add_specar_commands(Cli& cli)
              given.loop.allow_changed_settings);
         if (tspec->count("--n-fft") && !tspec->count("--win-length"))
             sc.arch.win_length = sc.arch.n_fft;
+        // Options of another task are refused, not ignored.
+        const std::string& task = sc.arch.task;
+        const bool series = task == "imputation" || task == "long_term_forecast";
+        for (const auto& [opt, applies, what] :
+             std::vector<std::tuple<const char*, bool, const char*>>{
+                 { "--mask-rate", task == "imputation", "imputation" },
+                 { "--anomaly-ratio", task == "anomaly_detection", "anomaly detection" },
+                 { "--time-features", series, "forecasting and imputation" },
+                 { "--top-weight", series, "forecasting and imputation" },
+                 { "--uea-norm", task == "classification", "classification (UEA)" },
+                 { "--protocol", !series,
+                   "anomaly detection and classification (ETT has the one Informer split)" } })
+            if (tspec->count(opt) && !applies)
+                throw std::invalid_argument(std::string(opt) + ": only for " + what +
+                                            "; this run's task is " + task + " (preset " +
+                                            ta->preset + ")");
         return train_specar(ta->a);
     });
 
@@ -465,13 +494,16 @@ void add_specar_commands(Cli& cli)
     espec->add_option("--mask-rate", spe->cfg.mask_rate,
                       "Imputation: fraction hidden (default: the training rate)")
         ->check(kOpenFraction);
-    espec->add_option("--seed", spe->cfg.seed, "Imputation masks")->capture_default_str();
+    espec->add_option("--seed", spe->cfg.seed, "Imputation masks")->check(kSeed)->capture_default_str();
     espec->add_option("--json", spe->json, "Scores as JSON");
     espec->add_option("--plot", spe->cfg.plot,
                       "PNG: energy trace with labels and thresholds, confusion, forecast or "
                       "imputation vs truth")
         ->check(png_output());
-    cli.on(espec, [spe] { return eval_specar(*spe); });
+    cli.on(espec, [spe, espec] {
+        spe->masks_given = espec->count("--mask-rate") + espec->count("--seed") > 0;
+        return eval_specar(*spe);
+    });
 
     auto sba = std::make_shared<SpecarBenchArgs>();
     auto* bspec = cli.bench->add_subcommand(

@@ -53,7 +53,7 @@ void add_common(CLI::App* c, TrlsArgs& a)
                   "part (train) or none")
         ->check(CLI::IsMember({ "all", "train", "none" }))
         ->capture_default_str();
-    c->add_option("--split-seed", cfg.split_seed)->capture_default_str();
+    c->add_option("--split-seed", cfg.split_seed)->check(kSeed)->capture_default_str();
     c->add_option("--max-windows", cfg.max_windows,
                   "At most this many windows, every class in proportion (smoke runs)")
         ->check(int_range(0, 1LL << 40));
@@ -127,7 +127,7 @@ void add_common(CLI::App* c, TrlsArgs& a)
                   "linear probe first, then encoder and head)")
         ->check(CLI::IsMember({ "random", "probe" }))
         ->capture_default_str();
-    c->add_option("--seed", cfg.pretrain.seed)->capture_default_str();
+    c->add_option("--seed", cfg.pretrain.seed)->check(kSeed)->capture_default_str();
     c->add_option("--device", cfg.device)->check(kDeviceName)->capture_default_str();
     c->add_option("--threads", cfg.threads, "Intra-op threads (0 = all cores)")
         ->check(int_range(0, kMaxThreads));

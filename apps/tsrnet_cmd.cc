@@ -320,7 +320,7 @@ void add_tsrnet_commands(Cli& cli)
         c->add_option("--channels", d.channels,
                       "WFDB data: channel names to use as leads, e.g. MLII,V1")
             ->delimiter(',');
-        c->add_option("--seed", d.seed, "Split and training seed")->capture_default_str();
+        c->add_option("--seed", d.seed, "Split and training seed")->check(kSeed)->capture_default_str();
         c->add_option("--val-fraction", d.val_fraction, "Normal windows for validation")
             ->check(kFraction)
             ->capture_default_str();

@@ -49,6 +49,13 @@ if(rc EQUAL 0 OR NOT err MATCHES "channel 2")
   message(FATAL_ERROR "tfmed data plot --channels 0,2 of a 2-channel record: expected a "
                       "clear error naming channel 2, got rc ${rc}: ${err}")
 endif()
+# --to far past the end plots to the end (the sample count must not overflow).
+execute_process(COMMAND ${TFMED} data plot ${rec}.hea --from 1800 --to 1e17 -o ${OUT}/tail.png
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "1800.000..1805.556 s")
+  message(FATAL_ERROR "tfmed data plot --to 1e17: expected the last 5.556 s, got rc ${rc}: "
+                      "${out}${err}")
+endif()
 execute_process(COMMAND ${TFMED} data plot ${rec} --from 4000 --to 4010 -o ${OUT}/none.png
   RESULT_VARIABLE rc ERROR_VARIABLE err)
 if(rc EQUAL 0 OR NOT err MATCHES "is past the end of the record" OR EXISTS ${OUT}/none.png)

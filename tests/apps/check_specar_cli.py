@@ -179,6 +179,20 @@ refused("preset name", "--preset: expected one of msl,", "train", "specar", "--p
         "-o", "x.tfm")
 refused("msl stride", "anomaly detection scores every test point once",
         "eval", "specar", "a.tfm", "--stride", "5")
+# Options of another task are refused, not ignored; seeds are never negative.
+refused("mask rate for classification", "--mask-rate: only for imputation; this run's task is "
+        "classification (preset jv)", "train", "specar", "--preset", "jv", "--mask-rate", "0.5",
+        "-o", "x.tfm")
+refused("protocol for ETT", "--protocol: only for anomaly detection and classification",
+        "train", "specar", "--task", "forecast", "--protocol", "reference", "-o", "x.tfm")
+refused("time features for anomaly detection", "--time-features: only for forecasting and "
+        "imputation", "train", "specar", "--preset", "msl", "--time-features", "4", "-o", "x.tfm")
+refused("uea-norm for ETT", "--uea-norm: only for classification", "train", "specar",
+        "--preset", "etth1-impute", "--uea-norm", "train", "-o", "x.tfm")
+refused("negative seed", "--seed: expected a seed >= 0, found -1", "train", "specar",
+        "--preset", "jv", "--seed", "-1", "-o", "x.tfm")
+refused("mask seed for an anomaly model", "--mask-rate/--seed: only for imputation models",
+        "eval", "specar", "a.tfm", "--seed", "9")
 check("nothing left by refused runs", not os.path.exists("x.tfm"))
 
 for f in failures:
