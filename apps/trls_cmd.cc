@@ -300,6 +300,13 @@ void add_trls_commands(Cli& cli)
     add_dist_options(t, ta->dist);
     cli.on(t, [ta, t] {
         finish(*ta, t);
+        // The head's options are refused where they do not apply, not ignored.
+        const bool linear = ta->cfg.head == "linear";
+        if (linear && t->count("--finetune-start"))
+            throw std::invalid_argument("--finetune-start: only with --head finetune");
+        if (!linear && t->count("--probe"))
+            throw std::invalid_argument("--probe: only with --head linear (fine-tuning's "
+                                        "probe start is the standardised one)");
         return train_trls(*ta);
     });
 
@@ -341,6 +348,11 @@ void add_trls_commands(Cli& cli)
         if (!e->count("--linear"))
             ea->spec.linear =
                 !(e->count("--finetune") || e->count("--supervised") || e->count("--random-init"));
+        if (e->count("--probe") && !(ea->spec.linear || ea->spec.random_init))
+            throw std::invalid_argument("--probe: only for the linear probes (--linear, "
+                                        "--random-init)");
+        if (e->count("--finetune-start") && !e->count("--finetune"))
+            throw std::invalid_argument("--finetune-start: only with --finetune");
         return eval_trls(*ea);
     });
 

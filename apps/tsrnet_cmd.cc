@@ -431,6 +431,16 @@ void add_tsrnet_commands(Cli& cli)
     etsr->add_option("--roc", ea->roc, "PNG of the ROC curves")->check(png_output());
     cli.on(etsr, [ea, etsr] {
         ea->cfg.data_given = etsr->count("--data") > 0;
+        // Without --data the card names the data and split the model trained
+        // on; options that would describe other data are refused, not ignored.
+        if (!ea->cfg.data_given)
+            for (const char* opt : { "--rate", "--labels", "--channels", "--seed",
+                                     "--val-fraction", "--test-fraction", "--header",
+                                     "--drop-invalid" })
+                if (etsr->count(opt))
+                    throw std::invalid_argument(
+                        std::string(opt) + ": describes the data of --data; without --data "
+                        "the model's own test split (from its card) is scored");
         return eval_tsrnet(*ea);
     });
 

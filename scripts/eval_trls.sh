@@ -7,7 +7,8 @@
 #   scripts/eval_trls.sh other      # ECG5000, MIT-BIH 10-s, BasicMotions: 5 folds, the paper's epochs
 #   scripts/eval_trls.sh scales     # Epilepsy fold 1, linear evaluation for K = 1 .. 5 (Table 2 style)
 #   scripts/eval_trls.sh summary    # the tables
-# $TRLS_ARGS is added to the folds and finetune commands (e.g. "--probe standardised").
+# $TRLS_ARGS is added to the folds and finetune commands (e.g. "--freq-norm time";
+# "--probe standardised" to folds only: fine-tuning has no probe to choose).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TFMED=${TFMED:-build/apps/tfmed}

@@ -109,6 +109,14 @@ ok("resume", "train", "trls", "--data", "epilepsy", "--max-windows", 500, "--epo
 if os.path.exists("e3.json"):
     check("resumed to 3 epochs", json.load(open("e3.json"))["pretrain_epochs"] == 3,
           open("e3.json").read())
+refused("--finetune-start with a linear head", "--finetune-start: only with --head finetune",
+        "train", "trls", "--data", "epilepsy", "--finetune-start", "probe", "-o", "no.tfm")
+refused("--probe when fine-tuning", "--probe: only with --head linear", "train", "trls",
+        "--data", "epilepsy", "--head", "finetune", "--probe", "raw", "-o", "no.tfm")
+refused("--probe without a linear probe", "--probe: only for the linear probes", "eval", "trls",
+        "--data", "epilepsy", "--supervised", "--probe", "standardised")
+refused("--finetune-start without --finetune", "--finetune-start: only with --finetune", "eval",
+        "trls", "--data", "epilepsy", "--linear", "--finetune-start", "probe")
 refused("resume on other data", "differs", "train", "trls", "--data", "epilepsy",
         "--max-windows", 400, "--epochs", 3, "--threads", 2, "-o", "e.tfm", "--resume")
 if os.path.exists("e.tfm"):

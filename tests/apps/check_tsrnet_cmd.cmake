@@ -106,6 +106,11 @@ foreach(want "inference, batch 1" "inference, batch 4" "training step, batch 4"
   endif()
 endforeach()
 
+execute_process(COMMAND ${TFMED} eval tsrnet ${OUT}/a.tfm --data-dir ${DATA} --labels x.npy
+                RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "--labels: describes the data of --data; without --data")
+  message(FATAL_ERROR "eval with --labels but no --data: expected a refusal, got ${rc}: ${err}")
+endif()
 execute_process(COMMAND ${TFMED} eval tsrnet ${OUT}/missing.tfm RESULT_VARIABLE rc
                 ERROR_VARIABLE err)
 if(rc EQUAL 0 OR NOT err MATCHES "missing.tfm: model file not found")
