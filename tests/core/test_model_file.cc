@@ -1,0 +1,162 @@
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The model file container (models/model_file.h): sections and their
+ * CRC-32s, the names a file may hold, format 1, the common card fields.
+ * Files written to a temporary folder.
+ */
+#include "../support/errors.h"
+#include <tfmed/models/model_file.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+namespace models = tfmed::models;
+using tfmed_test::message_of;
+
+namespace {
+
+std::string tmp(const std::string& name)
+{
+    const auto d = std::filesystem::temp_directory_path() / "tfmed_model_file_test";
+    std::filesystem::create_directories(d);
+    return (d / name).string();
+}
+
+} // namespace
+
+TEST(ModelFile, SectionsChecksumsAndCardChecks)
+{
+    const auto path = tmp("m.tfm");
+    models::ModelFile f;
+    f.card_json = R"({"model": "tsrnet", "format": 2, "version": "0.1.0.0",
+        "signal": {"sample_rate": 500, "channels": 1, "channel_names": ["MLII"], "window": 5000},
+        "scoring": {"threshold": 0.3}})";
+    f.sections["weights"] = std::string(1000, 'w');
+    f.sections["optimizer"] = "opt";
+    models::write_model_file(path, f);
+    const auto g = models::read_model_file(path);
+    EXPECT_EQ(g.card_json, f.card_json);
+    EXPECT_EQ(g.sections, f.sections);
+    EXPECT_TRUE(models::read_model_file(path, false).sections.empty());
+    EXPECT_EQ(models::crc32("123456789"), 0xCBF43926u); // the CRC-32 check value
+
+    // One flipped bit in the weights is refused, naming the section.
+    std::string bytes;
+    {
+        std::ifstream in(path, std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    const auto at = bytes.find(std::string(1000, 'w'));
+    ASSERT_NE(at, std::string::npos);
+    bytes[at + 500] ^= 0x04;
+    {
+        std::ofstream out(path + ".bad", std::ios::binary);
+        out << bytes;
+    }
+    EXPECT_EQ(message_of<std::runtime_error>([&] { models::read_model_file(path + ".bad"); }),
+              path + ".bad: the weights section is damaged (expected CRC-32 " +
+                  [&] {
+                      char b[16];
+                      std::snprintf(b, sizeof b, "%08x", models::crc32(std::string(1000, 'w')));
+                      return std::string(b);
+                  }() +
+                  ", found " + [&] {
+                      std::string w(1000, 'w');
+                      w[500] ^= 0x04;
+                      char b[16];
+                      std::snprintf(b, sizeof b, "%08x", models::crc32(w));
+                      return std::string(b);
+                  }() + ")");
+    // ... but the card alone still reads (tfmed info can say what the file is).
+    EXPECT_EQ(models::read_model_file(path + ".bad", false).card_json, f.card_json);
+
+    // Format 1 (the first TSRNet release): card | weights | optimizer.
+    {
+        std::ofstream out(path + ".v1", std::ios::binary);
+        out.write("TFMEDMDL\x01\x00\x00\x00", 12);
+        for (const std::string s : { f.card_json, std::string("WEIGHTS"), std::string() }) {
+            uint64_t n = s.size();
+            for (int i = 0; i < 8; ++i)
+                out.put(static_cast<char>((n >> (8 * i)) & 0xff));
+            out << s;
+        }
+    }
+    // Format 1 has no checksums: refused unless asked for (info, doctor,
+    // upgrade), then read with its format stated.
+    try {
+        (void)models::read_model_file(path + ".v1");
+        ADD_FAILURE() << "format 1 read without being asked for";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("format 1 carries no checksums"), std::string::npos)
+            << e.what();
+    }
+    const auto v1 = models::read_model_file(path + ".v1", true, true);
+    EXPECT_EQ(v1.format, 1u);
+    EXPECT_EQ(v1.card_json, f.card_json);
+    EXPECT_EQ(v1.section("weights"), "WEIGHTS");
+    EXPECT_FALSE(v1.has("optimizer"));
+
+    // The common card fields, and refusals naming expected and found.
+    const auto h = models::card_head(f.card_json);
+    EXPECT_EQ(h.model, "tsrnet");
+    EXPECT_EQ(h.channels, 1);
+    EXPECT_EQ(h.window, 5000);
+    EXPECT_TRUE(h.has_threshold);
+    models::check_card(path, h, { "tsrnet", 500.0, 1, 5000 });
+    EXPECT_EQ(message_of<std::invalid_argument>(
+                  [&] { models::check_card(path, h, { "specar", 360.0, 12, 0 }); }),
+              path + ": the model does not fit: expected a 'specar' model, found 'tsrnet'; "
+                     "expected 12 channel(s), found 1; expected a sample rate of 360 Hz, found "
+                     "500 Hz");
+    auto newer = h;
+    newer.format = 3;
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { models::check_card(path, newer, {}); }),
+              path + ": the model does not fit: expected card format <= 2, found 3 (written by "
+                     "gr-tfmed 0.1.0.0)");
+    EXPECT_EQ(message_of<std::runtime_error>([&] { models::read_model_file(tmp("")); }),
+              tmp("") + ": expected a model file, found a directory");
+}
+
+// The CRC-32 covers a section's bytes, not its name: a name is one of the four
+// the library writes, so a flipped bit there is refused, not read as an
+// unknown section beside a missing one.
+TEST(ModelFile, OnlyKnownSectionNames)
+{
+    const auto path = tmp("names.tfm");
+    models::ModelFile f;
+    f.card_json = R"({"model": "tsrnet", "format": 2})";
+    for (const char* name : { "weights", "optimizer", "best_weights", "torch_rng" })
+        f.sections[name] = name;
+    models::write_model_file(path, f);
+    EXPECT_EQ(models::read_model_file(path).sections, f.sections);
+
+    std::string bytes;
+    {
+        std::ifstream in(path, std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    const auto at = bytes.find("best_weights");
+    ASSERT_NE(at, std::string::npos);
+    bytes[at + 10] ^= 0x01; // best_weights -> best_weighus, its CRC still right
+    {
+        std::ofstream out(path + ".flip", std::ios::binary);
+        out << bytes;
+    }
+    const auto msg = message_of<std::runtime_error>([&] { models::read_model_file(path + ".flip"); });
+    EXPECT_NE(msg.find(": expected weights, optimizer, best_weights or torch_rng, found "
+                       "'best_weighus' (a damaged name"),
+              std::string::npos)
+        << msg;
+    models::ModelFile g = f;
+    g.sections["extra"] = "x";
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { models::write_model_file(path, g); }),
+              path + ": expected a section named weights, optimizer, best_weights or torch_rng, "
+                     "found 'extra'");
+}
