@@ -288,7 +288,7 @@ static int model_info(const std::string& path, const std::string& history_plot)
         throw std::invalid_argument(path + ": " + message_of(e));
     }
     if (!history_plot.empty()) {
-        check_writable(history_plot);
+        io::check_distinct_output(history_plot, { path });
         const auto card = json::parse(f.card_json);
         const auto t = card.value("training", json::object());
         if (!t.contains("history") || t["history"].empty())
@@ -369,7 +369,7 @@ static int model_export(const std::string& model, const std::string& out, const 
                  const std::string& json_path)
 {
     if (!json_path.empty())
-        check_writable(json_path);
+        io::check_distinct_output(json_path, { model }, { out });
     const auto entries = models::export_state_dict(model, out, section);
     std::printf("wrote %s: %zu tensors (state dict, torch.load in Python)\n", out.c_str(),
                 entries.size());
@@ -383,16 +383,24 @@ static int model_export(const std::string& model, const std::string& out, const 
 }
 
 static int model_import(const std::string& kind, const std::string& card_from, const std::string& pt,
-                 const std::string& out)
+                 const std::string& out, bool keep_threshold)
 {
-    const auto entries = models::import_state_dict(kind, card_from, pt, out);
+    const auto entries = models::import_state_dict(kind, card_from, pt, out, keep_threshold);
     const auto f = models::read_model_file(out, true);
     std::printf("wrote %s: %zu tensors from %s, card from %s; weights FNV-1a 64 %016llx\n",
                 out.c_str(), entries.size(), pt.c_str(), card_from.c_str(),
                 static_cast<unsigned long long>(models::fnv1a64(f.section("weights"))));
-    if (models::card_head(f.card_json).has_threshold)
-        std::printf("note: the alarm threshold in the card was calibrated for the weights of "
-                    "%s; recalibrate it when these weights differ\n",
+    const auto card = json::parse(f.card_json);
+    if (card["imported"].contains("threshold_dropped"))
+        std::printf("note: the alarm threshold of %s (%s) was calibrated for its own weights, "
+                    "not these: dropped (null); give one to the scorer or tfmed eval "
+                    "(threshold, --threshold) or calibrate\n",
+                    card_from.c_str(), card["imported"]["threshold_dropped"].dump().c_str());
+    else if (models::card_head(f.card_json).has_threshold && keep_threshold)
+        std::printf("note: the alarm threshold of %s kept (--keep-threshold)\n",
+                    card_from.c_str());
+    else if (models::card_head(f.card_json).has_threshold)
+        std::printf("note: the weights are %s's own to the byte: its alarm threshold kept\n",
                     card_from.c_str());
     return 0;
 }
@@ -401,13 +409,14 @@ static int model_import(const std::string& kind, const std::string& card_from, c
 // weights are checked against each other (the checks an upgrade can make).
 static int model_upgrade(const std::string& in, const std::string& out)
 {
-    if (std::filesystem::exists(out) && std::filesystem::equivalent(in, out))
-        throw std::invalid_argument("upgrade: expected an output other than the input, found '" +
-                                    out + "' for both");
-    check_writable(out);
+    io::check_distinct_output(out, { in });
     auto f = models::read_model_file(in, true, true);
     if (f.format != 1) {
-        std::printf("%s: already format %u (checksummed); nothing to do\n", in.c_str(), f.format);
+        // Already checksummed (every CRC verified by the read): the output is
+        // its copy, so that `upgrade A -o B && use B` holds either way.
+        write_model_file(out, f);
+        std::printf("%s: already format %u (checksummed); copied to %s\n", in.c_str(), f.format,
+                    out.c_str());
         return 0;
     }
     std::shared_ptr<torch::nn::Module> m;
@@ -465,6 +474,7 @@ void add_model_commands(Cli& cli)
 {
     struct Args {
         std::string model, out, section = "weights", json, kind, card_from, pt, history_plot;
+        bool keep_threshold = false;
     };
     auto a = std::make_shared<Args>();
     auto* info = cli.app.add_subcommand("info", "Print a model file's card");
@@ -498,7 +508,12 @@ void add_model_commands(Cli& cli)
         ->required();
     imp->add_option("STATE_DICT", a->pt, "torch.save'd state dict (.pt)")->required();
     imp->add_option("-o,--out", a->out, "Model file to write")->required();
-    cli.on(imp, [a] { return model_import(a->kind, a->card_from, a->pt, a->out); });
+    imp->add_flag("--keep-threshold", a->keep_threshold,
+                  "Keep the card's alarm threshold for these weights (you calibrated it for "
+                  "them); without it a threshold is kept only for the card's own weights");
+    cli.on(imp, [a] {
+        return model_import(a->kind, a->card_from, a->pt, a->out, a->keep_threshold);
+    });
 
     auto* upg = cli.app.add_subcommand(
         "upgrade", "Re-write a format-1 model file (no checksums) as format 2, after checking "

@@ -45,7 +45,7 @@ public:
         : gr::sync_block(name,
                          gr::io_signature::make(0, 0, 0),
                          gr::io_signature::make(1, 1, sizeof(float) * rec.channels())),
-          d_rec(std::move(rec)),
+          d_rec(in_stream_order(std::move(rec))),
           d_realtime(realtime),
           d_repeat(repeat),
           d_annotation_key(pmt::intern(annotation_key))
@@ -133,6 +133,17 @@ public:
     }
 
 private:
+    // Tags go out in stream order: a file may list its annotations out of
+    // order (WFDB's SKIP may step back), and work() walks them with one
+    // cursor, which would pass over an earlier one. Equal samples keep the
+    // file's order.
+    static ::tfmed::io::Recording in_stream_order(::tfmed::io::Recording r)
+    {
+        std::stable_sort(r.annotations.begin(), r.annotations.end(),
+                         [](const auto& x, const auto& y) { return x.sample < y.sample; });
+        return r;
+    }
+
     // Annotations and stream-description tags for output items [at, at + k).
     void tag(int64_t at, int64_t k)
     {

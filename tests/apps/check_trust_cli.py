@@ -365,9 +365,75 @@ def main():
                 p("e.pt"), "--json", "/nonexistent/x.json")
     expect_fail("import from a device", "expected a regular file", "import", "--model", "tsrnet",
                 "--card-from", "/dev/zero", p("e.pt"), "-o", p("x.tfm"))
+    # A second output onto the model, or onto the other output, is refused
+    # before anything is written (the model stays as it was).
+    demo_bytes = open(DEMO, "rb").read()
+    open(p("own.tfm"), "wb").write(demo_bytes)
+    expect_fail("export --json onto the model", "expected an output other than the input",
+                "export", p("own.tfm"), "-o", p("e.pt"), "--json", p("own.tfm"))
+    expect_fail("export --json onto -o", "expected an output other than the output",
+                "export", p("own.tfm"), "-o", p("e.pt"), "--json", p("e.pt"))
+    expect_fail("info --history-plot onto the model", "expected an output other than the input",
+                "info", p("own.tfm"), "--history-plot", p("own.tfm"))
+    if open(p("own.tfm"), "rb").read() != demo_bytes:
+        failures.append("a refused second output changed the model file")
+    # upgrade of a file already checksummed writes its copy to -o.
+    out = expect_ok("upgrade format 2", "upgrade", p("fmt2.tfm"), "-o", p("fmt2copy.tfm"))
+    if (not os.path.exists(p("fmt2copy.tfm")) or "copied to" not in out or
+            digest(expect_ok("info copy", "info", p("fmt2copy.tfm"))) != digest(demo_info)):
+        failures.append(f"upgrade of a format-2 file: expected its copy at -o:\n{out}")
     for f in ("fmt1bad2.tfm", "e.pt", "x.tfm"):
         if os.path.exists(p(f)):
             failures.append(f"a refused command left {f} behind")
+
+    # An import keeps the card's alarm threshold only for the card's own
+    # weights (a round trip); other weights get none (null: refused where
+    # alarms are raised until one is given).
+    expect_ok("export demo", "export", DEMO, "-o", p("d.pt"))
+    out = expect_ok("import own weights", "import", "--model", "tsrnet", "--card-from", DEMO,
+                    p("d.pt"), "-o", p("same.tfm"))
+    same = json.loads(expect_ok("info same", "info", p("same.tfm")).split("\nweights:")[0])
+    if "threshold kept" not in out or same["scoring"]["threshold"] is None:
+        failures.append(f"import of the card's own weights lost the threshold:\n{out}")
+    try:
+        import torch
+    except ImportError:
+        torch = None
+        print("skipped: import with other weights (needs python3-torch)")
+    if torch is not None:
+        sd = torch.load(p("d.pt"))
+        k = sorted(sd)[0]
+        sd[k] = sd[k] + 0.01
+        torch.save(sd, p("other.pt"))
+        out = expect_ok("import other weights", "import", "--model", "tsrnet", "--card-from",
+                        DEMO, p("other.pt"), "-o", p("other.tfm"))
+        card = json.loads(expect_ok("info other", "info", p("other.tfm")).split("\nweights:")[0])
+        if ("dropped (null)" not in out or card["scoring"]["threshold"] is not None or
+                card["imported"].get("threshold_dropped") != same["scoring"]["threshold"]):
+            failures.append(f"import of other weights kept the borrowed threshold:\n{out}\n"
+                            f"{card.get('scoring')} {card.get('imported')}")
+        expect_fail("eval of an import without a threshold", "threshold", "eval", "tsrnet",
+                    p("other.tfm"), *evalset)
+        out = expect_ok("import other weights, --keep-threshold", "import", "--model", "tsrnet",
+                        "--card-from", DEMO, p("other.pt"), "-o", p("kept.tfm"),
+                        "--keep-threshold")
+        kept = json.loads(expect_ok("info kept", "info", p("kept.tfm")).split("\nweights:")[0])
+        if kept["scoring"]["threshold"] != same["scoring"]["threshold"] or "kept" not in out:
+            failures.append(f"--keep-threshold did not keep it:\n{out}\n{kept.get('scoring')}")
+        sd[k] = torch.full_like(sd[k], 1e39, dtype=torch.float64)
+        torch.save(sd, p("big.pt"))
+        expect_fail("import of float64 beyond float32", "within float32's range", "import",
+                    "--model", "tsrnet", "--card-from", DEMO, p("big.pt"), "-o", p("big.tfm"))
+        if os.path.exists(p("big.tfm")):
+            failures.append("a refused import left big.tfm behind")
+    # A card of a later format is refused at import, not written.
+    card = json.loads(expect_ok("info demo card", "info", DEMO).split("\nweights:")[0])
+    card["format"] = 99
+    open(p("later.json"), "w").write(json.dumps(card))
+    expect_fail("import with a later card format", "format", "import", "--model", "tsrnet",
+                "--card-from", p("later.json"), p("d.pt"), "-o", p("later.tfm"))
+    if os.path.exists(p("later.tfm")):
+        failures.append("a refused import left later.tfm behind")
 
     # A figure that cannot be drawn (no font on a GPU box) is refused when the
     # command line is read, not after the training it would have ended; a

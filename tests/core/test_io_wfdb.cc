@@ -596,6 +596,41 @@ TEST(WfdbTest, AnnotationDefinitionTableAndNullAnnotations)
     }
 }
 
+// A SKIP may step back: the reader keeps the file's order (the replay blocks
+// sort their tags), but an annotation before sample 0 is refused, named.
+TEST(WfdbTest, AnnotationsOutOfOrderKeptAndNegativeTimesRefused)
+{
+    Scratch s("order");
+    AnnWriter w;
+    w.ann(1, 30);  // N at 30
+    w.skip(-25);   // back to 5
+    w.ann(5, 5);   // V at 10
+    w.ann(8, 10);  // A at 20
+    s.write("o.atr", w.end());
+    const auto a = read_wfdb_annotations(s.path("o"), "atr");
+    ASSERT_EQ(a.size(), 3u);
+    EXPECT_EQ(a[0].sample, 30);
+    EXPECT_EQ(a[1].sample, 10);
+    EXPECT_EQ(a[2].sample, 20);
+    EXPECT_EQ(a[1].symbol, "V");
+
+    AnnWriter n;
+    n.ann(1, 5);
+    n.skip(-10);
+    n.ann(1, 1); // at -4
+    s.write("n.atr", n.end());
+    try {
+        read_wfdb_annotations(s.path("n"), "atr");
+        FAIL() << "a negative annotation time was read";
+    } catch (const ReadError& e) {
+        const std::string m = e.what();
+        EXPECT_NE(m.find("n.atr"), std::string::npos) << m;
+        EXPECT_NE(m.find("annotation 2 time"), std::string::npos) << m;
+        EXPECT_NE(m.find(">= 0"), std::string::npos) << m;
+        EXPECT_NE(m.find("-4"), std::string::npos) << m;
+    }
+}
+
 namespace {
 
 // Two signals in one format-16 file: A at 3 samples per frame, B at 2 (frames

@@ -224,6 +224,49 @@ TEST(Specar, ShapesPerTask)
               (std::vector<int64_t>{ 2, 4 }));
 }
 
+// The paper's window (§3.2: 2n + 1 points, h(t) = 0.54 - 0.46 cos(pi t / n))
+// is the symmetric one; the reference's torch windows are periodic. The card
+// carries the choice; cards written before it existed read as periodic.
+TEST(Specar, SymmetricWindowOfThePapersFormula)
+{
+    auto o = ad(3, 8, 2, 3);
+    o.seq_len = 24;
+    o.window = "hamming";
+    o.n_fft = o.win_length = 5;
+    EXPECT_TRUE(o.stft().periodic());
+    o.window_periodic = false;
+    EXPECT_FALSE(o.stft().periodic());
+    const auto w = dsp::make_window(o.stft().window(), 5, o.stft().periodic());
+    EXPECT_NEAR(w[0], 0.08, 1e-12);
+    EXPECT_NEAR(w[4], 0.08, 1e-12);
+    EXPECT_NEAR(w[2], 1.0, 1e-12);
+
+    models::SpecarCard c;
+    c.arch = o;
+    c.threshold = 0.5;
+    auto j = nlohmann::json::parse(c.to_json());
+    EXPECT_EQ(j["architecture"]["window_periodic"], false);
+    EXPECT_FALSE(models::SpecarCard::from_json(j.dump()).arch.window_periodic);
+    j["architecture"].erase("window_periodic");
+    EXPECT_TRUE(models::SpecarCard::from_json(j.dump()).arch.window_periodic);
+
+    // The same weights give other outputs with the other window.
+    torch::manual_seed(3);
+    models::SpecarNet sym(o);
+    o.window_periodic = true;
+    models::SpecarNet per(o);
+    torch::NoGradGuard ng;
+    const auto src = sym->named_parameters();
+    for (auto& item : per->named_parameters())
+        item.value().copy_(src[item.key()]);
+    sym->eval();
+    per->eval();
+    const auto x = torch::randn({ 2, 24, 3 });
+    const auto a = sym->forward(x).out, b = per->forward(x).out;
+    EXPECT_EQ(a.sizes(), b.sizes());
+    EXPECT_GT((a - b).abs().max().item<float>(), 1e-4);
+}
+
 TEST(Specar, GoldenOutputsOfThePythonTwin)
 {
     const auto dir = golden_dir();

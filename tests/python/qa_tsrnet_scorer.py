@@ -269,7 +269,7 @@ class qa_tsrnet_scorer(gr_unittest.TestCase):
             with open(cj, "w") as f:
                 json.dump(card, f)
             subprocess.run([exe, "import", "--model", "tsrnet", "--card-from", cj, pt, "-o",
-                            nan_model], check=True, capture_output=True)
+                            nan_model, "--keep-threshold"], check=True, capture_output=True)
             x = tfmed.scipy_ecg()[:360 * 20]
             x500 = np.interp(np.arange(10000) / 500.0, np.arange(len(x)) / 360.0, x)
             scores, invalid, pdus = self.run_scorer(x500, nan_model)

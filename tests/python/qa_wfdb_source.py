@@ -130,5 +130,49 @@ class qa_wfdb_source(gr_unittest.TestCase):
             tfmed.wfdb_source(rec, [], sampling="fastest")
 
 
+class qa_wfdb_source_written(gr_unittest.TestCase):
+    """Records this test writes itself (no shared data needed)."""
+
+    @staticmethod
+    def write_record(folder, annotation_words):
+        # one signal, format 16, 100 Hz, 40 samples 0..39 (gain 1)
+        with open(os.path.join(folder, "r.hea"), "w") as f:
+            f.write("r 1 100 40\nr.dat 16 1 16 0 0 780 0 A\n")  # checksum: sum 0..39
+        np.arange(40, dtype="<i2").tofile(os.path.join(folder, "r.dat"))
+        with open(os.path.join(folder, "r.atr"), "wb") as f:
+            f.write(struct.pack("<%dH" % (len(annotation_words) + 1), *annotation_words, 0))
+
+    @staticmethod
+    def skip(n):  # WFDB's SKIP: code 59, then a 32-bit interval, high word first
+        u = n & 0xFFFFFFFF
+        return [59 << 10, u >> 16, u & 0xFFFF]
+
+    def test_out_of_order_annotations_are_tagged_in_stream_order(self):
+        # N at 30, then a SKIP back to V at 10 and A at 20: the file's order
+        # is 30, 10, 20; a single cursor over that order passed over 10 and 20.
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            words = [(1 << 10) | 30] + self.skip(-25) + [(5 << 10) | 5, (8 << 10) | 10]
+            self.write_record(d, words)
+            src = tfmed.wfdb_source(os.path.join(d, "r"))
+            src.set_max_noutput_items(8)  # five calls of work(): the cursor moves on
+            snk = blocks.vector_sink_f(1)
+            tb = gr.top_block()
+            tb.connect(src, snk)
+            tb.run()
+        self.assertEqual(src.n_annotations(), 3)
+        ann = [(t.offset, pmt.to_python(t.value)["symbol"]) for t in snk.tags()
+               if pmt.symbol_to_string(t.key) == "annotation"]
+        self.assertEqual(ann, [(10, "V"), (20, "A"), (30, "N")])
+        np.testing.assert_array_equal(np.array(snk.data()), np.arange(40, dtype=float))
+
+    def test_an_annotation_before_the_first_sample_is_refused(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            self.write_record(d, [(1 << 10) | 5] + self.skip(-10) + [(1 << 10) | 1])
+            with self.assertRaisesRegex(ValueError, r"annotation 2 time.*>= 0.*-4"):
+                tfmed.wfdb_source(os.path.join(d, "r"))
+
+
 if __name__ == "__main__":
-    gr_unittest.run(qa_wfdb_source)
+    unittest.main()  # both classes

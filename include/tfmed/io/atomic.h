@@ -7,6 +7,7 @@
 #define INCLUDED_TFMED_IO_ATOMIC_H
 
 #include <string>
+#include <vector>
 
 namespace tfmed {
 namespace io {
@@ -30,6 +31,17 @@ void write_atomically(const std::string& path, const std::string& bytes);
  * \throws std::invalid_argument "PATH: the folder DIR does not exist", ...
  */
 void check_writable(const std::string& path);
+
+/*!
+ * \brief check_writable(out), and refuse an output that is one of the
+ * command's inputs or its other outputs: the same file, by inode where both
+ * exist, else by their canonical paths. Empty entries are skipped.
+ * \throws std::invalid_argument "OUT: expected an output other than the
+ *         input X, found the same file" (or "the output X")
+ */
+void check_distinct_output(const std::string& out,
+                           const std::vector<std::string>& inputs,
+                           const std::vector<std::string>& outputs = {});
 
 /*!
  * \brief An exclusive lock on an output path for as long as this object

@@ -60,12 +60,16 @@ std::vector<StateEntry> export_state_dict(const std::string& model_path,
 /*!
  * \brief Build a model file from a state dict (`torch.save(model.state_dict())`
  * in Python, or an export) and the card of an existing model file or a card
- * JSON file. The card's model kind must equal `kind`.
+ * JSON file. The card's model kind must equal `kind`. The card's alarm
+ * threshold stays only when the weights are card_from's own to the byte (a
+ * round trip) or `keep_threshold` says it was calibrated for them; otherwise
+ * it is written as null, the old value under `imported.threshold_dropped`.
  */
 std::vector<StateEntry> import_state_dict(const std::string& kind,
                                           const std::string& card_from,
                                           const std::string& pt,
-                                          const std::string& out);
+                                          const std::string& out,
+                                          bool keep_threshold = false);
 
 } // namespace models
 } // namespace tfmed

@@ -32,6 +32,11 @@ struct SpecarOptions {
     int64_t n_fft = 16, win_length = 16, hop = 1; // n_fft, win_len, hop_length
     /*! "hanning", "hamming", "rectangle", "triang", "blackman" */
     std::string window = "rectangle";         // win_func
+    /*! true: the periodic (DFT-even) window of torch's *_window(W), the
+     *  reference's; false: the symmetric window of the paper's formula
+     *  (§3.2, h(t) = 0.54 - 0.46 cos(pi t / n) over 2n + 1 points). triang
+     *  is symmetric either way (scipy.signal.triang, as the reference). */
+    bool window_periodic = true;
     /*! "complex" (the reference's "CompelxConv2d") or "dual" ("DualChannelConv2d", the DCN ablation) */
     std::string backbone = "complex";
     int64_t time_features = 4;                // timeF at freq 'h'; 0 = none (no temporal embedding)

@@ -120,6 +120,27 @@ void check_writable(const std::string& out)
         throw std::invalid_argument(path + ": the folder " + dir.string() + " is not writable");
 }
 
+void check_distinct_output(const std::string& out,
+                           const std::vector<std::string>& inputs,
+                           const std::vector<std::string>& outputs)
+{
+    namespace fs = std::filesystem;
+    auto same = [&](const std::string& o) {
+        std::error_code e1, e2;
+        if (fs::exists(out, e1) && fs::exists(o, e2))
+            return fs::equivalent(out, o, e1);
+        const auto a = fs::weakly_canonical(out, e1), b = fs::weakly_canonical(o, e2);
+        return !e1 && !e2 && a == b;
+    };
+    for (const auto* list : { &inputs, &outputs })
+        for (const auto& o : *list)
+            if (!o.empty() && same(o))
+                throw std::invalid_argument(out + ": expected an output other than the " +
+                                            (list == &inputs ? "input " : "output ") + o +
+                                            ", found the same file");
+    check_writable(out);
+}
+
 namespace {
 // flock(2) locks belong to open file descriptions: a second open in the same
 // process would get its own and succeed. Track this process's locks too.

@@ -1062,6 +1062,13 @@ WfdbAnnotationFile read_wfdb_annotation_file(const std::string& record,
         const RawAnnotation& r = raw[k];
         if (r.code == 0)
             continue;
+        // A SKIP may step back (the stream need not be in time order: the
+        // replay blocks sort), but never before the record's first sample.
+        if (r.time < 0)
+            throw ReadError(f.path,
+                            "annotation " + std::to_string(f.annotations.size() + 1) + " time",
+                            "a sample number >= 0",
+                            std::to_string(r.time));
         Annotation an;
         an.sample = r.time;
         an.code = r.code;

@@ -55,18 +55,6 @@ std::string read_all(const std::string& path)
     return std::string(std::istreambuf_iterator<char>(f), {});
 }
 
-// Refuse an output that is one of the inputs (it would be replaced).
-void check_distinct(const std::string& out, std::initializer_list<std::string> inputs)
-{
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    for (const auto& in : inputs)
-        if (fs::exists(out, ec) && fs::exists(in, ec) && fs::equivalent(out, in, ec))
-            throw std::invalid_argument(out + ": expected an output other than the input " + in +
-                                        ", found the same file");
-    io::check_writable(out);
-}
-
 } // namespace
 
 std::shared_ptr<torch::nn::Module> build_module(const std::string& card_json)
@@ -130,12 +118,39 @@ void load_state_dict(torch::nn::Module& m,
         t.copy_(src.at(k).to(t.dtype()));
 }
 
+namespace {
+// True when `weights` (a model file's section, read with `card`) hold the
+// values of m's parameters and buffers, every one bit for bit. The archive's
+// bytes are not compared: two writes of equal tensors may differ (zip entry
+// names, alignment of another LibTorch version).
+bool same_values(const std::string& card, const std::string& weights, torch::nn::Module& m)
+{
+    try {
+        auto ref = build_module(card);
+        load_weights_bytes(*ref, weights, torch::kCPU, "the card's weights");
+        const auto a = state_dict(*ref), b = state_dict(m);
+        if (a.size() != b.size())
+            return false;
+        std::map<std::string, torch::Tensor> by_name(b.begin(), b.end());
+        for (const auto& [k, t] : a) {
+            const auto it = by_name.find(k);
+            if (it == by_name.end() || !torch::equal(t, it->second))
+                return false;
+        }
+        return true;
+    } catch (const std::exception&) {
+        return false; // weights that do not load are not these weights
+    }
+}
+} // namespace
+
 std::vector<StateEntry> export_state_dict(const std::string& model_path,
                                           const std::string& out_pt,
                                           const std::string& section)
 {
-    check_distinct(out_pt, { model_path });
+    io::check_distinct_output(out_pt, { model_path });
     const auto f = read_model_file(model_path, true);
+    check_card(model_path, card_head(f.card_json), {});
     if (!f.has(section))
         throw std::invalid_argument(model_path + ": expected a '" + section +
                                     "' section, found none");
@@ -158,20 +173,30 @@ std::vector<StateEntry> export_state_dict(const std::string& model_path,
 std::vector<StateEntry> import_state_dict(const std::string& kind,
                                           const std::string& card_from,
                                           const std::string& pt,
-                                          const std::string& out)
+                                          const std::string& out,
+                                          bool keep_threshold)
 {
-    check_distinct(out, { card_from, pt });
+    io::check_distinct_output(out, { card_from, pt });
     // The card: from a model file, or a JSON file holding one.
-    std::string card;
+    std::string card, card_weights;
     {
         const auto head = read_all(card_from);
-        card = head.rfind("TFMEDMDL", 0) == 0 ? read_model_file(card_from, false).card_json
-                                               : head;
+        if (head.rfind("TFMEDMDL", 0) == 0) {
+            const auto cf = read_model_file(card_from, true);
+            card = cf.card_json;
+            if (cf.has("weights"))
+                card_weights = cf.section("weights");
+        } else {
+            card = head;
+        }
     }
     const auto h = card_head(card);
     if (h.model != kind)
         throw std::invalid_argument(card_from + ": expected a '" + kind + "' card, found '" +
                                     h.model + "'");
+    // A card no reader of this version accepts (a later format, a field out
+    // of range) is refused here, not written into a file every reader refuses.
+    check_card(card_from, h, { kind });
     const auto raw = read_all(pt);
     torch::IValue v;
     try {
@@ -206,9 +231,13 @@ std::vector<StateEntry> import_state_dict(const std::string& kind,
         if (t.is_complex())
             throw std::invalid_argument(pt + ": " + name + ": expected a real tensor, found " +
                                         std::string(c10::toString(t.scalar_type())));
-        if (t.is_floating_point() && !torch::isfinite(t).all().item<bool>())
-            throw std::invalid_argument(pt + ": " + name + ": expected finite values, found "
-                                        "NaN/Inf (every output would be NaN)");
+        // Checked as the module will hold it: float64 values beyond float32's
+        // range would become Inf in the copy.
+        if (t.is_floating_point() &&
+            !torch::isfinite(t.to(torch::kFloat32)).all().item<bool>())
+            throw std::invalid_argument(pt + ": " + name + ": expected finite values " +
+                                        "(within float32's range), found NaN/Inf or beyond " +
+                                        "(every output would be NaN)");
         sd.emplace_back(name, t);
     }
     auto m = build_module(card);
@@ -218,14 +247,24 @@ std::vector<StateEntry> import_state_dict(const std::string& kind,
     }
     load_state_dict(*m, sd, pt);
     ModelFile f;
+    f.sections["weights"] = weights_bytes(*m);
     {
-        // Provenance: the card (and its alarm threshold) came from card_from,
-        // the weights from pt.
+        // Provenance: the card came from card_from, the weights from pt. An
+        // alarm threshold was calibrated on card_from's weights: it stays only
+        // when these are those weights to the byte (an export/import round
+        // trip) or the caller says it was calibrated for them; otherwise it is
+        // dropped (null: the scorer and tfmed eval then refuse the file until
+        // a threshold is given) and the old value kept under "imported".
         auto j = nlohmann::json::parse(card);
         j["imported"] = { { "weights_from", pt }, { "card_from", card_from } };
+        const bool same_weights = !card_weights.empty() && same_values(card, card_weights, *m);
+        if (!same_weights && !keep_threshold && j.contains("scoring") && j["scoring"].is_object() &&
+            j["scoring"].contains("threshold") && !j["scoring"]["threshold"].is_null()) {
+            j["imported"]["threshold_dropped"] = j["scoring"]["threshold"];
+            j["scoring"]["threshold"] = nullptr;
+        }
         f.card_json = j.dump(1);
     }
-    f.sections["weights"] = weights_bytes(*m);
     write_model_file(out, f);
     return entries_of(state_dict(*m));
 }

@@ -353,9 +353,15 @@ void remove_reference_entries(SpecarNet& net,
     std::vector<std::pair<std::string, torch::Tensor>> kept;
     for (const auto& [k, t] : sd) {
         if (k == "enc_embedding.position_embedding.pe") {
-            const int64_t L = std::min<int64_t>(t.size(1), 4096);
-            if (t.dim() != 3 || t.size(2) != net->options().d_model ||
-                !torch::allclose(t[0].narrow(0, 0, L).to(torch::kFloat), net->positions(L)))
+            // Shape first (a 1-D or empty tensor is refused by name, not by
+            // a torch index error); values to 1e-3: the table is recomputed
+            // here, and another machine's exp() may differ in the last bits,
+            // which moves sin() at position 4,000 by about 2e-4 radians.
+            const bool shaped = t.dim() == 3 && t.size(0) >= 1 && t.size(1) >= 1 &&
+                                t.size(2) == net->options().d_model;
+            const int64_t L = shaped ? std::min<int64_t>(t.size(1), 4096) : 0;
+            if (!shaped || !torch::allclose(t[0].narrow(0, 0, L).to(torch::kFloat),
+                                            net->positions(L), 0.0, 1e-3))
                 throw std::invalid_argument(what + ": " + k +
                                             " is not the sinusoidal table of d_model " +
                                             std::to_string(net->options().d_model));
@@ -366,7 +372,11 @@ void remove_reference_entries(SpecarNet& net,
             auto twin = k;
             twin.replace(at, 26, ".cnn.0.");
             const auto it = by_name.find(twin);
-            if (it != by_name.end() && !torch::equal(it->second, t))
+            if (it == by_name.end()) {
+                kept.emplace_back(k, t); // no twin: reported as unexpected, not dropped
+                continue;
+            }
+            if (!torch::equal(it->second, t))
                 throw std::invalid_argument(what + ": " + k + " differs from " + twin +
                                             " (one module in the reference)");
             continue;

@@ -35,7 +35,8 @@ std::string SpecarCard::to_json() const
                           { "d_ff", a.d_ff },           { "e_layers", a.e_layers },
                           { "conv_layers", a.conv_layers }, { "n_fft", a.n_fft },
                           { "win_length", a.win_length }, { "hop", a.hop },
-                          { "window", a.window },       { "backbone", a.backbone },
+                          { "window", a.window },       { "window_periodic", a.window_periodic },
+                          { "backbone", a.backbone },
                           { "time_features", a.time_features }, { "dropout", a.dropout } };
     j["signal"] = { { "sample_rate", sample_rate },
                     { "channels", a.enc_in },
@@ -78,6 +79,7 @@ SpecarCard SpecarCard::from_json(const std::string& text)
     get(a, "win_length", o.win_length);
     get(a, "hop", o.hop);
     get(a, "window", o.window);
+    get_opt(a, "window_periodic", o.window_periodic); // absent before 2026-12-05: periodic
     get(a, "backbone", o.backbone);
     get_opt(a, "time_features", o.time_features);
     get_opt(a, "dropout", o.dropout);

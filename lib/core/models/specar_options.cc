@@ -20,7 +20,7 @@ bool forecasting(const SpecarOptions& o) { return o.task == "long_term_forecast"
 dsp::StftOptions SpecarOptions::stft() const
 {
     dsp::Window w = dsp::Window::blackman; // the reference: anything else is blackman
-    bool periodic = true;
+    bool periodic = window_periodic;
     if (window == "hanning")
         w = dsp::Window::hann;
     else if (window == "hamming")
