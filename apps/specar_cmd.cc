@@ -324,6 +324,7 @@ void add_specar_commands(Cli& cli)
         SpecarTrainArgs a;
         std::string preset = "msl";
         std::string ties = "last";
+        bool window_symmetric = false;
     };
     auto ta = std::make_shared<TrainArgs>();
     auto& sc = ta->a.cfg;
@@ -390,7 +391,7 @@ void add_specar_commands(Cli& cli)
     tspec->add_option("--win-length", sc.arch.win_length)->check(int_range(1, 4096));
     tspec->add_option("--hop", sc.arch.hop)->check(int_range(1, 4096));
     tspec->add_option("--window", sc.arch.window, "hanning, hamming, rectangle, triang, blackman");
-    tspec->add_flag("--window-symmetric{false}", sc.arch.window_periodic,
+    tspec->add_flag("--window-symmetric", ta->window_symmetric,
                     "The symmetric window of the paper's formula (2n + 1 points with an odd "
                     "--n-fft) instead of the reference's periodic one");
     tspec->add_option("--backbone", sc.arch.backbone, "complex or dual (the DCN ablation)");
@@ -450,7 +451,8 @@ void add_specar_commands(Cli& cli)
         keep("--win-length", sc.arch.win_length, given.arch.win_length);
         keep("--hop", sc.arch.hop, given.arch.hop);
         keep("--window", sc.arch.window, given.arch.window);
-        keep("--window-symmetric", sc.arch.window_periodic, given.arch.window_periodic);
+        if (ta->window_symmetric)
+            sc.arch.window_periodic = false;
         keep("--backbone", sc.arch.backbone, given.arch.backbone);
         keep("--dropout", sc.arch.dropout, given.arch.dropout);
         keep("--anomaly-ratio", sc.anomaly_ratio, given.anomaly_ratio);
