@@ -50,6 +50,11 @@ public:
           d_repeat(repeat),
           d_annotation_key(pmt::intern(annotation_key))
     {
+        // Nothing to replay would end the stream at once, even with repeat.
+        if (d_rec.n_samples == 0)
+            throw std::invalid_argument(std::string("tfmed.") + name + ": " + d_rec.source +
+                                        ": expected at least one sample to replay, found none "
+                                        "(an empty file, or start/length selecting nothing)");
         // Annotation values are built once here, not in work().
         for (const auto& a : d_rec.annotations) {
             if (symbol_only) {

@@ -9,8 +9,10 @@
 #include <gnuradio/tfmed/spec_augment.h>
 #include <tfmed/engine/augment_engine.h>
 
+#include <cmath>
 #include <mutex>
 #include <stdexcept>
+#include <vector>
 
 namespace gr {
 namespace tfmed {
@@ -33,6 +35,9 @@ public:
           d_id(pmt::intern("spec_augment"))
     {
         set_output_multiple(frames);
+        // Tags ride on frames (stft's tfmed_label, annotation, tfmed_invalid):
+        // work() moves them with their frames when a window is flipped.
+        set_tag_propagation_policy(TPP_DONT);
     }
 
     void set_jitter(double p, double b, double c) override
@@ -63,6 +68,11 @@ public:
             o.freq_mask = f;
         });
     }
+    bool start() override
+    {
+        d_bad_windows = 0;
+        return true;
+    }
     bool stop() override
     {
         // Whole windows only (set_output_multiple): frames of a last partial
@@ -75,6 +85,9 @@ public:
                                "{}; they were not output",
                                left, d_frames);
         }
+        if (d_bad_windows > 1)
+            d_logger->warn("{} window(s) held non-finite values, set to 0 before augmenting",
+                           d_bad_windows);
         return true;
     }
 
@@ -95,8 +108,14 @@ public:
             v = d_opts;
         }
         const std::size_t per = static_cast<std::size_t>(d_frames) * d_vlen;
+        std::vector<gr::tag_t> tags;
         for (int w = 0; w < noutput_items / d_frames; ++w) {
             const uint64_t id = (nitems_written(0) / d_frames) + static_cast<uint64_t>(w);
+            // Non-finite values (a gap upstream) are set to 0 before the
+            // augmentation: counted, tagged and logged, not hidden.
+            int64_t bad = 0;
+            for (std::size_t k = 0; k < per; ++k)
+                bad += std::isfinite(in[w * per + k]) ? 0 : 1;
             const auto d = ::tfmed::engine::augment_window(in + w * per, out + w * per, d_frames,
                                                            d_vlen, v, d_normalise, d_seed, id,
                                                            d_view);
@@ -109,8 +128,25 @@ public:
             }
             if (d.blur)
                 info = pmt::dict_add(info, pmt::mp("sigma"), pmt::from_double(d.sigma));
-            add_item_tag(0, nitems_written(0) + static_cast<uint64_t>(w) * d_frames, d_key, info,
-                         d_id);
+            if (bad > 0) {
+                info = pmt::dict_add(info, pmt::mp("non_finite"), pmt::from_long(bad));
+                if (d_bad_windows++ == 0)
+                    d_logger->warn("window {}: {} non-finite value(s) set to 0 before "
+                                   "augmenting (its tfmed_augment tag counts them; later "
+                                   "windows are counted at the end)",
+                                   id, bad);
+            }
+            const uint64_t w0 = nitems_written(0) + static_cast<uint64_t>(w) * d_frames;
+            add_item_tag(0, w0, d_key, info, d_id);
+            // The input's tags on this window's frames, at their frames' new
+            // places (sync block: item n in is item n out).
+            get_tags_in_range(tags, 0, nitems_read(0) + static_cast<uint64_t>(w) * d_frames,
+                              nitems_read(0) + static_cast<uint64_t>(w + 1) * d_frames);
+            for (const auto& t : tags) {
+                const uint64_t rel = t.offset - (nitems_read(0) + static_cast<uint64_t>(w) * d_frames);
+                const uint64_t to = d.flip ? static_cast<uint64_t>(d_frames) - 1 - rel : rel;
+                add_item_tag(0, w0 + to, t.key, t.value, t.srcid);
+            }
         }
         return noutput_items;
     }
@@ -137,6 +173,7 @@ private:
     const uint64_t d_seed, d_view;
     const bool d_normalise;
     const pmt::pmt_t d_key, d_id;
+    uint64_t d_bad_windows = 0; // windows with non-finite input (work() thread only)
 };
 
 spec_augment::sptr spec_augment::make(int vlen, int frames_per_window, const std::string& preset,

@@ -331,6 +331,57 @@ TEST(SpecAugmentBlock, ViewsPerWindowEqualTheEngineAndReproduce)
     EXPECT_NE(views("view2", 1, 9).first, a.first);
 }
 
+// Tags ride on frames (stft's labels and annotations): a flipped window
+// moves them with their frames. A non-finite input value is counted in the
+// window's tfmed_augment tag (it is set to 0 before augmenting).
+TEST(SpecAugmentBlock, TagsFollowTheirFramesAndNonFiniteInputIsCounted)
+{
+    const int V = 18, T = 17, windows = 8;
+    auto f = signal(T * windows, V);
+    for (auto& v : f)
+        v = std::abs(v);
+    f[(3 * T + 5) * V + 2] = std::nanf("");
+    std::vector<gr::tag_t> in_tags;
+    for (int w = 0; w < windows; ++w) {
+        gr::tag_t t;
+        t.offset = static_cast<uint64_t>(w * T + 2);
+        t.key = pmt::intern("mark");
+        t.value = pmt::from_long(w);
+        in_tags.push_back(t);
+    }
+    auto tb = gr::make_top_block("aug_tags");
+    auto src = gr::blocks::vector_source_f::make(f, false, V, in_tags);
+    auto blk = gr::tfmed::spec_augment::make(V, T, "view1", 9, 0, true);
+    auto sink = gr::blocks::vector_sink_f::make(V);
+    tb->connect(src, 0, blk, 0);
+    tb->connect(blk, 0, sink, 0);
+    tb->run();
+    auto tags = by_key(sink->tags());
+    const auto& aug = tags["tfmed_augment"];
+    const auto& marks = tags["mark"];
+    ASSERT_EQ(aug.size(), static_cast<std::size_t>(windows));
+    ASSERT_EQ(marks.size(), static_cast<std::size_t>(windows));
+    int flips = 0;
+    for (int w = 0; w < windows; ++w) {
+        const bool flip = pmt::to_bool(pmt::dict_ref(aug[w].value, pmt::mp("flip"), pmt::PMT_F));
+        flips += flip;
+        const uint64_t want = static_cast<uint64_t>(w * T + (flip ? T - 1 - 2 : 2));
+        bool found = false;
+        for (const auto& m : marks)
+            found = found || (pmt::to_long(m.value) == w && m.offset == want);
+        EXPECT_TRUE(found) << "window " << w << (flip ? " (flipped)" : "");
+        const auto bad = pmt::dict_ref(aug[w].value, pmt::mp("non_finite"), pmt::PMT_NIL);
+        if (w == 3)
+            EXPECT_EQ(pmt::to_long(bad), 1);
+        else
+            EXPECT_TRUE(pmt::is_null(bad)) << "window " << w;
+    }
+    EXPECT_GT(flips, 0); // the check above saw a flipped window
+    EXPECT_LT(flips, windows);
+    for (float v : sink->data())
+        ASSERT_TRUE(std::isfinite(v));
+}
+
 TEST(SpecAugmentBlock, SettersAndRefusals)
 {
     using gr::tfmed::spec_augment;

@@ -31,6 +31,9 @@ Recording slice_samples(const Recording& r, int64_t start, int64_t length)
                         "start",
                         "0.." + std::to_string(r.n_samples),
                         std::to_string(start));
+    if (length < -1)
+        throw ReadError(r.source, "length", "-1 (to the end) or a count >= 0",
+                        std::to_string(length));
     const int64_t len =
         length < 0 ? r.n_samples - start : std::min(length, r.n_samples - start);
     Recording s;
@@ -52,7 +55,7 @@ Recording slice_samples(const Recording& r, int64_t start, int64_t length)
 
 void select_samples(Recording& r, int64_t start, int64_t length)
 {
-    if (start == 0 && (length < 0 || length >= r.n_samples))
+    if (start == 0 && (length == -1 || length >= r.n_samples))
         return;
     r = slice_samples(r, start, length);
 }

@@ -855,6 +855,9 @@ select_rows(const std::string& source, int64_t rows, int64_t start, int64_t leng
     if (start < 0 || start > rows)
         throw ReadError(
             source, "start", "0.." + std::to_string(rows), std::to_string(start));
+    if (length < -1)
+        throw ReadError(source, "length", "-1 (to the end) or a count >= 0",
+                        std::to_string(length));
     const int64_t len = length < 0 ? rows - start : std::min(length, rows - start);
     return { start, start + len };
 }
