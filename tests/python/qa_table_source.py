@@ -87,6 +87,13 @@ class qa_table_source(gr_unittest.TestCase):
         np.testing.assert_array_equal(x, [[1, 4], [2, 5], [3, 6], [7, 9], [8, 10]])
         self.assertEqual([(o, pmt.symbol_to_string(v)) for o, v in tags["tfmed_label"]],
                          [(0, "up"), (3, "down")])
+        # regression targets are tagged as numbers at each case's first sample
+        ts = self.write("r.ts", "@problemName r\n@timeStamps false\n@univariate true\n"
+                        "@equalLength false\n@targetLabel true\n@data\n1,2,3:0.25\n7,8:-4\n")
+        x, tags = run(tfmed.table_source(ts, [], 10.0), 1)
+        np.testing.assert_array_equal(x[:, 0], [1, 2, 3, 7, 8])
+        self.assertEqual([(o, pmt.symbol_to_string(v)) for o, v in tags["tfmed_label"]],
+                         [(0, "0.25"), (3, "-4")])
 
     def test_refusals_name_what_was_expected(self):
         p = self.write("t.csv", "t,a\n0,1\n1,2\n2,3\n4,3\n")

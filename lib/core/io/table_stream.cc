@@ -237,6 +237,11 @@ Recording read_table_stream(const std::string& path, const TableStreamOptions& o
                 a.sample = c.rows;
                 a.symbol = ts.class_names[static_cast<std::size_t>(y)];
                 r.annotations.push_back(a);
+            } else if (!ts.targets.empty()) { // @targetLabel true: the case's number
+                Annotation a;
+                a.sample = c.rows;
+                a.symbol = number_text(ts.targets[static_cast<std::size_t>(i)]);
+                r.annotations.push_back(a);
             }
             c.rows += len;
         }
