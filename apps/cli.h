@@ -52,8 +52,14 @@ void add_model_commands(Cli& cli);  // info, doctor, export, import, system (mod
 void add_score_commands(Cli& cli);  // score                           (score_cmd.cc)
 
 /*! A WFDB record (.hea or the record name) or an EDF/BDF file, whole (data_cmd.cc).
- *  \throws std::invalid_argument for another kind of file, io::ReadError */
-io::Recording read_any_recording(const std::string& path);
+ *  An EDF's signals may have several rates and a Recording has one: its
+ *  signals are kept by `indices` where given, else by `names` where every
+ *  name is a signal, else those at the first signal's rate (the others named
+ *  on stderr). \throws std::invalid_argument for another kind of file, an
+ *  index out of range; io::ReadError */
+io::Recording read_any_recording(const std::string& path,
+                                 const std::vector<int>& indices = {},
+                                 const std::vector<std::string>& names = {});
 
 /*! A .csv or .npy table as a recording (data_cmd.cc): rows are samples,
  *  columns channels (an .npy's are named 0, 1, ...), at `rate` Hz (0: unknown).

@@ -192,6 +192,7 @@ int data_plot(const std::string& path,
     // milliseconds). `base` is the first sample read.
     io::Recording r;
     int64_t base = 0;
+    std::vector<int> chosen = channels;
     if (is_wfdb(path)) {
         const auto h = io::read_wfdb_header(path);
         const double seconds = h.n_samples / h.frame_frequency;
@@ -209,7 +210,13 @@ int data_plot(const std::string& path,
         o.length = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(span)));
         r = io::read_wfdb(path, o);
     } else {
-        r = read_any_recording(path);
+        // EDF: the chosen signals only (their rates may differ from the others')
+        r = read_any_recording(path, channels);
+        if (!channels.empty()) {
+            chosen.resize(channels.size());
+            for (std::size_t k = 0; k < chosen.size(); ++k)
+                chosen[k] = static_cast<int>(k);
+        }
     }
     const int64_t t0 = std::max<int64_t>(base, static_cast<int64_t>(from * r.sample_rate));
     const int64_t t1 = std::min<int64_t>(base + r.n_samples,
@@ -218,7 +225,7 @@ int data_plot(const std::string& path,
         throw std::invalid_argument("tfmed data plot: --from " + std::to_string(from) +
                                     " s is past the end of the record (" +
                                     duration_text(r.duration()) + ")");
-    std::vector<int> chans = channels;
+    std::vector<int> chans = chosen;
     if (chans.empty())
         for (int c = 0; c < std::min(r.channels(), 6); c++)
             chans.push_back(c);
@@ -254,7 +261,8 @@ int data_plot(const std::string& path,
     plot::save_figure(panels, out,
                       fs::path(r.source).filename().string() + "  (" +
                           std::to_string(r.sample_rate).substr(0, 6) + " Hz, " +
-                          std::to_string(r.annotations.size()) + " annotations in the plotted span)");
+                          std::to_string(panels.empty() ? size_t(0) : panels[0].markers.size()) +
+                          " annotations in the plotted span)");
     std::printf("wrote %s: %zu channel(s), %.3f..%.3f s, %zu annotation marker(s)\n",
                 out.c_str(), panels.size(), t0 / r.sample_rate, t1 / r.sample_rate,
                 panels.empty() ? size_t(0) : panels[0].markers.size());
@@ -268,13 +276,52 @@ int data_plot(const std::string& path,
 
 } // namespace
 
-io::Recording read_any_recording(const std::string& path)
+io::Recording read_any_recording(const std::string& path,
+                                 const std::vector<int>& indices,
+                                 const std::vector<std::string>& names)
 {
     if (is_wfdb(path))
         return io::read_wfdb(path);
     const std::string e = lower_ext(path);
-    if (e == ".edf" || e == ".bdf" || e == ".rec")
-        return io::to_recording(io::read_edf(path));
+    if (e == ".edf" || e == ".bdf" || e == ".rec") {
+        auto f = io::read_edf(path);
+        const auto& all = f.signals;
+        std::vector<io::EdfSignal> keep;
+        for (int c : indices) {
+            if (c < 0 || c >= static_cast<int>(all.size()))
+                throw std::invalid_argument("channel " + std::to_string(c) +
+                                            " out of range: expected 0.." +
+                                            std::to_string(all.size() - 1) + " for " + path);
+            keep.push_back(all[static_cast<std::size_t>(c)]);
+        }
+        if (indices.empty() && !names.empty()) {
+            for (const auto& n : names)
+                for (const auto& s : all)
+                    if (s.label == n) {
+                        keep.push_back(s);
+                        break;
+                    }
+            if (keep.size() != names.size())
+                keep.clear(); // not all named here: the rate rule below
+        }
+        if (keep.empty() && !all.empty()) {
+            std::string left;
+            for (const auto& s : all)
+                if (s.samples_per_record == all[0].samples_per_record)
+                    keep.push_back(s);
+                else {
+                    char hz[32];
+                    std::snprintf(hz, sizeof hz, "%g", s.sample_rate);
+                    left += (left.empty() ? "" : ", ") + s.label + " (" + hz + " Hz)";
+                }
+            if (!left.empty())
+                std::fprintf(stderr, "%s: signals at another rate than %s's %g Hz left out: %s\n",
+                             path.c_str(), all[0].label.c_str(), all[0].sample_rate,
+                             left.c_str());
+        }
+        f.signals = std::move(keep);
+        return io::to_recording(f);
+    }
     throw std::invalid_argument("expected a WFDB record (.hea) or an EDF/BDF file, found '" +
                                 path + "'");
 }

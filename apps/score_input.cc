@@ -128,7 +128,9 @@ Input prepare_input(const ScoreArgs& a, const models::CardHead& head)
 
     // The input, its span and channels, at the model's rate.
     io::Recording r = table ? read_table_recording(a.input, a.rate > 0 ? a.rate : head.sample_rate)
-                            : read_any_recording(a.input);
+                            : read_any_recording(a.input, {},
+                                                 a.channels.empty() ? head.channel_names
+                                                                    : a.channels);
     const double rate_in = r.sample_rate;
     int64_t first = 0, count = -1;
     if (a.from > 0 || a.to > 0) {

@@ -55,6 +55,15 @@ public:
             throw std::invalid_argument(std::string("tfmed.") + name + ": " + d_rec.source +
                                         ": expected at least one sample to replay, found none "
                                         "(an empty file, or start/length selecting nothing)");
+        // Annotations outside the samples replayed (EDF+ allows them; a
+        // start/length selection cuts them) have no item to ride on: said.
+        std::size_t outside = 0;
+        for (const auto& a : d_rec.annotations)
+            outside += a.sample < 0 || a.sample >= d_rec.n_samples ? 1 : 0;
+        if (outside > 0)
+            this->d_logger->warn("{} of {} annotation(s) lie outside the {} sample(s) replayed and "
+                           "are not tagged",
+                           outside, d_rec.annotations.size(), d_rec.n_samples);
         // Annotation values are built once here, not in work().
         for (const auto& a : d_rec.annotations) {
             if (symbol_only) {

@@ -257,4 +257,34 @@ refused("the quality gate of a SpecAR-Net model", "only TSRNet models", "score",
 check("no output after a refusal", not any(os.path.exists(f) for f in
                                            ("no1.csv", "no2.csv", "no3.csv", "no4.csv",
                                             "no5.csv", "no6.csv", "no7.csv")))
+
+
+# An EDF whose signals have two rates (as Sleep-EDF: EEG beside slow
+# channels): a Recording holds one rate, so the chosen signals are read
+# (--channels), else those at the first signal's rate, the others named.
+def edf(path, signals, records):
+    """signals: (label, samples per 1-s record); digital = physical, int16."""
+    f = lambda v, n: str(v).ljust(n)[:n]
+    ns = len(signals)
+    h = f(0, 8) + f("X", 80) + f("X", 80) + f("01.01.00", 8) + f("00.00.00", 8)
+    h += f(256 * (1 + ns), 8) + f("", 44) + f(records, 8) + f(1, 8) + f(ns, 4)
+    for width, vals in ((16, [l for l, _ in signals]), (80, [""] * ns), (8, ["uV"] * ns),
+                        (8, [-32768] * ns), (8, [32767] * ns), (8, [-32768] * ns),
+                        (8, [32767] * ns), (80, [""] * ns), (8, [n for _, n in signals]),
+                        (32, [""] * ns)):
+        h += "".join(f(v, width) for v in vals)
+    data = b"".join(struct.pack(f"<{n}h", *range(r * n, r * n + n))
+                    for r in range(records) for _, n in signals)
+    open(path, "wb").write(h.encode("ascii") + data)
+
+
+edf("mixed.edf", [("EEG", 4), ("Resp", 2)], 10)
+text = ok("plot the slow signal of a mixed-rate EDF", "data", "plot", "mixed.edf", "--channels",
+          1, "-o", "resp.png")
+check("the slow signal alone, at its rate", "1 channel(s), 0.000..10.000 s" in text, text)
+text = ok("plot a mixed-rate EDF without --channels", "data", "plot", "mixed.edf", "-o",
+          "eeg.png")
+check("the other rate named as left out", "left out: Resp (2" in text, text)
+refused("a channel index past the signals", "channel 2 out of range: expected 0..1", "data",
+        "plot", "mixed.edf", "--channels", 2, "-o", "x.png")
 CHECKS.finish("tfmed score")

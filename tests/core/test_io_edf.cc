@@ -890,6 +890,49 @@ TEST(EdfErrors, OverlappingDiscontinuousRecords)
     }
 }
 
+// EDF+C declares its records back to back: an onset that jumps would put
+// every later annotation on the wrong sample (it was laid out without a
+// word). Onsets within half a sample pass.
+TEST(EdfErrors, ContinuousRecordsWhoseOnsetsJump)
+{
+    TempDir dir;
+    Fixture f;
+    f.reserved = "EDF+C";
+    f.n_records = "2";
+    FixtureSignal s;
+    s.spr = "2"; // 2 Hz (1 s records)
+    f.signals = { s, annotation_signal(4) };
+    f.data = le16(0) + le16(0) + tals("+0\x14\x14", 8) + le16(0) + le16(0) +
+             tals("+10\x14\x14", 8);
+    const std::string p = dir.write("c.edf", build(f));
+    try {
+        to_recording(read_edf(p));
+        ADD_FAILURE() << "expected a ReadError";
+    } catch (const ReadError& err) {
+        EXPECT_EQ(std::string(err.what()),
+                  p + ": data record 1 onset: expected 1 s (EDF+C: records back to back; "
+                      "EDF+D for gaps), found 10 s");
+    }
+    f.data = le16(0) + le16(0) + tals("+0\x14\x14", 8) + le16(0) + le16(0) +
+             tals("+1.2\x14\x14", 8); // 0.4 samples late: the onsets' decimals
+    EXPECT_EQ(to_recording(read_edf(dir.write("c2.edf", build(f)))).n_samples, 4);
+}
+
+// A header may declare huge records and none of them: nothing is allocated
+// for records that are not there.
+TEST(EdfFixture, NoRecordsAllocateNothing)
+{
+    TempDir dir;
+    Fixture f;
+    f.n_records = "0";
+    FixtureSignal s;
+    s.spr = "99999999";
+    f.signals = { s, s, s, s };
+    const EdfFile e = read_edf(dir.write("z.edf", build(f)));
+    EXPECT_EQ(e.n_records, 0);
+    EXPECT_EQ(e.signals[0].samples.size(), 0u);
+}
+
 // Every truncation, and random damage to header and annotation bytes: the
 // reader must throw ReadError or succeed, never crash or read out of bounds.
 TEST(EdfErrors, NeverCrashes)

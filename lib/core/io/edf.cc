@@ -622,7 +622,8 @@ EdfFile read_impl(const std::string& path, bool with_data)
     for (size_t k = 0; k < f.signals.size(); ++k)
         gain[k] = f.signals[k].gain();
 
-    std::string rec(static_cast<size_t>(h.record_bytes), '\0');
+    // (no records: no buffer; a header may declare huge records and none)
+    std::string rec(f.n_records > 0 ? static_cast<size_t>(h.record_bytes) : 0, '\0');
     const auto* bytes = reinterpret_cast<const unsigned char*>(rec.data());
     for (int64_t r = 0; r < f.n_records; ++r) {
         if (!in.read(rec.data(), static_cast<std::streamsize>(rec.size())))
@@ -749,6 +750,18 @@ Recording to_recording(const EdfFile& f, double annotation_rate)
                                         std::to_string(r - 1) +
                                         " (EDF+D records must not "
                                         "overlap)",
+                                    number_text(f.record_onsets[r]) + " s");
+            }
+            else if (f.record_onsets.size() == starts.size()) {
+                // EDF+C: contiguous by declaration; a record whose onset says
+                // otherwise would put every later annotation on the wrong
+                // sample. Half a sample of slack for the onsets' decimals.
+                const double at = (f.record_onsets[r] - t0) * rec.sample_rate;
+                if (!(std::abs(at - static_cast<double>(s)) <= 0.5))
+                    throw ReadError(f.path,
+                                    "data record " + std::to_string(r) + " onset",
+                                    number_text(t0 + static_cast<double>(s) / rec.sample_rate) +
+                                        " s (EDF+C: records back to back; EDF+D for gaps)",
                                     number_text(f.record_onsets[r]) + " s");
             }
             starts[r] = s;
