@@ -122,17 +122,41 @@ int data_inspect(const std::string& path)
     const std::string e = lower_ext(path);
     if (e == ".edf" || e == ".bdf" || e == ".rec") {
         const auto f = io::read_edf(path);
-        std::printf("%s file %s: %lld records of %g s, %zu signals%s\n",
-                    f.bdf ? "BDF" : (f.edf_plus ? "EDF+" : "EDF"), path.c_str(),
-                    static_cast<long long>(f.n_records), f.record_duration, f.signals.size(),
-                    f.n_annotation_signals ? " + annotations" : "");
-        for (const auto& s : f.signals)
-            std::printf("    %-20s %-8s %8g Hz  %zu samples\n", s.label.c_str(),
-                        s.physical_dimension.c_str(), s.sample_rate, s.samples.size());
-        std::printf("  annotations   %zu\n", f.annotations.size());
+        const std::string kind = std::string(f.bdf ? "BDF" : "EDF") +
+                                 (f.edf_plus ? (f.continuous ? "+C" : "+D (discontinuous)") : "");
+        std::printf("%s file %s: %lld records of %g s, %s of data, %zu signals%s\n",
+                    kind.c_str(), path.c_str(), static_cast<long long>(f.n_records),
+                    f.record_duration,
+                    duration_text(static_cast<double>(f.n_records) * f.record_duration).c_str(),
+                    f.signals.size(), f.n_annotation_signals ? " + annotations" : "");
+        for (const auto& s : f.signals) {
+            float lo = 0, hi = 0;
+            if (!s.samples.empty()) {
+                const auto [a, b] = std::minmax_element(s.samples.begin(), s.samples.end());
+                lo = *a, hi = *b;
+            }
+            std::printf("    %-20s %-8s %8g Hz  %zu samples  range %g .. %g\n", s.label.c_str(),
+                        s.physical_dimension.c_str(), s.sample_rate, s.samples.size(), lo, hi);
+        }
+        // Onsets as the plot, the replay block and tfmed score count them:
+        // from the first data record's onset (EDF+ files may start later).
+        const double t0 = f.record_onsets.empty() ? 0.0 : f.record_onsets[0];
+        char origin[96] = "";
+        if (t0 != 0.0)
+            std::snprintf(origin, sizeof origin,
+                          " (times from the first record's onset, %g s after the file's start)",
+                          t0);
+        std::printf("  annotations   %zu%s\n", f.annotations.size(), origin);
+        std::map<std::string, int> by_text;
+        for (const auto& a : f.annotations)
+            by_text[a.text]++;
+        for (const auto& [text, n] : by_text)
+            std::printf("    %-30s %d\n", ("'" + text + "'").c_str(), n);
         for (size_t i = 0; i < f.annotations.size() && i < 10; i++)
-            std::printf("    %10.3f s  %s\n", f.annotations[i].onset,
+            std::printf("    %10.3f s  %s\n", f.annotations[i].onset - t0,
                         f.annotations[i].text.c_str());
+        if (f.annotations.size() > 10)
+            std::printf("    ... %zu more\n", f.annotations.size() - 10);
         return 0;
     }
     if (e == ".ts") {

@@ -285,6 +285,10 @@ check("the slow signal alone, at its rate", "1 channel(s), 0.000..10.000 s" in t
 text = ok("plot a mixed-rate EDF without --channels", "data", "plot", "mixed.edf", "-o",
           "eeg.png")
 check("the other rate named as left out", "left out: Resp (2" in text, text)
+text = ok("inspect a mixed-rate EDF", "data", "inspect", "mixed.edf")
+check("inspect: kind, per-signal ranges", "EDF file mixed.edf: 10 records of 1 s" in text and
+      "4 Hz  40 samples  range 0 .. 39" in text and "2 Hz  20 samples  range 0 .. 19" in text,
+      text)
 refused("a channel index past the signals", "channel 2 out of range: expected 0..1", "data",
         "plot", "mixed.edf", "--channels", 2, "-o", "x.png")
 CHECKS.finish("tfmed score")
