@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <unistd.h>
+#include <vector>
 
 namespace tfmed {
 namespace apps {
@@ -26,6 +27,23 @@ inline void write_atomically(const std::string& path, const std::string& text)
 }
 
 using io::check_writable;
+
+/*! Refuse, before any work, an output that is one of the command's inputs
+ *  or another of its outputs (io::check_distinct_output: `--json m.tfm`
+ *  would replace the model); empty paths are skipped. */
+inline void check_outputs(const std::vector<std::string>& outputs,
+                          const std::vector<std::string>& inputs)
+{
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+        if (outputs[i].empty())
+            continue;
+        std::vector<std::string> others;
+        for (std::size_t j = 0; j < outputs.size(); ++j)
+            if (j != i)
+                others.push_back(outputs[j]);
+        io::check_distinct_output(outputs[i], inputs, others);
+    }
+}
 
 /*! A one-line progress bar on stderr (redrawn in place on a terminal;
  *  otherwise only finish() prints). */

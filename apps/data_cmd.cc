@@ -6,6 +6,7 @@
  * data set holds, in a table or a picture.
  */
 #include "cli.h"
+#include "common.h"
 
 #include <tfmed/io/recording.h>
 
@@ -211,6 +212,7 @@ int data_plot(const std::string& path,
     if (!(to > from) || from < 0)
         throw std::invalid_argument("tfmed data plot: expected 0 <= --from < --to, found " +
                                     std::to_string(from) + " .. " + std::to_string(to));
+    check_outputs({ out }, { path });
     // A WFDB record is read for [from, to) only: a multi-segment record opens
     // just the segments that overlap it (a day-long record plots in
     // milliseconds). `base` is the first sample read.
@@ -310,6 +312,9 @@ io::Recording read_any_recording(const std::string& path,
     if (e == ".edf" || e == ".bdf" || e == ".rec") {
         auto f = io::read_edf(path);
         const auto& all = f.signals;
+        if (all.empty())
+            throw std::invalid_argument(path + ": expected at least one ordinary signal, found "
+                                               "only annotations");
         std::vector<io::EdfSignal> keep;
         for (int c : indices) {
             if (c < 0 || c >= static_cast<int>(all.size()))
@@ -319,14 +324,20 @@ io::Recording read_any_recording(const std::string& path,
             keep.push_back(all[static_cast<std::size_t>(c)]);
         }
         if (indices.empty() && !names.empty()) {
-            for (const auto& n : names)
-                for (const auto& s : all)
-                    if (s.label == n) {
-                        keep.push_back(s);
-                        break;
-                    }
+            // By label, or by a 0-based index into the file's signals (as
+            // tfmed score's --channels reads a number that is not a label).
+            for (const auto& n : names) {
+                const auto it = std::find_if(all.begin(), all.end(),
+                                             [&](const io::EdfSignal& s) { return s.label == n; });
+                const bool digits = !n.empty() && n.size() <= 9 &&
+                                    n.find_first_not_of("0123456789") == std::string::npos;
+                if (it != all.end())
+                    keep.push_back(*it);
+                else if (digits && std::stoi(n) < static_cast<int>(all.size()))
+                    keep.push_back(all[static_cast<std::size_t>(std::stoi(n))]);
+            }
             if (keep.size() != names.size())
-                keep.clear(); // not all named here: the rate rule below
+                keep.clear(); // not all here: the rate rule below (score names what is missing)
         }
         if (keep.empty() && !all.empty()) {
             std::string left;

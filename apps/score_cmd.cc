@@ -12,6 +12,7 @@
  * its checks, its report and its options; score.h names the other parts.
  */
 #include "cli.h"
+#include "common.h"
 #include "score.h"
 
 #include <tfmed/data/windows.h>
@@ -54,9 +55,7 @@ int score_cmd(const ScoreArgs& a)
         throw std::runtime_error("--plot: this build has no PNG support (configure with "
                                  "Debian's libstb-dev installed)");
 #endif
-    for (const auto* out : { &a.csv, &a.json_path, &a.plot })
-        if (!out->empty())
-            io::check_writable(*out); // before any work
+    check_outputs({ a.csv, a.json_path, a.plot }, { a.model, a.input }); // before any work
     const std::string ext = lower_ext(a.input);
     const bool table = ext == ".csv" || ext == ".npy";
     if (a.rate > 0 && !table)

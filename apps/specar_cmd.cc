@@ -68,9 +68,7 @@ struct SpecarBenchArgs {
 int train_specar(const SpecarTrainArgs& a)
 {
     return run_training(a.dist, a.cfg.device, [&] {
-        for (const auto* p : { &a.json, &a.plot })
-            if (!p->empty())
-                check_writable(*p);
+        check_outputs({ a.json, a.plot, a.cfg.out }, {});
         const auto r = train::train_specar(a.cfg, world_progress());
         if (!r.completed || !train::dist::is_writer())
             return 0;
@@ -201,9 +199,7 @@ void save_eval_plot(const eval::SpecarEvalResult& r, const std::string& path)
 
 int eval_specar(const SpecarEvalArgs& a)
 {
-    for (const auto* p : { &a.json, &a.cfg.plot })
-        if (!p->empty())
-            check_writable(*p);
+    check_outputs({ a.json, a.cfg.plot }, { a.cfg.model });
     if (a.masks_given) {
         const auto task =
             models::SpecarCard::from_json(models::read_model_file(a.cfg.model, false).card_json)

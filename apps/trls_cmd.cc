@@ -152,8 +152,7 @@ void finish(TrlsArgs& a, CLI::App* c)
 int train_trls(TrlsArgs& a)
 {
     return run_training(a.dist, a.cfg.device, [&] {
-        if (!a.json.empty())
-            check_writable(a.json);
+        check_outputs({ a.json, a.cfg.out }, {});
         const auto r = train::train_trls(a.cfg, world_progress());
         if (!r.completed || !train::dist::is_writer())
             return 0;

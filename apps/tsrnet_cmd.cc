@@ -67,9 +67,7 @@ struct TsrnetBenchArgs {
 int train_tsrnet(const TsrnetTrainArgs& a)
 {
     return run_training(a.dist, a.cfg.device, [&] {
-        for (const auto* p : { &a.json, &a.plot })
-            if (!p->empty())
-                check_writable(*p);
+        check_outputs({ a.json, a.plot, a.cfg.out }, {});
         const auto r = train::train_tsrnet(a.cfg, world_progress());
         if (!r.completed || !train::dist::is_writer())
             return 0;
@@ -94,9 +92,7 @@ int train_tsrnet(const TsrnetTrainArgs& a)
 
 int eval_tsrnet(const TsrnetEvalArgs& a)
 {
-    for (const auto* p : { &a.json, &a.roc })
-        if (!p->empty())
-            check_writable(*p);
+    check_outputs({ a.json, a.roc }, { a.cfg.model });
     Progress bar("scoring", 1);
     const auto r = eval::evaluate_tsrnet(a.cfg);
     bar.finish("scored " + std::to_string(r.windows) + " windows");

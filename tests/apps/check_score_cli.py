@@ -289,6 +289,22 @@ text = ok("inspect a mixed-rate EDF", "data", "inspect", "mixed.edf")
 check("inspect: kind, per-signal ranges", "EDF file mixed.edf: 10 records of 1 s" in text and
       "4 Hz  40 samples  range 0 .. 39" in text and "2 Hz  20 samples  range 0 .. 19" in text,
       text)
+# An output that is an input, or another output, is refused before any work.
+shutil.copy(TSRNET, "own.tfm")
+before = open("own.tfm", "rb").read()
+refused("score --json onto the model", "expected an output other than the input", "score",
+        "own.tfm", REC, "--channels", "MLII", "--json", "own.tfm")
+refused("score --csv onto --json", "expected an output other than the output", "score",
+        "own.tfm", REC, "--channels", "MLII", "--csv", "same.out", "--json", "same.out")
+refused("eval --json onto the model", "expected an output other than the input", "eval",
+        "tsrnet", "own.tfm", "--json", "own.tfm")
+refused("train --json onto -o", "expected an output other than the output", "train", "specar",
+        "--preset", "jv", "-o", "t.tfm", "--json", "t.tfm")
+refused("data plot onto its recording", "expected an output other than the input", "data",
+        "plot", "mixed.edf", "-o", "mixed.edf")
+check("the refused outputs left the inputs as they were",
+      open("own.tfm", "rb").read() == before and not os.path.exists("same.out")
+      and not os.path.exists("t.tfm"))
 refused("a channel index past the signals", "channel 2 out of range: expected 0..1", "data",
         "plot", "mixed.edf", "--channels", 2, "-o", "x.png")
 CHECKS.finish("tfmed score")

@@ -919,7 +919,8 @@ TEST(EdfErrors, ContinuousRecordsWhoseOnsetsJump)
 }
 
 // A header may declare huge records and none of them: nothing is allocated
-// for records that are not there.
+// for records that are not there (400 signals of 99,999,999 samples: an
+// 80 GB record buffer, which the allocator refuses, before the fix).
 TEST(EdfFixture, NoRecordsAllocateNothing)
 {
     TempDir dir;
@@ -927,7 +928,7 @@ TEST(EdfFixture, NoRecordsAllocateNothing)
     f.n_records = "0";
     FixtureSignal s;
     s.spr = "99999999";
-    f.signals = { s, s, s, s };
+    f.signals.assign(400, s);
     const EdfFile e = read_edf(dir.write("z.edf", build(f)));
     EXPECT_EQ(e.n_records, 0);
     EXPECT_EQ(e.signals[0].samples.size(), 0u);

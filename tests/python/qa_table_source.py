@@ -99,8 +99,7 @@ class qa_table_source(gr_unittest.TestCase):
         p = self.write("t.csv", "t,a\n0,1\n1,2\n2,3\n4,3\n")
         cases = [
             ((p, ["z"], 1.0), "columns: expected one of t, a"),
-            ((p, ["a"], 0.0, "t"), "expected times on a regular grid of 0.75 Hz (each within a "
-             "quarter sample of first + row / rate), found row 3 at 2 s, 0.5 samples off the grid"),
+            ((p, ["a"], 0.0, "t"), "found row 3 at 2 s, 0.3076923077 samples off the grid (a gap"),
             ((self.write("nan.csv", "t,a\n0,1\n1,2\n,3\n3,4\n"), ["a"], 0.0, "t"),
              "time column t row 3: expected a time, found an empty or non-finite value"),
             ((p, ["a"], 1.0, "", "", False, False, 4, 0), "expected at least one sample"),
@@ -119,14 +118,17 @@ class qa_table_source(gr_unittest.TestCase):
     def test_rate_from_rounded_times(self):
         # times printed to 6 decimals at 128 Hz (a median step gave 127.992
         # Hz and refused sample_rate=128), and to 3 decimals at 360 Hz
-        for rate, fmt, tol in ((128.0, "%.6f", 1e-6), (360.0, "%.3f", 1e-4), (256.0, "%.6f", 1e-6)):
-            t = np.arange(2000) / rate
+        for rate, fmt, tol, rows in ((128.0, "%.6f", 1e-6, 2000), (360.0, "%.3f", 1e-4, 2000),
+                                     (360.0, "%.3f", 1e-4, 1074), (360.0, "%.3f", 5e-3, 17),
+                                     (256.0, "%.6f", 1e-6, 2000)):
+            t = np.arange(rows) / rate
             p = self.write("r.csv", "t,a\n" + "".join(f"{fmt % v},{i}\n" for i, v in enumerate(t)))
             src = tfmed.table_source(p, ["a"], 0.0, "t")
             self.assertLess(abs(src.sample_rate() / rate - 1.0), tol)  # (last - first) / rows
             self.assertEqual(tfmed.table_source(p, ["a"], rate, "t").sample_rate(), rate)
-            with self.assertRaisesRegex(ValueError, "sample_rate: expected"):
-                tfmed.table_source(p, ["a"], rate * 1.01, "t")
+            if rows >= 1000:  # 1 % off drifts 10 samples over 1,000 rows
+                with self.assertRaisesRegex(ValueError, "sample_rate: expected"):
+                    tfmed.table_source(p, ["a"], rate * 1.01, "t")
 
     @unittest.skipUnless(os.path.exists(ETT), f"needs {ETT}: the shared data sets are not here")
     def test_ett_rate_from_dates(self):

@@ -134,46 +134,61 @@ void finish(const std::string& path, const Columns& c, const TableStreamOptions&
                 throw ReadError(path, "time column " + o.time_column + " row " +
                                           std::to_string(i + 1),
                                 "a time", "an empty or non-finite value");
-        // The rate of a regular grid through the first and last times (a
-        // median step of times printed to a few decimals is biased: 6
-        // decimals at 128 Hz gave 127.992 Hz). Every time must lie within a
-        // quarter sample of its grid point t0 + i / rate: rounding to the
-        // printed precision passes, a missing or repeated row does not.
-        const auto n = static_cast<double>(ts.size() - 1);
+        // The rate of the regular grid fitted through every time (least
+        // squares: a median step of times printed to a few decimals is
+        // biased, 6 decimals at 128 Hz gave 127.992 Hz; a line through the
+        // first and last times carries their rounding into every row). Every
+        // time must lie within a quarter sample of its grid point: rounding
+        // to the printed precision passes, a missing or repeated row does not.
+        const auto n = static_cast<double>(ts.size());
+        const double im = (n - 1) / 2;
+        double tm = 0.0;
+        for (double t : ts)
+            tm += (t - ts[0]) / n;
+        double sxy = 0.0, sxx = 0.0;
+        for (std::size_t i = 0; i < ts.size(); ++i) {
+            const double di = static_cast<double>(i) - im;
+            sxy += di * (ts[i] - ts[0] - tm);
+            sxx += di * di;
+        }
+        const double from_times = sxy > 0 ? sxx / sxy : 0.0;
+        if (!(from_times > 0 && std::isfinite(from_times)))
+            throw ReadError(path, "time column " + o.time_column, "increasing times",
+                            "times that do not increase (first " + number_text(ts.front()) +
+                                " s, last " + number_text(ts.back()) + " s)");
+        // The worst row off the grid of rate r (its offset fitted: the mean).
         auto worst = [&](double r) {
+            double a = 0.0;
+            for (std::size_t i = 0; i < ts.size(); ++i)
+                a += ((ts[i] - ts[0]) * r - static_cast<double>(i)) / n;
             std::size_t at = 0;
             double off = 0.0;
             for (std::size_t i = 0; i < ts.size(); ++i) {
-                const double e = std::abs((ts[i] - ts[0]) * r - static_cast<double>(i));
+                const double e = std::abs((ts[i] - ts[0]) * r - static_cast<double>(i) - a);
                 if (e > off)
                     off = e, at = i;
             }
             return std::make_pair(at, off);
         };
-        const double span = ts.back() - ts.front();
-        const double from_times = span > 0 ? n / span : 0.0;
-        if (!(from_times > 0 && std::isfinite(from_times)))
-            throw ReadError(path, "time column " + o.time_column, "increasing times",
-                            "a last time (" + number_text(ts.back()) + ") not after the first (" +
-                                number_text(ts.front()) + ")");
-        const auto [at, off] = worst(from_times);
-        if (off > 0.25)
-            throw ReadError(path, "time column " + o.time_column,
-                            "times on a regular grid of " + number_text(from_times) +
-                                " Hz (each within a quarter sample of first + row / rate)",
-                            "row " + std::to_string(at + 1) + " at " + number_text(ts[at]) +
-                                " s, " + number_text(off) +
-                                " samples off the grid (a gap, a repeat or a jump)");
-        // A stated rate is kept when the times fit its grid too (it is the
-        // exact one; the times are rounded).
         if (rate > 0) {
-            const auto [at2, off2] = worst(rate);
-            if (off2 > 0.25)
+            // A stated rate is kept when the times fit its grid (it is the
+            // exact one; the times are rounded).
+            const auto [at, off] = worst(rate);
+            if (off > 0.25)
                 throw ReadError(path, "sample_rate",
                                 number_text(from_times) + " Hz (from the time column) or 0",
-                                number_text(rate) + " Hz (row " + std::to_string(at2 + 1) +
-                                    " would be " + number_text(off2) + " samples off)");
+                                number_text(rate) + " Hz (row " + std::to_string(at + 1) +
+                                    " would be " + number_text(off) + " samples off its grid)");
         } else {
+            const auto [at, off] = worst(from_times);
+            if (off > 0.25)
+                throw ReadError(path, "time column " + o.time_column,
+                                "times on a regular grid of " + number_text(from_times) +
+                                    " Hz (each within a quarter sample of a line fitted "
+                                    "through them)",
+                                "row " + std::to_string(at + 1) + " at " + number_text(ts[at]) +
+                                    " s, " + number_text(off) +
+                                    " samples off the grid (a gap, a repeat or a jump)");
             rate = from_times;
         }
     }
