@@ -95,16 +95,20 @@ class qa_tsrnet_scorer(gr_unittest.TestCase):
             tb2.connect(src2, blk2, snk2)
             tb2.run()
             return np.array(snk2.data())
+        # Scores equal to float rounding, not bit for bit: the worker batches
+        # whatever windows are queued, and a matrix product over another
+        # batch size may round the last bit differently (seen under load).
+        same = lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-6, atol=0)
         wide = hop_1000(0)
         self.assertEqual(len(wide), 16)
-        np.testing.assert_array_equal(wide[::5], first[::2])  # starts 0, 5000, 10000, 15000
-        np.testing.assert_array_equal(hop_1000(2048), wide)
+        same(wide[::5], first[::2])  # starts 0, 5000, 10000, 15000
+        same(hop_1000(2048), wide)
         # The same flowgraph run again (stop, wait, start): the block starts
         # from the new run's first sample, as a fresh block would.
         src.rewind()
         snk.reset()
         tb.run()
-        np.testing.assert_array_equal(np.array(snk.data()), first)
+        same(np.array(snk.data()), first)
         starts = [pmt.to_uint64(t.value) for t in snk.tags()
                   if pmt.symbol_to_string(t.key) == "tfmed_window_start"]
         self.assertEqual(starts, [2500 * k for k in range(7)])
