@@ -57,6 +57,14 @@ void add_score_commands(Cli& cli);  // score                           (score_cm
  *  name is a signal, else those at the first signal's rate (the others named
  *  on stderr). \throws std::invalid_argument for another kind of file, an
  *  index out of range; io::ReadError */
+/*! A channel given as a 0-based number ("2"): its index, else -1 (a name). */
+inline int channel_number(const std::string& w)
+{
+    const bool digits = !w.empty() && w.size() <= 9 &&
+                        w.find_first_not_of("0123456789") == std::string::npos;
+    return digits ? std::stoi(w) : -1;
+}
+
 io::Recording read_any_recording(const std::string& path,
                                  const std::vector<int>& indices = {},
                                  const std::vector<std::string>& names = {});

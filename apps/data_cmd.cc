@@ -329,12 +329,11 @@ io::Recording read_any_recording(const std::string& path,
             for (const auto& n : names) {
                 const auto it = std::find_if(all.begin(), all.end(),
                                              [&](const io::EdfSignal& s) { return s.label == n; });
-                const bool digits = !n.empty() && n.size() <= 9 &&
-                                    n.find_first_not_of("0123456789") == std::string::npos;
+                const int k = channel_number(n);
                 if (it != all.end())
                     keep.push_back(*it);
-                else if (digits && std::stoi(n) < static_cast<int>(all.size()))
-                    keep.push_back(all[static_cast<std::size_t>(std::stoi(n))]);
+                else if (k >= 0 && k < static_cast<int>(all.size()))
+                    keep.push_back(all[static_cast<std::size_t>(k)]);
             }
             if (keep.size() != names.size())
                 keep.clear(); // not all here: the rate rule below (score names what is missing)

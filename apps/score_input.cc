@@ -38,10 +38,8 @@ std::vector<int> pick_channels(const io::Recording& r, const models::CardHead& h
     if (!wanted.empty()) {
         for (const auto& w : wanted) {
             int i = find(w);
-            const bool digits = !w.empty() && w.size() <= 9 &&
-                                w.find_first_not_of("0123456789") == std::string::npos;
-            if (i < 0 && digits) {
-                i = std::stoi(w);
+            if (i < 0 && channel_number(w) >= 0) {
+                i = channel_number(w);
                 if (i >= r.channels())
                     throw std::invalid_argument("--channels: index " + w + " is out of range: " +
                                                 r.source + " has channels 0.." +
