@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -80,9 +81,44 @@ int free_local_port()
     return ntohs(a.sin_port);
 }
 
+namespace {
+// A stop signal the launcher received (SIGTERM, SIGINT, SIGHUP): forwarded
+// to the workers, which would otherwise train on without it.
+volatile sig_atomic_t g_stop_signal = 0;
+extern "C" void on_stop_signal(int sig) { g_stop_signal = sig; }
+
+// The handlers for the launcher's lifetime, the old ones restored after.
+class StopSignals
+{
+public:
+    StopSignals()
+    {
+        g_stop_signal = 0;
+        struct sigaction sa {};
+        sa.sa_handler = on_stop_signal;
+        sigemptyset(&sa.sa_mask);
+        for (std::size_t i = 0; i < 3; ++i)
+            ::sigaction(kSignals[i], &sa, &old_[i]);
+    }
+    ~StopSignals()
+    {
+        for (std::size_t i = 0; i < 3; ++i)
+            ::sigaction(kSignals[i], &old_[i], nullptr);
+    }
+    StopSignals(const StopSignals&) = delete;
+    StopSignals& operator=(const StopSignals&) = delete;
+
+private:
+    static constexpr int kSignals[3] = { SIGTERM, SIGINT, SIGHUP };
+    struct sigaction old_[3] {};
+};
+} // namespace
+
 int launch_workers(int n, const std::vector<std::string>& argv,
                    const std::vector<std::string>& extra_env, double grace_s)
 {
+    const StopSignals stop_signals;
+    const pid_t launcher = ::getpid();
     if (argv.empty())
         throw std::logic_error("launch_workers: no command line");
     const char* port_env = std::getenv("MASTER_PORT");
@@ -100,6 +136,13 @@ int launch_workers(int n, const std::vector<std::string>& argv,
                                      std::to_string(r) + ": " + std::strerror(e));
         }
         if (pid == 0) {
+            // A worker ends with its launcher, however the launcher ends (a
+            // SIGKILL included): no orphan holds the output's lock.
+            ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+            if (::getppid() != launcher)
+                ::_exit(1);
+            for (int sig : { SIGTERM, SIGINT, SIGHUP })
+                ::signal(sig, SIG_DFL);
             const std::string sr = std::to_string(r), sn = std::to_string(n);
             ::setenv("RANK", sr.c_str(), 1);
             ::setenv("LOCAL_RANK", sr.c_str(), 1);
@@ -124,9 +167,21 @@ int launch_workers(int n, const std::vector<std::string>& argv,
         pids[static_cast<std::size_t>(r)] = pid;
     }
     int first = 0, left = n;
-    bool termed = false;
+    bool termed = false, forwarded = false;
     auto deadline = std::chrono::steady_clock::time_point::max();
     while (left > 0) {
+        if (g_stop_signal && !forwarded) {
+            const int sig = g_stop_signal;
+            std::fprintf(stderr, "tfmed: signal %d (%s): stopping the %d worker(s)\n", sig,
+                         strsignal(sig), left);
+            for (auto p : pids)
+                if (p > 0)
+                    ::kill(p, sig);
+            forwarded = termed = true; // SIGKILL for any still there in 5 s
+            deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+            if (first == 0)
+                first = 128 + sig;
+        }
         int status = 0;
         const pid_t pid = ::waitpid(-1, &status, WNOHANG);
         if (pid < 0 && errno != EINTR)
@@ -185,8 +240,11 @@ int run_training(const DistArgs& d, const std::string& device, const std::functi
     const bool launched = std::getenv("TFMED_LAUNCHED") != nullptr;
     if (!from_env && d.nproc > 1) {
         std::vector<std::string> env;
-        if (d.timeout_given)
-            env.push_back("TFMED_DIST_TIMEOUT=" + std::to_string(d.timeout_s));
+        if (d.timeout_given) {
+            char t[40];
+            std::snprintf(t, sizeof t, "%.17g", d.timeout_s); // to_string keeps 6 decimals
+            env.push_back(std::string("TFMED_DIST_TIMEOUT=") + t);
+        }
         return launch_workers(d.nproc, g_argv, env, std::min(d.timeout_s, 30.0));
     }
     if (from_env && d.nproc > 1 && !launched)

@@ -50,8 +50,15 @@ void add_common(CLI::App* c, TrlsArgs& a)
                   "Folder of the named data sets (default $TFMED_DATA_DIR or ../shared/data)");
     c->add_option("--scaling", cfg.scaling,
                   "Min-max per time index fitted on all windows (all, TS-TCC), on the training "
-                  "part (train) or none")
-        ->check(CLI::IsMember({ "all", "train", "none" }))
+                  "part (train) or none; auto: all for epilepsy split by windows (TS-TCC's "
+                  "protocol), else train")
+        ->check(CLI::IsMember({ "auto", "all", "train", "none" }))
+        ->capture_default_str();
+    c->add_option("--split", cfg.split,
+                  "Deal windows into train / validation / test one by one (windows, TS-TCC), "
+                  "class by class (stratified), or as whole recordings class by class "
+                  "(recording: epilepsy, epilepsy5)")
+        ->check(CLI::IsMember({ "windows", "stratified", "recording" }))
         ->capture_default_str();
     c->add_option("--split-seed", cfg.split_seed)->check(kSeed)->capture_default_str();
     c->add_option("--max-windows", cfg.max_windows,

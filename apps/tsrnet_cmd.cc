@@ -391,7 +391,8 @@ void add_tsrnet_commands(Cli& cli)
     ttsr->add_flag("--reference-quirks", tc.reference_quirks,
                    "Reproduce the reference's peak-window offset and spectrogram mask range");
     ttsr->add_option("--max-windows", tc.data.max_windows,
-                     "Use at most this many training windows (smoke runs; 0 = all)")
+                     "Use at most this many training windows, the first in file order "
+                     "(smoke runs; 0 = all)")
         ->check(int_range(0, 1LL << 40));
     ttsr->add_option("--device", tc.device, "auto, cpu, cuda, cuda:N")->check(kDeviceName)->capture_default_str();
     ttsr->add_option("--threads", tc.threads, "Intra-op threads (0 = all cores)")

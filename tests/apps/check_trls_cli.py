@@ -160,6 +160,28 @@ if all(os.path.exists(f) for f in ("ev.json", "ri1.json", "ri3.json")):
           (r1["per_fold"][0], r1["pretrain_epochs"]))
     same = [r["per_fold"][0]["random_init"] for r in (r1, r3, json.load(open("ev.json")))]
     check("random_init independent of pre-training", same[0] == same[1] == same[2], same)
+# Whole Bonn recordings (23 windows each) per part, and the scaling that goes
+# with a clean split (auto: fitted on the training part); TS-TCC's split by
+# windows keeps its min-max over all windows (the card of section 1).
+ok("eval trls --split recording", "eval", "trls", "--data", "epilepsy", "--split", "recording",
+   "--folds", 5, "--fold", 1, "--random-init", "--head-epochs", 2, *SMALL, "--out-dir", "rec",
+   "--json", "rec.json")
+if os.path.exists("rec.json"):
+    j = json.load(open("rec.json"))
+    f = j["per_fold"][0]
+    check("split by recording", (j["split_by"], j["scaling"]) == ("recording", "train") and
+          "whole recordings (500) stratified by class" in f["split"], (j["split_by"], f))
+    # 100 of the 500 recordings test (20 seizure, 80 other), 100 validate.
+    check("recording parts", (f["train"], f["val"], f["test"]) == (6900, 2300, 2300), f)
+    check("probe's labelled windows", f["random_init"]["train_windows"] == 6900, f)
+if os.path.exists("e.tfm"):
+    check("TS-TCC split keeps its scaling", card("e.tfm")["data"].get("scaling") == "all",
+          card("e.tfm")["data"])
+refused("two folds", "--folds: expected 1 (TS-TCC's split) or 3 .. 20, found 2", "eval", "trls",
+        "--data", "epilepsy", "--folds", 2, "--linear", "--out-dir", "f2")
+refused("recordings unknown", "--split recording: the windows of this data set do not name "
+        "their recording", "eval", "trls", "--data", "ecg5000", "--split", "recording",
+        "--random-init", "--head-epochs", 1, "--out-dir", "rx")
 refused("robustness without a linear probe", "expected --linear or --random-init", "eval",
         "trls", "--data", "basicmotions", "--folds", 5, "--fold", 2, "--finetune", 10,
         "--sparsity", 50, "--out-dir", "rf")

@@ -204,6 +204,25 @@ def main():
     if "dropped 2 window(s) with NaN/Inf samples (--drop-invalid): " + p("nanwin.npy") + "#3" not in out:
         failures.append(f"--drop-invalid: the dropped windows are not reported:\n{out}")
 
+    # The same from a WFDB record: an invalid sample (-32768 in format 16, read
+    # as NaN) makes its windows NaN after resampling; they were dropped
+    # without a word before the refuse-or-report step.
+    sig = np.round(X[:12].reshape(-1) * 200).astype(np.int16)
+    sig[3 * 3600 + 100] = -32768
+    sig.tofile(p("nanrec.dat"))
+    with open(p("nanrec.hea"), "w") as f:
+        cks = (int(sig.astype(np.int64).sum()) + 32768) % 65536 - 32768
+        f.write("nanrec 1 360 %d\nnanrec.dat 16 200/mV 16 0 %d %d 0 MLII\n"
+                % (sig.size, sig[0], cks))
+    wfdbrun = ["train", "tsrnet", "--data", p("nanrec.hea"), "--width", 4, "--d-model", 8,
+               "--batch", 4, "--epochs", 1, "--threads", 1, "--device", "cpu"]
+    expect_fail("NaN samples in a WFDB record", "windows contain NaN/Inf samples",
+                *wfdbrun, "-o", p("nw.tfm"))
+    out = expect_ok("--drop-invalid on a WFDB record", *wfdbrun, "--drop-invalid", "-o",
+                    p("nw.tfm"))
+    if "with NaN/Inf samples (--drop-invalid): " + p("nanrec") + "@" not in out:
+        failures.append(f"--drop-invalid: the record's dropped windows are not named:\n{out}")
+
     # 7. A diverging run fails naming the epoch, and leaves an older file at
     # -o untouched.
     open(p("old.tfm"), "wb").write(b"an older model")

@@ -24,6 +24,7 @@
 """
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -31,7 +32,8 @@ import sys
 import time
 
 WORKER, TFMED, DATA, OUT = sys.argv[1:5]
-os.makedirs(OUT, exist_ok=True)
+shutil.rmtree(OUT, ignore_errors=True)  # no file of an earlier run can pass a check
+os.makedirs(OUT)
 failures = []
 
 
@@ -50,14 +52,16 @@ def free_port():
 
 
 def world(n, args, timeout_s=30, wait=True):
-    """Start n workers of dist_worker with torchrun's environment."""
+    """Start n workers of dist_worker with torchrun's environment (args: a
+    list, or a function of the rank giving one)."""
     port = free_port()
     procs = []
     for r in range(n):
+        rank_args = args(r) if callable(args) else args
         env = dict(os.environ, RANK=str(r), WORLD_SIZE=str(n), LOCAL_RANK=str(r),
                    MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port),
                    TFMED_DIST_TIMEOUT=str(timeout_s))
-        procs.append(subprocess.Popen([WORKER] + args, env=env, stdout=subprocess.PIPE,
+        procs.append(subprocess.Popen([WORKER] + rank_args, env=env, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True))
     return procs
 
@@ -106,6 +110,51 @@ for n in (2, 3):
         d = max_diff(w1, weights(path))
         check(d < 2e-6, "world size %d, per-rank batch 8/%d: weights equal world size 1, "
               "batch 8 after 9 steps (max |diff| %.2e < 2e-6)" % (n, n, d))
+# Batch 7 of 22: 7, 7, 7, 1, so at world size 3 the shards are 3/2/2 and then
+# 1/0/0: two ranks hold no example in the last step of each epoch (their
+# gradients enter the all-reduce as zeros, their shares as 0). A sum where a
+# mean belongs, or a share counted per rank instead of per example, moves
+# these steps (Adam cancels only a uniform scale, and the shares differ).
+ref7 = os.path.join(OUT, "w1b7.txt")
+rc = subprocess.run([WORKER, "--out", ref7, "--batch", "7", "--epochs", "3"],
+                    capture_output=True, text=True)
+check(rc.returncode == 0, "world size 1, batch 7 trains (%s)" % rc.stderr.strip()[-200:])
+path = os.path.join(OUT, "w3b7.txt")
+res = finish(world(3, ["--out", path, "--batch", "7", "--epochs", "3"]))
+check(all(r[0] == 0 for r in res), "world size 3, batch 7 trains (%s)" % (
+    " | ".join(r[2].strip()[-200:] for r in res)))
+if os.path.exists(path) and os.path.exists(ref7):
+    d = max_diff(weights(ref7), weights(path))
+    check(d < 2e-6, "world size 3, batch 7 (empty shards in each epoch's last step): weights "
+          "equal world size 1 after 12 steps (max |diff| %.2e < 2e-6)" % d)
+
+# 1b. ranks that disagree stop at the start, naming both sides -------------
+res = finish(world(2, lambda r: ["--batch", "8", "--epochs", "1"] +
+                   (["--hidden", "13"] if r == 1 else [])), limit=120)
+check(all(r[0] == 3 for r in res), "a rank with another network: both stop (status %s)" %
+      [r[0] for r in res])
+e0 = res[0][2]
+check("disagree on the training settings, the network or the data" in e0 and
+      "rank 0 -> rank 1: network.fc1.bias [12] -> [13]" in e0,
+      "rank 0 names rank 1's differing network: " + e0.strip()[-400:])
+ck1, ck2 = (os.path.join(OUT, "c%d.ckpt" % e) for e in (1, 2))
+for e, ck in ((1, ck1), (2, ck2)):
+    subprocess.run([WORKER, "--batch", "8", "--epochs", "3", "--stop-after", str(e),
+                    "--checkpoint", ck], capture_output=True, text=True)
+check(os.path.exists(ck1) and os.path.exists(ck2), "checkpoints after 1 and 2 epochs")
+# Node-local disks: rank 1 finds an older checkpoint than rank 0.
+res = finish(world(2, lambda r: ["--batch", "8", "--epochs", "3", "--resume",
+                                 "--checkpoint", ck2 if r == 0 else ck1]), limit=120)
+e0 = res[0][2]
+check(all(r[0] == 3 for r in res) and "disagree on the checkpoint they resume from" in e0 and
+      "epochs_done 2 -> 1" in e0,
+      "ranks resuming from different checkpoints stop (status %s): %s" % (
+          [r[0] for r in res], e0.strip()[-300:]))
+res = finish(world(2, lambda r: ["--batch", "8", "--epochs", "3", "--checkpoint", ck2] +
+                   (["--resume"] if r == 0 else [])), limit=120)
+e1 = res[1][2]
+check(all(r[0] == 3 for r in res) and "resume true -> false" in e1,
+      "a rank that does not resume beside one that does: both stop: " + e1.strip()[-300:])
 
 # 2. a worker killed mid-run ---------------------------------------------
 ck = os.path.join(OUT, "kill.ckpt")
@@ -197,6 +246,40 @@ else:
         check(d1 < 2e-4 and d < 1e-3,
               "epoch losses with 2 workers equal 1 worker's (first epoch rel diff %.1e < 2e-4, "
               "max %.1e < 1e-3): %s vs %s" % (d1, d, hist[1], hist[2]))
+
+# 5b. the launcher stopped: its workers stop with it ----------------------------
+if os.path.isdir(os.path.join(DATA, "uea")):
+    model = os.path.join(OUT, "jvterm.tfm")
+    launcher = subprocess.Popen([TFMED, "train", "specar", "--preset", "jv", "--epochs", "200",
+                                 "--d-model", "16", "--d-ff", "16", "--data-dir", DATA,
+                                 "--out", model, "--nproc", "2"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    kids = []
+    t0 = time.time()
+    while time.time() - t0 < 60 and len(kids) < 2:
+        time.sleep(0.5)
+        try:
+            kids = open("/proc/%d/task/%d/children" % (launcher.pid, launcher.pid)).read().split()
+        except OSError:
+            break
+    check(len(kids) == 2, "the launcher started 2 workers (%s)" % kids)
+    time.sleep(3)  # into the training
+    launcher.send_signal(signal.SIGTERM)
+    try:
+        _, err = launcher.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        launcher.kill()
+        _, err = launcher.communicate()
+    t1 = time.time()
+    alive = [k for k in kids if os.path.exists("/proc/" + k) and
+             open("/proc/%s/stat" % k).read().split()[2] != "Z"]
+    while alive and time.time() - t1 < 10:
+        time.sleep(0.2)
+        alive = [k for k in alive if os.path.exists("/proc/" + k)]
+    check(launcher.returncode == 128 + signal.SIGTERM and "stopping the 2 worker(s)" in err,
+          "SIGTERM to the launcher: forwarded, exit %s: %s" % (launcher.returncode,
+                                                                err.strip()[-200:]))
+    check(not alive, "no worker outlives its launcher (still running: %s)" % alive)
 
 # 6. tfmed bench train -------------------------------------------------------
 bj = os.path.join(OUT, "bench_train.json")

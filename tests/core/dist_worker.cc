@@ -10,6 +10,8 @@
  *
  *   dist_worker --out W.txt --batch B --epochs E [--checkpoint C] [--resume]
  *               [--die-at K | --hang-at K]   (rank 1, at its K-th batch)
+ *               [--hidden H]                 (the hidden width, 12 by default)
+ *               [--stop-after K]             (return after K epochs, resumable)
  */
 #include <tfmed/train/distributed.h>
 #include <tfmed/train/trainer.h>
@@ -30,10 +32,10 @@ using namespace tfmed;
 namespace {
 
 struct RegNetImpl : torch::nn::Module {
-    RegNetImpl()
+    explicit RegNetImpl(int64_t hidden = 12)
     {
-        fc1 = register_module("fc1", torch::nn::Linear(6, 12));
-        fc2 = register_module("fc2", torch::nn::Linear(12, 3));
+        fc1 = register_module("fc1", torch::nn::Linear(6, hidden));
+        fc2 = register_module("fc2", torch::nn::Linear(hidden, 3));
     }
     torch::Tensor forward(const torch::Tensor& x) { return fc2(torch::tanh(fc1(x))); }
     torch::nn::Linear fc1{ nullptr }, fc2{ nullptr };
@@ -43,12 +45,12 @@ TORCH_MODULE(RegNet);
 class RegTask : public train::Task
 {
 public:
-    RegTask(int die_at, int hang_at) : die_at_(die_at), hang_at_(hang_at)
+    RegTask(int die_at, int hang_at, int64_t hidden) : die_at_(die_at), hang_at_(hang_at)
     {
         torch::manual_seed(5);
         // Different weights on every rank before the start: the loop's
         // broadcast from rank 0 must make them equal.
-        net = RegNet();
+        net = RegNet(hidden);
         torch::manual_seed(17);
         const auto m = torch::randn({ 6, 3 });
         x = torch::randn({ 22, 6 });
@@ -108,6 +110,8 @@ int main(int argc, char** argv)
     std::string out, checkpoint;
     int64_t batch = 8;
     int epochs = 3, die_at = 0, hang_at = 0;
+    int64_t hidden = 12;
+    int stop_after = 0;
     bool resume = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -132,6 +136,10 @@ int main(int argc, char** argv)
             die_at = std::stoi(next());
         else if (a == "--hang-at")
             hang_at = std::stoi(next());
+        else if (a == "--hidden")
+            hidden = std::stoll(next());
+        else if (a == "--stop-after")
+            stop_after = std::stoi(next());
         else {
             std::cerr << "dist_worker: unknown argument " << a << "\n";
             return 2;
@@ -141,7 +149,7 @@ int main(int argc, char** argv)
         at::set_num_threads(1);
         const auto world = train::dist::world_from_environment();
         train::dist::init(world, "cpu");
-        RegTask task(die_at, hang_at);
+        RegTask task(die_at, hang_at, hidden);
         train::LoopOptions lo;
         lo.epochs = epochs;
         lo.batch = batch;
@@ -150,6 +158,7 @@ int main(int argc, char** argv)
         lo.schedule.name = "cosine";
         lo.select = "last";
         lo.checkpoint = checkpoint;
+        lo.stop_after = stop_after;
         const auto r = train::run(task, lo, torch::kCPU, resume, nullptr);
         if (train::dist::is_writer() && !out.empty()) {
             std::ofstream f(out);

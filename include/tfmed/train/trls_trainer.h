@@ -27,11 +27,18 @@
  * (compiled MIT-BIH 10-s segments, 5 AAMI classes), "ecg5000" (the shared
  * TRAIN file, 5 classes) and "basicmotions" (UEA, TRAIN and TEST pooled).
  *
- * Splits: "tstcc" (TS-TCC's: 20 % test, then 20 % of the rest validation,
+ * Splits: TS-TCC's (folds = 1: 20 % test, then 20 % of the rest validation,
  * seeded shuffle) or fold k of `folds` (6:2:2 when folds = 5: part k tests,
- * part k+1 validates, the rest trains). Scaling: TS-TCC's min-max per time
- * index fitted on all windows ("all", its leakage-prone reference), fitted
- * on the training part ("train", clean), or "none".
+ * part k+1 validates, the rest trains). The windows are dealt into the parts
+ * one by one in a seeded shuffle ("windows", TS-TCC's), class by class so
+ * that every part holds each class in proportion ("stratified"), or as whole
+ * recordings, class by class ("recording": a recording's windows never sit
+ * in two parts; the Bonn sets, whose 23 windows per recording TS-TCC's split
+ * scatters over train and test). Scaling: TS-TCC's min-max per time index
+ * fitted on all windows ("all", its leakage-prone reference), fitted on the
+ * training part ("train", clean), "none", or "auto": "all" for the epilepsy
+ * task split by windows (TS-TCC's protocol, which the paper's table follows),
+ * "train" otherwise.
  *
  * Linear evaluation: the frozen encoder (eval mode) embeds every window once;
  * a Linear layer on the K * f_h representation trains on them (TS-TCC's
@@ -53,7 +60,8 @@ namespace train {
 struct TrlsTrainConfig {
     std::string data = "epilepsy";
     std::string data_dir;          //!< "" = $TFMED_DATA_DIR or ../shared/data
-    std::string scaling = "all";   //!< "all" (TS-TCC), "train" (clean) or "none"
+    std::string scaling = "auto";  //!< "auto", "all" (TS-TCC), "train" (clean) or "none"
+    std::string split = "windows"; //!< "windows" (TS-TCC), "stratified" or "recording"
     uint64_t split_seed = 42;
     int64_t max_windows = 0;       //!< > 0: a stratified subset of this many (smoke runs)
     models::TrlsOptions arch;      //!< channels / length come from the data
@@ -88,6 +96,9 @@ struct TrlsTrainConfig {
     TrlsTrainConfig();
     /*! \throws std::invalid_argument naming the bad setting */
     void validate() const;
+    /*! \brief The scaling "auto" stands for here: "all" for data "epilepsy"
+     *  with split "windows" (TS-TCC's protocol), else "train". */
+    std::string effective_scaling() const;
 };
 
 /*! \brief Classification scores of one model on one split. */
@@ -100,7 +111,7 @@ struct TrlsTrainResult {
     bool completed = false;
     std::string model_path, checkpoint;
     int pretrain_epochs = 0;
-    double pretrain_val_loss = 0.0;
+    double pretrain_val_loss = 0.0; //!< the last epoch's (the encoder kept)
     TrlsScores val, test;
     int64_t train_windows = 0, val_windows = 0, test_windows = 0, parameters = 0;
     std::string summary;

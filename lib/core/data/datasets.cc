@@ -375,6 +375,9 @@ LabelledSet load_bonn_epilepsy178(const std::string& dir)
         throw io::ReadError(
             x_path, "shape", "2 dimensions (chunks, samples)", shape_text(x.shape));
     const int64_t n = x.shape[0], len = x.shape[1];
+    if (len != 178)
+        throw io::ReadError(x_path, "shape", "chunks of 178 samples (the UCI layout)",
+                            shape_text(x.shape));
     if (yu.shape != std::vector<int64_t> { n })
         throw io::ReadError(y_path,
                             "shape",
@@ -401,6 +404,7 @@ LabelledSet load_bonn_epilepsy178(const std::string& dir)
     const std::string r_path = (fs::path(dir) / set / "rows.csv").string();
     if (fs::is_regular_file(r_path, ec)) {
         const TextTable t = read_text_table(r_path);
+        const int c_row = t.column(r_path, "row");
         const int c_source = t.column(r_path, "source_file");
         const int c_chunk = t.column(r_path, "chunk");
         const int c_label = t.column(r_path, "uci_label");
@@ -411,6 +415,13 @@ LabelledSet load_bonn_epilepsy178(const std::string& dir)
                                 std::to_string(t.rows.size()));
         for (size_t i = 0; i < t.rows.size(); i++) {
             const auto& r = t.rows[i];
+            // Each line describes the X row of its number: a reordered file
+            // would name the wrong recording for a window.
+            if (integer_cell(r[c_row], r_path, i, "row") != static_cast<int64_t>(i))
+                throw io::ReadError(r_path,
+                                    "line " + std::to_string(i + 2) + ", column 'row'",
+                                    std::to_string(i) + " (the lines in row order)",
+                                    r[c_row]);
             if (integer_cell(r[c_label], r_path, i, "uci_label") != y[i] + 1)
                 throw io::ReadError(r_path,
                                     "line " + std::to_string(i + 2) +

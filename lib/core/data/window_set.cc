@@ -108,6 +108,7 @@ WindowSet load_window_set(const WindowSetSpec& a, double model_rate, int64_t win
         WindowOptions wo;
         wo.length = window;
         wo.hop = window;
+        wo.drop_invalid = false; // refused or dropped and reported below, never silently
         const auto w = make_windows(rs, wo);
         for (int64_t i = 0; i < w.x.size(0); ++i) {
             rows.push_back(w.x[i].contiguous());
@@ -263,6 +264,8 @@ SplitIndex split_normal_only(const WindowSet& s, const WindowSetSpec& a)
     for (int i : sp.test)
         out.test.push_back(normal[i]);
     out.test.insert(out.test.end(), abnormal.begin(), abnormal.end());
+    // The first windows of the training part in file order (a smoke-run cap;
+    // the recorded weights of check_training_core.cmake depend on it).
     if (a.max_windows > 0 && static_cast<int64_t>(out.train.size()) > a.max_windows)
         out.train.resize(static_cast<std::size_t>(a.max_windows));
     return out;

@@ -10,6 +10,7 @@
 #include "distributed_ops.h"
 
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <c10/core/impl/VirtualGuardImpl.h>
 #include <torch/cuda.h>
 // Our own switches (lib/CMakeLists.txt): a pip LibTorch defines USE_C10D_GLOO
 // and USE_C10D_NCCL for every consumer but ships no gloo headers. The c10d
@@ -29,6 +30,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -38,6 +40,15 @@
 namespace tfmed {
 namespace train {
 namespace dist {
+
+namespace {
+std::string fmt_g(double v)
+{
+    char b[32];
+    std::snprintf(b, sizeof b, "%.17g", v);
+    return b;
+}
+} // namespace
 
 void WorldOptions::validate() const
 {
@@ -55,8 +66,8 @@ void WorldOptions::validate() const
         fail("expected a master address, found an empty one");
     if (backend != "auto" && backend != "gloo" && backend != "nccl")
         fail("expected backend auto, gloo or nccl, found '" + backend + "'");
-    if (!(timeout_s > 0.0) || !std::isfinite(timeout_s))
-        fail("expected a timeout > 0 s, found " + std::to_string(timeout_s));
+    if (!(timeout_s >= 1e-3 && timeout_s <= 1e6))
+        fail("expected a timeout from 0.001 to 1e6 s, found " + fmt_g(timeout_s));
     if (!(bucket_mb > 0.0) || !std::isfinite(bucket_mb))
         fail("expected a bucket size > 0 MB, found " + std::to_string(bucket_mb));
 }
@@ -190,9 +201,9 @@ WorldOptions world_from_environment(bool* found)
     if (const char* t = std::getenv("TFMED_DIST_TIMEOUT")) {
         char* end = nullptr;
         const double s = std::strtod(t, &end);
-        if (!*t || *end || !(s > 0.0) || !std::isfinite(s))
+        if (!*t || *end || !(s >= 1e-3 && s <= 1e6))
             throw std::invalid_argument(std::string("distributed: expected TFMED_DIST_TIMEOUT "
-                                                    "in seconds > 0, found '") +
+                                                    "in seconds from 0.001 to 1e6, found '") +
                                         t + "'");
         w.timeout_s = s;
     }
@@ -219,7 +230,18 @@ void init(const WorldOptions& w, const std::string& device)
             dev = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(w.local_rank % n));
     } else {
         dev = torch::Device(device);
+        // "cuda" without an index: this worker's GPU, as parse_device puts the
+        // model there (else every rank's small collectives land on GPU 0).
+        if (dev.is_cuda() && !dev.has_index()) {
+            const auto n = static_cast<int>(torch::cuda::device_count());
+            if (n < 1)
+                throw std::invalid_argument("distributed: device " + device +
+                                            " asked for, but no CUDA device is visible");
+            dev = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(w.local_rank % n));
+        }
     }
+    if (dev.is_cuda()) // the current device too: NCCL's communicators and streams follow it
+        c10::impl::VirtualGuardImpl(c10::DeviceType::CUDA).setDevice(dev);
     std::string be = w.backend;
     if (be == "auto")
         be = dev.is_cuda() ? "nccl" : "gloo";
@@ -233,7 +255,10 @@ void init(const WorldOptions& w, const std::string& device)
                                         "gloo");
     }
 #endif
-    const auto timeout = std::chrono::milliseconds(static_cast<long long>(w.timeout_s * 1000));
+    // Whole milliseconds, rounded up (validate() keeps it within 1 ms .. 1e6 s;
+    // c10d reads 0 ms as "no timeout").
+    const auto timeout =
+        std::chrono::milliseconds(static_cast<long long>(std::ceil(w.timeout_s * 1000)));
     auto world_ptr = std::make_unique<World>();
     World& W = *world_ptr;
     W.opts = w;
@@ -463,6 +488,37 @@ std::string broadcast_bytes(const std::string& bytes, const std::string& what)
     run_and_wait(what, [&] { return world().broadcast(one); });
     auto c = one[0].to(torch::kCPU).contiguous();
     return std::string(static_cast<const char*>(c.data_ptr()), static_cast<std::size_t>(len));
+}
+
+Comparison compare_with_rank0(const std::string& mine, const std::string& what)
+{
+    Comparison c;
+    c.rank0 = broadcast_bytes(mine, what);
+    if (!g_world)
+        return c;
+    const int W = world_size(), R = rank();
+    // Per rank: whether it differs, and its text's length.
+    std::vector<double> v(static_cast<std::size_t>(2 * W), 0.0);
+    v[static_cast<std::size_t>(R)] = c.rank0 == mine ? 0.0 : 1.0;
+    v[static_cast<std::size_t>(W + R)] = static_cast<double>(mine.size());
+    v = allreduce_sum(v, what);
+    for (int r = 0; r < W; ++r)
+        if (v[static_cast<std::size_t>(r)] > 0.0) {
+            ++c.differing;
+            if (c.first < 0)
+                c.first = r;
+        }
+    if (c.first < 0)
+        return c;
+    // The first differing rank's text, byte by byte (as exact doubles).
+    std::vector<double> b(static_cast<std::size_t>(v[static_cast<std::size_t>(W + c.first)]), 0.0);
+    if (R == c.first)
+        for (std::size_t i = 0; i < b.size(); ++i)
+            b[i] = static_cast<unsigned char>(mine[i]);
+    b = allreduce_sum(b, what);
+    for (double x : b)
+        c.other.push_back(static_cast<char>(static_cast<unsigned char>(x)));
+    return c;
 }
 
 void barrier(const std::string& what)

@@ -42,6 +42,17 @@ std::string broadcast_bytes(const std::string& bytes, const std::string& what);
 
 void barrier(const std::string& what);
 
+// Every rank's `mine` against rank 0's (all ranks take part). When they
+// differ, every rank learns how many differ, the first that does and its
+// text, so that each can name both sides.
+struct Comparison {
+    int differing = 0;  // ranks whose text is not rank 0's
+    int first = -1;     // the lowest of them (-1: they agree)
+    std::string rank0;  // rank 0's text
+    std::string other;  // the first differing rank's text
+};
+Comparison compare_with_rank0(const std::string& mine, const std::string& what);
+
 } // namespace dist
 } // namespace train
 } // namespace tfmed

@@ -59,6 +59,26 @@ std::string tensor_bytes(const torch::Tensor& t)
     return std::string(static_cast<const char*>(c.data_ptr()), c.nbytes());
 }
 
+// Every rank's `mine` must equal rank 0's; else every rank stops with a
+// message that names both sides (rank 0 and the first that differs) and
+// what differs between them.
+void agree(const json& mine, int W, const std::string& subject, const std::string& what)
+{
+    const auto c = dist::compare_with_rank0(mine.dump(), what);
+    if (c.first < 0)
+        return;
+    std::string diff;
+    try {
+        diff = differences(json::parse(c.rank0), json::parse(c.other));
+    } catch (const json::exception&) {
+    }
+    throw std::invalid_argument("training: the workers disagree on " + subject + " (" +
+                                std::to_string(c.differing) + " of " + std::to_string(W) +
+                                " differ from rank 0; rank 0 -> rank " + std::to_string(c.first) +
+                                ": " + (diff.empty() ? "?" : diff) + "). Rank 0: " + c.rank0 +
+                                "; rank " + std::to_string(c.first) + ": " + c.other);
+}
+
 } // namespace
 
 namespace {
@@ -118,23 +138,27 @@ LoopResult run(Task& task,
             throw std::invalid_argument("training: expected a batch >= the number of workers (" +
                                         std::to_string(W) + "; --batch is the global batch, "
                                         "split across them), found " + std::to_string(o.batch));
-        // Every rank must train the same thing on the same data.
-        const std::string mine = settings.dump() + " on " + std::to_string(N) + " examples";
-        const std::string ref = dist::broadcast_bytes(mine, "the settings check at the start");
-        const double differ =
-            dist::allreduce_sum({ ref == mine ? 0.0 : 1.0 }, "the settings check at the start")[0];
-        if (differ > 0.0)
-            throw std::invalid_argument(
-                "training: the workers disagree on the training settings or the data (" +
-                std::to_string(static_cast<int>(differ)) + " of " + std::to_string(W) +
-                " differ from rank 0). Rank 0: " + ref + (ref == mine ? "" : "; rank " +
-                std::to_string(R) + ": " + mine));
+        // Every rank must train the same network with the same settings on
+        // as many examples, and start the same way (fresh or resumed).
+        json shapes = json::object();
+        for (const auto& p : net.named_parameters())
+            shapes[p.key()] = p.value().sizes().vec();
+        for (const auto& b : net.named_buffers())
+            shapes[b.key()] = b.value().sizes().vec();
+        const json mine = { { "settings", settings },
+                            { "stop_after", o.stop_after },
+                            { "train_examples", N },
+                            { "resume", resume },
+                            { "network", shapes } };
+        agree(mine, W, "the training settings, the network or the data",
+              "the settings check at the start");
     }
 
     State st;
     std::string changed; // settings changed by this resume ("" = none)
     std::string best_weights;
     std::string torch_rng;
+    std::string checkpoint_digest; // weights and optimizer state of the checkpoint read
     if (resume) {
         if (o.checkpoint.empty() || !std::filesystem::exists(o.checkpoint))
             throw std::runtime_error("resume: no checkpoint " + o.checkpoint);
@@ -186,6 +210,14 @@ LoopResult run(Task& task,
             throw std::runtime_error(o.checkpoint +
                                      ": not a checkpoint (expected weights and optimizer "
                                      "sections)");
+        {
+            char h[24];
+            std::snprintf(h, sizeof h, "%016llx",
+                          static_cast<unsigned long long>(models::fnv1a64(
+                              f.section("optimizer").data(), f.section("optimizer").size(),
+                              models::fnv1a64(f.section("weights")))));
+            checkpoint_digest = h;
+        }
         models::load_weights_bytes(net, f.section("weights"), device,
                                    o.checkpoint + ": the weights section");
         models::load_archive_bytes(*opt, f.section("optimizer"), device);
@@ -222,8 +254,18 @@ LoopResult run(Task& task,
         if (st.early_stopped && !changed.empty())
             st.early_stopped = o.patience > 0 && st.bad_epochs >= o.patience;
     }
-    if (dp) // one starting point for all ranks (DDP's broadcast at construction)
+    if (dp) {
+        // Each rank read its own checkpoint (a node-local disk may hold an
+        // older one): the same state, or none of them trains.
+        json from = { { "resume", resume } };
+        if (resume)
+            from.update({ { "checkpoint", checkpoint_digest },
+                          { "epochs_done", st.epochs_done },
+                          { "step", st.step } });
+        agree(from, W, "the checkpoint they resume from", "the resume check at the start");
+        // One starting point for all ranks (DDP's broadcast at construction).
         dist::broadcast_module(net, false, "the broadcast of rank 0's parameters at the start");
+    }
 
     LoopResult res;
     auto training_json = [&](bool with_state) {

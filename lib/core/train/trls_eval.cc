@@ -96,8 +96,11 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
     TrlsTrainConfig cfg = cfg_in;
     set_threads(cfg.threads);
     cfg.validate();
-    if (spec.folds < 1 || spec.folds > 20)
-        throw std::invalid_argument("--folds: expected 1 .. 20, found " + std::to_string(spec.folds));
+    if (spec.folds < 1 || spec.folds > 20 || spec.folds == 2)
+        throw std::invalid_argument(
+            "--folds: expected 1 (TS-TCC's split) or 3 .. 20, found " + std::to_string(spec.folds) +
+            (spec.folds == 2 ? " (one part would test and the other validate: nothing to train on)"
+                             : ""));
     for (double p : spec.finetune_percent)
         if (!(p > 0 && p <= 100))
             throw std::invalid_argument("--finetune: expected label percentages in (0, 100], "
@@ -134,14 +137,15 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
     TrlsEvalResult result;
     const bool pretrained = spec.linear || !spec.finetune_percent.empty();
     for (int k = spec.first_fold; k <= last; ++k) {
-        auto r = prepare(cfg, d, split(d.x.size(0), spec.folds, k, cfg.split_seed), dev, events,
+        auto r = prepare(cfg, d, split(d, spec.folds, k, cfg.split_seed, cfg.split), dev, events,
                          cancel);
         arch_json = json::parse(r.card.to_json())["architecture"];
         json fj = { { "fold", k + 1 }, { "split", r.parts.name },
                     { "train", r.parts.train.size() }, { "val", r.parts.val.size() },
                     { "test", r.parts.test.size() } };
         auto record = [&](const std::string& mode, const HeadResult& h) {
-            fj[mode] = { { "val", scores_json(h.val) }, { "test", scores_json(h.test) } };
+            fj[mode] = { { "val", scores_json(h.val) }, { "test", scores_json(h.test) },
+                         { "train_windows", h.train_windows } };
             acc[mode].push_back(h.test.accuracy);
             f1[mode].push_back(h.test.macro_f1);
         };
@@ -151,7 +155,9 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
             enc = pretrain(r, "", false, &pre);
             if (!enc)
                 break;
-            fj["pretrain_val_byol_loss"] = pre.best_metric;
+            // The encoder kept is the last epoch's: its loss, and the best beside it.
+            fj["pretrain_val_byol_loss"] = last_metric(pre);
+            fj["pretrain_best_val_byol_loss"] = pre.best_metric;
         }
         const auto truth = to_vec(take(d.y, r.parts.test));
         // A probe's test accuracy with samples dropped / noise added (the same
@@ -263,7 +269,8 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
     json all = { { "data", cfg.data },
                  { "description", d.description },
                  { "architecture", arch_json },
-                 { "scaling", cfg.scaling },
+                 { "scaling", cfg.effective_scaling() },
+                 { "split_by", cfg.split },
                  // 0 where no mode pre-trained (--supervised, --random-init alone)
                  { "pretrain_epochs", pretrained ? cfg.pretrain.epochs : 0 },
                  { "downstream_epochs", cfg.downstream.epochs },

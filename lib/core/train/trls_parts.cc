@@ -31,6 +31,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <numeric>
 #include <optional>
 #include <stdexcept>
@@ -73,6 +74,10 @@ Labelled load(const TrlsTrainConfig& cfg)
                     std::to_string(d.class_names.size()) + " classes";
     if (!torch::isfinite(d.x).all().item<bool>())
         throw std::invalid_argument(cfg.data + ": a window holds NaN or Inf");
+    // The Bonn windows name their recording ("raw/S/S001.txt#7": chunk 7 of S001).
+    if (cfg.data == "epilepsy" || cfg.data == "epilepsy5")
+        for (const auto& id : s.ids)
+            d.recordings.push_back(id.substr(0, id.rfind('#')));
     if (cfg.max_windows > 0 && cfg.max_windows < d.x.size(0)) {
         // A seeded subset with every class kept in proportion (at least one each).
         const auto perm = data::permutation(static_cast<int>(d.x.size(0)), cfg.split_seed + 7);
@@ -93,32 +98,120 @@ Labelled load(const TrlsTrainConfig& cfg)
         const auto idx = torch::tensor(keep, torch::kLong);
         d.x = d.x.index_select(0, idx).contiguous();
         d.y = d.y.index_select(0, idx);
+        if (!d.recordings.empty()) {
+            std::vector<std::string> r;
+            for (auto i : keep)
+                r.push_back(d.recordings[static_cast<std::size_t>(i)]);
+            d.recordings = std::move(r);
+        }
         d.description += " (a class-proportional subset of " + std::to_string(keep.size()) + ")";
     }
     return d;
 }
 
-// TS-TCC: 20 % test, then 20 % of the rest validation; or fold k of `folds`.
-Parts split(int64_t N, int folds, int k, uint64_t seed)
+double last_metric(const LoopResult& res)
 {
-    const auto perm = data::permutation(static_cast<int>(N), seed);
-    Parts p;
-    if (folds <= 1) {
-        const int64_t n_test = std::llround(N * 0.2);
-        const int64_t n_val = std::llround((N - n_test) * 0.2);
-        for (int64_t i = 0; i < N; ++i)
-            (i < n_test ? p.test : (i < n_test + n_val ? p.val : p.train))
-                .push_back(perm[static_cast<std::size_t>(i)]);
-        p.name = "TS-TCC split (20 % test, 20 % of the rest validation)";
-    } else {
-        auto part_of = [&](int64_t i) { return static_cast<int>(i * folds / N); };
+    const auto h = json::parse(res.history_json.empty() ? "[]" : res.history_json);
+    if (h.empty())
+        return std::nan("");
+    for (const auto& [key, v] : h.back().items())
+        if (key.rfind("val_", 0) == 0 && v.is_number())
+            return v.get<double>();
+    return std::nan("");
+}
+
+// TS-TCC: 20 % test, then 20 % of the rest validation; or fold k of `folds`.
+Parts split(const Labelled& d, int folds, int k, uint64_t seed, const std::string& how)
+{
+    const int64_t N = d.x.size(0);
+    if (folds == 2)
+        throw std::invalid_argument("--folds 2: one part tests and the other validates, which "
+                                    "leaves nothing to train on; expected 1 (TS-TCC's split) "
+                                    "or 3 .. 20");
+    // The units dealt into the parts: single windows, or whole recordings.
+    std::vector<std::vector<int64_t>> units;
+    std::vector<int64_t> unit_class;
+    if (how == "recording") {
+        if (d.recordings.size() != static_cast<std::size_t>(N))
+            throw std::invalid_argument(
+                "--split recording: the windows of this data set do not name their recording "
+                "(expected epilepsy or epilepsy5 with the Bonn set's rows.csv; " +
+                std::to_string(d.recordings.size()) + " of " + std::to_string(N) +
+                " windows named); use --split windows or stratified");
+        std::map<std::string, std::size_t> at;
         for (int64_t i = 0; i < N; ++i) {
-            const int q = part_of(i);
-            (q == k ? p.test : (q == (k + 1) % folds ? p.val : p.train))
-                .push_back(perm[static_cast<std::size_t>(i)]);
+            const auto& rec = d.recordings[static_cast<std::size_t>(i)];
+            const int64_t c = d.y[i].item<int64_t>();
+            const auto [it, fresh] = at.emplace(rec, units.size());
+            if (fresh) {
+                units.emplace_back();
+                unit_class.push_back(c);
+            } else if (unit_class[it->second] != c) {
+                throw std::invalid_argument(
+                    "--split recording: recording " + rec + " holds windows of class " +
+                    d.class_names.at(static_cast<std::size_t>(unit_class[it->second])) + " and " +
+                    d.class_names.at(static_cast<std::size_t>(c)) +
+                    "; expected one class per recording");
+            }
+            units[it->second].push_back(i);
+        }
+    } else {
+        for (int64_t i = 0; i < N; ++i) {
+            units.push_back({ i });
+            unit_class.push_back(d.y[i].item<int64_t>());
+        }
+    }
+    const auto U = static_cast<int64_t>(units.size());
+    const auto perm = data::permutation(static_cast<int>(U), seed);
+    // The order units are dealt in: the shuffle, or the shuffle class by class.
+    std::vector<std::vector<int64_t>> groups(1);
+    if (how == "windows") {
+        groups[0].assign(perm.begin(), perm.end());
+    } else {
+        const int64_t K = *std::max_element(unit_class.begin(), unit_class.end()) + 1;
+        groups.assign(static_cast<std::size_t>(K), {});
+        for (int u : perm)
+            groups[static_cast<std::size_t>(unit_class[static_cast<std::size_t>(u)])].push_back(u);
+    }
+    Parts p;
+    auto put = [&](std::vector<int64_t>& part, int64_t u) {
+        const auto& w = units[static_cast<std::size_t>(u)];
+        part.insert(part.end(), w.begin(), w.end());
+    };
+    if (folds <= 1) {
+        for (const auto& g : groups) {
+            const auto n = static_cast<int64_t>(g.size());
+            const int64_t n_test = std::llround(n * 0.2);
+            const int64_t n_val = std::llround((n - n_test) * 0.2);
+            for (int64_t i = 0; i < n; ++i)
+                put(i < n_test ? p.test : (i < n_test + n_val ? p.val : p.train),
+                    g[static_cast<std::size_t>(i)]);
+        }
+        p.name = "TS-TCC split (20 % test, 20 % of the rest validation)";
+    } else if (how == "windows") {
+        // Consecutive runs of the shuffle (the split every published figure used).
+        const auto& g = groups[0];
+        for (int64_t i = 0; i < U; ++i) {
+            const int q = static_cast<int>(i * folds / U);
+            put(q == k ? p.test : (q == (k + 1) % folds ? p.val : p.train),
+                g[static_cast<std::size_t>(i)]);
         }
         p.name = "fold " + std::to_string(k + 1) + " of " + std::to_string(folds);
+    } else {
+        // Dealt like cards, one class after the other: every part holds each
+        // class in proportion (to one unit) and the parts' sizes differ by one.
+        int64_t i = 0;
+        for (const auto& g : groups)
+            for (auto u : g) {
+                const int q = static_cast<int>(i++ % folds);
+                put(q == k ? p.test : (q == (k + 1) % folds ? p.val : p.train), u);
+            }
+        p.name = "fold " + std::to_string(k + 1) + " of " + std::to_string(folds);
     }
+    if (how == "stratified")
+        p.name += ", stratified by class";
+    else if (how == "recording")
+        p.name += ", whole recordings (" + std::to_string(U) + ") stratified by class";
     for (auto* v : { &p.train, &p.val, &p.test })
         std::sort(v->begin(), v->end());
     if (p.train.size() < 2 || p.val.empty() || p.test.empty())
@@ -318,7 +411,11 @@ TrlsScores scores(const std::vector<int64_t>& truth, const std::vector<int64_t>&
     TrlsScores s;
     s.n = static_cast<int64_t>(truth.size());
     s.accuracy = models::accuracy(truth, pred);
-    s.macro_f1 = models::macro_f1(truth, pred, classes);
+    // Over the classes present in truth or prediction (sklearn's labels=None,
+    // TS-TCC's classification_report): a class absent from a small fold's
+    // test part would otherwise count as F1 0. The K-class form checks ranges.
+    (void)models::macro_f1(truth, pred, classes);
+    s.macro_f1 = models::macro_f1(truth, pred);
     return s;
 }
 
@@ -352,7 +449,7 @@ Run prepare(const TrlsTrainConfig& cfg, const Labelled& d, Parts p, torch::Devic
     c.sample_rate = d.sample_rate;
     c.channel_names = d.channel_names;
     c.version = TFMED_VERSION;
-    fit_scaling(c, d, r.parts, cfg.scaling);
+    fit_scaling(c, d, r.parts, cfg.effective_scaling());
     c.pretraining_json = json{ { "view1", cfg.view1.to_string() },
                                { "view2", cfg.view2.to_string() },
                                { "tau", cfg.tau },
@@ -371,7 +468,8 @@ Run prepare(const TrlsTrainConfig& cfg, const Labelled& d, Parts p, torch::Devic
                         { "digest", digest },
                         { "split", r.parts.name },
                         { "split_seed", cfg.split_seed },
-                        { "scaling", cfg.scaling },
+                        { "split_by", cfg.split },
+                        { "scaling", cfg.effective_scaling() },
                         { "train_windows", r.parts.train.size() },
                         { "val_windows", r.parts.val.size() },
                         { "test_windows", r.parts.test.size() } }
@@ -467,6 +565,7 @@ HeadResult linear_head(Run& r, models::TrlsClassifier& clf, const torch::Tensor&
     auto head = fit_probe(r, feats, r.parts.train, r.parts.val, r.cfg.probe == "standardised",
                           &h.val);
     h.completed = !head.is_empty();
+    h.train_windows = static_cast<int64_t>(r.parts.train.size());
     if (!h.completed)
         return h;
     clf->head = clf->replace_module("head", head);
@@ -556,6 +655,7 @@ HeadResult tune(Run& r, const models::Tfrnn& init, double percent)
     h.completed = res.completed;
     if (!res.completed)
         return h;
+    h.train_windows = static_cast<int64_t>(train.size());
     clf->eval();
     h.val = scores(to_vec(take(r.d.y, r.parts.val)), task.predict(r.parts.val), K);
     h.test_pred = task.predict(r.parts.test);

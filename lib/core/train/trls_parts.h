@@ -32,6 +32,8 @@ struct Labelled {
     std::vector<std::string> class_names, channel_names;
     double sample_rate = 0.0;
     std::string description;
+    // Per window, the recording it was cut from; empty when the data do not say.
+    std::vector<std::string> recordings;
 };
 
 struct Parts {
@@ -58,13 +60,20 @@ struct HeadResult {
     TrlsScores val, test;
     std::vector<int64_t> test_pred;
     bool completed = false;
+    int64_t train_windows = 0;             //!< the labelled windows it was fitted on
     models::TrlsClassifier net{ nullptr }; //!< the fine-tuned network (tune())
 };
 
 Labelled load(const TrlsTrainConfig& cfg);
 
+// The loop's validation metric at its last epoch (the weights kept by
+// selection "last"); NaN when the history is empty.
+double last_metric(const LoopResult& res);
+
 // TS-TCC: 20 % test, then 20 % of the rest validation; or fold k of `folds`.
-Parts split(int64_t N, int folds, int k, uint64_t seed);
+// `how`: "windows" (one by one, TS-TCC), "stratified" (class by class) or
+// "recording" (whole recordings, class by class; needs d.recordings).
+Parts split(const Labelled& d, int folds, int k, uint64_t seed, const std::string& how);
 
 torch::Tensor take(const torch::Tensor& t, const std::vector<int64_t>& idx);
 

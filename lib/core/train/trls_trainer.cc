@@ -74,9 +74,12 @@ void TrlsTrainConfig::validate() const
     if (std::find(std::begin(names), std::end(names), data) == std::end(names))
         throw std::invalid_argument("--data: expected epilepsy, epilepsy5, mitdb, ecg5000 or "
                                     "basicmotions, found '" + data + "'");
-    if (scaling != "all" && scaling != "train" && scaling != "none")
-        throw std::invalid_argument("--scaling: expected all, train or none, found '" +
+    if (scaling != "auto" && scaling != "all" && scaling != "train" && scaling != "none")
+        throw std::invalid_argument("--scaling: expected auto, all, train or none, found '" +
                                     scaling + "'");
+    if (split != "windows" && split != "stratified" && split != "recording")
+        throw std::invalid_argument("--split: expected windows, stratified or recording, found '" +
+                                    split + "'");
     if (!(tau >= 0 && tau <= 1))
         throw std::invalid_argument("--tau: expected 0 <= tau <= 1, found " + std::to_string(tau));
     if (!(negatives >= 0 && std::isfinite(negatives)))
@@ -97,6 +100,13 @@ void TrlsTrainConfig::validate() const
     pretrain.validate();
     downstream.validate();
 }
+std::string TrlsTrainConfig::effective_scaling() const
+{
+    if (scaling != "auto")
+        return scaling;
+    return data == "epilepsy" && split == "windows" ? "all" : "train";
+}
+
 using namespace trls;
 
 
@@ -157,7 +167,9 @@ TrlsTrainResult encoder_only(Run& r, const models::Tfrnn& enc, const LoopResult&
 {
     const auto& cfg = r.cfg;
     auto card = r.card;
-    card.metrics_json = json{ { "pretrain_val_byol_loss", pre.best_metric } }.dump();
+    card.metrics_json = json{ { "pretrain_val_byol_loss", last_metric(pre) },
+                              { "pretrain_best_val_byol_loss", pre.best_metric } }
+                            .dump();
     card.training_json = json{ { "pretraining", json::parse(pre.training_json) },
                                { "device", r.dev.str() },
                                { "threads", at::get_num_threads() } }
@@ -251,7 +263,7 @@ TrlsTrainResult train_trls_views(const TrlsTrainConfig& cfg_in, const float* vie
     LoopResult pre;
     auto enc = pretrain(r, ckpt, false, &pre);
     out.pretrain_epochs = pre.epochs_done;
-    out.pretrain_val_loss = pre.best_metric;
+    out.pretrain_val_loss = last_metric(pre);
     if (!enc)
         return out;
     return encoder_only(r, enc, pre, out);
@@ -265,7 +277,7 @@ TrlsTrainResult trls::fit(const TrlsTrainConfig& cfg, const Labelled& d, bool wi
     std::optional<io::OutputLock> lock;
     if (dist::is_writer())
         lock.emplace(cfg.out, "training TRLS into " + cfg.out);
-    auto r = prepare(cfg, d, split(d.x.size(0), 1, 0, cfg.split_seed), dev, events, cancel);
+    auto r = prepare(cfg, d, split(d, 1, 0, cfg.split_seed, cfg.split), dev, events, cancel);
     const std::string ckpt = cfg.out + ".ckpt";
     TrlsTrainResult out;
     out.checkpoint = ckpt;
@@ -287,7 +299,7 @@ TrlsTrainResult trls::fit(const TrlsTrainConfig& cfg, const Labelled& d, bool wi
     LoopResult pre;
     auto enc = pretrain(r, ckpt, cfg.resume, &pre);
     out.pretrain_epochs = pre.epochs_done;
-    out.pretrain_val_loss = pre.best_metric;
+    out.pretrain_val_loss = last_metric(pre);
     if (!enc)
         return out;
     if (!with_head)
@@ -310,7 +322,8 @@ TrlsTrainResult trls::fit(const TrlsTrainConfig& cfg, const Labelled& d, bool wi
                                                  : cfg.finetune_start == "probe"
                                                      ? "standardised (the LP-FT start)"
                                                      : "none (a random head)" },
-                              { "pretrain_val_byol_loss", pre.best_metric },
+                              { "pretrain_val_byol_loss", last_metric(pre) },
+                              { "pretrain_best_val_byol_loss", pre.best_metric },
                               { "val", scores_json(h.val) },
                               { "test", scores_json(h.test) } }
                             .dump();
