@@ -4,7 +4,8 @@
 # EPOCHS=50 HEAD_EPOCHS=100 (about 5x longer here; a GPU run with --device cuda).
 #   scripts/eval_trls.sh folds      # 5-fold linear evaluation + supervised + robustness
 #   scripts/eval_trls.sh finetune   # fold 1: accuracy vs labelled fraction
-#   scripts/eval_trls.sh other      # ECG5000, MIT-BIH 10-s, BasicMotions: 5 folds, the paper's epochs
+#   scripts/eval_trls.sh other      # ECG5000, MIT-BIH 10-s, BasicMotions: 5 stratified folds, the paper's epochs
+#   scripts/eval_trls.sh recording  # Epilepsy, untrained-encoder probe: split by windows vs whole recordings
 #   scripts/eval_trls.sh scales     # Epilepsy fold 1, linear evaluation for K = 1 .. 5 (Table 2 style)
 #   scripts/eval_trls.sh summary    # the tables
 # $TRLS_ARGS is added to the folds and finetune commands (e.g. "--freq-norm time";
@@ -30,15 +31,25 @@ finetune)
     --json "$OUT/epilepsy_finetune_fold1.json" ${TRLS_ARGS:-} ;;
 other)
   # Small sets (500, 400 and 80 windows): the paper's 50 / 100 epochs fit here.
+  # Folds stratified by class (ECG5000's rarest classes have 2 and 10 windows),
+  # min-max fitted on the training part (--scaling auto).
   # BasicMotions' 48 training windows take batches of 8 (32 and 128 would give
   # one or two steps per epoch) and no per-time-index scaling (6 channels).
-  "$TFMED" eval trls --data ecg5000 --folds 5 --linear --supervised --epochs 50 \
-    --head-epochs 100 --threads 2 --out-dir "$OUT" --json "$OUT/ecg5000.json"
-  "$TFMED" eval trls --data mitdb --folds 5 --linear --supervised --epochs 50 \
-    --head-epochs 100 --threads 2 --out-dir "$OUT" --json "$OUT/mitdb.json"
-  "$TFMED" eval trls --data basicmotions --folds 5 --linear --supervised --epochs 50 \
-    --head-epochs 100 --batch 8 --head-batch 8 --scaling none --threads 2 --out-dir "$OUT" \
-    --json "$OUT/basicmotions.json" ;;
+  "$TFMED" eval trls --data ecg5000 --split stratified --folds 5 --linear --supervised \
+    --epochs 50 --head-epochs 100 --threads 2 --out-dir "$OUT" --json "$OUT/ecg5000.json"
+  "$TFMED" eval trls --data mitdb --split stratified --folds 5 --linear --supervised \
+    --epochs 50 --head-epochs 100 --threads 2 --out-dir "$OUT" --json "$OUT/mitdb.json"
+  "$TFMED" eval trls --data basicmotions --split stratified --folds 5 --linear --supervised \
+    --epochs 50 --head-epochs 100 --batch 8 --head-batch 8 --scaling none --threads 2 \
+    --out-dir "$OUT" --json "$OUT/basicmotions.json" ;;
+recording)
+  # What TS-TCC's split by windows is worth on Bonn: the same probe on the
+  # untrained encoder (seconds per fold) with whole recordings per part.
+  for split in windows recording; do
+    "$TFMED" eval trls --data epilepsy --split $split --folds 5 --random-init \
+      --probe standardised --head-epochs "$HEAD_EPOCHS" --threads 2 --out-dir "$OUT" \
+      --json "$OUT/epilepsy_random_init_$split.json" ${TRLS_ARGS:-}
+  done ;;
 scales)
   for k in 1 2 3 4 5; do
     "$TFMED" eval trls --data epilepsy --folds 5 --fold 1 --linear --scales $k \
@@ -48,5 +59,5 @@ scales)
 summary)
   /usr/bin/python3 scripts/trls_summary.py "$OUT"/epilepsy_fold?.json
   /usr/bin/python3 scripts/trls_summary.py "$OUT"/epilepsy_finetune_fold1.json ;;
-*) echo "usage: $0 folds|finetune|other|scales|summary" >&2; exit 2 ;;
+*) echo "usage: $0 folds|finetune|other|recording|scales|summary" >&2; exit 2 ;;
 esac
