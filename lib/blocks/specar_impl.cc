@@ -362,6 +362,12 @@ specar::sptr specar::make(const std::string& model_path, int channels, int hop,
                           double start_time, int out_vlen, bool share, int max_batch,
                           double max_wait_ms, int queue, double deadline_ms)
 {
+    // Seconds since the epoch for the time features: finite, and within the
+    // range their calendar fields are computed over (int64 seconds).
+    if (!(std::isfinite(start_time) && std::fabs(start_time) <= 1e15))
+        throw std::invalid_argument("tfmed.specar: start_time: expected a finite time in "
+                                    "seconds since 1970 within +-1e15, found " +
+                                    std::to_string(start_time));
     ::tfmed::engine::ServeOptions o;
     o.max_batch = max_batch;
     o.max_wait_ms = max_wait_ms;

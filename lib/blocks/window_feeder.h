@@ -149,9 +149,16 @@ public:
             d_queued = 0;
             d_emitted = 0;
         }
+        d_wake_pending = false; // a wake left pending by an earlier run would mute every later one
         d_stream->set_wake([this] {
-            if (!d_wake_pending.exchange(true))
-                d_b->_post(d_wake_port, pmt::PMT_T);
+            if (!d_wake_pending.exchange(true)) {
+                try {
+                    d_b->_post(d_wake_port, pmt::PMT_T);
+                } catch (...) {
+                    d_wake_pending = false; // not posted: the next result wakes again
+                    throw;
+                }
+            }
         });
         return restarted;
     }

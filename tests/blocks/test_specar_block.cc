@@ -32,7 +32,8 @@ using tfmed_test::field;
 
 constexpr int kCh = 3, kL = 32;
 
-std::string model(const std::string& task, int pred_len = 0, int time_features = 0)
+std::string model(const std::string& task, int pred_len = 0, int time_features = 0,
+                  bool class_names = true)
 {
     tfmed::models::SpecarCard c;
     auto& a = c.arch;
@@ -47,7 +48,8 @@ std::string model(const std::string& task, int pred_len = 0, int time_features =
     a.time_features = time_features;
     if (task == "classification") {
         a.num_class = 4;
-        c.class_names = { "rest", "walk", "run", "fall" };
+        if (class_names)
+            c.class_names = { "rest", "walk", "run", "fall" };
     }
     c.sample_rate = 10.0;
     c.channel_names = { "x", "y", "z" };
@@ -57,7 +59,8 @@ std::string model(const std::string& task, int pred_len = 0, int time_features =
     const auto dir = std::filesystem::temp_directory_path() / "tfmed_specar_block";
     std::filesystem::create_directories(dir);
     const auto p = (dir / (task + std::to_string(pred_len) + "_" +
-                           std::to_string(time_features) + ".tfm"))
+                           std::to_string(time_features) + (class_names ? "" : "_unnamed") +
+                           ".tfm"))
                        .string();
     tfmed::engine::write_untrained_specar(p, c, 5);
     return p;
@@ -378,6 +381,23 @@ TEST(SpecarBlock, ClassificationOneDecisionPerWindow)
     }
 }
 
+// A classifier's card without class names (hand-written, imported): the
+// class indices name the classes (was an empty result per window and a read
+// past an empty vector in work()).
+TEST(SpecarBlock, AClassifierWithoutClassNamesUsesTheIndices)
+{
+    const auto path = model("classification", 0, 0, false);
+    auto blk = gr::tfmed::specar::make(path, kCh, 0, "cpu");
+    EXPECT_EQ(blk->class_names(), (std::vector<std::string>{ "0", "1", "2", "3" }));
+    const auto r = run(blk, signal(2 * kL), 1);
+    ASSERT_EQ(r.out.size(), 2u);
+    auto tags = by_key(r.tags);
+    ASSERT_EQ(tags["tfmed_probabilities"].size(), 2u);
+    EXPECT_EQ(pmt::f32vector_elements(tags["tfmed_probabilities"][0].value).size(), 4u);
+    EXPECT_EQ(pmt::symbol_to_string(tags["tfmed_label"][0].value),
+              std::to_string(static_cast<int>(r.out[0])));
+}
+
 TEST(SpecarBlock, RefusesWhatDoesNotFitTheStream)
 {
     using tfmed_test::message_of;
@@ -400,6 +420,11 @@ TEST(SpecarBlock, RefusesWhatDoesNotFitTheStream)
     EXPECT_EQ(message_of<std::invalid_argument>(
                   [&] { gr::tfmed::specar::make(ad, kCh, 0, "cpu", 1, INFINITY); }),
               "tfmed.specar: expected a finite threshold (or NaN: the card's), found inf");
+    // The time features' clock: a NaN start_time was cast to an integer (UB).
+    EXPECT_EQ(message_of<std::invalid_argument>(
+                  [&] { gr::tfmed::specar::make(ad, kCh, 0, "cpu", 1, NAN, NAN); }),
+              "tfmed.specar: start_time: expected a finite time in seconds since 1970 within "
+              "+-1e15, found nan");
     // A typo asking for 100,000 threads is refused at construction, not
     // obeyed inside work().
     const std::string max = std::to_string(4 * std::max(1u, std::thread::hardware_concurrency()));

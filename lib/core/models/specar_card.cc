@@ -105,6 +105,11 @@ SpecarCard SpecarCard::from_json(const std::string& text)
             " (the architecture's enc_in and seq_len), found " + std::to_string(channels) +
             " and " + std::to_string(window));
     read_sections(j, c.data_json, c.metrics_json, c.training_json);
+    // A classifier's card without class names (hand-written, imported): the
+    // class indices name the classes, so every reader has one per output.
+    if (o.task == "classification" && c.class_names.empty())
+        for (int64_t k = 0; k < o.num_class; ++k)
+            c.class_names.push_back(std::to_string(k));
     c.validate();
     return c;
 }
