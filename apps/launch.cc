@@ -125,6 +125,14 @@ int launch_workers(int n, const std::vector<std::string>& argv,
     const std::string port = port_env ? port_env : std::to_string(free_local_port());
     std::vector<pid_t> pids(static_cast<std::size_t>(n), -1);
     std::fflush(nullptr);
+    // Stop signals wait while the workers are forked: a child must not run
+    // the launcher's handler (and lose the signal) before it resets it, and
+    // one that arrives meanwhile is forwarded once every worker exists.
+    sigset_t stops, before;
+    sigemptyset(&stops);
+    for (int sig : { SIGTERM, SIGINT, SIGHUP })
+        sigaddset(&stops, sig);
+    ::sigprocmask(SIG_BLOCK, &stops, &before);
     for (int r = 0; r < n; ++r) {
         const pid_t pid = ::fork();
         if (pid < 0) {
@@ -132,17 +140,19 @@ int launch_workers(int n, const std::vector<std::string>& argv,
             for (auto p : pids)
                 if (p > 0)
                     ::kill(p, SIGTERM);
+            ::sigprocmask(SIG_SETMASK, &before, nullptr);
             throw std::runtime_error(std::string("--nproc: cannot start worker ") +
                                      std::to_string(r) + ": " + std::strerror(e));
         }
         if (pid == 0) {
             // A worker ends with its launcher, however the launcher ends (a
             // SIGKILL included): no orphan holds the output's lock.
+            for (int sig : { SIGTERM, SIGINT, SIGHUP })
+                ::signal(sig, SIG_DFL);
             ::prctl(PR_SET_PDEATHSIG, SIGTERM);
             if (::getppid() != launcher)
                 ::_exit(1);
-            for (int sig : { SIGTERM, SIGINT, SIGHUP })
-                ::signal(sig, SIG_DFL);
+            ::sigprocmask(SIG_SETMASK, &before, nullptr); // a pending SIGTERM ends it here
             const std::string sr = std::to_string(r), sn = std::to_string(n);
             ::setenv("RANK", sr.c_str(), 1);
             ::setenv("LOCAL_RANK", sr.c_str(), 1);
@@ -166,6 +176,7 @@ int launch_workers(int n, const std::vector<std::string>& argv,
         }
         pids[static_cast<std::size_t>(r)] = pid;
     }
+    ::sigprocmask(SIG_SETMASK, &before, nullptr); // a signal that came meanwhile: handled now
     int first = 0, left = n;
     bool termed = false, forwarded = false;
     auto deadline = std::chrono::steady_clock::time_point::max();

@@ -150,6 +150,16 @@ check(all(r[0] == 3 for r in res) and "disagree on the checkpoint they resume fr
       "epochs_done 2 -> 1" in e0,
       "ranks resuming from different checkpoints stop (status %s): %s" % (
           [r[0] for r in res], e0.strip()[-300:]))
+# Rank 1's disk has no checkpoint at all (only rank 0 writes them): both stop
+# at once naming it, rank 0 does not wait out the timeout in a collective.
+t0 = time.time()
+res = finish(world(2, lambda r: ["--batch", "8", "--epochs", "3", "--resume", "--checkpoint",
+                                 ck2 if r == 0 else os.path.join(OUT, "none.ckpt")],
+                   timeout_s=60), limit=120)
+e0 = res[0][2]
+check(all(r[0] == 3 for r in res) and "resume: no checkpoint" in e0 and time.time() - t0 < 30,
+      "a rank without the checkpoint: both stop, rank 0 naming rank 1's error, in %.1f s "
+      "(status %s): %s" % (time.time() - t0, [r[0] for r in res], e0.strip()[-300:]))
 res = finish(world(2, lambda r: ["--batch", "8", "--epochs", "3", "--checkpoint", ck2] +
                    (["--resume"] if r == 0 else [])), limit=120)
 e1 = res[1][2]
@@ -280,6 +290,36 @@ if os.path.isdir(os.path.join(DATA, "uea")):
           "SIGTERM to the launcher: forwarded, exit %s: %s" % (launcher.returncode,
                                                                 err.strip()[-200:]))
     check(not alive, "no worker outlives its launcher (still running: %s)" % alive)
+    # A launcher killed outright cannot forward anything: the kernel sends its
+    # workers SIGTERM (PR_SET_PDEATHSIG).
+    launcher = subprocess.Popen([TFMED, "train", "specar", "--preset", "jv", "--epochs", "200",
+                                 "--d-model", "16", "--d-ff", "16", "--data-dir", DATA,
+                                 "--out", model, "--nproc", "2"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    kids = []
+    t0 = time.time()
+    while time.time() - t0 < 60 and len(kids) < 2:
+        time.sleep(0.5)
+        try:
+            kids = open("/proc/%d/task/%d/children" % (launcher.pid, launcher.pid)).read().split()
+        except OSError:
+            break
+    time.sleep(3)
+    launcher.kill()
+    launcher.wait()
+
+    def running(k):
+        try:
+            return open("/proc/%s/stat" % k).read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+    t1 = time.time()
+    alive = [k for k in kids if running(k)]
+    while alive and time.time() - t1 < 10:
+        time.sleep(0.2)
+        alive = [k for k in alive if running(k)]
+    check(len(kids) == 2 and not alive,
+          "SIGKILL to the launcher: its 2 workers end too (still running: %s)" % alive)
 
 # 6. tfmed bench train -------------------------------------------------------
 bj = os.path.join(OUT, "bench_train.json")

@@ -250,6 +250,8 @@ TEST(TrlsScores, ThePretrainingLossReportedIsTheKeptEncoders)
     r.history_json = R"([{"epoch": 1, "lr": 3e-4, "train_loss": 1.0, "val_byol_loss": 0.5},
                          {"epoch": 2, "lr": 3e-4, "train_loss": 0.9, "val_byol_loss": 0.7}])";
     EXPECT_DOUBLE_EQ(trls::last_metric(r), 0.7);
+    EXPECT_DOUBLE_EQ(trls::kept_metric(r, "last"), 0.7);
+    EXPECT_DOUBLE_EQ(trls::kept_metric(r, "best"), 0.5);
     r.history_json.clear();
     EXPECT_TRUE(std::isnan(trls::last_metric(r)));
 }

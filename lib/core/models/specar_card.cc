@@ -107,7 +107,8 @@ SpecarCard SpecarCard::from_json(const std::string& text)
     read_sections(j, c.data_json, c.metrics_json, c.training_json);
     // A classifier's card without class names (hand-written, imported): the
     // class indices name the classes, so every reader has one per output.
-    if (o.task == "classification" && c.class_names.empty())
+    if (o.task == "classification" && c.class_names.empty() && o.num_class >= 2 &&
+        o.num_class <= (int64_t{ 1 } << 16)) // validate() names a count outside that
         for (int64_t k = 0; k < o.num_class; ++k)
             c.class_names.push_back(std::to_string(k));
     c.validate();

@@ -302,11 +302,6 @@ void init(const WorldOptions& w, const std::string& device)
 #endif
         } else {
 #ifdef TFMED_C10D_NCCL
-            // Without blocking wait, NCCL's wait() returns at once and a hang
-            // ends in the watchdog's abort, not in run_and_wait's error that
-            // names the rank and the operation (both names: 1.13 and 2.x).
-            ::setenv("NCCL_BLOCKING_WAIT", "1", 0);
-            ::setenv("TORCH_NCCL_BLOCKING_WAIT", "1", 0);
             auto o = c10d::ProcessGroupNCCL::Options::create();
             o->timeout = timeout;
             auto pg =

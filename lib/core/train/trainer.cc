@@ -21,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <filesystem>
 #include <limits>
 #include <memory>
@@ -64,7 +65,10 @@ std::string tensor_bytes(const torch::Tensor& t)
 // what differs between them.
 void agree(const json& mine, int W, const std::string& subject, const std::string& what)
 {
-    const auto c = dist::compare_with_rank0(mine.dump(), what);
+    // (replace: an error text with bytes that are not UTF-8 must not throw
+    // on one rank before the collective)
+    const auto c = dist::compare_with_rank0(
+        mine.dump(-1, ' ', false, json::error_handler_t::replace), what);
     if (c.first < 0)
         return;
     std::string diff;
@@ -159,110 +163,126 @@ LoopResult run(Task& task,
     std::string best_weights;
     std::string torch_rng;
     std::string checkpoint_digest; // weights and optimizer state of the checkpoint read
-    if (resume) {
-        if (o.checkpoint.empty() || !std::filesystem::exists(o.checkpoint))
-            throw std::runtime_error("resume: no checkpoint " + o.checkpoint);
-        const auto f = models::read_model_file(o.checkpoint, true);
-        json t;
-        try {
-            t = json::parse(f.card_json).at("training");
-            const auto& was_settings = t.at("settings");
-            const auto diff = differences(was_settings, settings);
-            st = state_from(t);
-            if (!diff.empty()) {
-                if (was_settings.value("seed", o.seed) != o.seed ||
-                    was_settings.at("optimizer").value("name", o.optimizer.name) != o.optimizer.name)
+    // A rank that cannot resume (no checkpoint on its disk, a damaged one)
+    // must not leave the others waiting in the next collective: its error
+    // joins the resume check below, which then names it on every rank.
+    std::exception_ptr resume_failed;
+    std::string resume_error;
+    try {
+        if (resume) {
+            if (o.checkpoint.empty() || !std::filesystem::exists(o.checkpoint))
+                throw std::runtime_error("resume: no checkpoint " + o.checkpoint);
+            const auto f = models::read_model_file(o.checkpoint, true);
+            json t;
+            try {
+                t = json::parse(f.card_json).at("training");
+                const auto& was_settings = t.at("settings");
+                const auto diff = differences(was_settings, settings);
+                st = state_from(t);
+                if (!diff.empty()) {
+                    if (was_settings.value("seed", o.seed) != o.seed ||
+                        was_settings.at("optimizer").value("name", o.optimizer.name) != o.optimizer.name)
+                        throw std::invalid_argument(
+                            o.checkpoint + ": resume cannot change the seed or the optimiser kind "
+                                           "(" + diff + ")");
+                    if (!o.allow_changed_settings)
+                        throw std::invalid_argument(o.checkpoint +
+                                                    ": resume with other training settings than "
+                                                    "the checkpoint's: " +
+                                                    diff +
+                                                    " (add --allow-changed-settings to apply them "
+                                                    "from where the checkpoint left off, recorded in the history)");
+                    if (st.step > 0 && was_settings.value("batch", o.batch) != o.batch)
+                        throw std::invalid_argument(o.checkpoint +
+                                                    ": the checkpoint is inside an epoch; the batch "
+                                                    "size can change only at an epoch boundary "
+                                                    "(resume from an epoch checkpoint)");
+                    if (st.epochs_done >= o.epochs)
+                        throw std::invalid_argument(o.checkpoint + ": the checkpoint has " +
+                                                    std::to_string(st.epochs_done) +
+                                                    " epochs done; expected --epochs above that, "
+                                                    "found " + std::to_string(o.epochs));
+                    changed = diff;
+                    if (was_settings.at("optimizer").value("lr", o.optimizer.lr) != o.optimizer.lr)
+                        st.lr = NAN; // the plateau schedule restarts from the new rate
+                }
+                const auto was = t.value("train_examples", int64_t{ -1 });
+                if (was != N)
+                    throw std::invalid_argument(o.checkpoint + ": resume on other data: the "
+                                                               "checkpoint trained on " +
+                                                std::to_string(was) + " examples, found " +
+                                                std::to_string(N));
+            } catch (const nlohmann::json::exception& e) {
+                throw std::runtime_error(o.checkpoint + ": not a resumable checkpoint (" + e.what() +
+                                         ")");
+            }
+            if (!f.has("weights") || !f.has("optimizer"))
+                throw std::runtime_error(o.checkpoint +
+                                         ": not a checkpoint (expected weights and optimizer "
+                                         "sections)");
+            {
+                char h[24];
+                std::snprintf(h, sizeof h, "%016llx",
+                              static_cast<unsigned long long>(models::fnv1a64(
+                                  f.section("optimizer").data(), f.section("optimizer").size(),
+                                  models::fnv1a64(f.section("weights")))));
+                checkpoint_digest = h;
+            }
+            models::load_weights_bytes(net, f.section("weights"), device,
+                                       o.checkpoint + ": the weights section");
+            models::load_archive_bytes(*opt, f.section("optimizer"), device);
+            // The archive brings the old hyper-parameters with the moments; the
+            // settings of this run govern (they equal the old ones unless
+            // changed explicitly above).
+            for (auto& g : opt->param_groups()) {
+                if (auto* w = dynamic_cast<torch::optim::AdamWOptions*>(&g.options())) {
+                    w->weight_decay(o.optimizer.weight_decay);
+                    w->betas({ o.optimizer.beta1, o.optimizer.beta2 });
+                    w->eps(o.optimizer.eps);
+                } else if (auto* a = dynamic_cast<torch::optim::AdamOptions*>(&g.options())) {
+                    a->weight_decay(o.optimizer.weight_decay);
+                    a->betas({ o.optimizer.beta1, o.optimizer.beta2 });
+                    a->eps(o.optimizer.eps);
+                }
+            }
+            best_weights = f.section("best_weights");
+            torch_rng = f.section("torch_rng");
+            if (o.select == "best" && best_weights.empty() && st.best_epoch > 0) {
+                // A run that selected its last epoch kept no best weights, unless
+                // its best epoch is the checkpoint's own.
+                if (st.best_epoch == st.epochs_done && st.step == 0)
+                    best_weights = f.section("weights");
+                else
                     throw std::invalid_argument(
-                        o.checkpoint + ": resume cannot change the seed or the optimiser kind "
-                                       "(" + diff + ")");
-                if (!o.allow_changed_settings)
-                    throw std::invalid_argument(o.checkpoint +
-                                                ": resume with other training settings than "
-                                                "the checkpoint's: " +
-                                                diff +
-                                                " (add --allow-changed-settings to apply them "
-                                                "from where the checkpoint left off, recorded in the history)");
-                if (st.step > 0 && was_settings.value("batch", o.batch) != o.batch)
-                    throw std::invalid_argument(o.checkpoint +
-                                                ": the checkpoint is inside an epoch; the batch "
-                                                "size can change only at an epoch boundary "
-                                                "(resume from an epoch checkpoint)");
-                if (st.epochs_done >= o.epochs)
-                    throw std::invalid_argument(o.checkpoint + ": the checkpoint has " +
-                                                std::to_string(st.epochs_done) +
-                                                " epochs done; expected --epochs above that, "
-                                                "found " + std::to_string(o.epochs));
-                changed = diff;
-                if (was_settings.at("optimizer").value("lr", o.optimizer.lr) != o.optimizer.lr)
-                    st.lr = NAN; // the plateau schedule restarts from the new rate
+                        o.checkpoint + ": the checkpoint kept no weights of its best epoch (" +
+                        std::to_string(st.best_epoch) + "; it selected the last epoch): expected "
+                        "select 'last' to resume it");
             }
-            const auto was = t.value("train_examples", int64_t{ -1 });
-            if (was != N)
-                throw std::invalid_argument(o.checkpoint + ": resume on other data: the "
-                                                           "checkpoint trained on " +
-                                            std::to_string(was) + " examples, found " +
-                                            std::to_string(N));
-        } catch (const nlohmann::json::exception& e) {
-            throw std::runtime_error(o.checkpoint + ": not a resumable checkpoint (" + e.what() +
-                                     ")");
+            // An early stop of the checkpoint's run stands only under the same
+            // patience: with settings changed (more epochs, other patience) the
+            // rule is applied again.
+            if (st.early_stopped && !changed.empty())
+                st.early_stopped = o.patience > 0 && st.bad_epochs >= o.patience;
         }
-        if (!f.has("weights") || !f.has("optimizer"))
-            throw std::runtime_error(o.checkpoint +
-                                     ": not a checkpoint (expected weights and optimizer "
-                                     "sections)");
-        {
-            char h[24];
-            std::snprintf(h, sizeof h, "%016llx",
-                          static_cast<unsigned long long>(models::fnv1a64(
-                              f.section("optimizer").data(), f.section("optimizer").size(),
-                              models::fnv1a64(f.section("weights")))));
-            checkpoint_digest = h;
-        }
-        models::load_weights_bytes(net, f.section("weights"), device,
-                                   o.checkpoint + ": the weights section");
-        models::load_archive_bytes(*opt, f.section("optimizer"), device);
-        // The archive brings the old hyper-parameters with the moments; the
-        // settings of this run govern (they equal the old ones unless
-        // changed explicitly above).
-        for (auto& g : opt->param_groups()) {
-            if (auto* w = dynamic_cast<torch::optim::AdamWOptions*>(&g.options())) {
-                w->weight_decay(o.optimizer.weight_decay);
-                w->betas({ o.optimizer.beta1, o.optimizer.beta2 });
-                w->eps(o.optimizer.eps);
-            } else if (auto* a = dynamic_cast<torch::optim::AdamOptions*>(&g.options())) {
-                a->weight_decay(o.optimizer.weight_decay);
-                a->betas({ o.optimizer.beta1, o.optimizer.beta2 });
-                a->eps(o.optimizer.eps);
-            }
-        }
-        best_weights = f.section("best_weights");
-        torch_rng = f.section("torch_rng");
-        if (o.select == "best" && best_weights.empty() && st.best_epoch > 0) {
-            // A run that selected its last epoch kept no best weights, unless
-            // its best epoch is the checkpoint's own.
-            if (st.best_epoch == st.epochs_done && st.step == 0)
-                best_weights = f.section("weights");
-            else
-                throw std::invalid_argument(
-                    o.checkpoint + ": the checkpoint kept no weights of its best epoch (" +
-                    std::to_string(st.best_epoch) + "; it selected the last epoch): expected "
-                    "select 'last' to resume it");
-        }
-        // An early stop of the checkpoint's run stands only under the same
-        // patience: with settings changed (more epochs, other patience) the
-        // rule is applied again.
-        if (st.early_stopped && !changed.empty())
-            st.early_stopped = o.patience > 0 && st.bad_epochs >= o.patience;
+    } catch (const std::exception& e) {
+        if (!dp)
+            throw;
+        resume_failed = std::current_exception();
+        resume_error = e.what();
     }
     if (dp) {
         // Each rank read its own checkpoint (a node-local disk may hold an
         // older one): the same state, or none of them trains.
         json from = { { "resume", resume } };
-        if (resume)
+        if (resume_failed)
+            from["error"] = resume_error;
+        else if (resume)
             from.update({ { "checkpoint", checkpoint_digest },
                           { "epochs_done", st.epochs_done },
                           { "step", st.step } });
         agree(from, W, "the checkpoint they resume from", "the resume check at the start");
+        if (resume_failed) // every rank failed the same way
+            std::rethrow_exception(resume_failed);
         // One starting point for all ranks (DDP's broadcast at construction).
         dist::broadcast_module(net, false, "the broadcast of rank 0's parameters at the start");
     }

@@ -156,7 +156,7 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
             if (!enc)
                 break;
             // The encoder kept is the last epoch's: its loss, and the best beside it.
-            fj["pretrain_val_byol_loss"] = last_metric(pre);
+            fj["pretrain_val_byol_loss"] = kept_metric(pre, cfg.pretrain.select);
             fj["pretrain_best_val_byol_loss"] = pre.best_metric;
         }
         const auto truth = to_vec(take(d.y, r.parts.test));

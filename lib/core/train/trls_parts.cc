@@ -120,6 +120,11 @@ double last_metric(const LoopResult& res)
     return std::nan("");
 }
 
+double kept_metric(const LoopResult& res, const std::string& select)
+{
+    return select == "best" ? res.best_metric : last_metric(res);
+}
+
 // TS-TCC: 20 % test, then 20 % of the rest validation; or fold k of `folds`.
 Parts split(const Labelled& d, int folds, int k, uint64_t seed, const std::string& how)
 {

@@ -69,6 +69,9 @@ Labelled load(const TrlsTrainConfig& cfg);
 // The loop's validation metric at its last epoch (the weights kept by
 // selection "last"); NaN when the history is empty.
 double last_metric(const LoopResult& res);
+// The metric of the weights the loop kept: the best epoch's under selection
+// "best", else the last epoch's.
+double kept_metric(const LoopResult& res, const std::string& select);
 
 // TS-TCC: 20 % test, then 20 % of the rest validation; or fold k of `folds`.
 // `how`: "windows" (one by one, TS-TCC), "stratified" (class by class) or

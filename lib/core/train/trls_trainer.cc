@@ -167,7 +167,7 @@ TrlsTrainResult encoder_only(Run& r, const models::Tfrnn& enc, const LoopResult&
 {
     const auto& cfg = r.cfg;
     auto card = r.card;
-    card.metrics_json = json{ { "pretrain_val_byol_loss", last_metric(pre) },
+    card.metrics_json = json{ { "pretrain_val_byol_loss", kept_metric(pre, cfg.pretrain.select) },
                               { "pretrain_best_val_byol_loss", pre.best_metric } }
                             .dump();
     card.training_json = json{ { "pretraining", json::parse(pre.training_json) },
@@ -263,7 +263,7 @@ TrlsTrainResult train_trls_views(const TrlsTrainConfig& cfg_in, const float* vie
     LoopResult pre;
     auto enc = pretrain(r, ckpt, false, &pre);
     out.pretrain_epochs = pre.epochs_done;
-    out.pretrain_val_loss = last_metric(pre);
+    out.pretrain_val_loss = kept_metric(pre, cfg.pretrain.select);
     if (!enc)
         return out;
     return encoder_only(r, enc, pre, out);
@@ -299,7 +299,7 @@ TrlsTrainResult trls::fit(const TrlsTrainConfig& cfg, const Labelled& d, bool wi
     LoopResult pre;
     auto enc = pretrain(r, ckpt, cfg.resume, &pre);
     out.pretrain_epochs = pre.epochs_done;
-    out.pretrain_val_loss = last_metric(pre);
+    out.pretrain_val_loss = kept_metric(pre, cfg.pretrain.select);
     if (!enc)
         return out;
     if (!with_head)
@@ -322,7 +322,7 @@ TrlsTrainResult trls::fit(const TrlsTrainConfig& cfg, const Labelled& d, bool wi
                                                  : cfg.finetune_start == "probe"
                                                      ? "standardised (the LP-FT start)"
                                                      : "none (a random head)" },
-                              { "pretrain_val_byol_loss", last_metric(pre) },
+                              { "pretrain_val_byol_loss", kept_metric(pre, cfg.pretrain.select) },
                               { "pretrain_best_val_byol_loss", pre.best_metric },
                               { "val", scores_json(h.val) },
                               { "test", scores_json(h.test) } }
