@@ -258,56 +258,28 @@ else:
               "max %.1e < 1e-3): %s vs %s" % (d1, d, hist[1], hist[2]))
 
 # 5b. the launcher stopped: its workers stop with it ----------------------------
-if os.path.isdir(os.path.join(DATA, "uea")):
-    model = os.path.join(OUT, "jvterm.tfm")
-    launcher = subprocess.Popen([TFMED, "train", "specar", "--preset", "jv", "--epochs", "200",
-                                 "--d-model", "16", "--d-ff", "16", "--data-dir", DATA,
-                                 "--out", model, "--nproc", "2"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def launch_long(model):
+    """`tfmed train specar --nproc 2` for long enough; the launcher and its
+    two workers' pids once they exist (3 s into the training)."""
+    p = subprocess.Popen([TFMED, "train", "specar", "--preset", "jv", "--epochs", "200",
+                          "--d-model", "16", "--d-ff", "16", "--data-dir", DATA,
+                          "--out", model, "--nproc", "2"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     kids = []
     t0 = time.time()
     while time.time() - t0 < 60 and len(kids) < 2:
         time.sleep(0.5)
         try:
-            kids = open("/proc/%d/task/%d/children" % (launcher.pid, launcher.pid)).read().split()
+            kids = open("/proc/%d/task/%d/children" % (p.pid, p.pid)).read().split()
         except OSError:
             break
-    check(len(kids) == 2, "the launcher started 2 workers (%s)" % kids)
     time.sleep(3)  # into the training
-    launcher.send_signal(signal.SIGTERM)
-    try:
-        _, err = launcher.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        launcher.kill()
-        _, err = launcher.communicate()
-    t1 = time.time()
-    alive = [k for k in kids if os.path.exists("/proc/" + k) and
-             open("/proc/%s/stat" % k).read().split()[2] != "Z"]
-    while alive and time.time() - t1 < 10:
-        time.sleep(0.2)
-        alive = [k for k in alive if os.path.exists("/proc/" + k)]
-    check(launcher.returncode == 128 + signal.SIGTERM and "stopping the 2 worker(s)" in err,
-          "SIGTERM to the launcher: forwarded, exit %s: %s" % (launcher.returncode,
-                                                                err.strip()[-200:]))
-    check(not alive, "no worker outlives its launcher (still running: %s)" % alive)
-    # A launcher killed outright cannot forward anything: the kernel sends its
-    # workers SIGTERM (PR_SET_PDEATHSIG).
-    launcher = subprocess.Popen([TFMED, "train", "specar", "--preset", "jv", "--epochs", "200",
-                                 "--d-model", "16", "--d-ff", "16", "--data-dir", DATA,
-                                 "--out", model, "--nproc", "2"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    kids = []
-    t0 = time.time()
-    while time.time() - t0 < 60 and len(kids) < 2:
-        time.sleep(0.5)
-        try:
-            kids = open("/proc/%d/task/%d/children" % (launcher.pid, launcher.pid)).read().split()
-        except OSError:
-            break
-    time.sleep(3)
-    launcher.kill()
-    launcher.wait()
+    return p, kids
 
+
+def still_running(kids, wait_s=10):
+    """The workers among `kids` still running (not gone, not zombies) after
+    waiting up to wait_s for them to end."""
     def running(k):
         try:
             return open("/proc/%s/stat" % k).read().rsplit(")", 1)[1].split()[0] != "Z"
@@ -315,9 +287,38 @@ if os.path.isdir(os.path.join(DATA, "uea")):
             return False
     t1 = time.time()
     alive = [k for k in kids if running(k)]
-    while alive and time.time() - t1 < 10:
+    while alive and time.time() - t1 < wait_s:
         time.sleep(0.2)
         alive = [k for k in alive if running(k)]
+    return alive
+
+
+if os.path.isdir(os.path.join(DATA, "uea")):
+    model = os.path.join(OUT, "jvterm.tfm")
+    launcher, kids = launch_long(model)
+    check(len(kids) == 2, "the launcher started 2 workers (%s)" % kids)
+    launcher.send_signal(signal.SIGTERM)
+    try:
+        _, err = launcher.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        launcher.kill()
+        _, err = launcher.communicate()
+    alive = still_running(kids)
+    check(launcher.returncode == 128 + signal.SIGTERM and "stopping the 2 worker(s)" in err,
+          "SIGTERM to the launcher: forwarded, exit %s: %s" % (launcher.returncode,
+                                                                err.strip()[-200:]))
+    check(not alive, "no worker outlives its launcher (still running: %s)" % alive)
+    # A launcher killed outright cannot forward anything: the kernel sends its
+    # workers SIGTERM (PR_SET_PDEATHSIG).
+    launcher, kids = launch_long(model)
+    launcher.kill()
+    try:  # the workers hold the pipes: EOF only once they are gone
+        launcher.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        pass
+    alive = still_running(kids)
+    for k in alive:  # never leave them training
+        os.kill(int(k), signal.SIGKILL)
     check(len(kids) == 2 and not alive,
           "SIGKILL to the launcher: its 2 workers end too (still running: %s)" % alive)
 
