@@ -55,8 +55,10 @@ void add_score_commands(Cli& cli);  // score                           (score_cm
  *  An EDF's signals may have several rates and a Recording has one: its
  *  signals are kept by `indices` where given, else by `names` where every
  *  name is a signal, else those at the first signal's rate (the others named
- *  on stderr). \throws std::invalid_argument for another kind of file, an
- *  index out of range; io::ReadError */
+ *  on stderr). `*picked` (where given) says whether `names` chose the
+ *  signals: the recording then holds exactly them, in that order.
+ *  \throws std::invalid_argument for another kind of file, an index out of
+ *  range; io::ReadError */
 /*! A channel given as a 0-based number ("2"): its index, else -1 (a name). */
 inline int channel_number(const std::string& w)
 {
@@ -67,7 +69,14 @@ inline int channel_number(const std::string& w)
 
 io::Recording read_any_recording(const std::string& path,
                                  const std::vector<int>& indices = {},
-                                 const std::vector<std::string>& names = {});
+                                 const std::vector<std::string>& names = {},
+                                 bool* picked = nullptr);
+
+/*! The files a WFDB record at `path` is read from (its header, the signal
+ *  files it names, and every file beside it named `RECORD.*`: annotations);
+ *  empty for another kind of input (data_cmd.cc). Outputs must not be one
+ *  of them. */
+std::vector<std::string> record_files(const std::string& path);
 
 /*! A .csv or .npy table as a recording (data_cmd.cc): rows are samples,
  *  columns channels (an .npy's are named 0, 1, ...), at `rate` Hz (0: unknown).

@@ -302,10 +302,39 @@ int data_plot(const std::string& path,
 
 } // namespace
 
+std::vector<std::string> record_files(const std::string& path)
+{
+    std::vector<std::string> files;
+    if (!is_wfdb(path))
+        return files;
+    const fs::path hea = lower_ext(path) == ".hea" ? fs::path(path) : fs::path(path + ".hea");
+    const fs::path dir = hea.parent_path();
+    const std::string stem = hea.stem().string();
+    files.push_back(hea.string());
+    try {
+        for (const auto& s : io::read_wfdb_header(hea.string()).signals)
+            if (!s.file_name.empty() && s.file_name != "~")
+                files.push_back((dir / s.file_name).string());
+    } catch (const std::exception&) {
+        // an unreadable header is reported by the reader itself
+    }
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir.empty() ? fs::path(".") : dir, ec)) {
+        const std::string name = e.path().filename().string();
+        if (name.size() > stem.size() + 1 && name.compare(0, stem.size(), stem) == 0 &&
+            name[stem.size()] == '.')
+            files.push_back(e.path().string());
+    }
+    return files;
+}
+
 io::Recording read_any_recording(const std::string& path,
                                  const std::vector<int>& indices,
-                                 const std::vector<std::string>& names)
+                                 const std::vector<std::string>& names,
+                                 bool* picked)
 {
+    if (picked)
+        *picked = false;
     if (is_wfdb(path))
         return io::read_wfdb(path);
     const std::string e = lower_ext(path);
@@ -337,6 +366,8 @@ io::Recording read_any_recording(const std::string& path,
             }
             if (keep.size() != names.size())
                 keep.clear(); // not all here: the rate rule below (score names what is missing)
+            else if (picked)
+                *picked = true;
         }
         if (keep.empty() && !all.empty()) {
             std::string left;

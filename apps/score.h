@@ -40,7 +40,8 @@ struct ScoreArgs {
 struct Input {
     io::Recording r;         //!< the model's channels, at `rate`
     double rate_in = 0.0;    //!< Hz of the file (0: unknown)
-    double rate = 0.0;       //!< Hz of the windows (the model's, else the file's)
+    double rate = 0.0;       //!< Hz of the samples (the model's, or the nearest ratio's to it; else the file's)
+    double hop_rate = 0.0;   //!< Hz that --hop's seconds count samples at (the model's nominal rate)
     double t0 = 0.0;         //!< seconds (or samples) of the first sample kept
     int64_t first = 0;       //!< first sample kept, at the file's rate
     int64_t W = 0, hop = 0;  //!< window and hop, samples
@@ -69,7 +70,7 @@ struct Scores {
 std::string join(const std::vector<std::string>& v);
 /*! A number for CSV and messages: %.6g, "nan" for NaN. */
 std::string csv_field(double v);
-/*! A time for the CSV: %.10g (a day in seconds to the microsecond). */
+/*! A time for the CSV: %.12g (seconds to the microsecond up to 11 days). */
 std::string time_field(double t);
 
 /*! The input file read, cut to --from/--to, its channels picked (by name

@@ -55,7 +55,11 @@ int score_cmd(const ScoreArgs& a)
         throw std::runtime_error("--plot: this build has no PNG support (configure with "
                                  "Debian's libstb-dev installed)");
 #endif
-    check_outputs({ a.csv, a.json_path, a.plot }, { a.model, a.input }); // before any work
+    // Before any work; a WFDB record's own files (signals, annotations) too.
+    auto inputs = record_files(a.input);
+    inputs.push_back(a.model);
+    inputs.push_back(a.input);
+    check_outputs({ a.csv, a.json_path, a.plot }, inputs);
     const std::string ext = lower_ext(a.input);
     const bool table = ext == ".csv" || ext == ".npy";
     if (a.rate > 0 && !table)
@@ -211,17 +215,25 @@ int score_cmd(const ScoreArgs& a)
     }
 
     std::printf("%s (%s, %s) on %s\n", a.model.c_str(), kind.c_str(), task.c_str(), a.input.c_str());
+    std::string rate_note;
+    if (resampled) {
+        rate_note = " (resampled from " + csv_field(rate_in) + " Hz";
+        if (std::abs(rate - head.sample_rate) > 1e-9 * head.sample_rate)
+            rate_note += " by the nearest ratio to the model's " + csv_field(head.sample_rate) +
+                         " Hz; times at " + time_field(rate) + " Hz";
+        rate_note += ")";
+    }
     std::printf("  channels %s; %g Hz%s; windows of %lld samples every %lld: %lld windows, "
                 "%lld scored\n",
-                join(used_names).c_str(), rate,
-                resampled ? (" (resampled from " + csv_field(rate_in) + " Hz)").c_str() : "",
+                join(used_names).c_str(), rate, rate_note.c_str(),
                 static_cast<long long>(W), static_cast<long long>(hop), static_cast<long long>(n),
                 static_cast<long long>(scored));
-    if (a.hop_s > 0 && rate > 0 && std::abs(hop / rate - a.hop_s) > 1e-9 * a.hop_s)
+    const double hr = in.hop_rate;
+    if (a.hop_s > 0 && hr > 0 && std::abs(hop / hr - a.hop_s) > 1e-9 * a.hop_s)
         std::printf("  --hop %s s is not a whole number of samples at %g Hz: windows every %lld "
                     "samples (%s s)\n",
-                    csv_field(a.hop_s).c_str(), rate, static_cast<long long>(hop),
-                    time_field(hop / rate).c_str());
+                    csv_field(a.hop_s).c_str(), hr, static_cast<long long>(hop),
+                    time_field(hop / hr).c_str());
     if (tail > 0)
         std::printf("  the last %lld samples (%s) come after the last whole window: not scored\n",
                     static_cast<long long>(tail),
@@ -239,6 +251,13 @@ int score_cmd(const ScoreArgs& a)
                     static_cast<long long>(abnormal), static_cast<long long>(n),
                     join(a.normal).c_str(),
                     std::isfinite(auc) ? (": ROC-AUC of the scores " + csv_field(auc)).c_str() : "");
+    // Every output's text first (names from a file's header need not be
+    // UTF-8: replaced, not thrown on after another output was written).
+    std::string json_text;
+    if (!a.json_path.empty()) {
+        summary["per_window"] = windows;
+        json_text = summary.dump(1, ' ', false, json::error_handler_t::replace) + "\n";
+    }
 #ifdef TFMED_HAVE_PLOT
     draw(a, kind, task, in, s, wo, n);
 #endif
@@ -247,8 +266,7 @@ int score_cmd(const ScoreArgs& a)
         std::printf("  wrote %s\n", a.csv.c_str());
     }
     if (!a.json_path.empty()) {
-        summary["per_window"] = windows;
-        io::write_atomically(a.json_path, summary.dump(1) + "\n");
+        io::write_atomically(a.json_path, json_text);
         std::printf("  wrote %s\n", a.json_path.c_str());
     }
     return 0;

@@ -28,8 +28,19 @@ namespace {
 // where no channel has that name), else the card's names, else (an input
 // without names of its own: .npy) its columns in order.
 std::vector<int> pick_channels(const io::Recording& r, const models::CardHead& head,
-                               const std::vector<std::string>& wanted, bool unnamed)
+                               const std::vector<std::string>& wanted, bool unnamed,
+                               bool picked)
 {
+    if (picked) { // the reader already kept exactly the wanted signals, in order
+        if (r.channels() != head.channels)
+            throw std::invalid_argument("--channels: the model takes " +
+                                        std::to_string(head.channels) + " channel(s), found " +
+                                        std::to_string(r.channels()));
+        std::vector<int> all(static_cast<std::size_t>(r.channels()));
+        for (int c = 0; c < r.channels(); ++c)
+            all[static_cast<std::size_t>(c)] = c;
+        return all;
+    }
     auto find = [&](const std::string& name) {
         const auto it = std::find(r.channel_names.begin(), r.channel_names.end(), name);
         return it == r.channel_names.end() ? -1 : static_cast<int>(it - r.channel_names.begin());
@@ -115,7 +126,7 @@ std::string csv_field(double v)
 std::string time_field(double t)
 {
     char b[32];
-    std::snprintf(b, sizeof b, "%.10g", t);
+    std::snprintf(b, sizeof b, "%.12g", t);
     return b;
 }
 
@@ -124,11 +135,18 @@ Input prepare_input(const ScoreArgs& a, const models::CardHead& head)
     const std::string ext = lower_ext(a.input);
     const bool table = ext == ".csv" || ext == ".npy";
 
-    // The input, its span and channels, at the model's rate.
+    if (head.window <= 0)
+        throw std::invalid_argument(a.model + ": expected a window length (signal.window > 0) "
+                                              "in the card to cut windows, found " +
+                                    std::to_string(head.window));
+    // The input, its span and channels, at the model's rate. An EDF's
+    // signals are chosen as it is read (their rates may differ): `picked`.
+    bool picked = false;
     io::Recording r = table ? read_table_recording(a.input, a.rate > 0 ? a.rate : head.sample_rate)
                             : read_any_recording(a.input, {},
                                                  a.channels.empty() ? head.channel_names
-                                                                    : a.channels);
+                                                                    : a.channels,
+                                                 &picked);
     const double rate_in = r.sample_rate;
     int64_t first = 0, count = -1;
     if (a.from > 0 || a.to > 0) {
@@ -157,7 +175,7 @@ Input prepare_input(const ScoreArgs& a, const models::CardHead& head)
                     return false;
             return true;
         }());
-    const auto idx = pick_channels(r, head, a.channels, unnamed);
+    const auto idx = pick_channels(r, head, a.channels, unnamed, picked);
     r = keep_channels(r, idx);
     // The span at the model's rate, resampled from the whole recording so that
     // --from/--to put no filter edge inside it.
@@ -168,19 +186,27 @@ Input prepare_input(const ScoreArgs& a, const models::CardHead& head)
     } else if (first > 0 || count >= 0) {
         io::select_samples(r, first, count);
     }
-    const double rate = head.sample_rate > 0 ? head.sample_rate : rate_in;
+    // The rate the samples are at: a resampling by the nearest ratio p/q
+    // (q <= 1000) can miss the model's by a few ppm (360 -> 173.61 Hz is
+    // 173.609467 Hz); window times follow the samples.
+    const double rate = resampled ? r.sample_rate
+                                  : head.sample_rate > 0 ? head.sample_rate : rate_in;
     const double t0 = rate_in > 0 ? first / rate_in : static_cast<double>(first);
     const int64_t W = head.window;
     int64_t hop = W;
+    // --hop counts samples at the model's rate as it names it (1 / 173.61 s
+    // is one sample even where the resampling reached 173.609467 Hz).
+    const double hop_rate = head.sample_rate > 0 ? head.sample_rate : rate;
     if (a.hop_s > 0) {
-        if (!(rate > 0))
+        if (!(hop_rate > 0))
             throw std::invalid_argument("--hop: neither the model nor the input states a sample "
                                         "rate to turn seconds into samples");
-        const double h = a.hop_s * rate;
+        const double h = a.hop_s * hop_rate;
         if (h < 1 - 1e-9)
             throw std::invalid_argument("--hop: expected at least one sample (" +
-                                        csv_field(1 / rate) + " s at " + csv_field(rate) +
-                                        " Hz), found " + csv_field(a.hop_s) + " s");
+                                        csv_field(1 / hop_rate) + " s at " +
+                                        csv_field(hop_rate) + " Hz), found " +
+                                        csv_field(a.hop_s) + " s");
         hop = static_cast<int64_t>(std::llround(std::min(h, 1e15)));
     }
     if (r.n_samples < W)
@@ -191,6 +217,7 @@ Input prepare_input(const ScoreArgs& a, const models::CardHead& head)
     Input in;
     in.rate_in = rate_in;
     in.rate = rate;
+    in.hop_rate = hop_rate;
     in.t0 = t0;
     in.first = first;
     in.W = W;

@@ -98,11 +98,14 @@ Scores score_windows(const ScoreArgs& a, const std::string& kind, const std::str
                 out.alarm[i + j] = s.scored() && out.score[i + j] > out.threshold; // as tsrnet_scorer
             }
         } else if (sp && task == "anomaly_detection") {
-            // As the specar block: the first window scores all its points,
-            // later ones their newest hop; the score is the largest energy.
+            // As the specar block: the recording's first window scores all
+            // its points, later ones their newest hop; the score is the
+            // largest energy. (A span cut by --from starts at a later
+            // window: it scores as it does in the whole run.)
             const auto en = sp->energy(px, m);
             for (int64_t j = 0; j < m; ++j) {
-                const int64_t from = (i + j == 0 || hop >= W) ? 0 : W - hop;
+                const bool first = in.first == 0 && i + j == 0;
+                const int64_t from = (first || hop >= W) ? 0 : W - hop;
                 double sum = 0, top = -INFINITY;
                 int above = 0;
                 bool finite = true;

@@ -5,7 +5,8 @@
 #   scripts/eval_trls.sh folds      # 5-fold linear evaluation + supervised + robustness
 #   scripts/eval_trls.sh finetune   # fold 1: accuracy vs labelled fraction
 #   scripts/eval_trls.sh other      # ECG5000, MIT-BIH 10-s, BasicMotions: 5 stratified folds, the paper's epochs
-#   scripts/eval_trls.sh recording  # Epilepsy, untrained-encoder probe: split by windows vs whole recordings
+#   scripts/eval_trls.sh recording  # Epilepsy: untrained-encoder probe split by windows vs whole recordings,
+#                                   # then linear + supervised on whole recordings
 #   scripts/eval_trls.sh scales     # Epilepsy fold 1, linear evaluation for K = 1 .. 5 (Table 2 style)
 #   scripts/eval_trls.sh summary    # the tables
 # $TRLS_ARGS is added to the folds and finetune commands (e.g. "--freq-norm time";
@@ -49,7 +50,12 @@ recording)
     "$TFMED" eval trls --data epilepsy --split $split --folds 5 --random-init \
       --probe standardised --head-epochs "$HEAD_EPOCHS" --threads 2 --out-dir "$OUT" \
       --json "$OUT/epilepsy_random_init_$split.json" ${TRLS_ARGS:-}
-  done ;;
+  done
+  # ... and the pre-trained encoder (linear probe) beside the supervised
+  # baseline, whole recordings per part.
+  "$TFMED" eval trls --data epilepsy --split recording --folds 5 --linear --supervised \
+    --probe standardised --epochs "$EPOCHS" --head-epochs "$HEAD_EPOCHS" --threads 2 \
+    --out-dir "$OUT" --json "$OUT/epilepsy_linear_supervised_recording.json" ${TRLS_ARGS:-} ;;
 scales)
   for k in 1 2 3 4 5; do
     "$TFMED" eval trls --data epilepsy --folds 5 --fold 1 --linear --scales $k \

@@ -91,7 +91,10 @@ public:
         if (d_state.load() == State::training) {
             d_engine->cancel(); // after the current step; the last checkpoint stays
             settle();           // it may have completed before the cancel took effect
-            if (d_state.load() == State::finished) {
+            const auto err = d_engine->error();
+            if (!err.empty()) {
+                d_logger->error("training had failed before the stop: {}", err);
+            } else if (d_state.load() == State::finished) {
                 d_logger->info("stopped after training completed: model {}", model_path());
             } else {
                 std::error_code ec;
@@ -102,6 +105,10 @@ public:
             }
         } else if (d_state.load() == State::gathering && d_engine->windows() == 0) {
             d_logger->warn("no complete window reached the sink; nothing trained");
+        } else if (d_state.load() == State::gathering) {
+            d_logger->warn("stopped while gathering: {} window(s) gathered, nothing trained "
+                           "(training starts when the stream ends)",
+                           d_engine->windows());
         }
         return true;
     }
@@ -147,6 +154,19 @@ public:
         }
         consume(0, last ? n - 1 : take);
         if (last) {
+            if (d_hop > 0) {
+                // Samples after the last window's end (d_next: the next start).
+                const uint64_t end = d_buf_start + d_buf.size() / d_channels;
+                const uint64_t used_to =
+                    d_next == 0 ? 0 : d_next - static_cast<uint64_t>(d_hop) +
+                                          static_cast<uint64_t>(d_window);
+                if (end > used_to)
+                    d_logger->warn("stream ended inside a window: its last {} sample(s) make "
+                                   "no window of {} and were not used",
+                                   end - used_to, d_window);
+            }
+            if (const auto dropped = d_engine->dropped(); !dropped.empty())
+                d_logger->warn("{}", dropped);
             d_logger->info("stream ended: {} windows ({} normal); training", d_engine->windows(),
                            d_engine->normal_windows());
             d_state = State::training;

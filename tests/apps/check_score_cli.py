@@ -151,6 +151,13 @@ if os.path.exists("c.json"):
     n = int(60 * 173.61) // 178
     check("trls windows", j["task"] == "classification" and j["windows"] == n and
           sum(j["classes"].values()) == n, (j["windows"], n, j["classes"]))
+    # 360 -> 173.61 Hz is resampled by the nearest ratio with q <= 1000,
+    # 163/338: the samples are at 173.609467 Hz and the window times follow
+    # them (at the nominal rate they drifted 5.5 ms over 30 min).
+    reached = 360 * 163 / 338
+    check("the rate reached, and times at it",
+          abs(j["rate"] - reached) < 1e-9 and
+          abs(j["per_window"][1]["start"] - 178 / reached) < 1e-9, (j["rate"], j["per_window"][1]))
     for w in j["per_window"]:
         p = w["probabilities"]
         if not (abs(sum(p) - 1) < 1e-5 and w["label"] == names[w["class"]] and
@@ -179,6 +186,18 @@ if os.path.exists("s.json") and os.path.exists("s1.csv"):
     diff = max(abs(float(a["score"]) - float(b["score"])) / float(a["score"])
                for a, b in zip(r, r1))
     check("specar batch invariance (1e-4)", len(r1) == 20 and diff < 1e-4, diff)
+# A window scores as it does in the whole run when --from cuts the span: only
+# the recording's first window takes the largest energy over all its points,
+# later ones over their newest hop (the span's first window took all of its).
+ok("score specar --hop 50", "score", SPECAR, MSL, "--threads", 2, "--hop", 50, "--csv", "sh.csv")
+ok("score specar --hop 50 --from 100", "score", SPECAR, MSL, "--threads", 2, "--hop", 50,
+   "--from", 100, "--to", 400, "--csv", "shf.csv")
+if os.path.exists("sh.csv") and os.path.exists("shf.csv"):
+    whole = {float(x["start_s"]): float(x["score"]) for x in rows("sh.csv")}
+    part = [(float(x["start_s"]), float(x["score"])) for x in rows("shf.csv")]
+    worst = max(abs(s - whole[t]) / abs(whole[t]) for t, s in part)
+    check("--from: windows score as in the whole run (1e-4)",
+          [t for t, _ in part] == [100, 150, 200, 250, 300] and worst < 1e-4, (part, worst))
 
 # 4. A CSV table (two numeric columns, one NaN sample) at --rate, channels by
 #    name or index: the NaN window is reported, not scored.
@@ -210,6 +229,27 @@ ok("score a one-column CSV with a blank line", "score", TRLS, "y.csv", "--rate",
    "--channels", "b", "--threads", 2, "--csv", "y_out.csv")
 if os.path.exists("y_out.csv") and os.path.exists("xb.csv"):
     check("a blank line is the missing sample", open("y_out.csv").read() == open("xb.csv").read())
+# Without a header, a blank first line is the first (missing) sample too.
+vals = [f"{math.sin(2 * math.pi * 7 * i / 173.61):.6f}" for i in range(1, 2000)]
+open("zh.csv", "w").write("b\n\n" + "\n".join(vals) + "\n")
+open("zn.csv", "w").write("\n" + "\n".join(vals) + "\n")
+for name in ("zh", "zn"):
+    ok(f"score {name}.csv", "score", TRLS, f"{name}.csv", "--rate", 173.61, "--channels", 0,
+       "--threads", 2, "--csv", f"{name}_out.csv")
+if os.path.exists("zh_out.csv") and os.path.exists("zn_out.csv"):
+    z = rows("zn_out.csv")
+    check("a headerless blank first line is a sample",
+          open("zh_out.csv").read() == open("zn_out.csv").read() and
+          len(z) == 11 and z[0]["status"] == "non_finite", z[:2])
+# A header that is not UTF-8 (Latin-1 "µ"): the JSON replaces it; nothing is
+# left half-written.
+open("latin.csv", "wb").write(b"a,b\xb5\n" + open("x.csv", "rb").read().split(b"\n", 1)[1])
+ok("score a CSV with a Latin-1 header", "score", TRLS, "latin.csv", "--rate", 173.61,
+   "--channels", 1, "--threads", 2, "--csv", "latin_out.csv", "--json", "latin.json")
+if os.path.exists("latin.json"):
+    check("the Latin-1 name replaced in the JSON",
+          json.load(open("latin.json"))["channels"] == ["b\ufffd"],
+          json.load(open("latin.json"))["channels"])
 refused("--normal for a table without annotations", "holds no beat annotations", "score", TRLS,
         "x.csv", "--rate", 173.61, "--channels", "b", "--normal", "N,L", "--csv", "no4.csv")
 # Times in the CSV keep their digits far into a recording.
@@ -307,4 +347,25 @@ check("the refused outputs left the inputs as they were",
       and not os.path.exists("t.tfm"))
 refused("a channel index past the signals", "channel 2 out of range: expected 0..1", "data",
         "plot", "mixed.edf", "--channels", 2, "-o", "x.png")
+# score --channels by index on an EDF: an index into the file's signals (the
+# chosen signals were indexed a second time: 1 gave A, 2 was refused).
+edf("three.edf", [("A", 174), ("B", 174), ("C", 174)], 12)
+for ch, want in (("1", ["B"]), ("2", ["C"]), ("C", ["C"])):
+    ok(f"score an EDF --channels {ch}", "score", TRLS, "three.edf", "--channels", ch,
+       "--threads", 2, "--json", f"three{ch}.json", "--csv", f"three{ch}.csv")
+    if os.path.exists(f"three{ch}.json"):
+        got = json.load(open(f"three{ch}.json"))["channels"]
+        check(f"EDF --channels {ch}: the file's signal", got == want, got)
+if os.path.exists("three2.csv") and os.path.exists("threeC.csv"):
+    check("an EDF signal by index as by name", open("three2.csv").read() == open("threeC.csv").read())
+# The outputs may not be the record's own files (annotations, signals).
+for ext in ("hea", "dat", "atr"):
+    shutil.copy(REC + "." + ext, "rec2." + ext)
+sums = {e: open("rec2." + e, "rb").read() for e in ("hea", "dat", "atr")}
+refused("score --csv onto the record's annotations", "expected an output other than the input",
+        "score", TSRNET, "rec2", "--channels", "MLII", "--csv", "rec2.atr")
+refused("score --json onto the record's signals", "expected an output other than the input",
+        "score", TSRNET, "rec2.hea", "--channels", "MLII", "--json", "rec2.dat")
+check("the record's files as they were",
+      all(open("rec2." + e, "rb").read() == sums[e] for e in sums))
 CHECKS.finish("tfmed score")

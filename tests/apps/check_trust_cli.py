@@ -204,6 +204,25 @@ def main():
     if "dropped 2 window(s) with NaN/Inf samples (--drop-invalid): " + p("nanwin.npy") + "#3" not in out:
         failures.append(f"--drop-invalid: the dropped windows are not reported:\n{out}")
 
+    # eval on the card's data re-splits the windows it reads with the card's
+    # seed: it must read the windows the model trained on (the card's data
+    # digest), or the "test" split would hold training windows.
+    np.save(p("dig.npy"), X[:40])
+    np.save(p("dig_labels.npy"), (np.arange(40) >= 30).astype(np.float32))
+    digrun = ["--device", "cpu", "--threads", 1]
+    expect_ok("train for the digest", "train", "tsrnet", "--data", p("dig.npy"), "--labels",
+              p("dig_labels.npy"), "--rate", 360, "--width", 4, "--d-model", 8, "--batch", 8,
+              "--epochs", 1, *digrun, "-o", p("dig.tfm"))
+    expect_ok("eval on the card's data", "eval", "tsrnet", p("dig.tfm"), *digrun)
+    np.save(p("dig.npy"), X[:40][::-1].copy())
+    expect_fail("eval on changed data", "was trained on windows with digest",
+                "eval", "tsrnet", p("dig.tfm"), *digrun)
+    out = expect_ok("eval on changed data given with --data", "eval", "tsrnet", p("dig.tfm"),
+                    "--data", p("dig.npy"), "--labels", p("dig_labels.npy"), "--rate", 360,
+                    *digrun)
+    if "--data given" not in out:
+        failures.append(f"eval --data: the split of other data is not stated:\n{out}")
+
     # The same from a WFDB record: an invalid sample (-32768 in format 16, read
     # as NaN) makes its windows NaN after resampling; they were dropped
     # without a word before the refuse-or-report step.

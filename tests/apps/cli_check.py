@@ -16,7 +16,7 @@ class Checks:
 
     def run(self, *args):
         p = subprocess.run([self.tfmed, *map(str, args)], capture_output=True, text=True,
-                           env=self.env, timeout=900)
+                           errors="replace", env=self.env, timeout=900)
         return p.returncode, p.stdout + p.stderr
 
     def ok(self, what, *args):

@@ -21,6 +21,7 @@
 #include <atomic>
 #include <cmath>
 #include <thread>
+#include <tuple>
 
 namespace dsp = tfmed::dsp;
 
@@ -207,6 +208,64 @@ TEST(StftBlockTest, LoudFiniteInputGivesFiniteMagnitudeAndTaggedPowerOverflow)
         EXPECT_EQ(tags[i].offset, i);
         EXPECT_EQ(pmt::s32vector_elements(tags[i].value), std::vector<int32_t>{ 1 });
         EXPECT_TRUE(std::isfinite(y[(i * 2 + 0) * blk->bins()])); // channel 0 is clean
+    }
+}
+
+TEST(StftBlockTest, AFirstFrameLongerThanTheInputBufferStillComes)
+{
+    // n_fft 32768 behind GNU Radio's default buffer (16 Ki floats): forecast()
+    // asked for the whole first frame at once and the scheduler stopped the
+    // block (no frame at all). The frames must equal the core's.
+    const int64_t n = 100000;
+    auto x = random_signal(n, 11);
+    for (auto [n_fft, hop, conv] : { std::tuple{ 32768, 256, "torch" },
+                                     std::tuple{ 65536, 1024, "scipy" } }) {
+        auto blk = gr::tfmed::stft::make(1, n_fft, hop, 0, "hann", true, conv);
+        auto got = run_graph(x, 1, blk, {}, nullptr);
+        const auto o = dsp::StftOptions(n_fft, hop).convention(dsp::parse_convention(conv));
+        dsp::StftStream probe(o, 1);
+        int64_t complete = 0;
+        while (probe.samples_needed(complete) <= n)
+            complete++;
+        ASSERT_GT(complete, 0);
+        ASSERT_EQ(static_cast<int64_t>(got.size()), complete * blk->bins()) << o.to_string();
+        const auto ref = reference(x, 1, o);
+        EXPECT_EQ(std::memcmp(got.data(), ref.data_ptr<float>(), got.size() * sizeof(float)), 0)
+            << o.to_string();
+    }
+    // 16 channels of 4096 (hop 1024, no centring): the first frame is 64 Ki
+    // floats, the whole default buffer.
+    auto x16 = random_signal(16 * 20000, 12);
+    auto blk = gr::tfmed::stft::make(16, 4096, 1024, 0, "hann", true, "torch", false);
+    auto got = run_graph(x16, 16, blk, {}, nullptr);
+    EXPECT_EQ(got.size(), size_t(16) * 2049 * ((20000 - 4096) / 1024 + 1));
+}
+
+TEST(StftBlockTest, TagPlacementDoesNotDependOnHowTheStreamIsCut)
+{
+    // hop 64 beyond n_fft 16 (torch, centred): the samples between two
+    // windows come after the earlier frame is complete. A tag goes to the
+    // frame with the nearest centre (64 k): 340 -> 5, 596 -> 9, 852 -> 13,
+    // whatever the scheduler's chunks (they moved to 6 / 10 / 14 before).
+    auto x = random_signal(2000, 13);
+    std::vector<gr::tag_t> in;
+    for (uint64_t s : { 340, 596, 852 }) {
+        gr::tag_t t;
+        t.offset = s;
+        t.key = pmt::intern("annotation");
+        t.value = pmt::from_uint64(s);
+        in.push_back(t);
+    }
+    for (int max_out : { 0, 1, 3 }) {
+        auto blk = gr::tfmed::stft::make(1, 16, 64, 0, "hann", true, "torch");
+        if (max_out > 0)
+            blk->set_max_noutput_items(max_out);
+        std::vector<gr::tag_t> out;
+        run_graph(x, 1, blk, in, &out);
+        ASSERT_EQ(out.size(), 3u) << "max_noutput_items " << max_out;
+        EXPECT_EQ(out[0].offset, 5u) << "max_noutput_items " << max_out;
+        EXPECT_EQ(out[1].offset, 9u) << "max_noutput_items " << max_out;
+        EXPECT_EQ(out[2].offset, 13u) << "max_noutput_items " << max_out;
     }
 }
 

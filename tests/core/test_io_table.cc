@@ -266,12 +266,22 @@ TEST_F(TableFixture, CsvOneColumnBlankLinesAreMissingValues)
     EXPECT_TRUE(std::isnan(t.at(2, 0)));
     EXPECT_TRUE(std::isnan(t.at(3, 0)));
     EXPECT_EQ(t.at(4, 0), 2.0);
-    // Headerless: the blank line between two samples is one more sample.
+    // Headerless (pandas' header=False of [NaN, 3, NaN, 4]): a blank line
+    // before the first sample or between two samples is one more sample;
+    // without the first the samples would sit one place early.
     const Table h = read_csv(write("one_nohead.csv", "\n3\r\n\r\n4\r\n"));
-    ASSERT_EQ(h.rows, 3);
-    EXPECT_EQ(h.at(0, 0), 3.0);
-    EXPECT_TRUE(std::isnan(h.at(1, 0)));
-    EXPECT_EQ(h.at(2, 0), 4.0);
+    ASSERT_EQ(h.rows, 4);
+    EXPECT_TRUE(std::isnan(h.at(0, 0)));
+    EXPECT_EQ(h.at(1, 0), 3.0);
+    EXPECT_TRUE(std::isnan(h.at(2, 0)));
+    EXPECT_EQ(h.at(3, 0), 4.0);
+    // ... but before a header, and in a table of more columns, it is layout.
+    const Table g = read_csv(write("one_lead_head.csv", "\nx\n3\n"));
+    ASSERT_EQ(g.rows, 1);
+    EXPECT_EQ(g.at(0, 0), 3.0);
+    const Table w = read_csv(write("two_lead.csv", "\n3,4\n5,6\n"));
+    ASSERT_EQ(w.rows, 2);
+    EXPECT_EQ(w.at(0, 0), 3.0);
     // A one-column text table keeps its rows aligned too.
     const Table s = read_csv(write("one_text.csv", "id\na\n\nb\n"));
     EXPECT_EQ(s.text_column, (std::vector<std::string>{ "a", "", "b" }));

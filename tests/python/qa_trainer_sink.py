@@ -158,6 +158,59 @@ class qa_trainer_sink(gr_unittest.TestCase):
         # at construction, not after the stream has been gathered
         with self.assertRaisesRegex(ValueError, "trainer: expected threads from 0 \\(all cores\\) to "):
             tfmed.trainer_sink("tsrnet", out, 1, 500.0, 5000, 0, "{}", 20000, "cpu", 100000)
+        # Values of the wrong kind (nlohmann took true as 1, 2.9 as 2 and -1
+        # as 2^64 - 1) and out of range, all at construction.
+        for model, ch, rate, w, opts, want in (
+                ("tsrnet", 1, 500.0, 5000, {"epochs": True},
+                 "'epochs' has the wrong type: expected an integer, found true"),
+                ("tsrnet", 1, 500.0, 5000, {"epochs": 2.9},
+                 "'epochs' has the wrong type: expected an integer, found 2.9"),
+                ("tsrnet", 1, 500.0, 5000, {"batch": 16.7}, "'batch' has the wrong type"),
+                ("tsrnet", 1, 500.0, 5000, {"seed": -1},
+                 "'seed' has the wrong type: expected an integer >= 0, found -1"),
+                ("tsrnet", 1, 500.0, 5000, {"lr": "1e-3"},
+                 "'lr' has the wrong type: expected a number"),
+                ("tsrnet", 1, 500.0, 5000, {"drop_invalid": 1},
+                 "'drop_invalid' has the wrong type: expected true or false"),
+                ("tsrnet", 1, 500.0, 5000, {"val_fraction": 0.9, "test_fraction": 0.5},
+                 "val_fraction \\+ test_fraction < 1, found 0.900000 and 0.500000"),
+                ("tsrnet", 1, 500.0, 5000, {"val_fraction": 0},
+                 "expected val_fraction > 0"),
+                ("tsrnet", 1, 500.0, 5000, {"max_train_windows": -1},
+                 "expected max_train_windows >= 0"),
+                ("specar", 55, 1.0, 100, {"anomaly_ratio": 500},
+                 "expected a percentage in \\(0, 100\\), found 500"),
+                ("specar", 55, 1.0, 100, {"val_fraction": 1.5},
+                 "expected 0 < val_fraction < 1, found 1.5"),
+                ("specar", 55, 1.0, 100, {"max_train_windows": -3}, "expected >= 0, found -3"),
+                ("specar", 55, 1.0, 100, {"preset": 5},
+                 "'preset' has the wrong type: expected a string, found 5")):
+            with self.assertRaisesRegex(ValueError, want, msg=str(opts)):
+                tfmed.trainer_sink(model, out, ch, rate, w, 0, json.dumps(opts))
+
+    def test_nan_windows_refused_or_dropped_as_tfmed_train(self):
+        # tfmed train refuses windows with NaN samples, or leaves them out
+        # with --drop-invalid; the sink did neither (TSRNet trained on with
+        # the window in its split).
+        x, y = ecg_like_windows(12, 2)
+        x[3, 0, 100] = np.nan
+        out = os.path.join(self.dir, "nan.tfm")
+        tb, snk, dbg = self.graph(x, y, out, 0)
+        tb.run()
+        msgs = messages(dbg)
+        self.assertEqual(snk.state(), "failed")
+        self.assertEqual(msgs[-1]["type"], "error")
+        self.assertIn("window 3 of the stream (0-based) holds NaN/Inf samples",
+                      msgs[-1]["message"])
+        self.assertFalse(os.path.exists(out))
+        tb, snk, dbg = self.graph(x, y, out, 0, dict(SETTINGS, drop_invalid=True))
+        tb.run()
+        msgs = messages(dbg)
+        self.assertEqual(snk.state(), "finished")
+        self.assertEqual(snk.windows(), 11)
+        self.assertEqual(snk.normal_windows(), 9)
+        self.assertIn("windows from the caller (flowgraph): 11 windows", msgs[0]["message"])
+        self.assertTrue(os.path.exists(out))
 
     def test_memory_limit(self):
         x, y = ecg_like_windows(6, 0)

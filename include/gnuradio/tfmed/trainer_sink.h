@@ -47,7 +47,10 @@ namespace tfmed {
  * (started, step, epoch, checkpoint, stopped, finished, error), epoch,
  * epochs, step, steps, loss, metric, metric_name, lr, elapsed_s, eta_s, best,
  * path, message. Step events are published at most once a second. The last
- * PDU is `finished` with the model path (or `error` / `stopped`).
+ * PDU is `finished` with the model path (or `error` / `stopped`) when the
+ * run ends by itself; a flowgraph stopped mid-training publishes no more
+ * (its message blocks are stopping too): state() says "stopped", the log
+ * names the checkpoint kept.
  *
  * Model `tsrnet`: windows of 5000 samples at 500 Hz (10 s), trained on the
  * normal windows only (split train/validation/test by `seed`, abnormal

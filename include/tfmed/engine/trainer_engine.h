@@ -42,7 +42,9 @@ struct TrainerConfig {
     /*! Training settings as JSON (keys: epochs, batch, lr, weight_decay,
      *  optimizer, schedule, clip_grad, select, patience, checkpoint_every,
      *  seed, val_fraction, test_fraction, max_train_windows, width, d_model,
-     *  heads, score, quantile); unknown keys are refused. */
+     *  heads, score, quantile; drop_invalid for every model); unknown keys,
+     *  values of the wrong type (true for an integer, 2.9 for epochs, -1 for
+     *  a seed) and values out of range are refused at construction. */
     std::string options_json = "{}";
 };
 
@@ -71,10 +73,16 @@ public:
     TrainerEngine& operator=(const TrainerEngine&) = delete;
 
     /*! \brief Add one window: `window` samples x `channels`, time-major.
-     *  label 0 = normal, anything else abnormal.
-     *  \throws std::length_error past max_windows */
+     *  label 0 = normal, anything else abnormal. A window with NaN/Inf
+     *  samples is refused, as `tfmed train` refuses it, or left out and
+     *  counted with the option `"drop_invalid": true`.
+     *  \throws std::length_error past max_windows, std::invalid_argument
+     *  for a NaN/Inf window without drop_invalid */
     void add_window(const float* samples, int label);
     int64_t windows() const;
+    /*! \brief The windows left out for NaN/Inf samples (drop_invalid), as
+     *  one line naming the first of them ("" when none). */
+    std::string dropped() const;
     /*! \brief trls_views: values per frame (bins x channels) and frames per
      *  window (the model's STFT of `window` samples); 0 for other models. */
     int64_t frame_floats() const;

@@ -58,6 +58,9 @@ struct SpecarTrainConfig {
     void apply_preset(const std::string& name);
     /*! The preset names, in help order. */
     static std::vector<std::string> presets();
+    /*! Ranges of the run's own settings (anomaly ratio, mask rate, TOP
+     *  weight, window caps). \throws std::invalid_argument naming the first */
+    void validate() const;
     SpecarTrainConfig(); //!< the "msl" preset
 };
 

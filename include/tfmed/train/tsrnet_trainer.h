@@ -37,6 +37,11 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
                                const std::atomic<bool>* cancel = nullptr,
                                const data::WindowSet* windows = nullptr);
 
+/*! What a run trained on, as 16 hex digits (FNV-1a over the windows' float
+ *  samples and labels): the card's `data.digest`. Resuming and `eval
+ *  tsrnet` on the card's data compare it with the data they read. */
+std::string tsrnet_data_digest(const data::WindowSet& set);
+
 
 } // namespace train
 } // namespace tfmed

@@ -77,9 +77,19 @@ size_t batch_for(int n_fft) { return std::clamp<size_t>(4096 / n_fft, 1, 32); }
 
 #ifdef TFMED_HAVE_FFTW
 // FFTW's planner is not thread-safe (fftw3 manual, "Thread safety"); execution is.
+// This lock orders tfmed's own planning; other FFTW users in the process (GNU
+// Radio's fft blocks and Qt sinks re-plan under gr::fft::planner's lock, from
+// their own threads) are ordered by FFTW's own lock, switched on once here.
 static std::mutex& planner_mutex()
 {
     static std::mutex m;
+#ifdef TFMED_HAVE_FFTW_THREADS
+    static const bool planner_locked = [] {
+        fftwf_make_planner_thread_safe();
+        return true;
+    }();
+    (void)planner_locked;
+#endif
     return m;
 }
 

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -46,32 +47,96 @@ json options_object(const TrainerConfig& c)
     return o;
 }
 
+// Typed values: nlohmann's get<int>() would take true as 1, 2.9 as 2 and -1
+// as 2^64 - 1 for a seed; a key of the wrong kind is refused instead
+// (caught below and named with its value).
+struct WrongType : std::exception {
+};
+int64_t integer(const json& v)
+{
+    if (!v.is_number_integer())
+        throw WrongType();
+    return v.get<int64_t>();
+}
+int integer32(const json& v)
+{
+    const int64_t i = integer(v);
+    if (i < INT32_MIN || i > INT32_MAX)
+        throw WrongType();
+    return static_cast<int>(i);
+}
+uint64_t seed_of(const json& v)
+{
+    if (!v.is_number_unsigned())
+        throw WrongType();
+    return v.get<uint64_t>();
+}
+double number(const json& v)
+{
+    if (!v.is_number())
+        throw WrongType();
+    return v.get<double>();
+}
+std::string text(const json& v)
+{
+    if (!v.is_string())
+        throw WrongType();
+    return v.get<std::string>();
+}
+
 // The loop's settings every model takes; false when `k` is not one of them.
 bool loop_option(const std::string& k, const json& v, train::LoopOptions& L)
 {
     if (k == "epochs")
-        L.epochs = v.get<int>();
+        L.epochs = integer32(v);
     else if (k == "batch")
-        L.batch = v.get<int64_t>();
+        L.batch = integer(v);
     else if (k == "lr")
-        L.optimizer.lr = v.get<double>();
+        L.optimizer.lr = number(v);
     else if (k == "patience")
-        L.patience = v.get<int>();
+        L.patience = integer32(v);
     else if (k == "weight_decay")
-        L.optimizer.weight_decay = v.get<double>();
+        L.optimizer.weight_decay = number(v);
     else if (k == "optimizer")
-        L.optimizer.name = v.get<std::string>();
+        L.optimizer.name = text(v);
     else if (k == "schedule")
-        L.schedule.name = v.get<std::string>();
+        L.schedule.name = text(v);
     else if (k == "clip_grad")
-        L.clip_grad_norm = v.get<double>();
+        L.clip_grad_norm = number(v);
     else if (k == "select")
-        L.select = v.get<std::string>();
+        L.select = text(v);
     else if (k == "checkpoint_every")
-        L.checkpoint_every = v.get<int>();
-    else
+        L.checkpoint_every = integer32(v);
+    else if (k == "drop_invalid") { // the engine's own (TrainerEngine reads it)
+        if (!v.is_boolean())
+            throw WrongType();
+    } else
         return false;
     return true;
+}
+
+std::invalid_argument wrong_type(const std::string& k, const json& v, const char* want)
+{
+    return std::invalid_argument("trainer options: '" + k + "' has the wrong type: expected " +
+                                 want + ", found " + v.dump());
+}
+
+// What each key takes, for wrong_type's message.
+const char* kind_of(const std::string& k)
+{
+    for (const char* s : { "optimizer", "schedule", "select", "score", "preset", "stft_window",
+                           "scaling", "rnn", "image_norm", "freq_norm", "probe" })
+        if (k == s)
+            return "a string";
+    for (const char* s : { "lr", "weight_decay", "clip_grad", "val_fraction", "test_fraction",
+                           "quantile", "anomaly_ratio", "tau" })
+        if (k == s)
+            return "a number";
+    if (k == "seed")
+        return "an integer >= 0";
+    if (k == "drop_invalid")
+        return "true or false";
+    return "an integer";
 }
 
 const char* const kLoopKeys = "epochs, batch, lr, patience, weight_decay, optimizer, schedule, "
@@ -92,35 +157,45 @@ train::TsrnetTrainConfig tsrnet_config(const TrainerConfig& c)
             if (loop_option(k, v, L))
                 continue;
             if (k == "seed")
-                t.data.seed = v.get<uint64_t>();
+                t.data.seed = seed_of(v);
             else if (k == "val_fraction")
-                t.data.val_fraction = v.get<double>();
+                t.data.val_fraction = number(v);
             else if (k == "test_fraction")
-                t.data.test_fraction = v.get<double>();
+                t.data.test_fraction = number(v);
             else if (k == "max_train_windows")
-                t.data.max_windows = v.get<int64_t>();
+                t.data.max_windows = integer(v);
             else if (k == "width")
-                t.width = v.get<int64_t>();
+                t.width = integer(v);
             else if (k == "d_model")
-                t.d_model = v.get<int64_t>();
+                t.d_model = integer(v);
             else if (k == "heads")
-                t.heads = v.get<int64_t>();
+                t.heads = integer(v);
             else if (k == "score")
-                t.score = v.get<std::string>();
+                t.score = text(v);
             else if (k == "quantile")
-                t.quantile = v.get<double>();
+                t.quantile = number(v);
             else
                 throw std::invalid_argument(
                     "trainer options: unknown key '" + k + "' (expected " + kLoopKeys +
                     ", seed, val_fraction, test_fraction, max_train_windows, width, d_model, "
                     "heads, score, quantile)");
+        } catch (const WrongType&) {
+            throw wrong_type(k, v, kind_of(k));
         } catch (const nlohmann::json::exception&) {
-            throw std::invalid_argument("trainer options: '" + k + "' has the wrong type (" +
-                                        v.dump() + ")");
+            throw wrong_type(k, v, kind_of(k));
         }
     }
     L.seed = t.data.seed;
     L.validate();
+    // The split's fractions and the cap now, not after the stream was gathered.
+    const double vf = t.data.val_fraction, tf = t.data.test_fraction;
+    if (!(vf > 0 && tf >= 0 && vf + tf < 1))
+        throw std::invalid_argument("trainer options: expected val_fraction > 0, test_fraction "
+                                    ">= 0 and val_fraction + test_fraction < 1, found " +
+                                    std::to_string(vf) + " and " + std::to_string(tf));
+    if (t.data.max_windows < 0)
+        throw std::invalid_argument("trainer options: expected max_train_windows >= 0 (0 = "
+                                    "all), found " + std::to_string(t.data.max_windows));
     if (t.width < 1 || t.d_model < 1 || t.heads < 1 || t.d_model % t.heads != 0)
         throw std::invalid_argument("trainer options: expected width >= 1 and d_model a "
                                     "positive multiple of heads, found width " +
@@ -141,11 +216,16 @@ train::SpecarTrainConfig specar_config(const TrainerConfig& c, double* val_fract
     train::SpecarTrainConfig t;
     const json o = options_object(c);
     // A preset first (default msl: the architecture of the MSL script), then the keys.
-    t.apply_preset(o.value("preset", std::string("msl")));
+    std::string preset = "msl";
+    if (o.contains("preset")) {
+        if (!o["preset"].is_string())
+            throw wrong_type("preset", o["preset"], "a string");
+        preset = o["preset"].get<std::string>();
+    }
+    t.apply_preset(preset);
     if (t.arch.task != "anomaly_detection")
         throw std::invalid_argument("trainer options: a flowgraph trains SpecAR-Net anomaly "
-                                    "detection; preset '" + o.value("preset", std::string()) +
-                                    "' is " + t.arch.task);
+                                    "detection; preset '" + preset + "' is " + t.arch.task);
     t.out = c.out;
     t.device = c.device;
     t.threads = c.threads;
@@ -159,39 +239,44 @@ train::SpecarTrainConfig specar_config(const TrainerConfig& c, double* val_fract
             if (k == "preset" || loop_option(k, v, L))
                 continue;
             if (k == "seed")
-                L.seed = v.get<uint64_t>();
+                L.seed = seed_of(v);
             else if (k == "val_fraction")
-                *val_fraction = v.get<double>();
+                *val_fraction = number(v);
             else if (k == "max_train_windows")
-                t.max_train_windows = v.get<int64_t>();
+                t.max_train_windows = integer(v);
             else if (k == "anomaly_ratio")
-                t.anomaly_ratio = v.get<double>();
+                t.anomaly_ratio = number(v);
             else if (k == "d_model")
-                a.d_model = v.get<int64_t>();
+                a.d_model = integer(v);
             else if (k == "d_ff")
-                a.d_ff = v.get<int64_t>();
+                a.d_ff = integer(v);
             else if (k == "e_layers")
-                a.e_layers = v.get<int64_t>();
+                a.e_layers = integer(v);
             else if (k == "conv_layers")
-                a.conv_layers = v.get<int64_t>();
+                a.conv_layers = integer(v);
             else if (k == "n_fft")
-                a.n_fft = a.win_length = v.get<int64_t>();
+                a.n_fft = a.win_length = integer(v);
             else if (k == "win_length")
-                a.win_length = v.get<int64_t>();
+                a.win_length = integer(v);
             else if (k == "stft_window")
-                a.window = v.get<std::string>();
+                a.window = text(v);
             else
                 throw std::invalid_argument(
                     "trainer options: unknown key '" + k + "' for specar (expected preset, " +
                     kLoopKeys + ", seed, val_fraction, max_train_windows, anomaly_ratio, "
                     "d_model, d_ff, e_layers, conv_layers, n_fft, win_length, stft_window)");
+        } catch (const WrongType&) {
+            throw wrong_type(k, v, kind_of(k));
         } catch (const nlohmann::json::exception&) {
-            throw std::invalid_argument("trainer options: '" + k + "' has the wrong type (" +
-                                        v.dump() + ")");
+            throw wrong_type(k, v, kind_of(k));
         }
     }
     L.validate();
     a.validate();
+    t.validate(); // here, not after the stream was gathered
+    if (!(*val_fraction > 0 && *val_fraction < 1))
+        throw std::invalid_argument("trainer options: expected 0 < val_fraction < 1, found " +
+                                    std::to_string(*val_fraction));
     return t;
 }
 
@@ -211,39 +296,40 @@ train::TrlsTrainConfig trls_config(const TrainerConfig& c)
             if (loop_option(k, v, L))
                 continue;
             if (k == "seed")
-                L.seed = t.downstream.seed = v.get<uint64_t>();
+                L.seed = t.downstream.seed = seed_of(v);
             else if (k == "head_epochs")
-                t.downstream.epochs = v.get<int>();
+                t.downstream.epochs = integer32(v);
             else if (k == "scaling")
-                t.scaling = v.get<std::string>();
+                t.scaling = text(v);
             else if (k == "n_fft")
-                a.n_fft = v.get<int64_t>();
+                a.n_fft = integer(v);
             else if (k == "hop")
-                a.hop = v.get<int64_t>();
+                a.hop = integer(v);
             else if (k == "rnn")
-                a.rnn = v.get<std::string>();
+                a.rnn = text(v);
             else if (k == "hidden")
-                a.hidden = v.get<int64_t>();
+                a.hidden = integer(v);
             else if (k == "f_h")
-                a.f_h = v.get<int64_t>();
+                a.f_h = integer(v);
             else if (k == "scales")
-                a.scales = v.get<int64_t>();
+                a.scales = integer(v);
             else if (k == "image_norm")
-                a.image_norm = v.get<std::string>();
+                a.image_norm = text(v);
             else if (k == "freq_norm")
-                a.freq_norm = v.get<std::string>();
+                a.freq_norm = text(v);
             else if (k == "tau")
-                t.tau = v.get<double>();
+                t.tau = number(v);
             else if (k == "probe")
-                t.probe = v.get<std::string>();
+                t.probe = text(v);
             else
                 throw std::invalid_argument(
                     "trainer options: unknown key '" + k + "' for trls (expected " + kLoopKeys +
                     ", seed, head_epochs, scaling, n_fft, hop, rnn, hidden, f_h, scales, "
                     "image_norm, freq_norm, tau, probe)");
+        } catch (const WrongType&) {
+            throw wrong_type(k, v, kind_of(k));
         } catch (const nlohmann::json::exception&) {
-            throw std::invalid_argument("trainer options: '" + k + "' has the wrong type (" +
-                                        v.dump() + ")");
+            throw wrong_type(k, v, kind_of(k));
         }
     }
     a.channels = c.channels;
@@ -262,6 +348,10 @@ struct TrainerEngine::Impl {
     std::vector<float> samples; // tsrnet: channel-major per window (N, C, W); specar: (N, W, C)
     std::vector<int> labels;
     std::atomic<int64_t> count{ 0 }, normal{ 0 };
+    bool drop_invalid = false;
+    int64_t seen = 0;                  // windows offered, kept or not
+    std::vector<int64_t> dropped_at;   // the stream's window indices left out (first ones)
+    int64_t dropped = 0;
     std::thread worker;
     std::atomic<bool> cancel{ false };
     std::atomic<bool> started{ false }, done{ false };
@@ -322,6 +412,8 @@ TrainerEngine::TrainerEngine(const TrainerConfig& c) : d_(std::make_unique<Impl>
         if (!options_object(c).contains("epochs"))
             d_->trls.pretrain.epochs = 1;
     }
+    if (const json o = options_object(c); o.contains("drop_invalid"))
+        d_->drop_invalid = o["drop_invalid"].get<bool>(); // its type checked above
     models::parse_device(c.device); // refuse "cuda" without a GPU now, not after gathering
     try {
         io::check_writable(c.out);
@@ -343,6 +435,22 @@ void TrainerEngine::add_window(const float* s, int label)
                                 " windows reached the sink; raise max_windows or shorten the "
                                 "source");
     const int64_t C = d_->cfg.channels, W = d_->cfg.window;
+    const int64_t index = d_->seen++;
+    if (d_->cfg.model != "trls_views" &&
+        !std::all_of(s, s + C * W, [](float v) { return std::isfinite(v); })) {
+        // As `tfmed train`: refused, or left out and named (drop_invalid).
+        // Here, as it arrives: before, TSRNet trained on with the window in
+        // its split, and SpecAR-Net / TRLS refused the whole stream at its end.
+        if (!d_->drop_invalid)
+            throw std::invalid_argument(
+                "trainer: window " + std::to_string(index) + " of the stream (0-based) holds "
+                "NaN/Inf samples (a gap, a dropped sensor); tfmed train refuses such windows "
+                "too: set \"drop_invalid\": true in the options to leave them out");
+        ++d_->dropped;
+        if (d_->dropped_at.size() < 10)
+            d_->dropped_at.push_back(index);
+        return;
+    }
     const std::size_t base = d_->samples.size();
     if (d_->cfg.model == "trls_views") {
         const auto per = static_cast<std::size_t>(2 * frames_per_window() * frame_floats());
@@ -366,6 +474,17 @@ void TrainerEngine::add_window(const float* s, int label)
 }
 
 int64_t TrainerEngine::windows() const { return d_->count.load(); }
+std::string TrainerEngine::dropped() const
+{
+    if (d_->dropped == 0)
+        return "";
+    std::string at;
+    for (int64_t i : d_->dropped_at)
+        at += (at.empty() ? "" : ", ") + std::to_string(i);
+    return std::to_string(d_->dropped) + " window(s) with NaN/Inf samples left out "
+           "(drop_invalid): the stream's windows " + at +
+           (d_->dropped > static_cast<int64_t>(d_->dropped_at.size()) ? ", ..." : "");
+}
 int64_t TrainerEngine::frame_floats() const
 {
     return d_->cfg.model == "trls_views" ? d_->trls.arch.features() : 0;

@@ -44,6 +44,8 @@ std::string TsrnetEvalResult::json() const
         j["auc_" + s.kind + "_by_class"] = s.by_class;
     }
     j["flagged"] = flagged;
+    if (!note.empty())
+        j["note"] = note;
     if (at_threshold)
         j["at_threshold"] = { { "threshold", threshold }, { "given", threshold_given },
                              { "tpr", num(tpr) }, { "fpr", num(fpr) } };
@@ -71,6 +73,18 @@ TsrnetEvalResult evaluate_tsrnet(const TsrnetEvalConfig& a)
                                  : data::WindowSetSpec::from_json(m.card.data_json,
                                                                   a.data.data_dir);
     const auto set = data::load_window_set(da, m.card.prep.sample_rate, m.card.window());
+    if (!a.data_given) {
+        // The split is a seeded permutation of the windows read: other
+        // windows at the card's path would put training windows in "test".
+        const auto was = nlohmann::json::parse(m.card.data_json).value("digest", std::string());
+        const auto now = train::tsrnet_data_digest(set);
+        if (!was.empty() && was != now)
+            throw std::invalid_argument(
+                "eval: " + a.model + " was trained on windows with digest " + was + ", " +
+                da.data + " now reads as " + now + " (another file or folder, or the file "
+                "changed): its test split would not be the one held out. Give the data with "
+                "--data to evaluate on it anyway (a split of that set, stated in the output)");
+    }
     if (m.card.leads != set.x.size(1))
         throw std::invalid_argument("eval: model " + a.model + " expects " +
                                     std::to_string(m.card.leads) + " lead(s), the data " +
@@ -146,6 +160,35 @@ TsrnetEvalResult evaluate_tsrnet(const TsrnetEvalConfig& a)
             }
         }
         r.scores.push_back(std::move(s));
+    }
+    // A window without R peaks has a plain score but no peak one (0/0): the
+    // two AUCs then rank different windows. Say so, with plain's AUC on the
+    // windows both scored, the comparison that holds.
+    {
+        std::vector<double> sv;
+        std::vector<int> yv;
+        int64_t plain_only = 0;
+        for (std::size_t k = 0; k < idx.size(); ++k) {
+            if (std::isfinite(plain[k]) && std::isfinite(peak[k])) {
+                sv.push_back(plain[k]);
+                yv.push_back(set.label[idx[k]]);
+            } else if (std::isfinite(plain[k])) {
+                ++plain_only;
+            }
+        }
+        if (plain_only > 0) {
+            std::string common = "cannot be computed";
+            try {
+                char b[32];
+                std::snprintf(b, sizeof b, "%.4f", models::roc_auc(sv, yv));
+                common = b;
+            } catch (const std::invalid_argument&) {
+            }
+            r.note += (r.note.empty() ? "" : "; ") + std::to_string(plain_only) +
+                      " window(s) without R peaks have a plain score only: on the " +
+                      std::to_string(sv.size()) + " windows with both scores plain's ROC-AUC " +
+                      common;
+        }
     }
     // Nothing scored is a failure, not an empty table.
     {

@@ -134,8 +134,9 @@ Table read_csv(const std::string& path, char sep, CsvHeader header_mode)
     // (pandas writes a one-column NaN as an empty line), kept as NaN rows once
     // a later data row shows they were not trailing. With more columns a
     // missing row is written as separators (",,"), so a blank line there is
-    // layout and skipped.
-    int64_t blank_rows = 0;
+    // layout and skipped. Blank lines before a headerless one-column table's
+    // first row are missing values too (pandas' header=False).
+    int64_t blank_rows = 0, leading_blanks = 0;
     size_t pos = 0;
     while (pos < all.size()) {
         size_t eol = all.find('\n', pos);
@@ -148,6 +149,7 @@ Table read_csv(const std::string& path, char sep, CsvHeader header_mode)
             line.remove_suffix(1);
         if (trim(line).empty()) {
             blank_rows += header_line != 0 && header.size() == 1;
+            leading_blanks += header_line == 0;
             continue;
         }
 
@@ -171,6 +173,8 @@ Table read_csv(const std::string& path, char sep, CsvHeader header_mode)
             if (has_header)
                 continue;
             // No header: this line is the first data row.
+            if (header.size() == 1)
+                blank_rows = leading_blanks;
             cells = header;
             for (std::size_t c = 0; c < header.size(); ++c)
                 header[c] = "c" + std::to_string(c);

@@ -279,21 +279,28 @@ SpecarTrainResult fit(SpecarTrainConfig cfg, models::SpecarData d, const EventSi
 
 void check_config(const SpecarTrainConfig& cfg)
 {
-    if (!(cfg.anomaly_ratio > 0 && cfg.anomaly_ratio < 100))
-        throw std::invalid_argument("--anomaly-ratio: expected a percentage in (0, 100), found " +
-                                    std::to_string(cfg.anomaly_ratio));
-    if (!(cfg.mask_rate > 0 && cfg.mask_rate < 1))
-        throw std::invalid_argument("--mask-rate: expected a fraction in (0, 1), found " +
-                                    std::to_string(cfg.mask_rate));
-    if (!(cfg.top_weight >= 0 && std::isfinite(cfg.top_weight)))
-        throw std::invalid_argument("--top-weight: expected a finite value >= 0, found " +
-                                    std::to_string(cfg.top_weight));
-    if (cfg.max_train_windows < 0 || cfg.max_val_windows < 0)
-        throw std::invalid_argument("--max-windows / --max-val-windows: expected >= 0");
+    cfg.validate();
     io::check_writable(cfg.out);
 }
 
 } // namespace
+
+void SpecarTrainConfig::validate() const
+{
+    if (!(anomaly_ratio > 0 && anomaly_ratio < 100))
+        throw std::invalid_argument("--anomaly-ratio: expected a percentage in (0, 100), found " +
+                                    std::to_string(anomaly_ratio));
+    if (!(mask_rate > 0 && mask_rate < 1))
+        throw std::invalid_argument("--mask-rate: expected a fraction in (0, 1), found " +
+                                    std::to_string(mask_rate));
+    if (!(top_weight >= 0 && std::isfinite(top_weight)))
+        throw std::invalid_argument("--top-weight: expected a finite value >= 0, found " +
+                                    std::to_string(top_weight));
+    if (max_train_windows < 0 || max_val_windows < 0)
+        throw std::invalid_argument("--max-windows / --max-val-windows: expected >= 0, found " +
+                                    std::to_string(max_train_windows) + " / " +
+                                    std::to_string(max_val_windows));
+}
 
 SpecarTrainResult train_specar(const SpecarTrainConfig& cfg, const EventSink& events,
                                const std::atomic<bool>* cancel)

@@ -175,6 +175,8 @@ TrlsTrainResult encoder_only(Run& r, const models::Tfrnn& enc, const LoopResult&
                                { "threads", at::get_num_threads() } }
                              .dump();
     auto clf = classifier_from(enc, card.arch);
+    if (r.cancel && r.cancel->load()) // cancelled in the last steps: no model (as TSRNet)
+        return out;
     if (dist::is_writer()) // rank 0 alone writes (distributed.h)
         models::save_trls(cfg.out, card, clf);
     out.completed = true;
@@ -332,6 +334,8 @@ TrlsTrainResult trls::fit(const TrlsTrainConfig& cfg, const Labelled& d, bool wi
                                { "threads", at::get_num_threads() } }
                              .dump();
     clf->to(torch::kCPU);
+    if (r.cancel && r.cancel->load()) // cancelled in the last steps: no model (as TSRNet)
+        return out;
     if (dist::is_writer()) // rank 0 alone writes (distributed.h)
         models::save_trls(cfg.out, card, clf);
     out.completed = true;

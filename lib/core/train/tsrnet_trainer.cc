@@ -117,8 +117,9 @@ std::string join(const std::vector<std::string>& v)
     return "[" + s + "]";
 }
 
-// What the run trains on, as 64 bits: the windows' samples and labels.
-std::string data_digest(const data::WindowSet& set)
+} // namespace
+
+std::string tsrnet_data_digest(const data::WindowSet& set)
 {
     const auto x = set.x.to(torch::kFloat).contiguous();
     uint64_t h = models::fnv1a64(x.data_ptr(), x.nbytes());
@@ -127,8 +128,6 @@ std::string data_digest(const data::WindowSet& set)
     std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(h));
     return b;
 }
-
-} // namespace
 
 TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
                                const EventSink& events,
@@ -220,7 +219,7 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
     }
     const auto& set = *windows;
     const auto split = data::split_normal_only(set, spec);
-    const std::string digest = data_digest(set);
+    const std::string digest = tsrnet_data_digest(set);
     if (cfg.resume) {
         if (card.leads != set.x.size(1))
             throw std::invalid_argument(ckpt + ": the checkpoint has " +
@@ -277,7 +276,11 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
     if (events) {
         Event ev;
         ev.kind = Event::Kind::started;
-        ev.message = "data " + spec.data + ": " + std::to_string(set.x.size(0)) +
+        // Windows handed in (a trainer_sink's) are not cfg.data's file.
+        ev.message = (windows ? std::string("windows from the caller (") +
+                                    json::parse(set.spec_json).value("source", "memory") + ")"
+                              : "data " + spec.data) +
+                     ": " + std::to_string(set.x.size(0)) +
                      " windows of " + std::to_string(card.window()) + " x " +
                      std::to_string(card.leads) + " at " + std::to_string(card.prep.sample_rate) +
                      " Hz; train " + std::to_string(split.train.size()) + " / val " +
