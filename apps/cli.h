@@ -73,9 +73,8 @@ io::Recording read_any_recording(const std::string& path,
                                  bool* picked = nullptr);
 
 /*! The files a WFDB record at `path` is read from (its header, the signal
- *  files it names, and every file beside it named `RECORD.*`: annotations);
- *  empty for another kind of input (data_cmd.cc). Outputs must not be one
- *  of them. */
+ *  files it names, and the annotation file read, RECORD.atr); empty for
+ *  another kind of input (data_cmd.cc). Outputs must not be one of them. */
 std::vector<std::string> record_files(const std::string& path);
 
 /*! A .csv or .npy table as a recording (data_cmd.cc): rows are samples,

@@ -318,13 +318,7 @@ std::vector<std::string> record_files(const std::string& path)
     } catch (const std::exception&) {
         // an unreadable header is reported by the reader itself
     }
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(dir.empty() ? fs::path(".") : dir, ec)) {
-        const std::string name = e.path().filename().string();
-        if (name.size() > stem.size() + 1 && name.compare(0, stem.size(), stem) == 0 &&
-            name[stem.size()] == '.')
-            files.push_back(e.path().string());
-    }
+    files.push_back((dir / (stem + "." + io::WfdbReadOptions().annotator)).string());
     return files;
 }
 

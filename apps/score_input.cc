@@ -33,9 +33,9 @@ std::vector<int> pick_channels(const io::Recording& r, const models::CardHead& h
 {
     if (picked) { // the reader already kept exactly the wanted signals, in order
         if (r.channels() != head.channels)
-            throw std::invalid_argument("--channels: the model takes " +
-                                        std::to_string(head.channels) + " channel(s), found " +
-                                        std::to_string(r.channels()));
+            throw std::invalid_argument(std::string(wanted.empty() ? "" : "--channels: ") +
+                                        "the model takes " + std::to_string(head.channels) +
+                                        " channel(s), found " + std::to_string(r.channels()));
         std::vector<int> all(static_cast<std::size_t>(r.channels()));
         for (int c = 0; c < r.channels(); ++c)
             all[static_cast<std::size_t>(c)] = c;
@@ -147,6 +147,10 @@ Input prepare_input(const ScoreArgs& a, const models::CardHead& head)
                                                  a.channels.empty() ? head.channel_names
                                                                     : a.channels,
                                                  &picked);
+    // The card's names pick by name only (a card naming its channels "0",
+    // "1" must not take an EDF's first signals by index without being asked).
+    if (picked && a.channels.empty() && r.channel_names != head.channel_names)
+        picked = false;
     const double rate_in = r.sample_rate;
     int64_t first = 0, count = -1;
     if (a.from > 0 || a.to > 0) {

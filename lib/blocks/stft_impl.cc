@@ -165,33 +165,20 @@ int64_t stft_impl::frame_of_sample(uint64_t sample) const
 {
     // Nearest frame centre: centre(k) = k*hop + d_center.
     const int64_t d = static_cast<int64_t>(sample) - d_center + d_hop / 2;
-    return d < 0 ? 0 : d / d_hop;
-}
-
-int64_t stft_impl::samples_for(int64_t frame) const
-{
-    // Frame `frame`'s samples, and those of every tag whose nearest frame
-    // centre is at or before it (frame_of_sample): with a hop longer than
-    // the window the samples between two windows come after the earlier
-    // frame's, and a frame emitted before them would leave their tags to
-    // land by how the scheduler cut the stream.
-    const int64_t tags = (frame + 1) * d_hop + d_center - d_hop / 2;
-    return std::max(d_stream.samples_needed(frame), tags);
-}
-
-int64_t stft_impl::frames_ready(int64_t pushed) const
-{
-    // Frames whose tags are all known once `pushed` samples are in: k with
-    // (k + 1) * hop + centre - hop / 2 <= pushed.
-    const int64_t num = pushed - d_center + d_hop / 2;
-    return num <= 0 ? 0 : num / d_hop;
+    const int64_t k = d < 0 ? 0 : d / d_hop;
+    // With a hop longer than the window a sample can lie after its nearest
+    // frame's window; that frame leaves as soon as its own samples are in,
+    // maybe before this sample is read, so the tag would land by how the
+    // scheduler cut the stream. It goes to the next frame, the first that
+    // still needs the sample. (hop <= window: the nearest frame always does.)
+    return d_stream.samples_needed(k) <= static_cast<int64_t>(sample) ? k + 1 : k;
 }
 
 void stft_impl::forecast(int noutput_items, gr_vector_int& ninput_items_required)
 {
     const int64_t last = d_stream.frames_pulled() +
                          std::min<int64_t>(noutput_items, d_max_frames) - 1;
-    int64_t need = samples_for(last) - d_stream.samples_pushed();
+    int64_t need = d_stream.samples_needed(last) - d_stream.samples_pushed();
     // GNU Radio stops a block that asks for more items than its input buffer
     // can hold (a first frame of 32768 samples behind a 16 Ki-item buffer).
     // The stream keeps what it is given, so such a frame arrives over several
@@ -213,7 +200,8 @@ int stft_impl::general_work(int noutput_items,
 
     const size_t max_out = std::min<size_t>(noutput_items, d_max_frames);
     const int64_t first = d_stream.frames_pulled();
-    const int64_t need = samples_for(first + max_out - 1) - d_stream.samples_pushed();
+    const int64_t need =
+        d_stream.samples_needed(first + max_out - 1) - d_stream.samples_pushed();
     const int n_in = static_cast<int>(std::clamp<int64_t>(need, 0, ninput_items[0]));
 
     if (n_in > 0) {
@@ -234,11 +222,8 @@ int stft_impl::general_work(int noutput_items,
         if (k > 0)
             d_stream.push(in + static_cast<size_t>(done) * d_channels, k);
         done += k;
-        const int64_t ready = frames_ready(d_stream.samples_pushed()) - first;
-        const size_t room = std::min<size_t>(max_out, static_cast<size_t>(std::max<int64_t>(ready, 0)));
-        if (room > produced)
-            produced += d_stream.pull(out + produced * ff, room - produced,
-                                      d_invalid.data() + produced);
+        produced += d_stream.pull(out + produced * ff, max_out - produced,
+                                  d_invalid.data() + produced);
         if (done >= n_in || produced >= max_out)
             break;
     }

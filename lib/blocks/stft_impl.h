@@ -38,9 +38,7 @@ public:
 private:
     template <typename Change>
     void retune(Change&& change);
-    int64_t frame_of_sample(uint64_t sample) const;
-    int64_t samples_for(int64_t frame) const;
-    int64_t frames_ready(int64_t pushed) const;
+    int64_t frame_of_sample(uint64_t sample) const; // the tag rule (see stft.h)
 
     ::tfmed::dsp::StftStream d_stream;
     const int d_channels;

@@ -155,15 +155,18 @@ public:
         consume(0, last ? n - 1 : take);
         if (last) {
             if (d_hop > 0) {
-                // Samples after the last window's end (d_next: the next start).
+                // Samples of the window that did not complete: after the last
+                // window's end and from the next start on (with hop > window
+                // the gap between windows is skipped by design).
                 const uint64_t end = d_buf_start + d_buf.size() / d_channels;
                 const uint64_t used_to =
                     d_next == 0 ? 0 : d_next - static_cast<uint64_t>(d_hop) +
                                           static_cast<uint64_t>(d_window);
-                if (end > used_to)
+                const uint64_t from = std::max(used_to, d_next);
+                if (end > from)
                     d_logger->warn("stream ended inside a window: its last {} sample(s) make "
                                    "no window of {} and were not used",
-                                   end - used_to, d_window);
+                                   end - from, d_window);
             }
             if (const auto dropped = d_engine->dropped(); !dropped.empty())
                 d_logger->warn("{}", dropped);

@@ -359,8 +359,12 @@ for ch, want in (("1", ["B"]), ("2", ["C"]), ("C", ["C"])):
 if os.path.exists("three2.csv") and os.path.exists("threeC.csv"):
     check("an EDF signal by index as by name", open("three2.csv").read() == open("threeC.csv").read())
 # The outputs may not be the record's own files (annotations, signals).
-for ext in ("hea", "dat", "atr"):
+for ext in ("dat", "atr"):
     shutil.copy(REC + "." + ext, "rec2." + ext)
+hea = open(REC + ".hea").read().split("\n")
+first = next(i for i, l in enumerate(hea) if l.strip() and not l.startswith("#"))
+hea[first] = "rec2" + hea[first][len("100"):]  # the record line names the record
+open("rec2.hea", "w").write("\n".join(l.replace("100.dat", "rec2.dat") for l in hea))
 sums = {e: open("rec2." + e, "rb").read() for e in ("hea", "dat", "atr")}
 refused("score --csv onto the record's annotations", "expected an output other than the input",
         "score", TSRNET, "rec2", "--channels", "MLII", "--csv", "rec2.atr")
@@ -368,4 +372,9 @@ refused("score --json onto the record's signals", "expected an output other than
         "score", TSRNET, "rec2.hea", "--channels", "MLII", "--json", "rec2.dat")
 check("the record's files as they were",
       all(open("rec2." + e, "rb").read() == sums[e] for e in sums))
+# ... while an output named after the record is no file of it: written, and
+# written again by a second run.
+for k in (1, 2):
+    ok(f"score into rec2.scores.csv, run {k}", "score", TSRNET, "rec2", "--channels", "MLII",
+       "--to", 20, "--threads", 2, "--csv", "rec2.scores.csv")
 CHECKS.finish("tfmed score")

@@ -42,7 +42,10 @@ namespace tfmed {
  * recording is not emitted: a stream has no end the scheduler announces.
  *
  * Tags: every input tag is moved, key and value unchanged, to the frame whose
- * centre is nearest its sample (the frame that contains it). Non-finite output
+ * centre is nearest its sample (the frame that contains it); with a hop
+ * longer than the window, a sample after its nearest frame's window goes to
+ * the next frame (the first that still reads it: placement never depends on
+ * how the scheduler cuts the stream). Non-finite output
  * is never silent:
  *  - `tfmed_invalid`: the frame read a NaN or Inf sample (or finite samples so
  *    large, beyond about FLT_MAX / n_fft, that the float FFT overflowed) and is

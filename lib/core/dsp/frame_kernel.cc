@@ -80,16 +80,17 @@ size_t batch_for(int n_fft) { return std::clamp<size_t>(4096 / n_fft, 1, 32); }
 // This lock orders tfmed's own planning; other FFTW users in the process (GNU
 // Radio's fft blocks and Qt sinks re-plan under gr::fft::planner's lock, from
 // their own threads) are ordered by FFTW's own lock, switched on once here.
+#ifdef TFMED_HAVE_FFTW_THREADS
+// When the library loads, before any block plans (switched on while another
+// thread is in the planner, FFTW's hook would unlock a lock never taken).
+[[maybe_unused]] static const bool g_planner_locked = [] {
+    fftwf_make_planner_thread_safe();
+    return true;
+}();
+#endif
 static std::mutex& planner_mutex()
 {
     static std::mutex m;
-#ifdef TFMED_HAVE_FFTW_THREADS
-    static const bool planner_locked = [] {
-        fftwf_make_planner_thread_safe();
-        return true;
-    }();
-    (void)planner_locked;
-#endif
     return m;
 }
 

@@ -140,7 +140,7 @@ const char* kind_of(const std::string& k)
 }
 
 const char* const kLoopKeys = "epochs, batch, lr, patience, weight_decay, optimizer, schedule, "
-                              "clip_grad, select, checkpoint_every";
+                              "clip_grad, select, checkpoint_every, drop_invalid";
 
 } // namespace
 
@@ -436,8 +436,11 @@ void TrainerEngine::add_window(const float* s, int label)
                                 "source");
     const int64_t C = d_->cfg.channels, W = d_->cfg.window;
     const int64_t index = d_->seen++;
-    if (d_->cfg.model != "trls_views" &&
-        !std::all_of(s, s + C * W, [](float v) { return std::isfinite(v); })) {
+    const std::size_t floats =
+        d_->cfg.model == "trls_views"
+            ? static_cast<std::size_t>(2 * frames_per_window() * frame_floats())
+            : static_cast<std::size_t>(C * W);
+    if (!std::all_of(s, s + floats, [](float v) { return std::isfinite(v); })) {
         // As `tfmed train`: refused, or left out and named (drop_invalid).
         // Here, as it arrives: before, TSRNet trained on with the window in
         // its split, and SpecAR-Net / TRLS refused the whole stream at its end.
