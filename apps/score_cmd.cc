@@ -98,7 +98,7 @@ int score_cmd(const ScoreArgs& a)
     for (const auto& sym : a.normal)
         if (!io::wfdb_is_beat(io::wfdb_annotation_code(sym)))
             throw std::invalid_argument("--normal: expected WFDB beat symbols (N L R a V F J A S "
-                                        "E j / Q e n x f r B), found '" + sym + "'");
+                                        "E j / Q B ? ! e n f r), found '" + sym + "'");
 
     const Input in = prepare_input(a, head);
     const auto& r = in.r;

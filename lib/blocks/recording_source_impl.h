@@ -102,7 +102,9 @@ public:
     {
         // A new run of the flowgraph (stop, wait, start: GNU Radio counts
         // items from 0 again) replays from the start, with the stream's
-        // description tags; lock()/unlock() keeps the count and goes on.
+        // description tags. GNU Radio 3.10's unlock() restarts the graph the
+        // same way (counters from 0, start() again), which a block cannot
+        // tell from a new run: after lock()/unlock() the replay starts over.
         if (this->nitems_written(0) == 0 && (d_pos > 0 || d_pass > 0)) {
             d_pos = 0;
             d_next_annotation = 0;

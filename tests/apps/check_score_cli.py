@@ -42,8 +42,8 @@ CHECKS = Checks(TFMED, dict(os.environ))
 ok, refused, check, png = CHECKS.ok, CHECKS.refused, CHECKS.check, CHECKS.png
 
 # WFDB beat codes (WFDB's isqrs): N L R a V F J A S E j / Q (1-13), B (25),
-# e (34), n (35), f (38), r (41). N is code 1.
-BEATS = set(range(1, 14)) | {25, 34, 35, 38, 41}
+# ? (30), ! (31), e (34), n (35), f (38), r (41). N is code 1.
+BEATS = set(range(1, 14)) | {25, 30, 31, 34, 35, 38, 41}
 
 
 def mit_annotations(path):

@@ -13,6 +13,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -742,4 +744,19 @@ TEST(WfdbTest, AnnotationTimeResolutionIsApplied)
     EXPECT_EQ(lo.annotations[0].sample, 2); // 2.33
     EXPECT_EQ(lo.annotations[1].sample, 3); // 2.67
     EXPECT_EQ(read_wfdb_annotation_file(s.path("mf")).time_resolution, 300.0);
+}
+
+TEST(WfdbTest, BeatCodesAreWfdbIsqrs)
+{
+    // WFDB's ecgmap.h wfdb_qrs[]: QRS complexes are codes 1-13, 25 (B),
+    // 30 (?), 31 (!), 34 (e), 35 (n), 38 (f) and 41 (r). 37 (x) is a
+    // non-conducted P wave (no QRS): it was counted as a beat, ? and ! not.
+    const std::set<int> qrs = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+                                25, 30, 31, 34, 35, 38, 41 };
+    for (int code = -1; code <= 60; ++code)
+        EXPECT_EQ(wfdb_is_beat(code), qrs.count(code) > 0) << "code " << code;
+    EXPECT_EQ(wfdb_annotation_code("x"), 37);
+    EXPECT_FALSE(wfdb_is_beat(wfdb_annotation_code("x")));
+    EXPECT_TRUE(wfdb_is_beat(wfdb_annotation_code("?")));
+    EXPECT_TRUE(wfdb_is_beat(wfdb_annotation_code("!")));
 }

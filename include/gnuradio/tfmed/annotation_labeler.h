@@ -27,7 +27,8 @@ namespace tfmed {
  * (comma-separated, e.g. "N" or "N,L,R"), else 1.
  *
  * With `beats_only` (the default), only WFDB beat annotations count (codes
- * for which WFDB's isqrs() is true: N L R a V F J A S E j / Q e n f); rhythm
+ * for which WFDB's isqrs() is true: N L R a V F J A S E j / Q B ? ! e n f r;
+ * not x, a non-conducted P wave); rhythm
  * changes, noise and comment annotations are passed through without a
  * label. The trainer_sink labels a window with the largest label on its
  * samples, so a window is normal when every beat in it is.

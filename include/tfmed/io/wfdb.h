@@ -223,8 +223,9 @@ Recording read_wfdb(const std::string& record, const WfdbReadOptions& options = 
 /*! \brief The MIT annotation mnemonic of a code ("N" for 1, "V" for 5, ...). */
 std::string wfdb_annotation_symbol(int code);
 
-/*! \brief Whether a code labels a beat (WFDB isqrs: N L R a V F J A S E j / Q e n
- *  x f r B). */
+/*! \brief Whether a code labels a beat: WFDB's isqrs() (ecgmap.h), codes 1-13,
+ *  25, 30, 31, 34, 35, 38, 41 (N L R a V F J A S E j / Q, B, ?, !, e, n, f, r;
+ *  not x, a non-conducted P wave). */
 bool wfdb_is_beat(int code);
 
 /*! \brief The code of a mnemonic, -1 when unknown. */

@@ -896,12 +896,13 @@ bool wfdb_is_beat(int code)
     case 12:
     case 13:
     case 25:
+    case 30: // ? (LEARN): an unclassifiable beat
+    case 31: // ! (FLWAV): a ventricular flutter wave
     case 34:
     case 35:
-    case 37:
     case 38:
     case 41:
-        return true;
+        return true; // (37, x: a non-conducted P wave, has no QRS)
     default:
         return false;
     }
