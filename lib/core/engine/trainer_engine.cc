@@ -49,38 +49,39 @@ json options_object(const TrainerConfig& c)
 
 // Typed values: nlohmann's get<int>() would take true as 1, 2.9 as 2 and -1
 // as 2^64 - 1 for a seed; a key of the wrong kind is refused instead
-// (caught below and named with its value).
-struct WrongType : std::exception {
+// (caught below and named with its value and what it takes).
+struct WrongType {
+    const char* want;
 };
 int64_t integer(const json& v)
 {
     if (!v.is_number_integer())
-        throw WrongType();
+        throw WrongType{ "an integer" };
     return v.get<int64_t>();
 }
 int integer32(const json& v)
 {
     const int64_t i = integer(v);
     if (i < INT32_MIN || i > INT32_MAX)
-        throw WrongType();
+        throw WrongType{ "an integer" };
     return static_cast<int>(i);
 }
 uint64_t seed_of(const json& v)
 {
     if (!v.is_number_unsigned())
-        throw WrongType();
+        throw WrongType{ "an integer >= 0" };
     return v.get<uint64_t>();
 }
 double number(const json& v)
 {
     if (!v.is_number())
-        throw WrongType();
+        throw WrongType{ "a number" };
     return v.get<double>();
 }
 std::string text(const json& v)
 {
     if (!v.is_string())
-        throw WrongType();
+        throw WrongType{ "a string" };
     return v.get<std::string>();
 }
 
@@ -109,7 +110,7 @@ bool loop_option(const std::string& k, const json& v, train::LoopOptions& L)
         L.checkpoint_every = integer32(v);
     else if (k == "drop_invalid") { // the engine's own (TrainerEngine reads it)
         if (!v.is_boolean())
-            throw WrongType();
+            throw WrongType{ "true or false" };
     } else
         return false;
     return true;
@@ -119,24 +120,6 @@ std::invalid_argument wrong_type(const std::string& k, const json& v, const char
 {
     return std::invalid_argument("trainer options: '" + k + "' has the wrong type: expected " +
                                  want + ", found " + v.dump());
-}
-
-// What each key takes, for wrong_type's message.
-const char* kind_of(const std::string& k)
-{
-    for (const char* s : { "optimizer", "schedule", "select", "score", "preset", "stft_window",
-                           "scaling", "rnn", "image_norm", "freq_norm", "probe" })
-        if (k == s)
-            return "a string";
-    for (const char* s : { "lr", "weight_decay", "clip_grad", "val_fraction", "test_fraction",
-                           "quantile", "anomaly_ratio", "tau" })
-        if (k == s)
-            return "a number";
-    if (k == "seed")
-        return "an integer >= 0";
-    if (k == "drop_invalid")
-        return "true or false";
-    return "an integer";
 }
 
 const char* const kLoopKeys = "epochs, batch, lr, patience, weight_decay, optimizer, schedule, "
@@ -179,10 +162,8 @@ train::TsrnetTrainConfig tsrnet_config(const TrainerConfig& c)
                     "trainer options: unknown key '" + k + "' (expected " + kLoopKeys +
                     ", seed, val_fraction, test_fraction, max_train_windows, width, d_model, "
                     "heads, score, quantile)");
-        } catch (const WrongType&) {
-            throw wrong_type(k, v, kind_of(k));
-        } catch (const nlohmann::json::exception&) {
-            throw wrong_type(k, v, kind_of(k));
+        } catch (const WrongType& w) {
+            throw wrong_type(k, v, w.want);
         }
     }
     L.seed = t.data.seed;
@@ -265,10 +246,8 @@ train::SpecarTrainConfig specar_config(const TrainerConfig& c, double* val_fract
                     "trainer options: unknown key '" + k + "' for specar (expected preset, " +
                     kLoopKeys + ", seed, val_fraction, max_train_windows, anomaly_ratio, "
                     "d_model, d_ff, e_layers, conv_layers, n_fft, win_length, stft_window)");
-        } catch (const WrongType&) {
-            throw wrong_type(k, v, kind_of(k));
-        } catch (const nlohmann::json::exception&) {
-            throw wrong_type(k, v, kind_of(k));
+        } catch (const WrongType& w) {
+            throw wrong_type(k, v, w.want);
         }
     }
     L.validate();
@@ -326,10 +305,8 @@ train::TrlsTrainConfig trls_config(const TrainerConfig& c)
                     "trainer options: unknown key '" + k + "' for trls (expected " + kLoopKeys +
                     ", seed, head_epochs, scaling, n_fft, hop, rnn, hidden, f_h, scales, "
                     "image_norm, freq_norm, tau, probe)");
-        } catch (const WrongType&) {
-            throw wrong_type(k, v, kind_of(k));
-        } catch (const nlohmann::json::exception&) {
-            throw wrong_type(k, v, kind_of(k));
+        } catch (const WrongType& w) {
+            throw wrong_type(k, v, w.want);
         }
     }
     a.channels = c.channels;
