@@ -31,22 +31,15 @@ std::vector<int> pick_channels(const io::Recording& r, const models::CardHead& h
                                const std::vector<std::string>& wanted, bool unnamed,
                                bool picked)
 {
-    if (picked) { // the reader already kept exactly the wanted signals, in order
-        if (r.channels() != head.channels)
-            throw std::invalid_argument(std::string(wanted.empty() ? "" : "--channels: ") +
-                                        "the model takes " + std::to_string(head.channels) +
-                                        " channel(s), found " + std::to_string(r.channels()));
-        std::vector<int> all(static_cast<std::size_t>(r.channels()));
-        for (int c = 0; c < r.channels(); ++c)
-            all[static_cast<std::size_t>(c)] = c;
-        return all;
-    }
     auto find = [&](const std::string& name) {
         const auto it = std::find(r.channel_names.begin(), r.channel_names.end(), name);
         return it == r.channel_names.end() ? -1 : static_cast<int>(it - r.channel_names.begin());
     };
     std::vector<int> idx;
-    if (!wanted.empty()) {
+    if (picked) { // the reader already kept exactly the wanted signals, in order
+        for (int c = 0; c < r.channels(); ++c)
+            idx.push_back(c);
+    } else if (!wanted.empty()) {
         for (const auto& w : wanted) {
             int i = find(w);
             if (i < 0 && channel_number(w) >= 0) {
