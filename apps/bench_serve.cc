@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "common.h"
 #include "figures.h"
+#include "launch.h"
 #include "serve_common.h"
 
 #include <tfmed/engine/tsrnet_engine.h>
@@ -98,6 +99,11 @@ ServeRow run_case(const ServeBenchArgs& a, const std::string& model, double rate
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds / 3));
     const double c1 = cpu_seconds(), w1 = scored();
     const auto t1 = clock_type::now();
+    // Latency over the same windows as windows/s: those scored from here on
+    // (each block keeps its last 65536 in order; a run scores fewer).
+    std::vector<std::size_t> lat1;
+    for (auto& b : blocks)
+        lat1.push_back(b->latencies().size());
     std::this_thread::sleep_for(std::chrono::duration<double>(2 * seconds / 3));
     ServeRow r;
     r.streams = n;
@@ -108,10 +114,11 @@ ServeRow run_case(const ServeBenchArgs& a, const std::string& model, double rate
     r.rss_mb = rss_mb();
     std::vector<float> lat;
     double batches_w = 0;
-    for (auto& b : blocks) {
-        r.overruns += b->overruns();
-        const auto l = b->latencies();
-        lat.insert(lat.end(), l.begin(), l.end());
+    for (std::size_t i = 0; i < blocks.size(); ++i) {
+        r.overruns += blocks[i]->overruns();
+        const auto l = blocks[i]->latencies();
+        lat.insert(lat.end(), l.begin() + static_cast<std::ptrdiff_t>(std::min(lat1[i], l.size())),
+                   l.end());
     }
     r.windows = scored();
     r.windows_per_s = (r.windows - w1) / dt;
@@ -136,6 +143,50 @@ ServeRow run_case(const ServeBenchArgs& a, const std::string& model, double rate
     return r;
 }
 #endif
+
+nlohmann::json row_json(const ServeRow& r)
+{
+    return { { "streams", r.streams },
+             { "engine", r.shared ? "shared" : "separate" },
+             { "seconds", r.seconds },
+             { "windows", r.windows },
+             { "windows_per_s", r.windows_per_s },
+             { "latency_p50_s", r.p50 },
+             { "latency_p95_s", r.p95 },
+             { "latency_p99_s", r.p99 },
+             { "latency_max_s", r.max_latency },
+             { "cpu_percent", r.cpu_percent },
+             { "rss_mb", r.rss_mb },
+             { "mb_per_stream", r.mb_per_stream },
+             { "mean_batch", r.mean_batch },
+             { "overruns", r.overruns },
+             { "due", r.due },
+             { "realtime_ok", r.realtime_ok } };
+}
+
+ServeRow row_of(const nlohmann::json& j)
+{
+    // NaN (no latency measured) travels as null.
+    auto num = [&](const char* k) { return j.at(k).is_null() ? NAN : j.at(k).get<double>(); };
+    ServeRow r;
+    r.streams = j.at("streams").get<int>();
+    r.shared = j.at("engine").get<std::string>() == "shared";
+    r.seconds = num("seconds");
+    r.windows = num("windows");
+    r.windows_per_s = num("windows_per_s");
+    r.p50 = num("latency_p50_s");
+    r.p95 = num("latency_p95_s");
+    r.p99 = num("latency_p99_s");
+    r.max_latency = num("latency_max_s");
+    r.cpu_percent = num("cpu_percent");
+    r.rss_mb = num("rss_mb");
+    r.mb_per_stream = num("mb_per_stream");
+    r.mean_batch = num("mean_batch");
+    r.overruns = j.at("overruns").get<uint64_t>();
+    r.due = num("due");
+    r.realtime_ok = j.at("realtime_ok").get<bool>();
+    return r;
+}
 
 std::string fmt(const char* f, double v)
 {
@@ -215,9 +266,32 @@ int run_bench_serve(ServeBenchArgs a)
     gr::logging::singleton().set_default_level(gr::log_level::warn);
     if (a.soak_hours > 0)
         return run_soak(a, model, what, rate, window);
+    if (!a.one_case.empty()) {
+        // One row in this fresh process (see below): a short untimed run
+        // first (LibTorch's one-time set-up, the allocator's first growth),
+        // then the case; the row goes to --row-json.
+        const auto colon = a.one_case.find(':');
+        const std::string kind = colon == std::string::npos ? "" : a.one_case.substr(colon + 1);
+        int n = 0;
+        try {
+            n = std::stoi(a.one_case.substr(0, colon));
+        } catch (const std::exception&) {
+        }
+        if (n < 1 || (kind != "shared" && kind != "separate") || a.row_json.empty())
+            throw std::runtime_error("bench serve: expected --one-case N:shared|separate with "
+                                     "--row-json, found '" + a.one_case + "'");
+        gr::logging::singleton().set_default_level(gr::log_level::warn);
+        const auto sig =
+            stream_signals(a.data_dir.empty() ? data::default_data_dir() : a.data_dir, n);
+        gr::logging::singleton().set_default_level(gr::log_level::warn);
+        run_case(a, model, rate, window, sig, 1, true, 3.0);
+        const auto r = run_case(a, model, rate, window, sig, n, kind == "shared", seconds);
+        write_atomically(a.row_json, row_json(r).dump() + "\n");
+        return 0;
+    }
     const int max_n = *std::max_element(a.streams.begin(), a.streams.end());
-    const auto sig = stream_signals(a.data_dir.empty() ? data::default_data_dir() : a.data_dir,
-                                    max_n);
+    // The data is read here, before the first case starts (each case reads it again).
+    (void)stream_signals(a.data_dir.empty() ? data::default_data_dir() : a.data_dir, max_n);
     gr::logging::singleton().set_default_level(gr::log_level::warn);
     const unsigned cores = std::thread::hardware_concurrency();
     std::printf("bench serve: %s\n  %s, %.0f Hz, window %lld samples, hop %.2f s; %s, %.0f s per "
@@ -230,9 +304,30 @@ int run_bench_serve(ServeBenchArgs a)
     std::printf("%7s %-8s %10s %9s %9s %9s %7s %8s %6s %8s %s\n", "streams", "engine",
                 "windows/s", "p50 ms", "p95 ms", "p99 ms", "CPU %", "RSS MB", "batch", "overrun",
                 "real time");
-    // A short untimed run first: LibTorch's one-time set-up and the
-    // allocator's first growth are not any stream count's cost.
-    run_case(a, model, rate, window, sig, 1, true, 3.0);
+    // Each case runs in a fresh process (this command again, with
+    // --one-case): the allocator keeps freed memory, so in one process a
+    // case's resident memory included what the cases before it had grown
+    // (16 shared streams read 1,156 MB after 4 separate engines reached
+    // 1,145 MB). Each child first makes a short untimed run of one stream.
+    auto run_isolated = [&](int n, bool shared) {
+        const auto tmp = std::filesystem::temp_directory_path() /
+                         ("tfmed-bench-serve-" + std::to_string(::getpid()) + "-" +
+                          std::to_string(n) + (shared ? "s" : "p") + ".json");
+        auto argv = command_line();
+        argv.insert(argv.end(),
+                    { "--one-case", std::to_string(n) + (shared ? ":shared" : ":separate"),
+                      "--row-json", tmp.string() });
+        const int rc = launch_workers(1, argv, {}, 5.0);
+        if (rc != 0)
+            throw std::runtime_error("bench serve: the run of " + std::to_string(n) + " " +
+                                     (shared ? "shared" : "separate") +
+                                     " stream(s) failed (status " + std::to_string(rc) + ")");
+        std::ifstream f(tmp);
+        const auto j = nlohmann::json::parse(f);
+        f.close();
+        std::filesystem::remove(tmp);
+        return row_of(j);
+    };
     std::vector<ServeRow> rows;
     for (int n : a.streams) {
         for (int shared = 1; shared >= (a.no_separate ? 1 : 0); --shared) {
@@ -244,7 +339,7 @@ int run_bench_serve(ServeBenchArgs a)
                             "separate", a.separate_max);
                 continue;
             }
-            auto r = run_case(a, model, rate, window, sig, n, shared == 1, seconds);
+            auto r = run_isolated(n, shared == 1);
             std::printf("%7d %-8s %10.1f %9.1f %9.1f %9.1f %7.0f %8.0f %6.2f %8llu %s\n", n,
                         shared ? "shared" : "separate", r.windows_per_s, 1e3 * r.p50,
                         1e3 * r.p95, 1e3 * r.p99, r.cpu_percent, r.rss_mb, r.mean_batch,
@@ -326,20 +421,7 @@ int run_bench_serve(ServeBenchArgs a)
         j["largest_realtime_streams"] = largest;
         j["ratios"] = ratios;
         for (const auto& r : rows)
-            j["rows"].push_back({ { "streams", r.streams },
-                                  { "engine", r.shared ? "shared" : "separate" },
-                                  { "windows", r.windows },
-                                  { "windows_per_s", r.windows_per_s },
-                                  { "latency_p50_s", r.p50 },
-                                  { "latency_p95_s", r.p95 },
-                                  { "latency_p99_s", r.p99 },
-                                  { "latency_max_s", r.max_latency },
-                                  { "cpu_percent", r.cpu_percent },
-                                  { "rss_mb", r.rss_mb },
-                                  { "mb_per_stream", r.mb_per_stream },
-                                  { "mean_batch", r.mean_batch },
-                                  { "overruns", r.overruns },
-                                  { "realtime_ok", r.realtime_ok } });
+            j["rows"].push_back(row_json(r));
         write_atomically(a.json, j.dump(1) + "\n");
     }
     if (!a.plot.empty()) {
@@ -440,6 +522,9 @@ void add_serve_commands(Cli& cli)
         ->check(kFinitePositive)
         ->capture_default_str();
     c->add_option("--csv", a->csv, "Soak: write the samples as CSV to this file");
+    c->add_option("--one-case", a->one_case, "(internal: one row in this process)")->group("");
+    c->add_option("--row-json", a->row_json, "(internal: where --one-case writes its row)")
+        ->group("");
     cli.on(c, [a] { return run_bench_serve(*a); });
 }
 

@@ -369,8 +369,11 @@ int run_bench_stft(const StftBenchArgs& a)
         } catch (const std::exception&) {
             throw bad("N_FFT:HOP or N_FFT:HOPxCHANNELS (e.g. 125:63 or 125:63x12)");
         }
-        if (c.n_fft <= 0 || c.hop <= 0 || c.hop > c.n_fft)
-            throw bad("0 < HOP <= N_FFT");
+        // The loops cycle through kSignal samples: a frame must fit in them
+        // many times over (a longer one read past the signal's end).
+        if (c.n_fft <= 0 || c.hop <= 0 || c.hop > c.n_fft ||
+            static_cast<size_t>(c.n_fft) > kSignal / 4)
+            throw bad("0 < HOP <= N_FFT <= " + std::to_string(kSignal / 4));
         if (c.channels <= 0 || c.channels > 1024)
             throw bad("1 <= CHANNELS <= 1024");
         cases.push_back(c);
@@ -406,7 +409,7 @@ int run_bench_stft(const StftBenchArgs& a)
                 "samples per push (64 Ki floats for many channels)\n"
                 "FFTW loop:   window + batched fftwf r2c + |X| on contiguous frames "
                 "(ceiling; no deinterleaving)\n"
-                "block:       source (1 MiB buffer) -> tfmed.stft -> null_sink\n"
+                "block:       source (4 MiB buffer) -> tfmed.stft -> null_sink\n"
                 "GNU Radio:   per phase keep_m_in_n -> stream_to_vector -> fft_vfc(hann) "
                 "-> complex_to_mag, joined by interleave (one channel only)\n");
     if (!a.json.empty()) {

@@ -98,8 +98,13 @@ int bench(const BenchTrainArgs& a)
         // Efficiency per core used: 1.0 = the added workers' cores scale perfectly.
         const double eff = speedup * base_cores / used;
         const double step = r.at("step_s").get<double>();
-        std::printf("%7d %9d %10lld %10.3f %9.3f %11.2f %8.2fx %10.0f%%\n", n, threads,
-                    (long long)(a.cfg.batch / n), step, 1.0 / step, sps, speedup, 100.0 * eff);
+        // Per rank: the global batch split as evenly as it goes (32 over 3
+        // workers: 11, 11 and 10).
+        const long long lo = a.cfg.batch / n, hi = (a.cfg.batch + n - 1) / n;
+        const std::string per = lo == hi ? std::to_string(lo)
+                                         : std::to_string(hi) + "-" + std::to_string(lo);
+        std::printf("%7d %9d %10s %10.3f %9.3f %11.2f %8.2fx %10.0f%%\n", n, threads,
+                    per.c_str(), step, 1.0 / step, sps, speedup, 100.0 * eff);
         r["speedup"] = speedup;
         r["efficiency"] = eff;
         r["cores_used"] = used;

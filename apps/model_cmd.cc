@@ -33,6 +33,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <unistd.h>
 #include <limits>
 #include <memory>
 
@@ -93,7 +94,7 @@ void check_weights(Doctor& d, const models::ModelFile& f)
 
 // TSRNet: card fields, threshold and quality gate, forward pass on a
 // synthetic ECG-like window.
-void doctor_tsrnet(Doctor& d, const std::string& path, const models::ModelFile& f)
+void doctor_tsrnet(Doctor& d, const std::string& engine_path, const models::ModelFile& f)
 {
     models::TsrnetCard card;
     try {
@@ -109,7 +110,11 @@ void doctor_tsrnet(Doctor& d, const std::string& path, const models::ModelFile& 
         d.fail("card fields", e);
         return;
     }
+    // The forward pass needs a readable card and weights; what the lines
+    // above (a format-1 file) or below (no threshold) say does not stop it.
+    const int before = d.failures;
     check_weights(d, f);
+    const bool runnable = d.failures == before;
     if (std::isfinite(card.threshold))
         d.line(true, "threshold",
              fmt("%.6g", card.threshold) + " (" + fmt("%g", 100 * card.threshold_quantile) +
@@ -131,10 +136,10 @@ void doctor_tsrnet(Doctor& d, const std::string& path, const models::ModelFile& 
     if (f.has("optimizer"))
         std::printf("%-8s %-16s %s\n", "note", "checkpoint",
                     "has optimiser state: a training checkpoint (tfmed train --resume)");
-    if (d.failures == 0) {
+    if (runnable) {
         // A forward pass on a synthetic ECG-like window: the scores are numbers.
         try {
-            engine::TsrnetEngine e(path, "cpu", 1, false);
+            engine::TsrnetEngine e(engine_path, "cpu", 1, false);
             const auto& c = e.card();
             std::vector<float> w(static_cast<std::size_t>(c.window() * c.leads), 0.0f);
             for (int64_t t = 0; t < c.window(); ++t) {
@@ -156,7 +161,7 @@ void doctor_tsrnet(Doctor& d, const std::string& path, const models::ModelFile& 
 
 // SpecAR-Net: card fields, the anomaly threshold, a forward pass of the
 // card's task on a synthetic multichannel window.
-void doctor_specar(Doctor& d, const std::string& path, const models::ModelFile& f)
+void doctor_specar(Doctor& d, const std::string& engine_path, const models::ModelFile& f)
 {
     models::SpecarCard card;
     try {
@@ -176,7 +181,9 @@ void doctor_specar(Doctor& d, const std::string& path, const models::ModelFile& 
                std::to_string(a.e_layers) + ", conv_layers " + std::to_string(a.conv_layers) +
                "; STFT n_fft " + std::to_string(a.n_fft) + " hop " + std::to_string(a.hop) +
                "; every field in range");
+    const int before = d.failures;
     check_weights(d, f);
+    const bool runnable = d.failures == before;
     if (a.task == "anomaly_detection") {
         if (std::isfinite(card.threshold))
             d.line(true, "threshold",
@@ -190,10 +197,10 @@ void doctor_specar(Doctor& d, const std::string& path, const models::ModelFile& 
     if (f.has("optimizer"))
         std::printf("%-8s %-16s %s\n", "note", "checkpoint",
                     "has optimiser state: a training checkpoint (tfmed train --resume)");
-    if (d.failures)
+    if (!runnable)
         return;
     try {
-        engine::SpecarEngine e(path, "cpu", 1);
+        engine::SpecarEngine e(engine_path, "cpu", 1);
         const int64_t T = a.seq_len, C = a.enc_in;
         std::vector<float> w(static_cast<std::size_t>(T * C));
         for (int64_t t = 0; t < T; ++t)
@@ -229,7 +236,7 @@ void doctor_specar(Doctor& d, const std::string& path, const models::ModelFile& 
     }
 }
 
-void doctor_trls(Doctor& d, const std::string& path, const models::ModelFile& f)
+void doctor_trls(Doctor& d, const std::string& engine_path, const models::ModelFile& f)
 {
     models::TrlsCard card;
     try {
@@ -244,17 +251,23 @@ void doctor_trls(Doctor& d, const std::string& path, const models::ModelFile& f)
                                               " classes"
                                         : ", encoder only") +
                "; scaling " + card.scaling + "; every field in range");
+    const int before = d.failures;
     check_weights(d, f);
+    const bool runnable = d.failures == before;
+    if (card.scaling != "none")
+        std::printf("%-8s %-16s %s\n", "note", "frames input",
+                    ("scaling " + card.scaling + " (per time index, TS-TCC): tfrnn_encoder "
+                     "takes it with input \"samples\" only, not STFT frames").c_str());
     if (f.has("optimizer")) {
         d.line(false, "checkpoint",
                "a pre-training checkpoint (continue it with tfmed train trls --resume); the "
                "blocks and tfmed eval take the model file it ends in");
         return;
     }
-    if (d.failures)
+    if (!runnable)
         return;
     try {
-        engine::TrlsEngine e(path, "cpu", 1);
+        engine::TrlsEngine e(engine_path, "cpu", 1);
         const int64_t L = a.length, C = a.channels;
         std::vector<float> w(static_cast<std::size_t>(L * C));
         for (int64_t t = 0; t < L; ++t)
@@ -294,8 +307,14 @@ static int model_info(const std::string& path, const std::string& history_plot)
         if (!t.contains("history") || t["history"].empty())
             throw std::invalid_argument(path + ": expected a training history in the card, "
                                                "found none");
-        save_history_plot(t["history"], t.value("best_epoch", 0), history_plot,
-                          "training curves: " + path, history_metric(t["history"]));
+        try {
+            save_history_plot(t["history"], t.value("best_epoch", 0), history_plot,
+                              "training curves: " + path, history_metric(t["history"]));
+        } catch (const json::exception& e) {
+            throw std::invalid_argument(path + ": expected training.history as a list of "
+                                               "epochs with numeric fields, found: " +
+                                        e.what());
+        }
     }
     const auto head = models::card_head(f.card_json);
     std::printf("%s\n", json::parse(f.card_json).dump(1).c_str());
@@ -350,12 +369,35 @@ static int model_doctor(const std::string& path)
         std::printf("\n%s: not usable (the card's common fields are refused)\n", path.c_str());
         return 1;
     }
+    // The engines take checksummed files only: a format-1 file's forward
+    // pass runs on a format-2 copy in the temporary folder (the checks its
+    // "file" line points to before an upgrade), removed afterwards.
+    std::string run_path = path;
+    struct Remove {
+        std::string p;
+        ~Remove()
+        {
+            if (!p.empty()) {
+                std::error_code ec;
+                std::filesystem::remove(p, ec);
+            }
+        }
+    } tmp;
+    if (f.format == 1) {
+        auto copy = f;
+        copy.format = models::kModelFileFormat;
+        tmp.p = (std::filesystem::temp_directory_path() /
+                 ("tfmed-doctor-" + std::to_string(::getpid()) + ".tfm"))
+                    .string();
+        models::write_model_file(tmp.p, copy);
+        run_path = tmp.p;
+    }
     if (head.model == "tsrnet")
-        doctor_tsrnet(d, path, f);
+        doctor_tsrnet(d, run_path, f);
     else if (head.model == "specar")
-        doctor_specar(d, path, f);
+        doctor_specar(d, run_path, f);
     else if (head.model == "trls")
-        doctor_trls(d, path, f);
+        doctor_trls(d, run_path, f);
     else
         d.line(false, "model kind", "'" + head.model + "' is not built by this version");
     std::printf("\n%s: %s\n", path.c_str(),

@@ -59,6 +59,7 @@ struct Input {
 struct Scores {
     std::vector<double> score, extra1, extra2; //!< score (or the decision's probability), two more columns
     std::vector<std::string> status;
+    std::vector<std::string> reason, detail; //!< TSRNet: why a window was not scored (short; with figures)
     std::vector<int> alarm, cls, label, beats;
     std::vector<std::vector<float>> probs;
     std::vector<std::string> class_names, columns;

@@ -163,6 +163,15 @@ int score_cmd(const ScoreArgs& a)
             jw["alarm"] = alarm[i] != 0;
             csv << "," << csv_field(score[i]) << "," << csv_field(extra1[i]) << ","
                 << csv_field(extra2[i]) << "," << status[i] << "," << alarm[i];
+            if (kind == "tsrnet") {
+                // The short reason ("lead 1: low_kurtosis+saturation": no
+                // comma) in the CSV, with its figures in the JSON.
+                csv << "," << s.reason[i];
+                if (!s.reason[i].empty())
+                    jw["reason"] = s.reason[i];
+                if (!s.detail[i].empty())
+                    jw["detail"] = s.detail[i];
+            }
         } else {
             const auto& p = probs[static_cast<std::size_t>(i)];
             jw["class"] = cls[i];

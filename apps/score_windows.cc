@@ -38,6 +38,8 @@ Scores score_windows(const ScoreArgs& a, const std::string& kind, const std::str
     out.extra1.assign(n, nan);
     out.extra2.assign(n, nan);
     out.status.assign(n, "ok");
+    out.reason.assign(n, "");
+    out.detail.assign(n, "");
     out.alarm.assign(n, 0);
     out.cls.assign(n, -1);
     out.label.assign(n, 0);
@@ -54,7 +56,7 @@ Scores score_windows(const ScoreArgs& a, const std::string& kind, const std::str
         out.device = ts->device();
         if (std::isnan(out.threshold))
             out.threshold = ts->card().threshold;
-        out.columns = { "score", "plain", "peak", "status", "alarm" };
+        out.columns = { "score", "plain", "peak", "status", "alarm", "reason" };
     } else if (kind == "specar") {
         sp = std::make_unique<engine::SpecarEngine>(a.model, a.device, threads);
         out.device = sp->device();
@@ -95,6 +97,8 @@ Scores score_windows(const ScoreArgs& a, const std::string& kind, const std::str
                 out.extra1[i + j] = s.plain;
                 out.extra2[i + j] = s.peak;
                 out.status[i + j] = models::to_string(s.status);
+                out.reason[i + j] = s.reason;
+                out.detail[i + j] = s.detail;
                 out.alarm[i + j] = s.scored() && out.score[i + j] > out.threshold; // as tsrnet_scorer
             }
         } else if (sp && task == "anomaly_detection") {

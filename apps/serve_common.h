@@ -57,6 +57,7 @@ struct ServeBenchArgs {
     double soak_hours = 0.0; //!< > 0: the soak instead of the table
     double sample_s = 60.0;
     std::string csv;
+    std::string one_case, row_json; //!< internal: one row ("N:shared") in a fresh process
 };
 
 
@@ -91,11 +92,15 @@ inline double cpu_seconds()
            double(u.ru_stime.tv_sec) + 1e-6 * double(u.ru_stime.tv_usec);
 }
 
+// The nearest-rank quantile: the smallest value with at least q of the
+// values at or below it (p99 of 100 values is the 99th, not the largest).
 inline double quantile(std::vector<float> v, double q)
 {
     if (v.empty())
         return NAN;
-    const auto k = static_cast<std::size_t>(std::min<double>(v.size() - 1, q * double(v.size())));
+    const double rank = std::ceil(q * static_cast<double>(v.size()));
+    const auto k = static_cast<std::size_t>(
+        std::clamp(rank - 1.0, 0.0, static_cast<double>(v.size() - 1)));
     std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
     return v[k];
 }

@@ -14,6 +14,7 @@
 #include "progress_view.h"
 #include "twin.h"
 
+#include <tfmed/engine/serve.h>
 #include <tfmed/eval/specar_bench.h>
 #include <tfmed/eval/specar_eval.h>
 #include <tfmed/models/model_file.h>
@@ -263,19 +264,28 @@ int bench_specar(const SpecarBenchArgs& in)
         o.enc_in = o.c_out = jv ? 12 : 6;
         o.num_class = jv ? 9 : 4;
     }
-    std::printf("SpecAR-Net %s (%s): T %lld x N %lld, d_model %lld, d_ff %lld, %lld blocks of "
+    // Forecasting runs the network over the input and the horizon.
+    const std::string steps =
+        o.task == "long_term_forecast"
+            ? std::to_string(o.seq_len + o.pred_len) + " (" + std::to_string(o.seq_len) + " + " +
+                  std::to_string(o.pred_len) + " predicted)"
+            : std::to_string(o.seq_len);
+    std::printf("SpecAR-Net %s (%s): T %s x N %lld, d_model %lld, d_ff %lld, %lld blocks of "
                 "%lld branches, STFT %lld/%lld hop %lld; %d thread(s), %s\n",
-                a.preset.c_str(), o.task.c_str(), static_cast<long long>(o.seq_len),
+                a.preset.c_str(), o.task.c_str(), steps.c_str(),
                 static_cast<long long>(o.enc_in), static_cast<long long>(o.d_model),
                 static_cast<long long>(o.d_ff), static_cast<long long>(o.e_layers),
                 static_cast<long long>(o.conv_layers), static_cast<long long>(o.n_fft),
                 static_cast<long long>(o.win_length), static_cast<long long>(o.hop),
                 a.cfg.threads, a.cfg.device.c_str());
+    engine::tune_allocator(); // the engines' (and the twin's) allocator settings
     const auto r = eval::bench_specar(a.cfg);
     json tw;
     std::string why;
     if (a.no_twin) {
         why = "--no-twin";
+    } else if (r.device != "cpu") {
+        why = "the twin runs on the CPU only; this run used " + r.device;
     } else {
         const auto script = find_twin(a.twin, "bench_specar_twin.py");
         if (script.empty())

@@ -12,6 +12,7 @@
 #include "progress_view.h"
 #include "twin.h"
 
+#include <tfmed/engine/serve.h>
 #include <tfmed/eval/trls_bench.h>
 
 #include <tfmed/train/distributed.h>
@@ -223,11 +224,14 @@ int bench_trls(BenchArgs& a)
     o.validate();
     std::printf("TRLS encoder for %s: %s; %d thread(s), %s\n", d.c_str(), o.to_string().c_str(),
                 a.bench.threads, a.bench.device.c_str());
+    engine::tune_allocator(); // the engines' (and the twin's) allocator settings
     const auto r = eval::bench_trls(a.bench);
     json tw;
     std::string why;
     if (a.no_twin) {
         why = "--no-twin";
+    } else if (r.device != "cpu") {
+        why = "the twin runs on the CPU only; this run used " + r.device;
     } else {
         const auto script = find_twin(a.twin, "bench_trls_twin.py");
         if (script.empty())

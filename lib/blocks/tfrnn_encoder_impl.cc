@@ -4,6 +4,10 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <gnuradio/io_signature.h>
+#include <gnuradio/block_detail.h>
+#include <gnuradio/buffer.h>
+#include <gnuradio/buffer_reader.h>
+#include <gnuradio/tfmed/stft.h>
 #include <gnuradio/tfmed/tfrnn_encoder.h>
 #include <tfmed/engine/trls_engine.h>
 
@@ -25,6 +29,7 @@ struct Setup {
     std::shared_ptr<::tfmed::engine::TrlsService> svc;
     bool frames = false;
     double deadline_s = 0.0;
+    double rate = 0.0; // Hz of the stream's samples: the card's, else the parameter's; 0 unknown
     int vlen = 0, window = 0, hop = 0, emb = 0, classes = 0;
 };
 
@@ -58,6 +63,11 @@ Setup open(const std::string& path, const std::string& input, int channels, int 
         throw std::invalid_argument(me + "model " + path + " was trained at " +
                                     std::to_string(e.sample_rate()) + " Hz, the stream is at " +
                                     std::to_string(rate) + " Hz");
+    s.rate = e.sample_rate() > 0 ? e.sample_rate() : rate > 0 ? rate : 0.0;
+    if (deadline_ms > 0 && s.rate <= 0)
+        throw std::invalid_argument(me + "deadline_ms " + std::to_string(deadline_ms) +
+                                    " needs the stream's rate: model " + path +
+                                    " names none; pass sample_rate");
     s.frames = input == "frames";
     if (s.frames && e.scaling() != "none")
         throw std::invalid_argument(me + "model " + path +
@@ -101,8 +111,10 @@ public:
           d_hop(s.hop),
           d_emb(s.emb),
           d_k(s.classes),
-          d_rate(d_engine.sample_rate() > 0 ? d_engine.sample_rate() : 1.0),
+          d_rate(s.rate),
           d_per_s(d_frames ? d_rate / static_cast<double>(d_engine.hop()) : d_rate),
+          d_spec(d_engine.stft_spec() + " on " + std::to_string(d_engine.channels()) +
+                 " channel(s)"),
           d_port(pmt::mp("decisions")),
           d_id(pmt::intern("tfrnn_encoder")),
           d_start_key(pmt::intern("tfmed_window_start")),
@@ -111,7 +123,8 @@ public:
           d_class_key(pmt::intern("tfmed_class")),
           d_prob_key(pmt::intern("tfmed_probabilities")),
           d_overrun_key(pmt::intern("tfmed_overrun")),
-          d_feed(this, s.svc->server, s.vlen, s.window, s.hop, d_per_s, s.deadline_s, "decisions")
+          d_feed(this, s.svc->server, s.vlen, s.window, s.hop, d_per_s > 0 ? d_per_s : 1.0,
+                 s.deadline_s, "decisions")
     {
         set_relative_rate(1, static_cast<uint64_t>(d_hop));
         set_tag_propagation_policy(TPP_DONT);
@@ -137,12 +150,20 @@ public:
 
     bool start() override
     {
-        d_feed.start();
+        if (d_feed.start()) { // a new run: frames count from 0 again
+            d_upstream.clear();
+            d_seen.clear();
+        }
+        d_checked = false; // lock()/unlock() may have connected another block
         return true;
     }
     bool stop() override
     {
         d_feed.stop();
+        if (const auto left = d_feed.tail())
+            d_logger->info("stream ended with {} {}(s) after the last complete window of {}; "
+                           "they were not encoded",
+                           left, d_frames ? "frame" : "sample", d_win);
         return true;
     }
     void forecast(int, gr_vector_int& need) override { d_feed.forecast(need); }
@@ -151,6 +172,8 @@ public:
                      gr_vector_const_void_star& input_items,
                      gr_vector_void_star& output_items) override
     {
+        if (d_frames)
+            check_upstream();
         auto* e = static_cast<float*>(output_items[0]);
         float* p = output_items.size() > 1 ? static_cast<float*>(output_items[1]) : nullptr;
         const uint64_t o0 = nitems_written(0);
@@ -167,12 +190,16 @@ public:
                 tag(d_start_key, pmt::from_uint64(s));
                 if (!std::isnan(overrun))
                     tag(d_overrun_key, pmt::from_double(overrun));
-                const double t = static_cast<double>(s) / d_per_s;
-                const bool bad = r.emb.empty() ||
+                const double t = d_per_s > 0 ? static_cast<double>(s) / d_per_s : NAN;
+                const std::string* wrong = mismatch(s, s + static_cast<uint64_t>(d_win));
+                const bool bad = wrong || r.emb.empty() ||
                                  !std::all_of(r.emb.begin(), r.emb.end(),
                                               [](float v) { return std::isfinite(v); }) ||
                                  !std::all_of(r.prob.begin(), r.prob.end(),
                                               [](float v) { return std::isfinite(v); });
+                if (wrong)
+                    std::fill(e + static_cast<std::ptrdiff_t>(k) * d_emb,
+                              e + static_cast<std::ptrdiff_t>(k + 1) * d_emb, std::nanf(""));
                 if (p) {
                     float* q = p + static_cast<std::ptrdiff_t>(k) * d_k;
                     if (bad || r.prob.size() != static_cast<std::size_t>(d_k))
@@ -181,16 +208,22 @@ public:
                         std::copy(r.prob.begin(), r.prob.end(), q);
                 }
                 if (bad) {
-                    if (!r.error.empty())
+                    if (!wrong && !r.error.empty())
                         d_logger->error("inference failed: {}", r.error);
-                    tag(d_invalid_key,
-                        pmt::intern(r.error.empty() ? "non_finite" : "inference_failed"));
+                    const char* why = wrong               ? "stft_mismatch"
+                                      : r.error.empty() ? "non_finite"
+                                                        : "inference_failed";
+                    tag(d_invalid_key, pmt::intern(why));
                     pdu({ { "type", pmt::mp("invalid") },
                           { "start", pmt::from_uint64(s) },
                           { "time_s", pmt::from_double(t) },
                           { "detail",
-                            pmt::mp(r.error.empty() ? "non_finite_input" : "inference_failed") } },
-                        r.error.empty() ? "a non-finite input value" : r.error);
+                            pmt::mp(wrong             ? "stft_mismatch"
+                                    : r.error.empty() ? "non_finite_input"
+                                                      : "inference_failed") } },
+                        wrong             ? *wrong
+                        : r.error.empty() ? std::string("a non-finite input value")
+                                          : r.error);
                 } else if (d_k > 0) {
                     const auto best =
                         std::max_element(r.prob.begin(), r.prob.end()) - r.prob.begin();
@@ -210,6 +243,60 @@ public:
     }
 
 private:
+    // Input "frames": is the block upstream a tfmed.stft with the model's
+    // front end? Its settings can change while the graph runs (set_window,
+    // set_output), so this looks on every call; each change is a transition
+    // at the next frame read. A window over frames of another STFT is
+    // invalid ("stft_mismatch"), never scored: its probabilities would look
+    // as plausible as any. Frames from anything else (a file, a ZMQ source)
+    // are taken as they come.
+    void check_upstream()
+    {
+        if (!d_checked) {
+            d_checked = true;
+            d_stft.reset();
+            if (auto det = detail(); det && det->ninputs() > 0 && det->input(0))
+                d_stft = std::dynamic_pointer_cast<stft>(det->input(0)->buffer()->link());
+            if (!d_stft) {
+                d_logger->debug("input frames do not come from a tfmed.stft: not checked");
+                if (!d_upstream.empty() && !d_upstream.back().second.empty())
+                    d_upstream.emplace_back(nitems_read(0), std::string());
+                d_seen.clear();
+            }
+        }
+        if (!d_stft)
+            return;
+        const std::string now = d_stft->describe();
+        if (now == d_seen)
+            return;
+        d_seen = now;
+        const bool ok = now.compare(0, d_spec.size(), d_spec) == 0;
+        std::string why;
+        if (!ok) {
+            why = "the upstream tfmed.stft is " + now.substr(0, now.find(", fft ")) +
+                  ", the model's front end is " + d_spec;
+            d_logger->error("{}: its windows are marked invalid (stft_mismatch)", why);
+        }
+        d_upstream.emplace_back(nitems_read(0), std::move(why));
+    }
+
+    // The mismatch text of frames [a, b), or null when all came from the
+    // model's STFT.
+    const std::string* mismatch(uint64_t a, uint64_t b)
+    {
+        // Transitions before the window's start older than the latest one
+        // no window needs again.
+        while (d_upstream.size() > 1 && d_upstream[1].first <= a)
+            d_upstream.pop_front();
+        for (std::size_t i = 0; i < d_upstream.size(); ++i) {
+            const uint64_t from = d_upstream[i].first;
+            const uint64_t to = i + 1 < d_upstream.size() ? d_upstream[i + 1].first : UINT64_MAX;
+            if (!d_upstream[i].second.empty() && from < b && to > a)
+                return &d_upstream[i].second;
+        }
+        return nullptr;
+    }
+
     void pdu(const std::vector<std::pair<const char*, pmt::pmt_t>>& fields,
              const std::string& text = {})
     {
@@ -221,6 +308,11 @@ private:
     const bool d_frames;
     const int d_vlen, d_win, d_hop, d_emb, d_k;
     const double d_rate, d_per_s;
+    const std::string d_spec; // what an upstream tfmed.stft's describe() must begin with
+    bool d_checked = false;
+    stft::sptr d_stft;
+    std::string d_seen;
+    std::deque<std::pair<uint64_t, std::string>> d_upstream; // (frame, mismatch or "")
     const pmt::pmt_t d_port, d_id, d_start_key, d_invalid_key, d_label_key, d_class_key,
         d_prob_key, d_overrun_key;
     std::vector<pmt::pmt_t> d_syms;

@@ -65,6 +65,10 @@ public:
     bool stop() override
     {
         d_feed.stop();
+        if (const auto left = d_feed.tail())
+            d_logger->info("stream ended with {} sample(s) after the last complete window of "
+                           "{}; they were not scored",
+                           left, d_feed.window());
         return true;
     }
     void forecast(int, gr_vector_int& need) override { d_feed.forecast(need); }

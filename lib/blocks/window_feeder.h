@@ -12,6 +12,7 @@
 #include <pmt/pmt.h>
 #include <tfmed/engine/serve.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -163,6 +164,23 @@ public:
         return restarted;
     }
     void stop() { d_stream->set_wake(nullptr); }
+
+    /*!
+     * \brief Items read after the last complete window that no window
+     * covers: the start of a window the stream ended inside (with a hop
+     * longer than the window, the items between windows are not counted;
+     * they are skipped by design). For the block's stop() to report.
+     */
+    int window() const { return d_window; }
+    uint64_t tail() const
+    {
+        const uint64_t read = d_b->nitems_read(0);
+        const uint64_t covered =
+            d_next > 0 ? d_next - static_cast<uint64_t>(d_hop) + static_cast<uint64_t>(d_window)
+                       : 0;
+        const uint64_t from = std::max(covered, d_next);
+        return read > from ? read - from : 0;
+    }
 
     void forecast(gr_vector_int& need)
     {

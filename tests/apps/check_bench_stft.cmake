@@ -20,3 +20,12 @@ foreach(i 0 1)
   endforeach()
 endforeach()
 message(STATUS "${out}")
+
+# A frame longer than the loops' signal is refused before anything runs (it
+# read past the end of the 2^20-sample noise).
+execute_process(
+  COMMAND ${TFMED} bench stft --seconds 0.02 --case 2000000:1000000 --no-graphs
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "N_FFT <= 262144")
+  message(FATAL_ERROR "expected n_fft 2000000 refused naming the limit, rc ${rc}:\n${out}\n${err}")
+endif()

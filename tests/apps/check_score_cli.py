@@ -109,6 +109,31 @@ if os.path.exists("t.json"):
         want = roc_auc_score(abnormal, scores)
         check("ROC-AUC as scikit-learn's", abs(j["roc_auc"] - want) < 1e-9, (j["roc_auc"], want))
     check("plot", png("t.png"), text)
+    check("the gate's reason column, empty where scored",
+          all(x["reason"] == "" for x in r if x["status"] == "ok"), r)
+# A window the quality gate flags says why: the short reason in the CSV, its
+# figures in the JSON (before: only "poor_quality").
+import random  # noqa: E402
+rng = random.Random(5)
+with open("noise.csv", "w") as f:
+    f.write("MLII\n" + "".join(f"{rng.gauss(0, 0.5):.5f}\n" for _ in range(10000)))
+ok("score white noise", "score", TSRNET, "noise.csv", "--channels", "MLII", "--rate", 500,
+   "--threads", 2,
+   "--csv", "noise_s.csv", "--json", "noise_s.json")
+if os.path.exists("noise_s.csv"):
+    r = rows("noise_s.csv")
+    check("noise: poor_quality, reason lead 0 inconsistent_beats+out_of_band",
+          len(r) == 2 and all(x["status"] == "poor_quality" and
+                              x["reason"].startswith("lead 0: ") and
+                              "inconsistent_beats" in x["reason"] and "out_of_band" in x["reason"]
+                              for x in r), r)
+    ws = json.load(open("noise_s.json"))["per_window"]
+    check("noise: the JSON gives the figures",
+          len(ws) == 2 and all(x["reason"] == y["reason"] and
+                               x["detail"].startswith("lead 0: ") and
+                               "beats do not repeat: match 0." in x["detail"] and
+                               "% of power in 1-25 Hz < 50%" in x["detail"]
+                               for x, y in zip(ws, r)), ws)
 # One window per engine call gives the same CSV; a threshold moves only the alarms.
 ok("score tsrnet --batch 1", "score", TSRNET, REC, "--channels", "MLII", "--to", 120,
    "--threads", 2, "--batch", 1, "--csv", "t1.csv")

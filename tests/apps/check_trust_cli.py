@@ -137,6 +137,29 @@ def main():
     expect_fail("hop 0", "expected 1 <= hop <= 125, found 0", "doctor", p("hop0.tfm"))
     with_card(p("nfft1.tfm"), lambda c: c["stft"].update(n_fft=1))
     expect_fail("n_fft 1", "expected 2 <= n_fft <= 65536, found 1", "doctor", p("nfft1.tfm"))
+    # The quality gate's section: a 0 Hz high-pass, edges leaving no room
+    # for beats and a misspelt threshold are refused by name (all three
+    # passed doctor; the first two then flagged or failed every window).
+    q = lambda **kw: (lambda c: c.setdefault("quality", {}).update(kw))
+    with_card(p("band0.tfm"), q(band_hz=[0, 25]))
+    expect_fail("quality band 0 Hz", "expected 0 < band low < band high", "doctor", p("band0.tfm"))
+    with_card(p("edge.tfm"), q(edge_s=4.9))
+    expect_fail("quality edges", "to hold at least 550 samples", "doctor", p("edge.tfm"))
+    with_card(p("typo.tfm"), q(kurtosis_mn=99))
+    expect_fail("quality typo", "found 'kurtosis_mn'", "doctor", p("typo.tfm"))
+    # A format-1 file (no checksums) is reported as such, and the checks
+    # its line points to still run: the forward pass among them.
+    # (Format 1: the magic, u32 1, then card, weights and optimizer as u64
+    # size + bytes.)
+    secs = {name: data for name, data, _ in read_tfm(DEMO)}
+    b = b"TFMEDMDL" + struct.pack("<I", 1)
+    for name in ("card", "weights", "optimizer"):
+        data = secs.get(name, b"")
+        b += struct.pack("<Q", len(data)) + data
+    open(p("format1.tfm"), "wb").write(b)
+    out = expect_fail("doctor format 1", "carries no checksums", "doctor", p("format1.tfm"))
+    if "forward pass     synthetic window" not in out:
+        failures.append(f"doctor format 1: no forward pass line:\n{out}")
     names = ["l%d" % i for i in range(12)]
     with_card(p("leads12.tfm"), lambda c: (c["architecture"].update(leads=12),
                                            c["signal"].update(channels=12, leads=names,

@@ -13,6 +13,7 @@
 #include <gnuradio/blocks/vector_sink.h>
 #include <gnuradio/blocks/vector_source.h>
 #include <gnuradio/tfmed/spec_augment.h>
+#include <gnuradio/tfmed/stft.h>
 #include <gnuradio/tfmed/tfrnn_encoder.h>
 #include <gnuradio/top_block.h>
 #include <tfmed/engine/augment_engine.h>
@@ -31,19 +32,21 @@ using tfmed_test::field;
 
 constexpr int kCh = 2, kL = 64, kFft = 16; // 17 frames of 9 bins per channel
 
-std::string model(int classes, bool minmax = false)
+std::string model(int classes, bool minmax = false, double rate = 128.0)
 {
     tfmed::engine::UntrainedTrls u;
     u.channels = kCh;
     u.length = kL;
     u.n_fft = kFft;
     u.num_class = classes;
-    u.sample_rate = 128.0;
+    u.sample_rate = rate;
     u.minmax = minmax;
     const auto dir = std::filesystem::temp_directory_path() / "tfmed_trls_block";
     std::filesystem::create_directories(dir);
     const auto p =
-        (dir / ("trls" + std::to_string(classes) + (minmax ? "mm" : "") + ".tfm")).string();
+        (dir / ("trls" + std::to_string(classes) + (minmax ? "mm" : "") +
+                (rate > 0 ? "" : "_norate") + ".tfm"))
+            .string();
     tfmed::engine::write_untrained_trls(p, u, 3);
     return p;
 }
@@ -188,6 +191,98 @@ TEST(TfrnnEncoderBlock, FramesAndAnEncoderWithoutHead)
     }
     EXPECT_TRUE(r.pdus.empty());
     EXPECT_EQ(by_key(r.tags)["tfmed_window_start"].size(), static_cast<std::size_t>(windows));
+}
+
+// Frames from an upstream tfmed.stft are checked against the card's front
+// end: another hop (or window, output...) gives believable probabilities
+// from the wrong image, so such windows are invalid, never scored.
+TEST(TfrnnEncoderBlock, FramesOfAnotherStftAreInvalid)
+{
+    const auto path = model(3);
+    tfmed::engine::TrlsEngine eng(path, "cpu", 1);
+    const int V = kCh * static_cast<int>(eng.bins());
+    auto run = [&](int stft_hop, const std::string& output) {
+        auto tb = gr::make_top_block("stft_encoder");
+        auto src = gr::blocks::vector_source_f::make(signal(600, kCh), false, kCh);
+        auto st = gr::tfmed::stft::make(kCh, kFft, stft_hop, 0, "hann", true, "torch", true,
+                                        "reflect", false, true, output);
+        auto blk = gr::tfmed::tfrnn_encoder::make(path, "frames", kCh, 8, "cpu", 1);
+        auto s0 = gr::blocks::vector_sink_f::make(static_cast<int>(eng.embedding()));
+        auto s1 = gr::blocks::vector_sink_f::make(3);
+        auto dbg = gr::blocks::message_debug::make();
+        tb->connect(src, 0, st, 0);
+        tb->connect(st, 0, blk, 0);
+        tb->connect(blk, 0, s0, 0);
+        tb->connect(blk, 1, s1, 0);
+        tb->msg_connect(blk, "decisions", dbg, "store");
+        tb->run();
+        ::Run r;
+        r.emb = s0->data();
+        r.prob = s1->data();
+        r.tags = s0->tags();
+        for (int i = 0; i < dbg->num_messages(); ++i) {
+            r.pdus.push_back(pmt::car(dbg->get_message(i)));
+            r.texts.push_back(tfmed_test::payload_text(dbg->get_message(i)));
+        }
+        return r;
+    };
+    ASSERT_EQ(V, 18);
+    // The card's STFT (n_fft 16, hop 4): every window scored.
+    const auto good = run(4, "magnitude");
+    ASSERT_GT(good.emb.size(), 0u);
+    EXPECT_TRUE(by_key(good.tags)["tfmed_invalid"].empty());
+    for (float v : good.prob)
+        EXPECT_TRUE(std::isfinite(v));
+    // Hop 8 and log power: every window invalid, the PDU naming both STFTs.
+    for (const auto& [hop, output] :
+         std::vector<std::pair<int, std::string>>{ { 8, "magnitude" }, { 4, "log_power" } }) {
+        const auto bad = run(hop, output);
+        const auto windows = bad.prob.size() / 3;
+        ASSERT_GT(windows, 0u) << hop << output;
+        EXPECT_EQ(by_key(bad.tags)["tfmed_invalid"].size(), windows) << hop << output;
+        for (float v : bad.prob)
+            EXPECT_TRUE(std::isnan(v));
+        for (float v : bad.emb)
+            EXPECT_TRUE(std::isnan(v));
+        ASSERT_EQ(bad.pdus.size(), windows);
+        EXPECT_EQ(field(bad.pdus[0], "detail"), "stft_mismatch");
+        EXPECT_NE(bad.texts[0].find("the upstream tfmed.stft is stft(n_fft=16, hop=" +
+                                    std::to_string(hop)),
+                  std::string::npos)
+            << bad.texts[0];
+        EXPECT_NE(bad.texts[0].find("the model's front end is stft(n_fft=16, hop=4, "
+                                    "win_length=16, window=hann periodic, convention=torch, "
+                                    "center=1, pad_mode=reflect, normalized=0, onesided=1, "
+                                    "output=magnitude) on 2 channel(s)"),
+                  std::string::npos)
+            << bad.texts[0];
+    }
+}
+
+// A card without a rate: the stream's sample_rate times the decisions, and a
+// deadline needs one of the two (decisions were timed in samples, the
+// overrun deadline in items, both labelled seconds).
+TEST(TfrnnEncoderBlock, ACardWithoutARateTakesTheStreams)
+{
+    const auto path = model(3, false, 0.0);
+    const auto x = signal(kL * 3, kCh);
+    const auto timed = run_encoder(
+        gr::tfmed::tfrnn_encoder::make(path, "samples", kCh, 0, "cpu", 1, 32.0), x, kCh, 24, 3);
+    ASSERT_EQ(timed.pdus.size(), 3u);
+    for (int k = 0; k < 3; ++k)
+        EXPECT_DOUBLE_EQ(
+            pmt::to_double(pmt::dict_ref(timed.pdus[k], pmt::mp("time_s"), pmt::PMT_NIL)),
+            k * kL / 32.0);
+    const auto untimed = run_encoder(
+        gr::tfmed::tfrnn_encoder::make(path, "samples", kCh, 0, "cpu", 1), x, kCh, 24, 3);
+    ASSERT_EQ(untimed.pdus.size(), 3u);
+    EXPECT_TRUE(std::isnan(
+        pmt::to_double(pmt::dict_ref(untimed.pdus[1], pmt::mp("time_s"), pmt::PMT_NIL))));
+    EXPECT_NE(tfmed_test::message_of<std::invalid_argument>([&] {
+                  gr::tfmed::tfrnn_encoder::make(path, "samples", kCh, 0, "cpu", 1, 0.0, 0, -1,
+                                                 true, 16, 2.0, 64, 500.0);
+              }).find("needs the stream's rate: model " + path + " names none; pass sample_rate"),
+              std::string::npos);
 }
 
 TEST(TfrnnEncoderBlock, SharedEngineAcrossStreams)

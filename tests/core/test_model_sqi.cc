@@ -102,12 +102,100 @@ TEST(Quality, OptionsRoundTripAndRanges)
     EXPECT_EQ(back.to_json(), o.to_json());
     EXPECT_DOUBLE_EQ(back.kurtosis_min, 5.0);
     o.band_high_hz = 300.0;
-    EXPECT_EQ(message_of<std::invalid_argument>([&] { o.validate(500.0); }),
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { o.validate(500.0, kLen); }),
               "model card: quality: expected band high below Nyquist (250 Hz), found 300");
     o = {};
     o.beat_match_min = 2.0;
-    EXPECT_EQ(message_of<std::invalid_argument>([&] { o.validate(500.0); }),
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { o.validate(500.0, kLen); }),
               "model card: quality: expected -1 <= beat_match_min <= 1, found 2");
+    // The high-pass needs a cutoff above 0 Hz (butter2 refused it later, in
+    // every window, without naming the card).
+    o = {};
+    o.band_low_hz = 0.0;
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { o.validate(500.0, kLen); }),
+              "model card: quality: expected 0 < band low < band high (band_hz: the high-pass "
+              "and low-pass cutoffs), found 0");
+    // Edges that leave no room for min_beats beats (4.9 s of a 9.6-s crop
+    // passed, then every window came out "flat").
+    o = {};
+    o.edge_s = 4.9;
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { o.validate(500.0, kLen); }),
+              "model card: quality: expected the crop less both edges (4800 - 2 x 2450 samples "
+              "at 500 Hz) to hold at least 550 samples (min_beats 3 beat windows of 0.6 s, "
+              "0.25 s apart), found -100: lower edge_s or min_beats");
+    o.edge_s = 4.3; // 4800 - 4300 = 500 < 550
+    EXPECT_THROW(o.validate(500.0, kLen), std::invalid_argument);
+    o.edge_s = 4.25; // 550
+    EXPECT_NO_THROW(o.validate(500.0, kLen));
+    // A misspelt key, a band of three values.
+    EXPECT_EQ(message_of<std::invalid_argument>(
+                  [] { models::QualityOptions::from_json(R"({"kurtosis_mn": 99})"); }),
+              "model card: quality: expected one of enabled, band_hz, edge_s, amp_min, "
+              "kurtosis_min, beat_match_min, min_beats, beat_window_s, saturation_runs_max, "
+              "saturation_fraction_max, in_band_min, found 'kurtosis_mn'");
+    EXPECT_EQ(message_of<std::invalid_argument>(
+                  [] { models::QualityOptions::from_json(R"({"band_hz": [1, 25, 999]})"); }),
+              "model card: quality: expected band_hz as [low, high] (two numbers), found "
+              "[1,25,999]");
+    EXPECT_EQ(models::QualityOptions::from_json(R"({"band_hz": [2, 30]})").band_low_hz, 2.0);
+}
+
+TEST(Quality, WhatIsAssessedAndWhatIsRefused)
+{
+    // Plateaus outside the crop (the first 100 samples) are not the model's
+    // business: before, they counted as clipping.
+    auto x = synthetic_ecg();
+    for (int64_t t = 0; t < 60; ++t)
+        x[t] = 1.6f;
+    for (int64_t t = 70; t < 90; ++t)
+        x[t] = -0.6f;
+    const auto q = assess(x);
+    EXPECT_EQ(q.saturation_runs, 0) << q.describe({});
+    EXPECT_FALSE(q.poor()) << q.describe({});
+    // The same plateaus inside the crop are.
+    for (int64_t t : { 2000, 3000, 4000 })
+        for (int64_t k = 0; k < 30; ++k)
+            x[t + k] = 1.6f;
+    EXPECT_TRUE(assess(x).reasons & models::kSaturation);
+    // A non-finite sample is refused, not read as a missing beat.
+    auto bad = synthetic_ecg();
+    bad[2500] = NAN;
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { assess(bad); }),
+              "lead_quality: expected finite samples, found nan at sample 2500 (windows with "
+              "NaN/Inf are non_finite, not assessed)");
+    const auto ecg = synthetic_ecg();
+    EXPECT_EQ(message_of<std::invalid_argument>([&] {
+                  models::lead_quality(ecg.data(), kN, 1, kFs, 300, kN, {});
+              }),
+              "lead_quality: expected a crop inside the window of 5000 samples, found [300, "
+              "5300)");
+    // One beat and min_beats 1: nothing to match it with, no "inconsistent"
+    // (a wide one, 40 ms: the lobes the high-pass puts beside a narrow pulse
+    // are peaks of |z| of their own).
+    models::QualityOptions one;
+    one.min_beats = 1;
+    auto single = std::vector<float>(kN, 0.0f);
+    const auto noise = eval::SplitMix64(3).normal(kN);
+    for (int64_t t = 0; t < kN; ++t)
+        single[t] = static_cast<float>(0.01 * noise[t] +
+                                       1.2 * std::exp(-0.5 * std::pow((t / kFs - 5.0) / 0.04, 2)));
+    const auto s1 = models::lead_quality(single.data(), kN, 1, kFs, kBegin, kLen, one);
+    EXPECT_EQ(s1.beats, 1) << s1.describe(one);
+    EXPECT_FALSE(s1.reasons & models::kInconsistentBeats) << s1.describe(one);
+}
+
+TEST(Quality, FlutterAndPausesAreFlaggedNotScored)
+{
+    // The documented limit of the gate (models/sqi.h): ventricular flutter,
+    // a 5 Hz quasi-sinusoid of 1 mV, has kurtosis about 1.5-2 and comes out
+    // poor_quality; a monitor must route such windows to a technical alarm.
+    std::vector<float> vfl(kN);
+    const auto g = eval::SplitMix64(5).normal(kN);
+    for (int64_t t = 0; t < kN; ++t)
+        vfl[t] = static_cast<float>(std::sin(2 * M_PI * 5.0 * t / kFs) + 0.02 * g[t]);
+    const auto q = assess(vfl);
+    EXPECT_TRUE(q.reasons & models::kLowKurtosis) << q.describe({});
+    EXPECT_LT(q.kurtosis, 2.5);
 }
 
 TEST(Quality, TheArtefactGeneratorIsTheDocumentedOne)

@@ -452,6 +452,33 @@ TEST(Trls, CardFrequencyNorm)
     EXPECT_EQ(clf_bins->encoder->blocks[0]->as<models::TfrBlock>()->freq_norm->weight.size(0), 17);
 }
 
+// The card's stft section states the front end; numbers that the
+// architecture does not give describe another STFT and are refused (the
+// section's hop, n_fft and frame counts were not compared).
+TEST(Trls, CardStftSectionMustMatchTheArchitecture)
+{
+    models::TrlsCard c;
+    c.sample_rate = 173.61;
+    const auto j = nlohmann::json::parse(c.to_json());
+    EXPECT_NO_THROW(models::TrlsCard::from_json(j.dump()));
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        { "hop", "model card: expected stft.hop 8 (from the architecture), found 3" },
+        { "n_fft", "model card: expected stft.n_fft 32 (from the architecture), found 3" },
+        { "frames", "model card: expected stft.frames 23 (from the architecture), found 3" },
+        { "bins", "model card: expected stft.bins 17 (from the architecture), found 3" },
+    };
+    for (const auto& [key, want] : cases) {
+        auto k = j;
+        k["stft"][key] = 3;
+        EXPECT_EQ(message_of<std::invalid_argument>([&] { models::TrlsCard::from_json(k.dump()); }),
+                  want);
+    }
+    auto k = j;
+    k["stft"]["center"] = false;
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { models::TrlsCard::from_json(k.dump()); }),
+              "model card: expected stft.center true (the TRLS front end), found false");
+}
+
 // The linear probe trains on standardised representations and is saved
 // taking raw ones: the folded head's logits equal the standardised ones.
 TEST(Trls, FoldStandardisation)

@@ -29,14 +29,21 @@ namespace tfmed {
  * and hop, magnitude output; vlen = channels x bins), windows of the card's
  * frame count every `hop` frames; log1p and the per-window min-max happen
  * here. Frames cut from a continuous stream differ from a window's own STFT
- * at its two edges (reflect padding), so "samples" is the exact mode.
+ * at its two edges (reflect padding), so "samples" is the exact mode. When
+ * the block upstream is a tfmed.stft its settings are compared with the
+ * card's front end on every call (they can change while the graph runs): a
+ * window over frames of another STFT (hop, window, convention, output...)
+ * gives NaN outputs, a `tfmed_invalid` tag "stft_mismatch" and an "invalid"
+ * PDU naming both, and the mismatch is logged; frames from any other block
+ * are taken as they come.
  *
  * Output 0: the embedding (vlen = K x f_h) per window. Output 1 (optional,
  * models with a head): the class probabilities (vlen = classes). Each window
  * item carries `tfmed_window_start` (first sample or frame) and, with a head,
  * `tfmed_label` (class name), `tfmed_class` (index) and `tfmed_probabilities`
  * (f32vector) tags; the `decisions` port publishes a PDU per decision (class,
- * label, probability, start, time_s). A window with a non-finite value gives
+ * label, probability, start, time_s: seconds at the card's rate, else at
+ * `sample_rate`; NaN when neither gives one). A window with a non-finite value gives
  * NaN outputs, a `tfmed_invalid` tag and an "invalid" PDU.
  *
  * Serving is tsrnet_scorer's (engine/serve.h): the network runs on a worker
@@ -60,14 +67,16 @@ public:
      * \param device "auto", "cpu", "cuda" or "cuda:N"
      * \param threads intra-op threads for CPU inference (>= 1)
      * \param sample_rate the stream's rate in Hz (0: do not check; else it must
-     *        equal the card's)
+     *        equal the card's; for a card without a rate, it times the
+     *        decisions and the deadline)
      * \param embedding_vlen expected embedding size K x f_h (0: do not check)
      * \param classes expected classes of the head (-1: do not check; 0: none)
      * \param share use the process-wide engine for this model; false: a private one
      * \param max_batch windows per network call (1..4096)
      * \param max_wait_ms how long the oldest queued window waits for a fuller batch
      * \param queue windows this block may have in flight (1..65536)
-     * \param deadline_ms lateness beyond which a window is tagged tfmed_overrun (0: off)
+     * \param deadline_ms lateness beyond which a window is tagged tfmed_overrun (0: off;
+     *        needs a rate, from the card or `sample_rate`)
      * \throws std::invalid_argument naming what the model expects and what
      *         the stream has
      */

@@ -43,6 +43,9 @@ public:
     int64_t frames() const;    //!< STFT frames per window
     int64_t n_fft() const;
     int64_t hop() const;       //!< STFT hop
+    /*! The front end's STFT as dsp::StftOptions::to_string() writes it: what
+     *  an upstream tfmed.stft must be for input "frames". */
+    std::string stft_spec() const;
     int64_t embedding() const; //!< K * f_h
     int64_t num_class() const; //!< 0 without a linear head
     double sample_rate() const;

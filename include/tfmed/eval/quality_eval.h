@@ -35,6 +35,10 @@
 namespace tfmed {
 namespace eval {
 
+/*! The windows of the evaluation: TSRNet's 10 s at 500 Hz, crop 100 + 4800. */
+constexpr double kQualityRate = 500.0;
+constexpr int64_t kQualityWindow = 5000, kQualityCropBegin = 100, kQualityCropLength = 4800;
+
 struct QualityCategory {
     std::string name;
     std::string role; //!< "negative" (real ECG), "abnormal" (real arrhythmia), "artefact", "info"

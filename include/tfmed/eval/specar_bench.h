@@ -37,6 +37,7 @@ struct SpecarBenchResult {
     double forward_gflop = 0.0;        //!< per window
     double ceiling_gflops = 0.0;       //!< a 2048^3 matrix product at the same threads
     int64_t parameters = 0;
+    std::string device; //!< the device the network ran on ("cpu", "cuda:0")
 };
 
 SpecarBenchResult bench_specar(const SpecarBenchConfig& c);

@@ -42,6 +42,7 @@ struct TrlsBenchResult {
     double libtorch_lstm_train_step_s = 0.0;
     double forward_gflop = 0.0; //!< encoder, per window
     int64_t parameters = 0;     //!< encoder + head
+    std::string device;         //!< the device the network ran on ("cpu", "cuda:0")
 };
 
 TrlsBenchResult bench_trls(const TrlsBenchConfig& c);

@@ -86,6 +86,7 @@ struct TsrnetBenchResult {
     int64_t leads = 0, width = 0, d_model = 0;
     int threads = 0; //!< intra-op threads used
     double score_gflop = 0.0; //!< per window: three forward passes
+    std::string device;       //!< the device the network ran on ("cpu", "cuda:0")
     std::string json() const;
 };
 

@@ -27,7 +27,7 @@
  *   19(3):832-838: a morphology seen twice, a PVC in bigeminy, a paced beat,
  *   matches itself; peak-aligned noise finds no twin), with the number of
  *   beats;
- * - **saturation**: runs of samples at the window's maximum or minimum
+ * - **saturation**: runs of samples at the crop's maximum or minimum
  *   (within 0.2 % of its range, at least 8 ms long), as a clipped front end
  *   gives one plateau per beat (the flat-line and saturation checks of
  *   Clifford et al. 2012, PhysioNet/CinC Challenge 2011);
@@ -38,6 +38,16 @@
  *
  * The Orphanidou heart-rate and RR rules are deliberately not used: they
  * reject arrhythmias, which are what the gate must pass on to the model.
+ *
+ * What the gate is not: a rhythm detector. Ventricular flutter or
+ * fibrillation (a quasi-sinusoid: kurtosis about 2) is flagged
+ * `low_kurtosis`, asystole or a long pause `too_few_beats` (where the
+ * peaks counted as beats include tall T waves), so such windows come out
+ * `poor_quality`, not scored: route the blocks' `invalid` PDUs to a
+ * technical alarm, as bedside monitors raise "check leads", and do not rely
+ * on the anomaly score for them. A noiseless simulated ECG with an exactly
+ * flat baseline reads as clipped (its baseline is a plateau at the
+ * window's minimum): turn the gate off for simulator streams.
  * Thresholds live in the model card (`quality`); `tfmed eval quality`
  * measures the flag rates on real ECG and on generated artefacts.
  */
@@ -60,10 +70,17 @@ struct QualityOptions {
     double in_band_min = 0.5;     //!< power fraction in the band
 
     std::string to_json() const;
-    /*! \throws std::invalid_argument naming a field out of range */
+    /*!
+     * \throws std::invalid_argument naming a field of the wrong type or shape,
+     *         or a key that is not one of the gate's (a misspelt threshold)
+     */
     static QualityOptions from_json(const std::string& json);
-    /*! \throws std::invalid_argument naming the field, expected and found */
-    void validate(double sample_rate) const;
+    /*!
+     * \param crop_length samples the model sees (the gate assesses them less
+     *        `edge_s` at each end: that span must hold `min_beats` beats)
+     * \throws std::invalid_argument naming the field, expected and found
+     */
+    void validate(double sample_rate, int64_t crop_length) const;
 };
 
 /*! \brief Why a lead is of poor quality (bits). */
@@ -95,6 +112,8 @@ struct LeadQuality {
  * \param fs sample rate, Hz
  * \param crop_begin, crop_length the part of the window that is assessed
  *        (the part the model sees); the whole window is filtered
+ * \throws std::invalid_argument for a non-finite sample, a crop outside the
+ *         window, or one that leaves fewer than 8 samples inside its edges
  */
 LeadQuality lead_quality(const float* window, int64_t n, int64_t stride, double fs,
                          int64_t crop_begin, int64_t crop_length, const QualityOptions& o);

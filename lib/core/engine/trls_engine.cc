@@ -65,6 +65,7 @@ int64_t TrlsEngine::bins() const { return d_->m.card.arch.bins(); }
 int64_t TrlsEngine::frames() const { return d_->m.card.arch.frames(); }
 int64_t TrlsEngine::n_fft() const { return d_->m.card.arch.n_fft; }
 int64_t TrlsEngine::hop() const { return d_->m.card.arch.effective_hop(); }
+std::string TrlsEngine::stft_spec() const { return d_->m.card.arch.stft().to_string(); }
 int64_t TrlsEngine::embedding() const { return d_->m.card.arch.embedding(); }
 int64_t TrlsEngine::num_class() const { return d_->m.card.arch.num_class; }
 double TrlsEngine::sample_rate() const { return d_->m.card.sample_rate; }

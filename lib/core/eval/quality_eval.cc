@@ -25,8 +25,9 @@ namespace {
 
 constexpr double kFsGen = 360.0;  // the segments' rate (MIT-BIH)
 constexpr int64_t kN = 3600;      // 10 s
-constexpr double kFsModel = 500.0; // TSRNet's
-constexpr int64_t kWindow = 5000, kCropBegin = 100, kCropLength = 4800;
+constexpr double kFsModel = kQualityRate; // TSRNet's
+constexpr int64_t kWindow = kQualityWindow, kCropBegin = kQualityCropBegin,
+                  kCropLength = kQualityCropLength;
 
 using Seg = std::vector<double>;
 
@@ -185,7 +186,7 @@ std::string QualityEvalResult::json() const
 
 QualityEvalResult evaluate_quality(const std::string& dir, const models::QualityOptions& o)
 {
-    o.validate(kFsModel);
+    o.validate(kFsModel, kCropLength);
     QualityEvalResult res;
     res.options = o;
     // Real ECG.

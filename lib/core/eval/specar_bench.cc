@@ -77,6 +77,11 @@ SpecarBenchResult bench_specar(const SpecarBenchConfig& c)
     models::SpecarNet net(c.arch);
     net->to(dev);
     SpecarBenchResult r;
+    r.device = dev.str();
+    const std::function<void()> sync = [&] {
+        if (dev.is_cuda())
+            torch::cuda::synchronize();
+    };
     for (const auto& p : net->parameters())
         r.parameters += p.numel();
     r.forward_gflop = models::specar_forward_flops(c.arch) / 1e9;
@@ -85,13 +90,7 @@ SpecarBenchResult bench_specar(const SpecarBenchConfig& c)
         // best a dense kernel reaches on this machine in this process.
         const int64_t n = 2048;
         const auto a = torch::randn({ n, n }, dev), b = torch::randn({ n, n }, dev);
-        const double s = timed(
-            [&] {
-                torch::mm(a, b);
-                if (dev.is_cuda())
-                    torch::cuda::synchronize();
-            },
-            std::min(1.0, c.seconds));
+        const double s = timed([&] { torch::mm(a, b); }, std::min(1.0, c.seconds), sync);
         r.ceiling_gflops = 2.0 * double(n) * double(n) * double(n) / s / 1e9;
     }
     net->eval();
@@ -99,7 +98,8 @@ SpecarBenchResult bench_specar(const SpecarBenchConfig& c)
         torch::NoGradGuard ng;
         for (auto b : c.batches) {
             const auto in = inputs(c.arch, b, dev);
-            const double s = timed([&] { net->forward(in.x, in.mark, in.mask); }, c.seconds);
+            const double s =
+                timed([&] { net->forward(in.x, in.mark, in.mask); }, c.seconds, sync);
             r.windows_per_s.push_back(static_cast<double>(b) / s);
         }
     }
@@ -112,7 +112,7 @@ SpecarBenchResult bench_specar(const SpecarBenchConfig& c)
             net->forward(in.x, in.mark, in.mask).out.square().mean().backward();
             opt.step();
         },
-        c.seconds);
+        c.seconds, sync);
     return r;
 }
 

@@ -8,6 +8,7 @@
 #include <tfmed/models/tsrnet_pipeline.h>
 #include <tfmed/train/runtime.h>
 
+#include <torch/cuda.h>
 #include <torch/torch.h>
 
 #include "timing.h"
@@ -27,6 +28,11 @@ TrlsBenchResult bench_trls(const TrlsBenchConfig& c)
     const auto dev = models::parse_device(c.device);
     const auto& o = c.arch;
     TrlsBenchResult r;
+    r.device = dev.str();
+    const std::function<void()> sync = [&] {
+        if (dev.is_cuda())
+            torch::cuda::synchronize();
+    };
     torch::manual_seed(0);
     models::TrlsClassifier clf(o);
     clf->to(dev);
@@ -39,7 +45,7 @@ TrlsBenchResult bench_trls(const TrlsBenchConfig& c)
             for (auto b : c.batches) {
                 const auto img = torch::rand({ b, o.features(), o.frames() }, dev);
                 windows_per_s.push_back(static_cast<double>(b) /
-                                        timed([&] { clf->embed(img); }, c.seconds));
+                                        timed([&] { clf->embed(img); }, c.seconds, sync));
             }
         }
         torch::manual_seed(0);
@@ -58,7 +64,7 @@ TrlsBenchResult bench_trls(const TrlsBenchConfig& c)
                 opt.step();
                 net->update_target(0.7);
             },
-            c.seconds);
+            c.seconds, sync);
     };
     run(r.windows_per_s, r.train_step_s);
     if (o.rnn == "lstm" && dev.is_cpu() && models::fused_lstm_enabled()) {

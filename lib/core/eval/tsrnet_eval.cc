@@ -15,8 +15,11 @@
 #include <nlohmann/json.hpp>
 #include <torch/optim/adamw.h>
 
+#include "timing.h"
+
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <cstdio>
 #include <random>
 #include <stdexcept>
@@ -268,20 +271,9 @@ TsrnetBenchResult bench_tsrnet(const TsrnetBenchConfig& a)
         if (dev.is_cuda()) // a device-to-host copy waits for the queued kernels
             torch::zeros({ 1 }, torch::TensorOptions().device(dev)).cpu();
     };
-    auto timed = [&](auto&& fn) {
-        fn(); // warm-up
-        sync();
-        int reps = 0;
-        const auto t0 = std::chrono::steady_clock::now();
-        double el = 0.0;
-        do {
-            fn();
-            sync();
-            ++reps;
-            el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        } while (el < a.seconds);
-        return el / reps;
-    };
+    // The benches' one timer: at least two calls (a ~9 s training step
+    // was timed once), each followed by sync on a GPU.
+    auto timed = [&](const std::function<void()>& fn) { return eval::timed(fn, a.seconds, sync); };
     torch::manual_seed(1);
     TsrnetBenchResult r;
     char head[512];
@@ -293,6 +285,7 @@ TsrnetBenchResult bench_tsrnet(const TsrnetBenchConfig& a)
                   (long long)models::count_parameters(*net), dev.str().c_str(),
                   at::get_num_threads());
     r.header = head;
+    r.device = dev.str();
     r.batches = a.batches;
     r.threads = at::get_num_threads();
     r.parameters = models::count_parameters(*net);

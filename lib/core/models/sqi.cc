@@ -130,22 +130,44 @@ std::string QualityOptions::to_json() const
 QualityOptions QualityOptions::from_json(const std::string& text)
 {
     QualityOptions o;
+    auto pair = [](const json& j, const char* key, double& a, double& b) {
+        const auto& v = j.at(key);
+        if (!v.is_array() || v.size() != 2 || !v[0].is_number() || !v[1].is_number())
+            throw std::invalid_argument(std::string("model card: quality: expected ") + key +
+                                        " as [low, high] (two numbers), found " + v.dump());
+        a = v[0].get<double>();
+        b = v[1].get<double>();
+    };
     try {
         const auto j = json::parse(text);
+        if (!j.is_object())
+            throw std::invalid_argument("model card: quality: expected an object, found " +
+                                        j.dump());
+        // A misspelt threshold would leave the default in force without a
+        // word: every key must be one of the gate's.
+        static const char* const known[] = { "enabled", "method", "band_hz", "edge_s", "amp_min",
+                                             "kurtosis_min", "beat_match_min", "min_beats",
+                                             "beat_window_s", "saturation_runs_max",
+                                             "saturation_fraction_max", "in_band_min" };
+        for (const auto& [key, value] : j.items())
+            if (std::find_if(std::begin(known), std::end(known), [&](const char* k) {
+                    return key == k;
+                }) == std::end(known))
+                throw std::invalid_argument(
+                    "model card: quality: expected one of enabled, band_hz, edge_s, amp_min, "
+                    "kurtosis_min, beat_match_min, min_beats, beat_window_s, "
+                    "saturation_runs_max, saturation_fraction_max, in_band_min, found '" +
+                    key + "'");
         card_json::get_opt(j, "enabled", o.enabled);
-        if (j.contains("band_hz")) {
-            o.band_low_hz = j["band_hz"].at(0).get<double>();
-            o.band_high_hz = j["band_hz"].at(1).get<double>();
-        }
+        if (j.contains("band_hz"))
+            pair(j, "band_hz", o.band_low_hz, o.band_high_hz);
         card_json::get_opt(j, "edge_s", o.edge_s);
         card_json::get_opt(j, "amp_min", o.amp_min);
         card_json::get_opt(j, "kurtosis_min", o.kurtosis_min);
         card_json::get_opt(j, "beat_match_min", o.beat_match_min);
         card_json::get_opt(j, "min_beats", o.min_beats);
-        if (j.contains("beat_window_s")) {
-            o.beat_before_s = j["beat_window_s"].at(0).get<double>();
-            o.beat_after_s = j["beat_window_s"].at(1).get<double>();
-        }
+        if (j.contains("beat_window_s"))
+            pair(j, "beat_window_s", o.beat_before_s, o.beat_after_s);
         card_json::get_opt(j, "saturation_runs_max", o.saturation_runs_max);
         card_json::get_opt(j, "saturation_fraction_max", o.saturation_fraction_max);
         card_json::get_opt(j, "in_band_min", o.in_band_min);
@@ -155,14 +177,16 @@ QualityOptions QualityOptions::from_json(const std::string& text)
     return o;
 }
 
-void QualityOptions::validate(double fs) const
+void QualityOptions::validate(double fs, int64_t crop_length) const
 {
     auto fail = [](const std::string& what, double v) {
         throw std::invalid_argument("model card: quality: expected " + what + ", found " +
                                     num(v));
     };
-    if (!(band_low_hz >= 0.0 && band_low_hz < band_high_hz))
-        fail("0 <= band low < band high", band_low_hz);
+    // The high-pass of the model view needs a cutoff above 0 Hz.
+    if (!(band_low_hz > 0.0 && band_low_hz < band_high_hz))
+        fail("0 < band low < band high (band_hz: the high-pass and low-pass cutoffs)",
+             band_low_hz);
     if (!(band_high_hz < fs / 2.0))
         fail("band high below Nyquist (" + num(fs / 2.0) + " Hz)", band_high_hz);
     if (!(edge_s >= 0.0 && edge_s < 10.0))
@@ -183,6 +207,21 @@ void QualityOptions::validate(double fs) const
         fail("0 <= saturation_fraction_max <= 1", saturation_fraction_max);
     if (!(in_band_min >= 0.0 && in_band_min <= 1.0))
         fail("0 <= in_band_min <= 1", in_band_min);
+    // What is assessed, the crop less both edges, must hold min_beats beat
+    // windows 0.25 s apart (the detector's spacing), and 8 samples at least.
+    const int64_t span = crop_length - 2 * std::llround(edge_s * fs);
+    const double need_s =
+        min_beats > 0 ? beat_before_s + beat_after_s + 0.25 * static_cast<double>(min_beats - 1)
+                      : 0.0;
+    const auto need = std::max<int64_t>(8, static_cast<int64_t>(std::ceil(need_s * fs)));
+    if (span < need)
+        throw std::invalid_argument(
+            "model card: quality: expected the crop less both edges (" +
+            std::to_string(crop_length) + " - 2 x " + std::to_string(std::llround(edge_s * fs)) +
+            " samples at " + num(fs) + " Hz) to hold at least " + std::to_string(need) +
+            " samples (min_beats " + std::to_string(min_beats) + " beat windows of " +
+            num(beat_before_s + beat_after_s) + " s, 0.25 s apart), found " +
+            std::to_string(span) + ": lower edge_s or min_beats");
 }
 
 std::string quality_reasons(unsigned r)
@@ -225,12 +264,25 @@ LeadQuality lead_quality(const float* window, int64_t n, int64_t stride, double 
                          int64_t crop_begin, int64_t crop_length, const QualityOptions& o)
 {
     LeadQuality q;
+    if (!(crop_begin >= 0 && crop_length > 0 && crop_begin + crop_length <= n))
+        throw std::invalid_argument("lead_quality: expected a crop inside the window of " +
+                                    std::to_string(n) + " samples, found [" +
+                                    std::to_string(crop_begin) + ", " +
+                                    std::to_string(crop_begin + crop_length) + ")");
     std::vector<double> raw(static_cast<std::size_t>(n));
-    for (int64_t t = 0; t < n; ++t)
+    for (int64_t t = 0; t < n; ++t) {
         raw[static_cast<std::size_t>(t)] = window[t * stride];
+        if (!std::isfinite(raw[static_cast<std::size_t>(t)]))
+            throw std::invalid_argument(
+                "lead_quality: expected finite samples, found " +
+                num(raw[static_cast<std::size_t>(t)]) + " at sample " + std::to_string(t) +
+                " (windows with NaN/Inf are non_finite, not assessed)");
+    }
 
-    // Raw-window features: saturation runs at the rails.
-    const auto [mn, mx] = std::minmax_element(raw.begin(), raw.end());
+    // Saturation runs at the rails, over the crop: the part the model sees.
+    const std::vector<double> seen(raw.begin() + crop_begin,
+                                   raw.begin() + crop_begin + crop_length);
+    const auto [mn, mx] = std::minmax_element(seen.begin(), seen.end());
     const double lo = *mn, hi = *mx, range = hi - lo;
     if (range == 0.0) {
         q.saturation_runs = 1;
@@ -238,11 +290,11 @@ LeadQuality lead_quality(const float* window, int64_t n, int64_t stride, double 
     } else {
         const double tol = 0.002 * range;
         const auto min_len = std::max<int64_t>(2, std::llround(0.008 * fs));
-        const auto top = runs(raw, min_len, [&](double v) { return v >= hi - tol; });
-        const auto bottom = runs(raw, min_len, [&](double v) { return v <= lo + tol; });
+        const auto top = runs(seen, min_len, [&](double v) { return v >= hi - tol; });
+        const auto bottom = runs(seen, min_len, [&](double v) { return v <= lo + tol; });
         q.saturation_runs = top.first + bottom.first;
         q.saturation_fraction =
-            static_cast<double>(top.second + bottom.second) / static_cast<double>(n);
+            static_cast<double>(top.second + bottom.second) / static_cast<double>(crop_length);
     }
 
     // The model view: high-pass, then low-pass, zero phase, over the whole
@@ -252,10 +304,10 @@ LeadQuality lead_quality(const float* window, int64_t n, int64_t stride, double 
     const auto edge = static_cast<int64_t>(std::llround(o.edge_s * fs));
     const int64_t b = std::max<int64_t>(0, crop_begin + edge);
     const int64_t e = std::min<int64_t>(n, crop_begin + crop_length - edge);
-    if (e - b < 8) {
-        q.reasons |= kFlat | kTooFewBeats;
-        return q;
-    }
+    if (e - b < 8) // QualityOptions::validate() refuses such a crop and edge
+        throw std::invalid_argument("lead_quality: expected at least 8 samples in the crop less "
+                                    "its edges, found " + std::to_string(e - b) +
+                                    " (edge_s " + num(o.edge_s) + ")");
     const std::vector<double> y(bp.begin() + b, bp.begin() + e);
     const std::vector<double> h(hp.begin() + b, hp.begin() + e);
     const double vy = variance(y), vh = variance(h);
@@ -322,7 +374,7 @@ LeadQuality lead_quality(const float* window, int64_t n, int64_t stride, double 
         q.reasons |= kLowKurtosis;
     if (q.beats < o.min_beats)
         q.reasons |= kTooFewBeats;
-    else if (q.beat_match < o.beat_match_min)
+    else if (q.beats >= 2 && q.beat_match < o.beat_match_min) // a match needs two beats
         q.reasons |= kInconsistentBeats;
     if (q.saturation_runs > o.saturation_runs_max ||
         q.saturation_fraction > o.saturation_fraction_max)

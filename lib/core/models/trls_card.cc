@@ -111,6 +111,11 @@ TrlsCard TrlsCard::from_json(const std::string& text)
             throw std::invalid_argument("model card: expected the TRLS front end (torch "
                                         "convention, hann, magnitude), found " +
                                         conv + ", " + win + ", " + out);
+        bool center = true;
+        get_opt(st, "center", center);
+        if (!center)
+            throw std::invalid_argument("model card: expected stft.center true (the TRLS "
+                                        "front end), found false");
     }
     if (j.contains("scaling")) {
         get_opt(j["scaling"], "kind", c.scaling);
@@ -122,6 +127,24 @@ TrlsCard TrlsCard::from_json(const std::string& text)
         c.pretraining_json = j["pretraining"].dump();
     read_sections(j, c.data_json, c.metrics_json, c.training_json);
     c.validate();
+    if (j.contains("stft")) {
+        const auto& st = j["stft"];
+        // The numbers follow from the architecture; a card that states others
+        // describes another STFT than the one the network runs.
+        const std::pair<const char*, int64_t> derived[] = { { "n_fft", o.n_fft },
+                                                            { "hop", o.effective_hop() },
+                                                            { "bins", o.bins() },
+                                                            { "frames", o.frames() } };
+        for (const auto& [key, want] : derived) {
+            int64_t v = want;
+            get_opt(st, key, v);
+            if (v != want)
+                throw std::invalid_argument(std::string("model card: expected stft.") + key +
+                                            " " + std::to_string(want) +
+                                            " (from the architecture), found " +
+                                            std::to_string(v));
+        }
+    }
     return c;
 }
 
