@@ -100,10 +100,10 @@ ServeRow run_case(const ServeBenchArgs& a, const std::string& model, double rate
     const double c1 = cpu_seconds(), w1 = scored();
     const auto t1 = clock_type::now();
     // Latency over the same windows as windows/s: those scored from here on
-    // (each block keeps its last 65536 in order; a run scores fewer).
-    std::vector<std::size_t> lat1;
+    // (a block keeps the latencies of its last 65536 windows, in order).
+    std::vector<uint64_t> scored1;
     for (auto& b : blocks)
-        lat1.push_back(b->latencies().size());
+        scored1.push_back(b->windows_scored());
     std::this_thread::sleep_for(std::chrono::duration<double>(2 * seconds / 3));
     ServeRow r;
     r.streams = n;
@@ -112,14 +112,7 @@ ServeRow run_case(const ServeBenchArgs& a, const std::string& model, double rate
     const double dt = std::chrono::duration<double>(clock_type::now() - t1).count();
     r.cpu_percent = 100.0 * (cpu_seconds() - c1) / dt;
     r.rss_mb = rss_mb();
-    std::vector<float> lat;
     double batches_w = 0;
-    for (std::size_t i = 0; i < blocks.size(); ++i) {
-        r.overruns += blocks[i]->overruns();
-        const auto l = blocks[i]->latencies();
-        lat.insert(lat.end(), l.begin() + static_cast<std::ptrdiff_t>(std::min(lat1[i], l.size())),
-                   l.end());
-    }
     r.windows = scored();
     r.windows_per_s = (r.windows - w1) / dt;
     {
@@ -128,6 +121,16 @@ ServeRow run_case(const ServeBenchArgs& a, const std::string& model, double rate
     }
     tb->stop();
     tb->wait();
+    // The counts are still now: each block's latencies of the windows it
+    // scored after the first third are the last (scored - scored1) of them.
+    std::vector<float> lat;
+    for (std::size_t i = 0; i < blocks.size(); ++i) {
+        r.overruns += blocks[i]->overruns();
+        const auto l = blocks[i]->latencies();
+        const auto after = static_cast<std::size_t>(
+            std::min<uint64_t>(l.size(), blocks[i]->windows_scored() - scored1[i]));
+        lat.insert(lat.end(), l.end() - static_cast<std::ptrdiff_t>(after), l.end());
+    }
     r.mean_batch = batches_w;
     r.p50 = quantile(lat, 0.50);
     r.p95 = quantile(lat, 0.95);
@@ -317,16 +320,21 @@ int run_bench_serve(ServeBenchArgs a)
         argv.insert(argv.end(),
                     { "--one-case", std::to_string(n) + (shared ? ":shared" : ":separate"),
                       "--row-json", tmp.string() });
+        struct Remove {
+            std::filesystem::path p;
+            ~Remove()
+            {
+                std::error_code ec;
+                std::filesystem::remove(p, ec);
+            }
+        } remove{ tmp };
         const int rc = launch_workers(1, argv, {}, 5.0);
         if (rc != 0)
             throw std::runtime_error("bench serve: the run of " + std::to_string(n) + " " +
                                      (shared ? "shared" : "separate") +
                                      " stream(s) failed (status " + std::to_string(rc) + ")");
         std::ifstream f(tmp);
-        const auto j = nlohmann::json::parse(f);
-        f.close();
-        std::filesystem::remove(tmp);
-        return row_of(j);
+        return row_of(nlohmann::json::parse(f));
     };
     std::vector<ServeRow> rows;
     for (int n : a.streams) {

@@ -32,6 +32,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cerrno>
+#include <cstring>
+#include <cstdlib>
 #include <filesystem>
 #include <unistd.h>
 #include <limits>
@@ -53,8 +56,13 @@ namespace {
 // One line per check; a refused check counts.
 struct Doctor {
     int failures = 0;
-    bool line(bool ok, const std::string& what, const std::string& detail)
+    // A temporary copy the engines read (format 1), named as the user's file.
+    std::string copy, original;
+    bool no_forward = false; // the forward pass could not be set up (said so)
+    bool line(bool ok, const std::string& what, std::string detail)
     {
+        for (std::size_t at; !copy.empty() && (at = detail.find(copy)) != std::string::npos;)
+            detail.replace(at, copy.size(), original);
         std::printf("%-8s %-16s %s\n", ok ? "ok" : "REFUSED", what.c_str(), detail.c_str());
         failures += ok ? 0 : 1;
         return ok;
@@ -114,7 +122,7 @@ void doctor_tsrnet(Doctor& d, const std::string& engine_path, const models::Mode
     // above (a format-1 file) or below (no threshold) say does not stop it.
     const int before = d.failures;
     check_weights(d, f);
-    const bool runnable = d.failures == before;
+    const bool runnable = d.failures == before && !d.no_forward;
     if (std::isfinite(card.threshold))
         d.line(true, "threshold",
              fmt("%.6g", card.threshold) + " (" + fmt("%g", 100 * card.threshold_quantile) +
@@ -183,7 +191,7 @@ void doctor_specar(Doctor& d, const std::string& engine_path, const models::Mode
                "; every field in range");
     const int before = d.failures;
     check_weights(d, f);
-    const bool runnable = d.failures == before;
+    const bool runnable = d.failures == before && !d.no_forward;
     if (a.task == "anomaly_detection") {
         if (std::isfinite(card.threshold))
             d.line(true, "threshold",
@@ -253,7 +261,7 @@ void doctor_trls(Doctor& d, const std::string& engine_path, const models::ModelF
                "; scaling " + card.scaling + "; every field in range");
     const int before = d.failures;
     check_weights(d, f);
-    const bool runnable = d.failures == before;
+    const bool runnable = d.failures == before && !d.no_forward;
     if (card.scaling != "none")
         std::printf("%-8s %-16s %s\n", "note", "frames input",
                     ("scaling " + card.scaling + " (per time index, TS-TCC): tfrnn_encoder "
@@ -384,13 +392,32 @@ static int model_doctor(const std::string& path)
         }
     } tmp;
     if (f.format == 1) {
-        auto copy = f;
-        copy.format = models::kModelFileFormat;
-        tmp.p = (std::filesystem::temp_directory_path() /
-                 ("tfmed-doctor-" + std::to_string(::getpid()) + ".tfm"))
-                    .string();
-        models::write_model_file(tmp.p, copy);
-        run_path = tmp.p;
+        // A name of our own (mkstemp), then the copy written over it.
+        std::string name =
+            (std::filesystem::temp_directory_path() / "tfmed-doctor-XXXXXX").string();
+        const int fd = ::mkstemp(name.data());
+        if (fd >= 0) {
+            ::close(fd);
+            tmp.p = name;
+            try {
+                auto copy = f;
+                copy.format = models::kModelFileFormat;
+                models::write_model_file(tmp.p, copy);
+                run_path = tmp.p;
+                d.copy = tmp.p;
+                d.original = path;
+            } catch (const std::exception& e) {
+                d.line(false, "forward pass",
+                       "not run: the checksummed copy it needs could not be written to " +
+                           tmp.p + ": " + message_of(e));
+                d.no_forward = true;
+            }
+        } else {
+            d.line(false, "forward pass",
+                   "not run: no temporary file for the checksummed copy it needs (" +
+                       std::string(std::strerror(errno)) + ")");
+            d.no_forward = true;
+        }
     }
     if (head.model == "tsrnet")
         doctor_tsrnet(d, run_path, f);

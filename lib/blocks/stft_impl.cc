@@ -102,6 +102,7 @@ bool stft_impl::start()
     if (nitems_read(0) == 0 && d_stream.samples_pushed() > 0) {
         d_stream.reset();
         d_pending.clear();
+        d_changed_at = 0; // frames count from 0 again, all with the settings now in use
     }
     return true;
 }
@@ -125,6 +126,14 @@ bool stft_impl::stop()
     return true;
 }
 
+std::string stft_impl::settings(uint64_t& first_frame) const
+{
+    gr::thread::scoped_lock guard(const_cast<gr::thread::mutex&>(d_setlock));
+    first_frame = static_cast<uint64_t>(d_changed_at);
+    return d_stream.options().to_string() + " on " + std::to_string(d_channels) +
+           " channel(s), fft " + ::tfmed::dsp::StftStream::fft_backend();
+}
+
 std::string stft_impl::describe() const
 {
     // basic_block::d_setlock is not mutable; locking does not change the block.
@@ -143,7 +152,14 @@ void stft_impl::retune(Change&& change)
     }();
     change(o);
     gr::thread::scoped_lock guard(d_setlock);
+    const std::string before = d_stream.options().to_string();
     d_stream.retune(o); // throws before changing anything if not allowed
+    if (d_stream.options().to_string() != before) {
+        // Frames leave work() as they are pulled (under this lock), so the
+        // next one pulled is the first made with the new settings.
+        d_changed_at = d_stream.frames_pulled();
+        ++d_changes;
+    }
 }
 
 void stft_impl::set_window(const std::string& window)

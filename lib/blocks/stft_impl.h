@@ -9,6 +9,7 @@
 #include <gnuradio/tfmed/stft.h>
 #include <tfmed/dsp/stft_stream.h> // torch-free engine
 
+#include <atomic>
 #include <deque>
 #include <vector>
 
@@ -26,6 +27,8 @@ public:
     int bins() const override { return d_bins; }
     int center_offset() const override { return d_center; }
     std::string describe() const override;
+    std::string settings(uint64_t& first_frame) const override;
+    uint64_t settings_changes() const override { return d_changes.load(); }
 
     bool start() override;
     bool stop() override;
@@ -52,6 +55,8 @@ private:
     std::vector<int32_t> d_bad, d_over; // channel lists of one frame
     std::vector<gr::tag_t> d_tags;
     std::deque<std::pair<int64_t, gr::tag_t>> d_pending; // (frame, tag)
+    std::atomic<uint64_t> d_changes{ 0 }; // setter calls that changed the settings
+    int64_t d_changed_at = 0;             // first frame of the current settings (under d_setlock)
 };
 
 } // namespace tfmed

@@ -197,7 +197,7 @@ public:
                                               [](float v) { return std::isfinite(v); }) ||
                                  !std::all_of(r.prob.begin(), r.prob.end(),
                                               [](float v) { return std::isfinite(v); });
-                if (wrong)
+                if (bad) // (an engine failure gives no embedding at all)
                     std::fill(e + static_cast<std::ptrdiff_t>(k) * d_emb,
                               e + static_cast<std::ptrdiff_t>(k + 1) * d_emb, std::nanf(""));
                 if (p) {
@@ -244,40 +244,55 @@ public:
 
 private:
     // Input "frames": is the block upstream a tfmed.stft with the model's
-    // front end? Its settings can change while the graph runs (set_window,
-    // set_output), so this looks on every call; each change is a transition
-    // at the next frame read. A window over frames of another STFT is
+    // front end? Its window and output can change while the graph runs
+    // (set_window, set_output): the stft counts the changes (polled here on
+    // every call) and names the first frame made with the settings in use,
+    // so each transition lands on the frame where it happened, not where
+    // this block happens to read. A window over frames of another STFT is
     // invalid ("stft_mismatch"), never scored: its probabilities would look
     // as plausible as any. Frames from anything else (a file, a ZMQ source)
-    // are taken as they come.
+    // are taken as they come. start(), stop() and work() run on the block's
+    // thread: no lock here.
     void check_upstream()
     {
         if (!d_checked) {
             d_checked = true;
-            d_stft.reset();
-            if (auto det = detail(); det && det->ninputs() > 0 && det->input(0))
-                d_stft = std::dynamic_pointer_cast<stft>(det->input(0)->buffer()->link());
-            if (!d_stft) {
+            d_changes = UINT64_MAX; // read the settings on this call
+            stft::sptr up;
+            try {
+                if (auto det = detail(); det && det->ninputs() > 0 && det->input(0))
+                    up = std::dynamic_pointer_cast<stft>(det->input(0)->buffer()->link());
+            } catch (const std::bad_weak_ptr&) { // the writer is gone
+            }
+            d_stft = up;
+            if (!up) {
                 d_logger->debug("input frames do not come from a tfmed.stft: not checked");
                 if (!d_upstream.empty() && !d_upstream.back().second.empty())
                     d_upstream.emplace_back(nitems_read(0), std::string());
                 d_seen.clear();
             }
         }
-        if (!d_stft)
+        const auto up = d_stft.lock();
+        if (!up)
             return;
-        const std::string now = d_stft->describe();
+        const uint64_t changes = up->settings_changes();
+        if (changes == d_changes)
+            return;
+        d_changes = changes;
+        uint64_t at = 0;
+        const std::string now = up->settings(at);
         if (now == d_seen)
             return;
         d_seen = now;
-        const bool ok = now.compare(0, d_spec.size(), d_spec) == 0;
         std::string why;
-        if (!ok) {
+        if (now.compare(0, d_spec.size(), d_spec) != 0) {
             why = "the upstream tfmed.stft is " + now.substr(0, now.find(", fft ")) +
                   ", the model's front end is " + d_spec;
             d_logger->error("{}: its windows are marked invalid (stft_mismatch)", why);
         }
-        d_upstream.emplace_back(nitems_read(0), std::move(why));
+        if (!d_upstream.empty())
+            at = std::max(at, d_upstream.back().first);
+        d_upstream.emplace_back(at, std::move(why));
     }
 
     // The mismatch text of frames [a, b), or null when all came from the
@@ -310,7 +325,8 @@ private:
     const double d_rate, d_per_s;
     const std::string d_spec; // what an upstream tfmed.stft's describe() must begin with
     bool d_checked = false;
-    stft::sptr d_stft;
+    std::weak_ptr<stft> d_stft;
+    uint64_t d_changes = UINT64_MAX;
     std::string d_seen;
     std::deque<std::pair<uint64_t, std::string>> d_upstream; // (frame, mismatch or "")
     const pmt::pmt_t d_port, d_id, d_start_key, d_invalid_key, d_label_key, d_class_key,

@@ -166,15 +166,23 @@ public:
     void stop() { d_stream->set_wake(nullptr); }
 
     /*!
-     * \brief Items read after the last complete window that no window
-     * covers: the start of a window the stream ended inside (with a hop
-     * longer than the window, the items between windows are not counted;
-     * they are skipped by design). For the block's stop() to report.
+     * \brief At the stream's end (the upstream block finished), the items
+     * after the last complete window that no window covers: the start of a
+     * window the stream ended inside, read or still waiting in the input
+     * buffer (GNU Radio retires a block without calling work() when fewer
+     * items remain than it asked for). With a hop longer than the window the
+     * items between windows are not counted: they are skipped by design. 0
+     * while the stream goes on (stop() also comes with lock()/unlock() and
+     * with tb.stop() of a live graph). For the block's stop() to report.
      */
     int window() const { return d_window; }
     uint64_t tail() const
     {
-        const uint64_t read = d_b->nitems_read(0);
+        const auto det = d_b->detail();
+        if (!det || det->ninputs() < 1 || !det->input(0) || !det->input(0)->done())
+            return 0;
+        const uint64_t read =
+            d_b->nitems_read(0) + static_cast<uint64_t>(det->input(0)->items_available());
         const uint64_t covered =
             d_next > 0 ? d_next - static_cast<uint64_t>(d_hop) + static_cast<uint64_t>(d_window)
                        : 0;

@@ -144,7 +144,10 @@ def main():
     with_card(p("band0.tfm"), q(band_hz=[0, 25]))
     expect_fail("quality band 0 Hz", "expected 0 < band low < band high", "doctor", p("band0.tfm"))
     with_card(p("edge.tfm"), q(edge_s=4.9))
-    expect_fail("quality edges", "to hold at least 550 samples", "doctor", p("edge.tfm"))
+    expect_fail("quality edges", "to hold at least 551 samples", "doctor", p("edge.tfm"))
+    # A gate that is off reads none of its thresholds: the card loads.
+    with_card(p("off.tfm"), q(enabled=False, edge_s=4.9))
+    expect_ok("quality off, edges unchecked", "doctor", p("off.tfm"))
     with_card(p("typo.tfm"), q(kurtosis_mn=99))
     expect_fail("quality typo", "found 'kurtosis_mn'", "doctor", p("typo.tfm"))
     # A format-1 file (no checksums) is reported as such, and the checks

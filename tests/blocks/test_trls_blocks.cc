@@ -10,6 +10,7 @@
 #include "errors.h"
 #include "tags.h"
 #include <gnuradio/blocks/message_debug.h>
+#include <gnuradio/blocks/throttle.h>
 #include <gnuradio/blocks/vector_sink.h>
 #include <gnuradio/blocks/vector_source.h>
 #include <gnuradio/tfmed/spec_augment.h>
@@ -22,6 +23,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <thread>
+#include <chrono>
 #include <filesystem>
 #include <map>
 
@@ -257,6 +260,59 @@ TEST(TfrnnEncoderBlock, FramesOfAnotherStftAreInvalid)
                   std::string::npos)
             << bad.texts[0];
     }
+}
+
+// The stft's output changed while the graph runs (log power, then the
+// card's magnitude): windows over frames made before the change are
+// invalid, those after it scored, the boundary at the first frame the stft
+// made with the new settings (not where the encoder happened to read).
+TEST(TfrnnEncoderBlock, AnStftChangedMidStreamSwitchesAtItsFrame)
+{
+    const auto path = model(3);
+    tfmed::engine::TrlsEngine eng(path, "cpu", 1);
+    auto tb = gr::make_top_block("retune");
+    auto src = gr::blocks::vector_source_f::make(signal(16000, kCh), false, kCh);
+    auto pace = gr::blocks::throttle::make(sizeof(float) * kCh, 8000.0);
+    auto st = gr::tfmed::stft::make(kCh, kFft, 4, 0, "hann", true, "torch", true, "reflect",
+                                    false, true, "log_power");
+    auto blk = gr::tfmed::tfrnn_encoder::make(path, "frames", kCh, 8, "cpu", 1);
+    auto s0 = gr::blocks::vector_sink_f::make(static_cast<int>(eng.embedding()));
+    auto s1 = gr::blocks::vector_sink_f::make(3);
+    tb->connect(src, 0, pace, 0);
+    tb->connect(pace, 0, st, 0);
+    tb->connect(st, 0, blk, 0);
+    tb->connect(blk, 0, s0, 0);
+    tb->connect(blk, 1, s1, 0);
+    tb->start();
+    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    st->set_output("magnitude");
+    tb->wait();
+    uint64_t first = 0;
+    st->settings(first);
+    EXPECT_EQ(st->settings_changes(), 1u);
+    const auto prob = s1->data();
+    const auto windows = prob.size() / 3;
+    ASSERT_GT(first, 17u);
+    ASSERT_LT(first + 17, windows * 8) << "the change came after the last window";
+    std::map<uint64_t, bool> invalid;
+    for (const auto& t : s1->tags())
+        if (pmt::symbol_to_string(t.key) == "tfmed_invalid")
+            invalid[t.offset] = true;
+    int before = 0, after = 0;
+    for (std::size_t k = 0; k < windows; ++k) {
+        const uint64_t a = 8 * k, b = a + 17; // frames [a, b)
+        const bool nan = std::isnan(prob[3 * k]);
+        if (a >= first) {
+            EXPECT_FALSE(nan || invalid.count(k)) << "window " << k << " after frame " << first;
+            ++after;
+        } else {
+            EXPECT_TRUE(nan && invalid.count(k)) << "window " << k << " [" << a << ", " << b
+                                                 << ") holds frames before " << first;
+            ++before;
+        }
+    }
+    EXPECT_GT(before, 0);
+    EXPECT_GT(after, 0);
 }
 
 // A card without a rate: the stream's sample_rate times the decisions, and a

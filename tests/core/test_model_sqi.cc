@@ -121,16 +121,20 @@ TEST(Quality, OptionsRoundTripAndRanges)
     o.edge_s = 4.9;
     EXPECT_EQ(message_of<std::invalid_argument>([&] { o.validate(500.0, kLen); }),
               "model card: quality: expected the crop less both edges (4800 - 2 x 2450 samples "
-              "at 500 Hz) to hold at least 550 samples (min_beats 3 beat windows of 0.6 s, "
-              "0.25 s apart), found -100: lower edge_s or min_beats");
-    o.edge_s = 4.3; // 4800 - 4300 = 500 < 550
+              "at 500 Hz) to hold at least 551 samples (min_beats 3 beat windows of 0.6 s, "
+              "0.25 s apart at the closest), found -100: lower edge_s or min_beats");
+    // 3 beats of 301 samples (-0.2 .. +0.4 s) 125 samples apart: 551.
+    o.edge_s = 4.25; // 4800 - 4250 = 550
     EXPECT_THROW(o.validate(500.0, kLen), std::invalid_argument);
-    o.edge_s = 4.25; // 550
+    o.edge_s = 4.249; // 4800 - 2 x 2124.5 -> 2 x 2125 (rounded): 550 again
+    EXPECT_THROW(o.validate(500.0, kLen), std::invalid_argument);
+    o.edge_s = 4.248; // 4800 - 2 x 2124 = 552
     EXPECT_NO_THROW(o.validate(500.0, kLen));
+
     // A misspelt key, a band of three values.
     EXPECT_EQ(message_of<std::invalid_argument>(
                   [] { models::QualityOptions::from_json(R"({"kurtosis_mn": 99})"); }),
-              "model card: quality: expected one of enabled, band_hz, edge_s, amp_min, "
+              "model card: quality: expected one of enabled, method, band_hz, edge_s, amp_min, "
               "kurtosis_min, beat_match_min, min_beats, beat_window_s, saturation_runs_max, "
               "saturation_fraction_max, in_band_min, found 'kurtosis_mn'");
     EXPECT_EQ(message_of<std::invalid_argument>(

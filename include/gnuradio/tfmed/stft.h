@@ -126,6 +126,16 @@ public:
     virtual int center_offset() const = 0;
     /*! Description of the STFT in use. */
     virtual std::string describe() const = 0;
+    /*!
+     * \brief The settings in use (as describe() gives them) and, in
+     * `first_frame`, the first output item made with them: 0, or the frame
+     * after the last setter call. Thread-safe. For a block downstream that
+     * checks the frames it takes (tfrnn_encoder).
+     */
+    virtual std::string settings(uint64_t& first_frame) const = 0;
+    /*! \brief How many times a setter changed the settings (a cheap poll
+     *  before settings()). */
+    virtual uint64_t settings_changes() const = 0;
 };
 
 } // namespace tfmed

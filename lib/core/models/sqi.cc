@@ -154,7 +154,7 @@ QualityOptions QualityOptions::from_json(const std::string& text)
                     return key == k;
                 }) == std::end(known))
                 throw std::invalid_argument(
-                    "model card: quality: expected one of enabled, band_hz, edge_s, amp_min, "
+                    "model card: quality: expected one of enabled, method, band_hz, edge_s, amp_min, "
                     "kurtosis_min, beat_match_min, min_beats, beat_window_s, "
                     "saturation_runs_max, saturation_fraction_max, in_band_min, found '" +
                     key + "'");
@@ -208,19 +208,20 @@ void QualityOptions::validate(double fs, int64_t crop_length) const
     if (!(in_band_min >= 0.0 && in_band_min <= 1.0))
         fail("0 <= in_band_min <= 1", in_band_min);
     // What is assessed, the crop less both edges, must hold min_beats beat
-    // windows 0.25 s apart (the detector's spacing), and 8 samples at least.
+    // windows (before + after + 1 samples, as lead_quality cuts them) at the
+    // detector's closest spacing (0.25 s, 240 bpm), and 8 samples at least.
     const int64_t span = crop_length - 2 * std::llround(edge_s * fs);
-    const double need_s =
-        min_beats > 0 ? beat_before_s + beat_after_s + 0.25 * static_cast<double>(min_beats - 1)
-                      : 0.0;
-    const auto need = std::max<int64_t>(8, static_cast<int64_t>(std::ceil(need_s * fs)));
+    const int64_t beat = std::llround(beat_before_s * fs) + std::llround(beat_after_s * fs) + 1;
+    const auto need = std::max<int64_t>(
+        8, min_beats > 0 ? beat + (min_beats - 1) * std::max<int64_t>(1, std::llround(0.25 * fs))
+                         : 0);
     if (span < need)
         throw std::invalid_argument(
             "model card: quality: expected the crop less both edges (" +
             std::to_string(crop_length) + " - 2 x " + std::to_string(std::llround(edge_s * fs)) +
             " samples at " + num(fs) + " Hz) to hold at least " + std::to_string(need) +
             " samples (min_beats " + std::to_string(min_beats) + " beat windows of " +
-            num(beat_before_s + beat_after_s) + " s, 0.25 s apart), found " +
+            num(beat_before_s + beat_after_s) + " s, 0.25 s apart at the closest), found " +
             std::to_string(span) + ": lower edge_s or min_beats");
 }
 

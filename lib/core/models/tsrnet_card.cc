@@ -213,7 +213,8 @@ void TsrnetCard::validate() const
     if (calibration_windows < 0 || parameters < 0)
         fail("expected calibration_windows >= 0 and parameters >= 0, found " +
              std::to_string(calibration_windows) + " and " + std::to_string(parameters));
-    quality.validate(prep.sample_rate, prep.crop_length);
+    if (quality.enabled) // a gate that is off reads none of its thresholds
+        quality.validate(prep.sample_rate, prep.crop_length);
     if (masking.time_patches <= 0 || prep.crop_length % masking.time_patches != 0)
         fail("expected time_patches dividing the crop length " +
              std::to_string(prep.crop_length) + ", found " +
