@@ -191,7 +191,12 @@ public:
     bool stop() override
     {
         d_feed.stop();
-        const uint64_t end = nitems_read(0);
+        // Only at the stream's end: stop() also comes with lock()/unlock()
+        // and tb.stop() of a live graph, whose samples are still to come.
+        const auto det = detail();
+        if (!det || det->ninputs() < 1 || !det->input(0) || !det->input(0)->done())
+            return true;
+        const uint64_t end = nitems_read(0) + static_cast<uint64_t>(det->input(0)->items_available());
         const uint64_t left = end > d_scored_end ? end - d_scored_end : 0;
         if (left > 0 && d_task != Task::forecast && d_task != Task::classify)
             d_logger->info("stream ended with {} sample(s) after the last complete window of "
