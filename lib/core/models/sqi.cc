@@ -149,7 +149,8 @@ QualityOptions QualityOptions::from_json(const std::string& text)
                                              "kurtosis_min", "beat_match_min", "min_beats",
                                              "beat_window_s", "saturation_runs_max",
                                              "saturation_fraction_max", "in_band_min" };
-        for (const auto& [key, value] : j.items())
+        for (const auto& item : j.items()) {
+            const std::string key = item.key(); // (a structured binding cannot be captured in C++17)
             if (std::find_if(std::begin(known), std::end(known), [&](const char* k) {
                     return key == k;
                 }) == std::end(known))
@@ -158,6 +159,7 @@ QualityOptions QualityOptions::from_json(const std::string& text)
                     "kurtosis_min, beat_match_min, min_beats, beat_window_s, "
                     "saturation_runs_max, saturation_fraction_max, in_band_min, found '" +
                     key + "'");
+        }
         card_json::get_opt(j, "enabled", o.enabled);
         if (j.contains("band_hz"))
             pair(j, "band_hz", o.band_low_hz, o.band_high_hz);
