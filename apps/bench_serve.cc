@@ -220,7 +220,7 @@ int run_bench_serve(ServeBenchArgs a)
     const double seconds = a.seconds > 0 ? a.seconds : (a.realtime ? 40.0 : 15.0);
     std::string model = a.model;
     std::string what;
-    std::unique_ptr<std::filesystem::path> tmp;
+    RemoveOnExit tmp; // the fresh network's model file
     if (a.paper && (a.width > 0 || a.d_model > 0))
         throw std::runtime_error("bench serve: expected --paper or --width/--d-model, found both");
     if ((a.width > 0) != (a.d_model > 0))
@@ -233,11 +233,11 @@ int run_bench_serve(ServeBenchArgs a)
         c.width = a.paper ? 32 : a.width;
         c.d_model = a.paper ? 50 : a.d_model;
         c.threshold = 1.0;
-        tmp = std::make_unique<std::filesystem::path>(
+        tmp.p = (
             std::filesystem::temp_directory_path() /
             ("tfmed_bench_serve_" + std::to_string(getpid()) + ".tfm"));
-        engine::write_untrained_tsrnet(tmp->string(), c, 1);
-        model = tmp->string();
+        engine::write_untrained_tsrnet(tmp.p.string(), c, 1);
+        model = tmp.p.string();
         what = std::string(a.paper ? "paper-size " : "") + "TSRNet (width " +
                std::to_string(c.width) + ", d_model " + std::to_string(c.d_model) +
                ", untrained)";
@@ -247,14 +247,6 @@ int run_bench_serve(ServeBenchArgs a)
     } else {
         what = model;
     }
-    struct Cleanup {
-        std::unique_ptr<std::filesystem::path>& p;
-        ~Cleanup()
-        {
-            if (p)
-                std::filesystem::remove(*p);
-        }
-    } cleanup{ tmp };
     double rate = 0;
     int64_t window = 0;
     {
@@ -320,14 +312,7 @@ int run_bench_serve(ServeBenchArgs a)
         argv.insert(argv.end(),
                     { "--one-case", std::to_string(n) + (shared ? ":shared" : ":separate"),
                       "--row-json", tmp.string() });
-        struct Remove {
-            std::filesystem::path p;
-            ~Remove()
-            {
-                std::error_code ec;
-                std::filesystem::remove(p, ec);
-            }
-        } remove{ tmp };
+        const RemoveOnExit remove(tmp);
         const int rc = launch_workers(1, argv, {}, 5.0);
         if (rc != 0)
             throw std::runtime_error("bench serve: the run of " + std::to_string(n) + " " +

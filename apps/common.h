@@ -20,6 +20,24 @@
 namespace tfmed {
 namespace apps {
 
+/*! A temporary file of the command's own, removed when this goes out of
+ *  scope, whatever happens in between (empty: none). */
+struct RemoveOnExit {
+    std::filesystem::path p;
+    RemoveOnExit() = default;
+    explicit RemoveOnExit(std::filesystem::path q) : p(std::move(q)) {}
+    RemoveOnExit(const RemoveOnExit&) = delete;
+    RemoveOnExit& operator=(const RemoveOnExit&) = delete;
+    ~RemoveOnExit()
+    {
+        if (!p.empty()) {
+            std::error_code ec;
+            std::filesystem::remove(p, ec);
+        }
+    }
+};
+
+
 /*! Write text to `path` atomically (tfmed::io::write_atomically). */
 inline void write_atomically(const std::string& path, const std::string& text)
 {

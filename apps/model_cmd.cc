@@ -381,16 +381,7 @@ static int model_doctor(const std::string& path)
     // pass runs on a format-2 copy in the temporary folder (the checks its
     // "file" line points to before an upgrade), removed afterwards.
     std::string run_path = path;
-    struct Remove {
-        std::string p;
-        ~Remove()
-        {
-            if (!p.empty()) {
-                std::error_code ec;
-                std::filesystem::remove(p, ec);
-            }
-        }
-    } tmp;
+    RemoveOnExit tmp;
     if (f.format == 1) {
         // A name of our own (mkstemp), then the copy written over it.
         std::string name =
@@ -402,14 +393,14 @@ static int model_doctor(const std::string& path)
             try {
                 auto copy = f;
                 copy.format = models::kModelFileFormat;
-                models::write_model_file(tmp.p, copy);
-                run_path = tmp.p;
-                d.copy = tmp.p;
+                models::write_model_file(name, copy);
+                run_path = name;
+                d.copy = name;
                 d.original = path;
             } catch (const std::exception& e) {
                 d.line(false, "forward pass",
                        "not run: the checksummed copy it needs could not be written to " +
-                           tmp.p + ": " + message_of(e));
+                           name + ": " + message_of(e));
                 d.no_forward = true;
             }
         } else {

@@ -71,14 +71,20 @@ struct Run {
     std::vector<std::string> texts; //!< the PDUs' payloads
 };
 
+// x through `front` (e.g. a tfmed.stft; none: x goes in as it is) into blk.
 Run run_encoder(gr::tfmed::tfrnn_encoder::sptr blk, const std::vector<float>& x, int vlen,
-                int emb, int classes)
+                int emb, int classes, gr::block_sptr front = nullptr)
 {
     auto tb = gr::make_top_block("trls");
     auto src = gr::blocks::vector_source_f::make(x, false, vlen);
     auto s0 = gr::blocks::vector_sink_f::make(emb);
     auto dbg = gr::blocks::message_debug::make();
-    tb->connect(src, 0, blk, 0);
+    if (front) {
+        tb->connect(src, 0, front, 0);
+        tb->connect(front, 0, blk, 0);
+    } else {
+        tb->connect(src, 0, blk, 0);
+    }
     tb->connect(blk, 0, s0, 0);
     gr::blocks::vector_sink_f::sptr s1;
     if (classes > 0) {
@@ -205,29 +211,10 @@ TEST(TfrnnEncoderBlock, FramesOfAnotherStftAreInvalid)
     tfmed::engine::TrlsEngine eng(path, "cpu", 1);
     const int V = kCh * static_cast<int>(eng.bins());
     auto run = [&](int stft_hop, const std::string& output) {
-        auto tb = gr::make_top_block("stft_encoder");
-        auto src = gr::blocks::vector_source_f::make(signal(600, kCh), false, kCh);
-        auto st = gr::tfmed::stft::make(kCh, kFft, stft_hop, 0, "hann", true, "torch", true,
-                                        "reflect", false, true, output);
-        auto blk = gr::tfmed::tfrnn_encoder::make(path, "frames", kCh, 8, "cpu", 1);
-        auto s0 = gr::blocks::vector_sink_f::make(static_cast<int>(eng.embedding()));
-        auto s1 = gr::blocks::vector_sink_f::make(3);
-        auto dbg = gr::blocks::message_debug::make();
-        tb->connect(src, 0, st, 0);
-        tb->connect(st, 0, blk, 0);
-        tb->connect(blk, 0, s0, 0);
-        tb->connect(blk, 1, s1, 0);
-        tb->msg_connect(blk, "decisions", dbg, "store");
-        tb->run();
-        ::Run r;
-        r.emb = s0->data();
-        r.prob = s1->data();
-        r.tags = s0->tags();
-        for (int i = 0; i < dbg->num_messages(); ++i) {
-            r.pdus.push_back(pmt::car(dbg->get_message(i)));
-            r.texts.push_back(tfmed_test::payload_text(dbg->get_message(i)));
-        }
-        return r;
+        return run_encoder(gr::tfmed::tfrnn_encoder::make(path, "frames", kCh, 8, "cpu", 1),
+                           signal(600, kCh), kCh, static_cast<int>(eng.embedding()), 3,
+                           gr::tfmed::stft::make(kCh, kFft, stft_hop, 0, "hann", true, "torch",
+                                                 true, "reflect", false, true, output));
     };
     ASSERT_EQ(V, 18);
     // The card's STFT (n_fft 16, hop 4): every window scored.
