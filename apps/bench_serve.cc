@@ -191,13 +191,6 @@ ServeRow row_of(const nlohmann::json& j)
     return r;
 }
 
-std::string fmt(const char* f, double v)
-{
-    char b[64];
-    std::snprintf(b, sizeof b, f, v);
-    return b;
-}
-
 
 int run_bench_serve(ServeBenchArgs a)
 {
@@ -209,6 +202,13 @@ int run_bench_serve(ServeBenchArgs a)
     throw std::runtime_error("bench serve builds GNU Radio graphs; this tfmed was built without "
                              "GNU Radio (-DTFMED_ENABLE_GNURADIO=ON)");
 #else
+    if (a.soak_hours > 0 && (!a.json.empty() || a.fast || a.seconds > 0))
+        throw std::runtime_error("bench serve --soak: runs in real time for its hours and "
+                                 "writes --csv and --plot; expected none of --json, --fast, "
+                                 "--seconds, found " +
+                                 std::string(!a.json.empty() ? "--json"
+                                             : a.fast        ? "--fast"
+                                                             : "--seconds"));
     if (a.realtime && a.fast)
         throw std::runtime_error("bench serve: expected one of --realtime and --fast, found both");
     if (!a.realtime)

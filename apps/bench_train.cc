@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -80,13 +81,17 @@ int bench(const BenchTrainArgs& a)
         auto argv = command_line();
         argv.push_back("--result");
         argv.push_back(tmp.string());
+        const RemoveOnExit remove(tmp);
         const int rc = launch_workers(n, argv, {}, 30.0);
-        if (rc != 0)
+        if (rc != 0) {
+            if (const int sig = received_stop_signal())
+                throw std::runtime_error("bench train: stopped by signal " + std::to_string(sig) +
+                                         " (" + strsignal(sig) + ")");
             throw std::runtime_error("bench train: the world of " + std::to_string(n) +
                                      " worker(s) failed (status " + std::to_string(rc) + ")");
+        }
         std::ifstream f(tmp);
         json r = json::parse(f);
-        std::filesystem::remove(tmp);
         const double sps = r.at("samples_per_s").get<double>();
         const int threads = r.at("threads").get<int>();
         const int used = std::min(cores, n * threads);

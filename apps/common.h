@@ -49,6 +49,14 @@ using io::check_writable;
 /*! Refuse, before any work, an output that is one of the command's inputs
  *  or another of its outputs (io::check_distinct_output: `--json m.tfm`
  *  would replace the model); empty paths are skipped. */
+/*! One number through a printf format ("%g", "%.3f"). */
+inline std::string fmt(const char* f, double v)
+{
+    char b[64];
+    std::snprintf(b, sizeof b, f, v);
+    return b;
+}
+
 inline void check_outputs(const std::vector<std::string>& outputs,
                           const std::vector<std::string>& inputs)
 {

@@ -54,6 +54,18 @@ std::string duration_text(double s)
     return buf;
 }
 
+// "range lo .. hi", "missing N" for the non-finite values, or that no value
+// is finite (the bounds of an empty range printed as inf .. -inf).
+std::string range_text(double lo, double hi, int64_t non_finite, const char* what)
+{
+    if (lo > hi)
+        return "no finite value (" + std::to_string(non_finite) + " " + what + ")";
+    std::string s = fmt("range %10.4g", lo) + " .. " + fmt("%-10.4g", hi);
+    if (non_finite)
+        s += " " + std::to_string(non_finite) + " " + what;
+    return s;
+}
+
 void print_recording(const io::Recording& r, const std::string& kind)
 {
     std::printf("%s record %s\n", kind.c_str(), r.source.c_str());
@@ -71,9 +83,8 @@ void print_recording(const io::Recording& r, const std::string& kind)
             else
                 nan++;
         }
-        std::printf("    %2d  %-20s %-8s range %10.4g .. %-10.4g%s\n", c,
-                    r.channel_names[c].c_str(), r.units[c].c_str(), lo, hi,
-                    nan ? (" missing " + std::to_string(nan)).c_str() : "");
+        std::printf("    %2d  %-20s %-8s %s\n", c, r.channel_names[c].c_str(),
+                    r.units[c].c_str(), range_text(lo, hi, nan, "missing").c_str());
     }
     std::map<std::string, int> by_symbol;
     int beats = 0;
@@ -166,8 +177,11 @@ int data_inspect(const std::string& path)
         for (int i = 0; i < d.n_cases(); i++)
             for (int k = 0; k < d.dimensions; k++)
                 lo = std::min(lo, d.length(i, k)), hi = std::max(hi, d.length(i, k));
-        std::printf(".ts data set %s (%s)\n  cases %d, dimensions %d, length %d..%d%s\n",
-                    path.c_str(), d.problem_name.c_str(), d.n_cases(), d.dimensions, lo, hi,
+        const std::string lengths = lo <= hi ? ", length " + std::to_string(lo) + ".." +
+                                                   std::to_string(hi)
+                                             : "";
+        std::printf(".ts data set %s (%s)\n  cases %d, dimensions %d%s%s\n", path.c_str(),
+                    d.problem_name.c_str(), d.n_cases(), d.dimensions, lengths.c_str(),
                     d.missing ? ", has missing values" : "");
         std::vector<int> count(d.class_names.size());
         for (int l : d.labels)
@@ -183,10 +197,17 @@ int data_inspect(const std::string& path)
         for (size_t i = 0; i < a.shape.size(); i++)
             std::printf("%s%lld", i ? ", " : "", static_cast<long long>(a.shape[i]));
         double lo = INFINITY, hi = -INFINITY;
+        int64_t bad = 0;
         for (float v : a.data)
             if (std::isfinite(v))
                 lo = std::min<double>(lo, v), hi = std::max<double>(hi, v);
-        std::printf(")\n  range %g .. %g\n", lo, hi);
+            else
+                ++bad;
+        // (Values are read as float32: a float64 beyond its range reads as Inf.)
+        std::printf("%s)\n  %s\n", a.shape.size() == 1 ? "," : "",
+                    a.data.empty() ? "no values"
+                                   : range_text(lo, hi, bad, "not finite (NaN, Inf, or beyond "
+                                                             "float32's range)").c_str());
         return 0;
     }
     if (e == ".csv") {
@@ -210,31 +231,53 @@ int data_plot(const std::string& path,
 {
 #ifdef TFMED_HAVE_PLOT
     if (!(to > from) || from < 0)
-        throw std::invalid_argument("tfmed data plot: expected 0 <= --from < --to, found " +
-                                    std::to_string(from) + " .. " + std::to_string(to));
-    check_outputs({ out }, { path });
+        throw std::invalid_argument("tfmed data plot: expected 0 <= --from < --to (--to "
+                                    "defaults to 10 s), found " + fmt("%.9g", from) + " .. " +
+                                    fmt("%.9g", to));
+    // Before any work; a WFDB record's own files (header, signals,
+    // annotations) too: `-o 100.dat` replaced the signal file with a PNG.
+    auto inputs = record_files(path);
+    inputs.push_back(path);
+    check_outputs({ out }, inputs);
+    // The samples in [from, to): the first at or after `from`, the last
+    // before `to` (1e-9: 1.15 s * 100 Hz is 114.99999..., sample 115).
+    auto first_at = [](double seconds, double rate) {
+        return static_cast<int64_t>(std::ceil(std::min(seconds * rate, 9e15) - 1e-9));
+    };
     // A WFDB record is read for [from, to) only: a multi-segment record opens
     // just the segments that overlap it (a day-long record plots in
     // milliseconds). `base` is the first sample read.
     io::Recording r;
     int64_t base = 0;
+    double record_s = -1.0; // the whole record's duration where known
     std::vector<int> chosen = channels;
+    auto past_end = [&](double seconds) {
+        return std::invalid_argument("tfmed data plot: --from " + fmt("%.9g", from) +
+                                     " s is past the end of the record (" +
+                                     duration_text(seconds) + ")");
+    };
     if (is_wfdb(path)) {
         const auto h = io::read_wfdb_header(path);
-        const double seconds = h.n_samples / h.frame_frequency;
-        if (h.n_samples >= 0 && from >= seconds)
-            throw std::invalid_argument("tfmed data plot: --from " + std::to_string(from) +
-                                        " s is past the end of the record (" +
-                                        duration_text(seconds) + ")");
+        if (h.n_samples >= 0) {
+            record_s = h.n_samples / h.frame_frequency;
+            if (from >= record_s)
+                throw past_end(record_s);
+        }
         io::WfdbReadOptions o;
         o.length = 1;
         const double rate = io::read_wfdb(path, o).sample_rate;
-        base = static_cast<int64_t>(from * rate);
+        base = first_at(from, rate);
         o.start = base;
         // (--to far past the end: at most the record, not an overflowed count)
-        const double span = std::min((to - from) * rate, 9e15);
-        o.length = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(span)));
-        r = io::read_wfdb(path, o);
+        o.length = std::max<int64_t>(1, first_at(to, rate) - base);
+        try {
+            r = io::read_wfdb(path, o);
+        } catch (const std::invalid_argument& e) {
+            // (A header without a length: the reader finds the end, in samples.)
+            throw std::invalid_argument("tfmed data plot: --from " + fmt("%.9g", from) +
+                                        " s (sample " + std::to_string(base) + " at " +
+                                        fmt("%g", rate) + " Hz): " + e.what());
+        }
     } else {
         // EDF: the chosen signals only (their rates may differ from the others')
         r = read_any_recording(path, channels);
@@ -244,13 +287,17 @@ int data_plot(const std::string& path,
                 chosen[k] = static_cast<int>(k);
         }
     }
-    const int64_t t0 = std::max<int64_t>(base, static_cast<int64_t>(from * r.sample_rate));
-    const int64_t t1 = std::min<int64_t>(base + r.n_samples,
-                                         static_cast<int64_t>(std::min(to * r.sample_rate, 9e15)));
+    if (record_s < 0)
+        record_s = r.duration();
+    const int64_t t0 = std::max<int64_t>(base, first_at(from, r.sample_rate));
+    const int64_t t1 = std::min<int64_t>(base + r.n_samples, first_at(to, r.sample_rate));
+    if (t0 >= base + r.n_samples)
+        throw past_end(record_s);
     if (t0 >= t1)
-        throw std::invalid_argument("tfmed data plot: --from " + std::to_string(from) +
-                                    " s is past the end of the record (" +
-                                    duration_text(r.duration()) + ")");
+        throw std::invalid_argument("tfmed data plot: no sample in [" + fmt("%.9g", from) + ", " +
+                                    fmt("%.9g", to) + ") s: expected a span of at least one "
+                                    "sample (" + fmt("%g", 1.0 / r.sample_rate) + " s at " +
+                                    fmt("%g", r.sample_rate) + " Hz)");
     std::vector<int> chans = chosen;
     if (chans.empty())
         for (int c = 0; c < std::min(r.channels(), 6); c++)
@@ -286,7 +333,7 @@ int data_plot(const std::string& path,
     }
     plot::save_figure(panels, out,
                       fs::path(r.source).filename().string() + "  (" +
-                          std::to_string(r.sample_rate).substr(0, 6) + " Hz, " +
+                          fmt("%g", r.sample_rate) + " Hz, " +
                           std::to_string(panels.empty() ? size_t(0) : panels[0].markers.size()) +
                           " annotations in the plotted span)");
     std::printf("wrote %s: %zu channel(s), %.3f..%.3f s, %zu annotation marker(s)\n",

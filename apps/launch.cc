@@ -53,7 +53,8 @@ void add_dist_options(CLI::App* c, DistArgs& d)
          },
          "Seconds a worker waits for its peers in any collective and at the rendezvous "
          "(default 120, or TFMED_DIST_TIMEOUT)")
-        ->check(kFinitePositive);
+        ->check(CLI::Range(0.001, 1e6)); // (distributed.cc's bounds, named here, not as
+                                         // the workers' TFMED_DIST_TIMEOUT)
     c->add_option("--dist-backend", d.backend, "auto (NCCL on CUDA where built, else Gloo), gloo, nccl")
         ->check(CLI::IsMember({ "auto", "gloo", "nccl" }))
         ->capture_default_str();
@@ -85,9 +86,13 @@ namespace {
 // A stop signal the launcher received (SIGTERM, SIGINT, SIGHUP): forwarded
 // to the workers, which would otherwise train on without it.
 volatile sig_atomic_t g_stop_signal = 0;
+int g_forwarded_signal = 0; // the last launch's, for received_stop_signal()
 extern "C" void on_stop_signal(int sig) { g_stop_signal = sig; }
 
-// The handlers for the launcher's lifetime, the old ones restored after.
+// The handlers for the launcher's lifetime, the old ones restored after. A
+// signal the launcher inherited as ignored stays ignored, in it and in its
+// workers: `nohup tfmed train --nproc 2 &` survives a hang-up as a single
+// process does (and a shell's `&` job without job control ignores SIGINT).
 class StopSignals
 {
 public:
@@ -97,10 +102,16 @@ public:
         struct sigaction sa {};
         sa.sa_handler = on_stop_signal;
         sigemptyset(&sa.sa_mask);
-        for (std::size_t i = 0; i < 3; ++i)
-            ::sigaction(kSignals[i], &sa, &old_[i]);
+        for (std::size_t i = 0; i < 3; ++i) {
+            ::sigaction(kSignals[i], nullptr, &old_[i]);
+            if (old_[i].sa_handler != SIG_IGN)
+                ::sigaction(kSignals[i], &sa, nullptr);
+        }
     }
-    ~StopSignals()
+    ~StopSignals() { restore(); }
+    /*! The dispositions from before (a worker, after fork: a handler
+     *  becomes the default at exec, an ignored signal stays ignored). */
+    void restore() const
     {
         for (std::size_t i = 0; i < 3; ++i)
             ::sigaction(kSignals[i], &old_[i], nullptr);
@@ -114,9 +125,12 @@ private:
 };
 } // namespace
 
+int received_stop_signal() { return g_forwarded_signal; }
+
 int launch_workers(int n, const std::vector<std::string>& argv,
                    const std::vector<std::string>& extra_env, double grace_s)
 {
+    g_forwarded_signal = 0;
     const StopSignals stop_signals;
     const pid_t launcher = ::getpid();
     if (argv.empty())
@@ -147,8 +161,7 @@ int launch_workers(int n, const std::vector<std::string>& argv,
         if (pid == 0) {
             // A worker ends with its launcher, however the launcher ends (a
             // SIGKILL included): no orphan holds the output's lock.
-            for (int sig : { SIGTERM, SIGINT, SIGHUP })
-                ::signal(sig, SIG_DFL);
+            stop_signals.restore();
             ::prctl(PR_SET_PDEATHSIG, SIGTERM);
             if (::getppid() != launcher)
                 ::_exit(1);
@@ -189,6 +202,7 @@ int launch_workers(int n, const std::vector<std::string>& argv,
                 if (p > 0)
                     ::kill(p, sig);
             forwarded = termed = true; // SIGKILL for any still there in 5 s
+            g_forwarded_signal = sig;
             deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
             if (first == 0)
                 first = 128 + sig;

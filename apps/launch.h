@@ -55,6 +55,12 @@ int free_local_port();
 int launch_workers(int n, const std::vector<std::string>& argv,
                    const std::vector<std::string>& extra_env, double grace_s);
 
+/*! The stop signal (SIGTERM, SIGINT, SIGHUP) the last launch_workers()
+ *  received and forwarded to its workers; 0 = none. main() ends by that
+ *  signal once everything has unwound: a shell stops a script on a child
+ *  killed by SIGINT, not on an exit status of 130. */
+int received_stop_signal();
+
 } // namespace apps
 } // namespace tfmed
 

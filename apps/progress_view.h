@@ -27,13 +27,6 @@ inline std::string words(std::string s)
     return s;
 }
 
-inline std::string fmt(const char* f, double v)
-{
-    char b[64];
-    std::snprintf(b, sizeof b, f, v);
-    return b;
-}
-
 // The CLI's view of the training event stream: a progress bar per epoch and
 // one line per epoch on stderr; the pause line on stdout.
 class ProgressView

@@ -193,6 +193,12 @@ int run_soak(const ServeBenchArgs& a, const std::string& model, const std::strin
 #endif
     }
     bool ok = true;
+    if (expected_all == 0) {
+        std::fprintf(stderr, "soak FAILED: no window was due (a window is %.1f s; expected a "
+                             "--soak of several minutes)\n",
+                     static_cast<double>(window) / rate);
+        ok = false;
+    }
     if (lost != 0) {
         std::fprintf(stderr, "soak FAILED: %lld window(s) lost (expected %lld scores)\n", lost,
                      expected_all);

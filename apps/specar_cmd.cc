@@ -231,6 +231,10 @@ int eval_specar(const SpecarEvalArgs& a)
     } else if (r.task == "classification") {
         std::printf("accuracy %.2f %%, macro-F1 %.2f %% over %lld test cases\n",
                     100 * r.accuracy, 100 * r.macro_f1, static_cast<long long>(r.windows));
+        if (std::isfinite(r.accuracy_train_stats))
+            std::printf("(the TEST file standardised by its own statistics, as the reference; "
+                        "by the training statistics, as the specar block does live: %.2f %%)\n",
+                        100 * r.accuracy_train_stats);
         std::printf("confusion (rows = truth, columns = predicted):\n");
         for (std::size_t t = 0; t < r.confusion.size(); ++t) {
             std::printf("  %-12s", r.class_names[t].c_str());

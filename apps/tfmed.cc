@@ -10,6 +10,8 @@
 
 #include <tfmed/train/runtime.h>
 
+#include <csignal>
+#include <cstdio>
 #include <iostream>
 
 #ifndef TFMED_VERSION
@@ -51,13 +53,24 @@ int main(int argc, char** argv)
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     }
+    int rc = 0;
     try {
         for (const auto& [sub, run] : cli.runs)
-            if (sub->parsed())
-                return run();
+            if (sub->parsed()) {
+                rc = run();
+                break;
+            }
     } catch (const std::exception& e) {
         std::cerr << "tfmed: " << tfmed::apps::message_of(e) << "\n";
-        return 1;
+        rc = 1;
     }
-    return 0;
+    // Workers stopped by a signal the launcher forwarded: the launcher ends
+    // by it as well (after the commands' files were cleaned up above).
+    if (const int sig = tfmed::apps::received_stop_signal()) {
+        std::cout.flush();
+        std::fflush(nullptr);
+        std::signal(sig, SIG_DFL);
+        std::raise(sig);
+    }
+    return rc;
 }

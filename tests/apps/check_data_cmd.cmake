@@ -74,3 +74,57 @@ if(NOT rc EQUAL 0 OR NOT out MATCHES "6 channel\\(s\\), 0.000..1.000 s")
   message(FATAL_ERROR "tfmed data plot of the first segment opened more than it needs "
                       "(rc ${rc}): ${out}${err}")
 endif()
+# --from on a sample's time starts there: 1.15 s * 360 Hz is 413.99999999999994
+# (the plot started at sample 413, 1.147 s); --to is exclusive.
+execute_process(COMMAND ${TFMED} data plot ${rec} --from 1.15 --to 2.3 -o ${OUT}/round.png
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "1.150..2.300 s")
+  message(FATAL_ERROR "tfmed data plot --from 1.15 --to 2.3: expected 1.150..2.300 s, got "
+                      "rc ${rc}: ${out}${err}")
+endif()
+# A span between two samples holds none: said so (it read "past the end").
+execute_process(COMMAND ${TFMED} data plot ${rec} --from 1512.001 --to 1512.002
+  -o ${OUT}/between.png RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "no sample in \\[1512.001, 1512.002\\) s" OR EXISTS ${OUT}/between.png)
+  message(FATAL_ERROR "tfmed data plot between two samples: expected 'no sample in', got rc "
+                      "${rc}: ${err}")
+endif()
+# The record's own files are inputs: `-o 100.dat` wrote a PNG over the signals.
+file(REMOVE_RECURSE ${OUT}/own)
+file(MAKE_DIRECTORY ${OUT}/own)
+file(COPY ${rec}.hea ${rec}.dat ${rec}.atr DESTINATION ${OUT}/own)
+file(SHA256 ${OUT}/own/100.dat before)
+foreach(victim 100.dat 100.hea 100.atr)
+  execute_process(COMMAND ${TFMED} data plot ${OUT}/own/100 --from 0 --to 1 -o ${OUT}/own/${victim}
+    RESULT_VARIABLE rc ERROR_VARIABLE err)
+  if(rc EQUAL 0)
+    message(FATAL_ERROR "tfmed data plot -o ${victim}: expected a refusal (an input of the record)")
+  endif()
+endforeach()
+file(SHA256 ${OUT}/own/100.dat after)
+if(NOT before STREQUAL after)
+  message(FATAL_ERROR "tfmed data plot: the record's signal file changed")
+endif()
+execute_process(COMMAND ${TFMED} data inspect ${OUT}/own/100 RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "tfmed data inspect of the copied record after the refusals: ${err}")
+endif()
+# .npy arrays with no finite value, none at all, or float64 beyond float32:
+# said so (they printed "range inf .. -inf"); a 1-D shape as numpy writes it.
+if(PYTHON)
+  execute_process(COMMAND ${PYTHON} -c "import numpy as n; n.save('${OUT}/nan.npy', n.array([n.nan, n.inf], 'f4')); n.save('${OUT}/empty.npy', n.zeros(0, 'f4')); n.save('${OUT}/big.npy', n.array([1e300, 2.0, -3.0]))"
+    RESULT_VARIABLE rc)
+  if(rc EQUAL 0)
+    foreach(spec "nan.npy;shape \\(2,\\)\n  no finite value \\(2 not finite"
+                 "empty.npy;shape \\(0,\\)\n  no values"
+                 "big.npy;shape \\(3,\\)\n  range +-3 \\.\\. 2 +1 not finite \\(NaN, Inf, or beyond float32")
+      list(GET spec 0 f)
+      list(GET spec 1 want)
+      execute_process(COMMAND ${TFMED} data inspect ${OUT}/${f} RESULT_VARIABLE rc
+        OUTPUT_VARIABLE out ERROR_VARIABLE err)
+      if(NOT rc EQUAL 0 OR NOT out MATCHES "${want}")
+        message(FATAL_ERROR "tfmed data inspect ${f}: expected '${want}', got rc ${rc}: ${out}${err}")
+      endif()
+    endforeach()
+  endif()
+endif()

@@ -258,13 +258,17 @@ else:
               "max %.1e < 1e-3): %s vs %s" % (d1, d, hist[1], hist[2]))
 
 # 5b. the launcher stopped: its workers stop with it ----------------------------
-def launch_long(model):
+def launch_long(model, ignore_hup=False):
     """`tfmed train specar --nproc 2` for long enough; the launcher and its
-    two workers' pids once they exist (3 s into the training)."""
+    two workers' pids once they exist (3 s into the training). ignore_hup:
+    started as under nohup (SIGHUP ignored)."""
+    def nohup():
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
     p = subprocess.Popen([TFMED, "train", "specar", "--preset", "jv", "--epochs", "200",
                           "--d-model", "16", "--d-ff", "16", "--data-dir", DATA,
                           "--out", model, "--nproc", "2"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=nohup if ignore_hup else None)
     kids = []
     t0 = time.time()
     while time.time() - t0 < 60 and len(kids) < 2:
@@ -304,10 +308,42 @@ if os.path.isdir(os.path.join(DATA, "uea")):
         launcher.kill()
         _, err = launcher.communicate()
     alive = still_running(kids)
-    check(launcher.returncode == 128 + signal.SIGTERM and "stopping the 2 worker(s)" in err,
-          "SIGTERM to the launcher: forwarded, exit %s: %s" % (launcher.returncode,
-                                                                err.strip()[-200:]))
+    # It ends by the signal itself (an exit status of 143 would not stop a
+    # calling shell script the way Ctrl-C stops it).
+    check(launcher.returncode == -signal.SIGTERM and "stopping the 2 worker(s)" in err,
+          "SIGTERM to the launcher: forwarded, ended by it (%s): %s" % (launcher.returncode,
+                                                                       err.strip()[-200:]))
     check(not alive, "no worker outlives its launcher (still running: %s)" % alive)
+    # Under nohup a hang-up is ignored by the launcher and its workers, as by
+    # a single process (the launcher caught it and its workers died of it).
+    launcher, kids = launch_long(model, ignore_hup=True)
+    launcher.send_signal(signal.SIGHUP)
+    time.sleep(2)
+    def ignores_hup(pid):
+        try:
+            for line in open("/proc/%s/status" % pid):
+                if line.startswith("SigIgn:"):
+                    return int(line.split()[1], 16) & (1 << (signal.SIGHUP - 1)) != 0
+        except OSError:
+            return False
+        return False
+    alive = still_running(kids, wait_s=0)
+    check(launcher.poll() is None and len(kids) == 2 and alive == kids
+          and all(ignores_hup(k) for k in kids),
+          "SIGHUP under nohup: the launcher and both workers train on, ignoring it "
+          "(launcher %s, workers alive %s of %s)" % (launcher.returncode, alive, kids))
+    launcher.send_signal(signal.SIGTERM)
+    try:
+        launcher.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        launcher.kill()
+        launcher.communicate()
+    alive = still_running(kids)
+    for k in alive:  # never leave them training
+        os.kill(int(k), signal.SIGKILL)
+    check(launcher.returncode == -signal.SIGTERM and not alive,
+          "... and SIGTERM still stops them all (%s, still running: %s)"
+          % (launcher.returncode, alive))
     # A launcher killed outright cannot forward anything: the kernel sends its
     # workers SIGTERM (PR_SET_PDEATHSIG).
     launcher, kids = launch_long(model)
@@ -321,6 +357,25 @@ if os.path.isdir(os.path.join(DATA, "uea")):
         os.kill(int(k), signal.SIGKILL)
     check(len(kids) == 2 and not alive,
           "SIGKILL to the launcher: its 2 workers end too (still running: %s)" % alive)
+
+# 5c. refusals at the start, not after the work ----------------------------------
+if os.path.isdir(os.path.join(DATA, "bonn_eeg")):
+    # The head's batch is global: 1 window cannot be split across 2 workers.
+    # Refused before the pre-training (it failed after it, naming --batch).
+    head = os.path.join(OUT, "trls_head.tfm")
+    t0 = time.time()
+    rc = subprocess.run([TFMED, "train", "trls", "--data", "epilepsy", "--data-dir", DATA,
+                         "--max-windows", "200", "--epochs", "50", "--head-batch", "1",
+                         "--threads", "1", "--nproc", "2", "-o", head],
+                        capture_output=True, text=True, timeout=300)
+    check(rc.returncode != 0 and "--head-batch: expected a batch >= the number of workers (2"
+          in rc.stderr and "epoch 1/50" not in rc.stderr and not os.path.exists(head),
+          "train trls --nproc 2 --head-batch 1: refused before pre-training (%.0f s): %s"
+          % (time.time() - t0, rc.stderr.strip()[-300:]))
+rc = subprocess.run([TFMED, "train", "specar", "--nproc", "2", "--dist-timeout", "1e7",
+                     "-o", os.path.join(OUT, "never.tfm")], capture_output=True, text=True)
+check(rc.returncode != 0 and "--dist-timeout" in rc.stderr and "TFMED_DIST_TIMEOUT" not in
+      rc.stderr, "--dist-timeout 1e7: refused by its own name (%s)" % rc.stderr.strip()[-200:])
 
 # 6. tfmed bench train -------------------------------------------------------
 bj = os.path.join(OUT, "bench_train.json")

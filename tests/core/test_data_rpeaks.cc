@@ -93,6 +93,10 @@ TEST(Stats, QuantileInterpolatesLikeNumpy)
               "quantile: expected values, found none");
     EXPECT_EQ(tfmed_test::message_of<std::invalid_argument>([&] { dsp::quantile(v, 1.5); }),
               "quantile: expected 0 <= q <= 1, found 1.500000");
+    // NaN broke the sort (undefined) and returned a finite threshold.
+    EXPECT_EQ(tfmed_test::message_of<std::invalid_argument>(
+                  [] { dsp::quantile({ 1.0, std::nan(""), 3.0, INFINITY }, 0.5); }),
+              "quantile: expected finite values, found 2 NaN/Inf of 4");
 }
 
 TEST(Rpeaks, MatchesBeatsOneToOne)

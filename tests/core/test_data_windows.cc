@@ -58,6 +58,20 @@ TEST(ResampleTest, SineKeepsItsShapeAtTheNewRate)
     EXPECT_THROW(data::resample(sine(360.0, 1.0, 10), 0.0), std::invalid_argument);
 }
 
+TEST(ResampleTest, AnAnnotationOnTheLastSampleStaysInTheSpan)
+{
+    // 9 samples at 1/3 give 3 outputs; sample 8 rounded to output 3, past
+    // the end, and its beat was lost to the windows.
+    auto r = sine(300.0, 1.0, 9);
+    r.annotations = { { 0, "N" }, { 4, "V" }, { 8, "N" } };
+    const auto d = data::resample(r, 100.0);
+    ASSERT_EQ(d.n_samples, 3);
+    ASSERT_EQ(d.annotations.size(), 3u);
+    EXPECT_EQ(d.annotations[0].sample, 0);
+    EXPECT_EQ(d.annotations[1].sample, 1); // 1.33
+    EXPECT_EQ(d.annotations[2].sample, 2); // 2.67, the last output
+}
+
 TEST(ResampleTest, SpanReadsTheRecordingAroundIt)
 {
     // 360 -> 500 Hz is 25/18: a span from a multiple of 18 is exactly that

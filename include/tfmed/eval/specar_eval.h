@@ -7,6 +7,7 @@
 #define INCLUDED_TFMED_EVAL_SPECAR_EVAL_H
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,10 @@ struct SpecarEvalResult {
     std::vector<int> label;              //!< per scored test point
     // classification
     double accuracy = 0.0, macro_f1 = 0.0;
+    /*! A card standardised per file (the reference): the accuracy with the
+     *  training statistics, as the `specar` block standardises a live
+     *  window (NaN when the card used the training statistics anyway). */
+    double accuracy_train_stats = std::numeric_limits<double>::quiet_NaN();
     std::vector<std::vector<int64_t>> confusion; //!< [truth][predicted]
     std::vector<std::string> class_names;
     // forecasting / imputation

@@ -51,12 +51,20 @@ struct SpecarBatch {
 
 /*!
  * \brief Windows `idx` on `device`. Imputation hides each point with
- * probability `mask_rate` (i.i.d., TSLib's `rand <= rate`), drawn from
- * `seed`, and zeroes the hidden inputs.
+ * probability `mask_rate` (i.i.d., TSLib's `rand <= rate`) and zeroes the
+ * hidden inputs. `mask_block` 0 (training): one draw for the whole batch from
+ * `seed`. `mask_block` B > 0 (evaluation): every window keeps its own mask
+ * whatever the batch: windows are dealt into blocks of B by index, block j
+ * drawn at once from seed + j, so the hidden points depend on (rate, seed,
+ * B) and the window, not on how a pass batches them.
  */
 SpecarBatch specar_batch(const SpecarWindows& w, const std::vector<int64_t>& idx,
                          const torch::Device& device, double mask_rate = 0.0,
-                         uint64_t seed = 0);
+                         uint64_t seed = 0, int64_t mask_block = 0);
+
+/*! The evaluation's mask block: 32 windows (the hidden points of every
+ *  `tfmed eval specar` figure, whatever its `--batch`). */
+constexpr int64_t kSpecarMaskBlock = 32;
 
 /*!
  * \brief The reference's training loss: AD = MSE of the reconstruction;
@@ -78,12 +86,13 @@ struct SpecarTally {
 
 /*!
  * \brief Run the network over every window (no gradients, eval mode is the
- * caller's), `batch` at a time. Imputation masks batch k with seed + k, so a
- * pass is repeatable.
+ * caller's), `batch` at a time. Imputation hides the points of
+ * specar_batch()'s evaluation masks (blocks of `mask_block` windows from
+ * seed + block), so a pass is repeatable and independent of `batch`.
  */
 SpecarTally specar_pass(SpecarNet& net, const SpecarWindows& w, int64_t batch,
                         const torch::Device& device, double mask_rate = 0.0,
-                        uint64_t seed = 2021);
+                        uint64_t seed = 2021, int64_t mask_block = kSpecarMaskBlock);
 
 /*! \brief Row indices [begin, end - span] at `stride`: windows of `span` rows. */
 std::vector<int64_t> window_starts(int64_t begin, int64_t end, int64_t span, int64_t stride);

@@ -77,8 +77,14 @@ void save_figure(const std::vector<Panel>& panels,
  */
 void check_font();
 
-/*! \brief "Nice" tick positions (1, 2, 5 x 10^k) covering [lo, hi]. */
+/*! \brief "Nice" tick positions (1, 2, 5 x 10^k) covering [lo, hi]; none
+ *  where the step is below the doubles' spacing at lo or over 1000 would
+ *  be needed. */
 std::vector<double> nice_ticks(double lo, double hi, int target = 6);
+
+/*! \brief The Unicode code points of UTF-8 text (labels with µV, Σ);
+ *  a byte that starts no valid sequence gives U+FFFD. */
+std::vector<int> code_points(const std::string& utf8);
 
 } // namespace plot
 } // namespace tfmed

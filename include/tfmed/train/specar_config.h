@@ -39,8 +39,8 @@ struct SpecarTrainConfig {
      *  reference) or "train" (the train file's statistics for both). */
     std::string uea_norm = "file";
     int64_t train_stride = 1;         //!< rows between training windows (1 = reference)
-    int64_t max_train_windows = 0;    //!< > 0: the first this many (smoke runs)
-    int64_t max_val_windows = 0;      //!< > 0: the first this many validation windows
+    int64_t max_train_windows = 0;    //!< > 0: at most this many (smoke runs): series tasks the first ones, classification spread evenly
+    int64_t max_val_windows = 0;      //!< > 0: at most this many validation windows, spread evenly
     double anomaly_ratio = 1.0;       //!< percent of train energies above the threshold
     double mask_rate = 0.125;         //!< imputation: fraction of points hidden
     /*! Weight of the temporal-order-preserving loss (forecasting: prediction

@@ -30,10 +30,14 @@ namespace {
 torch::Tensor npy_2d(const std::string& path, int64_t cols)
 {
     const auto a = io::read_npy(path);
-    if (a.shape.size() != 2 || a.shape[1] != cols)
+    if (a.shape.size() != 2 || a.shape[1] != cols) {
+        std::string shape;
+        for (std::size_t i = 0; i < a.shape.size(); ++i)
+            shape += (i ? ", " : "") + std::to_string(a.shape[i]);
         throw std::runtime_error(path + ": expected a (T, " + std::to_string(cols) +
-                                 ") array, found " + std::to_string(a.shape.size()) +
-                                 " dimensions");
+                                 ") array, found shape (" + shape +
+                                 (a.shape.size() == 1 ? ",)" : ")"));
+    }
     return torch::from_blob(const_cast<float*>(a.data.data()), { a.shape[0], cols },
                             torch::kFloat)
         .clone();

@@ -115,7 +115,11 @@ io::Recording resample_span(const io::Recording& r, double rate, int64_t first, 
     }
     for (auto a : r.annotations)
         if (a.sample >= first && a.sample < first + n_in) {
-            a.sample = std::llround(static_cast<double>(a.sample - first) * p / q);
+            // (The span's last input samples round to n_out when
+            // down-sampling: 9 samples at 1/3 give 3 outputs, sample 8 ->
+            // 2.67 -> 3; that beat stays on the span's last output.)
+            a.sample = std::min<int64_t>(
+                n_out - 1, std::llround(static_cast<double>(a.sample - first) * p / q));
             o.annotations.push_back(a);
         }
     return o;

@@ -213,7 +213,9 @@ ViewDraw draw_view(const ViewOptions& v, int64_t F, int64_t T, uint64_t seed, ui
     Rng r(seed, id, view);
     ViewDraw d;
     // Every draw is taken whether or not it is used, so that changing one
-    // probability does not shift the others' streams.
+    // probability or strength does not shift the others' streams. The mask
+    // draws come last: an empty range (a mask width of 0) takes no draw, so
+    // turning the time mask on moves only the frequency mask's draws.
     const double uj = r.uniform();
     const double b = r.uniform(std::max(0.0, 1.0 - v.brightness), 1.0 + v.brightness);
     const double c = r.uniform(std::max(0.0, 1.0 - v.contrast), 1.0 + v.contrast);

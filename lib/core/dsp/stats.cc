@@ -19,6 +19,11 @@ double quantile(std::vector<double> v, double q)
         throw std::invalid_argument("quantile: expected values, found none");
     if (!(q >= 0.0 && q <= 1.0))
         throw std::invalid_argument("quantile: expected 0 <= q <= 1, found " + std::to_string(q));
+    const auto bad = std::count_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); });
+    if (bad > 0) // (NaN would also break the sort's ordering)
+        throw std::invalid_argument("quantile: expected finite values, found " +
+                                    std::to_string(bad) + " NaN/Inf of " +
+                                    std::to_string(v.size()));
     std::sort(v.begin(), v.end());
     const double pos = q * static_cast<double>(v.size() - 1);
     const auto lo = static_cast<std::size_t>(std::floor(pos));

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -46,6 +47,8 @@ std::string SpecarEvalResult::json() const
         j["scores"] = s;
     } else if (task == "classification") {
         j["accuracy"] = accuracy;
+        if (std::isfinite(accuracy_train_stats))
+            j["accuracy_train_statistics"] = accuracy_train_stats;
         j["macro_f1"] = macro_f1;
         j["classes"] = class_names;
         j["confusion"] = confusion;
@@ -65,7 +68,8 @@ SpecarEvalResult evaluate_specar(const SpecarEvalConfig& c)
         throw std::invalid_argument("eval specar: expected batch >= 1, stride >= 0 and "
                                     "max windows >= 0");
     if (!(c.mask_rate >= 0 && c.mask_rate < 1))
-        throw std::invalid_argument("--mask-rate: expected a fraction in (0, 1), found " +
+        throw std::invalid_argument("--mask-rate: expected 0 (the card's rate) or a fraction "
+                                    "in (0, 1), found " +
                                     std::to_string(c.mask_rate));
     train::set_threads(c.threads);
     const auto dev = models::parse_device(c.device);
@@ -81,6 +85,11 @@ SpecarEvalResult evaluate_specar(const SpecarEvalConfig& c)
     r.model = c.model;
     r.task = card.arch.task;
     r.data = data_rec["source"].get<std::string>();
+    if (r.data == "flowgraph")
+        throw std::invalid_argument(c.model + ": trained on windows from a flowgraph "
+                                    "(trainer_sink), not on a named benchmark; expected a card "
+                                    "of msl, JapaneseVowels, BasicMotions, ETTh1 or ETTh2 (score "
+                                    "a recording with `tfmed score` instead)");
     const std::string protocol = data_rec.value("protocol", std::string("clean"));
     const std::string norm =
         data_rec.value("standardisation", std::string()).rfind("train", 0) == 0 ? "train" : "file";
@@ -118,6 +127,13 @@ SpecarEvalResult evaluate_specar(const SpecarEvalConfig& c)
         const auto train_e = models::specar_pass(m.net, d.calibration, c.batch, dev).energy;
         std::vector<double> all(train_e.begin(), train_e.end());
         all.insert(all.end(), r.energy.begin(), r.energy.end());
+        // A NaN energy would read as "below the threshold": normal.
+        const auto bad =
+            std::count_if(all.begin(), all.end(), [](double x) { return !std::isfinite(x); });
+        if (bad > 0)
+            throw std::runtime_error(c.model + ": " + std::to_string(bad) + " of " +
+                                     std::to_string(all.size()) + " train and test energies "
+                                     "are not finite (the network's output); no scores");
         const double ref = dsp::quantile(all, 1.0 - card.anomaly_ratio / 100.0);
         for (const auto& [from, thr] :
              { std::pair<std::string, double>{ "train", card.threshold }, { "train+test", ref } }) {
@@ -142,6 +158,14 @@ SpecarEvalResult evaluate_specar(const SpecarEvalConfig& c)
     if (r.task == "classification") {
         const auto t = models::specar_pass(m.net, d.test, c.batch, dev);
         r.accuracy = models::accuracy(t.truth, t.predicted);
+        if (norm == "file") {
+            // The TEST file standardised by its own statistics is what the
+            // reference measures; a live window has only the card's (train).
+            auto dt = models::specar_data(dir, r.data, card.arch, protocol, "train", 1, c.stride);
+            dt.test.thin(c.max_windows);
+            const auto tt = models::specar_pass(m.net, dt.test, c.batch, dev);
+            r.accuracy_train_stats = models::accuracy(tt.truth, tt.predicted);
+        }
         r.class_names = d.class_names;
         const auto k = static_cast<int64_t>(d.class_names.size());
         r.macro_f1 = models::macro_f1(t.truth, t.predicted, k);
@@ -167,13 +191,16 @@ SpecarEvalResult evaluate_specar(const SpecarEvalConfig& c)
                  (c.max_windows > 0 ? " (thinned to " + std::to_string(c.max_windows) + ")" : "") +
                  (r.task == "imputation"
                       ? "; MSE/MAE over the hidden points (rate " + std::to_string(rate) +
-                            ", seed " + std::to_string(c.seed) + ")"
+                            ", seed " + std::to_string(c.seed) + ", drawn per " +
+                            std::to_string(models::kSpecarMaskBlock) + " windows)"
                       : "; MSE/MAE over every horizon point") +
                  ", standardised units";
     // The figure's window: the middle one, last channel (ETT's target OT).
     if (r.windows > 0) {
         torch::NoGradGuard ng;
-        const auto b = models::specar_batch(d.test, { r.windows / 2 }, dev, rate, c.seed);
+        // (Imputation: the window's own hidden points of the pass above.)
+        const auto b = models::specar_batch(d.test, { r.windows / 2 }, dev, rate, c.seed,
+                                            models::kSpecarMaskBlock);
         const int64_t ch = card.arch.enc_in - 1;
         r.example_channel = d.channel_names.back();
         auto vec = [ch](const torch::Tensor& x) {

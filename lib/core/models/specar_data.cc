@@ -73,7 +73,8 @@ std::vector<int64_t> window_starts(int64_t begin, int64_t end, int64_t span, int
 }
 
 SpecarBatch specar_batch(const SpecarWindows& w, const std::vector<int64_t>& idx,
-                         const torch::Device& device, double mask_rate, uint64_t seed)
+                         const torch::Device& device, double mask_rate, uint64_t seed,
+                         int64_t mask_block)
 {
     SpecarBatch b;
     if (w.task == "classification") {
@@ -89,8 +90,29 @@ SpecarBatch specar_batch(const SpecarWindows& w, const std::vector<int64_t>& idx
     if (w.task == "long_term_forecast") {
         b.target = stack_rows(w.series, w.starts, idx, w.seq_len, w.pred_len).to(device);
     } else if (w.task == "imputation") {
-        auto gen = at::detail::createCPUGenerator(seed);
-        b.mask = (torch::rand(b.x.sizes(), gen) > mask_rate).to(torch::kFloat);
+        if (mask_block > 0) {
+            // Each window's row of its block's draw (torch's CPU uniform is
+            // serial: a block drawn whole equals the old per-batch draw at
+            // batch = mask_block, the figures measured before this).
+            const int64_t n = w.size();
+            std::vector<torch::Tensor> rows;
+            int64_t drawn = -1;
+            torch::Tensor block;
+            for (const int64_t i : idx) {
+                const int64_t j = i / mask_block;
+                if (j != drawn) {
+                    auto gen = at::detail::createCPUGenerator(seed + static_cast<uint64_t>(j));
+                    const int64_t size = std::min(mask_block, n - j * mask_block);
+                    block = torch::rand({ size, b.x.size(1), b.x.size(2) }, gen);
+                    drawn = j;
+                }
+                rows.push_back(block[i - j * mask_block]);
+            }
+            b.mask = (torch::stack(rows) > mask_rate).to(torch::kFloat);
+        } else {
+            auto gen = at::detail::createCPUGenerator(seed);
+            b.mask = (torch::rand(b.x.sizes(), gen) > mask_rate).to(torch::kFloat);
+        }
         b.target = b.x.to(device);
         b.x = b.x * b.mask;
         b.mask = b.mask.to(device);
@@ -124,17 +146,21 @@ torch::Tensor specar_loss(SpecarNet& net, const SpecarBatch& b, double top_weigh
 }
 
 SpecarTally specar_pass(SpecarNet& net, const SpecarWindows& w, int64_t batch,
-                        const torch::Device& device, double mask_rate, uint64_t seed)
+                        const torch::Device& device, double mask_rate, uint64_t seed,
+                        int64_t mask_block)
 {
+    if (batch < 1 || mask_block < 1)
+        throw std::invalid_argument("specar_pass: expected batch and mask block >= 1, found " +
+                                    std::to_string(batch) + " and " + std::to_string(mask_block));
     torch::NoGradGuard ng;
     SpecarTally t;
     const int64_t n = w.size();
     const auto& task = net->options().task;
-    for (int64_t b0 = 0, k = 0; b0 < n; b0 += batch, ++k) {
+    for (int64_t b0 = 0; b0 < n; b0 += batch) {
         std::vector<int64_t> idx;
         for (int64_t i = b0; i < std::min(n, b0 + batch); ++i)
             idx.push_back(i);
-        const auto b = specar_batch(w, idx, device, mask_rate, seed + static_cast<uint64_t>(k));
+        const auto b = specar_batch(w, idx, device, mask_rate, seed, mask_block);
         if (task == "classification") {
             const auto p = net->forward(b.x, {}, b.mask).out.argmax(-1).cpu();
             const auto y = b.target.cpu();
@@ -171,8 +197,10 @@ SpecarData specar_data(const std::string& dir, const std::string& data,
         throw std::invalid_argument("--protocol: expected clean or reference, found '" +
                                     protocol + "'");
     if (train_stride < 1 || eval_stride < 0)
-        throw std::invalid_argument("window strides: expected >= 1, found " +
-                                    std::to_string(std::min(train_stride, eval_stride)));
+        throw std::invalid_argument("window strides: expected a training stride >= 1 and an "
+                                    "evaluation stride >= 0 (0: the window length), found " +
+                                    std::to_string(train_stride) + " and " +
+                                    std::to_string(eval_stride));
     const auto& task = arch.task;
     SpecarData d;
     json j = { { "source", data }, { "protocol", protocol }, { "train_stride", train_stride } };

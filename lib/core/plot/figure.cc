@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <tfmed/plot/figure.h>
+#include <tfmed/io/atomic.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -198,15 +199,16 @@ public:
 
     // Text with its left (align 0), centre (0.5) or right (1) edge at x and
     // baseline at y; rotated 90 degrees counter-clockwise when vertical.
-    void text(const Font& font, double x, double y, const std::string& s, double size, Rgb c,
-              double align = 0, bool vertical = false)
+    void text(const Font& font, double x, double y, const std::string& text, double size,
+              Rgb c, double align = 0, bool vertical = false)
     {
         const auto& f = font.info();
         const float scale = stbtt_ScaleForPixelHeight(&f, static_cast<float>(size));
-        const double w = width(font, s, size);
+        const double w = width(font, text, size);
         double pen = -align * w;
+        const auto s = code_points(text);
         for (size_t i = 0; i < s.size(); i++) {
-            const int ch = static_cast<unsigned char>(s[i]);
+            const int ch = s[i];
             int adv, lsb, x0, y0, x1, y1;
             stbtt_GetCodepointHMetrics(&f, ch, &adv, &lsb);
             stbtt_GetCodepointBitmapBox(&f, ch, scale, scale, &x0, &y0, &x1, &y1);
@@ -237,7 +239,7 @@ public:
         const auto& f = font.info();
         const float scale = stbtt_ScaleForPixelHeight(&f, static_cast<float>(size));
         double w = 0;
-        for (unsigned char ch : s) {
+        for (const int ch : code_points(s)) {
             int adv, lsb;
             stbtt_GetCodepointHMetrics(&f, ch, &adv, &lsb);
             w += adv * scale;
@@ -255,16 +257,7 @@ public:
             &png, w_, h_, 3, px_.data(), w_ * 3);
         if (png.empty())
             throw std::runtime_error("plot: PNG encoding failed for " + path);
-        const std::string tmp = path + ".tmp";
-        {
-            std::ofstream f(tmp, std::ios::binary);
-            f.write(png.data(), static_cast<std::streamsize>(png.size()));
-            if (!f) {
-                std::remove(tmp.c_str());
-                throw std::runtime_error("plot: cannot write " + path);
-            }
-        }
-        std::filesystem::rename(tmp, path);
+        io::write_atomically(path, png); // (a unique temporary, removed on failure)
     }
 
 private:
@@ -299,8 +292,13 @@ void limits(const Panel& p, double& x0, double& x1, double& y0, double& y1)
         x0 = 0, x1 = 1;
     if (!std::isfinite(y0))
         y0 = 0, y1 = 1;
-    if (y1 - y0 < 1e-12)
-        y0 -= 0.5, y1 += 0.5;
+    // A flat trace: +-0.5, or a millionth of the value where 0.5 is below
+    // the doubles' spacing there (3e15: the range stayed flat).
+    const double ymag = std::max(std::abs(y0), std::abs(y1));
+    if (y1 - y0 < 1e-12 * std::max(1.0, ymag)) {
+        const double half = std::max(0.5, 1e-6 * ymag);
+        y0 -= half, y1 += half;
+    }
     const double pad = 0.05 * (y1 - y0);
     y0 -= pad, y1 += pad;
     if (std::isfinite(p.xmin))
@@ -311,11 +309,41 @@ void limits(const Panel& p, double& x0, double& x1, double& y0, double& y1)
         y0 = p.ymin;
     if (std::isfinite(p.ymax))
         y1 = p.ymax;
-    if (x1 - x0 < 1e-12)
-        x1 = x0 + 1;
+    if (x1 - x0 < 1e-12 * std::max({ 1.0, std::abs(x0), std::abs(x1) }))
+        x1 = x0 + std::max(1.0, 1e-6 * std::abs(x0));
 }
 
 } // namespace
+
+std::vector<int> code_points(const std::string& s)
+{
+    std::vector<int> out;
+    const auto* b = reinterpret_cast<const unsigned char*>(s.data());
+    const std::size_t n = s.size();
+    for (std::size_t i = 0; i < n;) {
+        const unsigned c = b[i];
+        int len = 0;
+        unsigned cp = 0, min = 0;
+        if (c < 0x80)
+            len = 1, cp = c;
+        else if ((c & 0xE0) == 0xC0)
+            len = 2, cp = c & 0x1F, min = 0x80;
+        else if ((c & 0xF0) == 0xE0)
+            len = 3, cp = c & 0x0F, min = 0x800;
+        else if ((c & 0xF8) == 0xF0)
+            len = 4, cp = c & 0x07, min = 0x10000;
+        bool ok = len > 0 && i + static_cast<std::size_t>(len) <= n;
+        for (int k = 1; ok && k < len; ++k) {
+            ok = (b[i + k] & 0xC0) == 0x80;
+            cp = (cp << 6) | (b[i + k] & 0x3F);
+        }
+        // (overlong forms, surrogates and values past U+10FFFF are invalid)
+        ok = ok && cp >= min && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
+        out.push_back(ok ? static_cast<int>(cp) : 0xFFFD);
+        i += ok ? static_cast<std::size_t>(len) : 1;
+    }
+    return out;
+}
 
 std::vector<double> nice_ticks(double lo, double hi, int target)
 {
@@ -330,8 +358,15 @@ std::vector<double> nice_ticks(double lo, double hi, int target)
             step = m * mag;
             break;
         }
-    for (double v = std::ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step)
+    // Ticks k * step (not a running sum: where step is below the doubles'
+    // spacing at lo, v += step never moved and the loop never ended).
+    const double k0 = std::ceil(lo / step - 1e-9), k1 = std::floor(hi / step + 1e-9);
+    if (!std::isfinite(k0) || !std::isfinite(k1) || k1 - k0 > 1000.0 || lo + step == lo)
+        return t;
+    for (double k = k0; k <= k1; k += 1.0) {
+        const double v = k * step;
         t.push_back(std::abs(v) < step * 1e-9 ? 0.0 : v);
+    }
     return t;
 }
 

@@ -153,7 +153,7 @@ std::string plain(const std::exception& e)
         "distributed: rank " + std::to_string(o.rank) + " of " + std::to_string(o.world_size) +
         " (" + (g_world ? g_world->backend : std::string("?")) + "): " + what +
         " failed: " + m + ". A peer worker exited or did not answer within " +
-        std::to_string(static_cast<long long>(o.timeout_s)) +
+        fmt_g(o.timeout_s) +
         " s (TFMED_DIST_TIMEOUT / --dist-timeout); this worker stops too. The last complete "
         "checkpoint is kept; resume with the same or another number of workers.");
 }
@@ -278,9 +278,7 @@ void init(const WorldOptions& w, const std::string& device)
         throw std::runtime_error("distributed: rank " + std::to_string(w.rank) + " of " +
                                  std::to_string(w.world_size) + ": the rendezvous at " + where +
                                  (w.rank == 0 ? " (served by this rank)" : "") +
-                                 " failed within " + std::to_string(static_cast<long long>(
-                                                         w.timeout_s)) +
-                                 " s: " + m);
+                                 " failed within " + fmt_g(w.timeout_s) + " s: " + m);
     }
     try {
         if (be == "gloo") {

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -181,15 +182,24 @@ public:
     }
     double validate() override
     {
-        // Inference in cache-sized batches; imputation masks are fixed (seed 2021).
-        const auto t = models::specar_pass(net_, data_.val, std::min<int64_t>(cfg_.loop.batch, 32),
-                                           dev_, cfg_.mask_rate);
-        if (!classify())
+        // Inference in cache-sized batches; imputation masks are fixed (seed
+        // 2021, blocks of that size: every model trained since the first
+        // presets chose its epoch on these hidden points).
+        const int64_t b = std::min<int64_t>(cfg_.loop.batch, 32);
+        const auto t = models::specar_pass(net_, data_.val, b, dev_, cfg_.mask_rate, 2021, b);
+        if (!classify()) {
+            if (t.count == 0)
+                throw std::runtime_error("train specar: the validation split has no points to "
+                                         "score (" + std::to_string(data_.val.size()) +
+                                         " windows)");
             return t.mse();
+        }
+        if (t.truth.empty())
+            throw std::runtime_error("train specar: the validation split has no cases");
         int64_t right = 0;
         for (std::size_t i = 0; i < t.truth.size(); ++i)
             right += t.truth[i] == t.predicted[i];
-        return t.truth.empty() ? 0.0 : static_cast<double>(right) / t.truth.size();
+        return static_cast<double>(right) / t.truth.size();
     }
     std::string metric_name() const override
     {
@@ -388,6 +398,10 @@ SpecarTrainResult fit(SpecarTrainConfig cfg, models::SpecarData d, const EventSi
             d.train.starts.resize(static_cast<std::size_t>(cfg.max_train_windows));
     }
     d.val.thin(cfg.max_val_windows);
+    if (d.val.size() == 0 || d.train.size() == 0)
+        throw std::invalid_argument("train specar: expected training and validation windows, "
+                                    "found " + std::to_string(d.train.size()) + " and " +
+                                    std::to_string(d.val.size()) + " (" + d.description + ")");
 
     models::SpecarCard card;
     card.arch = cfg.arch;
@@ -460,6 +474,12 @@ SpecarTrainResult fit(SpecarTrainConfig cfg, models::SpecarData d, const EventSi
         const auto t = models::specar_pass(net, d.calibration, std::min<int64_t>(lo.batch, 32),
                                            dev);
         const std::vector<double> e(t.energy.begin(), t.energy.end());
+        const auto bad = std::count_if(e.begin(), e.end(), [](double x) { return !std::isfinite(x); });
+        if (bad > 0)
+            throw std::runtime_error("train specar: " + std::to_string(bad) + " of " +
+                                     std::to_string(e.size()) + " training energies are not "
+                                     "finite (the network's output); no threshold, no model "
+                                     "written");
         card.threshold = dsp::quantile(e, 1.0 - cfg.anomaly_ratio / 100.0);
         card.threshold_from = "train";
         if (!std::isfinite(card.threshold))

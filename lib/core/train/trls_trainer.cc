@@ -298,6 +298,21 @@ TrlsTrainResult trls::fit(const TrlsTrainConfig& cfg, const Labelled& d, bool wi
                                             "' differs: " + a[sec].dump() + " -> " +
                                             b[sec].dump());
     }
+    if (with_head && dist::active()) {
+        // The head's batch is global too, split across the workers: refused
+        // now, not after the whole pre-training (the loop's own check then
+        // named --batch). (As linear_head / tune clip it to the training part.)
+        const auto n_train = static_cast<int64_t>(r.parts.train.size());
+        const int64_t hb = std::min<int64_t>(cfg.downstream.batch, std::max<int64_t>(2, n_train));
+        if (hb < dist::world_size())
+            throw std::invalid_argument(
+                "--head-batch: expected a batch >= the number of workers (" +
+                std::to_string(dist::world_size()) + "; the head's batch is global, split "
+                "across them), found " + std::to_string(hb) +
+                (hb < cfg.downstream.batch ? " (the " + std::to_string(n_train) +
+                                                 " training windows)"
+                                           : ""));
+    }
     LoopResult pre;
     auto enc = pretrain(r, ckpt, cfg.resume, &pre);
     out.pretrain_epochs = pre.epochs_done;
