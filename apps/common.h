@@ -46,9 +46,6 @@ inline void write_atomically(const std::string& path, const std::string& text)
 
 using io::check_writable;
 
-/*! Refuse, before any work, an output that is one of the command's inputs
- *  or another of its outputs (io::check_distinct_output: `--json m.tfm`
- *  would replace the model); empty paths are skipped. */
 /*! One number through a printf format ("%g", "%.3f"). */
 inline std::string fmt(const char* f, double v)
 {
@@ -57,6 +54,9 @@ inline std::string fmt(const char* f, double v)
     return b;
 }
 
+/*! Refuse, before any work, an output that is one of the command's inputs
+ *  or another of its outputs (io::check_distinct_output: `--json m.tfm`
+ *  would replace the model); empty paths are skipped. */
 inline void check_outputs(const std::vector<std::string>& outputs,
                           const std::vector<std::string>& inputs)
 {

@@ -240,28 +240,32 @@ int data_plot(const std::string& path,
     inputs.push_back(path);
     check_outputs({ out }, inputs);
     // The samples in [from, to): the first at or after `from`, the last
-    // before `to` (1e-9: 1.15 s * 100 Hz is 114.99999..., sample 115).
+    // before `to`; a time within rounding of a sample's is that sample's
+    // (1.15 s * 360 Hz = 413.99999999999994 is sample 414; 69718.725 s *
+    // 360 Hz = 25098741.000000004 is sample 25098741).
     auto first_at = [](double seconds, double rate) {
-        return static_cast<int64_t>(std::ceil(std::min(seconds * rate, 9e15) - 1e-9));
+        const double x = std::min(seconds * rate, 9e15);
+        return static_cast<int64_t>(std::ceil(x - 1e-9 * std::max(1.0, x))); // (relative: day-long records)
     };
     // A WFDB record is read for [from, to) only: a multi-segment record opens
     // just the segments that overlap it (a day-long record plots in
     // milliseconds). `base` is the first sample read.
     io::Recording r;
     int64_t base = 0;
-    double record_s = -1.0; // the whole record's duration where known
+    double last_s = -1.0; // the record's last sample's time where known
     std::vector<int> chosen = channels;
-    auto past_end = [&](double seconds) {
-        return std::invalid_argument("tfmed data plot: --from " + fmt("%.9g", from) +
-                                     " s is past the end of the record (" +
-                                     duration_text(seconds) + ")");
+    auto past_end = [&]() {
+        return std::invalid_argument(
+            "tfmed data plot: --from " + fmt("%.9g", from) + " s is past the end of the record" +
+            (last_s >= 0 ? " (its last sample at " + fmt("%.9g", last_s) + " s)"
+                         : " (no sample at or after it)"));
     };
     if (is_wfdb(path)) {
         const auto h = io::read_wfdb_header(path);
         if (h.n_samples >= 0) {
-            record_s = h.n_samples / h.frame_frequency;
-            if (from >= record_s)
-                throw past_end(record_s);
+            last_s = (h.n_samples - 1) / h.frame_frequency;
+            if (h.n_samples == 0 || from > last_s)
+                throw past_end();
         }
         io::WfdbReadOptions o;
         o.length = 1;
@@ -272,8 +276,10 @@ int data_plot(const std::string& path,
         o.length = std::max<int64_t>(1, first_at(to, rate) - base);
         try {
             r = io::read_wfdb(path, o);
-        } catch (const std::invalid_argument& e) {
+        } catch (const io::ReadError& e) {
             // (A header without a length: the reader finds the end, in samples.)
+            if (h.n_samples >= 0)
+                throw;
             throw std::invalid_argument("tfmed data plot: --from " + fmt("%.9g", from) +
                                         " s (sample " + std::to_string(base) + " at " +
                                         fmt("%g", rate) + " Hz): " + e.what());
@@ -287,12 +293,12 @@ int data_plot(const std::string& path,
                 chosen[k] = static_cast<int>(k);
         }
     }
-    if (record_s < 0)
-        record_s = r.duration();
+    if (last_s < 0 && base == 0 && r.n_samples > 0)
+        last_s = (r.n_samples - 1) / r.sample_rate; // (EDF: read whole)
     const int64_t t0 = std::max<int64_t>(base, first_at(from, r.sample_rate));
     const int64_t t1 = std::min<int64_t>(base + r.n_samples, first_at(to, r.sample_rate));
     if (t0 >= base + r.n_samples)
-        throw past_end(record_s);
+        throw past_end();
     if (t0 >= t1)
         throw std::invalid_argument("tfmed data plot: no sample in [" + fmt("%.9g", from) + ", " +
                                     fmt("%.9g", to) + ") s: expected a span of at least one "
@@ -359,9 +365,25 @@ std::vector<std::string> record_files(const std::string& path)
     const std::string stem = hea.stem().string();
     files.push_back(hea.string());
     try {
-        for (const auto& s : io::read_wfdb_header(hea.string()).signals)
+        const auto h = io::read_wfdb_header(hea.string());
+        for (const auto& s : h.signals)
             if (!s.file_name.empty() && s.file_name != "~")
                 files.push_back((dir / s.file_name).string());
+        // A multi-segment record: every segment's header and signal files
+        // (the layout segment's too).
+        for (const auto& seg : h.segment_names) {
+            if (seg.empty() || seg == "~")
+                continue;
+            const auto sh = dir / (seg + ".hea");
+            files.push_back(sh.string());
+            try {
+                for (const auto& s : io::read_wfdb_header(sh.string()).signals)
+                    if (!s.file_name.empty() && s.file_name != "~")
+                        files.push_back((dir / s.file_name).string());
+            } catch (const std::exception&) {
+                // (an absent or unreadable segment is the reader's to report)
+            }
+        }
     } catch (const std::exception&) {
         // an unreadable header is reported by the reader itself
     }

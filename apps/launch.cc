@@ -53,8 +53,15 @@ void add_dist_options(CLI::App* c, DistArgs& d)
          },
          "Seconds a worker waits for its peers in any collective and at the rendezvous "
          "(default 120, or TFMED_DIST_TIMEOUT)")
-        ->check(CLI::Range(0.001, 1e6)); // (distributed.cc's bounds, named here, not as
-                                         // the workers' TFMED_DIST_TIMEOUT)
+        // (distributed.cc's bounds, named here, not as the workers' TFMED_DIST_TIMEOUT)
+        ->check(CLI::Validator(
+            [](std::string& v) -> std::string {
+                double x = 0;
+                return CLI::detail::lexical_cast(v, x) && x >= 0.001 && x <= 1e6
+                           ? std::string()
+                           : "expected seconds from 0.001 to 1e6, found " + v;
+            },
+            "SECONDS"));
     c->add_option("--dist-backend", d.backend, "auto (NCCL on CUDA where built, else Gloo), gloo, nccl")
         ->check(CLI::IsMember({ "auto", "gloo", "nccl" }))
         ->capture_default_str();
@@ -254,6 +261,13 @@ int launch_workers(int n, const std::vector<std::string>& argv,
                            std::chrono::milliseconds(static_cast<long long>(grace_s * 1000));
             }
         }
+    }
+    // A stop signal that came after the last worker was reaped (or with the
+    // same Ctrl-C that ended them) still ends the launcher by it.
+    if (g_stop_signal && !forwarded) {
+        g_forwarded_signal = g_stop_signal;
+        if (first == 0)
+            first = 128 + g_stop_signal;
     }
     return first;
 }

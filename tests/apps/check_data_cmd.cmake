@@ -128,3 +128,32 @@ if(PYTHON)
     endforeach()
   endif()
 endif()
+# A multi-segment record's segment files are inputs too.
+foreach(victim 041s01.dat 041s01.hea 041s.hea)
+  execute_process(COMMAND ${TFMED} data plot ${OUT}/lazy/041s.hea --from 0 --to 1
+    -o ${OUT}/lazy/${victim} RESULT_VARIABLE rc ERROR_VARIABLE err)
+  if(rc EQUAL 0)
+    message(FATAL_ERROR "tfmed data plot -o ${victim} of a multi-segment record: expected a "
+                        "refusal (a file of the record)")
+  endif()
+endforeach()
+execute_process(COMMAND ${TFMED} data inspect ${OUT}/lazy/041s01.hea RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "the segment read after the refusals: ${err}")
+endif()
+# Just past the last sample (1805.5528 s) of a record whose header gives its
+# length: past the end, naming the last sample (it said "(1805.556 s)").
+execute_process(COMMAND ${TFMED} data plot ${rec} --from 1805.555 --to 1806 -o ${OUT}/end.png
+  RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "past the end of the record \\(its last sample at 1805.55278 s\\)")
+  message(FATAL_ERROR "tfmed data plot --from 1805.555: expected past the end with the last "
+                      "sample's time, got rc ${rc}: ${err}")
+endif()
+# A header without a length: the reader finds the end, in samples; the
+# message says which --from that sample is.
+execute_process(COMMAND ${TFMED} data plot ${DATA}/wfdb_sample/100-no-len --from 5000 --to 5001
+  -o ${OUT}/nolen.png RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "--from 5000 s \\(sample 1800000 at 360 Hz\\): ")
+  message(FATAL_ERROR "tfmed data plot past the end of a header without a length: expected "
+                      "--from named with its sample, got rc ${rc}: ${err}")
+endif()

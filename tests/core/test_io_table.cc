@@ -14,6 +14,7 @@
  */
 #include "data.h"
 #include <tfmed/io/table.h>
+#include <tfmed/io/table_stream.h>
 
 #include <gtest/gtest.h>
 
@@ -347,6 +348,72 @@ TEST_F(TableFixture, CsvHeaderDetectedOrGiven)
                  "line 2: expected 2 cells (as in the first row, line 1), found 1 cells");
 }
 
+TEST_F(TableFixture, CsvHeaderOfPandasDefaultsAndStampedRows)
+{
+    // pandas' default integer labels are a header, not a row of data: the
+    // table had a fake first row (to_csv(index=False)), or the index as a
+    // channel and a row [NaN, 0, 1] (to_csv()).
+    const Table a = read_csv(write("labels.csv", "0,1,2\n0.5,1.5,2.5\n3.5,4.5,5.5\n"));
+    EXPECT_EQ(a.rows, 2);
+    EXPECT_EQ(a.columns, (std::vector<std::string>{ "0", "1", "2" }));
+    EXPECT_EQ(a.values, (std::vector<double>{ 0.5, 1.5, 2.5, 3.5, 4.5, 5.5 }));
+    const Table b = read_csv(write("index.csv", ",0,1\n0,0.5,1.5\n1,3.5,4.5\n"));
+    EXPECT_EQ(b.rows, 2);
+    EXPECT_EQ(b.at(1, 2), 4.5);
+    // One column "0" is data (a signal that starts at 0), as is "0,2".
+    EXPECT_EQ(read_csv(write("zero.csv", "0\n1\n")).rows, 2);
+    EXPECT_EQ(read_csv(write("zero2.csv", "0,2\n1,3\n")).rows, 2);
+    // A headerless file whose first cell is a time stamp keeps its first row
+    // (df.to_csv(header=False) with a date index lost it to the header).
+    const Table c = read_csv(write("stamped.csv", "2016-07-01 00:00:00,1.5,2.5\n"
+                                                  "2016-07-01 01:00:00,3.5,4.5\n"));
+    EXPECT_EQ(c.rows, 2);
+    EXPECT_EQ(c.columns, (std::vector<std::string>{ "c1", "c2" }));
+    EXPECT_EQ(c.text_column, (std::vector<std::string>{ "2016-07-01 00:00:00",
+                                                        "2016-07-01 01:00:00" }));
+    // ... while a header whose first name is a word stays a header.
+    const Table d = read_csv(write("named.csv", "date,1,2\n2016-07-01,3,4\n"));
+    EXPECT_EQ(d.rows, 1);
+    EXPECT_EQ(d.text_column_name, "date");
+}
+
+TEST_F(TableFixture, CsvLineEndsAndTabSeparatedMissingRows)
+{
+    // Old Mac line ends read as one line: an empty table, no error.
+    expect_error(csv, write("cr.csv", "a,b\r1,2\r3,4\r"),
+                 "line 1: expected lines ending in \\n or \\r\\n, found a carriage return "
+                 "inside the line (old Mac line ends, \\r alone)");
+    // In a tab-separated file a row of missing values is tabs, not layout.
+    const Table t = read_csv(write("t.tsv", "a\tb\n1\t2\n\t\n5\t6\n"), '\t');
+    EXPECT_EQ(t.rows, 3);
+    EXPECT_TRUE(std::isnan(t.at(1, 0)) && std::isnan(t.at(1, 1)));
+    EXPECT_EQ(t.at(2, 1), 6);
+}
+
+TEST_F(TableFixture, StreamTimesAreWholeAndValid)
+{
+    EXPECT_EQ(tfmed::io::parse_time("2016-07-01 00:00:00"), 1467331200.0);
+    EXPECT_EQ(tfmed::io::parse_time("2016-07-01 00:01"), 1467331260.0);
+    EXPECT_EQ(tfmed::io::parse_time("12.5"), 12.5);
+    // A zone offset was dropped, month 13 became January, February 30 March.
+    for (const char* bad : { "2016-07-01 00:00+05:00", "2016-07-01 00:00:00.5",
+                             "2016-13-01 00:00:00", "2016-02-30 00:00:00", "2016-07-01 24:00" })
+        EXPECT_THROW(tfmed::io::parse_time(bad), std::invalid_argument) << bad;
+}
+
+TEST_F(TableFixture, StreamRefusesATimestampedTs)
+{
+    // (t, v) tuples streamed back to back at sample_rate as if even.
+    const auto p = write("stamped.ts", "@problemName x\n@timeStamps true\n@univariate true\n"
+                                       "@classLabel false\n@data\n"
+                                       "(0,1.5),(5,2),(3600,3)\n(0,1),(1,2)\n");
+    tfmed::io::TableStreamOptions o;
+    o.sample_rate = 1.0;
+    expect_error([&](const std::string& f) { return tfmed::io::read_table_stream(f, o); }, p,
+                 "@timeStamps: expected evenly sampled values (@timeStamps false) to stream at "
+                 "sample_rate, found (time, value) tuples, which may be irregular");
+}
+
 /* -------------------------------------------------------------------------- */
 /* .npy fixtures                                                              */
 /* -------------------------------------------------------------------------- */
@@ -359,6 +426,10 @@ TEST_F(TableFixture, NpyEveryDtypeVersionsAndScalar)
                                            2))); // format 2.0
     EXPECT_EQ(f8.shape, (std::vector<int64_t>{ 3 }));
     EXPECT_EQ(f8.data, (std::vector<float>{ 1.5f, -2.25f, 1e10f }));
+    // Beyond float's range: +-Inf (the plain cast was undefined).
+    const auto big = read_npy(write("big.npy", npy_bytes(dict("<f8", "(2,)"),
+                                                         le_f64(1e300) + le_f64(-1e300))));
+    EXPECT_EQ(big.data, (std::vector<float>{ INFINITY, -INFINITY }));
 
     const auto f4 = read_npy(write(
         "f4.npy", npy_bytes(dict("<f4", "(2, 1)"), le_f32(0.1f) + le_f32(-7.0f), 3)));

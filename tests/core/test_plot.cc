@@ -32,6 +32,8 @@ TEST(Plot, TicksAreMultiplesOfANiceStep)
     // Step 0.2 at 3e15, below the doubles' spacing (0.5): `v += step` never
     // moved and the loop filled memory until bad_alloc.
     EXPECT_TRUE(plot::nice_ticks(3e15 - 0.5, 3e15 + 0.5, 6).empty());
+    // Step 5 at 5e16: lo + step moves, but the tick counter k (1e16) does not.
+    EXPECT_TRUE(plot::nice_ticks(5e16 + 8, 5e16 + 32, 6).empty());
 }
 
 TEST(Plot, AFlatTraceAtALargeValueIsDrawn)

@@ -63,13 +63,19 @@ struct Table {
  * \brief Read a CSV file whose first line names the columns.
  *
  * Cells may be quoted with `"` (a doubled `""` inside is one quote); quoted
- * cells cannot span lines. Blank lines are skipped, CRLF line ends and a UTF-8
- * byte-order mark are accepted.
+ * cells cannot span lines. Blank lines are layout as Table says (a missing
+ * value in a one-column table), CRLF line ends and a UTF-8 byte-order mark
+ * are accepted; a lone carriage return (old Mac line ends) is refused.
  *
  * Header: `CsvHeader::detect` (the default) takes the first line as data
- * when every cell of it is a number or empty (a headerless file would
- * otherwise lose its first row silently); its columns are then named "c0",
- * "c1", .... `yes` / `no` say so explicitly (a header of numeric names).
+ * (a headerless file would otherwise lose its first row silently; columns
+ * named "c0", "c1", ...) when every cell of it is a number or empty, or
+ * when it starts with a time stamp or id that begins with a digit
+ * ("2016-07-01 00:00:00,1.5,2.5", pandas' `header=False` with a date
+ * index) followed by numbers. It takes the first line as a header when it
+ * names the columns, and when it is pandas' default integer labels: "0,1,2"
+ * or ",0,1" (two or more; a one-column "0" is data). `yes` / `no` say so
+ * explicitly.
  *
  * \param path the CSV file
  * \param sep the cell separator (',' by default; ';' or '\\t' for other dialects)

@@ -27,8 +27,9 @@ struct TableStreamOptions {
      *  column except the time and label columns. */
     std::vector<std::string> columns;
     /*! CSV: the column of sample times (seconds, or "YYYY-MM-DD HH:MM:SS"
-     *  in UTC, as ETT's `date`); the rate is 1 / the median step, and steps
-     *  more than 1 % off it are refused. "" = none. */
+     *  / "YYYY-MM-DD HH:MM" in UTC, as ETT's `date`); the rate is that of a
+     *  line fitted through the times, and a time more than a quarter sample
+     *  off it is refused (a gap, a repeat, a jump). "" = none. */
     std::string time_column;
     /*! CSV/NPY: a label column; each change of value becomes an annotation
      *  whose symbol is the value. `.ts` files give their class at the first

@@ -115,6 +115,51 @@ void split_cells(std::string_view line,
     }
 }
 
+/* A line with nothing but spaces (and tabs where they do not separate
+ * cells: in a tab-separated file "\t\t" is a row of missing values). */
+bool blank(std::string_view line, char sep)
+{
+    for (char c : line)
+        if (!(is_space(c) && c != sep))
+            return false;
+    return true;
+}
+
+/* The first line of what pandas writes for a frame with the default integer
+ * column labels: "0,1,2" (index=False) or ",0,1" (the unnamed index column
+ * first), two labels or more. Taken as a header, not as a row of data. */
+bool pandas_integer_labels(const std::vector<std::string>& cells)
+{
+    const std::size_t first = !cells.empty() && cells[0].empty() ? 1 : 0;
+    if (cells.size() < first + 2)
+        return false;
+    for (std::size_t c = first; c < cells.size(); ++c)
+        if (cells[c] != std::to_string(c - first))
+            return false;
+    return true;
+}
+
+/* A headerless row that starts with a time stamp or an id ("2016-07-01
+ * 00:00:00", "17:05", "2016/7/1"): a first cell that begins with a digit
+ * but is no number, every other cell a number or missing, one number at
+ * least. A header's first cell is a name ("date", "t"). */
+bool stamped_data_row(const std::vector<std::string>& cells)
+{
+    if (cells.size() < 2 || cells[0].empty() || !(cells[0][0] >= '0' && cells[0][0] <= '9'))
+        return false;
+    double x;
+    if (parse_double(cells[0], x))
+        return false;
+    int numbers = 0;
+    for (std::size_t c = 1; c < cells.size(); ++c) {
+        if (parse_double(cells[c], x))
+            ++numbers;
+        else if (!is_missing(cells[c]))
+            return false;
+    }
+    return numbers > 0;
+}
+
 } // namespace
 
 Table read_csv(const std::string& path, char sep, CsvHeader header_mode)
@@ -147,7 +192,11 @@ Table read_csv(const std::string& path, char sep, CsvHeader header_mode)
         ++line_no;
         if (!line.empty() && line.back() == '\r')
             line.remove_suffix(1);
-        if (trim(line).empty()) {
+        if (line.find('\r') != std::string_view::npos)
+            throw ReadError(path, "line " + std::to_string(line_no),
+                            "lines ending in \\n or \\r\\n",
+                            "a carriage return inside the line (old Mac line ends, \\r alone)");
+        if (blank(line, sep)) {
             blank_rows += header_line != 0 && header.size() == 1;
             leading_blanks += header_line == 0;
             continue;
@@ -167,7 +216,8 @@ Table read_csv(const std::string& path, char sep, CsvHeader header_mode)
                     else if (!is_missing(c))
                         other = true;
                 }
-                numeric = numbers > 0 && !other;
+                numeric = (numbers > 0 && !other && !pandas_integer_labels(header)) ||
+                          stamped_data_row(header);
             }
             has_header = !numeric;
             if (has_header)

@@ -203,15 +203,30 @@ void finish(const std::string& path, const Columns& c, const TableStreamOptions&
 double parse_time(const std::string& text)
 {
     std::tm t{};
-    int sec = 0;
-    char tail = 0;
-    const int got = std::sscanf(text.c_str(), "%d-%d-%d %d:%d:%d%c", &t.tm_year, &t.tm_mon,
-                                &t.tm_mday, &t.tm_hour, &t.tm_min, &sec, &tail);
-    if (got == 5 || got == 6) {
+    int sec = 0, used = -1;
+    // The whole text: "YYYY-MM-DD HH:MM" or "... HH:MM:SS" (a zone offset or
+    // fractional seconds after it were silently dropped), every field in its
+    // range (timegm would turn month 13 into January).
+    int got = std::sscanf(text.c_str(), "%d-%d-%d %d:%d:%d%n", &t.tm_year, &t.tm_mon, &t.tm_mday,
+                          &t.tm_hour, &t.tm_min, &sec, &used);
+    if (got == 5) {
+        used = -1;
+        std::sscanf(text.c_str(), "%*d-%*d-%*d %*d:%*d%n", &used);
+    }
+    if ((got == 5 || got == 6) && used == static_cast<int>(text.size())) {
+        if (t.tm_mon < 1 || t.tm_mon > 12 || t.tm_mday < 1 || t.tm_mday > 31 || t.tm_hour < 0 ||
+            t.tm_hour > 23 || t.tm_min < 0 || t.tm_min > 59 || sec < 0 || sec > 60)
+            throw std::invalid_argument("expected a date and time with month 1-12, day 1-31, "
+                                        "hour 0-23, minute 0-59, second 0-60, found '" + text +
+                                        "'");
+        const int mday = t.tm_mday, mon = t.tm_mon;
         t.tm_year -= 1900;
         t.tm_mon -= 1;
         t.tm_sec = got == 6 ? sec : 0;
-        return static_cast<double>(timegm(&t));
+        const auto v = timegm(&t);
+        if (t.tm_mday != mday || t.tm_mon != mon - 1) // (February 30 became March 2)
+            throw std::invalid_argument("expected a date that exists, found '" + text + "'");
+        return static_cast<double>(v);
     }
     char* end = nullptr;
     const double v = std::strtod(text.c_str(), &end);
@@ -231,6 +246,10 @@ Recording read_table_stream(const std::string& path, const TableStreamOptions& o
             throw ReadError(path, "time column", "none for a .ts file (give sample_rate)",
                             "'" + o.time_column + "'");
         const auto ts = read_ts(path);
+        if (ts.has_timestamps)
+            throw ReadError(path, "@timeStamps",
+                            "evenly sampled values (@timeStamps false) to stream at sample_rate",
+                            "(time, value) tuples, which may be irregular");
         for (int d = 0; d < ts.dimensions; ++d)
             c.names.push_back("dim" + std::to_string(d));
         c.values.resize(static_cast<std::size_t>(ts.dimensions));

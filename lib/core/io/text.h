@@ -18,6 +18,7 @@
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <system_error>
 
 namespace tfmed {
@@ -90,7 +91,10 @@ inline bool parse_real(std::string_view s, T& out)
         // The field is a well-formed number; only its magnitude is out of range.
         // strtod needs a terminated copy, which is bounded by the field length.
         const std::string copy(s);
-        out = static_cast<T>(std::strtod(copy.c_str(), nullptr));
+        if constexpr (std::is_same_v<T, float>)
+            out = std::strtof(copy.c_str(), nullptr); // (a double cast to float past its range is undefined)
+        else
+            out = static_cast<T>(std::strtod(copy.c_str(), nullptr));
         return true;
     }
     return r.ec == std::errc();

@@ -361,7 +361,9 @@ std::vector<double> nice_ticks(double lo, double hi, int target)
     // Ticks k * step (not a running sum: where step is below the doubles'
     // spacing at lo, v += step never moved and the loop never ended).
     const double k0 = std::ceil(lo / step - 1e-9), k1 = std::floor(hi / step + 1e-9);
-    if (!std::isfinite(k0) || !std::isfinite(k1) || k1 - k0 > 1000.0 || lo + step == lo)
+    // (Beyond 2^52 the counter itself stops moving: k += 1 == k.)
+    if (!std::isfinite(k0) || !std::isfinite(k1) || k1 - k0 > 1000.0 || lo + step == lo ||
+        std::max(std::abs(k0), std::abs(k1)) >= 0x1p52)
         return t;
     for (double k = k0; k <= k1; k += 1.0) {
         const double v = k * step;
