@@ -79,6 +79,11 @@ Setup open(const std::string& path, int channels, int hop, const std::string& de
         throw std::invalid_argument(me + "imputation fills non-overlapping windows: expected "
                                          "hop " + std::to_string(s.window) +
                                     " (the window) or 0, found " + std::to_string(s.hop));
+    if ((s.task == Task::forecast || s.task == Task::impute) && a.c_out != a.enc_in)
+        throw std::invalid_argument(me + "model " + path + " (" + a.task + ") outputs " +
+                                    std::to_string(a.c_out) + " channel(s) of the " +
+                                    std::to_string(a.enc_in) + " it takes: expected the "
+                                    "stream's own channels (c_out = enc_in)");
     if (a.time_features != 0 && a.time_features != 4)
         throw std::invalid_argument(me + "model " + path + " takes " +
                                     std::to_string(a.time_features) +
@@ -274,14 +279,22 @@ private:
         const std::string& failure = res.error;
         if (!failure.empty())
             d_logger->error("inference failed: {}", failure);
-        const auto invalid = [&](uint64_t item, uint64_t start) {
+        // `filled_bad`: the network filled a missing sample with NaN/Inf
+        // (imputation; its input was fine).
+        const auto invalid = [&](uint64_t item, uint64_t start, bool filled_bad = false) {
             tag(item, "tfmed_invalid",
-                pmt::intern(failure.empty() ? "non_finite" : "score_non_finite"));
+                pmt::intern(!failure.empty() ? "score_non_finite"
+                            : filled_bad     ? "non_finite_output"
+                                             : "non_finite"));
             pdu({ { "type", pmt::mp("invalid") },
                   { "start", pmt::from_uint64(start) },
                   { "time_s", pmt::from_double(static_cast<double>(start) / d_rate) },
-                  { "detail", pmt::mp(failure.empty() ? "non_finite_input" : "inference_failed") } },
-                failure.empty() ? "a non-finite input sample" : failure);
+                  { "detail", pmt::mp(!failure.empty() ? "inference_failed"
+                                      : filled_bad     ? "non_finite_output"
+                                                       : "non_finite_input") } },
+                !failure.empty() ? failure
+                : filled_bad     ? "the network filled a missing sample with NaN/Inf"
+                                 : "a non-finite input sample");
         };
         const uint64_t item = d_queued;
         if (!std::isnan(overrun))
@@ -300,12 +313,13 @@ private:
             d_queued += static_cast<uint64_t>(d_win - first);
             tag(item, "tfmed_score", pmt::from_double(bad ? nan : top));
             tag(item, "tfmed_window_start", pmt::from_uint64(s));
+            const double thr = threshold(); // (one read: a setter may run meanwhile)
             if (bad)
-                invalid(item, s);
-            else if (top > threshold())
+                invalid(item, s + first); // the samples this item starts, as an alarm's
+            else if (top > thr)
                 pdu({ { "type", pmt::mp("alarm") },
                       { "score", pmt::from_double(top) },
-                      { "threshold", pmt::from_double(threshold()) },
+                      { "threshold", pmt::from_double(thr) },
                       { "start", pmt::from_uint64(s + first) },
                       { "end", pmt::from_uint64(s + d_win) },
                       { "time_s", pmt::from_double(static_cast<double>(s + first) / d_rate) } });
@@ -316,8 +330,12 @@ private:
             if (!std::all_of(r.begin(), r.end(), [](float v) { return std::isfinite(v); }))
                 invalid(item, s);
         } else if (d_task == Task::impute) {
+            // (The values are the filled window, or on a failure the window
+            // as it came: observed samples pass unchanged either way.)
             if (!failure.empty())
                 invalid(item, s); // tags in item order: this one first
+            else if (!std::all_of(r.begin(), r.end(), [](float v) { return std::isfinite(v); }))
+                invalid(item, s, true);
             for (int t = 0; t < d_win && t < static_cast<int>(res.filled.size()); ++t)
                 if (res.filled[static_cast<std::size_t>(t)] > 0)
                     tag(item + t, "tfmed_imputed",

@@ -420,6 +420,30 @@ TEST(SpecarBlock, RefusesWhatDoesNotFitTheStream)
     EXPECT_EQ(message_of<std::invalid_argument>(
                   [&] { gr::tfmed::specar::make(ad, kCh, 0, "cpu", 1, INFINITY); }),
               "tfmed.specar: expected a finite threshold (or NaN: the card's), found inf");
+    {
+        // A forecaster of one channel of three was accepted (its output then
+        // broadcast to every channel).
+        tfmed::models::SpecarCard c;
+        c.arch.task = "long_term_forecast";
+        c.arch.seq_len = kL;
+        c.arch.pred_len = 8;
+        c.arch.enc_in = kCh;
+        c.arch.c_out = 1;
+        c.arch.d_model = c.arch.d_ff = 4;
+        c.arch.e_layers = 1;
+        c.arch.conv_layers = 2;
+        c.arch.n_fft = c.arch.win_length = 8;
+        c.sample_rate = 10.0;
+        c.channel_names = { "x", "y", "z" };
+        const auto one = (std::filesystem::temp_directory_path() / "tfmed_specar_block" /
+                          "c_out1.tfm")
+                             .string();
+        tfmed::engine::write_untrained_specar(one, c, 5);
+        EXPECT_EQ(message_of<std::invalid_argument>(
+                      [&] { gr::tfmed::specar::make(one, kCh, 1); }),
+                  "tfmed.specar: model " + one + " (long_term_forecast) outputs 1 channel(s) of "
+                  "the 3 it takes: expected the stream's own channels (c_out = enc_in)");
+    }
     // The time features' clock: a NaN start_time was cast to an integer (UB).
     EXPECT_EQ(message_of<std::invalid_argument>(
                   [&] { gr::tfmed::specar::make(ad, kCh, 0, "cpu", 1, NAN, NAN); }),

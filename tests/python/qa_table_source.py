@@ -140,9 +140,7 @@ class qa_table_source(gr_unittest.TestCase):
             ot = [float(l.rsplit(",", 1)[1]) for l in f.readlines()[101:149]]
         np.testing.assert_allclose(x[:, 0], ot, rtol=1e-6)
 
-    @unittest.skipUnless(os.path.exists(ETT) and TFMED_BIN,
-                         "needs ETTh1 and the tfmed tool (TFMED_BIN)")
-    def test_dropped_sensor_repaired_live(self):
+    def impute_model(self):
         model = os.path.join(self.dir, "impute.tfm")
         subprocess.run([TFMED_BIN, "train", "specar", "--preset", "etth1-impute",
                         "--time-features", "0", "--epochs", "1", "--max-windows", "32",
@@ -150,13 +148,17 @@ class qa_table_source(gr_unittest.TestCase):
                         "--e-layers", "1", "--conv-layers", "2", "--threads", "2",
                         "-o", model], check=True, capture_output=True,
                        env=dict(os.environ, TFMED_DATA_DIR=DATA))
+        return model
+
+    def run_gaps(self, model):
+        """ETTh1 rows 11520.. through specar (imputation) with OT dropped for
+        20 hours in the second window and LULL for all of the third (a channel
+        with nothing observed in its window): the gaps, the output, the
+        truth, the output's tags."""
         cols = ["HUFL", "HULL", "MUFL", "MULL", "LUFL", "LULL", "OT"]
         src = tfmed.table_source(ETT, cols, 0.0, "date", "", False, False, 11520, 96 * 3)
         tb = gr.top_block()
         truth = blocks.vector_sink_f(7)
-        # drop OT for 20 hours in the second window, and LULL for all of the
-        # third (a channel with nothing observed in its window): NaN in,
-        # filled out
         gap = np.zeros((96 * 3, 7), dtype=np.float32)
         gap[120:140, 6] = np.nan
         gap[192:288, 5] = np.nan
@@ -173,13 +175,49 @@ class qa_table_source(gr_unittest.TestCase):
         y = np.array(out.data()).reshape(-1, 7)
         t = np.array(truth.data()).reshape(-1, 7)
         self.assertEqual(y.shape, (96 * 3, 7))
+        return gap, y, t, out.tags(), blk
+
+    def test_overflowing_fills_are_flagged_observed_samples_kept(self):
+        # Finite weights that overflow float (NaN weights are refused by
+        # import): every filled value is non-finite. Such windows went out
+        # tagged only tfmed_imputed; observed samples must pass unchanged.
+        if not TFMED_BIN or not os.path.exists(ETT):
+            self.skipTest("needs ETTh1 and the tfmed tool (TFMED_BIN)")
+        import torch
+        model = self.impute_model()
+        pt = os.path.join(self.dir, "w.pt")
+        cj = os.path.join(self.dir, "card.json")
+        subprocess.run([TFMED_BIN, "export", model, "-o", pt], check=True, capture_output=True)
+        sd = torch.load(pt)
+        for k in [k for k, v in sd.items() if v.is_floating_point()]:
+            if not k.endswith("position_embedding.pe"):  # (a fixed table, checked by import)
+                sd[k] = torch.full_like(sd[k], 3e38)
+        torch.save(dict(sd), pt)
+        with open(cj, "w") as f:
+            f.write(tfmed.specar(model, 7, 0, "cpu", 1).card_json())
+        big = os.path.join(self.dir, "big.tfm")
+        subprocess.run([TFMED_BIN, "import", "--model", "specar", "--card-from", cj, pt, "-o", big],
+                       check=True, capture_output=True)
+        gap, y, t, tags, _ = self.run_gaps(big)
+        keep = np.isfinite(gap)
+        np.testing.assert_array_equal(y[keep], t[keep])
+        self.assertFalse(np.isfinite(y[~keep]).any())
+        invalid = {o.offset: pmt.symbol_to_string(o.value) for o in tags
+                   if pmt.symbol_to_string(o.key) == "tfmed_invalid"}
+        self.assertEqual(invalid, {96: "non_finite_output", 192: "non_finite_output"})
+
+    def test_dropped_sensor_repaired_live(self):
+        if not TFMED_BIN or not os.path.exists(ETT):
+            self.skipTest("needs ETTh1 and the tfmed tool (TFMED_BIN)")
+        model = self.impute_model()
+        gap, y, t, tags, blk = self.run_gaps(model)
         self.assertTrue(np.isfinite(y).all())
         keep = np.isfinite(gap)
         np.testing.assert_array_equal(y[keep], t[keep])  # observed samples pass unchanged
-        filled = [o for o in out.tags() if pmt.symbol_to_string(o.key) == "tfmed_imputed"]
+        filled = [o for o in tags if pmt.symbol_to_string(o.key) == "tfmed_imputed"]
         self.assertEqual([o.offset for o in filled], list(range(120, 140)) + list(range(192, 288)))
         self.assertEqual({pmt.to_long(o.value) for o in filled}, {1})
-        self.assertFalse([o for o in out.tags() if pmt.symbol_to_string(o.key) == "tfmed_invalid"])
+        self.assertFalse([o for o in tags if pmt.symbol_to_string(o.key) == "tfmed_invalid"])
         card = json.loads(blk.card_json())
         self.assertEqual(card["architecture"]["time_features"], 0)
 

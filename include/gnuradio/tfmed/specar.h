@@ -34,7 +34,9 @@ namespace tfmed {
  *   error, standardised units). Windows start every `hop` samples (1 <= hop
  *   <= seq_len); the first window gives the energies of all its samples,
  *   each later one those of its `hop` newest samples, so output item i is the
- *   energy of input sample i, known `hop` - 1 samples after it at most.
+ *   energy of input sample i, known once its window is complete: the first
+ *   window's samples up to seq_len - 1 samples later, later ones `hop` - 1
+ *   at most.
  *   hop = seq_len scores non-overlapping windows (the `tfmed eval specar`
  *   energies); hop 1 scores every window the reference scores. Each emitted
  *   segment's first item carries `tfmed_score` (its largest energy) and
@@ -46,11 +48,15 @@ namespace tfmed {
  *   the pred_len samples after the window, tagged `tfmed_forecast_start`
  *   (uint64, the first forecast sample's input index). Output item k comes
  *   from the window [k*hop, k*hop + seq_len).
- * - **imputation**: output = the input, item for item, with NaN samples (a
- *   dropped sensor) replaced by the network's values; observed samples pass
- *   unchanged. Non-overlapping windows of seq_len (hop must be seq_len or 0):
- *   the stream index is not shifted, the latency is one window. Items with
- *   filled values carry `tfmed_imputed` (the number of channels filled).
+ * - **imputation**: output = the input, item for item (the samples after
+ *   the last whole window at the stream's end are not output), with NaN
+ *   samples (a dropped sensor) replaced by the network's values; observed
+ *   samples pass unchanged, even when the network fails (then the window
+ *   goes out as it came, tagged `tfmed_invalid`). Non-overlapping windows of
+ *   seq_len (hop must be seq_len or 0): the stream index is not shifted, the
+ *   latency is one window. Items with filled values carry `tfmed_imputed`
+ *   (the number of channels filled); a non-finite filled value gives
+ *   `tfmed_invalid` ("non_finite_output") and an "invalid" PDU.
  * - **classification**: every `hop` samples, one float, the class index of
  *   the window [k*hop, k*hop + seq_len), tagged `tfmed_label` (class name)
  *   and `tfmed_probabilities` (f32vector); a "decision" PDU on `alarm`
@@ -61,8 +67,11 @@ namespace tfmed {
  * failure inside the network is logged and treated the same way; work()
  * never throws. Models with time features (forecasting and imputation on
  * ETT) get hour/weekday/day features computed from `start_time` (UTC
- * seconds of the first sample) and the card's sample rate. Samples after
- * the last complete window when the stream ends are reported in the log.
+ * seconds of the first sample) and the card's sample rate; a lock()/unlock()
+ * restarts them there (GNU Radio 3.10 restarts the item counts; see
+ * window_feeder.h). Samples after the last complete window when the stream
+ * ends are reported in the log. Upstream tags are not propagated (the
+ * outputs carry the block's own tags).
  *
  * Serving is tsrnet_scorer's (engine/serve.h): the network runs on a worker
  * thread shared by every specar block of the same model file content,

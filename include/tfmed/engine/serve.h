@@ -288,7 +288,7 @@ public:
         uint64_t d_head = 0, d_tail = 0;
     };
 
-private:
+public:
     // One line for people (LibTorch appends a backtrace after the message).
     static std::string first_line(const std::string& what)
     {
@@ -301,6 +301,7 @@ private:
         return line.empty() ? "inference failed" : line;
     }
 
+private:
     // Under d_m.
     void push(const std::shared_ptr<State>& st, std::size_t slot, clock::time_point t)
     {

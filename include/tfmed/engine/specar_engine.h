@@ -71,7 +71,9 @@ private:
  * \brief One window's SpecAR-Net output, by the card's task: anomaly, the
  * seq_len energies; forecast, pred_len x channels values; impute, the window
  * (seq_len x channels) with its NaN samples filled; classify, the class
- * probabilities. NaN-filled when the window could not be computed.
+ * probabilities. When the window could not be computed (`error`): NaN, but
+ * for imputation the input window as it came (observed samples unchanged,
+ * the missing ones NaN, `filled` empty).
  */
 struct SpecarResult {
     std::vector<float> values;

@@ -171,17 +171,30 @@ std::shared_ptr<SpecarService> serve_specar(const std::string& path, const std::
                               ms->begin() + i * win * tf);
                 }
                 const float* mp = tf ? ms->data() : nullptr;
-                const std::vector<float> r =
-                    task == "anomaly_detection"    ? e->energy(xs->data(), n)
-                    : task == "long_term_forecast" ? e->forecast(xs->data(), mp, n)
-                    : task == "imputation"         ? e->impute(xs->data(), mp, n)
-                                                   : e->classify(xs->data(), n);
+                std::vector<float> r;
+                std::string failed;
+                if (task == "imputation") {
+                    try {
+                        r = e->impute(xs->data(), mp, n);
+                    } catch (const std::exception& ex) {
+                        // The windows as they came: observed samples pass
+                        // unchanged when the network fails (a NaN over a
+                        // whole window of real data was the server's
+                        // default), the missing ones stay NaN, none filled.
+                        failed = SpecarServer::first_line(ex.what());
+                        r = *xs;
+                    }
+                } else {
+                    r = task == "anomaly_detection"    ? e->energy(xs->data(), n)
+                        : task == "long_term_forecast" ? e->forecast(xs->data(), mp, n)
+                                                       : e->classify(xs->data(), n);
+                }
                 for (int64_t i = 0; i < n; ++i) {
                     auto& o = out[i];
                     o.values.assign(r.begin() + i * per, r.begin() + (i + 1) * per);
-                    o.error.clear();
+                    o.error = failed;
                     o.filled.clear();
-                    if (task == "imputation") {
+                    if (task == "imputation" && failed.empty()) {
                         const float* w = xs->data() + i * win * ch;
                         o.filled.resize(static_cast<std::size_t>(win));
                         for (int64_t t = 0; t < win; ++t) {
@@ -194,6 +207,8 @@ std::shared_ptr<SpecarService> serve_specar(const std::string& path, const std::
                 }
             },
             [per, win, task](const std::string& what) {
+                // (Imputation handles its own failure above; this is for a
+                // failure outside the network call.)
                 SpecarResult r;
                 r.values.assign(static_cast<std::size_t>(per), std::nanf(""));
                 if (task == "imputation")
