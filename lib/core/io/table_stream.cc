@@ -93,7 +93,12 @@ void finish(const std::string& path, const Columns& c, const TableStreamOptions&
         }
     }
     if (sel.empty())
-        throw ReadError(path, "columns", "at least one numeric column to stream", "none");
+        throw ReadError(path, "columns",
+                        "at least one numeric column to stream (cells separated by ',')",
+                        "none" + std::string(c.names.empty() ? " (a whitespace-separated text "
+                                                               "file, as UCR's .txt, reads as "
+                                                               "one text column)"
+                                                             : ""));
     r.source = path;
     r.n_samples = c.rows;
     for (int i : sel) {
