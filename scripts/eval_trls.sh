@@ -9,11 +9,17 @@
 #                                   # then linear + supervised on whole recordings
 #   scripts/eval_trls.sh scales     # Epilepsy fold 1, linear evaluation for K = 1 .. 5 (Table 2 style)
 #   scripts/eval_trls.sh summary    # the tables
-# $TRLS_ARGS is added to the folds and finetune commands (e.g. "--freq-norm time";
-# "--probe standardised" to folds only: fine-tuning has no probe to choose).
+# $TRLS_ARGS is added to the folds, finetune and recording commands (e.g.
+# "--freq-norm time"; "--probe raw|standardised" to folds and recording only:
+# fine-tuning has no probe to choose; recording uses the standardised one
+# unless $TRLS_ARGS names a probe).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TFMED=${TFMED:-build/apps/tfmed}
+[ -x "$TFMED" ] || { echo "expected the tfmed tool at $TFMED (build first: scripts/setup.sh, or set TFMED)" >&2; exit 2; }
+# The recording runs' standardised probe unless $TRLS_ARGS names a probe.
+probe=(--probe standardised)
+[[ " ${TRLS_ARGS:-} " == *" --probe "* ]] && probe=()
 OUT=${OUT:-out/eval-trls}
 EPOCHS=${EPOCHS:-10}
 HEAD_EPOCHS=${HEAD_EPOCHS:-40}
@@ -48,13 +54,13 @@ recording)
   # untrained encoder (seconds per fold) with whole recordings per part.
   for split in windows recording; do
     "$TFMED" eval trls --data epilepsy --split $split --folds 5 --random-init \
-      --probe standardised --head-epochs "$HEAD_EPOCHS" --threads 2 --out-dir "$OUT" \
+      "${probe[@]}" --head-epochs "$HEAD_EPOCHS" --threads 2 --out-dir "$OUT" \
       --json "$OUT/epilepsy_random_init_$split.json" ${TRLS_ARGS:-}
   done
   # ... and the pre-trained encoder (linear probe) beside the supervised
   # baseline, whole recordings per part.
   "$TFMED" eval trls --data epilepsy --split recording --folds 5 --linear --supervised \
-    --probe standardised --epochs "$EPOCHS" --head-epochs "$HEAD_EPOCHS" --threads 2 \
+    "${probe[@]}" --epochs "$EPOCHS" --head-epochs "$HEAD_EPOCHS" --threads 2 \
     --out-dir "$OUT" --json "$OUT/epilepsy_linear_supervised_recording.json" ${TRLS_ARGS:-} ;;
 scales)
   for k in 1 2 3 4 5; do
@@ -63,7 +69,18 @@ scales)
       --json "$OUT/epilepsy_scales$k.json"
   done ;;
 summary)
-  /usr/bin/python3 scripts/trls_summary.py "$OUT"/epilepsy_fold?.json
-  /usr/bin/python3 scripts/trls_summary.py "$OUT"/epilepsy_finetune_fold1.json ;;
+  # (Whatever has run: a missing part is said, not a traceback.)
+  shopt -s nullglob
+  folds=("$OUT"/epilepsy_fold?.json)
+  if [ ${#folds[@]} -gt 0 ]; then
+    /usr/bin/python3 scripts/trls_summary.py "${folds[@]}"
+  else
+    echo "no $OUT/epilepsy_fold?.json: run '$0 folds' first"
+  fi
+  if [ -f "$OUT/epilepsy_finetune_fold1.json" ]; then
+    /usr/bin/python3 scripts/trls_summary.py "$OUT"/epilepsy_finetune_fold1.json
+  else
+    echo "no $OUT/epilepsy_finetune_fold1.json: run '$0 finetune' first"
+  fi ;;
 *) echo "usage: $0 folds|finetune|other|recording|scales|summary" >&2; exit 2 ;;
 esac

@@ -15,7 +15,8 @@ set_name=${1:-mitdb}
 data_dir=${TFMED_DATA_DIR:-$PWD/../shared/data}
 out=${OUT:-out/eval-$set_name}
 mkdir -p "$out"
-T=build/apps/tfmed
+T=${TFMED:-build/apps/tfmed}
+[ -x "$T" ] || { echo "expected the tfmed tool at $T (build first: scripts/setup.sh, or set TFMED)" >&2; exit 2; }
 case $set_name in
   mitdb) data=(--data mitdb_compiled10s --data-dir "$data_dir"); epochs=${EPOCHS:-60} ;;
   record100) data=(--data "$data_dir/wfdb_sample/100.hea" --channels MLII); epochs=${EPOCHS:-30} ;;
@@ -32,15 +33,18 @@ done
 /usr/bin/python3 - "$out" ${SEEDS:-668 1 2} <<'PY'
 import json, statistics, sys
 out, seeds = sys.argv[1], sys.argv[2:]
+# (A non-finite AUC is written as null: NaN here.)
+nan = float("nan")
 ev = [json.load(open(f"{out}/eval{s}.json")) for s in seeds]
 for k in ("auc_peak", "auc_plain"):
-    v = [e[k] for e in ev]
+    v = [nan if e.get(k) is None else e[k] for e in ev]
     sd = statistics.stdev(v) if len(v) > 1 else 0.0
     print(f"{k}: {statistics.mean(v):.3f} +- {sd:.3f} over seeds {' '.join(seeds)} "
           f"({', '.join(f'{x:.3f}' for x in v)})")
-cls = sorted(ev[0].get("auc_peak_by_class", {}))
+cls = sorted(set().union(*(e.get("auc_peak_by_class", {}) for e in ev)))
 for c in cls:
-    v = [e["auc_peak_by_class"][c] for e in ev]
+    v = [nan if e.get("auc_peak_by_class", {}).get(c) is None else e["auc_peak_by_class"][c]
+         for e in ev]
     sd = statistics.stdev(v) if len(v) > 1 else 0.0
     print(f"  peak, N vs {c}: {statistics.mean(v):.3f} +- {sd:.3f}")
 PY

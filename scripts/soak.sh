@@ -2,7 +2,8 @@
 # Copyright 2026 gr-tfmed authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# scripts/soak.sh HOURS STREAMS [extra `tfmed bench serve` options]
+# scripts/soak.sh HOURS STREAMS [extra `tfmed bench serve` options, other than
+#                                 --hop, --csv and --plot, which this script sets]
 # STREAMS real-time ECG streams (MIT-BIH segments from ../shared/data, 360 -> 500 Hz)
 # through one shared TSRNet engine (the demo model) for HOURS. Samples resident
 # memory, latency percentiles and queue depth every minute into out/soak.csv and
@@ -10,7 +11,7 @@
 # 1 % after the first 5 minutes. Not part of the test suite.
 set -euo pipefail
 if [ $# -lt 2 ]; then
-  echo "usage: $0 HOURS STREAMS [tfmed bench serve options]" >&2
+  echo "usage: $0 HOURS STREAMS [tfmed bench serve options other than --hop/--csv/--plot]" >&2
   exit 2
 fi
 hours=$1 streams=$2

@@ -10,7 +10,20 @@ import statistics
 import sys
 
 out = sys.argv[1]
-ev = {os.path.basename(p)[:-len(".eval.json")]: json.load(open(p))
+
+
+def denull(v):
+    """The C++ writes a non-finite figure as null: read it as NaN (printed "nan")."""
+    if v is None:
+        return float("nan")
+    if isinstance(v, dict):
+        return {k: denull(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [denull(x) for x in v]
+    return v
+
+
+ev = {os.path.basename(p)[:-len(".eval.json")]: denull(json.load(open(p)))
       for p in glob.glob(f"{out}/*.eval.json")}
 
 

@@ -43,6 +43,15 @@ string(REGEX MATCH "FNV-1a 64 [0-9a-f]+" db "${out}")
 if(da STREQUAL "" OR NOT da STREQUAL db)
   message(FATAL_ERROR "resumed run differs from the uninterrupted one: '${da}' vs '${db}'")
 endif()
+# Two named leads: R peaks on MLII (the default index 1 of the 12-lead order
+# put them on V5 here).
+file(REMOVE ${OUT}/two.tfm ${OUT}/two.tfm.ckpt)
+run_ok("train two leads" train tsrnet --data ${rec}.hea --channels MLII,V5 --width 4 --d-model 8
+       --epochs 1 --batch 8 --max-windows 16 --threads 1 -o ${OUT}/two.tfm)
+run_ok("info two" info ${OUT}/two.tfm)
+if(NOT out MATCHES "\"rpeak_lead\": 0")
+  message(FATAL_ERROR "tfmed train tsrnet --channels MLII,V5: expected rpeak_lead 0 (MLII):\n${out}")
+endif()
 run_ok("info" info ${OUT}/a.tfm)
 foreach(want "\"model\": \"tsrnet\"" "\"sample_rate\": 500" "\"threshold\": [0-9]"
              "\"source\": \"mitdb_compiled10s\"" "\"history\"")

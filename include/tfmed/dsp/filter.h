@@ -40,9 +40,11 @@ struct Biquad {
 Biquad butter2(double cutoff_hz, double fs, bool highpass);
 
 /*!
- * \brief `scipy.signal.iirnotch(w0, Q, fs)`, formula for formula. With
- * TSRNet's Q = 0.005 the "notch" is almost the identity (its -3 dB width is
- * 200 x the sample rate); reproduced literally, as MODELS.md asks.
+ * \brief `scipy.signal.iirnotch(w0, Q, fs)`, formula for formula. TSRNet's
+ * 35 Hz, Q = 0.005 (a -3 dB width of 7000 Hz) is the identity at 500 Hz
+ * only because tan(pi 7000 / fs) = 0 there (and at 250, 1000 Hz...); at
+ * other rates it low-passes, cancels or diverges (TsrnetPrep::validate
+ * refuses those). Reproduced literally, as MODELS.md asks.
  * \throws std::invalid_argument unless 0 < w0_hz < fs / 2 and q > 0
  */
 Biquad iirnotch(double w0_hz, double q, double fs);

@@ -28,13 +28,13 @@ struct TsrnetPrep {
     int64_t crop_length = 4800; //!< samples the network sees
     double highpass_hz = 1.0;   //!< order-2 Butterworth, zero phase; 0 = off
     double notch_hz = 35.0;     //!< iirnotch centre; 0 = off
-    double notch_q = 0.005;     //!< the reference's (nearly identity) Q
+    double notch_q = 0.005;     //!< the reference's Q: the identity at 500 Hz (see dsp::iirnotch)
     double lowpass_hz = 25.0;   //!< order-2 Butterworth, zero phase; 0 = off
     /*! Per-lead min-max to [-1, 1] over the whole window. The reference
      *  normalises training records only (its test set is filtered but not
      *  normalised, MODELS.md 1.1); false reproduces that for test windows. */
     bool normalize = true;
-    int64_t rpeak_lead = 1;        //!< lead for R peaks (lead II of 12; clamped)
+    int64_t rpeak_lead = 1;        //!< lead for R peaks (lead II of 12; clamped; training picks a lead named II/MLII)
     int64_t peak_half_window = 240; //!< Peak-based Error: +- samples around R
     int64_t peak_margin_begin = 200; //!< keep peaks r with margin_begin < r
     int64_t peak_margin_end = 400;   //!< ... and r < crop_length - margin_end

@@ -38,6 +38,41 @@ void TsrnetPrep::validate() const
         fail("0 <= notch_hz < " + std::to_string(nyq), std::to_string(notch_hz));
     if (notch_hz > 0.0 && !(notch_q > 0.0))
         fail("notch_q > 0", std::to_string(notch_q));
+    if (notch_hz > 0.0) {
+        // The reference's notch (35 Hz, Q 0.005: a -3 dB band of 7000 Hz) is
+        // the identity only where 7000 / fs is whole (tan(pi 7000 / fs) = 0:
+        // 500, 250, 1000 Hz). Elsewhere it low-passes the ECG (360 Hz: gain
+        // 0.17 at 10 Hz), cancels it (400 Hz) or is unstable (128 Hz: NaN).
+        // A notch must be stable and keep the QRS band (5 and 15 Hz) within
+        // 0.5 to 2 of its level.
+        const auto f = dsp::iirnotch(notch_hz, notch_q, sample_rate);
+        const double a1 = f.a[1], a2 = f.a[2];
+        const bool stable = std::abs(a2) < 1.0 && std::abs(a1) < 1.0 + a2;
+        auto gain = [&](double hz) {
+            const double w = 2.0 * M_PI * hz / sample_rate;
+            const double cr = std::cos(w), ci = -std::sin(w), c2r = std::cos(2 * w),
+                         c2i = -std::sin(2 * w);
+            const double nr = f.b[0] + f.b[1] * cr + f.b[2] * c2r, ni = f.b[1] * ci + f.b[2] * c2i;
+            const double dr = 1.0 + a1 * cr + a2 * c2r, di = a1 * ci + a2 * c2i;
+            return std::sqrt((nr * nr + ni * ni) / (dr * dr + di * di));
+        };
+        double worst = 1.0, at = 0.0;
+        for (const double hz : { 5.0, 15.0 })
+            if (hz < nyq && std::abs(notch_hz - hz) > 1.0) {
+                const double g = gain(hz);
+                if (!(std::abs(std::log(g)) <= std::abs(std::log(worst))))
+                    worst = g, at = hz;
+            }
+        if (!stable || !(worst >= 0.5 && worst <= 2.0))
+            fail("a stable notch that keeps the QRS band (gain 0.5 to 2 at 5 and 15 Hz; the "
+                 "reference's 35 Hz, Q 0.005 is the identity only where 7000 / sample_rate "
+                 "is whole: 500, 250, 1000 Hz; set notch_hz 0 or a real Q)",
+                 "notch " + std::to_string(notch_hz) + " Hz, Q " + std::to_string(notch_q) +
+                     " at " + std::to_string(sample_rate) + " Hz: " +
+                     (stable ? "gain " + std::to_string(worst) + " at " + std::to_string(at) +
+                                   " Hz"
+                             : std::string("unstable (a pole on or outside the unit circle)")));
+    }
     if (peak_half_window <= 0)
         fail("peak_half_window > 0", std::to_string(peak_half_window));
     if (rpeak_lead < 0)
@@ -108,6 +143,14 @@ PreparedWindow prepare_window(const float* in, int64_t leads, const TsrnetPrep& 
             v = dsp::filtfilt(dsp::iirnotch(p.notch_hz, p.notch_q, p.sample_rate), v);
         if (p.lowpass_hz > 0.0)
             v = dsp::filtfilt(dsp::butter2(p.lowpass_hz, p.sample_rate, false), v);
+        // (A filter that diverged read as a flat, zero lead and was scored.)
+        if (!std::all_of(v.begin(), v.end(), [](double s) { return std::isfinite(s); })) {
+            const auto c = static_cast<std::size_t>(&v - lead.data());
+            w.status = WindowStatus::non_finite;
+            w.detail = "lead " + std::to_string(c) + ": the filters' output is not finite";
+            w.reason = "lead " + std::to_string(c) + ": filter_non_finite";
+            return w;
+        }
         if (p.normalize) {
             const auto [mn, mx] = std::minmax_element(v.begin(), v.end());
             const double lo = *mn, range = *mx - *mn;

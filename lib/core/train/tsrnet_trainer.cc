@@ -15,6 +15,7 @@
 #include <ATen/Parallel.h>
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -233,6 +234,17 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
     } else {
         card.leads = set.x.size(1);
         card.lead_names = set.channel_names;
+        // R peaks on lead II where the leads are named (MLII, V1 found them
+        // on V1, index 1 of the 12-lead order); the default otherwise.
+        for (std::size_t i = 0; i < card.lead_names.size(); ++i) {
+            std::string n = card.lead_names[i];
+            for (auto& ch : n)
+                ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+            if (n == "II" || n == "MLII") {
+                card.prep.rpeak_lead = static_cast<int64_t>(i);
+                break;
+            }
+        }
         card.version = TFMED_VERSION;
         auto dj = json::parse(set.spec_json);
         dj["digest"] = digest;
