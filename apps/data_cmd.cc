@@ -245,7 +245,7 @@ int data_plot(const std::string& path,
     // 360 Hz = 25098741.000000004 is sample 25098741).
     auto first_at = [](double seconds, double rate) {
         const double x = std::min(seconds * rate, 9e15);
-        return static_cast<int64_t>(std::ceil(x - 1e-9 * std::max(1.0, x))); // (relative: day-long records)
+        return static_cast<int64_t>(std::ceil(x - 1e-12 * std::max(1.0, x))); // (relative: day-long records)
     };
     // A WFDB record is read for [from, to) only: a multi-segment record opens
     // just the segments that overlap it (a day-long record plots in

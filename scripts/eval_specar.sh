@@ -37,7 +37,7 @@ export TFMED_DATA_DIR=${TFMED_DATA_DIR:-$PWD/../shared/data}
 out=${OUT:-out/eval-specar}
 mkdir -p "$out"
 T=${TFMED:-build/apps/tfmed}
-[ -x "$T" ] || { echo "expected the tfmed tool at $T (build first: scripts/setup.sh, or set TFMED)" >&2; exit 2; }
+command -v "$T" > /dev/null || { echo "expected the tfmed tool at $T (build first: scripts/setup.sh, or set TFMED)" >&2; exit 2; }
 th=(--threads "${THREADS:-2}" --device "${DEVICE:-auto}")
 seeds=${SEEDS:-1 2 3}
 val=(--max-val-windows "${VAL_MAX:-512}")

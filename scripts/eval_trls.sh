@@ -16,10 +16,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TFMED=${TFMED:-build/apps/tfmed}
-[ -x "$TFMED" ] || { echo "expected the tfmed tool at $TFMED (build first: scripts/setup.sh, or set TFMED)" >&2; exit 2; }
+command -v "$TFMED" > /dev/null || { echo "expected the tfmed tool at $TFMED (build first: scripts/setup.sh, or set TFMED)" >&2; exit 2; }
 # The recording runs' standardised probe unless $TRLS_ARGS names a probe.
 probe=(--probe standardised)
-[[ " ${TRLS_ARGS:-} " == *" --probe "* ]] && probe=()
+[[ " ${TRLS_ARGS:-} " =~ [[:space:]]--probe([[:space:]]|=) ]] && probe=()
 OUT=${OUT:-out/eval-trls}
 EPOCHS=${EPOCHS:-10}
 HEAD_EPOCHS=${HEAD_EPOCHS:-40}

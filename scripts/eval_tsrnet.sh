@@ -16,7 +16,7 @@ data_dir=${TFMED_DATA_DIR:-$PWD/../shared/data}
 out=${OUT:-out/eval-$set_name}
 mkdir -p "$out"
 T=${TFMED:-build/apps/tfmed}
-[ -x "$T" ] || { echo "expected the tfmed tool at $T (build first: scripts/setup.sh, or set TFMED)" >&2; exit 2; }
+command -v "$T" > /dev/null || { echo "expected the tfmed tool at $T (build first: scripts/setup.sh, or set TFMED)" >&2; exit 2; }
 case $set_name in
   mitdb) data=(--data mitdb_compiled10s --data-dir "$data_dir"); epochs=${EPOCHS:-60} ;;
   record100) data=(--data "$data_dir/wfdb_sample/100.hea" --channels MLII); epochs=${EPOCHS:-30} ;;

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export TFMED_DATA_DIR=${TFMED_DATA_DIR:-$PWD/../shared/data}
 T=${TFMED:-build/apps/tfmed}
-[ -x "$T" ] || { echo "expected the tfmed tool at $T (build first: scripts/setup.sh, or set TFMED)" >&2; exit 2; }
+command -v "$T" > /dev/null || { echo "expected the tfmed tool at $T (build first: scripts/setup.sh, or set TFMED)" >&2; exit 2; }
 out=${OUT:-models}
 th=(--threads "${THREADS:-2}" --seed 2021)
 # MSL anomaly detection: the MSL script's network (142,103 parameters), one

@@ -162,20 +162,17 @@ TEST(TsrnetPrep, TheReferenceNotchOnlyWhereItIsTheIdentity)
     // iirnotch(35 Hz, Q 0.005) is the identity where 7000 / fs is whole; a
     // card at another rate low-passed (360 Hz: gain 0.17 at 10 Hz), cancelled
     // (400 Hz) or diverged (128 Hz) the ECG and still loaded.
-    for (const double fs : { 500.0, 250.0, 1000.0 }) {
+    auto at = [](double fs) { // 10-s windows, uncropped
         models::TsrnetPrep p;
         p.sample_rate = fs;
-        p.window = static_cast<int64_t>(10 * fs);
+        p.window = p.crop_length = static_cast<int64_t>(10 * fs);
         p.crop_begin = 0;
-        p.crop_length = p.window;
-        EXPECT_NO_THROW(p.validate()) << fs;
-    }
+        return p;
+    };
+    for (const double fs : { 500.0, 250.0, 1000.0, 200.0, 100.0 }) // (200, 100: a2 = 1 + 1e-14)
+        EXPECT_NO_THROW(at(fs).validate()) << fs;
     for (const double fs : { 360.0, 400.0, 128.0 }) {
-        models::TsrnetPrep p;
-        p.sample_rate = fs;
-        p.window = static_cast<int64_t>(10 * fs);
-        p.crop_begin = 0;
-        p.crop_length = p.window;
+        auto p = at(fs);
         const auto m = tfmed_test::message_of<std::invalid_argument>([&] { p.validate(); });
         EXPECT_NE(m.find("expected a stable notch that keeps the QRS band"), std::string::npos)
             << fs << ": " << m;
@@ -188,10 +185,7 @@ TEST(TsrnetPrep, TheReferenceNotchOnlyWhereItIsTheIdentity)
     }
     // A filter that diverges anyway (a card never validated) flags the
     // window: it read as a flat zero lead and was scored.
-    models::TsrnetPrep p;
-    p.sample_rate = 128.0;
-    p.window = p.crop_length = 1280;
-    p.crop_begin = 0;
+    const auto p = at(128.0);
     std::vector<float> x(1280);
     for (int t = 0; t < 1280; ++t)
         x[t] = static_cast<float>(std::sin(t * 0.3));

@@ -73,9 +73,9 @@ struct Table {
  * when it starts with a time stamp or id that begins with a digit
  * ("2016-07-01 00:00:00,1.5,2.5", pandas' `header=False` with a date
  * index) followed by numbers. It takes the first line as a header when it
- * names the columns, and when it is pandas' default integer labels: "0,1,2"
- * or ",0,1" (two or more; a one-column "0" is data). `yes` / `no` say so
- * explicitly.
+ * names the columns, and when it is pandas' default labels after its
+ * unnamed index (",0,1", ",0"); a plain "0,1,2" is data. `yes` / `no` say
+ * so explicitly.
  *
  * \param path the CSV file
  * \param sep the cell separator (',' by default; ';' or '\\t' for other dialects)

@@ -125,16 +125,17 @@ bool blank(std::string_view line, char sep)
     return true;
 }
 
-/* The first line of what pandas writes for a frame with the default integer
- * column labels: "0,1,2" (index=False) or ",0,1" (the unnamed index column
- * first), two labels or more. Taken as a header, not as a row of data. */
+/* The first line of what pandas writes by default for a frame or series
+ * with integer labels: an empty cell (the unnamed index) then "0", "1", ...
+ * (",0,1"; ",0" for a series). Taken as a header, not as a row of data. A
+ * plain "0,1,2" (index=False) stays data: a headerless file whose channels
+ * read 0, 1, 2 is as likely. */
 bool pandas_integer_labels(const std::vector<std::string>& cells)
 {
-    const std::size_t first = !cells.empty() && cells[0].empty() ? 1 : 0;
-    if (cells.size() < first + 2)
+    if (cells.size() < 2 || !cells[0].empty())
         return false;
-    for (std::size_t c = first; c < cells.size(); ++c)
-        if (cells[c] != std::to_string(c - first))
+    for (std::size_t c = 1; c < cells.size(); ++c)
+        if (cells[c] != std::to_string(c - 1))
             return false;
     return true;
 }
@@ -190,7 +191,7 @@ Table read_csv(const std::string& path, char sep, CsvHeader header_mode)
         std::string_view line = all.substr(pos, eol - pos);
         pos = eol + 1;
         ++line_no;
-        if (!line.empty() && line.back() == '\r')
+        while (!line.empty() && line.back() == '\r') // (Excel writes \r\r\n at times)
             line.remove_suffix(1);
         if (line.find('\r') != std::string_view::npos)
             throw ReadError(path, "line " + std::to_string(line_no),

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <cstdio>
 #include <ctime>
 #include <stdexcept>
@@ -17,6 +18,17 @@ namespace tfmed {
 namespace io {
 
 namespace {
+
+// A double beyond float's range as +-Inf (the plain cast is undefined).
+float to_float(double v)
+{
+    constexpr double big = std::numeric_limits<float>::max();
+    if (v > big)
+        return std::numeric_limits<float>::infinity();
+    if (v < -big)
+        return -std::numeric_limits<float>::infinity();
+    return static_cast<float>(v);
+}
 
 std::string extension(const std::string& path)
 {
@@ -108,7 +120,7 @@ void finish(const std::string& path, const Columns& c, const TableStreamOptions&
     r.samples.resize(static_cast<std::size_t>(c.rows) * sel.size());
     for (int64_t t = 0; t < c.rows; ++t)
         for (std::size_t k = 0; k < sel.size(); ++k)
-            r.samples[static_cast<std::size_t>(t) * sel.size() + k] = static_cast<float>(
+            r.samples[static_cast<std::size_t>(t) * sel.size() + k] = to_float(
                 c.values[static_cast<std::size_t>(sel[k])][static_cast<std::size_t>(t)]);
     if (!o.label_column.empty()) {
         std::vector<std::string> lab;
@@ -220,9 +232,9 @@ double parse_time(const std::string& text)
     }
     if ((got == 5 || got == 6) && used == static_cast<int>(text.size())) {
         if (t.tm_mon < 1 || t.tm_mon > 12 || t.tm_mday < 1 || t.tm_mday > 31 || t.tm_hour < 0 ||
-            t.tm_hour > 23 || t.tm_min < 0 || t.tm_min > 59 || sec < 0 || sec > 60)
+            t.tm_hour > 23 || t.tm_min < 0 || t.tm_min > 59 || sec < 0 || sec > 59)
             throw std::invalid_argument("expected a date and time with month 1-12, day 1-31, "
-                                        "hour 0-23, minute 0-59, second 0-60, found '" + text +
+                                        "hour 0-23, minute 0-59, second 0-59, found '" + text +
                                         "'");
         const int mday = t.tm_mday, mon = t.tm_mon;
         t.tm_year -= 1900;

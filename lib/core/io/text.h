@@ -11,11 +11,13 @@
 #include <tfmed/io/recording.h>
 
 #include <cerrno>
+#include <cmath>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -88,13 +90,23 @@ inline bool parse_real(std::string_view s, T& out)
     if (r.ptr != e)
         return false;
     if (r.ec == std::errc::result_out_of_range) {
-        // The field is a well-formed number; only its magnitude is out of range.
-        // strtod needs a terminated copy, which is bounded by the field length.
-        const std::string copy(s);
-        if constexpr (std::is_same_v<T, float>)
-            out = std::strtof(copy.c_str(), nullptr); // (a double cast to float past its range is undefined)
-        else
-            out = static_cast<T>(std::strtod(copy.c_str(), nullptr));
+        // A well-formed number whose magnitude is out of T's range: +-Inf,
+        // or +-0 for one too small (no strtod: it reads the locale's
+        // decimal mark, which a Qt flowgraph sets). A float field within
+        // double's range is read as a double first.
+        if constexpr (std::is_same_v<T, float>) {
+            double d;
+            const auto rd = std::from_chars(b, e, d);
+            if (rd.ptr == e && rd.ec == std::errc() && std::abs(d) <= 3.4028234663852886e38) {
+                out = static_cast<float>(d);
+                return true;
+            }
+        }
+        const bool negative = s.front() == '-';
+        const auto ex = s.find_first_of("eE");
+        const bool tiny = ex != std::string_view::npos && ex + 1 < s.size() && s[ex + 1] == '-';
+        const T inf = std::numeric_limits<T>::infinity();
+        out = tiny ? (negative ? -T(0) : T(0)) : (negative ? -inf : inf);
         return true;
     }
     return r.ec == std::errc();
