@@ -294,8 +294,15 @@ int run_training(const DistArgs& d, const std::string& device, const std::functi
     if (from_env && launched && d.nproc != w.world_size)
         throw std::logic_error("--nproc: a worker of " + std::to_string(w.world_size) +
                                " found --nproc " + std::to_string(d.nproc));
-    if (!from_env)
+    if (!from_env) {
+        // One process and no world: the collectives' options would be ignored.
+        if (d.timeout_given || d.backend != "auto")
+            throw std::invalid_argument(
+                std::string(d.timeout_given ? "--dist-timeout" : "--dist-backend") +
+                ": only for a world of workers (--nproc > 1, or RANK/WORLD_SIZE from a "
+                "launcher such as torchrun); found --nproc 1 and no world in the environment");
         return body();
+    }
     if (d.timeout_given)
         w.timeout_s = d.timeout_s;
     w.backend = d.backend;

@@ -376,6 +376,13 @@ rc = subprocess.run([TFMED, "train", "specar", "--nproc", "2", "--dist-timeout",
                      "-o", os.path.join(OUT, "never.tfm")], capture_output=True, text=True)
 check(rc.returncode != 0 and "--dist-timeout" in rc.stderr and "TFMED_DIST_TIMEOUT" not in
       rc.stderr, "--dist-timeout 1e7: refused by its own name (%s)" % rc.stderr.strip()[-200:])
+# Without a world the collectives' options did nothing, silently.
+rc = subprocess.run([TFMED, "train", "specar", "--dist-backend", "gloo",
+                     "-o", os.path.join(OUT, "never.tfm")], capture_output=True, text=True,
+                    env={k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE")})
+check(rc.returncode != 0 and "--dist-backend: only for a world of workers" in rc.stderr
+      and not os.path.exists(os.path.join(OUT, "never.tfm")),
+      "--dist-backend with --nproc 1 and no world: refused (%s)" % rc.stderr.strip()[-200:])
 
 # 6. tfmed bench train -------------------------------------------------------
 bj = os.path.join(OUT, "bench_train.json")
