@@ -24,7 +24,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -315,9 +314,7 @@ int run_bench_serve(ServeBenchArgs a)
                       "--row-json", tmp.string() });
         const RemoveOnExit remove(tmp);
         const int rc = launch_workers(1, argv, {}, 5.0);
-        if (const int sig = received_stop_signal())
-            throw std::runtime_error("bench serve: stopped by signal " + std::to_string(sig) +
-                                     " (" + strsignal(sig) + ")");
+        throw_if_stopped("bench serve");
         if (rc != 0)
             throw std::runtime_error("bench serve: the run of " + std::to_string(n) + " " +
                                      (shared ? "shared" : "separate") +

@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -83,13 +82,10 @@ int bench(const BenchTrainArgs& a)
         argv.push_back(tmp.string());
         const RemoveOnExit remove(tmp);
         const int rc = launch_workers(n, argv, {}, 30.0);
-        if (const int sig = received_stop_signal())
-            throw std::runtime_error("bench train: stopped by signal " + std::to_string(sig) +
-                                     " (" + strsignal(sig) + ")");
-        if (rc != 0) {
+        throw_if_stopped("bench train");
+        if (rc != 0)
             throw std::runtime_error("bench train: the world of " + std::to_string(n) +
                                      " worker(s) failed (status " + std::to_string(rc) + ")");
-        }
         std::ifstream f(tmp);
         json r = json::parse(f);
         const double sps = r.at("samples_per_s").get<double>();

@@ -134,6 +134,13 @@ private:
 
 int received_stop_signal() { return g_forwarded_signal; }
 
+void throw_if_stopped(const std::string& what)
+{
+    if (const int sig = g_forwarded_signal)
+        throw std::runtime_error(what + ": stopped by signal " + std::to_string(sig) + " (" +
+                                 strsignal(sig) + ")");
+}
+
 int launch_workers(int n, const std::vector<std::string>& argv,
                    const std::vector<std::string>& extra_env, double grace_s)
 {

@@ -61,6 +61,10 @@ int launch_workers(int n, const std::vector<std::string>& argv,
  *  killed by SIGINT, not on an exit status of 130. */
 int received_stop_signal();
 
+/*! After launch_workers(): throws "`what`: stopped by signal N (name)" when
+ *  a stop signal was forwarded (the command's own result is then moot). */
+void throw_if_stopped(const std::string& what);
+
 } // namespace apps
 } // namespace tfmed
 

@@ -256,12 +256,7 @@ float convert_one(const unsigned char* p)
     } else if constexpr (K == Kind::f && Size == 8) {
         double x;
         std::memcpy(&x, &v, 8);
-        // (A double beyond float's range: +-Inf; the plain cast is undefined.)
-        constexpr double big = std::numeric_limits<float>::max();
-        if (x > big || x < -big)
-            return x > 0 ? std::numeric_limits<float>::infinity()
-                         : -std::numeric_limits<float>::infinity();
-        return static_cast<float>(x);
+        return text::saturate_float(x);
     } else if constexpr (K == Kind::i) {
         // Sign-extend from Size bytes through the fixed-width type.
         if constexpr (Size == 1)

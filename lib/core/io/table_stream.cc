@@ -3,6 +3,7 @@
  * Copyright 2026 gr-tfmed authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "text.h"
 #include <tfmed/io/table.h>
 #include <tfmed/io/table_stream.h>
 #include <tfmed/io/ts.h>
@@ -19,16 +20,6 @@ namespace io {
 
 namespace {
 
-// A double beyond float's range as +-Inf (the plain cast is undefined).
-float to_float(double v)
-{
-    constexpr double big = std::numeric_limits<float>::max();
-    if (v > big)
-        return std::numeric_limits<float>::infinity();
-    if (v < -big)
-        return -std::numeric_limits<float>::infinity();
-    return static_cast<float>(v);
-}
 
 std::string extension(const std::string& path)
 {
@@ -120,7 +111,7 @@ void finish(const std::string& path, const Columns& c, const TableStreamOptions&
     r.samples.resize(static_cast<std::size_t>(c.rows) * sel.size());
     for (int64_t t = 0; t < c.rows; ++t)
         for (std::size_t k = 0; k < sel.size(); ++k)
-            r.samples[static_cast<std::size_t>(t) * sel.size() + k] = to_float(
+            r.samples[static_cast<std::size_t>(t) * sel.size() + k] = text::saturate_float(
                 c.values[static_cast<std::size_t>(sel[k])][static_cast<std::size_t>(t)]);
     if (!o.label_column.empty()) {
         std::vector<std::string> lab;

@@ -74,6 +74,17 @@ inline std::string quote(std::string_view s)
  * (from_chars rejects it), the whole field must be a number, and a value
  * outside the type's range becomes +-inf or 0 as strtod would give, instead of
  * an error (from_chars leaves `out` untouched then). */
+/* A double as float, beyond float's range +-Inf (the plain cast is undefined). */
+inline float saturate_float(double v)
+{
+    constexpr double big = std::numeric_limits<float>::max();
+    if (v > big)
+        return std::numeric_limits<float>::infinity();
+    if (v < -big)
+        return -std::numeric_limits<float>::infinity();
+    return static_cast<float>(v);
+}
+
 template <typename T>
 inline bool parse_real(std::string_view s, T& out)
 {
@@ -97,8 +108,8 @@ inline bool parse_real(std::string_view s, T& out)
         if constexpr (std::is_same_v<T, float>) {
             double d;
             const auto rd = std::from_chars(b, e, d);
-            if (rd.ptr == e && rd.ec == std::errc() && std::abs(d) <= 3.4028234663852886e38) {
-                out = static_cast<float>(d);
+            if (rd.ptr == e && rd.ec == std::errc()) {
+                out = saturate_float(d);
                 return true;
             }
         }

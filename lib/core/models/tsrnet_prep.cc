@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <complex>
 #include <stdexcept>
 #include <string>
 
@@ -50,13 +51,9 @@ void TsrnetPrep::validate() const
         // (The identity, b = a: at 200 Hz tan rounds to -1e-16 and a2 to 1 + 1e-14.)
         const bool identity = std::abs(f.b[0] - 1.0) < 1e-9;
         const bool stable = identity || (std::abs(a2) < 1.0 && std::abs(a1) < 1.0 + a2);
-        auto gain = [&](double hz) {
-            const double w = 2.0 * M_PI * hz / sample_rate;
-            const double cr = std::cos(w), ci = -std::sin(w), c2r = std::cos(2 * w),
-                         c2i = -std::sin(2 * w);
-            const double nr = f.b[0] + f.b[1] * cr + f.b[2] * c2r, ni = f.b[1] * ci + f.b[2] * c2i;
-            const double dr = 1.0 + a1 * cr + a2 * c2r, di = a1 * ci + a2 * c2i;
-            return std::sqrt((nr * nr + ni * ni) / (dr * dr + di * di));
+        auto gain = [&](double hz) { // |H(e^jw)|
+            const auto z1 = std::polar(1.0, -2.0 * M_PI * hz / sample_rate); // z^-1
+            return std::abs((f.b[0] + z1 * (f.b[1] + z1 * f.b[2])) / (1.0 + z1 * (a1 + z1 * a2)));
         };
         double worst = 1.0, at = 0.0;
         for (const double hz : { 5.0, 15.0 })
