@@ -450,6 +450,68 @@ struct AnnWriter {
 
 } // namespace
 
+// A review against libwfdb (signal.c): the header's skew is in samples and a
+// file is deskewed by whole frames; format 8 has no invalid value; a record
+// without a length ends with its shortest file; header numbers beyond 32 bits
+// and segment sums beyond 64 bits are refused by name.
+TEST(WfdbTest, SkewFormat8LengthAndHeaderRanges)
+{
+    Scratch s("ranges");
+    // Skew 2 samples at 2 samples per frame = 1 frame: 3, 4, 5, 6 (it was read
+    // as 2 frames: 5, 6 and two invalid samples).
+    s.write("sk.dat", le16({ 1, 2, 3, 4, 5, 6 }));
+    s.write("sk.hea", "sk 1 100 2\nsk.dat 16x2:2 1\n");
+    EXPECT_EQ(read_wfdb_digital(s.path("sk")).samples[0], (std::vector<int32_t>{ 3, 4, 5, 6 }));
+    // 3 samples at 2 per frame round to 2 frames (libwfdb: 3 / 2 + 0.5, truncated);
+    // 1 sample rounds to 1 frame, as libwfdb's (int)(0.5 + 0.5).
+    s.write("sk3.hea", "sk3 1 100 1\nsk.dat 16x2:3 1\n");
+    EXPECT_EQ(read_wfdb_digital(s.path("sk3")).samples[0], (std::vector<int32_t>{ 5, 6 }));
+    s.write("sk1.hea", "sk1 1 100 2\nsk.dat 16x2:1 1\n");
+    EXPECT_EQ(read_wfdb_digital(s.path("sk1")).samples[0], (std::vector<int32_t>{ 3, 4, 5, 6 }));
+
+    // Format 8: differences -100, -28, 1, 1 from 0 rebuild -100, -128, -127, -126;
+    // -128 is a sample, not a gap (it read as NaN).
+    s.write("t8.dat", std::string("\x9C\xE4\x01\x01", 4));
+    s.write("t8.hea", "t8 1 100 4\nt8.dat 8 100 8 0 0\n");
+    const Recording t8 = read_wfdb(s.path("t8"));
+    ASSERT_EQ(t8.n_samples, 4);
+    EXPECT_FLOAT_EQ(t8.at(1, 0), -1.28f);
+    EXPECT_FLOAT_EQ(t8.at(3, 0), -1.26f);
+
+    // No length on the record line, two files of 4 and 2 samples: 2 frames (a
+    // hard error naming 4 frames the header never gave).
+    s.write("a.dat", le16({ 1, 2, 3, 4 }));
+    s.write("b.dat", le16({ 7, 8 }));
+    s.write("t2f.hea", "t2f 2 100\na.dat 16 1\nb.dat 16 1\n");
+    const WfdbDigital t2f = read_wfdb_digital(s.path("t2f"));
+    EXPECT_EQ(t2f.n_frames, 2);
+    EXPECT_EQ(t2f.samples[0], (std::vector<int32_t>{ 1, 2 }));
+    EXPECT_EQ(t2f.samples[1], (std::vector<int32_t>{ 7, 8 }));
+
+    // 2^32 + 1 samples per frame wrapped to 1; 2^32 + 1 segments likewise.
+    s.write("tov.hea", "tov 1 100\na.dat 16x4294967297 1\n");
+    EXPECT_EQ(error_of([&] { read_wfdb_header(s.path("tov")); }),
+              s.path("tov.hea") + ": line 2, samples per frame: expected an integer within 32 "
+                                  "bits, found '4294967297'");
+    s.write("seg.hea", "seg/4294967297 1 100\n");
+    EXPECT_EQ(error_of([&] { read_wfdb_header(s.path("seg")); }),
+              s.path("seg.hea") + ": line 1, number of segments: expected an integer within "
+                                  "32 bits, found '4294967297'");
+    // Two segments of 2^62 frames overflowed the sum (undefined; the message
+    // said "start: expected 0..-9223372036854775808").
+    s.write("m.hea", "m/2 1 100\n~ 4611686018427387904\n~ 4611686018427387904\n");
+    EXPECT_EQ(error_of([&] { read_wfdb(s.path("m")); }),
+              s.path("m.hea") + ": segment lengths: expected a record of at most "
+                                "9223372036854775807 frames in all, found segments 0..1 "
+                                "longer than that");
+
+    // A negative gain inverts the polarity, as libwfdb reads it.
+    s.write("neg.hea", "neg 1 100 2\na.dat 16 -2\n");
+    const Recording neg = read_wfdb(s.path("neg"));
+    EXPECT_FLOAT_EQ(neg.at(0, 0), -0.5f);
+    EXPECT_FLOAT_EQ(neg.at(1, 0), -1.0f);
+}
+
 // A directory where a header, signal or annotation file should be used to fail
 // at the first read with "basic_filebuf::underflow ... Is a directory" and no
 // file name; every file is now checked when it is opened.

@@ -109,11 +109,29 @@ int64_t need_int(const LineContext& c, const std::string& field, const std::stri
     return v;
 }
 
+// A header field stored as an int: out-of-range values are refused by name
+// (a plain cast wrapped 4294967297 samples per frame to 1).
+int need_int32(const LineContext& c, const std::string& field, const std::string& tok)
+{
+    const int64_t v = need_int(c, field, tok);
+    if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max())
+        throw ReadError(c.file, c.where(field), "an integer within 32 bits", "'" + tok + "'");
+    return static_cast<int>(v);
+}
+
 const int known_formats[] = {
     0, 8, 16, 24, 32, 61, 80, 160, 212, 310, 311, 508, 516, 524
 };
 
 bool is_flac(int f) { return f == 508 || f == 516 || f == 524; }
+
+// The header's skew is in samples of the signal; a file is deskewed by whole
+// frames, the nearest (libwfdb: skew / spf + 0.5, truncated).
+size_t skew_frames(const WfdbSignalInfo& si)
+{
+    const int64_t spf = si.samples_per_frame, skew = si.skew;
+    return static_cast<size_t>((2 * skew + spf) / (2 * spf));
+}
 
 int default_resolution(int format)
 {
@@ -137,10 +155,15 @@ int default_resolution(int format)
 }
 
 // WFDB's "no sample here" marker: the most negative value of the format.
+// Format 8 stores first differences and has none (libwfdb checks no value):
+// a rebuilt -128 is a sample, so its marker is one that no 8-bit difference
+// from a 32-bit initial value reaches in practice, only used for samples that
+// skew moves past the end of the file.
 int32_t invalid_value(int format)
 {
     switch (format) {
     case 8:
+        return std::numeric_limits<int32_t>::min();
     case 80:
         return -128;
     case 212:
@@ -168,7 +191,7 @@ void parse_signal_line(const LineContext& c,
         size_t i = 0;
         while (i < f.size() && std::isdigit(static_cast<unsigned char>(f[i])))
             i++;
-        s.format = static_cast<int>(need_int(c, "format", f.substr(0, i)));
+        s.format = need_int32(c, "format", f.substr(0, i));
         if (std::find(std::begin(known_formats), std::end(known_formats), s.format) ==
             std::end(known_formats))
             throw ReadError(c.file,
@@ -185,9 +208,9 @@ void parse_signal_line(const LineContext& c,
             const std::string num = f.substr(i, j - i);
             if (tag == 'x')
                 s.samples_per_frame =
-                    static_cast<int>(need_int(c, "samples per frame", num));
+                    need_int32(c, "samples per frame", num);
             else if (tag == ':')
-                s.skew = static_cast<int>(need_int(c, "skew", num));
+                s.skew = need_int32(c, "skew", num);
             else if (tag == '+')
                 s.byte_offset = need_int(c, "byte offset", num);
             else
@@ -222,8 +245,8 @@ void parse_signal_line(const LineContext& c,
                                 c.where("ADC gain"),
                                 "GAIN(BASELINE)/UNITS",
                                 "'" + t[2] + "'");
-            s.baseline = static_cast<int>(
-                need_int(c, "baseline", g.substr(paren + 1, g.size() - paren - 2)));
+            s.baseline =
+                need_int32(c, "baseline", g.substr(paren + 1, g.size() - paren - 2));
             baseline_given = true;
             g = g.substr(0, paren);
         }
@@ -231,25 +254,27 @@ void parse_signal_line(const LineContext& c,
         s.gain_given = s.adc_gain != 0.0;
         if (s.adc_gain == 0.0)
             s.adc_gain = 200.0; // WFDB: uncalibrated signals use the default gain
-        if (s.adc_gain < 0.0)
-            throw ReadError(c.file, c.where("ADC gain"), "> 0", t[2]);
+        // A negative gain inverts the signal's polarity; libwfdb and wfdb-python
+        // read it as given.
+        if (!std::isfinite(s.adc_gain))
+            throw ReadError(c.file, c.where("ADC gain"), "a finite number", t[2]);
     }
     if (t.size() > 3) {
-        s.adc_resolution = static_cast<int>(need_int(c, "ADC resolution", t[3]));
+        s.adc_resolution = need_int32(c, "ADC resolution", t[3]);
         if (s.adc_resolution == 0)
             s.adc_resolution = default_resolution(s.format);
     }
     if (t.size() > 4)
-        s.adc_zero = static_cast<int>(need_int(c, "ADC zero", t[4]));
+        s.adc_zero = need_int32(c, "ADC zero", t[4]);
     s.initial_value = s.adc_zero;
     if (t.size() > 5)
-        s.initial_value = static_cast<int>(need_int(c, "initial value", t[5]));
+        s.initial_value = need_int32(c, "initial value", t[5]);
     if (t.size() > 6) {
-        s.checksum = static_cast<int>(need_int(c, "checksum", t[6]));
+        s.checksum = need_int32(c, "checksum", t[6]);
         s.has_checksum = true;
     }
     if (t.size() > 7)
-        s.block_size = static_cast<int>(need_int(c, "block size", t[7]));
+        s.block_size = need_int32(c, "block size", t[7]);
     if (!baseline_given)
         s.baseline = s.adc_zero;
 }
@@ -286,8 +311,7 @@ WfdbHeader parse_wfdb_header(const std::string& text, const std::string& file)
             const auto slash = t[0].find('/');
             h.record_name = t[0].substr(0, slash);
             if (slash != std::string::npos) {
-                h.n_segments = static_cast<int>(
-                    need_int(ctx, "number of segments", t[0].substr(slash + 1)));
+                h.n_segments = need_int32(ctx, "number of segments", t[0].substr(slash + 1));
                 if (h.n_segments < 1)
                     throw ReadError(file,
                                     ctx.where("number of segments"),
@@ -574,6 +598,7 @@ WfdbDigital read_wfdb_digital(const std::string& record, bool verify_checksums)
     }
 
     int64_t frames = h.n_samples;
+    const bool length_given = frames >= 0;
     struct Loaded {
         std::vector<uint8_t> bytes;
         size_t offset;
@@ -608,15 +633,18 @@ WfdbDigital read_wfdb_digital(const std::string& record, bool verify_checksums)
                                 std::to_string(first.byte_offset) +
                                 " bytes (the header's byte offset)",
                             std::to_string(data[g].bytes.size()) + " bytes");
-        if (frames < 0) {
+        if (!length_given) {
+            // No length on the record line: the record ends where the first of
+            // its files does (libwfdb stops at the first end of file).
             size_t spf_sum = 0;
             for (size_t s : groups[g])
                 spf_sum += h.signals[s].samples_per_frame;
             const double avail = data[g].bytes.size() > data[g].offset
                                      ? data[g].bytes.size() - data[g].offset
                                      : 0;
-            frames =
+            const auto here =
                 static_cast<int64_t>(avail / bytes_per_sample(first.format) / spf_sum);
+            frames = frames < 0 ? here : std::min(frames, here);
         }
     }
     if (frames < 0)
@@ -634,7 +662,7 @@ WfdbDigital read_wfdb_digital(const std::string& record, bool verify_checksums)
         size_t spf_sum = 0, max_skew = 0;
         for (size_t s : groups[g]) {
             spf_sum += h.signals[s].samples_per_frame;
-            max_skew = std::max<size_t>(max_skew, h.signals[s].skew);
+            max_skew = std::max<size_t>(max_skew, skew_frames(h.signals[s]));
             max_stored_spf =
                 std::max<int64_t>(max_stored_spf, h.signals[s].samples_per_frame);
         }
@@ -697,11 +725,13 @@ WfdbDigital read_wfdb_digital(const std::string& record, bool verify_checksums)
                                     std::to_string(si.checksum) + " (header)",
                                     std::to_string(got) + " (sum of the samples)");
             }
-            // Skew: sample t of the signal is stored at frame t + skew.
+            // Skew: sample t of the signal is stored skew samples later, to the
+            // nearest frame (the header gives samples; libwfdb deskews by frames).
             auto& out = d.samples[s];
             out.assign(frames * spf, d.invalid[s]);
+            const size_t shift = skew_frames(si) * spf;
             for (size_t i = 0; i < out.size(); i++) {
-                const size_t src = i + si.skew * spf;
+                const size_t src = i + shift;
                 if (src < all.size())
                     out[i] = all[src];
             }
@@ -1152,7 +1182,15 @@ Recording read_wfdb(const std::string& record, const WfdbReadOptions& opt)
                 up = std::max(up, spf);
         int64_t total = 0;
         for (size_t k = first_data; k < h.segment_lengths.size(); k++)
-            total += h.segment_lengths[k];
+            if (__builtin_add_overflow(total, h.segment_lengths[k], &total) ||
+                total > std::numeric_limits<int64_t>::max() / up)
+                throw ReadError(h.path,
+                                "segment lengths",
+                                "a record of at most " +
+                                    std::to_string(std::numeric_limits<int64_t>::max() / up) +
+                                    " frames in all",
+                                "segments " + std::to_string(first_data) + ".." +
+                                    std::to_string(k) + " longer than that");
         if (h.n_samples > 0 && h.n_samples != total)
             throw ReadError(h.path,
                             "number of samples",
