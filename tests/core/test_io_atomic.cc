@@ -12,9 +12,11 @@
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -120,6 +122,71 @@ TEST_F(AtomicFixture, RefusalsNameThePath)
     // Writing into a missing folder fails and leaves nothing behind.
     EXPECT_THROW(write_atomically(path("no/x.csv"), "x"), std::runtime_error);
     EXPECT_TRUE(listing().empty());
+}
+
+// The temporary name was PATH.tmp.PID, opened without O_EXCL: a symbolic link
+// planted at that name was written through (its target clobbered) and then
+// renamed into place. Now each write creates a name of its own; links planted
+// at every name this process could pick are left alone, and so is their target.
+TEST_F(AtomicFixture, TemporaryNamesAreCreatedNotFollowed)
+{
+    const auto victim = path("victim");
+    write_atomically(victim, "precious");
+    const std::string pid = std::to_string(::getpid());
+    fs::create_symlink(victim, path("out.tfm.tmp." + pid));
+    for (int k = 0; k < 8; ++k)
+        fs::create_symlink(victim, path("out.tfm.tmp." + pid + "." + std::to_string(k)));
+    write_atomically(path("out.tfm"), "model");
+    EXPECT_EQ(slurp(victim), "precious");
+    EXPECT_FALSE(fs::is_symlink(dir_ / "out.tfm"));
+    EXPECT_EQ(slurp(path("out.tfm")), "model");
+
+    // Threads writing one path each use their own temporary: every write lands
+    // whole (one of them last), none fails.
+    std::vector<std::future<void>> writers;
+    for (int t = 0; t < 8; ++t)
+        writers.push_back(std::async(std::launch::async, [&, t] {
+            for (int k = 0; k < 20; ++k)
+                write_atomically(path("shared.json"), std::string(4096, static_cast<char>('a' + t)));
+        }));
+    for (auto& w : writers)
+        EXPECT_NO_THROW(w.get());
+    const auto got = slurp(path("shared.json"));
+    ASSERT_EQ(got.size(), 4096u);
+    EXPECT_EQ(got, std::string(4096, got[0]));
+}
+
+// A write cut by kill -9 left PATH.tmp.PID behind for good; the next write to
+// the path removes such files of processes that no longer run, once they have
+// not changed for a minute, and nothing else.
+TEST_F(AtomicFixture, StaleTemporariesOfDeadProcessesAreRemoved)
+{
+    // A process that has exited: its number is free (the kernel does not reuse
+    // it at once).
+    const pid_t child = ::fork();
+    if (child == 0)
+        ::_exit(0);
+    ASSERT_GT(child, 0);
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    const std::string dead = std::to_string(child);
+    const auto old_time = fs::file_time_type::clock::now() - std::chrono::minutes(5);
+    auto make = [&](const std::string& name, bool old) {
+        write_atomically(path(name), "left over");
+        if (old)
+            fs::last_write_time(path(name), old_time);
+    };
+    make("m.tfm.tmp." + dead, true);           // the old naming: removed
+    make("m.tfm.tmp." + dead + ".3", true);    // the new one: removed
+    make("m.tfm.tmp." + dead + ".4", false);   // changed just now: kept
+    make("m.tfm.tmp.1", true);                 // init runs: kept
+    make("m.tfm.tmp.x" + dead, true);          // not a process number: kept
+    make("other.tfm.tmp." + dead, true);       // another path's: kept
+    write_atomically(path("m.tfm"), "model");
+    std::vector<std::string> kept = { "m.tfm", "m.tfm.tmp." + dead + ".4", "m.tfm.tmp.1",
+                                      "m.tfm.tmp.x" + dead, "other.tfm.tmp." + dead };
+    std::sort(kept.begin(), kept.end());
+    EXPECT_EQ(listing(), kept);
 }
 
 TEST_F(AtomicFixture, OutputLockIsExclusiveAndReleased)

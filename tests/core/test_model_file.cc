@@ -17,6 +17,8 @@
 #include <iterator>
 #include <string>
 
+#include <sys/stat.h>
+
 namespace models = tfmed::models;
 using tfmed_test::message_of;
 
@@ -159,4 +161,68 @@ TEST(ModelFile, OnlyKnownSectionNames)
     EXPECT_EQ(message_of<std::invalid_argument>([&] { models::write_model_file(path, g); }),
               path + ": expected a section named weights, optimizer, best_weights or torch_rng, "
                      "found 'extra'");
+}
+
+// A review of the reader: an empty file, a FIFO, a damaged name length or
+// format field, and a file cut anywhere are each refused with what was
+// expected where (a damaged name length put up to 64 KiB of the file into
+// the message; a FIFO hung; a 0-byte file read as "something else").
+TEST(ModelFile, DamagedHeadersNameWhatWasExpected)
+{
+    const auto path = tmp("hdr.tfm");
+    models::ModelFile f;
+    f.card_json = R"({"model": "tsrnet", "format": 2})";
+    f.sections["weights"] = std::string(64, 'w');
+    models::write_model_file(path, f);
+    std::string bytes;
+    {
+        std::ifstream in(path, std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    auto write = [&](const std::string& name, const std::string& b) {
+        std::ofstream(tmp(name), std::ios::binary | std::ios::trunc) << b;
+        return tmp(name);
+    };
+    auto error = [](const std::string& p) {
+        return message_of<std::runtime_error>([&] { models::read_model_file(p); });
+    };
+    EXPECT_EQ(error(write("empty.tfm", "")),
+              tmp("empty.tfm") + ": expected a tfmed model file, found an empty file (0 bytes: "
+                                 "an interrupted copy?)");
+    // Section 0's name length (bytes 16-17): 0xff01 is no name.
+    std::string b = bytes;
+    b[17] = '\xff';
+    EXPECT_EQ(error(write("namelen.tfm", b)),
+              tmp("namelen.tfm") + ": section 0: expected a name of 1 to 64 bytes, found a "
+                                   "length of 65284 (a damaged file)");
+    // The format field (bytes 8-11): 2 with its top byte flipped.
+    b = bytes;
+    b[11] = '\x01';
+    EXPECT_EQ(error(write("format.tfm", b)),
+              tmp("format.tfm") + ": expected model file format 1 or 2, found 16777218 (a "
+                                  "damaged file)");
+    b[11] = '\0';
+    b[8] = '\x07';
+    EXPECT_EQ(error(write("format7.tfm", b)),
+              tmp("format7.tfm") + ": expected model file format 1 or 2, found 7 (written by a "
+                                   "newer gr-tfmed?)");
+    // Cut inside the weights' size field (card: 2 + 4 + 8 + 4 + card bytes,
+    // then 2 + 7 for the weights' name, so its size begins at byte 16 + 18 +
+    // card + 9).
+    const std::size_t size_at = 16 + 18 + f.card_json.size() + 9;
+    EXPECT_EQ(error(write("cut.tfm", bytes.substr(0, size_at + 3))),
+              tmp("cut.tfm") + ": truncated model file: expected 8 byte(s) (the weights "
+                               "section's size) at byte " + std::to_string(size_at) +
+                  ", found 3 (the file ends at " + std::to_string(size_at + 3) + ")");
+    // Every cut is refused (the card alone still reads where it is whole).
+    for (std::size_t n = 1; n < bytes.size(); ++n) {
+        const auto p = write("cutn.tfm", bytes.substr(0, n));
+        EXPECT_THROW(models::read_model_file(p), std::runtime_error) << n;
+    }
+    const auto fifo = tmp("fifo.tfm");
+    std::filesystem::remove(fifo);
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    EXPECT_EQ(error(fifo), fifo + ": expected a regular model file, found a device, FIFO or "
+                                  "socket");
+    std::filesystem::remove(fifo);
 }

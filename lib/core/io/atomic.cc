@@ -5,6 +5,8 @@
  */
 #include <tfmed/io/atomic.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <csignal>
 #include <sys/stat.h>
 #include <cerrno>
 #include <cstring>
@@ -49,6 +52,49 @@ bool is_special(const std::string& path)
            !std::filesystem::is_directory(st);
 }
 
+// A temporary file of an earlier write whose process died before its rename
+// (kill -9, a power cut): PATH.tmp.PID or PATH.tmp.PID.N, a regular file whose
+// process no longer runs here and which has not changed for a minute (a
+// write in progress keeps changing it; the minute also spares a process of
+// the same number on another machine sharing the folder). Best effort.
+void remove_stale_temporaries(const std::string& path)
+{
+    namespace fs = std::filesystem;
+    const fs::path p(path);
+    const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+    const std::string stem = p.filename().string() + ".tmp.";
+    std::error_code ec;
+    fs::directory_iterator it(dir, ec), end;
+    const auto now = fs::file_time_type::clock::now();
+    for (; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.size() <= stem.size() || name.compare(0, stem.size(), stem) != 0)
+            continue;
+        const std::string rest = name.substr(stem.size());
+        const auto dot = rest.find('.');
+        const std::string pid_text = rest.substr(0, dot);
+        const std::string serial_text = dot == std::string::npos ? "0" : rest.substr(dot + 1);
+        auto digits = [](const std::string& t) {
+            return !t.empty() && t.size() <= 10 &&
+                   t.find_first_not_of("0123456789") == std::string::npos;
+        };
+        if (!digits(pid_text) || !digits(serial_text))
+            continue;
+        const long pid = std::stol(pid_text);
+        if (pid <= 0 || pid == ::getpid())
+            continue;
+        std::error_code e2;
+        if (!fs::is_regular_file(fs::symlink_status(it->path(), e2)) || e2)
+            continue;
+        const auto changed = fs::last_write_time(it->path(), e2);
+        if (e2 || now - changed < std::chrono::minutes(1))
+            continue;
+        if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)
+            continue; // running (or not ours to ask about)
+        fs::remove(it->path(), e2);
+    }
+}
+
 } // namespace
 
 void write_atomically(const std::string& out, const std::string& bytes)
@@ -64,35 +110,49 @@ void write_atomically(const std::string& out, const std::string& bytes)
         return;
     }
     const std::string path = resolve_link(out);
-    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!f)
-            throw std::runtime_error(path + ": cannot write (temporary file " + tmp + ")");
-        f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        f.flush();
-        f.close();
-        if (!f) {
-            std::remove(tmp.c_str());
-            throw std::runtime_error(path + ": write failed (disk full?)");
-        }
+    remove_stale_temporaries(path);
+    // A name of our own, created here and nowhere else: O_EXCL refuses one that
+    // exists (a symbolic link planted at a predictable name was written
+    // through), and the counter gives each thread of this process its own.
+    static std::atomic<unsigned long> serial { 0 };
+    std::string tmp;
+    int fd = -1;
+    for (int attempt = 0; attempt < 64 && fd < 0; ++attempt) {
+        tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(serial++);
+        fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (fd < 0 && errno != EEXIST)
+            throw std::runtime_error(path + ": cannot write (temporary file " + tmp + ": " +
+                                     std::strerror(errno) + ")");
+    }
+    if (fd < 0)
+        throw std::runtime_error(path + ": cannot write (every temporary name " + path +
+                                 ".tmp." + std::to_string(::getpid()) + ".N is taken)");
+    auto fail = [&](const std::string& what) {
+        const std::string why = std::strerror(errno);
+        if (fd >= 0)
+            ::close(fd);
+        ::unlink(tmp.c_str());
+        throw std::runtime_error(path + ": " + what + " (" + why + ")");
+    };
+    for (std::size_t done = 0; done < bytes.size();) {
+        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            fail("write failed");
+        done += static_cast<std::size_t>(n);
     }
     // On the disk before the rename: after a power cut the path holds the
     // old file or the new one, never an empty one (a checkpoint is the only
     // copy of hours of training).
-    const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
-    const bool synced = fd >= 0 && ::fsync(fd) == 0;
-    if (fd >= 0)
-        ::close(fd);
-    if (!synced) {
-        const std::string why = std::strerror(errno);
-        std::remove(tmp.c_str());
-        throw std::runtime_error(path + ": cannot flush the temporary file to disk (" + why + ")");
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        throw std::runtime_error(path + ": cannot rename the temporary file into place");
-    }
+    if (::fsync(fd) != 0)
+        fail("cannot flush the temporary file to disk");
+    const int closed = ::close(fd);
+    fd = -1;
+    if (closed != 0)
+        fail("write failed");
+    if (std::rename(tmp.c_str(), path.c_str()) != 0)
+        fail("cannot rename the temporary file into place");
     const auto dir = std::filesystem::path(path).parent_path();
     const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) { // the rename itself (best effort: some file systems refuse)

@@ -12,8 +12,10 @@
 
 #include <array>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -88,6 +90,7 @@ bool known_section(const std::string& name)
     return name == "weights" || name == "optimizer" || name == "best_weights" ||
            name == "torch_rng";
 }
+const uint64_t kMaxSectionName = 64;
 const char* const kKnownSections = "weights, optimizer, best_weights or torch_rng";
 
 } // namespace
@@ -121,34 +124,60 @@ void write_model_file(const std::string& path, const ModelFile& file)
 
 ModelFile read_model_file(const std::string& path, bool with_payload, bool allow_unchecked)
 {
+    namespace fs = std::filesystem;
     std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
+    const auto st = fs::status(path, ec);
+    if (fs::is_directory(st))
         throw std::runtime_error(path + ": expected a model file, found a directory");
+    // A FIFO would block the first read; a device is no model file either.
+    if (fs::exists(st) && !fs::is_regular_file(st))
+        throw std::runtime_error(path + ": expected a regular model file, found a device, "
+                                        "FIFO or socket");
+    errno = 0;
     std::ifstream f(path, std::ios::binary);
-    if (!f)
-        throw std::runtime_error(path + ": model file not found");
+    if (!f) {
+        const int err = errno != 0 ? errno : (fs::exists(st) ? EACCES : ENOENT);
+        if (err == ENOENT)
+            throw std::runtime_error(path + ": model file not found");
+        throw std::runtime_error(path + ": cannot open the model file (" + std::strerror(err) +
+                                 ")");
+    }
     f.seekg(0, std::ios::end);
     const auto end = f.tellg();
     if (end < 0)
         throw std::runtime_error(path + ": expected a regular model file, found something "
                                         "whose size cannot be read");
     const auto total = static_cast<uint64_t>(end);
+    if (total == 0)
+        throw std::runtime_error(path + ": expected a tfmed model file, found an empty file "
+                                        "(0 bytes: an interrupted copy?)");
     f.seekg(0);
     uint64_t pos = 0;
-    auto read_le = [&](int bytes, const char* what) {
+    // "truncated model file: expected 8 bytes (the weights section's size) at
+    // byte 8072, found 3 (the file ends at 8075)".
+    auto truncated = [&](uint64_t n, const std::string& what) {
+        return std::runtime_error(path + ": truncated model file: expected " +
+                                  std::to_string(n) + " byte(s) (" + what + ") at byte " +
+                                  std::to_string(pos) + ", found " +
+                                  std::to_string(total - std::min(total, pos)) +
+                                  " (the file ends at " + std::to_string(total) + ")");
+    };
+    auto read_le = [&](int bytes, const std::string& what) {
+        if (static_cast<uint64_t>(bytes) > total - std::min(total, pos))
+            throw truncated(static_cast<uint64_t>(bytes), what);
         unsigned char b[8] = {};
         f.read(reinterpret_cast<char*>(b), bytes);
         if (!f)
-            throw std::runtime_error(path + ": truncated model file (" + what + ")");
+            throw truncated(static_cast<uint64_t>(bytes), what);
         pos += static_cast<uint64_t>(bytes);
         uint64_t v = 0;
         for (int i = 0; i < bytes; ++i)
             v |= uint64_t(b[i]) << (8 * i);
         return v;
     };
-    auto read_bytes = [&](uint64_t n, const std::string& name, bool keep) {
+    auto read_bytes = [&](uint64_t n, const std::string& what, bool keep) {
         if (n > total - std::min(total, pos))
-            throw std::runtime_error(path + ": truncated model file (" + name + " section)");
+            throw truncated(n, what);
         std::string s;
         if (keep) {
             s.resize(n);
@@ -177,8 +206,9 @@ ModelFile read_model_file(const std::string& path, bool with_payload, bool allow
         // card | weights | optimizer, each u64 size + bytes, no checksums.
         const char* names[3] = { "card", "weights", "optimizer" };
         for (int k = 0; k < 3; ++k) {
-            const auto n = read_le(8, names[k]);
-            auto s = read_bytes(n, names[k], k == 0 || with_payload);
+            const auto n = read_le(8, std::string("the ") + names[k] + " section's size");
+            auto s = read_bytes(n, std::string("the ") + names[k] + " section",
+                                k == 0 || with_payload);
             if (k == 0)
                 out.card_json = std::move(s);
             else if (with_payload && (k == 1 || !s.empty()))
@@ -195,14 +225,23 @@ ModelFile read_model_file(const std::string& path, bool with_payload, bool allow
     if (format != kModelFileFormat)
         throw std::runtime_error(path + ": expected model file format 1 or 2, found " +
                                  std::to_string(format) +
-                                 " (written by a newer gr-tfmed?)");
+                                 (format <= 255 ? " (written by a newer gr-tfmed?)"
+                                                : " (a damaged file)"));
     const auto count = read_le(4, "section count");
     if (count < 1 || count > 64)
         throw std::runtime_error(path + ": expected 1 to 64 sections, found " +
                                  std::to_string(count));
     for (uint64_t k = 0; k < count; ++k) {
-        const auto name_len = read_le(2, "section name");
-        const std::string raw_name = read_bytes(name_len, "section name", true);
+        const std::string nth = "section " + std::to_string(k);
+        const auto name_len = read_le(2, nth + "'s name length");
+        // Known names are a few letters: a damaged length would put up to 64 KiB
+        // of the file into the message below.
+        if (name_len < 1 || name_len > kMaxSectionName)
+            throw std::runtime_error(path + ": " + nth + ": expected a name of 1 to " +
+                                     std::to_string(kMaxSectionName) +
+                                     " bytes, found a length of " + std::to_string(name_len) +
+                                     " (a damaged file)");
+        const std::string raw_name = read_bytes(name_len, nth + "'s name", true);
         bool plain = !raw_name.empty();
         for (unsigned char ch : raw_name)
             plain = plain && (std::isalnum(ch) || ch == '_');
@@ -217,10 +256,10 @@ ModelFile read_model_file(const std::string& path, bool with_payload, bool allow
                 name += e;
             }
         }
-        const auto n = read_le(8, (name + " section").c_str());
-        const auto crc = static_cast<uint32_t>(read_le(4, (name + " section").c_str()));
+        const auto n = read_le(8, "the " + name + " section's size");
+        const auto crc = static_cast<uint32_t>(read_le(4, "the " + name + " section's CRC"));
         const bool keep = k == 0 || with_payload;
-        auto s = read_bytes(n, name, keep);
+        auto s = read_bytes(n, "the " + name + " section", keep);
         if (!plain)
             throw std::runtime_error(path + ": section " + std::to_string(k) + " has a damaged "
                                      "name: expected letters, digits and '_', found '" + name +
@@ -303,9 +342,12 @@ CardHead card_head(const std::string& card_json)
     if (h.window < 0 || h.window > kMaxWindowSamples)
         fail("expected a window of at most " + std::to_string(kMaxWindowSamples) +
              " samples, found " + std::to_string(h.window));
-    if (!(h.sample_rate >= 0.0 && h.sample_rate <= kMaxSampleRate))
-        fail("expected a sample rate in (0, " + std::to_string(kMaxSampleRate) +
-             "] Hz, found " + std::to_string(h.sample_rate));
+    if (!(h.sample_rate >= 0.0 && h.sample_rate <= kMaxSampleRate)) {
+        std::ostringstream m;
+        m << "expected a sample rate of 0 (not stated) to " << kMaxSampleRate << " Hz, found "
+          << h.sample_rate;
+        fail(m.str());
+    }
     if (!h.channel_names.empty() && static_cast<int64_t>(h.channel_names.size()) != h.channels)
         fail("expected " + std::to_string(h.channels) + " channel names, found " +
              std::to_string(h.channel_names.size()));
