@@ -96,6 +96,22 @@ volatile sig_atomic_t g_stop_signal = 0;
 int g_forwarded_signal = 0; // the last launch's, for received_stop_signal()
 extern "C" void on_stop_signal(int sig) { g_stop_signal = sig; }
 
+// One training process: the first stop signal cancels the run between steps
+// (the last checkpoint stays whole: a kill inside a checkpoint's write left
+// its temporary behind), a second one ends the process at once as it would
+// have without the handler. Lock-free atomics may be stored from a handler.
+std::atomic<bool> g_cancel_training { false };
+extern "C" void on_stop_training(int sig)
+{
+    if (g_stop_signal != 0) {
+        ::signal(sig, SIG_DFL);
+        ::raise(sig);
+        return;
+    }
+    g_stop_signal = sig;
+    g_cancel_training.store(true);
+}
+
 // The handlers for the launcher's lifetime, the old ones restored after. A
 // signal the launcher inherited as ignored stays ignored, in it and in its
 // workers: `nohup tfmed train --nproc 2 &` survives a hang-up as a single
@@ -103,11 +119,11 @@ extern "C" void on_stop_signal(int sig) { g_stop_signal = sig; }
 class StopSignals
 {
 public:
-    StopSignals()
+    explicit StopSignals(void (*handler)(int) = on_stop_signal)
     {
         g_stop_signal = 0;
         struct sigaction sa {};
-        sa.sa_handler = on_stop_signal;
+        sa.sa_handler = handler;
         sigemptyset(&sa.sa_mask);
         for (std::size_t i = 0; i < 3; ++i) {
             ::sigaction(kSignals[i], nullptr, &old_[i]);
@@ -133,6 +149,8 @@ private:
 } // namespace
 
 int received_stop_signal() { return g_forwarded_signal; }
+
+const std::atomic<bool>* training_cancel() { return &g_cancel_training; }
 
 void throw_if_stopped(const std::string& what)
 {
@@ -308,7 +326,16 @@ int run_training(const DistArgs& d, const std::string& device, const std::functi
                 std::string(d.timeout_given ? "--dist-timeout" : "--dist-backend") +
                 ": only for a world of workers (--nproc > 1, or RANK/WORLD_SIZE from a "
                 "launcher such as torchrun); found --nproc 1 and no world in the environment");
-        return body();
+        // Ctrl-C, kill or a hang-up stop the loop between steps (training_cancel()),
+        // then main() ends by the signal. Workers of a world are stopped by
+        // their launcher instead (a rank cancelled alone would wait for the
+        // others in the next collective).
+        g_cancel_training = false;
+        g_forwarded_signal = 0;
+        const StopSignals stop_signals(on_stop_training);
+        const int rc = body();
+        g_forwarded_signal = g_stop_signal;
+        return rc;
     }
     if (d.timeout_given)
         w.timeout_s = d.timeout_s;

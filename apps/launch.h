@@ -15,6 +15,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -60,6 +61,12 @@ int launch_workers(int n, const std::vector<std::string>& argv,
  *  signal once everything has unwound: a shell stops a script on a child
  *  killed by SIGINT, not on an exit status of 130. */
 int received_stop_signal();
+
+/*! The cancel flag of a one-process training run (run_training() sets it on
+ *  the first SIGINT, SIGTERM or SIGHUP; the loop stops between steps, its last
+ *  checkpoint whole, and received_stop_signal() then names the signal).
+ *  Pass it to the train_* entry points. */
+const std::atomic<bool>* training_cancel();
 
 /*! After launch_workers(): throws "`what`: stopped by signal N (name)" when
  *  a stop signal was forwarded (the command's own result is then moot). */

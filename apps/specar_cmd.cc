@@ -70,7 +70,7 @@ int train_specar(const SpecarTrainArgs& a)
 {
     return run_training(a.dist, a.cfg.device, [&] {
         check_outputs({ a.json, a.plot, a.cfg.out }, {});
-        const auto r = train::train_specar(a.cfg, world_progress());
+        const auto r = train::train_specar(a.cfg, world_progress(), training_cancel());
         if (!r.completed || !train::dist::is_writer())
             return 0;
         std::printf("%s\n", r.summary.c_str());

@@ -41,8 +41,11 @@ failures = CHECKS.failures
 
 
 # --- classification (JapaneseVowels, clean protocol: a fifth of TRAIN validates)
-ok("train jv", "train", "specar", "--task", "classify", "--epochs", "2", "--max-windows", "40",
-   *TINY, "-o", "jv.tfm", "--json", "jv_train.json", "--plot", "jv_curves.png")
+text = ok("train jv", "train", "specar", "--task", "classify", "--epochs", "2", "--max-windows",
+          "40", *TINY, "-o", "jv.tfm", "--json", "jv_train.json", "--plot", "jv_curves.png")
+check("jv: where validation comes from",
+      "16 validation windows (clean protocol: every fifth case of each class in TRAIN)" in text,
+      text)
 t = json.load(open("jv_train.json"))
 check("jv history", [h["epoch"] for h in t["history"]] == [1, 2], t["history"])
 check("jv metric", "val_accuracy" in t["history"][0] and 0 <= t["val_accuracy"] <= 1, t)
@@ -94,8 +97,12 @@ check("forecast scores", 0 < e["mse"] < 10 and 0 < e["mae"] < 3, e)
 check("forecast figure", png("f.png"))
 
 # --- imputation (ETTh2): points hidden at the card's rate, or --mask-rate
-ok("train impute", "train", "specar", "--preset", "etth2-impute", "--mask-rate", "0.25",
-   "--epochs", "1", "--max-windows", "32", *TINY, "-o", "i.tfm")
+text = ok("train impute", "train", "specar", "--preset", "etth2-impute", "--mask-rate", "0.25",
+          "--epochs", "1", "--max-windows", "32", *TINY, "-o", "i.tfm")
+# ETT has a validation split of its own: --protocol does not change it (the
+# log said "clean protocol" for the reference runs).
+check("impute: where validation comes from",
+      "16 validation windows (Informer's validation rows, under either protocol)" in text, text)
 check("impute card", card("i.tfm")["data"]["mask_rate"] == 0.25)
 ok("eval impute", "eval", "specar", "i.tfm", "--max-windows", "20", "--json", "i.json",
    "--plot", "i.png")

@@ -22,6 +22,7 @@
    bias before a LayerNorm, into steps of up to lr).
 6. `tfmed bench train --nproc 1,2` reports its rows.
 """
+import glob
 import json
 import os
 import shutil
@@ -357,6 +358,40 @@ if os.path.isdir(os.path.join(DATA, "uea")):
         os.kill(int(k), signal.SIGKILL)
     check(len(kids) == 2 and not alive,
           "SIGKILL to the launcher: its 2 workers end too (still running: %s)" % alive)
+
+# 5b'. one process: Ctrl-C stops the loop between steps ------------------------
+# It killed the process anywhere, also inside a checkpoint's write (whose
+# temporary then stayed). Now the first SIGINT cancels before the next step:
+# the last checkpoint is whole and resumes, no model is written, no
+# temporary is left, and the process still ends by SIGINT (a calling shell
+# loop stops as it did).
+if os.path.isdir(os.path.join(DATA, "uea")):
+    model = os.path.join(OUT, "jvint.tfm")
+    for f in glob.glob(model + "*"):
+        os.remove(f)
+    p = subprocess.Popen([TFMED, "train", "specar", "--preset", "jv", "--epochs", "200",
+                          "--d-model", "16", "--d-ff", "16", "--data-dir", DATA, "--threads", "1",
+                          "--out", model],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    t0 = time.time()
+    while time.time() - t0 < 120 and not os.path.exists(model + ".ckpt") and p.poll() is None:
+        time.sleep(0.2)
+    time.sleep(1)
+    p.send_signal(signal.SIGINT)
+    try:
+        out, err = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+    left = [f for f in glob.glob(model + "*") if ".tmp." in f]
+    check(p.returncode == -signal.SIGINT and "cancelled in epoch" in out + err
+          and not os.path.exists(model) and os.path.exists(model + ".ckpt") and not left,
+          "SIGINT to one training process: stopped between steps, ended by SIGINT, checkpoint "
+          "kept, no model, no temporary (%s, temporaries %s): %s"
+          % (p.returncode, left, (out + err).strip()[-300:]))
+    rc = subprocess.run([TFMED, "doctor", model + ".ckpt"], capture_output=True, text=True)
+    check("REFUSED" not in rc.stdout and "damaged" not in rc.stdout + rc.stderr,
+          "... and the checkpoint reads whole: %s" % (rc.stdout + rc.stderr).strip()[-300:])
 
 # 5c. refusals at the start, not after the work ----------------------------------
 if os.path.isdir(os.path.join(DATA, "bonn_eeg")):

@@ -9,7 +9,9 @@
 
 #include <tfmed/dsp/filter.h>
 #include <tfmed/engine/tsrnet_engine.h>
+#include <tfmed/models/model_file.h>
 #include <tfmed/models/tsrnet_pipeline.h>
+#include <tfmed/models/weights.h>
 
 #include <gtest/gtest.h>
 #include <torch/cuda.h>
@@ -19,6 +21,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 using namespace tfmed;
 using tfmed_test::message_of;
@@ -334,8 +337,39 @@ TEST(TsrnetModelFile, RoundTripAndErrors)
         std::ofstream f(path + ".cut", std::ios::binary);
         f.write(bytes.data(), static_cast<std::streamsize>(bytes.size() - 100));
     }
-    EXPECT_EQ(message_of<std::runtime_error>([&] { models::load_tsrnet(path + ".cut", torch::kCPU); }),
-              path + ".cut: truncated model file (weights section)");
+    // The message says how much was expected where, and how much the file has.
+    const std::string cut_msg =
+        message_of<std::runtime_error>([&] { models::load_tsrnet(path + ".cut", torch::kCPU); });
+    EXPECT_EQ(cut_msg.rfind(path + ".cut: truncated model file: expected ", 0), 0u) << cut_msg;
+    EXPECT_NE(cut_msg.find(" byte(s) (the weights section) at byte "), std::string::npos)
+        << cut_msg;
+    EXPECT_NE(cut_msg.find("(the file ends at " + std::to_string(bytes.size() - 100) + ")"),
+              std::string::npos)
+        << cut_msg;
+
+    // A NaN weight loaded without a word (every score NaN: windows flagged
+    // non_finite, no alarm ever); it is refused by name, tfmed doctor still
+    // loads it to say so.
+    {
+        models::Tsrnet bad(models::options_of(card));
+        torch::NoGradGuard ng2;
+        bad->named_parameters()[bad->named_parameters().keys()[3]].view(-1)[0] =
+            std::numeric_limits<float>::quiet_NaN();
+        models::save_tsrnet(path + ".nan", card, bad);
+        const std::string name = bad->named_parameters().keys()[3];
+        const std::string nan_msg = message_of<std::runtime_error>(
+            [&] { models::load_tsrnet(path + ".nan", torch::kCPU); });
+        EXPECT_NE(nan_msg.find("expected finite weights, found NaN/Inf in " + name +
+                               " (every output would be NaN)"),
+                  std::string::npos)
+            << nan_msg;
+        EXPECT_THROW(engine::TsrnetEngine(path + ".nan", "cpu", 1), std::exception);
+        models::Tsrnet lenient(models::options_of(card));
+        const auto f = models::read_model_file(path + ".nan");
+        models::load_weights_bytes(*lenient, f.section("weights"), torch::kCPU, "doctor", false);
+        EXPECT_TRUE(std::isnan(
+            lenient->named_parameters()[name].view(-1)[0].item<float>()));
+    }
     {
         std::ofstream f(path + ".txt");
         f << "hello world, not a model";

@@ -506,6 +506,113 @@ TEST(TrainLoop, ChangedSettingsOnResumeOnlyWithTheFlagAndRecorded)
                              "only at an epoch boundary (resume from an epoch checkpoint)");
 }
 
+// A review of the loop: a step checkpoint due on an epoch's last step was
+// dropped (`b + 1 < steps`) unless that epoch's own checkpoint was due;
+// changed settings vanished from the history when a mid-epoch checkpoint
+// taken after the change was resumed; select 'last' reported the best epoch.
+TEST(TrainLoop, StepCheckpointsOnAnEpochsLastStepAreWritten)
+{
+    ToyTask t;
+    auto o = options(tmp("laststep.ckpt"));
+    o.batch = 30; // 2 steps per epoch
+    o.checkpoint_every = 3;
+    o.checkpoint_every_steps = 2; // due at the end of every epoch
+    std::vector<int> after; // the epochs done in each checkpoint written
+    train::run(t, o, torch::kCPU, false, [&](const train::Event& e) {
+        if (e.kind == train::Event::Kind::checkpoint)
+            after.push_back(nlohmann::json::parse(models::read_model_file(o.checkpoint, false)
+                                                      .card_json)["training"]["state"]
+                                ["epochs_done"]
+                                    .get<int>());
+    });
+    EXPECT_EQ(after, (std::vector<int>{ 1, 2, 3, 4 }));
+    // Every step: mid-epoch after step 1, the epoch's after step 2.
+    ToyTask u;
+    o.checkpoint_every_steps = 1;
+    int n = 0;
+    train::run(u, o, torch::kCPU, false, [&](const train::Event& e) {
+        n += e.kind == train::Event::Kind::checkpoint;
+    });
+    EXPECT_EQ(n, 8);
+}
+
+TEST(TrainLoop, ChangedSettingsSurviveAMidEpochCheckpointAndASecondResume)
+{
+    ToyTask t;
+    auto o = options(tmp("twice.ckpt"));
+    o.schedule.name = "constant";
+    o.stop_after = 1;
+    ASSERT_FALSE(train::run(t, o, torch::kCPU, false, {}).completed);
+    // Resumed with another rate, cancelled in epoch 2 after a step checkpoint.
+    o.stop_after = 0;
+    o.optimizer.lr = 0.005;
+    o.allow_changed_settings = true;
+    o.checkpoint_every_steps = 1;
+    std::atomic<bool> cancel{ false };
+    const auto r1 = train::run(
+        t, o, torch::kCPU, true,
+        [&](const train::Event& e) {
+            if (e.kind == train::Event::Kind::step && e.epoch == 2 && e.step == 3)
+                cancel = true;
+        },
+        &cancel);
+    ASSERT_TRUE(r1.cancelled);
+    // Resumed again with the same (new) settings: the change is recorded at
+    // epoch 2, where it first held.
+    o.allow_changed_settings = false;
+    const auto r2 = train::run(t, o, torch::kCPU, true, {});
+    ASSERT_TRUE(r2.completed);
+    const auto h = nlohmann::json::parse(r2.history_json);
+    ASSERT_EQ(h.size(), 4u);
+    EXPECT_EQ(h[1].value("settings_changed", std::string()), "optimizer.lr 0.01 -> 0.005");
+    EXPECT_FALSE(h[2].contains("settings_changed"));
+}
+
+TEST(TrainLoop, SelectLastReportsTheKeptEpoch)
+{
+    ToyTask t;
+    t.metric_override = [](int v) { return v == 1 ? 0.1 : 0.2 + 0.01 * v; }; // best: epoch 1
+    auto o = options("");
+    o.select = "last";
+    const auto r = train::run(t, o, torch::kCPU, false, {});
+    ASSERT_TRUE(r.completed);
+    EXPECT_EQ(r.best_epoch, 1);
+    EXPECT_EQ(r.kept_epoch, 4);
+    EXPECT_DOUBLE_EQ(r.kept_metric, 0.24);
+    EXPECT_EQ(train::selection_text(r, "val_mse"),
+              "epoch 4, the last (val_mse 0.24000; best: epoch 1, 0.10000)");
+    ToyTask u;
+    u.metric_override = t.metric_override;
+    o.select = "best";
+    const auto b = train::run(u, o, torch::kCPU, false, {});
+    EXPECT_EQ(b.kept_epoch, 1);
+    EXPECT_EQ(train::selection_text(b, "val_mse"), "best epoch 1 (val_mse 0.10000)");
+}
+
+TEST(TrainLoop, ScheduleAndOptimiserOptionsAreCheckedUpFront)
+{
+    auto o = options("");
+    o.schedule.name = "step";
+    o.schedule.gamma = INFINITY; // failed later as "training diverged: loss -nan"
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { o.validate(); }),
+              "training: expected step_size >= 1 and 0 < gamma <= 1 for the step schedule, "
+              "found 10 and inf");
+    o.schedule.gamma = 1e300;
+    EXPECT_THROW(o.validate(), std::invalid_argument);
+    o = options("");
+    o.schedule.name = "plateau";
+    o.schedule.min_lr = 0.1; // above the rate: a "cut" raised it
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { o.validate(); }),
+              "training: expected 0 <= min_lr <= the learning rate 0.01 for the plateau "
+              "schedule, found 0.1");
+    o.schedule.min_lr = NAN;
+    EXPECT_THROW(o.validate(), std::invalid_argument);
+    o = options("");
+    o.optimizer.eps = 0.0;
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { o.validate(); }),
+              "training: expected an optimiser eps > 0, found 0");
+}
+
 TEST(Weights, LoadChecksNamesShapesAndDtypes)
 {
     ToyTask a;

@@ -178,6 +178,15 @@ class qa_trainer_sink(gr_unittest.TestCase):
                  "expected val_fraction > 0"),
                 ("tsrnet", 1, 500.0, 5000, {"max_train_windows": -1},
                  "expected max_train_windows >= 0"),
+                # The card's bounds, at construction (found after the stream)
+                ("tsrnet", 1, 500.0, 5000, {"width": 100000},
+                 "expected 1 <= width <= 128 and d_model <= 1024 a positive multiple of "
+                 "heads, found width 100000"),
+                ("tsrnet", 1, 500.0, 5000, {"d_model": 100000, "heads": 1},
+                 "d_model 100000, heads 1"),
+                ("tsrnet", 1, 500.0, 5000, {"d_model": 8, "heads": 16},
+                 "d_model 8, heads 16"),
+
                 ("specar", 55, 1.0, 100, {"anomaly_ratio": 500},
                  "expected a percentage in \\(0, 100\\), found 500"),
                 ("specar", 55, 1.0, 100, {"val_fraction": 1.5},

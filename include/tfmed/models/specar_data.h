@@ -107,6 +107,7 @@ struct SpecarData {
     int64_t seq_len = 0;                    //!< classification: from the data
     std::string json;                       //!< the card's data record
     std::string description;                //!< one line for the log
+    std::string validation;                 //!< where the validation windows come from
 };
 
 /*!

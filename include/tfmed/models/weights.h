@@ -77,11 +77,16 @@ inline std::string weights_bytes(torch::nn::Module& m) { return archive_bytes(m)
  * the archive, and reports names the archive has that `m` does not, before
  * it copies anything: a card edited to another architecture, or weights of
  * another model, are refused with expected-vs-found.
+ * Floating-point tensors must be finite (a NaN weight makes every output NaN:
+ * a detector that never alarms) unless `finite_only` is false (tfmed doctor,
+ * which loads a file to say what is wrong with it).
  * \param what names the source in messages ("FILE: the weights section")
- * \throws std::invalid_argument listing the differences (at most 8)
+ * \throws std::invalid_argument listing the differences (at most 8), or naming
+ *         the first tensor with a NaN/Inf
  */
 void load_weights_bytes(torch::nn::Module& m, const std::string& bytes,
-                        const torch::Device& device, const std::string& what = "weights");
+                        const torch::Device& device, const std::string& what = "weights",
+                        bool finite_only = true);
 
 } // namespace models
 } // namespace tfmed

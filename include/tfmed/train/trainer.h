@@ -77,9 +77,18 @@ struct LoopResult {
     int epochs_done = 0;
     int best_epoch = 0;        //!< 1-based; 0 = none
     double best_metric = 0.0;
+    int kept_epoch = 0;        //!< the epoch whose weights the module holds (select best/last)
+    double kept_metric = 0.0;  //!< its validation metric (NaN if not finite)
     std::string history_json;  //!< [{epoch, lr, train_loss, <metric>, seconds}, ...]
     std::string training_json; //!< settings + history + selection, as embedded in cards
 };
+
+/*!
+ * \brief The kept epoch in words for summaries: "best epoch 5 (val_mse
+ * 0.12036)", or with select 'last' and another best epoch "epoch 8, the last
+ * (val_mse 0.12362; best: epoch 5, 0.12036)".
+ */
+std::string selection_text(const LoopResult& r, const std::string& metric_name);
 
 /*!
  * \brief Run the loop on `task`. On completion the task's module holds the

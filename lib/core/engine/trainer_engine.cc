@@ -177,9 +177,16 @@ train::TsrnetTrainConfig tsrnet_config(const TrainerConfig& c)
     if (t.data.max_windows < 0)
         throw std::invalid_argument("trainer options: expected max_train_windows >= 0 (0 = "
                                     "all), found " + std::to_string(t.data.max_windows));
-    if (t.width < 1 || t.d_model < 1 || t.heads < 1 || t.d_model % t.heads != 0)
-        throw std::invalid_argument("trainer options: expected width >= 1 and d_model a "
-                                    "positive multiple of heads, found width " +
+    // The card's bounds (tfmed train tsrnet's too), here at construction: they
+    // were found only when the card was checked after the whole stream.
+    if (t.width < 1 || t.width > models::kMaxTsrnetWidth || t.d_model < 1 ||
+        t.d_model > models::kMaxTsrnetDModel || t.heads < 1 || t.heads > t.d_model ||
+        t.d_model % t.heads != 0)
+        throw std::invalid_argument("trainer options: expected 1 <= width <= " +
+                                    std::to_string(models::kMaxTsrnetWidth) +
+                                    " and d_model <= " +
+                                    std::to_string(models::kMaxTsrnetDModel) +
+                                    " a positive multiple of heads, found width " +
                                     std::to_string(t.width) + ", d_model " +
                                     std::to_string(t.d_model) + ", heads " +
                                     std::to_string(t.heads));
@@ -431,6 +438,12 @@ void TrainerEngine::add_window(const float* s, int label)
             d_->dropped_at.push_back(index);
         return;
     }
+    // TRLS's labels are class indices: a negative one (an "unknown") trained
+    // as class 0. The anomaly models read any non-zero label as abnormal.
+    if (d_->cfg.model == "trls" && label < 0)
+        throw std::invalid_argument("trainer: window " + std::to_string(index) +
+                                    " of the stream (0-based): expected a class index >= 0 "
+                                    "for TRLS, found " + std::to_string(label));
     const std::size_t base = d_->samples.size();
     if (d_->cfg.model == "trls_views") {
         const auto per = static_cast<std::size_t>(2 * frames_per_window() * frame_floats());
@@ -448,7 +461,7 @@ void TrainerEngine::add_window(const float* s, int label)
             for (int64_t c = 0; c < C; ++c)
                 d_->samples[base + static_cast<std::size_t>(c * W + t)] = s[t * C + c];
     // TRLS keeps class indices; the anomaly models normal (0) vs not.
-    d_->labels.push_back(d_->cfg.model == "trls" ? std::max(label, 0) : (label != 0 ? 1 : 0));
+    d_->labels.push_back(d_->cfg.model == "trls" ? label : (label != 0 ? 1 : 0));
     d_->normal += label == 0;
     d_->count += 1;
 }

@@ -226,6 +226,8 @@ SpecarData specar_data(const std::string& dir, const std::string& data,
             series(d.val, m.train, {}, window_starts(fit, rows, L, L));
         else
             series(d.val, m.test, {}, window_starts(0, m.test.size(0), L, L));
+        d.validation = protocol == "clean" ? "clean protocol: the last fifth of train"
+                                           : "reference protocol: the test split";
         series(d.test, m.test, {}, window_starts(0, m.test.size(0), L, es));
         d.test.y = m.test_label;
         series(d.calibration, m.train, {}, window_starts(0, rows, L, L));
@@ -266,9 +268,11 @@ SpecarData specar_data(const std::string& dir, const std::string& data,
                 u.y_train.index_select(0, fi));
             cls(d.val, u.x_train.index_select(0, vi), u.mask_train.index_select(0, vi),
                 u.y_train.index_select(0, vi));
+            d.validation = "clean protocol: every fifth case of each class in TRAIN";
         } else {
             cls(d.train, u.x_train, u.mask_train, u.y_train);
             cls(d.val, u.x_test, u.mask_test, u.y_test);
+            d.validation = "reference protocol: the TEST file";
         }
         cls(d.test, u.x_test, u.mask_test, u.y_test);
         for (int64_t c = 0; c < u.x_train.size(2); ++c)
@@ -300,6 +304,8 @@ SpecarData specar_data(const std::string& dir, const std::string& data,
         const int64_t es = eval_stride > 0 ? eval_stride : 1;
         series(d.train, e.values, marks, window_starts(0, e.end("train"), span, train_stride));
         series(d.val, e.values, marks, window_starts(e.begin("val", L), e.end("val"), span, 1));
+        // The reference has a validation split of its own here: both protocols use it.
+        d.validation = "Informer's validation rows, under either protocol";
         series(d.test, e.values, marks,
                window_starts(e.begin("test", L), e.end("test"), span, es));
         d.channel_names = e.columns;

@@ -19,6 +19,7 @@ namespace {
 
 struct Pending {
     torch::Tensor dst, src;
+    std::string name;
 };
 
 int64_t count_tensors(torch::serialize::InputArchive& ar)
@@ -62,7 +63,7 @@ void match(torch::nn::Module& m,
                                c10::toString(t.scalar_type()));
             return;
         }
-        copies.push_back({ own, t });
+        copies.push_back({ own, t, name });
     };
     for (const auto& p : m.named_parameters(false))
         check(p.key(), p.value(), false);
@@ -179,7 +180,8 @@ void check_archive(const std::string& b, const std::string& what)
 }
 
 void load_weights_bytes(torch::nn::Module& m, const std::string& bytes,
-                        const torch::Device& device, const std::string& what)
+                        const torch::Device& device, const std::string& what,
+                        bool finite_only)
 {
     torch::serialize::InputArchive ar;
     try {
@@ -196,6 +198,12 @@ void load_weights_bytes(torch::nn::Module& m, const std::string& bytes,
     match(m, ar, "", problems, copies);
     if (!problems.empty())
         refuse_misfit(what, problems);
+    // A NaN weight makes every output NaN: a detector that never alarms.
+    if (finite_only)
+        for (const auto& c : copies)
+            if (c.src.is_floating_point() && !torch::isfinite(c.src).all().item<bool>())
+                throw std::invalid_argument(what + ": expected finite weights, found NaN/Inf in " +
+                                            c.name + " (every output would be NaN)");
     torch::NoGradGuard ng;
     for (auto& c : copies)
         c.dst.copy_(c.src);

@@ -10,6 +10,7 @@
 #include "loop_state.h"
 
 #include <cmath>
+#include <sstream>
 #include <stdexcept>
 
 namespace tfmed {
@@ -54,12 +55,25 @@ void LoopOptions::validate() const
     const auto& s = schedule.name;
     if (s != "constant" && s != "cosine" && s != "step" && s != "plateau")
         fail("expected schedule constant, cosine, step or plateau, found '" + s + "'");
-    if (s == "step" && (schedule.step_size < 1 || !(schedule.gamma > 0.0)))
-        fail("expected step_size >= 1 and gamma > 0 for the step schedule, found " +
-             std::to_string(schedule.step_size) + " and " + std::to_string(schedule.gamma));
+    auto num = [](double v) {
+        std::ostringstream o;
+        o << v;
+        return o.str();
+    };
+    if (!(optimizer.eps > 0.0) || !std::isfinite(optimizer.eps))
+        fail("expected an optimiser eps > 0, found " + num(optimizer.eps));
+    // A gamma above 1 (or Inf) grows the rate until the loss is NaN; it failed
+    // later as "training diverged" or a float overflow.
+    if (s == "step" && (schedule.step_size < 1 || !(schedule.gamma > 0.0 && schedule.gamma <= 1.0)))
+        fail("expected step_size >= 1 and 0 < gamma <= 1 for the step schedule, found " +
+             std::to_string(schedule.step_size) + " and " + num(schedule.gamma));
     if (s == "plateau" && (schedule.patience < 0 || !(schedule.factor > 0.0 && schedule.factor < 1.0)))
         fail("expected patience >= 0 and 0 < factor < 1 for the plateau schedule, found " +
-             std::to_string(schedule.patience) + " and " + std::to_string(schedule.factor));
+             std::to_string(schedule.patience) + " and " + num(schedule.factor));
+    // A min_lr above the rate (or NaN) made a plateau "cut" raise it.
+    if (s == "plateau" && !(schedule.min_lr >= 0.0 && schedule.min_lr <= optimizer.lr))
+        fail("expected 0 <= min_lr <= the learning rate " + num(optimizer.lr) +
+             " for the plateau schedule, found " + num(schedule.min_lr));
     if (!(clip_grad_norm >= 0.0))
         fail("expected clip_grad_norm >= 0 (0 = off), found " + std::to_string(clip_grad_norm));
     if (select != "best" && select != "last")
@@ -107,7 +121,7 @@ json state_json(const State& s)
              { "best_epoch", s.best_epoch },   { "best_metric", num(s.best_metric) },
              { "bad_epochs", s.bad_epochs },   { "lr", num(s.lr) },
              { "plateau_best", num(s.plateau_best) }, { "plateau_bad", s.plateau_bad },
-             { "early_stopped", s.early_stopped } };
+             { "early_stopped", s.early_stopped }, { "pending_change", s.pending_change } };
 }
 
 State state_from(const json& t)
@@ -126,6 +140,7 @@ State state_from(const json& t)
     s.plateau_best = num(r.at("plateau_best"));
     s.plateau_bad = r.at("plateau_bad").get<int>();
     s.early_stopped = r.value("early_stopped", false);
+    s.pending_change = r.value("pending_change", std::string());
     s.history = t.at("history");
     return s;
 }

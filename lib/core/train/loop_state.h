@@ -40,6 +40,9 @@ struct State {
     double plateau_best = NAN;
     int plateau_bad = 0;
     bool early_stopped = false;
+    // Settings a resume changed, not yet written into an epoch's history entry
+    // (kept across a mid-epoch checkpoint and a second resume from it).
+    std::string pending_change;
     json history = json::array();
 };
 

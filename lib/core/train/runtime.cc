@@ -14,12 +14,26 @@
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
+#if defined(__linux__)
+#include <sched.h>
+#endif
 
 namespace tfmed {
 namespace train {
 
 namespace {
-int cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+// The cores this process may run on: under `taskset -c 0` (or a container's
+// CPU set) one, where hardware_concurrency() counts the machine's.
+int cores()
+{
+#if defined(__linux__)
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (::sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
+#endif
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
 } // namespace
 
 int max_threads() { return 4 * cores(); }

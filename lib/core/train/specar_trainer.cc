@@ -377,6 +377,7 @@ SpecarTrainResult train_specar_windows(const SpecarTrainConfig& cfg_in, const fl
                  .dump();
     d.description = "flowgraph: " + std::to_string(n) + " windows of " + std::to_string(L) +
                     " x " + std::to_string(C);
+    d.validation = "the last " + std::to_string(n_val) + " windows of the graph";
     return fit(cfg, std::move(d), events, cancel);
 }
 
@@ -447,8 +448,8 @@ SpecarTrainResult fit(SpecarTrainConfig cfg, models::SpecarData d, const EventSi
         ev.kind = Event::Kind::started;
         ev.message = d.description + "; " + std::to_string(d.train.size()) +
                      " training windows (stride " + std::to_string(cfg.train_stride) + "), " +
-                     std::to_string(d.val.size()) + " validation windows (" + cfg.protocol +
-                     " protocol)";
+                     std::to_string(d.val.size()) + " validation windows (" +
+                     (d.validation.empty() ? cfg.protocol + " protocol" : d.validation) + ")";
         events(ev);
     }
     const auto r = run(task, lo, dev, cfg.resume, events, cancel);
@@ -467,6 +468,11 @@ SpecarTrainResult fit(SpecarTrainConfig cfg, models::SpecarData d, const EventSi
 
     net->eval();
     json metrics = { { "best_epoch", r.best_epoch }, { task.metric_name(), r.best_metric } };
+    if (r.kept_epoch != r.best_epoch) { // --select last: the weights are another epoch's
+        metrics["kept_epoch"] = r.kept_epoch;
+        metrics["kept_" + task.metric_name()] =
+            std::isfinite(r.kept_metric) ? json(r.kept_metric) : json(nullptr);
+    }
     std::string extra_line;
     if (card.arch.task == "anomaly_detection") {
         // Threshold from training energies only (non-overlapping windows over
@@ -508,9 +514,9 @@ SpecarTrainResult fit(SpecarTrainConfig cfg, models::SpecarData d, const EventSi
         n += p.numel();
     out.parameters = n;
     char line[512];
-    std::snprintf(line, sizeof line, "model %s (%s): %lld parameters, best epoch %d (%s %.5f)%s",
-                  cfg.out.c_str(), card.arch.task.c_str(), static_cast<long long>(n),
-                  r.best_epoch, task.metric_name().c_str(), r.best_metric, extra_line.c_str());
+    std::snprintf(line, sizeof line, "model %s (%s): %lld parameters, %s%s", cfg.out.c_str(),
+                  card.arch.task.c_str(), static_cast<long long>(n),
+                  selection_text(r, task.metric_name()).c_str(), extra_line.c_str());
     out.summary = line;
     return out;
 }

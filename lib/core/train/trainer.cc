@@ -160,6 +160,8 @@ LoopResult run(Task& task,
 
     State st;
     std::string changed; // settings changed by this resume ("" = none)
+    // (st.pending_change carries them into the history of the next epoch to
+    // end, through mid-epoch checkpoints and further resumes)
     std::string best_weights;
     std::string torch_rng;
     std::string checkpoint_digest; // weights and optimizer state of the checkpoint read
@@ -203,6 +205,8 @@ LoopResult run(Task& task,
                                                     " epochs done; expected --epochs above that, "
                                                     "found " + std::to_string(o.epochs));
                     changed = diff;
+                    st.pending_change =
+                        st.pending_change.empty() ? diff : st.pending_change + "; " + diff;
                     if (was_settings.at("optimizer").value("lr", o.optimizer.lr) != o.optimizer.lr)
                         st.lr = NAN; // the plateau schedule restarts from the new rate
                 }
@@ -369,6 +373,13 @@ LoopResult run(Task& task,
         return res;
     };
     int64_t steps_run = 0;
+    // The last finished epoch's metric (a resumed run's from its history).
+    double last_metric = NAN;
+    if (!st.history.empty() && st.history.back().is_object()) {
+        const auto v = st.history.back().value(task.metric_name(), json(nullptr));
+        if (v.is_number())
+            last_metric = v.get<double>();
+    }
     const int64_t steps_total = (o.epochs - start_epoch) * steps - start_step;
     for (int e = st.epochs_done; e < o.epochs && !st.early_stopped; ++e) {
         const double lr = scheduled_lr(o, e, st);
@@ -394,6 +405,7 @@ LoopResult run(Task& task,
             }
         }
         net.train();
+        bool epoch_checkpoint_due = false;
         for (int64_t b = b0; b < steps; ++b) {
             if (!dp && cancel && cancel->load()) { // (a world agrees on it after backward)
                 return cancelled(e, b);
@@ -479,8 +491,12 @@ LoopResult run(Task& task,
             ev.eta_s = ev.elapsed_s / steps_run * static_cast<double>(steps_total - steps_run);
             emit(ev);
             const int64_t global = static_cast<int64_t>(e) * steps + b + 1;
-            if (o.checkpoint_every_steps > 0 && global % o.checkpoint_every_steps == 0 &&
-                b + 1 < steps) {
+            const bool step_due =
+                o.checkpoint_every_steps > 0 && global % o.checkpoint_every_steps == 0;
+            // Due on the epoch's last step: the epoch's checkpoint after
+            // validation is that one (it was skipped unless the epoch was due).
+            epoch_checkpoint_due = epoch_checkpoint_due || (step_due && b + 1 == steps);
+            if (step_due && b + 1 < steps) {
                 st.step = b + 1;
                 st.loss_sum = loss_sum;
                 std::ostringstream r;
@@ -537,6 +553,7 @@ LoopResult run(Task& task,
                 st.lr = lr;
         }
         st.epochs_done = e + 1;
+        last_metric = metric;
         const double secs = elapsed();
         st.history.push_back({ { "epoch", e + 1 },
                                { "lr", lr },
@@ -544,10 +561,10 @@ LoopResult run(Task& task,
                                { task.metric_name(),
                                  std::isfinite(metric) ? json(metric) : json(nullptr) },
                                { "seconds", secs } });
-        if (!changed.empty()) {
+        if (!st.pending_change.empty()) {
             // The epoch from which changed settings held.
-            st.history.back()["settings_changed"] = changed;
-            changed.clear();
+            st.history.back()["settings_changed"] = st.pending_change;
+            st.pending_change.clear();
         }
         const bool early = o.patience > 0 && st.bad_epochs >= o.patience && e + 1 < o.epochs;
         const bool pause = o.stop_after > 0 && e + 1 - start_epoch >= o.stop_after &&
@@ -570,7 +587,8 @@ LoopResult run(Task& task,
             emit(ev);
         }
         st.early_stopped = early;
-        if ((e + 1) % o.checkpoint_every == 0 || e + 1 == o.epochs || early || pause)
+        if ((e + 1) % o.checkpoint_every == 0 || e + 1 == o.epochs || early || pause ||
+            epoch_checkpoint_due)
             write_checkpoint(nullptr);
         if (early) {
             Event ev;
@@ -612,9 +630,24 @@ LoopResult run(Task& task,
     res.epochs_done = st.epochs_done;
     res.best_epoch = st.best_epoch;
     res.best_metric = st.best_metric;
+    res.kept_epoch = o.select == "best" ? st.best_epoch : st.epochs_done;
+    res.kept_metric = o.select == "best" ? st.best_metric : last_metric;
     res.history_json = st.history.dump();
     res.training_json = training_json(false);
     return res;
+}
+
+std::string selection_text(const LoopResult& r, const std::string& metric_name)
+{
+    char b[256];
+    if (r.kept_epoch == r.best_epoch)
+        std::snprintf(b, sizeof b, "best epoch %d (%s %.5f)", r.best_epoch, metric_name.c_str(),
+                      r.best_metric);
+    else
+        std::snprintf(b, sizeof b, "epoch %d, the last (%s %.5f; best: epoch %d, %.5f)",
+                      r.kept_epoch, metric_name.c_str(), r.kept_metric, r.best_epoch,
+                      r.best_metric);
+    return b;
 }
 
 } // namespace train

@@ -346,10 +346,15 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
                                  card.score + " score; no threshold, no model written");
     card.threshold = dsp::quantile(ok, card.threshold_quantile);
     card.calibration_windows = static_cast<int64_t>(ok.size());
-    const json metrics = { { "best_epoch", r.best_epoch },
-                           { "best_val_score", r.best_metric },
-                           { "threshold", card.threshold },
-                           { "train_windows", X.size(0) } };
+    json metrics = { { "best_epoch", r.best_epoch },
+                     { "best_val_score", r.best_metric },
+                     { "threshold", card.threshold },
+                     { "train_windows", X.size(0) } };
+    if (r.kept_epoch != r.best_epoch) { // --select last: the weights are another epoch's
+        metrics["kept_epoch"] = r.kept_epoch;
+        metrics["kept_val_score"] =
+            std::isfinite(r.kept_metric) ? json(r.kept_metric) : json(nullptr);
+    }
     card.metrics_json = metrics.dump();
     {
         auto t = json::parse(r.training_json);
@@ -365,10 +370,11 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
     out.metrics_json = metrics.dump();
     char line[512];
     std::snprintf(line, sizeof line,
-                  "model %s: %lld parameters, best epoch %d (val score %.5f), threshold %.5f "
+                  "model %s: %lld parameters, %s, threshold %.5f "
                   "(%.0f%% of %lld normal training windows, %s score)",
-                  cfg.out.c_str(), static_cast<long long>(out.parameters), r.best_epoch,
-                  r.best_metric, card.threshold, 100 * card.threshold_quantile,
+                  cfg.out.c_str(), static_cast<long long>(out.parameters),
+                  selection_text(r, "val score").c_str(), card.threshold,
+                  100 * card.threshold_quantile,
                   static_cast<long long>(out.calibration_windows), card.score.c_str());
     out.summary = line;
     if (events) {
@@ -376,7 +382,7 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
         ev.kind = Event::Kind::finished;
         ev.epoch = r.epochs_done;
         ev.epochs = lo.epochs;
-        ev.metric = r.best_metric;
+        ev.metric = r.kept_metric;
         ev.metric_name = "val_score";
         ev.path = cfg.out;
         ev.message = out.summary;
