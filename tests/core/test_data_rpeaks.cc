@@ -68,6 +68,20 @@ TEST(Rpeaks, RejectsRhythmsHeartPyRejects)
     EXPECT_FALSE(dsp::detect_rpeaks(std::vector<double>(5000, 0.3), fs).ok());
 }
 
+// One beat in a 1-s window: no interval, rrsd Inf at every threshold. HeartPy
+// keeps the first qualifying threshold (min() over equal values, 5 %); the
+// detector found none (`rrsd < best` against an Inf start).
+TEST(Rpeaks, OneBeatKeepsTheFirstThresholdAsHeartPy)
+{
+    const double fs = 500.0;
+    std::vector<double> x(500);
+    for (int i = 0; i < 500; ++i)
+        x[static_cast<std::size_t>(i)] = 0.1 + std::exp(-0.5 * std::pow((i - 250) / 5.0, 2));
+    const auto r = dsp::detect_rpeaks(x, fs);
+    EXPECT_EQ(r.peaks, std::vector<int64_t>{ 250 });
+    EXPECT_EQ(r.ma_perc, 5.0);
+}
+
 TEST(Rpeaks, BadInputIsNamed)
 {
     std::vector<double> x(100, 0.0);

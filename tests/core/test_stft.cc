@@ -183,6 +183,20 @@ TEST(StftOptionsTest, RejectsBadParametersWithClearMessages)
     EXPECT_EQ(message(StftOptions(16, 17).convention(Convention::torch)), "no error");
     EXPECT_EQ(message(StftOptions(16, 4).log_floor(0.0f)).substr(0, 31),
               "STFT option 'log_floor': expect");
+    // Below the smallest normal float VOLK's log2 is wrong (-382 dB for 1e-40).
+    EXPECT_EQ(message(StftOptions(16, 4).log_floor(1e-40f)).rfind(
+                  "STFT option 'log_floor': expected a finite value >= 1.17549e-38 (the "
+                  "smallest normal float), found 9.99", 0),
+              0u);
+    EXPECT_EQ(message(StftOptions(16, 4).log_floor(1.2e-38f)), "no error");
+    // A window summing to 0 under scipy's 1 / sum(window) scaling.
+    EXPECT_EQ(message(StftOptions(2, 1).periodic(false)),
+              "STFT option 'window': expected a window whose values do not sum to 0 (the scipy "
+              "convention divides by the sum), found hann of 2 points, symmetric");
+    EXPECT_NE(message(StftOptions(2, 1).periodic(false).window(Window::blackman)), "no error");
+    EXPECT_EQ(message(StftOptions(2, 1)), "no error"); // periodic Hann 2: [0, 1]
+    EXPECT_EQ(message(StftOptions(2, 1).periodic(false).convention(Convention::torch)),
+              "no error"); // torch does not divide by the sum
     EXPECT_THROW(parse_window("kaiser"), std::invalid_argument);
     try {
         parse_output("db");
@@ -356,7 +370,9 @@ TEST(StftOptionsTest, MinimumLengthOfEachConvention)
                   .min_length(),
               1);
     EXPECT_EQ(torch_opts.center(false).min_length(), 16);
-    EXPECT_EQ(StftOptions(125, 63).min_length(), 1);             // scipy, centre: P = 62
+    // scipy, centre: scipy.signal.stft shortens its window to a shorter
+    // signal (its numbers differ from a 125-point window's), so W samples.
+    EXPECT_EQ(StftOptions(125, 63).min_length(), 125);
     EXPECT_EQ(StftOptions(125, 63).center(false).min_length(), 125);
     EXPECT_EQ(StftOptions(64, 16).win_length(48).center(false).min_length(), 48);
     // min_length is where the batch form starts to produce frames.
@@ -388,7 +404,8 @@ TEST(StftOptionsTest, ShortInputIsAnErrorNamingLengthAndMinimum)
     EXPECT_THROW(stft_torch(torch::zeros({ 40 }, torch::kDouble), nocenter), c10::Error);
     EXPECT_THROW(stft(torch::zeros({ 62 }), StftOptions(125, 63).center(false)), c10::Error);
     EXPECT_THROW(stft(torch::zeros({ 0 }), StftOptions(125, 63)), c10::Error);
-    EXPECT_EQ(stft(torch::zeros({ 1 }), StftOptions(125, 63)).size(-1), 1);
+    EXPECT_THROW(stft(torch::zeros({ 124 }), StftOptions(125, 63)), c10::Error);
+    EXPECT_EQ(stft(torch::zeros({ 125 }), StftOptions(125, 63)).size(-1), 3);
 }
 
 TEST(StftLargeValuesTest, MagnitudeOfFiniteLoudInputIsFiniteAndCorrect)

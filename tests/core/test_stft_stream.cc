@@ -32,6 +32,11 @@ std::vector<StftOptions> configurations()
         StftOptions(64, 16).convention(Convention::torch).pad_mode(PadMode::constant),
         StftOptions(1024, 256).output(Output::log_power),
         StftOptions(32, 10).center(false).window(Window::rectangle).output(Output::power),
+        // torch without centring and a window shorter than n_fft: a frame is
+        // torch's only when its n_fft lie inside the signal (the stream gave
+        // one more frame than torch.stft and the batch form).
+        StftOptions(8, 11).win_length(3).convention(Convention::torch).center(false),
+        StftOptions(15, 4).win_length(10).convention(Convention::torch).center(false),
     };
 }
 
@@ -161,7 +166,8 @@ TEST(StftStreamTest, PushAfterFinishAndBadChannelsAreErrors)
 {
     StftStream s(StftOptions(16, 4), 1);
     float v = 1.0f;
-    s.push(&v, 1);
+    const std::vector<float> window(16, 1.0f); // scipy: at least one window's worth
+    s.push(window.data(), window.size());
     s.finish();
     EXPECT_THROW(s.push(&v, 1), std::logic_error);
     s.reset();

@@ -145,8 +145,10 @@ public:
     /*!
      * Fewest samples per channel the batch form accepts: enough for one frame
      * and, for reflection (torch, center, reflect), more than left_pad()
-     * samples, as torch.stft requires. Shorter input is an error of the batch
-     * form and of StftStream::finish().
+     * samples, as torch.stft requires; for the scipy convention the window
+     * length (scipy.signal.stft shortens its window to a shorter signal, so
+     * its numbers differ). Shorter input is an error of the batch form and of
+     * StftStream::finish().
      */
     int64_t min_length() const;
     /*! Frames the batch form produces for a signal of `length` samples. */

@@ -121,11 +121,16 @@ Rpeaks detect_rpeaks(const std::vector<double>& xin, double fs, const RpeakOptio
 
     static const double percents[] = { 5,  10, 15, 20,  25,  30,  40,  50,  60,
                                        70, 80, 90, 100, 110, 120, 150, 200, 300 };
+    // HeartPy's min() over the qualifying trials: the first of the lowest
+    // rrsd, also when every one is Inf (one peak, no interval; `<` against an
+    // Inf start took none of them).
     double best_rrsd = std::numeric_limits<double>::infinity();
+    bool found = false;
     for (double p : percents) {
         Trial t = detect_at(x, rmean, mean_rmean, p, fs);
         if (t.rrsd > 0.1 && t.bpm >= opt.bpm_min && t.bpm <= opt.bpm_max &&
-            t.rrsd < best_rrsd) {
+            (!found || t.rrsd < best_rrsd)) {
+            found = true;
             best_rrsd = t.rrsd;
             r.peaks = std::move(t.peaks);
             r.ma_perc = p;

@@ -4,6 +4,8 @@
  */
 #include <tfmed/dsp/stft_options.h>
 
+#include <limits>
+
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -116,8 +118,13 @@ void StftOptions::validate() const
             "<= win_length (" + std::to_string(effective_win_length()) +
                 ") for the scipy convention (noverlap >= 0)",
             std::to_string(hop_));
-    if (!(log_floor_ > 0.0f) || !std::isfinite(log_floor_))
-        bad("log_floor", "a finite value > 0", std::to_string(log_floor_));
+    // Below the smallest normal float VOLK's log2 is wrong (1e-40 gave -382 dB
+    // for -400) and the torch path right: the two would disagree.
+    if (!(log_floor_ >= std::numeric_limits<float>::min()) || !std::isfinite(log_floor_)) {
+        std::ostringstream f;
+        f << log_floor_;
+        bad("log_floor", "a finite value >= 1.17549e-38 (the smallest normal float)", f.str());
+    }
     if (static_cast<unsigned>(window_) > 4)
         bad("window", "hann, hamming, blackman, rectangle or triang",
             std::to_string(static_cast<int>(window_)));
@@ -128,6 +135,19 @@ void StftOptions::validate() const
         bad("convention", "scipy or torch", std::to_string(static_cast<int>(convention_)));
     if (static_cast<unsigned>(pad_mode_) > 1)
         bad("pad_mode", "constant or reflect", std::to_string(static_cast<int>(pad_mode_)));
+    // scipy scales by 1 / sum(window): a window summing to 0 (symmetric Hann or
+    // Blackman of 2 points) made every frame Inf/NaN.
+    if (convention_ == Convention::scipy && static_cast<unsigned>(window_) <= 4) {
+        double sum = 0.0;
+        for (double v : window_values())
+            sum += v;
+        if (!(std::abs(sum) > 1e-9 * effective_win_length()))
+            bad("window",
+                "a window whose values do not sum to 0 (the scipy convention divides by "
+                "the sum)",
+                dsp::to_string(window_) + " of " + std::to_string(effective_win_length()) +
+                    " points" + (periodic_ ? "" : ", symmetric"));
+    }
     // Options that a convention does not use are refused unless they keep their
     // default, so that no setting is silently ignored.
     if (convention_ == Convention::scipy) {
@@ -155,8 +175,11 @@ int64_t StftOptions::min_length() const
     const int p = left_pad();
     if (convention_ == Convention::torch && pad_mode_ == PadMode::reflect && p > 0)
         return p + 1; // reflection of P samples reads x[1..P]; then frames >= 1
-    const int64_t span = convention_ == Convention::scipy ? effective_win_length() : n_fft_;
-    return std::max<int64_t>(1, span - 2 * static_cast<int64_t>(p));
+    // scipy.signal.stft shortens nperseg to a shorter signal (with a warning):
+    // numbers it never gives for a window of W. So W samples at least.
+    if (convention_ == Convention::scipy)
+        return effective_win_length();
+    return std::max<int64_t>(1, n_fft_ - 2 * static_cast<int64_t>(p));
 }
 
 int StftOptions::left_pad() const

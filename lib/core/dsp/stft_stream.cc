@@ -75,6 +75,11 @@ struct StftStream::impl {
     int channels;
     std::unique_ptr<detail::FrameKernel> kernel;
     int hop, win, offset, pad;
+    // A frame is ready once padded positions [.., k * hop + span) exist: the
+    // window's end, or the whole n_fft for torch without centring (torch
+    // counts only frames whose n_fft lie inside the signal; with centring the
+    // right pad covers the rest).
+    int span;
     bool reflect;
     std::vector<std::vector<float>> buf;
     std::vector<const float*> src; // per channel: the next frame's first sample (pull)
@@ -101,6 +106,9 @@ struct StftStream::impl {
           win(o.effective_win_length()),
           offset(o.window_offset()),
           pad(o.left_pad()),
+          span(o.convention() == Convention::torch && !o.center() ? o.n_fft()
+                                                                   : o.window_offset() +
+                                                                         o.effective_win_length()),
           reflect(o.convention() == Convention::torch && o.pad_mode() == PadMode::reflect),
           buf(ch),
           src(ch)
@@ -157,7 +165,7 @@ struct StftStream::impl {
         if (!left_done)
             return 0;
         const int64_t end = base + fill; // padded positions available: [.., end)
-        int64_t k = end - offset - win;
+        int64_t k = end - span;
         k = k < 0 ? 0 : k / hop + 1;
         if (total >= 0)
             k = std::min(k, total);
@@ -290,7 +298,7 @@ size_t StftStream::frames_ready() const noexcept { return d_->ready(); }
 int64_t StftStream::samples_needed(int64_t frame) const noexcept
 {
     const impl& s = *d_;
-    const int64_t need = frame * s.hop + s.offset + s.win - s.pad;
+    const int64_t need = frame * s.hop + s.span - s.pad;
     return std::max<int64_t>(need, s.reflect ? s.pad + 1 : 0);
 }
 
