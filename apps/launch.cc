@@ -124,6 +124,9 @@ public:
         g_stop_signal = 0;
         struct sigaction sa {};
         sa.sa_handler = handler;
+        // A write of the progress to a full pipe is resumed, not failed with
+        // EINTR (std::cout would then drop every later line).
+        sa.sa_flags = SA_RESTART;
         sigemptyset(&sa.sa_mask);
         for (std::size_t i = 0; i < 3; ++i) {
             ::sigaction(kSignals[i], nullptr, &old_[i]);
@@ -333,7 +336,13 @@ int run_training(const DistArgs& d, const std::string& device, const std::functi
         g_cancel_training = false;
         g_forwarded_signal = 0;
         const StopSignals stop_signals(on_stop_training);
-        const int rc = body();
+        int rc = 0;
+        try {
+            rc = body();
+        } catch (...) {
+            g_forwarded_signal = g_stop_signal; // main() still ends by it
+            throw;
+        }
         g_forwarded_signal = g_stop_signal;
         return rc;
     }

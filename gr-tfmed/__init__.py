@@ -6,8 +6,10 @@
 
 Blocks: stft (streaming STFT matching scipy.signal.stft / torch.stft),
 wfdb_source / edf_source / table_source (recording and table replay),
-tsrnet_scorer (ECG anomaly scores and alarms), specar (SpecAR-Net: anomaly
-energy, forecasts, imputation, classification), trainer_sink (training).
+annotation_labeler (annotations as labels), tsrnet_scorer (ECG anomaly
+scores and alarms), specar (SpecAR-Net: anomaly energy, forecasts,
+imputation, classification), spec_augment (TRLS views), tfrnn_encoder
+(TRLS embeddings and classes), trainer_sink (training from a flowgraph).
 """
 import os as _os
 # No try/except here: a broken extension must fail loudly, not make the
@@ -18,15 +20,24 @@ from .demo_signals import SCIPY_ECG_RATE, scipy_ecg  # noqa: F401
 
 __version__ = "@TFMED_VERSION@"
 
-_MODEL_DIRS = ("@CMAKE_INSTALL_PREFIX@/share/gr-tfmed/models", "@PROJECT_SOURCE_DIR@/models")
+# The installed share folder found from this file (PREFIX/lib/pythonX.Y/
+# dist-packages/gnuradio/tfmed: five levels up), so that an install made with
+# `cmake --install --prefix` elsewhere, or moved, finds its own models; then
+# the configured prefix and the source tree (a build-tree import).
+_MODEL_DIRS = (
+    _os.path.normpath(_os.path.join(_os.path.dirname(_os.path.abspath(__file__)),
+                                    *([_os.pardir] * 5), "share", "gr-tfmed", "models")),
+    "@CMAKE_INSTALL_PREFIX@/share/gr-tfmed/models",
+    "@PROJECT_SOURCE_DIR@/models",
+)
 
 
 def demo_model(name="tsrnet_demo_mitdb.tfm"):
     """Path of a model file shipped with gr-tfmed (default: the small TSRNet
     demo model, 1 lead at 500 Hz, trained on normal MIT-BIH segments).
 
-    $TFMED_MODEL_DIR is searched first, then the installed share folder, then
-    the source tree. Raises FileNotFoundError naming the places searched."""
+    $TFMED_MODEL_DIR is searched first, then the share folder of the install
+    this module belongs to, the configured prefix's, then the source tree. Raises FileNotFoundError naming the places searched."""
     dirs = [d for d in (_os.environ.get("TFMED_MODEL_DIR"),) if d] + list(_MODEL_DIRS)
     for d in dirs:
         p = _os.path.join(d, name)

@@ -39,5 +39,15 @@ void bind_stft(py::module& m)
         .def("set_output", &stft::set_output, py::arg("output"))
         .def("bins", &stft::bins)
         .def("center_offset", &stft::center_offset)
-        .def("describe", &stft::describe);
+        .def("describe", &stft::describe)
+        .def(
+            "settings",
+            [](const stft& b) {
+                uint64_t first = 0;
+                std::string text = b.settings(first);
+                return py::make_tuple(text, first);
+            },
+            "The settings in use and the first output frame computed with them: "
+            "(text, first_frame).")
+        .def("settings_changes", &stft::settings_changes);
 }

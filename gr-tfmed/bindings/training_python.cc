@@ -20,7 +20,8 @@ void bind_training(py::module& m)
     py::class_<ts, gr::block, gr::basic_block, std::shared_ptr<ts>>(
         m,
         "trainer_sink",
-        "Trains a model (tsrnet) on the windows that reach it: gathers the windows of a "
+        "Trains a model (tsrnet, specar, trls or trls_views) on the windows that reach it: "
+        "gathers the windows of a "
         "finite source, trains on a worker thread when it ends, writes the model file, "
         "publishes progress PDUs on the 'progress' port, then ends the flowgraph.")
         .def(py::init(&ts::make),

@@ -302,27 +302,33 @@ private:
     // anything else (NaN, a fraction, a negative number) counts as 1.
     int label_of(const pmt::pmt_t& v)
     {
+        // -1: not a class index (the warning below names it once).
         auto index = [](double y) {
             return std::isfinite(y) && y >= 0 && y < 1e6 && y == std::floor(y)
                        ? static_cast<int>(y)
-                       : 1;
+                       : -1;
         };
+        int y = -1;
         if (pmt::is_bool(v))
             return pmt::to_bool(v) ? 1 : 0;
         if (pmt::is_uint64(v))
-            return index(static_cast<double>(pmt::to_uint64(v)));
-        if (pmt::is_number(v) && !pmt::is_complex(v))
-            return index(pmt::to_double(v));
-        if (pmt::is_symbol(v)) { // table_source's labels: the value as text
+            y = index(static_cast<double>(pmt::to_uint64(v)));
+        else if (pmt::is_number(v) && !pmt::is_complex(v))
+            y = index(pmt::to_double(v));
+        else if (pmt::is_symbol(v)) { // table_source's labels: the value as text
             const std::string t = pmt::symbol_to_string(v);
             char* end = nullptr;
-            const double y = std::strtod(t.c_str(), &end);
+            const double d = std::strtod(t.c_str(), &end);
             if (!t.empty() && end && *end == '\0')
-                return index(y);
+                y = index(d);
         }
+        if (y >= 0)
+            return y;
+        // A negative or fractional number (an "unknown" -1) was counted as 1
+        // without a word: for TRLS a class of its own.
         if (!d_warned_label) {
-            d_logger->warn("tfmed_label: expected a number (0 = normal), found {}; counted as "
-                           "abnormal",
+            d_logger->warn("tfmed_label: expected a class index (an integer >= 0; 0 = "
+                           "normal), found {}; counted as 1 (abnormal; for TRLS class 1)",
                            pmt::write_string(v));
             d_warned_label = true;
         }

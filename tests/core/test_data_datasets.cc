@@ -12,6 +12,7 @@
  * the ',' fields of each case's first dimension.
  */
 #include "data.h"
+#include <tfmed/data/benchmarks.h>
 #include <tfmed/data/datasets.h>
 #include <tfmed/io/recording.h>
 
@@ -402,4 +403,29 @@ TEST_F(MalformedData, UcrAnomalyNamesAndRanges)
     EXPECT_EQ(read_error([&] { data::load_ucr_anomaly(dir()); }),
               dir() + "/ucr_anomaly/toy.txt: file name: expected "
                       "<id>_UCR_Anomaly_<name>_<trainEnd>_<begin>_<end>, found 'toy'");
+}
+
+// A '?' made its dimension's mean NaN and so every value of that dimension in
+// the split (TSLib interpolates them per case first): refused by name.
+// EthanolConcentration's extra per-sample normalisation (TSLib's) is not
+// implemented: refused rather than silently skipped.
+TEST_F(MalformedData, UeaBenchRefusesMissingValuesAndEthanol)
+{
+    const std::string head = "@problemName Toy\n@timeStamps false\n@missing true\n"
+                             "@univariate true\n@equalLength true\n@seriesLength 3\n"
+                             "@classLabel true a b\n@data\n";
+    write("uea/Toy/Toy_TRAIN.ts", head + "1,2,3:a\n4,?,6:b\n");
+    write("uea/Toy/Toy_TEST.ts", head + "1,2,3:a\n4,5,6:b\n");
+    try {
+        data::load_uea_bench(dir(), "Toy", "file");
+        ADD_FAILURE() << "a missing value was accepted";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "Toy TRAIN: expected no missing values ('?'), found 1 (TSLib interpolates "
+                  "them per case; gr-tfmed does not)");
+    }
+    write("uea/Toy/Toy_TRAIN.ts", head + "1,2,3:a\n4,5,6:b\n");
+    EXPECT_EQ(data::load_uea_bench(dir(), "Toy", "file").x_train.size(0), 2);
+    EXPECT_THROW(data::load_uea_bench(dir(), "EthanolConcentration", "file"),
+                 std::invalid_argument);
 }

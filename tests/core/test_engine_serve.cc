@@ -20,6 +20,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <new>
+#include <stdexcept>
 #include <thread>
 
 namespace {
@@ -175,6 +177,46 @@ TEST(Serve, MaxWaitFlushesAPartialBatch)
     ASSERT_EQ(got.size(), 1u);
     EXPECT_EQ(got[0].second.batch, 1); // alone: the batch did not wait for 63 more
     EXPECT_GE(waited, 19.0);           // but it did wait max_wait_ms for them
+}
+
+// With every open stream's ring queued no fuller batch can come: the worker
+// takes it at once (one stream, queue 4, max_batch 16 waited max_wait_ms,
+// here 10 s, for every batch).
+TEST(Serve, AFullRingIsABatchWithoutWaiting)
+{
+    Net net;
+    ServeOptions o;
+    o.max_batch = 16;
+    o.max_wait_ms = 10000;
+    o.queue = 4;
+    auto srv = net.make(o);
+    auto s = srv->open();
+    const auto w = window_of(1.0f);
+    for (int k = 0; k < 4; ++k)
+        ASSERT_TRUE(s->try_submit(w.data(), k));
+    const auto got = drain(*s); // each result within 2 s, not 10
+    ASSERT_EQ(got.size(), 4u);
+    EXPECT_EQ(got.back().second.batch, 4);
+}
+
+// The error result's builder may throw as well (bad_alloc): that escaped the
+// worker thread and ended the process, every stream with it; the windows
+// now complete with a default result.
+TEST(Serve, AThrowingErrorBuilderStillCompletesTheWindows)
+{
+    ServeOptions o;
+    o.max_batch = 2;
+    auto srv = std::make_shared<BatchServer<Out>>(
+        kW, o, [](const float*, int64_t, Out*) { throw std::runtime_error("batch failed"); },
+        [](const std::string&) -> Out { throw std::bad_alloc(); });
+    auto s = srv->open();
+    const auto w = window_of(1.0f);
+    ASSERT_TRUE(s->try_submit(w.data(), 0));
+    ASSERT_TRUE(s->try_submit(w.data(), 1));
+    const auto got = drain(*s);
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0].second.error, "");
+    EXPECT_EQ(got[1].first, 1u);
 }
 
 TEST(Serve, ADroppedStreamLeavesTheOthersAlone)

@@ -134,8 +134,19 @@ TEST_F(AtomicFixture, TemporaryNamesAreCreatedNotFollowed)
     write_atomically(victim, "precious");
     const std::string pid = std::to_string(::getpid());
     fs::create_symlink(victim, path("out.tfm.tmp." + pid));
-    for (int k = 0; k < 8; ++k)
+    // (the serial is process-wide: links at every value this test binary can
+    // have reached by now; with all its next names taken the write is refused)
+    for (int k = 0; k < 4096; ++k)
         fs::create_symlink(victim, path("out.tfm.tmp." + pid + "." + std::to_string(k)));
+    try {
+        write_atomically(path("out.tfm"), "model");
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("every temporary name"), std::string::npos)
+            << e.what();
+    }
+    EXPECT_EQ(slurp(victim), "precious"); // no link was followed
+    for (int k = 0; k < 4096; ++k)
+        fs::remove(path("out.tfm.tmp." + pid + "." + std::to_string(k)));
     write_atomically(path("out.tfm"), "model");
     EXPECT_EQ(slurp(victim), "precious");
     EXPECT_FALSE(fs::is_symlink(dir_ / "out.tfm"));
@@ -180,10 +191,12 @@ TEST_F(AtomicFixture, StaleTemporariesOfDeadProcessesAreRemoved)
     make("m.tfm.tmp." + dead + ".3", true);    // the new one: removed
     make("m.tfm.tmp." + dead + ".4", false);   // changed just now: kept
     make("m.tfm.tmp.1", true);                 // init runs: kept
+    make("m.tfm.tmp.4294967295", true);        // no process number (was kill(-1, 0)): kept
     make("m.tfm.tmp.x" + dead, true);          // not a process number: kept
     make("other.tfm.tmp." + dead, true);       // another path's: kept
     write_atomically(path("m.tfm"), "model");
     std::vector<std::string> kept = { "m.tfm", "m.tfm.tmp." + dead + ".4", "m.tfm.tmp.1",
+                                      "m.tfm.tmp.4294967295",
                                       "m.tfm.tmp.x" + dead, "other.tfm.tmp." + dead };
     std::sort(kept.begin(), kept.end());
     EXPECT_EQ(listing(), kept);

@@ -8,6 +8,7 @@
 #include "../support/npy.h"
 
 #include <tfmed/dsp/filter.h>
+#include <tfmed/dsp/stft_options.h>
 #include <tfmed/engine/tsrnet_engine.h>
 #include <tfmed/models/model_file.h>
 #include <tfmed/models/tsrnet_pipeline.h>
@@ -384,6 +385,20 @@ TEST(TsrnetModelFile, RoundTripAndErrors)
     EXPECT_EQ(message_of<std::invalid_argument>([] { models::parse_device("gpu"); }),
               "device: expected 'auto', 'cpu', 'cuda' or 'cuda:N', found 'gpu'");
     std::filesystem::remove_all(dir);
+}
+
+// A card whose n_fft exceeds the crop validated (the scipy convention
+// counted frames of a window longer than the signal) and then failed on
+// every window; refused by name.
+TEST(TsrnetModelFile, NfftLongerThanTheCropIsRefused)
+{
+    auto card = small_card(1);
+    card.n_fft = 1024;
+    card.hop = 32;
+    card.prep.crop_length = 512;
+    EXPECT_EQ(tfmed_test::message_of<std::invalid_argument>([&] { card.validate(); }),
+              "model card: expected n_fft <= the crop length 512 samples, found 1024");
+    EXPECT_EQ(dsp::StftOptions(1024, 32).num_frames(512), 0);
 }
 
 TEST(TsrnetModel, WidthKeepsTheReferenceAtDefault)

@@ -185,7 +185,7 @@ TEST(StftOptionsTest, RejectsBadParametersWithClearMessages)
               "STFT option 'log_floor': expect");
     // Below the smallest normal float VOLK's log2 is wrong (-382 dB for 1e-40).
     EXPECT_EQ(message(StftOptions(16, 4).log_floor(1e-40f)).rfind(
-                  "STFT option 'log_floor': expected a finite value >= 1.17549e-38 (the "
+                  "STFT option 'log_floor': expected a finite value >= 1.1754944e-38 (the "
                   "smallest normal float), found 9.99", 0),
               0u);
     EXPECT_EQ(message(StftOptions(16, 4).log_floor(1.2e-38f)), "no error");

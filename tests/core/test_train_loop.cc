@@ -14,6 +14,7 @@
 #include <tfmed/train/specar_trainer.h>
 #include <tfmed/train/trainer.h>
 
+#include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -566,6 +567,27 @@ TEST(TrainLoop, ChangedSettingsSurviveAMidEpochCheckpointAndASecondResume)
     ASSERT_EQ(h.size(), 4u);
     EXPECT_EQ(h[1].value("settings_changed", std::string()), "optimizer.lr 0.01 -> 0.005");
     EXPECT_FALSE(h[2].contains("settings_changed"));
+}
+
+// Another thread count changes the last bits of every step: a resume on
+// another machine is allowed, and the history says where it started.
+TEST(TrainLoop, ResumeWithOtherThreadsIsRecorded)
+{
+    const int threads = at::get_num_threads();
+    ToyTask t;
+    auto o = options(tmp("threads.ckpt"));
+    o.stop_after = 1;
+    at::set_num_threads(1);
+    ASSERT_FALSE(train::run(t, o, torch::kCPU, false, {}).completed);
+    o.stop_after = 0;
+    at::set_num_threads(2);
+    const auto r = train::run(t, o, torch::kCPU, true, {});
+    at::set_num_threads(threads);
+    ASSERT_TRUE(r.completed);
+    const auto h = nlohmann::json::parse(r.history_json);
+    EXPECT_EQ(h[1].value("settings_changed", std::string()), "threads 1 -> 2");
+    EXPECT_EQ(nlohmann::json::parse(r.training_json)["threads"], 2);
+    EXPECT_EQ(nlohmann::json::parse(r.training_json)["device"], "cpu");
 }
 
 TEST(TrainLoop, SelectLastReportsTheKeptEpoch)

@@ -29,7 +29,9 @@ test -f "$stage/share/gnuradio/grc/blocks/tfmed_tsrnet_scorer.block.yml"
 test -f "$stage/share/gnuradio/grc/blocks/tfmed_trainer_sink.block.yml"
 test -f "$stage/share/gnuradio/grc/blocks/tfmed_annotation_labeler.block.yml"
 test -f "$stage/share/gr-tfmed/models/tsrnet_demo_mitdb.tfm"
-env -u PYTHONPATH PYTHONPATH="$stage/$pydir" TFMED_MODEL_DIR="$stage/share/gr-tfmed/models" \
+# No TFMED_MODEL_DIR: the module finds the models of its own install (the
+# staged prefix is not the configured one).
+env -u PYTHONPATH -u TFMED_MODEL_DIR PYTHONPATH="$stage/$pydir" \
   /usr/bin/python3 -c "
 from gnuradio import tfmed
 p = tfmed.demo_model()

@@ -124,6 +124,13 @@ class qa_stft(gr_unittest.TestCase):
         blk.set_window("blackman")
         self.assertIn("window=blackman", blk.describe())
         self.assertIn("output=log_power", blk.describe())
+        # settings() (bound since the README documents it): the text in use
+        # and the first frame made with it (none computed yet: 0).
+        self.assertEqual(blk.settings_changes(), 2)  # log_floor 1e-6 is the default
+        text, first = blk.settings()
+        self.assertEqual((text, first), (blk.describe(), 0))
+        with self.assertRaisesRegex(ValueError, "log_floor"):
+            blk.set_log_floor(1e-40)  # below the smallest normal float
         x = ecg_record_208(1000)
         y, _ = self.run_block(x, blk)
         self.assertGreaterEqual(y.min(), -60.0 - 1e-3)

@@ -82,7 +82,7 @@ public:
      * \param n_fft      FFT length (> 0)
      * \param hop        frame advance in samples (> 0; <= win_length for scipy)
      * \param win_length window length, 0 for n_fft (<= n_fft)
-     * \param window     "hann", "hamming", "blackman" or "rectangle"
+     * \param window     "hann", "hamming", "blackman", "rectangle" or "triang"
      * \param periodic   periodic (DFT-even) window if true, symmetric if false
      * \param convention "scipy" (scipy.signal.stft) or "torch" (torch.stft)
      * \param center     pad the start so that frame k is centred on sample k*hop

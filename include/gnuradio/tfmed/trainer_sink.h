@@ -102,7 +102,8 @@ public:
     typedef std::shared_ptr<trainer_sink> sptr;
 
     /*!
-     * \param model model kind ("tsrnet", "specar" or "trls")
+     * \param model model kind ("tsrnet", "specar", "trls" on raw windows, or
+     *              "trls_views": pairs of spec_augment views)
      * \param out_path model file to write (checkpoints go to out_path.ckpt)
      * \param channels channels per sample
      * \param sample_rate input rate in Hz (must fit the model)

@@ -108,7 +108,9 @@ LabelledSet load_bonn_epilepsy178(const std::string& dir);
 
 /*!
  * \brief The binary TS-TCC / TRLS "Epilepsy" task on a Bonn set: seizure
- * (class 0, set S) -> 1, every other class -> 0.
+ * (class 0, set S) -> 1, every other class -> 0 (the shared data README's
+ * coding; TS-TCC's preprocessing codes seizure 0 and the rest 1: accuracy
+ * and macro-F1 are the same, per-class figures and heads swap).
  *
  * x, lengths and ids are shared with `s` (tensors are not copied);
  * class_names become {"non-seizure", "seizure"}.
@@ -126,7 +128,8 @@ LabelledSet binary_seizure(const LabelledSet& s);
  * `pad_to`); shorter cases are zero-padded at the end and their true lengths
  * (the longest of their dimensions) stored in `lengths`, which stays empty
  * when every case is L long. Missing values (`?`) stay NaN. y indexes
- * class_names in `@classLabel` order. sample_rate is known for BasicMotions
+ * class_names in `@classLabel` order (TSLib's UEAloader sorts the names:
+ * BasicMotions' indices differ from TSLib's, its accuracy does not). sample_rate is known for BasicMotions
  * (10 Hz); JapaneseVowels (one LPC cepstrum per analysis frame; the shared
  * README states no rate) and unknown problems get 0.
  * ids are "<name>_<split>.ts#<case>".

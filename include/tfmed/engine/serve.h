@@ -325,7 +325,14 @@ private:
             if (d_stop)
                 break;
             const auto deadline = d_fifo[d_first].t + wait;
-            while (!d_stop && d_count < static_cast<std::size_t>(d_o.max_batch))
+            // Wait for a fuller batch only while one can come: with every open
+            // stream's ring queued (one stream, queue 4, max_batch 16) each
+            // batch waited the whole max_wait_ms.
+            auto can_grow = [&] {
+                return d_count < static_cast<std::size_t>(d_o.max_batch) &&
+                       d_count < static_cast<std::size_t>(d_streams * d_o.queue);
+            };
+            while (!d_stop && can_grow())
                 if (d_cv.wait_until(lk, deadline) == std::cv_status::timeout)
                     break;
             if (d_stop)
@@ -345,16 +352,29 @@ private:
                             d_take[i].st->data.data() + d_take[i].slot * static_cast<std::size_t>(d_wf),
                             sizeof(float) * static_cast<std::size_t>(d_wf));
             const auto t0 = clock::now();
+            // The error results are built outside the handlers: d_err may
+            // throw too (bad_alloc), which escaping this thread would end the
+            // process, every stream with it; then the slots get Result{}.
+            std::string failed;
             try {
                 d_fn(d_batch.data(), static_cast<int64_t>(n), d_res.data());
             } catch (const std::exception& e) {
-                const std::string what = first_line(e.what());
-                for (std::size_t i = 0; i < n; ++i)
-                    d_res[i] = d_err(what);
+                try {
+                    failed = first_line(e.what());
+                } catch (...) {
+                    failed = "inference failed";
+                }
             } catch (...) {
-                for (std::size_t i = 0; i < n; ++i)
-                    d_res[i] = d_err("unknown error in the batch function");
+                failed = "unknown error in the batch function";
             }
+            if (!failed.empty())
+                for (std::size_t i = 0; i < n; ++i) {
+                    try {
+                        d_res[i] = d_err(failed);
+                    } catch (...) {
+                        d_res[i] = Result{};
+                    }
+                }
             const auto t1 = clock::now();
             lk.lock();
             woken.clear();

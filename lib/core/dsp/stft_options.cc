@@ -123,7 +123,7 @@ void StftOptions::validate() const
     if (!(log_floor_ >= std::numeric_limits<float>::min()) || !std::isfinite(log_floor_)) {
         std::ostringstream f;
         f << log_floor_;
-        bad("log_floor", "a finite value >= 1.17549e-38 (the smallest normal float)", f.str());
+        bad("log_floor", "a finite value >= 1.1754944e-38 (the smallest normal float)", f.str());
     }
     if (static_cast<unsigned>(window_) > 4)
         bad("window", "hann, hamming, blackman, rectangle or triang",
@@ -210,7 +210,7 @@ int64_t StftOptions::num_frames(int64_t length) const
     const int64_t padded = length + 2 * static_cast<int64_t>(left_pad());
     if (convention_ == Convention::scipy) {
         const int64_t w = effective_win_length();
-        if (length <= 0 || padded < w)
+        if (length < min_length() || padded < w) // (scipy shortens its window below W)
             return 0;
         return 1 + (padded - w + hop_ - 1) / hop_;
     }

@@ -74,14 +74,16 @@ void remove_stale_temporaries(const std::string& path)
         const auto dot = rest.find('.');
         const std::string pid_text = rest.substr(0, dot);
         const std::string serial_text = dot == std::string::npos ? "0" : rest.substr(dot + 1);
-        auto digits = [](const std::string& t) {
-            return !t.empty() && t.size() <= 10 &&
+        // Process numbers have at most 7 digits (pid_max <= 4194304); the
+        // serial at most 20. No std::stol: it throws where long is 32 bits.
+        auto digits = [](const std::string& t, std::size_t most) {
+            return !t.empty() && t.size() <= most &&
                    t.find_first_not_of("0123456789") == std::string::npos;
         };
-        if (!digits(pid_text) || !digits(serial_text))
+        if (!digits(pid_text, 7) || !digits(serial_text, 20))
             continue;
-        const long pid = std::stol(pid_text);
-        if (pid <= 0 || pid == ::getpid())
+        const long long pid = std::strtoll(pid_text.c_str(), nullptr, 10);
+        if (pid <= 1 || pid == ::getpid())
             continue;
         std::error_code e2;
         if (!fs::is_regular_file(fs::symlink_status(it->path(), e2)) || e2)
@@ -120,15 +122,16 @@ void write_atomically(const std::string& out, const std::string& bytes)
     for (int attempt = 0; attempt < 64 && fd < 0; ++attempt) {
         tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(serial++);
         fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-        if (fd < 0 && errno != EEXIST)
+        const int err = errno;
+        if (fd < 0 && err != EEXIST)
             throw std::runtime_error(path + ": cannot write (temporary file " + tmp + ": " +
-                                     std::strerror(errno) + ")");
+                                     std::strerror(err) + ")");
     }
     if (fd < 0)
         throw std::runtime_error(path + ": cannot write (every temporary name " + path +
                                  ".tmp." + std::to_string(::getpid()) + ".N is taken)");
-    auto fail = [&](const std::string& what) {
-        const std::string why = std::strerror(errno);
+    auto fail = [&](const std::string& what, int err) {
+        const std::string why = std::strerror(err);
         if (fd >= 0)
             ::close(fd);
         ::unlink(tmp.c_str());
@@ -136,23 +139,25 @@ void write_atomically(const std::string& out, const std::string& bytes)
     };
     for (std::size_t done = 0; done < bytes.size();) {
         const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR)
+        const int err = n < 0 ? errno : EIO; // (0 bytes written: no errno)
+        if (n < 0 && err == EINTR)
             continue;
         if (n <= 0)
-            fail("write failed");
+            fail("write failed", err);
         done += static_cast<std::size_t>(n);
     }
     // On the disk before the rename: after a power cut the path holds the
     // old file or the new one, never an empty one (a checkpoint is the only
     // copy of hours of training).
     if (::fsync(fd) != 0)
-        fail("cannot flush the temporary file to disk");
+        fail("cannot flush the temporary file to disk", errno);
     const int closed = ::close(fd);
+    const int close_err = errno;
     fd = -1;
     if (closed != 0)
-        fail("write failed");
+        fail("write failed", close_err);
     if (std::rename(tmp.c_str(), path.c_str()) != 0)
-        fail("cannot rename the temporary file into place");
+        fail("cannot rename the temporary file into place", errno);
     const auto dir = std::filesystem::path(path).parent_path();
     const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) { // the rename itself (best effort: some file systems refuse)

@@ -190,6 +190,11 @@ void TsrnetCard::validate() const
              ", heads " + std::to_string(heads));
     if (!(dropout >= 0.0 && dropout < 1.0))
         fail("expected 0 <= dropout < 1, found " + std::to_string(dropout));
+    // scipy shortens its window to a shorter signal: a crop under n_fft has
+    // no spectrogram of this STFT (every window failed at run time).
+    if (n_fft > prep.crop_length)
+        fail("expected n_fft <= the crop length " + std::to_string(prep.crop_length) +
+             " samples, found " + std::to_string(n_fft));
     // The spectrogram the network is built for must be the one the card's
     // STFT gives for the crop.
     const auto st = dsp::StftOptions(static_cast<int>(n_fft), static_cast<int>(hop))

@@ -36,7 +36,9 @@ int cores()
 }
 } // namespace
 
-int max_threads() { return 4 * cores(); }
+// The cap stays the machine's (a process may be pinned to fewer cores and
+// still ask for more threads); the default follows the affinity.
+int max_threads() { return 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
 void check_threads(int threads, int lo, const std::string& who)
 {

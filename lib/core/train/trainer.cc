@@ -12,6 +12,7 @@
 #include "loop_state.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
 #include <nlohmann/json.hpp>
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adam.h>
@@ -210,6 +211,20 @@ LoopResult run(Task& task,
                     if (was_settings.at("optimizer").value("lr", o.optimizer.lr) != o.optimizer.lr)
                         st.lr = NAN; // the plateau schedule restarts from the new rate
                 }
+                // The thread count and the device change the last bits of every
+                // step: a resume on others is no longer the uninterrupted run.
+                // Allowed (another machine), and recorded where it starts.
+                for (const auto& [key, now] :
+                     { std::pair<std::string, json>{ "threads", at::get_num_threads() },
+                       std::pair<std::string, json>{ "device", device.str() } })
+                    if (t.contains(key) && t[key] != now)
+                        st.pending_change += (st.pending_change.empty() ? "" : "; ") + key +
+                                             " " +
+                                             (t[key].is_string() ? t[key].get<std::string>()
+                                                                 : t[key].dump()) +
+                                             " -> " +
+                                             (now.is_string() ? now.get<std::string>()
+                                                              : now.dump());
                 const auto was = t.value("train_examples", int64_t{ -1 });
                 if (was != N)
                     throw std::invalid_argument(o.checkpoint + ": resume on other data: the "
@@ -299,7 +314,9 @@ LoopResult run(Task& task,
                    { "epochs_done", st.epochs_done },
                    { "best_epoch", st.best_epoch },
                    { "train_examples", N },
-                   { "steps_per_epoch", steps } };
+                   { "steps_per_epoch", steps },
+                   { "threads", at::get_num_threads() },
+                   { "device", device.str() } };
         if (std::isfinite(st.best_metric))
             t["best_" + task.metric_name()] = st.best_metric;
         if (with_state)
