@@ -20,13 +20,13 @@ from .demo_signals import SCIPY_ECG_RATE, scipy_ecg  # noqa: F401
 
 __version__ = "@TFMED_VERSION@"
 
-# The installed share folder found from this file (PREFIX/lib/pythonX.Y/
-# dist-packages/gnuradio/tfmed: five levels up), so that an install made with
-# `cmake --install --prefix` elsewhere, or moved, finds its own models; then
-# the configured prefix and the source tree (a build-tree import).
+# The installed share folder found from this file (the relative path from
+# the module's install folder, worked out by CMake), so that an install made
+# with `cmake --install --prefix` elsewhere, or moved, finds its own models;
+# then the configured prefix and the source tree (a build-tree import).
 _MODEL_DIRS = (
     _os.path.normpath(_os.path.join(_os.path.dirname(_os.path.abspath(__file__)),
-                                    *([_os.pardir] * 5), "share", "gr-tfmed", "models")),
+                                    "@TFMED_PY_TO_MODELS@")),
     "@CMAKE_INSTALL_PREFIX@/share/gr-tfmed/models",
     "@PROJECT_SOURCE_DIR@/models",
 )

@@ -200,23 +200,65 @@ TEST(Serve, AFullRingIsABatchWithoutWaiting)
 }
 
 // The error result's builder may throw as well (bad_alloc): that escaped the
-// worker thread and ended the process, every stream with it; the windows
-// now complete with a default result.
-TEST(Serve, AThrowingErrorBuilderStillCompletesTheWindows)
+// worker thread and ended the process, every stream with it. The windows now
+// get the error result built when the server was made, never a default one
+// (a TSRNet score of 0 would read as "normal").
+TEST(Serve, AThrowingErrorBuilderStillFlagsTheWindows)
 {
     ServeOptions o;
     o.max_batch = 2;
+    int built = 0;
     auto srv = std::make_shared<BatchServer<Out>>(
         kW, o, [](const float*, int64_t, Out*) { throw std::runtime_error("batch failed"); },
-        [](const std::string&) -> Out { throw std::bad_alloc(); });
+        [&built](const std::string& what) -> Out {
+            if (built++ > 0) // the first, at construction, succeeds
+                throw std::bad_alloc();
+            return Out{ -1.0f, 0, what };
+        });
     auto s = srv->open();
     const auto w = window_of(1.0f);
     ASSERT_TRUE(s->try_submit(w.data(), 0));
     ASSERT_TRUE(s->try_submit(w.data(), 1));
     const auto got = drain(*s);
     ASSERT_EQ(got.size(), 2u);
-    EXPECT_EQ(got[0].second.error, "");
+    EXPECT_EQ(got[0].second.error, "inference failed");
+    EXPECT_EQ(got[1].second.error, "inference failed");
     EXPECT_EQ(got[1].first, 1u);
+}
+
+// Results not yet taken hold their slots too: with one stream's ring in use
+// (2 results waiting, 2 windows queued) no fuller batch can come.
+TEST(Serve, ResultsNotTakenCountAsARingInUse)
+{
+    Net net;
+    ServeOptions o;
+    o.max_batch = 16;
+    o.max_wait_ms = 10000;
+    o.queue = 4;
+    auto srv = net.make(o);
+    auto s = srv->open();
+    const auto w = window_of(1.0f);
+    for (int k = 0; k < 4; ++k)
+        ASSERT_TRUE(s->try_submit(w.data(), k));
+    ASSERT_TRUE(s->wait_ready(2000ms));
+    Out first;
+    uint64_t id = 0;
+    BatchServer<Out>::clock::time_point t0, t1;
+    ASSERT_TRUE(s->take(first, id, t0, t1));
+    ASSERT_TRUE(s->take(first, id, t0, t1)); // 2 of the first batch still untaken
+    ASSERT_TRUE(s->try_submit(w.data(), 4));
+    ASSERT_TRUE(s->try_submit(w.data(), 5));
+    // The second batch runs with the two results still untaken (taking them
+    // first would give the stream room again, and a fuller batch could come).
+    const auto t_end = std::chrono::steady_clock::now() + 2s;
+    while (srv->counters().batches < 2 && std::chrono::steady_clock::now() < t_end)
+        std::this_thread::sleep_for(1ms);
+    EXPECT_EQ(srv->counters().batches, 2u) << "the second batch waited for windows that "
+                                              "could not come";
+    const auto got = drain(*s);
+    ASSERT_EQ(got.size(), 4u);
+    EXPECT_EQ(got.back().first, 5u);
+    EXPECT_EQ(got.back().second.batch, 2);
 }
 
 TEST(Serve, ADroppedStreamLeavesTheOthersAlone)

@@ -140,6 +140,7 @@ TEST_F(AtomicFixture, TemporaryNamesAreCreatedNotFollowed)
         fs::create_symlink(victim, path("out.tfm.tmp." + pid + "." + std::to_string(k)));
     try {
         write_atomically(path("out.tfm"), "model");
+        ADD_FAILURE() << "written with every temporary name taken";
     } catch (const std::runtime_error& e) {
         EXPECT_NE(std::string(e.what()).find("every temporary name"), std::string::npos)
             << e.what();
@@ -192,11 +193,12 @@ TEST_F(AtomicFixture, StaleTemporariesOfDeadProcessesAreRemoved)
     make("m.tfm.tmp." + dead + ".4", false);   // changed just now: kept
     make("m.tfm.tmp.1", true);                 // init runs: kept
     make("m.tfm.tmp.4294967295", true);        // no process number (was kill(-1, 0)): kept
+    make("m.tfm.tmp.99999999", true);          // 8 digits, above any pid_max: kept
     make("m.tfm.tmp.x" + dead, true);          // not a process number: kept
     make("other.tfm.tmp." + dead, true);       // another path's: kept
     write_atomically(path("m.tfm"), "model");
     std::vector<std::string> kept = { "m.tfm", "m.tfm.tmp." + dead + ".4", "m.tfm.tmp.1",
-                                      "m.tfm.tmp.4294967295",
+                                      "m.tfm.tmp.4294967295", "m.tfm.tmp.99999999",
                                       "m.tfm.tmp.x" + dead, "other.tfm.tmp." + dead };
     std::sort(kept.begin(), kept.end());
     EXPECT_EQ(listing(), kept);

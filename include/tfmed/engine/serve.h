@@ -7,6 +7,8 @@
 #define INCLUDED_TFMED_ENGINE_SERVE_H
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -133,6 +135,9 @@ public:
         o.validate("BatchServer");
         d_batch.resize(static_cast<std::size_t>(d_o.max_batch * d_wf));
         d_res.resize(static_cast<std::size_t>(d_o.max_batch));
+        // The result of a window whose batch failed when building its own
+        // fails as well (out of memory): built now, while that is cheap.
+        d_fallback = d_err("inference failed");
         d_take.reserve(static_cast<std::size_t>(d_o.max_batch));
         d_worker = std::thread([this] { run(); });
     }
@@ -189,8 +194,13 @@ public:
         ~Stream()
         {
             set_wake(nullptr);
-            std::lock_guard<std::mutex> lk(d_srv->d_m);
-            --d_srv->d_streams;
+            {
+                std::lock_guard<std::mutex> lk(d_srv->d_m);
+                --d_srv->d_streams;
+                d_srv->d_occupied -= static_cast<std::size_t>(d_tail - d_head);
+            }
+            // A worker waiting for a fuller batch may now have none to wait for.
+            d_srv->d_cv.notify_one();
         }
         Stream(const Stream&) = delete;
         Stream& operator=(const Stream&) = delete;
@@ -214,6 +224,7 @@ public:
             {
                 std::lock_guard<std::mutex> lk(d_srv->d_m);
                 slot.done = false;
+                ++d_srv->d_occupied;
                 d_srv->push(d_st, k, slot.submitted);
             }
             d_srv->d_cv.notify_one();
@@ -256,6 +267,10 @@ public:
             submitted = slot.submitted;
             done = slot.finished;
             ++d_head;
+            {
+                std::lock_guard<std::mutex> lk(d_srv->d_m);
+                --d_srv->d_occupied;
+            }
             return true;
         }
         /*!
@@ -326,11 +341,12 @@ private:
                 break;
             const auto deadline = d_fifo[d_first].t + wait;
             // Wait for a fuller batch only while one can come: with every open
-            // stream's ring queued (one stream, queue 4, max_batch 16) each
-            // batch waited the whole max_wait_ms.
+            // stream's ring in use (queued, or results not yet taken: one
+            // stream, queue 4, max_batch 16) each batch waited the whole
+            // max_wait_ms.
             auto can_grow = [&] {
                 return d_count < static_cast<std::size_t>(d_o.max_batch) &&
-                       d_count < static_cast<std::size_t>(d_streams * d_o.queue);
+                       d_occupied < static_cast<std::size_t>(d_streams * d_o.queue);
             };
             while (!d_stop && can_grow())
                 if (d_cv.wait_until(lk, deadline) == std::cv_status::timeout)
@@ -353,26 +369,39 @@ private:
                             sizeof(float) * static_cast<std::size_t>(d_wf));
             const auto t0 = clock::now();
             // The error results are built outside the handlers: d_err may
-            // throw too (bad_alloc), which escaping this thread would end the
-            // process, every stream with it; then the slots get Result{}.
-            std::string failed;
+            // throw too (bad_alloc), which escaping this thread ended the
+            // process, every stream with it. Then a window gets the fallback
+            // error result built at construction; a result that looks like a
+            // success (Result{}: a TSRNet score of 0) is never made up.
+            bool failed = false, unknown = false;
+            std::string what;
             try {
                 d_fn(d_batch.data(), static_cast<int64_t>(n), d_res.data());
             } catch (const std::exception& e) {
+                failed = true;
                 try {
-                    failed = first_line(e.what());
+                    what = first_line(e.what());
                 } catch (...) {
-                    failed = "inference failed";
                 }
             } catch (...) {
-                failed = "unknown error in the batch function";
+                failed = unknown = true;
             }
-            if (!failed.empty())
+            if (failed)
                 for (std::size_t i = 0; i < n; ++i) {
                     try {
-                        d_res[i] = d_err(failed);
+                        d_res[i] = d_err(unknown ? std::string("unknown error in the batch "
+                                                               "function")
+                                                 : what.empty() ? std::string("inference failed")
+                                                                : what);
                     } catch (...) {
-                        d_res[i] = Result{};
+                        try {
+                            d_res[i] = d_fallback;
+                        } catch (...) {
+                            std::fputs("tfmed: out of memory reporting a failed batch; "
+                                       "stopping rather than passing windows as scored\n",
+                                       stderr);
+                            std::abort();
+                        }
                     }
                 }
             const auto t1 = clock::now();
@@ -428,7 +457,9 @@ private:
     std::vector<Entry> d_fifo; // ring: d_count entries from d_first
     std::size_t d_first = 0, d_count = 0;
     uint64_t d_streams = 0;
+    std::size_t d_occupied = 0; // slots of open streams queued or not yet taken
     ServeCounters d_c;
+    Result d_fallback;
     std::vector<float> d_batch;
     std::vector<Result> d_res;
     std::vector<Entry> d_take;

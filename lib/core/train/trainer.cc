@@ -213,18 +213,19 @@ LoopResult run(Task& task,
                 }
                 // The thread count and the device change the last bits of every
                 // step: a resume on others is no longer the uninterrupted run.
-                // Allowed (another machine), and recorded where it starts.
-                for (const auto& [key, now] :
-                     { std::pair<std::string, json>{ "threads", at::get_num_threads() },
-                       std::pair<std::string, json>{ "device", device.str() } })
-                    if (t.contains(key) && t[key] != now)
-                        st.pending_change += (st.pending_change.empty() ? "" : "; ") + key +
-                                             " " +
-                                             (t[key].is_string() ? t[key].get<std::string>()
-                                                                 : t[key].dump()) +
-                                             " -> " +
-                                             (now.is_string() ? now.get<std::string>()
-                                                              : now.dump());
+                // Allowed (another machine), and recorded where it starts; by
+                // the writer, whose history is the one kept (rank r of a world
+                // runs on cuda:r where the checkpoint says rank 0's cuda:0).
+                const json here = { { "threads", at::get_num_threads() },
+                                    { "device", device.str() } };
+                auto text = [](const json& v) {
+                    return v.is_string() ? v.get<std::string>() : v.dump();
+                };
+                if (dist::is_writer())
+                    for (const auto& [key, now] : here.items())
+                        if (t.contains(key) && t[key] != now)
+                            st.pending_change += (st.pending_change.empty() ? "" : "; ") + key +
+                                                 " " + text(t[key]) + " -> " + text(now);
                 const auto was = t.value("train_examples", int64_t{ -1 });
                 if (was != N)
                     throw std::invalid_argument(o.checkpoint + ": resume on other data: the "
