@@ -182,19 +182,30 @@ TEST(Serve, MaxWaitFlushesAPartialBatch)
 // With every open stream's ring queued no fuller batch can come: the worker
 // takes it at once (one stream, queue 4, max_batch 16 waited max_wait_ms,
 // here 10 s, for every batch).
+// One stream whose ring (queue 4) is full with windows 0..3, on a server
+// that would wait 10 s for a batch of 16.
+struct FullRing {
+    Net net;
+    std::shared_ptr<BatchServer<Out>> srv;
+    std::shared_ptr<BatchServer<Out>::Stream> s;
+    const std::vector<float> w = window_of(1.0f);
+    FullRing()
+    {
+        ServeOptions o;
+        o.max_batch = 16;
+        o.max_wait_ms = 10000;
+        o.queue = 4;
+        srv = net.make(o);
+        s = srv->open();
+        for (int k = 0; k < 4; ++k)
+            EXPECT_TRUE(s->try_submit(w.data(), k));
+    }
+};
+
 TEST(Serve, AFullRingIsABatchWithoutWaiting)
 {
-    Net net;
-    ServeOptions o;
-    o.max_batch = 16;
-    o.max_wait_ms = 10000;
-    o.queue = 4;
-    auto srv = net.make(o);
-    auto s = srv->open();
-    const auto w = window_of(1.0f);
-    for (int k = 0; k < 4; ++k)
-        ASSERT_TRUE(s->try_submit(w.data(), k));
-    const auto got = drain(*s); // each result within 2 s, not 10
+    FullRing f;
+    const auto got = drain(*f.s); // each result within 2 s, not 10
     ASSERT_EQ(got.size(), 4u);
     EXPECT_EQ(got.back().second.batch, 4);
 }
@@ -230,16 +241,10 @@ TEST(Serve, AThrowingErrorBuilderStillFlagsTheWindows)
 // (2 results waiting, 2 windows queued) no fuller batch can come.
 TEST(Serve, ResultsNotTakenCountAsARingInUse)
 {
-    Net net;
-    ServeOptions o;
-    o.max_batch = 16;
-    o.max_wait_ms = 10000;
-    o.queue = 4;
-    auto srv = net.make(o);
-    auto s = srv->open();
-    const auto w = window_of(1.0f);
-    for (int k = 0; k < 4; ++k)
-        ASSERT_TRUE(s->try_submit(w.data(), k));
+    FullRing f;
+    auto& s = f.s;
+    auto& srv = f.srv;
+    const auto& w = f.w;
     ASSERT_TRUE(s->wait_ready(2000ms));
     Out first;
     uint64_t id = 0;
