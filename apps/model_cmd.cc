@@ -146,19 +146,31 @@ void doctor_tsrnet(Doctor& d, const std::string& engine_path, const models::Mode
         std::printf("%-8s %-16s %s\n", "note", "checkpoint",
                     "has optimiser state: a training checkpoint (tfmed train --resume)");
     if (runnable) {
-        // A forward pass on a synthetic ECG-like window: the scores are numbers.
+        // A forward pass on a synthetic ECG-like window: the card's own score
+        // must be a number (not only the plain one). The beats come every
+        // 0.78 and 0.82 s in turn: HeartPy's detector keeps only thresholds
+        // whose RR intervals spread (rrsd > 0.1 ms), which a strictly
+        // periodic train meets by sample rounding alone.
         try {
             engine::TsrnetEngine e(engine_path, "cpu", 1, false);
             const auto& c = e.card();
             std::vector<float> w(static_cast<std::size_t>(c.window() * c.leads), 0.0f);
+            std::vector<double> beats;
+            const double length_s = static_cast<double>(c.window()) / c.prep.sample_rate;
+            for (double b = 0.4; b < length_s + 1.0; b += beats.size() % 2 ? 0.82 : 0.78)
+                beats.push_back(b);
             for (int64_t t = 0; t < c.window(); ++t) {
-                const double s = std::fmod(t / c.prep.sample_rate, 0.8) - 0.4;
+                const double at = static_cast<double>(t) / c.prep.sample_rate;
+                double s = 1e9;
+                for (const double b : beats)
+                    s = std::min(s, std::abs(at - b));
                 for (int64_t l = 0; l < c.leads; ++l)
                     w[static_cast<std::size_t>(t * c.leads + l)] =
                         static_cast<float>(std::exp(-0.5 * s * s / (0.01 * 0.01)));
             }
             const auto r = e.score(w.data(), 1);
-            d.line(std::isfinite(r[0].plain), "forward pass",
+            d.line(std::isfinite(r[0].plain) && r[0].scored() && std::isfinite(r[0].score),
+                   "forward pass",
                  "synthetic window: plain score " + fmt("%.5g", r[0].plain) + ", peak score " +
                      fmt("%.5g", r[0].peak) +
                      (r[0].scored() ? "" : " (" + std::string(models::to_string(r[0].status)) + ")"));

@@ -71,6 +71,9 @@ struct Scores {
 std::string join(const std::vector<std::string>& v);
 /*! A number for CSV and messages: %.6g, "nan" for NaN. */
 std::string csv_field(double v);
+/*! Text for a CSV field (RFC 4180): quoted, inner quotes doubled, when it
+ *  holds a comma, a quote or a line break (a card's class name may). */
+std::string csv_text(const std::string& s);
 /*! A time for the CSV: %.12g (seconds to the microsecond up to 11 days). */
 std::string time_field(double t);
 

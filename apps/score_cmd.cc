@@ -107,6 +107,8 @@ int score_cmd(const ScoreArgs& a)
     const bool resampled = in.resampled;
     const int64_t n = (r.n_samples - W) / hop + 1;
     const int64_t tail = r.n_samples - ((n - 1) * hop + W); // samples after the last window
+    // A hop past the window skips the samples between windows: counted.
+    const int64_t between = hop > W ? (n - 1) * (hop - W) : 0;
     bool annotated = false;
     for (const auto& an : r.annotations)
         annotated = annotated || io::wfdb_is_beat(an.code);
@@ -128,6 +130,7 @@ int score_cmd(const ScoreArgs& a)
     const std::string& device = s.device;
     // Labels from beat annotations, and how well the scores rank them.
     int64_t scored = 0, alarms = 0, abnormal = 0;
+    int64_t abnormal_unscored = 0; // labelled abnormal, but flagged: not in the ROC-AUC
     std::vector<double> auc_s;
     std::vector<int> auc_y;
     for (int64_t i = 0; i < n; ++i) {
@@ -137,6 +140,8 @@ int score_cmd(const ScoreArgs& a)
         if (annotated && task == "anomaly_detection" && std::isfinite(score[i])) {
             auc_s.push_back(score[i]);
             auc_y.push_back(label[i]);
+        } else if (annotated && task == "anomaly_detection") {
+            abnormal_unscored += label[i] != 0;
         }
     }
     double auc = std::numeric_limits<double>::quiet_NaN();
@@ -150,7 +155,7 @@ int score_cmd(const ScoreArgs& a)
     std::ostringstream csv;
     csv << (rate > 0 ? "window,start_s,end_s" : "window,start,end");
     for (const auto& c : columns)
-        csv << "," << c;
+        csv << "," << csv_text(c);
     if (annotated)
         csv << ",beats,abnormal";
     csv << "\n";
@@ -178,7 +183,8 @@ int score_cmd(const ScoreArgs& a)
             jw["label"] = cls[i] >= 0 ? json(class_names[static_cast<std::size_t>(cls[i])]) : json(nullptr);
             jw["probabilities"] = p;
             csv << "," << cls[i] << ","
-                << (cls[i] >= 0 ? class_names[static_cast<std::size_t>(cls[i])] : "") << ","
+                << (cls[i] >= 0 ? csv_text(class_names[static_cast<std::size_t>(cls[i])]) : "")
+                << ","
                 << csv_field(score[i]) << "," << status[i];
             for (float v : p)
                 csv << "," << csv_field(v);
@@ -216,11 +222,16 @@ int score_cmd(const ScoreArgs& a)
         summary["class_names"] = class_names; // in the model's order
     }
     summary["unscored_tail"] = tail; // samples after the last whole window
+    summary["unscored_between"] = between; // samples a hop past the window skips
     if (annotated) {
         summary["normal_symbols"] = a.normal;
         summary["abnormal_windows"] = abnormal;
-        if (task == "anomaly_detection")
+        if (task == "anomaly_detection") {
             summary["roc_auc"] = std::isfinite(auc) ? json(auc) : json(nullptr);
+            // Over the scored windows only (flagged ones have no score).
+            summary["roc_auc_windows"] = static_cast<int64_t>(auc_y.size());
+            summary["abnormal_windows_unscored"] = abnormal_unscored;
+        }
     }
 
     std::printf("%s (%s, %s) on %s\n", a.model.c_str(), kind.c_str(), task.c_str(), a.input.c_str());
@@ -247,6 +258,12 @@ int score_cmd(const ScoreArgs& a)
         std::printf("  the last %lld samples (%s) come after the last whole window: not scored\n",
                     static_cast<long long>(tail),
                     rate > 0 ? (csv_field(tail / rate) + " s").c_str() : "samples");
+    if (between > 0)
+        std::printf("  a hop of %lld samples past the window of %lld skips %lld samples between "
+                    "windows (%.1f %% of the span): not scored\n",
+                    static_cast<long long>(hop), static_cast<long long>(W),
+                    static_cast<long long>(between),
+                    100.0 * static_cast<double>(between) / static_cast<double>(r.n_samples));
     if (task == "anomaly_detection") {
         std::printf("  threshold %s: %lld alarm(s)\n", csv_field(threshold).c_str(),
                     static_cast<long long>(alarms));
@@ -259,7 +276,14 @@ int score_cmd(const ScoreArgs& a)
         std::printf("  beat annotations: %lld of %lld windows hold a beat not in {%s}%s\n",
                     static_cast<long long>(abnormal), static_cast<long long>(n),
                     join(a.normal).c_str(),
-                    std::isfinite(auc) ? (": ROC-AUC of the scores " + csv_field(auc)).c_str() : "");
+                    std::isfinite(auc) ? (": ROC-AUC of the scores " + csv_field(auc) + " over the " +
+                                          std::to_string(auc_y.size()) + " scored windows" +
+                                          (abnormal_unscored > 0
+                                               ? " (" + std::to_string(abnormal_unscored) +
+                                                     " abnormal window(s) flagged, not in it)"
+                                               : std::string()))
+                                             .c_str()
+                                       : "");
     // Every output's text first (names from a file's header need not be
     // UTF-8: replaced, not thrown on after another output was written).
     std::string json_text;
@@ -267,6 +291,9 @@ int score_cmd(const ScoreArgs& a)
         summary["per_window"] = windows;
         json_text = summary.dump(1, ' ', false, json::error_handler_t::replace) + "\n";
     }
+    // The report is on stdout's buffer: out before an output that may be
+    // stdout itself (--csv /dev/stdout), or it would come after the rows.
+    std::fflush(stdout);
 #ifdef TFMED_HAVE_PLOT
     draw(a, kind, task, in, s, wo, n);
 #endif

@@ -54,6 +54,12 @@ std::vector<int> pick_channels(const io::Recording& r, const models::CardHead& h
                 throw std::invalid_argument("--channels: '" + w + "' is not a channel of " +
                                             r.source + " (it has " + join(r.channel_names) +
                                             "; or give 0-based indices)");
+            if (const auto same = std::find(idx.begin(), idx.end(), i); same != idx.end())
+                throw std::invalid_argument(
+                    "--channels: expected each channel once, found channel " +
+                    r.channel_names[static_cast<std::size_t>(i)] + " in places " +
+                    std::to_string(same - idx.begin() + 1) + " and " +
+                    std::to_string(idx.size() + 1) + " ('" + w + "')");
             idx.push_back(i);
         }
     } else {
@@ -105,6 +111,16 @@ std::string join(const std::vector<std::string>& v)
     for (const auto& x : v)
         s += (s.empty() ? "" : ", ") + x;
     return s.empty() ? "(none)" : s;
+}
+
+std::string csv_text(const std::string& s)
+{
+    if (s.find_first_of(",\"\r\n") == std::string::npos)
+        return s;
+    std::string q = "\"";
+    for (const char c : s)
+        q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
 }
 
 std::string csv_field(double v)

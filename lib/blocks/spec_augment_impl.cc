@@ -70,7 +70,7 @@ public:
     }
     bool start() override
     {
-        d_bad_windows = 0;
+        d_bad_windows = d_outside_windows = 0;
         return true;
     }
     bool stop() override
@@ -88,6 +88,9 @@ public:
         if (d_bad_windows > 1)
             d_logger->warn("{} window(s) held non-finite values, set to 0 before augmenting",
                            d_bad_windows);
+        if (d_outside_windows > 1)
+            d_logger->warn("{} window(s) held values outside [0, 1] with normalise off",
+                           d_outside_windows);
         return true;
     }
 
@@ -102,20 +105,25 @@ public:
     {
         const auto* in = static_cast<const float*>(input_items[0]);
         auto* out = static_cast<float*>(output_items[0]);
-        ::tfmed::augment::ViewOptions v;
-        {
-            std::lock_guard<std::mutex> l(d_mutex);
-            v = d_opts;
-        }
         const std::size_t per = static_cast<std::size_t>(d_frames) * d_vlen;
         std::vector<gr::tag_t> tags;
         for (int w = 0; w < noutput_items / d_frames; ++w) {
+            ::tfmed::augment::ViewOptions v; // a setter's change applies from the next window
+            {
+                std::lock_guard<std::mutex> l(d_mutex);
+                v = d_opts;
+            }
             const uint64_t id = (nitems_written(0) / d_frames) + static_cast<uint64_t>(w);
             // Non-finite values (a gap upstream) are set to 0 before the
-            // augmentation: counted, tagged and logged, not hidden.
-            int64_t bad = 0;
-            for (std::size_t k = 0; k < per; ++k)
-                bad += std::isfinite(in[w * per + k]) ? 0 : 1;
+            // augmentation: counted, tagged and logged, not hidden. Without
+            // `normalise` the input must already be an image in [0, 1]: the
+            // jitter clamps to it, so values outside are counted the same way.
+            int64_t bad = 0, outside = 0;
+            for (std::size_t k = 0; k < per; ++k) {
+                const float x = in[w * per + k];
+                bad += std::isfinite(x) ? 0 : 1;
+                outside += !d_normalise && std::isfinite(x) && (x < 0.0f || x > 1.0f) ? 1 : 0;
+            }
             const auto d = ::tfmed::engine::augment_window(in + w * per, out + w * per, d_frames,
                                                            d_vlen, v, d_normalise, d_seed, id,
                                                            d_view);
@@ -128,6 +136,15 @@ public:
             }
             if (d.blur)
                 info = pmt::dict_add(info, pmt::mp("sigma"), pmt::from_double(d.sigma));
+            if (outside > 0) {
+                info = pmt::dict_add(info, pmt::mp("out_of_range"), pmt::from_long(outside));
+                if (d_outside_windows++ == 0)
+                    d_logger->warn("window {}: {} value(s) outside [0, 1] with normalise off "
+                                   "(the augmentations clamp to [0, 1]: normalise on for STFT "
+                                   "magnitudes; its tfmed_augment tag counts them, later windows "
+                                   "are counted at the end)",
+                                   id, outside);
+            }
             if (bad > 0) {
                 info = pmt::dict_add(info, pmt::mp("non_finite"), pmt::from_long(bad));
                 if (d_bad_windows++ == 0)
@@ -173,7 +190,8 @@ private:
     const uint64_t d_seed, d_view;
     const bool d_normalise;
     const pmt::pmt_t d_key, d_id;
-    uint64_t d_bad_windows = 0; // windows with non-finite input (work() thread only)
+    uint64_t d_bad_windows = 0;     // windows with non-finite input (work() thread only)
+    uint64_t d_outside_windows = 0; // windows outside [0, 1] without normalise (same)
 };
 
 spec_augment::sptr spec_augment::make(int vlen, int frames_per_window, const std::string& preset,

@@ -79,12 +79,9 @@ Setup open(const std::string& path, int channels, int hop, const std::string& de
         throw std::invalid_argument(me + "imputation fills non-overlapping windows: expected "
                                          "hop " + std::to_string(s.window) +
                                     " (the window) or 0, found " + std::to_string(s.hop));
-    if ((s.task == Task::forecast || s.task == Task::impute) && a.c_out != a.enc_in)
-        throw std::invalid_argument(me + "model " + path + " (" + a.task + ") outputs " +
-                                    std::to_string(a.c_out) + " channel(s) of the " +
-                                    std::to_string(a.enc_in) + " it takes: expected the "
-                                    "stream's own channels (c_out = enc_in)");
-    if (a.time_features != 0 && a.time_features != 4)
+    // (Forecasting and imputation cards give back every channel they take:
+    // SpecarOptions::validate refuses others when the card is read.)
+    if (::tfmed::engine::specar_marks_per_step(a) != 0 && a.time_features != 4)
         throw std::invalid_argument(me + "model " + path + " takes " +
                                     std::to_string(a.time_features) +
                                     " time features; this block computes 4 (timeF, freq h)");
@@ -124,7 +121,7 @@ public:
           d_win(s.window),
           d_hop(s.hop),
           d_vlen(s.out_vlen),
-          d_tf(static_cast<int>(d_engine.card().arch.time_features)),
+          d_tf(static_cast<int>(::tfmed::engine::specar_marks_per_step(d_engine.card().arch))),
           d_card_threshold(static_cast<float>(d_engine.card().threshold)),
           d_threshold(threshold),
           d_start_time(start_time),
@@ -265,7 +262,11 @@ private:
     void marks(uint64_t start, float* dst) const
     {
         for (int t = 0; t < d_win; ++t) {
-            const double secs = d_start_time + static_cast<double>(start + t) / d_rate;
+            // Clamped to the representable seconds (a card's sample rate of
+            // 1e-20 Hz would make the cast undefined; the calendar is
+            // meaningless that far out anyway).
+            const double secs = std::clamp(
+                d_start_time + static_cast<double>(start + t) / d_rate, -9.0e18, 9.0e18);
             const auto f =
                 ::tfmed::data::hourly_time_features(static_cast<int64_t>(std::floor(secs)));
             std::copy(f.begin(), f.end(), dst + static_cast<std::ptrdiff_t>(t) * d_tf);

@@ -47,6 +47,12 @@ Setup open(const std::string& path, const std::string& input, int channels, int 
     if (hop < 0)
         throw std::invalid_argument(me + "expected hop >= 0 (0: one window), found " +
                                     std::to_string(hop));
+    if (!(rate == 0.0 || (std::isfinite(rate) && rate > 0.0)))
+        throw std::invalid_argument(me + "expected sample_rate > 0 in Hz (0: unknown), found " +
+                                    std::to_string(rate));
+    if (classes < -1)
+        throw std::invalid_argument(me + "expected classes >= 0 (-1: not checked), found " +
+                                    std::to_string(classes));
     if (!(deadline_ms >= 0.0) || std::isinf(deadline_ms))
         throw std::invalid_argument(me + "expected deadline_ms >= 0 (0: off), found " +
                                     std::to_string(deadline_ms));
@@ -192,7 +198,7 @@ public:
                     tag(d_overrun_key, pmt::from_double(overrun));
                 const double t = d_per_s > 0 ? static_cast<double>(s) / d_per_s : NAN;
                 const std::string* wrong = mismatch(s, s + static_cast<uint64_t>(d_win));
-                const bool bad = wrong || r.emb.empty() ||
+                const bool bad = wrong || r.flat || r.emb.empty() ||
                                  !std::all_of(r.emb.begin(), r.emb.end(),
                                               [](float v) { return std::isfinite(v); }) ||
                                  !std::all_of(r.prob.begin(), r.prob.end(),
@@ -210,20 +216,25 @@ public:
                 if (bad) {
                     if (!wrong && !r.error.empty())
                         d_logger->error("inference failed: {}", r.error);
-                    const char* why = wrong               ? "stft_mismatch"
-                                      : r.error.empty() ? "non_finite"
-                                                        : "inference_failed";
+                    const bool failed = !r.error.empty();
+                    const char* why = wrong    ? "stft_mismatch"
+                                      : failed ? "inference_failed"
+                                      : r.flat ? "flat"
+                                               : "non_finite";
                     tag(d_invalid_key, pmt::intern(why));
                     pdu({ { "type", pmt::mp("invalid") },
                           { "start", pmt::from_uint64(s) },
                           { "time_s", pmt::from_double(t) },
                           { "detail",
-                            pmt::mp(wrong             ? "stft_mismatch"
-                                    : r.error.empty() ? "non_finite_input"
-                                                      : "inference_failed") } },
-                        wrong             ? *wrong
-                        : r.error.empty() ? std::string("a non-finite input value")
-                                          : r.error);
+                            pmt::mp(wrong    ? "stft_mismatch"
+                                    : failed ? "inference_failed"
+                                    : r.flat ? "flat_input"
+                                             : "non_finite_input") } },
+                        wrong    ? *wrong
+                        : failed ? r.error
+                        : r.flat ? std::string("a channel held one value over the whole "
+                                               "window (a lead off?)")
+                                 : std::string("a non-finite input value"));
                 } else if (d_k > 0) {
                     const auto best =
                         std::max_element(r.prob.begin(), r.prob.end()) - r.prob.begin();

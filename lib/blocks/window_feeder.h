@@ -123,7 +123,11 @@ public:
         // (a message wakes a block thread that waits for input).
         b->message_port_register_in(d_wake_port);
         b->set_msg_handler(d_wake_port, [this](const pmt::pmt_t&) { d_wake_pending = false; });
-        d_buf.reserve(static_cast<std::size_t>((window + hop + 1) * vlen));
+        // The buffer holds one window and at most one hop before it (with a
+        // hop past the window, the items between windows are never copied).
+        d_buf.reserve((static_cast<std::size_t>(window) + static_cast<std::size_t>(
+                                                               std::min(window, hop)) + 1) *
+                      static_cast<std::size_t>(vlen));
     }
     ~WindowFeeder() { d_stream->set_wake(nullptr); }
 

@@ -101,6 +101,8 @@ if os.path.exists("t.json"):
     check("scores finite", all(math.isfinite(s) and s > 0 for s in scores), scores)
     thr = CHECKS.card(TSRNET)["scoring"]["threshold"]
     check("the card's threshold", j["threshold"] == thr, (j["threshold"], thr))
+    check("ROC-AUC over every scored window, none flagged",
+          (j["roc_auc_windows"], j["abnormal_windows_unscored"]) == (len(r), 0), j)
     check("alarms above the card's threshold",
           [int(x["alarm"]) for x in r] == [int(s > thr) for s in scores] and
           j["alarms"] == sum(s > thr for s in scores), (thr, scores))
@@ -244,6 +246,17 @@ if os.path.exists("xb.json") and os.path.exists("x1.csv"):
     check("a channel by index as by name", open("xb.csv").read() == open("x1.csv").read())
 refused("a channel index out of range", "index 2 is out of range", "score", TRLS, "x.csv",
         "--rate", 173.61, "--channels", 2)
+refused("a channel twice", "--channels: expected each channel once, found channel b in places 1 "
+        "and 2 ('1')", "score", TRLS, "x.csv", "--rate", 173.61, "--channels", "b,1")
+# A hop past the window (1.03 s) skips the samples between windows: counted
+# and said (5 gaps of 347 - 178 samples), not dropped without a word.
+text = ok("score --hop past the window", "score", TRLS, "x.csv", "--rate", 173.61, "--channels",
+          "b", "--hop", 2, "--threads", 2, "--json", "gap.json")
+if os.path.exists("gap.json"):
+    j = json.load(open("gap.json"))
+    check("samples between windows", (j["windows"], j["hop"], j["unscored_between"]) ==
+          (6, 347, 5 * (347 - 178)), j)
+    check("the gap said", "skips 845 samples between windows" in text, text)
 # A one-column table as pandas writes it: the missing sample is a blank line.
 # It stays a sample (NaN), so the windows after it keep their times.
 with open("y.csv", "w") as f:

@@ -193,6 +193,9 @@ refused("anomaly ratio", "--anomaly-ratio: expected a percentage in (0, 100), fo
         "train", "specar", "--anomaly-ratio", "100", "-o", "x.tfm")
 refused("top weight", "--top-weight: expected a finite number >= 0, found nan",
         "train", "specar", "--task", "forecast", "--top-weight", "nan", "-o", "x.tfm")
+refused("top loss on one step", "--top-weight 0.001000: the order-preserving loss on the "
+        "forecast needs pred_len >= 2, found 1 (--top-weight 0 trains without it)",
+        "train", "specar", "--preset", "etth1-96", "--pred-len", "1", "-o", "x.tfm")
 refused("preset name", "--preset: expected one of msl,", "train", "specar", "--preset", "ettm1",
         "-o", "x.tfm")
 refused("msl stride", "anomaly detection scores every test point once",

@@ -422,7 +422,8 @@ TEST(SpecarBlock, RefusesWhatDoesNotFitTheStream)
               "tfmed.specar: expected a finite threshold (or NaN: the card's), found inf");
     {
         // A forecaster of one channel of three was accepted (its output then
-        // broadcast to every channel).
+        // broadcast to every channel): such a card is refused by the core, so
+        // no model file holds one.
         tfmed::models::SpecarCard c;
         c.arch.task = "long_term_forecast";
         c.arch.seq_len = kL;
@@ -438,11 +439,12 @@ TEST(SpecarBlock, RefusesWhatDoesNotFitTheStream)
         const auto one = (std::filesystem::temp_directory_path() / "tfmed_specar_block" /
                           "c_out1.tfm")
                              .string();
-        tfmed::engine::write_untrained_specar(one, c, 5);
+        std::filesystem::remove(one);
         EXPECT_EQ(message_of<std::invalid_argument>(
-                      [&] { gr::tfmed::specar::make(one, kCh, 1); }),
-                  "tfmed.specar: model " + one + " (long_term_forecast) outputs 1 channel(s) of "
-                  "the 3 it takes: expected the stream's own channels (c_out = enc_in)");
+                      [&] { tfmed::engine::write_untrained_specar(one, c, 5); }),
+                  "SpecAR-Net: expected c_out equal to enc_in (3) for long_term_forecast, "
+                  "found 1");
+        EXPECT_FALSE(std::filesystem::exists(one));
     }
     // The time features' clock: a NaN start_time was cast to an integer (UB).
     EXPECT_EQ(message_of<std::invalid_argument>(

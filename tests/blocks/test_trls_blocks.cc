@@ -171,6 +171,26 @@ TEST(TfrnnEncoderBlock, SamplesEqualTheEngine)
     EXPECT_EQ(field(r.pdus[1], "detail"), "non_finite_input");
     EXPECT_EQ(r.texts[1], "a non-finite input value");
     EXPECT_EQ(r.texts[0], ""); // a decision carries no text
+
+    // A channel held at one value over a whole window (a lead off, a gap
+    // filled with zeros) is not classified: its image is blank, and a made-up
+    // decision would look as plausible as any.
+    auto y = signal(n, kCh);
+    for (int t = kL; t < 2 * kL; ++t)
+        y[static_cast<std::size_t>(t) * kCh + 1] = 0.0f; // window 1, channel 1
+    const auto f = run_encoder(gr::tfmed::tfrnn_encoder::make(path, "samples", kCh, 0, "cpu", 1),
+                               y, kCh, E, 3);
+    EXPECT_TRUE(std::isfinite(f.emb[0]));
+    EXPECT_TRUE(std::isnan(f.emb[E]));
+    EXPECT_TRUE(std::isnan(f.prob[3]));
+    EXPECT_TRUE(std::isfinite(f.prob[6]));
+    auto ft = by_key(f.tags);
+    ASSERT_EQ(ft["tfmed_invalid"].size(), 1u);
+    EXPECT_EQ(ft["tfmed_invalid"][0].offset, 1u);
+    EXPECT_EQ(pmt::symbol_to_string(ft["tfmed_invalid"][0].value), "flat");
+    EXPECT_EQ(ft["tfmed_label"].size(), static_cast<std::size_t>(n / kL - 1));
+    EXPECT_EQ(field(f.pdus[1], "detail"), "flat_input");
+    EXPECT_EQ(f.texts[1], "a channel held one value over the whole window (a lead off?)");
 }
 
 TEST(TfrnnEncoderBlock, FramesAndAnEncoderWithoutHead)
@@ -411,6 +431,17 @@ TEST(TfrnnEncoderBlock, RefusesStreamsThatDoNotFit)
                   [&] { tfrnn_encoder::make(path, "samples", kCh, 0, "cpu", 1, 0.0, 24, 2); })
                   .find("has 3 classes, the graph expects 2"),
               std::string::npos);
+    // A negative or NaN rate was taken as "unknown", -5 classes as "any".
+    EXPECT_EQ(tfmed_test::message_of<std::invalid_argument>(
+                  [&] { tfrnn_encoder::make(path, "samples", kCh, 0, "cpu", 1, -173.61); }),
+              "tfmed.tfrnn_encoder: expected sample_rate > 0 in Hz (0: unknown), found "
+              "-173.610000");
+    EXPECT_EQ(tfmed_test::message_of<std::invalid_argument>(
+                  [&] { tfrnn_encoder::make(path, "samples", kCh, 0, "cpu", 1, NAN); }),
+              "tfmed.tfrnn_encoder: expected sample_rate > 0 in Hz (0: unknown), found nan");
+    EXPECT_EQ(tfmed_test::message_of<std::invalid_argument>(
+                  [&] { tfrnn_encoder::make(path, "samples", kCh, 0, "cpu", 1, 0.0, 0, -5); }),
+              "tfmed.tfrnn_encoder: expected classes >= 0 (-1: not checked), found -5");
     const auto mm = model(3, true);
     EXPECT_NE(tfmed_test::message_of<std::invalid_argument>(
                   [&] { tfrnn_encoder::make(mm, "frames", kCh); })
@@ -518,6 +549,25 @@ TEST(SpecAugmentBlock, TagsFollowTheirFramesAndNonFiniteInputIsCounted)
     EXPECT_LT(flips, windows);
     for (float v : sink->data())
         ASSERT_TRUE(std::isfinite(v));
+
+    // Without `normalise` the input must be an image in [0, 1] (the jitter
+    // clamps to it): values outside are counted per window, not hidden.
+    std::vector<float> g(static_cast<std::size_t>(T * 2 * V));
+    for (std::size_t i = 0; i < g.size(); ++i)
+        g[i] = 0.5f + 0.4f * std::sin(0.1f * static_cast<float>(i));
+    g[(T + 3) * V + 1] = 7.0f; // window 1
+    g[(T + 4) * V + 1] = -2.0f;
+    auto tb2 = gr::make_top_block("aug_range");
+    auto src2 = gr::blocks::vector_source_f::make(g, false, V);
+    auto raw = gr::tfmed::spec_augment::make(V, T, "view1", 9, 0, false);
+    auto sink2 = gr::blocks::vector_sink_f::make(V);
+    tb2->connect(src2, 0, raw, 0);
+    tb2->connect(raw, 0, sink2, 0);
+    tb2->run();
+    const auto aug2 = by_key(sink2->tags())["tfmed_augment"];
+    ASSERT_EQ(aug2.size(), 2u);
+    EXPECT_TRUE(pmt::is_null(pmt::dict_ref(aug2[0].value, pmt::mp("out_of_range"), pmt::PMT_NIL)));
+    EXPECT_EQ(pmt::to_long(pmt::dict_ref(aug2[1].value, pmt::mp("out_of_range"), pmt::PMT_NIL)), 2);
 }
 
 TEST(SpecAugmentBlock, SettersAndRefusals)

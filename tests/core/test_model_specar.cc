@@ -200,6 +200,63 @@ TEST(Specar, RefusesWhatTheReferenceWouldCrashOn)
     EXPECT_EQ(message_of<std::invalid_argument>([&] { o.validate(); }),
               "SpecAR-Net: expected window hanning, hamming, rectangle, triang or blackman, "
               "found 'kaiser'");
+    // An odd n_fft at a hop that divides T gives one frame fewer than the
+    // Linear back to T steps takes: refused (it failed on every window).
+    o = ad(3, 8, 1, 2);
+    o.seq_len = 24;
+    o.n_fft = o.win_length = 5;
+    o.hop = 2;
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { o.validate(); }),
+              "SpecAR-Net: expected n_fft 5 and hop 2 to give (T + hop) / hop = 13 frames over "
+              "24 steps (an even n_fft, or hop 1), found 12 frames");
+    o.hop = 5; // 1 + 23 / 5 = 5 = 29 / 5: accepted, and it runs
+    {
+        torch::NoGradGuard ng;
+        models::SpecarNet n(o);
+        EXPECT_EQ(n->forward(torch::randn({ 1, 24, 3 })).out.sizes(),
+                  (std::vector<int64_t>{ 1, 24, 3 }));
+    }
+    o.n_fft = o.win_length = 6; // even: every hop fits
+    o.hop = 2;
+    EXPECT_NO_THROW(o.validate());
+    // Sizes within every range whose frequency attention alone needs 6.4 G
+    // floats per window.
+    o = ad(3, 64, 1, 1);
+    o.seq_len = 4096;
+    o.n_fft = o.win_length = o.hop = 4096;
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { o.validate(); }),
+              "SpecAR-Net: expected at most 2^28 values per window in the frequency attention "
+              "(1 GB), found 6442450944 (6 x d_model x n_fft^2)");
+    // A forecast gives back every channel it takes (c_out 3 of 7 failed in
+    // the de-normalisation; c_out 1 was copied to all 7).
+    o = ad(7, 8, 1, 2);
+    o.seq_len = 24;
+    o.task = "long_term_forecast";
+    o.pred_len = 8;
+    o.c_out = 1;
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { o.validate(); }),
+              "SpecAR-Net: expected c_out equal to enc_in (7) for long_term_forecast, found 1");
+}
+
+// Imputation statistics are over the observed points whatever the hidden
+// ones hold (NaN placeholders gave NaN everywhere).
+TEST(Specar, ImputationIgnoresWhatHiddenPointsHold)
+{
+    torch::manual_seed(5);
+    auto o = ad(3, 8, 1, 2);
+    o.seq_len = 24;
+    o.task = "imputation";
+    models::SpecarNet n(o);
+    n->eval();
+    torch::NoGradGuard ng;
+    const auto x = torch::randn({ 2, 24, 3 });
+    const auto mask = (torch::rand({ 2, 24, 3 }) > 0.3).to(torch::kFloat);
+    const auto zeros = n->forward(x.masked_fill(mask == 0, 0), {}, mask);
+    const auto nans = n->forward(x.masked_fill(mask == 0, NAN), {}, mask);
+    const auto other = n->forward(x.masked_fill(mask == 0, 1e6), {}, mask);
+    ASSERT_TRUE(torch::isfinite(nans.out).all().item<bool>());
+    EXPECT_TRUE(torch::equal(zeros.out, nans.out));
+    EXPECT_TRUE(torch::equal(zeros.out, other.out));
 }
 
 TEST(Specar, ShapesPerTask)

@@ -477,6 +477,24 @@ TEST(Trls, CardStftSectionMustMatchTheArchitecture)
     k["stft"]["center"] = false;
     EXPECT_EQ(message_of<std::invalid_argument>([&] { models::TrlsCard::from_json(k.dump()); }),
               "model card: expected stft.center true (the TRLS front end), found false");
+    // Dataset-wide image bounds without the bounds read as [0, 1]: nearly
+    // every log1p magnitude (5 to 10) clamped to 1.
+    k = j;
+    k["architecture"]["image_norm"] = "dataset";
+    k["architecture"]["image_lo"] = 0.5;
+    k["architecture"]["image_hi"] = 9.0;
+    EXPECT_EQ(models::TrlsCard::from_json(k.dump()).arch.image_hi, 9.0);
+    k["architecture"].erase("image_hi");
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { models::TrlsCard::from_json(k.dump()); }),
+              "model card: architecture.image_norm 'dataset' expected image_lo and image_hi (the "
+              "training set's bounds), found image_lo only");
+    // hop 0 is n_fft / 4: 0 for an FFT of 2 or 3 points, named as such.
+    models::TrlsOptions o;
+    o.n_fft = 3;
+    o.hop = 0;
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { o.validate(); }),
+              "trls hop: 0 means n_fft / 4, which is 0 for n_fft 3; expected a hop of 1 .. 3 "
+              "for so short an FFT");
 }
 
 // The linear probe trains on standardised representations and is saved

@@ -384,6 +384,10 @@ TEST(TsrnetModelFile, RoundTripAndErrors)
               torch::cuda::is_available() ? "cuda:0" : "cpu");
     EXPECT_EQ(message_of<std::invalid_argument>([] { models::parse_device("gpu"); }),
               "device: expected 'auto', 'cpu', 'cuda' or 'cuda:N', found 'gpu'");
+    // "cuda:" meant cuda:0; a 12-digit index threw stoi's out_of_range.
+    for (const char* d : { "cuda:", "cuda:99999999999", "cuda:x" })
+        EXPECT_EQ(message_of<std::invalid_argument>([&] { models::parse_device(d); }),
+                  std::string("device: expected 'cuda:N' with a number N, found '") + d + "'");
     std::filesystem::remove_all(dir);
 }
 

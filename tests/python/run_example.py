@@ -40,6 +40,15 @@ def main():
     cls = [c for _, c in inspect.getmembers(mod, inspect.isclass)
            if issubclass(c, gr.top_block) and c.__module__ == stem][0]
     params = inspect.signature(cls.__init__).parameters
+    # Every parameter of the graph is an option of its generated script
+    # (GRC drops a parameter block of an unknown type from the command line
+    # without a word: `type: real` made `-s/--speed` an unknown option).
+    if hasattr(mod, "argument_parser"):
+        options = mod.argument_parser().parse_args([])
+        missing = [n for n in params if n != "self" and not hasattr(options, n)]
+        if missing:
+            sys.exit(f"{grc}: parameter(s) {', '.join(missing)} are not options of the "
+                     "generated script (a parameter block without a valid type?)")
     if "nsamples" not in params:
         sys.exit(f"{grc}: expected an 'nsamples' parameter that bounds the run")
     kwargs = {"nsamples": int(sys.argv[3]) if len(sys.argv) > 3 else 720}

@@ -90,9 +90,21 @@ struct SpecarService {
 };
 
 /*!
+ * \brief Time features per step that a queued window carries: the card's
+ * for forecasting and imputation; 0 for anomaly detection and
+ * classification, whose networks never read them (the reference builds the
+ * embedding, so MSL cards keep 4 for the published parameter count).
+ */
+inline int64_t specar_marks_per_step(const models::SpecarOptions& a)
+{
+    return a.task == "long_term_forecast" || a.task == "imputation" ? a.time_features : 0;
+}
+
+/*!
  * \brief Open a SpecAR-Net service. A queued window is seq_len x channels
- * samples followed, when the card takes time features, by seq_len x
- * time_features marks (each stream has its own clock). With `shared`, the
+ * samples followed, when the network reads time features
+ * (specar_marks_per_step), by seq_len x that many marks (each stream has
+ * its own clock). With `shared`, the
  * process-wide one for (model file content, device, threads, `o`).
  */
 std::shared_ptr<SpecarService> serve_specar(const std::string& model_path,

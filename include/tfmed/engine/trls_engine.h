@@ -81,6 +81,10 @@ struct TrlsResult {
     std::vector<float> emb;  //!< K x f_h
     std::vector<float> prob; //!< classes (empty without a head)
     std::string error;       //!< why the batch failed ("" when it did not)
+    /*! A channel held one value over the whole window (a lead off, a gap
+     *  filled with zeros): its spectrogram is blank or, min-max scaled per
+     *  time index, a made-up pattern. Not classified (NaN outputs). */
+    bool flat = false;
 };
 using TrlsServer = BatchServer<TrlsResult>;
 

@@ -135,7 +135,7 @@ private:
     torch::Tensor encode(torch::Tensor h);
     torch::Tensor top_series(const torch::Tensor& h);
     SpecarOptions o_;
-    mutable torch::Tensor pe_; // cached position table
+    torch::Tensor pe_; // the position table of the network's own T steps (read-only)
 };
 TORCH_MODULE(SpecarNet);
 

@@ -45,8 +45,12 @@ struct SpecarEngine::Impl {
     torch::Tensor marks(const float* mk, int64_t n) const
     {
         const auto& a = m.card.arch;
-        if (a.time_features == 0 || !mk)
+        if (a.time_features == 0)
             return {};
+        if (!mk) // the embedding would be built without them: other numbers
+            throw std::invalid_argument("SpecAR-Net: the model takes " +
+                                        std::to_string(a.time_features) +
+                                        " time features per step, none were given");
         return torch::from_blob(const_cast<float*>(mk), { n, a.seq_len, a.time_features })
             .to(device);
     }
@@ -148,7 +152,7 @@ std::shared_ptr<SpecarService> serve_specar(const std::string& path, const std::
         svc->engine = std::make_shared<SpecarEngine>(path, device, threads);
         auto e = svc->engine;
         const auto& a = e->card().arch;
-        const int64_t win = a.seq_len, ch = a.enc_in, tf = a.time_features;
+        const int64_t win = a.seq_len, ch = a.enc_in, tf = specar_marks_per_step(a);
         const std::string task = a.task;
         const int64_t per = task == "anomaly_detection"    ? win
                             : task == "long_term_forecast" ? a.pred_len * ch

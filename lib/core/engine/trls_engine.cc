@@ -124,7 +124,22 @@ std::shared_ptr<TrlsService> serve_trls(const std::string& path, const std::stri
         auto out_p = std::make_shared<std::vector<float>>();
         svc->server = std::make_shared<TrlsServer>(
             per, o,
-            [e, frames, emb, k, out_e, out_p](const float* x, int64_t n, TrlsResult* out) {
+            [e, frames, emb, k, out_e, out_p, per](const float* x, int64_t n,
+                                                   TrlsResult* out) {
+                // Per window: a channel constant over it (samples: a channel's
+                // values, laid out time-major; frames: the whole image).
+                const int64_t ch = frames ? 1 : e->channels();
+                for (int64_t i = 0; i < n; ++i) {
+                    const float* w = x + i * per;
+                    bool flat = false;
+                    for (int64_t c = 0; c < ch && !flat; ++c) {
+                        bool same = true;
+                        for (int64_t t = ch; t < per && same; t += ch)
+                            same = w[t + c] == w[c];
+                        flat = same;
+                    }
+                    out[i].flat = flat;
+                }
                 if (frames)
                     e->from_frames(x, n, *out_e, *out_p);
                 else
@@ -139,6 +154,10 @@ std::shared_ptr<TrlsService> serve_trls(const std::string& path, const std::stri
                     else
                         r.prob.clear();
                     r.error.clear();
+                    if (r.flat) {
+                        std::fill(r.emb.begin(), r.emb.end(), std::nanf(""));
+                        std::fill(r.prob.begin(), r.prob.end(), std::nanf(""));
+                    }
                 }
             },
             [emb, k](const std::string& what) {

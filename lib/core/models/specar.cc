@@ -161,6 +161,22 @@ torch::Tensor SpecarBlockImpl::forward(const torch::Tensor& h)
     return s.permute({ 0, 2, 1 });
 }
 
+namespace {
+// The reference's sinusoidal table (L, D), float32 throughout as there.
+torch::Tensor position_table(int64_t L, int64_t D)
+{
+    const auto pos = torch::arange(L, torch::kFloat).unsqueeze(1);
+    const auto freqs =
+        torch::exp(torch::arange(0, D, 2, torch::kFloat) * (-(std::log(10000.0) / D)));
+    auto pe = torch::zeros({ L, D });
+    pe.index_put_({ torch::indexing::Slice(), torch::indexing::Slice(0, D, 2) },
+                  torch::sin(pos * freqs));
+    pe.index_put_({ torch::indexing::Slice(), torch::indexing::Slice(1, D, 2) },
+                  torch::cos(pos * freqs).narrow(1, 0, D / 2));
+    return pe;
+}
+} // namespace
+
 SpecarNetImpl::SpecarNetImpl(const SpecarOptions& o) : o_(o)
 {
     o.validate();
@@ -196,24 +212,15 @@ SpecarNetImpl::SpecarNetImpl(const SpecarOptions& o) : o_(o)
     conv1d = register_module(
         "conv1d", nn::Conv1d(nn::Conv1dOptions(T, T, 3).stride(2).padding(1)));
     l1 = register_module("l1", nn::Linear(D / 2, 1));
+    pe_ = position_table(std::max(o.seq_len, T), D);
 }
 
 torch::Tensor SpecarNetImpl::positions(int64_t L) const
 {
-    if (!pe_.defined() || pe_.size(0) < L) {
-        // float32 throughout, as the reference's table.
-        const int64_t D = o_.d_model;
-        const auto pos = torch::arange(L, torch::kFloat).unsqueeze(1);
-        const auto freqs =
-            torch::exp(torch::arange(0, D, 2, torch::kFloat) * (-(std::log(10000.0) / D)));
-        auto pe = torch::zeros({ L, D });
-        pe.index_put_({ torch::indexing::Slice(), torch::indexing::Slice(0, D, 2) },
-                      torch::sin(pos * freqs));
-        pe.index_put_({ torch::indexing::Slice(), torch::indexing::Slice(1, D, 2) },
-                      torch::cos(pos * freqs).narrow(1, 0, D / 2));
-        pe_ = pe;
-    }
-    return pe_.narrow(0, 0, L);
+    // The network's own lengths come from the table built with it (no cache
+    // written while forward() may run on other threads); longer tables (the
+    // reference's whole buffer, for export) are computed on demand.
+    return L <= pe_.size(0) ? pe_.narrow(0, 0, L) : position_table(L, o_.d_model);
 }
 
 torch::Tensor SpecarNetImpl::embed(const torch::Tensor& x, const torch::Tensor& x_mark)
@@ -269,8 +276,11 @@ SpecarOutput SpecarNetImpl::forward(const torch::Tensor& x, const torch::Tensor&
         // point of value 0 (the training mean) instead. Never the case in
         // training, where points are hidden at random.
         const auto count = observed.sum(1).to(x.dtype()).clamp_min(1);
-        const auto mean = (x.sum(1) / count).unsqueeze(1).detach();
-        auto c = (x - mean).masked_fill(mask == 0, 0);
+        // Hidden points are left out whatever they hold (the reference zeroes
+        // them first; a NaN placeholder would otherwise make every output NaN).
+        const auto xo = x.masked_fill(mask == 0, 0);
+        const auto mean = (xo.sum(1) / count).unsqueeze(1).detach();
+        auto c = (xo - mean).masked_fill(mask == 0, 0);
         const auto std = torch::sqrt((c * c).sum(1) / count + 1e-5).unsqueeze(1).detach();
         const auto h = encode(embed(c / std, x_mark));
         out.out = denorm(projection(h), mean, std);

@@ -75,8 +75,10 @@ void SpecarOptions::validate() const
     else if (num_class != 0)
         fail("num_class 0 for " + task, std::to_string(num_class));
     range("label_len", label_len, 0, forecasting(*this) ? seq_len : 0);
-    // Reconstruction and imputation give back the input's channels.
-    if ((task == "anomaly_detection" || task == "imputation") && c_out != enc_in)
+    // Reconstruction, imputation and forecasting give back the input's
+    // channels (each de-normalised by its own channel's statistics; the
+    // reference's 'MS' forecasts select a column afterwards, not in the net).
+    if (task != "classification" && c_out != enc_in)
         fail("c_out equal to enc_in (" + std::to_string(enc_in) + ") for " + task,
              std::to_string(c_out));
     if ((task == "imputation" || forecasting(*this)) && d_model % 2 != 0)
@@ -94,6 +96,18 @@ void SpecarOptions::validate() const
         fail("more steps than n_fft / 2 (" + std::to_string(n_fft / 2) +
                  ") for the reflect-padded STFT",
              std::to_string(T()) + " steps");
+    // At hop != 1 a Linear maps the (T + hop) / hop frames back to T steps;
+    // an odd n_fft gives 1 + (T - 1) / hop frames, one fewer where hop
+    // divides T (the reference builds the same Linear and fails on every
+    // window).
+    if (hop != 1) {
+        const int64_t frames = stft().num_frames(T()), expect = (T() + hop) / hop;
+        if (frames != expect)
+            fail("n_fft " + std::to_string(n_fft) + " and hop " + std::to_string(hop) +
+                     " to give (T + hop) / hop = " + std::to_string(expect) + " frames over " +
+                     std::to_string(T()) + " steps (an even n_fft, or hop 1)",
+                 std::to_string(frames) + " frames");
+    }
     // Sizes that each pass the ranges above can still multiply into a
     // network no machine holds: refused before anything is allocated (a
     // hostile or damaged card). 100 M parameters (400 MB) and 2^28 floats
@@ -112,6 +126,12 @@ void SpecarOptions::validate() const
         fail("at most 2^28 values per window in the branches' time-frequency grids (1 GB)",
              std::to_string(static_cast<int64_t>(grid)) + " (max(d_model, d_ff) x n_fft x " +
                  "frames x conv_layers)");
+    // The frequency attention holds about six (d_model, n_fft, n_fft) grids
+    // per window (the Gram matrices and their products).
+    const double attention = 6.0 * static_cast<double>(d_model) * n_fft * n_fft;
+    if (attention > static_cast<double>(1 << 28))
+        fail("at most 2^28 values per window in the frequency attention (1 GB)",
+             std::to_string(static_cast<int64_t>(attention)) + " (6 x d_model x n_fft^2)");
 }
 
 int64_t specar_block_parameters(const SpecarOptions& o)

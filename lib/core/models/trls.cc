@@ -47,6 +47,10 @@ void TrlsOptions::validate() const
     range("length", length, 2, kMaxWindowSamples);
     range("n_fft", n_fft, 2, 8192);
     range("hop", hop, 0, n_fft);
+    if (effective_hop() < 1)
+        throw std::invalid_argument("trls hop: 0 means n_fft / 4, which is 0 for n_fft " +
+                                    std::to_string(n_fft) + "; expected a hop of 1 .. " +
+                                    std::to_string(n_fft) + " for so short an FFT");
     range("hidden", hidden, 1, 4096);
     range("blocks", blocks, 1, 16);
     range("f_h", f_h, 1, 4096);

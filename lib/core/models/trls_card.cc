@@ -87,6 +87,12 @@ TrlsCard TrlsCard::from_json(const std::string& text)
     get(a, "proj_out", o.proj_out);
     get(a, "num_class", o.num_class);
     get_opt(a, "image_norm", o.image_norm);
+    if (o.image_norm == "dataset" && !(a.contains("image_lo") && a.contains("image_hi")))
+        throw std::invalid_argument("model card: architecture.image_norm 'dataset' expected "
+                                    "image_lo and image_hi (the training set's bounds), found " +
+                                    std::string(a.contains("image_lo") ? "image_lo only"
+                                                : a.contains("image_hi") ? "image_hi only"
+                                                                         : "neither"));
     get_opt(a, "image_lo", o.image_lo);
     get_opt(a, "image_hi", o.image_hi);
     get(s, "sample_rate", c.sample_rate);

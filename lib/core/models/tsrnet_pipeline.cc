@@ -216,9 +216,9 @@ torch::Device parse_device(const std::string& name)
         return torch::Device(torch::kCPU);
     if (name == "cuda" || name.rfind("cuda:", 0) == 0) {
         int index = name == "cuda" && torch::cuda::is_available() ? own() : 0;
-        if (name.size() > 5) {
+        if (name != "cuda") { // "cuda:" and beyond: a number of at most 4 digits
             const std::string n = name.substr(5);
-            if (n.empty() || n.find_first_not_of("0123456789") != std::string::npos)
+            if (n.empty() || n.size() > 4 || n.find_first_not_of("0123456789") != std::string::npos)
                 throw std::invalid_argument("device: expected 'cuda:N' with a number N, found '" +
                                             name + "'");
             index = std::stoi(n);

@@ -306,6 +306,18 @@ void SpecarTrainConfig::validate() const
     if (!(top_weight >= 0 && std::isfinite(top_weight)))
         throw std::invalid_argument("--top-weight: expected a finite value >= 0, found " +
                                     std::to_string(top_weight));
+    // The order-preserving loss ranks the steps of its part against a ramp:
+    // one step has no order (top_loss refuses it at the first training step).
+    if (top_weight > 0 && arch.task == "long_term_forecast" && arch.pred_len == 1)
+        throw std::invalid_argument("--top-weight " + std::to_string(top_weight) +
+                                    ": the order-preserving loss on the forecast needs pred_len "
+                                    ">= 2, found " + std::to_string(arch.pred_len) +
+                                    " (--top-weight 0 trains without it)");
+    if (top_weight > 0 && arch.task == "imputation" && arch.seq_len == 1)
+        throw std::invalid_argument("--top-weight " + std::to_string(top_weight) +
+                                    ": the order-preserving loss on the input needs seq_len "
+                                    ">= 2, found " + std::to_string(arch.seq_len) +
+                                    " (--top-weight 0 trains without it)");
     if (max_train_windows < 0 || max_val_windows < 0)
         throw std::invalid_argument("--max-windows / --max-val-windows: expected >= 0, found " +
                                     std::to_string(max_train_windows) + " / " +
