@@ -277,13 +277,12 @@ int score_cmd(const ScoreArgs& a)
                     static_cast<long long>(abnormal), static_cast<long long>(n),
                     join(a.normal).c_str(),
                     std::isfinite(auc) ? (": ROC-AUC of the scores " + csv_field(auc) + " over the " +
-                                          std::to_string(auc_y.size()) + " scored windows" +
-                                          (abnormal_unscored > 0
-                                               ? " (" + std::to_string(abnormal_unscored) +
-                                                     " abnormal window(s) flagged, not in it)"
-                                               : std::string()))
+                                          std::to_string(auc_y.size()) + " scored windows")
                                              .c_str()
                                        : "");
+    if (abnormal_unscored > 0)
+        std::printf("  %lld abnormal window(s) flagged, not scored: not in the ROC-AUC\n",
+                    static_cast<long long>(abnormal_unscored));
     // Every output's text first (names from a file's header need not be
     // UTF-8: replaced, not thrown on after another output was written).
     std::string json_text;

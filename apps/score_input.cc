@@ -148,6 +148,15 @@ Input prepare_input(const ScoreArgs& a, const models::CardHead& head)
         throw std::invalid_argument(a.model + ": expected a window length (signal.window > 0) "
                                               "in the card to cut windows, found " +
                                     std::to_string(head.window));
+    // One channel named twice (an EDF keeps the signals as asked for, so
+    // this is checked before reading too; by index as well below).
+    for (std::size_t k = 0; k < a.channels.size(); ++k)
+        for (std::size_t m = 0; m < k; ++m)
+            if (a.channels[k] == a.channels[m])
+                throw std::invalid_argument("--channels: expected each channel once, found '" +
+                                            a.channels[k] + "' in places " +
+                                            std::to_string(m + 1) + " and " +
+                                            std::to_string(k + 1));
     // The input, its span and channels, at the model's rate. An EDF's
     // signals are chosen as it is read (their rates may differ): `picked`.
     bool picked = false;

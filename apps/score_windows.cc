@@ -135,8 +135,17 @@ Scores score_windows(const ScoreArgs& a, const std::string& kind, const std::str
             else
                 tr->from_samples(px, m, emb, p);
             const auto K = static_cast<int64_t>(p.size()) / m;
-            for (int64_t j = 0; j < m; ++j)
+            // As the tfrnn_encoder block: a channel held at one value over
+            // the window (a lead off) is flagged, not classified.
+            const auto flat = tr ? engine::trls_flat_windows(px, m, W, tr->channels())
+                                 : std::vector<uint8_t>(static_cast<std::size_t>(m), 0);
+            for (int64_t j = 0; j < m; ++j) {
                 out.probs.emplace_back(p.begin() + j * K, p.begin() + (j + 1) * K);
+                if (flat[static_cast<std::size_t>(j)]) {
+                    std::fill(out.probs.back().begin(), out.probs.back().end(), nan);
+                    out.status[i + j] = "flat";
+                }
+            }
         }
     }
     if (task == "classification") {
@@ -147,7 +156,8 @@ Scores score_windows(const ScoreArgs& a, const std::string& kind, const std::str
             const auto& p = out.probs[static_cast<std::size_t>(i)];
             const bool finite = std::all_of(p.begin(), p.end(), [](float v) { return std::isfinite(v); });
             if (!finite) {
-                out.status[i] = "non_finite";
+                if (out.status[i] != "flat")
+                    out.status[i] = "non_finite";
                 continue;
             }
             out.cls[i] = static_cast<int>(std::max_element(p.begin(), p.end()) - p.begin());

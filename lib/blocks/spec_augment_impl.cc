@@ -140,7 +140,7 @@ public:
                 info = pmt::dict_add(info, pmt::mp("out_of_range"), pmt::from_long(outside));
                 if (d_outside_windows++ == 0)
                     d_logger->warn("window {}: {} value(s) outside [0, 1] with normalise off "
-                                   "(the augmentations clamp to [0, 1]: normalise on for STFT "
+                                   "(view1's jitter clamps to [0, 1]: normalise on for STFT "
                                    "magnitudes; its tfmed_augment tag counts them, later windows "
                                    "are counted at the end)",
                                    id, outside);

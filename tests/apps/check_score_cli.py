@@ -246,6 +246,21 @@ if os.path.exists("xb.json") and os.path.exists("x1.csv"):
     check("a channel by index as by name", open("xb.csv").read() == open("x1.csv").read())
 refused("a channel index out of range", "index 2 is out of range", "score", TRLS, "x.csv",
         "--rate", 173.61, "--channels", 2)
+# A window whose channel holds one value throughout (a lead off) is flagged
+# 'flat' and not classified, as the tfrnn_encoder block does.
+with open("flat.csv", "w") as f:
+    f.write("b\n")
+    for i in range(2000):
+        v = 0.0 if 356 <= i < 534 else math.sin(2 * math.pi * 7 * i / 173.61)
+        f.write(f"{v:.6f}\n")
+ok("score a flat window", "score", TRLS, "flat.csv", "--rate", 173.61, "--channels", "b",
+   "--threads", 2, "--csv", "flat_out.csv")
+if os.path.exists("flat_out.csv"):
+    r = rows("flat_out.csv")
+    check("the flat window", [x["status"] for x in r[:4]] == ["ok", "ok", "flat", "ok"] and
+          r[2]["class"] == "-1", r[:4])
+refused("a channel name twice", "--channels: expected each channel once, found 'b' in places 1 "
+        "and 2", "score", TRLS, "x.csv", "--rate", 173.61, "--channels", "b,b")
 refused("a channel twice", "--channels: expected each channel once, found channel b in places 1 "
         "and 2 ('1')", "score", TRLS, "x.csv", "--rate", 173.61, "--channels", "b,1")
 # A hop past the window (1.03 s) skips the samples between windows: counted

@@ -191,6 +191,15 @@ TEST(TfrnnEncoderBlock, SamplesEqualTheEngine)
     EXPECT_EQ(ft["tfmed_label"].size(), static_cast<std::size_t>(n / kL - 1));
     EXPECT_EQ(field(f.pdus[1], "detail"), "flat_input");
     EXPECT_EQ(f.texts[1], "a channel held one value over the whole window (a lead off?)");
+
+    // Frames (3 steps x 2 channels x 2 bins): a channel whose frames are all
+    // alike (a constant lead: DC and leakage, not a blank image) is flat too;
+    // one that varies in any bin is not.
+    std::vector<float> fr = { 1, 2, 5, 0, /**/ 3, 4, 5, 0, /**/ 1, 7, 5, 0,   // channel 1 flat
+                              1, 2, 5, 0, /**/ 3, 4, 5, 0, /**/ 1, 7, 5, 1 }; // not
+    EXPECT_EQ(tfmed::engine::trls_flat_windows(fr.data(), 2, 3, 2, 2),
+              (std::vector<uint8_t>{ 1, 0 }));
+    EXPECT_EQ(tfmed::engine::trls_flat_windows(fr.data(), 1, 6, 2), (std::vector<uint8_t>{ 0 }));
 }
 
 TEST(TfrnnEncoderBlock, FramesAndAnEncoderWithoutHead)

@@ -31,7 +31,9 @@ namespace tfmed {
  * along time (p 0.5); "view2" = Gaussian blur (kernel 3, sigma U[0.1, 2]) +
  * flip. The strengths can be changed while running (thread-safe setters,
  * applied from the next window). Each output window's first item carries a
- * `tfmed_augment` tag (a dict of what was drawn).
+ * `tfmed_augment` tag (a dict of what was drawn, and `non_finite` / `out_of_range`:
+ * the window's NaN/Inf values, set to 0, and without `normalise` its values
+ * outside [0, 1]).
  */
 class TFMED_API spec_augment : virtual public gr::sync_block
 {

@@ -43,8 +43,9 @@ namespace tfmed {
  * `tfmed_label` (class name), `tfmed_class` (index) and `tfmed_probabilities`
  * (f32vector) tags; the `decisions` port publishes a PDU per decision (class,
  * label, probability, start, time_s: seconds at the card's rate, else at
- * `sample_rate`; NaN when neither gives one). A window with a non-finite value gives
- * NaN outputs, a `tfmed_invalid` tag and an "invalid" PDU.
+ * `sample_rate`; NaN when neither gives one). A window with a non-finite value, or
+ * with a channel that holds the same value (frames: the same frame) throughout
+ * (`flat`, a lead off), gives NaN outputs, a `tfmed_invalid` tag and an "invalid" PDU.
  *
  * Serving is tsrnet_scorer's (engine/serve.h): the network runs on a worker
  * thread shared by every encoder of the same model file content, device,

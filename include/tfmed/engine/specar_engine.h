@@ -53,10 +53,12 @@ public:
      *  a non-finite sample gets NaN energies. */
     std::vector<float> energy(const float* windows, int64_t n);
     /*! Forecasting: n x pred_len x channels in physical units (NaN for a
-     *  window with a non-finite sample). */
+     *  window with a non-finite sample). `marks`: n x seq_len x time_features
+     *  when the card takes time features (null then throws), else unused. */
     std::vector<float> forecast(const float* windows, const float* marks, int64_t n);
     /*! Imputation: NaN samples are missing; returns the windows with them
-     *  filled by the network (observed samples copied unchanged). */
+     *  filled by the network (observed samples copied unchanged). `marks` as
+     *  for forecast(). */
     std::vector<float> impute(const float* windows, const float* marks, int64_t n);
     /*! Classification: n x num_class probabilities (softmax; NaN for a
      *  window with a non-finite sample). */

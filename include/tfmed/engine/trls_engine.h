@@ -88,6 +88,16 @@ struct TrlsResult {
 };
 using TrlsServer = BatchServer<TrlsResult>;
 
+/*!
+ * \brief Per window of `n` windows of `steps` x `channels` x `block` floats
+ * (time-major: samples, block 1; or STFT frames, block = bins), whether one
+ * of its channels holds the same values at every step: a lead off, a gap
+ * filled with a constant (whose frames are all alike). What the
+ * tfrnn_encoder block and `tfmed score` flag `flat` instead of classifying.
+ */
+std::vector<uint8_t> trls_flat_windows(const float* x, int64_t n, int64_t steps,
+                                       int64_t channels, int64_t block = 1);
+
 /*! \brief A loaded TRLS encoder behind its batcher (what tfrnn_encoder blocks share). */
 struct TrlsService {
     std::shared_ptr<TrlsEngine> engine;

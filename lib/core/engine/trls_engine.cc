@@ -124,22 +124,12 @@ std::shared_ptr<TrlsService> serve_trls(const std::string& path, const std::stri
         auto out_p = std::make_shared<std::vector<float>>();
         svc->server = std::make_shared<TrlsServer>(
             per, o,
-            [e, frames, emb, k, out_e, out_p, per](const float* x, int64_t n,
-                                                   TrlsResult* out) {
-                // Per window: a channel constant over it (samples: a channel's
-                // values, laid out time-major; frames: the whole image).
-                const int64_t ch = frames ? 1 : e->channels();
-                for (int64_t i = 0; i < n; ++i) {
-                    const float* w = x + i * per;
-                    bool flat = false;
-                    for (int64_t c = 0; c < ch && !flat; ++c) {
-                        bool same = true;
-                        for (int64_t t = ch; t < per && same; t += ch)
-                            same = w[t + c] == w[c];
-                        flat = same;
-                    }
-                    out[i].flat = flat;
-                }
+            [e, frames, emb, k, out_e, out_p](const float* x, int64_t n, TrlsResult* out) {
+                const auto flat = frames ? trls_flat_windows(x, n, e->frames(), e->channels(),
+                                                             e->bins())
+                                         : trls_flat_windows(x, n, e->length(), e->channels());
+                for (int64_t i = 0; i < n; ++i)
+                    out[i].flat = flat[static_cast<std::size_t>(i)] != 0;
                 if (frames)
                     e->from_frames(x, n, *out_e, *out_p);
                 else
@@ -173,6 +163,26 @@ std::shared_ptr<TrlsService> serve_trls(const std::string& path, const std::stri
         shared ? service_key("trls", path, device, threads, frames ? "frames" : "samples", o)
                : std::string();
     return open_service<TrlsService>(shared, key, make);
+}
+
+std::vector<uint8_t> trls_flat_windows(const float* x, int64_t n, int64_t steps,
+                                       int64_t channels, int64_t block)
+{
+    const int64_t step = channels * block, per = steps * step;
+    std::vector<uint8_t> flat(static_cast<std::size_t>(std::max<int64_t>(n, 0)), 0);
+    for (int64_t i = 0; i < n; ++i) {
+        const float* w = x + i * per;
+        bool any = false;
+        for (int64_t c = 0; c < channels && !any; ++c) {
+            bool same = true;
+            for (int64_t t = 1; t < steps && same; ++t)
+                same = std::equal(w + t * step + c * block, w + t * step + (c + 1) * block,
+                                  w + c * block);
+            any = same;
+        }
+        flat[static_cast<std::size_t>(i)] = any ? 1 : 0;
+    }
+    return flat;
 }
 
 void write_untrained_trls(const std::string& path, const UntrainedTrls& u, uint64_t seed)
