@@ -209,6 +209,14 @@ int eval_specar(const SpecarEvalArgs& a)
             throw std::invalid_argument("--mask-rate/--seed: only for imputation models; " +
                                         a.cfg.model + " is a " + task + " model");
     }
+    if (a.cfg.stride > 0) {
+        const auto task =
+            models::SpecarCard::from_json(models::read_model_file(a.cfg.model, false).card_json)
+                .arch.task;
+        if (task == "classification")
+            throw std::invalid_argument("--stride: only for windows cut from a series; " +
+                                        a.cfg.model + " classifies UEA cases (one window each)");
+    }
     Progress bar("scoring", 1);
     const auto r = eval::evaluate_specar(a.cfg);
     bar.finish("scored " + std::to_string(r.windows) + " test windows");
@@ -223,7 +231,7 @@ int eval_specar(const SpecarEvalArgs& a)
                     "R", "F1", "P(pa)", "R(pa)", "F1(pa)");
         for (const auto& d : r.scores)
             std::printf("%-22s %10.5f | %6.2f %6.2f %6.2f | %6.2f %6.2f %6.2f\n",
-                        (d.threshold_from == "train" ? "train (clean)" : "train+test (reference)"),
+                        (d.threshold_from == "train" ? "train" : "train+test"),
                         d.threshold, 100 * d.precision, 100 * d.recall, 100 * d.f1,
                         100 * d.pa_precision, 100 * d.pa_recall, 100 * d.pa_f1);
         std::printf("pa = point adjustment (TSLib's, uses the ground truth); %%, binary, "
@@ -482,6 +490,8 @@ void add_specar_commands(Cli& cli)
                  { "--time-features", series, "forecasting and imputation" },
                  { "--top-weight", series, "forecasting and imputation" },
                  { "--uea-norm", task == "classification", "classification (UEA)" },
+                 { "--train-stride", task != "classification",
+                   "windows cut from a series (a UEA case is one window)" },
                  { "--protocol", !series,
                    "anomaly detection and classification (ETT has the one Informer split)" } })
             if (tspec->count(opt) && !applies)

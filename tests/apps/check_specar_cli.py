@@ -137,8 +137,11 @@ ok("train msl resume", "train", "specar", "--preset", "msl", "--epochs", "2", "-
 t = json.load(open("a_train.json"))
 check("msl resumed history", [h["epoch"] for h in t["history"]] == [1, 2], t["history"])
 check("msl threshold", t["threshold"] > 0)
-ok("eval msl", "eval", "specar", "a.tfm", "--json", "a.json", "--plot", "a.png")
+text = ok("eval msl", "eval", "specar", "a.tfm", "--json", "a.json", "--plot", "a.png")
 e = json.load(open("a.json"))
+# The protocol the model was trained under is said (it read as "clean" for any).
+check("msl eval says its training protocol", "the epoch was chosen on the last 20 % of the "
+      "training rows (clean protocol)" in e["protocol"] and "train+test" in text, e["protocol"])
 check("msl points", e["test_points"] - e["unscored_tail"] == 100 * e["windows"]
       and 0 <= e["unscored_tail"] < 100, e)
 check("msl thresholds", [s["threshold_from"] for s in e["scores"]] == ["train", "train+test"]
@@ -193,6 +196,13 @@ refused("anomaly ratio", "--anomaly-ratio: expected a percentage in (0, 100), fo
         "train", "specar", "--anomaly-ratio", "100", "-o", "x.tfm")
 refused("top weight", "--top-weight: expected a finite number >= 0, found nan",
         "train", "specar", "--task", "forecast", "--top-weight", "nan", "-o", "x.tfm")
+refused("train stride for classification", "--train-stride: only for windows cut from a series "
+        "(a UEA case is one window); this run's task is classification", "train", "specar",
+        "--preset", "jv", "--train-stride", "4", "-o", "x.tfm")
+refused("eval stride for a classifier", "--stride: only for windows cut from a series; jv.tfm "
+        "classifies UEA cases", "eval", "specar", "jv.tfm", "--stride", "2")
+refused("an architecture-only preset", "--data: smd is not among the shared data sets", "train",
+        "specar", "--preset", "smd", "-o", "x.tfm")
 refused("top loss on one step", "--top-weight 0.001000: the order-preserving loss on the "
         "forecast needs pred_len >= 2, found 1 (--top-weight 0 trains without it)",
         "train", "specar", "--preset", "etth1-96", "--pred-len", "1", "-o", "x.tfm")

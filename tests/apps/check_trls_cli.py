@@ -115,6 +115,8 @@ refused("--probe when fine-tuning", "--probe: only with --head linear", "train",
         "--data", "epilepsy", "--head", "finetune", "--probe", "raw", "-o", "no.tfm")
 refused("--probe without a linear probe", "--probe: only for the linear probes", "eval", "trls",
         "--data", "epilepsy", "--supervised", "--probe", "standardised")
+refused("a label percentage twice", "--finetune: expected each percentage once, found "
+        "10.000000 twice", "eval", "trls", "--data", "basicmotions", "--finetune", "10,10")
 refused("--finetune-start without --finetune", "--finetune-start: only with --finetune", "eval",
         "trls", "--data", "epilepsy", "--linear", "--finetune-start", "probe")
 refused("resume on other data", "differs", "train", "trls", "--data", "epilepsy",
@@ -145,6 +147,16 @@ if os.path.exists("ev.json"):
           (j["probe"], j["finetune_start"]) == ("raw", "random"), j)
     check("architecture from the data", j["architecture"]["channels"] == 6 and
           j["architecture"]["length"] == 100 and j["architecture"]["hop"] == 4, j["architecture"])
+# --scaling auto on a multi-channel set is no scaling (TS-TCC's min-max per
+# time index is single-channel: 'auto' failed on BasicMotions).
+ok("eval trls basicmotions, auto scaling", "eval", "trls", "--data", "basicmotions", "--folds", 5,
+   "--fold", 2, "--random-init", "--head-epochs", 1, *SMALL, "--out-dir", "auto", "--json",
+   "auto.json")
+if os.path.exists("auto.json"):
+    j = json.load(open("auto.json"))
+    check("auto scaling of 6 channels", j["scaling"] == "none", j["scaling"])
+    check("one fold has no spread", j["summary"]["random_init"]["accuracy_std"] is None,
+          j["summary"])
 # The random_init baseline alone: no pre-training runs (other pre-training
 # settings, a rate that would move the encoder far in 6 steps included,
 # change nothing), and its probe is the one of the run above.
@@ -208,7 +220,7 @@ check("bench table", "encoder, batch 4" in text and "pre-training step, batch 4"
 refused("unknown data", "expected epilepsy, epilepsy5, mitdb, ecg5000 or basicmotions, found 'har'",
         "train", "trls", "--data", "har", "-o", "x.tfm")
 refused("min-max on 6 channels", "use --scaling none for 6 channels", "train", "trls",
-        "--data", "basicmotions", "-o", "x.tfm", "--epochs", 1)
+        "--data", "basicmotions", "--scaling", "train", "-o", "x.tfm", "--epochs", 1)
 refused("too many scales", "expected at least 64 frames", "train", "trls", "--data", "epilepsy",
         "--scales", 7, "-o", "x.tfm")
 refused("bad label percentage", "--finetune", "eval", "trls", "--finetune", "0")

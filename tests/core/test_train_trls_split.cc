@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <string>
@@ -254,4 +255,23 @@ TEST(TrlsScores, ThePretrainingLossReportedIsTheKeptEncoders)
     EXPECT_DOUBLE_EQ(trls::kept_metric(r, "best"), 0.5);
     r.history_json.clear();
     EXPECT_TRUE(std::isnan(trls::last_metric(r)));
+}
+
+// A head's classes are the flowgraph's labels 0..K-1, each present: {0, 5}
+// made a head of six classes, four never seen.
+TEST(TrlsSplit, FlowgraphLabelsMustBeDenseClassIndices)
+{
+    TrlsTrainConfig cfg;
+    cfg.out = (std::filesystem::temp_directory_path() / "tfmed_trls_labels.tfm").string();
+    cfg.threads = 1;
+    std::vector<float> w(10 * 178);
+    for (std::size_t i = 0; i < w.size(); ++i)
+        w[i] = std::sin(0.1f * static_cast<float>(i));
+    const std::vector<int> gap = { 0, 5, 0, 5, 0, 5, 0, 5, 0, 5 };
+    EXPECT_EQ(message_of<std::invalid_argument>([&] {
+                  train_trls_windows(cfg, w.data(), 10, 178, 1, gap, 173.61, {}, nullptr);
+              }),
+              "trainer: expected the labels of a TRLS head to be the class indices 0..5, each "
+              "present; found {0, 5}");
+    EXPECT_FALSE(std::filesystem::exists(cfg.out));
 }

@@ -97,8 +97,10 @@ struct TrlsTrainConfig {
     /*! \throws std::invalid_argument naming the bad setting */
     void validate() const;
     /*! \brief The scaling "auto" stands for here: "all" for data "epilepsy"
-     *  with split "windows" (TS-TCC's protocol), else "train". */
-    std::string effective_scaling() const;
+     *  with split "windows" (TS-TCC's protocol), "none" for windows of more
+     *  than one channel (TS-TCC's min-max per time index is single-channel),
+     *  else "train". */
+    std::string effective_scaling(int64_t channels = 1) const;
 };
 
 /*! \brief Classification scores of one model on one split. */

@@ -114,7 +114,14 @@ SpecarEvalResult evaluate_specar(const SpecarEvalConfig& c)
                                         std::to_string(stride) + ", max windows " +
                                         std::to_string(c.max_windows));
         r.protocol = "test windows of " + std::to_string(L) + " at stride " + std::to_string(L) +
-                     " (every point scored once); energy = mean over channels of squared error";
+                     " (every point scored once); energy = mean over channels of squared error; "
+                     "the epoch was chosen on " +
+                     (protocol == "reference"
+                          ? std::string("the TEST windows (reference protocol)")
+                          : std::string("the last 20 % of the training rows (clean protocol)")) +
+                     "; thresholds: the card's (training energies) and the percentile over "
+                     "training and these stride-" + std::to_string(L) +
+                     " test energies (the reference's takes stride-1 windows)";
         r.energy = models::specar_pass(m.net, d.test, c.batch, dev).energy;
         const auto n = static_cast<int64_t>(r.energy.size());
         r.test_points = d.test.series.size(0);
@@ -170,7 +177,10 @@ SpecarEvalResult evaluate_specar(const SpecarEvalConfig& c)
         const auto k = static_cast<int64_t>(d.class_names.size());
         r.macro_f1 = models::macro_f1(t.truth, t.predicted, k);
         r.confusion = models::confusion_matrix(t.truth, t.predicted, k);
-        r.protocol = "every case of the TEST file; the epoch was chosen on " +
+        r.protocol = (c.max_windows > 0 ? std::to_string(r.windows) + " cases of the TEST file "
+                                          "(thinned to " + std::to_string(c.max_windows) + ")"
+                                        : std::string("every case of the TEST file")) +
+                     "; the epoch was chosen on " +
                      std::string(protocol == "reference" ? "the TEST file (reference protocol)"
                                                          : "a fifth of TRAIN (clean protocol)");
         return r;
@@ -194,7 +204,7 @@ SpecarEvalResult evaluate_specar(const SpecarEvalConfig& c)
                             ", seed " + std::to_string(c.seed) + ", drawn per " +
                             std::to_string(models::kSpecarMaskBlock) + " windows)"
                       : "; MSE/MAE over every horizon point") +
-                 ", standardised units";
+                 ", standardised units; the epoch was chosen on ETT's validation months";
     // The figure's window: the middle one, last channel (ETT's target OT).
     if (r.windows > 0) {
         torch::NoGradGuard ng;

@@ -317,6 +317,11 @@ SpecarData specar_data(const std::string& dir, const std::string& data,
         j["scaling"] = "StandardScaler fitted on train";
         j["time_features"] = arch.time_features == 4 ? "timeF, freq h" : "none";
         d.description = data + ": 7 columns, hourly, Informer split 8640/2880/2880 rows";
+    } else if (data == "smd" || data == "smap" || data == "swat" || data == "psm") {
+        throw std::invalid_argument(
+            "--data: " + data + " is not among the shared data sets (only MSL of the anomaly "
+            "benchmarks is); the '" + data + "' preset gives the reference's architecture: train "
+            "it on MSL with --data msl (55 channels: other parameter counts than the paper's)");
     } else {
         throw std::invalid_argument("--data: expected msl, JapaneseVowels, BasicMotions, ETTh1 or "
                                     "ETTh2, found '" + data + "'");

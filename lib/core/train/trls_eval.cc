@@ -101,10 +101,16 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
             "--folds: expected 1 (TS-TCC's split) or 3 .. 20, found " + std::to_string(spec.folds) +
             (spec.folds == 2 ? " (one part would test and the other validate: nothing to train on)"
                              : ""));
-    for (double p : spec.finetune_percent)
+    for (std::size_t i = 0; i < spec.finetune_percent.size(); ++i) {
+        const double p = spec.finetune_percent[i];
         if (!(p > 0 && p <= 100))
             throw std::invalid_argument("--finetune: expected label percentages in (0, 100], "
                                         "found " + std::to_string(p));
+        for (std::size_t j = 0; j < i; ++j)
+            if (spec.finetune_percent[j] == p) // two entries per fold: the mean and std skewed
+                throw std::invalid_argument("--finetune: expected each percentage once, found " +
+                                            std::to_string(p) + " twice");
+    }
     for (double p : spec.sparsity_percent)
         if (!(p >= 0 && p < 100))
             throw std::invalid_argument("--sparsity: expected percentages in [0, 100), found " +
@@ -226,10 +232,14 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
     }
     json summary = json::object();
     std::string table = "mode                      accuracy %          macro-F1 %       folds\n";
+    // Sample standard deviation over the folds (n - 1); none of one fold.
+    const auto spread = [](const std::vector<double>& v) {
+        return v.size() < 2 ? json(nullptr) : json(std_of(v));
+    };
     for (const auto& [mode, a] : acc) {
-        summary[mode] = { { "accuracy_mean", mean_of(a) }, { "accuracy_std", std_of(a) },
+        summary[mode] = { { "accuracy_mean", mean_of(a) }, { "accuracy_std", spread(a) },
                           { "macro_f1_mean", mean_of(f1[mode]) },
-                          { "macro_f1_std", std_of(f1[mode]) }, { "folds", a.size() } };
+                          { "macro_f1_std", spread(f1[mode]) }, { "folds", a.size() } };
         char line[200];
         std::snprintf(line, sizeof line, "%-24s %7.2f +- %-6.2f    %7.2f +- %-6.2f  %zu\n",
                       mode.c_str(), 100 * mean_of(a), 100 * std_of(a), 100 * mean_of(f1[mode]),
@@ -269,8 +279,9 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
     json all = { { "data", cfg.data },
                  { "description", d.description },
                  { "architecture", arch_json },
-                 { "scaling", cfg.effective_scaling() },
+                 { "scaling", cfg.effective_scaling(d.x.size(1)) },
                  { "split_by", cfg.split },
+                 { "std", "sample standard deviation over the folds (n - 1); null for one fold" },
                  // 0 where no mode pre-trained (--supervised, --random-init alone)
                  { "pretrain_epochs", pretrained ? cfg.pretrain.epochs : 0 },
                  { "downstream_epochs", cfg.downstream.epochs },

@@ -288,7 +288,7 @@ Run prepare(const TrlsTrainConfig& cfg, const Labelled& d, Parts p, torch::Devic
     c.sample_rate = d.sample_rate;
     c.channel_names = d.channel_names;
     c.version = TFMED_VERSION;
-    fit_scaling(c, d, r.parts, cfg.effective_scaling());
+    fit_scaling(c, d, r.parts, cfg.effective_scaling(d.x.size(1)));
     c.pretraining_json = json{ { "view1", cfg.view1.to_string() },
                                { "view2", cfg.view2.to_string() },
                                { "tau", cfg.tau },
@@ -308,7 +308,7 @@ Run prepare(const TrlsTrainConfig& cfg, const Labelled& d, Parts p, torch::Devic
                         { "split", r.parts.name },
                         { "split_seed", cfg.split_seed },
                         { "split_by", cfg.split },
-                        { "scaling", cfg.effective_scaling() },
+                        { "scaling", cfg.effective_scaling(d.x.size(1)) },
                         { "train_windows", r.parts.train.size() },
                         { "val_windows", r.parts.val.size() },
                         { "test_windows", r.parts.test.size() } }

@@ -26,6 +26,7 @@
 #include <filesystem>
 #include <numeric>
 #include <optional>
+#include <set>
 #include <stdexcept>
 
 #include "trls_parts.h"
@@ -100,10 +101,12 @@ void TrlsTrainConfig::validate() const
     pretrain.validate();
     downstream.validate();
 }
-std::string TrlsTrainConfig::effective_scaling() const
+std::string TrlsTrainConfig::effective_scaling(int64_t channels) const
 {
     if (scaling != "auto")
         return scaling;
+    if (channels > 1)
+        return "none";
     return data == "epilepsy" && split == "windows" ? "all" : "train";
 }
 
@@ -147,6 +150,18 @@ TrlsTrainResult train_trls_windows(const TrlsTrainConfig& cfg_in, const float* w
                                     "samples only");
     d.y = torch::tensor(std::vector<int64_t>(labels.begin(), labels.end()), torch::kLong).clamp_min(0);
     const int64_t K = d.y.max().item<int64_t>() + 1;
+    // A head's classes are the labels 0..K-1, each present: labels {0, 5}
+    // made a head of six classes, four never seen; windows all labelled 1
+    // a head of two that learned one answer.
+    const std::set<int64_t> present(d.y.data_ptr<int64_t>(), d.y.data_ptr<int64_t>() + n);
+    if (present.size() >= 2 && static_cast<int64_t>(present.size()) != K) {
+        std::string found;
+        for (const auto v : present)
+            found += (found.empty() ? "" : ", ") + std::to_string(v);
+        throw std::invalid_argument("trainer: expected the labels of a TRLS head to be the class "
+                                    "indices 0.." + std::to_string(K - 1) + ", each present; "
+                                    "found {" + found + "}");
+    }
     for (int64_t k = 0; k < K; ++k)
         d.class_names.push_back(std::to_string(k));
     for (int64_t c = 0; c < channels; ++c)
@@ -155,8 +170,9 @@ TrlsTrainResult train_trls_windows(const TrlsTrainConfig& cfg_in, const float* w
     d.description = "flowgraph: " + std::to_string(n) + " windows of " + std::to_string(channels) +
                     " x " + std::to_string(length);
     cfg.data = "flowgraph";
-    // A head needs labels: two classes or more.
-    return fit(cfg, d, K >= 2, events, cancel);
+    // A head needs labels: two classes or more, each present (one label
+    // throughout: the encoder alone).
+    return fit(cfg, d, present.size() >= 2, events, cancel);
 }
 
 
