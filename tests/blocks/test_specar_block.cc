@@ -234,6 +234,12 @@ TEST(SpecarBlock, ForecastOneVectorPerHop)
                 EXPECT_NEAR(r.out[static_cast<std::size_t>(k * P * kCh + i)], y[i],
                             1e-5 * std::abs(y[i]) + 1e-6);
         }
+        // Without the card's time features the engine refuses (the network
+        // ran without its temporal embedding: other numbers).
+        if (tf)
+            EXPECT_EQ(tfmed_test::message_of<std::invalid_argument>(
+                          [&] { eng.forecast(x.data(), nullptr, 1); }),
+                      "SpecAR-Net: the model takes 4 time features per step, none were given");
         auto tags = by_key(r.tags);
         ASSERT_EQ(tags["tfmed_forecast_start"].size(), static_cast<std::size_t>(windows));
         EXPECT_EQ(pmt::to_uint64(tags["tfmed_forecast_start"][2].value),
