@@ -7,9 +7,11 @@
 #include <gnuradio/buffer_reader.h>
 #include <gnuradio/io_signature.h>
 #include <gnuradio/tfmed/spec_augment.h>
+#include <gnuradio/tfmed/stft.h>
 #include <tfmed/engine/augment_engine.h>
 
 #include <cmath>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <vector>
@@ -71,6 +73,8 @@ public:
     bool start() override
     {
         d_bad_windows = d_outside_windows = 0;
+        d_checked = false;
+        d_mismatch = false;
         return true;
     }
     bool stop() override
@@ -105,6 +109,7 @@ public:
     {
         const auto* in = static_cast<const float*>(input_items[0]);
         auto* out = static_cast<float*>(output_items[0]);
+        check_upstream();
         const std::size_t per = static_cast<std::size_t>(d_frames) * d_vlen;
         std::vector<gr::tag_t> tags;
         for (int w = 0; w < noutput_items / d_frames; ++w) {
@@ -136,6 +141,8 @@ public:
             }
             if (d.blur)
                 info = pmt::dict_add(info, pmt::mp("sigma"), pmt::from_double(d.sigma));
+            if (d_mismatch) // windows of this call: the upstream's output is not magnitudes
+                info = pmt::dict_add(info, pmt::mp("stft_mismatch"), pmt::PMT_T);
             if (outside > 0) {
                 info = pmt::dict_add(info, pmt::mp("out_of_range"), pmt::from_long(outside));
                 if (d_outside_windows++ == 0)
@@ -169,6 +176,41 @@ public:
     }
 
 private:
+    // With the front end on, the input is taken as STFT magnitudes (log1p):
+    // an upstream tfmed.stft giving power, dB or complex values makes views
+    // of something else, which a trainer downstream would learn from. Its
+    // output can change while the graph runs (set_output): polled by its
+    // change count on every call, said once per change. (Frames from any
+    // other block are taken as they come.)
+    void check_upstream()
+    {
+        if (!d_normalise)
+            return;
+        if (!d_checked) {
+            d_checked = true;
+            d_changes = UINT64_MAX;
+            stft::sptr up;
+            try {
+                if (auto det = detail(); det && det->ninputs() > 0 && det->input(0))
+                    up = std::dynamic_pointer_cast<stft>(det->input(0)->buffer()->link());
+            } catch (const std::bad_weak_ptr&) { // the writer is gone
+            }
+            d_stft = up;
+        }
+        const auto up = d_stft.lock();
+        if (!up || up->settings_changes() == d_changes)
+            return;
+        d_changes = up->settings_changes();
+        uint64_t at = 0;
+        const std::string now = up->settings(at);
+        d_mismatch = now.find("output=magnitude") == std::string::npos;
+        if (d_mismatch)
+            d_logger->error("the upstream tfmed.stft is {}: with normalise on, this block takes "
+                            "STFT magnitudes (log1p, min-max per window, the TRLS front end); "
+                            "its views are of other values",
+                            now.substr(0, now.find(" on ")));
+    }
+
     template <typename F>
     void update(F f)
     {
@@ -192,6 +234,10 @@ private:
     const pmt::pmt_t d_key, d_id;
     uint64_t d_bad_windows = 0;     // windows with non-finite input (work() thread only)
     uint64_t d_outside_windows = 0; // windows outside [0, 1] without normalise (same)
+    bool d_checked = false;         // upstream looked up (work() thread only)
+    std::weak_ptr<stft> d_stft;     // the upstream tfmed.stft, if any
+    uint64_t d_changes = 0;         // its settings_changes() when last read
+    bool d_mismatch = false;        // it gives other than magnitudes (normalise on)
 };
 
 spec_augment::sptr spec_augment::make(int vlen, int frames_per_window, const std::string& preset,

@@ -577,6 +577,28 @@ TEST(SpecAugmentBlock, TagsFollowTheirFramesAndNonFiniteInputIsCounted)
     ASSERT_EQ(aug2.size(), 2u);
     EXPECT_TRUE(pmt::is_null(pmt::dict_ref(aug2[0].value, pmt::mp("out_of_range"), pmt::PMT_NIL)));
     EXPECT_EQ(pmt::to_long(pmt::dict_ref(aug2[1].value, pmt::mp("out_of_range"), pmt::PMT_NIL)), 2);
+
+    // With the front end on, an upstream tfmed.stft must give magnitudes:
+    // dB values made views of something else, without a word.
+    for (const std::string output : { "magnitude", "log_power" }) {
+        auto tb3 = gr::make_top_block("aug_upstream");
+        auto src3 = gr::blocks::vector_source_f::make(signal(400, kCh), false, kCh);
+        auto st = gr::tfmed::stft::make(kCh, kFft, 4, 0, "hann", true, "torch", true, "reflect",
+                                        false, true, output);
+        const int bins = kCh * (kFft / 2 + 1);
+        auto aug = gr::tfmed::spec_augment::make(bins, 17, "view1", 9, 0, true);
+        auto sink3 = gr::blocks::vector_sink_f::make(bins);
+        tb3->connect(src3, 0, st, 0);
+        tb3->connect(st, 0, aug, 0);
+        tb3->connect(aug, 0, sink3, 0);
+        tb3->run();
+        const auto tagged = by_key(sink3->tags())["tfmed_augment"];
+        ASSERT_GT(tagged.size(), 0u) << output;
+        for (const auto& t : tagged)
+            EXPECT_EQ(pmt::is_true(pmt::dict_ref(t.value, pmt::mp("stft_mismatch"), pmt::PMT_F)),
+                      output != "magnitude")
+                << output;
+    }
 }
 
 TEST(SpecAugmentBlock, SettersAndRefusals)

@@ -33,7 +33,8 @@ namespace tfmed {
  * applied from the next window). Each output window's first item carries a
  * `tfmed_augment` tag (a dict of what was drawn, and `non_finite` / `out_of_range`:
  * the window's NaN/Inf values, set to 0, and without `normalise` its values
- * outside [0, 1]).
+ * outside [0, 1]; `stft_mismatch`: with `normalise`, an upstream tfmed.stft
+ * that gives other than magnitudes, logged as an error too).
  */
 class TFMED_API spec_augment : virtual public gr::sync_block
 {
