@@ -52,7 +52,7 @@ void add_common(CLI::App* c, TrlsArgs& a)
     c->add_option("--scaling", cfg.scaling,
                   "Min-max per time index fitted on all windows (all, TS-TCC), on the training "
                   "part (train) or none; auto: all for epilepsy split by windows (TS-TCC's "
-                  "protocol), else train")
+                  "protocol), none for several channels, else train")
         ->check(CLI::IsMember({ "auto", "all", "train", "none" }))
         ->capture_default_str();
     c->add_option("--split", cfg.split,
@@ -363,6 +363,16 @@ void add_trls_commands(Cli& cli)
                                         "--random-init)");
         if (e->count("--finetune-start") && !e->count("--finetune"))
             throw std::invalid_argument("--finetune-start: only with --finetune");
+        // Pre-training's options where no mode pre-trains (--supervised,
+        // --random-init alone) are refused, not ignored.
+        if (!ea->spec.linear && ea->spec.finetune_percent.empty())
+            for (const char* opt : { "--epochs", "--batch", "--lr", "--tau", "--negatives",
+                                     "--brightness", "--contrast", "--blur-kernel",
+                                     "--time-mask", "--freq-mask" })
+                if (e->count(opt))
+                    throw std::invalid_argument(
+                        std::string(opt) + ": a pre-training option; --supervised and "
+                        "--random-init alone pre-train nothing (add --linear or --finetune)");
         return eval_trls(*ea);
     });
 

@@ -140,8 +140,11 @@ check("msl threshold", t["threshold"] > 0)
 text = ok("eval msl", "eval", "specar", "a.tfm", "--json", "a.json", "--plot", "a.png")
 e = json.load(open("a.json"))
 # The protocol the model was trained under is said (it read as "clean" for any).
-check("msl eval says its training protocol", "the epoch was chosen on the last 20 % of the "
-      "training rows (clean protocol)" in e["protocol"] and "train+test" in text, e["protocol"])
+check("msl eval says its training protocol", "validated on the last 20 % of the "
+      "training rows (clean protocol)" in e["protocol"], e["protocol"])
+check("msl thresholds named by their energies, not by a protocol",
+      "\ntrain+test " in text and "\ntrain " in text and "(reference)" not in text
+      and "(clean)" not in text, text)
 check("msl points", e["test_points"] - e["unscored_tail"] == 100 * e["windows"]
       and 0 <= e["unscored_tail"] < 100, e)
 check("msl thresholds", [s["threshold_from"] for s in e["scores"]] == ["train", "train+test"]

@@ -257,21 +257,17 @@ TEST(TrlsScores, ThePretrainingLossReportedIsTheKeptEncoders)
     EXPECT_TRUE(std::isnan(trls::last_metric(r)));
 }
 
-// A head's classes are the flowgraph's labels 0..K-1, each present: {0, 5}
-// made a head of six classes, four never seen.
-TEST(TrlsSplit, FlowgraphLabelsMustBeDenseClassIndices)
+// A flowgraph's labels become the head's classes in order: {0, 5} made a
+// head of six classes (four never seen), 1-based tags lost their names.
+TEST(TrlsSplit, FlowgraphLabelsBecomeDenseClassIndices)
 {
-    TrlsTrainConfig cfg;
-    cfg.out = (std::filesystem::temp_directory_path() / "tfmed_trls_labels.tfm").string();
-    cfg.threads = 1;
-    std::vector<float> w(10 * 178);
-    for (std::size_t i = 0; i < w.size(); ++i)
-        w[i] = std::sin(0.1f * static_cast<float>(i));
-    const std::vector<int> gap = { 0, 5, 0, 5, 0, 5, 0, 5, 0, 5 };
-    EXPECT_EQ(message_of<std::invalid_argument>([&] {
-                  train_trls_windows(cfg, w.data(), 10, 178, 1, gap, 173.61, {}, nullptr);
-              }),
-              "trainer: expected the labels of a TRLS head to be the class indices 0..5, each "
-              "present; found {0, 5}");
-    EXPECT_FALSE(std::filesystem::exists(cfg.out));
+    torch::Tensor y;
+    EXPECT_EQ(trls::dense_labels({ 0, 5, 0, 5, 5 }, y), (std::vector<std::string>{ "0", "5" }));
+    EXPECT_TRUE(torch::equal(y, torch::tensor(std::vector<int64_t>{ 0, 1, 0, 1, 1 })));
+    EXPECT_EQ(trls::dense_labels({ 3, 1, 2, 5, 4, 1 }, y),
+              (std::vector<std::string>{ "1", "2", "3", "4", "5" })); // ECG5000's 1..5
+    EXPECT_TRUE(torch::equal(y, torch::tensor(std::vector<int64_t>{ 2, 0, 1, 4, 3, 0 })));
+    EXPECT_EQ(trls::dense_labels({ 1, 1, -2 }, y), (std::vector<std::string>{ "0", "1" }));
+    EXPECT_TRUE(torch::equal(y, torch::tensor(std::vector<int64_t>{ 1, 1, 0 })));
+    EXPECT_EQ(trls::dense_labels({ 1, 1, 1 }, y).size(), 1u); // one class: no head
 }

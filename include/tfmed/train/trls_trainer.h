@@ -38,7 +38,7 @@
  * fitted on all windows ("all", its leakage-prone reference), fitted on the
  * training part ("train", clean), "none", or "auto": "all" for the epilepsy
  * task split by windows (TS-TCC's protocol, which the paper's table follows),
- * "train" otherwise.
+ * "none" for windows of several channels, "train" otherwise.
  *
  * Linear evaluation: the frozen encoder (eval mode) embeds every window once;
  * a Linear layer on the K * f_h representation trains on them (TS-TCC's
@@ -100,7 +100,7 @@ struct TrlsTrainConfig {
      *  with split "windows" (TS-TCC's protocol), "none" for windows of more
      *  than one channel (TS-TCC's min-max per time index is single-channel),
      *  else "train". */
-    std::string effective_scaling(int64_t channels = 1) const;
+    std::string effective_scaling(int64_t channels) const;
 };
 
 /*! \brief Classification scores of one model on one split. */

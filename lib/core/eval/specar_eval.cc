@@ -115,13 +115,13 @@ SpecarEvalResult evaluate_specar(const SpecarEvalConfig& c)
                                         std::to_string(c.max_windows));
         r.protocol = "test windows of " + std::to_string(L) + " at stride " + std::to_string(L) +
                      " (every point scored once); energy = mean over channels of squared error; "
-                     "the epoch was chosen on " +
+                     "validated on " +
                      (protocol == "reference"
                           ? std::string("the TEST windows (reference protocol)")
                           : std::string("the last 20 % of the training rows (clean protocol)")) +
                      "; thresholds: the card's (training energies) and the percentile over "
-                     "training and these stride-" + std::to_string(L) +
-                     " test energies (the reference's takes stride-1 windows)";
+                     "stride-" + std::to_string(L) + " training and test energies (the "
+                     "reference's: stride-1 windows of both)";
         r.energy = models::specar_pass(m.net, d.test, c.batch, dev).energy;
         const auto n = static_cast<int64_t>(r.energy.size());
         r.test_points = d.test.series.size(0);

@@ -106,10 +106,16 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
         if (!(p > 0 && p <= 100))
             throw std::invalid_argument("--finetune: expected label percentages in (0, 100], "
                                         "found " + std::to_string(p));
-        for (std::size_t j = 0; j < i; ++j)
-            if (spec.finetune_percent[j] == p) // two entries per fold: the mean and std skewed
+        // Two entries per fold would skew the mean and std: each once, as
+        // the results are keyed ("finetune_%g": 10 and 10.0000001 are one).
+        char a[32], b[32];
+        std::snprintf(a, sizeof a, "%g", p);
+        for (std::size_t j = 0; j < i; ++j) {
+            std::snprintf(b, sizeof b, "%g", spec.finetune_percent[j]);
+            if (std::string(a) == b)
                 throw std::invalid_argument("--finetune: expected each percentage once, found " +
-                                            std::to_string(p) + " twice");
+                                            std::string(a) + " twice");
+        }
     }
     for (double p : spec.sparsity_percent)
         if (!(p >= 0 && p < 100))
@@ -240,10 +246,13 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
         summary[mode] = { { "accuracy_mean", mean_of(a) }, { "accuracy_std", spread(a) },
                           { "macro_f1_mean", mean_of(f1[mode]) },
                           { "macro_f1_std", spread(f1[mode]) }, { "folds", a.size() } };
-        char line[200];
-        std::snprintf(line, sizeof line, "%-24s %7.2f +- %-6.2f    %7.2f +- %-6.2f  %zu\n",
-                      mode.c_str(), 100 * mean_of(a), 100 * std_of(a), 100 * mean_of(f1[mode]),
-                      100 * std_of(f1[mode]), a.size());
+        char line[200], sa[16] = "-", sf[16] = "-"; // no spread of one fold
+        if (a.size() > 1) {
+            std::snprintf(sa, sizeof sa, "%.2f", 100 * std_of(a));
+            std::snprintf(sf, sizeof sf, "%.2f", 100 * std_of(f1[mode]));
+        }
+        std::snprintf(line, sizeof line, "%-24s %7.2f +- %-6s    %7.2f +- %-6s  %zu\n",
+                      mode.c_str(), 100 * mean_of(a), sa, 100 * mean_of(f1[mode]), sf, a.size());
         table += line;
     }
     if (spec.finetune_percent.size() > 1 || (spec.finetune_percent.size() == 1 && spec.linear)) {

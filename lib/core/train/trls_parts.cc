@@ -34,6 +34,8 @@
 #include <filesystem>
 #include <numeric>
 #include <optional>
+#include <map>
+#include <set>
 #include <stdexcept>
 
 namespace tfmed {
@@ -522,6 +524,25 @@ double mean_of(const std::vector<double>& v)
 {
     return v.empty() ? NAN : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
 }
+std::vector<std::string> dense_labels(const std::vector<int>& labels, torch::Tensor& y)
+{
+    std::set<int64_t> present;
+    for (const int v : labels)
+        present.insert(std::max(v, 0));
+    std::map<int64_t, int64_t> index;
+    std::vector<std::string> names;
+    for (const int64_t v : present) {
+        index[v] = static_cast<int64_t>(names.size());
+        names.push_back(std::to_string(v));
+    }
+    std::vector<int64_t> dense;
+    dense.reserve(labels.size());
+    for (const int v : labels)
+        dense.push_back(index[std::max(v, 0)]);
+    y = torch::tensor(dense, torch::kLong);
+    return names;
+}
+
 double std_of(const std::vector<double>& v)
 {
     if (v.size() < 2)

@@ -26,7 +26,6 @@
 #include <filesystem>
 #include <numeric>
 #include <optional>
-#include <set>
 #include <stdexcept>
 
 #include "trls_parts.h"
@@ -148,22 +147,10 @@ TrlsTrainResult train_trls_windows(const TrlsTrainConfig& cfg_in, const float* w
     if (!torch::isfinite(d.x).all().item<bool>())
         throw std::invalid_argument("trainer: a window holds NaN or Inf; TRLS trains on finite "
                                     "samples only");
-    d.y = torch::tensor(std::vector<int64_t>(labels.begin(), labels.end()), torch::kLong).clamp_min(0);
-    const int64_t K = d.y.max().item<int64_t>() + 1;
-    // A head's classes are the labels 0..K-1, each present: labels {0, 5}
-    // made a head of six classes, four never seen; windows all labelled 1
-    // a head of two that learned one answer.
-    const std::set<int64_t> present(d.y.data_ptr<int64_t>(), d.y.data_ptr<int64_t>() + n);
-    if (present.size() >= 2 && static_cast<int64_t>(present.size()) != K) {
-        std::string found;
-        for (const auto v : present)
-            found += (found.empty() ? "" : ", ") + std::to_string(v);
-        throw std::invalid_argument("trainer: expected the labels of a TRLS head to be the class "
-                                    "indices 0.." + std::to_string(K - 1) + ", each present; "
-                                    "found {" + found + "}");
-    }
-    for (int64_t k = 0; k < K; ++k)
-        d.class_names.push_back(std::to_string(k));
+    // The labels present are the head's classes, in order (labels {0, 5}
+    // made a head of six classes, four never seen; windows all labelled 1 a
+    // head of two that learned one answer; 1-based tags keep their names).
+    d.class_names = dense_labels(labels, d.y);
     for (int64_t c = 0; c < channels; ++c)
         d.channel_names.push_back(channels == 1 ? "signal" : "ch" + std::to_string(c));
     d.sample_rate = sample_rate;
@@ -172,7 +159,7 @@ TrlsTrainResult train_trls_windows(const TrlsTrainConfig& cfg_in, const float* w
     cfg.data = "flowgraph";
     // A head needs labels: two classes or more, each present (one label
     // throughout: the encoder alone).
-    return fit(cfg, d, present.size() >= 2, events, cancel);
+    return fit(cfg, d, d.class_names.size() >= 2, events, cancel);
 }
 
 
