@@ -170,8 +170,10 @@ int launch_workers(int n, const std::vector<std::string>& argv,
     const pid_t launcher = ::getpid();
     if (argv.empty())
         throw std::logic_error("launch_workers: no command line");
-    const char* port_env = std::getenv("MASTER_PORT");
-    const std::string port = port_env ? port_env : std::to_string(free_local_port());
+    // A world of this host's own: a free port, never an inherited
+    // MASTER_PORT (a Slurm job's, or another --nproc run's: the second world
+    // failed to bind, or its ranks joined the first one's store).
+    const std::string port = std::to_string(free_local_port());
     std::vector<pid_t> pids(static_cast<std::size_t>(n), -1);
     std::fflush(nullptr);
     // Stop signals wait while the workers are forked: a child must not run

@@ -293,6 +293,11 @@ int data_rpeaks(const std::string& path, const std::string& channel, double wind
     if (std::filesystem::path(path).extension() != ".hea")
         throw std::invalid_argument("rpeaks: expected a WFDB record header (.hea), found '" +
                                     path + "'");
+    // --json onto the record's own header, signal or annotation file: refused
+    // before any work (it replaced the header).
+    auto inputs = record_files(path);
+    inputs.push_back(path);
+    check_outputs({ json_path }, inputs);
     const auto rec = io::read_wfdb(path.substr(0, path.size() - 4));
     models::RpeakCheckOptions o;
     o.window_s = window_s;
@@ -300,7 +305,13 @@ int data_rpeaks(const std::string& path, const std::string& channel, double wind
     if (!channel.empty()) {
         auto it = std::find(rec.channel_names.begin(), rec.channel_names.end(), channel);
         if (it == rec.channel_names.end())
-            throw std::invalid_argument(path + ": no channel '" + channel + "'");
+            throw std::invalid_argument(path + ": no channel '" + channel + "' (it has " +
+                                        [&] {
+                                            std::string s;
+                                            for (const auto& n : rec.channel_names)
+                                                s += (s.empty() ? "" : ", ") + n;
+                                            return s;
+                                        }() + ")");
         o.channel = static_cast<int>(it - rec.channel_names.begin());
     }
     const auto r = models::check_rpeaks(rec, o);
@@ -444,7 +455,9 @@ void add_tsrnet_commands(Cli& cli)
         "tsrnet", "ROC-AUC of plain and Peak-based scores on the card's test split");
     etsr->add_option("MODEL", ea->cfg.model)->required();
     add_data(etsr, ea->cfg.data);
-    etsr->add_option("--split", ea->cfg.split, "test, val or all")->capture_default_str();
+    etsr->add_option("--split", ea->cfg.split, "test (the held-out part: every abnormal window "
+                                                "and a fifth of the normal ones) or all")
+        ->capture_default_str();
     etsr->add_flag("--literal-test-prep", ea->cfg.literal_test_prep,
                    "Score windows filtered but not min-max normalised, as the reference's "
                    "test set is");

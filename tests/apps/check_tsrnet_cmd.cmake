@@ -52,6 +52,41 @@ run_ok("info two" info ${OUT}/two.tfm)
 if(NOT out MATCHES "\"rpeak_lead\": 0")
   message(FATAL_ERROR "tfmed train tsrnet --channels MLII,V5: expected rpeak_lead 0 (MLII):\n${out}")
 endif()
+# A record trained without --channels (its first signal) and with
+# --drop-invalid (nothing to drop) resumes: the card recorded the channel it
+# resolved to and "drop_invalid" only when a window was dropped, so --resume
+# refused "channels [MLII] -> []" and "drop_invalid 0 -> 1".
+set(rec_common train tsrnet --data ${rec}.hea --drop-invalid --width 4 --d-model 8 --epochs 2
+               --batch 8 --max-windows 16 --threads 1 -o ${OUT}/r.tfm)
+file(REMOVE ${OUT}/r.tfm ${OUT}/r.tfm.ckpt)
+run_ok("train a record, first half" ${rec_common} --stop-after 1)
+run_ok("train a record --resume" ${rec_common} --resume)
+if(NOT EXISTS ${OUT}/r.tfm)
+  message(FATAL_ERROR "train a record --resume: no model written:\n${out}\n${err}")
+endif()
+# Options of another kind of data are refused, not ignored.
+execute_process(COMMAND ${TFMED} train tsrnet --data ${rec}.hea --rate 360 -o ${OUT}/c.tfm
+                RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "--rate: only for .npy/.csv windows \\(the rows' rate\\); --data is")
+  message(FATAL_ERROR "train --rate on a record: expected a refusal, got ${rc}: ${err}")
+endif()
+# The validation part holds normal windows only: no ROC-AUC, refused up front.
+execute_process(COMMAND ${TFMED} eval tsrnet ${OUT}/r.tfm --split val RESULT_VARIABLE rc
+                ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "--split val: the validation part holds normal windows only")
+  message(FATAL_ERROR "eval --split val: expected a refusal, got ${rc}: ${err}")
+endif()
+# data rpeaks --json onto the record's own header replaced it (on a copy).
+file(MAKE_DIRECTORY ${OUT}/rec)
+file(COPY ${rec}.hea ${rec}.dat ${rec}.atr DESTINATION ${OUT}/rec)
+execute_process(COMMAND ${TFMED} data rpeaks ${OUT}/rec/100.hea --json ${OUT}/rec/100.hea
+                RESULT_VARIABLE rc ERROR_VARIABLE err)
+file(READ ${OUT}/rec/100.hea head_after)
+file(READ ${rec}.hea head_before)
+if(rc EQUAL 0 OR NOT err MATCHES "expected an output other than the input" OR
+   NOT head_after STREQUAL head_before)
+  message(FATAL_ERROR "data rpeaks --json onto the header: expected a refusal, got ${rc}: ${err}")
+endif()
 run_ok("info" info ${OUT}/a.tfm)
 foreach(want "\"model\": \"tsrnet\"" "\"sample_rate\": 500" "\"threshold\": [0-9]"
              "\"source\": \"mitdb_compiled10s\"" "\"history\"")

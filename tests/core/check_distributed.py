@@ -229,13 +229,19 @@ if not os.path.isdir(os.path.join(DATA, "uea")):
     print("SKIP: tfmed train specar --nproc 2 (no JapaneseVowels under %s)" % DATA)
 else:
     hist = {}
+    # An inherited MASTER_PORT (a Slurm job's, another world's) held by
+    # another program: --nproc takes a port of its own (it bound this one).
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
     for n in (1, 2):
         model = os.path.join(OUT, "jv%d.tfm" % n)
         js = os.path.join(OUT, "jv%d.json" % n)
         rc = subprocess.run([TFMED, "train", "specar", "--preset", "jv", "--epochs", "2",
                              "--d-model", "16", "--d-ff", "16", "--dropout", "0", "--data-dir",
                              DATA, "--out", model, "--json", js, "--nproc", str(n)],
-                            capture_output=True, text=True)
+                            capture_output=True, text=True,
+                            env=dict(os.environ, MASTER_PORT=str(busy.getsockname()[1])))
         check(rc.returncode == 0 and os.path.exists(model),
               "tfmed train specar --nproc %d writes the model (%s)" % (n, rc.stderr.strip()[-300:]))
         if n == 2:

@@ -12,6 +12,7 @@
 #include <tfmed/models/model_file.h>
 #include <tfmed/models/weights.h>
 #include <tfmed/train/specar_trainer.h>
+#include <tfmed/train/runtime.h>
 #include <tfmed/train/trainer.h>
 
 #include <ATen/Parallel.h>
@@ -21,6 +22,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -709,4 +711,21 @@ TEST(TrainLoop, GradientClippingBoundsTheFirstStep)
         }
     });
     EXPECT_NEAR(norm, 0.25, 1e-4);
+}
+
+// Workers started together on one host share its cores by LOCAL_WORLD_SIZE;
+// "4x" or 0 read as 1 (each worker took every core): refused by name.
+TEST(TrainLoop, LocalWorldSizeIsParsedStrictly)
+{
+    const int before = at::get_num_threads();
+    for (const char* bad : { "4x", "0", "", "99999999999" }) {
+        ::setenv("LOCAL_WORLD_SIZE", bad, 1);
+        EXPECT_EQ(message_of<std::invalid_argument>([] { train::set_threads(0); }),
+                  std::string("LOCAL_WORLD_SIZE: expected the workers on this host, 1 .. 65536, "
+                              "found '") + bad + "'");
+    }
+    ::setenv("LOCAL_WORLD_SIZE", "1", 1);
+    EXPECT_NO_THROW(train::set_threads(0));
+    ::unsetenv("LOCAL_WORLD_SIZE");
+    at::set_num_threads(before);
 }

@@ -15,6 +15,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <stdexcept>
+#include <tuple>
+#include <vector>
 
 namespace tfmed {
 namespace data {
@@ -64,6 +66,18 @@ WindowSet load_window_set(const WindowSetSpec& a, double model_rate, int64_t win
 {
     WindowSet s;
     const std::string dir = a.data_dir.empty() ? default_data_dir() : a.data_dir;
+    // Options of another kind of data are refused, not ignored (a stray
+    // --rate on a record also broke --resume later).
+    const bool npy = ends_with(a.data, ".npy"), csv = ends_with(a.data, ".csv"),
+               hea = ends_with(a.data, ".hea");
+    for (const auto& [given, applies, what] :
+         std::vector<std::tuple<bool, bool, const char*>>{
+             { a.rate > 0.0, npy || csv, "--rate: only for .npy/.csv windows (the rows' rate)" },
+             { !a.labels.empty(), npy, "--labels: only for .npy windows" },
+             { !a.channels.empty(), hea, "--channels: only for a WFDB record (.hea)" },
+             { a.csv_header != "auto", csv, "--header: only for .csv windows" } })
+        if (given && !applies)
+            throw std::invalid_argument(std::string(what) + "; --data is '" + a.data + "'");
     json spec = { { "source", a.data },
                { "seed", a.seed },
                { "val_fraction", a.val_fraction },
@@ -116,7 +130,11 @@ WindowSet load_window_set(const WindowSetSpec& a, double model_rate, int64_t win
             s.cls.push_back(s.label.back() ? "abnormal" : "N");
             s.ids.push_back(rec + "@" + std::to_string(w.start[i]));
         }
-        spec["channels"] = s.channel_names;
+        // As given (what --resume compares and a reload repeats; none: the
+        // first signal), and what that resolved to.
+        if (!a.channels.empty())
+            spec["channels"] = a.channels;
+        spec["channels_used"] = s.channel_names;
         spec["protocol"] = "non-overlapping windows; abnormal = a beat other than N inside";
     } else if (ends_with(a.data, ".npy")) {
         if (!(a.rate > 0.0))
@@ -238,9 +256,10 @@ WindowSet load_window_set(const WindowSetSpec& a, double model_rate, int64_t win
         pick(s.label);
         pick(s.cls);
         pick(s.ids);
-        spec["drop_invalid"] = true;
         spec["dropped_invalid"] = bad;
     }
+    if (a.drop_invalid) // as given, whether or not a window was dropped (--resume compares it)
+        spec["drop_invalid"] = true;
     s.spec_json = spec.dump();
     return s;
 }

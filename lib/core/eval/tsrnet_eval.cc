@@ -51,6 +51,7 @@ std::string TsrnetEvalResult::json() const
         j["note"] = note;
     if (at_threshold)
         j["at_threshold"] = { { "threshold", threshold }, { "given", threshold_given },
+                             { "score", score_kind },
                              { "tpr", num(tpr) }, { "fpr", num(fpr) } };
     return j.dump(1);
 }
@@ -96,13 +97,14 @@ TsrnetEvalResult evaluate_tsrnet(const TsrnetEvalConfig& a)
     std::vector<int64_t> idx;
     if (a.split == "test")
         idx = split.test;
-    else if (a.split == "val")
-        idx = split.val;
+    else if (a.split == "val") // normal windows only: nothing to rank
+        throw std::invalid_argument("--split val: the validation part holds normal windows only "
+                                    "(no ROC-AUC to compute); expected test or all");
     else if (a.split == "all")
         for (int64_t i = 0; i < set.x.size(0); ++i)
             idx.push_back(i);
     else
-        throw std::invalid_argument("--split: expected test, val or all, found '" + a.split + "'");
+        throw std::invalid_argument("--split: expected test or all, found '" + a.split + "'");
 
     TsrnetEvalResult r;
     r.model = a.model;
@@ -193,6 +195,10 @@ TsrnetEvalResult evaluate_tsrnet(const TsrnetEvalConfig& a)
                       common;
         }
     }
+    if (a.literal_test_prep)
+        r.note += std::string(r.note.empty() ? "" : "; ") +
+                  "--literal-test-prep scores windows that are not normalised, while the card's "
+                  "threshold was calibrated on normalised ones: TPR/FPR at it do not compare";
     // Nothing scored is a failure, not an empty table.
     {
         const auto& v = m.card.score == "peak" ? peak : plain;

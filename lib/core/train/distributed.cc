@@ -300,6 +300,13 @@ void init(const WorldOptions& w, const std::string& device)
 #endif
         } else {
 #ifdef TFMED_C10D_NCCL
+            // NCCL's wait() only orders streams unless blocking wait is on:
+            // a dead or stuck peer then hangs a copy to the CPU (or ends the
+            // process from the watchdog) instead of throwing here, where the
+            // failure is named. Set unless the user chose otherwise (both
+            // names: LibTorch before and after 2.2).
+            ::setenv("TORCH_NCCL_BLOCKING_WAIT", "1", 0);
+            ::setenv("NCCL_BLOCKING_WAIT", "1", 0);
             auto o = c10d::ProcessGroupNCCL::Options::create();
             o->timeout = timeout;
             auto pg =

@@ -7,6 +7,7 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
@@ -56,9 +57,13 @@ int default_threads()
     int local = 1;
     if (const char* v = std::getenv("LOCAL_WORLD_SIZE")) {
         char* end = nullptr;
+        errno = 0;
         const long n = std::strtol(v, &end, 10);
-        if (*v && !*end && n >= 1 && n <= 65536)
-            local = static_cast<int>(n);
+        // "4x" or 0 read as 1: every worker then took all the cores.
+        if (!*v || *end || errno || n < 1 || n > 65536)
+            throw std::invalid_argument("LOCAL_WORLD_SIZE: expected the workers on this host, "
+                                        "1 .. 65536, found '" + std::string(v) + "'");
+        local = static_cast<int>(n);
     }
     return std::max(1, cores() / local);
 }

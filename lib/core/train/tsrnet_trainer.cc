@@ -209,6 +209,7 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
         }
     }
     data::WindowSet loaded;
+    const bool from_caller = windows != nullptr; // (windows points at `loaded` below)
     if (!windows) {
         loaded = data::load_window_set(spec, card.prep.sample_rate, card.window());
         windows = &loaded;
@@ -289,7 +290,7 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
         Event ev;
         ev.kind = Event::Kind::started;
         // Windows handed in (a trainer_sink's) are not cfg.data's file.
-        ev.message = (windows ? std::string("windows from the caller (") +
+        ev.message = (from_caller ? std::string("windows from the caller (") +
                                     json::parse(set.spec_json).value("source", "memory") + ")"
                               : "data " + spec.data) +
                      ": " + std::to_string(set.x.size(0)) +
