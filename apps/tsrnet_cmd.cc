@@ -456,7 +456,8 @@ void add_tsrnet_commands(Cli& cli)
     etsr->add_option("MODEL", ea->cfg.model)->required();
     add_data(etsr, ea->cfg.data);
     etsr->add_option("--split", ea->cfg.split, "test (the held-out part: every abnormal window "
-                                                "and a fifth of the normal ones) or all")
+                                                "and --test-fraction of the normal ones) or all")
+        ->check(CLI::IsMember({ "test", "all" }))
         ->capture_default_str();
     etsr->add_flag("--literal-test-prep", ea->cfg.literal_test_prep,
                    "Score windows filtered but not min-max normalised, as the reference's "

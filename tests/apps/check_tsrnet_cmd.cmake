@@ -64,6 +64,13 @@ run_ok("train a record --resume" ${rec_common} --resume)
 if(NOT EXISTS ${OUT}/r.tfm)
   message(FATAL_ERROR "train a record --resume: no model written:\n${out}\n${err}")
 endif()
+# Another lead than the one learned: said (leads were checked by count only).
+run_ok("eval on V5" eval tsrnet ${OUT}/r.tfm --data ${rec}.hea --channels V5 --split all
+       --json ${OUT}/rv5.json)
+file(READ ${OUT}/rv5.json rv5)
+if(NOT rv5 MATCHES "scored on channel\\(s\\) V5 of the data; the model was trained on MLII")
+  message(FATAL_ERROR "eval --channels V5 of an MLII model: expected a note:\n${rv5}")
+endif()
 # Options of another kind of data are refused, not ignored.
 execute_process(COMMAND ${TFMED} train tsrnet --data ${rec}.hea --rate 360 -o ${OUT}/c.tfm
                 RESULT_VARIABLE rc ERROR_VARIABLE err)
@@ -73,7 +80,7 @@ endif()
 # The validation part holds normal windows only: no ROC-AUC, refused up front.
 execute_process(COMMAND ${TFMED} eval tsrnet ${OUT}/r.tfm --split val RESULT_VARIABLE rc
                 ERROR_VARIABLE err)
-if(rc EQUAL 0 OR NOT err MATCHES "--split val: the validation part holds normal windows only")
+if(rc EQUAL 0 OR NOT err MATCHES "--split: val not in {test,all}")
   message(FATAL_ERROR "eval --split val: expected a refusal, got ${rc}: ${err}")
 endif()
 # data rpeaks --json onto the record's own header replaced it (on a copy).

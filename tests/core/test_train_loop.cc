@@ -718,14 +718,16 @@ TEST(TrainLoop, GradientClippingBoundsTheFirstStep)
 TEST(TrainLoop, LocalWorldSizeIsParsedStrictly)
 {
     const int before = at::get_num_threads();
-    for (const char* bad : { "4x", "0", "", "99999999999" }) {
+    for (const char* bad : { "4x", "0", "99999999999" }) {
         ::setenv("LOCAL_WORLD_SIZE", bad, 1);
         EXPECT_EQ(message_of<std::invalid_argument>([] { train::set_threads(0); }),
                   std::string("LOCAL_WORLD_SIZE: expected the workers on this host, 1 .. 65536, "
                               "found '") + bad + "'");
     }
-    ::setenv("LOCAL_WORLD_SIZE", "1", 1);
-    EXPECT_NO_THROW(train::set_threads(0));
+    for (const char* good : { "1", "" }) { // empty: unset (an unset shell variable)
+        ::setenv("LOCAL_WORLD_SIZE", good, 1);
+        EXPECT_NO_THROW(train::set_threads(0));
+    }
     ::unsetenv("LOCAL_WORLD_SIZE");
     at::set_num_threads(before);
 }

@@ -28,7 +28,7 @@ struct TsrnetEvalConfig {
     std::string model;
     data::WindowSetSpec data; //!< used when data_given; otherwise the card's
     bool data_given = false;
-    std::string split = "test"; //!< test, val or all
+    std::string split = "test"; //!< test or all (val: refused, normal windows only)
     bool literal_test_prep = false; //!< the reference's unnormalised test windows
     std::string device = "auto";
     int threads = 0;

@@ -375,6 +375,8 @@ TrainerEngine::TrainerEngine(const TrainerConfig& c) : d_(std::make_unique<Impl>
         throw std::invalid_argument("trainer: expected max_windows >= 3, found " +
                                     std::to_string(c.max_windows));
     train::check_threads(c.threads, 0, "trainer"); // at construction, not after the stream
+    if (c.threads == 0)
+        (void)train::default_threads(); // a malformed LOCAL_WORLD_SIZE, named here too
     if (c.model == "tsrnet")
         d_->run = tsrnet_config(c);
     else if (c.model == "trls" || c.model == "trls_views")

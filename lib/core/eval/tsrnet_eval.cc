@@ -116,6 +116,20 @@ TsrnetEvalResult evaluate_tsrnet(const TsrnetEvalConfig& a)
     if (a.data_given && a.split != "all")
         r.note = "--data given; split '" + a.split + "' of that set with seed " +
                  std::to_string(da.seed);
+    // Leads by count only: a record's first signal (no --channels) may not
+    // be the lead the model learned. Said, with both names.
+    const bool record = da.data.size() > 4 && da.data.compare(da.data.size() - 4, 4, ".hea") == 0;
+    if (a.data_given && record && !m.card.lead_names.empty() &&
+        set.channel_names != m.card.lead_names) {
+        std::string used, card_names;
+        for (const auto& n : set.channel_names)
+            used += (used.empty() ? "" : ",") + n;
+        for (const auto& n : m.card.lead_names)
+            card_names += (card_names.empty() ? "" : ",") + n;
+        r.note += std::string(r.note.empty() ? "" : "; ") + "scored on channel(s) " + used +
+                  " of the data; the model was trained on " + card_names +
+                  " (--channels picks a record's signals)";
+    }
     const auto pr = models::prepare_batch(set.x.index_select(0, torch::tensor(idx, torch::kLong)),
                                           m.card.prep);
     const auto sc = models::score_prepared(m.model, m.card, pr, dev, a.batch);

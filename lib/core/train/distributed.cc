@@ -303,10 +303,10 @@ void init(const WorldOptions& w, const std::string& device)
             // NCCL's wait() only orders streams unless blocking wait is on:
             // a dead or stuck peer then hangs a copy to the CPU (or ends the
             // process from the watchdog) instead of throwing here, where the
-            // failure is named. Set unless the user chose otherwise (both
-            // names: LibTorch before and after 2.2).
-            ::setenv("TORCH_NCCL_BLOCKING_WAIT", "1", 0);
-            ::setenv("NCCL_BLOCKING_WAIT", "1", 0);
+            // failure is named. Set unless the user chose either way (the
+            // name of LibTorch 2.2 on; older ones read NCCL_BLOCKING_WAIT).
+            if (!std::getenv("TORCH_NCCL_BLOCKING_WAIT") && !std::getenv("NCCL_BLOCKING_WAIT"))
+                ::setenv("TORCH_NCCL_BLOCKING_WAIT", "1", 0);
             auto o = c10d::ProcessGroupNCCL::Options::create();
             o->timeout = timeout;
             auto pg =

@@ -55,12 +55,12 @@ int default_threads()
     // Workers started together on one host (torchrun and `tfmed train --nproc`
     // set LOCAL_WORLD_SIZE) share its cores instead of each taking all.
     int local = 1;
-    if (const char* v = std::getenv("LOCAL_WORLD_SIZE")) {
+    if (const char* v = std::getenv("LOCAL_WORLD_SIZE"); v && *v) { // empty: unset
         char* end = nullptr;
         errno = 0;
         const long n = std::strtol(v, &end, 10);
         // "4x" or 0 read as 1: every worker then took all the cores.
-        if (!*v || *end || errno || n < 1 || n > 65536)
+        if (*end || errno || n < 1 || n > 65536)
             throw std::invalid_argument("LOCAL_WORLD_SIZE: expected the workers on this host, "
                                         "1 .. 65536, found '" + std::string(v) + "'");
         local = static_cast<int>(n);
