@@ -10,6 +10,8 @@
 #include <gnuradio/tfmed/stft.h>
 #include <tfmed/engine/augment_engine.h>
 
+#include "upstream_stft.h"
+
 #include <cmath>
 #include <memory>
 #include <mutex>
@@ -189,12 +191,7 @@ private:
         if (!d_checked) {
             d_checked = true;
             d_changes = UINT64_MAX;
-            stft::sptr up;
-            try {
-                if (auto det = detail(); det && det->ninputs() > 0 && det->input(0))
-                    up = std::dynamic_pointer_cast<stft>(det->input(0)->buffer()->link());
-            } catch (const std::bad_weak_ptr&) { // the writer is gone
-            }
+            const auto up = upstream_stft(*this);
             d_stft = up;
         }
         const auto up = d_stft.lock();

@@ -11,6 +11,7 @@
 #include <gnuradio/tfmed/tfrnn_encoder.h>
 #include <tfmed/engine/trls_engine.h>
 
+#include "upstream_stft.h"
 #include "window_feeder.h"
 
 #include <algorithm>
@@ -269,12 +270,7 @@ private:
         if (!d_checked) {
             d_checked = true;
             d_changes = UINT64_MAX; // read the settings on this call
-            stft::sptr up;
-            try {
-                if (auto det = detail(); det && det->ninputs() > 0 && det->input(0))
-                    up = std::dynamic_pointer_cast<stft>(det->input(0)->buffer()->link());
-            } catch (const std::bad_weak_ptr&) { // the writer is gone
-            }
+            const auto up = upstream_stft(*this);
             d_stft = up;
             if (!up) {
                 d_logger->debug("input frames do not come from a tfmed.stft: not checked");
