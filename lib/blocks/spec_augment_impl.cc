@@ -7,7 +7,6 @@
 #include <gnuradio/buffer_reader.h>
 #include <gnuradio/io_signature.h>
 #include <gnuradio/tfmed/spec_augment.h>
-#include <gnuradio/tfmed/stft.h>
 #include <tfmed/engine/augment_engine.h>
 
 #include "upstream_stft.h"
