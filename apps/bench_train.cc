@@ -151,8 +151,9 @@ void add_train_bench_commands(Cli& cli)
         ->capture_default_str();
     b->add_option("--steps", a->cfg.steps, "Timed steps")->check(int_range(1, 100000))
         ->capture_default_str();
-    b->add_option("--warmup", a->cfg.warmup, "Untimed steps first")
-        ->check(int_range(0, 1000))
+    b->add_option("--warmup", a->cfg.warmup, "Untimed steps first (at least 1: the clock starts "
+                                             "after the last)")
+        ->check(int_range(1, 1000))
         ->capture_default_str();
     b->add_option("--threads", a->cfg.threads,
                   "Intra-op threads per worker (0 = the cores shared among the workers)")

@@ -16,6 +16,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <iostream>
 #include <stdexcept>
 #include <string>
@@ -90,13 +91,16 @@ inline void save_history_plot(const nlohmann::json& history, int best_epoch,
     plot::Series ls, vsr;
     ls.color = { 30, 90, 200 };
     vsr.color = { 200, 80, 30 };
+    // A value the history holds as null (a NaN loss or metric: the epoch
+    // diverged or had nothing to validate on) is a gap, not a line across it.
+    auto number = [](const nlohmann::json& h, const std::string& key) {
+        return h.contains(key) && h[key].is_number() ? h[key].get<double>() : NAN;
+    };
     for (const auto& h : history) {
-        ls.x.push_back(h["epoch"].get<double>());
-        ls.y.push_back(h["train_loss"].get<double>());
-        if (h.contains(metric) && h[metric].is_number()) {
-            vsr.x.push_back(h["epoch"].get<double>());
-            vsr.y.push_back(h[metric].get<double>());
-        }
+        ls.x.push_back(number(h, "epoch"));
+        ls.y.push_back(number(h, "train_loss"));
+        vsr.x.push_back(number(h, "epoch"));
+        vsr.y.push_back(number(h, metric));
     }
     loss.series.push_back(ls);
     vpan.series.push_back(vsr);

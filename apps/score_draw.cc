@@ -41,31 +41,14 @@ void draw(const ScoreArgs& a, const std::string& kind, const std::string& task, 
     plot::Panel trace;
     trace.title = r.channel_names[0] + (r.units.empty() || r.units[0].empty() ? "" : " (" + r.units[0] + ")");
     trace.xlabel = rate > 0 ? "time (s)" : "sample";
-    plot::Series s;
-    s.color = { 30, 30, 30 };
-    s.width = 0.8;
     // At most 20,000 blocks, each drawn by its lowest and highest sample in
     // their order (every n-th sample alone would alias the R peaks: one
     // sample per 90 ms over 30 min at 500 Hz, about a QRS's width).
-    const int64_t step = std::max<int64_t>(1, r.n_samples / 20000);
-    for (int64_t t = 0; t < r.n_samples; t += step) {
-        const int64_t end = std::min(r.n_samples, t + step);
-        int64_t lo = t, hi = t;
-        for (int64_t u = t + 1; u < end; ++u) {
-            const double v = r.at(u, 0);
-            if (v < r.at(lo, 0))
-                lo = u;
-            if (v > r.at(hi, 0))
-                hi = u;
-        }
-        const int64_t first = std::min(lo, hi), second = std::max(lo, hi);
-        s.x.push_back(t0 + first / unit);
-        s.y.push_back(r.at(first, 0));
-        if (second != first) {
-            s.x.push_back(t0 + second / unit);
-            s.y.push_back(r.at(second, 0));
-        }
-    }
+    plot::Series s = plot::min_max_trace(
+        r.n_samples, [&](int64_t i) { return t0 + i / unit; },
+        [&](int64_t i) { return static_cast<double>(r.at(i, 0)); });
+    s.color = { 30, 30, 30 };
+    s.width = 0.8;
     trace.series.push_back(s);
     for (const auto& an : r.annotations)
         if (io::wfdb_is_beat(an.code) && !wo.normal.count(an.symbol)) {
@@ -88,15 +71,16 @@ void draw(const ScoreArgs& a, const std::string& kind, const std::string& task, 
         al.color = { 214, 39, 40 };
         al.points = true;
         al.label = "alarm";
-        for (int64_t i = 0; i < n; ++i)
-            if (std::isfinite(score[i])) {
-                sc.x.push_back(centre(i));
-                sc.y.push_back(score[i]);
-                if (alarm[i]) {
-                    al.x.push_back(centre(i));
-                    al.y.push_back(score[i]);
-                }
+        // A window without a score (flagged invalid) is a gap in the line, not
+        // a straight line between its neighbours' scores.
+        for (int64_t i = 0; i < n; ++i) {
+            sc.x.push_back(centre(i));
+            sc.y.push_back(std::isfinite(score[i]) ? score[i] : NAN);
+            if (std::isfinite(score[i]) && alarm[i]) {
+                al.x.push_back(centre(i));
+                al.y.push_back(score[i]);
             }
+        }
         panel.series.push_back(sc);
         if (!al.x.empty())
             panel.series.push_back(al);
@@ -111,17 +95,15 @@ void draw(const ScoreArgs& a, const std::string& kind, const std::string& task, 
         panel.title = "class probabilities per window";
         panel.ymin = 0;
         panel.ymax = 1;
-        static const plot::Rgb colors[] = { { 31, 119, 180 }, { 214, 39, 40 }, { 44, 160, 44 },
-                                            { 255, 127, 14 }, { 148, 103, 189 }, { 140, 86, 75 } };
         for (std::size_t k = 0; k < class_names.size(); ++k) {
             plot::Series c;
             c.label = class_names[k];
-            c.color = colors[k % 6];
-            for (int64_t i = 0; i < n; ++i)
-                if (std::isfinite(probs[static_cast<std::size_t>(i)][k])) {
-                    c.x.push_back(centre(i));
-                    c.y.push_back(probs[static_cast<std::size_t>(i)][k]);
-                }
+            c.color = plot::palette(k);
+            for (int64_t i = 0; i < n; ++i) { // (NaN: a window without a decision, a gap)
+                const double v = probs[static_cast<std::size_t>(i)][k];
+                c.x.push_back(centre(i));
+                c.y.push_back(std::isfinite(v) ? v : NAN);
+            }
             panel.series.push_back(c);
         }
     }

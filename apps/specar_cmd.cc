@@ -63,6 +63,7 @@ struct SpecarBenchArgs {
     std::string twin; //!< bench_specar_twin.py ("" = search)
     std::string python = "/usr/bin/python3";
     bool no_twin = false;
+    int rounds = 1;
     std::string json;
 };
 
@@ -139,26 +140,20 @@ void save_eval_plot(const eval::SpecarEvalResult& r, const std::string& path)
         }
         panels.push_back(e);
     } else if (r.task == "classification") {
-        // The confusion matrix as one bar trace per true class (row-normalised).
-        plot::Panel c{ "confusion: fraction of each true class (one line per class) predicted "
-                       "as each class",
-                       "predicted class", "fraction", {}, {} };
-        c.ymin = 0;
-        c.ymax = 1;
+        // The confusion matrix, row-normalised: each true class's fractions.
+        plot::Panel c{ "confusion matrix: fraction of each true class (row) predicted as each "
+                       "class (column)",
+                       "predicted class", "true class", {}, {} };
         for (std::size_t t = 0; t < r.confusion.size(); ++t) {
-            plot::Series s;
             int64_t n = 0;
             for (auto v : r.confusion[t])
                 n += v;
-            s.label = r.class_names.at(t);
-            s.color = { static_cast<uint8_t>(40 + 53 * t % 200), static_cast<uint8_t>(90 + 37 * t % 150),
-                        static_cast<uint8_t>(200 - 29 * t % 180) };
-            for (std::size_t p = 0; p < r.confusion[t].size(); ++p) {
-                s.x.push_back(static_cast<double>(p));
-                s.y.push_back(n ? static_cast<double>(r.confusion[t][p]) / n : 0.0);
-            }
-            c.series.push_back(s);
+            std::vector<double> row;
+            for (auto v : r.confusion[t]) // (a class with no test case: "-")
+                row.push_back(n ? static_cast<double>(v) / n : NAN);
+            c.cells.push_back(row);
         }
+        c.row_names = c.col_names = r.class_names;
         panels.push_back(c);
     } else {
         plot::Panel p{ r.task == "imputation"
@@ -292,7 +287,7 @@ int bench_specar(const SpecarBenchArgs& in)
                 a.cfg.threads, a.cfg.device.c_str());
     engine::tune_allocator(); // the engines' (and the twin's) allocator settings
     const auto r = eval::bench_specar(a.cfg);
-    json tw;
+    std::function<json()> twin;
     std::string why;
     if (a.no_twin) {
         why = "--no-twin";
@@ -303,13 +298,17 @@ int bench_specar(const SpecarBenchArgs& in)
         if (script.empty())
             why = "bench_specar_twin.py not found (give --twin)";
         else
-            tw = run_twin(a.python, script,
-                          { { "arch", json::parse(eval::specar_twin_kwargs(a.cfg.arch)) },
-                            { "threads", a.cfg.threads },
-                            { "seconds", a.cfg.seconds },
-                            { "batches", a.cfg.batches },
-                            { "train_batch", a.cfg.train_batch } },
-                          why);
+            twin = [&a, &why, &r, script] {
+                json t = run_twin(a.python, script,
+                                  { { "arch", json::parse(eval::specar_twin_kwargs(a.cfg.arch)) },
+                                    { "threads", a.cfg.threads },
+                                    { "seconds", a.cfg.seconds },
+                                    { "batches", a.cfg.batches },
+                                    { "train_batch", a.cfg.train_batch } },
+                                  why);
+                check_twin_parameters(t, r.parameters, why);
+                return t;
+            };
     }
     std::printf("%lld parameters, %.3f GFLOP per window forward (convolutions inside the grid, "
                 "linear layers, frequency attention)\n",
@@ -328,6 +327,14 @@ int bench_specar(const SpecarBenchArgs& in)
     // gradients for inputs and weights), the usual estimate.
     rows.gflop_per_step = 3.0 * r.forward_gflop * static_cast<double>(a.cfg.train_batch);
     rows.ceiling_gflops = r.ceiling_gflops;
+    const json tw = alternate_rounds(
+        a.rounds, rows,
+        [&a](BenchRows& b) {
+            const auto q = eval::bench_specar(a.cfg);
+            b.windows_per_s = q.windows_per_s;
+            b.train_step_s = q.train_step_s;
+        },
+        twin, out);
     print_bench(rows, tw, why, out);
     if (!a.json.empty())
         write_atomically(a.json, out.dump(1) + "\n");
@@ -551,6 +558,9 @@ void add_specar_commands(Cli& cli)
     bspec->add_option("--python", sba->python, "Python with torch for the twin")
         ->capture_default_str();
     bspec->add_flag("--no-twin", sba->no_twin, "C++ figures only");
+    bspec->add_option("--rounds", sba->rounds,
+                      "Alternate C++ and twin this many times; medians (ratios near 1)")
+        ->check(int_range(1, 100))->capture_default_str();
     bspec->add_option("--json", sba->json, "Figures as JSON");
     cli.on(bspec, [sba] { return bench_specar(*sba); });
 }

@@ -208,6 +208,7 @@ struct BenchArgs {
     eval::TrlsBenchConfig bench;
     std::string twin, python = "/usr/bin/python3", json;
     bool no_twin = false;
+    int rounds = 1;
 };
 
 int bench_trls(BenchArgs& a)
@@ -226,7 +227,7 @@ int bench_trls(BenchArgs& a)
                 a.bench.threads, a.bench.device.c_str());
     engine::tune_allocator(); // the engines' (and the twin's) allocator settings
     const auto r = eval::bench_trls(a.bench);
-    json tw;
+    std::function<json()> twin;
     std::string why;
     if (a.no_twin) {
         why = "--no-twin";
@@ -237,7 +238,8 @@ int bench_trls(BenchArgs& a)
         if (script.empty())
             why = "bench_trls_twin.py not found (give --twin)";
         else
-            tw = run_twin(a.python, script,
+            twin = [&a, &o, &why, &r, script] {
+            json t = run_twin(a.python, script,
                           { { "arch", { { "channels", o.channels }, { "length", o.length },
                                         { "n_fft", o.n_fft }, { "hop", o.effective_hop() },
                                         { "multichannel", o.multichannel }, { "rnn", o.rnn },
@@ -251,6 +253,9 @@ int bench_trls(BenchArgs& a)
                             { "batches", a.bench.batches },
                             { "train_batch", a.bench.train_batch } },
                           why);
+            check_twin_parameters(t, r.parameters, why);
+            return t;
+            };
     }
     std::printf("%lld parameters (encoder + head), %.4f GFLOP per window forward (RNN gates, "
                 "linear maps, the reduction)\n",
@@ -267,6 +272,14 @@ int bench_trls(BenchArgs& a)
     rows.gflop_per_window = r.forward_gflop;
     rows.forward_label = "encoder";
     rows.step_label = "pre-training step";
+    const json tw = alternate_rounds(
+        a.rounds, rows,
+        [&a](BenchRows& b) {
+            const auto q = eval::bench_trls(a.bench);
+            b.windows_per_s = q.windows_per_s;
+            b.train_step_s = q.train_step_s;
+        },
+        twin, out);
     print_bench(rows, tw, why, out);
     if (!r.libtorch_lstm_windows_per_s.empty()) {
         // The same C++ network with LibTorch's LSTM: what the fused recurrence gives.
@@ -399,6 +412,9 @@ void add_trls_commands(Cli& cli)
                                       "install)");
     b->add_option("--python", ba->python)->capture_default_str();
     b->add_flag("--no-twin", ba->no_twin, "C++ figures only");
+    b->add_option("--rounds", ba->rounds,
+                  "Alternate C++ and twin this many times; medians (ratios near 1)")
+        ->check(int_range(1, 100))->capture_default_str();
     b->add_option("--json", ba->json, "Figures as JSON");
     cli.on(b, [ba, b] {
         const auto chosen = ba->cfg.arch;

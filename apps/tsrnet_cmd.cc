@@ -60,6 +60,7 @@ struct TsrnetBenchArgs {
     std::string twin; //!< bench_tsrnet_twin.py ("" = search)
     std::string python = "/usr/bin/python3";
     bool no_twin = false;
+    int rounds = 1;
     std::string json;
 };
 
@@ -231,7 +232,8 @@ int bench_tsrnet(const TsrnetBenchArgs& a)
     std::printf("\n%-40s %12s %14s\n", "measurement", "value", "vs real time");
     for (std::size_t i = 0; i < r.batches.size(); ++i)
         std::printf("%-40s %9.2f w/s %13.1fx\n",
-                    ("inference, batch " + std::to_string(r.batches[i]) + " (3 masked passes)").c_str(),
+                    ("inference, batch " + std::to_string(r.batches[i]) + " (" +
+                     std::to_string(r.passes) + " masked passes)").c_str(),
                     r.windows_per_s[i], r.window_s * r.windows_per_s[i]);
     std::printf("%-40s %9.2f ms\n", "preprocessing, one window (CPU)", r.preprocess_s * 1e3);
     std::printf("%-40s %9.3f s\n",
@@ -244,33 +246,37 @@ int bench_tsrnet(const TsrnetBenchArgs& a)
 
     // The same network in Python PyTorch at the same threads (a fresh one of
     // the same sizes: timings do not depend on the weights).
-    json tw;
+    std::function<json()> twin;
     std::string why;
     if (a.no_twin) {
         why = "--no-twin";
     } else if (r.device != "cpu") { // "auto" may have resolved to a GPU
         why = "the twin runs on the CPU only; this run used " + r.device;
+    } else if (r.passes != 3) { // (the twin scores with the three deterministic passes)
+        why = "the model's masking makes " + std::to_string(r.passes) +
+              " passes per window, the twin's scoring 3; not compared";
     } else {
         const auto script = find_twin(a.twin, "bench_tsrnet_twin.py");
         if (script.empty())
             why = "bench_tsrnet_twin.py not found (give --twin)";
         else
-            tw = run_twin(a.python, script,
-                          { { "arch", { { "leads", r.leads }, { "width", r.width }, { "d_model", r.d_model } } },
-                            { "threads", r.threads },
-                            { "seconds", a.cfg.seconds },
-                            { "batches", r.batches },
-                            { "train_batch", a.cfg.train_batch } },
-                          why);
-        if (!tw.is_null() && tw.value("parameters", int64_t(-1)) != r.parameters) {
-            why = "the twin has " + std::to_string(tw.value("parameters", int64_t(-1))) +
-                  " parameters, expected " + std::to_string(r.parameters) + "; not compared";
-            tw = nullptr;
-        }
+            twin = [&a, &r, &why, script] {
+                json t = run_twin(
+                    a.python, script,
+                    { { "arch", { { "leads", r.leads }, { "width", r.width }, { "d_model", r.d_model } } },
+                      { "threads", r.threads },
+                      { "seconds", a.cfg.seconds },
+                      { "batches", r.batches },
+                      { "train_batch", a.cfg.train_batch } },
+                    why);
+                check_twin_parameters(t, r.parameters, why);
+                return t;
+            };
     }
-    std::printf("%lld parameters, %.3f GFLOP per scored window (3 forward passes: convolutions, "
-                "linear layers, attention)\n",
-                static_cast<long long>(r.parameters), r.score_gflop);
+    std::printf("%lld parameters, %.3f GFLOP per scored window (%lld forward passes: "
+                "convolutions, linear layers, attention)\n",
+                static_cast<long long>(r.parameters), r.score_gflop,
+                static_cast<long long>(r.passes));
     json out = json::parse(r.json());
     BenchRows rows;
     rows.batches = r.batches;
@@ -279,6 +285,14 @@ int bench_tsrnet(const TsrnetBenchArgs& a)
     rows.train_batch = a.cfg.train_batch;
     rows.gflop_per_window = r.score_gflop;
     rows.forward_label = "scoring";
+    const json tw = alternate_rounds(
+        a.rounds, rows,
+        [&a](BenchRows& b) {
+            const auto q = eval::bench_tsrnet(a.cfg);
+            b.windows_per_s = q.windows_per_s;
+            b.train_step_s = q.train_step_s;
+        },
+        twin, out);
     print_bench(rows, tw, why, out);
     if (!a.json.empty())
         write_atomically(a.json, out.dump(1) + "\n");
@@ -513,6 +527,9 @@ void add_tsrnet_commands(Cli& cli)
                                          "installed copy)");
     btsr->add_option("--python", ba->python, "Python with torch for the twin")
         ->capture_default_str();
+    btsr->add_option("--rounds", ba->rounds,
+                     "Alternate C++ and twin this many times; medians (ratios near 1)")
+        ->check(int_range(1, 100))->capture_default_str();
     btsr->add_flag("--no-twin", ba->no_twin, "C++ figures only");
     btsr->add_option("--json", ba->json, "Figures as JSON");
     cli.on(btsr, [ba] { return bench_tsrnet(*ba); });

@@ -11,10 +11,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -102,6 +104,97 @@ struct BenchRows {
     std::string step_label = "training step";
 };
 
+/*! The twin's figures are of the same network, or not compared: `why`
+ *  says so and the result becomes null (a twin built from other options
+ *  would time other work). */
+inline void check_twin_parameters(nlohmann::json& twin, int64_t expected, std::string& why)
+{
+    if (twin.is_null())
+        return;
+    const int64_t got = twin.value("parameters", int64_t(-1));
+    if (got != expected) {
+        why = "the twin has " + std::to_string(got) + " parameters, expected " +
+              std::to_string(expected) + "; not compared";
+        twin = nullptr;
+    }
+}
+
+/*!
+ * \brief Alternate the C++ and twin measurements for `rounds` rounds (C++
+ * first in each) and keep each figure's median over the rounds: both sides
+ * then meet the same drift of this machine (another process, the clock),
+ * which one run of each, one after the other, does not. `rows` holds round
+ * 1's C++ figures; `cpp(rows)` measures the C++ side again (windows_per_s,
+ * train_step_s); `twin` (empty: no twin) returns run_twin()'s result, null
+ * when it failed (then no twin figure is kept). Every round's figures go to
+ * out["rounds"]; returns the twin's medians (or null).
+ */
+inline nlohmann::json alternate_rounds(int rounds, BenchRows& rows,
+                                       const std::function<void(BenchRows&)>& cpp,
+                                       const std::function<nlohmann::json()>& twin,
+                                       nlohmann::json& out)
+{
+    std::vector<BenchRows> c{ rows };
+    std::vector<nlohmann::json> t;
+    bool twin_ok = static_cast<bool>(twin);
+    for (int k = 0; k < rounds; ++k) {
+        if (k > 0) {
+            BenchRows r = rows;
+            cpp(r);
+            c.push_back(r);
+        }
+        if (twin_ok) {
+            auto j = twin();
+            if (j.is_null())
+                twin_ok = false;
+            else
+                t.push_back(std::move(j));
+        }
+    }
+    auto median = [](std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        const std::size_t n = v.size();
+        return n == 0 ? 0.0 : n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    };
+    nlohmann::json per = nlohmann::json::array();
+    for (std::size_t k = 0; k < c.size(); ++k) {
+        nlohmann::json r = { { "cpp", { { "train_step_s", c[k].train_step_s } } } };
+        for (std::size_t i = 0; i < rows.batches.size(); ++i)
+            r["cpp"]["forward"][std::to_string(rows.batches[i])] = c[k].windows_per_s[i];
+        if (twin_ok)
+            r["twin"] = { { "forward", t[k]["forward"] }, { "train_step_s", t[k]["train_step_s"] } };
+        per.push_back(r);
+    }
+    out["rounds"] = per;
+    for (std::size_t i = 0; i < rows.batches.size(); ++i) {
+        std::vector<double> v;
+        for (const auto& r : c)
+            v.push_back(r.windows_per_s[i]);
+        rows.windows_per_s[i] = median(v);
+    }
+    {
+        std::vector<double> v;
+        for (const auto& r : c)
+            v.push_back(r.train_step_s);
+        rows.train_step_s = median(v);
+    }
+    if (!twin_ok)
+        return nullptr;
+    nlohmann::json tw = t.front();
+    for (const auto& b : rows.batches) {
+        const auto key = std::to_string(b);
+        std::vector<double> v;
+        for (const auto& j : t)
+            v.push_back(j["forward"].value(key, 0.0));
+        tw["forward"][key] = median(v);
+    }
+    std::vector<double> v;
+    for (const auto& j : t)
+        v.push_back(j.value("train_step_s", 0.0));
+    tw["train_step_s"] = median(v);
+    return tw;
+}
+
 /*!
  * \brief Print the C++ / twin table (windows/s and GFLOP/s per batch, the
  * step time, ratios > 1 = C++ faster) and fill out["cpp"] and out["twin"].
@@ -154,6 +247,14 @@ inline void print_bench(const BenchRows& r, const nlohmann::json& twin, const st
     else
         std::printf("twin: PyTorch %s at the same threads; ratio > 1 = C++ faster\n",
                     twin.value("torch", std::string("?")).c_str());
+    const std::size_t rounds = out.contains("rounds") ? out["rounds"].size() : 1;
+    if (rounds > 1)
+        std::printf("medians over %zu rounds, C++ and twin alternated (each round: \"rounds\" "
+                    "in the JSON)\n",
+                    rounds);
+    else
+        std::printf("one round: each side timed once, one after the other (median call); "
+                    "--rounds N alternates them N times for ratios near 1\n");
 }
 
 } // namespace apps

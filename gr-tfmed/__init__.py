@@ -24,20 +24,21 @@ __version__ = "@TFMED_VERSION@"
 # the module's install folder, worked out by CMake), so that an install made
 # with `cmake --install --prefix` elsewhere, or moved, finds its own models;
 # then the configured prefix and the source tree (a build-tree import).
-_MODEL_DIRS = (
-    _os.path.normpath(_os.path.join(_os.path.dirname(_os.path.abspath(__file__)),
-                                    "@TFMED_PY_TO_MODELS@")),
-    "@CMAKE_INSTALL_PREFIX@/share/gr-tfmed/models",
-    "@PROJECT_SOURCE_DIR@/models",
-)
+# In the build tree: the source tree's models (not an older install's); once
+# installed: the install's, beside the module, then at the configured prefix.
+_MODEL_DIRS = tuple(
+    _os.path.normpath(_os.path.join(_os.path.dirname(_os.path.abspath(__file__)), d))
+    for d in (@TFMED_PY_MODEL_DIRS@))
 
 
 def demo_model(name="tsrnet_demo_mitdb.tfm"):
     """Path of a model file shipped with gr-tfmed (default: the small TSRNet
     demo model, 1 lead at 500 Hz, trained on normal MIT-BIH segments).
 
-    $TFMED_MODEL_DIR is searched first, then the share folder of the install
-    this module belongs to, the configured prefix's, then the source tree. Raises FileNotFoundError naming the places searched."""
+    $TFMED_MODEL_DIR is searched first; then, for an installed module, the
+    share folder of the install it belongs to and the configured prefix's,
+    or, in the build tree, the source tree's models/. Raises
+    FileNotFoundError naming the places searched."""
     dirs = [d for d in (_os.environ.get("TFMED_MODEL_DIR"),) if d] + list(_MODEL_DIRS)
     for d in dirs:
         p = _os.path.join(d, name)

@@ -5,6 +5,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "gil.h"
+
 #include <gnuradio/tfmed/edf_source.h>
 #include <gnuradio/tfmed/wfdb_source.h>
 
@@ -29,7 +31,7 @@ void bind_recording_sources(py::module& m)
         "Replay a WFDB record as float vectors (one element per channel, physical "
         "units), with sample_rate/channel_names/units tags on the first item and "
         "an 'annotation' tag at every annotated sample.")
-        .def(py::init(&wfdb::make),
+        .def(py::init(without_gil(&wfdb::make)),
              py::arg("record"),
              py::arg("channels") = std::vector<int>{},
              py::arg("realtime") = false,
@@ -45,8 +47,9 @@ void bind_recording_sources(py::module& m)
         "edf_source",
         "Replay an EDF/EDF+/BDF file as float vectors (one element per channel, "
         "physical units), with sample_rate/channel_names/units tags on the first item "
-        "and an 'annotation' tag at every EDF+ annotation.")
-        .def(py::init(&edf::make),
+        "and an 'annotation' tag at every EDF+ annotation within the replayed samples "
+        "(those the file places outside its samples are counted in a warning).")
+        .def(py::init(without_gil(&edf::make)),
              py::arg("path"),
              py::arg("channels") = std::vector<int>{},
              py::arg("realtime") = false,

@@ -7,6 +7,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "gil.h"
+
 #include <gnuradio/tfmed/specar.h>
 #include <gnuradio/tfmed/table_source.h>
 
@@ -22,9 +24,9 @@ void bind_specar(py::module& m)
         m,
         "table_source",
         "Replay a CSV, NPY or UEA .ts table as float vectors (one element per selected "
-        "column), with sample_rate/channel_names tags on the first item and tfmed_label "
-        "tags where the label column changes (or at each .ts case).")
-        .def(py::init(&ts::make),
+        "column), with sample_rate/channel_names/units tags on the first item and "
+        "tfmed_label tags where the label column changes (or at each .ts case).")
+        .def(py::init(without_gil(&ts::make)),
              py::arg("path"),
              py::arg("columns") = std::vector<std::string>{},
              py::arg("sample_rate") = 0.0,
@@ -41,7 +43,7 @@ void bind_specar(py::module& m)
         "specar",
         "SpecAR-Net on a stream, by the model card's task: per-sample anomaly energy with "
         "alarm PDUs, forecast vectors, NaN gaps filled, or class decisions.")
-        .def(py::init(&blk::make),
+        .def(py::init(without_gil(&blk::make)),
              py::arg("model_path"),
              py::arg("channels"),
              py::arg("hop") = 0,
@@ -54,8 +56,7 @@ void bind_specar(py::module& m)
              py::arg("max_batch") = 16,
              py::arg("max_wait_ms") = 2.0,
              py::arg("queue") = 32,
-             py::arg("deadline_ms") = 0.0,
-             py::call_guard<py::gil_scoped_release>())
+             py::arg("deadline_ms") = 0.0)
         .def("task", &blk::task)
         .def("window", &blk::window)
         .def("hop", &blk::hop)

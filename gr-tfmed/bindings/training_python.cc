@@ -8,6 +8,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "gil.h"
+
 #include <gnuradio/sync_block.h>
 #include <gnuradio/tfmed/annotation_labeler.h>
 #include <gnuradio/tfmed/trainer_sink.h>
@@ -24,7 +26,7 @@ void bind_training(py::module& m)
         "gathers the windows of a "
         "finite source, trains on a worker thread when it ends, writes the model file, "
         "publishes progress PDUs on the 'progress' port, then ends the flowgraph.")
-        .def(py::init(&ts::make),
+        .def(py::init(without_gil(&ts::make)),
              py::arg("model"),
              py::arg("out_path"),
              py::arg("channels"),
@@ -34,8 +36,7 @@ void bind_training(py::module& m)
              py::arg("options") = "{}",
              py::arg("max_windows") = 20000,
              py::arg("device") = "auto",
-             py::arg("threads") = 0,
-             py::call_guard<py::gil_scoped_release>())
+             py::arg("threads") = 0)
         .def("windows", &ts::windows)
         .def("normal_windows", &ts::normal_windows)
         .def("state", &ts::state)

@@ -7,6 +7,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "gil.h"
+
 #include <gnuradio/tfmed/spec_augment.h>
 #include <gnuradio/tfmed/tfrnn_encoder.h>
 
@@ -21,7 +23,7 @@ void bind_trls(py::module& m)
         "TRLS's TFRNN encoder on a stream: raw sample windows or tfmed.stft frames in, one "
         "embedding per window out; with a linear head also class probabilities, tfmed_label "
         "tags and decision PDUs.")
-        .def(py::init(&enc::make),
+        .def(py::init(without_gil(&enc::make)),
              py::arg("model_path"),
              py::arg("input") = "samples",
              py::arg("channels") = 1,
@@ -35,8 +37,7 @@ void bind_trls(py::module& m)
              py::arg("max_batch") = 16,
              py::arg("max_wait_ms") = 2.0,
              py::arg("queue") = 32,
-             py::arg("deadline_ms") = 0.0,
-             py::call_guard<py::gil_scoped_release>())
+             py::arg("deadline_ms") = 0.0)
         .def("window", &enc::window)
         .def("hop", &enc::hop)
         .def("embedding_size", &enc::embedding_size)

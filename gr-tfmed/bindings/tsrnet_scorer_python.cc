@@ -7,6 +7,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "gil.h"
+
 #include <gnuradio/tfmed/tsrnet_scorer.h>
 
 #include <limits>
@@ -22,7 +24,7 @@ void bind_tsrnet_scorer(py::module& m)
         "TSRNet ECG anomaly score: float vectors of `leads` samples in (at the model's "
         "rate), one score per `hop` samples out; tfmed_score tags and alarm PDUs on the "
         "'alarm' port above the model card's threshold.")
-        .def(py::init(&blk::make),
+        .def(py::init(without_gil(&blk::make)),
              py::arg("model_path"),
              py::arg("leads"),
              py::arg("sample_rate"),
@@ -35,8 +37,7 @@ void bind_tsrnet_scorer(py::module& m)
              py::arg("max_batch") = 16,
              py::arg("max_wait_ms") = 2.0,
              py::arg("queue") = 32,
-             py::arg("deadline_ms") = 0.0,
-             py::call_guard<py::gil_scoped_release>())
+             py::arg("deadline_ms") = 0.0)
         .def("threshold", &blk::threshold)
         .def("set_threshold", &blk::set_threshold, py::arg("threshold"))
         .def("window", &blk::window)

@@ -188,11 +188,15 @@ private:
     bool pace(int64_t& n)
     {
         const double rate = d_rec.sample_rate;
-        const int64_t slice = std::max<int64_t>(1, static_cast<int64_t>(rate * 0.02));
+        // (Bounded before the conversions: a WFDB header may state 1e30 Hz,
+        // where int64_t(rate * 0.02) is undefined.)
+        const int64_t slice =
+            std::max<int64_t>(1, static_cast<int64_t>(std::min(rate * 0.02, 1e15)));
         for (int tries = 0; tries < 50; ++tries) {
             const double elapsed =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - d_t0).count();
-            const int64_t due = static_cast<int64_t>(elapsed * rate) + slice - d_paced;
+            const int64_t due =
+                static_cast<int64_t>(std::min(elapsed * rate, 4e18)) + slice - d_paced;
             if (due > 0) {
                 n = std::min<int64_t>(n, std::min(due, slice));
                 return true;

@@ -183,8 +183,14 @@ refused("eval refuses a flipped bit", "flipped.tfm", "eval", "specar", "flipped.
 
 # --- bench: C++ beside the Python twin (same network, threads, batches)
 ok("bench specar", "bench", "specar", "--preset", "jv", "--seconds", "0.05", "--batches", "1", "2",
-   "--train-batch", "2", "--threads", "1", "--json", "bench.json")
+   "--train-batch", "2", "--threads", "1", "--rounds", "2", "--json", "bench.json")
 b = json.load(open("bench.json"))
+# Two rounds, C++ and twin alternated; the twin's network is the same size
+# (else "not compared"); the printed figures are the rounds' medians.
+check("bench rounds", len(b["rounds"]) == 2 and all(set(r) == {"cpp", "twin"} for r in b["rounds"])
+      and b["twin"]["parameters"] == 935924
+      and abs(b["cpp"]["train_step_s"] - sum(r["cpp"]["train_step_s"] for r in b["rounds"]) / 2)
+      < 1e-12, b.get("rounds"))
 check("bench figures", b["parameters"] == 935924 and set(b["cpp"]["forward"]) == {"1", "2"}
       and b["cpp"]["train_step_s"] > 0 and b["forward_gflop_per_window"] > 1, b)
 check("bench twin", isinstance(b["twin"], dict) and set(b["twin"]["forward"]) == {"1", "2"}

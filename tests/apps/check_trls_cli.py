@@ -211,7 +211,7 @@ if os.path.exists("b.json"):
     check("bench C++ figures", set(j["cpp"]["forward"]) == {"1", "4"} and
           j["cpp"]["train_step_s"] > 0, j)
     check("bench twin figures", isinstance(j["twin"], dict) and
-          set(j["twin"]["forward"]) == {"1", "4"}, j["twin"])
+          set(j["twin"]["forward"]) == {"1", "4"} and j["twin"]["parameters"] == 141894, j["twin"])
     check("bench LibTorch-LSTM figures", set(j["cpp_libtorch_lstm"]["forward"]) == {"1", "4"} and
           j["cpp_libtorch_lstm"]["train_step_s"] > 0, j)
 check("bench table", "encoder, batch 4" in text and "pre-training step, batch 4" in text and

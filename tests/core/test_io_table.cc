@@ -13,8 +13,10 @@
  * -0.395; X_int16.npy starts 12, 22, 35, 45, 69 (= raw/Z/Z001.txt lines 1..5).
  */
 #include "data.h"
+#include "text.h" // (lib/core/io: the cells' number parsing)
 #include <tfmed/io/table.h>
 #include <tfmed/io/table_stream.h>
+#include <tfmed/io/ts.h>
 
 #include <gtest/gtest.h>
 
@@ -33,6 +35,8 @@ using tfmed::io::read_csv;
 using tfmed::io::read_npy;
 using tfmed::io::ReadError;
 using tfmed::io::Table;
+using tfmed::io::TableStreamOptions;
+using tfmed::io::read_ts;
 
 namespace {
 
@@ -403,8 +407,14 @@ TEST_F(TableFixture, StreamTimesAreWholeAndValid)
     EXPECT_EQ(tfmed::io::parse_time("12.5"), 12.5);
     // A zone offset was dropped, month 13 became January, February 30 March.
     for (const char* bad : { "2016-07-01 00:00+05:00", "2016-07-01 00:00:00.5",
-                             "2016-13-01 00:00:00", "2016-02-30 00:00:00", "2016-07-01 24:00" })
+                             "2016-13-01 00:00:00", "2016-02-30 00:00:00", "2016-07-01 24:00",
+                             // (sscanf's %d on a field past int: undefined)
+                             "99999999999-01-01 00:00", "2016-07-01 00:99999999999",
+                             "2016-07-01T00:00:00", "2016-07-01 00:00:", " 2016-07-01 00:00",
+                             "", "1e999" })
         EXPECT_THROW(tfmed::io::parse_time(bad), std::invalid_argument) << bad;
+    EXPECT_EQ(tfmed::io::parse_time("2016-7-1 0:1:2"), 1467331262.0);
+    EXPECT_EQ(tfmed::io::parse_time("-2.5e1"), -25.0);
 }
 
 TEST_F(TableFixture, StreamRefusesATimestampedTs)
@@ -544,4 +554,89 @@ TEST_F(TableFixture, NpyBrokenFiles)
         npy, write("huge.npy", npy_bytes(dict("<f8", "(4294967296, 4294967296)"), "")),
         "shape: expected a size that fits in 64 bits, found (4294967296, "
         "4294967296)");
+    // ... in any order, a zero dimension first too (the product was 0 from
+    // there on, and (0, 2^62, 2^62) passed where (2^62, 2^62, 0) did not).
+    expect_error(
+        npy,
+        write("huge0.npy", npy_bytes(dict("<f8", "(0, 4611686018427387904, 4)"), "")),
+        "shape: expected a size that fits in 64 bits, found (0, 4611686018427387904, 4)");
+    // The magic and a cut-off preamble: not "the wrong magic".
+    expect_error(npy, write("cut.npy", std::string("\x93NUMPY\x01\x00", 8)),
+                 "preamble: expected at least 10 bytes (magic, version, header length), found "
+                 "a file of 8 bytes");
+}
+
+TEST_F(TableFixture, CsvOutOfRangeCellsSaturateByTheirMagnitude)
+{
+    // Beyond double's range a cell is +-inf or +-0 by its size: the sign of
+    // the exponent alone read 0.(330 zeros)1 as inf and 1(500 zeros)e-10 as 0.
+    const std::string tiny = "0." + std::string(330, '0') + "1";
+    const std::string huge = "1" + std::string(500, '0') + "e-10";
+    const Table t = read_csv(write("range.csv", "a,b,c,d\n" + tiny + "," + huge + ",-" + huge +
+                                                    ",1e-400\n"));
+    ASSERT_EQ(t.rows, 1);
+    EXPECT_EQ(t.at(0, 0), 0.0);
+    EXPECT_EQ(t.at(0, 1), INFINITY);
+    EXPECT_EQ(t.at(0, 2), -INFINITY);
+    EXPECT_EQ(t.at(0, 3), 0.0);
+    EXPECT_EQ(tfmed::io::text::decimal_order("0.0012"), -3);
+    EXPECT_EQ(tfmed::io::text::decimal_order("-1500e-10"), -7);
+    EXPECT_EQ(tfmed::io::text::decimal_order("1e500"), 500);
+    EXPECT_EQ(tfmed::io::text::decimal_order("0.0"), 0);
+}
+
+TEST_F(TableFixture, StreamRefusalsNameWhatAndWhere)
+{
+    auto stream = [](const TableStreamOptions& o) {
+        return [o](const std::string& f) { return tfmed::io::read_table_stream(f, o); };
+    };
+    TableStreamOptions rate;
+    rate.sample_rate = 100;
+    // No row, a billion columns: (0, 10^9) was accepted by read_npy (no byte
+    // to read) and the replay then filled 24 GB of empty columns.
+    expect_error(stream(rate), write("norows.npy", npy_bytes(dict("<f4", "(0, 1000000000)"), "")),
+                 "shape: expected (T) or (T, C) with at least one row, found 0 rows");
+    expect_error(stream(rate), write("wide.npy", npy_bytes(dict("|u1", "(1, 70000)"),
+                                                           std::string(70000, '\0'))),
+                 "shape: expected (T, C) with at most 65536 columns, found 70000 columns");
+    expect_error(stream(rate), write("nocols.npy", npy_bytes(dict("<f4", "(5, 0)"), "")),
+                 "columns: expected at least one column to stream, found none (shape (T, 0))");
+    // A bad time names its row; the text column is no column to stream.
+    const auto ett = write("ett.csv", "date,HUFL,OT\n2016-07-01 00:00:00,1,2\n"
+                                      "2016-07-01 01:00:00,3,4\n2016-07-01T02:00:00,5,6\n");
+    TableStreamOptions timed;
+    timed.time_column = "date";
+    expect_error(stream(timed), ett,
+                 "time column date row 3: expected 'YYYY-MM-DD HH:MM[:SS]' (a real date) or "
+                 "seconds, found '2016-07-01T02:00:00'");
+    TableStreamOptions text = rate;
+    text.columns = { "date" };
+    expect_error(stream(text), ett,
+                 "columns: expected numeric columns: one of HUFL, OT, found 'date' (the text "
+                 "column, not numeric)");
+    TableStreamOptions fast;
+    fast.sample_rate = 1e21;
+    expect_error(stream(fast), ett,
+                 "sample_rate: expected a rate above 0 and at most 1e12 Hz (or a time column), "
+                 "found 1e+21 Hz");
+    // The extension is the file name's: a dot in a folder is none.
+    std::filesystem::create_directories(dir_ / "data.v2");
+    expect_error(stream(rate), write("data.v2/rec", "1,2\n"),
+                 "extension: expected .csv, .txt, .npy or .ts, found none");
+}
+
+TEST_F(TableFixture, TsLineEndsAndByteOrderMark)
+{
+    const std::string body = "@problemName x\n@univariate true\n@classLabel true a b\n@data\n"
+                             "1,2,3:a\n4,5,6:b\n";
+    // A UTF-8 byte-order mark (a file saved from Excel or Notepad) was "a
+    // '@' header line expected, found '???@problemName x'".
+    const auto bom = read_ts(write("bom.ts", "\xEF\xBB\xBF" + body));
+    EXPECT_EQ(bom.n_cases(), 2);
+    // Old Mac line ends read as one header line without @data.
+    std::string cr = body;
+    std::replace(cr.begin(), cr.end(), '\n', '\r');
+    expect_error([](const std::string& f) { return read_ts(f); }, write("cr.ts", cr),
+                 "line 1: expected lines ending in \\n or \\r\\n, found a carriage return "
+                 "inside the line (old Mac line ends, \\r alone)");
 }

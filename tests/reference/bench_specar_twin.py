@@ -9,8 +9,8 @@ specar_twin.py) at the same threads and batches, timed the same way.
 Usage: bench_specar_twin.py CONFIG_JSON
 CONFIG_JSON: {"arch": {...SpecarOptions names...}, "threads": T, "seconds": S,
               "batches": [1, 128], "train_batch": B}
-Prints one JSON line: {"torch": version, "forward": {"1": windows/s, ...},
-"train_step_s": seconds}.
+Prints one JSON line: {"torch": version, "parameters": N, "forward": {"1": windows/s,
+...}, "train_step_s": seconds}.
 """
 import json
 import os
@@ -42,7 +42,8 @@ def main():
     cfg = tw.SpecARConfig.from_kwargs(**a)
     torch.manual_seed(0)
     net = tw.SpecARNet(cfg)
-    out = {"torch": torch.__version__, "forward": {}}
+    out = {"torch": torch.__version__, "forward": {},
+           "parameters": sum(p.numel() for p in net.parameters())}
     net.eval()
     with torch.no_grad():
         for b in c["batches"]:

@@ -11,8 +11,8 @@ target networks, the symmetrised loss, backward, Adam, the EMA update).
 Usage: bench_trls_twin.py CONFIG_JSON
 CONFIG_JSON: {"arch": {...TrlsConfig names...}, "threads": T, "seconds": S,
               "batches": [1, 128], "train_batch": B}
-Prints one JSON line: {"torch": version, "forward": {"1": windows/s, ...},
-"train_step_s": seconds}.
+Prints one JSON line: {"torch": version, "parameters": N (encoder + head), "forward":
+{"1": windows/s, ...}, "train_step_s": seconds}.
 """
 import json
 import os
@@ -31,7 +31,8 @@ def main():
     cfg = tw.TrlsConfig(**c["arch"])
     torch.manual_seed(0)
     clf = tw.TrlsClassifier(cfg).eval()
-    out = {"torch": torch.__version__, "forward": {}}
+    out = {"torch": torch.__version__, "forward": {},
+           "parameters": sum(p.numel() for p in clf.parameters())}
     with torch.no_grad():
         for b in c["batches"]:
             img = torch.rand(b, cfg.features, cfg.frames)

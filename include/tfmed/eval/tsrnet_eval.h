@@ -80,7 +80,8 @@ struct TsrnetBenchResult {
     std::string header;      //!< what was measured, on what
     double window_s = 10.0;  //!< seconds of signal per window
     std::vector<int64_t> batches;
-    std::vector<double> windows_per_s; //!< scoring (3 masked passes), per batch
+    std::vector<double> windows_per_s; //!< scoring (`passes` masked passes), per batch
+    int64_t passes = 3;                //!< masked forward passes per scored window (the card's)
     double preprocess_s = 0.0, train_step_s = 0.0;
     int64_t parameters = 0;
     int64_t leads = 0, width = 0, d_model = 0;

@@ -7,7 +7,9 @@
 #define INCLUDED_TFMED_PLOT_FIGURE_H
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -36,6 +38,21 @@ struct Series {
     bool points = false; //!< a scatter of dots instead of a line
 };
 
+/*! \brief The k-th of 20 distinct series colours (Tableau's 10, then
+ *  their light tones); beyond 20 they repeat. */
+Rgb palette(std::size_t k);
+
+/*!
+ * \brief A trace of n samples for a figure: at most `blocks` blocks, each
+ * by its lowest and highest valid sample in their order (every k-th sample
+ * alone aliases narrow peaks such as QRS complexes); a block with no finite
+ * sample is a NaN, a gap. x_of(i) and y_of(i) give sample i.
+ */
+Series min_max_trace(int64_t n,
+                     const std::function<double(int64_t)>& x_of,
+                     const std::function<double(int64_t)>& y_of,
+                     int64_t blocks = 20000);
+
 /*! \brief A vertical marker at x with a short label on top (e.g. a beat "V"). */
 struct Marker {
     double x = 0;
@@ -52,15 +69,54 @@ struct Panel {
     double xmax = std::numeric_limits<double>::quiet_NaN();
     double ymin = std::numeric_limits<double>::quiet_NaN();
     double ymax = std::numeric_limits<double>::quiet_NaN();
+    /*! A heat map instead of axes (a confusion matrix): cells[row][col] in
+     *  [0, 1] (white to blue, the value printed where a cell has room), rows
+     *  from the top, named by row_names (left) and col_names (below); the
+     *  series and markers are not drawn then. */
+    std::vector<std::vector<double>> cells;
+    std::vector<std::string> row_names, col_names;
 };
+
+/*! \brief A drawn figure: RGB bytes row by row, and where each panel's
+ *  plotting area lies (the frame; its data is clipped to it). */
+struct Image {
+    struct Rect {
+        int x, y, w, h;
+    };
+    int width = 0, height = 0;
+    std::vector<uint8_t> rgb; //!< width * height * 3
+    std::vector<Rect> plots;  //!< one per panel
+};
+
+/*!
+ * \brief Draw the panels one above the other (what save_figure writes).
+ * A line series joins consecutive finite points; a non-finite x or y breaks
+ * it, and a finite point with no finite neighbour is drawn as a dot. Data
+ * beyond fixed limits is clipped to the panel.
+ * \throws std::invalid_argument for no panels or more than 200, a width
+ *         outside 200..20000, a panel height outside 60..20000, or fixed
+ *         limits with min > max; std::runtime_error when no font is found
+ */
+Image render_figure(const std::vector<Panel>& panels,
+                    const std::string& title = "",
+                    int width = 1200,
+                    int panel_height = 240);
+
+/*! \brief Encode an Image as PNG and write it atomically. */
+void write_png(const Image& image, const std::string& path);
+
+/*! \brief A tick's text: fixed notation with the decimals `step` needs
+ *  while it stays within 10 characters, else the significant digits that
+ *  tell ticks `step` apart ("1.25e+12"). */
+std::string tick_label(double value, double step);
 
 /*!
  * \brief Draw the panels one above the other and write a PNG.
  * \param panels at least one
  * \param path output file; written to a temporary beside it, then renamed
  * \param title figure title ("" for none)
- * \throws std::runtime_error when no font is found (see check_font)
- *         or the file cannot be written
+ * \throws what render_figure throws; std::runtime_error when the file
+ *         cannot be written
  */
 void save_figure(const std::vector<Panel>& panels,
                  const std::string& path,

@@ -145,6 +145,12 @@ WindowSet load_window_set(const WindowSetSpec& a, double model_rate, int64_t win
                                         std::to_string(arr.shape.size()) + " dimensions");
         const int64_t N = arr.shape[0], C = arr.shape.size() == 3 ? arr.shape[1] : 1,
                       T = arr.shape.back();
+        // (An empty array may name any size: (0, 2^40, 1) holds no byte.)
+        if (N < 1 || C < 1 || C > 64 || T < 1)
+            throw std::invalid_argument(a.data + ": expected (N, T) or (N, C, T) with N, T >= 1 "
+                                        "and C 1..64, found (" + std::to_string(N) + ", " +
+                                        (arr.shape.size() == 3 ? std::to_string(C) + ", " : "") +
+                                        std::to_string(T) + ")");
         const auto all = torch::from_blob(const_cast<float*>(arr.data.data()), { N, C, T }).clone();
         std::vector<int> labels(static_cast<std::size_t>(N), 0);
         if (!a.labels.empty()) {

@@ -64,9 +64,11 @@ std::string TrainBenchResult::json() const
 
 TrainBenchResult bench_train(const TrainBenchConfig& a)
 {
-    if (a.batch < 1 || a.steps < 1 || a.warmup < 0)
+    // (The clock starts at the last warm-up step: without one the timed steps
+    // held the loop's set-up and the cold first step.)
+    if (a.batch < 1 || a.steps < 1 || a.warmup < 1)
         throw std::invalid_argument("bench train: expected batch >= 1, steps >= 1 and warm-up "
-                                    ">= 0, found " + std::to_string(a.batch) + ", " +
+                                    ">= 1, found " + std::to_string(a.batch) + ", " +
                                     std::to_string(a.steps) + ", " + std::to_string(a.warmup));
     train::set_threads(a.threads);
     const auto dev = models::parse_device(a.device);

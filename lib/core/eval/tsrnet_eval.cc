@@ -260,6 +260,7 @@ std::string TsrnetBenchResult::json() const
         w[std::to_string(batches[i])] = windows_per_s[i];
     return nlohmann::json{ { "windows_per_s", w },
                            { "score_gflop_per_window", score_gflop },
+                           { "passes", passes },
                            { "parameters", parameters },
                            { "preprocess_ms", preprocess_s * 1e3 },
                            { "train_step_s", train_step_s },
@@ -310,6 +311,7 @@ TsrnetBenchResult bench_tsrnet(const TsrnetBenchConfig& a)
     r.threads = at::get_num_threads();
     r.parameters = models::count_parameters(*net);
     r.leads = card.leads, r.width = card.width, r.d_model = card.d_model;
+    r.passes = card.masking.passes();
     r.score_gflop = static_cast<double>(card.masking.passes()) *
                     models::tsrnet_forward_flops(models::options_of(card)) / 1e9;
     for (const int64_t b : a.batches) {

@@ -328,6 +328,10 @@ NpyArray read_npy(const std::string& path)
     unsigned char pre[12] = {};
     const size_t n_pre = static_cast<size_t>(std::min<uint64_t>(file_size, sizeof pre));
     f.read(reinterpret_cast<char*>(pre), static_cast<std::streamsize>(n_pre));
+    if (n_pre >= 6 && n_pre < 10 && std::memcmp(pre, "\x93NUMPY", 6) == 0)
+        throw ReadError(path, "preamble",
+                        "at least 10 bytes (magic, version, header length)",
+                        "a file of " + std::to_string(file_size) + " bytes");
     if (n_pre < 10 || std::memcmp(pre, "\x93NUMPY", 6) != 0)
         throw ReadError(
             path, "magic", "'\\x93NUMPY' (a .npy file)",
@@ -393,12 +397,15 @@ NpyArray read_npy(const std::string& path)
                         "False (C order; Fortran-order arrays are not supported)",
                         "True");
 
-    uint64_t count = 1;
+    // Every dimension counts, a zero one too: (0, 10^18) holds no value but
+    // its shape is no array a reader of it can allocate rows of.
+    uint64_t count = 1, extent = 1;
     for (const int64_t n : h.shape) {
         const uint64_t un = static_cast<uint64_t>(n);
-        if (un != 0 && count > std::numeric_limits<uint64_t>::max() / un / 8)
+        if (un != 0 && extent > std::numeric_limits<uint64_t>::max() / un / 8)
             throw ReadError(path, "shape", "a size that fits in 64 bits",
                             shape_text(h.shape));
+        extent *= un != 0 ? un : 1;
         count *= un;
     }
     const uint64_t data_start = header_start + header_len;

@@ -9,7 +9,10 @@
 #include <tfmed/io/ts.h>
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 #include <cstdio>
 #include <ctime>
@@ -21,11 +24,14 @@ namespace io {
 namespace {
 
 
+// The file name's extension, lower case ("data.v2/rec" has none).
 std::string extension(const std::string& path)
 {
-    const auto dot = path.find_last_of('.');
-    std::string e = dot == std::string::npos ? "" : path.substr(dot + 1);
-    std::transform(e.begin(), e.end(), e.begin(), ::tolower);
+    std::string e = std::filesystem::path(path).extension().string();
+    if (!e.empty())
+        e.erase(0, 1);
+    for (auto& ch : e)
+        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     return e;
 }
 
@@ -73,11 +79,16 @@ void finish(const std::string& path, const Columns& c, const TableStreamOptions&
         return it == c.names.end() ? -1 : static_cast<int>(it - c.names.begin());
     };
     auto is_text = [&](const std::string& n) { return !c.text_name.empty() && n == c.text_name; };
+    // (The text column may be the time or label column, not a streamed one.)
     auto refuse = [&](const std::string& what, const std::string& name) {
+        const bool streamed = what == "columns";
         throw ReadError(path, what,
-                        "one of " + joined(c.names) +
-                            (c.text_name.empty() ? "" : " (or the text column " + c.text_name + ")"),
-                        "'" + name + "'");
+                        (streamed ? "numeric columns: one of " : "one of ") + joined(c.names) +
+                            (c.text_name.empty() || streamed
+                                 ? ""
+                                 : " (or the text column " + c.text_name + ")"),
+                        "'" + name + "'" +
+                            (streamed && is_text(name) ? " (the text column, not numeric)" : ""));
     };
     for (const auto* n : { &o.time_column, &o.label_column })
         if (!n->empty() && index_of(*n) < 0 && !is_text(*n))
@@ -95,13 +106,20 @@ void finish(const std::string& path, const Columns& c, const TableStreamOptions&
             sel.push_back(i);
         }
     }
-    if (sel.empty())
+    if (sel.empty()) {
+        const auto ext = extension(path);
         throw ReadError(path, "columns",
-                        "at least one numeric column to stream (cells separated by ',')",
-                        "none" + std::string(c.names.empty() ? " (a whitespace-separated text "
-                                                               "file, as UCR's .txt, reads as "
-                                                               "one text column)"
-                                                             : ""));
+                        ext == "ts"    ? "at least one dimension with values to stream"
+                        : ext == "npy" ? "at least one column to stream"
+                                       : "at least one numeric column to stream (cells "
+                                         "separated by ',')",
+                        "none" + std::string(!c.names.empty() ? ""
+                                             : ext == "ts"    ? " (no cases after @data)"
+                                             : ext == "npy"   ? " (shape (T, 0))"
+                                                              : " (a whitespace-separated text "
+                                                                "file, as UCR's .txt, reads as "
+                                                                "one text column)"));
+    }
     r.source = path;
     r.n_samples = c.rows;
     for (int i : sel) {
@@ -125,15 +143,18 @@ void finish(const std::string& path, const Columns& c, const TableStreamOptions&
     double rate = o.sample_rate;
     if (!o.time_column.empty()) {
         std::vector<double> ts;
-        try {
-            if (is_text(o.time_column))
-                for (const auto& s : c.text)
-                    ts.push_back(parse_time(s));
-            else
-                ts = c.values[static_cast<std::size_t>(index_of(o.time_column))];
-        } catch (const std::invalid_argument& e) {
-            throw ReadError(path, "time column " + o.time_column, "times", e.what());
-        }
+        if (is_text(o.time_column))
+            for (std::size_t i = 0; i < c.text.size(); ++i)
+                try {
+                    ts.push_back(parse_time(c.text[i]));
+                } catch (const std::invalid_argument&) { // (its message names what, not where)
+                    throw ReadError(path, "time column " + o.time_column + " row " +
+                                              std::to_string(i + 1),
+                                    "'YYYY-MM-DD HH:MM[:SS]' (a real date) or seconds",
+                                    "'" + c.text[i] + "'");
+                }
+        else
+            ts = c.values[static_cast<std::size_t>(index_of(o.time_column))];
         if (ts.size() < 2)
             throw ReadError(path, "time column " + o.time_column, "at least 2 rows",
                             std::to_string(ts.size()));
@@ -200,9 +221,12 @@ void finish(const std::string& path, const Columns& c, const TableStreamOptions&
             rate = from_times;
         }
     }
-    if (!(rate > 0 && std::isfinite(rate)))
-        throw ReadError(path, "sample_rate", "a rate > 0 Hz (or a time column)",
-                        number_text(rate));
+    // (Past 1e12 Hz no sensor samples; a time column 1e-30 s apart, or a typo,
+    // gave rates whose real-time pacing overflowed its sample counts.)
+    if (!(rate > 0 && rate <= 1e12))
+        throw ReadError(path, "sample_rate",
+                        "a rate above 0 and at most 1e12 Hz (or a time column)",
+                        number_text(rate) + " Hz");
     r.sample_rate = rate;
 }
 
@@ -210,35 +234,57 @@ void finish(const std::string& path, const Columns& c, const TableStreamOptions&
 
 double parse_time(const std::string& text)
 {
-    std::tm t{};
-    int sec = 0, used = -1;
     // The whole text: "YYYY-MM-DD HH:MM" or "... HH:MM:SS" (a zone offset or
     // fractional seconds after it were silently dropped), every field in its
-    // range (timegm would turn month 13 into January).
-    int got = std::sscanf(text.c_str(), "%d-%d-%d %d:%d:%d%n", &t.tm_year, &t.tm_mon, &t.tm_mday,
-                          &t.tm_hour, &t.tm_min, &sec, &used);
-    if (got == 5) {
-        used = -1;
-        std::sscanf(text.c_str(), "%*d-%*d-%*d %*d:%*d%n", &used);
+    // range (timegm would turn month 13 into January). Fields are read with
+    // from_chars: sscanf's %d on 99999999999 is undefined.
+    const char* p = text.data();
+    const char* const end = p + text.size();
+    auto field = [&](int& v, char after) {
+        if (p == end || !std::isdigit(static_cast<unsigned char>(*p)))
+            return false;
+        const auto r = std::from_chars(p, end, v);
+        if (r.ec != std::errc())
+            return false;
+        p = r.ptr;
+        if (after) {
+            if (p == end || *p != after)
+                return false;
+            ++p;
+        }
+        return true;
+    };
+    int year = 0, mon = 0, mday = 0, hour = 0, min = 0, sec = 0;
+    bool date = field(year, '-') && field(mon, '-') && field(mday, ' ') && field(hour, ':');
+    if (date) {
+        const char* before_min = p;
+        if (field(min, ':'))
+            date = field(sec, 0) && p == end;
+        else {
+            p = before_min;
+            date = field(min, 0) && p == end;
+        }
     }
-    if ((got == 5 || got == 6) && used == static_cast<int>(text.size())) {
-        if (t.tm_mon < 1 || t.tm_mon > 12 || t.tm_mday < 1 || t.tm_mday > 31 || t.tm_hour < 0 ||
-            t.tm_hour > 23 || t.tm_min < 0 || t.tm_min > 59 || sec < 0 || sec > 59)
-            throw std::invalid_argument("expected a date and time with month 1-12, day 1-31, "
-                                        "hour 0-23, minute 0-59, second 0-59, found '" + text +
-                                        "'");
-        const int mday = t.tm_mday, mon = t.tm_mon;
-        t.tm_year -= 1900;
-        t.tm_mon -= 1;
-        t.tm_sec = got == 6 ? sec : 0;
+    if (date) {
+        if (year < 1 || year > 9999 || mon < 1 || mon > 12 || mday < 1 || mday > 31 || hour > 23 ||
+            min > 59 || sec > 59)
+            throw std::invalid_argument("expected a date and time with year 1-9999, month 1-12, "
+                                        "day 1-31, hour 0-23, minute 0-59, second 0-59, found '" +
+                                        text + "'");
+        std::tm t{};
+        t.tm_year = year - 1900;
+        t.tm_mon = mon - 1;
+        t.tm_mday = mday;
+        t.tm_hour = hour;
+        t.tm_min = min;
+        t.tm_sec = sec;
         const auto v = timegm(&t);
         if (t.tm_mday != mday || t.tm_mon != mon - 1) // (February 30 became March 2)
             throw std::invalid_argument("expected a date that exists, found '" + text + "'");
         return static_cast<double>(v);
     }
-    char* end = nullptr;
-    const double v = std::strtod(text.c_str(), &end);
-    if (end && end != text.c_str() && *end == '\0' && std::isfinite(v))
+    double v = 0; // (seconds: read as the cells are, whatever the locale's decimal mark)
+    if (text::parse_real(text, v) && std::isfinite(v))
         return v;
     throw std::invalid_argument("expected 'YYYY-MM-DD HH:MM:SS' or seconds, found '" + text +
                                 "'");
@@ -300,6 +346,13 @@ Recording read_table_stream(const std::string& path, const TableStreamOptions& o
             throw ReadError(path, "shape", "(T) or (T, C)",
                             std::to_string(a.shape.size()) + " dimensions");
         const int64_t cols = a.shape.size() == 2 ? a.shape[1] : 1;
+        // (A (0, 10^9) array holds no byte yet named a billion columns.)
+        if (a.shape[0] < 1)
+            throw ReadError(path, "shape", "(T) or (T, C) with at least one row",
+                            std::to_string(a.shape[0]) + " rows");
+        if (cols > 65536)
+            throw ReadError(path, "shape", "(T, C) with at most 65536 columns",
+                            std::to_string(cols) + " columns");
         c.rows = a.shape[0];
         c.values.assign(static_cast<std::size_t>(cols), std::vector<double>());
         for (int64_t k = 0; k < cols; ++k) {
@@ -324,7 +377,8 @@ Recording read_table_stream(const std::string& path, const TableStreamOptions& o
         finish(path, c, o, r);
         return r;
     }
-    throw ReadError(path, "extension", ".csv, .txt, .npy or .ts", "'." + ext + "'");
+    throw ReadError(path, "extension", ".csv, .txt, .npy or .ts",
+                    ext.empty() ? "none" : "'." + ext + "'");
 }
 
 } // namespace io

@@ -10,7 +10,9 @@
 #include "file.h"
 #include <tfmed/io/recording.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cmath>
 #include <charconv>
 #include <cstdlib>
@@ -85,6 +87,40 @@ inline float saturate_float(double v)
     return static_cast<float>(v);
 }
 
+/*! The power of ten of a well-formed decimal number's first significant
+ *  digit ("0.0012" -> -3, "1500e-10" -> -7, "1e500" -> 500), saturated at
+ *  +-10^9; 0 for a number without one (zero). Out of range tells a huge
+ *  number from a tiny one by this, not by the exponent's sign alone
+ *  ("0.000...1" with 330 zeros and "1000...0e-10" with 500 zeros). */
+inline int64_t decimal_order(std::string_view s)
+{
+    if (!s.empty() && (s.front() == '-' || s.front() == '+'))
+        s.remove_prefix(1);
+    const auto ex = s.find_first_of("eE");
+    int64_t exp10 = 0;
+    if (ex != std::string_view::npos) {
+        std::string_view e = s.substr(ex + 1);
+        const bool neg = !e.empty() && e.front() == '-';
+        if (!e.empty() && (e.front() == '-' || e.front() == '+'))
+            e.remove_prefix(1);
+        for (char c : e)
+            if (c >= '0' && c <= '9')
+                exp10 = std::min<int64_t>(exp10 * 10 + (c - '0'), 1000000000);
+        exp10 = neg ? -exp10 : exp10;
+        s = s.substr(0, ex);
+    }
+    const auto dot = s.find('.');
+    const std::string_view whole = s.substr(0, dot);
+    for (std::size_t i = 0; i < whole.size(); ++i)
+        if (whole[i] >= '1' && whole[i] <= '9')
+            return exp10 + static_cast<int64_t>(whole.size() - i) - 1;
+    if (dot != std::string_view::npos)
+        for (std::size_t i = dot + 1; i < s.size(); ++i)
+            if (s[i] >= '1' && s[i] <= '9')
+                return exp10 - static_cast<int64_t>(i - dot);
+    return 0;
+}
+
 template <typename T>
 inline bool parse_real(std::string_view s, T& out)
 {
@@ -114,8 +150,7 @@ inline bool parse_real(std::string_view s, T& out)
             }
         }
         const bool negative = s.front() == '-';
-        const auto ex = s.find_first_of("eE");
-        const bool tiny = ex != std::string_view::npos && ex + 1 < s.size() && s[ex + 1] == '-';
+        const bool tiny = decimal_order(s) < 0;
         const T inf = std::numeric_limits<T>::infinity();
         out = tiny ? (negative ? -T(0) : T(0)) : (negative ? -inf : inf);
         return true;

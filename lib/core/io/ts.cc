@@ -397,7 +397,9 @@ void TsParser::data_line(std::string_view t, int line)
 
 TsDataset TsParser::parse(const std::string& text)
 {
-    const std::string_view all(text);
+    std::string_view all(text);
+    if (all.substr(0, 3) == "\xEF\xBB\xBF") // UTF-8 byte-order mark, as the CSV reader
+        all.remove_prefix(3);
     bool in_data = false;
     int line = 0;
     size_t pos = 0;
@@ -405,9 +407,17 @@ TsDataset TsParser::parse(const std::string& text)
         size_t eol = all.find('\n', pos);
         if (eol == std::string_view::npos)
             eol = all.size();
-        const std::string_view t = trim(all.substr(pos, eol - pos));
+        std::string_view raw = all.substr(pos, eol - pos);
         pos = eol + 1;
         ++line;
+        while (!raw.empty() && raw.back() == '\r')
+            raw.remove_suffix(1);
+        // (trim() counts \r as a blank: a file with \r alone between lines read
+        // as one header line, "expected a '@data' line, found end of file")
+        if (raw.find('\r') != std::string_view::npos)
+            throw ReadError(path_, at_line(line), "lines ending in \\n or \\r\\n",
+                            "a carriage return inside the line (old Mac line ends, \\r alone)");
+        const std::string_view t = trim(raw);
         // Blank lines and comments may appear anywhere; a data line never
         // starts with '#', so skipping comments after @data is unambiguous.
         if (t.empty() || t.front() == '#')

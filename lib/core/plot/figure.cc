@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -157,11 +158,20 @@ private:
 class Canvas
 {
 public:
-    Canvas(int w, int h) : w_(w), h_(h), px_(static_cast<size_t>(w) * h * 3, 255) {}
+    Canvas(int w, int h) : w_(w), h_(h), px_(static_cast<size_t>(w) * h * 3, 255) { unclip(); }
+
+    // Drawing outside [x0, x1) x [y0, y1) leaves the pixels alone (a panel's
+    // data stays inside its frame whatever its fixed limits).
+    void clip(int x0, int y0, int x1, int y1)
+    {
+        cx0_ = std::max(x0, 0), cy0_ = std::max(y0, 0);
+        cx1_ = std::min(x1, w_), cy1_ = std::min(y1, h_);
+    }
+    void unclip() { clip(0, 0, w_, h_); }
 
     void blend(int x, int y, Rgb c, double a)
     {
-        if (x < 0 || y < 0 || x >= w_ || y >= h_ || !(a > 0))
+        if (x < cx0_ || y < cy0_ || x >= cx1_ || y >= cy1_ || !(a > 0))
             return;
         a = std::min(a, 1.0);
         uint8_t* p = &px_[(static_cast<size_t>(y) * w_ + x) * 3];
@@ -182,13 +192,43 @@ public:
     void line(double x0, double y0, double x1, double y1, Rgb c, double width)
     {
         const double r = width / 2;
+        // Cut the segment to the clip rectangle grown by the pen (Liang-Barsky):
+        // coordinates far outside (a value at 1e300 on a fixed axis) become
+        // pixels before any conversion to int; non-finite ones draw nothing.
+        if (!std::isfinite(x0) || !std::isfinite(y0) || !std::isfinite(x1) || !std::isfinite(y1) ||
+            !(r >= 0) || !std::isfinite(r))
+            return;
+        {
+            const double m = r + 2, lo_x = cx0_ - m, hi_x = cx1_ + m, lo_y = cy0_ - m,
+                         hi_y = cy1_ + m, ddx = x1 - x0, ddy = y1 - y0;
+            double t0 = 0, t1 = 1;
+            const double pq[4][2] = { { -ddx, x0 - lo_x }, { ddx, hi_x - x0 },
+                                      { -ddy, y0 - lo_y }, { ddy, hi_y - y0 } };
+            for (const auto& e : pq) {
+                if (e[0] == 0) {
+                    if (e[1] < 0)
+                        return; // parallel to this edge and outside it
+                    continue;
+                }
+                const double t = e[1] / e[0];
+                if (e[0] < 0)
+                    t0 = std::max(t0, t);
+                else
+                    t1 = std::min(t1, t);
+            }
+            if (t0 > t1)
+                return;
+            const double ax = x0 + t0 * ddx, ay = y0 + t0 * ddy;
+            x1 = x0 + t1 * ddx, y1 = y0 + t1 * ddy;
+            x0 = ax, y0 = ay;
+        }
         const int xa = static_cast<int>(std::floor(std::min(x0, x1) - r - 1));
         const int xb = static_cast<int>(std::ceil(std::max(x0, x1) + r + 1));
         const int ya = static_cast<int>(std::floor(std::min(y0, y1) - r - 1));
         const int yb = static_cast<int>(std::ceil(std::max(y0, y1) + r + 1));
         const double dx = x1 - x0, dy = y1 - y0, len2 = dx * dx + dy * dy;
-        for (int y = std::max(ya, 0); y <= std::min(yb, h_ - 1); y++)
-            for (int x = std::max(xa, 0); x <= std::min(xb, w_ - 1); x++) {
+        for (int y = std::max(ya, cy0_); y < std::min(yb + 1, cy1_); y++)
+            for (int x = std::max(xa, cx0_); x < std::min(xb + 1, cx1_); x++) {
                 double t = len2 > 0 ? ((x - x0) * dx + (y - y0) * dy) / len2 : 0;
                 t = std::clamp(t, 0.0, 1.0);
                 const double ex = x0 + t * dx - x, ey = y0 + t * dy - y;
@@ -196,6 +236,9 @@ public:
                 blend(x, y, c, std::clamp(r + 0.5 - d, 0.0, 1.0));
             }
     }
+
+    // A round dot of the given diameter centred at (x, y).
+    void dot(double x, double y, Rgb c, double diameter) { line(x, y, x, y, c, diameter); }
 
     // Text with its left (align 0), centre (0.5) or right (1) edge at x and
     // baseline at y; rotated 90 degrees counter-clockwise when vertical.
@@ -239,39 +282,54 @@ public:
         const auto& f = font.info();
         const float scale = stbtt_ScaleForPixelHeight(&f, static_cast<float>(size));
         double w = 0;
-        for (const int ch : code_points(s)) {
+        const auto cp = code_points(s);
+        for (size_t i = 0; i < cp.size(); i++) { // (advances and kerning, as text() places them)
             int adv, lsb;
-            stbtt_GetCodepointHMetrics(&f, ch, &adv, &lsb);
+            stbtt_GetCodepointHMetrics(&f, cp[i], &adv, &lsb);
             w += adv * scale;
+            if (i + 1 < cp.size())
+                w += scale * stbtt_GetCodepointKernAdvance(&f, cp[i], cp[i + 1]);
         }
         return w;
     }
 
-    void save(const std::string& path) const
-    {
-        std::string png;
-        stbi_write_png_to_func(
-            [](void* ctx, void* data, int n) {
-                static_cast<std::string*>(ctx)->append(static_cast<char*>(data), n);
-            },
-            &png, w_, h_, 3, px_.data(), w_ * 3);
-        if (png.empty())
-            throw std::runtime_error("plot: PNG encoding failed for " + path);
-        io::write_atomically(path, png); // (a unique temporary, removed on failure)
-    }
+    Image image() const { return Image{ w_, h_, px_, {} }; }
 
 private:
     int w_, h_;
     std::vector<uint8_t> px_;
+    int cx0_ = 0, cy0_ = 0, cx1_ = 0, cy1_ = 0;
 };
+
+} // namespace
 
 std::string tick_label(double v, double step)
 {
-    char buf[32];
-    const int digits = step >= 1 ? 0 : static_cast<int>(std::ceil(-std::log10(step) - 1e-9));
-    std::snprintf(buf, sizeof buf, "%.*f", std::max(0, digits), std::abs(v) < step * 1e-6 ? 0.0 : v);
+    if (!std::isfinite(v))
+        return std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf";
+    if (std::abs(v) < step * 1e-6)
+        v = 0.0;
+    char buf[400];
+    // Fixed notation while it stays short (the labels sit in an 80-pixel
+    // margin), else the significant digits that tell ticks `step` apart.
+    if (std::isfinite(step) && step > 0) {
+        const int digits = step >= 1 ? 0 : static_cast<int>(std::ceil(-std::log10(step) - 1e-9));
+        if (digits <= 9 && std::abs(v) < 1e9) {
+            std::snprintf(buf, sizeof buf, "%.*f", std::max(0, digits), v);
+            if (std::strlen(buf) <= 10)
+                return buf;
+        }
+    }
+    int sig = 3;
+    if (std::isfinite(step) && step > 0 && v != 0)
+        sig = std::clamp(static_cast<int>(std::floor(std::log10(std::abs(v))) -
+                                          std::floor(std::log10(step))) + 1,
+                         1, 17);
+    std::snprintf(buf, sizeof buf, "%.*g", sig, v);
     return buf;
 }
+
+namespace {
 
 void limits(const Panel& p, double& x0, double& x1, double& y0, double& y1)
 {
@@ -279,19 +337,30 @@ void limits(const Panel& p, double& x0, double& x1, double& y0, double& y1)
     x1 = y1 = -std::numeric_limits<double>::infinity();
     for (const auto& s : p.series)
         for (size_t i = 0; i < s.x.size() && i < s.y.size(); i++) {
-            if (std::isfinite(s.x[i])) {
-                x0 = std::min(x0, s.x[i]);
-                x1 = std::max(x1, s.x[i]);
-            }
-            if (std::isfinite(s.y[i])) {
-                y0 = std::min(y0, s.y[i]);
-                y1 = std::max(y1, s.y[i]);
-            }
+            if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i]))
+                continue; // (not drawn: it does not stretch the axes either)
+            x0 = std::min(x0, s.x[i]);
+            x1 = std::max(x1, s.x[i]);
+            y0 = std::min(y0, s.y[i]);
+            y1 = std::max(y1, s.y[i]);
         }
     if (!std::isfinite(x0))
         x0 = 0, x1 = 1;
     if (!std::isfinite(y0))
         y0 = 0, y1 = 1;
+    // A range the doubles cannot hold (data from -1e308 to 1e308), padded
+    // or not: quartered ends keep the arithmetic finite (the extremes fall
+    // outside the panel and are clipped).
+    if (!std::isfinite((x1 - x0) * 1.2))
+        x0 /= 4, x1 /= 4;
+    if (!std::isfinite((y1 - y0) * 1.2))
+        y0 /= 4, y1 /= 4;
+    // One x (a single point, one epoch): centred, not on the left frame.
+    const double xmag = std::max(std::abs(x0), std::abs(x1));
+    if (x1 - x0 < 1e-12 * std::max(1.0, xmag)) {
+        const double half = std::max(0.5, 1e-6 * xmag);
+        x0 -= half, x1 += half;
+    }
     // A flat trace: +-0.5, or a millionth of the value where 0.5 is below
     // the doubles' spacing there (3e15: the range stayed flat).
     const double ymag = std::max(std::abs(y0), std::abs(y1));
@@ -309,11 +378,72 @@ void limits(const Panel& p, double& x0, double& x1, double& y0, double& y1)
         y0 = p.ymin;
     if (std::isfinite(p.ymax))
         y1 = p.ymax;
+    if (std::isfinite(p.xmin) && std::isfinite(p.xmax) && p.xmin > p.xmax)
+        throw std::invalid_argument("save_figure: expected xmin <= xmax, found xmin " +
+                                    std::to_string(p.xmin) + " > xmax " + std::to_string(p.xmax));
+    if (std::isfinite(p.ymin) && std::isfinite(p.ymax) && p.ymin > p.ymax)
+        throw std::invalid_argument("save_figure: expected ymin <= ymax, found ymin " +
+                                    std::to_string(p.ymin) + " > ymax " + std::to_string(p.ymax));
     if (x1 - x0 < 1e-12 * std::max({ 1.0, std::abs(x0), std::abs(x1) }))
         x1 = x0 + std::max(1.0, 1e-6 * std::abs(x0));
+    if (y1 - y0 < 1e-12 * std::max({ 1.0, std::abs(y0), std::abs(y1) }))
+        y1 = y0 + std::max(1.0, 1e-6 * std::abs(y0));
 }
 
 } // namespace
+
+Series min_max_trace(int64_t n,
+                     const std::function<double(int64_t)>& x_of,
+                     const std::function<double(int64_t)>& y_of,
+                     int64_t blocks)
+{
+    Series s;
+    if (n <= 0)
+        return s;
+    const int64_t step = std::max<int64_t>(1, (n + std::max<int64_t>(blocks, 1) - 1) /
+                                                  std::max<int64_t>(blocks, 1));
+    s.x.reserve(static_cast<size_t>(2 * (n / step + 1)));
+    s.y.reserve(s.x.capacity());
+    for (int64_t t = 0; t < n; t += step) {
+        const int64_t end = std::min(n, t + step);
+        int64_t lo = -1, hi = -1;
+        double vlo = 0, vhi = 0;
+        for (int64_t u = t; u < end; ++u) {
+            const double v = y_of(u);
+            if (!std::isfinite(v))
+                continue;
+            if (lo < 0 || v < vlo)
+                lo = u, vlo = v;
+            if (hi < 0 || v > vhi)
+                hi = u, vhi = v;
+        }
+        if (lo < 0) {
+            s.x.push_back(x_of(t));
+            s.y.push_back(NAN);
+            continue;
+        }
+        const bool lo_first = lo <= hi;
+        s.x.push_back(x_of(lo_first ? lo : hi));
+        s.y.push_back(lo_first ? vlo : vhi);
+        if (lo != hi) {
+            s.x.push_back(x_of(lo_first ? hi : lo));
+            s.y.push_back(lo_first ? vhi : vlo);
+        }
+    }
+    return s;
+}
+
+Rgb palette(std::size_t k)
+{
+    static const Rgb colours[20] = {
+        { 31, 119, 180 },  { 214, 39, 40 },   { 44, 160, 44 },   { 255, 127, 14 },
+        { 148, 103, 189 }, { 140, 86, 75 },   { 227, 119, 194 }, { 127, 127, 127 },
+        { 188, 189, 34 },  { 23, 190, 207 },  { 174, 199, 232 }, { 255, 152, 150 },
+        { 152, 223, 138 }, { 255, 187, 120 }, { 197, 176, 213 }, { 196, 156, 148 },
+        { 247, 182, 210 }, { 199, 199, 199 }, { 219, 219, 141 }, { 158, 218, 229 }
+    };
+    return colours[k % 20];
+}
 
 std::vector<int> code_points(const std::string& s)
 {
@@ -382,18 +512,81 @@ const Font& the_font()
 
 void check_font() { the_font(); }
 
-void save_figure(const std::vector<Panel>& panels,
-                 const std::string& path,
-                 const std::string& title,
-                 int width,
-                 int panel_height)
+namespace {
+
+// A heat map of p.cells in the plotting area (pl, pt, pw, ph).
+void heat_map(Canvas& c, const Font& font, const Panel& p, int pl, int pt, int pw, int ph)
+{
+    const std::size_t rows = p.cells.size(), cols = p.cells.front().size();
+    for (const auto& r : p.cells)
+        if (r.size() != cols)
+            throw std::invalid_argument("save_figure: expected every heat-map row to have " +
+                                        std::to_string(cols) + " cells, found one with " +
+                                        std::to_string(r.size()));
+    if (cols == 0 || rows > 1000 || cols > 1000)
+        throw std::invalid_argument("save_figure: expected a heat map of 1 to 1000 rows and "
+                                    "columns, found " + std::to_string(rows) + " x " +
+                                    std::to_string(cols));
+    const Rgb ink{ 30, 30, 30 }, white{ 255, 255, 255 }, blue{ 31, 119, 180 };
+    const double cw = static_cast<double>(pw) / cols, chh = static_cast<double>(ph) / rows;
+    for (std::size_t i = 0; i < rows; i++)
+        for (std::size_t j = 0; j < cols; j++) {
+            const double v = p.cells[i][j];
+            const int x = pl + static_cast<int>(std::lround(j * cw)),
+                      y = pt + static_cast<int>(std::lround(i * chh));
+            const int w = pl + static_cast<int>(std::lround((j + 1) * cw)) - x,
+                      h = pt + static_cast<int>(std::lround((i + 1) * chh)) - y;
+            if (std::isfinite(v)) {
+                const double a = std::clamp(v, 0.0, 1.0);
+                c.fill(x, y, w, h, Rgb{ static_cast<uint8_t>(255 + (blue.r - 255) * a),
+                                        static_cast<uint8_t>(255 + (blue.g - 255) * a),
+                                        static_cast<uint8_t>(255 + (blue.b - 255) * a) });
+            }
+            if (cw >= 34 && chh >= 15) {
+                char buf[32];
+                std::snprintf(buf, sizeof buf, std::isfinite(v) ? "%.2f" : "-", v);
+                c.text(font, x + w / 2.0, y + h / 2.0 + 4, buf, 11,
+                       std::isfinite(v) && v > 0.55 ? white : ink, 0.5);
+            }
+        }
+    const Rgb frame{ 90, 90, 90 };
+    c.line(pl, pt, pl + pw, pt, frame, 1);
+    c.line(pl, pt + ph, pl + pw, pt + ph, frame, 1);
+    c.line(pl, pt, pl, pt + ph, frame, 1);
+    c.line(pl + pw, pt, pl + pw, pt + ph, frame, 1);
+    // Names where there is room for them (every k-th where there is not).
+    const std::size_t xstep = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(40 / cw)));
+    const std::size_t ystep = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(13 / chh)));
+    for (std::size_t j = 0; j < cols && j < p.col_names.size(); j += xstep)
+        c.text(font, pl + (j + 0.5) * cw, pt + ph + 15, p.col_names[j], 11, ink, 0.5);
+    for (std::size_t i = 0; i < rows && i < p.row_names.size(); i += ystep)
+        c.text(font, pl - 6, pt + (i + 0.5) * chh + 4, p.row_names[i], 11, ink, 1.0);
+}
+
+} // namespace
+
+Image render_figure(const std::vector<Panel>& panels,
+                    const std::string& title,
+                    int width,
+                    int panel_height)
 {
     if (panels.empty())
         throw std::invalid_argument("save_figure: expected at least one panel, found none");
+    if (width < 200 || width > 20000)
+        throw std::invalid_argument("save_figure: expected a width of 200 to 20000 pixels, found " +
+                                    std::to_string(width));
+    if (panel_height < 60 || panel_height > 20000)
+        throw std::invalid_argument(
+            "save_figure: expected a panel height of 60 to 20000 pixels, found " +
+            std::to_string(panel_height));
+    if (panels.size() > 200)
+        throw std::invalid_argument("save_figure: expected at most 200 panels, found " +
+                                    std::to_string(panels.size()));
     const Font& font = the_font();
     const int top = title.empty() ? 10 : 40, left = 80, right = 20, gap = 52;
     const int height = top + static_cast<int>(panels.size()) * (panel_height + gap) + 10;
     Canvas c(width, height);
+    std::vector<Image::Rect> plot_areas;
     const Rgb ink{ 30, 30, 30 }, grid{ 225, 225, 225 }, frame{ 90, 90, 90 };
     if (!title.empty())
         c.text(font, width / 2.0, 26, title, 17, ink, 0.5);
@@ -403,6 +596,17 @@ void save_figure(const std::vector<Panel>& panels,
         limits(p, x0, x1, y0, y1);
         const int pt = top + static_cast<int>(k) * (panel_height + gap) + 18;
         const int pl = left, pw = width - left - right, ph = panel_height - 18;
+        plot_areas.push_back({ pl, pt, pw, ph });
+        if (!p.cells.empty()) {
+            heat_map(c, font, p, pl, pt, pw, ph);
+            if (!p.title.empty())
+                c.text(font, pl, pt - 5, p.title, 13, ink, 0);
+            if (!p.xlabel.empty())
+                c.text(font, pl + pw / 2.0, pt + ph + 32, p.xlabel, 12, ink, 0.5);
+            if (!p.ylabel.empty())
+                c.text(font, 14, pt + ph / 2.0, p.ylabel, 12, ink, 0.5, true);
+            continue;
+        }
         auto X = [&](double x) { return pl + (x - x0) / (x1 - x0) * pw; };
         auto Y = [&](double y) { return pt + ph - (y - y0) / (y1 - y0) * ph; };
         const auto xt = nice_ticks(x0, x1, 10), yt = nice_ticks(y0, y1, 5);
@@ -411,50 +615,83 @@ void save_figure(const std::vector<Panel>& panels,
         for (double v : yt)
             c.line(pl, Y(v), pl + pw, Y(v), grid, 1);
         for (const auto& m : p.markers) {
-            if (m.x < x0 || m.x > x1)
+            if (!(m.x >= x0 && m.x <= x1))
                 continue;
             c.line(X(m.x), pt + 12, X(m.x), pt + ph, Rgb{ 240, 190, 190 }, 1);
             c.text(font, X(m.x), pt + 11, m.label, 11, m.color, 0.5);
         }
+        // The data stays inside the frame (fixed limits narrower than the data).
+        c.clip(pl, pt, pl + pw + 1, pt + ph + 1);
         for (const auto& s : p.series) {
             const size_t n = std::min(s.x.size(), s.y.size());
-            if (s.points) { // a scatter: one short stroke (a dot) per point
+            auto finite = [&](size_t i) { return std::isfinite(s.x[i]) && std::isfinite(s.y[i]); };
+            const double dot = std::max(2.5, s.width * 2.5);
+            if (s.points) { // a scatter: one dot per point
                 for (size_t i = 0; i < n; i++)
-                    if (std::isfinite(s.x[i]) && std::isfinite(s.y[i]) && s.x[i] >= x0 &&
-                        s.x[i] <= x1)
-                        c.line(X(s.x[i]) - 0.5, Y(s.y[i]), X(s.x[i]) + 0.5, Y(s.y[i]), s.color,
-                               std::max(2.0, s.width * 2.5));
+                    if (finite(i))
+                        c.dot(X(s.x[i]), Y(s.y[i]), s.color, dot);
                 continue;
             }
             // Dense traces: one vertical min-max stroke per pixel column keeps
-            // every peak and costs width, not n, line segments.
+            // every peak and costs width, not n, line segments. Columns join
+            // across columns no sample falls in; a NaN (or infinite) value
+            // breaks the line, as in the sparse path.
             if (n > static_cast<size_t>(2 * pw)) {
-                double prev_lo = NAN, prev_hi = NAN;
+                double prev_lo = NAN, prev_hi = NAN, prev_last = NAN;
+                int prev_col = -1;
+                double lo = INFINITY, hi = -INFINITY, first = NAN, end = NAN;
+                // Draw what column `col` holds so far, joined to the last column drawn.
+                auto flush = [&](int col) {
+                    if (!std::isfinite(lo))
+                        return;
+                    double a = lo, b = hi;
+                    if (!std::isfinite(prev_lo) && lo == hi) // (a lone value: a dot, as below)
+                        c.dot(pl + col + 0.5, Y(lo), s.color, dot);
+                    if (std::isfinite(prev_lo)) {
+                        if (prev_col == col - 1) {
+                            a = std::min(a, prev_hi);
+                            b = std::max(b, prev_lo);
+                        } else // (columns no sample fell in: a segment across them)
+                            c.line(pl + prev_col + 0.5, Y(prev_last), pl + col + 0.5, Y(first),
+                                   s.color, s.width);
+                    }
+                    c.line(pl + col + 0.5, Y(a), pl + col + 0.5, Y(b), s.color, s.width);
+                    prev_lo = lo, prev_hi = hi, prev_last = end, prev_col = col;
+                    lo = INFINITY, hi = -INFINITY, first = end = NAN;
+                };
                 size_t i = 0;
                 for (int col = 0; col < pw && i < n; col++) {
+                    const bool last = col == pw - 1; // (holds x == x1)
                     const double right_x = x0 + (col + 1.0) / pw * (x1 - x0);
-                    double lo = INFINITY, hi = -INFINITY;
-                    for (; i < n && s.x[i] < right_x; i++)
-                        if (std::isfinite(s.y[i]) && s.x[i] >= x0)
+                    for (; i < n && (!(s.x[i] >= right_x) || last); i++) {
+                        if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) { // a break
+                            flush(col);
+                            prev_lo = prev_hi = prev_last = NAN;
+                            continue;
+                        }
+                        if (s.x[i] >= x0 && s.x[i] <= x1) {
+                            if (!std::isfinite(lo))
+                                first = s.y[i];
                             lo = std::min(lo, s.y[i]), hi = std::max(hi, s.y[i]);
-                    if (!std::isfinite(lo)) {
-                        prev_lo = prev_hi = NAN;
-                        continue;
+                            end = s.y[i];
+                        }
                     }
-                    if (std::isfinite(prev_lo)) { // join to the previous column
-                        lo = std::min(lo, prev_hi);
-                        hi = std::max(hi, prev_lo);
-                    }
-                    c.line(pl + col + 0.5, Y(lo), pl + col + 0.5, Y(hi), s.color, s.width);
-                    prev_lo = lo, prev_hi = hi;
+                    flush(col);
                 }
             } else {
-                for (size_t i = 1; i < n; i++)
-                    if (std::isfinite(s.y[i - 1]) && std::isfinite(s.y[i]))
+                for (size_t i = 0; i < n; i++) {
+                    if (!finite(i))
+                        continue;
+                    const bool before = i > 0 && finite(i - 1), after = i + 1 < n && finite(i + 1);
+                    if (before)
                         c.line(X(s.x[i - 1]), Y(s.y[i - 1]), X(s.x[i]), Y(s.y[i]), s.color,
                                s.width);
+                    else if (!after) // a point with no neighbour: a dot, not nothing
+                        c.dot(X(s.x[i]), Y(s.y[i]), s.color, dot);
+                }
             }
         }
+        c.unclip();
         // Frame, ticks and labels over the data.
         c.line(pl, pt, pl + pw, pt, frame, 1);
         c.line(pl, pt + ph, pl + pw, pt + ph, frame, 1);
@@ -471,18 +708,50 @@ void save_figure(const std::vector<Panel>& panels,
             c.text(font, pl + pw / 2.0, pt + ph + 32, p.xlabel, 12, ink, 0.5);
         if (!p.ylabel.empty())
             c.text(font, 22, pt + ph / 2.0, p.ylabel, 12, ink, 0.5, true);
-        // Legend (labelled series), top right.
+        // Legend (labelled series), top right: a line sample, or a dot for a scatter.
         int ly = pt + 14;
         for (const auto& s : p.series) {
             if (s.label.empty())
                 continue;
             const double tw = Canvas::width(font, s.label, 11);
-            c.line(pl + pw - tw - 34, ly - 4, pl + pw - tw - 14, ly - 4, s.color, 2);
+            if (s.points)
+                c.dot(pl + pw - tw - 24, ly - 4, s.color, 5);
+            else
+                c.line(pl + pw - tw - 34, ly - 4, pl + pw - tw - 14, ly - 4, s.color, 2);
             c.text(font, pl + pw - 8, ly, s.label, 11, ink, 1.0);
             ly += 15;
         }
     }
-    c.save(path);
+    Image im = c.image();
+    im.plots = std::move(plot_areas);
+    return im;
+}
+
+void save_figure(const std::vector<Panel>& panels,
+                 const std::string& path,
+                 const std::string& title,
+                 int width,
+                 int panel_height)
+{
+    write_png(render_figure(panels, title, width, panel_height), path);
+}
+
+void write_png(const Image& im, const std::string& path)
+{
+    if (im.width < 1 || im.height < 1 ||
+        im.rgb.size() != static_cast<size_t>(im.width) * static_cast<size_t>(im.height) * 3)
+        throw std::invalid_argument("write_png: expected width x height x 3 bytes of RGB, found " +
+                                    std::to_string(im.rgb.size()) + " for " +
+                                    std::to_string(im.width) + " x " + std::to_string(im.height));
+    std::string png;
+    stbi_write_png_to_func(
+        [](void* ctx, void* data, int n) {
+            static_cast<std::string*>(ctx)->append(static_cast<char*>(data), n);
+        },
+        &png, im.width, im.height, 3, im.rgb.data(), im.width * 3);
+    if (png.empty())
+        throw std::runtime_error("plot: cannot encode the PNG for " + path);
+    io::write_atomically(path, png); // (a unique temporary, removed on failure)
 }
 
 } // namespace plot

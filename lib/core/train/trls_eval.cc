@@ -66,16 +66,19 @@ void embedding_figure(const torch::Tensor& emb, const std::vector<int64_t>& y,
     auto e = emb.to(torch::kDouble);
     e = e - e.mean(0, true);
     const auto svd = torch::linalg_svd(e, false);
-    const auto xy = torch::matmul(e, std::get<2>(svd).narrow(0, 0, 2).t());
-    static const plot::Rgb colors[] = { { 31, 119, 180 }, { 214, 39, 40 }, { 44, 160, 44 },
-                                        { 255, 127, 14 }, { 148, 103, 189 }, { 140, 86, 75 } };
+    // (One test window or a one-number embedding has one component: the
+    // second axis is 0 then, not an exception after the evaluation ran.)
+    const auto vh = std::get<2>(svd);
+    auto xy = torch::matmul(e, vh.narrow(0, 0, std::min<int64_t>(2, vh.size(0))).t());
+    if (xy.size(1) < 2)
+        xy = torch::cat({ xy, torch::zeros({ xy.size(0), 2 - xy.size(1) }, xy.options()) }, 1);
     plot::Panel p;
     p.title = title;
     p.xlabel = "principal component 1";
     p.ylabel = "principal component 2";
     for (std::size_t k = 0; k < names.size(); ++k) {
         plot::Series s;
-        s.color = colors[k % 6];
+        s.color = plot::palette(k);
         s.label = names[k];
         s.points = true;
         for (std::size_t i = 0; i < y.size(); ++i)
@@ -264,7 +267,9 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
         s.label = "fine-tuned (mean over folds)";
         s.color = { 31, 119, 180 };
         s.width = 2.0;
-        for (double q : spec.finetune_percent) {
+        auto fractions = spec.finetune_percent; // (in order along the axis, as given or not)
+        std::sort(fractions.begin(), fractions.end());
+        for (double q : fractions) {
             char key[32];
             std::snprintf(key, sizeof key, "finetune_%g", q);
             if (acc.count(key)) {
@@ -280,6 +285,14 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
             b.x = { 0.0, 100.0 };
             b.y = { 100 * mean_of(acc["supervised"]), 100 * mean_of(acc["supervised"]) };
             p.series.push_back(b);
+        }
+        if (acc.count("linear")) {
+            plot::Series l;
+            l.label = "linear evaluation, 100 % labels";
+            l.color = { 44, 160, 44 };
+            l.x = { 0.0, 100.0 };
+            l.y = { 100 * mean_of(acc["linear"]), 100 * mean_of(acc["linear"]) };
+            p.series.push_back(l);
         }
         const std::string png = spec.out_dir + "/trls_" + cfg.data + "_label_fraction.png";
         plot::save_figure({ p }, png, "", 900, 420);
