@@ -104,6 +104,13 @@ inline void save_history_plot(const nlohmann::json& history, int best_epoch,
     }
     loss.series.push_back(ls);
     vpan.series.push_back(vsr);
+    // Both panels over every epoch (a null last loss or metric would narrow
+    // one of them: the axes would no longer line up).
+    for (double e : ls.x)
+        if (std::isfinite(e)) {
+            loss.xmin = vpan.xmin = std::isnan(loss.xmin) ? e : std::min(loss.xmin, e);
+            loss.xmax = vpan.xmax = std::isnan(loss.xmax) ? e : std::max(loss.xmax, e);
+        }
     if (best_epoch > 0)
         vpan.markers.push_back({ static_cast<double>(best_epoch), "best", { 40, 150, 40 } });
     save_panels({ loss, vpan }, path, title);

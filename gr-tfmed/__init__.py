@@ -20,15 +20,14 @@ from .demo_signals import SCIPY_ECG_RATE, scipy_ecg  # noqa: F401
 
 __version__ = "@TFMED_VERSION@"
 
-# The installed share folder found from this file (the relative path from
-# the module's install folder, worked out by CMake), so that an install made
-# with `cmake --install --prefix` elsewhere, or moved, finds its own models;
-# then the configured prefix and the source tree (a build-tree import).
-# In the build tree: the source tree's models (not an older install's); once
-# installed: the install's, beside the module, then at the configured prefix.
+# Where the models are, as CMake configured this copy (';'-separated). In the
+# build tree: the source tree's models (not an older install's). Installed:
+# the share folder found from this file (the relative path from the module's
+# install folder), so that an install made with `cmake --install --prefix`
+# elsewhere, or moved, finds its own models; then the configured prefix.
 _MODEL_DIRS = tuple(
     _os.path.normpath(_os.path.join(_os.path.dirname(_os.path.abspath(__file__)), d))
-    for d in (@TFMED_PY_MODEL_DIRS@))
+    for d in "@TFMED_PY_MODEL_DIRS@".split(";") if d)
 
 
 def demo_model(name="tsrnet_demo_mitdb.tfm"):

@@ -414,6 +414,7 @@ TEST_F(TableFixture, StreamTimesAreWholeAndValid)
                              "", "1e999" })
         EXPECT_THROW(tfmed::io::parse_time(bad), std::invalid_argument) << bad;
     EXPECT_EQ(tfmed::io::parse_time("2016-7-1 0:1:2"), 1467331262.0);
+    EXPECT_EQ(tfmed::io::parse_time("2016-07-01\t 00:01"), 1467331260.0);
     EXPECT_EQ(tfmed::io::parse_time("-2.5e1"), -25.0);
 }
 
@@ -612,12 +613,12 @@ TEST_F(TableFixture, StreamRefusalsNameWhatAndWhere)
     TableStreamOptions text = rate;
     text.columns = { "date" };
     expect_error(stream(text), ett,
-                 "columns: expected numeric columns: one of HUFL, OT, found 'date' (the text "
-                 "column, not numeric)");
+                 "columns: expected one of HUFL, OT, found 'date' (the text column, not "
+                 "numeric)");
     TableStreamOptions fast;
     fast.sample_rate = 1e21;
     expect_error(stream(fast), ett,
-                 "sample_rate: expected a rate above 0 and at most 1e12 Hz (or a time column), "
+                 "sample_rate: expected a rate > 0 Hz (or a time column), at most 1e12 Hz, "
                  "found 1e+21 Hz");
     // The extension is the file name's: a dot in a folder is none.
     std::filesystem::create_directories(dir_ / "data.v2");

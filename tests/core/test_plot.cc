@@ -211,6 +211,21 @@ TEST(Plot, DataBeyondFixedLimitsStaysInsideThePanel)
             outside += !in && red(im, x, y);
         }
     EXPECT_EQ(outside, 0);
+    // Ends whose pixel rows differ by more than a double holds (+-5e305 on a
+    // [0, 1] axis; 1e307 maps past 1e308 pixels): the crossing is still drawn,
+    // where the line meets the panel (x = 0.5), and nowhere else.
+    plot::Panel d;
+    d.series.push_back(red_series({ 0, 1 }, { -5e305, 5e305 }));
+    d.series.push_back(red_series({ 2, 3 }, { 0.5, 1e307 }));
+    for (auto& ser : d.series)
+        ser.width = 3; // (a 1.2-pixel vertical line between pixel centres is pink, not red)
+    d.ymin = 0, d.ymax = 1;
+    const auto dm = plot::render_figure({ d });
+    const auto& dr = dm.plots[0];
+    auto DX = [&](double x) { return static_cast<int>(dr.x + x / 3.0 * dr.w); };
+    EXPECT_GT(red_in_columns(dm, DX(0.5) - 2, DX(0.5) + 3), 0) << "the crossing";
+    EXPECT_EQ(red_in_columns(dm, DX(0.25) - 2, DX(0.25) + 3), 0);
+    EXPECT_GT(red_in_columns(dm, DX(2) - 1, DX(2) + 2), 0) << "the line leaving the frame";
 }
 
 TEST(Plot, BadSizesAndLimitsAreRefused)

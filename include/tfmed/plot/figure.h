@@ -73,8 +73,8 @@ struct Panel {
      *  [0, 1] (white to blue, the value printed where a cell has room), rows
      *  from the top, named by row_names (left) and col_names (below); the
      *  series and markers are not drawn then. */
-    std::vector<std::vector<double>> cells;
-    std::vector<std::string> row_names, col_names;
+    std::vector<std::vector<double>> cells{};
+    std::vector<std::string> row_names{}, col_names{};
 };
 
 /*! \brief A drawn figure: RGB bytes row by row, and where each panel's

@@ -8,6 +8,7 @@
 #include <tfmed/data/windows.h>
 #include <tfmed/io/table.h>
 #include <tfmed/io/wfdb.h>
+#include <tfmed/models/model_file.h>
 
 #include <nlohmann/json.hpp>
 
@@ -146,9 +147,10 @@ WindowSet load_window_set(const WindowSetSpec& a, double model_rate, int64_t win
         const int64_t N = arr.shape[0], C = arr.shape.size() == 3 ? arr.shape[1] : 1,
                       T = arr.shape.back();
         // (An empty array may name any size: (0, 2^40, 1) holds no byte.)
-        if (N < 1 || C < 1 || C > 64 || T < 1)
+        if (N < 1 || C < 1 || C > models::kMaxChannels || T < 1)
             throw std::invalid_argument(a.data + ": expected (N, T) or (N, C, T) with N, T >= 1 "
-                                        "and C 1..64, found (" + std::to_string(N) + ", " +
+                                        "and C 1.." + std::to_string(models::kMaxChannels) +
+                                        ", found (" + std::to_string(N) + ", " +
                                         (arr.shape.size() == 3 ? std::to_string(C) + ", " : "") +
                                         std::to_string(T) + ")");
         const auto all = torch::from_blob(const_cast<float*>(arr.data.data()), { N, C, T }).clone();

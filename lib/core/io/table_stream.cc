@@ -83,7 +83,7 @@ void finish(const std::string& path, const Columns& c, const TableStreamOptions&
     auto refuse = [&](const std::string& what, const std::string& name) {
         const bool streamed = what == "columns";
         throw ReadError(path, what,
-                        (streamed ? "numeric columns: one of " : "one of ") + joined(c.names) +
+                        "one of " + joined(c.names) +
                             (c.text_name.empty() || streamed
                                  ? ""
                                  : " (or the text column " + c.text_name + ")"),
@@ -225,7 +225,7 @@ void finish(const std::string& path, const Columns& c, const TableStreamOptions&
     // gave rates whose real-time pacing overflowed its sample counts.)
     if (!(rate > 0 && rate <= 1e12))
         throw ReadError(path, "sample_rate",
-                        "a rate above 0 and at most 1e12 Hz (or a time column)",
+                        "a rate > 0 Hz (or a time column), at most 1e12 Hz",
                         number_text(rate) + " Hz");
     r.sample_rate = rate;
 }
@@ -255,7 +255,15 @@ double parse_time(const std::string& text)
         return true;
     };
     int year = 0, mon = 0, mday = 0, hour = 0, min = 0, sec = 0;
-    bool date = field(year, '-') && field(mon, '-') && field(mday, ' ') && field(hour, ':');
+    // (Date and time apart by spaces or tabs, as sscanf's " " took them.)
+    auto blanks = [&] {
+        const char* from = p;
+        while (p != end && (*p == ' ' || *p == '\t'))
+            ++p;
+        return p != from;
+    };
+    bool date = field(year, '-') && field(mon, '-') && field(mday, 0) && blanks() &&
+                field(hour, ':');
     if (date) {
         const char* before_min = p;
         if (field(min, ':'))

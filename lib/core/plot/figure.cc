@@ -191,36 +191,48 @@ public:
     // pixel centre to the segment.
     void line(double x0, double y0, double x1, double y1, Rgb c, double width)
     {
-        const double r = width / 2;
-        // Cut the segment to the clip rectangle grown by the pen (Liang-Barsky):
-        // coordinates far outside (a value at 1e300 on a fixed axis) become
-        // pixels before any conversion to int; non-finite ones draw nothing.
+        const double r = std::min(width, 1000.0) / 2;
+        // Cut the segment to the clip rectangle grown by the pen (Cohen-
+        // Sutherland: each cut sets one coordinate to the edge and moves the
+        // other by a fraction of the run, which stays exact to a pixel where a
+        // parameter along a 1e308-pixel segment would not): coordinates far
+        // outside (a value at 1e300 on a fixed axis) become pixels before any
+        // conversion to int; non-finite ones draw nothing.
         if (!std::isfinite(x0) || !std::isfinite(y0) || !std::isfinite(x1) || !std::isfinite(y1) ||
-            !(r >= 0) || !std::isfinite(r))
+            !(r >= 0))
             return;
         {
-            const double m = r + 2, lo_x = cx0_ - m, hi_x = cx1_ + m, lo_y = cy0_ - m,
-                         hi_y = cy1_ + m, ddx = x1 - x0, ddy = y1 - y0;
-            double t0 = 0, t1 = 1;
-            const double pq[4][2] = { { -ddx, x0 - lo_x }, { ddx, hi_x - x0 },
-                                      { -ddy, y0 - lo_y }, { ddy, hi_y - y0 } };
-            for (const auto& e : pq) {
-                if (e[0] == 0) {
-                    if (e[1] < 0)
-                        return; // parallel to this edge and outside it
-                    continue;
+            // (Ends near +-1e308 have a difference beyond double: the cut runs
+            // on coordinates scaled by 1/4, then scaled back.)
+            const double k = std::isfinite(x1 - x0) && std::isfinite(y1 - y0) ? 1.0 : 0.25;
+            x0 *= k, y0 *= k, x1 *= k, y1 *= k;
+            const double m = r + 2, lo_x = (cx0_ - m) * k, hi_x = (cx1_ + m) * k,
+                         lo_y = (cy0_ - m) * k, hi_y = (cy1_ + m) * k;
+            auto code = [&](double x, double y) {
+                return (x < lo_x ? 1 : x > hi_x ? 2 : 0) | (y < lo_y ? 4 : y > hi_y ? 8 : 0);
+            };
+            int c0 = code(x0, y0), c1 = code(x1, y1);
+            for (int cut = 0; cut < 8 && (c0 | c1) && !(c0 & c1); ++cut) {
+                const int out = c0 ? c0 : c1;
+                double x, y;
+                if (out & 12) {
+                    y = out & 8 ? hi_y : lo_y;
+                    x = x0 + (x1 - x0) * ((y - y0) / (y1 - y0));
+                } else {
+                    x = out & 2 ? hi_x : lo_x;
+                    y = y0 + (y1 - y0) * ((x - x0) / (x1 - x0));
                 }
-                const double t = e[1] / e[0];
-                if (e[0] < 0)
-                    t0 = std::max(t0, t);
+                if (out == c0)
+                    x0 = x, y0 = y, c0 = code(x0, y0);
                 else
-                    t1 = std::min(t1, t);
+                    x1 = x, y1 = y, c1 = code(x1, y1);
             }
-            if (t0 > t1)
+            if (c0 | c1)
+                return; // outside (or no settled cut)
+            x0 /= k, y0 /= k, x1 /= k, y1 /= k;
+            if (!std::isfinite(x0) || !std::isfinite(y0) || !std::isfinite(x1) ||
+                !std::isfinite(y1))
                 return;
-            const double ax = x0 + t0 * ddx, ay = y0 + t0 * ddy;
-            x1 = x0 + t1 * ddx, y1 = y0 + t1 * ddy;
-            x0 = ax, y0 = ay;
         }
         const int xa = static_cast<int>(std::floor(std::min(x0, x1) - r - 1));
         const int xb = static_cast<int>(std::ceil(std::max(x0, x1) + r + 1));
@@ -384,10 +396,15 @@ void limits(const Panel& p, double& x0, double& x1, double& y0, double& y1)
     if (std::isfinite(p.ymin) && std::isfinite(p.ymax) && p.ymin > p.ymax)
         throw std::invalid_argument("save_figure: expected ymin <= ymax, found ymin " +
                                     std::to_string(p.ymin) + " > ymax " + std::to_string(p.ymax));
-    if (x1 - x0 < 1e-12 * std::max({ 1.0, std::abs(x0), std::abs(x1) }))
-        x1 = x0 + std::max(1.0, 1e-6 * std::abs(x0));
-    if (y1 - y0 < 1e-12 * std::max({ 1.0, std::abs(y0), std::abs(y1) }))
-        y1 = y0 + std::max(1.0, 1e-6 * std::abs(y0));
+    // Fixed limits of one value (one epoch): centred on it as well.
+    if (x1 - x0 < 1e-12 * std::max({ 1.0, std::abs(x0), std::abs(x1) })) {
+        const double half = std::max(0.5, 1e-6 * std::abs(x0));
+        x0 -= half, x1 += half;
+    }
+    if (y1 - y0 < 1e-12 * std::max({ 1.0, std::abs(y0), std::abs(y1) })) {
+        const double half = std::max(0.5, 1e-6 * std::abs(y0));
+        y0 -= half, y1 += half;
+    }
 }
 
 } // namespace
@@ -544,7 +561,8 @@ void heat_map(Canvas& c, const Font& font, const Panel& p, int pl, int pt, int p
             }
             if (cw >= 34 && chh >= 15) {
                 char buf[32];
-                std::snprintf(buf, sizeof buf, std::isfinite(v) ? "%.2f" : "-", v);
+                // (An empty cell says "0": a page of "0.00" hides the few that are not.)
+                std::snprintf(buf, sizeof buf, !std::isfinite(v) ? "-" : v == 0 ? "0" : "%.2f", v);
                 c.text(font, x + w / 2.0, y + h / 2.0 + 4, buf, 11,
                        std::isfinite(v) && v > 0.55 ? white : ink, 0.5);
             }
@@ -607,8 +625,11 @@ Image render_figure(const std::vector<Panel>& panels,
                 c.text(font, 14, pt + ph / 2.0, p.ylabel, 12, ink, 0.5, true);
             continue;
         }
-        auto X = [&](double x) { return pl + (x - x0) / (x1 - x0) * pw; };
-        auto Y = [&](double y) { return pt + ph - (y - y0) / (y1 - y0) * ph; };
+        // (Pixel positions kept finite: a value of 1e307 on a [0, 1] axis is
+        // a line leaving the frame, clipped there, not one dropped.)
+        auto px = [](double v) { return std::isnan(v) ? v : std::clamp(v, -1e300, 1e300); };
+        auto X = [&](double x) { return px(pl + (x - x0) / (x1 - x0) * pw); };
+        auto Y = [&](double y) { return px(pt + ph - (y - y0) / (y1 - y0) * ph); };
         const auto xt = nice_ticks(x0, x1, 10), yt = nice_ticks(y0, y1, 5);
         for (double v : xt)
             c.line(X(v), pt, X(v), pt + ph, grid, 1);
@@ -625,7 +646,7 @@ Image render_figure(const std::vector<Panel>& panels,
         for (const auto& s : p.series) {
             const size_t n = std::min(s.x.size(), s.y.size());
             auto finite = [&](size_t i) { return std::isfinite(s.x[i]) && std::isfinite(s.y[i]); };
-            const double dot = std::max(2.5, s.width * 2.5);
+            const double dot = std::max(4.0, s.width * 3.0);
             if (s.points) { // a scatter: one dot per point
                 for (size_t i = 0; i < n; i++)
                     if (finite(i))
@@ -640,13 +661,22 @@ Image render_figure(const std::vector<Panel>& panels,
                 double prev_lo = NAN, prev_hi = NAN, prev_last = NAN;
                 int prev_col = -1;
                 double lo = INFINITY, hi = -INFINITY, first = NAN, end = NAN;
+                // A one-value column that starts a run: a dot, unless the next
+                // column continues the run (as the sparse path's lone points).
+                bool pending = false;
+                double pending_x = 0, pending_y = 0;
+                auto settle = [&] {
+                    if (pending)
+                        c.dot(pending_x, pending_y, s.color, dot);
+                    pending = false;
+                };
                 // Draw what column `col` holds so far, joined to the last column drawn.
                 auto flush = [&](int col) {
                     if (!std::isfinite(lo))
                         return;
                     double a = lo, b = hi;
-                    if (!std::isfinite(prev_lo) && lo == hi) // (a lone value: a dot, as below)
-                        c.dot(pl + col + 0.5, Y(lo), s.color, dot);
+                    pending = !std::isfinite(prev_lo) && lo == hi;
+                    pending_x = pl + col + 0.5, pending_y = Y(lo);
                     if (std::isfinite(prev_lo)) {
                         if (prev_col == col - 1) {
                             a = std::min(a, prev_hi);
@@ -666,6 +696,7 @@ Image render_figure(const std::vector<Panel>& panels,
                     for (; i < n && (!(s.x[i] >= right_x) || last); i++) {
                         if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) { // a break
                             flush(col);
+                            settle();
                             prev_lo = prev_hi = prev_last = NAN;
                             continue;
                         }
@@ -678,6 +709,7 @@ Image render_figure(const std::vector<Panel>& panels,
                     }
                     flush(col);
                 }
+                settle();
             } else {
                 for (size_t i = 0; i < n; i++) {
                     if (!finite(i))
