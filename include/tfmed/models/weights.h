@@ -36,10 +36,33 @@ std::string archive_bytes(T& x)
     return w.str();
 }
 
-/*! \brief Load archive bytes into a module or optimiser of the same shape. */
+/*!
+ * \brief Refuse an archive whose code entries define methods. LibTorch's
+ * loader compiles an archive's code/ files (TorchScript) and runs a class's
+ * __setstate__ while it unpickles: an archive from elsewhere could run what
+ * it likes (loop, allocate). The archives this library writes declare
+ * classes, their parameters and attributes, and nothing else.
+ * \throws std::invalid_argument naming `what`, the entry and the line
+ */
+void check_archive_code(const std::string& bytes, const std::string& what);
+
+/*!
+ * \brief Refuse a tensor that is not a plain CPU view inside its storage:
+ * LibTorch 1.13's unpickler takes a tensor's offset, sizes and strides from
+ * the file without checking them against the storage, so a crafted file
+ * could make a later read run past its buffer. Checked before any value is
+ * read.
+ * \throws std::invalid_argument naming `what`
+ */
+void check_tensor_extent(const torch::Tensor& t, const std::string& what,
+                         bool require_cpu = true);
+
+/*! \brief Load archive bytes into a module or optimiser of the same shape
+ *  (its code entries checked first, see check_archive_code). */
 template <typename T>
 void load_archive_bytes(T& x, const std::string& bytes, const torch::Device& device)
 {
+    check_archive_code(bytes, "the archive");
     std::istringstream in(bytes);
     torch::serialize::InputArchive ar;
     ar.load_from(in, device);

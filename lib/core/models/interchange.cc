@@ -213,6 +213,10 @@ std::vector<StateEntry> import_state_dict(const std::string& kind,
         throw std::invalid_argument(pt + ": expected a PyTorch state dict (torch.save), found "
                                          "something torch could not read: " +
                                     e.what_without_backtrace());
+    } catch (const std::exception& e) { // (not only c10::Error: std::out_of_range, ...)
+        throw std::invalid_argument(pt + ": expected a PyTorch state dict (torch.save), found "
+                                         "something torch could not read: " +
+                                    std::string(e.what()).substr(0, 200));
     }
     if (!v.isGenericDict())
         throw std::invalid_argument(pt + ": expected a dict of name -> tensor, found " +
@@ -228,16 +232,12 @@ std::vector<StateEntry> import_state_dict(const std::string& kind,
         if (t.layout() != torch::kStrided)
             throw std::invalid_argument(pt + ": " + name + ": expected a dense tensor, found a " +
                                         "sparse one");
+        // (Offset, sizes and strides come from the file unchecked: no value
+        // is read before they are; on the CPU, where the values are read.)
+        check_tensor_extent(t, pt + ": " + name);
         if (t.is_complex())
             throw std::invalid_argument(pt + ": " + name + ": expected a real tensor, found " +
                                         std::string(c10::toString(t.scalar_type())));
-        // Checked as the module will hold it: float64 values beyond float32's
-        // range would become Inf in the copy.
-        if (t.is_floating_point() &&
-            !torch::isfinite(t.to(torch::kFloat32)).all().item<bool>())
-            throw std::invalid_argument(pt + ": " + name + ": expected finite values " +
-                                        "(within float32's range), found NaN/Inf or beyond " +
-                                        "(every output would be NaN)");
         sd.emplace_back(name, t);
     }
     auto m = build_module(card);
@@ -245,7 +245,15 @@ std::vector<StateEntry> import_state_dict(const std::string& kind,
         SpecarNet net(sp);
         remove_reference_entries(net, sd, pt);
     }
+    // Names and shapes first (a huge unexpected entry is refused before any
+    // of its values is converted), then the values as the module holds them:
+    // float64 beyond float32's range became Inf in the copy.
     load_state_dict(*m, sd, pt);
+    for (const auto& [name, t] : state_dict(*m))
+        if (t.is_floating_point() && !torch::isfinite(t).all().item<bool>())
+            throw std::invalid_argument(pt + ": " + name + ": expected finite values " +
+                                        "(within float32's range), found NaN/Inf or beyond " +
+                                        "(every output would be NaN)");
     ModelFile f;
     f.sections["weights"] = weights_bytes(*m);
     {

@@ -6,7 +6,10 @@
 #include <tfmed/models/model_file.h>
 #include <tfmed/models/weights.h>
 
+#include <caffe2/serialize/inline_container.h>
+
 #include <algorithm>
+#include <memory>
 #include <sstream>
 #include <cstdio>
 #include <stdexcept>
@@ -179,10 +182,95 @@ void check_archive(const std::string& b, const std::string& what)
     }
 }
 
+void check_archive_code(const std::string& bytes, const std::string& what)
+{
+    std::istringstream in(bytes);
+    std::vector<std::pair<std::string, std::string>> code;
+    try {
+        caffe2::serialize::PyTorchStreamReader reader(&in);
+        for (const auto& name : reader.getAllRecords()) {
+            const bool py = name.size() > 3 && name.compare(name.size() - 3, 3, ".py") == 0;
+            if (!py)
+                continue;
+            auto [data, n] = reader.getRecord(name);
+            if (n > (std::size_t{ 1 } << 20))
+                throw std::invalid_argument(what + ": expected code entries that declare "
+                                                   "classes (a few hundred bytes), found " +
+                                            name + " of " + std::to_string(n) + " bytes");
+            code.emplace_back(name, std::string(static_cast<const char*>(data.get()), n));
+        }
+    } catch (const c10::Error& e) {
+        throw std::invalid_argument(what + ": expected a LibTorch archive of weights, found "
+                                           "bytes LibTorch cannot read (" +
+                                    std::string(e.what_without_backtrace()).substr(0, 200) +
+                                    ")");
+    }
+    for (const auto& [name, text] : code) {
+        std::istringstream lines(text);
+        std::string line;
+        for (int no = 1; std::getline(lines, line); ++no) {
+            const auto at = line.find_first_not_of(" \t");
+            if (at == std::string::npos)
+                continue;
+            const std::string_view s(line.c_str() + at);
+            // Methods (def, and so __setstate__) run; declarations do not.
+            if (s.rfind("def ", 0) == 0 || s.rfind("def\t", 0) == 0 || s.rfind("@", 0) == 0)
+                throw std::invalid_argument(
+                    what + ": expected weights only (classes that declare their parameters), "
+                           "found code that would run when loaded: " +
+                    name + " line " + std::to_string(no) + ": '" +
+                    std::string(s.substr(0, 80)) + "'");
+        }
+    }
+}
+
+void check_tensor_extent(const torch::Tensor& t, const std::string& what, bool require_cpu)
+{
+    if (!t.defined())
+        return;
+    if (require_cpu && !t.device().is_cpu())
+        throw std::invalid_argument(what + ": expected a tensor saved on the CPU, found one on " +
+                                    t.device().str() + " (save it with .cpu() first)");
+    if (t.layout() != torch::kStrided)
+        throw std::invalid_argument(what + ": expected a dense tensor, found another layout");
+    const int64_t offset = t.storage_offset();
+    if (offset < 0)
+        throw std::invalid_argument(what + ": expected a storage offset >= 0, found " +
+                                    std::to_string(offset));
+    // The last element's index + 1, in elements (in 128 bits: sizes and
+    // strides come from the file).
+    __int128 extent = offset + 1;
+    bool empty = false;
+    for (int64_t d = 0; d < t.dim(); ++d) {
+        const int64_t n = t.size(d), st = t.stride(d);
+        if (n < 0 || st < 0)
+            throw std::invalid_argument(what + ": expected sizes and strides >= 0, found size " +
+                                        std::to_string(n) + ", stride " + std::to_string(st) +
+                                        " in dimension " + std::to_string(d));
+        empty = empty || n == 0;
+        if (n > 0)
+            extent += static_cast<__int128>(n - 1) * st;
+        if (extent > (static_cast<__int128>(1) << 62))
+            throw std::invalid_argument(what + ": expected a tensor within its storage, found "
+                                               "sizes and strides beyond 2^62 elements");
+    }
+    if (empty)
+        return;
+    const __int128 need = extent * static_cast<__int128>(t.element_size());
+    const __int128 have = static_cast<__int128>(t.storage().nbytes());
+    if (need > have)
+        throw std::invalid_argument(
+            what + ": expected a tensor within its storage of " +
+            std::to_string(static_cast<long long>(have)) + " bytes, found offset, sizes and "
+            "strides that reach byte " + std::to_string(static_cast<long long>(need)) +
+            " (a damaged or crafted file)");
+}
+
 void load_weights_bytes(torch::nn::Module& m, const std::string& bytes,
                         const torch::Device& device, const std::string& what,
                         bool finite_only)
 {
+    check_archive_code(bytes, what);
     torch::serialize::InputArchive ar;
     try {
         std::istringstream in(bytes);
@@ -192,12 +280,18 @@ void load_weights_bytes(torch::nn::Module& m, const std::string& bytes,
                                            "bytes LibTorch cannot read (" +
                                     std::string(e.what_without_backtrace()).substr(0, 200) +
                                     ")");
+    } catch (const std::exception& e) { // (TorchScript's ErrorReport, std::out_of_range, ...)
+        throw std::invalid_argument(what + ": expected a LibTorch archive of weights, found "
+                                           "one LibTorch could not load (" +
+                                    std::string(e.what()).substr(0, 200) + ")");
     }
     std::vector<std::string> problems;
     std::vector<Pending> copies;
     match(m, ar, "", problems, copies);
     if (!problems.empty())
         refuse_misfit(what, problems);
+    for (const auto& c : copies) // (before any value of it is read)
+        check_tensor_extent(c.src, what + ": " + c.name, false); // (loaded onto `device`)
     // A NaN weight makes every output NaN: a detector that never alarms.
     if (finite_only)
         for (const auto& c : copies)

@@ -1,0 +1,115 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-tfmed authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Weights archives from elsewhere (models/weights.h): code that would run
+ * when LibTorch loads an archive, and tensor views that reach past their
+ * storage, are refused before anything runs or any value is read.
+ */
+#include <tfmed/models/weights.h>
+
+#include <caffe2/serialize/inline_container.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <sstream>
+#include <string>
+
+namespace models = tfmed::models;
+
+namespace {
+
+// The archive `bytes` rewritten with `edit` applied to each record's text.
+template <typename Edit>
+std::string rewritten(const std::string& bytes, Edit edit)
+{
+    std::istringstream in(bytes);
+    caffe2::serialize::PyTorchStreamReader reader(&in);
+    std::string out;
+    {
+        caffe2::serialize::PyTorchStreamWriter writer([&](const void* p, size_t n) {
+            out.append(static_cast<const char*>(p), n);
+            return n;
+        });
+        for (const auto& name : reader.getAllRecords()) {
+            if (name == "version") // (the writer adds its own)
+                continue;
+            auto [data, n] = reader.getRecord(name);
+            const std::string text = edit(name, std::string(static_cast<const char*>(data.get()), n));
+            writer.writeRecord(name, text.data(), text.size());
+        }
+        writer.writeEndOfFile();
+    }
+    return out;
+}
+
+} // namespace
+
+TEST(Weights, ArchivesThatDeclareOnlyLoad)
+{
+    torch::nn::Linear a(3, 2), b(3, 2);
+    const auto bytes = models::weights_bytes(*a);
+    EXPECT_NO_THROW(models::check_archive_code(bytes, "w"));
+    // The same records written again load as before (the rewriting is sound).
+    const auto same = rewritten(bytes, [](const std::string&, const std::string& t) { return t; });
+    models::load_weights_bytes(*b, same, torch::kCPU, "w");
+    EXPECT_TRUE(torch::equal(a->weight, b->weight));
+}
+
+TEST(Weights, CodeThatWouldRunWhenLoadedIsRefused)
+{
+    // LibTorch compiles an archive's code/ entries and runs a class's
+    // __setstate__ while unpickling; ours only declare. A method in one is
+    // refused by name and line, before LibTorch sees the archive.
+    torch::nn::Linear a(3, 2);
+    const auto bytes = rewritten(models::weights_bytes(*a), [](const std::string& name,
+                                                               const std::string& t) {
+        return name == "code/__torch__/torch/nn/modules/linear.py" || name == "code/__torch__.py"
+                   ? t + "  def forward(self, x: Tensor) -> Tensor:\n    return x\n"
+                   : t;
+    });
+    try {
+        models::check_archive_code(bytes, "FILE: the weights section");
+        ADD_FAILURE() << "no refusal";
+    } catch (const std::invalid_argument& e) {
+        const std::string m = e.what();
+        EXPECT_NE(m.find("FILE: the weights section: expected weights only (classes that declare "
+                         "their parameters), found code that would run when loaded: "),
+                  std::string::npos)
+            << m;
+        EXPECT_NE(m.find("'def forward(self, x: Tensor) -> Tensor:'"), std::string::npos) << m;
+    }
+    torch::nn::Linear b(3, 2);
+    EXPECT_THROW(models::load_weights_bytes(*b, bytes, torch::kCPU, "w"), std::invalid_argument);
+}
+
+TEST(Weights, ViewsPastTheirStorageAreRefused)
+{
+    // LibTorch 1.13's unpickler takes offset, sizes and strides from the file
+    // as they are: a later read of such a tensor runs past its buffer.
+    auto strided = torch::zeros({ 4 });
+    EXPECT_NO_THROW(models::check_tensor_extent(strided, "t"));
+    EXPECT_NO_THROW(models::check_tensor_extent(torch::zeros({ 6 }).narrow(0, 2, 4), "t"));
+    strided.unsafeGetTensorImpl()->set_sizes_and_strides(c10::IntArrayRef{ 4 }, c10::IntArrayRef{ 100 });
+    try {
+        models::check_tensor_extent(strided, "FILE: w");
+        ADD_FAILURE() << "no refusal";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "FILE: w: expected a tensor within its storage of 16 bytes, found offset, "
+                  "sizes and strides that reach byte 1204 (a damaged or crafted file)");
+    }
+    auto shifted = torch::zeros({ 2, 2 });
+    shifted.unsafeGetTensorImpl()->set_storage_offset(1);
+    EXPECT_THROW(models::check_tensor_extent(shifted, "t"), std::invalid_argument);
+    auto huge = torch::zeros({ 2 });
+    huge.unsafeGetTensorImpl()->set_sizes_and_strides(c10::IntArrayRef{ 2 },
+                                                      c10::IntArrayRef{ int64_t{ 1 } << 62 });
+    EXPECT_THROW(models::check_tensor_extent(huge, "t"), std::invalid_argument);
+    // No element, nothing read: any stride passes.
+    auto none = torch::zeros({ 0, 3 });
+    none.unsafeGetTensorImpl()->set_sizes_and_strides(c10::IntArrayRef{ 0, 3 },
+                                                      c10::IntArrayRef{ 1000, 1000 });
+    EXPECT_NO_THROW(models::check_tensor_extent(none, "t"));
+}
