@@ -246,6 +246,17 @@ TEST(TrlsAugment, TimeDomainBaselines)
     EXPECT_NE(message_of<std::invalid_argument>([&] { augment::time_domain(x, "warp", 0.1, 0, 3, ids); })
                   .find("jitter, scaling or permutation, found 'warp'"),
               std::string::npos);
+    // Two views of a batch differ (one stream per sample served both, so a
+    // BYOL pair of time-domain views was one view twice); a view repeats.
+    const auto v0 = augment::time_domain(x, "jitter", 0.1, 0, 3, ids, 0);
+    const auto v1 = augment::time_domain(x, "jitter", 0.1, 0, 3, ids, 1);
+    EXPECT_FALSE(torch::equal(v0, v1));
+    EXPECT_TRUE(torch::equal(v1, augment::time_domain(x, "jitter", 0.1, 0, 3, ids, 1)));
+    // Refused up front: an unknown kind with no sample, a series of no point.
+    EXPECT_THROW(augment::time_domain(torch::zeros({ 0, 1, 5 }), "warp", 0.1, 0, 3, {}),
+                 std::invalid_argument);
+    EXPECT_THROW(augment::time_domain(torch::zeros({ 1, 1, 0 }), "permutation", 0, 3, 3, { 0 }),
+                 std::invalid_argument);
 }
 
 TEST(Trls, FrontEndEqualsTheTwin)

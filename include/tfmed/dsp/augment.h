@@ -67,14 +67,16 @@ torch::Tensor view(const torch::Tensor& imgs, const ViewOptions& v, uint64_t see
 
 /*!
  * \brief Time-domain baselines of the TRLS ablation (Table 5), on (N, C, L)
- * series, per sample seeded as above:
+ * series, per sample seeded as above (seed, sample id, view: two views of
+ * a batch differ by `view`, as the spectrogram views do):
  * - "jitter": x + N(0, sigma^2) per point;
  * - "scaling": x * s, s ~ N(1, sigma^2) per channel;
  * - "permutation": cut into m ~ U{1 .. segments} pieces at sorted uniform
  *   cuts and concatenate them in a random order.
  */
 torch::Tensor time_domain(const torch::Tensor& x, const std::string& kind, double sigma,
-                          int64_t segments, uint64_t seed, const std::vector<int64_t>& ids);
+                          int64_t segments, uint64_t seed, const std::vector<int64_t>& ids,
+                          uint64_t view = 0);
 
 } // namespace augment
 } // namespace tfmed

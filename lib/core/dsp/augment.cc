@@ -290,10 +290,19 @@ torch::Tensor view(const torch::Tensor& imgs, const ViewOptions& v, uint64_t see
 }
 
 torch::Tensor time_domain(const torch::Tensor& x, const std::string& kind, double sigma,
-                          int64_t segments, uint64_t seed, const std::vector<int64_t>& ids)
+                          int64_t segments, uint64_t seed, const std::vector<int64_t>& ids,
+                          uint64_t view)
 {
     if (!x.defined() || x.dim() != 3 || !x.is_floating_point())
         throw std::invalid_argument("time-domain augmentation: expected float series (N, C, L)");
+    // (Checked before the samples: an empty batch took any kind, and a
+    // series of no point asked the permutation for 2^64 - 1 cut positions.)
+    if (kind != "jitter" && kind != "scaling" && kind != "permutation")
+        throw std::invalid_argument("time-domain augmentation: expected jitter, scaling or "
+                                    "permutation, found '" + kind + "'");
+    if (x.size(2) < 1)
+        throw std::invalid_argument("time-domain augmentation: expected series of at least one "
+                                    "point, found length 0");
     if (static_cast<int64_t>(ids.size()) != x.size(0))
         throw std::invalid_argument("time-domain augmentation: expected " +
                                     std::to_string(x.size(0)) + " sample ids, found " +
@@ -308,7 +317,7 @@ torch::Tensor time_domain(const torch::Tensor& x, const std::string& kind, doubl
     const double* src = cpu.data_ptr<double>();
     double* dst = out.data_ptr<double>();
     for (int64_t n = 0; n < N; ++n) {
-        Rng r(seed, static_cast<uint64_t>(ids[static_cast<std::size_t>(n)]), 1000);
+        Rng r(seed, static_cast<uint64_t>(ids[static_cast<std::size_t>(n)]), 1000 + view);
         const double* s = src + n * C * L;
         double* d = dst + n * C * L;
         if (kind == "jitter") {
