@@ -57,15 +57,28 @@ void check_archive_code(const std::string& bytes, const std::string& what);
 void check_tensor_extent(const torch::Tensor& t, const std::string& what,
                          bool require_cpu = true);
 
+/*! \brief check_tensor_extent on every tensor of an archive, nested ones too. */
+void check_archive_tensors(torch::serialize::InputArchive& ar, const std::string& what);
+
 /*! \brief Load archive bytes into a module or optimiser of the same shape
- *  (its code entries checked first, see check_archive_code). */
+ *  (its code entries checked first, see check_archive_code, and every
+ *  tensor's extent before the optimiser updates it in place).
+ *  \throws std::invalid_argument naming `what` for an archive refused */
 template <typename T>
-void load_archive_bytes(T& x, const std::string& bytes, const torch::Device& device)
+void load_archive_bytes(T& x, const std::string& bytes, const torch::Device& device,
+                        const std::string& what = "the archive")
 {
-    check_archive_code(bytes, "the archive");
+    check_archive_code(bytes, what);
     std::istringstream in(bytes);
     torch::serialize::InputArchive ar;
-    ar.load_from(in, device);
+    try {
+        ar.load_from(in, device);
+    } catch (const std::exception& e) {
+        throw std::invalid_argument(what + ": expected a LibTorch archive, found one LibTorch "
+                                           "could not load (" +
+                                    std::string(e.what()).substr(0, 200) + ")");
+    }
+    check_archive_tensors(ar, what);
     x.load(ar);
 }
 

@@ -303,6 +303,9 @@ torch::Tensor time_domain(const torch::Tensor& x, const std::string& kind, doubl
     if (x.size(2) < 1)
         throw std::invalid_argument("time-domain augmentation: expected series of at least one "
                                     "point, found length 0");
+    if (kind == "permutation" && segments < 1)
+        throw std::invalid_argument("permutation: expected segments >= 1, found " +
+                                    std::to_string(segments));
     if (static_cast<int64_t>(ids.size()) != x.size(0))
         throw std::invalid_argument("time-domain augmentation: expected " +
                                     std::to_string(x.size(0)) + " sample ids, found " +

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <regex>
 #include <sstream>
 #include <cstdio>
 #include <stdexcept>
@@ -184,11 +185,22 @@ void check_archive(const std::string& b, const std::string& what)
 
 void check_archive_code(const std::string& bytes, const std::string& what)
 {
+    // The entries LibTorch's writers make (1.13; 2.x adds byteorder and
+    // .data/), by exact name: zip lookups ignore case, so code/X.PY would be
+    // compiled as code/X.py; a model.json would select the legacy loader.
+    static const std::regex entry(R"(version|byteorder|\.data/version|\.data/serialization_id|)"
+                                  R"(data\.pkl|constants\.pkl|data/[0-9]+|)"
+                                  R"(code/[A-Za-z0-9_/]+\.py(\.debug_pkl)?)");
     std::istringstream in(bytes);
     std::vector<std::pair<std::string, std::string>> code;
     try {
         caffe2::serialize::PyTorchStreamReader reader(&in);
         for (const auto& name : reader.getAllRecords()) {
+            if (name.size() >= 500 || !std::regex_match(name, entry))
+                throw std::invalid_argument(
+                    what + ": expected a LibTorch archive of weights (data.pkl, data/N, "
+                           "code/*.py, ...), found an entry named '" +
+                    name.substr(0, 80) + "'");
             const bool py = name.size() > 3 && name.compare(name.size() - 3, 3, ".py") == 0;
             if (!py)
                 continue;
@@ -204,23 +216,40 @@ void check_archive_code(const std::string& bytes, const std::string& what)
                                            "bytes LibTorch cannot read (" +
                                     std::string(e.what_without_backtrace()).substr(0, 200) +
                                     ")");
+    } catch (const std::bad_alloc&) {
+        throw std::invalid_argument(what + ": expected a LibTorch archive of weights, found a "
+                                           "code entry whose stated size cannot be allocated");
     }
+    // Every line one of the shapes LibTorch's printer gives a module that
+    // holds parameters: a method (def, and so __setstate__), a decorator, a
+    // default value (NamedTuple field defaults are evaluated when loaded) or
+    // a line continuation is none of them.
+    static const std::regex declaration(
+        R"(class [A-Za-z_][A-Za-z0-9_]*\([A-Za-z0-9_.]+\):|)"
+        R"(  (__parameters__|__buffers__|__annotations__) = \[("[A-Za-z0-9_./]*", )*\]|)"
+        R"(  __annotations__\["[A-Za-z0-9_./]*"\] = [A-Za-z0-9_.\[\], ]+|)"
+        R"(  [A-Za-z_][A-Za-z0-9_]* : [A-Za-z0-9_.\[\], ]+)");
     for (const auto& [name, text] : code) {
         std::istringstream lines(text);
         std::string line;
-        for (int no = 1; std::getline(lines, line); ++no) {
-            const auto at = line.find_first_not_of(" \t");
-            if (at == std::string::npos)
-                continue;
-            const std::string_view s(line.c_str() + at);
-            // Methods (def, and so __setstate__) run; declarations do not.
-            if (s.rfind("def ", 0) == 0 || s.rfind("def\t", 0) == 0 || s.rfind("@", 0) == 0)
+        for (int no = 1; std::getline(lines, line); ++no)
+            if (!line.empty() && !std::regex_match(line, declaration))
                 throw std::invalid_argument(
                     what + ": expected weights only (classes that declare their parameters), "
                            "found code that would run when loaded: " +
-                    name + " line " + std::to_string(no) + ": '" +
-                    std::string(s.substr(0, 80)) + "'");
-        }
+                    name + " line " + std::to_string(no) + ": '" + line.substr(0, 80) + "'");
+    }
+}
+
+void check_archive_tensors(torch::serialize::InputArchive& ar, const std::string& what)
+{
+    for (const auto& k : ar.keys()) {
+        torch::Tensor t;
+        torch::serialize::InputArchive sub;
+        if (ar.try_read(k, t))
+            check_tensor_extent(t, what + ": " + k, false);
+        else if (ar.try_read(k, sub))
+            check_archive_tensors(sub, what + ": " + k);
     }
 }
 
@@ -239,7 +268,7 @@ void check_tensor_extent(const torch::Tensor& t, const std::string& what, bool r
                                     std::to_string(offset));
     // The last element's index + 1, in elements (in 128 bits: sizes and
     // strides come from the file).
-    __int128 extent = offset + 1;
+    __int128 extent = static_cast<__int128>(offset) + 1; // (offset INT64_MAX: no wrap)
     bool empty = false;
     for (int64_t d = 0; d < t.dim(); ++d) {
         const int64_t n = t.size(d), st = t.stride(d);

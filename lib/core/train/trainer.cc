@@ -250,7 +250,8 @@ LoopResult run(Task& task,
             }
             models::load_weights_bytes(net, f.section("weights"), device,
                                        o.checkpoint + ": the weights section");
-            models::load_archive_bytes(*opt, f.section("optimizer"), device);
+            models::load_archive_bytes(*opt, f.section("optimizer"), device,
+                                       o.checkpoint + ": the optimizer section");
             // The archive brings the old hyper-parameters with the moments; the
             // settings of this run govern (they equal the old ones unless
             // changed explicitly above).
