@@ -615,14 +615,18 @@ Image render_figure(const std::vector<Panel>& panels,
         const int pt = top + static_cast<int>(k) * (panel_height + gap) + 18;
         const int pl = left, pw = width - left - right, ph = panel_height - 18;
         plot_areas.push_back({ pl, pt, pw, ph });
-        if (!p.cells.empty()) {
-            heat_map(c, font, p, pl, pt, pw, ph);
+        // The panel's title and axis labels (the y label left of the tick labels).
+        auto labels = [&](double ylabel_x) {
             if (!p.title.empty())
                 c.text(font, pl, pt - 5, p.title, 13, ink, 0);
             if (!p.xlabel.empty())
                 c.text(font, pl + pw / 2.0, pt + ph + 32, p.xlabel, 12, ink, 0.5);
             if (!p.ylabel.empty())
-                c.text(font, 14, pt + ph / 2.0, p.ylabel, 12, ink, 0.5, true);
+                c.text(font, ylabel_x, pt + ph / 2.0, p.ylabel, 12, ink, 0.5, true);
+        };
+        if (!p.cells.empty()) {
+            heat_map(c, font, p, pl, pt, pw, ph);
+            labels(14);
             continue;
         }
         // (Pixel positions kept finite: a value of 1e307 on a [0, 1] axis is
@@ -734,12 +738,7 @@ Image render_figure(const std::vector<Panel>& panels,
             c.text(font, X(v), pt + ph + 15, tick_label(v, xs), 11, ink, 0.5);
         for (double v : yt)
             c.text(font, pl - 6, Y(v) + 4, tick_label(v, ys), 11, ink, 1.0);
-        if (!p.title.empty())
-            c.text(font, pl, pt - 5, p.title, 13, ink, 0);
-        if (!p.xlabel.empty())
-            c.text(font, pl + pw / 2.0, pt + ph + 32, p.xlabel, 12, ink, 0.5);
-        if (!p.ylabel.empty())
-            c.text(font, 22, pt + ph / 2.0, p.ylabel, 12, ink, 0.5, true);
+        labels(22);
         // Legend (labelled series), top right: a line sample, or a dot for a scatter.
         int ly = pt + 14;
         for (const auto& s : p.series) {

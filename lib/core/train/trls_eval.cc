@@ -278,22 +278,19 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
             }
         }
         p.series.push_back(s);
-        if (acc.count("supervised")) {
+        // The modes trained on every label, as level lines across the axis.
+        auto level = [&](const char* mode, const char* label, plot::Rgb color) {
+            if (!acc.count(mode))
+                return;
             plot::Series b;
-            b.label = "supervised, 100 % labels";
-            b.color = { 214, 39, 40 };
+            b.label = label;
+            b.color = color;
             b.x = { 0.0, 100.0 };
-            b.y = { 100 * mean_of(acc["supervised"]), 100 * mean_of(acc["supervised"]) };
+            b.y = { 100 * mean_of(acc[mode]), 100 * mean_of(acc[mode]) };
             p.series.push_back(b);
-        }
-        if (acc.count("linear")) {
-            plot::Series l;
-            l.label = "linear evaluation, 100 % labels";
-            l.color = { 44, 160, 44 };
-            l.x = { 0.0, 100.0 };
-            l.y = { 100 * mean_of(acc["linear"]), 100 * mean_of(acc["linear"]) };
-            p.series.push_back(l);
-        }
+        };
+        level("supervised", "supervised, 100 % labels", { 214, 39, 40 });
+        level("linear", "linear evaluation, 100 % labels", { 44, 160, 44 });
         const std::string png = spec.out_dir + "/trls_" + cfg.data + "_label_fraction.png";
         plot::save_figure({ p }, png, "", 900, 420);
         result.figures.push_back(png);
