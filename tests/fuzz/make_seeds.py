@@ -29,6 +29,7 @@ TARGETS = (
     "fuzz_ts",
     "fuzz_npy",
     "fuzz_csv",
+    "fuzz_table_stream",
     "fuzz_model_file",
     "fuzz_card",
 )
@@ -458,6 +459,26 @@ def model_seeds(out):
         k.add(name + ".json", json.dumps(v))
 
 
+def table_stream_seeds(out):
+    """fuzz_table_stream: the CSV, .npy and .ts seeds behind selector bytes
+    (extension, rate or times, time and label columns), and a table with a
+    date column and labels."""
+    c = Corpus(out, "fuzz_table_stream")
+    for target, ext in (("fuzz_csv", 0), ("fuzz_npy", 1), ("fuzz_ts", 2)):
+        src = os.path.join(out, target)
+        for name in sorted(os.listdir(src))[:40]:
+            body = read(os.path.join(src, name))
+            for flags in (0, 8 | 4, 16):
+                c.add("%s_%d_%s" % (target[5:], flags, name), bytes([ext | flags]) + body)
+    ett = ("date,HUFL,OT,label\n2016-07-01 00:00:00,5.8,30.5,0\n"
+           "2016-07-01 01:00:00,5.6,27.7,0\n2016-07-01 02:00:00,5.0,27.7,1\n"
+           "2016-07-01 03:00:00,5.0,25.5,1\n")
+    for flags in (0, 4 | 8, 4 | 8 | 16, 16):
+        c.add("ett_%d.csv" % flags, bytes([flags]) + ett.encode())
+    c.add("times_gap.csv", bytes([4 | 8]) + b"date,a\n0,1\n1,2\n3,3\n")
+    c.add("time_text", bytes([3]) + b"2016-02-29 23:59:59")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", required=True, help="folder for <target>/ seed folders")
@@ -473,6 +494,7 @@ def main():
     ts_seeds(args.out, data)
     npy_seeds(args.out, data)
     csv_seeds(args.out, data)
+    table_stream_seeds(args.out)
     model_seeds(args.out)
     counts = []
     for t in TARGETS:

@@ -27,7 +27,7 @@ seconds=${1:-10}
 build_dir=${2:-$root/build-fuzz}
 data_dir=${TFMED_DATA_DIR:-$root/../shared/data}
 all_targets="fuzz_wfdb_header fuzz_wfdb_signal fuzz_wfdb_annotation fuzz_edf fuzz_ts
-fuzz_npy fuzz_csv fuzz_model_file fuzz_card"
+fuzz_npy fuzz_csv fuzz_table_stream fuzz_model_file fuzz_card"
 targets=${TFMED_FUZZ_TARGETS:-$all_targets}
 
 case $seconds in
