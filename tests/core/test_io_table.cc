@@ -602,6 +602,10 @@ TEST_F(TableFixture, StreamRefusalsNameWhatAndWhere)
                  "shape: expected (T, C) with at most 65536 columns, found 70000 columns");
     expect_error(stream(rate), write("nocols.npy", npy_bytes(dict("<f4", "(5, 0)"), "")),
                  "columns: expected at least one column to stream, found none (shape (T, 0))");
+    // A .ts that declares 2^31 dimensions and holds no case (fuzz_table_stream).
+    expect_error(stream(rate),
+                 write("dims.ts", "@dimensions 2147483647\n@classLabel true a\n@data\n"),
+                 "@data: expected at least one case to stream, found none");
     // A bad time names its row; the text column is no column to stream.
     const auto ett = write("ett.csv", "date,HUFL,OT\n2016-07-01 00:00:00,1,2\n"
                                       "2016-07-01 01:00:00,3,4\n2016-07-01T02:00:00,5,6\n");

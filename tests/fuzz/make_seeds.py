@@ -477,6 +477,9 @@ def table_stream_seeds(out):
         c.add("ett_%d.csv" % flags, bytes([flags]) + ett.encode())
     c.add("times_gap.csv", bytes([4 | 8]) + b"date,a\n0,1\n1,2\n3,3\n")
     c.add("time_text", bytes([3]) + b"2016-02-29 23:59:59")
+    # Fuzz finding: 2^31 declared dimensions and no case (a column per dimension).
+    c.add("finding_ts_dimensions_no_case",
+          bytes([2]) + b"@dimensions 2147483647\n@classLabel true a\n@data\n")
 
 
 def main():

@@ -312,6 +312,13 @@ Recording read_table_stream(const std::string& path, const TableStreamOptions& o
             throw ReadError(path, "@timeStamps",
                             "evenly sampled values (@timeStamps false) to stream at sample_rate",
                             "(time, value) tuples, which may be irregular");
+        // (Checked before a column is made: "@dimensions 2147483647" with no
+        // case asked for 2^31 columns.)
+        if (ts.n_cases() < 1)
+            throw ReadError(path, "@data", "at least one case to stream", "none");
+        if (ts.dimensions > 65536)
+            throw ReadError(path, "@dimensions", "at most 65536 dimensions to stream side by side",
+                            std::to_string(ts.dimensions));
         for (int d = 0; d < ts.dimensions; ++d)
             c.names.push_back("dim" + std::to_string(d));
         c.values.resize(static_cast<std::size_t>(ts.dimensions));
