@@ -298,17 +298,13 @@ int bench_specar(const SpecarBenchArgs& in)
         if (script.empty())
             why = "bench_specar_twin.py not found (give --twin)";
         else
-            twin = [&a, &why, &r, script] {
-                json t = run_twin(a.python, script,
-                                  { { "arch", json::parse(eval::specar_twin_kwargs(a.cfg.arch)) },
-                                    { "threads", a.cfg.threads },
-                                    { "seconds", a.cfg.seconds },
-                                    { "batches", a.cfg.batches },
-                                    { "train_batch", a.cfg.train_batch } },
-                                  why);
-                check_twin_parameters(t, r.parameters, why);
-                return t;
-            };
+            twin = twin_rounds(a.python, script,
+                               { { "arch", json::parse(eval::specar_twin_kwargs(a.cfg.arch)) },
+                                 { "threads", a.cfg.threads },
+                                 { "seconds", a.cfg.seconds },
+                                 { "batches", a.cfg.batches },
+                                 { "train_batch", a.cfg.train_batch } },
+                               r.parameters, why);
     }
     std::printf("%lld parameters, %.3f GFLOP per window forward (convolutions inside the grid, "
                 "linear layers, frequency attention)\n",
@@ -328,13 +324,7 @@ int bench_specar(const SpecarBenchArgs& in)
     rows.gflop_per_step = 3.0 * r.forward_gflop * static_cast<double>(a.cfg.train_batch);
     rows.ceiling_gflops = r.ceiling_gflops;
     const json tw = alternate_rounds(
-        a.rounds, rows,
-        [&a](BenchRows& b) {
-            const auto q = eval::bench_specar(a.cfg);
-            b.windows_per_s = q.windows_per_s;
-            b.train_step_s = q.train_step_s;
-        },
-        twin, out);
+        a.rounds, rows, cpp_rounds([&a] { return eval::bench_specar(a.cfg); }), twin, out);
     print_bench(rows, tw, why, out);
     if (!a.json.empty())
         write_atomically(a.json, out.dump(1) + "\n");

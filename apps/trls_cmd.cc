@@ -238,8 +238,7 @@ int bench_trls(BenchArgs& a)
         if (script.empty())
             why = "bench_trls_twin.py not found (give --twin)";
         else
-            twin = [&a, &o, &why, &r, script] {
-            json t = run_twin(a.python, script,
+            twin = twin_rounds(a.python, script,
                           { { "arch", { { "channels", o.channels }, { "length", o.length },
                                         { "n_fft", o.n_fft }, { "hop", o.effective_hop() },
                                         { "multichannel", o.multichannel }, { "rnn", o.rnn },
@@ -252,10 +251,7 @@ int bench_trls(BenchArgs& a)
                             { "seconds", a.bench.seconds },
                             { "batches", a.bench.batches },
                             { "train_batch", a.bench.train_batch } },
-                          why);
-            check_twin_parameters(t, r.parameters, why);
-            return t;
-            };
+                          r.parameters, why);
     }
     std::printf("%lld parameters (encoder + head), %.4f GFLOP per window forward (RNN gates, "
                 "linear maps, the reduction)\n",
@@ -273,13 +269,7 @@ int bench_trls(BenchArgs& a)
     rows.forward_label = "encoder";
     rows.step_label = "pre-training step";
     const json tw = alternate_rounds(
-        a.rounds, rows,
-        [&a](BenchRows& b) {
-            const auto q = eval::bench_trls(a.bench);
-            b.windows_per_s = q.windows_per_s;
-            b.train_step_s = q.train_step_s;
-        },
-        twin, out);
+        a.rounds, rows, cpp_rounds([&a] { return eval::bench_trls(a.bench); }), twin, out);
     print_bench(rows, tw, why, out);
     if (!r.libtorch_lstm_windows_per_s.empty()) {
         // The same C++ network with LibTorch's LSTM: what the fused recurrence gives.

@@ -260,18 +260,14 @@ int bench_tsrnet(const TsrnetBenchArgs& a)
         if (script.empty())
             why = "bench_tsrnet_twin.py not found (give --twin)";
         else
-            twin = [&a, &r, &why, script] {
-                json t = run_twin(
-                    a.python, script,
-                    { { "arch", { { "leads", r.leads }, { "width", r.width }, { "d_model", r.d_model } } },
-                      { "threads", r.threads },
-                      { "seconds", a.cfg.seconds },
-                      { "batches", r.batches },
-                      { "train_batch", a.cfg.train_batch } },
-                    why);
-                check_twin_parameters(t, r.parameters, why);
-                return t;
-            };
+            twin = twin_rounds(
+                a.python, script,
+                { { "arch", { { "leads", r.leads }, { "width", r.width }, { "d_model", r.d_model } } },
+                  { "threads", r.threads },
+                  { "seconds", a.cfg.seconds },
+                  { "batches", r.batches },
+                  { "train_batch", a.cfg.train_batch } },
+                r.parameters, why);
     }
     std::printf("%lld parameters, %.3f GFLOP per scored window (%lld forward passes: "
                 "convolutions, linear layers, attention)\n",
@@ -286,13 +282,7 @@ int bench_tsrnet(const TsrnetBenchArgs& a)
     rows.gflop_per_window = r.score_gflop;
     rows.forward_label = "scoring";
     const json tw = alternate_rounds(
-        a.rounds, rows,
-        [&a](BenchRows& b) {
-            const auto q = eval::bench_tsrnet(a.cfg);
-            b.windows_per_s = q.windows_per_s;
-            b.train_step_s = q.train_step_s;
-        },
-        twin, out);
+        a.rounds, rows, cpp_rounds([&a] { return eval::bench_tsrnet(a.cfg); }), twin, out);
     print_bench(rows, tw, why, out);
     if (!a.json.empty())
         write_atomically(a.json, out.dump(1) + "\n");

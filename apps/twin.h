@@ -119,6 +119,31 @@ inline void check_twin_parameters(nlohmann::json& twin, int64_t expected, std::s
     }
 }
 
+/*! A twin round for alternate_rounds: run_twin with `cfg`, not compared
+ *  (null, `why` set) unless it has `parameters` parameters. */
+inline std::function<nlohmann::json()> twin_rounds(const std::string& python,
+                                                   const std::string& script,
+                                                   const nlohmann::json& cfg, int64_t parameters,
+                                                   std::string& why)
+{
+    return [python, script, cfg, parameters, &why] {
+        auto t = run_twin(python, script, cfg, why);
+        check_twin_parameters(t, parameters, why);
+        return t;
+    };
+}
+
+/*! A C++ round for alternate_rounds: `bench()` again, its forward and step figures. */
+template <typename Bench>
+std::function<void(BenchRows&)> cpp_rounds(Bench bench)
+{
+    return [bench](BenchRows& b) {
+        const auto q = bench();
+        b.windows_per_s = q.windows_per_s;
+        b.train_step_s = q.train_step_s;
+    };
+}
+
 /*!
  * \brief Alternate the C++ and twin measurements for `rounds` rounds (C++
  * first in each) and keep each figure's median over the rounds: both sides

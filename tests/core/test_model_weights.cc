@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <functional>
 #include <limits>
 #include <sstream>
 #include <string>
@@ -21,9 +22,11 @@ namespace models = tfmed::models;
 
 namespace {
 
-// The archive `bytes` rewritten with `edit` applied to each record's text.
+// The archive `bytes` rewritten with `edit` applied to each record's text
+// and `rename` to its name.
 template <typename Edit>
-std::string rewritten(const std::string& bytes, Edit edit)
+std::string rewritten(const std::string& bytes, Edit edit,
+                      const std::function<std::string(const std::string&)>& rename = nullptr)
 {
     std::istringstream in(bytes);
     caffe2::serialize::PyTorchStreamReader reader(&in);
@@ -38,7 +41,7 @@ std::string rewritten(const std::string& bytes, Edit edit)
                 continue;
             auto [data, n] = reader.getRecord(name);
             const std::string text = edit(name, std::string(static_cast<const char*>(data.get()), n));
-            writer.writeRecord(name, text.data(), text.size());
+            writer.writeRecord(rename ? rename(name) : name, text.data(), text.size());
         }
         writer.writeEndOfFile();
     }
@@ -96,24 +99,11 @@ TEST(Weights, CodeThatWouldRunWhenLoadedIsRefused)
         });
         EXPECT_THROW(models::check_archive_code(b2, "w"), std::invalid_argument) << added;
     }
-    std::istringstream in(models::weights_bytes(*a));
-    caffe2::serialize::PyTorchStreamReader reader(&in);
-    std::string upper;
-    {
-        caffe2::serialize::PyTorchStreamWriter writer([&](const void* p, size_t n) {
-            upper.append(static_cast<const char*>(p), n);
-            return n;
+    const auto upper = rewritten(
+        models::weights_bytes(*a), [](const std::string&, const std::string& t) { return t; },
+        [](const std::string& name) {
+            return name == "code/__torch__.py" ? std::string("code/__torch__.PY") : name;
         });
-        for (const auto& name : reader.getAllRecords()) {
-            if (name == "version")
-                continue;
-            auto [data, n] = reader.getRecord(name);
-            const std::string renamed =
-                name == "code/__torch__.py" ? std::string("code/__torch__.PY") : name;
-            writer.writeRecord(renamed, data.get(), n);
-        }
-        writer.writeEndOfFile();
-    }
     try {
         models::check_archive_code(upper, "w");
         ADD_FAILURE() << "no refusal";
