@@ -332,10 +332,7 @@ torch::Tensor time_domain(const torch::Tensor& x, const std::string& kind, doubl
                 for (int64_t i = 0; i < L; ++i)
                     d[c * L + i] = s[c * L + i] * k;
             }
-        } else if (kind == "permutation") {
-            if (segments < 1)
-                throw std::invalid_argument("permutation: expected segments >= 1, found " +
-                                            std::to_string(segments));
+        } else { // permutation (kind and segments checked above)
             const int64_t m = r.integer(1, std::min(segments, L));
             // m - 1 distinct cuts in 1 .. L-1 (partial Fisher-Yates), sorted.
             std::vector<int64_t> pos(static_cast<std::size_t>(L - 1));
@@ -359,9 +356,6 @@ torch::Tensor time_domain(const torch::Tensor& x, const std::string& kind, doubl
                          i < cuts[static_cast<std::size_t>(seg) + 1]; ++i)
                         d[c * L + at++] = s[c * L + i];
             }
-        } else {
-            throw std::invalid_argument("time-domain augmentation: expected jitter, scaling or "
-                                        "permutation, found '" + kind + "'");
         }
     }
     return out.to(x.scalar_type()).to(x.device());
