@@ -613,6 +613,53 @@ TEST(TrainLoop, SelectLastReportsTheKeptEpoch)
     EXPECT_EQ(train::selection_text(b, "val_mse"), "best epoch 1 (val_mse 0.10000)");
 }
 
+// Example i's loss is i whatever the weights: the epoch's loss is the mean
+// over examples, not over batches (9 examples in batches 4, 4, 1: the
+// singleton would weigh a third).
+class IndexLossTask : public train::Task
+{
+public:
+    IndexLossTask() { w = m.register_parameter("w", torch::zeros({ 1 })); }
+    torch::nn::Module& module() override { return m; }
+    int64_t train_size() const override { return 9; }
+    torch::Tensor loss(const std::vector<int64_t>& idx, std::mt19937_64&) override
+    {
+        const auto v = torch::tensor(idx, torch::kDouble).to(torch::kFloat);
+        return (v + w * 0).mean();
+    }
+    double validate() override { return 1.0; }
+    std::string metric_name() const override { return "val_mse"; }
+    std::string card_json(const std::string& training) override
+    {
+        return nlohmann::json{ { "model", "toy" }, { "format", 2 },
+                               { "training", nlohmann::json::parse(training) } }
+            .dump();
+    }
+    torch::nn::Module m;
+    torch::Tensor w;
+};
+
+TEST(TrainLoop, EpochLossIsTheMeanOverExamples)
+{
+    IndexLossTask t;
+    auto o = options("");
+    o.epochs = 2;
+    o.batch = 4;
+    std::vector<double> step_loss;
+    const auto r = train::run(t, o, torch::kCPU, false, [&](const train::Event& e) {
+        if (e.kind == train::Event::Kind::step)
+            step_loss.push_back(e.loss);
+    });
+    ASSERT_TRUE(r.completed);
+    const auto h = nlohmann::json::parse(r.history_json);
+    ASSERT_EQ(h.size(), 2u);
+    for (const auto& e : h)
+        EXPECT_NEAR(e["train_loss"].get<double>(), 4.0, 1e-6); // (0 + ... + 8) / 9
+    ASSERT_EQ(step_loss.size(), 6u); // 3 steps per epoch; the last step's running mean is the epoch's
+    EXPECT_NEAR(step_loss[2], 4.0, 1e-6);
+    EXPECT_NEAR(step_loss[5], 4.0, 1e-6);
+}
+
 TEST(TrainLoop, ScheduleAndOptimiserOptionsAreCheckedUpFront)
 {
     auto o = options("");

@@ -13,6 +13,7 @@
 #include "trls_parts.h"
 
 #include <tfmed/data/windows.h>
+#include <tfmed/train/trls_trainer.h>
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -255,6 +256,37 @@ TEST(TrlsScores, ThePretrainingLossReportedIsTheKeptEncoders)
     EXPECT_DOUBLE_EQ(trls::kept_metric(r, "best"), 0.5);
     r.history_json.clear();
     EXPECT_TRUE(std::isnan(trls::last_metric(r)));
+}
+
+// Seven view pairs: the last fifth that validates is one pair. Its loss was
+// skipped (the loss refused batches under 2 even in eval mode) and reported
+// as 0, a perfect score that early stopping and "best" selection believed.
+TEST(TrlsScores, OneValidationWindowHasItsLoss)
+{
+    TrlsTrainConfig cfg;
+    cfg.scaling = "none";
+    cfg.arch.hidden = 8;
+    cfg.arch.f_h = 8;
+    cfg.arch.proj_hidden = 16;
+    cfg.arch.proj_out = 8;
+    cfg.pretrain.epochs = 2;
+    cfg.pretrain.batch = 4;
+    cfg.threads = 1;
+    cfg.device = "cpu";
+    const auto dir = std::filesystem::temp_directory_path() / "tfmed_trls_one_val";
+    std::filesystem::create_directories(dir);
+    cfg.out = (dir / "views.tfm").string();
+    models::TrlsOptions a = cfg.arch;
+    a.length = 178;
+    const int64_t n = 7, T = a.frames(), F = a.features();
+    torch::manual_seed(3);
+    const auto views = torch::rand({ n, 2, T, F });
+    const auto r = train_trls_views(cfg, views.data_ptr<float>(), n, 178, 1, 173.61);
+    ASSERT_TRUE(r.completed);
+    EXPECT_EQ(r.val_windows, 1);
+    EXPECT_TRUE(std::isfinite(r.pretrain_val_loss));
+    EXPECT_GT(r.pretrain_val_loss, 0.01); // 2 - 2 cos of untrained networks: far from 0
+    std::filesystem::remove_all(dir);
 }
 
 // A flowgraph's labels become the head's classes in order: {0, 5} made a

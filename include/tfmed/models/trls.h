@@ -178,6 +178,8 @@ public:
      * target_projector(target(v2))), plus the same with the views swapped.
      * With `negatives` > 0, adds that weight times an InfoNCE term over the
      * batch (the paper's "with negative samples" ablation; temperature 0.2).
+     * \throws std::invalid_argument for a training-mode batch under 2 (the
+     * projectors' BatchNorm); in eval mode one window is a batch.
      */
     torch::Tensor loss(const torch::Tensor& v1, const torch::Tensor& v2, double negatives = 0.0);
     /*! target <- tau * target + (1 - tau) * online (parameters only). */

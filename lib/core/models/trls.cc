@@ -311,9 +311,11 @@ void TrlsImpl::update_target(double tau)
 
 torch::Tensor TrlsImpl::loss(const torch::Tensor& v1, const torch::Tensor& v2, double negatives)
 {
-    if (v1.size(0) < 2)
-        throw std::invalid_argument("TRLS loss: BatchNorm in the projectors needs batches of at "
-                                    "least 2, found " + std::to_string(v1.size(0)));
+    // In eval mode BatchNorm uses its running statistics: one window is a batch.
+    if (is_training() && v1.size(0) < 2)
+        throw std::invalid_argument("TRLS loss: BatchNorm in the projectors needs training "
+                                    "batches of at least 2, found " +
+                                    std::to_string(v1.size(0)));
     auto one_way = [&](const torch::Tensor& a, const torch::Tensor& b) {
         const auto ra = encoder->forward(a);
         std::vector<torch::Tensor> tb;

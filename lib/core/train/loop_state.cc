@@ -117,7 +117,7 @@ json state_json(const State& s)
 {
     auto num = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
     return { { "epochs_done", s.epochs_done }, { "step", s.step },
-             { "loss_sum", s.loss_sum },       { "rng", s.rng },
+             { "loss_sum_examples", s.loss_sum }, { "rng", s.rng },
              { "best_epoch", s.best_epoch },   { "best_metric", num(s.best_metric) },
              { "bad_epochs", s.bad_epochs },   { "lr", num(s.lr) },
              { "plateau_best", num(s.plateau_best) }, { "plateau_bad", s.plateau_bad },
@@ -131,7 +131,8 @@ State state_from(const json& t)
     State s;
     s.epochs_done = r.at("epochs_done").get<int>();
     s.step = r.at("step").get<int64_t>();
-    s.loss_sum = r.at("loss_sum").get<double>();
+    s.loss_per_example = r.contains("loss_sum_examples");
+    s.loss_sum = r.at(s.loss_per_example ? "loss_sum_examples" : "loss_sum").get<double>();
     s.rng = r.at("rng").get<std::string>();
     s.best_epoch = r.at("best_epoch").get<int>();
     s.best_metric = num(r.at("best_metric"));

@@ -31,7 +31,8 @@ json settings_of(const LoopOptions& o);
 struct State {
     int epochs_done = 0;
     int64_t step = 0;       // > 0: inside epoch epochs_done, after this many steps
-    double loss_sum = 0.0;  // of the partial epoch
+    double loss_sum = 0.0;  // of the partial epoch: sum of step loss x its examples
+    bool loss_per_example = true; // false: an older checkpoint's sum of batch means
     std::string rng;        // std::mt19937_64 of the partial epoch
     int best_epoch = 0;
     double best_metric = NAN;

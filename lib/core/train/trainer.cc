@@ -410,10 +410,13 @@ LoopResult run(Task& task,
         std::mt19937_64 rng(es);
         const auto order = data::permutation(static_cast<int>(N), es);
         int64_t b0 = 0;
+        // Sum of each step's loss times its examples: the epoch's loss is the
+        // mean over examples (a short last batch weighs what it holds).
         double loss_sum = 0.0;
         if (st.step > 0) { // resuming inside this epoch
             b0 = st.step;
-            loss_sum = st.loss_sum;
+            // (checkpoints before 0.1 summed batch means; their steps were full)
+            loss_sum = st.loss_per_example ? st.loss_sum : st.loss_sum * static_cast<double>(o.batch);
             std::istringstream(st.rng) >> rng;
             if (!torch_rng.empty()) {
                 auto gen = at::detail::getDefaultCPUGenerator();
@@ -496,7 +499,8 @@ LoopResult run(Task& task,
                                          std::to_string(lv) + ")");
             opt->step();
             task.after_step();
-            loss_sum += lv;
+            const int64_t seen = std::min<int64_t>(N, (b + 1) * o.batch);
+            loss_sum += lv * static_cast<double>(seen - b * o.batch);
             ++steps_run;
             Event ev;
             ev.kind = Event::Kind::step;
@@ -504,7 +508,7 @@ LoopResult run(Task& task,
             ev.epochs = o.epochs;
             ev.step = b + 1;
             ev.steps = steps;
-            ev.loss = loss_sum / static_cast<double>(b + 1);
+            ev.loss = loss_sum / static_cast<double>(seen);
             ev.lr = lr;
             ev.elapsed_s = elapsed();
             ev.eta_s = ev.elapsed_s / steps_run * static_cast<double>(steps_total - steps_run);
@@ -518,6 +522,7 @@ LoopResult run(Task& task,
             if (step_due && b + 1 < steps) {
                 st.step = b + 1;
                 st.loss_sum = loss_sum;
+                st.loss_per_example = true;
                 std::ostringstream r;
                 r << rng;
                 st.rng = r.str();
@@ -542,7 +547,7 @@ LoopResult run(Task& task,
         if (dp) // every rank validates the same weights; rank 0's figure governs
             metric = dist::broadcast({ metric }, "the validation metric of epoch " +
                                                      std::to_string(e + 1))[0];
-        const double train_loss = loss_sum / static_cast<double>(steps);
+        const double train_loss = loss_sum / static_cast<double>(N);
         const bool best = better(metric, st.best_metric, lower, o.ties_improve);
         if (best) {
             st.best_metric = metric;

@@ -32,6 +32,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <numeric>
 #include <optional>
 #include <map>
@@ -145,12 +146,10 @@ public:
         for (std::size_t i = 0; i < val_.size(); i += 256) {
             std::vector<int64_t> ids(val_.begin() + static_cast<long>(i),
                                      val_.begin() + static_cast<long>(std::min(val_.size(), i + 256)));
-            if (ids.size() < 2)
-                break;
             sum += pair_loss(ids, 0).item<double>() * static_cast<double>(ids.size());
             n += static_cast<int64_t>(ids.size());
         }
-        return n ? sum / static_cast<double>(n) : 0.0;
+        return n ? sum / static_cast<double>(n) : std::numeric_limits<double>::quiet_NaN();
     }
     std::string metric_name() const override { return "val_byol_loss"; }
     std::string card_json(const std::string& training) override
