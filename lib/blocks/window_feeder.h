@@ -209,18 +209,23 @@ public:
         }
         // The input the next window still needs, counted from the read
         // position (which may hold one item already copied: see work()), but
-        // never more than the upstream buffer can hold: GNU Radio retires a
-        // block that asks for more ("requesting more input data than we can
-        // provide"), and a 5,000-sample window of 12 leads is about 3.5 times
-        // the default 64 KiB buffer. work() builds a window up piece by piece.
+        // never more than half the upstream buffer: GNU Radio retires a
+        // block that asks for more than the buffer can hold ("requesting
+        // more input data than we can provide"; a 5,000-sample window of 12
+        // leads is about 3.5 times the default 64 KiB buffer), and an
+        // upstream block that writes in multiples (output_multiple M:
+        // blocks.repeat, interpolating filters) stops up to M - 1 items short
+        // of full, so asking for the whole buffer could wait forever. Half is
+        // what GNU Radio itself fills per call; work() builds a window up
+        // piece by piece.
         const uint64_t end = d_next + static_cast<uint64_t>(d_window);
         const uint64_t read = d_b->nitems_read(0);
         uint64_t want = end > read ? end - read : 0;
         auto d = d_b->detail();
         if (d && d->ninputs() > 0) {
             const auto cap = static_cast<uint64_t>(d->input(0)->max_possible_items_available());
-            if (cap > 0)
-                want = std::min(want, cap);
+            if (cap > 0 && want > cap / 2)
+                want = std::max<uint64_t>(1, cap / 2);
         }
         need[0] = static_cast<int>(want);
     }

@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 
 import numpy as np
 import pmt
@@ -112,6 +113,33 @@ class qa_tsrnet_scorer(gr_unittest.TestCase):
         starts = [pmt.to_uint64(t.value) for t in snk.tags()
                   if pmt.symbol_to_string(t.key) == "tfmed_window_start"]
         self.assertEqual(starts, [2500 * k for k in range(7)])
+
+    def test_upstream_that_writes_in_pairs(self):
+        # blocks.repeat(2) writes whole pairs (output_multiple 2): into a
+        # buffer of 2,048 items it stops at 2,046. A block that asked for all
+        # the buffer can hold (2,047) when its window is larger waited for an
+        # item that never came, the repeat for room that never came: the
+        # graph hung with no error. 20,000 samples become 40,000: the demo
+        # model's windows of 5,000 every 1,000 samples, 36 of them.
+        x = np.array(tfmed.scipy_ecg()[:360 * 40])
+        x500 = np.interp(np.arange(20000) / 500.0, np.arange(len(x)) / 360.0, x)
+        tb = gr.top_block()
+        src = blocks.vector_source_f(x500.astype(np.float32).tolist(), False)
+        rep = blocks.repeat(gr.sizeof_float, 2)
+        rep.set_max_output_buffer(2048)
+        blk = tfmed.tsrnet_scorer(tfmed.demo_model(), 1, 500.0, 1000, "cpu")
+        snk = blocks.vector_sink_f()
+        tb.connect(src, rep, blk, snk)
+        tb.start()
+        done = threading.Event()
+        threading.Thread(target=lambda: (tb.wait(), done.set()), daemon=True).start()
+        finished = done.wait(120)
+        if not finished:
+            tb.stop()
+            done.wait(30)
+        self.assertTrue(finished, "the graph did not finish in 120 s (%d windows scored)"
+                        % len(snk.data()))
+        self.assertEqual(len(snk.data()), 36)
 
     def test_tfmed_score_equals_the_block(self):
         # The samples the block scored (record 208 resampled by GNU Radio),
