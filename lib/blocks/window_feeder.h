@@ -128,6 +128,9 @@ public:
         d_buf.reserve((static_cast<std::size_t>(window) + static_cast<std::size_t>(
                                                                std::min(window, hop)) + 1) *
                       static_cast<std::size_t>(vlen));
+        // Idle until the graph runs: a shared engine's batches do not wait
+        // for a block that is not running (never started, stopped, finished).
+        d_stream->set_idle(true);
     }
     ~WindowFeeder() { d_stream->set_wake(nullptr); }
 
@@ -158,6 +161,7 @@ public:
             d_queued = 0;
             d_emitted = 0;
         }
+        d_stream->set_idle(false);
         d_wake_pending = false; // a wake left pending by an earlier run would mute every later one
         d_stream->set_wake([this] {
             if (!d_wake_pending.exchange(true)) {
@@ -171,7 +175,11 @@ public:
         });
         return restarted;
     }
-    void stop() { d_stream->set_wake(nullptr); }
+    void stop()
+    {
+        d_stream->set_wake(nullptr);
+        d_stream->set_idle(true);
+    }
 
     /*!
      * \brief At the stream's end (the upstream block finished), the items

@@ -210,6 +210,31 @@ TEST(Serve, AFullRingIsABatchWithoutWaiting)
     EXPECT_EQ(got.back().second.batch, 4);
 }
 
+// A second stream that is idle (its block finished, stopped or never ran)
+// cannot add a window: the full ring of the first is a batch at once, not
+// after max_wait_ms (10 s). Active again, it counts again.
+TEST(Serve, IdleStreamsDoNotHoldBatchesBack)
+{
+    FullRing f;
+    auto other = f.srv->open();
+    other->set_idle(true);
+    EXPECT_TRUE(other->idle());
+    const auto got = drain(*f.s); // each result within 2 s, not 10
+    ASSERT_EQ(got.size(), 4u);
+    EXPECT_EQ(got.back().second.batch, 4);
+
+    // Active again, its room counts: the first stream's full ring waits.
+    other->set_idle(false);
+    for (int k = 0; k < 4; ++k)
+        ASSERT_TRUE(f.s->try_submit(f.w.data(), 10 + k));
+    EXPECT_FALSE(f.s->wait_ready(300ms));
+    other.reset(); // closed: nothing more can come, the batch goes at once
+    const auto last = drain(*f.s);
+    ASSERT_EQ(last.size(), 4u);
+    EXPECT_EQ(last[0].first, 10u);
+    EXPECT_EQ(last.back().second.batch, 4);
+}
+
 // The error result's builder may throw as well (bad_alloc): that escaped the
 // worker thread and ended the process, every stream with it. The windows now
 // get the error result built when the server was made, never a default one

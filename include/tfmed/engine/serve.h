@@ -198,6 +198,10 @@ public:
                 std::lock_guard<std::mutex> lk(d_srv->d_m);
                 --d_srv->d_streams;
                 d_srv->d_occupied -= static_cast<std::size_t>(d_tail - d_head);
+                if (d_idle) {
+                    --d_srv->d_idle_streams;
+                    d_srv->d_idle_occupied -= static_cast<std::size_t>(d_tail - d_head);
+                }
             }
             // A worker waiting for a fuller batch may now have none to wait for.
             d_srv->d_cv.notify_one();
@@ -225,6 +229,8 @@ public:
                 std::lock_guard<std::mutex> lk(d_srv->d_m);
                 slot.done = false;
                 ++d_srv->d_occupied;
+                if (d_idle)
+                    ++d_srv->d_idle_occupied;
                 d_srv->push(d_st, k, slot.submitted);
             }
             d_srv->d_cv.notify_one();
@@ -270,9 +276,37 @@ public:
             {
                 std::lock_guard<std::mutex> lk(d_srv->d_m);
                 --d_srv->d_occupied;
+                if (d_idle)
+                    --d_srv->d_idle_occupied;
             }
             return true;
         }
+        /*!
+         * \brief Mark the stream idle (its block stopped, finished, or was
+         * never started) or active again. The worker waits up to max_wait_ms
+         * for a fuller batch only while an active stream has room to add a
+         * window: a stream whose source has ended would make every batch of
+         * the others wait the whole max_wait_ms. Streams open active.
+         */
+        void set_idle(bool idle)
+        {
+            if (idle == d_idle)
+                return;
+            {
+                std::lock_guard<std::mutex> lk(d_srv->d_m);
+                const auto occ = static_cast<std::size_t>(d_tail - d_head);
+                if (idle) {
+                    ++d_srv->d_idle_streams;
+                    d_srv->d_idle_occupied += occ;
+                } else {
+                    --d_srv->d_idle_streams;
+                    d_srv->d_idle_occupied -= occ;
+                }
+                d_idle = idle;
+            }
+            d_srv->d_cv.notify_one(); // a batch waiting for this stream need not
+        }
+        bool idle() const { return d_idle; }
         /*!
          * \brief Called on the worker thread after a batch that finished one
          * of this stream's windows (e.g. to wake the block's thread). Set it
@@ -301,6 +335,7 @@ public:
         std::shared_ptr<BatchServer> d_srv;
         std::shared_ptr<typename BatchServer::State> d_st;
         uint64_t d_head = 0, d_tail = 0;
+        bool d_idle = false; // changed under d_srv->d_m, read by the stream's thread
     };
 
 public:
@@ -340,13 +375,15 @@ private:
             if (d_stop)
                 break;
             const auto deadline = d_fifo[d_first].t + wait;
-            // Wait for a fuller batch only while one can come: with every open
-            // stream's ring in use (queued, or results not yet taken: one
-            // stream, queue 4, max_batch 16) each batch waited the whole
+            // Wait for a fuller batch only while one can come: with every
+            // active stream's ring in use (queued, or results not yet taken:
+            // one stream, queue 4, max_batch 16), or only idle streams with
+            // room (a block whose source ended), each batch waited the whole
             // max_wait_ms.
             auto can_grow = [&] {
                 return d_count < static_cast<std::size_t>(d_o.max_batch) &&
-                       d_occupied < static_cast<std::size_t>(d_streams * d_o.queue);
+                       d_occupied - d_idle_occupied <
+                           static_cast<std::size_t>((d_streams - d_idle_streams) * d_o.queue);
             };
             while (!d_stop && can_grow())
                 if (d_cv.wait_until(lk, deadline) == std::cv_status::timeout)
@@ -458,6 +495,8 @@ private:
     std::size_t d_first = 0, d_count = 0;
     uint64_t d_streams = 0;
     std::size_t d_occupied = 0; // slots of open streams queued or not yet taken
+    uint64_t d_idle_streams = 0;     // of d_streams, marked idle
+    std::size_t d_idle_occupied = 0; // of d_occupied, the idle streams' slots
     ServeCounters d_c;
     Result d_fallback;
     std::vector<float> d_batch;
