@@ -517,6 +517,8 @@ std::shared_ptr<void> shared_server(const std::string& key,
 /*!
  * \brief The registry key of a model service: "model|file digest|device|tN|
  * variant|batching" (two blocks share an engine when their keys are equal).
+ * `device` should be the resolved device ("cpu", "cuda:0"): "auto", "cuda"
+ * and "cuda:0" naming one GPU then share an engine.
  * \throws std::runtime_error "PATH: model file not found" (or cannot be read)
  */
 std::string service_key(const std::string& model, const std::string& path,

@@ -223,7 +223,7 @@ std::shared_ptr<SpecarService> serve_specar(const std::string& path, const std::
         return svc;
     };
     const std::string key =
-        shared ? service_key("specar", path, device, threads, "", o)
+        shared ? service_key("specar", path, models::parse_device(device).str(), threads, "", o)
                : std::string();
     return open_service<SpecarService>(shared, key, make);
 }

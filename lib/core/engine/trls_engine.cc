@@ -160,7 +160,7 @@ std::shared_ptr<TrlsService> serve_trls(const std::string& path, const std::stri
         return svc;
     };
     const std::string key =
-        shared ? service_key("trls", path, device, threads, frames ? "frames" : "samples", o)
+        shared ? service_key("trls", path, models::parse_device(device).str(), threads, frames ? "frames" : "samples", o)
                : std::string();
     return open_service<TrlsService>(shared, key, make);
 }

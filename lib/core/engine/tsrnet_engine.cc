@@ -141,7 +141,7 @@ std::shared_ptr<TsrnetService> serve_tsrnet(const std::string& path, const std::
         return svc;
     };
     const std::string key =
-        shared ? service_key("tsrnet", path, device, threads, quality_gate ? "g1" : "g0", o)
+        shared ? service_key("tsrnet", path, models::parse_device(device).str(), threads, quality_gate ? "g1" : "g0", o)
                : std::string();
     return open_service<TsrnetService>(shared, key, make);
 }
