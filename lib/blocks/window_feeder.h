@@ -16,7 +16,6 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <functional>
 #include <stdexcept>
 #include <memory>
@@ -326,18 +325,7 @@ public:
     }
     std::string serving(const std::string& key) const
     {
-        const auto c = d_srv->counters();
-        char b[512];
-        std::snprintf(b, sizeof b,
-                      "{\"key\": \"%s\", \"streams\": %llu, \"windows\": %llu, \"batches\": "
-                      "%llu, \"mean_batch\": %.3f, \"largest_batch\": %llu, \"max_queued\": "
-                      "%llu, \"busy_s\": %.6f}",
-                      key.c_str(), static_cast<unsigned long long>(c.streams),
-                      static_cast<unsigned long long>(c.windows),
-                      static_cast<unsigned long long>(c.batches), c.mean_batch(),
-                      static_cast<unsigned long long>(c.largest),
-                      static_cast<unsigned long long>(c.max_queued), c.busy_s);
-        return b;
+        return ::tfmed::engine::serving_json(key, d_srv->counters());
     }
 
 private:

@@ -21,7 +21,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <clocale>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 namespace {
@@ -252,6 +255,37 @@ Run run_streams(int streams, int n, int hop, Make make)
 }
 
 } // namespace
+
+// serving() printed its numbers with snprintf, which follows LC_NUMERIC: in
+// a Qt flowgraph (QCoreApplication calls setlocale(LC_ALL, "")) under de_DE
+// it wrote "mean_batch": 0,000 and json.loads failed. A German locale is
+// compiled for the test where glibc's localedef and its sources are there.
+TEST_F(Fixture, ServingIsJsonInAnyLocale)
+{
+    const auto dir = std::filesystem::temp_directory_path() / "tfmed_test_locale";
+    std::filesystem::create_directories(dir);
+    const auto cmd = "localedef -i de_DE -f UTF-8 '" + (dir / "de_DE.UTF-8").string() +
+                     "' > /dev/null 2>&1";
+    if (std::system(cmd.c_str()) != 0)
+        GTEST_SKIP() << "localedef could not compile de_DE.UTF-8 (glibc's locales package)";
+    ::setenv("LOCPATH", dir.c_str(), 1);
+    if (!std::setlocale(LC_NUMERIC, "de_DE.UTF-8")) {
+        ::unsetenv("LOCPATH");
+        GTEST_SKIP() << "de_DE.UTF-8 compiled but not loadable";
+    }
+    char probe[16];
+    std::snprintf(probe, sizeof probe, "%.1f", 1.5);
+    auto blk = gr::tfmed::tsrnet_scorer::make(path, 1, 500.0, 500, "cpu", NAN, 1, false);
+    const auto text = blk->serving();
+    std::setlocale(LC_NUMERIC, "C");
+    ::unsetenv("LOCPATH");
+    std::filesystem::remove_all(dir);
+    EXPECT_STREQ(probe, "1,5"); // the locale was in force
+    const auto j = nlohmann::json::parse(text); // throws on "0,000"
+    EXPECT_EQ(j["streams"], 1);
+    EXPECT_EQ(j["mean_batch"], 0.0);
+    EXPECT_EQ(text.rfind("{\"key\":", 0), 0u) << text; // the documented order
+}
 
 TEST_F(Fixture, SharedEngineEqualsSeparateEngines)
 {

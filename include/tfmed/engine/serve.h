@@ -515,6 +515,14 @@ std::shared_ptr<void> shared_server(const std::string& key,
                                     const std::function<std::shared_ptr<void>()>& make);
 
 /*!
+ * \brief A service's counters as one JSON object: key, streams, windows,
+ * batches, mean_batch, largest_batch, max_queued, busy_s (in that order).
+ * Numbers do not follow the C locale (a Qt application's setlocale(LC_ALL,
+ * "") wrote "1,500" under de_DE), the key is escaped.
+ */
+std::string serving_json(const std::string& key, const ServeCounters& c);
+
+/*!
  * \brief The registry key of a model service: "model|file digest|device|tN|
  * variant|batching" (two blocks share an engine when their keys are equal).
  * `device` should be the resolved device ("cpu", "cuda:0"): "auto", "cuda"

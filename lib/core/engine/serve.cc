@@ -7,6 +7,8 @@
 #include <tfmed/train/runtime.h>
 #include <tfmed/models/model_file.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -90,6 +92,20 @@ std::string service_key(const std::string& model, const std::string& path,
 {
     return model + "|" + file_digest(path) + "|" + device + "|t" + std::to_string(threads) + "|" +
            variant + "|" + o.key();
+}
+
+std::string serving_json(const std::string& key, const ServeCounters& c)
+{
+    nlohmann::ordered_json j;
+    j["key"] = key;
+    j["streams"] = c.streams;
+    j["windows"] = c.windows;
+    j["batches"] = c.batches;
+    j["mean_batch"] = c.mean_batch();
+    j["largest_batch"] = c.largest;
+    j["max_queued"] = c.max_queued;
+    j["busy_s"] = c.busy_s;
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string file_digest(const std::string& path)
