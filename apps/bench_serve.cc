@@ -63,7 +63,7 @@ namespace {
 ServeRow run_case(const ServeBenchArgs& a, const std::string& model, double rate, int64_t window,
                   const std::vector<std::vector<float>>& sig, int n, bool shared, double seconds)
 {
-    const int hop = std::max(1, static_cast<int>(std::lround(a.hop_s * rate)));
+    const int hop = hop_samples(a.hop_s, rate);
     (void)window;
     auto tb = gr::make_top_block("bench_serve");
     std::vector<gr::tfmed::tsrnet_scorer::sptr> blocks;
@@ -258,6 +258,7 @@ int run_bench_serve(ServeBenchArgs a)
                                      "single-lead MIT-BIH), found " +
                                      std::to_string(e.card().leads) + " leads");
     }
+    hop_samples(a.hop_s, rate); // refused before any stream starts
     gr::logging::singleton().set_default_level(gr::log_level::warn);
     if (a.soak_hours > 0)
         return run_soak(a, model, what, rate, window);

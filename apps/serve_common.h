@@ -60,6 +60,20 @@ struct ServeBenchArgs {
     std::string one_case, row_json; //!< internal: one row ("N:shared") in a fresh process
 };
 
+/*! --hop in samples at the model's rate: at least 1, at most a day of
+ *  samples (2^31 - 1 bound). \throws std::runtime_error naming both */
+inline int hop_samples(double hop_s, double rate)
+{
+    const double h = std::round(hop_s * rate);
+    const double most = std::min(86400.0 * rate, 2147483647.0);
+    if (!(h >= 1.0) || h > most)
+        throw std::runtime_error(
+            "bench serve --hop: expected 1 to " + std::to_string(static_cast<long long>(most)) +
+            " samples at the model's " + std::to_string(rate) + " Hz (" +
+            std::to_string(1.0 / rate) + " s to " + std::to_string(most / rate) + " s), found " +
+            std::to_string(hop_s) + " s");
+    return static_cast<int>(h);
+}
 
 using clock_type = std::chrono::steady_clock;
 

@@ -38,7 +38,7 @@ int run_soak(const ServeBenchArgs& a, const std::string& model, const std::strin
                                  std::to_string(a.streams.size()));
     const int n = a.streams[0];
     const double total_s = a.soak_hours * 3600.0;
-    const int hop = std::max(1, static_cast<int>(std::lround(a.hop_s * rate)));
+    const int hop = hop_samples(a.hop_s, rate);
     const auto base = stream_signals(a.data_dir.empty() ? data::default_data_dir() : a.data_dir, n);
     {
         // Resident memory grows to what the largest batch so far needed (the
@@ -131,13 +131,21 @@ int run_soak(const ServeBenchArgs& a, const std::string& model, const std::strin
         depth.push_back(q);
     };
     auto next = t0;
-    while (!done) {
-        next += std::chrono::duration_cast<clock_type::duration>(
-            std::chrono::duration<double>(a.sample_s));
-        while (!done && clock_type::now() < next)
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        if (!done)
-            sample();
+    try {
+        while (!done) {
+            next += std::chrono::duration_cast<clock_type::duration>(
+                std::chrono::duration<double>(a.sample_s));
+            while (!done && clock_type::now() < next)
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            if (!done)
+                sample();
+        }
+    } catch (...) {
+        // A joinable thread destroyed by the unwinding would end the process
+        // (std::terminate) with the graph running: stop it, then report.
+        tb->stop();
+        waiter.join();
+        throw;
     }
     waiter.join();
     // Every window of every stream: the scorer consumed the whole stream.

@@ -312,7 +312,15 @@ public:
 
     uint64_t queued() const { return d_queued.load(); }
     uint64_t emitted() const { return d_emitted.load(); }
-    int depth() const { return static_cast<int>(d_queued.load() - d_emitted.load()); }
+    int depth() const
+    {
+        // Both only grow (between restarts): emitted read first can only be
+        // at most the queued count read after it. (Another thread asking
+        // while start() resets both could see the old emitted: clamped.)
+        const uint64_t e = d_emitted.load();
+        const uint64_t q = d_queued.load();
+        return q > e ? static_cast<int>(q - e) : 0;
+    }
     uint64_t overruns() const { return d_overruns.load(); }
     std::vector<float> latencies() const
     {

@@ -74,6 +74,12 @@ C.refused("soak with two counts", "expected one stream count, found 2",
           "bench", "serve", "--soak", "0.01", "--streams", "1,2")
 C.refused("zero streams", "expected stream counts from 1 to 1024, found 0",
           "bench", "serve", "--streams", "0", "--seconds", "1")
+# A hop under one sample rounded to 0 and ran at 1 sample (the header said
+# "hop 0.00 s"); one over 2^31 samples overflowed int and ran at 1 too.
+C.refused("hop under a sample", "--hop: expected 1 to", "bench", "serve", "--fast", "--streams",
+          "1", "--seconds", "1", "--hop", "0.0005")
+C.refused("hop past int", "found 5000000.000000 s",
+          "bench", "serve", "--fast", "--streams", "1", "--seconds", "1", "--hop", "5e6")
 C.refused("no data", "mitdb_compiled10s/X_mV.npy: not found",
           "bench", "serve", "--streams", "1", "--seconds", "1", "--data", OUT)
 C.finish("bench serve")

@@ -14,10 +14,12 @@
 #include "../support/state_dict.h"
 
 #include <tfmed/dsp/augment.h>
+#include <tfmed/engine/trls_engine.h>
 #include <tfmed/models/fused_lstm.h>
 #include <tfmed/models/trls.h>
 #include <tfmed/models/trls_card.h>
 
+#include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <torch/serialize.h>
@@ -651,4 +653,23 @@ TEST(Trls, FusedLstmEqualsLibTorchs)
                                      torch::zeros({ 8 }));
               }).find("expected float32, found Double"),
               std::string::npos);
+}
+
+// Building an engine set the constructing thread's LibTorch thread count to
+// the engine's (with an OpenMP LibTorch, the count new threads start with):
+// a GUI that built a one-thread encoder ran everything after on one thread.
+TEST(Trls, AnEngineLeavesItsBuildersThreadsAlone)
+{
+    const auto path = (std::filesystem::temp_directory_path() / "tfmed_trls_engine_threads.tfm")
+                          .string();
+    engine::UntrainedTrls u;
+    engine::write_untrained_trls(path, u, 1);
+    const int before = at::get_num_threads();
+    at::set_num_threads(2);
+    {
+        engine::TrlsEngine e(path, "cpu", 1);
+        EXPECT_EQ(at::get_num_threads(), 2);
+    }
+    at::set_num_threads(before);
+    std::filesystem::remove(path);
 }

@@ -53,7 +53,9 @@ TrlsEngine::TrlsEngine(const std::string& path, const std::string& device, int t
     train::check_threads(threads, 1, "TrlsEngine");
     d_->threads = threads;
     d_->device = models::parse_device(device);
-    d_->prepare();
+    // (No prepare() here: at::set_num_threads on the constructing thread, a
+    // GUI's or the CLI's, became every later LibTorch user's thread count.
+    // Each batch sets the engine's threads on the thread that runs it.)
     d_->m = models::load_trls(path, d_->device);
 }
 
