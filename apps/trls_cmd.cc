@@ -67,7 +67,7 @@ void add_common(CLI::App* c, TrlsArgs& a)
         ->check(int_range(0, 1LL << 40));
     c->add_option("--n-fft", cfg.arch.n_fft, "FFT size (default 32; 128 for mitdb)")
         ->check(int_range(2, 8192));
-    c->add_option("--hop", cfg.arch.hop, "Frame advance (0 = n_fft / 4)")->check(int_range(0, 8192));
+    c->add_option("--hop", cfg.arch.hop, "Frame advance (0 = n_fft / 4; default: n_fft / 4, 4 for basicmotions)")->check(int_range(0, 8192));
     c->add_option("--rnn", cfg.arch.rnn, "lstm, gru, rnn or tcn")
         ->check(CLI::IsMember({ "lstm", "gru", "rnn", "tcn" }))
         ->capture_default_str();

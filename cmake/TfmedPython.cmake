@@ -9,7 +9,8 @@ find_package(pybind11 REQUIRED)
 # Where the package goes. GNU Radio's GrPython.cmake (found with GNU Radio)
 # computes GR_PYTHON_DIR relative to the install prefix and honours
 # -DGR_PYTHON_DIR=...; on Debian it is lib/python3.X/dist-packages, which
-# /usr/bin/python3 reads for both /usr and /usr/local (STYLE.md pitfall 5).
+# /usr/bin/python3 reads for both /usr and /usr/local (site-packages would
+# not be on its path).
 if(NOT GR_PYTHON_DIR)
   execute_process(COMMAND ${Python3_EXECUTABLE} -c
     "import sys; print('lib/python%d.%d/dist-packages' % sys.version_info[:2])"

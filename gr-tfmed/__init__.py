@@ -13,7 +13,8 @@ imputation, classification), spec_augment (TRLS views), tfrnn_encoder
 """
 import os as _os
 # No try/except here: a broken extension must fail loudly, not make the
-# module vanish (STYLE.md pitfall 4).
+# module vanish (GNU Radio OOT modules that wrap the import in try/except
+# turn a missing symbol into "no attribute tfmed" far from its cause).
 from .tfmed_python import *  # noqa: F401,F403
 
 from .demo_signals import SCIPY_ECG_RATE, scipy_ecg  # noqa: F401

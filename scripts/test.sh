@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-# The core library on its own: LibTorch only, no GNU Radio (DESIGN.md).
+# The core library on its own: LibTorch only, no GNU Radio (the core must
+# build and pass its tests without it).
 echo "== core-only build (-DTFMED_ENABLE_GNURADIO=OFF) and its tests"
 cmake -S . -B build-core -DCMAKE_BUILD_TYPE=Release -DTFMED_ENABLE_GNURADIO=OFF \
   -DTFMED_ENABLE_APPS=OFF > build-core.log
