@@ -413,6 +413,17 @@ if os.path.isdir(os.path.join(DATA, "bonn_eeg")):
           in rc.stderr and "epoch 1/50" not in rc.stderr and not os.path.exists(head),
           "train trls --nproc 2 --head-batch 1: refused before pre-training (%.0f s): %s"
           % (time.time() - t0, rc.stderr.strip()[-300:]))
+    # BYOL's projectors hold BatchNorm: a worker's share of 1 window was
+    # padded with a neighbour (2 windows, one twice). 2 per worker at least.
+    pre = os.path.join(OUT, "trls_pre.tfm")
+    rc = subprocess.run([TFMED, "train", "trls", "--data", "epilepsy", "--data-dir", DATA,
+                         "--max-windows", "200", "--epochs", "50", "--batch", "3",
+                         "--threads", "1", "--nproc", "2", "-o", pre],
+                        capture_output=True, text=True, timeout=300)
+    check(rc.returncode != 0 and "expected a batch >= 2 x the 2 workers (4: BatchNorm"
+          in rc.stderr and "epoch 1/50" not in rc.stderr and not os.path.exists(pre),
+          "train trls --nproc 2 --batch 3: refused, 2 windows per worker (%s)"
+          % rc.stderr.strip()[-300:])
 rc = subprocess.run([TFMED, "train", "specar", "--nproc", "2", "--dist-timeout", "1e7",
                      "-o", os.path.join(OUT, "never.tfm")], capture_output=True, text=True)
 check(rc.returncode != 0 and "--dist-timeout" in rc.stderr and "TFMED_DIST_TIMEOUT" not in

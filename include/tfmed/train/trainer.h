@@ -67,6 +67,10 @@ public:
     virtual std::string card_json(const std::string& training_json) = 0;
     /*! Called after every optimiser step (e.g. an EMA target update). */
     virtual void after_step() {}
+    /*! Examples each worker needs per step in data-parallel training (the
+     *  global batch must hold this many per worker): 2 where BatchNorm
+     *  trains on the shard. */
+    virtual int64_t min_shard() const { return 1; }
 };
 
 /*! \brief What a run did. */

@@ -139,10 +139,16 @@ LoopResult run(Task& task,
     const int W = dist::world_size();
     const int R = dist::rank();
     if (dp) {
-        if (o.batch < W)
-            throw std::invalid_argument("training: expected a batch >= the number of workers (" +
-                                        std::to_string(W) + "; --batch is the global batch, "
-                                        "split across them), found " + std::to_string(o.batch));
+        const int64_t need = static_cast<int64_t>(W) * std::max<int64_t>(1, task.min_shard());
+        if (o.batch < need)
+            throw std::invalid_argument(
+                "training: expected a batch >= " +
+                (need == W ? "the number of workers (" + std::to_string(W)
+                           : std::to_string(task.min_shard()) + " x the " + std::to_string(W) +
+                                 " workers (" + std::to_string(need) +
+                                 ": BatchNorm trains on each worker's share") +
+                "; --batch is the global batch, split across them), found " +
+                std::to_string(o.batch));
         // Every rank must train the same network with the same settings on
         // as many examples, and start the same way (fresh or resumed).
         json shapes = json::object();

@@ -136,6 +136,8 @@ public:
         return pair_loss(ids, seed);
     }
     void after_step() override { net_->update_target(cfg_.tau); }
+    // The projectors' BatchNorm: a shard of one is padded with a neighbour.
+    int64_t min_shard() const override { return 2; }
     double validate() override
     {
         // Fixed views (seed 0) of the validation windows, BatchNorm on its
