@@ -9,6 +9,7 @@
 #include <gnuradio/block.h>
 #include <gnuradio/block_detail.h>
 #include <gnuradio/buffer_reader.h>
+#include <gnuradio/logger.h>
 #include <pmt/pmt.h>
 #include <tfmed/engine/serve.h>
 
@@ -98,6 +99,7 @@ public:
                  double rate, double deadline_s, const std::string& pdu_port,
                  int extra_floats = 0, std::function<void(uint64_t, float*)> extra = nullptr)
         : d_b(b),
+          d_log(b->name()),
           d_srv(std::move(srv)),
           d_stream(d_srv->open()),
           d_vlen(vlen),
@@ -139,11 +141,15 @@ public:
      * whose item counts begin at 0 again) after windows were cut: the last
      * run's positions and its windows still in flight are then dropped, and
      * the block drops what it keeps of its own. GNU Radio 3.10's
-     * lock()/unlock() restarts the graph the same way (new buffers, counts
-     * from 0; measured: 502,111 items read before lock(), 199,617 after), so
-     * a block cannot tell it from a new run and starts over too: positions,
-     * offsets and a specar block's time-feature clock begin again (a replay
-     * source upstream starts over as well).
+     * lock()/unlock() also starts the item counts at 0 again (measured:
+     * 502,111 items read before lock(), 199,617 after), though it keeps the
+     * buffers and their unread items; the feeder treats it as a new run too:
+     * positions, offsets and a specar block's time-feature clock begin
+     * again, and the windows in flight (at most `queue`) and the samples of
+     * the window in progress are dropped, which the log says. (Carrying
+     * them over would mean telling the two apart by the block_detail,
+     * which lock()/unlock() keeps, and rebasing every position and tag
+     * offset: not done.)
      */
     bool start()
     {
@@ -151,6 +157,13 @@ public:
         // Kept buffers have read d_copied items, or one fewer (see work()).
         const bool restarted = d_copied > 0 && (read == 0 || read + 1 < d_copied);
         if (restarted) {
+            const int lost = d_stream->in_flight();
+            const uint64_t partial = d_copied > d_next ? d_copied - d_next : 0;
+            if (!d_ended && (lost > 0 || partial > 0)) // (an ended stream's tail was reported)
+                d_log.info("the flowgraph restarted (a new run, or lock()/unlock()): {} "
+                           "window(s) in flight and {} item(s) of the next window dropped; "
+                           "positions count from 0 again",
+                           lost, partial);
             d_stream->set_wake(nullptr);
             d_stream = d_srv->open(); // the old stream's windows are computed and discarded
             d_buf.clear();
@@ -178,6 +191,7 @@ public:
     {
         d_stream->set_wake(nullptr);
         d_stream->set_idle(true);
+        d_ended = input_done();
     }
 
     /*!
@@ -393,6 +407,8 @@ private:
     }
 
     gr::block* const d_b;
+    gr::logger d_log;
+    bool d_ended = false; // the last stop() came at the stream's end
     std::shared_ptr<Server> d_srv;
     std::shared_ptr<typename Server::Stream> d_stream;
     const int d_vlen, d_window, d_hop;
