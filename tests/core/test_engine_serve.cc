@@ -215,21 +215,30 @@ TEST(Serve, AFullRingIsABatchWithoutWaiting)
 // after max_wait_ms (10 s). Active again, it counts again.
 TEST(Serve, IdleStreamsDoNotHoldBatchesBack)
 {
-    FullRing f;
-    auto other = f.srv->open();
+    Net net;
+    ServeOptions o;
+    o.max_batch = 16;
+    o.max_wait_ms = 10000;
+    o.queue = 4;
+    auto srv = net.make(o);
+    auto s = srv->open();
+    auto other = srv->open();
     other->set_idle(true);
     EXPECT_TRUE(other->idle());
-    const auto got = drain(*f.s); // each result within 2 s, not 10
+    const auto w = window_of(1.0f);
+    for (int k = 0; k < 4; ++k)
+        ASSERT_TRUE(s->try_submit(w.data(), k));
+    const auto got = drain(*s); // each result within 2 s, not 10
     ASSERT_EQ(got.size(), 4u);
     EXPECT_EQ(got.back().second.batch, 4);
 
     // Active again, its room counts: the first stream's full ring waits.
     other->set_idle(false);
     for (int k = 0; k < 4; ++k)
-        ASSERT_TRUE(f.s->try_submit(f.w.data(), 10 + k));
-    EXPECT_FALSE(f.s->wait_ready(300ms));
+        ASSERT_TRUE(s->try_submit(w.data(), 10 + k));
+    EXPECT_FALSE(s->wait_ready(300ms));
     other.reset(); // closed: nothing more can come, the batch goes at once
-    const auto last = drain(*f.s);
+    const auto last = drain(*s);
     ASSERT_EQ(last.size(), 4u);
     EXPECT_EQ(last[0].first, 10u);
     EXPECT_EQ(last.back().second.batch, 4);

@@ -421,7 +421,7 @@ LoopResult run(Task& task,
         double loss_sum = 0.0;
         if (st.step > 0) { // resuming inside this epoch
             b0 = st.step;
-            // (checkpoints before 0.1 summed batch means; their steps were full)
+            // (older checkpoints summed batch means; the steps before were full)
             loss_sum = st.loss_per_example ? st.loss_sum : st.loss_sum * static_cast<double>(o.batch);
             std::istringstream(st.rng) >> rng;
             if (!torch_rng.empty()) {
