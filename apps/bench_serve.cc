@@ -31,6 +31,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #ifdef TFMED_WITH_GNURADIO
@@ -194,9 +195,8 @@ ServeRow row_of(const nlohmann::json& j)
 
 int run_bench_serve(ServeBenchArgs a)
 {
-    for (const auto* out : { &a.json, &a.csv, &a.plot }) // before the run (a soak is hours)
-        if (!out->empty())
-            io::check_writable(*out);
+    // Before the run (a soak is hours); not onto the model or each other.
+    check_outputs({ a.json, a.csv, a.plot }, { a.model });
 #ifndef TFMED_WITH_GNURADIO
     (void)a;
     throw std::runtime_error("bench serve builds GNU Radio graphs; this tfmed was built without "
@@ -520,7 +520,21 @@ void add_serve_commands(Cli& cli)
     c->add_option("--one-case", a->one_case, "(internal: one row in this process)")->group("");
     c->add_option("--row-json", a->row_json, "(internal: where --one-case writes its row)")
         ->group("");
-    cli.on(c, [a] { return run_bench_serve(*a); });
+    cli.on(c, [a, c] {
+        // Options of the other mode are refused, not ignored.
+        const bool soak = a->soak_hours > 0;
+        for (const auto& [opt, applies, what] :
+             std::vector<std::tuple<const char*, bool, const char*>>{
+                 { "--csv", soak, "the soak (--soak HOURS)" },
+                 { "--sample", soak, "the soak (--soak HOURS)" },
+                 { "--no-separate", !soak, "the table (the soak runs one shared engine)" },
+                 { "--separate-max", !soak, "the table (the soak runs one shared engine)" },
+                 { "--deadline", a->realtime || soak, "real time (--realtime or --soak)" } })
+            if (c->count(opt) && !applies)
+                throw std::invalid_argument(std::string("bench serve ") + opt + ": only for " +
+                                            what);
+        return run_bench_serve(*a);
+    });
 }
 
 } // namespace apps

@@ -71,6 +71,23 @@ inline void check_outputs(const std::vector<std::string>& outputs,
     }
 }
 
+/*! A training run that stopped before completing (--stop-after, a
+ *  cancellation) writes no model file, and no --json or --plot either: say
+ *  so rather than leave them silently missing. */
+inline void note_unwritten(bool completed, const std::vector<std::string>& outputs)
+{
+    if (completed)
+        return;
+    std::string list;
+    for (const auto& o : outputs)
+        if (!o.empty())
+            list += (list.empty() ? "" : ", ") + o;
+    if (!list.empty())
+        std::fprintf(stderr, "tfmed: the run stopped before completing; not written: %s (the "
+                             "run that completes them, with --resume, writes them)\n",
+                     list.c_str());
+}
+
 /*! A one-line progress bar on stderr (redrawn in place on a terminal;
  *  otherwise only finish() prints). */
 class Progress

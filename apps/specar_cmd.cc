@@ -72,7 +72,10 @@ int train_specar(const SpecarTrainArgs& a)
     return run_training(a.dist, a.cfg.device, [&] {
         check_outputs({ a.json, a.plot, a.cfg.out }, {});
         const auto r = train::train_specar(a.cfg, world_progress(), training_cancel());
-        if (!r.completed || !train::dist::is_writer())
+        if (!train::dist::is_writer())
+            return 0;
+        note_unwritten(r.completed, { a.json, a.plot });
+        if (!r.completed)
             return 0;
         std::printf("%s\n", r.summary.c_str());
         const auto history = json::parse(r.history_json);
@@ -483,6 +486,7 @@ void add_specar_commands(Cli& cli)
         for (const auto& [opt, applies, what] :
              std::vector<std::tuple<const char*, bool, const char*>>{
                  { "--mask-rate", task == "imputation", "imputation" },
+                 { "--pred-len", task == "long_term_forecast", "forecasting" },
                  { "--anomaly-ratio", task == "anomaly_detection", "anomaly detection" },
                  { "--time-features", series, "forecasting and imputation" },
                  { "--top-weight", series, "forecasting and imputation" },

@@ -10,8 +10,10 @@
 
 #include <tfmed/train/runtime.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 
 #ifndef TFMED_VERSION
@@ -71,6 +73,16 @@ int main(int argc, char** argv)
         std::fflush(nullptr);
         std::signal(sig, SIG_DFL);
         std::raise(sig);
+    }
+    // A report that did not reach standard output (a full disk, a closed
+    // pipe with SIGPIPE ignored) is a failure, not exit 0.
+    errno = 0;
+    std::cout.flush();
+    if (!std::cout || std::fflush(stdout) != 0 || std::ferror(stdout)) {
+        const int err = errno;
+        std::fprintf(stderr, "tfmed: writing to standard output failed (%s)\n",
+                     err ? std::strerror(err) : "stream error");
+        return rc ? rc : 1;
     }
     return rc;
 }

@@ -162,7 +162,10 @@ int train_trls(TrlsArgs& a)
     return run_training(a.dist, a.cfg.device, [&] {
         check_outputs({ a.json, a.cfg.out }, {});
         const auto r = train::train_trls(a.cfg, world_progress(), training_cancel());
-        if (!r.completed || !train::dist::is_writer())
+        if (!train::dist::is_writer())
+            return 0;
+        note_unwritten(r.completed, { a.json });
+        if (!r.completed)
             return 0;
         std::printf("%s\n", r.summary.c_str());
         if (!a.json.empty()) {

@@ -64,14 +64,33 @@ struct TsrnetBenchArgs {
     std::string json;
 };
 
+// The files a window-set spec reads (a given file, its labels, a WFDB
+// record's files): outputs must not be one of them. Named sets ("mitdb_...")
+// are folders under the data directory, not files.
+std::vector<std::string> data_inputs(const data::WindowSetSpec& d)
+{
+    std::vector<std::string> in;
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(d.data, ec))
+        in.push_back(d.data);
+    for (const auto& f : record_files(d.data))
+        in.push_back(f);
+    if (!d.labels.empty())
+        in.push_back(d.labels);
+    return in;
+}
+
 // ---------------------------------------------------------------- train
 
 int train_tsrnet(const TsrnetTrainArgs& a)
 {
     return run_training(a.dist, a.cfg.device, [&] {
-        check_outputs({ a.json, a.plot, a.cfg.out }, {});
+        check_outputs({ a.json, a.plot, a.cfg.out }, data_inputs(a.cfg.data));
         const auto r = train::train_tsrnet(a.cfg, world_progress(), training_cancel());
-        if (!r.completed || !train::dist::is_writer())
+        if (!train::dist::is_writer())
+            return 0;
+        note_unwritten(r.completed, { a.json, a.plot });
+        if (!r.completed)
             return 0;
         std::printf("%s\n", r.summary.c_str());
         const auto history = json::parse(r.history_json);
@@ -94,7 +113,9 @@ int train_tsrnet(const TsrnetTrainArgs& a)
 
 int eval_tsrnet(const TsrnetEvalArgs& a)
 {
-    check_outputs({ a.json, a.roc }, { a.cfg.model });
+    auto inputs = a.cfg.data_given ? data_inputs(a.cfg.data) : std::vector<std::string>();
+    inputs.push_back(a.cfg.model);
+    check_outputs({ a.json, a.roc }, inputs);
     Progress bar("scoring", 1);
     const auto r = eval::evaluate_tsrnet(a.cfg);
     bar.finish("scored " + std::to_string(r.windows) + " windows");
@@ -162,8 +183,7 @@ int eval_tsrnet(const TsrnetEvalArgs& a)
 
 int eval_quality(const std::string& data_dir, const std::string& model, const std::string& json_path)
 {
-    if (!json_path.empty())
-        check_writable(json_path);
+    check_outputs({ json_path }, { model }); // (--json onto the model replaced it)
     models::QualityOptions o;
     if (!model.empty()) {
         const auto card = models::read_card(model);
@@ -224,8 +244,7 @@ int eval_quality(const std::string& data_dir, const std::string& model, const st
 
 int bench_tsrnet(const TsrnetBenchArgs& a)
 {
-    if (!a.json.empty())
-        check_writable(a.json);
+    check_outputs({ a.json }, { a.cfg.model });
     engine::tune_allocator(); // the engines' (and the twin's) allocator settings
     const auto r = eval::bench_tsrnet(a.cfg);
     std::printf("%s\n", r.header.c_str());

@@ -80,6 +80,11 @@ C.refused("hop under a sample", "--hop: expected 1 to", "bench", "serve", "--fas
           "1", "--seconds", "1", "--hop", "0.0005")
 C.refused("hop past int", "found 5000000.000000 s",
           "bench", "serve", "--fast", "--streams", "1", "--seconds", "1", "--hop", "5e6")
+# Options of the other mode were accepted and ignored.
+C.refused("csv without the soak", "--csv: only for the soak", "bench", "serve", "--fast",
+          "--streams", "1", "--seconds", "1", "--csv", "x.csv")
+C.refused("deadline as fast as possible", "--deadline: only for real time", "bench", "serve",
+          "--fast", "--streams", "1", "--seconds", "1", "--deadline", "100")
 C.refused("no data", "mitdb_compiled10s/X_mV.npy: not found",
           "bench", "serve", "--streams", "1", "--seconds", "1", "--data", OUT)
 C.finish("bench serve")

@@ -227,6 +227,9 @@ refused("protocol for ETT", "--protocol: only for anomaly detection and classifi
         "train", "specar", "--task", "forecast", "--protocol", "reference", "-o", "x.tfm")
 refused("time features for anomaly detection", "--time-features: only for forecasting and "
         "imputation", "train", "specar", "--preset", "msl", "--time-features", "4", "-o", "x.tfm")
+refused("pred-len for imputation", "--pred-len: only for forecasting; this run's task is "
+        "imputation", "train", "specar", "--preset", "etth1-impute", "--pred-len", "96",
+        "-o", "x.tfm")
 refused("uea-norm for ETT", "--uea-norm: only for classification", "train", "specar",
         "--preset", "etth1-impute", "--uea-norm", "train", "-o", "x.tfm")
 refused("negative seed", "--seed: expected a seed >= 0, found -1", "train", "specar",

@@ -63,12 +63,27 @@ endif()
 # 2. A checkpoint every 3 steps, runs split by --stop-after and resumed: the
 # same model as the uninterrupted run. A paused run writes no model file.
 run_ok("train --stop-after 1" ${TFMED} ${smoke} --epochs 4 --lr 0.3 --checkpoint-every-steps 3
-       --stop-after 1 -o ${OUT}/s.tfm)
+       --stop-after 1 --json ${OUT}/s.json -o ${OUT}/s.tfm)
 if(EXISTS ${OUT}/s.tfm OR NOT EXISTS ${OUT}/s.tfm.ckpt)
   message(FATAL_ERROR "a paused run must leave its checkpoint and no model file")
 endif()
+if(EXISTS ${OUT}/s.json OR NOT err MATCHES "not written: ${OUT}/s.json")
+  message(FATAL_ERROR "a paused run writes no --json and says so:\n${err}")
+endif()
 run_fails("resume with another lr" "resume with other training settings than the checkpoint's: optimizer.lr 0.3 -> 0.2"
           ${TFMED} ${smoke} --epochs 4 --lr 0.2 --checkpoint-every-steps 3 --resume -o ${OUT}/s.tfm)
+# A refused command line leaves the paused run's checkpoint alone (a fresh run
+# removed it after reading the data, before its loop refused the schedule).
+run_fails("bad schedule over a paused run" "expected schedule constant, cosine, step or plateau, found 'linear'"
+          ${TFMED} ${smoke} --epochs 4 --schedule linear -o ${OUT}/s.tfm)
+if(NOT EXISTS ${OUT}/s.tfm.ckpt)
+  message(FATAL_ERROR "a refused command line removed the checkpoint ${OUT}/s.tfm.ckpt")
+endif()
+# Training data are inputs: no output onto them (refused before reading).
+file(WRITE ${OUT}/windows.npy "not read")
+run_fails("json onto the training data" "expected an output other than the input"
+          ${TFMED} train tsrnet --data ${OUT}/windows.npy --width 4 --d-model 8 --epochs 1
+          --json ${OUT}/windows.npy -o ${OUT}/never.tfm)
 run_ok("train --resume" ${TFMED} ${smoke} --epochs 4 --lr 0.3 --checkpoint-every-steps 3 --resume
        -o ${OUT}/s.tfm)
 digest(${OUT}/s.tfm ds)

@@ -209,6 +209,15 @@ def main():
         expect_fail(what, want, *args)
     if os.path.exists(p("x.tfm")):
         failures.append("a refused run left x.tfm behind")
+    # A report that cannot reach standard output is a failure: `tfmed info
+    # MODEL > /dev/full` exited 0.
+    if os.path.exists("/dev/full"):
+        with open("/dev/full", "w") as full:
+            r = subprocess.run([TFMED, "info", DEMO], stdout=full, stderr=subprocess.PIPE,
+                               text=True, timeout=60)
+        if r.returncode == 0 or "writing to standard output failed" not in r.stderr:
+            failures.append(f"info > /dev/full: expected a failure naming standard output, "
+                            f"found exit {r.returncode}: {r.stderr.strip()[-200:]}")
 
     # 6. NaN data: a NaN label is refused; NaN samples are refused naming the
     # windows, or dropped and reported with --drop-invalid.

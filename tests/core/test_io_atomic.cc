@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -103,6 +104,41 @@ TEST_F(AtomicFixture, FifoWrittenInPlace)
     EXPECT_EQ(reader.get(), "through the pipe\n");
     EXPECT_TRUE(fs::is_fifo(p)); // not replaced by a regular file
     EXPECT_EQ(listing(), (std::vector<std::string>{ "pipe" }));
+}
+
+// `--csv /dev/stdout > all.txt`: /dev/stdout led to all.txt, and a new file
+// was renamed over it; what the process had printed went into the unlinked
+// one. A descriptor's path is written through the descriptor, at its offset.
+TEST_F(AtomicFixture, DescriptorPathsAreWrittenThroughTheDescriptor)
+{
+    const auto f = path("all.txt");
+    const int fd = ::open(f.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::write(fd, "report\n", 7), 7);
+    struct stat before {};
+    ASSERT_EQ(::stat(f.c_str(), &before), 0);
+    for (const auto& name : { "/dev/fd/" + std::to_string(fd),
+                              "/proc/self/fd/" + std::to_string(fd) }) {
+        check_writable(name);
+        write_atomically(name, "csv\n");
+    }
+    ::close(fd);
+    struct stat after {};
+    ASSERT_EQ(::stat(f.c_str(), &after), 0);
+    EXPECT_EQ(after.st_ino, before.st_ino); // the same file, not a new one
+    EXPECT_EQ(slurp(f), "report\ncsv\ncsv\n");
+    // A descriptor open for reading only is refused by name.
+    const int rd = ::open(f.c_str(), O_RDONLY);
+    ASSERT_GE(rd, 0);
+    const auto ro = "/dev/fd/" + std::to_string(rd);
+    try {
+        check_writable(ro);
+        ADD_FAILURE() << "no error";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("open for reading only"), std::string::npos)
+            << e.what();
+    }
+    ::close(rd);
 }
 
 TEST_F(AtomicFixture, RefusalsNameThePath)

@@ -42,7 +42,41 @@ std::string resolve_link(const std::string& path)
     return p.string();
 }
 
-// An existing output that is not a regular file: a device (/dev/stdout), a
+// A path that names one of this process's open descriptors (/dev/stdout,
+// /dev/stderr, /dev/fd/N, /proc/self/fd/N, /proc/PID/fd/N, directly or
+// through links): N, else -1. Such an output is written to the descriptor
+// as the caller set it up: `--csv /dev/stdout > all.txt` resolved to
+// all.txt and renamed a new file over it, so the report already written to
+// stdout went into the unlinked old file (and `>>` lost the log before).
+int own_descriptor(const std::string& path)
+{
+    std::error_code ec;
+    std::filesystem::path p(path);
+    const std::string self = "/proc/" + std::to_string(::getpid()) + "/fd/";
+    for (int hops = 0; hops < 40; ++hops) {
+        const std::string s = p.lexically_normal().string();
+        if (s == "/dev/stdout")
+            return 1;
+        if (s == "/dev/stderr")
+            return 2;
+        for (const std::string pre : { std::string("/dev/fd/"), std::string("/proc/self/fd/"),
+                                       std::string("/proc/thread-self/fd/"), self }) {
+            if (s.size() > pre.size() && s.size() <= pre.size() + 9 &&
+                s.compare(0, pre.size(), pre) == 0 &&
+                s.find_first_not_of("0123456789", pre.size()) == std::string::npos)
+                return std::stoi(s.substr(pre.size()));
+        }
+        if (!std::filesystem::is_symlink(p, ec))
+            return -1;
+        const auto to = std::filesystem::read_symlink(p, ec);
+        if (ec)
+            return -1;
+        p = to.is_absolute() ? to : p.parent_path() / to;
+    }
+    return -1;
+}
+
+// An existing output that is not a regular file: a device (/dev/null), a
 // FIFO or a socket. Nothing can be renamed over those; they are written.
 bool is_special(const std::string& path)
 {
@@ -101,6 +135,22 @@ void remove_stale_temporaries(const std::string& path)
 
 void write_atomically(const std::string& out, const std::string& bytes)
 {
+    if (const int fd = own_descriptor(out); fd >= 0) {
+        // Whatever this process printed before goes first.
+        std::fflush(fd == 2 ? stderr : stdout);
+        std::size_t done = 0;
+        while (done < bytes.size()) {
+            const auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                throw std::runtime_error(out + ": write failed (" +
+                                         std::string(n < 0 ? std::strerror(errno)
+                                                           : "nothing written") + ")");
+            done += static_cast<std::size_t>(n);
+        }
+        return;
+    }
     if (is_special(out)) {
         std::ofstream f(out, std::ios::binary);
         if (!f)
@@ -168,6 +218,13 @@ void write_atomically(const std::string& out, const std::string& bytes)
 
 void check_writable(const std::string& out)
 {
+    if (const int fd = own_descriptor(out); fd >= 0) {
+        const int fl = ::fcntl(fd, F_GETFL);
+        if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY)
+            throw std::invalid_argument(out + ": not writable (descriptor " + std::to_string(fd) +
+                                        (fl < 0 ? " is not open)" : " is open for reading only)"));
+        return;
+    }
     if (is_special(out)) {
         if (::access(out.c_str(), W_OK) != 0)
             throw std::invalid_argument(out + ": not writable (" + std::strerror(errno) + ")");

@@ -516,6 +516,8 @@ SpecarTrainResult fit(SpecarTrainConfig cfg, models::SpecarData d, const EventSi
         card.training_json = t.dump();
     }
     card.metrics_json = metrics.dump();
+    if (cancel && cancel->load()) // cancelled during the calibration: no model
+        return out;
     if (dist::is_writer()) // rank 0 alone writes (distributed.h)
         models::save_specar(cfg.out, card, net);
     out.completed = true;

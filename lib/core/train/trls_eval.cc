@@ -144,6 +144,9 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
         throw std::runtime_error(spec.out_dir + ": cannot draw the PNG figures here: " + e.what());
     }
     fs::create_directories(spec.out_dir);
+    // Its figures come after the first fold's training and after all folds:
+    // a folder they cannot go into is refused now, not hours later.
+    io::check_writable(spec.out_dir + "/trls_" + cfg.data + "_embedding.png");
     const auto dev = device_of(cfg);
     const auto d = load(cfg);
     const int64_t K = static_cast<int64_t>(d.class_names.size());

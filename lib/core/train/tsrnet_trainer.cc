@@ -140,6 +140,9 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
     dsp::set_reproducible_fft(true); // the same spectrogram bits in every run (resume)
     const auto dev = models::parse_device(cfg.device);
     io::check_writable(cfg.out);
+    // Bad loop options are refused before the data is read and before a
+    // fresh run removes the old checkpoint (the loop checks them again).
+    cfg.loop.validate();
     // One run per output for the run's whole duration (model and checkpoint).
     // (In a distributed run rank 0 alone writes, so it alone holds the lock.)
     std::optional<io::OutputLock> lock;
@@ -362,6 +365,8 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
         t.update(extra);
         card.training_json = t.dump();
     }
+    if (cancel && cancel->load()) // cancelled during the calibration: no model
+        return out;
     if (dist::is_writer()) // rank 0 alone writes (distributed.h)
         models::save_tsrnet(cfg.out, card, net);
     out.completed = true;
