@@ -261,7 +261,7 @@ int run_bench_serve(ServeBenchArgs a)
     hop_samples(a.hop_s, rate); // refused before any stream starts
     gr::logging::singleton().set_default_level(gr::log_level::warn);
     if (a.soak_hours > 0)
-        return run_soak(a, model, what, rate, window);
+        return run_interruptible([&] { return run_soak(a, model, what, rate, window); });
     if (!a.one_case.empty()) {
         // One row in this fresh process (see below): a short untimed run
         // first (LibTorch's one-time set-up, the allocator's first growth),

@@ -302,6 +302,22 @@ int launch_workers(int n, const std::vector<std::string>& argv,
     return first;
 }
 
+int run_interruptible(const std::function<int()>& body)
+{
+    g_cancel_training = false;
+    g_forwarded_signal = 0;
+    const StopSignals stop_signals(on_stop_training);
+    int rc = 0;
+    try {
+        rc = body();
+    } catch (...) {
+        g_forwarded_signal = g_stop_signal; // main() still ends by it
+        throw;
+    }
+    g_forwarded_signal = g_stop_signal;
+    return rc;
+}
+
 int run_training(const DistArgs& d, const std::string& device, const std::function<int()>& body)
 {
     bool from_env = false;
@@ -335,18 +351,7 @@ int run_training(const DistArgs& d, const std::string& device, const std::functi
         // then main() ends by the signal. Workers of a world are stopped by
         // their launcher instead (a rank cancelled alone would wait for the
         // others in the next collective).
-        g_cancel_training = false;
-        g_forwarded_signal = 0;
-        const StopSignals stop_signals(on_stop_training);
-        int rc = 0;
-        try {
-            rc = body();
-        } catch (...) {
-            g_forwarded_signal = g_stop_signal; // main() still ends by it
-            throw;
-        }
-        g_forwarded_signal = g_stop_signal;
-        return rc;
+        return run_interruptible(body);
     }
     if (d.timeout_given)
         w.timeout_s = d.timeout_s;

@@ -68,6 +68,12 @@ int received_stop_signal();
  *  Pass it to the train_* entry points. */
 const std::atomic<bool>* training_cancel();
 
+/*! Run `body` with the stop signals caught: the first SIGINT, SIGTERM or
+ *  SIGHUP sets training_cancel() for `body` to poll (a soak stops its graph
+ *  and writes what it sampled), a second ends the process at once; main()
+ *  then ends by the signal. run_training() uses it for one process. */
+int run_interruptible(const std::function<int()>& body);
+
 /*! After launch_workers(): throws "`what`: stopped by signal N (name)" when
  *  a stop signal was forwarded (the command's own result is then moot). */
 void throw_if_stopped(const std::string& what);

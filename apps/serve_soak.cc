@@ -8,6 +8,7 @@
  */
 #include "common.h"
 #include "figures.h"
+#include "launch.h"
 #include "serve_common.h"
 
 #include <tfmed/engine/tsrnet_engine.h>
@@ -130,14 +131,36 @@ int run_soak(const ServeBenchArgs& a, const std::string& model, const std::strin
         p99.push_back(q99);
         depth.push_back(q);
     };
+    // The soak's figure (interrupted: the title says so).
+    auto draw = [&](bool interrupted) {
+#ifdef TFMED_HAVE_PLOT
+        plot::Panel pr{ "Resident memory", "minutes", "MB", {}, {} };
+        plot::Panel pl{ "Latency, window hand-over to score (p50, p99)", "minutes", "ms", {}, {} };
+        plot::Panel pq{ "Windows in flight (all streams)", "minutes", "windows", {}, {} };
+        pr.series.push_back({ tmin, rss, { 30, 90, 200 }, "RSS", 1.6, false });
+        pr.series.push_back({ tmin, heap, { 200, 80, 30 }, "heap in use", 1.2, false });
+        pl.series.push_back({ tmin, p50, { 30, 90, 200 }, "p50", 1.6, false });
+        pl.series.push_back({ tmin, p99, { 200, 80, 30 }, "p99", 1.2, false });
+        pq.series.push_back({ tmin, depth, { 20, 20, 20 }, "queue depth", 1.2, false });
+        pr.ymin = pl.ymin = pq.ymin = 0;
+        save_panels({ pr, pl, pq }, a.plot,
+                    "tfmed soak: " + std::to_string(n) + " real-time ECG streams, " + what +
+                        (interrupted ? " (interrupted)" : ""));
+#else
+        (void)interrupted;
+        no_plot_support(a.plot);
+#endif
+    };
     auto next = t0;
+    const auto* stop = training_cancel(); // Ctrl-C, kill, hang-up (run_interruptible)
+    auto stopped = [stop] { return stop && stop->load(); };
     try {
-        while (!done) {
+        while (!done && !stopped()) {
             next += std::chrono::duration_cast<clock_type::duration>(
                 std::chrono::duration<double>(a.sample_s));
-            while (!done && clock_type::now() < next)
+            while (!done && !stopped() && clock_type::now() < next)
                 std::this_thread::sleep_for(std::chrono::milliseconds(100));
-            if (!done)
+            if (!done && !stopped())
                 sample();
         }
     } catch (...) {
@@ -146,6 +169,21 @@ int run_soak(const ServeBenchArgs& a, const std::string& model, const std::strin
         tb->stop();
         waiter.join();
         throw;
+    }
+    if (stopped() && !done) {
+        // Interrupted: the samples so far are written (hours of them, for a
+        // long soak); no verdict on a run that did not end.
+        tb->stop();
+        waiter.join();
+        if (!a.csv.empty())
+            write_atomically(a.csv, csv);
+        if (!a.plot.empty())
+            draw(true);
+        std::fprintf(stderr, "soak interrupted after %.1f min: %zu sample(s) written, no "
+                             "verdict\n",
+                     std::chrono::duration<double>(clock_type::now() - t0).count() / 60.0,
+                     tmin.size());
+        return 1;
     }
     waiter.join();
     // Every window of every stream: the scorer consumed the whole stream.
@@ -183,23 +221,8 @@ int run_soak(const ServeBenchArgs& a, const std::string& model, const std::strin
                 expected_all, expected_all - lost, lost, settle, ref, peak, growth, heap_ref, heap_peak);
     if (!a.csv.empty())
         write_atomically(a.csv, csv);
-    if (!a.plot.empty()) {
-#ifdef TFMED_HAVE_PLOT
-        plot::Panel pr{ "Resident memory", "minutes", "MB", {}, {} };
-        plot::Panel pl{ "Latency, window hand-over to score (p50, p99)", "minutes", "ms", {}, {} };
-        plot::Panel pq{ "Windows in flight (all streams)", "minutes", "windows", {}, {} };
-        pr.series.push_back({ tmin, rss, { 30, 90, 200 }, "RSS", 1.6, false });
-        pr.series.push_back({ tmin, heap, { 200, 80, 30 }, "heap in use", 1.2, false });
-        pl.series.push_back({ tmin, p50, { 30, 90, 200 }, "p50", 1.6, false });
-        pl.series.push_back({ tmin, p99, { 200, 80, 30 }, "p99", 1.2, false });
-        pq.series.push_back({ tmin, depth, { 20, 20, 20 }, "queue depth", 1.2, false });
-        pr.ymin = pl.ymin = pq.ymin = 0;
-        save_panels({ pr, pl, pq }, a.plot,
-                    "tfmed soak: " + std::to_string(n) + " real-time ECG streams, " + what);
-#else
-        no_plot_support(a.plot);
-#endif
-    }
+    if (!a.plot.empty())
+        draw(false);
     bool ok = true;
     if (expected_all == 0) {
         std::fprintf(stderr, "soak FAILED: no window was due (a window is %.1f s; expected a "

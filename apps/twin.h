@@ -88,7 +88,18 @@ inline nlohmann::json run_twin(const std::string& python, const std::string& scr
               out.substr(out.size() > 400 ? out.size() - 400 : 0);
         return nullptr;
     }
-    return nlohmann::json::parse(out.substr(line));
+    // Only that line: a warning Python prints after it (stderr is merged
+    // here) made the rest unparseable and the bench failed after its C++ half.
+    const auto end = out.find('\n', line);
+    const std::string text = out.substr(line, end == std::string::npos ? std::string::npos
+                                                                        : end - line);
+    try {
+        return nlohmann::json::parse(text);
+    } catch (const nlohmann::json::exception& e) {
+        why = python + " " + script + ": its result line is not JSON (" + e.what() + "): " +
+              text.substr(0, 200);
+        return nullptr;
+    }
 }
 
 /*! \brief The C++ side of a benchmark, and how to label its rows. */

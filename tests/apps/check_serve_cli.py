@@ -16,7 +16,10 @@ import json
 import math
 import os
 import shutil
+import signal
+import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cli_check import Checks  # noqa: E402
@@ -80,6 +83,27 @@ C.refused("hop under a sample", "--hop: expected 1 to", "bench", "serve", "--fas
           "1", "--seconds", "1", "--hop", "0.0005")
 C.refused("hop past int", "found 5000000.000000 s",
           "bench", "serve", "--fast", "--streams", "1", "--seconds", "1", "--hop", "5e6")
+# Ctrl-C in a soak: the samples so far are written (an hours-long soak lost
+# them all), no verdict, and the process ends by the signal.
+for f in ("cut.csv", "cut.png"):
+    if os.path.exists(f):
+        os.remove(f)
+p = subprocess.Popen([TFMED, "bench", "serve", "--soak", "0.05", "--streams", "1", "--hop", "2",
+                      "--sample", "3", "--csv", "cut.csv", "--plot", "cut.png"],
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                     env=dict(os.environ, TFMED_DATA_DIR=DATA))
+time.sleep(25)
+p.send_signal(signal.SIGINT)
+try:
+    out, err = p.communicate(timeout=60)
+except subprocess.TimeoutExpired:
+    p.kill()
+    out, err = p.communicate()
+rows = list(csv.DictReader(open("cut.csv"))) if os.path.exists("cut.csv") else []
+C.check("soak interrupted", p.returncode == -signal.SIGINT and "soak interrupted after" in err
+        and len(rows) >= 1 and C.png("cut.png"),
+        f"exit {p.returncode}, {len(rows)} CSV rows: {(out + err).strip()[-300:]}")
+
 # Options of the other mode were accepted and ignored.
 C.refused("csv without the soak", "--csv: only for the soak", "bench", "serve", "--fast",
           "--streams", "1", "--seconds", "1", "--csv", "x.csv")

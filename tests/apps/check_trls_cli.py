@@ -217,6 +217,25 @@ if os.path.exists("b.json"):
 check("bench table", "encoder, batch 4" in text and "pre-training step, batch 4" in text and
       "C++ with LibTorch's LSTM in place of the fused recurrence" in text, text)
 
+# A twin whose Python prints a line after its result (a warning at exit):
+# the result is still read (the text after it made the bench fail after its
+# C++ half).
+real = os.path.join(sys.path[0], "..", "reference", "bench_trls_twin.py")  # (this folder)
+with open("twin_warns.py", "w") as f:
+    f.write("import os, runpy, sys\n"
+            f"real = {os.path.abspath(real)!r}\n"
+            "sys.path.insert(0, os.path.dirname(real))\n"
+            "sys.argv[0] = real\n"
+            "try:\n"
+            "    runpy.run_path(real, run_name='__main__')\n"
+            "finally:\n"
+            "    print('UserWarning: a line after the result')\n")
+text = ok("bench trls, twin printing after its result", "bench", "trls", "--seconds", 0.1,
+          "--batches", "1", "--train-batch", 4, "--twin", "twin_warns.py", "--json", "b2.json")
+j = json.load(open("b2.json")) if os.path.exists("b2.json") else {}
+check("twin read despite the line after it", isinstance(j.get("twin"), dict) and
+      j["twin"].get("parameters") == 141894, j.get("twin"))
+
 # 5. Refusals name what was expected and what was found.
 refused("unknown data", "expected epilepsy, epilepsy5, mitdb, ecg5000 or basicmotions, found 'har'",
         "train", "trls", "--data", "har", "-o", "x.tfm")

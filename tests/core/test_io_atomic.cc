@@ -155,6 +155,13 @@ TEST_F(AtomicFixture, RefusalsNameThePath)
     EXPECT_EQ(message(path("no/such/x.csv")),
               path("no/such/x.csv") + ": the folder " + path("no/such") + " does not exist");
     EXPECT_EQ(message(path("fine.csv")), "(accepted)");
+    // A name that fits alone but not with its temporary's suffix (failed at
+    // the final write, after the work).
+    const std::string long_name(240, 'n');
+    EXPECT_NE(message(path(long_name)).find("expected a file name of at most 222 bytes"),
+              std::string::npos)
+        << message(path(long_name));
+    EXPECT_EQ(message(path(std::string(222, 'n'))), "(accepted)");
     // Writing into a missing folder fails and leaves nothing behind.
     EXPECT_THROW(write_atomically(path("no/x.csv"), "x"), std::runtime_error);
     EXPECT_TRUE(listing().empty());

@@ -240,6 +240,17 @@ void check_writable(const std::string& out)
         throw std::invalid_argument(path + ": the folder " + dir.string() + " does not exist");
     if (::access(dir.c_str(), W_OK) != 0)
         throw std::invalid_argument(path + ": the folder " + dir.string() + " is not writable");
+    // The temporary beside it is NAME.tmp.PID.N: a name that fits alone but
+    // not with that suffix failed at the final write (ENAMETOOLONG), after
+    // the work.
+    constexpr std::size_t kSuffix = 33; // ".tmp." + up to 7 + "." + up to 20 digits
+    const long name_max = ::pathconf(dir.c_str(), _PC_NAME_MAX);
+    const std::size_t most = name_max > 0 ? static_cast<std::size_t>(name_max) : 255;
+    const std::size_t len = p.filename().string().size();
+    if (len + kSuffix > most)
+        throw std::invalid_argument(path + ": expected a file name of at most " +
+                                    std::to_string(most - kSuffix) + " bytes (its temporary adds " +
+                                    std::to_string(kSuffix) + "), found " + std::to_string(len));
 }
 
 void check_distinct_output(const std::string& out,
