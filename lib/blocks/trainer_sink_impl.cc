@@ -86,6 +86,25 @@ public:
         return d_model_path;
     }
 
+    // GNU Radio calls stop() and start() again on the same block at
+    // lock()/unlock(), and start() again when a stopped graph is started
+    // anew. Its restart counts nitems_read() from 0 again and does not keep
+    // what waited in the input buffer (nor its tags): the stream resumes
+    // with a gap. A window is never cut across it.
+    bool start() override
+    {
+        if (d_started && d_state.load() == State::gathering)
+            restart_gathering();
+        else if (d_started && d_state.load() == State::stopped)
+            d_logger->warn("started again after its training was stopped: the training does "
+                           "not resume (its stream has ended, so GNU Radio retires this block "
+                           "at once); no model file; the last complete checkpoint, if any, is "
+                           "{}",
+                           d_out + ".ckpt");
+        d_started = true;
+        return true;
+    }
+
     bool stop() override
     {
         if (d_state.load() == State::training) {
@@ -254,20 +273,47 @@ private:
         }
     }
 
+    // After a restart: the window in progress is dropped (its samples and
+    // the next ones are not contiguous), windows start again with the next
+    // sample; positions continue (d_ingested).
+    void restart_gathering()
+    {
+        std::size_t partial = 0;
+        if (d_hop > 0) {
+            const uint64_t end = d_buf_start + d_buf.size() / d_channels;
+            partial = end > d_next ? static_cast<std::size_t>(end - d_next) : 0;
+            d_buf.clear();
+            d_buf_start = d_next = end;
+            d_labels.clear();
+        }
+        d_views_used = 0;
+        d_logger->warn("started again while gathering (lock()/unlock() or a new start): {} "
+                       "window(s) so far; {}samples (and tfmed_label tags) that waited in the "
+                       "input buffer are lost at a restart (GNU Radio); windows start again "
+                       "with the next sample",
+                       d_engine->windows(),
+                       partial > 0 ? "the window in progress (" + std::to_string(partial) +
+                                         " sample(s)) was dropped; "
+                                   : std::string());
+    }
+
     // Cut windows from `k` new items and hand them to the engine.
     void ingest(const float* in, int k)
     {
-        const uint64_t a0 = nitems_read(0);
+        // Positions count the items this block has taken over its life
+        // (nitems_read() starts again from 0 at a restart).
+        const uint64_t a0 = nitems_read(0), p0 = d_ingested;
+        d_ingested += static_cast<uint64_t>(k);
         std::vector<gr::tag_t> tags;
         get_tags_in_range(tags, 0, a0, a0 + static_cast<uint64_t>(k), d_label_key);
         for (const auto& t : tags)
-            d_labels.emplace_back(t.offset, label_of(t.value));
+            d_labels.emplace_back(p0 + (t.offset - a0), label_of(t.value));
         if (d_hop == 0) {
             const std::size_t per = static_cast<std::size_t>(d_window) * d_channels;
             for (int i = 0; i < k; ++i) {
                 int label = 0;
                 for (const auto& [off, y] : d_labels)
-                    if (off == a0 + static_cast<uint64_t>(i))
+                    if (off == p0 + static_cast<uint64_t>(i))
                         label = std::max(label, y);
                 d_engine->add_window(in + per * static_cast<std::size_t>(i), label);
             }
@@ -417,6 +463,8 @@ private:
     std::atomic<State> d_state{ State::gathering };
     std::vector<float> d_buf;
     uint64_t d_buf_start = 0, d_next = 0;
+    uint64_t d_ingested = 0; // items taken by ingest(), restarts included
+    bool d_started = false;  // start() ran before (a later one is a restart)
     std::deque<std::pair<uint64_t, int>> d_labels;
     bool d_warned_label = false;
     std::chrono::steady_clock::time_point d_last_step{};
