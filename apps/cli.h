@@ -96,6 +96,16 @@ inline std::string message_of(const std::exception& e)
     return m;
 }
 
+/*! Options that mean something only beside another setting are refused
+ *  without it, not ignored: "--gamma: only with --schedule step". */
+inline void refuse_unless(const CLI::App* app, std::initializer_list<const char*> options,
+                          bool applies, const std::string& why)
+{
+    for (const char* o : options)
+        if (!applies && app->count(o) > 0)
+            throw std::invalid_argument(std::string(o) + ": " + why);
+}
+
 // Checks CLI11 does not make: its PositiveNumber lets NaN through (NaN <= 0
 // is false), and integer options need bounds that keep a typo from asking
 // for 100,000 threads.

@@ -428,6 +428,7 @@ void add_specar_commands(Cli& cli)
     add_dist_options(tspec, ta->a.dist);
     cli.on(tspec, [ta, tspec] {
         auto& sc = ta->a.cfg;
+        refuse_unless(tspec, { "--allow-changed-settings" }, sc.resume, "only with --resume");
         // The preset sets data, architecture and loop; options given on
         // the command line override it. --task alone picks its first preset.
         train::SpecarTrainConfig given = sc;
@@ -556,7 +557,11 @@ void add_specar_commands(Cli& cli)
                       "Alternate C++ and twin this many times; medians (ratios near 1)")
         ->check(int_range(1, 100))->capture_default_str();
     bspec->add_option("--json", sba->json, "Figures as JSON");
-    cli.on(bspec, [sba] { return bench_specar(*sba); });
+    cli.on(bspec, [sba, bspec] {
+        refuse_unless(bspec, { "--twin", "--python" }, !sba->no_twin,
+                      "for the Python twin, which --no-twin leaves out");
+        return bench_specar(*sba);
+    });
 }
 
 } // namespace apps

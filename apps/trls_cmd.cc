@@ -315,6 +315,7 @@ void add_trls_commands(Cli& cli)
         ->check(int_range(0, 100000));
     add_dist_options(t, ta->dist);
     cli.on(t, [ta, t] {
+        refuse_unless(t, { "--allow-changed-settings" }, ta->cfg.resume, "only with --resume");
         finish(*ta, t);
         // The head's options are refused where they do not apply, not ignored.
         const bool linear = ta->cfg.head == "linear";
@@ -410,6 +411,8 @@ void add_trls_commands(Cli& cli)
         ->check(int_range(1, 100))->capture_default_str();
     b->add_option("--json", ba->json, "Figures as JSON");
     cli.on(b, [ba, b] {
+        refuse_unless(b, { "--twin", "--python" }, !ba->no_twin,
+                      "for the Python twin, which --no-twin leaves out");
         const auto chosen = ba->cfg.arch;
         ba->cfg.apply_data_defaults();
         ba->cfg.arch.rnn = chosen.rnn;

@@ -471,7 +471,15 @@ void add_tsrnet_commands(Cli& cli)
     ttsr->add_option("--plot", ta->plot, "PNG of the training curves")->check(png_output());
 
     add_dist_options(ttsr, ta->dist);
-    cli.on(ttsr, [ta] { return train_tsrnet(*ta); });
+    cli.on(ttsr, [ta, ttsr] {
+        const auto& sched = ta->cfg.loop.schedule.name;
+        refuse_unless(ttsr, { "--step-size", "--gamma" }, sched == "step",
+                      "only with --schedule step");
+        refuse_unless(ttsr, { "--plateau-patience", "--plateau-factor" }, sched == "plateau",
+                      "only with --schedule plateau");
+        refuse_unless(ttsr, { "--allow-changed-settings" }, ta->cfg.resume, "only with --resume");
+        return train_tsrnet(*ta);
+    });
 
     auto ea = std::make_shared<TsrnetEvalArgs>();
     auto* etsr = cli.eval->add_subcommand(
@@ -541,7 +549,13 @@ void add_tsrnet_commands(Cli& cli)
         ->check(int_range(1, 100))->capture_default_str();
     btsr->add_flag("--no-twin", ba->no_twin, "C++ figures only");
     btsr->add_option("--json", ba->json, "Figures as JSON");
-    cli.on(btsr, [ba] { return bench_tsrnet(*ba); });
+    cli.on(btsr, [ba, btsr] {
+        refuse_unless(btsr, { "--leads", "--width", "--d-model" }, ba->cfg.model.empty(),
+                      "describes a fresh network; the card of --model gives its own");
+        refuse_unless(btsr, { "--twin", "--python" }, !ba->no_twin,
+                      "for the Python twin, which --no-twin leaves out");
+        return bench_tsrnet(*ba);
+    });
 
     auto* rpk = cli.data->add_subcommand(
         "rpeaks", "R-peak detector (TSRNet's) against a record's beat annotations");

@@ -125,6 +125,24 @@ run_fails("train into a missing folder" "the folder ${OUT}/nope does not exist"
           ${TFMED} ${smoke} --epochs 1 -o ${OUT}/nope/m.tfm)
 run_fails("bad schedule" "expected schedule constant, cosine, step or plateau, found 'linear'"
           ${TFMED} ${smoke} --epochs 1 --schedule linear -o ${OUT}/m.tfm)
+# Options that mean something only beside another are refused, not ignored.
+run_fails("--gamma without the step schedule" "--gamma: only with --schedule step"
+          ${TFMED} ${smoke} --epochs 1 --gamma 0.5 -o ${OUT}/m.tfm)
+run_fails("--plateau-factor with cosine" "--plateau-factor: only with --schedule plateau"
+          ${TFMED} ${smoke} --epochs 1 --schedule cosine --plateau-factor 0.5 -o ${OUT}/m.tfm)
+foreach(model tsrnet specar trls)
+  run_fails("train ${model} --allow-changed-settings without --resume"
+            "--allow-changed-settings: only with --resume"
+            ${TFMED} train ${model} --allow-changed-settings -o ${OUT}/m.tfm)
+endforeach()
+run_fails("bench tsrnet --model with --width"
+          "--width: describes a fresh network; the card of --model gives its own"
+          ${TFMED} bench tsrnet --model ${OUT}/m.tfm --width 4)
+foreach(model tsrnet specar trls)
+  run_fails("bench ${model} --python with --no-twin"
+            "--python: for the Python twin, which --no-twin leaves out"
+            ${TFMED} bench ${model} --no-twin --python python3)
+endforeach()
 if(EXISTS ${OUT}/m.tfm)
   message(FATAL_ERROR "a refused run left ${OUT}/m.tfm behind")
 endif()
