@@ -90,11 +90,20 @@ int free_local_port()
 }
 
 namespace {
+// Seconds the workers have to stop between steps after the first forwarded
+// stop signal (a step of a full-size network on a CPU takes tens of seconds).
+constexpr int kStopGraceS = 60;
+
 // A stop signal the launcher received (SIGTERM, SIGINT, SIGHUP): forwarded
 // to the workers, which would otherwise train on without it.
 volatile sig_atomic_t g_stop_signal = 0;
+volatile sig_atomic_t g_stop_count = 0; // how many came (the launcher forwards each)
 int g_forwarded_signal = 0; // the last launch's, for received_stop_signal()
-extern "C" void on_stop_signal(int sig) { g_stop_signal = sig; }
+extern "C" void on_stop_signal(int sig)
+{
+    g_stop_signal = sig;
+    g_stop_count = g_stop_count + 1;
+}
 
 // One training process: the first stop signal cancels the run between steps
 // (the last checkpoint stays whole: a kill inside a checkpoint's write left
@@ -122,6 +131,7 @@ public:
     explicit StopSignals(void (*handler)(int) = on_stop_signal)
     {
         g_stop_signal = 0;
+        g_stop_count = 0;
         struct sigaction sa {};
         sa.sa_handler = handler;
         // A write of the progress to a full pipe is resumed, not failed with
@@ -229,18 +239,32 @@ int launch_workers(int n, const std::vector<std::string>& argv,
     ::sigprocmask(SIG_SETMASK, &before, nullptr); // a signal that came meanwhile: handled now
     int first = 0, left = n;
     bool termed = false, forwarded = false;
+    sig_atomic_t forwarded_count = 0;
     auto deadline = std::chrono::steady_clock::time_point::max();
     while (left > 0) {
-        if (g_stop_signal && !forwarded) {
+        if (g_stop_count > forwarded_count) {
+            // The first stop signal: the workers cancel before their next
+            // step, all at the same one (run_training), the last checkpoint
+            // whole; a second one, or kStopGrace without an end, stops them
+            // at once (SIGKILL 5 s later).
             const int sig = g_stop_signal;
-            std::fprintf(stderr, "tfmed: signal %d (%s): stopping the %d worker(s)\n", sig,
-                         strsignal(sig), left);
+            forwarded_count = g_stop_count;
+            if (!forwarded)
+                std::fprintf(stderr,
+                             "tfmed: signal %d (%s): stopping the %d worker(s) before their "
+                             "next step (again, or %d s without an end: at once)\n",
+                             sig, strsignal(sig), left, kStopGraceS);
+            else
+                std::fprintf(stderr, "tfmed: signal %d (%s) again: stopping the %d worker(s) "
+                                     "at once\n", sig, strsignal(sig), left);
             for (auto p : pids)
                 if (p > 0)
                     ::kill(p, sig);
-            forwarded = termed = true; // SIGKILL for any still there in 5 s
+            deadline = std::chrono::steady_clock::now() +
+                       std::chrono::seconds(forwarded ? 5 : kStopGraceS);
+            termed = forwarded; // at the deadline: SIGTERM first, then SIGKILL
+            forwarded = true;
             g_forwarded_signal = sig;
-            deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
             if (first == 0)
                 first = 128 + sig;
         }
@@ -294,7 +318,7 @@ int launch_workers(int n, const std::vector<std::string>& argv,
     }
     // A stop signal that came after the last worker was reaped (or with the
     // same Ctrl-C that ended them) still ends the launcher by it.
-    if (g_stop_signal && !forwarded) {
+    if (g_stop_count > 0 && !forwarded) {
         g_forwarded_signal = g_stop_signal;
         if (first == 0)
             first = 128 + g_stop_signal;
@@ -356,11 +380,19 @@ int run_training(const DistArgs& d, const std::string& device, const std::functi
     if (d.timeout_given)
         w.timeout_s = d.timeout_s;
     w.backend = d.backend;
+    // A worker's first stop signal (its launcher's forward, torchrun's, a
+    // kill of one rank) cancels before the next step on every rank: the loop
+    // agrees on it in each step's reduction, so all stop at the same step
+    // and the last checkpoint stays whole. A second one ends it at once.
+    g_cancel_training = false;
+    g_forwarded_signal = 0;
+    const StopSignals stop_signals(on_stop_training);
     train::dist::init(w, device);
     int rc = 0;
     try {
         rc = body();
     } catch (const std::exception& e) {
+        g_forwarded_signal = g_stop_signal; // main() still ends by it
         train::dist::shutdown(false);
         std::string m = message_of(e);
         if (m.rfind("distributed:", 0) != 0)
@@ -368,6 +400,7 @@ int run_training(const DistArgs& d, const std::string& device, const std::functi
         throw std::runtime_error(m);
     }
     train::dist::shutdown(true);
+    g_forwarded_signal = g_stop_signal;
     return rc;
 }
 

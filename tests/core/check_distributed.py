@@ -365,6 +365,42 @@ if os.path.isdir(os.path.join(DATA, "uea")):
     check(len(kids) == 2 and not alive,
           "SIGKILL to the launcher: its 2 workers end too (still running: %s)" % alive)
 
+# 5b''. a world: Ctrl-C to the launcher stops every worker before the same step --
+# The workers died of the forwarded signal anywhere (rank 0 inside a
+# checkpoint's write too) and were killed 5 s later. Now they cancel before
+# their next step, agreed in the step's reduction: the checkpoint is whole,
+# no model, no temporary, and the launcher still ends by SIGINT.
+if os.path.isdir(os.path.join(DATA, "uea")):
+    model = os.path.join(OUT, "jvint2.tfm")
+    for f in glob.glob(model + "*"):
+        os.remove(f)
+    launcher, kids = launch_long(model)
+    t0 = time.time()
+    while time.time() - t0 < 120 and not os.path.exists(model + ".ckpt") \
+            and launcher.poll() is None:
+        time.sleep(0.2)
+    time.sleep(1)
+    launcher.send_signal(signal.SIGINT)
+    try:
+        out, err = launcher.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        launcher.kill()
+        out, err = launcher.communicate()
+    alive = still_running(kids)
+    for k in alive:  # never leave them training
+        os.kill(int(k), signal.SIGKILL)
+    left = [f for f in glob.glob(model + "*") if ".tmp." in f]
+    check(launcher.returncode == -signal.SIGINT and "cancelled in epoch" in out + err
+          and "before their next step" in err and "killed by signal 9" not in err
+          and not os.path.exists(model) and os.path.exists(model + ".ckpt") and not left
+          and not alive,
+          "SIGINT to the launcher of 2 workers: both cancelled between steps, the launcher "
+          "ended by SIGINT, checkpoint kept, no model, no temporary (%s, temporaries %s, "
+          "alive %s): %s" % (launcher.returncode, left, alive, (out + err).strip()[-400:]))
+    rc = subprocess.run([TFMED, "doctor", model + ".ckpt"], capture_output=True, text=True)
+    check("REFUSED" not in rc.stdout and "damaged" not in rc.stdout + rc.stderr,
+          "... and the checkpoint reads whole: %s" % (rc.stdout + rc.stderr).strip()[-300:])
+
 # 5b'. one process: Ctrl-C stops the loop between steps ------------------------
 # It killed the process anywhere, also inside a checkpoint's write (whose
 # temporary then stayed). Now the first SIGINT cancels before the next step:
