@@ -121,6 +121,35 @@ extern "C" void on_stop_training(int sig)
     g_cancel_training.store(true);
 }
 
+// A worker of a world: the same, but the signals of one stop request often
+// come twice, once straight (a terminal's Ctrl-C reaches the whole process
+// group, `scancel` and `docker stop` every process) and once forwarded by
+// the parent (the --nproc launcher, torchrun, slurmstepd). So a second
+// signal ends the worker at once only when it comes from the same side as
+// an earlier one: the parent's second forward, or a second Ctrl-C. A worker
+// whose --nproc launcher is gone (this is PR_SET_PDEATHSIG's SIGTERM) ends
+// at once: nothing would enforce a stop any more.
+pid_t g_parent = 0;          // the worker's parent when the handler was set
+bool g_parent_launches = false; // the parent is a --nproc launcher
+volatile sig_atomic_t g_from_parent = 0, g_from_elsewhere = 0;
+extern "C" void on_stop_worker(int sig, siginfo_t* info, void*)
+{
+    const bool orphan = g_parent_launches && ::getppid() != g_parent;
+    const bool from_parent = info != nullptr && info->si_code == SI_USER &&
+                             info->si_pid == g_parent;
+    if (from_parent)
+        g_from_parent = g_from_parent + 1;
+    else
+        g_from_elsewhere = g_from_elsewhere + 1;
+    if (orphan || g_from_parent > 1 || g_from_elsewhere > 1) {
+        ::signal(sig, SIG_DFL);
+        ::raise(sig);
+        return;
+    }
+    g_stop_signal = sig;
+    g_cancel_training.store(true);
+}
+
 // The handlers for the launcher's lifetime, the old ones restored after. A
 // signal the launcher inherited as ignored stays ignored, in it and in its
 // workers: `nohup tfmed train --nproc 2 &` survives a hang-up as a single
@@ -128,22 +157,8 @@ extern "C" void on_stop_training(int sig)
 class StopSignals
 {
 public:
-    explicit StopSignals(void (*handler)(int) = on_stop_signal)
-    {
-        g_stop_signal = 0;
-        g_stop_count = 0;
-        struct sigaction sa {};
-        sa.sa_handler = handler;
-        // A write of the progress to a full pipe is resumed, not failed with
-        // EINTR (std::cout would then drop every later line).
-        sa.sa_flags = SA_RESTART;
-        sigemptyset(&sa.sa_mask);
-        for (std::size_t i = 0; i < 3; ++i) {
-            ::sigaction(kSignals[i], nullptr, &old_[i]);
-            if (old_[i].sa_handler != SIG_IGN)
-                ::sigaction(kSignals[i], &sa, nullptr);
-        }
-    }
+    explicit StopSignals(void (*handler)(int) = on_stop_signal) { install(handler, nullptr); }
+    explicit StopSignals(void (*handler)(int, siginfo_t*, void*)) { install(nullptr, handler); }
     ~StopSignals() { restore(); }
     /*! The dispositions from before (a worker, after fork: a handler
      *  becomes the default at exec, an ignored signal stays ignored). */
@@ -156,6 +171,29 @@ public:
     StopSignals& operator=(const StopSignals&) = delete;
 
 private:
+    void install(void (*plain)(int), void (*with_info)(int, siginfo_t*, void*))
+    {
+        g_stop_signal = 0;
+        g_stop_count = 0;
+        g_from_parent = g_from_elsewhere = 0;
+        struct sigaction sa {};
+        // A write of the progress to a full pipe is resumed, not failed with
+        // EINTR (std::cout would then drop every later line).
+        sa.sa_flags = SA_RESTART;
+        if (with_info) {
+            sa.sa_sigaction = with_info;
+            sa.sa_flags |= SA_SIGINFO;
+        } else {
+            sa.sa_handler = plain;
+        }
+        sigemptyset(&sa.sa_mask);
+        for (std::size_t i = 0; i < 3; ++i) {
+            ::sigaction(kSignals[i], nullptr, &old_[i]);
+            if (old_[i].sa_handler != SIG_IGN)
+                ::sigaction(kSignals[i], &sa, nullptr);
+        }
+    }
+
     static constexpr int kSignals[3] = { SIGTERM, SIGINT, SIGHUP };
     struct sigaction old_[3] {};
 };
@@ -260,9 +298,11 @@ int launch_workers(int n, const std::vector<std::string>& argv,
             for (auto p : pids)
                 if (p > 0)
                     ::kill(p, sig);
-            deadline = std::chrono::steady_clock::now() +
-                       std::chrono::seconds(forwarded ? 5 : kStopGraceS);
-            termed = forwarded; // at the deadline: SIGTERM first, then SIGKILL
+            // Only ever earlier: signals every few seconds must not put the
+            // end off, nor one after a worker's failure its shorter grace.
+            deadline = std::min(deadline, std::chrono::steady_clock::now() +
+                                              std::chrono::seconds(forwarded ? 5 : kStopGraceS));
+            termed = termed || forwarded; // at the deadline: SIGTERM first, then SIGKILL
             forwarded = true;
             g_forwarded_signal = sig;
             if (first == 0)
@@ -274,6 +314,8 @@ int launch_workers(int n, const std::vector<std::string>& argv,
             break;
         if (pid <= 0) {
             if (std::chrono::steady_clock::now() > deadline) {
+                std::fprintf(stderr, "tfmed: %d worker(s) still running: %s\n", left,
+                             termed ? "SIGKILL" : "SIGTERM, SIGKILL in 5 s");
                 for (auto p : pids)
                     if (p > 0)
                         ::kill(p, termed ? SIGKILL : SIGTERM);
@@ -311,8 +353,9 @@ int launch_workers(int n, const std::vector<std::string>& argv,
                                  "tfmed: stopping the other worker(s): they stop on their own "
                                  "when their next collective fails, else in %.0f s\n",
                                  grace_s);
-                deadline = std::chrono::steady_clock::now() +
-                           std::chrono::milliseconds(static_cast<long long>(grace_s * 1000));
+                deadline = std::min(deadline, std::chrono::steady_clock::now() +
+                                                  std::chrono::milliseconds(
+                                                      static_cast<long long>(grace_s * 1000)));
             }
         }
     }
@@ -372,9 +415,7 @@ int run_training(const DistArgs& d, const std::string& device, const std::functi
                 ": only for a world of workers (--nproc > 1, or RANK/WORLD_SIZE from a "
                 "launcher such as torchrun); found --nproc 1 and no world in the environment");
         // Ctrl-C, kill or a hang-up stop the loop between steps (training_cancel()),
-        // then main() ends by the signal. Workers of a world are stopped by
-        // their launcher instead (a rank cancelled alone would wait for the
-        // others in the next collective).
+        // then main() ends by the signal.
         return run_interruptible(body);
     }
     if (d.timeout_given)
@@ -383,10 +424,13 @@ int run_training(const DistArgs& d, const std::string& device, const std::functi
     // A worker's first stop signal (its launcher's forward, torchrun's, a
     // kill of one rank) cancels before the next step on every rank: the loop
     // agrees on it in each step's reduction, so all stop at the same step
-    // and the last checkpoint stays whole. A second one ends it at once.
+    // and the last checkpoint stays whole. A second one from the same side
+    // ends it at once (on_stop_worker).
     g_cancel_training = false;
     g_forwarded_signal = 0;
-    const StopSignals stop_signals(on_stop_training);
+    g_parent = ::getppid();
+    g_parent_launches = launched;
+    const StopSignals stop_signals(on_stop_worker);
     train::dist::init(w, device);
     int rc = 0;
     try {

@@ -265,17 +265,18 @@ else:
               "max %.1e < 1e-3): %s vs %s" % (d1, d, hist[1], hist[2]))
 
 # 5b. the launcher stopped: its workers stop with it ----------------------------
-def launch_long(model, ignore_hup=False):
+def launch_long(model, ignore_hup=False, own_group=False):
     """`tfmed train specar --nproc 2` for long enough; the launcher and its
     two workers' pids once they exist (3 s into the training). ignore_hup:
-    started as under nohup (SIGHUP ignored)."""
+    started as under nohup (SIGHUP ignored); own_group: in a process group
+    of its own (as a terminal's foreground job)."""
     def nohup():
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
     p = subprocess.Popen([TFMED, "train", "specar", "--preset", "jv", "--epochs", "200",
                           "--d-model", "16", "--d-ff", "16", "--data-dir", DATA,
                           "--out", model, "--nproc", "2"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         preexec_fn=nohup if ignore_hup else None)
+                         preexec_fn=nohup if ignore_hup else None, start_new_session=own_group)
     kids = []
     t0 = time.time()
     while time.time() - t0 < 60 and len(kids) < 2:
@@ -365,22 +366,28 @@ if os.path.isdir(os.path.join(DATA, "uea")):
     check(len(kids) == 2 and not alive,
           "SIGKILL to the launcher: its 2 workers end too (still running: %s)" % alive)
 
-# 5b''. a world: Ctrl-C to the launcher stops every worker before the same step --
+# 5b''. a world: Ctrl-C stops every worker before the same step ---------------
 # The workers died of the forwarded signal anywhere (rank 0 inside a
 # checkpoint's write too) and were killed 5 s later. Now they cancel before
 # their next step, agreed in the step's reduction: the checkpoint is whole,
-# no model, no temporary, and the launcher still ends by SIGINT.
-if os.path.isdir(os.path.join(DATA, "uea")):
+# no model, no temporary, and the launcher still ends by SIGINT. Once with
+# SIGINT to the launcher alone, once to its whole process group as a
+# terminal's Ctrl-C sends it (each worker gets it straight and forwarded:
+# one request, not two).
+for to_group in (False, True) if os.path.isdir(os.path.join(DATA, "uea")) else ():
     model = os.path.join(OUT, "jvint2.tfm")
     for f in glob.glob(model + "*"):
         os.remove(f)
-    launcher, kids = launch_long(model)
+    launcher, kids = launch_long(model, own_group=to_group)
     t0 = time.time()
     while time.time() - t0 < 120 and not os.path.exists(model + ".ckpt") \
             and launcher.poll() is None:
         time.sleep(0.2)
     time.sleep(1)
-    launcher.send_signal(signal.SIGINT)
+    if to_group:
+        os.killpg(launcher.pid, signal.SIGINT)
+    else:
+        launcher.send_signal(signal.SIGINT)
     try:
         out, err = launcher.communicate(timeout=90)
     except subprocess.TimeoutExpired:
@@ -394,9 +401,10 @@ if os.path.isdir(os.path.join(DATA, "uea")):
           and "before their next step" in err and "killed by signal 9" not in err
           and not os.path.exists(model) and os.path.exists(model + ".ckpt") and not left
           and not alive,
-          "SIGINT to the launcher of 2 workers: both cancelled between steps, the launcher "
+          "SIGINT to the %s of 2 workers: both cancelled between steps, the launcher "
           "ended by SIGINT, checkpoint kept, no model, no temporary (%s, temporaries %s, "
-          "alive %s): %s" % (launcher.returncode, left, alive, (out + err).strip()[-400:]))
+          "alive %s): %s" % ("process group" if to_group else "launcher", launcher.returncode,
+                             left, alive, (out + err).strip()[-400:]))
     rc = subprocess.run([TFMED, "doctor", model + ".ckpt"], capture_output=True, text=True)
     check("REFUSED" not in rc.stdout and "damaged" not in rc.stdout + rc.stderr,
           "... and the checkpoint reads whole: %s" % (rc.stdout + rc.stderr).strip()[-300:])
