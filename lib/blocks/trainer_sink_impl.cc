@@ -126,7 +126,8 @@ public:
             d_logger->warn("no complete window reached the sink; nothing trained");
         } else if (d_state.load() == State::gathering) {
             d_logger->warn("stopped while gathering: {} window(s) gathered, nothing trained "
-                           "(training starts when the stream ends)",
+                           "(training starts when the stream ends; after lock()/unlock() "
+                           "the gathering goes on)",
                            d_engine->windows());
         }
         return true;
