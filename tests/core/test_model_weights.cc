@@ -3,10 +3,14 @@
  * Copyright 2026 gr-tfmed authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Weights archives from elsewhere (models/weights.h): code that would run
- * when LibTorch loads an archive, and tensor views that reach past their
- * storage, are refused before anything runs or any value is read.
+ * Weights archives (models/weights.h): loading checks every tensor's name,
+ * shape and dtype against the module before anything is copied; from
+ * elsewhere, code that would run when LibTorch loads an archive, and tensor
+ * views that reach past their storage, are refused before anything runs or
+ * any value is read.
  */
+#include "../support/errors.h"
+
 #include <tfmed/models/weights.h>
 
 #include <caffe2/serialize/inline_container.h>
@@ -19,8 +23,19 @@
 #include <string>
 
 namespace models = tfmed::models;
+using tfmed_test::message_of;
 
 namespace {
+
+// Two linear layers, 4 -> 16 -> 1.
+struct Toy : torch::nn::Module {
+    Toy()
+    {
+        fc1 = register_module("fc1", torch::nn::Linear(4, 16));
+        fc2 = register_module("fc2", torch::nn::Linear(16, 1));
+    }
+    torch::nn::Linear fc1{ nullptr }, fc2{ nullptr };
+};
 
 // The archive `bytes` rewritten with `edit` applied to each record's text
 // and `rename` to its name.
@@ -171,4 +186,54 @@ TEST(Weights, ViewsPastTheirStorageAreRefused)
     none.unsafeGetTensorImpl()->set_sizes_and_strides(c10::IntArrayRef{ 0, 3 },
                                                       c10::IntArrayRef{ 1000, 1000 });
     EXPECT_NO_THROW(models::check_tensor_extent(none, "t"));
+}
+
+TEST(Weights, LoadChecksNamesShapesAndDtypes)
+{
+    Toy a;
+    const auto bytes = models::weights_bytes(a);
+    // Same architecture: loads, bit for bit.
+    Toy b;
+    models::load_weights_bytes(b, bytes, torch::kCPU, "w");
+    EXPECT_EQ(models::weights_bytes(b), bytes);
+    // Another width: refused before anything is copied, naming each tensor.
+    struct Wide : torch::nn::Module {
+        Wide()
+        {
+            fc1 = register_module("fc1", torch::nn::Linear(4, 8));
+            fc2 = register_module("fc2", torch::nn::Linear(8, 1));
+        }
+        torch::nn::Linear fc1{ nullptr }, fc2{ nullptr };
+    } wide;
+    const auto before = models::weights_bytes(wide);
+    EXPECT_EQ(message_of<std::invalid_argument>(
+                  [&] { models::load_weights_bytes(wide, bytes, torch::kCPU, "m.tfm: weights"); }),
+              "m.tfm: weights: the weights do not fit the card's architecture (3 "
+              "difference(s)): fc1.weight: expected shape [8, 4], found [16, 4]; fc1.bias: "
+              "expected shape [8], found [16]; fc2.weight: expected shape [1, 8], found [1, 16]");
+    EXPECT_EQ(models::weights_bytes(wide), before);
+    // A missing and an unexpected submodule; another dtype.
+    struct Other : torch::nn::Module {
+        Other()
+        {
+            fc1 = register_module("fc1", torch::nn::Linear(4, 16));
+            head = register_module("head", torch::nn::Linear(16, 1));
+        }
+        torch::nn::Linear fc1{ nullptr }, head{ nullptr };
+    } other;
+    EXPECT_EQ(message_of<std::invalid_argument>(
+                  [&] { models::load_weights_bytes(other, bytes, torch::kCPU, "w"); }),
+              "w: the weights do not fit the card's architecture (2 difference(s)): missing "
+              "head (2 tensors); unexpected fc2 (2 tensors)");
+    Toy d;
+    d.to(torch::kDouble);
+    EXPECT_EQ(message_of<std::invalid_argument>(
+                  [&] { models::load_weights_bytes(d, bytes, torch::kCPU, "w"); })
+                  .substr(0, 96),
+              "w: the weights do not fit the card's architecture (4 difference(s)): fc1.weight: "
+              "expected Double");
+    EXPECT_EQ(message_of<std::invalid_argument>(
+                  [&] { models::load_weights_bytes(d, "not an archive", torch::kCPU, "w"); })
+                  .substr(0, 70),
+              "w: expected a LibTorch archive of weights, found bytes LibTorch cannot");
 }

@@ -5,7 +5,7 @@
  *
  * The one training loop (tfmed::train::run) on a small regression task whose
  * loss uses both random sources (dropout through torch's generator, target
- * noise through the loop's std::mt19937_64), and the model file format.
+ * noise through the loop's std::mt19937_64).
  */
 #include "../support/errors.h"
 
@@ -682,56 +682,6 @@ TEST(TrainLoop, ScheduleAndOptimiserOptionsAreCheckedUpFront)
     o.optimizer.eps = 0.0;
     EXPECT_EQ(message_of<std::invalid_argument>([&] { o.validate(); }),
               "training: expected an optimiser eps > 0, found 0");
-}
-
-TEST(Weights, LoadChecksNamesShapesAndDtypes)
-{
-    ToyTask a;
-    const auto bytes = models::weights_bytes(a.module());
-    // Same architecture: loads, bit for bit.
-    ToyTask b(2);
-    models::load_weights_bytes(b.module(), bytes, torch::kCPU, "w");
-    EXPECT_EQ(models::weights_bytes(b.module()), bytes);
-    // Another width: refused before anything is copied, naming each tensor.
-    struct Wide : torch::nn::Module {
-        Wide()
-        {
-            fc1 = register_module("fc1", torch::nn::Linear(4, 8));
-            fc2 = register_module("fc2", torch::nn::Linear(8, 1));
-        }
-        torch::nn::Linear fc1{ nullptr }, fc2{ nullptr };
-    } wide;
-    const auto before = models::weights_bytes(wide);
-    EXPECT_EQ(message_of<std::invalid_argument>(
-                  [&] { models::load_weights_bytes(wide, bytes, torch::kCPU, "m.tfm: weights"); }),
-              "m.tfm: weights: the weights do not fit the card's architecture (3 "
-              "difference(s)): fc1.weight: expected shape [8, 4], found [16, 4]; fc1.bias: "
-              "expected shape [8], found [16]; fc2.weight: expected shape [1, 8], found [1, 16]");
-    EXPECT_EQ(models::weights_bytes(wide), before);
-    // A missing and an unexpected submodule; another dtype.
-    struct Other : torch::nn::Module {
-        Other()
-        {
-            fc1 = register_module("fc1", torch::nn::Linear(4, 16));
-            head = register_module("head", torch::nn::Linear(16, 1));
-        }
-        torch::nn::Linear fc1{ nullptr }, head{ nullptr };
-    } other;
-    EXPECT_EQ(message_of<std::invalid_argument>(
-                  [&] { models::load_weights_bytes(other, bytes, torch::kCPU, "w"); }),
-              "w: the weights do not fit the card's architecture (2 difference(s)): missing "
-              "head (2 tensors); unexpected fc2 (2 tensors)");
-    ToyTask d;
-    d.module().to(torch::kDouble);
-    EXPECT_EQ(message_of<std::invalid_argument>(
-                  [&] { models::load_weights_bytes(d.module(), bytes, torch::kCPU, "w"); })
-                  .substr(0, 96),
-              "w: the weights do not fit the card's architecture (4 difference(s)): fc1.weight: "
-              "expected Double");
-    EXPECT_EQ(message_of<std::invalid_argument>(
-                  [&] { models::load_weights_bytes(d.module(), "not an archive", torch::kCPU, "w"); })
-                  .substr(0, 70),
-              "w: expected a LibTorch archive of weights, found bytes LibTorch cannot");
 }
 
 TEST(TrainLoop, GradientClippingBoundsTheFirstStep)
