@@ -370,6 +370,9 @@ void add_trls_commands(Cli& cli)
                                         "--random-init)");
         if (e->count("--finetune-start") && !e->count("--finetune"))
             throw std::invalid_argument("--finetune-start: only with --finetune");
+        refuse_unless(e, { "--out-dir" }, ea->spec.draws_figures(),
+                      "only where figures are drawn (--linear: the embedding; --finetune with "
+                      "two or more percentages: accuracy against labels)");
         // Pre-training's options where no mode pre-trains (--supervised,
         // --random-init alone) are refused, not ignored.
         if (!ea->spec.linear && ea->spec.finetune_percent.empty())

@@ -54,7 +54,7 @@ recording)
   # untrained encoder (seconds per fold) with whole recordings per part.
   for split in windows recording; do
     "$TFMED" eval trls --data epilepsy --split $split --folds 5 --random-init \
-      "${probe[@]}" --head-epochs "$HEAD_EPOCHS" --threads 2 --out-dir "$OUT" \
+      "${probe[@]}" --head-epochs "$HEAD_EPOCHS" --threads 2 \
       --json "$OUT/epilepsy_random_init_$split.json" ${TRLS_ARGS:-}
   done
   # ... and the pre-trained encoder (linear probe) beside the supervised

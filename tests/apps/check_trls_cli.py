@@ -150,8 +150,7 @@ if os.path.exists("ev.json"):
 # --scaling auto on a multi-channel set is no scaling (TS-TCC's min-max per
 # time index is single-channel: 'auto' failed on BasicMotions).
 ok("eval trls basicmotions, auto scaling", "eval", "trls", "--data", "basicmotions", "--folds", 5,
-   "--fold", 2, "--random-init", "--head-epochs", 1, *SMALL, "--out-dir", "auto", "--json",
-   "auto.json")
+   "--fold", 2, "--random-init", "--head-epochs", 1, *SMALL, "--json", "auto.json")
 if os.path.exists("auto.json"):
     j = json.load(open("auto.json"))
     check("auto scaling of 6 channels", j["scaling"] == "none", j["scaling"])
@@ -162,9 +161,15 @@ if os.path.exists("auto.json"):
 refused("pre-training options without pre-training", "--lr: a pre-training option; "
         "--supervised and --random-init alone pre-train nothing", "eval", "trls", "--data",
         "basicmotions", "--random-init", "--lr", 0.05)
-ok("eval trls --random-init", "eval", "trls", "--data", "basicmotions", "--scaling", "none",
-   "--folds", 5, "--fold", 2, "--random-init", "--head-epochs", 3, *SMALL, "--out-dir", "ri",
-   "--json", "ri1.json")
+# It draws no figure: it needs no font (it was refused without one) and
+# refuses a figure folder rather than leave it empty.
+nofont_ri = Checks(TFMED, dict(ENV, TFMED_FONT=os.path.join(OUT, "no_such_font.ttf")))
+nofont_ri.ok("eval trls --random-init without a font", "eval", "trls", "--data", "basicmotions",
+             "--scaling", "none", "--folds", 5, "--fold", 2, "--random-init", "--head-epochs", 3,
+             *SMALL, "--json", "ri1.json")
+failures.extend(nofont_ri.failures)
+refused("a figure folder where nothing is drawn", "--out-dir: only where figures are drawn",
+        "eval", "trls", "--data", "basicmotions", "--random-init", "--out-dir", "ri")
 if all(os.path.exists(f) for f in ("ev.json", "ri1.json")):
     r1 = json.load(open("ri1.json"))
     check("random_init only", list(r1["summary"]) == ["random_init"], list(r1["summary"]))
@@ -177,8 +182,7 @@ if all(os.path.exists(f) for f in ("ev.json", "ri1.json")):
 # with a clean split (auto: fitted on the training part); TS-TCC's split by
 # windows keeps its min-max over all windows (the card of section 1).
 ok("eval trls --split recording", "eval", "trls", "--data", "epilepsy", "--split", "recording",
-   "--folds", 5, "--fold", 1, "--random-init", "--head-epochs", 2, *SMALL, "--out-dir", "rec",
-   "--json", "rec.json")
+   "--folds", 5, "--fold", 1, "--random-init", "--head-epochs", 2, *SMALL, "--json", "rec.json")
 if os.path.exists("rec.json"):
     j = json.load(open("rec.json"))
     f = j["per_fold"][0]
@@ -194,10 +198,10 @@ refused("two folds", "--folds: expected 1 (TS-TCC's split) or 3 .. 20, found 2",
         "--data", "epilepsy", "--folds", 2, "--linear", "--out-dir", "f2")
 refused("recordings unknown", "--split recording: the windows of this data set do not name "
         "their recording", "eval", "trls", "--data", "ecg5000", "--split", "recording",
-        "--random-init", "--head-epochs", 1, "--out-dir", "rx")
+        "--random-init", "--head-epochs", 1)
 refused("robustness without a linear probe", "expected --linear or --random-init", "eval",
         "trls", "--data", "basicmotions", "--folds", 5, "--fold", 2, "--finetune", 10,
-        "--sparsity", 50, "--out-dir", "rf")
+        "--sparsity", 50)
 for name in ("trls_basicmotions_embedding.png", "trls_basicmotions_label_fraction.png"):
     check("figure " + name, os.path.exists(os.path.join("ev", name)) and
           png(os.path.join("ev", name)), text)

@@ -172,6 +172,10 @@ struct TrlsEvalSpec {
     /*! ... and with white noise at these SNRs (dB) added. */
     std::vector<double> snr_db;
     std::string out_dir = "out/eval-trls";
+    /*! Whether figures go to out_dir: the embedding with the linear
+     *  evaluation, accuracy against labels with two or more fine-tuning
+     *  fractions (or one beside the linear level). */
+    bool draws_figures() const { return linear || finetune_percent.size() > 1; }
 };
 
 struct TrlsEvalResult {

@@ -138,15 +138,18 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
     if (spec.first_fold < 0 || spec.first_fold > last || last >= spec.folds)
         throw std::invalid_argument("--fold: expected folds within 1 .. " +
                                     std::to_string(spec.folds));
-    try { // its figures are written after the folds: fail before them
-        plot::check_font();
-    } catch (const std::exception& e) {
-        throw std::runtime_error(spec.out_dir + ": cannot draw the PNG figures here: " + e.what());
+    if (spec.draws_figures()) {
+        try { // its figures are written after the folds: fail before them
+            plot::check_font();
+        } catch (const std::exception& e) {
+            throw std::runtime_error(spec.out_dir + ": cannot draw the PNG figures here: " +
+                                     e.what());
+        }
+        fs::create_directories(spec.out_dir);
+        // Its figures come after the first fold's training and after all
+        // folds: a folder they cannot go into is refused now, not hours later.
+        io::check_writable(spec.out_dir + "/trls_" + cfg.data + "_embedding.png");
     }
-    fs::create_directories(spec.out_dir);
-    // Its figures come after the first fold's training and after all folds:
-    // a folder they cannot go into is refused now, not hours later.
-    io::check_writable(spec.out_dir + "/trls_" + cfg.data + "_embedding.png");
     const auto dev = device_of(cfg);
     const auto d = load(cfg);
     const int64_t K = static_cast<int64_t>(d.class_names.size());
@@ -262,6 +265,7 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
         table += line;
     }
     if (spec.finetune_percent.size() > 1 || (spec.finetune_percent.size() == 1 && spec.linear)) {
+        // (draws_figures(): the folder was checked at the start)
         plot::Panel p;
         p.title = "TRLS fine-tuning on " + cfg.data + ": test accuracy vs labelled fraction";
         p.xlabel = "labelled training windows (%)";
