@@ -143,7 +143,10 @@ public:
      * the block drops what it keeps of its own. GNU Radio 3.10's
      * lock()/unlock() also starts the item counts at 0 again (measured:
      * 502,111 items read before lock(), 199,617 after), though it keeps the
-     * buffers and their unread items; the feeder treats it as a new run too:
+     * buffers (not the items that waited unread in them, in our
+     * measurements: qa_trainer_sink.test_lock_unlock_while_gathering, where
+     * the upstream block was paused, and a finished upstream block's last
+     * item); the feeder treats it as a new run too:
      * positions, offsets and a specar block's time-feature clock begin
      * again, and the windows in flight (at most `queue`) and the samples of
      * the window in progress are dropped, which the log says. (Carrying
