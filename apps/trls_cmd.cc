@@ -196,9 +196,12 @@ int eval_trls(TrlsArgs& a)
     }
     auto view = std::make_shared<ProgressView>();
     const auto r = train::evaluate_trls(a.cfg, a.spec, [view](const train::Event& e) { (*view)(e); });
-    std::printf("TRLS on %s (%d-fold, pre-training %d epochs, head %d epochs), test scores:\n%s",
-                a.cfg.data.c_str(), a.spec.folds, a.cfg.pretrain.epochs,
-                a.cfg.downstream.epochs, r.summary.c_str());
+    // --supervised and --random-init alone pre-train nothing.
+    const bool pretrains = a.spec.linear || !a.spec.finetune_percent.empty();
+    const std::string pre =
+        pretrains ? "pre-training " + std::to_string(a.cfg.pretrain.epochs) + " epochs, " : "";
+    std::printf("TRLS on %s (%d-fold, %shead %d epochs), test scores:\n%s", a.cfg.data.c_str(),
+                a.spec.folds, pre.c_str(), a.cfg.downstream.epochs, r.summary.c_str());
     for (const auto& f : r.figures)
         std::printf("figure: %s\n", f.c_str());
     if (!a.json.empty())
