@@ -121,26 +121,42 @@ extern "C" void on_stop_training(int sig)
     g_cancel_training.store(true);
 }
 
+// One stop request often sends its signal twice in a row (`timeout` signals
+// the child, then the group; a supervisor may repeat itself): a second
+// signal within this many seconds of the first is the same request.
+constexpr double kSameRequestS = 1.0;
+double monotonic_s() // async-signal-safe (clock_gettime)
+{
+    struct timespec t {};
+    ::clock_gettime(CLOCK_MONOTONIC, &t);
+    return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
 // A worker of a world: the same, but the signals of one stop request often
-// come twice, once straight (a terminal's Ctrl-C reaches the whole process
-// group, `scancel` and `docker stop` every process) and once forwarded by
-// the parent (the --nproc launcher, torchrun, slurmstepd). So a second
-// signal ends the worker at once only when it comes from the same side as
-// an earlier one: the parent's second forward, or a second Ctrl-C. A worker
-// whose --nproc launcher is gone (this is PR_SET_PDEATHSIG's SIGTERM) ends
-// at once: nothing would enforce a stop any more.
+// come twice, once straight (a terminal's Ctrl-C reaches the whole
+// foreground process group) and once forwarded by the parent (the --nproc
+// launcher; torchrun and slurmstepd forward what they receive too). So a
+// second signal ends the worker at once only when it comes from the same
+// side as an earlier one, and not within kSameRequestS of it: the parent's
+// second forward, or a second Ctrl-C. A worker whose --nproc launcher is
+// gone (this is PR_SET_PDEATHSIG's SIGTERM) ends at once, without its
+// cancel: nothing would enforce a stop any more.
 pid_t g_parent = 0;          // the worker's parent when the handler was set
 bool g_parent_launches = false; // the parent is a --nproc launcher
 volatile sig_atomic_t g_from_parent = 0, g_from_elsewhere = 0;
+volatile double g_first_parent_s = 0, g_first_elsewhere_s = 0;
 extern "C" void on_stop_worker(int sig, siginfo_t* info, void*)
 {
     const bool orphan = g_parent_launches && ::getppid() != g_parent;
     const bool from_parent = info != nullptr && info->si_code == SI_USER &&
                              info->si_pid == g_parent;
-    if (from_parent)
-        g_from_parent = g_from_parent + 1;
-    else
-        g_from_elsewhere = g_from_elsewhere + 1;
+    volatile sig_atomic_t& count = from_parent ? g_from_parent : g_from_elsewhere;
+    volatile double& first = from_parent ? g_first_parent_s : g_first_elsewhere_s;
+    const double now = monotonic_s();
+    if (count == 0)
+        first = now;
+    if (count == 0 || now - first > kSameRequestS)
+        count = count + 1;
     if (orphan || g_from_parent > 1 || g_from_elsewhere > 1) {
         ::signal(sig, SIG_DFL);
         ::raise(sig);
@@ -186,7 +202,9 @@ private:
         } else {
             sa.sa_handler = plain;
         }
-        sigemptyset(&sa.sa_mask);
+        sigemptyset(&sa.sa_mask); // one handler at a time: their counters stay exact
+        for (int sig : kSignals)
+            sigaddset(&sa.sa_mask, sig);
         for (std::size_t i = 0; i < 3; ++i) {
             ::sigaction(kSignals[i], nullptr, &old_[i]);
             if (old_[i].sa_handler != SIG_IGN)
@@ -278,6 +296,7 @@ int launch_workers(int n, const std::vector<std::string>& argv,
     int first = 0, left = n;
     bool termed = false, forwarded = false;
     sig_atomic_t forwarded_count = 0;
+    double first_forward_s = 0;
     auto deadline = std::chrono::steady_clock::time_point::max();
     while (left > 0) {
         if (g_stop_count > forwarded_count) {
@@ -287,10 +306,16 @@ int launch_workers(int n, const std::vector<std::string>& argv,
             // at once (SIGKILL 5 s later).
             const int sig = g_stop_signal;
             forwarded_count = g_stop_count;
+            // A repeat within kSameRequestS is the same request (not passed
+            // on: the workers would take it for a second one).
+            if (forwarded && monotonic_s() - first_forward_s <= kSameRequestS)
+                continue;
+            if (!forwarded)
+                first_forward_s = monotonic_s();
             if (!forwarded)
                 std::fprintf(stderr,
                              "tfmed: signal %d (%s): stopping the %d worker(s) before their "
-                             "next step (again, or %d s without an end: at once)\n",
+                             "next step (again, or at most %d s without an end: at once)\n",
                              sig, strsignal(sig), left, kStopGraceS);
             else
                 std::fprintf(stderr, "tfmed: signal %d (%s) again: stopping the %d worker(s) "

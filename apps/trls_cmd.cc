@@ -197,9 +197,8 @@ int eval_trls(TrlsArgs& a)
     auto view = std::make_shared<ProgressView>();
     const auto r = train::evaluate_trls(a.cfg, a.spec, [view](const train::Event& e) { (*view)(e); });
     // --supervised and --random-init alone pre-train nothing.
-    const bool pretrains = a.spec.linear || !a.spec.finetune_percent.empty();
     const std::string pre =
-        pretrains ? "pre-training " + std::to_string(a.cfg.pretrain.epochs) + " epochs, " : "";
+        a.spec.pretrains() ? "pre-training " + std::to_string(a.cfg.pretrain.epochs) + " epochs, " : "";
     std::printf("TRLS on %s (%d-fold, %shead %d epochs), test scores:\n%s", a.cfg.data.c_str(),
                 a.spec.folds, pre.c_str(), a.cfg.downstream.epochs, r.summary.c_str());
     for (const auto& f : r.figures)
@@ -378,7 +377,7 @@ void add_trls_commands(Cli& cli)
                       "two or more percentages: accuracy against labels)");
         // Pre-training's options where no mode pre-trains (--supervised,
         // --random-init alone) are refused, not ignored.
-        if (!ea->spec.linear && ea->spec.finetune_percent.empty())
+        if (!ea->spec.pretrains())
             for (const char* opt : { "--epochs", "--batch", "--lr", "--tau", "--negatives",
                                      "--brightness", "--contrast", "--blur-kernel",
                                      "--time-mask", "--freq-mask" })

@@ -127,7 +127,7 @@ public:
         } else if (d_state.load() == State::gathering) {
             d_logger->warn("stopped while gathering: {} window(s) gathered, nothing trained "
                            "(training starts when the stream ends; after lock()/unlock() "
-                           "the gathering goes on)",
+                           "or a new start() the gathering goes on)",
                            d_engine->windows());
         }
         return true;

@@ -176,6 +176,8 @@ struct TrlsEvalSpec {
      *  evaluation, accuracy against labels with two or more fine-tuning
      *  fractions (or one beside the linear level). */
     bool draws_figures() const { return linear || finetune_percent.size() > 1; }
+    /*! Whether a mode pre-trains (--supervised and --random-init alone do not). */
+    bool pretrains() const { return linear || !finetune_percent.empty(); }
 };
 
 struct TrlsEvalResult {

@@ -156,7 +156,7 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
     json folds = json::array(), arch_json;
     std::map<std::string, std::vector<double>> acc, f1;
     TrlsEvalResult result;
-    const bool pretrained = spec.linear || !spec.finetune_percent.empty();
+    const bool pretrained = spec.pretrains();
     for (int k = spec.first_fold; k <= last; ++k) {
         auto r = prepare(cfg, d, split(d, spec.folds, k, cfg.split_seed, cfg.split), dev, events,
                          cancel);
