@@ -289,6 +289,15 @@ def launch_long(model, ignore_hup=False, own_group=False):
     return p, kids
 
 
+def output_within(p, limit):
+    """p's output once it has ended; killed after `limit` s without an end."""
+    try:
+        return p.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        return p.communicate()
+
+
 def still_running(kids, wait_s=10):
     """The workers among `kids` still running (not gone, not zombies) after
     waiting up to wait_s for them to end."""
@@ -310,11 +319,7 @@ if os.path.isdir(os.path.join(DATA, "uea")):
     launcher, kids = launch_long(model)
     check(len(kids) == 2, "the launcher started 2 workers (%s)" % kids)
     launcher.send_signal(signal.SIGTERM)
-    try:
-        _, err = launcher.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        launcher.kill()
-        _, err = launcher.communicate()
+    _, err = output_within(launcher, 30)
     alive = still_running(kids)
     # It ends by the signal itself (an exit status of 143 would not stop a
     # calling shell script the way Ctrl-C stops it).
@@ -341,11 +346,7 @@ if os.path.isdir(os.path.join(DATA, "uea")):
           "SIGHUP under nohup: the launcher and both workers train on, ignoring it "
           "(launcher %s, workers alive %s of %s)" % (launcher.returncode, alive, kids))
     launcher.send_signal(signal.SIGTERM)
-    try:
-        launcher.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        launcher.kill()
-        launcher.communicate()
+    output_within(launcher, 30)
     alive = still_running(kids)
     for k in alive:  # never leave them training
         os.kill(int(k), signal.SIGKILL)
@@ -388,11 +389,7 @@ for to_group in (False, True) if os.path.isdir(os.path.join(DATA, "uea")) else (
         os.killpg(launcher.pid, signal.SIGINT)
     else:
         launcher.send_signal(signal.SIGINT)
-    try:
-        out, err = launcher.communicate(timeout=90)
-    except subprocess.TimeoutExpired:
-        launcher.kill()
-        out, err = launcher.communicate()
+    out, err = output_within(launcher, 90)
     alive = still_running(kids)
     for k in alive:  # never leave them training
         os.kill(int(k), signal.SIGKILL)
@@ -428,11 +425,7 @@ if os.path.isdir(os.path.join(DATA, "uea")):
         time.sleep(0.2)
     time.sleep(1)
     p.send_signal(signal.SIGINT)
-    try:
-        out, err = p.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        out, err = p.communicate()
+    out, err = output_within(p, 60)
     left = [f for f in glob.glob(model + "*") if ".tmp." in f]
     check(p.returncode == -signal.SIGINT and "cancelled in epoch" in out + err
           and not os.path.exists(model) and os.path.exists(model + ".ckpt") and not left,
