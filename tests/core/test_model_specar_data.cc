@@ -19,6 +19,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -273,6 +274,12 @@ TEST(SpecarData, MslProtocolsAndTheEnergyPass)
     for (float e : t.energy)
         mean_energy += e;
     EXPECT_NEAR(mean_energy / 500.0, t.mse(), 1e-6 * t.mse()); // energy = mean over channels
+    // A stop (a cancelled training's calibration) ends the pass at a batch.
+    std::atomic<bool> stop{ true };
+    const auto s = models::specar_pass(net, w, 2, torch::kCPU, 0.0, 2021,
+                                       models::kSpecarMaskBlock, &stop);
+    EXPECT_EQ(s.count, 0);
+    EXPECT_TRUE(s.energy.empty());
 }
 
 TEST(SpecarData, RefusesDataThatDoesNotServeTheTask)

@@ -18,6 +18,7 @@
 #include <torch/cuda.h>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -289,6 +290,10 @@ TEST(TsrnetScores, FlaggedWindowsGetNaNNeverAScore)
     // The same as scoring the good window alone.
     const auto one = models::score_windows(net, card, b.x.slice(0, 0, 1), b.peak_mask.slice(0, 0, 1));
     EXPECT_NEAR(one.plain[0].item<float>(), sc.plain[0].item<float>(), 1e-5);
+    // A stop (a cancelled training's validation) leaves the windows not reached NaN.
+    std::atomic<bool> stop{ true };
+    const auto cut = models::score_prepared(net, card, b, torch::kCPU, 3, &stop);
+    EXPECT_TRUE(std::isnan(cut.plain[0].item<float>()) && std::isnan(cut.plain[3].item<float>()));
 }
 
 TEST(TsrnetModelFile, RoundTripAndErrors)

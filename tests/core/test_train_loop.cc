@@ -178,6 +178,88 @@ TEST(TrainLoop, ResumeInsideAnEpochIsBitExact)
     }
 }
 
+TEST(TrainLoop, CancelDuringValidationKeepsTheEpochsSteps)
+{
+    ToyTask a; // the uninterrupted run
+    auto o = options(tmp("va.ckpt"));
+    const auto ra = train::run(a, o, torch::kCPU, false, {});
+    ASSERT_TRUE(ra.completed);
+
+    // The same run, a stop requested while epoch 2 validates (a Ctrl-C, a
+    // flowgraph's stop): the pass sees it through the task, and the epoch's
+    // eight finished steps are kept in a checkpoint at their end.
+    ToyTask b;
+    o.checkpoint = tmp("vb.ckpt");
+    std::filesystem::remove(o.checkpoint);
+    std::atomic<bool> cancel{ false };
+    bool seen = false;
+    b.metric_override = [&](int v) {
+        if (v == 2)
+            cancel = true;
+        seen = seen || b.stopping();
+        torch::NoGradGuard ng;
+        return torch::mse_loss(b.net->forward(b.xv), b.yv).item<double>();
+    };
+    std::string stop_message;
+    const auto rb = train::run(
+        b, o, torch::kCPU, false,
+        [&](const train::Event& e) {
+            if (e.kind == train::Event::Kind::stopped)
+                stop_message = e.message;
+        },
+        &cancel);
+    EXPECT_TRUE(seen);
+    EXPECT_TRUE(rb.cancelled);
+    EXPECT_FALSE(rb.completed);
+    EXPECT_EQ(rb.epochs_done, 1);
+    EXPECT_EQ(nlohmann::json::parse(rb.history_json).size(), 1u); // epoch 2 not recorded
+    EXPECT_EQ(stop_message, "cancelled in epoch 2 during its validation; last checkpoint: " +
+                                o.checkpoint + " (epoch 2 step 8)");
+    EXPECT_EQ(b.stop_flag(), nullptr); // the task's flag is the loop's only while it runs
+    const auto card = nlohmann::json::parse(models::read_model_file(o.checkpoint, false).card_json);
+    EXPECT_EQ(card["training"]["state"]["epochs_done"], 1);
+    EXPECT_EQ(card["training"]["state"]["step"], 8);
+
+    // Cancelled again in the same validation on resume: that checkpoint stands.
+    ToyTask c;
+    std::atomic<bool> again{ true };
+    const auto rc = train::run(c, o, torch::kCPU, true, {}, &again);
+    EXPECT_TRUE(rc.cancelled);
+    EXPECT_EQ(c.validations, 1);
+    EXPECT_EQ(nlohmann::json::parse(models::read_model_file(o.checkpoint, false).card_json)
+                  ["training"]["state"]["step"],
+              8);
+
+    // The resume validates epoch 2 without a step, then trains epochs 3 and 4:
+    // the uninterrupted run, bit for bit.
+    ToyTask d;
+    const auto rd = train::run(d, o, torch::kCPU, true, {});
+    ASSERT_TRUE(rd.completed);
+    EXPECT_EQ(d.validations, 3);
+    EXPECT_EQ(d.calls, 16); // epochs 3 and 4
+    EXPECT_TRUE(same_weights(a.module(), d.module()));
+    EXPECT_EQ(ra.best_epoch, rd.best_epoch);
+    const auto ha = nlohmann::json::parse(ra.history_json),
+               hd = nlohmann::json::parse(rd.history_json);
+    ASSERT_EQ(ha.size(), hd.size());
+    for (std::size_t i = 0; i < ha.size(); ++i) {
+        EXPECT_EQ(ha[i]["train_loss"], hd[i]["train_loss"]) << "epoch " << i + 1;
+        EXPECT_EQ(ha[i]["val_mse"], hd[i]["val_mse"]) << "epoch " << i + 1;
+    }
+
+    // Without a checkpoint path the stop is the same, and nothing is written.
+    ToyTask e;
+    auto on = options("");
+    std::atomic<bool> stop{ false };
+    e.metric_override = [&](int v) {
+        stop = v == 1;
+        return 1.0;
+    };
+    const auto re = train::run(e, on, torch::kCPU, false, {}, &stop);
+    EXPECT_TRUE(re.cancelled);
+    EXPECT_EQ(re.epochs_done, 0);
+}
+
 TEST(TrainLoop, OneRunAtATimeRefusedBeforeItTouchesAnything)
 {
     ToyTask t; // (seeds torch's generator itself)

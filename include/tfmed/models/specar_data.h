@@ -10,6 +10,7 @@
 
 #include <torch/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -89,10 +90,14 @@ struct SpecarTally {
  * caller's), `batch` at a time. Imputation hides the points of
  * specar_batch()'s evaluation masks (blocks of `mask_block` windows from
  * seed + block), so a pass is repeatable and independent of `batch`.
+ * \param stop when set (polled before each batch), the pass ends early and
+ *        the tally holds the batches before it (a cancelled training's
+ *        validation or calibration)
  */
 SpecarTally specar_pass(SpecarNet& net, const SpecarWindows& w, int64_t batch,
                         const torch::Device& device, double mask_rate = 0.0,
-                        uint64_t seed = 2021, int64_t mask_block = kSpecarMaskBlock);
+                        uint64_t seed = 2021, int64_t mask_block = kSpecarMaskBlock,
+                        const std::atomic<bool>* stop = nullptr);
 
 /*! \brief Row indices [begin, end - span] at `stride`: windows of `span` rows. */
 std::vector<int64_t> window_starts(int64_t begin, int64_t end, int64_t span, int64_t stride);

@@ -12,6 +12,7 @@
 
 #include <torch/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -132,9 +133,13 @@ PreparedBatch prepare_batch(const torch::Tensor& windows, const TsrnetPrep& prep
  * with a signal (has_signal). NaN marks what cannot be scored: both scores of a
  * window with NaN/Inf or a flat lead, the Peak-based Error of a window without
  * R peaks. Returns CPU tensors (N).
+ * \param stop when set (polled before each batch), scoring ends early and the
+ *        windows not reached stay NaN (a cancelled training's validation or
+ *        calibration)
  */
 Scores score_prepared(Tsrnet& model, const TsrnetCard& card, const PreparedBatch& b,
-                      const torch::Device& device, int64_t batch);
+                      const torch::Device& device, int64_t batch,
+                      const std::atomic<bool>* stop = nullptr);
 
 } // namespace models
 } // namespace tfmed

@@ -58,7 +58,9 @@ public:
     /*! Forward + loss of the training examples `idx` (model in train mode);
      *  `rng` is the loop's seeded generator for the task's own draws. */
     virtual torch::Tensor loss(const std::vector<int64_t>& idx, std::mt19937_64& rng) = 0;
-    /*! The validation metric of the current weights (model in eval mode). */
+    /*! The validation metric of the current weights (model in eval mode).
+     *  A long pass polls stopping() between batches and may return early
+     *  (any value): the loop then discards it and validates again on resume. */
     virtual double validate() = 0;
     virtual std::string metric_name() const = 0;
     virtual bool lower_is_better() const { return true; }
@@ -71,6 +73,15 @@ public:
      *  global batch must hold this many per worker): 2 where BatchNorm
      *  trains on the shard. */
     virtual int64_t min_shard() const { return 1; }
+    /*! The run's cancel flag, set by run() for validate() (null in
+     *  data-parallel training, where the workers agree on a stop at a step). */
+    void set_stop_flag(const std::atomic<bool>* stop) { stop_ = stop; }
+    const std::atomic<bool>* stop_flag() const { return stop_; }
+    /*! A cancel was requested: a validation pass may end early. */
+    bool stopping() const { return stop_ && stop_->load(); }
+
+private:
+    const std::atomic<bool>* stop_ = nullptr;
 };
 
 /*! \brief What a run did. */
@@ -95,15 +106,6 @@ struct LoopResult {
 std::string selection_text(const LoopResult& r, const std::string& metric_name);
 
 /*!
- * \brief Run the loop on `task`. On completion the task's module holds the
- * selected weights (best or last). With `resume`, continues from
- * `opts.checkpoint` (its settings must match; the task's data too).
- * \param cancel polled between steps; when set, returns after the last
- *        complete checkpoint is on disk (no partial file)
- * \throws std::runtime_error on a diverging loss or a non-finite gradient
- *         (naming the epoch and step)
- */
-/*!
  * \brief This process's one training run at a time: runs seed torch's global
  * generator and set the intra-op threads, so two at once would change each
  * other's draws. run() takes it; the train_* entry points take it before
@@ -121,6 +123,19 @@ public:
     RunLease& operator=(const RunLease&) = delete;
 };
 
+/*!
+ * \brief Run the loop on `task`. On completion the task's module holds the
+ * selected weights (best or last). With `resume`, continues from
+ * `opts.checkpoint` (its settings must match; the task's data too).
+ * \param cancel polled between steps and, through Task::stopping(), by the
+ *        validation pass; when set, returns after the last complete
+ *        checkpoint is on disk (no partial file). Set during validation, the
+ *        epoch's finished steps are kept: with a checkpoint path the loop
+ *        writes one at the end of the epoch's steps, and a resume from it
+ *        validates that epoch (the uninterrupted run, bit for bit).
+ * \throws std::runtime_error on a diverging loss or a non-finite gradient
+ *         (naming the epoch and step)
+ */
 LoopResult run(Task& task,
                const LoopOptions& opts,
                const torch::Device& device,

@@ -147,7 +147,7 @@ torch::Tensor specar_loss(SpecarNet& net, const SpecarBatch& b, double top_weigh
 
 SpecarTally specar_pass(SpecarNet& net, const SpecarWindows& w, int64_t batch,
                         const torch::Device& device, double mask_rate, uint64_t seed,
-                        int64_t mask_block)
+                        int64_t mask_block, const std::atomic<bool>* stop)
 {
     if (batch < 1 || mask_block < 1)
         throw std::invalid_argument("specar_pass: expected batch and mask block >= 1, found " +
@@ -156,7 +156,7 @@ SpecarTally specar_pass(SpecarNet& net, const SpecarWindows& w, int64_t batch,
     SpecarTally t;
     const int64_t n = w.size();
     const auto& task = net->options().task;
-    for (int64_t b0 = 0; b0 < n; b0 += batch) {
+    for (int64_t b0 = 0; b0 < n && !(stop && stop->load()); b0 += batch) {
         std::vector<int64_t> idx;
         for (int64_t i = b0; i < std::min(n, b0 + batch); ++i)
             idx.push_back(i);

@@ -307,7 +307,8 @@ PreparedBatch prepare_batch(const torch::Tensor& windows, const TsrnetPrep& prep
 }
 
 Scores score_prepared(Tsrnet& model, const TsrnetCard& card, const PreparedBatch& b,
-                      const torch::Device& device, int64_t batch)
+                      const torch::Device& device, int64_t batch,
+                      const std::atomic<bool>* stop)
 {
     TORCH_CHECK(batch > 0, "score_prepared: expected batch > 0, found ", batch);
     const auto N = static_cast<int64_t>(b.status.size());
@@ -316,7 +317,8 @@ Scores score_prepared(Tsrnet& model, const TsrnetCard& card, const PreparedBatch
     for (int64_t i = 0; i < N; ++i)
         if (has_signal(b.status[static_cast<std::size_t>(i)]))
             idx.push_back(i);
-    for (std::size_t k = 0; k < idx.size(); k += static_cast<std::size_t>(batch)) {
+    for (std::size_t k = 0; k < idx.size() && !(stop && stop->load());
+         k += static_cast<std::size_t>(batch)) {
         const std::vector<int64_t> part(
             idx.begin() + static_cast<std::ptrdiff_t>(k),
             idx.begin() + static_cast<std::ptrdiff_t>(std::min(idx.size(), k + batch)));

@@ -186,7 +186,10 @@ public:
         // 2021, blocks of that size: every model trained since the first
         // presets chose its epoch on these hidden points).
         const int64_t b = std::min<int64_t>(cfg_.loop.batch, 32);
-        const auto t = models::specar_pass(net_, data_.val, b, dev_, cfg_.mask_rate, 2021, b);
+        const auto t =
+            models::specar_pass(net_, data_.val, b, dev_, cfg_.mask_rate, 2021, b, stop_flag());
+        if (stopping()) // cut short by a cancel: the loop discards the figure
+            return NAN;
         if (!classify()) {
             if (t.count == 0)
                 throw std::runtime_error("train specar: the validation split has no points to "
@@ -490,7 +493,9 @@ SpecarTrainResult fit(SpecarTrainConfig cfg, models::SpecarData d, const EventSi
         // Threshold from training energies only (non-overlapping windows over
         // all train rows): the streaming-safe choice (TSLib #628).
         const auto t = models::specar_pass(net, d.calibration, std::min<int64_t>(lo.batch, 32),
-                                           dev);
+                                           dev, 0.0, 2021, models::kSpecarMaskBlock, cancel);
+        if (cancel && cancel->load()) // cancelled during the calibration: no model
+            return out;
         const std::vector<double> e(t.energy.begin(), t.energy.end());
         const auto bad = std::count_if(e.begin(), e.end(), [](double x) { return !std::isfinite(x); });
         if (bad > 0)

@@ -360,6 +360,34 @@ LoopResult run(Task& task,
         emit(ev);
     };
 
+    // A checkpoint inside epoch st.epochs_done + 1 after `done` of its steps
+    // (done == steps: all of them, before the validation), with both
+    // generators' states.
+    auto checkpoint_inside_epoch = [&](int64_t done, double loss_sum, const std::mt19937_64& rng) {
+        st.step = done;
+        st.loss_sum = loss_sum;
+        st.loss_per_example = true;
+        std::ostringstream r;
+        r << rng;
+        st.rng = r.str();
+        auto gen = at::detail::getDefaultCPUGenerator();
+        torch::Tensor gs;
+        {
+            std::lock_guard<std::mutex> lock(gen.mutex());
+            gs = gen.get_state();
+        }
+        write_checkpoint(&gs);
+    };
+    // validate() polls the cancel flag through the task (not in a world: its
+    // workers agree on a stop at a step); the task's own flag is restored
+    // however run() ends.
+    struct StopFlag {
+        Task& t;
+        const std::atomic<bool>* was;
+        ~StopFlag() { t.set_stop_flag(was); }
+    } const stop_flag{ task, task.stop_flag() };
+    task.set_stop_flag(dp ? nullptr : cancel);
+
     const int start_epoch = st.epochs_done;
     const int64_t start_step = st.step;
     const auto t0 = std::chrono::steady_clock::now();
@@ -390,8 +418,10 @@ LoopResult run(Task& task,
         ev.step = b;
         ev.steps = steps;
         ev.path = o.checkpoint;
-        ev.message = "cancelled in epoch " + std::to_string(e + 1) + " before step " +
-                     std::to_string(b + 1) + "; last checkpoint: " + last_checkpoint;
+        ev.message = "cancelled in epoch " + std::to_string(e + 1) +
+                     (b < steps ? " before step " + std::to_string(b + 1)
+                                : std::string(" during its validation")) +
+                     "; last checkpoint: " + last_checkpoint;
         emit(ev);
         res.epochs_done = st.epochs_done;
         res.history_json = st.history.dump();
@@ -525,31 +555,26 @@ LoopResult run(Task& task,
             // Due on the epoch's last step: the epoch's checkpoint after
             // validation is that one (it was skipped unless the epoch was due).
             epoch_checkpoint_due = epoch_checkpoint_due || (step_due && b + 1 == steps);
-            if (step_due && b + 1 < steps) {
-                st.step = b + 1;
-                st.loss_sum = loss_sum;
-                st.loss_per_example = true;
-                std::ostringstream r;
-                r << rng;
-                st.rng = r.str();
-                auto gen = at::detail::getDefaultCPUGenerator();
-                torch::Tensor gs;
-                {
-                    std::lock_guard<std::mutex> lock(gen.mutex());
-                    gs = gen.get_state();
-                }
-                write_checkpoint(&gs);
-            }
+            if (step_due && b + 1 < steps)
+                checkpoint_inside_epoch(b + 1, loss_sum, rng);
         }
-        st.step = 0;
-        st.loss_sum = 0.0;
-        st.rng.clear();
-        torch_rng.clear();
         net.eval();
         if (dp) // batch-norm statistics differ per rank: rank 0's are the model's
             dist::broadcast_module(net, true, "the buffer broadcast before validation in epoch " +
                                                   std::to_string(e + 1));
         double metric = task.validate();
+        if (!dp && cancel && cancel->load()) {
+            // Stopped during (or right after) the validation pass: the epoch's
+            // steps are kept in a checkpoint at their end, and a resume
+            // validates the epoch again (the pass draws nothing).
+            if (st.step != steps) // (resumed at this point: that checkpoint stands)
+                checkpoint_inside_epoch(steps, loss_sum, rng);
+            return cancelled(e, steps);
+        }
+        st.step = 0;
+        st.loss_sum = 0.0;
+        st.rng.clear();
+        torch_rng.clear();
         if (dp) // every rank validates the same weights; rank 0's figure governs
             metric = dist::broadcast({ metric }, "the validation metric of epoch " +
                                                      std::to_string(e + 1))[0];

@@ -145,7 +145,7 @@ public:
         torch::NoGradGuard ng;
         double sum = 0;
         int64_t n = 0;
-        for (std::size_t i = 0; i < val_.size(); i += 256) {
+        for (std::size_t i = 0; i < val_.size() && !stopping(); i += 256) {
             std::vector<int64_t> ids(val_.begin() + static_cast<long>(i),
                                      val_.begin() + static_cast<long>(std::min(val_.size(), i + 256)));
             sum += pair_loss(ids, 0).item<double>() * static_cast<double>(ids.size());
@@ -211,7 +211,7 @@ public:
     {
         torch::NoGradGuard ng;
         double sum = 0;
-        for (std::size_t i = 0; i < val_.size(); i += 256) {
+        for (std::size_t i = 0; i < val_.size() && !stopping(); i += 256) {
             std::vector<int64_t> b(val_.begin() + static_cast<long>(i),
                                    val_.begin() + static_cast<long>(std::min(val_.size(), i + 256)));
             sum += torch::nn::functional::cross_entropy(

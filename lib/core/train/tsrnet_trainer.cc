@@ -80,7 +80,7 @@ public:
     }
     double validate() override
     {
-        const auto vs = models::score_prepared(net_, card_, val_, dev_, batch_);
+        const auto vs = models::score_prepared(net_, card_, val_, dev_, batch_, stop_flag());
         double sum = 0.0;
         int64_t n = 0;
         for (double v : models::to_doubles(vs.plain))
@@ -340,7 +340,9 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
 
     // Calibrate the alarm threshold on the normal training windows with the
     // selected model, and store it in the card.
-    const auto ts = models::score_prepared(net, card, train, dev, lo.batch);
+    const auto ts = models::score_prepared(net, card, train, dev, lo.batch, cancel);
+    if (cancel && cancel->load()) // cancelled during the calibration: no model
+        return out;
     std::vector<double> ok;
     for (double v : models::to_doubles(card.score == "peak" ? ts.peak : ts.plain))
         if (std::isfinite(v))
