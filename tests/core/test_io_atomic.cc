@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -27,6 +28,7 @@
 #include <vector>
 
 namespace fs = std::filesystem;
+using tfmed::io::check_distinct_output;
 using tfmed::io::check_writable;
 using tfmed::io::OutputLock;
 using tfmed::io::write_atomically;
@@ -139,6 +141,37 @@ TEST_F(AtomicFixture, DescriptorPathsAreWrittenThroughTheDescriptor)
             << e.what();
     }
     ::close(rd);
+}
+
+// `--json -`: the command line's name for standard output, written through
+// descriptor 1 after what was printed (it was a file called "-").
+TEST_F(AtomicFixture, DashIsStandardOutput)
+{
+    const auto f = path("stdout.txt");
+    const int fd = ::open(f.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+    ASSERT_GE(fd, 0);
+    std::fflush(stdout);
+    const int saved = ::dup(1);
+    ASSERT_GE(saved, 0);
+    ASSERT_EQ(::dup2(fd, 1), 1);
+    std::printf("report\n"); // (buffered: write_atomically flushes it first)
+    bool ok = true;
+    try {
+        check_writable("-");
+        check_distinct_output("-", { path("in.csv") }, { path("out.png") });
+        write_atomically("-", "{\"json\": 1}\n");
+    } catch (...) {
+        ok = false;
+    }
+    std::fflush(stdout);
+    ::dup2(saved, 1);
+    ::close(saved);
+    ::close(fd);
+    EXPECT_TRUE(ok);
+    EXPECT_EQ(slurp(f), "report\n{\"json\": 1}\n");
+    EXPECT_FALSE(fs::exists("-")); // no file of that name in the working folder
+    // Two outputs to standard output are one output named twice.
+    EXPECT_THROW(check_distinct_output("-", {}, { "-" }), std::invalid_argument);
 }
 
 TEST_F(AtomicFixture, RefusalsNameThePath)
@@ -263,6 +296,20 @@ TEST_F(AtomicFixture, OutputLockIsExclusiveAndReleased)
     }
     EXPECT_FALSE(fs::exists(p + ".lock")); // removed on release
     OutputLock again(p, "after release");
+    // A model is a file: its checkpoint and lock go beside it.
+    for (const std::string& s : { std::string("-"), std::string("/dev/stdout"),
+                                  std::string("/dev/null") }) {
+        try {
+            OutputLock l(s, "training");
+            ADD_FAILURE() << s << ": accepted";
+        } catch (const std::invalid_argument& e) {
+            EXPECT_EQ(std::string(e.what()),
+                      s + ": expected a file path for the model (its checkpoint and lock go "
+                          "beside it), found " +
+                          (s == "-" ? "standard output" : "a descriptor or device"));
+        }
+        EXPECT_FALSE(fs::exists(s + ".lock"));
+    }
 }
 
 } // namespace

@@ -20,6 +20,8 @@ namespace io {
  * removed and nothing at `path` changes. A symbolic link stays a link: its
  * target is replaced. A path that is a device, FIFO or socket
  * (`/dev/stdout`, a pipe) cannot be renamed over; it is written in place.
+ * This process's descriptors (`-` for standard output, `/dev/stdout`,
+ * `/dev/fd/N`) are written through the descriptor, after what was printed.
  * \throws std::runtime_error naming the path and what failed
  */
 void write_atomically(const std::string& path, const std::string& bytes);
@@ -54,6 +56,8 @@ void check_distinct_output(const std::string& out,
  * later run; the file is removed on release.
  * \throws std::runtime_error naming the holder when another process (or
  * another lock in this process) holds it
+ * \throws std::invalid_argument for `-`, a descriptor or a device path (a
+ * model needs a file: its checkpoint and lock go beside it)
  */
 class OutputLock
 {

@@ -50,6 +50,8 @@ std::string resolve_link(const std::string& path)
 // stdout went into the unlinked old file (and `>>` lost the log before).
 int own_descriptor(const std::string& path)
 {
+    if (path == "-") // the command line's name for standard output
+        return 1;
     std::error_code ec;
     std::filesystem::path p(path);
     const std::string self = "/proc/" + std::to_string(::getpid()) + "/fd/";
@@ -284,6 +286,13 @@ std::set<std::string> g_locks;
 OutputLock::OutputLock(const std::string& path, const std::string& what)
     : lock_path_(path + ".lock")
 {
+    // A training's model has its checkpoint and lock beside it: a file, not
+    // standard output or a device (`-o /dev/stdout` made /dev/stdout.lock).
+    if (own_descriptor(path) >= 0 || is_special(path))
+        throw std::invalid_argument(path + ": expected a file path for the model (its checkpoint "
+                                           "and lock go beside it), found " +
+                                    (path == "-" ? std::string("standard output")
+                                                 : std::string("a descriptor or device")));
     {
         std::lock_guard<std::mutex> g(g_locks_mutex);
         if (!g_locks.insert(lock_path_).second)
