@@ -163,6 +163,21 @@ inline const CLI::Validator kDeviceName = CLI::Validator(
     },
     "DEVICE");
 
+/*! A binary output (a PNG, a model, a state dict): `-` (standard output,
+ *  which carries the command's report, and for a model no place for its
+ *  checkpoint) is refused when the command line is read. `what`: "a PNG". */
+inline CLI::Validator file_output(const std::string& what)
+{
+    return CLI::Validator(
+        [what](std::string& s) -> std::string {
+            if (s == "-")
+                return "-: expected a file for " + what +
+                       " (standard output takes the text outputs, --json and --csv)";
+            return {};
+        },
+        "FILE");
+}
+
 /*! An integer option in [lo, hi]. */
 inline CLI::Validator int_range(long long lo, long long hi)
 {

@@ -515,7 +515,9 @@ void add_data_commands(Cli& cli)
     plot->add_option("--to", a->to, "End, seconds")->check(kFinitePositive)->capture_default_str();
     plot->add_option("--channels", a->channels, "Channel indices, e.g. 0,1 (default: up to 6)")
         ->delimiter(',');
-    plot->add_option("-o,--out", a->out, "PNG file")->capture_default_str();
+    plot->add_option("-o,--out", a->out, "PNG file")
+        ->check(file_output("a PNG"))
+        ->capture_default_str();
     cli.on(plot, [a] { return data_plot(a->path, a->from, a->to, a->channels, a->out); });
 }
 

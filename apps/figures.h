@@ -46,6 +46,9 @@ inline CLI::Validator png_output()
 {
     return CLI::Validator(
         [](std::string& path) -> std::string {
+            if (path == "-")
+                return "-: expected a file for a PNG (standard output takes the text outputs, "
+                       "--json and --csv)";
 #ifdef TFMED_HAVE_PLOT
             try {
                 plot::check_font();

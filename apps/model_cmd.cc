@@ -567,7 +567,9 @@ void add_model_commands(Cli& cli)
     auto* exp = cli.app.add_subcommand(
         "export", "Write a model file's weights as a PyTorch state dict (torch.load in Python)");
     exp->add_option("MODEL", a->model)->required();
-    exp->add_option("-o,--out", a->out, "State dict file (.pt)")->required();
+    exp->add_option("-o,--out", a->out, "State dict file (.pt)")
+        ->check(file_output("the state dict"))
+        ->required();
     exp->add_option("--section", a->section, "weights, or best_weights of a checkpoint")
         ->capture_default_str();
     exp->add_option("--json", a->json, "Names, shapes and sums of the tensors as JSON");
@@ -581,7 +583,9 @@ void add_model_commands(Cli& cli)
     imp->add_option("--card-from", a->card_from, "A model file or card JSON giving the card")
         ->required();
     imp->add_option("STATE_DICT", a->pt, "torch.save'd state dict (.pt)")->required();
-    imp->add_option("-o,--out", a->out, "Model file to write")->required();
+    imp->add_option("-o,--out", a->out, "Model file to write")
+        ->check(file_output("the model"))
+        ->required();
     imp->add_flag("--keep-threshold", a->keep_threshold,
                   "Keep the card's alarm threshold for these weights (you calibrated it for "
                   "them); without it a threshold is kept only for the card's own weights");
@@ -593,7 +597,9 @@ void add_model_commands(Cli& cli)
         "upgrade", "Re-write a format-1 model file (no checksums) as format 2, after checking "
                    "its card against its weights");
     upg->add_option("MODEL", a->model)->required();
-    upg->add_option("-o,--out", a->out, "Model file to write")->required();
+    upg->add_option("-o,--out", a->out, "Model file to write")
+        ->check(file_output("the model"))
+        ->required();
     cli.on(upg, [a] { return model_upgrade(a->model, a->out); });
 
     auto* sys = cli.app.add_subcommand(

@@ -349,7 +349,8 @@ void add_score_commands(Cli& cli)
     c->add_option("--csv", a->csv, "Per-window CSV");
     c->add_option("--json", a->json_path, "Summary and per-window JSON");
     c->add_option("--plot", a->plot, "PNG: the first channel with abnormal beats marked, and the "
-                                     "scores or class probabilities per window");
+                                     "scores or class probabilities per window")
+        ->check(file_output("a PNG"));
     cli.on(c, [a, c] {
         a->normal_given = c->count("--normal") > 0;
         return score_cmd(*a);

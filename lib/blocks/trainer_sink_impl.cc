@@ -108,7 +108,8 @@ public:
     bool stop() override
     {
         if (d_state.load() == State::training) {
-            d_engine->cancel(); // after the current step; the last checkpoint stays
+            // after the current step or validation batch; the last checkpoint stays
+            d_engine->cancel();
             settle();           // it may have completed before the cancel took effect
             const auto err = d_engine->error();
             if (!err.empty()) {

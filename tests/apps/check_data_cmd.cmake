@@ -32,6 +32,20 @@ file(SIZE ${OUT}/record100.png size)
 if(size LESS 20000)
   message(FATAL_ERROR "tfmed data plot: PNG of ${size} bytes is too small to hold the traces")
 endif()
+# `-` is standard output for text (after the report), refused for a PNG.
+file(REMOVE ${OUT}/-)
+execute_process(COMMAND ${TFMED} data rpeaks ${rec}.hea --json - WORKING_DIRECTORY ${OUT}
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "positive predictivity 99.96 %\n{\n \"beats\": 2273,"
+   OR EXISTS ${OUT}/-)
+  message(FATAL_ERROR "tfmed data rpeaks --json -: expected the report, then the JSON on "
+                      "standard output and no file '-', got rc ${rc}:\n${out}${err}")
+endif()
+execute_process(COMMAND ${TFMED} data plot ${rec}.hea --from 5 --to 6 -o - WORKING_DIRECTORY ${OUT}
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "-: expected a file for a PNG" OR EXISTS ${OUT}/-)
+  message(FATAL_ERROR "tfmed data plot -o -: expected a refusal, got rc ${rc}: ${out}${err}")
+endif()
 # --channels as the README writes it (comma-separated) and one channel alone.
 foreach(spec "0,1;2" "1;1")
   list(GET spec 0 chans)

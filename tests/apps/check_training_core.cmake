@@ -123,6 +123,10 @@ endif()
 # 4. Refusals before any epoch runs, and no file left behind.
 run_fails("train into a missing folder" "the folder ${OUT}/nope does not exist"
           ${TFMED} ${smoke} --epochs 1 -o ${OUT}/nope/m.tfm)
+foreach(model tsrnet specar trls) # (a model has its checkpoint and lock beside it)
+  run_fails("train ${model} -o -" "-: expected a file path for the model \\(its checkpoint and lock"
+            ${TFMED} train ${model} --epochs 1 -o -)
+endforeach()
 run_fails("bad schedule" "expected schedule constant, cosine, step or plateau, found 'linear'"
           ${TFMED} ${smoke} --epochs 1 --schedule linear -o ${OUT}/m.tfm)
 # Options that mean something only beside another are refused, not ignored.

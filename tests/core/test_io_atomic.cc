@@ -309,7 +309,17 @@ TEST_F(AtomicFixture, OutputLockIsExclusiveAndReleased)
                           (s == "-" ? "standard output" : "a descriptor or device"));
         }
         EXPECT_FALSE(fs::exists(s + ".lock"));
+        // (the trainers' check before any data is read says the same)
+        try {
+            tfmed::io::check_model_output(s);
+            ADD_FAILURE() << s << ": accepted by check_model_output";
+        } catch (const std::invalid_argument& e) {
+            EXPECT_NE(std::string(e.what()).find("expected a file path for the model"),
+                      std::string::npos)
+                << e.what();
+        }
     }
+    tfmed::io::check_model_output(path("fine.tfm"));
 }
 
 } // namespace

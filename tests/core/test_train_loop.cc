@@ -247,7 +247,7 @@ TEST(TrainLoop, CancelDuringValidationKeepsTheEpochsSteps)
         EXPECT_EQ(ha[i]["val_mse"], hd[i]["val_mse"]) << "epoch " << i + 1;
     }
 
-    // Without a checkpoint path the stop is the same, and nothing is written.
+    // Without a checkpoint path the stop is the same (no checkpoint to write).
     ToyTask e;
     auto on = options("");
     std::atomic<bool> stop{ false };

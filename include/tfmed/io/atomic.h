@@ -35,6 +35,16 @@ void write_atomically(const std::string& path, const std::string& bytes);
 void check_writable(const std::string& path);
 
 /*!
+ * \brief check_writable(path) for a training's model, which is a file with
+ * its checkpoint (PATH.ckpt) and lock (PATH.lock) beside it: `-`, this
+ * process's descriptors (`/dev/stdout`, `/dev/fd/N`) and devices or FIFOs
+ * are refused by name as well.
+ * \throws std::invalid_argument "PATH: expected a file path for the model
+ *         (its checkpoint and lock go beside it), found standard output"
+ */
+void check_model_output(const std::string& path);
+
+/*!
  * \brief check_writable(out), and refuse an output that is one of the
  * command's inputs or its other outputs: the same file, by inode where both
  * exist, else by their canonical paths. Empty entries are skipped.

@@ -402,7 +402,7 @@ TrainerEngine::TrainerEngine(const TrainerConfig& c) : d_(std::make_unique<Impl>
         d_->drop_invalid = o["drop_invalid"].get<bool>(); // its type checked above
     models::parse_device(c.device); // refuse "cuda" without a GPU now, not after gathering
     try {
-        io::check_writable(c.out);
+        io::check_model_output(c.out);
     } catch (const std::invalid_argument& e) {
         throw std::invalid_argument(std::string("trainer: cannot write the model file: ") +
                                     e.what());

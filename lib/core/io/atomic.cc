@@ -283,16 +283,29 @@ std::mutex g_locks_mutex;
 std::set<std::string> g_locks;
 } // namespace
 
-OutputLock::OutputLock(const std::string& path, const std::string& what)
-    : lock_path_(path + ".lock")
+namespace {
+// A training's model has its checkpoint and lock beside it: a file, not
+// standard output or a device (`-o /dev/stdout` made /dev/stdout.lock).
+void refuse_non_file_model(const std::string& path)
 {
-    // A training's model has its checkpoint and lock beside it: a file, not
-    // standard output or a device (`-o /dev/stdout` made /dev/stdout.lock).
     if (own_descriptor(path) >= 0 || is_special(path))
         throw std::invalid_argument(path + ": expected a file path for the model (its checkpoint "
                                            "and lock go beside it), found " +
                                     (path == "-" ? std::string("standard output")
                                                  : std::string("a descriptor or device")));
+}
+} // namespace
+
+void check_model_output(const std::string& path)
+{
+    refuse_non_file_model(path);
+    check_writable(path);
+}
+
+OutputLock::OutputLock(const std::string& path, const std::string& what)
+    : lock_path_(path + ".lock")
+{
+    refuse_non_file_model(path);
     {
         std::lock_guard<std::mutex> g(g_locks_mutex);
         if (!g_locks.insert(lock_path_).second)

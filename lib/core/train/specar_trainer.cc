@@ -293,7 +293,7 @@ SpecarTrainResult fit(SpecarTrainConfig cfg, models::SpecarData d, const EventSi
 void check_config(const SpecarTrainConfig& cfg)
 {
     cfg.validate();
-    io::check_writable(cfg.out);
+    io::check_model_output(cfg.out);
 }
 
 } // namespace

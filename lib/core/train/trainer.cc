@@ -463,7 +463,12 @@ LoopResult run(Task& task,
             }
         }
         net.train();
-        bool epoch_checkpoint_due = false;
+        // (resumed after all the epoch's steps, before its validation: the
+        // last step's checkpoint schedule still holds for the epoch's end)
+        bool epoch_checkpoint_due = b0 == steps && o.checkpoint_every_steps > 0 &&
+                                    (static_cast<int64_t>(e) * steps + steps) %
+                                            o.checkpoint_every_steps ==
+                                        0;
         for (int64_t b = b0; b < steps; ++b) {
             if (!dp && cancel && cancel->load()) { // (a world agrees on it after backward)
                 return cancelled(e, b);

@@ -119,7 +119,7 @@ TrlsTrainResult train_trls(const TrlsTrainConfig& cfg_in, const EventSink& event
     TrlsTrainConfig cfg = cfg_in;
     set_threads(cfg.threads);
     cfg.validate();
-    io::check_writable(cfg.out);
+    io::check_model_output(cfg.out);
     return fit(cfg, load(cfg), true, events, cancel);
 }
 
@@ -132,7 +132,7 @@ TrlsTrainResult train_trls_windows(const TrlsTrainConfig& cfg_in, const float* w
     TrlsTrainConfig cfg = cfg_in;
     set_threads(cfg.threads);
     cfg.validate();
-    io::check_writable(cfg.out);
+    io::check_model_output(cfg.out);
     if (n < 5)
         throw std::invalid_argument("trainer: TRLS needs at least 5 windows (train, validation, "
                                     "test), found " + std::to_string(n));
@@ -200,7 +200,7 @@ TrlsTrainResult train_trls_views(const TrlsTrainConfig& cfg_in, const float* vie
     TrlsTrainConfig cfg = cfg_in;
     set_threads(cfg.threads);
     cfg.validate();
-    io::check_writable(cfg.out);
+    io::check_model_output(cfg.out);
     if (cfg.scaling != "none")
         throw std::invalid_argument("trainer: views made in the flowgraph are already images; "
                                     "expected scaling none, found " + cfg.scaling);

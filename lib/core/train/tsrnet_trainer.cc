@@ -139,7 +139,7 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
     set_threads(cfg.threads);
     dsp::set_reproducible_fft(true); // the same spectrogram bits in every run (resume)
     const auto dev = models::parse_device(cfg.device);
-    io::check_writable(cfg.out);
+    io::check_model_output(cfg.out);
     // Bad loop options are refused before the data is read and before a
     // fresh run removes the old checkpoint (the loop checks them again).
     cfg.loop.validate();
