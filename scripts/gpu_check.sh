@@ -94,7 +94,7 @@ configure() {
     { tail -30 "$BUILD/configure.log"; exit 1; }
   grep -E "LibTorch|CUDA|c10d" "$BUILD/configure.log" || true
 }
-TESTS=(test_gpu test_stft test_stft_stream test_model_tsrnet test_model_specar test_model_trls test_train_loop)
+TESTS=(test_gpu test_stft test_stft_stream test_model_tsrnet test_model_specar test_model_trls test_train_loop test_train_resume)
 build() {
   say "build: tfmed dist_worker ${TESTS[*]}"
   # -k: one failing file does not hide the others' errors.
