@@ -75,7 +75,7 @@ public:
     {
         d_bad_windows = d_outside_windows = 0;
         d_checked = false;
-        d_mismatch = false;
+        d_upstream.clear(); // a new run: frames count from 0 again
         return true;
     }
     bool stop() override
@@ -85,10 +85,14 @@ public:
         // without a word.
         if (const auto det = detail(); det && det->ninputs() > 0 && det->input(0)) {
             const auto left = det->input(0)->items_available();
-            if (left > 0)
+            // At the stream's end (a stop of a running graph, lock()/unlock(),
+            // leaves frames waiting too: GNU Radio drops them at the restart).
+            if (left > 0 && det->input(0)->done())
                 d_logger->info("stream ended with {} frame(s) after the last whole window of "
                                "{}; they were not output",
                                left, d_frames);
+            else if (left > 0)
+                d_logger->info("stopped with {} frame(s) waiting in the input", left);
         }
         if (d_bad_windows > 1)
             d_logger->warn("{} window(s) held non-finite values, set to 0 before augmenting",
@@ -142,7 +146,9 @@ public:
             }
             if (d.blur)
                 info = pmt::dict_add(info, pmt::mp("sigma"), pmt::from_double(d.sigma));
-            if (d_mismatch) // windows of this call: the upstream's output is not magnitudes
+            const uint64_t f0 = nitems_read(0) + static_cast<uint64_t>(w) * d_frames;
+            if (d_upstream.mismatch(f0, f0 + static_cast<uint64_t>(d_frames)))
+                // a frame of this window was not a magnitude
                 info = pmt::dict_add(info, pmt::mp("stft_mismatch"), pmt::PMT_T);
             if (outside > 0) {
                 info = pmt::dict_add(info, pmt::mp("out_of_range"), pmt::from_long(outside));
@@ -199,8 +205,11 @@ private:
         d_changes = up->settings_changes();
         uint64_t at = 0;
         const std::string now = up->settings(at);
-        d_mismatch = now.find("output=magnitude") == std::string::npos;
-        if (d_mismatch)
+        const bool wrong = now.find("output=magnitude") == std::string::npos;
+        // From its first frame on, not from this call's (frames made before
+        // the change may still wait in this block's input).
+        d_upstream.note(at, wrong ? now.substr(0, now.find(" on ")) : std::string());
+        if (wrong)
             d_logger->error("the upstream tfmed.stft is {}: with normalise on, this block takes "
                             "STFT magnitudes (log1p, min-max per window, the TRLS front end); "
                             "its views are of other values",
@@ -233,7 +242,7 @@ private:
     bool d_checked = false;         // upstream looked up (work() thread only)
     std::weak_ptr<stft> d_stft;     // the upstream tfmed.stft, if any
     uint64_t d_changes = 0;         // its settings_changes() when last read
-    bool d_mismatch = false;        // it gives other than magnitudes (normalise on)
+    StftTransitions d_upstream;     // its outputs, frame by frame (normalise on)
 };
 
 spec_augment::sptr spec_augment::make(int vlen, int frames_per_window, const std::string& preset,

@@ -198,7 +198,7 @@ public:
                 if (!std::isnan(overrun))
                     tag(d_overrun_key, pmt::from_double(overrun));
                 const double t = d_per_s > 0 ? static_cast<double>(s) / d_per_s : NAN;
-                const std::string* wrong = mismatch(s, s + static_cast<uint64_t>(d_win));
+                const std::string* wrong = d_upstream.mismatch(s, s + static_cast<uint64_t>(d_win));
                 const bool bad = wrong || r.flat || r.emb.empty() ||
                                  !std::all_of(r.emb.begin(), r.emb.end(),
                                               [](float v) { return std::isfinite(v); }) ||
@@ -274,8 +274,8 @@ private:
             d_stft = up;
             if (!up) {
                 d_logger->debug("input frames do not come from a tfmed.stft: not checked");
-                if (!d_upstream.empty() && !d_upstream.back().second.empty())
-                    d_upstream.emplace_back(nitems_read(0), std::string());
+                if (d_upstream.latest_mismatched())
+                    d_upstream.note(nitems_read(0), std::string());
                 d_seen.clear();
             }
         }
@@ -297,26 +297,7 @@ private:
                   ", the model's front end is " + d_spec;
             d_logger->error("{}: its windows are marked invalid (stft_mismatch)", why);
         }
-        if (!d_upstream.empty())
-            at = std::max(at, d_upstream.back().first);
-        d_upstream.emplace_back(at, std::move(why));
-    }
-
-    // The mismatch text of frames [a, b), or null when all came from the
-    // model's STFT.
-    const std::string* mismatch(uint64_t a, uint64_t b)
-    {
-        // Transitions before the window's start older than the latest one
-        // no window needs again.
-        while (d_upstream.size() > 1 && d_upstream[1].first <= a)
-            d_upstream.pop_front();
-        for (std::size_t i = 0; i < d_upstream.size(); ++i) {
-            const uint64_t from = d_upstream[i].first;
-            const uint64_t to = i + 1 < d_upstream.size() ? d_upstream[i + 1].first : UINT64_MAX;
-            if (!d_upstream[i].second.empty() && from < b && to > a)
-                return &d_upstream[i].second;
-        }
-        return nullptr;
+        d_upstream.note(at, std::move(why));
     }
 
     void pdu(const std::vector<std::pair<const char*, pmt::pmt_t>>& fields,
@@ -335,7 +316,7 @@ private:
     std::weak_ptr<stft> d_stft;
     uint64_t d_changes = UINT64_MAX;
     std::string d_seen;
-    std::deque<std::pair<uint64_t, std::string>> d_upstream; // (frame, mismatch or "")
+    StftTransitions d_upstream; // the upstream STFT's settings, frame by frame
     const pmt::pmt_t d_port, d_id, d_start_key, d_invalid_key, d_label_key, d_class_key,
         d_prob_key, d_overrun_key;
     std::vector<pmt::pmt_t> d_syms;

@@ -10,6 +10,7 @@
 #include <gnuradio/tfmed/trainer_sink.h>
 #include <tfmed/engine/trainer_engine.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -71,8 +72,13 @@ public:
           d_label_key(pmt::intern("tfmed_label"))
     {
         message_port_register_out(d_port);
-        if (d_hop > 0)
-            d_buf.reserve(static_cast<std::size_t>((window + 4 * hop) * channels));
+        if (d_engine->label_mode() != "auto")
+            d_held_mode = d_engine->label_mode() == "held" ? 1 : 0;
+        if (d_hop > 0) // (in size_t: window + 4 hop overflowed int for a large hop)
+            d_buf.reserve((static_cast<std::size_t>(window) +
+                           4 * std::min<std::size_t>(static_cast<std::size_t>(hop),
+                                                     static_cast<std::size_t>(window))) *
+                          static_cast<std::size_t>(channels));
     }
 
     ~trainer_sink_impl() override { d_engine->cancel(); }
@@ -265,13 +271,24 @@ private:
             const uint64_t a0 = nitems_read(p) + static_cast<uint64_t>(from);
             std::vector<gr::tag_t> tags;
             get_tags_in_range(tags, p, a0, a0 + static_cast<uint64_t>(count), d_augment_key);
-            for (const auto& t : tags)
+            for (const auto& t : tags) {
                 if (t.offset % static_cast<uint64_t>(d_views_T) != 0)
                     throw std::invalid_argument(
                         "trainer_sink: expected spec_augment windows of " +
                         std::to_string(d_views_T) + " frames on input " + std::to_string(p) +
                         " (the model's STFT of " + std::to_string(d_window) +
                         " samples), found one starting at frame " + std::to_string(t.offset));
+                // Views of power, dB or complex frames would train silently
+                // (the min-max keeps them in [0, 1]).
+                if (pmt::is_dict(t.value) &&
+                    pmt::dict_has_key(t.value, pmt::mp("stft_mismatch")))
+                    throw std::invalid_argument(
+                        "trainer_sink: the views of window " +
+                        std::to_string(t.offset / static_cast<uint64_t>(d_views_T)) +
+                        " on input " + std::to_string(p) +
+                        " are not of STFT magnitudes (spec_augment's stft_mismatch: the "
+                        "upstream tfmed.stft gave another output); expected magnitude frames");
+            }
         }
     }
 
@@ -286,6 +303,8 @@ private:
             partial = end > d_next ? static_cast<std::size_t>(end - d_next) : 0;
             d_buf.clear();
             d_buf_start = d_next = end;
+            if (!d_labels.empty()) // held: the last label seen stays in force
+                d_held = d_labels.back().second;
             d_labels.clear();
         }
         d_views_used = 0;
@@ -308,15 +327,30 @@ private:
         d_ingested += static_cast<uint64_t>(k);
         std::vector<gr::tag_t> tags;
         get_tags_in_range(tags, 0, a0, a0 + static_cast<uint64_t>(k), d_label_key);
-        for (const auto& t : tags)
+        std::stable_sort(tags.begin(), tags.end(), [](const gr::tag_t& a, const gr::tag_t& b) {
+            return a.offset < b.offset;
+        });
+        for (const auto& t : tags) {
+            if (d_held_mode < 0)
+                decide_label_mode(t.value);
             d_labels.emplace_back(p0 + (t.offset - a0), label_of(t.value));
+        }
         if (d_hop == 0) {
             const std::size_t per = static_cast<std::size_t>(d_window) * d_channels;
             for (int i = 0; i < k; ++i) {
+                // events: the largest label on the item; held: the same
+                // when the item has a tag (a case or a change starts on it),
+                // else the label in force.
                 int label = 0;
+                bool tagged = false;
                 for (const auto& [off, y] : d_labels)
-                    if (off == p0 + static_cast<uint64_t>(i))
-                        label = std::max(label, y);
+                    if (off == p0 + static_cast<uint64_t>(i)) {
+                        label = tagged ? std::max(label, y) : y;
+                        tagged = true;
+                        d_held = y;
+                    }
+                if (!tagged && d_held_mode == 1)
+                    label = d_held;
                 d_engine->add_window(in + per * static_cast<std::size_t>(i), label);
             }
             d_labels.clear();
@@ -325,15 +359,24 @@ private:
         d_buf.insert(d_buf.end(), in, in + static_cast<std::size_t>(k) * d_channels);
         const uint64_t end = d_buf_start + d_buf.size() / d_channels;
         while (d_next + static_cast<uint64_t>(d_window) <= end) {
-            int label = 0;
-            for (const auto& [off, y] : d_labels)
+            // events: the largest label tagged on the window's samples;
+            // held: the largest label in force on them (the one in force at
+            // its first sample, and every one tagged after it).
+            int label = 0, in_force = d_held;
+            for (const auto& [off, y] : d_labels) {
+                if (off <= d_next)
+                    in_force = y;
                 if (off >= d_next && off < d_next + static_cast<uint64_t>(d_window))
                     label = std::max(label, y);
+            }
+            if (d_held_mode == 1)
+                label = std::max(label, in_force);
             const auto off = static_cast<std::size_t>((d_next - d_buf_start) * d_channels);
             d_engine->add_window(d_buf.data() + off, label);
             d_next += static_cast<uint64_t>(d_hop);
         }
-        // Drop samples and labels no future window needs.
+        // Drop samples and labels no future window needs (the label in
+        // force stays).
         const uint64_t keep_from = std::min<uint64_t>(d_next, end);
         if (keep_from > d_buf_start) {
             d_buf.erase(d_buf.begin(),
@@ -341,8 +384,22 @@ private:
                             static_cast<std::ptrdiff_t>((keep_from - d_buf_start) * d_channels));
             d_buf_start = keep_from;
         }
-        while (!d_labels.empty() && d_labels.front().first < d_next)
+        while (!d_labels.empty() && d_labels.front().first < d_next) {
+            d_held = d_labels.front().second;
             d_labels.pop_front();
+        }
+    }
+
+    // "labels": "auto" decides on the first tag: text (table_source's label
+    // column and .ts cases, whose tags mark where a label starts) -> held,
+    // a number (annotation_labeler's beats) -> events.
+    void decide_label_mode(const pmt::pmt_t& v)
+    {
+        d_held_mode = pmt::is_symbol(v) ? 1 : 0;
+        d_logger->info("tfmed_label tags as {}: {} (set \"labels\" in the options to choose)",
+                       d_held_mode ? "text (a table_source label column)" : "numbers",
+                       d_held_mode ? "each label holds until the next tag (labels: held)"
+                                   : "each marks its own sample (labels: events)");
     }
 
     // The label as a class index: 0 = normal; a non-negative integer as
@@ -365,10 +422,24 @@ private:
             y = index(pmt::to_double(v));
         else if (pmt::is_symbol(v)) { // table_source's labels: the value as text
             const std::string t = pmt::symbol_to_string(v);
+            const auto& names = d_engine->class_names();
+            if (!names.empty()) { // "classes": names, in index order
+                const auto it = std::find(names.begin(), names.end(), t);
+                if (it != names.end())
+                    return static_cast<int>(it - names.begin());
+            }
             char* end = nullptr;
             const double d = std::strtod(t.c_str(), &end);
             if (!t.empty() && end && *end == '\0')
                 y = index(d);
+            else // text a class cannot be told from: refused, not guessed
+                throw std::invalid_argument(
+                    "trainer_sink: tfmed_label '" + t + "' is " +
+                    (names.empty() ? std::string("text, not a class index: name the classes "
+                                                 "in the options, e.g. {\"classes\": [\"") +
+                                         t + "\", ...]} (the first is class 0, normal for "
+                                             "the anomaly models)"
+                                   : std::string("not one of the options' classes")));
         }
         if (y >= 0)
             return y;
@@ -468,6 +539,8 @@ private:
     uint64_t d_ingested = 0; // items taken by ingest(), restarts included
     bool d_started = false;  // start() ran before (a later one is a restart)
     std::deque<std::pair<uint64_t, int>> d_labels;
+    int d_held_mode = -1; // labels: 1 held, 0 events, -1 auto and no tag yet
+    int d_held = 0;       // held: the label in force before d_labels' first
     bool d_warned_label = false;
     std::chrono::steady_clock::time_point d_last_step{};
     mutable std::mutex d_mu;

@@ -12,7 +12,12 @@
 #include <gnuradio/buffer_reader.h>
 #include <gnuradio/tfmed/stft.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <deque>
 #include <memory>
+#include <string>
+#include <utility>
 
 namespace gr {
 namespace tfmed {
@@ -32,6 +37,44 @@ inline stft::sptr upstream_stft(gr::block& b)
     }
     return nullptr;
 }
+
+/*!
+ * \brief What an upstream tfmed.stft's frames were made with, frame by frame:
+ * each change of its settings lands on the first frame made with them
+ * (stft::settings(first_frame)), so a window is judged by the frames it
+ * holds, not by the call in which the block reads it. Block thread only.
+ */
+class StftTransitions
+{
+public:
+    /*! Frames from `at` on: `why` names what does not fit ("" = they fit). */
+    void note(uint64_t at, std::string why)
+    {
+        if (!d_t.empty())
+            at = std::max(at, d_t.back().first);
+        d_t.emplace_back(at, std::move(why));
+    }
+    /*! What does not fit in frames [a, b), or null when all fit. Windows
+     *  come in order: transitions before `a` no later window needs go. */
+    const std::string* mismatch(uint64_t a, uint64_t b)
+    {
+        while (d_t.size() > 1 && d_t[1].first <= a)
+            d_t.pop_front();
+        for (std::size_t i = 0; i < d_t.size(); ++i) {
+            const uint64_t from = d_t[i].first;
+            const uint64_t to = i + 1 < d_t.size() ? d_t[i + 1].first : UINT64_MAX;
+            if (!d_t[i].second.empty() && from < b && to > a)
+                return &d_t[i].second;
+        }
+        return nullptr;
+    }
+    /*! Whether the latest settings noted do not fit. */
+    bool latest_mismatched() const { return !d_t.empty() && !d_t.back().second.empty(); }
+    void clear() { d_t.clear(); }
+
+private:
+    std::deque<std::pair<uint64_t, std::string>> d_t; // (first frame, mismatch or "")
+};
 
 } // namespace tfmed
 } // namespace gr

@@ -609,6 +609,49 @@ TEST(SpecAugmentBlock, TagsFollowTheirFramesAndNonFiniteInputIsCounted)
     }
 }
 
+// The upstream stft changed its output while the graph ran (log power, then
+// magnitude): a window is flagged by the frames it holds, from the first
+// frame the stft made with the new settings on. (It was flagged by the call
+// that read it: after the change, windows of power frames still waiting in
+// the input lost the flag.)
+TEST(SpecAugmentBlock, AnStftChangedMidStreamFlagsWindowsByTheirFrames)
+{
+    auto tb = gr::make_top_block("aug_retune");
+    auto src = gr::blocks::vector_source_f::make(signal(16000, kCh), false, kCh);
+    auto pace = gr::blocks::throttle::make(sizeof(float) * kCh, 8000.0);
+    auto st = gr::tfmed::stft::make(kCh, kFft, 4, 0, "hann", true, "torch", true, "reflect",
+                                    false, true, "log_power");
+    const int bins = kCh * (kFft / 2 + 1);
+    auto aug = gr::tfmed::spec_augment::make(bins, 17, "view1", 9, 0, true);
+    auto sink = gr::blocks::vector_sink_f::make(bins);
+    tb->connect(src, 0, pace, 0);
+    tb->connect(pace, 0, st, 0);
+    tb->connect(st, 0, aug, 0);
+    tb->connect(aug, 0, sink, 0);
+    tb->start();
+    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    st->set_output("magnitude");
+    tb->wait();
+    uint64_t first = 0;
+    st->settings(first);
+    ASSERT_EQ(st->settings_changes(), 1u);
+    const auto tagged = by_key(sink->tags())["tfmed_augment"];
+    const uint64_t windows = tagged.size();
+    ASSERT_GT(first, 17u);
+    ASSERT_LT(first + 17, windows * 17) << "the change came after the last window";
+    int before = 0, after = 0;
+    for (const auto& t : tagged) {
+        const uint64_t a = t.offset; // frames [a, a + 17)
+        const bool flagged =
+            pmt::is_true(pmt::dict_ref(t.value, pmt::mp("stft_mismatch"), pmt::PMT_F));
+        EXPECT_EQ(flagged, a < first) << "window at frame " << a << ", magnitudes from frame "
+                                      << first;
+        ++(a < first ? before : after);
+    }
+    EXPECT_GT(before, 0);
+    EXPECT_GT(after, 0);
+}
+
 TEST(SpecAugmentBlock, SettersAndRefusals)
 {
     using gr::tfmed::spec_augment;

@@ -218,7 +218,18 @@ class qa_trainer_sink(gr_unittest.TestCase):
                  "expected 0 < val_fraction < 1, found 1.5"),
                 ("specar", 55, 1.0, 100, {"max_train_windows": -3}, "expected >= 0, found -3"),
                 ("specar", 55, 1.0, 100, {"preset": 5},
-                 "'preset' has the wrong type: expected a string, found 5")):
+                 "'preset' has the wrong type: expected a string, found 5"),
+                # How tags become labels (every model)
+                ("specar", 55, 1.0, 100, {"labels": "sometimes"},
+                 "expected labels 'auto', 'events' or 'held', found 'sometimes'"),
+                ("tsrnet", 1, 500.0, 5000, {"classes": []},
+                 "'classes' has the wrong type: expected a non-empty list of class names"),
+                ("trls", 1, 173.61, 178, {"classes": ["rest", 1]},
+                 "expected a non-empty list of class names, found \\[\"rest\",1\\]"),
+                ("trls", 1, 173.61, 178, {"classes": ["rest", "rest"]},
+                 "class 'rest' named twice in classes"),
+                ("trls_views", 1, 173.61, 178, {"classes": ["rest", "seizure"]},
+                 "trls_views trains without labels; expected no classes, found 2")):
             with self.assertRaisesRegex(ValueError, want, msg=str(opts)):
                 tfmed.trainer_sink(model, out, ch, rate, w, 0, json.dumps(opts))
 
@@ -301,6 +312,55 @@ class qa_trainer_sink(gr_unittest.TestCase):
         self.assertEqual(snk.windows(), 11)
         self.assertEqual(snk.normal_windows(), 8)
         self.assertEqual(snk.state(), "finished")
+
+    def test_table_source_labels_hold_until_the_next(self):
+        """A table_source label column is tagged where it changes (text): the
+        label holds until the next tag. A CSV of 2,000 rows labelled 1 from
+        row 1,250 to 1,449 gives windows of 100 (hop 100) 12, 13 and 14 the
+        label 1 (window 13 has no tag on its samples: it trained as normal,
+        and window 14 took the 0 tagged at row 1,450). Text class names need
+        the `classes` option (they counted as 1, every class alike)."""
+        rng = np.random.default_rng(3)
+        def table(name, names):
+            path = os.path.join(self.dir, name)
+            with open(path, "w") as f:
+                f.write("state,x\n")  # (a CSV's text column must be its first)
+                for i in range(2000):
+                    f.write(f"{names[1250 <= i < 1450]},{rng.standard_normal():.4f}\n")
+            return path
+        small = {"epochs": 1, "batch": 4, "d_model": 8, "d_ff": 8, "e_layers": 1, "seed": 1}
+        def run(path, **opts):
+            tb = gr.top_block()
+            src = tfmed.table_source(path, ["x"], 100.0, "", "state")
+            out = os.path.join(self.dir, os.path.basename(path) + str(len(opts)) + ".tfm")
+            snk = tfmed.trainer_sink("specar", out, 1, 100.0, 100, 100,
+                                     json.dumps(dict(small, **opts)), 1000, "cpu", 1)
+            dbg = blocks.message_debug()
+            tb.connect(src, snk)
+            tb.msg_connect(snk, "progress", dbg, "store")
+            tb.run()
+            return snk, messages(dbg), out
+        numbers = table("numbers.csv", ["0", "1"])
+        for opts, normal in (({}, 17), ({"labels": "held"}, 17), ({"labels": "events"}, 19)):
+            snk, msgs, out = run(numbers, **opts)
+            self.assertEqual(snk.windows(), 20, opts)
+            self.assertEqual(snk.normal_windows(), normal, opts)
+            self.assertEqual(snk.state(), "finished", opts)
+            self.assertTrue(os.path.exists(out))
+        names = table("names.csv", ["rest", "seizure"])
+        snk, msgs, out = run(names)
+        self.assertEqual(snk.state(), "failed")
+        self.assertEqual(msgs[-1]["type"], "error")
+        self.assertIn("tfmed_label 'rest' is text, not a class index: name the classes in the "
+                      "options", msgs[-1]["message"])
+        self.assertFalse(os.path.exists(out))
+        snk, msgs, out = run(names, classes=["rest", "seizure"])
+        self.assertEqual((snk.windows(), snk.normal_windows()), (20, 17))
+        self.assertEqual(snk.state(), "finished")
+        snk, msgs, out = run(names, classes=["rest", "walking"])
+        self.assertEqual(snk.state(), "failed")
+        self.assertIn("tfmed_label 'seizure' is not one of the options' classes",
+                      msgs[-1]["message"])
 
     @unittest.skipUnless(DATA and os.path.exists(os.path.join(DATA, "wfdb_sample", "100.hea")),
                          "../shared/data/wfdb_sample/100 is absent")
@@ -388,12 +448,13 @@ class qa_trainer_sink(gr_unittest.TestCase):
         x = np.concatenate([x, x])  # two passes: fresh views of the same windows
         frames = len(x) // 8        # the stft block at hop 8: one frame per 8 samples
         settings = {"hidden": 16, "f_h": 16, "seed": 4, "n_fft": 32, "batch": 16}
-        def run(x, out, frames_per_window=23, normalise=True):
+        def run(x, out, frames_per_window=23, normalise=True, output="magnitude"):
             """x -> stft -> two spec_augment -> trainer_sink trls_views; the sink
             and its progress PDUs."""
             tb = gr.top_block()
             src = blocks.vector_source_f(x.tolist(), False)
-            stft = tfmed.stft(1, 32, 8, 0, "hann", True, "torch")
+            stft = tfmed.stft(1, 32, 8, 0, "hann", True, "torch", True, "reflect", False, True,
+                              output)
             v1 = tfmed.spec_augment(17, frames_per_window, "view1", 11, 0, normalise)
             v2 = tfmed.spec_augment(17, frames_per_window, "view2", 11, 1, normalise)
             snk = tfmed.trainer_sink("trls_views", out, 1, 173.61, 178, 0, json.dumps(settings),
@@ -444,6 +505,11 @@ class qa_trainer_sink(gr_unittest.TestCase):
         refused(*run(x[:8 * 4097], out, frames_per_window=20), out,
                 "expected spec_augment windows of 23 frames on input 0 (the model's STFT of 178 "
                 "samples), found one starting at frame 20")
+        # Views of power frames (spec_augment flags them stft_mismatch; its
+        # min-max keeps them in [0, 1]): refused, no model. They trained.
+        out = os.path.join(self.dir, "views_power.tfm")
+        refused(*run(x[:8 * 4097], out, output="power"), out,
+                "the views of window 0 on input 0 are not of STFT magnitudes")
 
 
 if __name__ == "__main__":

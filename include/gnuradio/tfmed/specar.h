@@ -50,9 +50,9 @@ namespace tfmed {
  *   from the window [k*hop, k*hop + seq_len).
  * - **imputation**: output = the input, item for item (the samples after
  *   the last whole window at the stream's end are not output), with NaN
- *   samples (a dropped sensor) replaced by the network's values; observed
- *   samples pass unchanged, even when the network fails (then the window
- *   goes out as it came, tagged `tfmed_invalid`). Non-overlapping windows of
+ *   (or +-Inf) samples (a dropped sensor) replaced by the network's values;
+ *   observed samples pass unchanged, even when the network fails (then the
+ *   window goes out as it came, tagged `tfmed_invalid`). Non-overlapping windows of
  *   seq_len (hop must be seq_len or 0): the stream index is not shifted, the
  *   latency is one window. Items with filled values carry `tfmed_imputed`
  *   (the number of channels filled); a non-finite filled value gives

@@ -27,12 +27,25 @@ namespace tfmed {
  *   samples, time-major (sample t of channel c at t * channels + c).
  *
  * Labels: `tfmed_label` stream tags (a number; 0 = normal, anything else,
- * NaN included, abnormal). A window's label is the largest label tagged on
- * its samples (hop > 0) or on its item (hop == 0); a window without label
- * tags is normal. Prefer hop > 0 with per-sample labels (annotation_labeler):
- * a decimating block such as stream_to_vector rounds tag offsets to the
- * nearest output item, which can move a beat's label into the next window. `tfmed.annotation_labeler` turns WFDB/EDF annotations into
- * such tags (a window is then normal when every beat in it is).
+ * NaN included, abnormal; TRLS: class indices). Options `labels` says what a
+ * tag means:
+ * - "events": a tag marks its own sample. A window's label is the largest
+ *   label tagged on its samples (hop > 0) or on its item (hop == 0); a window
+ *   without label tags is normal. `tfmed.annotation_labeler` turns WFDB/EDF
+ *   annotations into such tags (a window is then normal when every beat in
+ *   it is). Prefer hop > 0 with per-sample labels: a decimating block such as
+ *   stream_to_vector rounds tag offsets to the nearest output item, which can
+ *   move a beat's label into the next window.
+ * - "held": a tag holds until the next (`tfmed.table_source`'s label column,
+ *   tagged where it changes, and its `.ts` cases). A window's label is the
+ *   largest label in force on its samples (hop == 0: the item's tag when it
+ *   has one, else the label in force).
+ * - "auto" (default): the first tag decides, text (table_source's) held, a
+ *   number events.
+ * Text labels are class names: options `classes` lists them in index order
+ * (["rest", "seizure"]: the first is class 0, normal for the anomaly
+ * models); a text label that is neither a listed class nor a number ends the
+ * gathering with an error naming it (before, it counted as 1).
  *
  * Epochs: the sink gathers the windows of a finite source in memory (at most
  * `max_windows`; more is an error that names the limit, and no model is

@@ -42,7 +42,8 @@ struct TrainerConfig {
     /*! Training settings as JSON (keys: epochs, batch, lr, weight_decay,
      *  optimizer, schedule, clip_grad, select, patience, checkpoint_every,
      *  seed, val_fraction, test_fraction, max_train_windows, width, d_model,
-     *  heads, score, quantile; drop_invalid for every model); unknown keys,
+     *  heads, score, quantile; drop_invalid, labels and classes for every
+     *  model: the last two the block's, see label_mode()); unknown keys,
      *  values of the wrong type (true for an integer, 2.9 for epochs, -1 for
      *  a seed) and values out of range are refused at construction. */
     std::string options_json = "{}";
@@ -88,6 +89,17 @@ public:
     int64_t frame_floats() const;
     int64_t frames_per_window() const;
     int64_t normal_windows() const;
+    /*! \brief Option `labels`: how the block turns `tfmed_label` tags into
+     *  window labels: "events" (a tag marks one sample: a window takes the
+     *  largest label on its samples, as annotation_labeler's beats), "held"
+     *  (a tag holds until the next: a window takes the largest label in
+     *  force on its samples, as a table_source label column), or "auto"
+     *  (the default: held when the first tag is text, as table_source's are,
+     *  else events). */
+    const std::string& label_mode() const;
+    /*! \brief Option `classes`: text labels in index order (the first is
+     *  class 0, normal for the anomaly models); empty when not given. */
+    const std::vector<std::string>& class_names() const;
 
     /*! \brief Start training on the gathered windows (worker thread). */
     void start();

@@ -128,7 +128,8 @@ TrlsTrainResult train_trls(const TrlsTrainConfig& cfg, const EventSink& events =
 
 /*!
  * \brief `tfmed.trainer_sink`: windows gathered from a flowgraph, n x length x
- * channels (time-major), with class labels (>= 0). The TS-TCC split of the
+ * channels (time-major), with class labels (>= 0; `class_names[i]` names
+ * class i in the card when given, else its index does). The TS-TCC split of the
  * windows; pre-training on its training part; with two or more classes also
  * the linear head, else the pre-trained encoder alone is the model.
  */
@@ -136,7 +137,8 @@ TrlsTrainResult train_trls_windows(const TrlsTrainConfig& cfg, const float* wind
                                    int64_t length, int64_t channels,
                                    const std::vector<int>& labels, double sample_rate,
                                    const EventSink& events = {},
-                                   const std::atomic<bool>* cancel = nullptr);
+                                   const std::atomic<bool>* cancel = nullptr,
+                                   const std::vector<std::string>& class_names = {});
 
 /*!
  * \brief `tfmed.trainer_sink` with model `trls_views`: the two augmented views

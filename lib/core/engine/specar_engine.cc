@@ -143,6 +143,50 @@ std::vector<float> SpecarEngine::classify(const float* w, int64_t n)
     return Impl::vec_valid(torch::softmax(d_->m.net->forward(xs, {}, pad).out, -1).cpu(), ok);
 }
 
+namespace {
+// A served batch's windows and outputs: samples and time features per window,
+// values per result.
+struct BatchShape {
+    int64_t win, ch, tf, per;
+};
+
+// One served batch: the queued windows (samples, then time features) split
+// into the worker's buffers `xs` and `ms`, run, the results written to `out`.
+void run_batch(SpecarEngine& e, const std::string& task, const BatchShape& b, const float* x,
+               int64_t n, SpecarResult* out, std::vector<float>& xs, std::vector<float>& ms)
+{
+    const int64_t win = b.win, ch = b.ch, tf = b.tf, per = b.per;
+    const int64_t stride = win * ch + win * tf;
+    xs.resize(static_cast<std::size_t>(n * win * ch));
+    ms.resize(static_cast<std::size_t>(n * win * tf));
+    for (int64_t i = 0; i < n; ++i) {
+        std::copy(x + i * stride, x + i * stride + win * ch, xs.begin() + i * win * ch);
+        std::copy(x + i * stride + win * ch, x + (i + 1) * stride, ms.begin() + i * win * tf);
+    }
+    const float* mp = tf ? ms.data() : nullptr;
+    const std::vector<float> r = task == "imputation"           ? e.impute(xs.data(), mp, n)
+                                 : task == "anomaly_detection"  ? e.energy(xs.data(), n)
+                                 : task == "long_term_forecast" ? e.forecast(xs.data(), mp, n)
+                                                                : e.classify(xs.data(), n);
+    for (int64_t i = 0; i < n; ++i) {
+        auto& o = out[i];
+        o.values.assign(r.begin() + i * per, r.begin() + (i + 1) * per);
+        o.error.clear();
+        o.filled.clear();
+        if (task == "imputation") { // per sample, the channels that were missing
+            const float* w = xs.data() + i * win * ch;
+            o.filled.resize(static_cast<std::size_t>(win));
+            for (int64_t t = 0; t < win; ++t) {
+                int f = 0;
+                for (int64_t c = 0; c < ch; ++c)
+                    f += !std::isfinite(w[t * ch + c]);
+                o.filled[static_cast<std::size_t>(t)] = f;
+            }
+        }
+    }
+}
+} // namespace
+
 std::shared_ptr<SpecarService> serve_specar(const std::string& path, const std::string& device,
                                             int threads, const ServeOptions& o, bool shared)
 {
@@ -165,54 +209,29 @@ std::shared_ptr<SpecarService> serve_specar(const std::string& path, const std::
         svc->server = std::make_shared<SpecarServer>(
             win * ch + win * tf, o,
             [e, win, ch, tf, task, per, xs, ms](const float* x, int64_t n, SpecarResult* out) {
-                const int64_t stride = win * ch + win * tf;
-                xs->resize(static_cast<std::size_t>(n * win * ch));
-                ms->resize(static_cast<std::size_t>(n * win * tf));
-                for (int64_t i = 0; i < n; ++i) {
-                    std::copy(x + i * stride, x + i * stride + win * ch,
-                              xs->begin() + i * win * ch);
-                    std::copy(x + i * stride + win * ch, x + (i + 1) * stride,
-                              ms->begin() + i * win * tf);
-                }
-                const float* mp = tf ? ms->data() : nullptr;
-                std::vector<float> r;
-                std::string failed;
-                if (task == "imputation") {
-                    try {
-                        r = e->impute(xs->data(), mp, n);
-                    } catch (const std::exception& ex) {
-                        // The windows as they came: observed samples pass
-                        // unchanged when the network fails (a NaN over a
-                        // whole window of real data was the server's
-                        // default), the missing ones stay NaN, none filled.
-                        failed = SpecarServer::first_line(ex.what());
-                        r = *xs;
-                    }
-                } else {
-                    r = task == "anomaly_detection"    ? e->energy(xs->data(), n)
-                        : task == "long_term_forecast" ? e->forecast(xs->data(), mp, n)
-                                                       : e->classify(xs->data(), n);
-                }
-                for (int64_t i = 0; i < n; ++i) {
-                    auto& o = out[i];
-                    o.values.assign(r.begin() + i * per, r.begin() + (i + 1) * per);
-                    o.error = failed;
-                    o.filled.clear();
-                    if (task == "imputation" && failed.empty()) {
-                        const float* w = xs->data() + i * win * ch;
-                        o.filled.resize(static_cast<std::size_t>(win));
-                        for (int64_t t = 0; t < win; ++t) {
-                            int f = 0;
-                            for (int64_t c = 0; c < ch; ++c)
-                                f += !std::isfinite(w[t * ch + c]);
-                            o.filled[static_cast<std::size_t>(t)] = f;
-                        }
+                const BatchShape b{ win, ch, tf, per };
+                if (task != "imputation")
+                    return run_batch(*e, task, b, x, n, out, *xs, *ms);
+                try {
+                    run_batch(*e, task, b, x, n, out, *xs, *ms);
+                } catch (const std::exception& ex) {
+                    // The windows as they came, from the queue's own copy:
+                    // observed samples pass unchanged when the network (or
+                    // memory for the batch's buffers) fails, the missing ones
+                    // stay NaN, none filled.
+                    const std::string failed = SpecarServer::first_line(ex.what());
+                    for (int64_t i = 0; i < n; ++i) {
+                        auto& o = out[i];
+                        const float* w = x + i * (win * ch + win * tf);
+                        o.values.assign(w, w + win * ch);
+                        o.filled.assign(static_cast<std::size_t>(win), 0);
+                        o.error = failed;
                     }
                 }
             },
             [per, win, task](const std::string& what) {
-                // (Imputation handles its own failure above; this is for a
-                // failure outside the network call.)
+                // (Imputation keeps its windows as they came above; this is
+                // for what even that could not do: NaN, flagged invalid.)
                 SpecarResult r;
                 r.values.assign(static_cast<std::size_t>(per), std::nanf(""));
                 if (task == "imputation")

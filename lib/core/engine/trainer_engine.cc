@@ -111,6 +111,23 @@ bool loop_option(const std::string& k, const json& v, train::LoopOptions& L)
     else if (k == "drop_invalid") { // the engine's own (TrainerEngine reads it)
         if (!v.is_boolean())
             throw WrongType{ "true or false" };
+    } else if (k == "labels") { // the block's (how tags become window labels)
+        const auto m = text(v);
+        if (m != "auto" && m != "events" && m != "held")
+            throw std::invalid_argument("trainer options: expected labels 'auto', 'events' or "
+                                        "'held', found '" + m + "'");
+    } else if (k == "classes") { // the block's (text labels to class indices)
+        if (!v.is_array() || v.empty())
+            throw WrongType{ "a non-empty list of class names" };
+        std::vector<std::string> seen;
+        for (const auto& n : v) {
+            if (!n.is_string() || n.get<std::string>().empty())
+                throw WrongType{ "a non-empty list of class names" };
+            if (std::find(seen.begin(), seen.end(), n.get<std::string>()) != seen.end())
+                throw std::invalid_argument("trainer options: class '" + n.get<std::string>() +
+                                            "' named twice in classes");
+            seen.push_back(n.get<std::string>());
+        }
     } else
         return false;
     return true;
@@ -123,7 +140,7 @@ std::invalid_argument wrong_type(const std::string& k, const json& v, const char
 }
 
 const char* const kLoopKeys = "epochs, batch, lr, patience, weight_decay, optimizer, schedule, "
-                              "clip_grad, select, checkpoint_every, drop_invalid";
+                              "clip_grad, select, checkpoint_every, drop_invalid, labels, classes";
 
 } // namespace
 
@@ -333,6 +350,8 @@ struct TrainerEngine::Impl {
     std::vector<int> labels;
     std::atomic<int64_t> count{ 0 }, normal{ 0 };
     bool drop_invalid = false;
+    std::string label_mode = "auto";
+    std::vector<std::string> class_names; // "classes": text label -> index
     int64_t seen = 0;                  // windows offered, kept or not
     std::vector<int64_t> dropped_at;   // the stream's window indices left out (first ones)
     int64_t dropped = 0;
@@ -400,6 +419,14 @@ TrainerEngine::TrainerEngine(const TrainerConfig& c) : d_(std::make_unique<Impl>
     }
     if (const json o = options_object(c); o.contains("drop_invalid"))
         d_->drop_invalid = o["drop_invalid"].get<bool>(); // its type checked above
+    if (const json o = options_object(c); o.contains("labels"))
+        d_->label_mode = o["labels"].get<std::string>();
+    if (const json o = options_object(c); o.contains("classes"))
+        d_->class_names = o["classes"].get<std::vector<std::string>>();
+    if (c.model == "trls_views" && !d_->class_names.empty())
+        throw std::invalid_argument("trainer options: trls_views trains without labels; "
+                                    "expected no classes, found " +
+                                    std::to_string(d_->class_names.size()));
     models::parse_device(c.device); // refuse "cuda" without a GPU now, not after gathering
     try {
         io::check_model_output(c.out);
@@ -489,6 +516,8 @@ int64_t TrainerEngine::frames_per_window() const
     return d_->cfg.model == "trls_views" ? d_->trls.arch.frames() : 0;
 }
 int64_t TrainerEngine::normal_windows() const { return d_->normal; }
+const std::string& TrainerEngine::label_mode() const { return d_->label_mode; }
+const std::vector<std::string>& TrainerEngine::class_names() const { return d_->class_names; }
 bool TrainerEngine::started() const { return d_->started; }
 bool TrainerEngine::done() const { return d_->done; }
 
@@ -518,7 +547,7 @@ void TrainerEngine::start()
             } else if (d.cfg.model == "trls") {
                 const auto r = train::train_trls_windows(d.trls, d.samples.data(), N, W, C,
                                                          d.labels, d.cfg.sample_rate, sink,
-                                                         &d.cancel);
+                                                         &d.cancel, d.class_names);
                 std::lock_guard<std::mutex> l(d.mu);
                 d.result = { r.completed, r.model_path, r.summary };
             } else if (d.cfg.model == "specar") {

@@ -525,7 +525,8 @@ double mean_of(const std::vector<double>& v)
 {
     return v.empty() ? NAN : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
 }
-std::vector<std::string> dense_labels(const std::vector<int>& labels, torch::Tensor& y)
+std::vector<std::string> dense_labels(const std::vector<int>& labels, torch::Tensor& y,
+                                      const std::vector<std::string>& given)
 {
     std::set<int64_t> present;
     for (const int v : labels)
@@ -534,7 +535,9 @@ std::vector<std::string> dense_labels(const std::vector<int>& labels, torch::Ten
     std::vector<std::string> names;
     for (const int64_t v : present) {
         index[v] = static_cast<int64_t>(names.size());
-        names.push_back(std::to_string(v));
+        names.push_back(v < static_cast<int64_t>(given.size())
+                            ? given[static_cast<std::size_t>(v)]
+                            : std::to_string(v));
     }
     std::vector<int64_t> dense;
     dense.reserve(labels.size());

@@ -125,8 +125,10 @@ double mean_of(const std::vector<double>& v);
 double std_of(const std::vector<double>& v);
 /*! A flowgraph's labels (negative ones as 0) as dense class indices: the
  *  labels present, in order, become 0..K-1; returns their names (the labels
- *  as text). {1, 5} -> indices {0, 1}, names {"1", "5"}. */
-std::vector<std::string> dense_labels(const std::vector<int>& labels, torch::Tensor& y);
+ *  as text, or names[label] where given). {1, 5} -> indices {0, 1}, names
+ *  {"1", "5"}. */
+std::vector<std::string> dense_labels(const std::vector<int>& labels, torch::Tensor& y,
+                                      const std::vector<std::string>& names = {});
 
 torch::Device device_of(const TrlsTrainConfig& cfg);
 

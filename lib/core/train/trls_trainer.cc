@@ -126,7 +126,8 @@ TrlsTrainResult train_trls(const TrlsTrainConfig& cfg_in, const EventSink& event
 TrlsTrainResult train_trls_windows(const TrlsTrainConfig& cfg_in, const float* windows,
                                    int64_t n, int64_t length, int64_t channels,
                                    const std::vector<int>& labels, double sample_rate,
-                                   const EventSink& events, const std::atomic<bool>* cancel)
+                                   const EventSink& events, const std::atomic<bool>* cancel,
+                                   const std::vector<std::string>& class_names)
 {
     const RunLease lease; // before any seeding; held from pre-training to the head
     TrlsTrainConfig cfg = cfg_in;
@@ -149,8 +150,9 @@ TrlsTrainResult train_trls_windows(const TrlsTrainConfig& cfg_in, const float* w
                                     "samples only");
     // The labels present are the head's classes, in order (labels {0, 5}
     // made a head of six classes, four never seen; windows all labelled 1 a
-    // head of two that learned one answer; 1-based tags keep their names).
-    d.class_names = dense_labels(labels, d.y);
+    // head of two that learned one answer; 1-based tags keep their names,
+    // text ones theirs).
+    d.class_names = dense_labels(labels, d.y, class_names);
     for (int64_t c = 0; c < channels; ++c)
         d.channel_names.push_back(channels == 1 ? "signal" : "ch" + std::to_string(c));
     d.sample_rate = sample_rate;
