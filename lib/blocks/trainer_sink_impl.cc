@@ -311,11 +311,15 @@ private:
         d_logger->warn("started again while gathering (lock()/unlock() or a new start): {} "
                        "window(s) so far; {}samples (and tfmed_label tags) that waited in the "
                        "input buffer are lost at a restart (GNU Radio); windows start again "
-                       "with the next sample",
+                       "with the next sample{}",
                        d_engine->windows(),
                        partial > 0 ? "the window in progress (" + std::to_string(partial) +
                                          " sample(s)) was dropped; "
-                                   : std::string());
+                                   : std::string(),
+                       d_held_mode == 1 ? " (held labels: the last label seen stays in force "
+                                          "until the next tag; a change tagged in the lost "
+                                          "samples is lost with them)"
+                                        : "");
     }
 
     // Cut windows from `k` new items and hand them to the engine.

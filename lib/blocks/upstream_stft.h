@@ -52,7 +52,10 @@ public:
     {
         if (!d_t.empty())
             at = std::max(at, d_t.back().first);
-        d_t.emplace_back(at, std::move(why));
+        if (!d_t.empty() && d_t.back().first == at) // the last made no frame
+            d_t.back().second = std::move(why);
+        else
+            d_t.emplace_back(at, std::move(why));
     }
     /*! What does not fit in frames [a, b), or null when all fit. Windows
      *  come in order: transitions before `a` no later window needs go. */
@@ -63,7 +66,7 @@ public:
         for (std::size_t i = 0; i < d_t.size(); ++i) {
             const uint64_t from = d_t[i].first;
             const uint64_t to = i + 1 < d_t.size() ? d_t[i + 1].first : UINT64_MAX;
-            if (!d_t[i].second.empty() && from < b && to > a)
+            if (!d_t[i].second.empty() && from < to && from < b && to > a)
                 return &d_t[i].second;
         }
         return nullptr;

@@ -7,6 +7,7 @@
 // where the documentation puts them, decision PDUs, NaN handling, the
 // reproducible per-window views, thread-safe setters and the refusals.
 // (Torch-free TU: model files come from engine::write_untrained_trls.)
+#include "../../lib/blocks/upstream_stft.h" // StftTransitions (internal)
 #include "errors.h"
 #include "tags.h"
 #include <gnuradio/blocks/message_debug.h>
@@ -650,6 +651,29 @@ TEST(SpecAugmentBlock, AnStftChangedMidStreamFlagsWindowsByTheirFrames)
     }
     EXPECT_GT(before, 0);
     EXPECT_GT(after, 0);
+}
+
+// Two changes of an stft's settings before its next frame share that frame:
+// the first made no frame and judges none (a window of magnitudes around it
+// was flagged, and a trls_views training refused it).
+TEST(StftTransitions, ChangesWithoutAFrameJudgeNone)
+{
+    gr::tfmed::StftTransitions t;
+    t.note(0, "");
+    t.note(40, "power");
+    t.note(40, ""); // back to magnitude before frame 40 was made
+    EXPECT_EQ(t.mismatch(30, 47), nullptr);
+    EXPECT_FALSE(t.latest_mismatched());
+    t.note(60, "dB");
+    EXPECT_EQ(t.mismatch(43, 60), nullptr);
+    ASSERT_NE(t.mismatch(50, 67), nullptr);
+    EXPECT_EQ(*t.mismatch(50, 67), "dB");
+    EXPECT_TRUE(t.latest_mismatched());
+    // A change reported for an earlier frame (the no-stft path after a
+    // restart) lands on the latest transition's and supersedes it.
+    t.note(10, "");
+    EXPECT_EQ(t.mismatch(59, 76), nullptr);
+    EXPECT_FALSE(t.latest_mismatched());
 }
 
 TEST(SpecAugmentBlock, SettersAndRefusals)

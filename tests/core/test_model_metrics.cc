@@ -145,6 +145,11 @@ TEST(Metrics, MulticlassByHand)
     // class 0: P 1, R 1/2, F 2/3; class 1: F 1; class 2 (only in pred): F 0.
     EXPECT_NEAR(models::macro_f1({ 0, 0, 1, 1 }, { 0, 2, 1, 1 }), 5.0 / 9, 1e-15);
     EXPECT_NEAR(models::macro_f1({ 0, 0, 1, 1 }, { 0, 2, 1, 1 }, 5), 5.0 / 15, 1e-15);
+    // What TRLS and SpecAR-Net report: the classes present, the range checked
+    // (a JapaneseVowels TEST file thinned to 8 cases lacks two classes).
+    EXPECT_NEAR(models::classifier_macro_f1({ 0, 0, 1, 1 }, { 0, 2, 1, 1 }, 5), 5.0 / 9, 1e-15);
+    EXPECT_THROW(models::classifier_macro_f1({ 0, 0, 1, 1 }, { 0, 5, 1, 1 }, 5),
+                 std::invalid_argument);
     // Any label values for labels=None (sklearn allows them).
     EXPECT_NEAR(models::macro_f1({ -7, -7, 40, 40 }, { -7, 9, 40, 40 }), 5.0 / 9, 1e-15);
     EXPECT_DOUBLE_EQ(models::accuracy({ -7, 40 }, { -7, 41 }), 0.5);

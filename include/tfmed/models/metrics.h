@@ -65,6 +65,17 @@ double macro_f1(const std::vector<int64_t>& truth,
                 const std::vector<int64_t>& pred,
                 int64_t n_classes);
 
+/*!
+ * \brief A classifier's macro F1, as TRLS and SpecAR-Net report it: labels
+ * checked against [0, n_classes), the mean over the classes present in truth
+ * or prediction (sklearn's labels=None, TS-TCC's classification_report), so
+ * that a class a small or thinned test part lacks does not count as F1 0.
+ * \throws std::invalid_argument for n_classes < 1 or a label outside [0, n_classes)
+ */
+double classifier_macro_f1(const std::vector<int64_t>& truth,
+                           const std::vector<int64_t>& pred,
+                           int64_t n_classes);
+
 /*! \brief Binary detection scores, positive class 1. */
 struct BinaryScores {
     double precision, recall, f1, accuracy;

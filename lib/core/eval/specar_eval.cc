@@ -175,7 +175,9 @@ SpecarEvalResult evaluate_specar(const SpecarEvalConfig& c)
         }
         r.class_names = d.class_names;
         const auto k = static_cast<int64_t>(d.class_names.size());
-        r.macro_f1 = models::macro_f1(t.truth, t.predicted, k);
+        // (A class that a thinned TEST file, --max-windows, lacks counted as
+        // F1 0.)
+        r.macro_f1 = models::classifier_macro_f1(t.truth, t.predicted, k);
         r.confusion = models::confusion_matrix(t.truth, t.predicted, k);
         r.protocol = (c.max_windows > 0 ? std::to_string(r.windows) + " cases of the TEST file "
                                           "(thinned to " + std::to_string(c.max_windows) + ")"

@@ -269,6 +269,14 @@ double macro_f1(const std::vector<int64_t>& truth,
     return sum / static_cast<double>(n_classes);
 }
 
+double classifier_macro_f1(const std::vector<int64_t>& truth,
+                           const std::vector<int64_t>& pred,
+                           int64_t n_classes)
+{
+    (void)macro_f1(truth, pred, n_classes); // the ranges
+    return macro_f1(truth, pred);
+}
+
 BinaryScores binary_scores(const std::vector<int>& truth, const std::vector<int>& pred)
 {
     check_pair("binary_scores", truth, pred);

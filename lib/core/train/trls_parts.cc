@@ -253,11 +253,8 @@ TrlsScores scores(const std::vector<int64_t>& truth, const std::vector<int64_t>&
     TrlsScores s;
     s.n = static_cast<int64_t>(truth.size());
     s.accuracy = models::accuracy(truth, pred);
-    // Over the classes present in truth or prediction (sklearn's labels=None,
-    // TS-TCC's classification_report): a class absent from a small fold's
-    // test part would otherwise count as F1 0. The K-class form checks ranges.
-    (void)models::macro_f1(truth, pred, classes);
-    s.macro_f1 = models::macro_f1(truth, pred);
+    // (A class absent from a small fold's test part does not count as F1 0.)
+    s.macro_f1 = models::classifier_macro_f1(truth, pred, classes);
     return s;
 }
 
