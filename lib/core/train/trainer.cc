@@ -111,59 +111,27 @@ RunLease::~RunLease()
         g_lease_owner = std::thread::id();
 }
 
-LoopResult run(Task& task,
-               const LoopOptions& o,
-               const torch::Device& device,
-               bool resume,
-               const EventSink& events,
-               const std::atomic<bool>* cancel)
-{
-    o.validate();
-    // The loop seeds torch's global generator and the process's intra-op
-    // threads: two runs at once in one process would interleave their draws.
-    const RunLease lease;
-    auto emit = [&](Event e) {
-        if (events)
-            events(e);
-    };
-    torch::nn::Module& net = task.module();
-    const int64_t N = task.train_size();
-    if (N < 1)
-        throw std::invalid_argument("training: expected at least one training example, found 0");
-    const int64_t steps = (N + o.batch - 1) / o.batch;
-    const bool lower = task.lower_is_better();
-    const json settings = settings_of(o);
-    auto opt = make_optimizer(o.optimizer, net.parameters());
+namespace {
+
+// One run of the loop: the task, the settings and where the run stands.
+// run() below is its sequence: the world's checks, the resume, then epochs
+// of steps, validation, selection and checkpoints.
+struct Loop {
+    Task& task;
+    const LoopOptions& o;
+    const torch::Device& device;
+    const bool resume;
+    const EventSink& events;
+    const std::atomic<bool>* const cancel;
+    torch::nn::Module& net;
+    const int64_t N;     // training examples
+    const int64_t steps; // per epoch
+    const bool lower;    // the metric: lower is better
+    const json settings;
+    std::unique_ptr<torch::optim::Optimizer> opt;
     // Data parallel (distributed.h): W ranks share every global batch.
-    const bool dp = dist::active();
-    const int W = dist::world_size();
-    const int R = dist::rank();
-    if (dp) {
-        const int64_t need = static_cast<int64_t>(W) * std::max<int64_t>(1, task.min_shard());
-        if (o.batch < need)
-            throw std::invalid_argument(
-                "training: expected a batch >= " +
-                (need == W ? "the number of workers (" + std::to_string(W)
-                           : std::to_string(task.min_shard()) + " x the " + std::to_string(W) +
-                                 " workers (" + std::to_string(need) +
-                                 ": BatchNorm trains on each worker's share") +
-                "; --batch is the global batch, split across them), found " +
-                std::to_string(o.batch));
-        // Every rank must train the same network with the same settings on
-        // as many examples, and start the same way (fresh or resumed).
-        json shapes = json::object();
-        for (const auto& p : net.named_parameters())
-            shapes[p.key()] = p.value().sizes().vec();
-        for (const auto& b : net.named_buffers())
-            shapes[b.key()] = b.value().sizes().vec();
-        const json mine = { { "settings", settings },
-                            { "stop_after", o.stop_after },
-                            { "train_examples", N },
-                            { "resume", resume },
-                            { "network", shapes } };
-        agree(mine, W, "the training settings, the network or the data",
-              "the settings check at the start");
-    }
+    const bool dp;
+    const int W, R;
 
     State st;
     std::string changed; // settings changed by this resume ("" = none)
@@ -172,212 +140,540 @@ LoopResult run(Task& task,
     std::string best_weights;
     std::string torch_rng;
     std::string checkpoint_digest; // weights and optimizer state of the checkpoint read
+    LoopResult res;
+    std::string last_checkpoint;
+    std::chrono::steady_clock::time_point t0;
+    int start_epoch = 0;
+    int64_t start_step = 0;
+    int64_t steps_run = 0;
+    int64_t steps_total = 0;
+    // The last finished epoch's metric (a resumed run's from its history).
+    double last_metric = NAN;
+
+    Loop(Task& t,
+         const LoopOptions& opts,
+         const torch::Device& dev,
+         bool resuming,
+         const EventSink& sink,
+         const std::atomic<bool>* stop)
+        : task(t),
+          o(opts),
+          device(dev),
+          resume(resuming),
+          events(sink),
+          cancel(stop),
+          net(t.module()),
+          N(t.train_size()),
+          steps((N + opts.batch - 1) / opts.batch),
+          lower(t.lower_is_better()),
+          settings(settings_of(opts)),
+          dp(dist::active()),
+          W(dist::world_size()),
+          R(dist::rank())
+    {
+        if (N < 1)
+            throw std::invalid_argument(
+                "training: expected at least one training example, found 0");
+        opt = make_optimizer(o.optimizer, net.parameters());
+    }
+
+    void emit(const Event& e) const
+    {
+        if (events)
+            events(e);
+    }
+    double elapsed() const
+    {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
+
+    LoopResult run();
+    void check_world() const;
+    void read_checkpoint();
+    void start_from_checkpoint();
+    std::string training_json(bool with_state) const;
+    std::string position() const;
+    void write_checkpoint(const torch::Tensor* gen_state);
+    void checkpoint_inside_epoch(int64_t done, double loss_sum, const std::mt19937_64& rng);
+    void emit_started() const;
+    LoopResult cancelled(int e, int64_t b);
+    double world_step(int e, int64_t b, uint64_t es, const std::vector<int>& order,
+                      std::mt19937_64& rng, bool& stop);
+    enum class After { next, early_stop, pause };
+    After end_epoch(int e, double lr, double metric, double loss_sum, bool checkpoint_due);
+    LoopResult paused();
+    LoopResult completed();
+};
+
+// A world (data parallel): a batch every rank has a share of, and every rank
+// the same network, settings and data, starting the same way.
+void Loop::check_world() const
+{
+    if (!dp)
+        return;
+    const int64_t need = static_cast<int64_t>(W) * std::max<int64_t>(1, task.min_shard());
+    if (o.batch < need)
+        throw std::invalid_argument(
+            "training: expected a batch >= " +
+            (need == W ? "the number of workers (" + std::to_string(W)
+                       : std::to_string(task.min_shard()) + " x the " + std::to_string(W) +
+                             " workers (" + std::to_string(need) +
+                             ": BatchNorm trains on each worker's share") +
+            "; --batch is the global batch, split across them), found " +
+            std::to_string(o.batch));
+    json shapes = json::object();
+    for (const auto& p : net.named_parameters())
+        shapes[p.key()] = p.value().sizes().vec();
+    for (const auto& b : net.named_buffers())
+        shapes[b.key()] = b.value().sizes().vec();
+    const json mine = { { "settings", settings },
+                        { "stop_after", o.stop_after },
+                        { "train_examples", N },
+                        { "resume", resume },
+                        { "network", shapes } };
+    agree(mine, W, "the training settings, the network or the data",
+          "the settings check at the start");
+}
+
+// The checkpoint's state, weights, optimizer and best weights (resume).
+void Loop::read_checkpoint()
+{
+    if (o.checkpoint.empty() || !std::filesystem::exists(o.checkpoint))
+        throw std::runtime_error("resume: no checkpoint " + o.checkpoint);
+    const auto f = models::read_model_file(o.checkpoint, true);
+    json t;
+    try {
+        t = json::parse(f.card_json).at("training");
+        const auto& was_settings = t.at("settings");
+        const auto diff = differences(was_settings, settings);
+        st = state_from(t);
+        if (!diff.empty()) {
+            if (was_settings.value("seed", o.seed) != o.seed ||
+                was_settings.at("optimizer").value("name", o.optimizer.name) != o.optimizer.name)
+                throw std::invalid_argument(
+                    o.checkpoint + ": resume cannot change the seed or the optimiser kind "
+                                   "(" + diff + ")");
+            if (!o.allow_changed_settings)
+                throw std::invalid_argument(o.checkpoint +
+                                            ": resume with other training settings than "
+                                            "the checkpoint's: " +
+                                            diff +
+                                            " (add --allow-changed-settings to apply them "
+                                            "from where the checkpoint left off, recorded in the history)");
+            if (st.step > 0 && was_settings.value("batch", o.batch) != o.batch)
+                throw std::invalid_argument(o.checkpoint +
+                                            ": the checkpoint is inside an epoch; the batch "
+                                            "size can change only at an epoch boundary "
+                                            "(resume from an epoch checkpoint)");
+            if (st.epochs_done >= o.epochs)
+                throw std::invalid_argument(o.checkpoint + ": the checkpoint has " +
+                                            std::to_string(st.epochs_done) +
+                                            " epochs done; expected --epochs above that, "
+                                            "found " + std::to_string(o.epochs));
+            changed = diff;
+            st.pending_change =
+                st.pending_change.empty() ? diff : st.pending_change + "; " + diff;
+            if (was_settings.at("optimizer").value("lr", o.optimizer.lr) != o.optimizer.lr)
+                st.lr = NAN; // the plateau schedule restarts from the new rate
+        }
+        // The thread count and the device change the last bits of every
+        // step: a resume on others is no longer the uninterrupted run.
+        // Allowed (another machine), and recorded where it starts; by
+        // the writer, whose history is the one kept (rank r of a world
+        // runs on cuda:r where the checkpoint says rank 0's cuda:0).
+        const json here = { { "threads", at::get_num_threads() },
+                            { "device", device.str() } };
+        auto text = [](const json& v) {
+            return v.is_string() ? v.get<std::string>() : v.dump();
+        };
+        if (dist::is_writer())
+            for (const auto& [key, now] : here.items())
+                if (t.contains(key) && t[key] != now)
+                    st.pending_change += (st.pending_change.empty() ? "" : "; ") + key +
+                                         " " + text(t[key]) + " -> " + text(now);
+        const auto was = t.value("train_examples", int64_t{ -1 });
+        if (was != N)
+            throw std::invalid_argument(o.checkpoint + ": resume on other data: the "
+                                                       "checkpoint trained on " +
+                                        std::to_string(was) + " examples, found " +
+                                        std::to_string(N));
+    } catch (const nlohmann::json::exception& e) {
+        throw std::runtime_error(o.checkpoint + ": not a resumable checkpoint (" + e.what() +
+                                 ")");
+    }
+    if (!f.has("weights") || !f.has("optimizer"))
+        throw std::runtime_error(o.checkpoint +
+                                 ": not a checkpoint (expected weights and optimizer "
+                                 "sections)");
+    {
+        char h[24];
+        std::snprintf(h, sizeof h, "%016llx",
+                      static_cast<unsigned long long>(models::fnv1a64(
+                          f.section("optimizer").data(), f.section("optimizer").size(),
+                          models::fnv1a64(f.section("weights")))));
+        checkpoint_digest = h;
+    }
+    models::load_weights_bytes(net, f.section("weights"), device,
+                               o.checkpoint + ": the weights section");
+    models::load_archive_bytes(*opt, f.section("optimizer"), device,
+                               o.checkpoint + ": the optimizer section");
+    // The archive brings the old hyper-parameters with the moments; the
+    // settings of this run govern (they equal the old ones unless
+    // changed explicitly above).
+    for (auto& g : opt->param_groups()) {
+        if (auto* w = dynamic_cast<torch::optim::AdamWOptions*>(&g.options())) {
+            w->weight_decay(o.optimizer.weight_decay);
+            w->betas({ o.optimizer.beta1, o.optimizer.beta2 });
+            w->eps(o.optimizer.eps);
+        } else if (auto* a = dynamic_cast<torch::optim::AdamOptions*>(&g.options())) {
+            a->weight_decay(o.optimizer.weight_decay);
+            a->betas({ o.optimizer.beta1, o.optimizer.beta2 });
+            a->eps(o.optimizer.eps);
+        }
+    }
+    best_weights = f.section("best_weights");
+    torch_rng = f.section("torch_rng");
+    if (o.select == "best" && best_weights.empty() && st.best_epoch > 0) {
+        // A run that selected its last epoch kept no best weights, unless
+        // its best epoch is the checkpoint's own.
+        if (st.best_epoch == st.epochs_done && st.step == 0)
+            best_weights = f.section("weights");
+        else
+            throw std::invalid_argument(
+                o.checkpoint + ": the checkpoint kept no weights of its best epoch (" +
+                std::to_string(st.best_epoch) + "; it selected the last epoch): expected "
+                "select 'last' to resume it");
+    }
+    // An early stop of the checkpoint's run stands only under the same
+    // patience: with settings changed (more epochs, other patience) the
+    // rule is applied again.
+    if (st.early_stopped && !changed.empty())
+        st.early_stopped = o.patience > 0 && st.bad_epochs >= o.patience;
+}
+
+// The resume (when asked), then in a world one starting point for all ranks.
+void Loop::start_from_checkpoint()
+{
     // A rank that cannot resume (no checkpoint on its disk, a damaged one)
     // must not leave the others waiting in the next collective: its error
     // joins the resume check below, which then names it on every rank.
     std::exception_ptr resume_failed;
     std::string resume_error;
     try {
-        if (resume) {
-            if (o.checkpoint.empty() || !std::filesystem::exists(o.checkpoint))
-                throw std::runtime_error("resume: no checkpoint " + o.checkpoint);
-            const auto f = models::read_model_file(o.checkpoint, true);
-            json t;
-            try {
-                t = json::parse(f.card_json).at("training");
-                const auto& was_settings = t.at("settings");
-                const auto diff = differences(was_settings, settings);
-                st = state_from(t);
-                if (!diff.empty()) {
-                    if (was_settings.value("seed", o.seed) != o.seed ||
-                        was_settings.at("optimizer").value("name", o.optimizer.name) != o.optimizer.name)
-                        throw std::invalid_argument(
-                            o.checkpoint + ": resume cannot change the seed or the optimiser kind "
-                                           "(" + diff + ")");
-                    if (!o.allow_changed_settings)
-                        throw std::invalid_argument(o.checkpoint +
-                                                    ": resume with other training settings than "
-                                                    "the checkpoint's: " +
-                                                    diff +
-                                                    " (add --allow-changed-settings to apply them "
-                                                    "from where the checkpoint left off, recorded in the history)");
-                    if (st.step > 0 && was_settings.value("batch", o.batch) != o.batch)
-                        throw std::invalid_argument(o.checkpoint +
-                                                    ": the checkpoint is inside an epoch; the batch "
-                                                    "size can change only at an epoch boundary "
-                                                    "(resume from an epoch checkpoint)");
-                    if (st.epochs_done >= o.epochs)
-                        throw std::invalid_argument(o.checkpoint + ": the checkpoint has " +
-                                                    std::to_string(st.epochs_done) +
-                                                    " epochs done; expected --epochs above that, "
-                                                    "found " + std::to_string(o.epochs));
-                    changed = diff;
-                    st.pending_change =
-                        st.pending_change.empty() ? diff : st.pending_change + "; " + diff;
-                    if (was_settings.at("optimizer").value("lr", o.optimizer.lr) != o.optimizer.lr)
-                        st.lr = NAN; // the plateau schedule restarts from the new rate
-                }
-                // The thread count and the device change the last bits of every
-                // step: a resume on others is no longer the uninterrupted run.
-                // Allowed (another machine), and recorded where it starts; by
-                // the writer, whose history is the one kept (rank r of a world
-                // runs on cuda:r where the checkpoint says rank 0's cuda:0).
-                const json here = { { "threads", at::get_num_threads() },
-                                    { "device", device.str() } };
-                auto text = [](const json& v) {
-                    return v.is_string() ? v.get<std::string>() : v.dump();
-                };
-                if (dist::is_writer())
-                    for (const auto& [key, now] : here.items())
-                        if (t.contains(key) && t[key] != now)
-                            st.pending_change += (st.pending_change.empty() ? "" : "; ") + key +
-                                                 " " + text(t[key]) + " -> " + text(now);
-                const auto was = t.value("train_examples", int64_t{ -1 });
-                if (was != N)
-                    throw std::invalid_argument(o.checkpoint + ": resume on other data: the "
-                                                               "checkpoint trained on " +
-                                                std::to_string(was) + " examples, found " +
-                                                std::to_string(N));
-            } catch (const nlohmann::json::exception& e) {
-                throw std::runtime_error(o.checkpoint + ": not a resumable checkpoint (" + e.what() +
-                                         ")");
-            }
-            if (!f.has("weights") || !f.has("optimizer"))
-                throw std::runtime_error(o.checkpoint +
-                                         ": not a checkpoint (expected weights and optimizer "
-                                         "sections)");
-            {
-                char h[24];
-                std::snprintf(h, sizeof h, "%016llx",
-                              static_cast<unsigned long long>(models::fnv1a64(
-                                  f.section("optimizer").data(), f.section("optimizer").size(),
-                                  models::fnv1a64(f.section("weights")))));
-                checkpoint_digest = h;
-            }
-            models::load_weights_bytes(net, f.section("weights"), device,
-                                       o.checkpoint + ": the weights section");
-            models::load_archive_bytes(*opt, f.section("optimizer"), device,
-                                       o.checkpoint + ": the optimizer section");
-            // The archive brings the old hyper-parameters with the moments; the
-            // settings of this run govern (they equal the old ones unless
-            // changed explicitly above).
-            for (auto& g : opt->param_groups()) {
-                if (auto* w = dynamic_cast<torch::optim::AdamWOptions*>(&g.options())) {
-                    w->weight_decay(o.optimizer.weight_decay);
-                    w->betas({ o.optimizer.beta1, o.optimizer.beta2 });
-                    w->eps(o.optimizer.eps);
-                } else if (auto* a = dynamic_cast<torch::optim::AdamOptions*>(&g.options())) {
-                    a->weight_decay(o.optimizer.weight_decay);
-                    a->betas({ o.optimizer.beta1, o.optimizer.beta2 });
-                    a->eps(o.optimizer.eps);
-                }
-            }
-            best_weights = f.section("best_weights");
-            torch_rng = f.section("torch_rng");
-            if (o.select == "best" && best_weights.empty() && st.best_epoch > 0) {
-                // A run that selected its last epoch kept no best weights, unless
-                // its best epoch is the checkpoint's own.
-                if (st.best_epoch == st.epochs_done && st.step == 0)
-                    best_weights = f.section("weights");
-                else
-                    throw std::invalid_argument(
-                        o.checkpoint + ": the checkpoint kept no weights of its best epoch (" +
-                        std::to_string(st.best_epoch) + "; it selected the last epoch): expected "
-                        "select 'last' to resume it");
-            }
-            // An early stop of the checkpoint's run stands only under the same
-            // patience: with settings changed (more epochs, other patience) the
-            // rule is applied again.
-            if (st.early_stopped && !changed.empty())
-                st.early_stopped = o.patience > 0 && st.bad_epochs >= o.patience;
-        }
+        if (resume)
+            read_checkpoint();
     } catch (const std::exception& e) {
         if (!dp)
             throw;
         resume_failed = std::current_exception();
         resume_error = e.what();
     }
-    if (dp) {
-        // Each rank read its own checkpoint (a node-local disk may hold an
-        // older one): the same state, or none of them trains.
-        json from = { { "resume", resume } };
-        if (resume_failed)
-            from["error"] = resume_error;
-        else if (resume)
-            from.update({ { "checkpoint", checkpoint_digest },
-                          { "epochs_done", st.epochs_done },
-                          { "step", st.step } });
-        agree(from, W, "the checkpoint they resume from", "the resume check at the start");
-        if (resume_failed) // every rank failed the same way
-            std::rethrow_exception(resume_failed);
-        // One starting point for all ranks (DDP's broadcast at construction).
-        dist::broadcast_module(net, false, "the broadcast of rank 0's parameters at the start");
+    if (!dp)
+        return;
+    // Each rank read its own checkpoint (a node-local disk may hold an
+    // older one): the same state, or none of them trains.
+    json from = { { "resume", resume } };
+    if (resume_failed)
+        from["error"] = resume_error;
+    else if (resume)
+        from.update({ { "checkpoint", checkpoint_digest },
+                      { "epochs_done", st.epochs_done },
+                      { "step", st.step } });
+    agree(from, W, "the checkpoint they resume from", "the resume check at the start");
+    if (resume_failed) // every rank failed the same way
+        std::rethrow_exception(resume_failed);
+    // One starting point for all ranks (DDP's broadcast at construction).
+    dist::broadcast_module(net, false, "the broadcast of rank 0's parameters at the start");
+}
+
+std::string Loop::training_json(bool with_state) const
+{
+    json t = { { "settings", settings },
+               { "history", st.history },
+               { "metric", task.metric_name() },
+               { "epochs_done", st.epochs_done },
+               { "best_epoch", st.best_epoch },
+               { "train_examples", N },
+               { "steps_per_epoch", steps },
+               { "threads", at::get_num_threads() },
+               { "device", device.str() } };
+    if (std::isfinite(st.best_metric))
+        t["best_" + task.metric_name()] = st.best_metric;
+    if (with_state)
+        t["state"] = state_json(st);
+    return t.dump();
+}
+
+std::string Loop::position() const
+{
+    return "epoch " + std::to_string(st.step ? st.epochs_done + 1 : st.epochs_done) +
+           (st.step ? " step " + std::to_string(st.step) : "");
+}
+
+void Loop::write_checkpoint(const torch::Tensor* gen_state)
+{
+    if (o.checkpoint.empty() || !dist::is_writer())
+        return;
+    models::ModelFile f;
+    f.card_json = task.card_json(training_json(true));
+    f.sections["weights"] = models::weights_bytes(net);
+    f.sections["optimizer"] = models::archive_bytes(*opt);
+    if (!best_weights.empty())
+        f.sections["best_weights"] = best_weights;
+    if (gen_state)
+        f.sections["torch_rng"] = tensor_bytes(*gen_state);
+    models::write_model_file(o.checkpoint, f);
+    last_checkpoint = o.checkpoint + " (" + position() + ")";
+    Event ev;
+    ev.kind = Event::Kind::checkpoint;
+    ev.epoch = st.step ? st.epochs_done + 1 : st.epochs_done;
+    ev.epochs = o.epochs;
+    ev.step = st.step;
+    ev.steps = steps;
+    ev.path = o.checkpoint;
+    emit(ev);
+}
+
+// A checkpoint inside epoch st.epochs_done + 1 after `done` of its steps
+// (done == steps: all of them, before the validation), with both
+// generators' states.
+void Loop::checkpoint_inside_epoch(int64_t done, double loss_sum, const std::mt19937_64& rng)
+{
+    st.step = done;
+    st.loss_sum = loss_sum;
+    st.loss_per_example = true;
+    std::ostringstream r;
+    r << rng;
+    st.rng = r.str();
+    auto gen = at::detail::getDefaultCPUGenerator();
+    torch::Tensor gs;
+    {
+        std::lock_guard<std::mutex> lock(gen.mutex());
+        gs = gen.get_state();
     }
+    write_checkpoint(&gs);
+}
 
-    LoopResult res;
-    auto training_json = [&](bool with_state) {
-        json t = { { "settings", settings },
-                   { "history", st.history },
-                   { "metric", task.metric_name() },
-                   { "epochs_done", st.epochs_done },
-                   { "best_epoch", st.best_epoch },
-                   { "train_examples", N },
-                   { "steps_per_epoch", steps },
-                   { "threads", at::get_num_threads() },
-                   { "device", device.str() } };
-        if (std::isfinite(st.best_metric))
-            t["best_" + task.metric_name()] = st.best_metric;
-        if (with_state)
-            t["state"] = state_json(st);
-        return t.dump();
-    };
-    auto position = [&] {
-        return "epoch " + std::to_string(st.step ? st.epochs_done + 1 : st.epochs_done) +
-               (st.step ? " step " + std::to_string(st.step) : "");
-    };
-    std::string last_checkpoint =
-        resume ? o.checkpoint + " (" + position() + ")" : std::string("none");
-    auto write_checkpoint = [&](const torch::Tensor* gen_state) {
-        if (o.checkpoint.empty() || !dist::is_writer())
-            return;
-        models::ModelFile f;
-        f.card_json = task.card_json(training_json(true));
-        f.sections["weights"] = models::weights_bytes(net);
-        f.sections["optimizer"] = models::archive_bytes(*opt);
-        if (!best_weights.empty())
-            f.sections["best_weights"] = best_weights;
-        if (gen_state)
-            f.sections["torch_rng"] = tensor_bytes(*gen_state);
-        models::write_model_file(o.checkpoint, f);
-        last_checkpoint = o.checkpoint + " (" + position() + ")";
-        Event ev;
-        ev.kind = Event::Kind::checkpoint;
-        ev.epoch = st.step ? st.epochs_done + 1 : st.epochs_done;
-        ev.epochs = o.epochs;
-        ev.step = st.step;
-        ev.steps = steps;
-        ev.path = o.checkpoint;
-        emit(ev);
-    };
+void Loop::emit_started() const
+{
+    Event ev;
+    ev.kind = Event::Kind::started;
+    ev.epoch = start_epoch + 1;
+    ev.epochs = o.epochs;
+    ev.steps = steps;
+    ev.metric_name = task.metric_name();
+    ev.message = std::to_string(N) + " training examples, " + std::to_string(steps) +
+                 " steps per epoch" +
+                 (resume ? ", resumed after epoch " + std::to_string(start_epoch) +
+                               (start_step ? " step " + std::to_string(start_step) : "")
+                         : "");
+    emit(ev);
+}
 
-    // A checkpoint inside epoch st.epochs_done + 1 after `done` of its steps
-    // (done == steps: all of them, before the validation), with both
-    // generators' states.
-    auto checkpoint_inside_epoch = [&](int64_t done, double loss_sum, const std::mt19937_64& rng) {
-        st.step = done;
-        st.loss_sum = loss_sum;
-        st.loss_per_example = true;
-        std::ostringstream r;
-        r << rng;
-        st.rng = r.str();
-        auto gen = at::detail::getDefaultCPUGenerator();
-        torch::Tensor gs;
-        {
-            std::lock_guard<std::mutex> lock(gen.mutex());
-            gs = gen.get_state();
+// Stopped before step b of epoch e: the last checkpoint is what remains.
+LoopResult Loop::cancelled(int e, int64_t b)
+{
+    res.cancelled = true;
+    Event ev;
+    ev.kind = Event::Kind::stopped;
+    ev.epoch = e + 1;
+    ev.epochs = o.epochs;
+    ev.step = b;
+    ev.steps = steps;
+    ev.path = o.checkpoint;
+    ev.message = "cancelled in epoch " + std::to_string(e + 1) +
+                 (b < steps ? " before step " + std::to_string(b + 1)
+                            : std::string(" during its validation")) +
+                 "; last checkpoint: " + last_checkpoint;
+    emit(ev);
+    res.epochs_done = st.epochs_done;
+    res.history_json = st.history.dump();
+    return res;
+}
+
+// This rank's share of global batch b of epoch e, its gradients all-reduced;
+// the global batch's loss. `stop`: a rank was cancelled, all stop before
+// this step.
+double Loop::world_step(int e, int64_t b, uint64_t es, const std::vector<int>& order,
+                        std::mt19937_64& rng, bool& stop)
+{
+    // This rank's shard of global batch b: positions R, R+W, ...
+    const int64_t g0 = b * o.batch, g1 = std::min<int64_t>(N, (b + 1) * o.batch);
+    std::vector<int64_t> idx;
+    for (int64_t i = g0 + R; i < g1; i += W)
+        idx.push_back(order[static_cast<std::size_t>(i)]);
+    // Draws derive from (seed, epoch, step, rank): a resume inside
+    // an epoch draws what the uninterrupted run drew.
+    const uint64_t ss = es * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(b) * 1000003ULL +
+                        static_cast<uint64_t>(R);
+    torch::manual_seed(ss);
+    rng.seed(ss);
+    opt->zero_grad();
+    const double share = static_cast<double>(idx.size()) / static_cast<double>(g1 - g0);
+    double local = 0.0;
+    if (!idx.empty()) {
+        auto loss = task.loss(idx, rng);
+        local = loss.item<double>();
+        loss.backward();
+    }
+    const std::string where = "epoch " + std::to_string(e + 1) + " step " + std::to_string(b + 1);
+    dist::allreduce_gradients(net, share, "the gradient all-reduce in " + where);
+    const auto red = dist::allreduce_sum(
+        { std::isfinite(local) ? local * share : 0.0, std::isfinite(local) ? 0.0 : 1.0,
+          cancel && cancel->load() ? 1.0 : 0.0 },
+        "the loss reduction in " + where);
+    const double lv = red[1] > 0.0 ? NAN : red[0];
+    if (!std::isfinite(lv))
+        throw std::runtime_error("training diverged: loss " + std::to_string(lv) + " on " +
+                                 std::to_string(static_cast<int>(red[1])) + " of " +
+                                 std::to_string(W) + " workers at epoch " +
+                                 std::to_string(e + 1) + ", step " + std::to_string(b + 1));
+    stop = red[2] > 0.0;
+    return lv;
+}
+
+// After epoch e's validation: selection, the plateau schedule, the history,
+// the epoch event and its checkpoint; whether the run goes on.
+Loop::After Loop::end_epoch(int e, double lr, double metric, double loss_sum,
+                            bool epoch_checkpoint_due)
+{
+    st.step = 0;
+    st.loss_sum = 0.0;
+    st.rng.clear();
+    torch_rng.clear();
+    if (dp) // every rank validates the same weights; rank 0's figure governs
+        metric = dist::broadcast({ metric }, "the validation metric of epoch " +
+                                                 std::to_string(e + 1))[0];
+    const double train_loss = loss_sum / static_cast<double>(N);
+    const bool best = better(metric, st.best_metric, lower, o.ties_improve);
+    if (best) {
+        st.best_metric = metric;
+        st.best_epoch = e + 1;
+        st.bad_epochs = 0;
+        if (o.select == "best")
+            best_weights = models::weights_bytes(net);
+    } else {
+        ++st.bad_epochs;
+    }
+    if (o.schedule.name == "plateau") {
+        // ReduceLROnPlateau, relative threshold 1e-4.
+        const double ref = st.plateau_best;
+        const bool improved =
+            std::isfinite(metric) &&
+            (!std::isfinite(ref) ||
+             (lower ? metric < ref * (1.0 - 1e-4 * (ref > 0 ? 1 : -1))
+                    : metric > ref * (1.0 + 1e-4 * (ref > 0 ? 1 : -1))));
+        if (improved) {
+            st.plateau_best = metric;
+            st.plateau_bad = 0;
+        } else if (++st.plateau_bad > o.schedule.patience) {
+            st.lr = std::max(lr * o.schedule.factor, o.schedule.min_lr);
+            st.plateau_bad = 0;
         }
-        write_checkpoint(&gs);
-    };
+        if (!std::isfinite(st.lr))
+            st.lr = lr;
+    }
+    st.epochs_done = e + 1;
+    last_metric = metric;
+    const double secs = elapsed();
+    st.history.push_back({ { "epoch", e + 1 },
+                           { "lr", lr },
+                           { "train_loss", train_loss },
+                           { task.metric_name(),
+                             std::isfinite(metric) ? json(metric) : json(nullptr) },
+                           { "seconds", secs } });
+    if (!st.pending_change.empty()) {
+        // The epoch from which changed settings held.
+        st.history.back()["settings_changed"] = st.pending_change;
+        st.pending_change.clear();
+    }
+    const bool early = o.patience > 0 && st.bad_epochs >= o.patience && e + 1 < o.epochs;
+    const bool pause = o.stop_after > 0 && e + 1 - start_epoch >= o.stop_after &&
+                       e + 1 < o.epochs;
+    {
+        Event ev;
+        ev.kind = Event::Kind::epoch;
+        ev.epoch = e + 1;
+        ev.epochs = o.epochs;
+        ev.step = steps;
+        ev.steps = steps;
+        ev.loss = train_loss;
+        ev.metric = metric;
+        ev.metric_name = task.metric_name();
+        ev.lr = lr;
+        ev.best = best;
+        ev.elapsed_s = secs;
+        ev.eta_s = steps_run ? secs / steps_run * static_cast<double>(steps_total - steps_run)
+                             : NAN;
+        emit(ev);
+    }
+    st.early_stopped = early;
+    if ((e + 1) % o.checkpoint_every == 0 || e + 1 == o.epochs || early || pause ||
+        epoch_checkpoint_due)
+        write_checkpoint(nullptr);
+    if (early) {
+        Event ev;
+        ev.kind = Event::Kind::stopped;
+        ev.epoch = e + 1;
+        ev.epochs = o.epochs;
+        ev.message = "early stop: no better " + task.metric_name() + " for " +
+                     std::to_string(o.patience) + " epochs (best: epoch " +
+                     std::to_string(st.best_epoch) + ")";
+        emit(ev);
+        return After::early_stop;
+    }
+    if (pause) {
+        Event ev;
+        ev.kind = Event::Kind::stopped;
+        ev.epoch = e + 1;
+        ev.epochs = o.epochs;
+        ev.path = o.checkpoint;
+        ev.message = "stopped after epoch " + std::to_string(e + 1) + " of " +
+                     std::to_string(o.epochs) + "; continue with --resume";
+        emit(ev);
+        return After::pause;
+    }
+    return After::next;
+}
+
+// Stopped after the epochs --stop-after asked for (the checkpoint resumes).
+LoopResult Loop::paused()
+{
+    res.epochs_done = st.epochs_done;
+    res.best_epoch = st.best_epoch;
+    res.best_metric = st.best_metric;
+    res.history_json = st.history.dump();
+    res.training_json = training_json(false);
+    return res;
+}
+
+// Every epoch run (or an early stop): the selected weights in the module.
+LoopResult Loop::completed()
+{
+    if (o.select == "best") {
+        if (st.best_epoch == 0)
+            throw std::runtime_error("training: no epoch gave a finite " + task.metric_name() +
+                                     " (every validation was NaN/Inf); no model written");
+        models::load_weights_bytes(net, best_weights, device, "the best epoch's weights");
+    }
+    net.eval();
+    res.early_stopped = st.early_stopped;
+    res.completed = true;
+    res.epochs_done = st.epochs_done;
+    res.best_epoch = st.best_epoch;
+    res.best_metric = st.best_metric;
+    res.kept_epoch = o.select == "best" ? st.best_epoch : st.epochs_done;
+    res.kept_metric = o.select == "best" ? st.best_metric : last_metric;
+    res.history_json = st.history.dump();
+    res.training_json = training_json(false);
+    return res;
+}
+
+LoopResult Loop::run()
+{
+    check_world();
+    start_from_checkpoint();
+    last_checkpoint = resume ? o.checkpoint + " (" + position() + ")" : std::string("none");
     // validate() polls the cancel flag through the task (not in a world: its
     // workers agree on a stop at a step); the task's own flag is restored
     // however run() ends.
@@ -388,54 +684,16 @@ LoopResult run(Task& task,
     } const stop_flag{ task, task.stop_flag() };
     task.set_stop_flag(dp ? nullptr : cancel);
 
-    const int start_epoch = st.epochs_done;
-    const int64_t start_step = st.step;
-    const auto t0 = std::chrono::steady_clock::now();
-    auto elapsed = [&] {
-        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    };
-    {
-        Event ev;
-        ev.kind = Event::Kind::started;
-        ev.epoch = start_epoch + 1;
-        ev.epochs = o.epochs;
-        ev.steps = steps;
-        ev.metric_name = task.metric_name();
-        ev.message = std::to_string(N) + " training examples, " + std::to_string(steps) +
-                     " steps per epoch" +
-                     (resume ? ", resumed after epoch " + std::to_string(start_epoch) +
-                                   (start_step ? " step " + std::to_string(start_step) : "")
-                             : "");
-        emit(ev);
-    }
-    // Stopped before step b of epoch e: the last checkpoint is what remains.
-    auto cancelled = [&](int e, int64_t b) {
-        res.cancelled = true;
-        Event ev;
-        ev.kind = Event::Kind::stopped;
-        ev.epoch = e + 1;
-        ev.epochs = o.epochs;
-        ev.step = b;
-        ev.steps = steps;
-        ev.path = o.checkpoint;
-        ev.message = "cancelled in epoch " + std::to_string(e + 1) +
-                     (b < steps ? " before step " + std::to_string(b + 1)
-                                : std::string(" during its validation")) +
-                     "; last checkpoint: " + last_checkpoint;
-        emit(ev);
-        res.epochs_done = st.epochs_done;
-        res.history_json = st.history.dump();
-        return res;
-    };
-    int64_t steps_run = 0;
-    // The last finished epoch's metric (a resumed run's from its history).
-    double last_metric = NAN;
+    start_epoch = st.epochs_done;
+    start_step = st.step;
+    t0 = std::chrono::steady_clock::now();
+    emit_started();
     if (!st.history.empty() && st.history.back().is_object()) {
         const auto v = st.history.back().value(task.metric_name(), json(nullptr));
         if (v.is_number())
             last_metric = v.get<double>();
     }
-    const int64_t steps_total = (o.epochs - start_epoch) * steps - start_step;
+    steps_total = (o.epochs - start_epoch) * steps - start_step;
     for (int e = st.epochs_done; e < o.epochs && !st.early_stopped; ++e) {
         const double lr = scheduled_lr(o, e, st);
         for (auto& g : opt->param_groups())
@@ -470,9 +728,8 @@ LoopResult run(Task& task,
                                             o.checkpoint_every_steps ==
                                         0;
         for (int64_t b = b0; b < steps; ++b) {
-            if (!dp && cancel && cancel->load()) { // (a world agrees on it after backward)
+            if (!dp && cancel && cancel->load()) // (a world agrees on it after backward)
                 return cancelled(e, b);
-            }
             double lv = 0.0;
             if (!dp) {
                 std::vector<int64_t> idx(order.begin() + b * o.batch,
@@ -486,42 +743,10 @@ LoopResult run(Task& task,
                 opt->zero_grad();
                 loss.backward();
             } else {
-                // This rank's shard of global batch b: positions R, R+W, ...
-                const int64_t g0 = b * o.batch, g1 = std::min<int64_t>(N, (b + 1) * o.batch);
-                std::vector<int64_t> idx;
-                for (int64_t i = g0 + R; i < g1; i += W)
-                    idx.push_back(order[static_cast<std::size_t>(i)]);
-                // Draws derive from (seed, epoch, step, rank): a resume inside
-                // an epoch draws what the uninterrupted run drew.
-                const uint64_t ss = es * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(b) * 1000003ULL +
-                                    static_cast<uint64_t>(R);
-                torch::manual_seed(ss);
-                rng.seed(ss);
-                opt->zero_grad();
-                const double share = static_cast<double>(idx.size()) / static_cast<double>(g1 - g0);
-                double local = 0.0;
-                if (!idx.empty()) {
-                    auto loss = task.loss(idx, rng);
-                    local = loss.item<double>();
-                    loss.backward();
-                }
-                const std::string where =
-                    "epoch " + std::to_string(e + 1) + " step " + std::to_string(b + 1);
-                dist::allreduce_gradients(net, share, "the gradient all-reduce in " + where);
-                const auto red = dist::allreduce_sum(
-                    { std::isfinite(local) ? local * share : 0.0, std::isfinite(local) ? 0.0 : 1.0,
-                      cancel && cancel->load() ? 1.0 : 0.0 },
-                    "the loss reduction in " + where);
-                lv = red[1] > 0.0 ? NAN : red[0];
-                if (!std::isfinite(lv))
-                    throw std::runtime_error("training diverged: loss " + std::to_string(lv) +
-                                             " on " + std::to_string(static_cast<int>(red[1])) +
-                                             " of " + std::to_string(W) + " workers at epoch " +
-                                             std::to_string(e + 1) + ", step " +
-                                             std::to_string(b + 1));
-                if (red[2] > 0.0) { // a rank was cancelled: all stop before this step
+                bool stop = false;
+                lv = world_step(e, b, es, order, rng, stop);
+                if (stop) // a rank was cancelled: all stop before this step
                     return cancelled(e, b);
-                }
             }
             // A finite loss can still give an Inf/NaN gradient (a sqrt or log
             // at 0): one step would make every weight NaN, and the next
@@ -567,7 +792,7 @@ LoopResult run(Task& task,
         if (dp) // batch-norm statistics differ per rank: rank 0's are the model's
             dist::broadcast_module(net, true, "the buffer broadcast before validation in epoch " +
                                                   std::to_string(e + 1));
-        double metric = task.validate();
+        const double metric = task.validate();
         if (!dp && cancel && cancel->load()) {
             // Stopped during (or right after) the validation pass: the epoch's
             // steps are kept in a checkpoint at their end, and a resume
@@ -576,125 +801,30 @@ LoopResult run(Task& task,
                 checkpoint_inside_epoch(steps, loss_sum, rng);
             return cancelled(e, steps);
         }
-        st.step = 0;
-        st.loss_sum = 0.0;
-        st.rng.clear();
-        torch_rng.clear();
-        if (dp) // every rank validates the same weights; rank 0's figure governs
-            metric = dist::broadcast({ metric }, "the validation metric of epoch " +
-                                                     std::to_string(e + 1))[0];
-        const double train_loss = loss_sum / static_cast<double>(N);
-        const bool best = better(metric, st.best_metric, lower, o.ties_improve);
-        if (best) {
-            st.best_metric = metric;
-            st.best_epoch = e + 1;
-            st.bad_epochs = 0;
-            if (o.select == "best")
-                best_weights = models::weights_bytes(net);
-        } else {
-            ++st.bad_epochs;
-        }
-        if (o.schedule.name == "plateau") {
-            // ReduceLROnPlateau, relative threshold 1e-4.
-            const double ref = st.plateau_best;
-            const bool improved =
-                std::isfinite(metric) &&
-                (!std::isfinite(ref) ||
-                 (lower ? metric < ref * (1.0 - 1e-4 * (ref > 0 ? 1 : -1))
-                        : metric > ref * (1.0 + 1e-4 * (ref > 0 ? 1 : -1))));
-            if (improved) {
-                st.plateau_best = metric;
-                st.plateau_bad = 0;
-            } else if (++st.plateau_bad > o.schedule.patience) {
-                st.lr = std::max(lr * o.schedule.factor, o.schedule.min_lr);
-                st.plateau_bad = 0;
-            }
-            if (!std::isfinite(st.lr))
-                st.lr = lr;
-        }
-        st.epochs_done = e + 1;
-        last_metric = metric;
-        const double secs = elapsed();
-        st.history.push_back({ { "epoch", e + 1 },
-                               { "lr", lr },
-                               { "train_loss", train_loss },
-                               { task.metric_name(),
-                                 std::isfinite(metric) ? json(metric) : json(nullptr) },
-                               { "seconds", secs } });
-        if (!st.pending_change.empty()) {
-            // The epoch from which changed settings held.
-            st.history.back()["settings_changed"] = st.pending_change;
-            st.pending_change.clear();
-        }
-        const bool early = o.patience > 0 && st.bad_epochs >= o.patience && e + 1 < o.epochs;
-        const bool pause = o.stop_after > 0 && e + 1 - start_epoch >= o.stop_after &&
-                           e + 1 < o.epochs;
-        {
-            Event ev;
-            ev.kind = Event::Kind::epoch;
-            ev.epoch = e + 1;
-            ev.epochs = o.epochs;
-            ev.step = steps;
-            ev.steps = steps;
-            ev.loss = train_loss;
-            ev.metric = metric;
-            ev.metric_name = task.metric_name();
-            ev.lr = lr;
-            ev.best = best;
-            ev.elapsed_s = secs;
-            ev.eta_s = steps_run ? secs / steps_run * static_cast<double>(steps_total - steps_run)
-                                 : NAN;
-            emit(ev);
-        }
-        st.early_stopped = early;
-        if ((e + 1) % o.checkpoint_every == 0 || e + 1 == o.epochs || early || pause ||
-            epoch_checkpoint_due)
-            write_checkpoint(nullptr);
-        if (early) {
-            Event ev;
-            ev.kind = Event::Kind::stopped;
-            ev.epoch = e + 1;
-            ev.epochs = o.epochs;
-            ev.message = "early stop: no better " + task.metric_name() + " for " +
-                         std::to_string(o.patience) + " epochs (best: epoch " +
-                         std::to_string(st.best_epoch) + ")";
-            emit(ev);
+        const auto after = end_epoch(e, lr, metric, loss_sum, epoch_checkpoint_due);
+        if (after == After::early_stop)
             break;
-        }
-        if (pause) {
-            Event ev;
-            ev.kind = Event::Kind::stopped;
-            ev.epoch = e + 1;
-            ev.epochs = o.epochs;
-            ev.path = o.checkpoint;
-            ev.message = "stopped after epoch " + std::to_string(e + 1) + " of " +
-                         std::to_string(o.epochs) + "; continue with --resume";
-            emit(ev);
-            res.epochs_done = st.epochs_done;
-            res.best_epoch = st.best_epoch;
-            res.best_metric = st.best_metric;
-            res.history_json = st.history.dump();
-            res.training_json = training_json(false);
-            return res;
-        }
+        if (after == After::pause)
+            return paused();
     }
-    if (o.select == "best") {
-        if (st.best_epoch == 0)
-            throw std::runtime_error("training: no epoch gave a finite " + task.metric_name() +
-                                     " (every validation was NaN/Inf); no model written");
-        models::load_weights_bytes(net, best_weights, device, "the best epoch's weights");
-    }
-    net.eval();
-    res.early_stopped = st.early_stopped;
-    res.completed = true;
-    res.epochs_done = st.epochs_done;
-    res.best_epoch = st.best_epoch;
-    res.best_metric = st.best_metric;
-    res.kept_epoch = o.select == "best" ? st.best_epoch : st.epochs_done;
-    res.kept_metric = o.select == "best" ? st.best_metric : last_metric;
-    res.history_json = st.history.dump();
-    res.training_json = training_json(false);
-    return res;
+    return completed();
+}
+
+} // namespace
+
+LoopResult run(Task& task,
+               const LoopOptions& o,
+               const torch::Device& device,
+               bool resume,
+               const EventSink& events,
+               const std::atomic<bool>* cancel)
+{
+    o.validate();
+    // The loop seeds torch's global generator and the process's intra-op
+    // threads: two runs at once in one process would interleave their draws.
+    const RunLease lease;
+    Loop this_run(task, o, device, resume, events, cancel);
+    return this_run.run();
 }
 
 std::string selection_text(const LoopResult& r, const std::string& metric_name)
