@@ -200,7 +200,7 @@ struct Loop {
     double world_step(int e, int64_t b, uint64_t es, const std::vector<int>& order,
                       std::mt19937_64& rng, bool& stop);
     enum class After { next, early_stop, pause };
-    After end_epoch(int e, double lr, double metric, double loss_sum, bool checkpoint_due);
+    After end_epoch(int e, double lr, double metric, double loss_sum, bool epoch_checkpoint_due);
     LoopResult paused();
     LoopResult completed();
 };
