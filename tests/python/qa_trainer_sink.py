@@ -329,11 +329,11 @@ class qa_trainer_sink(gr_unittest.TestCase):
                     f.write(f"{names[1250 <= i < 1450]},{rng.standard_normal():.4f}\n")
             return path
         small = {"epochs": 1, "batch": 4, "d_model": 8, "d_ff": 8, "e_layers": 1, "seed": 1}
-        def run(path, **opts):
+        def run(path, hop=100, **opts):
             tb = gr.top_block()
             src = tfmed.table_source(path, ["x"], 100.0, "", "state")
-            out = os.path.join(self.dir, os.path.basename(path) + str(len(opts)) + ".tfm")
-            snk = tfmed.trainer_sink("specar", out, 1, 100.0, 100, 100,
+            out = os.path.join(self.dir, f"{os.path.basename(path)}{len(opts)}_{hop}.tfm")
+            snk = tfmed.trainer_sink("specar", out, 1, 100.0, 100, hop,
                                      json.dumps(dict(small, **opts)), 1000, "cpu", 1)
             dbg = blocks.message_debug()
             tb.connect(src, snk)
@@ -347,6 +347,12 @@ class qa_trainer_sink(gr_unittest.TestCase):
             self.assertEqual(snk.normal_windows(), normal, opts)
             self.assertEqual(snk.state(), "finished", opts)
             self.assertTrue(os.path.exists(out))
+        # Overlapping windows (every 50 rows, 39 of them): held, the five
+        # that start at rows 1,200 to 1,400 hold a row labelled 1; as
+        # events, the two holding row 1,250's tag.
+        for opts, normal in (({}, 34), ({"labels": "events"}, 37)):
+            snk, msgs, out = run(numbers, hop=50, **opts)
+            self.assertEqual((snk.windows(), snk.normal_windows()), (39, normal), opts)
         names = table("names.csv", ["rest", "seizure"])
         snk, msgs, out = run(names)
         self.assertEqual(snk.state(), "failed")
