@@ -130,6 +130,158 @@ std::string tsrnet_data_digest(const data::WindowSet& set)
     return b;
 }
 
+namespace {
+
+// The card a resumed run continues: the checkpoint's, refused when the
+// command asks for another architecture or (for a file's data) other data.
+models::TsrnetCard resumed_card(const TsrnetTrainConfig& cfg, const std::string& ckpt,
+                                bool from_caller)
+{
+    models::TsrnetCard card;
+    if (!fs::exists(ckpt))
+        throw std::runtime_error("--resume: no checkpoint " + ckpt);
+    const auto f = models::read_model_file(ckpt, false);
+    try {
+        card = models::TsrnetCard::from_json(f.card_json);
+    } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(ckpt + ": " + e.what());
+    }
+    // Resume continues the same run: the architecture and the data must
+    // be the ones the checkpoint was trained with (same command +
+    // --resume). Name every difference.
+    std::vector<std::string> diff;
+    auto cmp = [&](const std::string& name, const auto& was, const auto& now) {
+        if (!(was == now)) {
+            std::ostringstream o;
+            o << name << " " << was << " -> " << now;
+            diff.push_back(o.str());
+        }
+    };
+    cmp("width", card.width, cfg.width);
+    cmp("d_model", card.d_model, cfg.d_model);
+    cmp("heads", card.heads, cfg.heads);
+    cmp("score", card.score, cfg.score);
+    cmp("quantile", card.threshold_quantile, cfg.quantile);
+    cmp("reference_quirks", card.prep.peak_offset_quirk, cfg.reference_quirks);
+    if (!from_caller) {
+        const auto was = data::WindowSetSpec::from_json(card.data_json, cfg.data.data_dir);
+        cmp("data", was.data, cfg.data.data);
+        cmp("seed", was.seed, cfg.data.seed);
+        cmp("val_fraction", was.val_fraction, cfg.data.val_fraction);
+        cmp("test_fraction", was.test_fraction, cfg.data.test_fraction);
+        cmp("max_windows", was.max_windows, cfg.data.max_windows);
+        cmp("rate", was.rate, cfg.data.rate);
+        cmp("labels", was.labels, cfg.data.labels);
+        cmp("channels", join(was.channels), join(cfg.data.channels));
+        cmp("csv_header", was.csv_header, cfg.data.csv_header);
+        cmp("drop_invalid", was.drop_invalid, cfg.data.drop_invalid);
+    }
+    if (!diff.empty()) {
+        std::string m;
+        for (const auto& d : diff)
+            m += (m.empty() ? "" : ", ") + d;
+        throw std::invalid_argument(ckpt + ": --resume continues a run with its data and "
+                                           "architecture; these differ from the "
+                                           "checkpoint's: " +
+                                    m + " (start a new run, or give the same settings)");
+    }
+    return card;
+}
+
+// A fresh run's card: the command's architecture and score.
+models::TsrnetCard fresh_card(const TsrnetTrainConfig& cfg)
+{
+    models::TsrnetCard card;
+    card.width = cfg.width;
+    card.d_model = cfg.d_model;
+    card.heads = cfg.heads;
+    card.score = cfg.score;
+    card.threshold_quantile = cfg.quantile;
+    if (cfg.reference_quirks) {
+        card.prep.peak_offset_quirk = true;
+        card.masking.spec_range = 66;
+    }
+    return card;
+}
+
+// The card and the windows: a resumed run's must be the checkpoint's
+// (leads, the data's digest); a fresh run's card takes the windows' leads
+// and their names (R peaks on lead II where one is named) and the data.
+void fit_card(models::TsrnetCard& card, const data::WindowSet& set, const std::string& digest,
+              bool resume, const std::string& ckpt)
+{
+    if (resume) {
+        if (card.leads != set.x.size(1))
+            throw std::invalid_argument(ckpt + ": the checkpoint has " +
+                                        std::to_string(card.leads) + " lead(s), the data " +
+                                        std::to_string(set.x.size(1)));
+        const auto was = json::parse(card.data_json).value("digest", std::string());
+        if (!was.empty() && was != digest)
+            throw std::invalid_argument(ckpt + ": resume on other data: the checkpoint "
+                                               "trained on windows with digest " +
+                                        was + ", these have " + digest);
+        return;
+    }
+    card.leads = set.x.size(1);
+    card.lead_names = set.channel_names;
+    // R peaks on lead II where the leads are named (MLII, V1 found them
+    // on V1, index 1 of the 12-lead order); the default otherwise.
+    for (std::size_t i = 0; i < card.lead_names.size(); ++i) {
+        std::string n = card.lead_names[i];
+        for (auto& ch : n)
+            ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        if (n == "II" || n == "MLII") {
+            card.prep.rpeak_lead = static_cast<int64_t>(i);
+            break;
+        }
+    }
+    card.version = TFMED_VERSION;
+    auto dj = json::parse(set.spec_json);
+    dj["digest"] = digest;
+    card.data_json = dj.dump();
+    card.validate();
+}
+
+// What the run trains on, for its first event: the windows, the split,
+// training windows without a usable signal, windows dropped for NaN/Inf.
+std::string started_message(const data::WindowSet& set, const data::WindowSetSpec& spec,
+                            const models::TsrnetCard& card, const data::SplitIndex& split,
+                            const models::PreparedBatch& train, std::size_t usable,
+                            bool from_caller)
+{
+    // Windows handed in (a trainer_sink's) are not cfg.data's file.
+    std::string m = (from_caller ? std::string("windows from the caller (") +
+                                       json::parse(set.spec_json).value("source", "memory") + ")"
+                                 : "data " + spec.data) +
+                    ": " + std::to_string(set.x.size(0)) + " windows of " +
+                    std::to_string(card.window()) + " x " + std::to_string(card.leads) + " at " +
+                    std::to_string(card.prep.sample_rate) + " Hz; train " +
+                    std::to_string(split.train.size()) + " / val " +
+                    std::to_string(split.val.size()) + " normal, test " +
+                    std::to_string(split.test.size());
+    if (usable < split.train.size()) {
+        std::map<std::string, int64_t> why;
+        for (auto st : train.status)
+            if (!models::has_signal(st))
+                why[models::to_string(st)]++;
+        m += "; " + std::to_string(split.train.size() - usable) +
+             " training window(s) without a usable signal left out:";
+        for (const auto& [k, n] : why)
+            m += " " + std::to_string(n) + " " + k;
+    }
+    if (!set.dropped.empty()) {
+        m += "; dropped " + std::to_string(set.dropped.size()) +
+             " window(s) with NaN/Inf samples (--drop-invalid):";
+        for (std::size_t i = 0; i < set.dropped.size() && i < 10; ++i)
+            m += " " + set.dropped[i];
+        if (set.dropped.size() > 10)
+            m += " ...";
+    }
+    return m;
+}
+
+} // namespace
+
 TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
                                const EventSink& events,
                                const std::atomic<bool>* cancel,
@@ -150,69 +302,10 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
         lock.emplace(cfg.out, "training TSRNet into " + cfg.out);
     const std::string ckpt = cfg.out + ".ckpt";
 
-    models::TsrnetCard card;
+    const bool from_caller = windows != nullptr; // (else windows points at `loaded` below)
+    models::TsrnetCard card = cfg.resume ? resumed_card(cfg, ckpt, from_caller) : fresh_card(cfg);
     data::WindowSetSpec spec = cfg.data;
-    if (cfg.resume) {
-        if (!fs::exists(ckpt))
-            throw std::runtime_error("--resume: no checkpoint " + ckpt);
-        const auto f = models::read_model_file(ckpt, false);
-        try {
-            card = models::TsrnetCard::from_json(f.card_json);
-        } catch (const std::invalid_argument& e) {
-            throw std::runtime_error(ckpt + ": " + e.what());
-        }
-        // Resume continues the same run: the architecture and the data must
-        // be the ones the checkpoint was trained with (same command +
-        // --resume). Name every difference.
-        std::vector<std::string> diff;
-        auto cmp = [&](const std::string& name, const auto& was, const auto& now) {
-            if (!(was == now)) {
-                std::ostringstream o;
-                o << name << " " << was << " -> " << now;
-                diff.push_back(o.str());
-            }
-        };
-        cmp("width", card.width, cfg.width);
-        cmp("d_model", card.d_model, cfg.d_model);
-        cmp("heads", card.heads, cfg.heads);
-        cmp("score", card.score, cfg.score);
-        cmp("quantile", card.threshold_quantile, cfg.quantile);
-        cmp("reference_quirks", card.prep.peak_offset_quirk, cfg.reference_quirks);
-        if (!windows) {
-            const auto was = data::WindowSetSpec::from_json(card.data_json, cfg.data.data_dir);
-            cmp("data", was.data, cfg.data.data);
-            cmp("seed", was.seed, cfg.data.seed);
-            cmp("val_fraction", was.val_fraction, cfg.data.val_fraction);
-            cmp("test_fraction", was.test_fraction, cfg.data.test_fraction);
-            cmp("max_windows", was.max_windows, cfg.data.max_windows);
-            cmp("rate", was.rate, cfg.data.rate);
-            cmp("labels", was.labels, cfg.data.labels);
-            cmp("channels", join(was.channels), join(cfg.data.channels));
-            cmp("csv_header", was.csv_header, cfg.data.csv_header);
-            cmp("drop_invalid", was.drop_invalid, cfg.data.drop_invalid);
-        }
-        if (!diff.empty()) {
-            std::string m;
-            for (const auto& d : diff)
-                m += (m.empty() ? "" : ", ") + d;
-            throw std::invalid_argument(ckpt + ": --resume continues a run with its data and "
-                                               "architecture; these differ from the "
-                                               "checkpoint's: " +
-                                        m + " (start a new run, or give the same settings)");
-        }
-    } else {
-        card.width = cfg.width;
-        card.d_model = cfg.d_model;
-        card.heads = cfg.heads;
-        card.score = cfg.score;
-        card.threshold_quantile = cfg.quantile;
-        if (cfg.reference_quirks) {
-            card.prep.peak_offset_quirk = true;
-            card.masking.spec_range = 66;
-        }
-    }
     data::WindowSet loaded;
-    const bool from_caller = windows != nullptr; // (windows points at `loaded` below)
     if (!windows) {
         loaded = data::load_window_set(spec, card.prep.sample_rate, card.window());
         windows = &loaded;
@@ -225,36 +318,7 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
     const auto& set = *windows;
     const auto split = data::split_normal_only(set, spec);
     const std::string digest = tsrnet_data_digest(set);
-    if (cfg.resume) {
-        if (card.leads != set.x.size(1))
-            throw std::invalid_argument(ckpt + ": the checkpoint has " +
-                                        std::to_string(card.leads) + " lead(s), the data " +
-                                        std::to_string(set.x.size(1)));
-        const auto was = json::parse(card.data_json).value("digest", std::string());
-        if (!was.empty() && was != digest)
-            throw std::invalid_argument(ckpt + ": resume on other data: the checkpoint "
-                                               "trained on windows with digest " +
-                                        was + ", these have " + digest);
-    } else {
-        card.leads = set.x.size(1);
-        card.lead_names = set.channel_names;
-        // R peaks on lead II where the leads are named (MLII, V1 found them
-        // on V1, index 1 of the 12-lead order); the default otherwise.
-        for (std::size_t i = 0; i < card.lead_names.size(); ++i) {
-            std::string n = card.lead_names[i];
-            for (auto& ch : n)
-                ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-            if (n == "II" || n == "MLII") {
-                card.prep.rpeak_lead = static_cast<int64_t>(i);
-                break;
-            }
-        }
-        card.version = TFMED_VERSION;
-        auto dj = json::parse(set.spec_json);
-        dj["digest"] = digest;
-        card.data_json = dj.dump();
-        card.validate();
-    }
+    fit_card(card, set, digest, cfg.resume, ckpt);
     if (split.train.empty() || split.val.empty())
         throw std::invalid_argument("train: the split left " + std::to_string(split.train.size()) +
                                     " training and " + std::to_string(split.val.size()) +
@@ -292,34 +356,8 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
     if (events) {
         Event ev;
         ev.kind = Event::Kind::started;
-        // Windows handed in (a trainer_sink's) are not cfg.data's file.
-        ev.message = (from_caller ? std::string("windows from the caller (") +
-                                    json::parse(set.spec_json).value("source", "memory") + ")"
-                              : "data " + spec.data) +
-                     ": " + std::to_string(set.x.size(0)) +
-                     " windows of " + std::to_string(card.window()) + " x " +
-                     std::to_string(card.leads) + " at " + std::to_string(card.prep.sample_rate) +
-                     " Hz; train " + std::to_string(split.train.size()) + " / val " +
-                     std::to_string(split.val.size()) + " normal, test " +
-                     std::to_string(split.test.size());
-        if (static_cast<int64_t>(usable.size()) < static_cast<int64_t>(split.train.size())) {
-            std::map<std::string, int64_t> why;
-            for (auto st : train.status)
-                if (!models::has_signal(st))
-                    why[models::to_string(st)]++;
-            ev.message += "; " + std::to_string(split.train.size() - usable.size()) +
-                          " training window(s) without a usable signal left out:";
-            for (const auto& [k, n] : why)
-                ev.message += " " + std::to_string(n) + " " + k;
-        }
-        if (!set.dropped.empty()) {
-            ev.message += "; dropped " + std::to_string(set.dropped.size()) +
-                          " window(s) with NaN/Inf samples (--drop-invalid):";
-            for (std::size_t i = 0; i < set.dropped.size() && i < 10; ++i)
-                ev.message += " " + set.dropped[i];
-            if (set.dropped.size() > 10)
-                ev.message += " ...";
-        }
+        ev.message =
+            started_message(set, spec, card, split, train, usable.size(), from_caller);
         events(ev);
     }
     const auto r = run(task, lo, dev, cfg.resume, events, cancel);
