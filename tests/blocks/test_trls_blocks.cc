@@ -2,23 +2,21 @@
  * Copyright 2026 gr-tfmed authors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-// tfmed.tfrnn_encoder and tfmed.spec_augment in flowgraphs: outputs equal to
-// the engine's for the same windows (samples and frames), items and tags
-// where the documentation puts them, decision PDUs, NaN handling, the
-// reproducible per-window views, thread-safe setters and the refusals.
+// tfmed.tfrnn_encoder in flowgraphs: outputs equal to the engine's for the
+// same windows (samples and frames), items and tags where the documentation
+// puts them, decision PDUs, NaN handling, an upstream stft's changes and the
+// refusals. (tfmed.spec_augment: test_spec_augment_block.cc.)
 // (Torch-free TU: model files come from engine::write_untrained_trls.)
-#include "../../lib/blocks/upstream_stft.h" // StftTransitions (internal)
 #include "errors.h"
+#include "signals.h"
 #include "tags.h"
 #include <gnuradio/blocks/message_debug.h>
 #include <gnuradio/blocks/throttle.h>
 #include <gnuradio/blocks/vector_sink.h>
 #include <gnuradio/blocks/vector_source.h>
-#include <gnuradio/tfmed/spec_augment.h>
 #include <gnuradio/tfmed/stft.h>
 #include <gnuradio/tfmed/tfrnn_encoder.h>
 #include <gnuradio/top_block.h>
-#include <tfmed/engine/augment_engine.h>
 #include <tfmed/engine/trls_engine.h>
 
 #include <gtest/gtest.h>
@@ -34,6 +32,7 @@ namespace {
 
 using tfmed_test::by_key;
 using tfmed_test::field;
+using tfmed_test::signal;
 
 constexpr int kCh = 2, kL = 64, kFft = 16; // 17 frames of 9 bins per channel
 
@@ -54,16 +53,6 @@ std::string model(int classes, bool minmax = false, double rate = 128.0)
             .string();
     tfmed::engine::write_untrained_trls(p, u, 3);
     return p;
-}
-
-std::vector<float> signal(int n, int vlen)
-{
-    std::vector<float> x(static_cast<std::size_t>(n) * vlen);
-    for (int t = 0; t < n; ++t)
-        for (int c = 0; c < vlen; ++c)
-            x[static_cast<std::size_t>(t) * vlen + c] =
-                std::sin(0.31f * t + c) * (1.0f + 0.5f * c) + 0.4f * std::cos(0.07f * t * (c + 1));
-    return x;
 }
 
 struct Run {
@@ -468,238 +457,5 @@ TEST(TfrnnEncoderBlock, RefusesStreamsThatDoNotFit)
     EXPECT_NE(tfmed_test::message_of<std::runtime_error>(
                   [&] { tfrnn_encoder::make("/nonexistent.tfm", "samples", kCh); })
                   .find("/nonexistent.tfm"),
-              std::string::npos);
-}
-
-TEST(SpecAugmentBlock, ViewsPerWindowEqualTheEngineAndReproduce)
-{
-    const int V = 18, T = 17, windows = 5;
-    auto f = signal(T * windows, V);
-    for (auto& v : f)
-        v = std::abs(v);
-    auto views = [&](const std::string& preset, int view, uint64_t seed) {
-        auto tb = gr::make_top_block("aug");
-        auto src = gr::blocks::vector_source_f::make(f, false, V);
-        auto blk = gr::tfmed::spec_augment::make(V, T, preset, seed, view, true);
-        auto sink = gr::blocks::vector_sink_f::make(V);
-        tb->connect(src, 0, blk, 0);
-        tb->connect(blk, 0, sink, 0);
-        tb->run();
-        return std::make_pair(sink->data(), sink->tags());
-    };
-    const auto a = views("view1", 0, 9);
-    ASSERT_EQ(a.first.size(), f.size());
-    const std::size_t per = static_cast<std::size_t>(T) * V;
-    int flips = 0;
-    for (int w = 0; w < windows; ++w) {
-        std::vector<float> want(per);
-        const auto d = tfmed::engine::augment_window(f.data() + w * per, want.data(), T, V,
-                                                     tfmed::augment::ViewOptions::view1(), true,
-                                                     9, static_cast<uint64_t>(w), 0);
-        flips += d.flip;
-        for (std::size_t i = 0; i < per; ++i)
-            ASSERT_EQ(a.first[w * per + i], want[i]) << "window " << w << " value " << i;
-        float lo = 1, hi = 0;
-        for (std::size_t i = 0; i < per; ++i)
-            lo = std::min(lo, want[i]), hi = std::max(hi, want[i]);
-        EXPECT_GE(lo, 0.0f);
-        EXPECT_LE(hi, 1.0f);
-    }
-    auto tags = by_key(a.second)["tfmed_augment"];
-    ASSERT_EQ(tags.size(), static_cast<std::size_t>(windows));
-    EXPECT_EQ(tags[2].offset, static_cast<uint64_t>(2 * T));
-    int tag_flips = 0;
-    for (const auto& t : tags)
-        tag_flips += pmt::to_bool(pmt::dict_ref(t.value, pmt::mp("flip"), pmt::PMT_F));
-    EXPECT_EQ(tag_flips, flips);
-    // Same seed and view: the same stream; another view or seed: another one.
-    EXPECT_EQ(views("view1", 0, 9).first, a.first);
-    EXPECT_NE(views("view1", 1, 9).first, a.first);
-    EXPECT_NE(views("view2", 1, 9).first, a.first);
-}
-
-// Tags ride on frames (stft's labels and annotations): a flipped window
-// moves them with their frames. A non-finite input value is counted in the
-// window's tfmed_augment tag (it is set to 0 before augmenting).
-TEST(SpecAugmentBlock, TagsFollowTheirFramesAndNonFiniteInputIsCounted)
-{
-    const int V = 18, T = 17, windows = 8;
-    auto f = signal(T * windows, V);
-    for (auto& v : f)
-        v = std::abs(v);
-    f[(3 * T + 5) * V + 2] = std::nanf("");
-    std::vector<gr::tag_t> in_tags;
-    for (int w = 0; w < windows; ++w) {
-        gr::tag_t t;
-        t.offset = static_cast<uint64_t>(w * T + 2);
-        t.key = pmt::intern("mark");
-        t.value = pmt::from_long(w);
-        in_tags.push_back(t);
-    }
-    auto tb = gr::make_top_block("aug_tags");
-    auto src = gr::blocks::vector_source_f::make(f, false, V, in_tags);
-    auto blk = gr::tfmed::spec_augment::make(V, T, "view1", 9, 0, true);
-    auto sink = gr::blocks::vector_sink_f::make(V);
-    tb->connect(src, 0, blk, 0);
-    tb->connect(blk, 0, sink, 0);
-    tb->run();
-    auto tags = by_key(sink->tags());
-    const auto& aug = tags["tfmed_augment"];
-    const auto& marks = tags["mark"];
-    ASSERT_EQ(aug.size(), static_cast<std::size_t>(windows));
-    ASSERT_EQ(marks.size(), static_cast<std::size_t>(windows));
-    int flips = 0;
-    for (int w = 0; w < windows; ++w) {
-        const bool flip = pmt::to_bool(pmt::dict_ref(aug[w].value, pmt::mp("flip"), pmt::PMT_F));
-        flips += flip;
-        const uint64_t want = static_cast<uint64_t>(w * T + (flip ? T - 1 - 2 : 2));
-        bool found = false;
-        for (const auto& m : marks)
-            found = found || (pmt::to_long(m.value) == w && m.offset == want);
-        EXPECT_TRUE(found) << "window " << w << (flip ? " (flipped)" : "");
-        const auto bad = pmt::dict_ref(aug[w].value, pmt::mp("non_finite"), pmt::PMT_NIL);
-        if (w == 3)
-            EXPECT_EQ(pmt::to_long(bad), 1);
-        else
-            EXPECT_TRUE(pmt::is_null(bad)) << "window " << w;
-    }
-    EXPECT_GT(flips, 0); // the check above saw a flipped window
-    EXPECT_LT(flips, windows);
-    for (float v : sink->data())
-        ASSERT_TRUE(std::isfinite(v));
-
-    // Without `normalise` the input must be an image in [0, 1] (the jitter
-    // clamps to it): values outside are counted per window, not hidden.
-    std::vector<float> g(static_cast<std::size_t>(T * 2 * V));
-    for (std::size_t i = 0; i < g.size(); ++i)
-        g[i] = 0.5f + 0.4f * std::sin(0.1f * static_cast<float>(i));
-    g[(T + 3) * V + 1] = 7.0f; // window 1
-    g[(T + 4) * V + 1] = -2.0f;
-    auto tb2 = gr::make_top_block("aug_range");
-    auto src2 = gr::blocks::vector_source_f::make(g, false, V);
-    auto raw = gr::tfmed::spec_augment::make(V, T, "view1", 9, 0, false);
-    auto sink2 = gr::blocks::vector_sink_f::make(V);
-    tb2->connect(src2, 0, raw, 0);
-    tb2->connect(raw, 0, sink2, 0);
-    tb2->run();
-    const auto aug2 = by_key(sink2->tags())["tfmed_augment"];
-    ASSERT_EQ(aug2.size(), 2u);
-    EXPECT_TRUE(pmt::is_null(pmt::dict_ref(aug2[0].value, pmt::mp("out_of_range"), pmt::PMT_NIL)));
-    EXPECT_EQ(pmt::to_long(pmt::dict_ref(aug2[1].value, pmt::mp("out_of_range"), pmt::PMT_NIL)), 2);
-
-    // With the front end on, an upstream tfmed.stft must give magnitudes:
-    // dB values made views of something else, without a word.
-    for (const std::string output : { "magnitude", "log_power" }) {
-        auto tb3 = gr::make_top_block("aug_upstream");
-        auto src3 = gr::blocks::vector_source_f::make(signal(400, kCh), false, kCh);
-        auto st = gr::tfmed::stft::make(kCh, kFft, 4, 0, "hann", true, "torch", true, "reflect",
-                                        false, true, output);
-        const int bins = kCh * (kFft / 2 + 1);
-        auto aug = gr::tfmed::spec_augment::make(bins, 17, "view1", 9, 0, true);
-        auto sink3 = gr::blocks::vector_sink_f::make(bins);
-        tb3->connect(src3, 0, st, 0);
-        tb3->connect(st, 0, aug, 0);
-        tb3->connect(aug, 0, sink3, 0);
-        tb3->run();
-        const auto tagged = by_key(sink3->tags())["tfmed_augment"];
-        ASSERT_GT(tagged.size(), 0u) << output;
-        for (const auto& t : tagged)
-            EXPECT_EQ(pmt::is_true(pmt::dict_ref(t.value, pmt::mp("stft_mismatch"), pmt::PMT_F)),
-                      output != "magnitude")
-                << output;
-    }
-}
-
-// The upstream stft changed its output while the graph ran (log power, then
-// magnitude): a window is flagged by the frames it holds, from the first
-// frame the stft made with the new settings on. (It was flagged by the call
-// that read it: after the change, windows of power frames still waiting in
-// the input lost the flag.)
-TEST(SpecAugmentBlock, AnStftChangedMidStreamFlagsWindowsByTheirFrames)
-{
-    auto tb = gr::make_top_block("aug_retune");
-    auto src = gr::blocks::vector_source_f::make(signal(16000, kCh), false, kCh);
-    auto pace = gr::blocks::throttle::make(sizeof(float) * kCh, 8000.0);
-    auto st = gr::tfmed::stft::make(kCh, kFft, 4, 0, "hann", true, "torch", true, "reflect",
-                                    false, true, "log_power");
-    const int bins = kCh * (kFft / 2 + 1);
-    auto aug = gr::tfmed::spec_augment::make(bins, 17, "view1", 9, 0, true);
-    auto sink = gr::blocks::vector_sink_f::make(bins);
-    tb->connect(src, 0, pace, 0);
-    tb->connect(pace, 0, st, 0);
-    tb->connect(st, 0, aug, 0);
-    tb->connect(aug, 0, sink, 0);
-    tb->start();
-    std::this_thread::sleep_for(std::chrono::milliseconds(800));
-    st->set_output("magnitude");
-    tb->wait();
-    uint64_t first = 0;
-    st->settings(first);
-    ASSERT_EQ(st->settings_changes(), 1u);
-    const auto tagged = by_key(sink->tags())["tfmed_augment"];
-    const uint64_t windows = tagged.size();
-    ASSERT_GT(first, 17u);
-    ASSERT_LT(first + 17, windows * 17) << "the change came after the last window";
-    int before = 0, after = 0;
-    for (const auto& t : tagged) {
-        const uint64_t a = t.offset; // frames [a, a + 17)
-        const bool flagged =
-            pmt::is_true(pmt::dict_ref(t.value, pmt::mp("stft_mismatch"), pmt::PMT_F));
-        EXPECT_EQ(flagged, a < first) << "window at frame " << a << ", magnitudes from frame "
-                                      << first;
-        ++(a < first ? before : after);
-    }
-    EXPECT_GT(before, 0);
-    EXPECT_GT(after, 0);
-}
-
-// Two changes of an stft's settings before its next frame share that frame:
-// the first made no frame and judges none (a window of magnitudes around it
-// was flagged, and a trls_views training refused it).
-TEST(StftTransitions, ChangesWithoutAFrameJudgeNone)
-{
-    gr::tfmed::StftTransitions t;
-    t.note(0, "");
-    t.note(40, "power");
-    t.note(40, ""); // back to magnitude before frame 40 was made
-    EXPECT_EQ(t.mismatch(30, 47), nullptr);
-    EXPECT_FALSE(t.latest_mismatched());
-    t.note(60, "dB");
-    EXPECT_EQ(t.mismatch(43, 60), nullptr);
-    ASSERT_NE(t.mismatch(50, 67), nullptr);
-    EXPECT_EQ(*t.mismatch(50, 67), "dB");
-    EXPECT_TRUE(t.latest_mismatched());
-    // A change reported for an earlier frame (the no-stft path after a
-    // restart) lands on the latest transition's and supersedes it.
-    t.note(10, "");
-    EXPECT_EQ(t.mismatch(59, 76), nullptr);
-    EXPECT_FALSE(t.latest_mismatched());
-}
-
-TEST(SpecAugmentBlock, SettersAndRefusals)
-{
-    using gr::tfmed::spec_augment;
-    auto blk = spec_augment::make(18, 17, "view2", 1, 1);
-    blk->set_jitter(0.5, 0.2, 0.3);
-    blk->set_masks(4, 2);
-    EXPECT_NE(blk->settings().find("jitter p 0.5 (brightness 0.2, contrast 0.3)"), std::string::npos);
-    EXPECT_NE(blk->settings().find("time mask <= 4, frequency mask <= 2"), std::string::npos);
-    EXPECT_NE(tfmed_test::message_of<std::invalid_argument>([&] { blk->set_flip(2.0); })
-                  .find("flip_p: expected a probability in [0, 1], found 2"),
-              std::string::npos);
-    EXPECT_NE(tfmed_test::message_of<std::invalid_argument>([&] { blk->set_blur(1, 41, 0.1, 2); })
-                  .find("blur_kernel: expected an odd size in 1..31, found 41"),
-              std::string::npos);
-    auto narrow = spec_augment::make(18, 8, "view1");
-    EXPECT_NE(tfmed_test::message_of<std::invalid_argument>([&] { narrow->set_blur(1, 17, 0.1, 2); })
-                  .find("too large for 18 x 8 windows"),
-              std::string::npos);
-    // A refused setting changes nothing.
-    EXPECT_NE(blk->settings().find("flip p 0.5"), std::string::npos);
-    EXPECT_NE(tfmed_test::message_of<std::invalid_argument>([] { spec_augment::make(18, 17, "view3"); })
-                  .find("expected 'view1' or 'view2', found 'view3'"),
-              std::string::npos);
-    EXPECT_NE(tfmed_test::message_of<std::invalid_argument>([] { spec_augment::make(0, 17); })
-                  .find("expected vlen >= 1, found 0"),
               std::string::npos);
 }
