@@ -104,6 +104,10 @@ text = ok("train impute", "train", "specar", "--preset", "etth2-impute", "--mask
 check("impute: where validation comes from",
       "16 validation windows (Informer's validation rows, under either protocol)" in text, text)
 check("impute card", card("i.tfm")["data"]["mask_rate"] == 0.25)
+# The published run.py's patience (5; upstream TSLib's 3 stopped runs whose
+# validation error still fell every other epoch).
+check("impute preset patience", card("i.tfm")["training"]["settings"]["patience"] == 5,
+      card("i.tfm")["training"]["settings"])
 ok("eval impute", "eval", "specar", "i.tfm", "--max-windows", "20", "--json", "i.json",
    "--plot", "i.png")
 e = json.load(open("i.json"))
