@@ -168,7 +168,7 @@ public:
                            "positions count from 0 again",
                            lost, partial);
             d_stream->set_wake(nullptr);
-            d_stream = d_srv->open(); // the old stream's windows are computed and discarded
+            d_stream = d_srv->open(); // the old stream's queued windows are dropped, not run
             d_buf.clear();
             d_buf_start = d_copied = d_next = 0;
             d_backlog_head = d_backlog_tail = 0;

@@ -328,6 +328,13 @@ TEST(Serve, ADroppedStreamLeavesTheOthersAlone)
     for (int k = 0; k < 8; ++k)
         ASSERT_TRUE(again->try_submit(w.data(), k));
     EXPECT_EQ(drain(*again).size(), 8u);
+    // The dropped stream's windows still queued were never run (at most one
+    // batch of 4 was in hand when it went): run, they delayed every other
+    // stream's (a restarted block's old windows, dozens per stream).
+    const auto c = srv->counters();
+    EXPECT_EQ(c.windows + c.discarded, 24u);
+    EXPECT_GE(c.discarded, 4u);
+    EXPECT_EQ(c.queued, 0u);
 }
 
 TEST(Serve, RegistrySharesByKeyWhileHeld)

@@ -149,7 +149,8 @@ public:
      */
     virtual std::vector<float> latencies() const = 0;
     /*! The engine's counters as JSON: key, streams, windows, batches,
-     *  mean_batch, largest_batch, max_queued, busy_s. */
+     *  mean_batch, largest_batch, max_queued, discarded (windows of
+     *  closed streams dropped unrun), busy_s. */
     virtual std::string serving() const = 0;
 };
 

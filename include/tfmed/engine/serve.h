@@ -80,6 +80,7 @@ struct ServeCounters {
     uint64_t queued = 0;    //!< windows queued now, not yet in a batch
     uint64_t max_queued = 0; //!< most windows ever queued at once
     uint64_t streams = 0;   //!< streams open now
+    uint64_t discarded = 0; //!< windows of closed streams dropped from the queue, not run
     double busy_s = 0.0;    //!< seconds spent inside the batch function
     double mean_batch() const { return batches ? double(windows) / double(batches) : 0.0; }
 };
@@ -115,6 +116,7 @@ private:
         std::condition_variable cv;
         std::mutex wake_m;
         std::function<void()> wake;
+        bool closed = false; // the Stream is gone (under d_m): its queued windows are not run
     };
     struct Entry {
         std::shared_ptr<State> st;
@@ -196,6 +198,7 @@ public:
             set_wake(nullptr);
             {
                 std::lock_guard<std::mutex> lk(d_srv->d_m);
+                d_st->closed = true; // nobody takes its results: not worth a batch
                 --d_srv->d_streams;
                 d_srv->d_occupied -= static_cast<std::size_t>(d_tail - d_head);
                 if (d_idle) {
@@ -390,14 +393,24 @@ private:
                     break;
             if (d_stop)
                 break;
-            const auto n = std::min<std::size_t>(d_count, static_cast<std::size_t>(d_o.max_batch));
+            // The windows of streams closed since they queued them (a block
+            // restarted or destroyed) are dropped here: run, they would
+            // only delay every other stream's.
             d_take.clear();
-            for (std::size_t i = 0; i < n; ++i) {
+            while (d_count > 0 && d_take.size() < static_cast<std::size_t>(d_o.max_batch)) {
                 auto& e = d_fifo[d_first];
-                d_take.push_back(std::move(e));
+                if (e.st->closed) {
+                    e.st.reset();
+                    ++d_c.discarded;
+                } else {
+                    d_take.push_back(std::move(e));
+                }
                 d_first = (d_first + 1) % d_fifo.size();
+                --d_count;
             }
-            d_count -= n;
+            const auto n = d_take.size();
+            if (n == 0)
+                continue;
             lk.unlock();
             // Queued slots belong to the worker until marked done.
             for (std::size_t i = 0; i < n; ++i)

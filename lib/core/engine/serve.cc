@@ -104,6 +104,7 @@ std::string serving_json(const std::string& key, const ServeCounters& c)
     j["mean_batch"] = c.mean_batch();
     j["largest_batch"] = c.largest;
     j["max_queued"] = c.max_queued;
+    j["discarded"] = c.discarded;
     j["busy_s"] = c.busy_s;
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
