@@ -290,25 +290,14 @@ int bench_specar(const SpecarBenchArgs& in)
                 a.cfg.threads, a.cfg.device.c_str());
     engine::tune_allocator(); // the engines' (and the twin's) allocator settings
     const auto r = eval::bench_specar(a.cfg);
-    std::function<json()> twin;
     std::string why;
-    if (a.no_twin) {
-        why = "--no-twin";
-    } else if (r.device != "cpu") {
-        why = "the twin runs on the CPU only; this run used " + r.device;
-    } else {
-        const auto script = find_twin(a.twin, "bench_specar_twin.py");
-        if (script.empty())
-            why = "bench_specar_twin.py not found (give --twin)";
-        else
-            twin = twin_rounds(a.python, script,
+    const auto twin = twin_for(a.no_twin, r.device, a.twin, "bench_specar_twin.py", a.python,
                                { { "arch", json::parse(eval::specar_twin_kwargs(a.cfg.arch)) },
                                  { "threads", a.cfg.threads },
                                  { "seconds", a.cfg.seconds },
                                  { "batches", a.cfg.batches },
                                  { "train_batch", a.cfg.train_batch } },
                                r.parameters, why);
-    }
     std::printf("%lld parameters, %.3f GFLOP per window forward (convolutions inside the grid, "
                 "linear layers, frequency attention)\n",
                 static_cast<long long>(r.parameters), r.forward_gflop);

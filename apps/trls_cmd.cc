@@ -232,32 +232,21 @@ int bench_trls(BenchArgs& a)
                 a.bench.threads, a.bench.device.c_str());
     engine::tune_allocator(); // the engines' (and the twin's) allocator settings
     const auto r = eval::bench_trls(a.bench);
-    std::function<json()> twin;
     std::string why;
-    if (a.no_twin) {
-        why = "--no-twin";
-    } else if (r.device != "cpu") {
-        why = "the twin runs on the CPU only; this run used " + r.device;
-    } else {
-        const auto script = find_twin(a.twin, "bench_trls_twin.py");
-        if (script.empty())
-            why = "bench_trls_twin.py not found (give --twin)";
-        else
-            twin = twin_rounds(a.python, script,
-                          { { "arch", { { "channels", o.channels }, { "length", o.length },
-                                        { "n_fft", o.n_fft }, { "hop", o.effective_hop() },
-                                        { "multichannel", o.multichannel }, { "rnn", o.rnn },
-                                        { "freq_norm", o.freq_norm }, { "hidden", o.hidden },
-                                        { "blocks", o.blocks },
-                                        { "f_h", o.f_h }, { "scales", o.scales },
-                                        { "dropout", o.dropout }, { "proj_hidden", o.proj_hidden },
-                                        { "proj_out", o.proj_out }, { "num_class", o.num_class } } },
-                            { "threads", a.bench.threads },
-                            { "seconds", a.bench.seconds },
-                            { "batches", a.bench.batches },
-                            { "train_batch", a.bench.train_batch } },
-                          r.parameters, why);
-    }
+    const auto twin = twin_for(
+        a.no_twin, r.device, a.twin, "bench_trls_twin.py", a.python,
+        { { "arch",
+            { { "channels", o.channels }, { "length", o.length }, { "n_fft", o.n_fft },
+              { "hop", o.effective_hop() }, { "multichannel", o.multichannel }, { "rnn", o.rnn },
+              { "freq_norm", o.freq_norm }, { "hidden", o.hidden }, { "blocks", o.blocks },
+              { "f_h", o.f_h }, { "scales", o.scales }, { "dropout", o.dropout },
+              { "proj_hidden", o.proj_hidden }, { "proj_out", o.proj_out },
+              { "num_class", o.num_class } } },
+          { "threads", a.bench.threads },
+          { "seconds", a.bench.seconds },
+          { "batches", a.bench.batches },
+          { "train_batch", a.bench.train_batch } },
+        r.parameters, why);
     std::printf("%lld parameters (encoder + head), %.4f GFLOP per window forward (RNN gates, "
                 "linear maps, the reduction)\n",
                 static_cast<long long>(r.parameters), r.forward_gflop);

@@ -267,27 +267,18 @@ int bench_tsrnet(const TsrnetBenchArgs& a)
     // the same sizes: timings do not depend on the weights).
     std::function<json()> twin;
     std::string why;
-    if (a.no_twin) {
-        why = "--no-twin";
-    } else if (r.device != "cpu") { // "auto" may have resolved to a GPU
-        why = "the twin runs on the CPU only; this run used " + r.device;
-    } else if (r.passes != 3) { // (the twin scores with the three deterministic passes)
+    if (!a.no_twin && r.device == "cpu" && r.passes != 3) // (the twin scores with 3 passes)
         why = "the model's masking makes " + std::to_string(r.passes) +
               " passes per window, the twin's scoring 3; not compared";
-    } else {
-        const auto script = find_twin(a.twin, "bench_tsrnet_twin.py");
-        if (script.empty())
-            why = "bench_tsrnet_twin.py not found (give --twin)";
-        else
-            twin = twin_rounds(
-                a.python, script,
-                { { "arch", { { "leads", r.leads }, { "width", r.width }, { "d_model", r.d_model } } },
-                  { "threads", r.threads },
-                  { "seconds", a.cfg.seconds },
-                  { "batches", r.batches },
-                  { "train_batch", a.cfg.train_batch } },
-                r.parameters, why);
-    }
+    else
+        twin = twin_for(
+            a.no_twin, r.device, a.twin, "bench_tsrnet_twin.py", a.python,
+            { { "arch", { { "leads", r.leads }, { "width", r.width }, { "d_model", r.d_model } } },
+              { "threads", r.threads },
+              { "seconds", a.cfg.seconds },
+              { "batches", r.batches },
+              { "train_batch", a.cfg.train_batch } },
+            r.parameters, why);
     std::printf("%lld parameters, %.3f GFLOP per scored window (%lld forward passes: "
                 "convolutions, linear layers, attention)\n",
                 static_cast<long long>(r.parameters), r.score_gflop,

@@ -144,6 +144,32 @@ inline std::function<nlohmann::json()> twin_rounds(const std::string& python,
     };
 }
 
+/*! The twin's rounds for a `tfmed bench` command (twin_rounds with the
+ *  script `name`, found by find_twin from `given`), or none with `why` set:
+ *  under --no-twin, off the CPU (the twins run there only; "auto" may have
+ *  resolved to a GPU), or without the script. */
+inline std::function<nlohmann::json()> twin_for(bool no_twin, const std::string& device,
+                                                const std::string& given, const std::string& name,
+                                                const std::string& python,
+                                                const nlohmann::json& cfg, int64_t parameters,
+                                                std::string& why)
+{
+    if (no_twin) {
+        why = "--no-twin";
+        return {};
+    }
+    if (device != "cpu") {
+        why = "the twin runs on the CPU only; this run used " + device;
+        return {};
+    }
+    const auto script = find_twin(given, name);
+    if (script.empty()) {
+        why = name + " not found (give --twin)";
+        return {};
+    }
+    return twin_rounds(python, script, cfg, parameters, why);
+}
+
 /*! A C++ round for alternate_rounds: `bench()` again, its forward and step figures. */
 template <typename Bench>
 std::function<void(BenchRows&)> cpp_rounds(Bench bench)
