@@ -20,6 +20,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <new>
 #include <stdexcept>
 #include <thread>
@@ -356,6 +357,46 @@ TEST(Serve, RegistrySharesByKeyWhileHeld)
     b.reset();
     auto d = shared_server("serve-test|a", mk); // the first is gone: made anew
     EXPECT_EQ(*std::static_pointer_cast<int>(d), 3);
+}
+
+// A server being made holds up only the callers of its own key: they wait
+// and share it (made once); another key is made meanwhile (the registry's
+// lock was held through every load).
+TEST(Serve, RegistryMakesOtherKeysWhileOneLoads)
+{
+    std::atomic<bool> inside{ false }, release{ false };
+    std::atomic<int> slow_made{ 0 };
+    auto slow = [&] {
+        inside = true;
+        while (!release)
+            std::this_thread::sleep_for(1ms);
+        ++slow_made;
+        return std::static_pointer_cast<void>(std::make_shared<int>(7));
+    };
+    std::shared_ptr<void> a, b;
+    std::thread ta([&] { a = shared_server("serve-test|slow", slow); });
+    while (!inside)
+        std::this_thread::sleep_for(1ms);
+    std::thread tb([&] { b = shared_server("serve-test|slow", slow); });
+    auto other = std::async(std::launch::async, [] {
+        return shared_server("serve-test|other",
+                             [] { return std::static_pointer_cast<void>(std::make_shared<int>(8)); });
+    });
+    const bool made_meanwhile = other.wait_for(2s) == std::future_status::ready;
+    release = true;
+    ta.join();
+    tb.join();
+    ASSERT_TRUE(made_meanwhile) << "another key waited for a load in progress";
+    EXPECT_EQ(*std::static_pointer_cast<int>(other.get()), 8);
+    EXPECT_EQ(slow_made.load(), 1);
+    EXPECT_EQ(a, b);
+    // A make() that throws registers nothing; the next caller makes it.
+    EXPECT_THROW(shared_server("serve-test|throws",
+                               []() -> std::shared_ptr<void> { throw std::runtime_error("no"); }),
+                 std::runtime_error);
+    auto c = shared_server("serve-test|throws",
+                           [] { return std::static_pointer_cast<void>(std::make_shared<int>(9)); });
+    EXPECT_EQ(*std::static_pointer_cast<int>(c), 9);
 }
 
 TEST(Serve, OptionsAreCheckedWithTheValueFound)

@@ -523,6 +523,10 @@ private:
  * `key`, or `make()`'s result, registered under `key` while anyone holds it.
  * The key should name what makes two servers interchangeable (the model
  * file's content digest, device, threads, gate, ServeOptions::key()).
+ * Callers asking for one key while its server is being made wait for it
+ * and share it; `make()` runs without the registry's lock, so servers of
+ * other keys are made, found and reported meanwhile. A `make()` that throws
+ * registers nothing (the next caller makes it again).
  */
 std::shared_ptr<void> shared_server(const std::string& key,
                                     const std::function<std::shared_ptr<void>()>& make);

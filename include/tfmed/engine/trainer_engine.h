@@ -55,7 +55,6 @@ struct TrainerConfig {
  */
 train::TsrnetTrainConfig tsrnet_config(const TrainerConfig& c);
 
-/*! \brief Gathers windows, then trains on its own thread. */
 /*! \brief What a finished run left. */
 struct TrainerResult {
     bool completed = false;
@@ -63,6 +62,7 @@ struct TrainerResult {
     std::string summary;
 };
 
+/*! \brief Gathers windows, then trains on its own thread. */
 class TrainerEngine
 {
 public:

@@ -14,6 +14,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <sstream>
 
 #ifdef __GLIBC__
@@ -24,14 +26,23 @@ namespace tfmed {
 namespace engine {
 
 namespace {
+
+// One key's server, and its loading: loads of one key are serialised (two
+// blocks asking for the same model at once get one server, not two), loads
+// of other keys run beside it (a 100 MB model on a GPU held up every other
+// block's construction while the whole registry was locked).
+struct KeySlot {
+    std::mutex load_m;          // held while this key's server is made
+    std::weak_ptr<void> server; // under registry_mutex()
+};
 std::mutex& registry_mutex()
 {
     static std::mutex m;
     return m;
 }
-std::map<std::string, std::weak_ptr<void>>& registry()
+std::map<std::string, std::shared_ptr<KeySlot>>& registry()
 {
-    static std::map<std::string, std::weak_ptr<void>> r;
+    static std::map<std::string, std::shared_ptr<KeySlot>> r;
     return r;
 }
 } // namespace
@@ -39,27 +50,39 @@ std::map<std::string, std::weak_ptr<void>>& registry()
 std::shared_ptr<void> shared_server(const std::string& key,
                                     const std::function<std::shared_ptr<void>()>& make)
 {
-    // Loading under the lock: two blocks asking for the same model at once
-    // get one server, not two.
+    std::shared_ptr<KeySlot> slot;
+    {
+        std::lock_guard<std::mutex> lk(registry_mutex());
+        auto& r = registry();
+        // A slot someone holds is loading (or about to): it stays.
+        for (auto it = r.begin(); it != r.end();)
+            it = it->second->server.expired() && it->second.use_count() == 1 ? r.erase(it)
+                                                                             : std::next(it);
+        auto& s = r[key];
+        if (!s)
+            s = std::make_shared<KeySlot>();
+        if (auto live = s->server.lock())
+            return live;
+        slot = s;
+    }
+    std::lock_guard<std::mutex> load(slot->load_m);
+    {
+        std::lock_guard<std::mutex> lk(registry_mutex()); // made while this one waited?
+        if (auto live = slot->server.lock())
+            return live;
+    }
+    auto made = make(); // outside the registry's lock
     std::lock_guard<std::mutex> lk(registry_mutex());
-    auto& r = registry();
-    for (auto it = r.begin(); it != r.end();)
-        it = it->second.expired() ? r.erase(it) : std::next(it);
-    auto it = r.find(key);
-    if (it != r.end())
-        if (auto s = it->second.lock())
-            return s;
-    auto s = make();
-    r[key] = s;
-    return s;
+    slot->server = made;
+    return made;
 }
 
 std::vector<std::string> shared_server_keys()
 {
     std::lock_guard<std::mutex> lk(registry_mutex());
     std::vector<std::string> keys;
-    for (const auto& [k, w] : registry())
-        if (!w.expired())
+    for (const auto& [k, s] : registry())
+        if (!s->server.expired())
             keys.push_back(k);
     return keys;
 }
