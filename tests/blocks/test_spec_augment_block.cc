@@ -8,9 +8,9 @@
 // thread-safe setters and the refusals. (Torch-free TU.)
 #include "../../lib/blocks/upstream_stft.h" // StftTransitions (internal)
 #include "errors.h"
+#include "retuned_stft.h"
 #include "signals.h"
 #include "tags.h"
-#include <gnuradio/blocks/throttle.h>
 #include <gnuradio/blocks/vector_sink.h>
 #include <gnuradio/blocks/vector_source.h>
 #include <gnuradio/tfmed/spec_augment.h>
@@ -20,9 +20,7 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cmath>
-#include <thread>
 
 namespace {
 
@@ -179,22 +177,14 @@ TEST(SpecAugmentBlock, TagsFollowTheirFramesAndNonFiniteInputIsCounted)
 // the input lost the flag.)
 TEST(SpecAugmentBlock, AnStftChangedMidStreamFlagsWindowsByTheirFrames)
 {
-    auto tb = gr::make_top_block("aug_retune");
-    auto src = gr::blocks::vector_source_f::make(signal(16000, kCh), false, kCh);
-    auto pace = gr::blocks::throttle::make(sizeof(float) * kCh, 8000.0);
-    auto st = gr::tfmed::stft::make(kCh, kFft, 4, 0, "hann", true, "torch", true, "reflect",
-                                    false, true, "log_power");
+    auto g = tfmed_test::retuned_stft("aug_retune", kCh, kFft);
+    const auto& st = g.stft;
     const int bins = kCh * (kFft / 2 + 1);
     auto aug = gr::tfmed::spec_augment::make(bins, 17, "view1", 9, 0, true);
     auto sink = gr::blocks::vector_sink_f::make(bins);
-    tb->connect(src, 0, pace, 0);
-    tb->connect(pace, 0, st, 0);
-    tb->connect(st, 0, aug, 0);
-    tb->connect(aug, 0, sink, 0);
-    tb->start();
-    std::this_thread::sleep_for(std::chrono::milliseconds(800));
-    st->set_output("magnitude");
-    tb->wait();
+    g.tb->connect(st, 0, aug, 0);
+    g.tb->connect(aug, 0, sink, 0);
+    tfmed_test::run_switching_to_magnitude(g);
     uint64_t first = 0;
     st->settings(first);
     ASSERT_EQ(st->settings_changes(), 1u);

@@ -8,10 +8,10 @@
 // refusals. (tfmed.spec_augment: test_spec_augment_block.cc.)
 // (Torch-free TU: model files come from engine::write_untrained_trls.)
 #include "errors.h"
+#include "retuned_stft.h"
 #include "signals.h"
 #include "tags.h"
 #include <gnuradio/blocks/message_debug.h>
-#include <gnuradio/blocks/throttle.h>
 #include <gnuradio/blocks/vector_sink.h>
 #include <gnuradio/blocks/vector_source.h>
 #include <gnuradio/tfmed/stft.h>
@@ -23,8 +23,6 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
-#include <thread>
-#include <chrono>
 #include <filesystem>
 #include <map>
 
@@ -277,23 +275,15 @@ TEST(TfrnnEncoderBlock, AnStftChangedMidStreamSwitchesAtItsFrame)
 {
     const auto path = model(3);
     tfmed::engine::TrlsEngine eng(path, "cpu", 1);
-    auto tb = gr::make_top_block("retune");
-    auto src = gr::blocks::vector_source_f::make(signal(16000, kCh), false, kCh);
-    auto pace = gr::blocks::throttle::make(sizeof(float) * kCh, 8000.0);
-    auto st = gr::tfmed::stft::make(kCh, kFft, 4, 0, "hann", true, "torch", true, "reflect",
-                                    false, true, "log_power");
+    auto g = tfmed_test::retuned_stft("retune", kCh, kFft);
+    const auto& st = g.stft;
     auto blk = gr::tfmed::tfrnn_encoder::make(path, "frames", kCh, 8, "cpu", 1);
     auto s0 = gr::blocks::vector_sink_f::make(static_cast<int>(eng.embedding()));
     auto s1 = gr::blocks::vector_sink_f::make(3);
-    tb->connect(src, 0, pace, 0);
-    tb->connect(pace, 0, st, 0);
-    tb->connect(st, 0, blk, 0);
-    tb->connect(blk, 0, s0, 0);
-    tb->connect(blk, 1, s1, 0);
-    tb->start();
-    std::this_thread::sleep_for(std::chrono::milliseconds(800));
-    st->set_output("magnitude");
-    tb->wait();
+    g.tb->connect(st, 0, blk, 0);
+    g.tb->connect(blk, 0, s0, 0);
+    g.tb->connect(blk, 1, s1, 0);
+    tfmed_test::run_switching_to_magnitude(g);
     uint64_t first = 0;
     st->settings(first);
     EXPECT_EQ(st->settings_changes(), 1u);
