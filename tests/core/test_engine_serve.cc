@@ -375,9 +375,16 @@ TEST(Serve, RegistryMakesOtherKeysWhileOneLoads)
     };
     std::shared_ptr<void> a, b;
     std::thread ta([&] { a = shared_server("serve-test|slow", slow); });
-    while (!inside)
+    const auto give_up = std::chrono::steady_clock::now() + 5s;
+    while (!inside && std::chrono::steady_clock::now() < give_up)
         std::this_thread::sleep_for(1ms);
+    if (!inside) { // (make() never called: fail, not hang)
+        release = true;
+        ta.join();
+        FAIL() << "shared_server did not call make() for a new key";
+    }
     std::thread tb([&] { b = shared_server("serve-test|slow", slow); });
+    std::this_thread::sleep_for(50ms); // (most likely waiting on the load by now)
     auto other = std::async(std::launch::async, [] {
         return shared_server("serve-test|other",
                              [] { return std::static_pointer_cast<void>(std::make_shared<int>(8)); });

@@ -366,6 +366,15 @@ private:
         d_c.max_queued = std::max<uint64_t>(d_c.max_queued, d_count);
     }
 
+    // Under d_m: the first queued window, of a closed stream, leaves unrun.
+    void drop_first()
+    {
+        d_fifo[d_first].st.reset();
+        d_first = (d_first + 1) % d_fifo.size();
+        --d_count;
+        ++d_c.discarded;
+    }
+
     void run()
     {
         const auto wait = std::chrono::duration_cast<clock::duration>(
@@ -377,6 +386,12 @@ private:
             d_cv.wait(lk, [&] { return d_stop || d_count > 0; });
             if (d_stop)
                 break;
+            // The oldest live window sets the deadline: a closed stream's windows
+            // (dropped unrun, below too) would cut the wait for a fuller batch.
+            while (d_count > 0 && d_fifo[d_first].st->closed)
+                drop_first();
+            if (d_count == 0)
+                continue;
             const auto deadline = d_fifo[d_first].t + wait;
             // Wait for a fuller batch only while one can come: with every
             // active stream's ring in use (queued, or results not yet taken:
@@ -400,11 +415,10 @@ private:
             while (d_count > 0 && d_take.size() < static_cast<std::size_t>(d_o.max_batch)) {
                 auto& e = d_fifo[d_first];
                 if (e.st->closed) {
-                    e.st.reset();
-                    ++d_c.discarded;
-                } else {
-                    d_take.push_back(std::move(e));
+                    drop_first();
+                    continue;
                 }
+                d_take.push_back(std::move(e));
                 d_first = (d_first + 1) % d_fifo.size();
                 --d_count;
             }
@@ -533,7 +547,8 @@ std::shared_ptr<void> shared_server(const std::string& key,
 
 /*!
  * \brief A service's counters as one JSON object: key, streams, windows,
- * batches, mean_batch, largest_batch, max_queued, busy_s (in that order).
+ * batches, mean_batch, largest_batch, max_queued, discarded, busy_s (in
+ * that order).
  * Numbers do not follow the C locale (a Qt application's setlocale(LC_ALL,
  * "") wrote "1,500" under de_DE), the key is escaped.
  */

@@ -58,12 +58,12 @@ std::shared_ptr<void> shared_server(const std::string& key,
         for (auto it = r.begin(); it != r.end();)
             it = it->second->server.expired() && it->second.use_count() == 1 ? r.erase(it)
                                                                              : std::next(it);
-        auto& s = r[key];
-        if (!s)
-            s = std::make_shared<KeySlot>();
-        if (auto live = s->server.lock())
+        auto it = r.find(key);
+        if (it == r.end()) // (the slot made before the key goes in: never a null slot)
+            it = r.emplace(key, std::make_shared<KeySlot>()).first;
+        if (auto live = it->second->server.lock())
             return live;
-        slot = s;
+        slot = it->second;
     }
     std::lock_guard<std::mutex> load(slot->load_m);
     {
