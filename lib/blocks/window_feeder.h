@@ -148,7 +148,8 @@ public:
      * the upstream block was paused, and a finished upstream block's last
      * item); the feeder treats it as a new run too:
      * positions, offsets and a specar block's time-feature clock begin
-     * again, and the windows in flight (at most `queue`) and the samples of
+     * again, and the windows in flight (at most `queue`; stop() already
+     * dropped those of a stop before the stream's end) and the samples of
      * the window in progress are dropped, which the log says. (Carrying
      * them over would mean telling the two apart by the block_detail,
      * which lock()/unlock() keeps, and rebasing every position and tag
@@ -159,6 +160,19 @@ public:
         const uint64_t read = d_b->nitems_read(0);
         // Kept buffers have read d_copied items, or one fewer (see work()).
         const bool restarted = d_copied > 0 && (read == 0 || read + 1 < d_copied);
+        if (!restarted && d_dropped) {
+            // Positions that go on (not GNU Radio 3.10's behaviour, see
+            // above) after stop() dropped the windows in flight: the next
+            // window starts at the first item not yet consumed.
+            d_log.info("the flowgraph restarted with positions that go on; the next window "
+                       "starts at item {}",
+                       read);
+            d_buf.clear();
+            d_buf_start = d_copied = d_next = read;
+            d_backlog_head = d_backlog_tail = 0;
+            d_queued = d_emitted.load();
+        }
+        d_dropped = false;
         if (restarted) {
             const int lost = d_stream->in_flight();
             const uint64_t partial = d_copied > d_next ? d_copied - d_next : 0;
@@ -190,11 +204,28 @@ public:
         });
         return restarted;
     }
+    /*!
+     * \brief The block's stop(). At the stream's end the windows in flight
+     * are finished and emitted (the scheduler keeps the block while they
+     * are: see work()). Any other stop (tb.stop() of a live graph,
+     * lock()/unlock(), a downstream block that finished) leaves windows
+     * whose results nobody will take, since the next run's positions count
+     * from 0 (see start()): they are dropped here, unrun, instead of keeping
+     * the engine, and every block that shares it, busy for up to `queue`
+     * windows after the graph stopped. The log says how many.
+     */
     void stop()
     {
         d_stream->set_wake(nullptr);
-        d_stream->set_idle(true);
         d_ended = input_done();
+        if (!d_ended && d_stream->in_flight() > 0) {
+            d_log.info("stopped with {} window(s) in flight: dropped, not run (a new run "
+                       "counts positions from 0 again)",
+                       d_stream->in_flight());
+            d_stream = d_srv->open(); // the old stream's queued windows are dropped, not run
+            d_dropped = true;
+        }
+        d_stream->set_idle(true);
     }
 
     /*!
@@ -411,7 +442,8 @@ private:
 
     gr::block* const d_b;
     gr::logger d_log;
-    bool d_ended = false; // the last stop() came at the stream's end
+    bool d_ended = false;   // the last stop() came at the stream's end
+    bool d_dropped = false; // the last stop() dropped windows in flight
     std::shared_ptr<Server> d_srv;
     std::shared_ptr<typename Server::Stream> d_stream;
     const int d_vlen, d_window, d_hop;

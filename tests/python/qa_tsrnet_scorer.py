@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 
 import numpy as np
 import pmt
@@ -140,6 +141,43 @@ class qa_tsrnet_scorer(gr_unittest.TestCase):
         self.assertTrue(finished, "the graph did not finish in 120 s (%d windows scored)"
                         % len(snk.data()))
         self.assertEqual(len(snk.data()), 36)
+
+    def test_stop_of_a_live_graph_drops_the_queued_windows(self):
+        # A live graph (a source that never ends) stopped while its windows
+        # wait in the engine: nobody takes their scores (a new run starts
+        # from sample 0), so the engine drops them unrun instead of spending
+        # up to `queue` windows of network time after tb.wait() returned.
+        x = np.array(tfmed.scipy_ecg()[:360 * 40])
+        x500 = np.interp(np.arange(20000) / 500.0, np.arange(len(x)) / 360.0, x)
+        tb = gr.top_block()
+        src = blocks.vector_source_f(x500.astype(np.float32).tolist(), True)
+        blk = tfmed.tsrnet_scorer(tfmed.demo_model(), 1, 500.0, 250, "cpu",
+                                  max_batch=1, queue=16)
+        tb.connect(src, blk, blocks.null_sink(gr.sizeof_float))
+        tb.start()
+        deadline = time.monotonic() + 60
+        # The source outruns the network: the queue fills and stays full.
+        while blk.queue_depth() < 8 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        depth = blk.queue_depth()
+        tb.stop()
+        tb.wait()
+        self.assertGreaterEqual(depth, 8)
+        time.sleep(0.5)  # (time for a worker that would run them: each ~ms)
+        s = json.loads(blk.serving())
+        queued = blk.windows_queued()
+        # Every queued window was run or dropped; only the batch in hand
+        # (max_batch 1) and results already back could run after the stop.
+        self.assertEqual(s["windows"] + s["discarded"], queued, s)
+        self.assertGreaterEqual(s["discarded"], 1, s)
+        self.assertEqual(s["queued"], 0, s)
+        # And the block runs again from its first sample.
+        src2 = blocks.vector_source_f(x500.astype(np.float32).tolist(), False)
+        snk = blocks.vector_sink_f()
+        tb.disconnect_all()
+        tb.connect(src2, blk, snk)
+        tb.run()
+        self.assertEqual(len(snk.data()), 61)  # starts 0, 250, ..., 15000 of 20000
 
     def test_tfmed_score_equals_the_block(self):
         # The samples the block scored (record 208 resampled by GNU Radio),

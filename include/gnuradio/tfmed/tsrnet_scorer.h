@@ -149,8 +149,9 @@ public:
      */
     virtual std::vector<float> latencies() const = 0;
     /*! The engine's counters as JSON: key, streams, windows, batches,
-     *  mean_batch, largest_batch, max_queued, discarded (windows of
-     *  closed streams dropped unrun), busy_s. */
+     *  mean_batch, largest_batch, queued (windows waiting now, not yet in a
+     *  batch), max_queued, discarded (windows dropped unrun: of blocks
+     *  stopped, restarted or destroyed while they waited), busy_s. */
     virtual std::string serving() const = 0;
 };
 

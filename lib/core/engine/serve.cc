@@ -126,6 +126,7 @@ std::string serving_json(const std::string& key, const ServeCounters& c)
     j["batches"] = c.batches;
     j["mean_batch"] = c.mean_batch();
     j["largest_batch"] = c.largest;
+    j["queued"] = c.queued;
     j["max_queued"] = c.max_queued;
     j["discarded"] = c.discarded;
     j["busy_s"] = c.busy_s;
