@@ -108,6 +108,21 @@ check("impute card", card("i.tfm")["data"]["mask_rate"] == 0.25)
 # validation error still fell every other epoch).
 check("impute preset patience", card("i.tfm")["training"]["settings"]["patience"] == 5,
       card("i.tfm")["training"]["settings"])
+# ETTh2's presets are the published ETTh2 scripts' networks, not ETTh1's
+# (they were: E 1, M 6, D 16, hop 1 at every horizon, d 64 for imputation).
+for preset, want, lr in (
+        ("etth2-192", dict(e_layers=3, conv_layers=6, d_model=32, d_ff=32, hop=3), 5e-5),
+        ("etth2-720", dict(e_layers=2, conv_layers=3, d_model=32, d_ff=32, hop=2), 1e-4),
+        ("etth2-impute", dict(e_layers=2, conv_layers=3, d_model=32, d_ff=32, hop=1), 1e-3),
+        ("etth1-720", dict(e_layers=1, conv_layers=6, d_model=16, d_ff=32, hop=1), 1e-4)):
+    ok(f"train {preset} preset", "train", "specar", "--preset", preset, "--epochs", "1",
+       "--max-windows", "8", "--max-val-windows", "4", "--batch", "4", "--threads", "2",
+       "-o", f"{preset}.tfm")
+    c = card(f"{preset}.tfm")
+    got = {k: c["architecture"][k] for k in want}
+    check(f"{preset} preset network", got == want, got)
+    check(f"{preset} preset lr", c["training"]["settings"]["optimizer"]["lr"] == lr,
+          c["training"]["settings"]["optimizer"])
 ok("eval impute", "eval", "specar", "i.tfm", "--max-windows", "20", "--json", "i.json",
    "--plot", "i.png")
 e = json.load(open("i.json"))
