@@ -161,11 +161,16 @@ void doctor_tsrnet(Doctor& d, const std::string& engine_path, const models::Mode
             const double length_s = static_cast<double>(c.window()) / c.prep.sample_rate;
             for (double b = 0.4; b < length_s + 1.0; b += beats.size() % 2 ? 0.82 : 0.78)
                 beats.push_back(b);
+            // (The nearest beat by a moving index: a card's window may be
+            // hours long, every sample against every beat took as long.)
+            std::size_t k = 0;
             for (int64_t t = 0; t < c.window(); ++t) {
                 const double at = static_cast<double>(t) / c.prep.sample_rate;
-                double s = 1e9;
-                for (const double b : beats)
-                    s = std::min(s, std::abs(at - b));
+                while (k + 1 < beats.size() && beats[k + 1] <= at)
+                    ++k;
+                double s = std::abs(at - beats[k]);
+                if (k + 1 < beats.size())
+                    s = std::min(s, std::abs(beats[k + 1] - at));
                 for (int64_t l = 0; l < c.leads; ++l)
                     w[static_cast<std::size_t>(t * c.leads + l)] =
                         static_cast<float>(std::exp(-0.5 * s * s / (0.01 * 0.01)));
@@ -445,6 +450,7 @@ static int model_doctor(const std::string& path)
 static int model_export(const std::string& model, const std::string& out, const std::string& section,
                  const std::string& json_path)
 {
+    io::refuse_non_file(out, "the state dict");
     if (!json_path.empty())
         io::check_distinct_output(json_path, { model }, { out });
     const auto entries = models::export_state_dict(model, out, section);
@@ -462,6 +468,7 @@ static int model_export(const std::string& model, const std::string& out, const 
 static int model_import(const std::string& kind, const std::string& card_from, const std::string& pt,
                  const std::string& out, bool keep_threshold)
 {
+    io::refuse_non_file(out, "the model");
     const auto entries = models::import_state_dict(kind, card_from, pt, out, keep_threshold);
     const auto f = models::read_model_file(out, true);
     std::printf("wrote %s: %zu tensors from %s, card from %s; weights FNV-1a 64 %016llx\n",
@@ -482,10 +489,46 @@ static int model_import(const std::string& kind, const std::string& card_from, c
     return 0;
 }
 
+// A format-1 card has no checksum: the fields it writes twice must agree
+// (a flipped digit in one copy of the alarm threshold), and the parameter
+// count it states must be the network's. Throws naming the field and both
+// values.
+static void check_card_copies(const std::string& in, const std::string& card_json,
+                              const torch::nn::Module& m)
+{
+    const json c = json::parse(card_json);
+    auto at = [&](const char* a, const char* b) -> const json* {
+        return c.contains(a) && c[a].is_object() && c[a].contains(b) ? &c[a][b] : nullptr;
+    };
+    auto same = [&](const char* what, const json* x, const json* y, const char* wx,
+                    const char* wy) {
+        if (x && y && !x->is_null() && !y->is_null() && *x != *y)
+            throw std::invalid_argument(in + ": the card's two copies of the " + what +
+                                        " differ: " + wx + " " + x->dump() + ", " + wy + " " +
+                                        y->dump() + " (a damaged card: not upgraded)");
+    };
+    same("alarm threshold", at("scoring", "threshold"), at("metrics", "threshold"),
+         "scoring.threshold", "metrics.threshold");
+    same("channel names", at("signal", "channel_names"), at("signal", "leads"),
+         "signal.channel_names", "signal.leads");
+    same("best epoch", at("metrics", "best_epoch"), at("training", "best_epoch"),
+         "metrics.best_epoch", "training.best_epoch");
+    if (c.contains("parameters") && c["parameters"].is_number_integer()) {
+        int64_t n = 0;
+        for (const auto& p : m.parameters())
+            n += p.numel();
+        if (c["parameters"].get<int64_t>() != n)
+            throw std::invalid_argument(in + ": the card says " + c["parameters"].dump() +
+                                        " parameters, its network has " + std::to_string(n) +
+                                        " (a damaged card: not upgraded)");
+    }
+}
+
 // Re-write a format-1 file (no checksums) as format 2, once its card and
 // weights are checked against each other (the checks an upgrade can make).
 static int model_upgrade(const std::string& in, const std::string& out)
 {
+    io::refuse_non_file(out, "the model");
     io::check_distinct_output(out, { in });
     auto f = models::read_model_file(in, true, true);
     if (f.format != 1) {
@@ -501,7 +544,8 @@ static int model_upgrade(const std::string& in, const std::string& out)
         models::check_card(in, models::card_head(f.card_json), {});
         m = models::build_module(f.card_json);
     } catch (const std::invalid_argument& e) {
-        throw std::invalid_argument(in + ": " + message_of(e));
+        const auto msg = message_of(e); // (check_card's names the file already)
+        throw std::invalid_argument(msg.rfind(in + ":", 0) == 0 ? msg : in + ": " + msg);
     }
     if (!f.has("weights"))
         throw std::invalid_argument(in + ": expected a weights section, found none");
@@ -510,12 +554,24 @@ static int model_upgrade(const std::string& in, const std::string& out)
     for (const auto& [name, bytes] : f.sections)
         models::check_archive(bytes, in + ": the " + name + " section");
     models::load_weights_bytes(*m, f.section("weights"), torch::kCPU, in + ": the weights");
+    check_card_copies(in, f.card_json, *m);
     f.format = models::kModelFileFormat;
     models::write_model_file(out, f);
     std::printf("wrote %s: format %u, every section checksummed; weights FNV-1a 64 %016llx "
                 "(the same bytes)\n",
                 out.c_str(), models::kModelFileFormat,
                 static_cast<unsigned long long>(models::fnv1a64(f.section("weights"))));
+    // What the checksums now vouch for is what the old file held: the fields
+    // no weight or second copy can confirm, for the reader to compare with
+    // where the model came from.
+    const auto h = models::card_head(f.card_json);
+    const json card = json::parse(f.card_json);
+    const std::string thr =
+        h.has_threshold ? ", alarm threshold " + card["scoring"]["threshold"].dump() : "";
+    std::printf("check against the model's source (nothing in a format-1 file can): sample "
+                "rate %g Hz, window %lld sample(s), %lld channel(s)%s\n",
+                h.sample_rate, static_cast<long long>(h.window),
+                static_cast<long long>(h.channels), thr.c_str());
     return 0;
 }
 

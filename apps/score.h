@@ -46,6 +46,10 @@ struct Input {
     int64_t first = 0;       //!< first sample kept, at the file's rate
     int64_t W = 0, hop = 0;  //!< window and hop, samples
     bool resampled = false;
+    /*! Where rate_in came from: "file" (WFDB, EDF), "--rate", "assumed"
+     *  (a table without --rate, taken at the model's rate) or "unknown"
+     *  (neither the table nor the card states one). */
+    std::string rate_source;
 
     /*! Start of window i: seconds (samples where no rate is known). */
     double start(int64_t i) const

@@ -204,6 +204,7 @@ int score_cmd(const ScoreArgs& a)
                      { "input", a.input },
                      { "channels", used_names },
                      { "input_rate", rate_in },
+                     { "input_rate_source", in.rate_source },
                      { "rate", rate },
                      { "resampled", resampled },
                      { "window", W },
@@ -243,6 +244,11 @@ int score_cmd(const ScoreArgs& a)
                          " Hz; times at " + time_field(rate) + " Hz";
         rate_note += ")";
     }
+    if (in.rate_source == "assumed")
+        rate_note += " (the table states no rate: the model's assumed; give --rate)";
+    else if (in.rate_source == "unknown")
+        rate_note += " (neither the table nor the model's card states a rate: times in "
+                     "samples; give --rate)";
     std::printf("  channels %s; %g Hz%s; windows of %lld samples every %lld: %lld windows, "
                 "%lld scored\n",
                 join(used_names).c_str(), rate, rate_note.c_str(),

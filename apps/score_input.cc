@@ -245,6 +245,7 @@ Input prepare_input(const ScoreArgs& a, const models::CardHead& head)
     in.W = W;
     in.hop = hop;
     in.resampled = resampled;
+    in.rate_source = !table ? "file" : a.rate > 0 ? "--rate" : rate_in > 0 ? "assumed" : "unknown";
     in.r = std::move(r);
     return in;
 }

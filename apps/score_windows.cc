@@ -26,6 +26,21 @@ namespace tfmed {
 namespace apps {
 namespace score {
 
+namespace {
+// The card read when the command started had a threshold (checked there);
+// the engine reads the file again after the input is prepared: a file
+// replaced meanwhile by one without a threshold would compare every score
+// with NaN and report no alarm at all.
+void refuse_no_threshold(const std::string& model, double threshold)
+{
+    if (!std::isfinite(threshold))
+        throw std::runtime_error(model + ": the model read for scoring has no alarm threshold "
+                                         "(found " + std::to_string(threshold) +
+                                 "; the file changed since the command started?): expected "
+                                 "--threshold or a calibrated card");
+}
+} // namespace
+
 // The model over every window, in chunks of --batch: memory stays that of one chunk.
 Scores score_windows(const ScoreArgs& a, const std::string& kind, const std::string& task,
                      const Input& in, const data::WindowOptions& wo, int64_t n)
@@ -56,6 +71,7 @@ Scores score_windows(const ScoreArgs& a, const std::string& kind, const std::str
         out.device = ts->device();
         if (std::isnan(out.threshold))
             out.threshold = ts->card().threshold;
+        refuse_no_threshold(a.model, out.threshold);
         out.columns = { "score", "plain", "peak", "status", "alarm", "reason" };
     } else if (kind == "specar") {
         sp = std::make_unique<engine::SpecarEngine>(a.model, a.device, threads);
@@ -63,6 +79,7 @@ Scores score_windows(const ScoreArgs& a, const std::string& kind, const std::str
         if (task == "anomaly_detection") {
             if (std::isnan(out.threshold))
                 out.threshold = sp->card().threshold;
+            refuse_no_threshold(a.model, out.threshold);
             out.columns = { "score", "energy_mean", "points_above", "status", "alarm" };
         } else {
             out.class_names = sp->card().class_names;

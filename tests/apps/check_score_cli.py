@@ -81,6 +81,7 @@ if os.path.exists("t.json"):
     check("tsrnet summary", (j["kind"], j["task"], j["channels"], j["rate"], j["input_rate"],
                              j["resampled"], j["window"], j["hop"], j["windows"]) ==
           ("tsrnet", "anomaly_detection", ["MLII"], 500.0, 360.0, True, 5000, 5000, 12), j)
+    check("tsrnet: the record's own rate", j["input_rate_source"] == "file", j)
     r = rows("t.csv")
     check("csv rows", len(r) == 12 and [float(x["start_s"]) for x in r] ==
           [10.0 * i for i in range(12)], [x["start_s"] for x in r])
@@ -196,7 +197,8 @@ if os.path.exists("c.json"):
 # 3. SpecAR-Net on an MSL telemetry table (.npy, 55 unnamed columns in the
 #    model's order): 20 windows of 100 steps; alarms where a point's energy
 #    exceeds the card's threshold.
-ok("score specar", "score", SPECAR, MSL, "--threads", 2, "--json", "s.json", "--csv", "s.csv")
+stext = ok("score specar", "score", SPECAR, MSL, "--threads", 2, "--json", "s.json", "--csv",
+           "s.csv")
 ok("score specar --batch 1", "score", SPECAR, MSL, "--threads", 2, "--batch", 1, "--csv", "s1.csv")
 if os.path.exists("s.json") and os.path.exists("s1.csv"):
     j = json.load(open("s.json"))
@@ -205,6 +207,11 @@ if os.path.exists("s.json") and os.path.exists("s1.csv"):
     check("specar windows", (j["kind"], j["task"], j["windows"], j["window"], j["threshold"],
                              j["unscored_tail"]) ==
           ("specar", "anomaly_detection", 20, 100, thr, 51), j)
+    # A table states no rate: the report says which one the windows' times use.
+    rate = CHECKS.card(SPECAR)["signal"]["sample_rate"]
+    want = "assumed" if rate > 0 else "unknown"
+    check("specar: the table's rate, assumed or unknown, said so",
+          j["input_rate_source"] == want and "give --rate" in stext, (j, stext))
     check("specar alarms: the largest point energy above the card's threshold",
           all(int(x["alarm"]) == int(float(x["score"]) > thr) ==
               int(int(x["points_above"]) > 0) for x in r) and

@@ -351,6 +351,33 @@ def main():
     if "file format 2" not in info or digest(info) != digest(demo_info):
         failures.append(f"upgrade: expected format 2 with the same weights:\n{out}\n{info}")
     expect_ok("doctor upgraded", "doctor", p("fmt2.tfm"))
+    if "check against the model's source" not in out or "500 Hz" not in out:
+        failures.append(f"upgrade: expected the fields nothing can check, listed:\n{out}")
+    # A format-1 card has no checksum: a flipped digit in one copy of a field
+    # written twice is refused, not sealed under a fresh CRC.
+    def fmt1_with(edit, name):
+        card = json.loads(dict(secs)["card"])
+        edit(card)
+        b = b"TFMEDMDL" + struct.pack("<I", 1)
+        for sec in ("card", "weights", "optimizer"):
+            data = json.dumps(card).encode() if sec == "card" else dict(secs).get(sec, b"")
+            b += struct.pack("<Q", len(data)) + data
+        open(p(name), "wb").write(b)
+        return p(name)
+    thr = json.loads(dict(secs)["card"])["scoring"]["threshold"]
+    for what, edit, want in (
+            ("threshold copy", lambda c: c["scoring"].update(threshold=thr * 4),
+             "the card's two copies of the alarm threshold differ: scoring.threshold"),
+            ("parameter count", lambda c: c.update(parameters=c["parameters"] + 1),
+             "parameters, its network has")):
+        expect_fail(f"upgrade of a damaged {what}", want, "upgrade",
+                    fmt1_with(edit, "fmt1card.tfm"), "-o", p("fmt1card2.tfm"))
+        if os.path.exists(p("fmt1card2.tfm")):
+            failures.append(f"upgrade of a damaged {what} wrote its output")
+    # Binary outputs are files: a report on standard output would be mixed in.
+    for cmd in (["upgrade", p("fmt1.tfm")], ["export", p("fmt2.tfm")]):
+        expect_fail(f"{cmd[0]} to /dev/stdout", "/dev/stdout: expected a file path for the",
+                    *cmd, "-o", "/dev/stdout")
     # Card fields that used to be ignored, truncated or wrapped.
     for what, edit, want in (
             ("stft convention", lambda c: c["stft"].update(convention="torch"),

@@ -45,6 +45,16 @@ void check_writable(const std::string& path);
 void check_model_output(const std::string& path);
 
 /*!
+ * \brief Refuse `-`, this process's descriptors (`/dev/stdout`, `/dev/fd/N`)
+ * and devices or FIFOs as the output `path` of a binary file `what` ("the
+ * model", "the state dict"): a command that reports on standard output would
+ * mix its report into the file, and a half-written stream cannot be removed.
+ * \throws std::invalid_argument "PATH: expected a file path for WHAT, found
+ *         a descriptor or device"
+ */
+void refuse_non_file(const std::string& path, const std::string& what);
+
+/*!
  * \brief check_writable(out), and refuse an output that is one of the
  * command's inputs or its other outputs: the same file, by inode where both
  * exist, else by their canonical paths. Empty entries are skipped.

@@ -283,16 +283,20 @@ std::mutex g_locks_mutex;
 std::set<std::string> g_locks;
 } // namespace
 
+void refuse_non_file(const std::string& path, const std::string& what)
+{
+    if (own_descriptor(path) >= 0 || is_special(path))
+        throw std::invalid_argument(path + ": expected a file path for " + what + ", found " +
+                                    (path == "-" ? std::string("standard output")
+                                                 : std::string("a descriptor or device")));
+}
+
 namespace {
 // A training's model has its checkpoint and lock beside it: a file, not
 // standard output or a device (`-o /dev/stdout` made /dev/stdout.lock).
 void refuse_non_file_model(const std::string& path)
 {
-    if (own_descriptor(path) >= 0 || is_special(path))
-        throw std::invalid_argument(path + ": expected a file path for the model (its checkpoint "
-                                           "and lock go beside it), found " +
-                                    (path == "-" ? std::string("standard output")
-                                                 : std::string("a descriptor or device")));
+    refuse_non_file(path, "the model (its checkpoint and lock go beside it)");
 }
 } // namespace
 

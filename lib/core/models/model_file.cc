@@ -182,6 +182,12 @@ ModelFile read_model_file(const std::string& path, bool with_payload, bool allow
         if (keep) {
             s.resize(n);
             f.read(&s[0], static_cast<std::streamsize>(n));
+            // (The size was checked against the file's: a short read here is
+            // the disk's, not a damaged file's CRC, and format 1 has none.)
+            if (!f || f.gcount() != static_cast<std::streamsize>(n))
+                throw std::runtime_error(path + ": could not read " + what + " (" +
+                                         std::to_string(n) + " bytes at offset " +
+                                         std::to_string(pos) + "): a read error");
         } else {
             f.seekg(static_cast<std::streamoff>(n), std::ios::cur);
         }
@@ -225,8 +231,9 @@ ModelFile read_model_file(const std::string& path, bool with_payload, bool allow
     if (format != kModelFileFormat)
         throw std::runtime_error(path + ": expected model file format 1 or 2, found " +
                                  std::to_string(format) +
-                                 (format <= 255 ? " (written by a newer gr-tfmed?)"
-                                                : " (a damaged file)"));
+                                 (format > kModelFileFormat && format <= 255
+                                      ? " (written by a newer gr-tfmed?)"
+                                      : " (a damaged file)"));
     const auto count = read_le(4, "section count");
     if (count < 1 || count > 64)
         throw std::runtime_error(path + ": expected 1 to 64 sections, found " +

@@ -333,6 +333,8 @@ void save_specar(const std::string& path, SpecarCard card, SpecarNet& net)
     card.parameters = n;
     ModelFile f;
     f.card_json = card.to_json();
+    // Never write a card that every reader refuses: its own checks first.
+    (void)SpecarCard::from_json(f.card_json);
     f.sections["weights"] = weights_bytes(*net);
     write_model_file(path, f);
 }

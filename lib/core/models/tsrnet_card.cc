@@ -96,6 +96,16 @@ TsrnetCard TsrnetCard::from_json(const std::string& text)
     get(a, "dropout", c.dropout);
     get(s, "sample_rate", c.prep.sample_rate);
     get(s, "leads", c.lead_names);
+    if (s.contains("channel_names")) {
+        // Written as a copy of signal.leads; card_head (and so `tfmed score`
+        // and the blocks' channel checks) reads this one.
+        std::vector<std::string> names;
+        get(s, "channel_names", names);
+        if (names != c.lead_names)
+            throw std::invalid_argument("model card: expected signal.channel_names equal to "
+                                        "signal.leads (" + json(c.lead_names).dump() +
+                                        "), found " + json(names).dump());
+    }
     get(s, "window", c.prep.window);
     if (s.contains("channels")) {
         int64_t ch = 0;

@@ -270,6 +270,8 @@ void save_tsrnet(const std::string& path, TsrnetCard card, Tsrnet& model,
     card.parameters = count_parameters(*model);
     ModelFile f;
     f.card_json = card.to_json();
+    // Never write a card that every reader refuses: its own checks first.
+    (void)TsrnetCard::from_json(f.card_json);
     f.sections["weights"] = weights_bytes(*model);
     if (!optimizer_state.empty())
         f.sections["optimizer"] = optimizer_state;
