@@ -435,6 +435,14 @@ def main():
     with_card(p("t_edit.tfm"), lambda c: c["architecture"].update(width=1024, d_model=4096,
                                                                   heads=1))
     expect_fail("huge TSRNet", "expected 1 <= width <= 128, found 1024", "doctor", p("t_edit.tfm"))
+    # A TSRNet score is a weighted squared error: a negative threshold alarms on
+    # every window; and the two copies of the channel names must agree.
+    with_card(p("t_edit.tfm"), lambda c: c["scoring"].update(threshold=-0.5))
+    expect_fail("negative TSRNet threshold", "expected a finite threshold >= 0", "doctor",
+                p("t_edit.tfm"))
+    with_card(p("t_edit.tfm"), lambda c: c["signal"].update(channel_names=["V5"]))
+    expect_fail("TSRNet channel names", 'expected signal.channel_names equal to signal.leads '
+                '(["MLII?"]), found ["V5"]', "doctor", p("t_edit.tfm"))
     with_card(p("t_edit.tfm"), lambda c: c.update(quality={"min_beats": 3.9}))
     expect_fail("quality integer", "expected field 'min_beats' to be an integer, found 3.9",
                 "doctor", p("t_edit.tfm"))

@@ -221,8 +221,9 @@ void TsrnetCard::validate() const
              std::to_string(spec_bins) + " x " + std::to_string(spec_frames));
     if (score != "peak" && score != "plain")
         fail("expected score 'peak' or 'plain', found '" + score + "'");
-    if (std::isinf(threshold))
-        fail("expected a finite threshold (or null: none), found " + std::to_string(threshold));
+    if (std::isinf(threshold) || threshold < 0.0)
+        fail("expected a finite threshold >= 0 (scores are weighted squared errors; null: "
+             "none), found " + std::to_string(threshold));
     if (!(threshold_quantile > 0.0 && threshold_quantile <= 1.0))
         fail("expected 0 < threshold_quantile <= 1, found " + std::to_string(threshold_quantile));
     if (calibration_windows < 0 || parameters < 0)
