@@ -331,6 +331,7 @@ static int model_info(const std::string& path, const std::string& history_plot)
         throw std::invalid_argument(path + ": " + message_of(e));
     }
     if (!history_plot.empty()) {
+        io::refuse_non_file(history_plot, "the PNG");
         io::check_distinct_output(history_plot, { path });
         const auto card = json::parse(f.card_json);
         const auto t = card.value("training", json::object());

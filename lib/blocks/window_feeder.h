@@ -170,7 +170,9 @@ public:
             d_buf.clear();
             d_buf_start = d_copied = d_next = read;
             d_backlog_head = d_backlog_tail = 0;
-            d_queued = d_emitted.load();
+            d_late = false;
+            d_queued = 0; // (the counters are per run, as after a restart)
+            d_emitted = 0;
         }
         d_dropped = false;
         if (restarted) {

@@ -163,9 +163,14 @@ class qa_tsrnet_scorer(gr_unittest.TestCase):
         tb.stop()
         tb.wait()
         self.assertGreaterEqual(depth, 8)
-        time.sleep(0.5)  # (time for a worker that would run them: each ~ms)
-        s = json.loads(blk.serving())
+        # Until every queued window is accounted for: the batch in hand run,
+        # the others dropped (the old feeder ran them all, ~0.1 s each here).
         queued = blk.windows_queued()
+        s = json.loads(blk.serving())
+        while (s["windows"] + s["discarded"] < queued and
+               time.monotonic() < deadline + 30):
+            time.sleep(0.05)
+            s = json.loads(blk.serving())
         # Every queued window was run or dropped; only the batch in hand
         # (max_batch 1) and results already back could run after the stop.
         self.assertEqual(s["windows"] + s["discarded"], queued, s)

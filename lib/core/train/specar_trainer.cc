@@ -140,8 +140,9 @@ void SpecarTrainConfig::apply_preset(const std::string& name)
                 // label_len 48, batch 32, patience 5. The ETTh1 script: E 1,
                 // M 6, D 16, Dff 32, lr 1e-4, 30 epochs at every horizon.
                 // The ETTh2 script (SpecAR_Net_ETTh2.sh): D = Dff = 32, 20
-                // epochs, E 2 and M 3 (run.py's default) but E 3, M 6 at
-                // 192, hop 3 and lr 5e-5 but hop 2, lr 1e-4 at 720.
+                // epochs, E 2 and M 3 (run.py's default, the script passing
+                // no --conv_layers) but E 3, M 6 at 192, hop 3 and lr 5e-5
+                // but hop 2, lr 1e-4 at 720.
                 a.task = "long_term_forecast";
                 a.label_len = 48;
                 a.pred_len = p;
