@@ -361,7 +361,9 @@ void add_specar_commands(Cli& cli)
     tspec->add_option("--train-stride", sc.train_stride,
                       "Rows between training windows (1 = the reference)")
         ->check(int_range(1, 100000));
-    tspec->add_option("--max-windows", sc.max_train_windows, "At most this many training windows")
+    tspec->add_option("--max-windows", sc.max_train_windows,
+                      "At most this many training windows: the first in time (a smoke "
+                      "run; --train-stride spreads a subset over the whole split)")
         ->check(int_range(0, 1LL << 40));
     tspec->add_option("--max-val-windows", sc.max_val_windows,
                       "At most this many validation windows, evenly spread")
