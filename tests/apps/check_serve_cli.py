@@ -15,10 +15,12 @@ import csv
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -90,15 +92,28 @@ for f in ("cut.csv", "cut.png"):
         os.remove(f)
 p = subprocess.Popen([TFMED, "bench", "serve", "--soak", "0.05", "--streams", "1", "--hop", "2",
                       "--sample", "3", "--csv", "cut.csv", "--plot", "cut.png"],
-                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                     stdout=subprocess.PIPE, stderr=open("cut.err", "w+"), text=True,
                      env=dict(os.environ, TFMED_DATA_DIR=DATA))
-time.sleep(25)
+# SIGINT once the first sample is printed (a fixed 25 s came before it on a
+# loaded machine, where the start alone took longer: no sample, a failure).
+lines, first = [], threading.Event()
+def read_out():
+    for line in p.stdout:
+        lines.append(line)
+        if re.match(r"\s*[0-9.]+\s+[0-9.]+", line):
+            first.set()
+reader = threading.Thread(target=read_out, daemon=True)
+reader.start()
+first.wait(180)
+time.sleep(1)
 p.send_signal(signal.SIGINT)
 try:
-    out, err = p.communicate(timeout=60)
+    p.wait(timeout=60)
 except subprocess.TimeoutExpired:
     p.kill()
-    out, err = p.communicate()
+    p.wait()
+reader.join(10)
+out, err = "".join(lines), open("cut.err").read()
 rows = list(csv.DictReader(open("cut.csv"))) if os.path.exists("cut.csv") else []
 C.check("soak interrupted", p.returncode == -signal.SIGINT and "soak interrupted after" in err
         and len(rows) >= 1 and C.png("cut.png"),
