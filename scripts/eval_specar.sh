@@ -15,7 +15,10 @@
 # training windows every 16 rows with $IMPUTE_VAL_MAX (256) validation windows,
 # $CLASSIFY_ARGS: more `train specar` options for the classification runs, e.g.
 # "--window hanning" (the README's JapaneseVowels with a Hann window);
-# $IMPUTE_ARGS the same for the imputation runs, e.g. "--window hamming --seed 2021".
+# $IMPUTE_ARGS the same for the imputation runs, e.g. "--window hamming --seed 2021";
+# $FORECAST_ARGS for the forecasting runs (epochs: $FORECAST_EPOCHS), e.g. the
+# ETTh1 script's network on ETTh2 (the etth2 presets until 2026-12-07):
+# "--e-layers 1 --conv-layers 6 --d-model 16 --d-ff 32 --hop 1 --lr 1e-4".
 # $FORECAST_STRIDE (16), $FORECAST_EPOCHS (6) with $VAL_MAX (512) forecasting
 # validation windows evenly spread (0 = all), $MSL_STRIDE (40). A run whose
 # $OUT/NAME.eval.json exists is skipped: use a fresh $OUT for other reductions. Test sets are never reduced, except
@@ -43,6 +46,7 @@ seeds=${SEEDS:-1 2 3}
 val=(--max-val-windows "${VAL_MAX:-512}")
 read -r -a cls_args <<< "${CLASSIFY_ARGS:-}"
 read -r -a imp_args <<< "${IMPUTE_ARGS:-}"
+read -r -a fc_args <<< "${FORECAST_ARGS:-}"
 jobs_max=${JOBS:-1}
 only=${ONLY:-.}
 rc=0; [[ "" =~ $only ]] || rc=$?
@@ -107,13 +111,13 @@ case $what in
     for d in etth1 etth2; do
       for h in 96 192 336 720; do
         run "$d-$h" --preset "$d-$h" --train-stride "${FORECAST_STRIDE:-16}" \
-          --epochs "${FORECAST_EPOCHS:-6}" "${val[@]}"
+          "${fc_args[@]}" --epochs "${FORECAST_EPOCHS:-6}" "${val[@]}"
       done
     done
     for d in etth1 etth2; do # the same without the TOP loss
       for h in 96 192 336 720; do
         run "$d-$h-notop" --preset "$d-$h" --top-weight 0 --train-stride "${FORECAST_STRIDE:-16}" \
-          --epochs "${FORECAST_EPOCHS:-6}" "${val[@]}"
+          "${fc_args[@]}" --epochs "${FORECAST_EPOCHS:-6}" "${val[@]}"
       done
     done ;;
   summary) ;;

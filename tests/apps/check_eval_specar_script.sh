@@ -7,7 +7,8 @@
 # resumes, a model without its evaluation is evaluated (not retrained), a
 # failed training or evaluation does not stop the others, $JOBS runs them
 # concurrently, $DEVICE reaches both commands, $CLASSIFY_ARGS the classification
-# runs and $IMPUTE_ARGS the imputation runs, a bad $ONLY is refused, and the
+# runs, $IMPUTE_ARGS the imputation runs and $FORECAST_ARGS the forecasting
+# runs, a bad $ONLY is refused, and the
 # summary tabulates what finished.
 #
 # Usage: check_eval_specar_script.sh SOURCE_DIR WORK_DIR
@@ -87,6 +88,16 @@ ONLY='^etth1-impute-0.5$' IMPUTE_ARGS="--window hamming --seed 2021" run impute 
 grep -c '^train' "$W/calls" | grep -qx 1 || fail "ONLY='^etth1-impute-0.5$' ran $(grep -c '^train' "$W/calls") trainings"
 grep -q -- "^train --preset etth1-impute --mask-rate 0.5 --train-stride 16 --max-val-windows 256 --window hamming --seed 2021 " "$W/calls" ||
   fail "IMPUTE_ARGS did not reach the run: $(cat "$W/calls")"
+
+# $FORECAST_ARGS reaches the forecasting runs, with and without TOP.
+: > "$W/calls"
+# (A fresh output folder: the runs above finished these two.)
+ONLY='^etth2-720' FORECAST_ARGS="--e-layers 1 --hop 1" TFMED="$W/tool" OUT="$W/out2" \
+  "$SRC/scripts/eval_specar.sh" forecast > "$W/stdout" 2>&1 || fail "forecast: exit $? ($(cat "$W/stdout"))"
+grep -c '^train' "$W/calls" | grep -qx 2 || fail "ONLY='^etth2-720' ran $(grep -c '^train' "$W/calls") trainings"
+grep -q -- "^train --preset etth2-720 --train-stride 16 --e-layers 1 --hop 1 --epochs 6 " "$W/calls" &&
+  grep -q -- "^train --preset etth2-720 --top-weight 0 --train-stride 16 --e-layers 1 --hop 1 --epochs 6 " "$W/calls" ||
+  fail "FORECAST_ARGS did not reach the runs: $(cat "$W/calls")"
 
 ONLY='(' run forecast
 rc=$?
