@@ -48,7 +48,7 @@ void add_specar_commands(Cli& cli); // train/eval/bench specar          (specar_
 void add_trls_commands(Cli& cli);   // train/eval/bench trls            (trls_cmd.cc)
 void add_serve_commands(Cli& cli);  // bench serve                     (bench_serve.cc)
 void add_train_bench_commands(Cli& cli); // bench train --nproc 1,2     (bench_train.cc)
-void add_model_commands(Cli& cli);  // info, doctor, export, import, system (model_cmd.cc)
+void add_model_commands(Cli& cli);  // info, doctor, export, import, upgrade, system (model_cmd.cc; doctor_cmd.cc)
 void add_score_commands(Cli& cli);  // score                           (score_cmd.cc)
 
 /*! A WFDB record (.hea or the record name) or an EDF/BDF file, whole (data_cmd.cc).
