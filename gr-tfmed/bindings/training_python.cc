@@ -53,5 +53,6 @@ void bind_training(py::module& m)
              py::arg("normal") = "N",
              py::arg("beats_only") = true)
         .def("normal_labels", &al::normal_labels)
-        .def("abnormal_labels", &al::abnormal_labels);
+        .def("abnormal_labels", &al::abnormal_labels)
+        .def("skipped", &al::skipped);
 }

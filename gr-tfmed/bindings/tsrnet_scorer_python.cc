@@ -23,7 +23,7 @@ void bind_tsrnet_scorer(py::module& m)
         "tsrnet_scorer",
         "TSRNet ECG anomaly score: float vectors of `leads` samples in (at the model's "
         "rate), one score per `hop` samples out; tfmed_score tags and alarm PDUs on the "
-        "'alarm' port above the model card's threshold.")
+        "'alarm' port above the threshold (the model card's unless set).")
         .def(py::init(without_gil(&blk::make)),
              py::arg("model_path"),
              py::arg("leads"),

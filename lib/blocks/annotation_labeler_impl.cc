@@ -34,6 +34,7 @@ public:
 
     long normal_labels() const override { return d_n_normal.load(); }
     long abnormal_labels() const override { return d_n_abnormal.load(); }
+    long skipped() const override { return d_n_skipped.load(); }
 
     int work(int noutput_items,
              gr_vector_const_void_star& input_items,
@@ -47,12 +48,23 @@ public:
             if (!pmt::is_dict(t.value))
                 continue;
             const auto code = pmt::dict_ref(t.value, pmt::mp("code"), pmt::PMT_NIL);
-            if (d_beats_only &&
-                !(pmt::is_integer(code) && ::tfmed::io::wfdb_is_beat(static_cast<int>(pmt::to_long(code)))))
+            const auto sym = pmt::dict_ref(t.value, pmt::mp("symbol"), pmt::PMT_NIL);
+            const long c = pmt::is_integer(code) ? pmt::to_long(code) : 0;
+            if (d_beats_only && !::tfmed::io::wfdb_is_beat(static_cast<int>(c))) {
+                d_n_skipped++;
+                // Code 0 is no WFDB annotation (EDF+ and table annotations
+                // carry none): with beats_only such a stream gets no label.
+                if (c == 0 && !d_warned) {
+                    d_warned = true;
+                    d_logger->warn(
+                        "annotation '{}' at sample {} is not a WFDB beat annotation (code 0: "
+                        "EDF+ annotations have none) and gets no label; beats_only=False "
+                        "labels every annotation by its symbol",
+                        pmt::is_symbol(sym) ? pmt::symbol_to_string(sym) : std::string("?"),
+                        t.offset);
+                }
                 continue;
-            auto sym = pmt::dict_ref(t.value, pmt::mp("symbol"), pmt::PMT_NIL);
-            if (!pmt::is_symbol(sym))
-                sym = pmt::dict_ref(t.value, pmt::mp("text"), pmt::PMT_NIL);
+            }
             const bool normal = pmt::is_symbol(sym) && d_normal.count(pmt::symbol_to_string(sym));
             (normal ? d_n_normal : d_n_abnormal)++;
             // Output item k is input item k (sync block): same absolute offset.
@@ -67,7 +79,8 @@ private:
     const bool d_beats_only;
     const pmt::pmt_t d_ann_key, d_label_key, d_id;
     std::vector<gr::tag_t> d_tags;
-    std::atomic<long> d_n_normal{ 0 }, d_n_abnormal{ 0 };
+    std::atomic<long> d_n_normal{ 0 }, d_n_abnormal{ 0 }, d_n_skipped{ 0 };
+    bool d_warned = false;
 };
 
 annotation_labeler::sptr

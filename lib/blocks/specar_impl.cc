@@ -93,6 +93,11 @@ Setup open(const std::string& path, int channels, int hop, const std::string& de
         if (std::isinf(threshold))
             throw std::invalid_argument(me + "expected a finite threshold (or NaN: the "
                                              "card's), found " + std::to_string(threshold));
+    } else if (!std::isnan(threshold)) {
+        throw std::invalid_argument(me + "model " + path + " (" + a.task +
+                                    ") raises no alarms: expected threshold NaN (only "
+                                    "anomaly detection models take one), found " +
+                                    std::to_string(threshold));
     }
     const int vlen = s.task == Task::forecast ? static_cast<int>(a.pred_len) * channels
                      : s.task == Task::impute ? channels
@@ -147,11 +152,23 @@ public:
     int out_vlen() const override { return d_vlen; }
     float threshold() const override
     {
+        if (d_task != Task::anomaly)
+            return std::numeric_limits<float>::quiet_NaN();
         const float t = d_threshold.load();
         return std::isnan(t) ? d_card_threshold : t;
     }
     void set_threshold(float t) override
     {
+        // The constructor's rules: a model that raises no alarms takes NaN
+        // only (a GRC callback fires with the block's NaN default).
+        if (d_task != Task::anomaly) {
+            if (!std::isnan(t))
+                throw std::invalid_argument(
+                    "tfmed.specar: this model (" + d_engine.card().arch.task +
+                    ") raises no alarms: expected threshold NaN (only anomaly detection "
+                    "models take one), found " + std::to_string(t));
+            return;
+        }
         if (std::isinf(t) || (std::isnan(t) && std::isnan(d_card_threshold)))
             throw std::invalid_argument("tfmed.specar: expected a finite threshold (NaN only "
                                         "when the card has one), found " + std::to_string(t));

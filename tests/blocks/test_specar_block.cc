@@ -427,6 +427,26 @@ TEST(SpecarBlock, RefusesWhatDoesNotFitTheStream)
     EXPECT_EQ(message_of<std::invalid_argument>(
                   [&] { gr::tfmed::specar::make(ad, kCh, 0, "cpu", 1, INFINITY); }),
               "tfmed.specar: expected a finite threshold (or NaN: the card's), found inf");
+    // A forecaster raises no alarms: it takes the block's NaN default, also
+    // through set_threshold (a GRC callback fires with it), and nothing else.
+    EXPECT_EQ(message_of<std::invalid_argument>(
+                  [&] { gr::tfmed::specar::make(fc, kCh, 1, "cpu", 1, 0.5f); }),
+              "tfmed.specar: model " + fc +
+                  " (long_term_forecast) raises no alarms: expected threshold NaN (only "
+                  "anomaly detection models take one), found 0.500000");
+    {
+        auto blk = gr::tfmed::specar::make(fc, kCh, 1, "cpu");
+        blk->set_threshold(NAN);
+        EXPECT_TRUE(std::isnan(blk->threshold()));
+        EXPECT_EQ(message_of<std::invalid_argument>([&] { blk->set_threshold(0.5f); }),
+                  "tfmed.specar: this model (long_term_forecast) raises no alarms: expected "
+                  "threshold NaN (only anomaly detection models take one), found 0.500000");
+        auto an = gr::tfmed::specar::make(ad, kCh, 0, "cpu");
+        an->set_threshold(0.25f);
+        EXPECT_FLOAT_EQ(an->threshold(), 0.25f);
+        an->set_threshold(NAN); // back to the card's
+        EXPECT_FLOAT_EQ(an->threshold(), 0.5f);
+    }
     {
         // A forecaster of one channel of three was accepted (its output then
         // broadcast to every channel): such a card is refused by the core, so

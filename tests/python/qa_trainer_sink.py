@@ -368,6 +368,36 @@ class qa_trainer_sink(gr_unittest.TestCase):
         self.assertIn("tfmed_label 'seizure' is not one of the options' classes",
                       msgs[-1]["message"])
 
+    def test_labeler_with_edf_annotations(self):
+        """EDF+ annotations carry no WFDB code (0): with beats_only they get no
+        label and are counted as skipped; beats_only=False labels them by
+        their text. A WFDB rhythm annotation ('+', code 28) is skipped too."""
+        def ann(offset, symbol, code):
+            d = pmt.make_dict()
+            d = pmt.dict_add(d, pmt.intern("symbol"), pmt.intern(symbol))
+            d = pmt.dict_add(d, pmt.intern("code"), pmt.from_long(code))
+            return gr.tag_utils.python_to_tag((offset, pmt.intern("annotation"), d))
+
+        tags = [ann(3, "N", 1), ann(5, "+", 28), ann(7, "seizure", 0), ann(9, "rest", 0)]
+
+        def run(beats_only):
+            tb = gr.top_block()
+            src = blocks.vector_source_f([0.0] * 12, False, 1, tags)
+            lab = tfmed.annotation_labeler(1, "N,rest", beats_only)
+            snk = blocks.vector_sink_f()
+            tb.connect(src, lab, snk)
+            tb.run()
+            labels = sorted((t.offset, pmt.to_long(t.value)) for t in snk.tags()
+                            if pmt.symbol_to_string(t.key) == "tfmed_label")
+            return lab, labels
+
+        lab, labels = run(True)
+        self.assertEqual(labels, [(3, 0)])
+        self.assertEqual((lab.normal_labels(), lab.abnormal_labels(), lab.skipped()), (1, 0, 3))
+        lab, labels = run(False)
+        self.assertEqual(labels, [(3, 0), (5, 1), (7, 1), (9, 0)])
+        self.assertEqual((lab.normal_labels(), lab.abnormal_labels(), lab.skipped()), (2, 2, 0))
+
     @unittest.skipUnless(DATA and os.path.exists(os.path.join(DATA, "wfdb_sample", "100.hea")),
                          "../shared/data/wfdb_sample/100 is absent")
     def test_labels_on_record_100(self):
@@ -384,6 +414,7 @@ class qa_trainer_sink(gr_unittest.TestCase):
         self.assertEqual(sum(1 for _, v in labels if v == 0), 2239)
         self.assertEqual(lab.normal_labels(), 2239)
         self.assertEqual(lab.abnormal_labels(), 34)
+        self.assertEqual(lab.skipped(), 1)  # the rhythm annotation, counted
         anns = {t.offset for t in snk.tags() if pmt.symbol_to_string(t.key) == "annotation"}
         self.assertTrue({o for o, _ in labels} <= anns)
         with self.assertRaisesRegex(ValueError, "expected at least one normal symbol"):

@@ -23,14 +23,15 @@ namespace tfmed {
  * A pass-through for float vectors of `channels` samples: samples and all
  * tags go through unchanged. At every annotation that counts, a `tfmed_label`
  * tag (long: 0 = normal, 1 = abnormal) is added on the same sample: 0 when
- * the annotation's symbol (WFDB `symbol`, EDF+ `text`) is in `normal`
- * (comma-separated, e.g. "N" or "N,L,R"), else 1.
+ * the annotation's `symbol` (WFDB's mnemonic; an EDF+ annotation's text) is
+ * in `normal` (comma-separated, e.g. "N" or "N,L,R"), else 1.
  *
  * With `beats_only` (the default), only WFDB beat annotations count (codes
  * for which WFDB's isqrs() is true: N L R a V F J A S E j / Q B ? ! e n f r;
  * not x, a non-conducted P wave); rhythm
  * changes, noise and comment annotations are passed through without a
- * label. The trainer_sink labels a window with the largest label on its
+ * label (counted by skipped()). EDF+ annotations have no WFDB code: label
+ * them with `beats_only` false (the first one skipped is logged). The trainer_sink labels a window with the largest label on its
  * samples, so a window is normal when every beat in it is.
  */
 class TFMED_API annotation_labeler : virtual public gr::sync_block
@@ -49,6 +50,8 @@ public:
     /*! Labels added so far: normal, abnormal. */
     virtual long normal_labels() const = 0;
     virtual long abnormal_labels() const = 0;
+    /*! Annotations passed through without a label (not beats, with beats_only). */
+    virtual long skipped() const = 0;
 };
 
 } // namespace tfmed

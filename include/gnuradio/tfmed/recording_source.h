@@ -17,7 +17,8 @@ namespace gr {
 namespace tfmed {
 
 /*!
- * \brief What every recording replay block (wfdb_source, edf_source) offers.
+ * \brief What every recording replay block (wfdb_source, edf_source,
+ * table_source) offers.
  * \ingroup tfmed
  *
  * \details
@@ -29,8 +30,9 @@ namespace tfmed {
  *    `units` (PMT vectors of strings, one per output channel);
  *  - at the exact sample of every annotation: `annotation`, a dict with
  *    `symbol`, `aux`, `code`, `subtype`, `channel`, `num` (and `duration` in
- *    seconds when the annotation has one). With repeat, each pass tags its own
- *    samples.
+ *    seconds when the annotation has one; EDF+ annotations: their text as
+ *    `symbol` and `aux`, code 0). With repeat, each pass tags its own
+ *    samples. table_source tags `tfmed_label` symbols instead (see there).
  *
  * Pacing: with realtime = true the block releases samples at the recording's
  * sample rate, in slices of at most 20 ms, like a live sensor; otherwise as

@@ -92,7 +92,8 @@ public:
      *        seq_len, except 1 for forecasting)
      * \param device "auto", "cpu", "cuda" or "cuda:N"
      * \param threads intra-op threads for CPU inference (>= 1)
-     * \param threshold anomaly alarm level; NaN = the card's
+     * \param threshold anomaly alarm level; NaN = the card's (the only value
+     *        a forecasting, imputation or classification model takes)
      * \param start_time UTC seconds of the first sample (time features)
      * \param out_vlen expected output vector length (0 = the task's:
      *        pred_len x channels for forecasting, channels for imputation,
@@ -121,7 +122,11 @@ public:
     virtual int window() const = 0;
     virtual int hop() const = 0;
     virtual int out_vlen() const = 0;
+    /*! The alarm level in use: the one set, else the card's (NaN for a
+     *  model that raises no alarms). */
     virtual float threshold() const = 0;
+    /*! A new alarm level for the following windows; NaN goes back to the
+     *  card's. Other models than anomaly detection take NaN only. */
     virtual void set_threshold(float threshold) = 0;
     virtual std::vector<std::string> class_names() const = 0;
     virtual std::string card_json() const = 0;
