@@ -15,11 +15,15 @@
 #include <CLI/CLI.hpp>
 
 #include <cmath>
+#include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <unistd.h>
 
 namespace tfmed {
 namespace io {
@@ -119,6 +123,9 @@ inline CLI::Validator number_check(std::function<bool(double)> ok, const std::st
             double v = 0.0;
             try {
                 std::size_t used = 0;
+                // (std::stod also reads hexadecimal: `--hop 0x10` was 16 s.)
+                if (s.find_first_of("xX") != std::string::npos)
+                    throw std::invalid_argument(s);
                 v = std::stod(s, &used);
                 if (used != s.size())
                     throw std::invalid_argument(s);
@@ -162,6 +169,45 @@ inline const CLI::Validator kDeviceName = CLI::Validator(
         return "expected auto, cpu, cuda or cuda:N, found '" + s + "'";
     },
     "DEVICE");
+
+/*! A benchmark's twin script (--twin): a readable file, checked when the
+ *  command line is read (not after the C++ half has run). */
+inline const CLI::Validator kTwinScript = CLI::Validator(
+    [](std::string& s) -> std::string {
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(s, ec) || ::access(s.c_str(), R_OK) != 0)
+            return "expected a readable Python file, found " +
+                   (std::filesystem::exists(s, ec) ? std::string("'") + s + "' (not a readable file)"
+                                                   : "no file at '" + s + "'");
+        return {};
+    },
+    "FILE");
+
+/*! A Python program (--python): a path (with a '/') must be an executable
+ *  file; a bare name is looked up on PATH. */
+inline const CLI::Validator kPythonProgram = CLI::Validator(
+    [](std::string& s) -> std::string {
+        std::error_code ec;
+        auto runnable = [&](const std::string& p) {
+            return std::filesystem::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
+        };
+        if (s.find('/') != std::string::npos)
+            return runnable(s) ? std::string()
+                               : "expected an executable Python, found " +
+                                     (std::filesystem::exists(s, ec)
+                                          ? "'" + s + "' (not an executable file)"
+                                          : "no file at '" + s + "'");
+        const char* path = std::getenv("PATH");
+        const std::string dirs = path ? path : "";
+        for (std::size_t a = 0; a <= dirs.size();) {
+            const auto b = std::min(dirs.find(':', a), dirs.size());
+            if (runnable((b > a ? dirs.substr(a, b - a) : std::string(".")) + "/" + s))
+                return {};
+            a = b + 1;
+        }
+        return "expected an executable Python, found no '" + s + "' on PATH";
+    },
+    "PYTHON");
 
 /*! A binary output (a PNG, a model, a state dict): `-` (standard output,
  *  which carries the command's report, and for a model no place for its

@@ -254,6 +254,13 @@ int data_plot(const std::string& path,
     int64_t base = 0;
     double last_s = -1.0; // the record's last sample's time where known
     std::vector<int> chosen = channels;
+    for (std::size_t k = 0; k < channels.size(); ++k)
+        for (std::size_t m = 0; m < k; ++m)
+            if (channels[k] == channels[m])
+                throw std::invalid_argument("--channels: expected each channel once, found " +
+                                            std::to_string(channels[k]) + " in places " +
+                                            std::to_string(m + 1) + " and " +
+                                            std::to_string(k + 1));
     auto past_end = [&]() {
         return std::invalid_argument(
             "tfmed data plot: --from " + fmt("%.9g", from) + " s is past the end of the record" +

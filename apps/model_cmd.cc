@@ -26,6 +26,7 @@
 #include <cstdio>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <cstdlib>
 #include <unistd.h>
 #include <memory>
@@ -94,7 +95,14 @@ static int model_export(const std::string& model, const std::string& out, const 
         json j = json::array();
         for (const auto& e : entries)
             j.push_back({ { "name", e.name }, { "shape", e.shape }, { "sum", e.sum } });
-        write_atomically(json_path, j.dump(1) + "\n");
+        try {
+            write_atomically(json_path, j.dump(1) + "\n");
+        } catch (...) {
+            // The command fails: it leaves neither of its outputs.
+            std::error_code ec;
+            std::filesystem::remove(out, ec);
+            throw;
+        }
     }
     return 0;
 }
@@ -167,7 +175,13 @@ static int model_upgrade(const std::string& in, const std::string& out)
     auto f = models::read_model_file(in, true, true);
     if (f.format != 1) {
         // Already checksummed (every CRC verified by the read): the output is
-        // its copy, so that `upgrade A -o B && use B` holds either way.
+        // its copy, so that `upgrade A -o B && use B` holds either way; a card
+        // no command reads (not JSON, nested beyond bounds) is not copied.
+        try {
+            (void)models::card_head(f.card_json);
+        } catch (const std::invalid_argument& e) {
+            throw std::invalid_argument(in + ": " + message_of(e));
+        }
         write_model_file(out, f);
         std::printf("%s: already format %u (checksummed); copied to %s\n", in.c_str(), f.format,
                     out.c_str());

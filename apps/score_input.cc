@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <stdexcept>
 
 namespace tfmed {
@@ -143,6 +144,16 @@ Input prepare_input(const ScoreArgs& a, const models::CardHead& head)
 {
     const std::string ext = lower_ext(a.input);
     const bool table = ext == ".csv" || ext == ".npy";
+    {
+        std::error_code ec;
+        const bool named_record = ext == ".hea" || ext == ".edf" || ext == ".bdf" ||
+                                  std::filesystem::exists(a.input + ".hea", ec);
+        if (!table && !named_record)
+            throw std::invalid_argument(
+                "expected a WFDB record (.hea or its name), an EDF/BDF file or a table (.csv, "
+                ".npy), found '" + a.input + "'" +
+                (std::filesystem::is_directory(a.input, ec) ? " (a directory)" : ""));
+    }
 
     if (head.window <= 0)
         throw std::invalid_argument(a.model + ": expected a window length (signal.window > 0) "

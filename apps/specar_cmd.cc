@@ -540,9 +540,9 @@ void add_specar_commands(Cli& cli)
         ->capture_default_str();
     bspec->add_option("--device", sba->cfg.device)->check(kDeviceName)->capture_default_str();
     bspec->add_option("--twin", sba->twin, "bench_specar_twin.py (default: the source or "
-                                          "installed copy)");
+                                          "installed copy)")->check(kTwinScript);
     bspec->add_option("--python", sba->python, "Python with torch for the twin")
-        ->capture_default_str();
+        ->check(kPythonProgram)->capture_default_str();
     bspec->add_flag("--no-twin", sba->no_twin, "C++ figures only");
     bspec->add_option("--rounds", sba->rounds,
                       "Alternate C++ and twin this many times; medians (ratios near 1)")

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <stdexcept>
 
 #ifndef TFMED_VERSION
 #define TFMED_VERSION "unknown"
@@ -59,6 +60,14 @@ int main(int argc, char** argv)
     try {
         for (const auto& [sub, run] : cli.runs)
             if (sub->parsed()) {
+                // An option given an empty value (`--csv ''`, `--channel ''`)
+                // read as not given, or as 0: refused by name instead.
+                for (const CLI::Option* o : sub->get_options())
+                    if (o->count() > 0 && o->get_type_size_min() > 0)
+                        for (const auto& v : o->results())
+                            if (v.empty())
+                                throw std::invalid_argument(
+                                    o->get_name() + ": expected a value, found an empty one");
                 rc = run();
                 break;
             }

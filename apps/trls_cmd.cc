@@ -397,8 +397,8 @@ void add_trls_commands(Cli& cli)
         ->capture_default_str();
     b->add_option("--device", ba->bench.device)->check(kDeviceName)->capture_default_str();
     b->add_option("--twin", ba->twin, "bench_trls_twin.py (default: beside the sources or the "
-                                      "install)");
-    b->add_option("--python", ba->python)->capture_default_str();
+                                      "install)")->check(kTwinScript);
+    b->add_option("--python", ba->python)->check(kPythonProgram)->capture_default_str();
     b->add_flag("--no-twin", ba->no_twin, "C++ figures only");
     b->add_option("--rounds", ba->rounds,
                   "Alternate C++ and twin this many times; medians (ratios near 1)")

@@ -532,9 +532,9 @@ void add_tsrnet_commands(Cli& cli)
     btsr->add_option("--train-batch", ba->cfg.train_batch)->check(int_range(1, 4096))
         ->capture_default_str();
     btsr->add_option("--twin", ba->twin, "bench_tsrnet_twin.py (default: the source or "
-                                         "installed copy)");
+                                         "installed copy)")->check(kTwinScript);
     btsr->add_option("--python", ba->python, "Python with torch for the twin")
-        ->capture_default_str();
+        ->check(kPythonProgram)->capture_default_str();
     btsr->add_option("--rounds", ba->rounds,
                      "Alternate C++ and twin this many times; medians (ratios near 1)")
         ->check(int_range(1, 100))->capture_default_str();
@@ -557,8 +557,13 @@ void add_tsrnet_commands(Cli& cli)
     auto rp = std::make_shared<RpeakArgs>();
     rpk->add_option("PATH", rp->path, "WFDB record (.hea) with beat annotations")->required();
     rpk->add_option("--channel", rp->channel, "Channel name (default: the first)");
-    rpk->add_option("--window", rp->window, "Detect per window of this many seconds (0: whole)")
-        ->check(kFiniteNonNegative)
+    // A window holds beats to detect: two at 60 beats/min at the least
+    // (0.001 s windows printed "0 detections, sensitivity 0 %", exit 0).
+    rpk->add_option("--window", rp->window,
+                    "Detect per window of this many seconds, at least 2 (0: whole)")
+        ->check(number_check([](double v) { return v == 0 || (v >= 2 && std::isfinite(v)); },
+                             "0 (the whole record) or a finite number of seconds >= 2",
+                             "0 OR >= 2"))
         ->capture_default_str();
     rpk->add_option("--tolerance", rp->tolerance, "Match tolerance, seconds")
         ->check(kFinitePositive)

@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/wait.h>
+
 namespace tfmed {
 namespace apps {
 
@@ -84,7 +86,14 @@ inline nlohmann::json run_twin(const std::string& python, const std::string& scr
     const int rc = pclose(p);
     const auto line = out.rfind("{\"torch\"");
     if (rc != 0 || line == std::string::npos) {
-        why = python + " " + script + " failed (exit " + std::to_string(rc) + "): " +
+        // pclose gives a wait status: the exit code, or the signal.
+        const std::string status =
+            rc == -1                ? "not waited for"
+            : WIFEXITED(rc)         ? "exit code " + std::to_string(WEXITSTATUS(rc)) +
+                                  (WEXITSTATUS(rc) == 127 ? ", command not found" : "")
+            : WIFSIGNALED(rc) ? "killed by signal " + std::to_string(WTERMSIG(rc))
+                              : "status " + std::to_string(rc);
+        why = python + " " + script + " failed (" + status + "): " +
               out.substr(out.size() > 400 ? out.size() - 400 : 0);
         return nullptr;
     }
@@ -268,6 +277,14 @@ inline void print_bench(const BenchRows& r, const nlohmann::json& twin, const st
     auto ratio = [](double a, double b) {
         return a > 0 && b > 0 ? std::to_string(a / b).substr(0, 5) + "x" : std::string("-");
     };
+    // A twin that did not run shows "-", not a measured-looking 0.
+    auto twin_cell = [&twin](double v, const char* fmt) {
+        if (twin.is_null())
+            return std::string("-");
+        char buf[64];
+        std::snprintf(buf, sizeof buf, fmt, v);
+        return std::string(buf);
+    };
     std::printf("%-26s %16s %16s %8s\n", "", "C++ (LibTorch)", "Python twin", "C++/twin");
     out["cpp"] = nlohmann::json::object();
     out["twin"] = twin.is_null() ? nlohmann::json(why) : twin;
@@ -276,20 +293,20 @@ inline void print_bench(const BenchRows& r, const nlohmann::json& twin, const st
         const double c = r.windows_per_s[i];
         out["cpp"]["forward"][b] = c;
         const double t = twin.is_null() ? 0.0 : twin["forward"].value(b, 0.0);
-        std::printf("%-26s %12.1f w/s %12.1f w/s %8s\n", (r.forward_label + ", batch " + b).c_str(),
-                    c, t, ratio(c, t).c_str());
-        std::printf("%-26s %10.2f GFLOP/s %8.2f GFLOP/s\n", "", c * r.gflop_per_window,
-                    t * r.gflop_per_window);
+        std::printf("%-26s %12.1f w/s %16s %8s\n", (r.forward_label + ", batch " + b).c_str(),
+                    c, twin_cell(t, "%12.1f w/s").c_str(), ratio(c, t).c_str());
+        std::printf("%-26s %10.2f GFLOP/s %16s\n", "", c * r.gflop_per_window,
+                    twin_cell(t * r.gflop_per_window, "%8.2f GFLOP/s").c_str());
     }
     out["cpp"]["train_step_s"] = r.train_step_s;
     const double ts = twin.is_null() ? 0.0 : twin.value("train_step_s", 0.0);
-    std::printf("%-26s %14.4f s %14.4f s %8s\n",
+    std::printf("%-26s %14.4f s %16s %8s\n",
                 (r.step_label + ", batch " + std::to_string(r.train_batch)).c_str(),
-                r.train_step_s, ts, ratio(ts, r.train_step_s).c_str());
+                r.train_step_s, twin_cell(ts, "%14.4f s").c_str(), ratio(ts, r.train_step_s).c_str());
     auto per_s = [](double gflop, double s) { return s > 0 ? gflop / s : 0.0; };
     if (r.gflop_per_step > 0)
-        std::printf("%-26s %10.2f GFLOP/s %8.2f GFLOP/s\n", "",
-                    per_s(r.gflop_per_step, r.train_step_s), per_s(r.gflop_per_step, ts));
+        std::printf("%-26s %10.2f GFLOP/s %16s\n", "", per_s(r.gflop_per_step, r.train_step_s),
+                    twin_cell(per_s(r.gflop_per_step, ts), "%8.2f GFLOP/s").c_str());
     if (r.ceiling_gflops > 0) {
         out["ceiling_gflops"] = r.ceiling_gflops;
         std::printf("FP32 ceiling here (2048^3 matrix product, same threads): %.1f GFLOP/s; C++ "

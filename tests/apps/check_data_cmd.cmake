@@ -171,3 +171,26 @@ if(rc EQUAL 0 OR NOT err MATCHES "--from 5000 s \\(sample 1800000 at 360 Hz\\): 
   message(FATAL_ERROR "tfmed data plot past the end of a header without a length: expected "
                       "--from named with its sample, got rc ${rc}: ${err}")
 endif()
+# Option values that meant nothing were taken without a word: `--channels ''`
+# plotted channel 0, `--channels 0,0` one trace twice, `rpeaks --channel ''`
+# the first channel, `--window 0.001` printed "0 detections" with exit 0.
+cmake_policy(SET CMP0007 NEW) # (the lists below hold empty values)
+foreach(spec "plot;--channels;;expected a value, found an empty one"
+             "plot;--channels;0,0;expected each channel once, found 0 in places 1 and 2"
+             "rpeaks;--channel;;expected a value, found an empty one"
+             "rpeaks;--window;0.001;expected 0 \\(the whole record\\) or a finite number of seconds >= 2, found 0.001")
+  list(GET spec 0 cmd)
+  list(GET spec 1 opt)
+  list(GET spec 2 val)
+  list(GET spec 3 want)
+  execute_process(COMMAND ${TFMED} data ${cmd} ${rec}.hea ${opt} "${val}" -o ${OUT}/refused.png
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(cmd STREQUAL "rpeaks")
+    execute_process(COMMAND ${TFMED} data ${cmd} ${rec}.hea ${opt} "${val}"
+      RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  endif()
+  if(rc EQUAL 0 OR NOT err MATCHES "${want}" OR EXISTS ${OUT}/refused.png)
+    message(FATAL_ERROR "tfmed data ${cmd} ${opt} '${val}': expected '${want}', got rc ${rc}: "
+                        "${out}${err}")
+  endif()
+endforeach()

@@ -326,6 +326,15 @@ if os.path.exists("late.csv") and os.path.exists("late.json"):
           starts[:4])
 
 # 5. Refusals, each before any output is written.
+# A directory or another kind of file named the readers without the tables;
+# an empty --csv was taken as none (exit 0); hexadecimal seconds were read.
+os.makedirs("adir", exist_ok=True)
+refused("a directory", "expected a WFDB record (.hea or its name), an EDF/BDF file or a table "
+        "(.csv, .npy), found 'adir' (a directory)", "score", TSRNET, "adir")
+refused("an empty --csv", "--csv: expected a value, found an empty one", "score", TSRNET, REC,
+        "--csv", "")
+refused("hexadecimal seconds", "--hop: expected a finite number > 0, found '0x10'", "score",
+        TSRNET, REC, "--hop", "0x10")
 refused("a forecasting model", "predicts values", "score", FORECAST, MSL, "--csv", "no1.csv")
 refused("channels the record lacks", "expected the model's channel(s) MLII?", "score", TSRNET,
         REC, "--csv", "no2.csv")

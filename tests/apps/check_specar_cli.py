@@ -215,6 +215,13 @@ check("bench figures", b["parameters"] == 935924 and set(b["cpp"]["forward"]) ==
 check("bench twin", isinstance(b["twin"], dict) and set(b["twin"]["forward"]) == {"1", "2"}
       and b["twin"]["train_step_s"] > 0, b["twin"])
 
+# A twin named but absent was found missing only after the C++ half had
+# run, and the table showed it at "0.0 w/s" with exit 0.
+refused("bench twin missing", "expected a readable Python file, found no file at 'missing.py'",
+        "bench", "specar", "--preset", "jv", "--twin", "missing.py")
+refused("bench python missing", "expected an executable Python, found no file at '/nonexistent/py'",
+        "bench", "specar", "--preset", "jv", "--python", "/nonexistent/py")
+
 # --- refusals
 refused("preset data vs task", "--data JapaneseVowels serves --task classify; found task 'long_term_forecast'",
         "train", "specar", "--preset", "jv", "--task", "forecast", "-o", "x.tfm")

@@ -228,6 +228,15 @@ def main():
                 "found nan at index 4",
                 "train", "tsrnet", "--data", p("six.npy"), "--labels", p("nanlab.npy"), "--rate",
                 360, "-o", p("x.tfm"))
+    # Labels are class indices (0 = normal): 0.5 or -3 were taken as abnormal.
+    for bad, shown in ((0.5, "0.500000"), (-3.0, "-3.000000")):
+        lab = np.zeros(6, np.float32)
+        lab[2] = bad
+        np.save(p("oddlab.npy"), lab)
+        expect_fail(f"label {bad}", "oddlab.npy: expected class indices (0 = normal, 1, 2, ... "
+                    f"abnormal), found {shown} at index 2",
+                    "eval", "tsrnet", DEMO, "--data", p("six.npy"), "--labels", p("oddlab.npy"),
+                    "--rate", 360)
     Xn = X[:40].copy()
     Xn[[3, 7], 100] = np.nan
     np.save(p("nanwin.npy"), Xn)
@@ -542,6 +551,26 @@ def main():
                 "--card-from", p("later.json"), p("d.pt"), "-o", p("later.tfm"))
     if os.path.exists(p("later.tfm")):
         failures.append("a refused import left later.tfm behind")
+    # A model file given as the state dict: named as what it is, with the way
+    # to its state dict (it was taken for a Python OrderedDict); a card-from
+    # that is no JSON names its file; a card nested beyond bounds is refused
+    # (it overflowed the stack of the JSON printer).
+    expect_fail("import of a model file as the state dict",
+                "found a tfmed model file (`tfmed export` gives its state dict)",
+                "import", "--model", "tsrnet", "--card-from", DEMO, DEMO, "-o", p("tfm.tfm"))
+    open(p("notjson.json"), "w").write("this is not JSON\n")
+    expect_fail("import with a card that is no JSON", p("notjson.json") + ": model card: expected JSON",
+                "import", "--model", "tsrnet", "--card-from", p("notjson.json"), p("d.pt"),
+                "-o", p("nj.tfm"))
+    card["format"] = 2
+    open(p("deep.json"), "w").write(json.dumps(card)[:-1] + ', "deep": ' + "[" * 100000 +
+                                    "]" * 100000 + "}")
+    expect_fail("import with a card nested 100,000 deep", "nesting deeper than 64 levels",
+                "import", "--model", "tsrnet", "--card-from", p("deep.json"), p("d.pt"),
+                "-o", p("deep.tfm"))
+    for f in ("tfm.tfm", "nj.tfm", "deep.tfm"):
+        if os.path.exists(p(f)):
+            failures.append(f"a refused import left {f} behind")
 
     # A figure that cannot be drawn (no font on a GPU box) is refused when the
     # command line is read, not after the training it would have ended; a

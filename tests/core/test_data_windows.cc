@@ -58,6 +58,35 @@ TEST(ResampleTest, SineKeepsItsShapeAtTheNewRate)
     EXPECT_THROW(data::resample(sine(360.0, 1.0, 10), 0.0), std::invalid_argument);
 }
 
+TEST(ResampleTest, RatesOffByOrdersOfMagnitudeAreRefused)
+{
+    // `tfmed score X.npy --rate 1e-3` against a 500 Hz model: 14,400 rows
+    // would have become 7.2e9 samples (std::bad_alloc or minutes of
+    // allocation); 1e-300 overflowed the ratio search and was scored as is.
+    auto msg = [](double from, double to, int64_t n) {
+        try {
+            data::resample(sine(from, 1.0, n), to);
+        } catch (const std::invalid_argument& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    EXPECT_NE(msg(1e-3, 500.0, 100).find("expected a target rate within 1e-4 to 1e4 times the "
+                                         "recording's (0.001000 Hz), found 500.000000 Hz"),
+              std::string::npos)
+        << msg(1e-3, 500.0, 100);
+    EXPECT_NE(msg(1e-300, 500.0, 100).find("expected a target rate within"), std::string::npos);
+    EXPECT_NE(msg(5e6, 100.0, 100).find("expected a target rate within"), std::string::npos);
+    // Within the bounds, an output beyond 2^31 values is refused before any is made.
+    EXPECT_NE(msg(1.0, 1e4, 300000).find("expected at most 2^31 values out, found 3000000000"),
+              std::string::npos)
+        << msg(1.0, 1e4, 300000);
+    // The factor bound: 1e4 / 0.1234567 would need p/q = 81000000/1000.
+    EXPECT_NE(msg(0.1234567, 1000.0, 10).find("expected a factor p/q with p and q up to 10^6"),
+              std::string::npos)
+        << msg(0.1234567, 1000.0, 10);
+}
+
 TEST(ResampleTest, AnAnnotationOnTheLastSampleStaysInTheSpan)
 {
     // 9 samples at 1/3 give 3 outputs; sample 8 rounded to output 3, past

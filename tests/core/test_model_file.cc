@@ -124,6 +124,17 @@ TEST(ModelFile, SectionsChecksumsAndCardChecks)
                      "gr-tfmed 0.1.0.0)");
     EXPECT_EQ(message_of<std::runtime_error>([&] { models::read_model_file(tmp("")); }),
               tmp("") + ": expected a model file, found a directory");
+    // A card nested 100,000 levels deep (checksums intact) overflowed the
+    // stack of `tfmed info` (the printer recurses per level): refused by
+    // the one card reader every command goes through; 64 levels are taken.
+    auto nested = [&](int depth) {
+        return f.card_json.substr(0, f.card_json.size() - 1) + ", \"deep\": " +
+               std::string(static_cast<std::size_t>(depth), '[') +
+               std::string(static_cast<std::size_t>(depth), ']') + "}";
+    };
+    EXPECT_EQ(models::card_head(nested(62)).model, "tsrnet");
+    EXPECT_EQ(message_of<std::invalid_argument>([&] { models::card_head(nested(100000)); }),
+              "model card: expected JSON, found: nesting deeper than 64 levels");
 }
 
 // The CRC-32 covers a section's bytes, not its name: a name is one of the four

@@ -107,6 +107,44 @@ TEST(SpecarData, EttWindowsFollowTheInformerSplit)
                      .mark.defined());
 }
 
+TEST(SpecarData, NonFiniteCellsAreRefusedWhereTheyAre)
+{
+    // A NaN cell reached the scaler and every window: `tfmed eval specar`
+    // printed MSE nan with exit 0, `train specar` blamed divergence.
+    TFMED_REQUIRE_DATA(p, "ett/ETTh1.csv");
+    namespace fs = std::filesystem;
+    const auto dir = fs::temp_directory_path() / "tfmed_specar_nan";
+    fs::create_directories(dir / "ett");
+    std::ifstream in(tfmed_test::data_dir() + "/ett/ETTh1.csv");
+    std::string line;
+    std::vector<std::string> lines;
+    while (std::getline(in, line))
+        lines.push_back(line);
+    ASSERT_GT(lines.size(), 14401u);
+    for (const std::string cell : { "nan", "" }) {
+        auto copy = lines;
+        // Data row 5000, column MUFL (the third value): replaced.
+        auto& l = copy[5000];
+        std::size_t a = 0;
+        for (int k = 0; k < 3; ++k)
+            a = l.find(',', a) + 1;
+        const std::size_t b = l.find(',', a);
+        l = l.substr(0, a) + cell + l.substr(b);
+        {
+            std::ofstream out(dir / "ett" / "ETTh1.csv");
+            for (const auto& x : copy)
+                out << x << "\n";
+        }
+        EXPECT_EQ(message_of<std::runtime_error>(
+                      [&] { data::load_ett(dir.string(), "ETTh1"); }),
+                  (dir / "ett" / "ETTh1.csv").string() +
+                      ": data row 5000, column 'MUFL': expected a finite value, found nan (a "
+                      "missing or non-numeric cell)")
+            << "cell '" << cell << "'";
+    }
+    fs::remove_all(dir);
+}
+
 TEST(SpecarData, ImputationMasksAreSeededAndHideAtTheRate)
 {
     TFMED_REQUIRE_DATA(p, "ett/ETTh1.csv");

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cmath>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -38,6 +39,14 @@ torch::Tensor npy_2d(const std::string& path, int64_t cols)
                                  ") array, found shape (" + shape +
                                  (a.shape.size() == 1 ? ",)" : ")"));
     }
+    // A NaN here would reach the scaler and every score or loss (an
+    // evaluation printing MSE nan, exit 0): named where it is.
+    for (std::size_t i = 0; i < a.data.size(); ++i)
+        if (!std::isfinite(a.data[i]))
+            throw std::runtime_error(path + ": row " + std::to_string(i / cols + 1) +
+                                     ", column " + std::to_string(i % cols + 1) +
+                                     ": expected a finite value, found " +
+                                     std::to_string(a.data[i]));
     return torch::from_blob(const_cast<float*>(a.data.data()), { a.shape[0], cols },
                             torch::kFloat)
         .clone();
@@ -214,8 +223,15 @@ EttSet load_ett(const std::string& dir, const std::string& name, bool standardis
     auto v = s.values.accessor<float, 2>();
     auto m = s.marks.accessor<float, 2>();
     for (int64_t r = 0; r < s.test_end; ++r) {
-        for (int c = 0; c < 7; ++c)
+        for (int c = 0; c < 7; ++c) {
             v[r][c] = static_cast<float>(t.at(r, c));
+            if (!std::isfinite(v[r][c]))
+                throw std::runtime_error(path + ": data row " + std::to_string(r + 1) + ", column '" +
+                                         t.columns[static_cast<std::size_t>(c)] +
+                                         "': expected a finite value, found " +
+                                         std::to_string(t.at(r, c)) +
+                                         " (a missing or non-numeric cell)");
+        }
         const auto f = time_features(t.text_column[static_cast<std::size_t>(r)],
                                      path + ": row " + std::to_string(r + 1));
         for (int k = 0; k < 4; ++k)

@@ -166,6 +166,13 @@ WindowSet load_window_set(const WindowSetSpec& a, double model_rate, int64_t win
                                                            "normal) for every window, found " +
                                                 std::to_string(lab.data[i]) + " at index " +
                                                 std::to_string(i));
+                // Class indices: 0 normal, any other class abnormal (0.5 or
+                // -3 were taken as abnormal without a word).
+                if (lab.data[i] < 0 || lab.data[i] != std::floor(lab.data[i]))
+                    throw std::invalid_argument(a.labels + ": expected class indices (0 = "
+                                                           "normal, 1, 2, ... abnormal), found " +
+                                                std::to_string(lab.data[i]) + " at index " +
+                                                std::to_string(i));
                 labels[i] = lab.data[i] != 0.0f ? 1 : 0;
             }
         }

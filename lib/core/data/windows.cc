@@ -74,7 +74,28 @@ io::Recording resample_span(const io::Recording& r, double rate, int64_t first, 
         count < 0 ? r.n_samples - first : std::min(count, r.n_samples - first);
     if (rate == r.sample_rate)
         return io::slice_samples(r, first, n_in);
-    const auto [p, q] = rational(rate / r.sample_rate);
+    // Bounds: a rate off by orders of magnitude (a --rate in kHz for Hz) is a
+    // mistake, and its filter and output would not fit in memory.
+    const double ratio = rate / r.sample_rate;
+    if (!(ratio >= 1e-4 && ratio <= 1e4))
+        throw std::invalid_argument("resample: " + r.source + ": expected a target rate within " +
+                                    "1e-4 to 1e4 times the recording's (" +
+                                    std::to_string(r.sample_rate) + " Hz), found " +
+                                    std::to_string(rate) + " Hz");
+    const auto [p, q] = rational(ratio);
+    if (std::max(p, q) > 1000000)
+        throw std::invalid_argument("resample: " + r.source + ": " +
+                                    std::to_string(r.sample_rate) + " Hz -> " +
+                                    std::to_string(rate) + " Hz: expected a factor p/q with p "
+                                    "and q up to 10^6, found " + std::to_string(p) + "/" +
+                                    std::to_string(q));
+    constexpr double kMaxValues = 2147483648.0; // 2^31 floats: 8 GiB
+    if (static_cast<double>(n_in) * p / q * r.channels() > kMaxValues)
+        throw std::invalid_argument(
+            "resample: " + r.source + ": " + std::to_string(n_in) + " samples x " +
+            std::to_string(r.channels()) + " channel(s) at " + std::to_string(r.sample_rate) +
+            " Hz -> " + std::to_string(rate) + " Hz: expected at most 2^31 values out, found " +
+            std::to_string(static_cast<double>(n_in) * p / q * r.channels()));
     // Low-pass at the lower of the two Nyquist frequencies, in units of the
     // up-sampled rate p * fs; gain p restores the level lost to zero-stuffing.
     const double f = 0.5 / std::max(p, q);

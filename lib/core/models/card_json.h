@@ -23,10 +23,27 @@ namespace card_json {
 
 using nlohmann::json;
 
+/*! Deepest nesting a card may have: a card is a handful of levels deep; the
+ *  JSON printer and the typed reads recurse once per level, so a file with
+ *  100,000 nested arrays overflowed the stack (`tfmed info`). */
+constexpr int kMaxDepth = 64;
+
+/*! json::parse, refusing nesting deeper than kMaxDepth (the parser itself
+ *  keeps its own stack; everything after it recurses). */
+inline json parse_bounded(const std::string& text)
+{
+    return json::parse(text, [](int depth, json::parse_event_t, json&) {
+        if (depth > kMaxDepth)
+            throw std::invalid_argument("nesting deeper than " + std::to_string(kMaxDepth) +
+                                        " levels");
+        return true;
+    });
+}
+
 inline json parse_object(const std::string& s, const char* what)
 {
     try {
-        auto j = json::parse(s.empty() ? "{}" : s);
+        auto j = parse_bounded(s.empty() ? "{}" : s);
         if (!j.is_object())
             throw std::invalid_argument("not an object");
         return j;
@@ -74,7 +91,7 @@ inline json parse_card(const std::string& text, const std::string& model)
 {
     json j;
     try {
-        j = json::parse(text);
+        j = parse_bounded(text);
     } catch (const std::exception& e) {
         throw std::invalid_argument(std::string("model card: expected JSON, found: ") + e.what());
     }

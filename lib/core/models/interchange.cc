@@ -190,7 +190,12 @@ std::vector<StateEntry> import_state_dict(const std::string& kind,
             card = head;
         }
     }
-    const auto h = card_head(card);
+    CardHead h;
+    try {
+        h = card_head(card);
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(card_from + ": " + e.what());
+    }
     if (h.model != kind)
         throw std::invalid_argument(card_from + ": expected a '" + kind + "' card, found '" +
                                     h.model + "'");
@@ -198,6 +203,9 @@ std::vector<StateEntry> import_state_dict(const std::string& kind,
     // of range) is refused here, not written into a file every reader refuses.
     check_card(card_from, h, { kind });
     const auto raw = read_all(pt);
+    if (raw.rfind("TFMEDMDL", 0) == 0)
+        throw std::invalid_argument(pt + ": expected a PyTorch state dict (torch.save), found a "
+                                         "tfmed model file (`tfmed export` gives its state dict)");
     torch::IValue v;
     try {
         v = torch::pickle_load(std::vector<char>(raw.begin(), raw.end()));

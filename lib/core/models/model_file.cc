@@ -306,7 +306,7 @@ CardHead card_head(const std::string& card_json)
 {
     json j;
     try {
-        j = json::parse(card_json);
+        j = card_json::parse_bounded(card_json);
     } catch (const std::exception& e) {
         throw std::invalid_argument(std::string("model card: expected JSON, found: ") +
                                     e.what());
