@@ -215,8 +215,24 @@ int data_inspect(const std::string& path)
         std::printf("CSV table %s: %lld rows, %zu numeric columns%s\n", path.c_str(),
                     static_cast<long long>(t.rows), t.columns.size(),
                     t.text_column.empty() ? "" : (" + text column '" + t.text_column_name + "'").c_str());
-        for (const auto& c : t.columns)
-            std::printf("    %s\n", c.c_str());
+        // Each column's range, and its cells that are no finite number (an
+        // empty cell, NaN, 1e400): said, as for .npy.
+        for (int c = 0; c < t.cols(); ++c) {
+            double lo = INFINITY, hi = -INFINITY;
+            int64_t bad = 0;
+            for (int64_t r = 0; r < t.rows; ++r) {
+                const double v = t.at(r, c);
+                if (std::isfinite(v))
+                    lo = std::min(lo, v), hi = std::max(hi, v);
+                else
+                    ++bad;
+            }
+            std::printf("    %-20s %s\n", t.columns[static_cast<std::size_t>(c)].c_str(),
+                        t.rows == 0 ? "no values"
+                                    : range_text(lo, hi, bad, "not finite (empty, NaN, Inf "
+                                                              "or beyond double's range)")
+                                          .c_str());
+        }
         return 0;
     }
     throw std::invalid_argument("tfmed data inspect: expected a .hea, .edf, .bdf, .ts, .npy "
@@ -311,6 +327,9 @@ int data_plot(const std::string& path,
                                     fmt("%.9g", to) + ") s: expected a span of at least one "
                                     "sample (" + fmt("%g", 1.0 / r.sample_rate) + " s at " +
                                     fmt("%g", r.sample_rate) + " Hz)");
+    if (r.channels() == 0)
+        throw std::invalid_argument("tfmed data plot: " + path +
+                                    ": expected at least one signal to plot, found none");
     std::vector<int> chans = chosen;
     if (chans.empty())
         for (int c = 0; c < std::min(r.channels(), 6); c++)

@@ -275,6 +275,7 @@ void add_model_commands(Cli& cli)
         ->check(file_output("the state dict"))
         ->required();
     exp->add_option("--section", a->section, "weights, or best_weights of a checkpoint")
+        ->check(CLI::IsMember({ "weights", "best_weights" }))
         ->capture_default_str();
     exp->add_option("--json", a->json, "Names, shapes and sums of the tensors as JSON");
     cli.on(exp, [a] { return model_export(a->model, a->out, a->section, a->json); });

@@ -313,6 +313,9 @@ int data_rpeaks(const std::string& path, const std::string& channel, double wind
     inputs.push_back(path);
     check_outputs({ json_path }, inputs);
     const auto rec = io::read_wfdb(path.substr(0, path.size() - 4));
+    if (rec.channels() == 0)
+        throw std::invalid_argument(path + ": expected at least one signal to detect R peaks "
+                                           "in, found none");
     models::RpeakCheckOptions o;
     o.window_s = window_s;
     o.tolerance_s = tolerance_s;

@@ -194,3 +194,13 @@ foreach(spec "plot;--channels;;expected a value, found an empty one"
                         "${out}${err}")
   endif()
 endforeach()
+# A CSV's columns with their ranges and the cells that are no finite number
+# (it printed the column names only; .npy said so already).
+file(WRITE ${OUT}/cells.csv "a,b\n1,2\nnan,3\n4,\n-1,1e400\n")
+execute_process(COMMAND ${TFMED} data inspect ${OUT}/cells.csv RESULT_VARIABLE rc
+  OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "a +range +-1 \\.\\. 4 +1 not finite"
+   OR NOT out MATCHES "b +range +2 \\.\\. 3 +2 not finite")
+  message(FATAL_ERROR "tfmed data inspect cells.csv: expected each column's range and its "
+                      "non-finite cells, got rc ${rc}: ${out}${err}")
+endif()

@@ -170,6 +170,12 @@ nofont_ri.ok("eval trls --random-init without a font", "eval", "trls", "--data",
 failures.extend(nofont_ri.failures)
 refused("a figure folder where nothing is drawn", "--out-dir: only where figures are drawn",
         "eval", "trls", "--data", "basicmotions", "--random-init", "--out-dir", "ri")
+# A file as the figures' folder: named (it was a std::filesystem message).
+open("notafolder", "w").write("x\n")
+refused("a file as the figure folder", "--out-dir: expected a folder for the figures, found "
+        "'notafolder' (not a folder)", "eval", "trls", "--data", "basicmotions", "--scaling",
+        "none", "--folds", 5, "--fold", 2, "--linear", "--epochs", 1, "--head-epochs", 3,
+        *SMALL, "--out-dir", "notafolder")
 if all(os.path.exists(f) for f in ("ev.json", "ri1.json")):
     r1 = json.load(open("ri1.json"))
     check("random_init only", list(r1["summary"]) == ["random_init"], list(r1["summary"]))

@@ -145,7 +145,14 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
             throw std::runtime_error(spec.out_dir + ": cannot draw the PNG figures here: " +
                                      e.what());
         }
-        fs::create_directories(spec.out_dir);
+        std::error_code ec;
+        if (spec.out_dir.empty() || (fs::exists(spec.out_dir, ec) && !fs::is_directory(spec.out_dir, ec)))
+            throw std::invalid_argument("--out-dir: expected a folder for the figures, found " +
+                                        (spec.out_dir.empty() ? std::string("none")
+                                                              : "'" + spec.out_dir + "' (not a folder)"));
+        if (!fs::create_directories(spec.out_dir, ec) && ec)
+            throw std::runtime_error("--out-dir: cannot create the folder '" + spec.out_dir +
+                                     "': " + ec.message());
         // Its figures come after the first fold's training and after all
         // folds: a folder they cannot go into is refused now, not hours later.
         io::check_writable(spec.out_dir + "/trls_" + cfg.data + "_embedding.png");
