@@ -346,3 +346,30 @@ TEST(TrainResume, ResumeWithOtherThreadsIsRecorded)
     EXPECT_EQ(nlohmann::json::parse(r.training_json)["device"], "cpu");
 }
 
+
+TEST(TrainResume, AFreshRunOverAnEarlierCheckpointSaysSo)
+{
+    // An interrupted run started again without --resume replaced its
+    // checkpoint without a word: the started event says so, while Ctrl-C
+    // still keeps it; a first run says nothing of the kind.
+    ToyTask t;
+    const auto path = tmp("fresh.ckpt");
+    std::filesystem::remove(path);
+    auto o = options(path);
+    o.stop_after = 1;
+    auto started = [](std::string& msg) {
+        return [&msg](const train::Event& e) {
+            if (e.kind == train::Event::Kind::started)
+                msg = e.message;
+        };
+    };
+    std::string first, again;
+    ASSERT_FALSE(train::run(t, o, torch::kCPU, false, started(first)).completed);
+    EXPECT_EQ(first.find("starting over"), std::string::npos) << first;
+    ToyTask t2;
+    ASSERT_FALSE(train::run(t2, o, torch::kCPU, false, started(again)).completed);
+    EXPECT_NE(again.find("; starting over: the checkpoint " + path +
+                         " of an earlier run will be replaced (--resume continues from it)"),
+              std::string::npos)
+        << again;
+}

@@ -124,6 +124,13 @@ void Loop::emit_started() const
                  (resume ? ", resumed after epoch " + std::to_string(start_epoch) +
                                (start_step ? " step " + std::to_string(start_step) : "")
                          : "");
+    // A fresh run over an earlier run's checkpoint (an interrupted run
+    // started again without --resume) replaces it at its first checkpoint:
+    // said at the start, while Ctrl-C still keeps it.
+    std::error_code ec;
+    if (!resume && !o.checkpoint.empty() && std::filesystem::exists(o.checkpoint, ec))
+        ev.message += "; starting over: the checkpoint " + o.checkpoint +
+                      " of an earlier run will be replaced (--resume continues from it)";
     emit(ev);
 }
 
