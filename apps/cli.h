@@ -19,6 +19,7 @@
 #include <exception>
 #include <filesystem>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -63,6 +64,19 @@ void add_score_commands(Cli& cli);  // score                           (score_cm
  *  signals: the recording then holds exactly them, in that order.
  *  \throws std::invalid_argument for another kind of file, an index out of
  *  range; io::ReadError */
+/*! --channels lists each channel once: the first repeat is refused with
+ *  its two places; `show` writes a channel for the message. */
+template <typename T, typename Show>
+void refuse_repeated_channels(const std::vector<T>& v, Show show)
+{
+    for (std::size_t k = 0; k < v.size(); ++k)
+        for (std::size_t m = 0; m < k; ++m)
+            if (v[k] == v[m])
+                throw std::invalid_argument("--channels: expected each channel once, found " +
+                                            show(v[k]) + " in places " + std::to_string(m + 1) +
+                                            " and " + std::to_string(k + 1));
+}
+
 /*! A channel given as a 0-based number ("2"): its index, else -1 (a name). */
 inline int channel_number(const std::string& w)
 {
@@ -85,6 +99,11 @@ std::vector<std::string> record_files(const std::string& path);
  *  columns channels (an .npy's are named 0, 1, ...), at `rate` Hz (0: unknown).
  *  \throws std::invalid_argument for an empty or >2-D table, io::ReadError */
 io::Recording read_table_recording(const std::string& path, double rate);
+
+/*! Whether read_any_recording reads `path`: a WFDB record (.hea, or its
+ *  name without extension beside a .hea) or an EDF/BDF file (.edf, .bdf,
+ *  .rec) (data_cmd.cc). */
+bool is_recording_path(const std::string& path);
 
 /*! A path's extension, lower-case, with its dot (data_cmd.cc). */
 std::string lower_ext(const std::string& path);
@@ -123,9 +142,6 @@ inline CLI::Validator number_check(std::function<bool(double)> ok, const std::st
             double v = 0.0;
             try {
                 std::size_t used = 0;
-                // (std::stod also reads hexadecimal: `--hop 0x10` was 16 s.)
-                if (s.find_first_of("xX") != std::string::npos)
-                    throw std::invalid_argument(s);
                 v = std::stod(s, &used);
                 if (used != s.size())
                     throw std::invalid_argument(s);

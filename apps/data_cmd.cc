@@ -270,13 +270,7 @@ int data_plot(const std::string& path,
     int64_t base = 0;
     double last_s = -1.0; // the record's last sample's time where known
     std::vector<int> chosen = channels;
-    for (std::size_t k = 0; k < channels.size(); ++k)
-        for (std::size_t m = 0; m < k; ++m)
-            if (channels[k] == channels[m])
-                throw std::invalid_argument("--channels: expected each channel once, found " +
-                                            std::to_string(channels[k]) + " in places " +
-                                            std::to_string(m + 1) + " and " +
-                                            std::to_string(k + 1));
+    refuse_repeated_channels(channels, [](int c) { return std::to_string(c); });
     auto past_end = [&]() {
         return std::invalid_argument(
             "tfmed data plot: --from " + fmt("%.9g", from) + " s is past the end of the record" +
@@ -416,6 +410,12 @@ std::vector<std::string> record_files(const std::string& path)
     return files;
 }
 
+bool is_recording_path(const std::string& path)
+{
+    const std::string e = lower_ext(path);
+    return is_wfdb(path) || e == ".edf" || e == ".bdf" || e == ".rec";
+}
+
 io::Recording read_any_recording(const std::string& path,
                                  const std::vector<int>& indices,
                                  const std::vector<std::string>& names,
@@ -425,8 +425,7 @@ io::Recording read_any_recording(const std::string& path,
         *picked = false;
     if (is_wfdb(path))
         return io::read_wfdb(path);
-    const std::string e = lower_ext(path);
-    if (e == ".edf" || e == ".bdf" || e == ".rec") {
+    if (is_recording_path(path)) { // EDF/BDF
         auto f = io::read_edf(path);
         const auto& all = f.signals;
         if (all.empty())

@@ -89,8 +89,6 @@ static int model_export(const std::string& model, const std::string& out, const 
     if (!json_path.empty())
         io::check_distinct_output(json_path, { model }, { out });
     const auto entries = models::export_state_dict(model, out, section);
-    std::printf("wrote %s: %zu tensors (state dict, torch.load in Python)\n", out.c_str(),
-                entries.size());
     if (!json_path.empty()) {
         json j = json::array();
         for (const auto& e : entries)
@@ -104,6 +102,8 @@ static int model_export(const std::string& model, const std::string& out, const 
             throw;
         }
     }
+    std::printf("wrote %s: %zu tensors (state dict, torch.load in Python)\n", out.c_str(),
+                entries.size());
     return 0;
 }
 

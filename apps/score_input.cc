@@ -144,30 +144,20 @@ Input prepare_input(const ScoreArgs& a, const models::CardHead& head)
 {
     const std::string ext = lower_ext(a.input);
     const bool table = ext == ".csv" || ext == ".npy";
-    {
+    if (!table && !is_recording_path(a.input)) {
         std::error_code ec;
-        const bool named_record = ext == ".hea" || ext == ".edf" || ext == ".bdf" ||
-                                  std::filesystem::exists(a.input + ".hea", ec);
-        if (!table && !named_record)
-            throw std::invalid_argument(
-                "expected a WFDB record (.hea or its name), an EDF/BDF file or a table (.csv, "
-                ".npy), found '" + a.input + "'" +
-                (std::filesystem::is_directory(a.input, ec) ? " (a directory)" : ""));
+        throw std::invalid_argument(
+            "expected a WFDB record (.hea or its name), an EDF/BDF file or a table (.csv, "
+            ".npy), found '" + a.input + "'" +
+            (std::filesystem::is_directory(a.input, ec) ? " (a directory)" : ""));
     }
-
     if (head.window <= 0)
         throw std::invalid_argument(a.model + ": expected a window length (signal.window > 0) "
                                               "in the card to cut windows, found " +
                                     std::to_string(head.window));
     // One channel named twice (an EDF keeps the signals as asked for, so
     // this is checked before reading too; by index as well below).
-    for (std::size_t k = 0; k < a.channels.size(); ++k)
-        for (std::size_t m = 0; m < k; ++m)
-            if (a.channels[k] == a.channels[m])
-                throw std::invalid_argument("--channels: expected each channel once, found '" +
-                                            a.channels[k] + "' in places " +
-                                            std::to_string(m + 1) + " and " +
-                                            std::to_string(k + 1));
+    refuse_repeated_channels(a.channels, [](const std::string& c) { return "'" + c + "'"; });
     // The input, its span and channels, at the model's rate. An EDF's
     // signals are chosen as it is read (their rates may differ): `picked`.
     bool picked = false;

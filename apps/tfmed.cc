@@ -10,6 +10,7 @@
 
 #include <tfmed/train/runtime.h>
 
+#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -20,6 +21,38 @@
 #ifndef TFMED_VERSION
 #define TFMED_VERSION "unknown"
 #endif
+
+namespace {
+
+// What CLI11 would read without a word: an empty value (`--csv ''` read as
+// not given, an empty number as 0), hexadecimal numbers (`--hop 0x10` was
+// 16 s: CLI11 converts in base 0) and a leading 0 of an integer (`--epochs
+// 010` trained 8 epochs: octal). Refused by the option's name.
+void refuse_odd_values(const CLI::App& sub)
+{
+    for (const CLI::Option* o : sub.get_options()) {
+        if (o->count() == 0 || o->get_type_size_min() == 0) // (flags)
+            continue;
+        const std::string type = o->get_type_name();
+        const bool integer = type.rfind("INT", 0) == 0 || type.rfind("UINT", 0) == 0;
+        const bool number = integer || type.rfind("FLOAT", 0) == 0;
+        for (const auto& v : o->results()) {
+            if (v.empty())
+                throw std::invalid_argument(o->get_name() + ": expected a value, found an "
+                                                            "empty one");
+            if (!number)
+                continue;
+            const std::size_t d = v.find_first_not_of("+- \t");
+            if (v.find_first_of("xX") != std::string::npos ||
+                (integer && d != std::string::npos && v[d] == '0' && d + 1 < v.size() &&
+                 std::isdigit(static_cast<unsigned char>(v[d + 1]))))
+                throw std::invalid_argument(o->get_name() + ": expected a decimal number, found '" +
+                                            v + "'");
+        }
+    }
+}
+
+} // namespace
 
 int main(int argc, char** argv)
 {
@@ -60,14 +93,7 @@ int main(int argc, char** argv)
     try {
         for (const auto& [sub, run] : cli.runs)
             if (sub->parsed()) {
-                // An option given an empty value (`--csv ''`, `--channel ''`)
-                // read as not given, or as 0: refused by name instead.
-                for (const CLI::Option* o : sub->get_options())
-                    if (o->count() > 0 && o->get_type_size_min() > 0)
-                        for (const auto& v : o->results())
-                            if (v.empty())
-                                throw std::invalid_argument(
-                                    o->get_name() + ": expected a value, found an empty one");
+                refuse_odd_values(*sub);
                 rc = run();
                 break;
             }

@@ -36,6 +36,31 @@ Task task_of(const std::string& t)
     return Task::classify;
 }
 
+// The alarm threshold rules, for the constructor and set_threshold: an
+// anomaly model takes a finite level, or NaN for its card's (which must then
+// have one); the other tasks raise no alarms and take NaN only (a GRC
+// callback fires with the block's NaN default). `model`: "model X.tfm".
+void check_threshold(Task task, const std::string& task_name, float t, float card,
+                     const std::string& model)
+{
+    const std::string me = "tfmed.specar: ";
+    if (task != Task::anomaly) {
+        if (!std::isnan(t))
+            throw std::invalid_argument(me + model + " (" + task_name +
+                                        ") raises no alarms: expected threshold NaN (only "
+                                        "anomaly detection models take one), found " +
+                                        std::to_string(t));
+        return;
+    }
+    if (std::isnan(t) && !std::isfinite(card))
+        throw std::invalid_argument(me + model +
+                                    " has no calibrated threshold (its card says null); it "
+                                    "would never alarm. Give the threshold explicitly");
+    if (std::isinf(t))
+        throw std::invalid_argument(me + "expected a finite threshold (or NaN: the card's), "
+                                         "found " + std::to_string(t));
+}
+
 struct Setup {
     std::shared_ptr<::tfmed::engine::SpecarService> svc;
     double deadline_s = 0.0;
@@ -85,20 +110,7 @@ Setup open(const std::string& path, int channels, int hop, const std::string& de
         throw std::invalid_argument(me + "model " + path + " takes " +
                                     std::to_string(a.time_features) +
                                     " time features; this block computes 4 (timeF, freq h)");
-    if (s.task == Task::anomaly) {
-        if (std::isnan(threshold) && !std::isfinite(c.threshold))
-            throw std::invalid_argument(me + "model " + path +
-                                        " has no calibrated threshold (its card says null); "
-                                        "it would never alarm. Give the threshold explicitly");
-        if (std::isinf(threshold))
-            throw std::invalid_argument(me + "expected a finite threshold (or NaN: the "
-                                             "card's), found " + std::to_string(threshold));
-    } else if (!std::isnan(threshold)) {
-        throw std::invalid_argument(me + "model " + path + " (" + a.task +
-                                    ") raises no alarms: expected threshold NaN (only "
-                                    "anomaly detection models take one), found " +
-                                    std::to_string(threshold));
-    }
+    check_threshold(s.task, a.task, threshold, static_cast<float>(c.threshold), "model " + path);
     const int vlen = s.task == Task::forecast ? static_cast<int>(a.pred_len) * channels
                      : s.task == Task::impute ? channels
                                               : 1;
@@ -159,20 +171,9 @@ public:
     }
     void set_threshold(float t) override
     {
-        // The constructor's rules: a model that raises no alarms takes NaN
-        // only (a GRC callback fires with the block's NaN default).
-        if (d_task != Task::anomaly) {
-            if (!std::isnan(t))
-                throw std::invalid_argument(
-                    "tfmed.specar: this model (" + d_engine.card().arch.task +
-                    ") raises no alarms: expected threshold NaN (only anomaly detection "
-                    "models take one), found " + std::to_string(t));
-            return;
-        }
-        if (std::isinf(t) || (std::isnan(t) && std::isnan(d_card_threshold)))
-            throw std::invalid_argument("tfmed.specar: expected a finite threshold (NaN only "
-                                        "when the card has one), found " + std::to_string(t));
-        d_threshold.store(t);
+        check_threshold(d_task, d_engine.card().arch.task, t, d_card_threshold, "this model");
+        if (d_task == Task::anomaly)
+            d_threshold.store(t);
     }
     std::vector<std::string> class_names() const override
     {

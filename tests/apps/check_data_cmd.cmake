@@ -204,3 +204,14 @@ if(NOT rc EQUAL 0 OR NOT out MATCHES "a +range +-1 \\.\\. 4 +1 not finite"
   message(FATAL_ERROR "tfmed data inspect cells.csv: expected each column's range and its "
                       "non-finite cells, got rc ${rc}: ${out}${err}")
 endif()
+# A WFDB header with no signals: named (the messages came from save_figure
+# and check_rpeaks).
+file(WRITE ${OUT}/nosig.hea "nosig 0 360 1000\n")
+foreach(cmd plot rpeaks)
+  execute_process(COMMAND ${TFMED} data ${cmd} ${OUT}/nosig.hea RESULT_VARIABLE rc
+    OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(rc EQUAL 0 OR NOT err MATCHES "nosig.hea: expected at least one signal")
+    message(FATAL_ERROR "tfmed data ${cmd} of a record without signals: expected it named, got "
+                        "rc ${rc}: ${out}${err}")
+  endif()
+endforeach()

@@ -333,8 +333,10 @@ refused("a directory", "expected a WFDB record (.hea or its name), an EDF/BDF fi
         "(.csv, .npy), found 'adir' (a directory)", "score", TSRNET, "adir")
 refused("an empty --csv", "--csv: expected a value, found an empty one", "score", TSRNET, REC,
         "--csv", "")
-refused("hexadecimal seconds", "--hop: expected a finite number > 0, found '0x10'", "score",
+refused("hexadecimal seconds", "--hop: expected a decimal number, found '0x10'", "score",
         TSRNET, REC, "--hop", "0x10")
+refused("an octal-looking integer", "--batch: expected a decimal number, found '010'", "score",
+        TSRNET, REC, "--batch", "010")
 refused("a forecasting model", "predicts values", "score", FORECAST, MSL, "--csv", "no1.csv")
 refused("channels the record lacks", "expected the model's channel(s) MLII?", "score", TSRNET,
         REC, "--csv", "no2.csv")

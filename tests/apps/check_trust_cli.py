@@ -224,19 +224,29 @@ def main():
     lab = np.zeros(6, np.float32)
     lab[4] = np.nan
     np.save(p("nanlab.npy"), lab)
-    expect_fail("NaN label", "nanlab.npy: expected a finite label (0 = normal) for every window, "
-                "found nan at index 4",
+    expect_fail("NaN label", "nanlab.npy: expected class indices (0 = normal, 1, 2, ... abnormal) "
+                "as labels, found nan at index 4",
                 "train", "tsrnet", "--data", p("six.npy"), "--labels", p("nanlab.npy"), "--rate",
                 360, "-o", p("x.tfm"))
-    # Labels are class indices (0 = normal): 0.5 or -3 were taken as abnormal.
+    # Labels are class indices (0 = normal): 0.5 or -3 were taken as abnormal,
+    # in a .npy as in a CSV's label column.
     for bad, shown in ((0.5, "0.500000"), (-3.0, "-3.000000")):
         lab = np.zeros(6, np.float32)
         lab[2] = bad
         np.save(p("oddlab.npy"), lab)
         expect_fail(f"label {bad}", "oddlab.npy: expected class indices (0 = normal, 1, 2, ... "
-                    f"abnormal), found {shown} at index 2",
+                    f"abnormal) as labels, found {shown} at index 2",
                     "eval", "tsrnet", DEMO, "--data", p("six.npy"), "--labels", p("oddlab.npy"),
                     "--rate", 360)
+    # (a CSV of windows: a label column and one row of samples per window)
+    rows6 = X[[0, 1, 2, 160, 161, 162]]
+    with open(p("oddlab.csv"), "w") as f:
+        f.write("label," + ",".join(f"s{k}" for k in range(rows6.shape[1])) + "\n")
+        for i, row in enumerate(rows6):
+            f.write(("0.5" if i == 2 else "0") + "," + ",".join(f"{v:.4f}" for v in row) + "\n")
+    expect_fail("CSV label 0.5", "oddlab.csv: expected class indices (0 = normal, 1, 2, ... "
+                "abnormal) as labels, found 0.500000 at row 3's label",
+                "eval", "tsrnet", DEMO, "--data", p("oddlab.csv"), "--rate", 360)
     Xn = X[:40].copy()
     Xn[[3, 7], 100] = np.nan
     np.save(p("nanwin.npy"), Xn)
@@ -315,6 +325,11 @@ def main():
     # optimisation settings only with --allow-changed-settings, recorded.
     base = [*smoke_with(epochs=3), "-o", p("r.tfm")]
     expect_ok("paused run", *base, "--stop-after", 1)
+    # The same run again without --resume: it removes the checkpoint and
+    # says so (an interrupted run restarted this way lost it without a word).
+    out = expect_ok("paused run started over", *base, "--stop-after", 1)
+    if "started over: removed the checkpoint " + p("r.tfm.ckpt") not in out:
+        failures.append(f"a fresh run over a checkpoint did not say it removed it:\n{out}")
     expect_fail("resume with other data", "max_windows 16 -> 8",
                 *smoke_with(epochs=3, max_windows=8), "-o", p("r.tfm"), "--resume")
     expect_fail("resume with another width", "width 4 -> 6",

@@ -81,10 +81,16 @@ TEST(ResampleTest, RatesOffByOrdersOfMagnitudeAreRefused)
     EXPECT_NE(msg(1.0, 1e4, 300000).find("expected at most 2^31 values out, found 3000000000"),
               std::string::npos)
         << msg(1.0, 1e4, 300000);
-    // The factor bound: 1e4 / 0.1234567 would need p/q = 81000000/1000.
+    // The factor bound: 1000 / 0.1234567 (8100.0066) needs q > 123, so p > 10^6.
     EXPECT_NE(msg(0.1234567, 1000.0, 10).find("expected a factor p/q with p and q up to 10^6"),
               std::string::npos)
         << msg(0.1234567, 1000.0, 10);
+    // A ratio no p/q with q <= 1000 reaches: 2e-4 came out as 1/1000, five
+    // times the rate asked for.
+    EXPECT_NE(msg(500.0, 0.1, 100000).find("expected a factor p/q within 1e-4 of the ratio with "
+                                            "q up to 1000, found 1/1000"),
+              std::string::npos)
+        << msg(500.0, 0.1, 100000);
 }
 
 TEST(ResampleTest, AnAnnotationOnTheLastSampleStaysInTheSpan)

@@ -349,9 +349,9 @@ TEST(TrainResume, ResumeWithOtherThreadsIsRecorded)
 
 TEST(TrainResume, AFreshRunOverAnEarlierCheckpointSaysSo)
 {
-    // An interrupted run started again without --resume replaced its
-    // checkpoint without a word: the started event says so, while Ctrl-C
-    // still keeps it; a first run says nothing of the kind.
+    // An interrupted run started again without --resume lost its checkpoint
+    // without a word: start_fresh() removes it and says whether there was
+    // one, and the started event names it; a first run says nothing.
     ToyTask t;
     const auto path = tmp("fresh.ckpt");
     std::filesystem::remove(path);
@@ -364,12 +364,18 @@ TEST(TrainResume, AFreshRunOverAnEarlierCheckpointSaysSo)
         };
     };
     std::string first, again;
+    o.superseded_checkpoint = train::start_fresh(path);
+    EXPECT_FALSE(o.superseded_checkpoint);
     ASSERT_FALSE(train::run(t, o, torch::kCPU, false, started(first)).completed);
-    EXPECT_EQ(first.find("starting over"), std::string::npos) << first;
+    EXPECT_EQ(first.find("started over"), std::string::npos) << first;
+    ASSERT_TRUE(std::filesystem::exists(path));
+    o.superseded_checkpoint = train::start_fresh(path);
+    EXPECT_TRUE(o.superseded_checkpoint);
+    EXPECT_FALSE(std::filesystem::exists(path));
     ToyTask t2;
     ASSERT_FALSE(train::run(t2, o, torch::kCPU, false, started(again)).completed);
-    EXPECT_NE(again.find("; starting over: the checkpoint " + path +
-                         " of an earlier run will be replaced (--resume continues from it)"),
+    EXPECT_NE(again.find("; started over: removed the checkpoint " + path +
+                         " of an earlier run (--resume would have continued it)"),
               std::string::npos)
         << again;
 }

@@ -60,6 +60,9 @@ struct LoopOptions {
     uint64_t seed = 668;
     int stop_after = 0;          //!< > 0: return after this many epochs (continue with resume)
     std::string checkpoint;      //!< checkpoint path ("" = none)
+    /*! Set by start_fresh(): this run removed an earlier run's checkpoint
+     *  at `checkpoint` (its started event says so). Not a setting. */
+    bool superseded_checkpoint = false;
     /*! Resume: apply optimisation settings that differ from the checkpoint's
      *  (lr, batch, epochs, schedule, weight decay, clipping, selection,
      *  patience) from where the checkpoint left off (a checkpoint inside

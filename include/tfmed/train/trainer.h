@@ -124,6 +124,15 @@ public:
 };
 
 /*!
+ * \brief A fresh run (no resume) supersedes an old checkpoint at `checkpoint`
+ * (it would be replaced after the first epoch anyway): removed now, so that
+ * a cancelled run never leaves a stale one that looks like its own. Only
+ * the writing rank removes it. Returns whether there was one, for
+ * LoopOptions::superseded_checkpoint.
+ */
+bool start_fresh(const std::string& checkpoint);
+
+/*!
  * \brief Run the loop on `task`. On completion the task's module holds the
  * selected weights (best or last). With `resume`, continues from
  * `opts.checkpoint` (its settings must match; the task's data too).

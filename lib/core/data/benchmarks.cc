@@ -43,10 +43,10 @@ torch::Tensor npy_2d(const std::string& path, int64_t cols)
     // evaluation printing MSE nan, exit 0): named where it is.
     for (std::size_t i = 0; i < a.data.size(); ++i)
         if (!std::isfinite(a.data[i]))
-            throw std::runtime_error(path + ": row " + std::to_string(i / cols + 1) +
-                                     ", column " + std::to_string(i % cols + 1) +
-                                     ": expected a finite value, found " +
-                                     std::to_string(a.data[i]));
+            throw std::runtime_error(path + ": expected finite values, found " +
+                                     std::to_string(a.data[i]) + " at [" +
+                                     std::to_string(i / cols) + ", " + std::to_string(i % cols) +
+                                     "]");
     return torch::from_blob(const_cast<float*>(a.data.data()), { a.shape[0], cols },
                             torch::kFloat)
         .clone();

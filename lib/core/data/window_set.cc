@@ -61,6 +61,18 @@ torch::Tensor to_model_rate(const torch::Tensor& row, double rate, double model_
     return out.slice(1, 0, window).contiguous();
 }
 
+// A label of a window set: a class index, 0 normal and any other class
+// abnormal (0.5 or -3 were taken as abnormal without a word; NaN or an empty
+// cell is refused). `where`: "at index 4", "at row 7's label".
+int abnormal_label(double v, const std::string& file, const std::string& where)
+{
+    if (!std::isfinite(v) || v < 0 || v != std::floor(v))
+        throw std::invalid_argument(file + ": expected class indices (0 = normal, 1, 2, ... "
+                                           "abnormal) as labels, found " +
+                                    std::to_string(v) + " " + where);
+    return v != 0.0 ? 1 : 0;
+}
+
 } // namespace
 
 WindowSet load_window_set(const WindowSetSpec& a, double model_rate, int64_t window)
@@ -160,21 +172,8 @@ WindowSet load_window_set(const WindowSetSpec& a, double model_rate, int64_t win
             if (lab.size() != N)
                 throw std::invalid_argument(a.labels + ": expected " + std::to_string(N) +
                                             " labels, found " + std::to_string(lab.size()));
-            for (int64_t i = 0; i < N; ++i) {
-                if (!std::isfinite(lab.data[i]))
-                    throw std::invalid_argument(a.labels + ": expected a finite label (0 = "
-                                                           "normal) for every window, found " +
-                                                std::to_string(lab.data[i]) + " at index " +
-                                                std::to_string(i));
-                // Class indices: 0 normal, any other class abnormal (0.5 or
-                // -3 were taken as abnormal without a word).
-                if (lab.data[i] < 0 || lab.data[i] != std::floor(lab.data[i]))
-                    throw std::invalid_argument(a.labels + ": expected class indices (0 = "
-                                                           "normal, 1, 2, ... abnormal), found " +
-                                                std::to_string(lab.data[i]) + " at index " +
-                                                std::to_string(i));
-                labels[i] = lab.data[i] != 0.0f ? 1 : 0;
-            }
+            for (int64_t i = 0; i < N; ++i)
+                labels[i] = abnormal_label(lab.data[i], a.labels, "at index " + std::to_string(i));
         }
         for (int64_t i = 0; i < N; ++i) {
             rows.push_back(to_model_rate(all[i], a.rate, model_rate, window, a.data + "#" + std::to_string(i)));
@@ -213,10 +212,9 @@ WindowSet load_window_set(const WindowSetSpec& a, double model_rate, int64_t win
                 row[0][static_cast<int64_t>(k)] = static_cast<float>(t.at(r, cols[k]));
             const std::string id = a.data + ":row " + std::to_string(r + 1);
             rows.push_back(to_model_rate(row, a.rate, model_rate, window, id));
-            if (lc >= 0 && !std::isfinite(t.at(r, lc)))
-                throw std::invalid_argument(id + ": expected a finite label (0 = normal), "
-                                                 "found an empty or non-finite cell");
-            const int y = lc >= 0 && t.at(r, lc) != 0.0 ? 1 : 0;
+            const int y = lc >= 0 ? abnormal_label(t.at(r, lc), a.data, "at row " +
+                                                       std::to_string(r + 1) + "'s label")
+                                  : 0;
             s.label.push_back(y);
             s.cls.push_back(y ? "abnormal" : "N");
             s.ids.push_back(id);

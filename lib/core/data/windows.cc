@@ -83,6 +83,14 @@ io::Recording resample_span(const io::Recording& r, double rate, int64_t first, 
                                     std::to_string(r.sample_rate) + " Hz), found " +
                                     std::to_string(rate) + " Hz");
     const auto [p, q] = rational(ratio);
+    // (q <= 1000 cannot reach every ratio: below 1e-3 it gave 1/1000, a
+    // recording resampled to another rate than asked for.)
+    if (std::abs(static_cast<double>(p) / q - ratio) > 1e-4 * ratio)
+        throw std::invalid_argument("resample: " + r.source + ": " +
+                                    std::to_string(r.sample_rate) + " Hz -> " +
+                                    std::to_string(rate) + " Hz: expected a factor p/q within "
+                                    "1e-4 of the ratio with q up to 1000, found " +
+                                    std::to_string(p) + "/" + std::to_string(q));
     if (std::max(p, q) > 1000000)
         throw std::invalid_argument("resample: " + r.source + ": " +
                                     std::to_string(r.sample_rate) + " Hz -> " +

@@ -32,8 +32,11 @@ constexpr int kMaxDepth = 64;
  *  keeps its own stack; everything after it recurses). */
 inline json parse_bounded(const std::string& text)
 {
-    return json::parse(text, [](int depth, json::parse_event_t, json&) {
-        if (depth > kMaxDepth)
+    // (At a container's start `depth` counts the containers around it.)
+    return json::parse(text, [](int depth, json::parse_event_t event, json&) {
+        if ((event == json::parse_event_t::object_start ||
+             event == json::parse_event_t::array_start) &&
+            depth >= kMaxDepth)
             throw std::invalid_argument("nesting deeper than " + std::to_string(kMaxDepth) +
                                         " levels");
         return true;

@@ -462,15 +462,17 @@ SpecarTrainResult fit(SpecarTrainConfig cfg, models::SpecarData d, const EventSi
         card.data_json = j.dump();
     }
 
+    bool superseded = false;
     if (cfg.resume)
         check_resume(ckpt, card);
-    else if (dist::is_writer())
-        fs::remove(ckpt);
+    else
+        superseded = start_fresh(ckpt);
     torch::manual_seed(cfg.loop.seed);
     models::SpecarNet net(card.arch);
     net->to(dev);
     LoopOptions lo = cfg.loop;
     lo.checkpoint = ckpt;
+    lo.superseded_checkpoint = superseded;
     const json extra = { { "device", dev.str() }, { "threads", at::get_num_threads() } };
     SpecarTask task(card, net, d, cfg, dev, extra);
     if (events) {

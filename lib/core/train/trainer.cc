@@ -124,13 +124,11 @@ void Loop::emit_started() const
                  (resume ? ", resumed after epoch " + std::to_string(start_epoch) +
                                (start_step ? " step " + std::to_string(start_step) : "")
                          : "");
-    // A fresh run over an earlier run's checkpoint (an interrupted run
-    // started again without --resume) replaces it at its first checkpoint:
-    // said at the start, while Ctrl-C still keeps it.
-    std::error_code ec;
-    if (!resume && !o.checkpoint.empty() && std::filesystem::exists(o.checkpoint, ec))
-        ev.message += "; starting over: the checkpoint " + o.checkpoint +
-                      " of an earlier run will be replaced (--resume continues from it)";
+    // An interrupted run started again without --resume lost its checkpoint
+    // without a word.
+    if (!resume && o.superseded_checkpoint)
+        ev.message += "; started over: removed the checkpoint " + o.checkpoint +
+                      " of an earlier run (--resume would have continued it)";
     emit(ev);
 }
 
@@ -475,6 +473,15 @@ LoopResult Loop::run()
 }
 
 } // namespace loop
+
+bool start_fresh(const std::string& checkpoint)
+{
+    std::error_code ec;
+    if (checkpoint.empty() || !dist::is_writer() || !std::filesystem::exists(checkpoint, ec))
+        return false;
+    std::filesystem::remove(checkpoint);
+    return true;
+}
 
 LoopResult run(Task& task,
                const LoopOptions& o,

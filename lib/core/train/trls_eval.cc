@@ -139,17 +139,17 @@ TrlsEvalResult evaluate_trls(const TrlsTrainConfig& cfg_in, const TrlsEvalSpec& 
         throw std::invalid_argument("--fold: expected folds within 1 .. " +
                                     std::to_string(spec.folds));
     if (spec.draws_figures()) {
+        std::error_code ec;
+        if (spec.out_dir.empty() || (fs::exists(spec.out_dir, ec) && !fs::is_directory(spec.out_dir, ec)))
+            throw std::invalid_argument("--out-dir: expected a folder for the figures, found " +
+                                        (spec.out_dir.empty() ? std::string("none")
+                                                              : "'" + spec.out_dir + "' (not a folder)"));
         try { // its figures are written after the folds: fail before them
             plot::check_font();
         } catch (const std::exception& e) {
             throw std::runtime_error(spec.out_dir + ": cannot draw the PNG figures here: " +
                                      e.what());
         }
-        std::error_code ec;
-        if (spec.out_dir.empty() || (fs::exists(spec.out_dir, ec) && !fs::is_directory(spec.out_dir, ec)))
-            throw std::invalid_argument("--out-dir: expected a folder for the figures, found " +
-                                        (spec.out_dir.empty() ? std::string("none")
-                                                              : "'" + spec.out_dir + "' (not a folder)"));
         if (!fs::create_directories(spec.out_dir, ec) && ec)
             throw std::runtime_error("--out-dir: cannot create the folder '" + spec.out_dir +
                                      "': " + ec.message());

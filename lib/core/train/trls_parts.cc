@@ -340,8 +340,7 @@ models::Tfrnn pretrain(Run& r, const std::string& checkpoint, bool resume, LoopR
     net->to(r.dev);
     LoopOptions lo = r.cfg.pretrain;
     lo.checkpoint = checkpoint;
-    if (!resume && !checkpoint.empty() && dist::is_writer())
-        fs::remove(checkpoint);
+    lo.superseded_checkpoint = !resume && start_fresh(checkpoint);
     PretrainTask task(net, r.imgs, r.parts.train, r.parts.val, r.cfg, r.dev, r.card, r.views2);
     if (r.events) {
         Event ev;

@@ -340,13 +340,9 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
                                     "non-finite)");
     const auto X = train.x.index_select(0, torch::tensor(usable, torch::kLong));
 
-    // A fresh run supersedes an old checkpoint at OUT.ckpt (it would be
-    // replaced after the first epoch anyway): a cancelled run never leaves a
-    // stale one that looks like its own.
-    if (!cfg.resume)
-        if (dist::is_writer())
-            fs::remove(ckpt);
+    const bool superseded = !cfg.resume && start_fresh(ckpt);
     LoopOptions lo = cfg.loop;
+    lo.superseded_checkpoint = superseded;
     lo.seed = spec.seed;
     lo.checkpoint = ckpt;
     const json extra = { { "device", dev.str() },
