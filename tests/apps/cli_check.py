@@ -14,9 +14,12 @@ class Checks:
     def __init__(self, tfmed, env):
         self.tfmed, self.env, self.failures = tfmed, env, []
 
-    def run(self, *args):
+    def run(self, *args, env=None):
+        """Exit status and output (standard output, then standard error);
+        `env` adds to the environment the checks were made with."""
         p = subprocess.run([self.tfmed, *map(str, args)], capture_output=True, text=True,
-                           errors="replace", env=self.env, timeout=900)
+                           errors="replace", env=self.env if env is None else {**self.env, **env},
+                           timeout=900)
         return p.returncode, p.stdout + p.stderr
 
     def ok(self, what, *args):
@@ -25,13 +28,20 @@ class Checks:
             self.failures.append(f"{what}: exit {rc}\n{text}")
         return text
 
-    def refused(self, what, want, *args):
-        rc, text = self.run(*args)
+    def refused(self, what, want, *args, env=None):
+        rc, text = self.run(*args, env=env)
         if rc == 0 or want not in text:
             self.failures.append(f"{what}: expected a failure with '{want}', got exit {rc}:\n"
                                  f"{text}")
         if "Exception raised from" in text:
             self.failures.append(f"{what}: a LibTorch backtrace reached the user")
+        return text
+
+    def absent(self, what, *paths):
+        """A refused or failed command must leave no output behind."""
+        for path in paths:
+            if os.path.exists(path):
+                self.failures.append(f"{what} left {path} behind")
 
     def check(self, what, cond, detail=""):
         if not cond:
