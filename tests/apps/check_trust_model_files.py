@@ -14,7 +14,6 @@ Exit 77 (skip) when DATA_DIR lacks mitdb_compiled10s.
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -23,14 +22,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tfm_file as tfm  # noqa: E402
-from cli_check import Checks  # noqa: E402
-
-TFMED, DATA, OUT, DEMO = sys.argv[1:5]
-C = Checks(TFMED, dict(os.environ))
-
-
-def p(name):
-    return os.path.join(OUT, name)
+from trust_common import C, DEMO, TFMED, p, start  # noqa: E402
 
 
 def with_card(path, edit, src=DEMO):
@@ -38,15 +30,7 @@ def with_card(path, edit, src=DEMO):
 
 
 def main():
-    if not os.path.exists(os.path.join(DATA, "mitdb_compiled10s", "X_mV.npy")):
-        print(f"SKIP: {DATA} lacks mitdb_compiled10s")
-        return 77
-    shutil.rmtree(OUT, ignore_errors=True)
-    os.makedirs(OUT)
-
-    # A small evaluation set: 3 N and 3 V segments (360 Hz rows, labels).
-    X = np.load(os.path.join(DATA, "mitdb_compiled10s", "X_mV.npy"))
-    np.save(p("six.npy"), X[[0, 1, 2, 160, 161, 162]])
+    start()
     np.save(p("six_labels.npy"), np.array([0, 0, 0, 1, 1, 1], np.float32))
     evalset = ["--data", p("six.npy"), "--labels", p("six_labels.npy"), "--rate", 360,
                "--split", "all", "--device", "cpu", "--threads", 1]

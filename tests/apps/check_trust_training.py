@@ -12,7 +12,6 @@ Usage: check_trust_training.py TFMED DATA_DIR OUT_DIR DEMO_MODEL
 Exit 77 (skip) when DATA_DIR lacks mitdb_compiled10s.
 """
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -22,24 +21,11 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tfm_file as tfm  # noqa: E402
-from cli_check import Checks  # noqa: E402
-
-TFMED, DATA, OUT, DEMO = sys.argv[1:5]
-C = Checks(TFMED, dict(os.environ))
-
-
-def p(name):
-    return os.path.join(OUT, name)
+from trust_common import C, DATA, DEMO, TFMED, p, start  # noqa: E402
 
 
 def main():
-    if not os.path.exists(os.path.join(DATA, "mitdb_compiled10s", "X_mV.npy")):
-        print(f"SKIP: {DATA} lacks mitdb_compiled10s")
-        return 77
-    shutil.rmtree(OUT, ignore_errors=True)
-    os.makedirs(OUT)
-    X = np.load(os.path.join(DATA, "mitdb_compiled10s", "X_mV.npy"))
-    np.save(p("six.npy"), X[[0, 1, 2, 160, 161, 162]])
+    X = start()
 
     # 1. Bad arguments: one clear line, non-zero exit, no backtrace.
     def smoke_with(**over):
