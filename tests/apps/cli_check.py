@@ -19,7 +19,7 @@ class Checks:
         `env` adds to the environment the checks were made with."""
         p = subprocess.run([self.tfmed, *map(str, args)], capture_output=True, text=True,
                            errors="replace", env=self.env if env is None else {**self.env, **env},
-                           timeout=900)
+                           timeout=600)
         return p.returncode, p.stdout + p.stderr
 
     def ok(self, what, *args):
@@ -34,7 +34,7 @@ class Checks:
             self.failures.append(f"{what}: expected a failure with '{want}', got exit {rc}:\n"
                                  f"{text}")
         if "Exception raised from" in text:
-            self.failures.append(f"{what}: a LibTorch backtrace reached the user")
+            self.failures.append(f"{what}: a LibTorch backtrace reached the user:\n{text}")
         return text
 
     def absent(self, what, *paths):
