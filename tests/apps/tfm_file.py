@@ -36,23 +36,34 @@ def sections(path):
     return {name: data for name, data, _ in read(path)}
 
 
-def write(path, secs):
-    """Format 2 with correct CRC-32s: `secs` is [(name, bytes)]."""
+def encode(secs):
+    """The bytes of a format-2 file with correct CRC-32s: `secs` is [(name, bytes)]."""
     b = MAGIC + struct.pack("<II", 2, len(secs))
     for name, data in secs:
         b += struct.pack("<H", len(name)) + name.encode() + struct.pack("<Q", len(data))
         b += struct.pack("<I", zlib.crc32(data) & 0xFFFFFFFF) + data
-    open(path, "wb").write(b)
+    return b
 
 
-def write_format1(path, secs, card=None):
-    """Format 1 (no checksums) from {name: bytes}, optionally with another card."""
+def encode_format1(secs, card=None):
+    """The bytes of a format-1 file (no checksums) from {name: bytes},
+    optionally with another card (a dict)."""
     b = MAGIC + struct.pack("<I", 1)
     for name in ("card", "weights", "optimizer"):
         data = json.dumps(card).encode() if name == "card" and card is not None \
             else secs.get(name, b"")
         b += struct.pack("<Q", len(data)) + data
-    open(path, "wb").write(b)
+    return b
+
+
+def write(path, secs):
+    """Format 2 with correct CRC-32s: `secs` is [(name, bytes)]."""
+    open(path, "wb").write(encode(secs))
+
+
+def write_format1(path, secs, card=None):
+    """Format 1 (no checksums) from {name: bytes}, optionally with another card."""
+    open(path, "wb").write(encode_format1(secs, card))
     return path
 
 

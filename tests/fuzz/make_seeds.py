@@ -19,7 +19,10 @@ import re
 import shutil
 import struct
 import sys
-import zlib
+
+# The model-file container's one test writer (tests/apps/tfm_file.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "apps"))
+import tfm_file  # noqa: E402
 
 TARGETS = (
     "fuzz_wfdb_header",
@@ -397,37 +400,20 @@ def csv_seeds(out, data):
             c.add("real_" + rel, head[:head.rfind(b"\n") + 1])
 
 
-def model_file(sections, fmt=2):
-    """A model file: "TFMEDMDL" | u32 format | u32 sections | per section u16 name
-    length, name, u64 size, u32 CRC-32 (format 2), bytes (model_file.h)."""
-    out = b"TFMEDMDL" + struct.pack("<II", fmt, len(sections))
-    for name, data in sections:
-        out += struct.pack("<H", len(name)) + name.encode() + struct.pack("<Q", len(data))
-        if fmt >= 2:
-            out += struct.pack("<I", zlib.crc32(data) & 0xFFFFFFFF)
-        out += data
-    return out
-
-
 def demo_card(root, name="tsrnet_demo_mitdb.tfm"):
-    """The card of a shipped demo model (read from its first section)."""
+    """The card of a shipped demo model."""
     p = os.path.join(root, "models", name)
-    if not os.path.exists(p):
-        return None
-    b = read(p, 1 << 16)
-    n = struct.unpack_from("<H", b, 16)[0]
-    size = struct.unpack_from("<Q", b, 18 + n)[0]
-    return b[18 + n + 12:18 + n + 12 + size]
+    return tfm_file.sections(p)["card"] if os.path.exists(p) else None
 
 
 def model_seeds(out):
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     card = demo_card(root) or json.dumps({"model": "tsrnet", "format": 2}).encode()
     c = Corpus(out, "fuzz_model_file")
-    c.add("demo_card_only.tfm", model_file([("card", card)]))
-    c.add("demo_small_weights.tfm", model_file([("card", card), ("weights", b"PK\x03\x04" + bytes(60))]))
-    c.add("format1.tfm", model_file([("card", card), ("weights", bytes(16))], fmt=1))
-    c.add("bad_crc.tfm", model_file([("card", card)])[:-1] + b"!")
+    c.add("demo_card_only.tfm", tfm_file.encode([("card", card)]))
+    c.add("demo_small_weights.tfm", tfm_file.encode([("card", card), ("weights", b"PK\x03\x04" + bytes(60))]))
+    c.add("format1.tfm", tfm_file.encode_format1({"card": card, "weights": bytes(16)}))
+    c.add("bad_crc.tfm", tfm_file.encode([("card", card)])[:-1] + b"!")
     c.add("huge_section.tfm", b"TFMEDMDL" + struct.pack("<II", 2, 1) + struct.pack("<H", 4) +
           b"card" + struct.pack("<QI", 1 << 60, 0))
     c.add("empty.tfm", b"")
@@ -435,11 +421,11 @@ def model_seeds(out):
     k.add("demo.json", card)
     specar = demo_card(root, "specar_msl_demo.tfm")
     if specar:
-        c.add("specar_card_only.tfm", model_file([("card", specar)]))
+        c.add("specar_card_only.tfm", tfm_file.encode([("card", specar)]))
         k.add("specar_msl.json", specar)
         k.add("specar_forecast.json", demo_card(root, "specar_etth1_forecast_demo.tfm") or b"{}")
     try:
-        j = json.loads(card)
+        json.loads(card)
     except ValueError:
         return
     for name, edit in (("leads_100000", lambda j: j["architecture"].update(leads=100000)),
