@@ -3,7 +3,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 """The model-file container of include/tfmed/models/model_file.h, written
-independently of the C++ reader so the trust checks can damage and forge
+independently of the C++ reader so the trust checks (and the fuzz seeds,
+tests/fuzz/make_seeds.py) can damage and forge
 files: "TFMEDMDL", u32 format, then (format 2) u32 count and per section a
 u16 name length, the name, u64 size, u32 CRC-32 and the bytes; format 1
 (no checksums) has the card, weights and optimizer as u64 size + bytes."""
