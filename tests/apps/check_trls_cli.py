@@ -14,7 +14,6 @@ Exit 77 (skip) when DATA_DIR lacks the Bonn EEG or UEA sets.
 import json
 import os
 import shutil
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
