@@ -12,6 +12,8 @@
 #ifndef INCLUDED_TFMED_APPS_CLI_H
 #define INCLUDED_TFMED_APPS_CLI_H
 
+#include <tfmed/train/options.h>
+
 #include <CLI/CLI.hpp>
 
 #include <cmath>
@@ -264,6 +266,38 @@ inline CLI::Validator int_range(long long lo, long long hi)
 }
 
 constexpr long long kMaxThreads = 256;
+
+/*! The loop's learning-rate schedule on a train command: --schedule,
+ *  --step-size, --gamma, --plateau-patience, --plateau-factor (defaults:
+ *  `s` as it is now). */
+inline void add_schedule_options(CLI::App* c, train::ScheduleOptions& s)
+{
+    c->add_option("--schedule", s.name, "Learning rate per epoch: constant, cosine, step, plateau")
+        ->capture_default_str(); // the loop names the schedules it has (LoopOptions::validate)
+    c->add_option("--step-size", s.step_size, "step schedule: epochs per step")
+        ->check(int_range(1, 100000))
+        ->capture_default_str();
+    c->add_option("--gamma", s.gamma, "step schedule: factor per step (0.5 every epoch: "
+                                      "TSLib's lradj type1, one epoch earlier)")
+        ->check(kFraction)
+        ->capture_default_str();
+    c->add_option("--plateau-patience", s.patience,
+                  "plateau schedule: epochs without improvement before a cut")
+        ->check(int_range(0, 100000))
+        ->capture_default_str();
+    c->add_option("--plateau-factor", s.factor, "plateau schedule: cut factor")
+        ->check(kFraction)
+        ->capture_default_str();
+}
+
+/*! A schedule's parameters beside another schedule are refused, not
+ *  ignored (`name`: the schedule the command will run). */
+inline void check_schedule_options(const CLI::App* c, const std::string& name)
+{
+    refuse_unless(c, { "--step-size", "--gamma" }, name == "step", "only with --schedule step");
+    refuse_unless(c, { "--plateau-patience", "--plateau-factor" }, name == "plateau",
+                  "only with --schedule plateau");
+}
 
 } // namespace apps
 } // namespace tfmed

@@ -386,6 +386,7 @@ void add_specar_commands(Cli& cli)
     tspec->add_option("--epochs", sc.loop.epochs)->check(int_range(1, 100000));
     tspec->add_option("--batch", sc.loop.batch)->check(int_range(1, 1 << 20));
     tspec->add_option("--lr", sc.loop.optimizer.lr)->check(kFinitePositive);
+    add_schedule_options(tspec, sc.loop.schedule);
     tspec->add_option("--patience", sc.loop.patience, "Early stopping (0 = none)")
         ->check(int_range(0, 100000));
     tspec->add_option("--ties", ta->ties,
@@ -451,6 +452,13 @@ void add_specar_commands(Cli& cli)
         keep("--batch", sc.loop.batch, given.loop.batch);
         keep("--lr", sc.loop.optimizer.lr, given.loop.optimizer.lr);
         keep("--patience", sc.loop.patience, given.loop.patience);
+        keep("--schedule", sc.loop.schedule.name, given.loop.schedule.name);
+        keep("--step-size", sc.loop.schedule.step_size, given.loop.schedule.step_size);
+        keep("--gamma", sc.loop.schedule.gamma, given.loop.schedule.gamma);
+        keep("--plateau-patience", sc.loop.schedule.patience, given.loop.schedule.patience);
+        keep("--plateau-factor", sc.loop.schedule.factor, given.loop.schedule.factor);
+        check_schedule_options(tspec, sc.loop.schedule.name);
+        sc.loop.validate(); // before the data are read
         if (tspec->count("--ties"))
             sc.loop.ties_improve = ta->ties == "last";
         keep("--d-model", sc.arch.d_model, given.arch.d_model);

@@ -402,18 +402,7 @@ void add_tsrnet_commands(Cli& cli)
         ->capture_default_str();
     ttsr->add_option("--optimizer", tc.loop.optimizer.name, "adamw or adam")
         ->capture_default_str();
-    ttsr->add_option("--schedule", tc.loop.schedule.name,
-                     "Learning rate per epoch: cosine, constant, step, plateau")
-        ->capture_default_str();
-    ttsr->add_option("--step-size", tc.loop.schedule.step_size, "step schedule: epochs per step")
-        ->capture_default_str();
-    ttsr->add_option("--gamma", tc.loop.schedule.gamma, "step schedule: factor per step")
-        ->capture_default_str();
-    ttsr->add_option("--plateau-patience", tc.loop.schedule.patience,
-                     "plateau schedule: epochs without improvement before a cut")
-        ->capture_default_str();
-    ttsr->add_option("--plateau-factor", tc.loop.schedule.factor, "plateau schedule: cut factor")
-        ->capture_default_str();
+    add_schedule_options(ttsr, tc.loop.schedule);
     ttsr->add_option("--clip-grad", tc.loop.clip_grad_norm,
                      "Clip the gradient 2-norm to this (0 = off)")
         ->capture_default_str();
@@ -466,11 +455,8 @@ void add_tsrnet_commands(Cli& cli)
 
     add_dist_options(ttsr, ta->dist);
     cli.on(ttsr, [ta, ttsr] {
-        const auto& sched = ta->cfg.loop.schedule.name;
-        refuse_unless(ttsr, { "--step-size", "--gamma" }, sched == "step",
-                      "only with --schedule step");
-        refuse_unless(ttsr, { "--plateau-patience", "--plateau-factor" }, sched == "plateau",
-                      "only with --schedule plateau");
+        check_schedule_options(ttsr, ta->cfg.loop.schedule.name);
+        ta->cfg.loop.validate(); // before the data are read
         refuse_unless(ttsr, { "--allow-changed-settings" }, ta->cfg.resume, "only with --resume");
         return train_tsrnet(*ta);
     });

@@ -88,6 +88,21 @@ for top in ("0.001", "0"):
     check("forecast card", c["architecture"]["task"] == "long_term_forecast"
           and c["architecture"]["pred_len"] == 24 and c["data"]["top_weight"] == float(top),
           c["data"])
+# The presets keep the published code's constant rate (its lradj edited to
+# 1 ** ...); the loop's other schedules are options, as for `train tsrnet`.
+check("forecast preset schedule", card("f0.tfm")["training"]["settings"]["schedule"]
+      == {"name": "constant"}, card("f0.tfm")["training"]["settings"])
+ok("train forecast, step schedule", "train", "specar", "--preset", "etth1-96", "--pred-len", "24",
+   "--epochs", "3", "--max-windows", "32", "--schedule", "step", "--step-size", "2",
+   "--gamma", "0.5", "--lr", "0.002", *TINY, "-o", "fstep.tfm", "--json", "fstep.json")
+check("step schedule on the card", card("fstep.tfm")["training"]["settings"]["schedule"]
+      == {"name": "step", "step_size": 2, "gamma": 0.5}, card("fstep.tfm")["training"])
+lrs = [h["lr"] for h in json.load(open("fstep.json"))["history"]]
+check("step schedule per epoch", lrs == [0.002, 0.002, 0.001], lrs)
+refused("gamma without the step schedule", "--gamma: only with --schedule step", "train",
+        "specar", "--preset", "etth1-96", "--gamma", "0.5", "-o", "x.tfm")
+refused("schedule name", "expected schedule constant, cosine, step or plateau, found 'halve'", "train",
+        "specar", "--preset", "etth1-96", "--schedule", "halve", "-o", "x.tfm")
 ok("eval forecast", "eval", "specar", "f0.001.tfm", "--max-windows", "10", "--json", "f.json",
    "--plot", "f.png")
 e = json.load(open("f.json"))
