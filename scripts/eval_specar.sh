@@ -20,7 +20,7 @@
 # ETTh1 script's network on ETTh2 (the etth2 presets until 2026-12-07):
 # "--e-layers 1 --conv-layers 6 --d-model 16 --d-ff 32 --hop 1 --lr 1e-4".
 # $FORECAST_STRIDE (16), $FORECAST_EPOCHS (6) with $VAL_MAX (512) forecasting
-# validation windows evenly spread (0 = all), $MSL_STRIDE (40). A run whose
+# validation windows evenly spread (0 = all), $MSL_STRIDE (40), $MSL_SEEDS (668). A run whose
 # $OUT/NAME.eval.json exists is skipped: use a fresh $OUT for other reductions. Test sets are never reduced, except
 # MSL's windows at stride 100 (every point scored once). The reference protocol
 # for imputation, nothing reduced (about 20 min per rate here):
@@ -103,9 +103,12 @@ case $what in
           --max-val-windows "${IMPUTE_VAL_MAX:-256}" "${imp_args[@]}"
       done
     done ;;
-  anomaly)
-    for p in clean reference; do
-      run "msl-$p" --preset msl --protocol "$p" --train-stride "${MSL_STRIDE:-40}" --batch 32
+  anomaly) # seed 668 (the loop's default) is msl-P, others msl-P-SEED
+    for s in ${MSL_SEEDS:-668}; do
+      for p in clean reference; do
+        n="msl-$p"; [ "$s" = 668 ] || n="$n-$s"
+        run "$n" --preset msl --protocol "$p" --train-stride "${MSL_STRIDE:-40}" --batch 32 --seed "$s"
+      done
     done ;;
   forecast)
     for d in etth1 etth2; do

@@ -70,12 +70,15 @@ if rows:
 
 rows = []
 for p in ("clean", "reference"):
-    n = f"msl-{p}"
-    if n in ev:
-        for s in ev[n]["scores"]:
-            rows.append(f"| {p} | {s['threshold_from']} | {100 * s['f1']:.2f} | "
-                        f"{100 * s['pa_precision']:.2f} / {100 * s['pa_recall']:.2f} / "
-                        f"{100 * s['pa_f1']:.2f} | 89.97 / 74.87 / 81.72 |")
+    # msl-P is seed 668, msl-P-SEED the others (MSL_SEEDS): mean ± std over them
+    names = sorted(n for n in ev if re.fullmatch(f"msl-{p}(-\\d+)?", n))
+    if not names:
+        continue
+    for t in [s["threshold_from"] for s in ev[names[0]]["scores"]]:
+        sc = [next(s for s in ev[n]["scores"] if s["threshold_from"] == t) for n in names]
+        f = lambda k: ms([s[k] for s in sc], 100, "{:.2f}")
+        rows.append(f"| {p} | {t} | {f('f1')} | {f('pa_precision')} / {f('pa_recall')} / "
+                    f"{f('pa_f1')} | 89.97 / 74.87 / 81.72 |")
 if rows:
     print("| MSL training protocol | threshold from | F1 % | P / R / F1 % point-adjusted | paper (PA) |")
     print("|---|---|---|---|---|")
