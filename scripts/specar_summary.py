@@ -76,8 +76,8 @@ for p in ("clean", "reference"):
         continue
     for t in [s["threshold_from"] for s in ev[names[0]]["scores"]]:
         sc = [next(s for s in ev[n]["scores"] if s["threshold_from"] == t) for n in names]
-        f = lambda k: ms([s[k] for s in sc], 100, "{:.2f}")
-        rows.append(f"| {p} | {t} | {f('f1')} | {f('pa_precision')} / {f('pa_recall')} / "
+        f = lambda k: ms([s[k] for s in sc], 100, "{:.2f}").split(" (n=")[0]
+        rows.append(f"| {p} (n={len(sc)}) | {t} | {f('f1')} | {f('pa_precision')} / {f('pa_recall')} / "
                     f"{f('pa_f1')} | 89.97 / 74.87 / 81.72 |")
 if rows:
     print("| MSL training protocol | threshold from | F1 % | P / R / F1 % point-adjusted | paper (PA) |")
