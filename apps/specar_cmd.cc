@@ -458,7 +458,6 @@ void add_specar_commands(Cli& cli)
         keep("--plateau-patience", sc.loop.schedule.patience, given.loop.schedule.patience);
         keep("--plateau-factor", sc.loop.schedule.factor, given.loop.schedule.factor);
         check_schedule_options(tspec, sc.loop.schedule.name);
-        sc.loop.validate(); // before the data are read
         if (tspec->count("--ties"))
             sc.loop.ties_improve = ta->ties == "last";
         keep("--d-model", sc.arch.d_model, given.arch.d_model);
@@ -480,6 +479,7 @@ void add_specar_commands(Cli& cli)
              given.loop.allow_changed_settings);
         if (tspec->count("--n-fft") && !tspec->count("--win-length"))
             sc.arch.win_length = sc.arch.n_fft;
+        sc.loop.validate(); // the loop's settings, before the data are read
         // Options of another task are refused, not ignored.
         const std::string& task = sc.arch.task;
         const bool series = task == "imputation" || task == "long_term_forecast";
