@@ -27,13 +27,15 @@ ev = {os.path.basename(p)[:-len(".eval.json")]: denull(json.load(open(p)))
       for p in glob.glob(f"{out}/*.eval.json")}
 
 
-def ms(v, scale=1.0, fmt="{:.1f}"):
+def ms(v, scale=1.0, fmt="{:.1f}", count=True):
+    """Mean ± sample std of v (times scale), with "(n=...)" unless count is False."""
     v = [x * scale for x in v]
     if not v:
         return "-"
     if len(v) == 1:
         return fmt.format(v[0])
-    return (fmt + " ± " + fmt).format(statistics.mean(v), statistics.stdev(v)) + f" (n={len(v)})"
+    n = f" (n={len(v)})" if count else ""
+    return (fmt + " ± " + fmt).format(statistics.mean(v), statistics.stdev(v)) + n
 
 
 def epochs(name):
@@ -76,7 +78,7 @@ for p in ("clean", "reference"):
         continue
     for t in [s["threshold_from"] for s in ev[names[0]]["scores"]]:
         sc = [next(s for s in ev[n]["scores"] if s["threshold_from"] == t) for n in names]
-        f = lambda k: ms([s[k] for s in sc], 100, "{:.2f}").split(" (n=")[0]
+        f = lambda k: ms([s[k] for s in sc], 100, "{:.2f}", count=False)
         rows.append(f"| {p} (n={len(sc)}) | {t} | {f('f1')} | {f('pa_precision')} / {f('pa_recall')} / "
                     f"{f('pa_f1')} | 89.97 / 74.87 / 81.72 |")
 if rows:
