@@ -66,7 +66,7 @@ def has(row, what):
 
 has("| JapaneseVowels | reference | 97.0 ± 1.0 (n=3) | 96.0 ± 1.0 (n=3) | 98.4 |",
     "classification: mean ± sample std over three seeds")
-check(not any(r.startswith("| JapaneseVowels | clean") for r in rows),
+check(not any(row.startswith("| JapaneseVowels | clean") for row in rows),
       "no row for a protocol that did not run")
 # PA F1 (86.8, 86.6, 87.0): mean 86.80, std 0.20; raw (4, 5, 6): 5.00 ± 1.00.
 has("| reference (n=3) | train | 5.00 ± 1.00 | 90.00 ± 0.00 / 80.00 ± 0.00 / 86.80 ± 0.20 "
@@ -77,7 +77,7 @@ has("| clean (n=1) | train | 3.00 | 90.00 / 80.00 / 87.00 | 89.97 / 74.87 / 81.7
     "MSL: one seed, no ±")
 has("| ETTh1 | average | - | | 0.475 | | 0.498 |", "forecast average over the four horizons")
 has("| ETTh1 | 96 | - | - | 0.400 | 0.350 | |", "forecast row without the TOP run")
-check(not any(r.startswith("| ETTh2 | average") for r in rows), "no average from one horizon")
+check(not any(row.startswith("| ETTh2 | average") for row in rows), "no average from one horizon")
 has("| ETTh1 | 50 % | nan | 0.200 | 0.098 |", "a null MSE is nan, not a crash")
 
 if failures:
