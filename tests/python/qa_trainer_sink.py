@@ -151,6 +151,33 @@ class qa_trainer_sink(gr_unittest.TestCase):
             self.assertEqual(card["data"]["windows"], 24)
             self.assertGreater(card["scoring"]["threshold"], 0)
 
+    @unittest.skipUnless(TFMED, "TFMED_BIN not set (the tfmed tool is not built)")
+    def test_schedule_as_tfmed_train(self):
+        # The schedule's parameters reach the loop as tfmed train's
+        # --schedule step --step-size 1 --gamma 0.5 do: the same weights, and
+        # the rate halves every epoch in the progress PDUs.
+        x, y = ecg_like_windows(24, 4)
+        np.save(os.path.join(self.dir, "x.npy"), x)
+        np.save(os.path.join(self.dir, "y.npy"), y.astype(np.float32))
+        cli = os.path.join(self.dir, "cli.tfm")
+        subprocess.run([TFMED, "train", "tsrnet", "--data", os.path.join(self.dir, "x.npy"),
+                        "--rate", "500", "--labels", os.path.join(self.dir, "y.npy"),
+                        "--width", "4", "--d-model", "8", "--epochs", "3", "--batch", "8",
+                        "--lr", "1e-3", "--seed", "3", "--threads", "1", "--device", "cpu",
+                        "--schedule", "step", "--step-size", "1", "--gamma", "0.5",
+                        "-o", cli], check=True, capture_output=True)
+        out = os.path.join(self.dir, "step.tfm")
+        tb, snk, dbg = self.graph(x, y, out, 0, dict(SETTINGS, epochs=3, schedule="step",
+                                                      step_size=1, gamma=0.5))
+        tb.run()
+        self.assertEqual(snk.state(), "finished")
+        self.assertEqual(digest(out), digest(cli))
+        lrs = [m["lr"] for m in messages(dbg) if m["type"] == "epoch"]
+        np.testing.assert_allclose(lrs, [1e-3, 5e-4, 2.5e-4], rtol=1e-12)
+        # and differ from the default schedule's (cosine) weights
+        self.assertNotEqual(digest(out), digest(self.run_graph(x, y, os.path.join(
+            self.dir, "cos.tfm"), 0)[0].model_path()))
+
     def test_refusals(self):
         out = os.path.join(self.dir, "m.tfm")
         with self.assertRaisesRegex(ValueError, "TSRNet expects windows of 5000 samples at "
@@ -229,7 +256,20 @@ class qa_trainer_sink(gr_unittest.TestCase):
                 ("trls", 1, 173.61, 178, {"classes": ["rest", "rest"]},
                  "class 'rest' named twice in classes"),
                 ("trls_views", 1, 173.61, 178, {"classes": ["rest", "seizure"]},
-                 "trls_views trains without labels; expected no classes, found 2")):
+                 "trls_views trains without labels; expected no classes, found 2"),
+                # A schedule's parameters beside another schedule, refused
+                # (as tfmed train's); out of range, the loop's own message
+                ("tsrnet", 1, 500.0, 5000, {"gamma": 0.5},
+                 "'gamma' is a parameter of the step schedule; expected schedule 'step' "
+                 "beside it, found 'cosine'"),
+                ("specar", 55, 1.0, 100, {"schedule": "step", "plateau_factor": 0.5},
+                 "'plateau_factor' is a parameter of the plateau schedule; expected "
+                 "schedule 'plateau' beside it, found 'step'"),
+                ("trls", 1, 173.61, 178, {"schedule": "step", "gamma": 2},
+                 "expected step_size >= 1 and 0 < gamma <= 1 for the step schedule, "
+                 "found 10 and 2"),
+                ("tsrnet", 1, 500.0, 5000, {"schedule": "plateau", "plateau_patience": 1.5},
+                 "'plateau_patience' has the wrong type: expected an integer, found 1.5")):
             with self.assertRaisesRegex(ValueError, want, msg=str(opts)):
                 tfmed.trainer_sink(model, out, ch, rate, w, 0, json.dumps(opts))
 

@@ -73,6 +73,12 @@ namespace tfmed {
  * val_fraction, test_fraction, max_train_windows, width, d_model, heads,
  * score, quantile.
  *
+ * Every model's `options` also take the loop's learning-rate schedule as
+ * `tfmed train` does: schedule (constant, cosine, step, plateau) with
+ * step_size and gamma (step: lr * gamma^floor(epoch / step_size)) or
+ * plateau_patience and plateau_factor (plateau); a schedule's parameter
+ * beside another schedule is refused at construction, naming both.
+ *
  * Model `specar`: SpecAR-Net anomaly detection on windows of any length and
  * rate (Window = the model's seq_len, 100 in the reference), trained on the
  * normal windows in stream order: the last val_fraction (0.2) validate, the

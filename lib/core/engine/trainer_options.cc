@@ -95,6 +95,14 @@ bool loop_option(const std::string& k, const json& v, train::LoopOptions& L)
         L.optimizer.name = text(v);
     else if (k == "schedule")
         L.schedule.name = text(v);
+    else if (k == "step_size")
+        L.schedule.step_size = integer32(v);
+    else if (k == "gamma")
+        L.schedule.gamma = number(v);
+    else if (k == "plateau_patience")
+        L.schedule.patience = integer32(v);
+    else if (k == "plateau_factor")
+        L.schedule.factor = number(v);
     else if (k == "clip_grad")
         L.clip_grad_norm = number(v);
     else if (k == "select")
@@ -133,7 +141,26 @@ std::invalid_argument wrong_type(const std::string& k, const json& v, const char
 }
 
 const char* const kLoopKeys = "epochs, batch, lr, patience, weight_decay, optimizer, schedule, "
-                              "clip_grad, select, checkpoint_every, drop_invalid, labels, classes";
+                              "step_size, gamma, plateau_patience, plateau_factor, clip_grad, "
+                              "select, checkpoint_every, drop_invalid, labels, classes";
+
+// A schedule's parameters beside another schedule are refused, not ignored
+// (as tfmed train's --step-size without --schedule step); then the loop's
+// own checks (ranges, names).
+void validate_loop(const json& o, const train::LoopOptions& L)
+{
+    static const char* const kOf[][2] = { { "step_size", "step" },
+                                          { "gamma", "step" },
+                                          { "plateau_patience", "plateau" },
+                                          { "plateau_factor", "plateau" } };
+    for (const auto& [key, schedule] : kOf)
+        if (o.contains(key) && L.schedule.name != schedule)
+            throw std::invalid_argument(std::string("trainer options: '") + key +
+                                        "' is a parameter of the " + schedule +
+                                        " schedule; expected schedule '" + schedule +
+                                        "' beside it, found '" + L.schedule.name + "'");
+    L.validate();
+}
 
 } // namespace
 
@@ -177,7 +204,7 @@ train::TsrnetTrainConfig tsrnet_config(const TrainerConfig& c)
         }
     }
     L.seed = t.data.seed;
-    L.validate();
+    validate_loop(o, L);
     // The split's fractions and the cap now, not after the stream was gathered.
     const double vf = t.data.val_fraction, tf = t.data.test_fraction;
     if (!(vf > 0 && tf >= 0 && vf + tf < 1))
@@ -267,7 +294,7 @@ train::SpecarTrainConfig specar_config(const TrainerConfig& c, double* val_fract
             throw wrong_type(k, v, w.want);
         }
     }
-    L.validate();
+    validate_loop(o, L);
     a.validate();
     t.validate(); // here, not after the stream was gathered
     if (!(*val_fraction > 0 && *val_fraction < 1))
@@ -328,6 +355,7 @@ train::TrlsTrainConfig trls_config(const TrainerConfig& c)
     }
     a.channels = c.channels;
     a.length = c.window;
+    validate_loop(o, L);
     a.validate();
     t.validate();
     return t;
