@@ -115,18 +115,23 @@ class qa_trainer_sink(gr_unittest.TestCase):
         tb.run()
         return snk, messages(dbg)
 
-    @unittest.skipUnless(TFMED, "TFMED_BIN not set (the tfmed tool is not built)")
-    def test_same_model_as_tfmed_train(self):
-        x, y = ecg_like_windows(24, 4)
+    def cli_train(self, x, y, epochs, *more):
+        """`tfmed train tsrnet` on windows `x`, labels `y` with SETTINGS'
+        values (epochs and `more` as given); the model file's path."""
         np.save(os.path.join(self.dir, "x.npy"), x)
         np.save(os.path.join(self.dir, "y.npy"), y.astype(np.float32))
         cli = os.path.join(self.dir, "cli.tfm")
         subprocess.run([TFMED, "train", "tsrnet", "--data", os.path.join(self.dir, "x.npy"),
                         "--rate", "500", "--labels", os.path.join(self.dir, "y.npy"),
-                        "--width", "4", "--d-model", "8", "--epochs", "2", "--batch", "8",
+                        "--width", "4", "--d-model", "8", "--epochs", epochs, "--batch", "8",
                         "--lr", "1e-3", "--seed", "3", "--threads", "1", "--device", "cpu",
-                        "-o", cli], check=True, capture_output=True)
-        want = digest(cli)
+                        *more, "-o", cli], check=True, capture_output=True)
+        return cli
+
+    @unittest.skipUnless(TFMED, "TFMED_BIN not set (the tfmed tool is not built)")
+    def test_same_model_as_tfmed_train(self):
+        x, y = ecg_like_windows(24, 4)
+        want = digest(self.cli_train(x, y, "2"))
         for hop in (0, 5000):
             out = os.path.join(self.dir, "graph%d.tfm" % hop)
             snk, msgs = self.run_graph(x, y, out, hop)
@@ -157,15 +162,8 @@ class qa_trainer_sink(gr_unittest.TestCase):
         # --schedule step --step-size 1 --gamma 0.5 do: the same weights, and
         # the rate halves every epoch in the progress PDUs.
         x, y = ecg_like_windows(24, 4)
-        np.save(os.path.join(self.dir, "x.npy"), x)
-        np.save(os.path.join(self.dir, "y.npy"), y.astype(np.float32))
-        cli = os.path.join(self.dir, "cli.tfm")
-        subprocess.run([TFMED, "train", "tsrnet", "--data", os.path.join(self.dir, "x.npy"),
-                        "--rate", "500", "--labels", os.path.join(self.dir, "y.npy"),
-                        "--width", "4", "--d-model", "8", "--epochs", "3", "--batch", "8",
-                        "--lr", "1e-3", "--seed", "3", "--threads", "1", "--device", "cpu",
-                        "--schedule", "step", "--step-size", "1", "--gamma", "0.5",
-                        "-o", cli], check=True, capture_output=True)
+        cli = self.cli_train(x, y, "3", "--schedule", "step", "--step-size", "1",
+                             "--gamma", "0.5")
         out = os.path.join(self.dir, "step.tfm")
         tb, snk, dbg = self.graph(x, y, out, 0, dict(SETTINGS, epochs=3, schedule="step",
                                                       step_size=1, gamma=0.5))
