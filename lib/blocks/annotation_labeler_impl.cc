@@ -7,6 +7,7 @@
 #include <gnuradio/tfmed/annotation_labeler.h>
 #include <tfmed/io/wfdb.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <set>
@@ -101,6 +102,18 @@ annotation_labeler::make(int channels, const std::string& normal, bool beats_onl
         throw std::invalid_argument("annotation_labeler: expected at least one normal symbol "
                                     "(e.g. \"N\"), found '" +
                                     normal + "'");
+    // With beats_only the labels go to beats alone: a normal list without a
+    // beat symbol would label every beat abnormal.
+    if (beats_only &&
+        std::none_of(symbols.begin(), symbols.end(), [](const std::string& s) {
+            const int code = ::tfmed::io::wfdb_annotation_code(s);
+            return code >= 0 && ::tfmed::io::wfdb_is_beat(code);
+        }))
+        throw std::invalid_argument(
+            "annotation_labeler: with beats_only, expected at least one normal symbol that is "
+            "a WFDB beat annotation (N L R a V F J A S E j / Q B ? ! e n f r), found '" +
+            normal + "' (every beat would be labelled abnormal; beats_only=False labels every "
+            "annotation by its symbol)");
     return gnuradio::make_block_sptr<annotation_labeler_impl>(channels, std::move(symbols),
                                                               beats_only);
 }

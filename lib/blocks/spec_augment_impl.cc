@@ -9,6 +9,7 @@
 #include <gnuradio/tfmed/spec_augment.h>
 #include <tfmed/engine/augment_engine.h>
 
+#include "item_limits.h"
 #include "upstream_stft.h"
 
 #include <cmath>
@@ -146,6 +147,15 @@ public:
             }
             if (d.blur)
                 info = pmt::dict_add(info, pmt::mp("sigma"), pmt::from_double(d.sigma));
+            // The masks as (first, width): frames along time, values along the vector
+            if (v.time_mask > 0)
+                info = pmt::dict_add(info, pmt::mp("time_mask"),
+                                     pmt::make_tuple(pmt::from_long(d.time_start),
+                                                     pmt::from_long(d.time_width)));
+            if (v.freq_mask > 0)
+                info = pmt::dict_add(info, pmt::mp("freq_mask"),
+                                     pmt::make_tuple(pmt::from_long(d.freq_start),
+                                                     pmt::from_long(d.freq_width)));
             const uint64_t f0 = nitems_read(0) + static_cast<uint64_t>(w) * d_frames;
             if (d_upstream.mismatch(f0, f0 + static_cast<uint64_t>(d_frames)))
                 // a frame of this window was not a magnitude
@@ -223,6 +233,13 @@ private:
         auto o = d_opts;
         f(o);
         o.validate(); // throws, naming the setting, before anything changes
+        // (The width is drawn up to the bound, and up to the window's size.)
+        if (o.time_mask > d_frames || o.freq_mask > d_vlen)
+            throw std::invalid_argument(
+                "tfmed.spec_augment: expected mask widths of at most the window's " +
+                std::to_string(d_frames) + " frames (time) and " + std::to_string(d_vlen) +
+                " values per frame (frequency), found time " + std::to_string(o.time_mask) +
+                " and frequency " + std::to_string(o.freq_mask));
         if (o.blur_p > 0 && o.blur_kernel / 2 >= std::min(d_vlen, d_frames))
             throw std::invalid_argument("tfmed.spec_augment: blur kernel " +
                                         std::to_string(o.blur_kernel) + " is too large for " +
@@ -254,6 +271,11 @@ spec_augment::sptr spec_augment::make(int vlen, int frames_per_window, const std
     if (frames_per_window < 1)
         throw std::invalid_argument(me + "expected frames_per_window >= 1, found " +
                                     std::to_string(frames_per_window));
+    // The block works on whole windows (its output multiple)
+    check_item_bytes(me + "windows", static_cast<uint64_t>(vlen) * frames_per_window,
+                     sizeof(float),
+                     "vlen " + std::to_string(vlen) + " x " +
+                         std::to_string(frames_per_window) + " frames x 4 bytes");
     if (view < 0)
         throw std::invalid_argument(me + "expected view >= 0, found " + std::to_string(view));
     ::tfmed::augment::ViewOptions v;

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <deque>
 #include <memory>
 #include <stdexcept>
@@ -406,10 +407,13 @@ specar::sptr specar::make(const std::string& model_path, int channels, int hop,
 {
     // Seconds since the epoch for the time features: finite, and within the
     // range their calendar fields are computed over (int64 seconds).
-    if (!(std::isfinite(start_time) && std::fabs(start_time) <= 1e15))
+    if (!(std::isfinite(start_time) && std::fabs(start_time) <= 1e15)) {
+        char found[32]; // %g: std::to_string wrote 1e300 with its 300 digits
+        std::snprintf(found, sizeof found, "%.16g", start_time);
         throw std::invalid_argument("tfmed.specar: start_time: expected a finite time in "
                                     "seconds since 1970 within +-1e15, found " +
-                                    std::to_string(start_time));
+                                    std::string(found));
+    }
     ::tfmed::engine::ServeOptions o;
     o.max_batch = max_batch;
     o.max_wait_ms = max_wait_ms;

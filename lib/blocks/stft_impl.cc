@@ -5,6 +5,8 @@
  */
 #include "stft_impl.h"
 
+#include "item_limits.h"
+
 #include <gnuradio/block_detail.h>
 #include <gnuradio/buffer_reader.h>
 #include <gnuradio/gr_complex.h>
@@ -48,6 +50,18 @@ stft::sptr stft::make(int channels,
                     .output(dsp::parse_output(output))
                     .log_floor(log_floor);
     opts.validate();
+    const bool cplx = opts.output() == dsp::Output::complex;
+    check_item_bytes("tfmed.stft: output items (one frame of every channel)",
+                     static_cast<uint64_t>(channels) * static_cast<uint64_t>(opts.n_bins()),
+                     cplx ? sizeof(gr_complex) : sizeof(float),
+                     std::to_string(channels) + " channel(s) x " + std::to_string(opts.n_bins()) +
+                         " bins x " + (cplx ? "8" : "4") + " bytes");
+    // A frame's samples wait in the input buffer (n_fft of every channel).
+    check_item_bytes("tfmed.stft: one frame's input (n_fft samples of every channel)",
+                     static_cast<uint64_t>(channels) * static_cast<uint64_t>(opts.n_fft()),
+                     sizeof(float),
+                     std::to_string(channels) + " channel(s) x n_fft " +
+                         std::to_string(opts.n_fft()) + " x 4 bytes");
     return gnuradio::make_block_sptr<stft_impl>(channels, opts);
 }
 

@@ -129,6 +129,12 @@ public:
                                ckpt ? "the last complete checkpoint is " + d_out + ".ckpt"
                                     : std::string("no checkpoint was reached"));
             }
+        } else if (d_state.load() == State::gathering && d_engine->windows() == 0 &&
+                   stream_ended()) {
+            // An empty stream: GNU Radio retires a sink that never received
+            // an item without calling its work(), so the run ends here.
+            fail("trainer_sink: the stream ended without an item; expected at least one "
+                 "window of " + std::to_string(d_window) + " samples, nothing trained");
         } else if (d_state.load() == State::gathering && d_engine->windows() == 0) {
             d_logger->warn("no complete window reached the sink; nothing trained");
         } else if (d_state.load() == State::gathering) {
@@ -206,6 +212,18 @@ public:
     }
 
 private:
+    // Every input's upstream has ended (false when there is no detail yet).
+    bool stream_ended()
+    {
+        const auto det = detail();
+        if (!det)
+            return false;
+        for (int p = 0; p < det->ninputs(); ++p)
+            if (!det->input(p) || !det->input(p)->done())
+                return false;
+        return det->ninputs() > 0;
+    }
+
     // trls_views: T frames from each input make one window's pair of views.
     // As in the plain path one item is kept back until both upstream blocks
     // are done, so that the sink is still scheduled when they end; when it

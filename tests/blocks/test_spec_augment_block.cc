@@ -254,4 +254,70 @@ TEST(SpecAugmentBlock, SettersAndRefusals)
     EXPECT_NE(tfmed_test::message_of<std::invalid_argument>([] { spec_augment::make(0, 17); })
                   .find("expected vlen >= 1, found 0"),
               std::string::npos);
+    // Masks wider than the window (clamped when drawn, yet shown as set)
+    EXPECT_EQ(tfmed_test::message_of<std::invalid_argument>([&] { blk->set_masks(18, 2); }),
+              "tfmed.spec_augment: expected mask widths of at most the window's 17 frames "
+              "(time) and 18 values per frame (frequency), found time 18 and frequency 2");
+    EXPECT_NE(tfmed_test::message_of<std::invalid_argument>([&] { blk->set_masks(17, 19); }),
+              "");
+    blk->set_masks(17, 18); // the whole window is a valid bound
+    // A window GNU Radio's buffers cannot hold: make() accepted it and the
+    // graph hung ("Buffer too small for min_noutput_items")
+    EXPECT_EQ(tfmed_test::message_of<std::invalid_argument>(
+                  [] { spec_augment::make(34, 1 << 30); }),
+              "tfmed.spec_augment: windows: expected at most 64 MiB, found vlen 34 x "
+              "1073741824 frames x 4 bytes = 146028888064 bytes");
+}
+
+// With masks on, each window's tag gives the masks drawn, as (first, width),
+// and the output is the engine's for the same draws.
+TEST(SpecAugmentBlock, MaskDrawsAreTagged)
+{
+    const int V = 18, T = 17, windows = 6;
+    auto f = signal(T * windows, V);
+    for (auto& v : f)
+        v = std::abs(v);
+    auto tb = gr::make_top_block("aug");
+    auto src = gr::blocks::vector_source_f::make(f, false, V);
+    auto blk = gr::tfmed::spec_augment::make(V, T, "view1", 4, 0, true);
+    blk->set_masks(5, 6);
+    auto sink = gr::blocks::vector_sink_f::make(V);
+    tb->connect(src, 0, blk, 0);
+    tb->connect(blk, 0, sink, 0);
+    tb->run();
+    auto opts = tfmed::augment::ViewOptions::view1();
+    opts.time_mask = 5;
+    opts.freq_mask = 6;
+    const auto tags = by_key(sink->tags())["tfmed_augment"];
+    ASSERT_EQ(tags.size(), static_cast<std::size_t>(windows));
+    const std::size_t per = static_cast<std::size_t>(T) * V;
+    int64_t widths = 0;
+    for (int w = 0; w < windows; ++w) {
+        std::vector<float> want(per);
+        const auto d = tfmed::engine::augment_window(f.data() + w * per, want.data(), T, V, opts,
+                                                     true, 4, static_cast<uint64_t>(w), 0);
+        for (std::size_t i = 0; i < per; ++i)
+            ASSERT_EQ(sink->data()[w * per + i], want[i]) << "window " << w << " value " << i;
+        const auto tm = pmt::dict_ref(tags[w].value, pmt::mp("time_mask"), pmt::PMT_NIL);
+        const auto fm = pmt::dict_ref(tags[w].value, pmt::mp("freq_mask"), pmt::PMT_NIL);
+        ASSERT_TRUE(pmt::is_tuple(tm) && pmt::is_tuple(fm)) << "window " << w;
+        EXPECT_EQ(pmt::to_long(pmt::tuple_ref(tm, 0)), d.time_start);
+        EXPECT_EQ(pmt::to_long(pmt::tuple_ref(tm, 1)), d.time_width);
+        EXPECT_EQ(pmt::to_long(pmt::tuple_ref(fm, 0)), d.freq_start);
+        EXPECT_EQ(pmt::to_long(pmt::tuple_ref(fm, 1)), d.freq_width);
+        EXPECT_LE(d.time_width, 5);
+        EXPECT_LE(d.freq_width, 6);
+        widths += d.time_width + d.freq_width;
+    }
+    EXPECT_GT(widths, 0); // the masks were drawn, not all empty
+    // Without masks the tag has no mask entries
+    auto tb2 = gr::make_top_block("aug2");
+    auto src2 = gr::blocks::vector_source_f::make(f, false, V);
+    auto blk2 = gr::tfmed::spec_augment::make(V, T, "view1", 4, 0, true);
+    auto sink2 = gr::blocks::vector_sink_f::make(V);
+    tb2->connect(src2, 0, blk2, 0);
+    tb2->connect(blk2, 0, sink2, 0);
+    tb2->run();
+    for (const auto& t : by_key(sink2->tags())["tfmed_augment"])
+        EXPECT_FALSE(pmt::dict_has_key(t.value, pmt::mp("time_mask")));
 }

@@ -478,6 +478,10 @@ TEST(SpecarBlock, RefusesWhatDoesNotFitTheStream)
                   [&] { gr::tfmed::specar::make(ad, kCh, 0, "cpu", 1, NAN, NAN); }),
               "tfmed.specar: start_time: expected a finite time in seconds since 1970 within "
               "+-1e15, found nan");
+    EXPECT_EQ(message_of<std::invalid_argument>(
+                  [&] { gr::tfmed::specar::make(ad, kCh, 0, "cpu", 1, NAN, 1e300); }),
+              "tfmed.specar: start_time: expected a finite time in seconds since 1970 within "
+              "+-1e15, found 1e+300"); // (std::to_string: all 301 digits)
     // A typo asking for 100,000 threads is refused at construction, not
     // obeyed inside work().
     const std::string max = std::to_string(4 * std::max(1u, std::thread::hardware_concurrency()));

@@ -315,6 +315,21 @@ TEST(StftBlockTest, MakeRejectsBadParametersWithClearMessages)
               "STFT option 'pad_mode': expected the default 'reflect' (u");
     EXPECT_EQ(msg([] { gr::tfmed::stft::make(0, 64, 16); }),
               "tfmed.stft: 'channels' expected > 0, found 0");
+    // Sizes GNU Radio's buffers cannot hold: refused here, not an allocation
+    // of 69 GB (killed) or a GNU Radio io_signature error
+    EXPECT_EQ(msg([] { gr::tfmed::stft::make(1 << 26, 256, 4); }),
+              "tfmed.stft: output items (one frame of every channel): expected at most 64 "
+              "MiB, found 67108864 channel(s) x 129 bins x 4 bytes = 34628173824 bytes");
+    EXPECT_EQ(msg([] {
+                  gr::tfmed::stft::make(1, 1 << 30, 4, 0, "hann", true, "torch", true,
+                                        "reflect", false, true, "complex");
+              }),
+              "tfmed.stft: output items (one frame of every channel): expected at most 64 "
+              "MiB, found 1 channel(s) x 536870913 bins x 8 bytes = 4294967304 bytes");
+    // the input side: a frame's n_fft samples of every channel wait in the buffer
+    EXPECT_EQ(msg([] { gr::tfmed::stft::make(1 << 19, 40, 8); }),
+              "tfmed.stft: one frame's input (n_fft samples of every channel): expected at "
+              "most 64 MiB, found 524288 channel(s) x n_fft 40 x 4 bytes = 83886080 bytes");
     auto blk = gr::tfmed::stft::make(1, 64, 16);
     EXPECT_THROW(blk->set_output("complex"), std::invalid_argument);
     EXPECT_THROW(blk->set_log_floor(-1.0f), std::invalid_argument);

@@ -195,6 +195,18 @@ TEST_F(Fixture, RefusesAModelThatDoesNotFitTheStream)
     EXPECT_EQ(message_of<std::runtime_error>(
                   [&] { gr::tfmed::tsrnet_scorer::make(path + ".none", 1, 500.0, 500, "cpu"); }),
               path + ".none: model file not found");
+    // A directory or no path at all was "not found" too
+    const auto dir = std::filesystem::path(path).parent_path().string();
+    EXPECT_EQ(message_of<std::runtime_error>(
+                  [&] { gr::tfmed::tsrnet_scorer::make(dir, 1, 500.0, 500, "cpu"); }),
+              dir + ": expected a model file, found a directory");
+    EXPECT_EQ(message_of<std::runtime_error>(
+                  [&] { gr::tfmed::tsrnet_scorer::make("", 1, 500.0, 500, "cpu"); }),
+              "expected a model file path, found an empty one");
+    // "" was taken for "auto"
+    EXPECT_EQ(message_of<std::invalid_argument>(
+                  [&] { gr::tfmed::tsrnet_scorer::make(path, 1, 500.0, 500, ""); }),
+              "device: expected 'auto', 'cpu', 'cuda' or 'cuda:N', found ''");
     EXPECT_EQ(message_of<std::invalid_argument>(
                   [&] { gr::tfmed::tsrnet_scorer::make(path, 1, 500.0, 500, "tpu"); }),
               "device: expected 'auto', 'cpu', 'cuda' or 'cuda:N', found 'tpu'");

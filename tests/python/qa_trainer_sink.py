@@ -181,6 +181,10 @@ class qa_trainer_sink(gr_unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "TSRNet expects windows of 5000 samples at "
                                     "500.000000 Hz, found 3600 samples at 360.000000 Hz"):
             tfmed.trainer_sink("tsrnet", out, 1, 360.0, 3600, 0)
+        # NaN compared unequal to nothing and was taken for 500 Hz
+        with self.assertRaisesRegex(ValueError, "TSRNet expects windows of 5000 samples at "
+                                    "500.000000 Hz, found 5000 samples at nan Hz"):
+            tfmed.trainer_sink("tsrnet", out, 1, float("nan"), 5000, 0)
         with self.assertRaisesRegex(ValueError, "unknown key 'epoch'"):
             tfmed.trainer_sink("tsrnet", out, 1, 500.0, 5000, 0, '{"epoch": 3}')
         with self.assertRaisesRegex(ValueError,
@@ -270,6 +274,40 @@ class qa_trainer_sink(gr_unittest.TestCase):
                  "'plateau_patience' has the wrong type: expected an integer, found 1.5")):
             with self.assertRaisesRegex(ValueError, want, msg=str(opts)):
                 tfmed.trainer_sink(model, out, ch, rate, w, 0, json.dumps(opts))
+
+    def test_specar_graph_ends_with_finished(self):
+        # The last PDU of a completed run is `finished` with the model path
+        # for every model (SpecAR-Net's graphs ended on `checkpoint`).
+        out = os.path.join(self.dir, "specar.tfm")
+        tb = gr.top_block()
+        src = blocks.vector_source_f(np.sin(np.arange(2000) * 0.1).astype(np.float32).tolist())
+        snk = tfmed.trainer_sink("specar", out, 1, 1.0, 100, 50, json.dumps(
+            {"epochs": 1, "batch": 4, "d_model": 8, "d_ff": 8, "e_layers": 1}), 1000, "cpu", 1)
+        dbg = blocks.message_debug()
+        tb.connect(src, snk)
+        tb.msg_connect(snk, "progress", dbg, "store")
+        tb.run()
+        msgs = messages(dbg)
+        self.assertEqual(snk.state(), "finished")
+        self.assertEqual(snk.windows(), 39)
+        self.assertEqual([m["type"] for m in msgs if m["type"] != "step"],
+                         ["started", "started", "epoch", "checkpoint", "finished"])
+        self.assertEqual(msgs[-1]["path"], out)
+        self.assertEqual((msgs[-1]["epoch"], msgs[-1]["epochs"]), (1, 1))
+        self.assertEqual(msgs[-1]["metric_name"], msgs[-3]["metric_name"])
+        self.assertIn("threshold", msgs[-1]["message"])
+        self.assertTrue(os.path.exists(out))
+
+    def test_empty_stream_fails(self):
+        # GNU Radio retires a sink that never got an item without calling
+        # its work(): the run ends failed, not "gathering", and no model.
+        out = os.path.join(self.dir, "empty.tfm")
+        tb = gr.top_block()
+        snk = tfmed.trainer_sink("specar", out, 1, 1.0, 100, 50, '{"epochs": 1}', 1000, "cpu", 1)
+        tb.connect(blocks.vector_source_f([], False, 1), snk)
+        tb.run()
+        self.assertEqual(snk.state(), "failed")
+        self.assertFalse(os.path.exists(out))
 
     def test_nan_windows_refused_or_dropped_as_tfmed_train(self):
         # tfmed train refuses windows with NaN samples, or leaves them out
@@ -457,6 +495,12 @@ class qa_trainer_sink(gr_unittest.TestCase):
         self.assertTrue({o for o, _ in labels} <= anns)
         with self.assertRaisesRegex(ValueError, "expected at least one normal symbol"):
             tfmed.annotation_labeler(1, " , ")
+        # With beats_only, a list without a beat symbol labelled every beat
+        # abnormal; without it, any symbol is a label
+        with self.assertRaisesRegex(ValueError, "with beats_only, expected at least one normal "
+                                    "symbol that is a WFDB beat annotation .*, found 'normal'"):
+            tfmed.annotation_labeler(1, "normal")
+        tfmed.annotation_labeler(1, "normal", False)
 
 
     @unittest.skipUnless(os.path.isdir(os.path.join(DATA, "bonn_eeg", "raw")),

@@ -31,7 +31,9 @@ namespace tfmed {
  * along time (p 0.5); "view2" = Gaussian blur (kernel 3, sigma U[0.1, 2]) +
  * flip. The strengths can be changed while running (thread-safe setters,
  * applied from the next window). Each output window's first item carries a
- * `tfmed_augment` tag (a dict of what was drawn, and `non_finite` / `out_of_range`:
+ * `tfmed_augment` tag (a dict of what was drawn: flip, brightness and
+ * contrast, sigma, and with masks on `time_mask` / `freq_mask` as (first,
+ * width); and `non_finite` / `out_of_range`:
  * the window's NaN/Inf values, set to 0, and without `normalise` its values
  * outside [0, 1]; `stft_mismatch`: with `normalise`, an upstream tfmed.stft
  * that gives other than magnitudes, logged as an error too).
@@ -56,6 +58,8 @@ public:
     virtual void set_jitter(double probability, double brightness, double contrast) = 0;
     virtual void set_blur(double probability, int kernel, double sigma_min, double sigma_max) = 0;
     virtual void set_flip(double probability) = 0;
+    /*! Widest masks (zeros): time in frames (at most frames_per_window),
+     *  frequency in values per frame (at most vlen); 0 turns one off. */
     virtual void set_masks(int time_mask, int freq_mask) = 0;
     virtual std::string settings() const = 0;
 };

@@ -66,6 +66,13 @@ struct ModelFile {
 void write_model_file(const std::string& path, const ModelFile& file);
 
 /*!
+ * \brief What `path` names can be a model file: a path is given, it is not a
+ * directory, a device, a FIFO or a socket, and it exists.
+ * \throws std::runtime_error naming the path and what it is instead
+ */
+void check_model_path(const std::string& path);
+
+/*!
  * \brief Read a model file.
  * \param with_payload false: the card only (the other sections are skipped)
  * \param allow_unchecked true: also read a format-1 file, which has no

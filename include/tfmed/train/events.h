@@ -52,6 +52,17 @@ using EventSink = std::function<void(const Event&)>;
 /*! \brief "started", "step", ... */
 const char* to_string(Event::Kind k);
 
+/*! \brief Every trainer's last event of a completed run: `finished` with the
+ *  model file's `path` (on disk) and its one-line `summary`, sent to `events`
+ *  when there is a sink. */
+void emit_finished(const EventSink& events,
+                   int epoch,
+                   int epochs,
+                   const std::string& path,
+                   const std::string& summary,
+                   double metric = std::numeric_limits<double>::quiet_NaN(),
+                   const std::string& metric_name = {});
+
 } // namespace train
 } // namespace tfmed
 

@@ -136,8 +136,7 @@ std::string serving_json(const std::string& key, const ServeCounters& c)
 std::string file_digest(const std::string& path)
 {
     // The same words as read_model_file, which a registry hit never reaches.
-    if (!std::filesystem::is_regular_file(path))
-        throw std::runtime_error(path + ": model file not found");
+    models::check_model_path(path);
     std::ifstream f(path, std::ios::binary);
     if (!f)
         throw std::runtime_error(path + ": cannot read the model file");

@@ -72,7 +72,7 @@ TrainerEngine::TrainerEngine(const TrainerConfig& c) : d_(std::make_unique<Impl>
         throw std::invalid_argument("trainer: expected a sample rate > 0 Hz, found " +
                                     std::to_string(c.sample_rate));
     if (c.model == "tsrnet" &&
-        (std::abs(c.sample_rate - card.prep.sample_rate) > 1e-6 * card.prep.sample_rate ||
+        (!(std::abs(c.sample_rate - card.prep.sample_rate) <= 1e-6 * card.prep.sample_rate) ||
          c.window != card.window()))
         throw std::invalid_argument(
             "trainer: TSRNet expects windows of " + std::to_string(card.window()) +

@@ -42,12 +42,21 @@ std::string number_text(double v)
     return b;
 }
 
+// The names for a message; past 20, the first 10 and the last 2 (an .npy
+// of 3600 columns listed them all: 20 KB of error message).
 std::string joined(const std::vector<std::string>& v)
 {
     std::string s;
-    for (const auto& x : v)
-        s += (s.empty() ? "" : ", ") + x;
-    return s;
+    const std::size_t n = v.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        if (n > 20 && i == 10) {
+            s += ", ...";
+            i = n - 3; // on to the last two
+            continue;
+        }
+        s += (s.empty() ? "" : ", ") + v[i];
+    }
+    return n > 20 ? s + " (" + std::to_string(n) + " columns)" : s;
 }
 
 // Label changes as annotations.

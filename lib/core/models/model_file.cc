@@ -122,9 +122,11 @@ void write_model_file(const std::string& path, const ModelFile& file)
     io::write_atomically(path, out);
 }
 
-ModelFile read_model_file(const std::string& path, bool with_payload, bool allow_unchecked)
+void check_model_path(const std::string& path)
 {
     namespace fs = std::filesystem;
+    if (path.empty())
+        throw std::runtime_error("expected a model file path, found an empty one");
     std::error_code ec;
     const auto st = fs::status(path, ec);
     if (fs::is_directory(st))
@@ -133,11 +135,21 @@ ModelFile read_model_file(const std::string& path, bool with_payload, bool allow
     if (fs::exists(st) && !fs::is_regular_file(st))
         throw std::runtime_error(path + ": expected a regular model file, found a device, "
                                         "FIFO or socket");
+    if (!fs::exists(st)) {
+        if (ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory)
+            throw std::runtime_error(path + ": cannot open the model file (" + ec.message() + ")");
+        throw std::runtime_error(path + ": model file not found");
+    }
+}
+
+ModelFile read_model_file(const std::string& path, bool with_payload, bool allow_unchecked)
+{
+    check_model_path(path);
     errno = 0;
     std::ifstream f(path, std::ios::binary);
     if (!f) {
-        const int err = errno != 0 ? errno : (fs::exists(st) ? EACCES : ENOENT);
-        if (err == ENOENT)
+        const int err = errno != 0 ? errno : EACCES;
+        if (err == ENOENT) // removed since the check
             throw std::runtime_error(path + ": model file not found");
         throw std::runtime_error(path + ": cannot open the model file (" + std::strerror(err) +
                                  ")");

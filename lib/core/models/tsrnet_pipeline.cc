@@ -209,7 +209,7 @@ torch::Device parse_device(const std::string& name)
         const auto n = static_cast<int>(torch::cuda::device_count());
         return static_cast<c10::DeviceIndex>(n > 0 ? train::dist::local_rank() % n : 0);
     };
-    if (name == "auto" || name.empty())
+    if (name == "auto")
         return torch::cuda::is_available() ? torch::Device(torch::kCUDA, own())
                                            : torch::Device(torch::kCPU);
     if (name == "cpu")

@@ -35,6 +35,27 @@ const char* to_string(Event::Kind k)
     return "?";
 }
 
+void emit_finished(const EventSink& events,
+                   int epoch,
+                   int epochs,
+                   const std::string& path,
+                   const std::string& summary,
+                   double metric,
+                   const std::string& metric_name)
+{
+    if (!events)
+        return;
+    Event ev;
+    ev.kind = Event::Kind::finished;
+    ev.epoch = epoch;
+    ev.epochs = epochs;
+    ev.metric = metric;
+    ev.metric_name = metric_name;
+    ev.path = path;
+    ev.message = summary;
+    events(ev);
+}
+
 void LoopOptions::validate() const
 {
     auto fail = [](const std::string& m) { throw std::invalid_argument("training: " + m); };

@@ -554,6 +554,8 @@ SpecarTrainResult fit(SpecarTrainConfig cfg, models::SpecarData d, const EventSi
                   card.arch.task.c_str(), static_cast<long long>(n),
                   selection_text(r, task.metric_name()).c_str(), extra_line.c_str());
     out.summary = line;
+    emit_finished(events, r.epochs_done, lo.epochs, cfg.out, out.summary, r.kept_metric,
+                  task.metric_name());
     return out;
 }
 

@@ -504,19 +504,6 @@ HeadResult tune(Run& r, const models::Tfrnn& init, double percent)
 
 torch::Device device_of(const TrlsTrainConfig& cfg) { return models::parse_device(cfg.device); }
 
-void finished(const EventSink& events, const std::string& path, const std::string& summary,
-              int epochs)
-{
-    if (!events)
-        return;
-    Event ev;
-    ev.kind = Event::Kind::finished;
-    ev.epoch = ev.epochs = epochs;
-    ev.path = path;
-    ev.message = summary;
-    events(ev);
-}
-
 double mean_of(const std::vector<double>& v)
 {
     return v.empty() ? NAN : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());

@@ -117,9 +117,6 @@ models::TrlsClassifier classifier_for(const Run& r, const models::Tfrnn& enc);
 // on `percent` of the training part (class-proportional, seeded).
 HeadResult tune(Run& r, const models::Tfrnn& init, double percent);
 
-void finished(const EventSink& events, const std::string& path, const std::string& summary,
-              int epochs);
-
 double mean_of(const std::vector<double>& v);
 
 double std_of(const std::vector<double>& v);

@@ -189,7 +189,7 @@ TrlsTrainResult encoder_only(Run& r, const models::Tfrnn& enc, const LoopResult&
     out.parameters = models::count_parameters(*clf);
     out.summary = "model " + cfg.out + ": the pre-trained encoder (" +
                   std::to_string(out.parameters) + " parameters; no labels, no head)";
-    finished(r.events, cfg.out, out.summary, pre.epochs_done);
+    emit_finished(r.events, pre.epochs_done, pre.epochs_done, cfg.out, out.summary);
     return out;
 }
 } // namespace
@@ -372,7 +372,7 @@ TrlsTrainResult trls::fit(const TrlsTrainConfig& cfg, const Labelled& d, bool wi
                   static_cast<long long>(h.test.n), 100 * h.test.accuracy, 100 * h.test.macro_f1,
                   100 * h.val.accuracy);
     out.summary = line;
-    finished(events, cfg.out, out.summary, pre.epochs_done);
+    emit_finished(events, pre.epochs_done, pre.epochs_done, cfg.out, out.summary);
     return out;
 }
 

@@ -419,17 +419,8 @@ TsrnetTrainResult train_tsrnet(const TsrnetTrainConfig& cfg,
                   100 * card.threshold_quantile,
                   static_cast<long long>(out.calibration_windows), card.score.c_str());
     out.summary = line;
-    if (events) {
-        Event ev;
-        ev.kind = Event::Kind::finished;
-        ev.epoch = r.epochs_done;
-        ev.epochs = lo.epochs;
-        ev.metric = r.kept_metric;
-        ev.metric_name = "val_score";
-        ev.path = cfg.out;
-        ev.message = out.summary;
-        events(ev);
-    }
+    emit_finished(events, r.epochs_done, lo.epochs, cfg.out, out.summary, r.kept_metric,
+                  "val_score");
     return out;
 }
 
