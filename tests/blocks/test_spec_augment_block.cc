@@ -29,6 +29,18 @@ using tfmed_test::signal;
 
 constexpr int kCh = 2, kFft = 16; // 17 frames of 9 bins per channel
 
+// Frames `f` of `V` values through `blk` in a graph run to its end: the sink.
+gr::blocks::vector_sink_f::sptr through(const std::vector<float>& f, int V, gr::block_sptr blk)
+{
+    auto tb = gr::make_top_block("aug");
+    auto src = gr::blocks::vector_source_f::make(f, false, V);
+    auto sink = gr::blocks::vector_sink_f::make(V);
+    tb->connect(src, 0, blk, 0);
+    tb->connect(blk, 0, sink, 0);
+    tb->run();
+    return sink;
+}
+
 } // namespace
 
 TEST(SpecAugmentBlock, ViewsPerWindowEqualTheEngineAndReproduce)
@@ -38,13 +50,7 @@ TEST(SpecAugmentBlock, ViewsPerWindowEqualTheEngineAndReproduce)
     for (auto& v : f)
         v = std::abs(v);
     auto views = [&](const std::string& preset, int view, uint64_t seed) {
-        auto tb = gr::make_top_block("aug");
-        auto src = gr::blocks::vector_source_f::make(f, false, V);
-        auto blk = gr::tfmed::spec_augment::make(V, T, preset, seed, view, true);
-        auto sink = gr::blocks::vector_sink_f::make(V);
-        tb->connect(src, 0, blk, 0);
-        tb->connect(blk, 0, sink, 0);
-        tb->run();
+        const auto sink = through(f, V, gr::tfmed::spec_augment::make(V, T, preset, seed, view, true));
         return std::make_pair(sink->data(), sink->tags());
     };
     const auto a = views("view1", 0, 9);
@@ -135,13 +141,7 @@ TEST(SpecAugmentBlock, TagsFollowTheirFramesAndNonFiniteInputIsCounted)
         g[i] = 0.5f + 0.4f * std::sin(0.1f * static_cast<float>(i));
     g[(T + 3) * V + 1] = 7.0f; // window 1
     g[(T + 4) * V + 1] = -2.0f;
-    auto tb2 = gr::make_top_block("aug_range");
-    auto src2 = gr::blocks::vector_source_f::make(g, false, V);
-    auto raw = gr::tfmed::spec_augment::make(V, T, "view1", 9, 0, false);
-    auto sink2 = gr::blocks::vector_sink_f::make(V);
-    tb2->connect(src2, 0, raw, 0);
-    tb2->connect(raw, 0, sink2, 0);
-    tb2->run();
+    auto sink2 = through(g, V, gr::tfmed::spec_augment::make(V, T, "view1", 9, 0, false));
     const auto aug2 = by_key(sink2->tags())["tfmed_augment"];
     ASSERT_EQ(aug2.size(), 2u);
     EXPECT_TRUE(pmt::is_null(pmt::dict_ref(aug2[0].value, pmt::mp("out_of_range"), pmt::PMT_NIL)));
@@ -277,14 +277,9 @@ TEST(SpecAugmentBlock, MaskDrawsAreTagged)
     auto f = signal(T * windows, V);
     for (auto& v : f)
         v = std::abs(v);
-    auto tb = gr::make_top_block("aug");
-    auto src = gr::blocks::vector_source_f::make(f, false, V);
     auto blk = gr::tfmed::spec_augment::make(V, T, "view1", 4, 0, true);
     blk->set_masks(5, 6);
-    auto sink = gr::blocks::vector_sink_f::make(V);
-    tb->connect(src, 0, blk, 0);
-    tb->connect(blk, 0, sink, 0);
-    tb->run();
+    const auto sink = through(f, V, blk);
     auto opts = tfmed::augment::ViewOptions::view1();
     opts.time_mask = 5;
     opts.freq_mask = 6;
@@ -311,13 +306,7 @@ TEST(SpecAugmentBlock, MaskDrawsAreTagged)
     }
     EXPECT_GT(widths, 0); // the masks were drawn, not all empty
     // Without masks the tag has no mask entries
-    auto tb2 = gr::make_top_block("aug2");
-    auto src2 = gr::blocks::vector_source_f::make(f, false, V);
-    auto blk2 = gr::tfmed::spec_augment::make(V, T, "view1", 4, 0, true);
-    auto sink2 = gr::blocks::vector_sink_f::make(V);
-    tb2->connect(src2, 0, blk2, 0);
-    tb2->connect(blk2, 0, sink2, 0);
-    tb2->run();
-    for (const auto& t : by_key(sink2->tags())["tfmed_augment"])
+    const auto plain = through(f, V, gr::tfmed::spec_augment::make(V, T, "view1", 4, 0, true));
+    for (const auto& t : by_key(plain->tags())["tfmed_augment"])
         EXPECT_FALSE(pmt::dict_has_key(t.value, pmt::mp("time_mask")));
 }

@@ -660,6 +660,40 @@ TEST(WfdbTest, AnnotationDefinitionTableAndNullAnnotations)
     }
 }
 
+// AUX texts leave as valid UTF-8 (Python decodes tags' texts as UTF-8): a
+// Latin-1 byte is re-encoded, UTF-8 kept; and the record's own header or
+// signal file given as the annotator is refused, not decoded into made-up
+// annotations.
+TEST(WfdbTest, AuxTextIsUtf8AndTheRecordsOwnFilesAreNoAnnotator)
+{
+    Scratch s("aux");
+    AnnWriter w;
+    w.ann(1, 10);
+    w.aux("37\xB0" "C"); // Latin-1 degree sign
+    w.ann(1, 10);
+    w.aux("37\xC2\xB0" "C"); // the same in UTF-8
+    s.write("u.atr", w.end());
+    const auto a = read_wfdb_annotations(s.path("u"), "atr");
+    ASSERT_EQ(a.size(), 2u);
+    EXPECT_EQ(a[0].aux, "37\xC2\xB0" "C");
+    EXPECT_EQ(a[1].aux, "37\xC2\xB0" "C");
+
+    TFMED_REQUIRE_DATA(hea, "wfdb_sample/100.hea");
+    const std::string rec = hea.substr(0, hea.size() - 4);
+    WfdbReadOptions o;
+    o.length = 1000;
+    o.annotator = "hea";
+    EXPECT_EQ(error_of([&] { read_wfdb(rec, o); }),
+              rec + ".hea: annotator: expected an annotation file (e.g. atr), found 'hea', "
+                    "the record's own header");
+    o.annotator = "dat";
+    EXPECT_EQ(error_of([&] { read_wfdb(rec, o); }),
+              rec + ".dat: annotator: expected an annotation file (e.g. atr), found 'dat', "
+                    "the record's own signal file");
+    o.annotator = "atr";
+    EXPECT_GT(read_wfdb(rec, o).annotations.size(), 0u);
+}
+
 // A SKIP may step back: the reader keeps the file's order (the replay blocks
 // sort their tags), but an annotation before sample 0 is refused, named.
 TEST(WfdbTest, AnnotationsOutOfOrderKeptAndNegativeTimesRefused)

@@ -63,7 +63,9 @@ namespace tfmed {
  * PDU is `finished` with the model path (or `error` / `stopped`) when the
  * run ends by itself; a flowgraph stopped mid-training publishes no more
  * (its message blocks are stopping too): state() says "stopped", the log
- * names the checkpoint kept.
+ * names the checkpoint kept. A stream that ends without a single item
+ * leaves state() "failed" and the error in the log, without a PDU: GNU
+ * Radio retires a sink that never received an item without calling it.
  *
  * Model `tsrnet`: windows of 5000 samples at 500 Hz (10 s), trained on the
  * normal windows only (split train/validation/test by `seed`, abnormal

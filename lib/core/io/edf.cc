@@ -54,55 +54,13 @@ std::string_view trim(std::string_view s)
     return s;
 }
 
-bool valid_utf8(std::string_view s)
-{
-    size_t i = 0;
-    while (i < s.size()) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        int more;
-        if (c < 0x80)
-            more = 0;
-        else if (c >= 0xC2 && c <= 0xDF)
-            more = 1;
-        else if (c >= 0xE0 && c <= 0xEF)
-            more = 2;
-        else if (c >= 0xF0 && c <= 0xF4)
-            more = 3;
-        else
-            return false;
-        if (i + more >= s.size() && more > 0)
-            return false;
-        for (int k = 1; k <= more; ++k) {
-            const auto d = static_cast<unsigned char>(s[i + k]);
-            if ((d & 0xC0) != 0x80)
-                return false;
-        }
-        i += more + 1;
-    }
-    return true;
-}
-
 // Header fields are ASCII by the specification. Writers that disobey use either
 // UTF-8 (keep it) or a single-byte code page, almost always Latin-1 (e.g. 0xB0
 // for the degree sign in test_generator_2.edf): re-encode that as UTF-8 so the
 // strings we hand out are always valid UTF-8.
 std::string header_text(std::string_view raw)
 {
-    const std::string_view s = trim(raw);
-    if (valid_utf8(s))
-        return std::string(s);
-    std::string out;
-    out.reserve(s.size() + 8);
-    for (char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (c < 0x80) {
-            out.push_back(ch);
-        } else {
-            out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-            out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-        }
-    }
-    return out;
+    return file::as_utf8(trim(raw));
 }
 
 // A raw field for an error message: quoted, with non-printable bytes escaped so

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 namespace tfmed {
@@ -72,6 +73,56 @@ inline Buffer read_all(const std::string& path, const std::string& what)
     if (f.bad())
         throw ReadError(path,
                         "read error in " + what + " (" + std::strerror(errno) + ")");
+    return out;
+}
+
+inline bool valid_utf8(std::string_view s)
+{
+    size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        int more;
+        if (c < 0x80)
+            more = 0;
+        else if (c >= 0xC2 && c <= 0xDF)
+            more = 1;
+        else if (c >= 0xE0 && c <= 0xEF)
+            more = 2;
+        else if (c >= 0xF0 && c <= 0xF4)
+            more = 3;
+        else
+            return false;
+        if (i + more >= s.size() && more > 0)
+            return false;
+        for (int k = 1; k <= more; ++k) {
+            const auto d = static_cast<unsigned char>(s[i + k]);
+            if ((d & 0xC0) != 0x80)
+                return false;
+        }
+        i += more + 1;
+    }
+    return true;
+}
+
+/* Text from a file as valid UTF-8, so that every string handed out is: kept
+ * when it is UTF-8 already, else read as Latin-1 (the single-byte code page
+ * writers that disobey their format almost always use, e.g. 0xB0 for the
+ * degree sign) and re-encoded. */
+inline std::string as_utf8(std::string_view s)
+{
+    if (valid_utf8(s))
+        return std::string(s);
+    std::string out;
+    out.reserve(s.size() + 8);
+    for (char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c < 0x80) {
+            out.push_back(ch);
+        } else {
+            out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+            out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+        }
+    }
     return out;
 }
 

@@ -1000,7 +1000,7 @@ std::vector<RawAnnotation> decode_annotations(const std::vector<uint8_t>& b,
                 // b.data() + i, not &b[i]: i may be b.size() when len is 0.
                 std::string aux(reinterpret_cast<const char*>(b.data() + i), len);
                 aux.erase(std::find(aux.begin(), aux.end(), '\0'), aux.end());
-                out.back().aux = aux;
+                out.back().aux = file::as_utf8(aux); // Python reads tags' texts as UTF-8
             }
             i += len + (len & 1);
         } else {
@@ -1258,6 +1258,18 @@ Recording read_wfdb(const std::string& record, const WfdbReadOptions& opt)
     r.sample_rate = h.frame_frequency * up;
 
     if (!opt.annotator.empty() && fs::exists(base + "." + opt.annotator)) {
+        // The record's own header and signal files are no annotation files:
+        // decoded as one, a header gave dozens of made-up annotations.
+        const std::string name = fs::path(base).filename().string() + "." + opt.annotator;
+        bool own = opt.annotator == "hea";
+        for (const auto& s : h.signals)
+            own = own || s.file_name == name;
+        if (own)
+            throw ReadError(base + "." + opt.annotator,
+                            "annotator",
+                            "an annotation file (e.g. atr)",
+                            "'" + opt.annotator + "', the record's own " +
+                                (opt.annotator == "hea" ? "header" : "signal file"));
         WfdbAnnotationFile af = read_wfdb_annotation_file(base, opt.annotator);
         for (auto& a : af.annotations) {
             // Annotation times count frames, or 1/F s with a time resolution F;
