@@ -59,7 +59,10 @@ namespace tfmed {
  * Message port `progress`: one PDU (dict, empty u8vector) per event: type
  * (started, step, epoch, checkpoint, stopped, finished, error), epoch,
  * epochs, step, steps, loss, metric, metric_name, lr, elapsed_s, eta_s, best,
- * path, message. Step events are published at most once a second. The last
+ * path, message. `started` comes first with what is trained on in its
+ * message (the windows, the split), then from the loop with the steps per
+ * epoch (epoch 1; a resumed run: the epoch it resumes in). Step events are
+ * published at most once a second. The last
  * PDU is `finished` with the model path (or `error` / `stopped`) when the
  * run ends by itself; a flowgraph stopped mid-training publishes no more
  * (its message blocks are stopping too): state() says "stopped", the log
