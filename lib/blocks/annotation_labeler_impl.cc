@@ -108,12 +108,17 @@ annotation_labeler::make(int channels, const std::string& normal, bool beats_onl
         std::none_of(symbols.begin(), symbols.end(), [](const std::string& s) {
             const int code = ::tfmed::io::wfdb_annotation_code(s);
             return code >= 0 && ::tfmed::io::wfdb_is_beat(code);
-        }))
+        })) {
+        std::string beats; // the reader's beat codes, by their mnemonics
+        for (int code = 1; code <= 49; ++code)
+            if (::tfmed::io::wfdb_is_beat(code))
+                beats += (beats.empty() ? "" : " ") + ::tfmed::io::wfdb_annotation_symbol(code);
         throw std::invalid_argument(
             "annotation_labeler: with beats_only, expected at least one normal symbol that is "
-            "a WFDB beat annotation (N L R a V F J A S E j / Q B ? ! e n f r), found '" +
-            normal + "' (every beat would be labelled abnormal; beats_only=False labels every "
+            "a WFDB beat annotation (" + beats + "), found '" + normal +
+            "' (every beat would be labelled abnormal; beats_only=False labels every "
             "annotation by its symbol)");
+    }
     return gnuradio::make_block_sptr<annotation_labeler_impl>(channels, std::move(symbols),
                                                               beats_only);
 }

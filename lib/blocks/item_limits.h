@@ -27,7 +27,8 @@ constexpr uint64_t kMaxItemBytes = uint64_t(64) << 20;
 /*!
  * \brief Refuse `floats` × `bytes_each` bytes past kMaxItemBytes.
  * \param what the block and what is measured, e.g. "tfmed.stft: output items"
- * \param found how the size comes about, e.g. "2 channels x 129 bins x 8 bytes"
+ * \param found how `floats` comes about, e.g. "2 channel(s) x 129 bins" (the
+ *        message adds " x `bytes_each` bytes = the product")
  */
 inline void check_item_bytes(const std::string& what,
                              uint64_t floats,
@@ -40,7 +41,7 @@ inline void check_item_bytes(const std::string& what,
     if (over)
         throw std::invalid_argument(
             what + ": expected at most " + std::to_string(kMaxItemBytes >> 20) +
-            " MiB, found " + found + " = " +
+            " MiB, found " + found + " x " + std::to_string(bytes_each) + " bytes = " +
             (floats > (uint64_t(1) << 62) / bytes_each
                  ? std::string("more than 2^62")
                  : std::to_string(floats * bytes_each)) +

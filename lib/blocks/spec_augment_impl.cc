@@ -275,7 +275,7 @@ spec_augment::sptr spec_augment::make(int vlen, int frames_per_window, const std
     check_item_bytes(me + "windows", static_cast<uint64_t>(vlen) * frames_per_window,
                      sizeof(float),
                      "vlen " + std::to_string(vlen) + " x " +
-                         std::to_string(frames_per_window) + " frames x 4 bytes");
+                         std::to_string(frames_per_window) + " frames");
     if (view < 0)
         throw std::invalid_argument(me + "expected view >= 0, found " + std::to_string(view));
     ::tfmed::augment::ViewOptions v;

@@ -55,13 +55,13 @@ stft::sptr stft::make(int channels,
                      static_cast<uint64_t>(channels) * static_cast<uint64_t>(opts.n_bins()),
                      cplx ? sizeof(gr_complex) : sizeof(float),
                      std::to_string(channels) + " channel(s) x " + std::to_string(opts.n_bins()) +
-                         " bins x " + (cplx ? "8" : "4") + " bytes");
+                         " bins");
     // A frame's samples wait in the input buffer (n_fft of every channel).
     check_item_bytes("tfmed.stft: one frame's input (n_fft samples of every channel)",
                      static_cast<uint64_t>(channels) * static_cast<uint64_t>(opts.n_fft()),
                      sizeof(float),
                      std::to_string(channels) + " channel(s) x n_fft " +
-                         std::to_string(opts.n_fft()) + " x 4 bytes");
+                         std::to_string(opts.n_fft()));
     return gnuradio::make_block_sptr<stft_impl>(channels, opts);
 }
 
